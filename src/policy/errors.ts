@@ -1,0 +1,19 @@
+// Policy errors as people read them: one line each, in file order.
+import type { PolicyError } from "./types.js";
+
+/** Prints an error as `file:line:col: field: message`, leaving out what is unknown or empty. */
+export function formatPolicyError(error: PolicyError): string {
+  const at = error.line === undefined ? "" : error.column === undefined ? `:${error.line}` : `:${error.line}:${error.column}`;
+  const field = error.field === "" ? "" : `${error.field}: `;
+  return `${error.file}${at}: ${field}${error.message}`;
+}
+
+/** Orders errors by file, then line and column (errors without a position first); stable otherwise. */
+export function sortPolicyErrors(errors: readonly PolicyError[]): PolicyError[] {
+  return [...errors].sort(
+    (a, b) =>
+      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      (a.line ?? 0) - (b.line ?? 0) ||
+      (a.column ?? 0) - (b.column ?? 0),
+  );
+}

@@ -1,0 +1,204 @@
+// From policy file text to the engine's Policy: read YAML, validate (schema, then semantics),
+// fill every default; and a repository's whole policy set, where environments must be unique.
+import { readdir, readFile, stat } from "node:fs/promises";
+import { sortPolicyErrors } from "./errors.js";
+import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
+import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, type PolicyInput } from "./schema.js";
+import { schemaErrors } from "./schema-errors.js";
+import { semanticErrors } from "./semantics.js";
+import type { Approvers, Day, Freeze, Policy, PolicyError, PolicySet } from "./types.js";
+import { fileSizeProblem, parseYaml, type SourcePosition } from "./yaml.js";
+
+/** One policy file, read: the policy when valid, else its errors; and the environment it names either way. */
+export interface ParsedPolicyFile {
+  policy?: Policy;
+  errors: PolicyError[];
+  /** The `environment` key when it is a valid name, else the file name without extension. */
+  environment: string;
+}
+
+/** Reads and validates one policy file; every error of the file, sorted by position. Never throws. */
+export function parsePolicyFile(file: string, text: string): ParsedPolicyFile {
+  const { policy, errors, environment } = readPolicyFile(file, text);
+  return { ...(policy ? { policy } : {}), errors, environment };
+}
+
+/** Parses every file of a policy folder; files naming the same environment are all invalid. */
+export function loadPolicySet(files: readonly { path: string; text: string }[]): PolicySet {
+  return assemble(files.map((file) => readPolicyFile(file.path, file.text)));
+}
+
+/** Whether `path` is a policy file: `*.yml` or `*.yaml` directly in `dir`, not in a sub-folder. */
+export function isPolicyFile(path: string, dir = "policies"): boolean {
+  const folder = normalizeDir(dir);
+  const prefix = folder === "" ? "" : `${folder}/`;
+  if (!path.startsWith(prefix)) return false;
+  const name = path.slice(prefix.length);
+  return !name.includes("/") && /^.+\.ya?ml$/.test(name);
+}
+
+/** Reads the policy files of a folder on disk (sorted by name, reported as `<dir>/<name>`); errors are values. */
+export async function loadPolicyDir(dir: string): Promise<PolicySet> {
+  const folder = normalizeDir(dir);
+  let names: string[];
+  try {
+    const entries = await readdir(folder === "" ? "." : folder, { withFileTypes: true });
+    names = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
+  } catch (error) {
+    const message = `cannot read the policy folder: ${describe(error)}`;
+    return { policies: [], invalid: [{ file: dir, environment: "", errors: [{ file: dir, field: "", message }] }] };
+  }
+  const paths = names
+    .map((name) => (folder === "" ? name : `${folder}/${name}`))
+    .filter((path) => isPolicyFile(path, folder))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return assemble(await Promise.all(paths.map(readPolicyFileFromDisk)));
+}
+
+/** A read policy file with what the set needs to report a duplicate environment. */
+interface ReadPolicyFile extends ParsedPolicyFile {
+  file: string;
+  /** Where the `environment` key's value is, when the file has one. */
+  environmentAt?: SourcePosition;
+}
+
+function readPolicyFile(file: string, text: string): ReadPolicyFile {
+  const fromFileName = fileEnvironment(file);
+  const yaml = parseYaml(file, text);
+  if (yaml.errors.length > 0) return { file, errors: yaml.errors, environment: fromFileName };
+  const value = yaml.value;
+  const written = isMapping(value) ? value.environment : undefined;
+  const named = typeof written === "string" && ENVIRONMENT_PATTERN.test(written) ? written : undefined;
+  const environment = named ?? fromFileName;
+  const environmentAt = written === undefined ? undefined : yaml.locate("environment");
+  const parsed = policySchema.safeParse(value);
+  const errors = [
+    ...(parsed.success ? [] : schemaErrors(file, parsed.error, yaml.locate, policySchema)),
+    ...semanticErrors(file, value, yaml.locate),
+  ];
+  if (isMapping(value) && written === undefined && !ENVIRONMENT_PATTERN.test(fromFileName)) {
+    errors.push({
+      file,
+      field: "environment",
+      message: `is required: the file name \`${fromFileName}\` is not a valid environment name (${MESSAGES.environment})`,
+    });
+  }
+  const located = environmentAt ? { environmentAt } : {};
+  if (errors.length > 0 || !parsed.success) return { file, errors: sortPolicyErrors(errors), environment, ...located };
+  return { file, policy: toPolicy(file, environment, parsed.data), errors: [], environment, ...located };
+}
+
+async function readPolicyFileFromDisk(path: string): Promise<ReadPolicyFile> {
+  try {
+    // Checked before reading, so a huge file is refused without being loaded.
+    const tooLarge = fileSizeProblem((await stat(path)).size);
+    if (tooLarge) return { file: path, environment: fileEnvironment(path), errors: [{ file: path, field: "", message: tooLarge }] };
+    return readPolicyFile(path, await readFile(path, "utf8"));
+  } catch (error) {
+    return { file: path, environment: fileEnvironment(path), errors: [{ file: path, field: "", message: `cannot read file: ${describe(error)}` }] };
+  }
+}
+
+/** Splits read files into valid and invalid, marking every file whose environment another file also names. */
+function assemble(files: readonly ReadPolicyFile[]): PolicySet {
+  const byEnvironment = new Map<string, string[]>();
+  for (const { environment, file } of files) byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), file]);
+  const set: PolicySet = { policies: [], invalid: [] };
+  for (const read of files) {
+    const others = (byEnvironment.get(read.environment) ?? []).filter((file) => file !== read.file);
+    const errors =
+      others.length === 0
+        ? read.errors
+        : sortPolicyErrors([
+            ...read.errors,
+            {
+              file: read.file,
+              ...read.environmentAt,
+              field: "environment",
+              message: `environment \`${read.environment}\` is also named by ${others.join(", ")}`,
+            },
+          ]);
+    if (read.policy && errors.length === 0) set.policies.push(read.policy);
+    else set.invalid.push({ file: read.file, environment: read.environment, errors });
+  }
+  return set;
+}
+
+/** The validated input as the engine sees it: every default filled in, times parsed. */
+function toPolicy(file: string, environment: string, input: PolicyInput): Policy {
+  return {
+    file,
+    environment,
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    scope: {
+      ...(input.scope.branches !== undefined ? { branches: input.scope.branches } : {}),
+      paths: input.scope.paths,
+      exclude: input.scope.exclude,
+    },
+    rules: input.rules.map((rule) => ({
+      name: rule.name,
+      paths: rule.paths,
+      exclude: rule.exclude,
+      approvals: rule.approvals,
+      approvers: toApprovers(rule.approvers),
+    })),
+    options: { ...input.options },
+    freeze: input.freeze.map(toFreeze),
+    ...(input.break_glass
+      ? {
+          break_glass: {
+            label: input.break_glass.label,
+            approvals: input.break_glass.approvals,
+            approvers: toApprovers(input.break_glass.approvers),
+          },
+        }
+      : {}),
+    audit: { ...input.audit },
+    enforce: { ...input.enforce },
+  };
+}
+
+function toApprovers(approvers: PolicyInput["rules"][number]["approvers"]): Approvers {
+  if (!approvers) return { teams: [], users: [] };
+  return {
+    teams: approvers.teams,
+    users: approvers.users,
+    ...(approvers.permission !== undefined ? { permission: approvers.permission } : {}),
+  };
+}
+
+function toFreeze(window: PolicyInput["freeze"][number]): Freeze {
+  // Validation guarantees one complete form and well-formed times, so the parses below succeed.
+  if (window.from !== undefined) {
+    return { kind: "one-off", name: window.name, from: parseInstant(window.from) as number, until: parseInstant(window.until as string) as number };
+  }
+  const { start, end } = parseTimeRange(window.time ?? WHOLE_DAY) as { start: number; end: number };
+  return {
+    kind: "recurring",
+    name: window.name,
+    days: [...new Set<Day>(window.days)],
+    start,
+    end,
+    timezone: window.timezone ?? "UTC",
+  };
+}
+
+/** The file name without its extension: the environment of a file that names none. */
+function fileEnvironment(file: string): string {
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function normalizeDir(dir: string): string {
+  return dir.replace(/^\.\/+/, "").replace(/\/+$/, "").replace(/^\.$/, "");
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === "object" && "code" in error && typeof error.code === "string") return error.code;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

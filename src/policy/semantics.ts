@@ -1,0 +1,151 @@
+// The rules of SPEC §1.1 that a schema cannot state: safe globs, approvers where approvals are
+// asked for, unique rule names, and freeze windows that make sense. They read the file as written
+// and look only at parts of the right type, so they add to the schema's errors without repeating them.
+import { DATE_TIME_PATTERN, isTimeZone, parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
+import { approversSchema, breakGlassSchema, freezeWindowSchema, ruleSchema } from "./schema.js";
+import type { PolicyError } from "./types.js";
+import { locateNearest, type Locate } from "./yaml.js";
+
+type Report = (field: string, message: string) => void;
+
+/** Every semantic error of a policy file's value (as read from YAML), located. */
+export function semanticErrors(file: string, value: unknown, locate: Locate): PolicyError[] {
+  const errors: PolicyError[] = [];
+  const report: Report = (field, message) => errors.push({ file, ...locateNearest(locate, field), field, message });
+  if (!isMapping(value)) return errors;
+
+  const scope = value.scope;
+  if (isMapping(scope)) {
+    checkGlobs(scope.branches, "scope.branches", report, "branch");
+    checkGlobs(scope.paths, "scope.paths", report);
+    checkGlobs(scope.exclude, "scope.exclude", report);
+  }
+  if (Array.isArray(value.rules)) checkRules(value.rules, report);
+  if (Array.isArray(value.freeze)) value.freeze.forEach((window, index) => checkFreezeWindow(window, `freeze[${index}]`, report));
+  if (isMapping(value.break_glass)) checkApprovers(value.break_glass, "break_glass", BREAK_GLASS_KEYS, report);
+  return errors;
+}
+
+/** What is wrong with one path (or branch) glob, or undefined when it is fine. */
+export function globProblem(glob: string, kind: "path" | "branch" = "path"): string | undefined {
+  if (glob === "") return "glob must not be empty";
+  if (kind === "branch" && glob.startsWith("!")) return "glob must not start with `!`: branch globs cannot be negated";
+  if (kind === "branch" && glob.startsWith("/")) return "glob must not start with `/`: write the branch name, e.g. `main`";
+  if (glob.startsWith("/")) return "glob must be relative to the repository root: remove the leading `/`";
+  if (glob.startsWith("!")) return "glob must not start with `!`: list the paths to leave out under `exclude`";
+  const segments = glob.split("/");
+  if (segments.includes("..")) return "glob must not contain a `..` segment";
+  // Changed paths never start with `./` or end in `/`: such a glob would silently match nothing.
+  if (segments.includes(".")) return "glob must not contain a `.` segment: paths are relative to the repository root";
+  if (glob.endsWith("/")) {
+    const meaning = kind === "branch" ? `the branches under \`${glob}\`` : "the files in a folder";
+    return `glob must not end with \`/\`: write \`${glob}**\` to match ${meaning}`;
+  }
+  return undefined;
+}
+
+function checkGlobs(globs: unknown, field: string, report: Report, kind: "path" | "branch" = "path"): void {
+  if (!Array.isArray(globs)) return;
+  globs.forEach((glob, index) => {
+    const problem = typeof glob === "string" ? globProblem(glob, kind) : undefined;
+    if (problem) report(`${field}[${index}]`, problem);
+  });
+}
+
+function checkRules(rules: unknown[], report: Report): void {
+  const names = new Map<string, number>();
+  rules.forEach((rule, index) => {
+    if (!isMapping(rule)) return;
+    const field = `rules[${index}]`;
+    checkGlobs(rule.paths, `${field}.paths`, report);
+    checkGlobs(rule.exclude, `${field}.exclude`, report);
+    checkApprovers(rule, field, RULE_KEYS, report);
+    if (typeof rule.name !== "string" || rule.name === "") return;
+    const first = names.get(rule.name);
+    if (first === undefined) names.set(rule.name, index);
+    else report(`${field}.name`, `rule name \`${rule.name}\` is already used by rules[${first}]`);
+  });
+}
+
+/** A rule or break glass that asks for approvals must say who may give them. */
+function checkApprovers(holder: Record<string, unknown>, field: string, holderKeys: ReadonlySet<string>, report: Report): void {
+  if (typeof holder.approvals !== "number" || holder.approvals <= 0) return;
+  const approvers = holder.approvers;
+  if (approvers === undefined) {
+    if (!hasUnknownKeys(holder, holderKeys)) {
+      report(`${field}.approvers`, "is required when approvals is above 0");
+    }
+    return;
+  }
+  // A wrong type or a misspelt key is the schema's to report; saying "no approvers" too would mislead.
+  if (!isMapping(approvers) || hasUnknownKeys(approvers, APPROVERS_KEYS)) return;
+  const listed = (list: unknown) => list === undefined || (Array.isArray(list) && list.length === 0);
+  if (listed(approvers.teams) && listed(approvers.users) && approvers.permission === undefined) {
+    report(`${field}.approvers`, "must name at least one team, user or permission when approvals is above 0");
+  }
+}
+
+const ONE_OFF_KEYS = ["from", "until"] as const;
+const RECURRING_KEYS = ["days", "time", "timezone"] as const;
+
+function checkFreezeWindow(window: unknown, field: string, report: Report): void {
+  // With a misspelt key (`dayz`), which form was meant is a guess: the schema's "did you mean" says enough.
+  if (!isMapping(window) || hasUnknownKeys(window, FREEZE_WINDOW_KEYS)) return;
+  const oneOff = ONE_OFF_KEYS.filter((key) => key in window);
+  const recurring = RECURRING_KEYS.filter((key) => key in window);
+  if (oneOff.length > 0 && recurring.length > 0) {
+    report(
+      field,
+      `mixes the one-off form (${oneOff.map((k) => `\`${k}\``).join(", ")}) with the recurring form (${recurring
+        .map((k) => `\`${k}\``)
+        .join(", ")}); split it into two windows`,
+    );
+    return;
+  }
+  if (oneOff.length > 0) return checkOneOffWindow(window, field, report);
+  if (recurring.length > 0) return checkRecurringWindow(window, field, report);
+  report(field, "needs either `from` and `until` (a one-off window) or `days` (a recurring window)");
+}
+
+function checkOneOffWindow(window: Record<string, unknown>, field: string, report: Report): void {
+  const instants = ONE_OFF_KEYS.map((key) => {
+    const text = window[key];
+    if (text === undefined) report(`${field}.${key}`, "is required: a one-off window needs both `from` and `until`");
+    if (typeof text !== "string") return undefined;
+    const instant = parseInstant(text);
+    // The schema checks the form; a date such as February 30 passes it and is caught here.
+    if (instant === undefined && DATE_TIME_PATTERN.test(text)) {
+      report(`${field}.${key}`, "is not a real date and time");
+    }
+    return instant;
+  });
+  const [from, until] = instants;
+  if (from !== undefined && until !== undefined && until <= from) report(`${field}.until`, "must be after `from`");
+}
+
+function checkRecurringWindow(window: Record<string, unknown>, field: string, report: Report): void {
+  if (window.days === undefined) report(`${field}.days`, "is required: a recurring window needs `days`");
+  if (typeof window.time === "string") {
+    const range = parseTimeRange(window.time);
+    if (range && range.start === range.end) {
+      report(`${field}.time`, `start and end are the same time; use "${WHOLE_DAY}" for the whole day`);
+    }
+  }
+  if (typeof window.timezone === "string" && !isTimeZone(window.timezone)) {
+    report(`${field}.timezone`, `unknown time zone \`${window.timezone}\`; use an IANA time zone such as Europe/Berlin or UTC`);
+  }
+}
+
+const RULE_KEYS = new Set(Object.keys(ruleSchema.shape));
+const BREAK_GLASS_KEYS = new Set(Object.keys(breakGlassSchema.shape));
+const APPROVERS_KEYS = new Set(Object.keys(approversSchema.shape));
+const FREEZE_WINDOW_KEYS = new Set(Object.keys(freezeWindowSchema.shape));
+
+/** Whether a mapping has keys the schema does not know (and reports): checks about missing keys then stand down. */
+function hasUnknownKeys(mapping: Record<string, unknown>, known: ReadonlySet<string>): boolean {
+  return Object.keys(mapping).some((key) => !known.has(key));
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,65 @@
+// Things worth telling the author of a valid policy set that do not make it invalid (SPEC §6.1).
+import { minimatch } from "minimatch";
+import type { Approvers, Policy, PolicySet, PolicyWarning } from "./types.js";
+
+const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true } as const;
+
+function matchesAny(globs: readonly string[], path: string): boolean {
+  return globs.some((glob) => minimatch(path, glob, GLOB_OPTIONS));
+}
+
+/** Whether a change to `path` would be judged by some rule of `policy`. */
+function governs(policy: Policy, path: string): boolean {
+  if (!matchesAny(policy.scope.paths, path) || matchesAny(policy.scope.exclude, path)) return false;
+  return policy.rules.some((rule) => matchesAny(rule.paths, path) && !matchesAny(rule.exclude, path));
+}
+
+/** How many approvals `approvers` can give at most, or Infinity when a team or permission can grow. */
+function approverCeiling(approvers: Approvers): number {
+  if (approvers.teams.length > 0 || approvers.permission !== undefined) return Infinity;
+  return new Set(approvers.users.map((u) => u.toLowerCase())).size;
+}
+
+/** Warnings for a valid policy set read from `dir`: ungoverned policy files and unsatisfiable rules. */
+export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
+  const warnings: PolicyWarning[] = [];
+  const files = [...set.policies.map((p) => p.file), ...set.invalid.map((p) => p.file), `${dir}/new-environment.yml`];
+  const ungoverned = files.filter((file) => !set.policies.some((policy) => governs(policy, file)));
+  if (ungoverned.length > 0) {
+    warnings.push({
+      file: dir,
+      field: "",
+      message:
+        `no policy covers ${dir}/**: anyone who can merge can change the policies ` +
+        `(ungoverned: ${ungoverned.join(", ")}); add a policy whose scope and rules cover ${dir}/**`,
+    });
+  }
+  for (const policy of set.policies) {
+    policy.rules.forEach((rule, index) => {
+      const ceiling = approverCeiling(rule.approvers);
+      if (rule.approvals > ceiling) {
+        warnings.push({
+          file: policy.file,
+          field: `rules[${index}].approvals`,
+          message: `rule "${rule.name}" can never be satisfied: it needs ${rule.approvals} approvals but names only ${ceiling} user${ceiling === 1 ? "" : "s"}`,
+        });
+      }
+    });
+    const glass = policy.break_glass;
+    if (glass && glass.approvals > approverCeiling(glass.approvers)) {
+      const ceiling = approverCeiling(glass.approvers);
+      warnings.push({
+        file: policy.file,
+        field: "break_glass.approvals",
+        message: `break glass can never be used: it needs ${glass.approvals} approvals but names only ${ceiling} user${ceiling === 1 ? "" : "s"}`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** `file: warning: field: message`, the way `validate` prints a warning. */
+export function formatPolicyWarning(warning: PolicyWarning): string {
+  const where = warning.line !== undefined ? `${warning.file}:${warning.line}:${warning.column ?? 1}` : warning.file;
+  return `${where}: warning: ${warning.field ? `${warning.field}: ` : ""}${warning.message}`;
+}
