@@ -99,9 +99,13 @@ export interface BreakGlassDecision {
   labelled: boolean;
   required: number;
   satisfied: boolean;
+  /** `max(0, required - counted)`. */
+  missing: number;
   approved_by: string[];
   approvals: CountedApproval[];
   ignored: IgnoredReview[];
+  /** Who could still approve the break glass; empty once satisfied. */
+  needed: Needed;
 }
 
 export interface EnvironmentDecision {

@@ -1,0 +1,41 @@
+// Which environments judge a pull request into a base branch, and which policy files define each.
+import type { InvalidPolicy, Policy, PolicySet } from "../policy/types.js";
+import { globErrorOf, policyAppliesTo } from "./paths.js";
+
+/**
+ * Whether a valid policy judges PRs into `base`. A policy whose globs cannot be compiled is
+ * taken to apply: its environment then fails closed rather than silently disappearing.
+ */
+export function appliesTo(policy: Policy, base: string, defaultBranch: string): boolean {
+  if (globErrorOf(policy)) return true;
+  return policyAppliesTo(policy, base, defaultBranch);
+}
+
+/**
+ * The policy set narrowed to a base branch: valid policies whose `scope.branches` (default:
+ * the default branch) match `base`, and every invalid file, whose branches are unknown.
+ */
+export function environmentsFor(set: PolicySet, base: string, defaultBranch: string): PolicySet {
+  return { policies: set.policies.filter((p) => appliesTo(p, base, defaultBranch)), invalid: [...set.invalid] };
+}
+
+/** The files that define one environment. */
+export interface EnvironmentSources {
+  environment: string;
+  /** Indexes into `set.policies`, in order. */
+  policies: number[];
+  invalid: InvalidPolicy[];
+}
+
+/** Groups a set's files by environment name, sorted by name (code point order). */
+export function environmentSources(set: PolicySet): EnvironmentSources[] {
+  const byName = new Map<string, EnvironmentSources>();
+  const get = (environment: string): EnvironmentSources => {
+    let s = byName.get(environment);
+    if (!s) byName.set(environment, (s = { environment, policies: [], invalid: [] }));
+    return s;
+  };
+  set.policies.forEach((p, i) => get(p.environment).policies.push(i));
+  for (const inv of set.invalid) get(inv.environment).invalid.push(inv);
+  return [...byName.values()].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+}

@@ -1,0 +1,9 @@
+// The engine's public surface: decide, freeze windows, glob sets, and what the GitHub side must gather.
+export { decide } from "./decide.js";
+export { activeFreeze, isFreezeActive, nextFreezeTransition, nextTransition } from "./freeze.js";
+export { compileGlob, compileGlobs, GLOB_OPTIONS, type GlobSet } from "./globs.js";
+export { environmentsFor } from "./environments.js";
+export { permissionNeeded, teamsNamed, qualifyTeam, holdsAtLeast } from "./approvers.js";
+export { touchedPaths } from "./paths.js";
+export { titleOf, describeNeeded } from "./title.js";
+export type * from "./types.js";

@@ -1,0 +1,193 @@
+// The glob index must agree with plain minimatch on every path and glob (SPEC §1.2).
+import fc from "fast-check";
+import { minimatch } from "minimatch";
+import { compileGlobs, pathPortions } from "../../src/engine/globs.js";
+import { pathsByPolicy, touchedPaths } from "../../src/engine/paths.js";
+import { policy, rule } from "./build.js";
+import { largeChange, largePolicySet, lcg } from "./workload.js";
+
+const plain = (path: string, glob: string): boolean => minimatch(path, glob, { dot: true });
+
+/** Portions of paths: ordinary names, dot files, look-alikes of glob syntax, and the odd ones. */
+const pathPortion = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom("a", "b", "ab", "ba", "c.yaml", "c.yml", "x.md", "secrets", "production", "api.sops.yaml") },
+  { weight: 2, arbitrary: fc.constantFrom(".hidden", ".a", "A", "a b", "*", "[a]", "{a,b}", "a.md.bak", "kustomization.yaml") },
+  { weight: 1, arbitrary: fc.constantFrom("", ".", "..") },
+);
+const pathArb = fc.array(pathPortion, { minLength: 1, maxLength: 6 }).map((p) => p.join("/"));
+
+/** Portions of globs: literals, wildcards, classes, braces (some with a `/`), extglobs and escapes. */
+const globPortion = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom("a", "b", "ab", "secrets", "production", ".hidden", "c.yaml", "x.md", "A") },
+  { weight: 6, arbitrary: fc.constantFrom("*", "**", "*.yaml", "*.md", "*.sops.yaml", "a*", "*b", "?", "??", ".*") },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      "[ab]",
+      "[!a]*",
+      "{a,b}",
+      "{a,b/c}",
+      "{secrets,x.md}",
+      "*.{yaml,yml}",
+      "@(a|b)",
+      "+(a|b)",
+      "!(a)",
+      "\\*",
+      "[*]",
+      "a\\b",
+      "{0..3}",
+      "c.y?ml",
+    ),
+  },
+  { weight: 1, arbitrary: fc.constantFrom("", ".", "**/**") },
+);
+const globArb = fc
+  .array(globPortion, { minLength: 1, maxLength: 5 })
+  .map((p) => p.join("/"))
+  // a policy glob never starts with `!` (validation) or `#`, which plain minimatch reads as negation and comment
+  .filter((g) => !g.startsWith("!") && !g.startsWith("#"));
+
+describe("compileGlobs", () => {
+  it("agrees with minimatch(path, glob, {dot: true}) for random paths and globs", () => {
+    fc.assert(
+      fc.property(fc.array(globArb, { minLength: 1, maxLength: 12 }), fc.array(pathArb, { minLength: 1, maxLength: 12 }), (globs, paths) => {
+        const set = compileGlobs(globs);
+        for (const path of paths) {
+          const expected = set.globs.filter((g) => plain(path, g));
+          expect([path, set.matching(path).map((id) => set.globs[id])]).toEqual([path, expected]);
+          expect([path, set.matchesAny(path)]).toEqual([path, expected.length > 0]);
+          expect([...set.matchingUnsorted(path)].sort((a, b) => a - b)).toEqual(set.matching(path));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("agrees with minimatch on paths built from the globs' own portions", () => {
+    // paths made of the globs' literal text hit the literal edges of the index far more often
+    const words = fc.constantFrom("a", "b", "ab", "secrets", "production", ".hidden", "c.yaml", "x.md", "c", "*", "0", "3");
+    const samePath = fc.array(words, { minLength: 1, maxLength: 5 }).map((p) => p.join("/"));
+    fc.assert(
+      fc.property(fc.array(globArb, { minLength: 1, maxLength: 8 }), fc.array(samePath, { minLength: 1, maxLength: 12 }), (globs, paths) => {
+        const set = compileGlobs(globs);
+        for (const path of paths) {
+          expect([path, set.matching(path).map((id) => set.globs[id])]).toEqual([path, set.globs.filter((g) => plain(path, g))]);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("merges duplicate globs and numbers them by first appearance", () => {
+    const set = compileGlobs(["b/**", "a/**", "b/**"]);
+    expect(set.globs).toEqual(["b/**", "a/**"]);
+    expect(set.idOf("a/**")).toBe(1);
+    expect(set.idOf("c/**")).toBe(-1);
+    expect(set.matching("a/x")).toEqual([1]);
+    expect(compileGlobs([]).matching("a")).toEqual([]);
+  });
+
+  it.each([
+    ["clusters/production/**", "clusters/production/api.yaml", true],
+    ["clusters/production/**", "clusters/production", false],
+    ["clusters/production/**", "clusters/production/.env", true],
+    ["clusters/*/api.yaml", "clusters/production/api.yaml", true],
+    ["clusters/*/api.yaml", "clusters/a/b/api.yaml", false],
+    ["**/*.md", "README.md", true],
+    ["**/*.md", "docs/.notes.md", true],
+    ["**/secrets/**", "a/secrets/b", true],
+    ["**/secrets/**", "a/secrets", false],
+    ["Clusters/**", "clusters/a", false],
+    ["apps/{api,web}/**", "apps/web/x", true],
+    ["", "", true],
+    ["#comment", "#comment", true],
+  ])("%s against %s is %s (dot files, case, no comments)", (glob, path, expected) => {
+    expect(compileGlobs([glob]).matchesAny(path)).toBe(expected);
+  });
+
+  it("splits paths as minimatch does", () => {
+    expect(pathPortions("a//b/")).toEqual(["a", "b", ""]);
+    expect(pathPortions("a/b")).toEqual(["a", "b"]);
+  });
+
+  it("agrees with minimatch on a large policy set and change", () => {
+    const set = largePolicySet(10, 20);
+    const globs = [...new Set(set.policies.flatMap((p) => [...p.scope.paths, ...p.scope.exclude, ...p.rules.flatMap((r) => [...r.paths, ...r.exclude])]))];
+    const compiled = compileGlobs(globs);
+    const paths = largeChange(400, 10).files.map((f) => f.path);
+    for (const path of paths) {
+      expect([path, compiled.matching(path).map((id) => compiled.globs[id])]).toEqual([path, globs.filter((g) => plain(path, g))]);
+    }
+  });
+});
+
+describe("pathsByPolicy", () => {
+  /** SPEC §2 steps 2 and 5 by the definition, with plain minimatch. */
+  const naive = (policies: ReturnType<typeof policy>[], paths: string[]) =>
+    policies.map((p) => {
+      const inScope = paths.filter((f) => p.scope.paths.some((g) => plain(f, g)) && !p.scope.exclude.some((g) => plain(f, g)));
+      return {
+        inScope,
+        byRule: p.rules.map((r) => inScope.filter((f) => r.paths.some((g) => plain(f, g)) && !r.exclude.some((g) => plain(f, g)))),
+      };
+    });
+
+  const globs = fc.array(globArb, { minLength: 1, maxLength: 3 });
+  const policyArb = fc.record({
+    paths: globs,
+    exclude: fc.array(globArb, { maxLength: 2 }),
+    rules: fc.array(fc.record({ paths: globs, exclude: fc.array(globArb, { maxLength: 2 }) }), { minLength: 1, maxLength: 4 }),
+  });
+
+  it("sorts paths into scopes and rules exactly as the definition does", () => {
+    fc.assert(
+      fc.property(fc.array(policyArb, { minLength: 1, maxLength: 4 }), fc.array(pathArb, { maxLength: 15 }), (shapes, paths) => {
+        const policies = shapes.map((s, i) =>
+          policy({
+            environment: `env${i}`,
+            paths: s.paths,
+            exclude: s.exclude,
+            rules: s.rules.map((r, j) => rule(`r${j}`, r.paths, 1, { users: ["x"] }, r.exclude)),
+          }),
+        );
+        const unique = [...new Set(paths)];
+        expect(pathsByPolicy(policies, unique)).toEqual(naive(policies, unique));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("fills only the policies asked for, and keeps the cache per policies array honest", () => {
+    const a = policy({ environment: "a", paths: ["a/**"], rules: [rule("r", ["a/**"], 1)] });
+    const b = policy({ environment: "b", paths: ["b/**"], rules: [rule("r", ["b/**"], 1)] });
+    const list = [a, b];
+    expect(pathsByPolicy(list, ["a/x", "b/y"], new Set([1]))).toEqual([
+      { inScope: [], byRule: [[]] },
+      { inScope: ["b/y"], byRule: [["b/y"]] },
+    ]);
+    list.reverse(); // the same array with other contents must not reuse the index built for it
+    expect(pathsByPolicy(list, ["a/x"])[1]).toEqual({ inScope: ["a/x"], byRule: [["a/x"]] });
+  });
+
+  it("touches each file's path and previous path once", () => {
+    expect(
+      touchedPaths([
+        { path: "b", status: "renamed", previous_path: "a" },
+        { path: "a", status: "added" },
+        { path: "c", status: "modified" },
+      ]),
+    ).toEqual(["b", "a", "c"]);
+  });
+
+  it("random large policy sets agree with the definition", () => {
+    const rnd = lcg(7);
+    const set = largePolicySet(6, 8);
+    const paths = [...new Set(largeChange(300, 6).files.map((f) => f.path))];
+    // shuffle, so that nothing depends on the order of the paths
+    for (let i = paths.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [paths[i], paths[j]] = [paths[j] as string, paths[i] as string];
+    }
+    expect(pathsByPolicy(set.policies, paths)).toEqual(naive(set.policies, paths));
+  });
+});
