@@ -1,0 +1,116 @@
+// The changed files of a pull request: GitHub's files list, or — past the 3,000 files that
+// list stops at — a diff of the git trees of the merge base and the head.
+import type { ChangedFile, FileStatus } from "../engine/types.js";
+import { GatherFailed, type GitHubSession } from "./client.js";
+
+/** GitHub's pull request files endpoint lists at most this many files (30 pages of 100). */
+export const FILES_LIST_LIMIT = 3000;
+
+const FILE_STATUSES: readonly FileStatus[] = ["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"];
+
+interface ListedFile {
+  filename: string;
+  status: string;
+  previous_filename?: string;
+}
+
+interface TreeEntry {
+  path: string;
+  mode: string;
+  type: string;
+  sha: string;
+}
+
+export interface ChangedFilesRequest {
+  owner: string;
+  repo: string;
+  pull_number: number;
+  head: string;
+  /** The commit the head is compared with for the tree fallback: the base branch's tip. */
+  baseCommit: string;
+  /** The pull request's `changed_files`, when the payload has it (review payloads do not). */
+  changedFiles?: number;
+}
+
+export interface ChangedFiles {
+  files: ChangedFile[];
+  truncated: boolean;
+  /** How the files were found, for logs. */
+  source: "files" | "trees";
+}
+
+function toChangedFile(file: ListedFile): ChangedFile {
+  const status = (FILE_STATUSES as readonly string[]).includes(file.status) ? (file.status as FileStatus) : "changed";
+  return file.previous_filename !== undefined && file.previous_filename !== file.filename
+    ? { path: file.filename, status, previous_path: file.previous_filename }
+    : { path: file.filename, status };
+}
+
+/** Lists the changed files of a pull request, through the trees when the files list cannot hold them all. */
+export async function listChangedFiles(gh: GitHubSession, request: ChangedFilesRequest): Promise<ChangedFiles> {
+  const { owner, repo, pull_number } = request;
+  const listed = await gh.list<ListedFile>(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+    { owner, repo, pull_number },
+    `listing changed files of #${pull_number}`,
+    { maxPages: FILES_LIST_LIMIT / 100 },
+  );
+  const count = listed.items.length;
+  const known = request.changedFiles;
+  // At the limit the list may have stopped early, unless the PR's own count says it did not.
+  const cut = !listed.complete || (count >= FILES_LIST_LIMIT && known !== count);
+  if (!cut && (known === undefined || count >= known)) {
+    return { files: listed.items.map(toChangedFile), truncated: false, source: "files" };
+  }
+  return diffTrees(gh, request);
+}
+
+/** The changed files as the difference of two recursive git trees: renames show as a removal plus an addition. */
+async function diffTrees(gh: GitHubSession, request: ChangedFilesRequest): Promise<ChangedFiles> {
+  const { owner, repo, pull_number, head, baseCommit } = request;
+  const comparison = await gh.request(
+    "GET /repos/{owner}/{repo}/compare/{basehead}",
+    { owner, repo, basehead: `${baseCommit}...${head}`, per_page: 1 },
+    `finding the merge base of #${pull_number}`,
+  );
+  const mergeBase = (comparison.data as { merge_base_commit?: { sha?: string } }).merge_base_commit?.sha;
+  if (typeof mergeBase !== "string") {
+    throw new GatherFailed(`GitHub's comparison of #${pull_number} has no merge base commit`);
+  }
+  const [before, after] = await Promise.all([
+    readTree(gh, owner, repo, mergeBase, `reading the tree of the merge base ${mergeBase.slice(0, 7)} of #${pull_number}`),
+    readTree(gh, owner, repo, head, `reading the tree of the head ${head.slice(0, 7)} of #${pull_number}`),
+  ]);
+  const files: ChangedFile[] = [];
+  for (const [path, entry] of after.entries) {
+    const old = before.entries.get(path);
+    if (old === undefined) files.push({ path, status: "added" });
+    else if (old.sha !== entry.sha || old.mode !== entry.mode) files.push({ path, status: "modified" });
+  }
+  for (const path of before.entries.keys()) {
+    if (!after.entries.has(path)) files.push({ path, status: "removed" });
+  }
+  return { files, truncated: before.truncated || after.truncated, source: "trees" };
+}
+
+async function readTree(
+  gh: GitHubSession,
+  owner: string,
+  repo: string,
+  commit: string,
+  doing: string,
+): Promise<{ entries: Map<string, TreeEntry>; truncated: boolean }> {
+  // The trees endpoint takes a commit sha and reads that commit's root tree.
+  const response = await gh.request(
+    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+    { owner, repo, tree_sha: commit, recursive: "1" },
+    doing,
+  );
+  const data = response.data as { tree?: TreeEntry[]; truncated?: boolean };
+  const entries = new Map<string, TreeEntry>();
+  // Blobs are files (and symlinks); commits are submodules, whose pointer change is a change of that path.
+  for (const entry of data.tree ?? []) {
+    if (entry.type === "blob" || entry.type === "commit") entries.set(entry.path, entry);
+  }
+  return { entries, truncated: data.truncated === true };
+}

@@ -1,0 +1,135 @@
+// The slice of an Octokit the facts gatherer needs, and a session over it that counts
+// requests, follows pagination and turns failed requests into messages that say what failed.
+
+/** A response as Octokit returns it; only what the gatherer reads. */
+export interface GitHubResponse {
+  status: number;
+  headers: Record<string, string | number | undefined>;
+  data: unknown;
+}
+
+/**
+ * Any Octokit: a Probot `context.octokit`, an `@octokit/rest` Octokit, or a test double.
+ * Only `request` is used, so plugins (pagination, REST methods) need not be present.
+ */
+export interface GitHubClient {
+  request(route: string, parameters?: Record<string, unknown>): Promise<GitHubResponse>;
+}
+
+/** The GitHub requests one gathering made. */
+export interface RequestCount {
+  /** Every request sent, 304s included. */
+  total: number;
+  /** Conditional requests answered 304 Not Modified: GitHub does not count them against the rate limit. */
+  notModified: number;
+  /** Requests by route template, e.g. `GET /repos/{owner}/{repo}/pulls/{pull_number}/files`. */
+  byRoute: Record<string, number>;
+}
+
+/** Facts could not be gathered; the message is fit for a failing check. */
+export class GatherFailed extends Error {
+  override readonly name: string = "GatherFailed";
+}
+
+/** A request that failed; `message` says what the gatherer was doing. */
+export class GitHubRequestFailed extends GatherFailed {
+  override readonly name = "GitHubRequestFailed";
+
+  constructor(
+    readonly status: number | undefined,
+    readonly route: string,
+    readonly doing: string,
+    detail: string,
+  ) {
+    super(
+      status === undefined
+        ? `GitHub request failed while ${doing}${detail ? `: ${detail}` : ""}`
+        : `GitHub API error ${status} while ${doing}${detail ? `: ${detail}` : ""}`,
+    );
+  }
+}
+
+/**
+ * Octokit throws a RequestError carrying `status` for every non-2xx answer, 304 included.
+ * When GitHub was never reached it says 500 with no response: that is no answer at all.
+ */
+function statusOf(error: unknown): number | undefined {
+  if (typeof error === "object" && error !== null && "status" in error) {
+    const { status, response } = error as { status: unknown; response?: unknown };
+    if (typeof status === "number" && !(status === 500 && response === undefined)) return status;
+  }
+  return undefined;
+}
+
+/** GitHub's own words, when they are short enough for a check title; never an HTML error page. */
+function detailOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = message.split("\n", 1)[0]?.trim() ?? "";
+  if (line === "" || line.startsWith("<") || line.length > 200) return "";
+  return line;
+}
+
+function hasNextPage(headers: GitHubResponse["headers"]): boolean {
+  const link = headers["link"];
+  return typeof link === "string" && /<[^>]*>\s*;\s*rel="next"/.test(link);
+}
+
+export interface RequestOptions {
+  /** Statuses that are answers rather than failures (say 404 "no such folder", 304 "unchanged"). */
+  accept?: number[];
+}
+
+export interface PageOptions<T> {
+  /** Stop after this many pages even when GitHub offers more; the result then says `complete: false`. */
+  maxPages: number;
+  /** The list inside a page, for endpoints whose pages are objects (compare). Default: the page itself. */
+  items?: (data: unknown) => T[];
+  perPage?: number;
+}
+
+/** One gathering's use of a client: counted requests, errors as GitHubRequestFailed. */
+export class GitHubSession {
+  readonly count: RequestCount = { total: 0, notModified: 0, byRoute: {} };
+
+  constructor(private readonly client: GitHubClient) {}
+
+  /** Sends one request; an unaccepted non-2xx answer throws GitHubRequestFailed naming `doing`. */
+  async request(
+    route: string,
+    parameters: Record<string, unknown>,
+    doing: string,
+    options: RequestOptions = {},
+  ): Promise<GitHubResponse> {
+    this.count.total += 1;
+    this.count.byRoute[route] = (this.count.byRoute[route] ?? 0) + 1;
+    try {
+      return await this.client.request(route, parameters);
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 304) this.count.notModified += 1;
+      if (status !== undefined && options.accept?.includes(status)) {
+        const response = (error as { response?: { headers?: GitHubResponse["headers"] } }).response;
+        return { status, headers: response?.headers ?? {}, data: undefined };
+      }
+      throw new GitHubRequestFailed(status, route, doing, detailOf(error));
+    }
+  }
+
+  /** Every item of a paginated list, following GitHub's `Link: rel="next"` up to `maxPages`. */
+  async list<T>(
+    route: string,
+    parameters: Record<string, unknown>,
+    doing: string,
+    options: PageOptions<T>,
+  ): Promise<{ items: T[]; complete: boolean }> {
+    const items: T[] = [];
+    const perPage = options.perPage ?? 100;
+    const extract = options.items ?? ((data: unknown) => (Array.isArray(data) ? (data as T[]) : []));
+    for (let page = 1; page <= options.maxPages; page += 1) {
+      const response = await this.request(route, { ...parameters, per_page: perPage, page }, doing);
+      items.push(...extract(response.data));
+      if (!hasNextPage(response.headers)) return { items, complete: true };
+    }
+    return { items, complete: false };
+  }
+}

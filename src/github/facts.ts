@@ -1,0 +1,505 @@
+// Gathers the facts of a pull request and the policies that judge it (SPEC §2): the one
+// gatherer the app and `compliance-gate explain` share. Errors come back as values.
+import type { Facts, Review, ReviewState } from "../engine/types.js";
+import { isPolicyFile, loadPolicySet } from "../policy/load.js";
+import { PERMISSIONS, type Approvers, type Permission, type PolicySet } from "../policy/types.js";
+import { listChangedFiles } from "./changed-files.js";
+import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
+import { LruCache } from "./lru-cache.js";
+import { readPolicyFiles } from "./policy-files.js";
+
+/** The policy module's parsing and file selection: github/ holds no policy logic of its own. */
+export interface PolicyReader {
+  loadPolicySet(files: { path: string; text: string }[]): PolicySet;
+  isPolicyFile(path: string, dir?: string): boolean;
+}
+
+const POLICY_MODULE: PolicyReader = { loadPolicySet, isPolicyFile };
+
+export interface FactsGathererOptions {
+  /** Default: the policy module (`src/policy/load.ts`); tests may inject a stand-in. */
+  policy?: PolicyReader;
+  /** The policy folder at the repository root. Default `policies`. */
+  policyDir?: string;
+  /** How long team memberships and reviewer permissions are trusted. Default 5 minutes. */
+  membershipTtlMs?: number;
+  /** Bound of the caches of teams, permissions, policy sets and base refs. Default 1,000. */
+  maxCacheEntries?: number;
+  /** Bound of the cache of policy file texts (up to 256 KiB each). Default 200. */
+  maxBlobEntries?: number;
+  /** Epoch milliseconds, for the TTLs. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** What the gatherer reads of a pull request: a webhook's `pull_request` or the REST API's. */
+export interface PullRequestLike {
+  number: number;
+  user: { login: string } | null;
+  head: { sha: string };
+  base: { ref: string; repo: { default_branch?: string } };
+  labels?: ReadonlyArray<{ name?: string | null }>;
+  /** Absent from `pull_request_review` payloads. */
+  changed_files?: number;
+  /** Absent from `pull_request_review` payloads. */
+  commits?: number;
+}
+
+export interface GatherRequest {
+  owner: string;
+  repo: string;
+  pull_number: number;
+  /** The webhook's `pull_request`, which saves reading the pull request. */
+  pull?: PullRequestLike;
+  /** Evaluation time, epoch milliseconds. */
+  now: number;
+}
+
+export interface GatheredFacts {
+  kind: "facts";
+  facts: Facts;
+  /** A copy: the gatherer's cached set cannot be changed through it. */
+  policies: PolicySet;
+  /** The tip of the base branch the policies were read at. */
+  policyCommit: string;
+  /** Blob sha of each policy file, by path: the policy version an audit record cites. */
+  policyBlobs: Record<string, string>;
+  /** Things that did not stop the gathering but weaken what the facts can show. */
+  warnings: string[];
+  requests: RequestCount;
+}
+
+/** The base branch has no policy folder (or no policy file in it): the app leaves the PR alone. */
+export interface NoPolicies {
+  kind: "no_policies";
+  noPolicies: true;
+  policyCommit: string;
+  requests: RequestCount;
+}
+
+/** Facts could not be gathered; the caller fails closed with this message. */
+export interface GatherError {
+  kind: "error";
+  error: string;
+  requests: RequestCount;
+}
+
+export type GatherResult = GatheredFacts | NoPolicies | GatherError;
+
+/** GitHub's pull request commits endpoint lists at most this many commits. */
+export const COMMITS_LIST_LIMIT = 250;
+
+const REVIEW_STATES: readonly ReviewState[] = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"];
+
+interface PolicySnapshot {
+  set: PolicySet;
+  blobs: Record<string, string>;
+}
+
+interface TeamMembership {
+  members: string[];
+  warning?: string;
+}
+
+interface ApiUser {
+  login: string;
+  type?: string;
+}
+
+interface ApiReview {
+  id: number;
+  user: ApiUser | null;
+  state: string;
+  commit_id: string | null;
+  submitted_at?: string | null;
+}
+
+interface GitIdentity {
+  name?: string;
+  email?: string;
+}
+
+interface ApiCommit {
+  sha: string;
+  author: ApiUser | null;
+  committer: ApiUser | null;
+  commit: { author: GitIdentity | null; committer: GitIdentity | null };
+}
+
+/** A team as a policy names it, and where GitHub keeps it. */
+interface TeamRef {
+  /** The key in `facts.teams`: `org/slug` qualified with the repository owner, as written otherwise. */
+  key: string;
+  org: string;
+  slug: string;
+}
+
+/** Gathers facts with caches that outlive one gathering: the app keeps one per process. */
+export class FactsGatherer {
+  private readonly policy: PolicyReader;
+  private readonly policyDir: string;
+  /** ETag and sha of each base branch's tip, by `owner/repo#branch`. */
+  private readonly baseRefs: LruCache<string, { etag: string; sha: string }>;
+  /** Parsed policies by `owner/repo@commit` (null: no policies there). A commit never changes. */
+  private readonly policySets: LruCache<string, PolicySnapshot | null>;
+  /** Blob texts by blob sha. */
+  private readonly blobs: LruCache<string, string>;
+  /** By `installation-owner|org/slug`: an owner never sees another installation's answer. */
+  private readonly teams: LruCache<string, TeamMembership>;
+  /** By `owner/repo|login`; null means no permission. */
+  private readonly permissions: LruCache<string, Permission | null>;
+
+  constructor(options: FactsGathererOptions = {}) {
+    this.policy = options.policy ?? POLICY_MODULE;
+    this.policyDir = options.policyDir ?? "policies";
+    const maxEntries = options.maxCacheEntries ?? 1000;
+    const ttlMs = options.membershipTtlMs ?? 5 * 60 * 1000;
+    const clock = options.clock ?? Date.now;
+    this.baseRefs = new LruCache({ maxEntries, clock });
+    this.policySets = new LruCache({ maxEntries, clock });
+    this.blobs = new LruCache({ maxEntries: options.maxBlobEntries ?? 200, clock });
+    this.teams = new LruCache({ maxEntries, ttlMs, clock });
+    this.permissions = new LruCache({ maxEntries, ttlMs, clock });
+  }
+
+  /** Gathers the facts of a pull request and its base branch's policies; GitHub failures come back as `{ error }`. */
+  async gather(octokit: GitHubClient, request: GatherRequest): Promise<GatherResult> {
+    const gh = new GitHubSession(octokit);
+    try {
+      return await this.gatherWith(gh, request);
+    } catch (error) {
+      if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
+      throw error;
+    }
+  }
+
+  private async gatherWith(gh: GitHubSession, request: GatherRequest): Promise<GatherResult> {
+    const { owner, repo, pull_number } = request;
+    const pull = request.pull ?? (await readPull(gh, owner, repo, pull_number));
+    const base = pull.base.ref;
+    const head = pull.head.sha;
+    const author = pull.user?.login ?? "ghost";
+
+    const policyCommit = await this.baseTip(gh, owner, repo, base);
+    const snapshot = await this.policiesAt(gh, owner, repo, policyCommit);
+    if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
+
+    const approvers = snapshot.set.policies.flatMap((policy) => [
+      ...policy.rules.map((rule) => rule.approvers),
+      ...(policy.break_glass ? [policy.break_glass.approvers] : []),
+    ]);
+    const [changed, reviews, commits, teams] = await Promise.all([
+      listChangedFiles(gh, {
+        owner,
+        repo,
+        pull_number,
+        head,
+        baseCommit: policyCommit,
+        ...(pull.changed_files !== undefined ? { changedFiles: pull.changed_files } : {}),
+      }),
+      listReviews(gh, owner, repo, pull_number),
+      listContributors(gh, { owner, repo, pull_number, head, baseCommit: policyCommit, author, commits: pull.commits }),
+      this.teamMembership(gh, owner, teamRefs(owner, approvers)),
+    ]);
+    const permissions = approvers.some((a) => a.permission !== undefined)
+      ? await this.reviewerPermissions(gh, owner, repo, reviews)
+      : {};
+
+    const facts: Facts = {
+      repository: `${owner}/${repo}`,
+      base,
+      default_branch: pull.base.repo.default_branch ?? base,
+      head,
+      author,
+      contributors: commits.contributors,
+      labels: (pull.labels ?? []).flatMap((label) => (label.name ? [label.name] : [])),
+      files: changed.files,
+      files_truncated: changed.truncated,
+      reviews,
+      teams: teams.members,
+      permissions,
+      now: request.now,
+    };
+    return {
+      kind: "facts",
+      facts,
+      policies: structuredClone(snapshot.set),
+      policyCommit,
+      policyBlobs: { ...snapshot.blobs },
+      warnings: [...commits.warnings, ...teams.warnings],
+      requests: gh.count,
+    };
+  }
+
+  /** The sha at the tip of the base branch, asked conditionally: an unchanged branch costs a free 304. */
+  private async baseTip(gh: GitHubSession, owner: string, repo: string, base: string): Promise<string> {
+    const key = `${owner}/${repo}`.toLowerCase() + `#${base}`;
+    const known = this.baseRefs.get(key);
+    const response = await gh.request(
+      "GET /repos/{owner}/{repo}/git/ref/{ref}",
+      { owner, repo, ref: `heads/${base}`, ...(known ? { headers: { "if-none-match": known.etag } } : {}) },
+      `reading the tip of base branch ${base}`,
+      { accept: known ? [304] : [] },
+    );
+    if (response.status === 304 && known) return known.sha;
+    const sha = (response.data as { object?: { sha?: unknown } } | undefined)?.object?.sha;
+    if (typeof sha !== "string") throw new GatherFailed(`GitHub returned no commit for base branch ${base}`);
+    const etag = response.headers["etag"];
+    if (typeof etag === "string") this.baseRefs.set(key, { etag, sha });
+    else this.baseRefs.delete(key);
+    return sha;
+  }
+
+  /** The parsed policies at a commit of the base branch, or null when there are none. */
+  private async policiesAt(gh: GitHubSession, owner: string, repo: string, commit: string): Promise<PolicySnapshot | null> {
+    const key = `${owner}/${repo}`.toLowerCase() + `@${commit}`;
+    const cached = this.policySets.get(key);
+    if (cached !== undefined) return cached;
+    const files = await readPolicyFiles(gh, {
+      owner,
+      repo,
+      commit,
+      dir: this.policyDir,
+      isPolicyFile: (path, dir) => this.policy.isPolicyFile(path, dir),
+      blobs: this.blobs,
+    });
+    const snapshot =
+      files === null || files.length === 0
+        ? null
+        : {
+            set: this.policy.loadPolicySet(files.map(({ path, text }) => ({ path, text }))),
+            blobs: Object.fromEntries(files.map((file) => [file.path, file.sha])),
+          };
+    this.policySets.set(key, snapshot);
+    return snapshot;
+  }
+
+  /** Active members of the named teams (GitHub includes child teams' members); a missing team is empty, with a warning. */
+  private async teamMembership(
+    gh: GitHubSession,
+    owner: string,
+    refs: TeamRef[],
+  ): Promise<{ members: Record<string, string[]>; warnings: string[] }> {
+    const found = await Promise.all(
+      refs.map(async (ref) => {
+        const cacheKey = `${owner.toLowerCase()}|${ref.org.toLowerCase()}/${ref.slug.toLowerCase()}`;
+        let membership = this.teams.get(cacheKey);
+        if (membership === undefined) {
+          membership = await readTeam(gh, ref);
+          this.teams.set(cacheKey, membership);
+        }
+        return { ref, membership };
+      }),
+    );
+    const members: Record<string, string[]> = {};
+    const warnings: string[] = [];
+    for (const { ref, membership } of found) {
+      members[ref.key] = [...membership.members];
+      if (membership.warning !== undefined && !warnings.includes(membership.warning)) warnings.push(membership.warning);
+    }
+    return { members, warnings };
+  }
+
+  /** Repository permission of everyone whose review can take a stance (approve or request changes). */
+  private async reviewerPermissions(
+    gh: GitHubSession,
+    owner: string,
+    repo: string,
+    reviews: Review[],
+  ): Promise<Record<string, Permission>> {
+    const reviewers = new Map<string, string>();
+    for (const review of reviews) {
+      if (review.state === "APPROVED" || review.state === "CHANGES_REQUESTED") {
+        const folded = review.user.toLowerCase();
+        if (!reviewers.has(folded)) reviewers.set(folded, review.user);
+      }
+    }
+    const found = await Promise.all(
+      [...reviewers.values()].map(async (login) => {
+        const cacheKey = `${owner}/${repo}|${login}`.toLowerCase();
+        let permission = this.permissions.get(cacheKey);
+        if (permission === undefined) {
+          permission = await readPermission(gh, owner, repo, login);
+          this.permissions.set(cacheKey, permission);
+        }
+        return [login, permission] as const;
+      }),
+    );
+    const permissions: Record<string, Permission> = {};
+    for (const [login, permission] of found) if (permission !== null) permissions[login] = permission;
+    return permissions;
+  }
+}
+
+/** Gathers facts once, with caches that live for this call only (the CLI's `explain`). */
+export function gatherFacts(
+  octokit: GitHubClient,
+  request: GatherRequest,
+  options: FactsGathererOptions = {},
+): Promise<GatherResult> {
+  return new FactsGatherer(options).gather(octokit, request);
+}
+
+async function readPull(gh: GitHubSession, owner: string, repo: string, pull_number: number): Promise<PullRequestLike> {
+  const response = await gh.request(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}",
+    { owner, repo, pull_number },
+    `reading #${pull_number}`,
+  );
+  return response.data as PullRequestLike;
+}
+
+async function listReviews(gh: GitHubSession, owner: string, repo: string, pull_number: number): Promise<Review[]> {
+  const listed = await gh.list<ApiReview>(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+    { owner, repo, pull_number },
+    `listing reviews of #${pull_number}`,
+    { maxPages: 100 },
+  );
+  if (!listed.complete) throw new GatherFailed(`#${pull_number} has more reviews than can be listed`);
+  // GitHub lists reviews chronologically. PENDING reviews are drafts nobody has submitted;
+  // reviews by deleted accounts (user null) cannot be anyone's stance.
+  return listed.items.flatMap((review): Review[] => {
+    if (review.user === null || !(REVIEW_STATES as readonly string[]).includes(review.state)) return [];
+    return [
+      {
+        id: review.id,
+        user: review.user.login,
+        state: review.state as ReviewState,
+        commit: review.commit_id ?? "",
+        bot: review.user.type === "Bot" || review.user.login.endsWith("[bot]"),
+        ...(review.submitted_at ? { submitted_at: review.submitted_at } : {}),
+      },
+    ];
+  });
+}
+
+interface ContributorsRequest {
+  owner: string;
+  repo: string;
+  pull_number: number;
+  head: string;
+  baseCommit: string;
+  author: string;
+  /** The pull request's commit count, when the payload has it. */
+  commits: number | undefined;
+}
+
+/**
+ * The PR author and the GitHub users behind every commit's author and committer. Past the
+ * 250 commits the pull request endpoint lists, the comparison of base and head lists the rest;
+ * when even that cannot list them all, the contributors are unknown and gathering fails.
+ */
+async function listContributors(
+  gh: GitHubSession,
+  request: ContributorsRequest,
+): Promise<{ contributors: string[]; warnings: string[] }> {
+  const { owner, repo, pull_number } = request;
+  const listed = await gh.list<ApiCommit>(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+    { owner, repo, pull_number },
+    `listing commits of #${pull_number}`,
+    { maxPages: Math.ceil(COMMITS_LIST_LIMIT / 100) },
+  );
+  let commits = listed.items;
+  if (!listed.complete || (commits.length >= COMMITS_LIST_LIMIT && request.commits !== commits.length)) {
+    commits = await compareCommits(gh, request);
+  }
+
+  const contributors = new Map<string, string>([[request.author.toLowerCase(), request.author]]);
+  const unlinked = new Map<string, number>();
+  for (const commit of commits) {
+    for (const role of ["author", "committer"] as const) {
+      const user = commit[role];
+      const identity = commit.commit[role];
+      if (user?.login) {
+        // web-flow is GitHub itself committing a web edit or a merge, not a person.
+        if (user.login.toLowerCase() !== "web-flow" && !contributors.has(user.login.toLowerCase())) {
+          contributors.set(user.login.toLowerCase(), user.login);
+        }
+      } else if (identity && identity.email !== "noreply@github.com") {
+        const who = `${identity.name ?? "?"} <${identity.email ?? "?"}>`;
+        unlinked.set(who, (unlinked.get(who) ?? 0) + 1);
+      }
+    }
+  }
+  const warnings = [...unlinked].map(
+    ([who, count]) =>
+      `git identity ${who} (${count} commit${count === 1 ? "" : "s"}) is linked to no GitHub account, so it cannot be excluded as a contributor`,
+  );
+  return { contributors: [...contributors.values()], warnings };
+}
+
+async function compareCommits(gh: GitHubSession, request: ContributorsRequest): Promise<ApiCommit[]> {
+  const { owner, repo, pull_number, baseCommit, head } = request;
+  let total: number | undefined;
+  const listed = await gh.list<ApiCommit>(
+    "GET /repos/{owner}/{repo}/compare/{basehead}",
+    { owner, repo, basehead: `${baseCommit}...${head}` },
+    `listing commits of #${pull_number} through a comparison`,
+    {
+      maxPages: 100,
+      items: (data) => {
+        const page = data as { total_commits?: number; commits?: ApiCommit[] };
+        total ??= page.total_commits;
+        return page.commits ?? [];
+      },
+    },
+  );
+  if (!listed.complete || total === undefined || listed.items.length < total) {
+    throw new GatherFailed(
+      `#${pull_number} has ${total ?? "too many"} commits and only ${listed.items.length} could be listed: its contributors are unknown`,
+    );
+  }
+  return listed.items;
+}
+
+/** The distinct teams the approvers name; a bare slug belongs to the repository owner's org. */
+function teamRefs(owner: string, approvers: Approvers[]): TeamRef[] {
+  const refs = new Map<string, TeamRef>();
+  for (const team of approvers.flatMap((a) => a.teams)) {
+    const slash = team.indexOf("/");
+    const ref =
+      slash === -1
+        ? { key: `${owner}/${team}`, org: owner, slug: team }
+        : { key: team, org: team.slice(0, slash), slug: team.slice(slash + 1) };
+    refs.set(ref.key, ref);
+  }
+  return [...refs.values()];
+}
+
+async function readTeam(gh: GitHubSession, ref: TeamRef): Promise<TeamMembership> {
+  const name = `${ref.org}/${ref.slug}`;
+  try {
+    // Slugs are lower case; GitHub includes the members of child teams in this list.
+    const listed = await gh.list<ApiUser>(
+      "GET /orgs/{org}/teams/{team_slug}/members",
+      { org: ref.org, team_slug: ref.slug.toLowerCase(), role: "all" },
+      `listing members of team ${name}`,
+      { maxPages: 100 },
+    );
+    if (!listed.complete) throw new GatherFailed(`team ${name} has more members than can be listed`);
+    return { members: listed.items.map((user) => user.login) };
+  } catch (error) {
+    // A misspelt or deleted team must not block every environment: nobody is its member.
+    if (error instanceof GitHubRequestFailed && error.status === 404) {
+      return { members: [], warning: `team ${name} was not found (or the app cannot see it): nobody counts as its member` };
+    }
+    throw error;
+  }
+}
+
+async function readPermission(gh: GitHubSession, owner: string, repo: string, login: string): Promise<Permission | null> {
+  const response = await gh.request(
+    "GET /repos/{owner}/{repo}/collaborators/{username}/permission",
+    { owner, repo, username: login },
+    `reading the repository permission of ${login}`,
+    { accept: [404] },
+  );
+  if (response.status === 404) return null;
+  const data = response.data as { permission?: string; role_name?: string };
+  // role_name tells maintain and triage apart; custom roles fall back to their base permission.
+  for (const name of [data.role_name, data.permission]) {
+    if (name !== undefined && (PERMISSIONS as readonly string[]).includes(name)) return name as Permission;
+  }
+  return null;
+}

@@ -1,0 +1,576 @@
+// The facts gatherer against a fake GitHub (nock at the HTTP boundary).
+import { readFileSync } from "node:fs";
+import nock from "nock";
+import { Octokit } from "@octokit/rest";
+import { FactsGatherer, gatherFacts, type GatherResult, type GatheredFacts } from "../../src/github/facts.js";
+import {
+  HEAD,
+  NUMBER,
+  OWNER,
+  REPO,
+  REPO_PATH,
+  TIP,
+  blobSha,
+  commit,
+  fakePolicyReader,
+  github,
+  mockPolicies,
+  mockPull,
+  mockTeam,
+  mockTipUnchanged,
+  policy,
+  probotOctokit,
+  pullRequestPayload,
+  replyPages,
+  review,
+  user,
+} from "./fake-github.js";
+
+const NOW = Date.parse("2026-11-27T10:00:00Z");
+const production = JSON.stringify(policy("production", { teams: ["sre"], users: ["alice"] }));
+const staging = JSON.stringify(policy("staging", { teams: ["acme/app-team", "sre"] }));
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+function request(pull = pullRequestPayload()) {
+  return { owner: OWNER, repo: REPO, pull_number: NUMBER, pull, now: NOW };
+}
+
+function facts(result: GatherResult): GatheredFacts {
+  if (result.kind !== "facts") throw new Error(`expected facts, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+describe("gathering a normal pull request", () => {
+  test("maps files, reviews, commits, labels and the named teams into facts", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": production, "staging.yaml": staging } });
+    mockPull(scope, {
+      files: [
+        { filename: "clusters/production/api.yaml", status: "modified" },
+        { filename: "clusters/staging/db.yaml", status: "renamed", previous_filename: "clusters/production/db.yaml" },
+        { filename: "clusters/staging/db-copy.yaml", status: "copied", previous_filename: "clusters/staging/db.yaml" },
+        { filename: "clusters/production/gone.yaml", status: "removed" },
+      ],
+      reviews: [
+        review(1, "alice", "APPROVED", "old"),
+        review(2, "renovate[bot]", "APPROVED", HEAD, "Bot"),
+        review(3, "bob", "COMMENTED"),
+        review(4, "alice", "APPROVED"),
+        { id: 5, user: null, state: "APPROVED", commit_id: HEAD },
+        review(6, "erin", "PENDING"),
+        review(7, "bob", "CHANGES_REQUESTED"),
+      ],
+      commits: [
+        commit("c1", "carol", "web-flow"),
+        commit("c2", "Dave", "dave"),
+        commit("c3", "erin", "carol"),
+      ],
+    });
+    mockTeam(scope, "acme", "sre", ["alice", "bob"]);
+    mockTeam(scope, "acme", "app-team", ["carol"]);
+
+    const result = facts(
+      await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+        probotOctokit(),
+        request(pullRequestPayload({ changed_files: 4, commits: 3 })),
+      ),
+    );
+
+    expect(result.facts).toEqual({
+      repository: "acme/gitops",
+      base: "main",
+      default_branch: "main",
+      head: HEAD,
+      author: "carol",
+      contributors: ["carol", "Dave", "erin"],
+      labels: ["emergency"],
+      files: [
+        { path: "clusters/production/api.yaml", status: "modified" },
+        { path: "clusters/staging/db.yaml", status: "renamed", previous_path: "clusters/production/db.yaml" },
+        { path: "clusters/staging/db-copy.yaml", status: "copied", previous_path: "clusters/staging/db.yaml" },
+        { path: "clusters/production/gone.yaml", status: "removed" },
+      ],
+      files_truncated: false,
+      reviews: [
+        { id: 1, user: "alice", state: "APPROVED", commit: "old", bot: false, submitted_at: "2026-11-01T10:00:00Z" },
+        { id: 2, user: "renovate[bot]", state: "APPROVED", commit: HEAD, bot: true, submitted_at: "2026-11-02T10:00:00Z" },
+        { id: 3, user: "bob", state: "COMMENTED", commit: HEAD, bot: false, submitted_at: "2026-11-03T10:00:00Z" },
+        { id: 4, user: "alice", state: "APPROVED", commit: HEAD, bot: false, submitted_at: "2026-11-04T10:00:00Z" },
+        { id: 7, user: "bob", state: "CHANGES_REQUESTED", commit: HEAD, bot: false, submitted_at: "2026-11-07T10:00:00Z" },
+      ],
+      teams: { "acme/sre": ["alice", "bob"], "acme/app-team": ["carol"] },
+      permissions: {},
+      now: NOW,
+    });
+    expect(result.policyCommit).toBe(TIP);
+    expect(result.policyBlobs).toEqual({
+      "policies/production.yml": blobSha(production),
+      "policies/staging.yaml": blobSha(staging),
+    });
+    expect(result.policies.policies.map((p) => p.file)).toEqual(["policies/production.yml", "policies/staging.yaml"]);
+    expect(result.warnings).toEqual([]);
+    // ref, contents, 2 blobs, files, reviews, commits, 2 teams
+    expect(result.requests.total).toBe(9);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("works the same with an @octokit/rest client (the CLI's explain)", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": production } });
+    mockPull(scope);
+    mockTeam(scope, "acme", "sre", ["alice"]);
+
+    const result = facts(await gatherFacts(new Octokit({ auth: "test" }), request(), { policy: fakePolicyReader() }));
+
+    expect(result.facts.files).toEqual([{ path: "clusters/production/api.yaml", status: "modified" }]);
+    expect(result.facts.teams).toEqual({ "acme/sre": ["alice"] });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("reads the pull request when the event carries none", async () => {
+    const scope = github();
+    scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(200, pullRequestPayload({ labels: [] }));
+    mockPolicies(scope, { policies: { "production.yml": production } });
+    mockPull(scope);
+    mockTeam(scope, "acme", "sre", []);
+
+    const { pull: _pull, ...withoutPull } = request();
+    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), withoutPull));
+
+    expect(result.facts.author).toBe("carol");
+    expect(result.facts.labels).toEqual([]);
+    expect(result.requests.byRoute["GET /repos/{owner}/{repo}/pulls/{pull_number}"]).toBe(1);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("warns about commit identities linked to no GitHub account", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
+    mockPull(scope, {
+      commits: [
+        commit("c1", null, "web-flow", "alice@home.example"),
+        commit("c2", null, null, "alice@home.example"),
+        { ...(commit("c3", "carol", null) as object), commit: { author: { name: "carol" }, committer: { name: "GitHub", email: "noreply@github.com" } } },
+      ],
+    });
+
+    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+
+    expect(result.facts.contributors).toEqual(["carol"]);
+    expect(result.warnings).toEqual([
+      "git identity Unlinked Person <alice@home.example> (3 commits) is linked to no GitHub account, so it cannot be excluded as a contributor",
+    ]);
+  });
+});
+
+describe("with the real policy module", () => {
+  const fixture = (name: string) => readFileSync(new URL(`../fixtures/github/policies/${name}`, import.meta.url), "utf8");
+
+  test("YAML policies from the base branch name the teams and ask for permissions", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": fixture("production.yml"), "staging.yml": fixture("staging.yml") } });
+    mockPull(scope, { reviews: [review(1, "alice", "APPROVED"), review(2, "bob", "CHANGES_REQUESTED")] });
+    mockTeam(scope, "acme", "sre", ["alice"]);
+    mockTeam(scope, "other-org", "incident-commanders", ["ic"]);
+    scope.get(`${REPO_PATH}/collaborators/alice/permission`).reply(200, { permission: "admin", role_name: "admin" });
+    scope.get(`${REPO_PATH}/collaborators/bob/permission`).reply(200, { permission: "write", role_name: "write" });
+
+    const result = facts(await new FactsGatherer().gather(probotOctokit(), request()));
+
+    expect(result.policies.policies.map((p) => p.environment)).toEqual(["production"]);
+    expect(result.policies.invalid.map((p) => p.environment)).toEqual(["staging"]);
+    expect(result.facts.teams).toEqual({ "acme/sre": ["alice"], "other-org/incident-commanders": ["ic"] });
+    expect(result.facts.permissions).toEqual({ alice: "admin", bob: "write" });
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe("policies", () => {
+  test("a repository without policies/ is left alone after one look", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: undefined });
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+
+    const result = await gatherer.gather(probotOctokit(), request());
+
+    expect(result).toEqual({ kind: "no_policies", noPolicies: true, policyCommit: TIP, requests: expect.anything() });
+    expect(result.requests.total).toBe(2);
+    expect(scope.isDone()).toBe(true);
+
+    // The answer is cached by tip: next time the unchanged branch costs one free 304.
+    const again = github();
+    mockTipUnchanged(again);
+    const second = await gatherer.gather(probotOctokit(), request());
+    expect(second.kind).toBe("no_policies");
+    expect(second.requests).toEqual({ total: 1, notModified: 1, byRoute: { "GET /repos/{owner}/{repo}/git/ref/{ref}": 1 } });
+    expect(again.isDone()).toBe(true);
+  });
+
+  test("a policies/ folder with no policy file in it counts as no policies", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: {} });
+    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    expect(result.kind).toBe("no_policies");
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("are read at the tip of the base branch and cached by its sha", async () => {
+    const reader = fakePolicyReader();
+    const gatherer = new FactsGatherer({ policy: reader });
+    const cold = github();
+    mockPolicies(cold, { policies: { "production.yml": production }, etag: 'W/"one"' });
+    mockPull(cold);
+    mockTeam(cold, "acme", "sre", ["alice"]);
+    facts(await gatherer.gather(probotOctokit(), request()));
+    expect(cold.isDone()).toBe(true);
+
+    // A new ETag for the same sha (GitHub's ETags are not promised stable): no content requests.
+    const warm = github();
+    warm
+      .get(`${REPO_PATH}/git/ref/heads%2Fmain`)
+      .matchHeader("if-none-match", 'W/"one"')
+      .reply(200, { object: { sha: TIP } }, { etag: 'W/"two"' });
+    mockPull(warm);
+    const result = facts(await gatherer.gather(probotOctokit(), request()));
+
+    expect(result.policyCommit).toBe(TIP);
+    expect(Object.keys(result.requests.byRoute).sort()).toEqual([
+      "GET /repos/{owner}/{repo}/git/ref/{ref}",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+      "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
+    ]);
+    expect(reader.loads).toBe(1);
+    expect(warm.isDone()).toBe(true);
+
+    // ...and the new ETag is the one sent next.
+    const third = github();
+    mockTipUnchanged(third, 'W/"two"');
+    mockPull(third);
+    expect(facts(await gatherer.gather(probotOctokit(), request())).requests.notModified).toBe(1);
+    expect(third.isDone()).toBe(true);
+  });
+
+  test("a moved tip re-lists the folder but fetches only the blobs that changed", async () => {
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const cold = github();
+    mockPolicies(cold, { policies: { "production.yml": production } });
+    mockPull(cold);
+    mockTeam(cold, "acme", "sre", ["alice"]);
+    await gatherer.gather(probotOctokit(), request());
+    expect(cold.isDone()).toBe(true);
+
+    const newTip = "c".repeat(40);
+    const moved = github();
+    moved
+      .get(`${REPO_PATH}/git/ref/heads%2Fmain`)
+      .matchHeader("if-none-match", `W/"etag-${TIP}"`)
+      .reply(200, { object: { sha: newTip } }, { etag: 'W/"new"' });
+    moved.get(`${REPO_PATH}/contents/policies`).query({ ref: newTip }).reply(200, [
+      { type: "file", path: "policies/production.yml", sha: blobSha(production) },
+      { type: "file", path: "policies/staging.yaml", sha: blobSha(staging) },
+    ]);
+    moved
+      .get(`${REPO_PATH}/git/blobs/${blobSha(staging)}`)
+      .reply(200, { encoding: "base64", content: Buffer.from(staging).toString("base64") });
+    mockPull(moved);
+    mockTeam(moved, "acme", "app-team", ["carol"]); // acme/sre is still cached
+
+    const result = facts(await gatherer.gather(probotOctokit(), request()));
+
+    expect(result.policyCommit).toBe(newTip);
+    expect(result.policies.policies.map((p) => p.environment)).toEqual(["production", "staging"]);
+    expect(result.facts.teams).toEqual({ "acme/sre": ["alice"], "acme/app-team": ["carol"] });
+    expect(moved.isDone()).toBe(true);
+  });
+
+  test("a missing base branch is an error that says so", async () => {
+    github().get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(404, { message: "Not Found" });
+    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    expect(result).toMatchObject({ kind: "error", error: "GitHub API error 404 while reading the tip of base branch main: Not Found" });
+  });
+});
+
+describe("teams and permissions", () => {
+  test("only the teams the policies name are fetched, and cached for the TTL", async () => {
+    let clock = NOW;
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader(), membershipTtlMs: 60_000, clock: () => clock });
+    const withBreakGlass = policy("production", { teams: ["sre"] });
+    withBreakGlass.break_glass = { label: "emergency", approvals: 1, approvers: { teams: ["Other-Org/Incident"], users: [] } };
+    const cold = github();
+    mockPolicies(cold, { policies: { "production.yml": JSON.stringify(withBreakGlass) } });
+    mockPull(cold);
+    mockTeam(cold, "acme", "sre", ["alice"]);
+    mockTeam(cold, "Other-Org", "incident", ["ic"]);
+    const first = facts(await gatherer.gather(probotOctokit(), request()));
+    expect(first.facts.teams).toEqual({ "acme/sre": ["alice"], "Other-Org/Incident": ["ic"] });
+    expect(cold.isDone()).toBe(true);
+
+    const warm = github();
+    mockTipUnchanged(warm);
+    mockPull(warm);
+    const second = facts(await gatherer.gather(probotOctokit(), request()));
+    expect(second.facts.teams).toEqual(first.facts.teams);
+    expect(second.requests.byRoute["GET /orgs/{org}/teams/{team_slug}/members"]).toBeUndefined();
+    expect(warm.isDone()).toBe(true);
+
+    clock += 60_001;
+    const expired = github();
+    mockTipUnchanged(expired);
+    mockPull(expired);
+    mockTeam(expired, "acme", "sre", ["alice", "bob"]);
+    mockTeam(expired, "Other-Org", "incident", ["ic"]);
+    const third = facts(await gatherer.gather(probotOctokit(), request()));
+    expect(third.facts.teams["acme/sre"]).toEqual(["alice", "bob"]);
+    expect(expired.isDone()).toBe(true);
+  });
+
+  test("team lists are paginated", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": production } });
+    mockPull(scope);
+    const members = Array.from({ length: 230 }, (_, i) => `member-${i}`);
+    mockTeam(scope, "acme", "sre", members);
+    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+    expect(result.facts.teams["acme/sre"]).toEqual(members);
+    expect(result.requests.byRoute["GET /orgs/{org}/teams/{team_slug}/members"]).toBe(3);
+  });
+
+  test("a team that does not exist is empty, with a warning, and not asked for again within the TTL", async () => {
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": production } });
+    mockPull(scope);
+    scope.get("/orgs/acme/teams/sre/members").query(true).reply(404, { message: "Not Found" });
+    const result = facts(await gatherer.gather(probotOctokit(), request()));
+    expect(result.facts.teams).toEqual({ "acme/sre": [] });
+    expect(result.warnings).toEqual(["team acme/sre was not found (or the app cannot see it): nobody counts as its member"]);
+
+    const warm = github();
+    mockTipUnchanged(warm);
+    mockPull(warm);
+    const again = facts(await gatherer.gather(probotOctokit(), request()));
+    expect(again.warnings).toEqual(result.warnings);
+    expect(again.requests.total).toBe(4);
+  });
+
+  test("a team the app may not read is an error, not an empty team", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": production } });
+    mockPull(scope);
+    scope.get("/orgs/acme/teams/sre/members").query(true).reply(403, { message: "Resource not accessible by integration" });
+    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    expect(result).toMatchObject({
+      kind: "error",
+      error: "GitHub API error 403 while listing members of team acme/sre: Resource not accessible by integration",
+    });
+  });
+
+  test("permissions are read only when a policy asks, for reviewers with a stance, and cached", async () => {
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const byPermission = JSON.stringify(policy("production", { permission: "write" }));
+    const reviews = [
+      review(1, "alice", "APPROVED"),
+      review(2, "bob", "CHANGES_REQUESTED"),
+      review(3, "carl", "COMMENTED"),
+      review(4, "Alice", "APPROVED"),
+      review(5, "outsider", "APPROVED"),
+      review(6, "custom", "APPROVED"),
+    ];
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": byPermission } });
+    mockPull(scope, { reviews });
+    const permission = (login: string, body: object) =>
+      scope.get(`${REPO_PATH}/collaborators/${login}/permission`).reply(200, { ...body, user: user(login) });
+    permission("alice", { permission: "write", role_name: "maintain" });
+    permission("bob", { permission: "read", role_name: "triage" });
+    permission("custom", { permission: "write", role_name: "deployer" });
+    scope.get(`${REPO_PATH}/collaborators/outsider/permission`).reply(404, { message: "Not Found" });
+
+    const result = facts(await gatherer.gather(probotOctokit(), request()));
+
+    expect(result.facts.permissions).toEqual({ alice: "maintain", bob: "triage", custom: "write" });
+    expect(scope.isDone()).toBe(true);
+
+    const warm = github();
+    mockTipUnchanged(warm);
+    mockPull(warm, { reviews });
+    const again = facts(await gatherer.gather(probotOctokit(), request()));
+    expect(again.facts.permissions).toEqual(result.facts.permissions);
+    expect(again.requests.total).toBe(4);
+  });
+});
+
+describe("large pull requests", () => {
+  /** 3,500 changes: 1,000 modified, 2,498 added, and a rename seen as a removal plus an addition. */
+  function trees(options: { truncated: boolean }) {
+    const blob = (path: string, sha: string) => ({ path, mode: "100644", type: "blob", sha });
+    const base = [
+      { path: "clusters", mode: "040000", type: "tree", sha: "t1" },
+      ...Array.from({ length: 1000 }, (_, i) => blob(`clusters/production/app-${i}.yaml`, `a${i}`)),
+      ...Array.from({ length: 500 }, (_, i) => blob(`docs/page-${i}.md`, `d${i}`)),
+      blob("clusters/production/old.yaml", "moved"),
+    ];
+    const head = [
+      { path: "clusters", mode: "040000", type: "tree", sha: "t2" },
+      ...Array.from({ length: 1000 }, (_, i) => blob(`clusters/production/app-${i}.yaml`, `b${i}`)),
+      ...Array.from({ length: 500 }, (_, i) => blob(`docs/page-${i}.md`, `d${i}`)),
+      ...Array.from({ length: 2498 }, (_, i) => blob(`clusters/staging/new-${i}.yaml`, `n${i}`)),
+      blob("clusters/staging/moved.yaml", "moved"),
+    ];
+    return {
+      base: { sha: "mb", tree: base, truncated: false },
+      head: { sha: HEAD, tree: head, truncated: options.truncated },
+    };
+  }
+
+  function mockLargePull(scope: nock.Scope, options: { truncated: boolean }): void {
+    const listed = Array.from({ length: 3500 }, (_, i) => ({ filename: `f${i}`, status: "added" }));
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/files`, listed, { pages: 30 });
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/reviews`, []);
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, [commit("c1", "carol", "carol")]);
+    scope
+      .get(`${REPO_PATH}/compare/${TIP}...${HEAD}`)
+      .query({ per_page: "1" })
+      .reply(200, { merge_base_commit: { sha: "m".repeat(40) }, total_commits: 1, commits: [] });
+    const { base, head } = trees(options);
+    scope.get(`${REPO_PATH}/git/trees/${"m".repeat(40)}`).query({ recursive: "1" }).reply(200, base);
+    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, head);
+  }
+
+  test("past 3,000 files the git trees of merge base and head give every changed path", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
+    mockLargePull(scope, { truncated: false });
+
+    const result = facts(
+      await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+        probotOctokit(),
+        request(pullRequestPayload({ changed_files: 3500 })),
+      ),
+    );
+
+    expect(result.facts.files).toHaveLength(3500);
+    expect(new Set(result.facts.files.map((f) => f.path)).size).toBe(3500);
+    expect(result.facts.files_truncated).toBe(false);
+    expect(result.facts.files).toContainEqual({ path: "clusters/production/old.yaml", status: "removed" });
+    expect(result.facts.files).toContainEqual({ path: "clusters/staging/moved.yaml", status: "added" });
+    expect(result.facts.files).toContainEqual({ path: "clusters/production/app-7.yaml", status: "modified" });
+    expect(result.facts.files.some((f) => f.path.startsWith("docs/"))).toBe(false);
+    expect(result.requests.byRoute["GET /repos/{owner}/{repo}/pulls/{pull_number}/files"]).toBe(30);
+    expect(result.requests.byRoute["GET /repos/{owner}/{repo}/git/trees/{tree_sha}"]).toBe(2);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("a truncated tree means not every file could be seen", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
+    mockLargePull(scope, { truncated: true });
+    // A review payload carries no changed_files: hitting the listing limit alone triggers the fallback.
+    const { changed_files: _files, commits: _commits, ...pull } = pullRequestPayload();
+
+    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request(pull)));
+
+    expect(result.facts.files_truncated).toBe(true);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("past 250 commits the comparison lists every contributor", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
+    const commits = Array.from({ length: 320 }, (_, i) => commit(`c${i}`, i === 300 ? "mallory" : "carol", "web-flow"));
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/files`, [{ filename: "clusters/production/a.yaml", status: "added" }]);
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/reviews`, []);
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, commits.slice(0, 250));
+    replyPages(scope, `${REPO_PATH}/compare/${TIP}...${HEAD}`, commits, {
+      wrap: (page) => ({ total_commits: 320, merge_base_commit: { sha: "m" }, commits: page }),
+    });
+
+    const result = facts(
+      await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+        probotOctokit(),
+        request(pullRequestPayload({ commits: 320, changed_files: 1 })),
+      ),
+    );
+
+    expect(result.facts.contributors).toEqual(["carol", "mallory"]);
+    expect(result.requests.byRoute["GET /repos/{owner}/{repo}/compare/{basehead}"]).toBe(4);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  test("commits that cannot all be listed are an error: contributors unknown", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
+    const commits = Array.from({ length: 250 }, (_, i) => commit(`c${i}`, "carol", "carol"));
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/files`, []);
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/reviews`, []);
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, commits);
+    replyPages(scope, `${REPO_PATH}/compare/${TIP}...${HEAD}`, commits, {
+      wrap: (page) => ({ total_commits: 400, commits: page }),
+    });
+
+    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+      probotOctokit(),
+      request(pullRequestPayload({ commits: 400, changed_files: 0 })),
+    );
+
+    expect(result).toMatchObject({
+      kind: "error",
+      error: "#42 has 400 commits and only 250 could be listed: its contributors are unknown",
+    });
+  });
+});
+
+describe("failures and economy", () => {
+  test("a 502 on reviews is an error value naming what failed", async () => {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": production } });
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/files`, [{ filename: "clusters/production/a.yaml", status: "added" }]);
+    scope.get(`${REPO_PATH}/pulls/${NUMBER}/reviews`).query(true).reply(502, "<html>Bad Gateway</html>");
+    replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, [commit("c1", "carol", "carol")]);
+    mockTeam(scope, "acme", "sre", []);
+
+    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+
+    expect(result).toEqual({ kind: "error", error: "GitHub API error 502 while listing reviews of #42", requests: expect.anything() });
+  });
+
+  test("a failure to reach GitHub is an error value too", async () => {
+    github().get(`${REPO_PATH}/git/ref/heads%2Fmain`).replyWithError("socket hang up");
+    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    expect(result).toMatchObject({ kind: "error", error: "GitHub request failed while reading the tip of base branch main: socket hang up" });
+  });
+
+  test("a small PR costs 4 reads when warm, one of them a free 304", async () => {
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const cold = github();
+    mockPolicies(cold, { policies: { "production.yml": production, "staging.yaml": staging } });
+    mockPull(cold, { reviews: [review(1, "alice", "APPROVED")] });
+    mockTeam(cold, "acme", "sre", ["alice"]);
+    mockTeam(cold, "acme", "app-team", []);
+    const first = facts(await gatherer.gather(probotOctokit(), request()));
+    // ref, contents, 2 blobs, files, reviews, commits, 2 teams
+    expect(first.requests).toMatchObject({ total: 9, notModified: 0 });
+
+    const warm = github();
+    mockTipUnchanged(warm);
+    mockPull(warm, { reviews: [review(1, "alice", "APPROVED")] });
+    const second = facts(await gatherer.gather(probotOctokit(), request()));
+
+    expect(second.requests).toEqual({
+      total: 4,
+      notModified: 1,
+      byRoute: {
+        "GET /repos/{owner}/{repo}/git/ref/{ref}": 1,
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/files": 1,
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews": 1,
+        "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits": 1,
+      },
+    });
+    expect(second.facts).toEqual(first.facts);
+    expect(warm.isDone()).toBe(true);
+  });
+});
