@@ -1,13 +1,94 @@
-// Entry point of the compliance-gate command line.
+// Entry point of the compliance-gate command line: parses arguments and dispatches to a command.
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Readable, Writable } from "node:stream";
+import { COMMAND_HELP, USAGE } from "./usage.js";
+import { runValidate } from "./validate.js";
+import { runSimulate } from "./simulate.js";
+import { runPolicyTests } from "./policy-test.js";
 
+/** Where a command reads and writes; the bin passes the process's streams, tests pass their own. */
 export interface Io {
   stdout: Writable;
   stderr: Writable;
   stdin: Readable;
+  /** Evaluation time for commands whose input does not give one (tests pin it). */
+  now?: () => number;
 }
 
-export async function main(_argv: string[], io: Io): Promise<number> {
-  io.stdout.write("compliance-gate\n");
-  return 0;
+/** Exit codes of SPEC §6: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** Thrown for a usage mistake; main prints it with the usage text and exits 2. */
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+interface Command {
+  options: Options;
+  run(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number>;
+}
+
+const help = { help: { type: "boolean", short: "h" } } as const;
+
+const COMMANDS: Record<string, Command> = {
+  validate: {
+    options: { ...help },
+    run: (_v, pos, io) => {
+      if (pos.length > 1) throw new UsageError("validate takes at most one directory");
+      return runValidate(pos[0] ?? "policies", io);
+    },
+  },
+  simulate: {
+    options: { ...help, policies: { type: "string" } },
+    run: (v, pos, io) => {
+      if (typeof v.policies !== "string") throw new UsageError("simulate needs --policies DIR");
+      if (pos.length !== 1) throw new UsageError("simulate needs exactly one CHANGE file (or - for stdin)");
+      return runSimulate(v.policies, pos[0] as string, io);
+    },
+  },
+  test: {
+    options: { ...help },
+    run: (_v, pos, io) => {
+      if (pos.length > 1) throw new UsageError("test takes at most one directory");
+      return runPolicyTests(pos[0] ?? "policies", io);
+    },
+  },
+};
+
+/** Runs the command line `argv` (without node and script) and resolves to the exit code. */
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`compliance-gate: unknown command '${name}'\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new UsageError(error instanceof Error ? error.message.split(". ")[0] ?? error.message : String(error));
+    }
+    if (parsed.values.help) {
+      io.stdout.write(COMMAND_HELP[name] ?? USAGE);
+      return EXIT_OK;
+    }
+    return await command.run(parsed.values, parsed.positionals, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`compliance-gate ${name}: ${error.message}\n\n${COMMAND_HELP[name] ?? USAGE}`);
+      return EXIT_USAGE;
+    }
+    // A bug, not a user's mistake: say so in one line, never with a stack trace.
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`compliance-gate ${name}: internal error: ${message}\n`);
+    return EXIT_USAGE;
+  }
 }

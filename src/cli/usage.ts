@@ -1,0 +1,73 @@
+// Help texts of the compliance-gate command and of each of its commands.
+
+export const USAGE = `Usage: compliance-gate <command> [options]
+
+Commands:
+  validate [DIR]                      check every policy file in DIR (default: policies)
+  simulate --policies DIR CHANGE      decide a described change (YAML/JSON file, or - for stdin)
+  test [DIR]                          run the policy tests in DIR/tests/*.yml (default: policies)
+
+Run 'compliance-gate <command> --help' for a command's options.
+Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
+`;
+
+export const COMMAND_HELP: Record<string, string> = {
+  validate: `Usage: compliance-gate validate [DIR]
+
+Validates every policy file (*.yml, *.yaml) directly in DIR (default: policies).
+Prints one line per error as file:line:col: field: message and exits 1 if there is
+any; otherwise prints warnings (if any) and "ok: N policies (names)" and exits 0.
+
+Warnings (exit 0): no policy covers DIR/** (anyone could change policy); a rule or
+break-glass path that can never be satisfied.
+
+Example:
+  compliance-gate validate policies
+`,
+  simulate: `Usage: compliance-gate simulate --policies DIR CHANGE
+
+Evaluates the change described in CHANGE (a YAML or JSON file, or - for stdin)
+against the policies in DIR and prints the decision as JSON on stdout.
+Exits 0 when a decision was made, whatever it is; 2 when CHANGE is invalid.
+
+CHANGE (YAML or JSON):
+  base: main                      # required
+  author: carol                   # required
+  files:                          # required; a string means a modified file
+    - clusters/production/api.yaml
+    - { path: clusters/staging/db.yaml, previous_path: clusters/production/db.yaml, status: renamed }
+  repository: acme/gitops         # optional; its owner is the org of bare team slugs
+  default_branch: main            # optional; default: base
+  head: h2                        # optional; default: HEAD
+  contributors: [carol]           # optional; the author is always one
+  labels: []                      # optional
+  files_truncated: false          # optional
+  reviews:                        # optional, chronological; commit defaults to head
+    - { user: alice, state: APPROVED }
+  teams: { sre: [alice, bob] }    # optional: slug or org/slug -> active members
+  permissions: { alice: write }   # optional
+  now: "2026-12-01T10:00:00Z"     # optional; default: the current time
+
+Example:
+  compliance-gate simulate --policies policies change.yml
+`,
+  test: `Usage: compliance-gate test [DIR]
+
+Runs the policy tests in DIR/tests/*.yml and *.yaml (DIR default: policies).
+Each file is a list of cases:
+
+  - name: app team can ship an overlay bump
+    change: { ...as for simulate... }
+    expect:
+      production: approved                 # a state
+      staging: { state: not_affected }     # or state plus break_glass, freeze, files, uncovered
+
+States: approved, pending, blocked, error, not_affected, and not_evaluated (the
+environment's branches do not match the change's base).
+Prints a line per failing case with expected and actual, then "N passed, N failed".
+Exits 1 if any case failed, 2 if a test file is unreadable or malformed.
+
+Example:
+  compliance-gate test policies
+`,
+};

@@ -1,0 +1,41 @@
+// `compliance-gate validate [DIR]` (SPEC §6.1): every policy file's errors, or ok with warnings.
+import { stat } from "node:fs/promises";
+import { loadPolicyDir } from "../policy/load.js";
+import { formatPolicyError } from "../policy/errors.js";
+import { policyWarnings, formatPolicyWarning } from "../policy/warnings.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./main.js";
+
+/** Checks that `dir` is a readable directory; returns a message when it is not. */
+export async function directoryProblem(dir: string): Promise<string | undefined> {
+  try {
+    const info = await stat(dir);
+    return info.isDirectory() ? undefined : `${dir}: not a directory`;
+  } catch {
+    return `${dir}: no such directory`;
+  }
+}
+
+/** Validates the policies in `dir` and prints errors, warnings and a summary. */
+export async function runValidate(dir: string, io: Io): Promise<number> {
+  const problem = await directoryProblem(dir);
+  if (problem) {
+    io.stderr.write(`compliance-gate validate: ${problem}\n`);
+    return EXIT_USAGE;
+  }
+  const set = await loadPolicyDir(dir);
+  if (set.policies.length === 0 && set.invalid.length === 0) {
+    io.stdout.write(`${dir}: no policy files (*.yml, *.yaml)\n`);
+    return EXIT_FAILED;
+  }
+  const errors = set.invalid.flatMap((invalid) => invalid.errors);
+  if (errors.length > 0) {
+    for (const error of errors) io.stdout.write(`${formatPolicyError(error)}\n`);
+    const files = new Set(errors.map((e) => e.file)).size;
+    io.stdout.write(`invalid: ${errors.length} error${errors.length === 1 ? "" : "s"} in ${files} file${files === 1 ? "" : "s"}\n`);
+    return EXIT_FAILED;
+  }
+  for (const warning of policyWarnings(set, dir)) io.stdout.write(`${formatPolicyWarning(warning)}\n`);
+  const names = set.policies.map((p) => p.environment).sort();
+  io.stdout.write(`ok: ${names.length} ${names.length === 1 ? "policy" : "policies"} (${names.join(", ")})\n`);
+  return EXIT_OK;
+}
