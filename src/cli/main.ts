@@ -5,6 +5,7 @@ import { COMMAND_HELP, USAGE } from "./usage.js";
 import { runValidate } from "./validate.js";
 import { runSimulate } from "./simulate.js";
 import { runPolicyTests } from "./policy-test.js";
+import { parseExplainArgs, runExplain } from "./explain.js";
 
 /** Where a command reads and writes; the bin passes the process's streams, tests pass their own. */
 export interface Io {
@@ -13,6 +14,8 @@ export interface Io {
   stdin: Readable;
   /** Evaluation time for commands whose input does not give one (tests pin it). */
   now?: () => number;
+  /** Environment variables (GITHUB_TOKEN, GITHUB_API_URL); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Exit codes of SPEC §6: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input. */
@@ -53,6 +56,13 @@ const COMMANDS: Record<string, Command> = {
     run: (_v, pos, io) => {
       if (pos.length > 1) throw new UsageError("test takes at most one directory");
       return runPolicyTests(pos[0] ?? "policies", io);
+    },
+  },
+  explain: {
+    options: { ...help, repo: { type: "string" }, pr: { type: "string" }, json: { type: "boolean" }, "api-url": { type: "string" } },
+    run: (v, pos, io) => {
+      if (pos.length > 0) throw new UsageError(`explain takes no arguments besides its options (got '${pos[0] as string}')`);
+      return runExplain(parseExplainArgs(v), io);
     },
   },
 };

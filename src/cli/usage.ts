@@ -6,6 +6,7 @@ Commands:
   validate [DIR]                      check every policy file in DIR (default: policies)
   simulate --policies DIR CHANGE      decide a described change (YAML/JSON file, or - for stdin)
   test [DIR]                          run the policy tests in DIR/tests/*.yml (default: policies)
+  explain --repo OWNER/NAME --pr N    show the checks the app would post on a pull request (GITHUB_TOKEN)
 
 Run 'compliance-gate <command> --help' for a command's options.
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
@@ -69,5 +70,36 @@ Exits 1 if any case failed, 2 if a test file is unreadable or malformed.
 
 Example:
   compliance-gate test policies
+`,
+  explain: `Usage: compliance-gate explain --repo OWNER/NAME --pr N [--json] [--api-url URL]
+
+Reads pull request N of OWNER/NAME from GitHub, judges it by the policies at the
+tip of its base branch, exactly as the app does, and prints the check the app
+would post for each environment (compliance/<environment>): its title and its
+Markdown summary (never cut to GitHub's size limit). With --json it prints the
+decision as the JSON of 'compliance-gate simulate'.
+
+Options:
+  --repo OWNER/NAME   the environment repository
+  --pr N              the pull request's number
+  --json              print the decision as JSON instead of Markdown
+  --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
+                      https://api.github.com); for GitHub Enterprise Server,
+                      https://HOST/api/v3
+
+Environment:
+  GITHUB_TOKEN        required: a token that can read the repository's contents,
+                      pull requests and commits, and the members of the teams
+                      the policies name (e.g. $(gh auth token))
+  GITHUB_API_URL      the GitHub REST API, as --api-url
+  GITHUB_SERVER_URL   the web address for links to policy files (default: derived
+                      from the API URL)
+
+Exits 0 when a decision was printed, whatever it is; 1 when GitHub could not be
+read or the repository has no policies/ on the base branch; 2 on a usage error
+or a missing GITHUB_TOKEN.
+
+Example:
+  GITHUB_TOKEN=$(gh auth token) compliance-gate explain --repo acme/gitops --pr 42
 `,
 };

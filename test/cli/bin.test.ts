@@ -5,6 +5,12 @@ function cli(...args: string[]) {
   return spawnSync(process.execPath, ["bin/compliance-gate.js", ...args], { encoding: "utf8" });
 }
 
+/** The process's environment without a GitHub token. */
+function withoutToken(): NodeJS.ProcessEnv {
+  const { GITHUB_TOKEN: _token, ...env } = process.env;
+  return env;
+}
+
 test("the bin validates the example policies", () => {
   const r = cli("validate", "policies");
   expect(r.stdout).toBe("ok: 3 policies (governance, production, staging)\n");
@@ -22,4 +28,13 @@ test("the bin exits 2 with usage on an unknown command, without a stack trace", 
   expect(r.status).toBe(2);
   expect(r.stderr).toContain("Usage:");
   expect(r.stderr).not.toMatch(/\n\s+at /);
+});
+
+test("the bin's explain reads GITHUB_TOKEN from the process environment, and exits 2 without it", () => {
+  const r = spawnSync(process.execPath, ["bin/compliance-gate.js", "explain", "--repo", "acme/gitops", "--pr", "42"], {
+    encoding: "utf8",
+    env: withoutToken(),
+  });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/^compliance-gate explain: GITHUB_TOKEN is not set\./);
 });

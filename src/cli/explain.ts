@@ -1,0 +1,170 @@
+// `compliance-gate explain --repo OWNER/NAME --pr N [--json]` (SPEC §6.6): a pull request's live
+// decision, gathered and decided as the app does, printed as its checks' Markdown or as JSON.
+import { Octokit } from "@octokit/rest";
+import { decide } from "../engine/decide.js";
+import type { Decision } from "../engine/types.js";
+import { renderEnvironmentCheck } from "../github/check-output.js";
+import { gatherFacts, type GatheredFacts } from "../github/facts.js";
+import { code, shortSha, text } from "../github/markdown.js";
+import { decisionJson } from "./decision-json.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
+
+export const DEFAULT_API_URL = "https://api.github.com";
+
+/** What `explain` was asked for, checked. */
+export interface ExplainRequest {
+  owner: string;
+  repo: string;
+  pull_number: number;
+  json: boolean;
+  /** The REST API's base URL, without a trailing slash. */
+  apiUrl?: string;
+}
+
+/** GitHub's rules for an owner (user or org) and a repository name. */
+const REPO_PATTERN = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
+
+/** Checks explain's flags; a mistake throws UsageError (exit 2 with the command's help). */
+export function parseExplainArgs(values: Record<string, unknown>): ExplainRequest {
+  const { repo, pr, json } = values;
+  const apiUrl = values["api-url"];
+  if (typeof repo !== "string") throw new UsageError("explain needs --repo OWNER/NAME");
+  const match = REPO_PATTERN.exec(repo);
+  if (!match || repo.endsWith("/.") || repo.endsWith("/..")) {
+    throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${repo}')`);
+  }
+  if (typeof pr !== "string") throw new UsageError("explain needs --pr N, the pull request's number");
+  const number = /^[1-9][0-9]{0,9}$/.test(pr) ? Number(pr) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new UsageError(`--pr must be a pull request number, such as 42 (got '${pr}')`);
+  if (apiUrl !== undefined && (typeof apiUrl !== "string" || !isHttpUrl(apiUrl))) {
+    throw new UsageError(`--api-url must be an http(s) URL, such as https://github.example.com/api/v3 (got '${String(apiUrl)}')`);
+  }
+  return {
+    owner: match[1] as string,
+    repo: match[2] as string,
+    pull_number: number,
+    json: json === true,
+    ...(typeof apiUrl === "string" ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
+  };
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The web address of the GitHub server of an API URL, for links to files: github.com for
+ * api.github.com, the host of a GitHub Enterprise Server's `/api/v3`, and `api.` dropped from
+ * a GHE.com host (`api.acme.ghe.com` → `acme.ghe.com`).
+ */
+export function serverUrlOf(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === "api.github.com") return "https://github.com";
+  if (/\/api\/v3\/?$/.test(url.pathname)) return `${url.protocol}//${url.host}`;
+  if (url.hostname.startsWith("api.")) return `${url.protocol}//${url.host.slice("api.".length)}`;
+  return `${url.protocol}//${url.host}`;
+}
+
+/** Explains the decision for a pull request: the app's checks as Markdown, or the JSON of SPEC §6.2. */
+export async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
+  const env = io.env ?? process.env;
+  const token = env.GITHUB_TOKEN?.trim();
+  if (!token) {
+    io.stderr.write(
+      "compliance-gate explain: GITHUB_TOKEN is not set. explain reads the pull request, its reviews and commits, " +
+        "the policies and the members of the teams they name with it: set it to a token that can read the repository " +
+        "(and its organization's teams), e.g. GITHUB_TOKEN=$(gh auth token).\n",
+    );
+    return EXIT_USAGE;
+  }
+  let apiUrl = request.apiUrl ?? env.GITHUB_API_URL?.trim().replace(/\/+$/, "");
+  if (apiUrl === undefined || apiUrl === "") apiUrl = DEFAULT_API_URL;
+  if (!isHttpUrl(apiUrl)) {
+    io.stderr.write(`compliance-gate explain: GITHUB_API_URL must be an http(s) URL (got '${apiUrl}')\n`);
+    return EXIT_USAGE;
+  }
+
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: apiUrl,
+    userAgent: "compliance-gate-explain",
+    // Octokit warns on the console (deprecations and the like): keep those on stderr, off stdout.
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => void io.stderr.write(`warning: ${message}\n`),
+      error: () => undefined,
+    },
+  });
+  const { owner, repo, pull_number } = request;
+  const now = (io.now ?? Date.now)();
+  const gathered = await gatherFacts(octokit, { owner, repo, pull_number, now });
+
+  if (gathered.kind === "error") {
+    io.stderr.write(`compliance-gate explain: ${gathered.error}${hintFor(gathered.error, request, apiUrl)}\n`);
+    return EXIT_FAILED;
+  }
+  if (gathered.kind === "no_policies") {
+    io.stderr.write(
+      `compliance-gate explain: ${owner}/${repo} has no policy files in policies/ at ${shortSha(gathered.policyCommit)}, ` +
+        `the tip of #${pull_number}'s base branch: compliance-gate leaves this pull request alone.\n`,
+    );
+    return EXIT_FAILED;
+  }
+
+  const decision = decide(gathered.policies, gathered.facts);
+  if (request.json) {
+    for (const warning of gathered.warnings) io.stderr.write(`warning: ${warning}\n`);
+    io.stdout.write(`${JSON.stringify(decisionJson(decision), null, 2)}\n`);
+  } else {
+    io.stdout.write(explainMarkdown(decision, gathered, { ...request, serverUrl: env.GITHUB_SERVER_URL?.trim() || serverUrlOf(apiUrl) }));
+  }
+  return EXIT_OK;
+}
+
+/** What the user can do about the usual failures to read GitHub. */
+function hintFor(error: string, request: ExplainRequest, apiUrl: string): string {
+  if (/\berror 401\b/.test(error)) return " (is GITHUB_TOKEN valid, and not expired?)";
+  if (/\berror 404\b/.test(error)) {
+    return ` (does ${request.owner}/${request.repo}#${request.pull_number} exist on ${apiUrl}, and can GITHUB_TOKEN read it?)`;
+  }
+  if (/\berror 403\b/.test(error)) return " (does GITHUB_TOKEN have the permissions to read it, or is its rate limit used up?)";
+  return "";
+}
+
+/** Each evaluated environment's check as the app would post it: title and summary (and text) under its name. */
+function explainMarkdown(
+  decision: Decision,
+  gathered: GatheredFacts,
+  where: ExplainRequest & { serverUrl: string },
+): string {
+  const { facts, policyCommit, warnings } = gathered;
+  const repository = `${where.owner}/${where.repo}`;
+  const header = [
+    `# ${text(repository)}#${where.pull_number}: compliance checks`,
+    `Head ${code(shortSha(facts.head))} into ${code(facts.base)}, judged by the policies at ${code(shortSha(policyCommit))} ` +
+      `(the tip of ${code(facts.base)}), at ${new Date(facts.now).toISOString()}.`,
+  ].join("\n\n");
+  if (decision.environments.length === 0) {
+    return `${header}\n\nNo policy judges the base branch ${code(facts.base)}: the app posts no compliance check on this pull request.\n`;
+  }
+  const sections = decision.environments.map((env) => {
+    const output = renderEnvironmentCheck(env, {
+      repository,
+      policyCommit,
+      serverUrl: where.serverUrl,
+      warnings,
+      // a terminal has no size limit: print everything rather than what fits in a check
+      limit: Number.POSITIVE_INFINITY,
+    });
+    const parts = [`## ${text(env.check)}`, `**${text(output.title)}**`, output.summary];
+    if (output.text !== undefined) parts.push(output.text);
+    return parts.join("\n\n");
+  });
+  return `${header}\n\n${sections.join("\n\n---\n\n")}\n`;
+}
