@@ -1,6 +1,13 @@
-// The Probot app: only wiring. Event handlers arrive with the GitHub App work (issue 3).
+// The Probot app: only wiring. The configuration is read (and validated) once, at startup.
 import type { Probot } from "probot";
+import { complianceGate } from "./app/gate.js";
+import { loadConfig } from "./app/config.js";
 
 export default (app: Probot): void => {
-  app.log.info("compliance-gate loaded");
+  const config = loadConfig(process.env);
+  complianceGate(app, config);
+  app.log.info(
+    { membership_ttl_s: config.membershipTtlMs / 1000, concurrency: config.concurrency, freeze_timers: config.freezeTimers },
+    "compliance-gate loaded",
+  );
 };

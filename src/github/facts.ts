@@ -85,6 +85,17 @@ export interface GatherError {
 
 export type GatherResult = GatheredFacts | NoPolicies | GatherError;
 
+/** The policies at the tip of a base branch, found before anything else of a pull request is read. */
+export interface PoliciesFound {
+  kind: "policies";
+  /** A copy: the gatherer's cached set cannot be changed through it. */
+  policies: PolicySet;
+  policyCommit: string;
+  requests: RequestCount;
+}
+
+export type PolicyProbe = PoliciesFound | NoPolicies | GatherError;
+
 /** GitHub's pull request commits endpoint lists at most this many commits. */
 export const COMMITS_LIST_LIMIT = 250;
 
@@ -166,6 +177,24 @@ export class FactsGatherer {
     const gh = new GitHubSession(octokit);
     try {
       return await this.gatherWith(gh, request);
+    } catch (error) {
+      if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
+      throw error;
+    }
+  }
+
+  /**
+   * Whether the tip of `base` holds policies, and which: the app's first look at an event, so a
+   * repository without policies costs one conditional request (a free 304 when warm) and nothing more.
+   */
+  async probe(octokit: GitHubClient, request: { owner: string; repo: string; base: string }): Promise<PolicyProbe> {
+    const { owner, repo, base } = request;
+    const gh = new GitHubSession(octokit);
+    try {
+      const policyCommit = await this.baseTip(gh, owner, repo, base);
+      const snapshot = await this.policiesAt(gh, owner, repo, policyCommit);
+      if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
+      return { kind: "policies", policies: structuredClone(snapshot.set), policyCommit, requests: gh.count };
     } catch (error) {
       if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
       throw error;

@@ -1,0 +1,145 @@
+// Events for one PR arrive together and out of order: its evaluations never overlap, a burst
+// costs one more evaluation (not one per event), and the last check shows the latest facts.
+import nock from "nock";
+import pino from "pino";
+import { PullQueue } from "../../src/app/pull-queue.js";
+import { forEachConcurrently } from "../../src/app/concurrency.js";
+import {
+  FakeGitHub,
+  NUMBER,
+  REPO_PATH,
+  POLICIES,
+  commit,
+  pullRequestEvent,
+  replyPages,
+  review,
+  reviewEvent,
+  startApp,
+} from "./helpers.js";
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => nock.cleanAll());
+afterAll(() => nock.enableNetConnect());
+
+describe("a burst of 10 deliveries for one PR", () => {
+  test("is evaluated twice, never concurrently, and the final checks reflect the latest facts", async () => {
+    /** "start" when an evaluation reads the PR, "end" when it logs its result (after its last write). */
+    const marks: string[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void (JSON.parse(line).msg === "evaluated acme/gitops#42" && marks.push("end")) });
+    const github = new FakeGitHub().acceptChecks();
+    const app = await startApp({ log });
+
+    // Evaluation 1 sees no approval; by evaluation 2 alice has approved. The first answer is slow,
+    // so every other delivery arrives while evaluation 1 runs.
+    github.policies(POLICIES).tipUnchanged(1);
+    const pull = { number: NUMBER, state: "open", user: { login: "carol" }, head: { sha: "h".repeat(40) }, base: { ref: "main", repo: { default_branch: "main" } }, labels: [], changed_files: 1, commits: 1 };
+    github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).twice().reply(() => {
+      marks.push("start");
+      return [200, pull];
+    });
+    const base = `${REPO_PATH}/pulls/${NUMBER}`;
+    github.scope.get(`${base}/files`).query(true).delay(50).reply(200, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
+    github.scope.get(`${base}/reviews`).query(true).reply(200, []);
+    replyPages(github.scope, `${base}/commits`, [commit("c1", "carol", "web-flow")]);
+    github.tipUnchanged(2);
+    replyPages(github.scope, `${base}/files`, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
+    replyPages(github.scope, `${base}/reviews`, [review(1, "alice", "APPROVED")]);
+    replyPages(github.scope, `${base}/commits`, [commit("c1", "carol", "web-flow")]);
+
+    const deliveries: [string, Record<string, unknown>][] = [
+      ["pull_request", pullRequestEvent("synchronize")],
+      ["pull_request_review", reviewEvent("submitted")], // out of order: a review before the PR is "opened"
+      ["pull_request", pullRequestEvent("opened")],
+      ["pull_request", pullRequestEvent("labeled")],
+      ["pull_request_review", reviewEvent("submitted", { reviewer: "bob" })],
+      ["pull_request", pullRequestEvent("unlabeled")],
+      ["pull_request_review", reviewEvent("edited")],
+      ["pull_request", pullRequestEvent("ready_for_review")],
+      ["pull_request_review", reviewEvent("dismissed", { reviewer: "dave" })],
+      ["pull_request_review", reviewEvent("submitted")],
+    ];
+    await Promise.all(deliveries.map(([name, payload]) => app.receive(name, payload)));
+
+    expect(marks).toEqual(["start", "end", "start", "end"]);
+    const production = github.checks.filter((c) => c.name === "compliance/production");
+    expect(production.map((c) => c.conclusion ?? c.status)).toEqual(["in_progress", "success"]);
+    expect(github.scope.isDone()).toBe(true);
+    expect(github.unmatched).toEqual([]);
+    github.close();
+  });
+});
+
+describe("PullQueue", () => {
+  /** A controllable piece of work: resolves when released. */
+  function gate(): { promise: Promise<void>; release: () => void } {
+    let release = (): void => undefined;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    return { promise, release };
+  }
+
+  test("runs one item per key at a time and folds everything that arrives meanwhile into one more run", async () => {
+    const runs: string[][] = [];
+    let running = 0;
+    let overlapped = false;
+    const gates = [gate(), gate()];
+    const queue = new PullQueue<string[]>(
+      async (item) => {
+        running += 1;
+        if (running > 1) overlapped = true;
+        runs.push(item);
+        await gates[runs.length - 1]?.promise;
+        running -= 1;
+      },
+      (pending, newer) => [...pending, ...newer],
+      () => undefined,
+    );
+    const first = queue.run("a#1", ["e1"]);
+    const rest = ["e2", "e3", "e4"].map((e) => queue.run("a#1", [e]));
+    expect(queue.active).toBe(1);
+    gates[0]?.release();
+    await first;
+    gates[1]?.release();
+    await Promise.all(rest);
+    expect(runs).toEqual([["e1"], ["e2", "e3", "e4"]]);
+    expect(overlapped).toBe(false);
+    await queue.idle();
+    expect(queue.active).toBe(0);
+  });
+
+  test("different keys run in parallel; a throwing run is reported and does not stall its key", async () => {
+    const errors: unknown[] = [];
+    let concurrent = 0;
+    let most = 0;
+    const queue = new PullQueue<number>(
+      async (n) => {
+        concurrent += 1;
+        most = Math.max(most, concurrent);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        concurrent -= 1;
+        if (n === 1) throw new Error("boom");
+      },
+      (_pending, newer) => newer,
+      (error) => errors.push(error),
+    );
+    await Promise.all([queue.run("a", 1), queue.run("b", 2), queue.run("c", 3)]);
+    await queue.run("a", 4);
+    expect(most).toBe(3);
+    expect(errors).toHaveLength(1);
+  });
+});
+
+test("forEachConcurrently keeps at most `limit` tasks in flight and runs every item", async () => {
+  let inFlight = 0;
+  let most = 0;
+  const done: number[] = [];
+  await forEachConcurrently([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    done.push(n);
+    inFlight -= 1;
+  });
+  expect(most).toBe(3);
+  expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  await forEachConcurrently([], 4, async () => undefined);
+});
