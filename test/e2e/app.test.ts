@@ -1,0 +1,201 @@
+// End to end over real HTTP: the app as `npm start` runs it (probot run ./lib/index.js), receiving
+// signed webhooks on a free port and talking to a loopback stand-in for GitHub's API (GHE_HOST).
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "./fake-github-server.js";
+
+const TIMEOUT = 60_000;
+
+const SECRET = "e2e-webhook-secret";
+const OWNER = "acme";
+const REPO = "gitops";
+const NUMBER = 7;
+const H1 = "1".repeat(40);
+const H2 = "2".repeat(40);
+
+const POLICY = `version: 1
+environment: production
+scope:
+  branches: [main]
+  paths: [clusters/production/**]
+rules:
+  - name: SRE approves cluster changes
+    paths: [clusters/production/**]
+    approvals: 2
+    approvers: { teams: [sre] }
+`;
+
+interface Example {
+  name: string;
+  examples: Array<Record<string, unknown> & { action: string }>;
+}
+const examples = createRequire(import.meta.url)("@octokit/webhooks-examples") as Example[];
+
+function example(event: string, action: string): Record<string, unknown> {
+  const found = examples.find((d) => d.name === event)?.examples.find((e) => e.action === action);
+  if (!found) throw new Error(`no ${event}.${action} example`);
+  return structuredClone(found);
+}
+
+// Webhook example JSON is edited in place; typing every payload shape here would add nothing.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** A real payload shape, moved to acme/gitops#7 at `head` in installation 1. */
+function payload(event: string, action: string, head: string, extra: (p: Record<string, any>) => void = () => {}) {
+  const p = example(event, action) as Record<string, any>;
+  p.installation = { id: 1, node_id: "inst" };
+  p.repository.name = REPO;
+  p.repository.full_name = `${OWNER}/${REPO}`;
+  p.repository.owner.login = OWNER;
+  p.repository.default_branch = "main";
+  const pr = p.pull_request;
+  pr.number = NUMBER;
+  pr.user.login = "carol";
+  pr.head.sha = head;
+  pr.base.ref = "main";
+  pr.base.repo.name = REPO;
+  pr.base.repo.full_name = `${OWNER}/${REPO}`;
+  pr.base.repo.owner.login = OWNER;
+  pr.base.repo.default_branch = "main";
+  pr.labels = [];
+  pr.state = "open";
+  extra(p);
+  return p;
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let github: FakeGitHub;
+let app: ChildProcess;
+let appUrl: string;
+let appLog = "";
+let delivery = 0;
+
+async function deliver(event: string, body: unknown, secret = SECRET): Promise<number> {
+  const text = JSON.stringify(body);
+  const signature = `sha256=${createHmac("sha256", secret).update(text).digest("hex")}`;
+  const response = await fetch(`${appUrl}/api/github/webhooks`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": `e2e-${++delivery}`, "x-hub-signature-256": signature },
+    body: text,
+  });
+  await response.text();
+  return response.status;
+}
+
+/** The latest check named `name` posted on `sha`, waiting until `predicate` holds for it. */
+async function latestCheck(name: string, sha: string, predicate: (c: PostedCheck) => boolean): Promise<PostedCheck> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const latest = github.checks.filter((c) => c.name === name && c.head_sha === sha).at(-1);
+    if (latest && predicate(latest)) return latest;
+    if (Date.now() > deadline) {
+      throw new Error(`no ${name} on ${sha.slice(0, 7)} as expected; posted: ${JSON.stringify(github.checks)}; app log: ${appLog.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  const state: FakeState = {
+    owner: OWNER,
+    repo: REPO,
+    defaultBranch: "main",
+    baseTip: "b".repeat(40),
+    policies: { "production.yml": POLICY },
+    pull: { number: NUMBER, author: "carol", head: H1, base: "main", labels: [], state: "open" },
+    files: [{ filename: "clusters/production/api/deployment.yaml", status: "modified" }],
+    reviews: [],
+    commits: [H1],
+    teams: { sre: ["alice", "bob"] },
+  };
+  github = await startFakeGitHub(state);
+  const port = await freePort();
+  appUrl = `http://127.0.0.1:${port}`;
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    APP_ID: "1",
+    PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    WEBHOOK_SECRET: SECRET,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: "info",
+    NODE_ENV: "production",
+  };
+  app = spawn(process.execPath, ["node_modules/probot/bin/probot.js", "run", "./lib/index.js"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  app.stdout?.on("data", (c: Buffer) => (appLog += c.toString()));
+  app.stderr?.on("data", (c: Buffer) => (appLog += c.toString()));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${appUrl}/ping`);
+      await r.text();
+      break;
+    } catch {
+      if (Date.now() > deadline || app.exitCode !== null) throw new Error(`the app did not start: ${appLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}, TIMEOUT);
+
+afterAll(async () => {
+  app?.kill("SIGTERM");
+  await github?.close();
+});
+
+test("a wrongly signed delivery is refused and posts nothing", async () => {
+  const status = await deliver("pull_request", payload("pull_request", "opened", H1), "not-the-secret");
+  expect(status).toBeGreaterThanOrEqual(400);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(github.checks).toEqual([]);
+  expect(github.requests).toEqual([]);
+}, TIMEOUT);
+
+test("a PR opened, reviewed twice and synchronised ends with the right checks", async () => {
+  expect(await deliver("pull_request", payload("pull_request", "opened", H1))).toBeLessThan(300);
+  const opened = await latestCheck("compliance/production", H1, () => true);
+  expect(opened).toMatchObject({ status: "in_progress", title: "Waiting for 2 approvals from @acme/sre" });
+
+  github.state.reviews.push({ id: 1, user: "alice", state: "APPROVED", commit_id: H1, submitted_at: "2026-11-27T10:00:00Z" });
+  expect(await deliver("pull_request_review", payload("pull_request_review", "submitted", H1, (p) => {
+    p.review.user.login = "alice";
+    p.review.state = "approved";
+    p.review.commit_id = H1;
+  }))).toBeLessThan(300);
+  await latestCheck("compliance/production", H1, (c) => c.title === "Waiting for 1 approval from @acme/sre");
+
+  github.state.reviews.push({ id: 2, user: "bob", state: "APPROVED", commit_id: H1, submitted_at: "2026-11-27T10:05:00Z" });
+  expect(await deliver("pull_request_review", payload("pull_request_review", "submitted", H1, (p) => {
+    p.review.user.login = "bob";
+    p.review.state = "approved";
+    p.review.commit_id = H1;
+  }))).toBeLessThan(300);
+  const approved = await latestCheck("compliance/production", H1, (c) => c.status === "completed");
+  expect(approved).toMatchObject({ conclusion: "success" });
+
+  // a new commit: approvals of the old head are stale (dismiss_stale defaults to true)
+  github.state.pull.head = H2;
+  github.state.commits.push(H2);
+  expect(await deliver("pull_request", payload("pull_request", "synchronize", H2))).toBeLessThan(300);
+  const synced = await latestCheck("compliance/production", H2, () => true);
+  expect(synced).toMatchObject({ status: "in_progress", title: "Waiting for 2 approvals from @acme/sre" });
+
+  const policy = await latestCheck("compliance/policy", H2, () => true);
+  expect(policy).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(github.unexpected).toEqual([]);
+}, TIMEOUT);
