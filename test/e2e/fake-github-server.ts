@@ -1,5 +1,9 @@
 // A loopback HTTP server that stands in for GitHub's REST API (as GitHub Enterprise's /api/v3),
-// with a little state: one repository, its policies, one pull request, and the check runs posted.
+// with a little state: one repository, its policies, its pull requests, and the check runs posted.
+// Like GitHub it gives every GET answer an ETag and answers a matching If-None-Match with a 304,
+// pages lists (per_page, page, Link: rel="next"), and keeps a log of every answer with its status.
+// The end-to-end test (test/e2e/app.test.ts) and the request benchmark (bench/requests.ts) use it.
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -25,19 +29,56 @@ export interface PostedCheck {
   title?: string;
 }
 
+export interface FakePull {
+  number: number;
+  author: string;
+  head: string;
+  base: string;
+  labels: string[];
+  state: "open" | "closed";
+  draft?: boolean;
+  /**
+   * The pull request's `updated_at`. GitHub moves it when anything about the PR changes (a push,
+   * a review, a label), and with it the PR's ETag: whoever changes the state should move it too.
+   */
+  updatedAt?: string;
+}
+
+/** A pull request with its lists. */
+export interface FakePullData {
+  pull: FakePull;
+  files: FakeFile[];
+  reviews: FakeReview[];
+  /** Commit shas of the PR, each authored and committed by the author. */
+  commits: string[];
+}
+
 export interface FakeState {
   owner: string;
   repo: string;
   defaultBranch: string;
   baseTip: string;
-  /** Policy files at the base tip: name -> YAML text. */
+  /** Policy files at the base tip (and at every other commit): name -> YAML text. */
   policies: Record<string, string>;
-  pull: { number: number; author: string; head: string; base: string; labels: string[]; state: "open" | "closed" };
+  pull: FakePull;
   files: FakeFile[];
   reviews: FakeReview[];
   /** Commit shas of the PR, each authored and committed by the author. */
   commits: string[];
   teams: Record<string, string[]>;
+  /** More pull requests of the repository, besides `pull` (whose lists are `files`, `reviews`, `commits`). */
+  otherPulls?: FakePullData[];
+  /** The app id check runs are posted under. Default 1. */
+  appId?: number;
+}
+
+/** One request as the fake answered it. */
+export interface AnsweredRequest {
+  method: string;
+  /** After /api/v3, without the query. */
+  path: string;
+  query: string;
+  status: number;
 }
 
 export interface FakeGitHub {
@@ -48,15 +89,20 @@ export interface FakeGitHub {
   checks: PostedCheck[];
   /** Every request as `METHOD /path` (after /api/v3), in order. */
   requests: string[];
+  /** Every request with the status it was answered with (304s included), in order. */
+  answered: AnsweredRequest[];
   /** Requests no route answered. */
   unexpected: string[];
   close(): Promise<void>;
 }
 
-const blobSha = (name: string): string => Buffer.from(`blob:${name}`).toString("hex").padEnd(40, "0").slice(0, 40);
+/** The git blob sha of a text, as GitHub names the blob: changing a file changes its sha. */
+export function blobSha(text: string): string {
+  const bytes = Buffer.from(text, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
+}
 
-function pullJson(state: FakeState, url: string) {
-  const { pull } = state;
+function pullJson(state: FakeState, pull: FakePull, url: string) {
   const repo = {
     id: 1,
     name: state.repo,
@@ -64,65 +110,130 @@ function pullJson(state: FakeState, url: string) {
     owner: { login: state.owner, type: "Organization" },
     default_branch: state.defaultBranch,
   };
+  const data = pullData(state, pull.number);
   return {
     id: 1000 + pull.number,
     number: pull.number,
     state: pull.state,
+    draft: pull.draft ?? false,
     title: "Bump api",
     html_url: `${url}/${state.owner}/${state.repo}/pull/${pull.number}`,
+    updated_at: pull.updatedAt ?? "2026-11-27T09:00:00Z",
     user: { login: pull.author, type: "User" },
     labels: pull.labels.map((name, i) => ({ id: i, name })),
-    head: { ref: "feature", sha: pull.head, repo },
+    head: { ref: `feature-${pull.number}`, sha: pull.head, repo },
     base: { ref: pull.base, sha: state.baseTip, repo },
-    changed_files: state.files.length,
-    commits: state.commits.length,
+    changed_files: data?.files.length ?? 0,
+    commits: data?.commits.length ?? 0,
     merged: false,
   };
 }
 
-function route(state: FakeState, method: string, path: string, query: URLSearchParams, body: unknown, url: string, checks: PostedCheck[]): [number, unknown] | undefined {
+/** Every pull request of the repository with its lists. */
+function allPulls(state: FakeState): FakePullData[] {
+  return [{ pull: state.pull, files: state.files, reviews: state.reviews, commits: state.commits }, ...(state.otherPulls ?? [])];
+}
+
+function pullData(state: FakeState, number: number): FakePullData | undefined {
+  return allPulls(state).find((data) => data.pull.number === number);
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+const answer = (status: number, body: unknown): Answer => ({ status, body });
+
+/** One page of a list as GitHub pages it: `per_page` (default 30, at most 100) from `page`, with a Link to the next. */
+function paged(items: unknown[], query: URLSearchParams, url: string, path: string): Answer {
+  const perPage = Math.min(100, Math.max(1, Number(query.get("per_page") ?? 30) || 30));
+  const page = Math.max(1, Number(query.get("page") ?? 1) || 1);
+  const slice = items.slice((page - 1) * perPage, page * perPage);
+  if (page * perPage >= items.length) return { status: 200, body: slice };
+  const next = new URL(`/api/v3${path}`, url);
+  for (const [key, value] of query) next.searchParams.set(key, value);
+  next.searchParams.set("page", String(page + 1));
+  next.searchParams.set("per_page", String(perPage));
+  return { status: 200, body: slice, headers: { link: `<${next.href}>; rel="next"` } };
+}
+
+function route(state: FakeState, method: string, path: string, query: URLSearchParams, body: unknown, url: string, checks: PostedCheck[]): Answer | undefined {
   const repo = `/repos/${state.owner}/${state.repo}`;
-  const pullPath = `${repo}/pulls/${state.pull.number}`;
+  const appId = state.appId ?? 1;
   if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
-    return [201, { token: "ghs_fake", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" }];
+    return answer(201, { token: "ghs_fake", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" });
   }
   if (method === "GET" && path === `${repo}/git/ref/heads/${state.pull.base}`) {
-    return [200, { ref: `refs/heads/${state.pull.base}`, object: { sha: state.baseTip, type: "commit" } }];
+    return answer(200, { ref: `refs/heads/${state.pull.base}`, object: { sha: state.baseTip, type: "commit" } });
   }
   if (method === "GET" && path === `${repo}/contents/policies`) {
-    return [
+    return answer(
       200,
-      Object.keys(state.policies).map((name) => ({ name, path: `policies/${name}`, sha: blobSha(name), type: "file", size: state.policies[name]?.length ?? 0 })),
-    ];
+      Object.entries(state.policies).map(([name, text]) => ({ name, path: `policies/${name}`, sha: blobSha(text), type: "file", size: text.length })),
+    );
   }
   const blob = path.match(new RegExp(`^${repo}/git/blobs/([0-9a-f]{40})$`));
   if (method === "GET" && blob) {
-    const name = Object.keys(state.policies).find((n) => blobSha(n) === blob[1]);
-    if (name === undefined) return [404, { message: "Not Found" }];
-    return [200, { sha: blob[1], encoding: "base64", content: Buffer.from(state.policies[name] ?? "").toString("base64") }];
+    const text = Object.values(state.policies).find((t) => blobSha(t) === blob[1]);
+    if (text === undefined) return answer(404, { message: "Not Found" });
+    return answer(200, { sha: blob[1], encoding: "base64", content: Buffer.from(text).toString("base64") });
   }
-  if (method === "GET" && path === pullPath) return [200, pullJson(state, url)];
-  if (method === "GET" && path === `${pullPath}/files`) {
-    return [200, state.files.map((f) => ({ sha: "0".repeat(40), additions: 1, deletions: 0, changes: 1, ...f }))];
+
+  const pullMatch = path.match(new RegExp(`^${repo}/pulls/(\\d+)(/[a-z_]+)?$`));
+  const data = pullMatch ? pullData(state, Number(pullMatch[1])) : undefined;
+  if (pullMatch && data) {
+    const pull = data.pull;
+    const rest = pullMatch[2] ?? "";
+    if (method === "GET" && rest === "") return answer(200, pullJson(state, pull, url));
+    if (method === "GET" && rest === "/files") {
+      return paged(data.files.map((f) => ({ sha: "0".repeat(40), additions: 1, deletions: 0, changes: 1, ...f })), query, url, path);
+    }
+    if (method === "GET" && rest === "/reviews") {
+      const reviews = data.reviews.map((r) => ({ id: r.id, user: { login: r.user, type: "User" }, state: r.state, commit_id: r.commit_id, submitted_at: r.submitted_at, body: "" }));
+      return paged(reviews, query, url, path);
+    }
+    if (method === "GET" && rest === "/commits") {
+      const person = { login: pull.author, type: "User" };
+      const identity = { name: "c", email: "c@example.com" };
+      return paged(data.commits.map((sha) => ({ sha, author: person, committer: person, commit: { author: identity, committer: identity } })), query, url, path);
+    }
+    if (method === "POST" && rest === "/requested_reviewers") return answer(201, pullJson(state, pull, url));
   }
-  if (method === "GET" && path === `${pullPath}/reviews`) {
-    return [
-      200,
-      state.reviews.map((r) => ({ id: r.id, user: { login: r.user, type: "User" }, state: r.state, commit_id: r.commit_id, submitted_at: r.submitted_at, body: "" })),
-    ];
-  }
-  if (method === "GET" && path === `${pullPath}/commits`) {
-    const person = { login: state.pull.author, type: "User" };
-    return [200, state.commits.map((sha) => ({ sha, author: person, committer: person, commit: { author: { name: "c", email: "c@example.com" }, committer: { name: "c", email: "c@example.com" } } }))];
-  }
+
   const team = path.match(new RegExp(`^/orgs/${state.owner}/teams/([^/]+)/members$`));
   if (method === "GET" && team) {
     const members = state.teams[team[1] ?? ""];
-    if (!members) return [404, { message: "Not Found" }];
-    return [200, members.map((login, i) => ({ login, id: i + 1, type: "User" }))];
+    if (!members) return answer(404, { message: "Not Found" });
+    return paged(members.map((login, i) => ({ login, id: i + 1, type: "User" })), query, url, path);
   }
-  if (method === "GET" && path === `${repo}/pulls` && query.get("state") === "open") {
-    return [200, state.pull.state === "open" ? [pullJson(state, url)] : []];
+  if (method === "GET" && path === `${repo}/pulls`) {
+    const wanted = query.get("state") ?? "open";
+    const base = query.get("base");
+    const pulls = allPulls(state)
+      .map((d) => d.pull)
+      .filter((p) => (wanted === "all" || p.state === wanted) && (base === null || p.base === base))
+      .map((p) => pullJson(state, p, url));
+    return paged(pulls, query, url, path);
+  }
+  const commitPulls = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/pulls$`));
+  if (method === "GET" && commitPulls) {
+    const pulls = allPulls(state)
+      .filter((d) => d.pull.head === commitPulls[1] || d.commits.includes(commitPulls[1] ?? ""))
+      .map((d) => pullJson(state, d.pull, url));
+    return paged(pulls, query, url, path);
+  }
+  const commitChecks = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
+  if (method === "GET" && commitChecks) {
+    // GitHub lists the latest run of each name on the commit.
+    const latest = new Map<string, { id: number; check: PostedCheck }>();
+    checks.forEach((check, i) => {
+      if (check.head_sha === commitChecks[1]) latest.set(check.name, { id: i + 1, check });
+    });
+    const perPage = Math.min(100, Number(query.get("per_page") ?? 30) || 30);
+    const runs = [...latest.values()].slice(0, perPage).map(({ id, check }) => ({ id, ...check, app: { id: appId } }));
+    return answer(200, { total_count: latest.size, check_runs: runs });
   }
   if (method === "POST" && path === `${repo}/check-runs`) {
     const b = body as { name: string; head_sha: string; status?: string; conclusion?: string; output?: { title?: string } };
@@ -130,16 +241,28 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
     if (b.conclusion !== undefined) check.conclusion = b.conclusion;
     if (b.output?.title !== undefined) check.title = b.output.title;
     checks.push(check);
-    return [201, { id: checks.length, ...b }];
+    return answer(201, { id: checks.length, ...b, app: { id: appId } });
   }
-  if (method === "POST" && path === `${pullPath}/requested_reviewers`) return [201, pullJson(state, url)];
   return undefined;
+}
+
+/** A strong or weak ETag for a GET answer's body. */
+function etagOf(text: string): string {
+  return `W/"${createHash("sha1").update(text).digest("hex")}"`;
+}
+
+/** Whether an If-None-Match header names `etag` (weak comparison, as for GET). */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const bare = (tag: string): string => tag.trim().replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || bare(tag) === bare(etag));
 }
 
 /** Starts the fake on a free loopback port. */
 export async function startFakeGitHub(state: FakeState): Promise<FakeGitHub> {
   const checks: PostedCheck[] = [];
   const requests: string[] = [];
+  const answered: AnsweredRequest[] = [];
   const unexpected: string[] = [];
   let url = "";
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -156,11 +279,25 @@ export async function startFakeGitHub(state: FakeState): Promise<FakeGitHub> {
       } catch {
         body = undefined;
       }
-      const answer = route(state, method, path, parsed.searchParams, body, url, checks);
-      if (!answer) unexpected.push(`${method} ${path}`);
-      const [status, json] = answer ?? [404, { message: "Not Found" }];
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-      res.end(JSON.stringify(json));
+      const routed = route(state, method, path, parsed.searchParams, body, url, checks);
+      if (!routed) unexpected.push(`${method} ${path}${parsed.search}`);
+      const { status, body: json, headers = {} } = routed ?? answer(404, { message: "Not Found" });
+      const text = JSON.stringify(json);
+      const record = (code: number): void => void answered.push({ method, path, query: parsed.search, status: code });
+      if (method === "GET" && status === 200) {
+        const etag = etagOf(text);
+        const ifNoneMatch = req.headers["if-none-match"];
+        if (matches(typeof ifNoneMatch === "string" ? ifNoneMatch : undefined, etag)) {
+          record(304);
+          res.writeHead(304, { etag, ...headers });
+          res.end();
+          return;
+        }
+        headers["etag"] = etag;
+      }
+      record(status);
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+      res.end(text);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -172,7 +309,13 @@ export async function startFakeGitHub(state: FakeState): Promise<FakeGitHub> {
     state,
     checks,
     requests,
+    answered,
     unexpected,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive connections of a client that is done would otherwise hold the close open.
+        server.closeAllConnections();
+      }),
   };
 }
