@@ -6,6 +6,7 @@ import { runValidate } from "./validate.js";
 import { runSimulate } from "./simulate.js";
 import { runPolicyTests } from "./policy-test.js";
 import { parseExplainArgs, runExplain } from "./explain.js";
+import { parseAuditVerifyArgs, runAuditVerify } from "./audit-verify.js";
 
 /** Where a command reads and writes; the bin passes the process's streams, tests pass their own. */
 export interface Io {
@@ -33,9 +34,16 @@ interface Command {
   run(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number>;
 }
 
+/** A command made of subcommands (`audit verify`): the first argument names one. */
+interface CommandGroup {
+  subcommands: Record<string, Command>;
+}
+
+const isGroup = (c: Command | CommandGroup): c is CommandGroup => "subcommands" in c;
+
 const help = { help: { type: "boolean", short: "h" } } as const;
 
-const COMMANDS: Record<string, Command> = {
+const COMMANDS: Record<string, Command | CommandGroup> = {
   validate: {
     options: { ...help },
     run: (_v, pos, io) => {
@@ -65,6 +73,14 @@ const COMMANDS: Record<string, Command> = {
       return runExplain(parseExplainArgs(v), io);
     },
   },
+  audit: {
+    subcommands: {
+      verify: {
+        options: { ...help, "public-key": { type: "string" } },
+        run: (v, pos, io) => runAuditVerify(parseAuditVerifyArgs(v, pos), io),
+      },
+    },
+  },
 };
 
 /** Runs the command line `argv` (without node and script) and resolves to the exit code. */
@@ -74,31 +90,53 @@ export async function main(argv: string[], io: Io): Promise<number> {
     (name === undefined ? io.stderr : io.stdout).write(USAGE);
     return name === undefined ? EXIT_USAGE : EXIT_OK;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     io.stderr.write(`compliance-gate: unknown command '${name}'\n\n${USAGE}`);
     return EXIT_USAGE;
   }
+  let command: Command;
+  let args = rest;
+  let label = name;
+  if (isGroup(entry)) {
+    const [sub, ...subRest] = rest;
+    const groupHelp = COMMAND_HELP[name] ?? USAGE;
+    if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+      (sub === undefined ? io.stderr : io.stdout).write(groupHelp);
+      return sub === undefined ? EXIT_USAGE : EXIT_OK;
+    }
+    const found = entry.subcommands[sub];
+    if (!found) {
+      io.stderr.write(`compliance-gate ${name}: unknown subcommand '${sub}'\n\n${groupHelp}`);
+      return EXIT_USAGE;
+    }
+    command = found;
+    args = subRest;
+    label = `${name} ${sub}`;
+  } else {
+    command = entry;
+  }
+  const commandHelp = COMMAND_HELP[label] ?? COMMAND_HELP[name] ?? USAGE;
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+      parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message.split(". ")[0] ?? error.message : String(error));
     }
     if (parsed.values.help) {
-      io.stdout.write(COMMAND_HELP[name] ?? USAGE);
+      io.stdout.write(commandHelp);
       return EXIT_OK;
     }
     return await command.run(parsed.values, parsed.positionals, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`compliance-gate ${name}: ${error.message}\n\n${COMMAND_HELP[name] ?? USAGE}`);
+      io.stderr.write(`compliance-gate ${label}: ${error.message}\n\n${commandHelp}`);
       return EXIT_USAGE;
     }
     // A bug, not a user's mistake: say so in one line, never with a stack trace.
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`compliance-gate ${name}: internal error: ${message}\n`);
+    io.stderr.write(`compliance-gate ${label}: internal error: ${message}\n`);
     return EXIT_USAGE;
   }
 }

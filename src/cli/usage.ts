@@ -7,6 +7,9 @@ Commands:
   simulate --policies DIR CHANGE      decide a described change (YAML/JSON file, or - for stdin)
   test [DIR]                          run the policy tests in DIR/tests/*.yml (default: policies)
   explain --repo OWNER/NAME --pr N    show the checks the app would post on a pull request (GITHUB_TOKEN)
+  audit verify [--public-key FILE] FILE|-
+                                      check the digest (and signature) of audit records: a record,
+                                      an audit comment or a JSONL export
 
 Run 'compliance-gate <command> --help' for a command's options.
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
@@ -101,5 +104,37 @@ or a missing GITHUB_TOKEN.
 
 Example:
   GITHUB_TOKEN=$(gh auth token) compliance-gate explain --repo acme/gitops --pr 42
+`,
+  audit: `Usage: compliance-gate audit verify [--public-key FILE] FILE|-
+
+Works with the audit records the app writes when a change reaches an environment
+(a comment on each merged pull request, ending with the record as JSON).
+
+compliance-gate audit verify [--public-key FILE] FILE|-
+  Reads audit records from FILE (or - for standard input): one record as JSON,
+  one or more audit comment bodies (the record follows the
+  <!-- compliance-gate:audit v1 --> marker), or a JSONL export (one record or
+  export row per line). Checks that each record's digest is the SHA-256 of its
+  canonical JSON, and with --public-key that its Ed25519 signature verifies.
+  Prints one line per record:
+    ok acme/gitops#42 sha256:3f2a9c1b0d4e
+    FAIL acme/gitops#43: digest mismatch
+    FAIL acme/gitops#44: not signed
+    MISSING acme/gitops#45: no audit record     (an export row without a record)
+  and a count on stderr.
+
+Options:
+  --public-key FILE   the app's Ed25519 public key in PEM; without it only digests
+                      are checked (a digest alone shows a record was not changed by
+                      accident, the signature that the app wrote it)
+
+Exits 0 when every record verifies; 1 when any fails or an export row has no
+record; 2 on a usage error, unreadable input, input without any record, or a
+public key that is not Ed25519 PEM.
+
+Examples:
+  compliance-gate audit verify record.json
+  compliance-gate audit verify --public-key audit-signing.pub export.jsonl
+  gh api repos/acme/gitops/issues/42/comments --jq '.[].body' | compliance-gate audit verify -
 `,
 };

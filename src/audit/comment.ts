@@ -1,0 +1,242 @@
+// The audit comment on a merged pull request (SPEC §4.1): a summary people read, ending with the
+// record machines read behind the audit marker; and finding that record again in a comment body.
+import { code, fitBlocks, plural, shortSha, sizeOf, text } from "../github/markdown.js";
+import type { AuditApproval, AuditEnvironment, AuditRecord, UnsealedRecord } from "./record.js";
+
+/** The line that starts the machine-readable part of an audit comment. */
+export const AUDIT_MARKER = "<!-- compliance-gate:audit v1 -->";
+
+/** GitHub's limit on a comment body, in characters (sizeOf counts bytes, never fewer). */
+export const MAX_COMMENT = 65536;
+
+const MARKER_LINE = /^<!--\s*compliance-gate:audit v(\d+)\s*-->$/;
+const OPEN_FENCE = /^(`{3,})\s*json\s*$/;
+
+export interface AuditCommentExtra {
+  /** GitHub's web address (https://github.com, or a GHES host): links the policy files at their commit. */
+  serverUrl?: string;
+  /** Markdown paragraphs placed before the record, e.g. the exception issue opened; trusted, not escaped. */
+  notes?: string[];
+}
+
+/**
+ * Plain text that also never @mentions: an audit comment must not notify everyone it names, nor
+ * whoever a title names. A zero-width space after `@` (as Renovate does) keeps GitHub from
+ * linking it; github/markdown.ts's `text` leaves `@` alone because check runs notify nobody.
+ */
+export function quiet(value: string): string {
+  return text(value).replace(/@/g, "@&#8203;");
+}
+
+function login(name: string | null): string {
+  return name === null ? "an unknown account" : quiet(name);
+}
+
+function when(iso: string | null): string {
+  return iso === null ? "at an unknown time" : `at ${quiet(iso)}`;
+}
+
+function viaText(via: string): string {
+  if (via === "user") return "named in the rule";
+  if (via.startsWith("team:")) return `member of ${quiet(via.slice("team:".length))}`;
+  if (via.startsWith("permission:")) return `holds ${quiet(via.slice("permission:".length))} permission`;
+  return quiet(via);
+}
+
+function approvalLine(a: AuditApproval): string {
+  const review = a.review_id === null ? [] : [`review ${a.review_id}`];
+  const why = [...review, ...a.via.map(viaText)];
+  return `${login(a.login)} approved ${code(shortSha(a.commit))} ${when(a.submitted_at)}${why.length > 0 ? ` (${why.join("; ")})` : ""}`;
+}
+
+function stateText(env: AuditEnvironment): string {
+  return env.break_glass ? "approved by break glass" : env.state;
+}
+
+function environmentBlock(env: AuditEnvironment): string {
+  const lines = [`#### ${quiet(env.environment)}: ${stateText(env)}`, ""];
+  lines.push(`${plural(env.files, "file")} in scope · policy ${code(env.policy_file)}`, "");
+  const items: string[] = [];
+  for (const rule of env.rules) {
+    const mark = rule.satisfied ? "✅" : "❌";
+    items.push(`- ${mark} **${quiet(rule.name)}**: ${rule.approved_by.length} of ${plural(rule.required, "approval")}`);
+    for (const a of rule.approved_by) items.push(`  - ${approvalLine(a)}`);
+  }
+  if (env.break_glass) {
+    items.push("- 🚨 **Break glass** opened by:");
+    for (const a of env.break_glass_approved_by) items.push(`  - ${approvalLine(a)}`);
+  }
+  if (env.uncovered > 0) items.push(`- No rule covered ${plural(env.uncovered, "file")}`);
+  if (env.freeze !== null) items.push(`- During the freeze window ${code(env.freeze)}`);
+  if (env.changes_requested.length > 0) items.push(`- Changes requested by ${env.changes_requested.map(login).join(", ")}`);
+  for (const error of env.errors) items.push(`- Error: ${quiet(error)}`);
+  if (items.length === 0) items.push("- No rule applied");
+  return [...lines, ...items].join("\n");
+}
+
+function verdict(record: UnsealedRecord): string {
+  const what = record.kind === "merge" ? "merge" : `direct push to ${code(record.base)}`;
+  if (!record.compliant) {
+    const missing = record.environments.filter((e) => e.state !== "approved").map((e) => `${code(e.environment)} was ${e.state}`);
+    return `### ❌ Compliance violation\n\nThis ${what} reached environments without the approvals their policies require: ${missing.join(", ")}.`;
+  }
+  const broken = record.environments.filter((e) => e.break_glass).map((e) => code(e.environment));
+  if (broken.length > 0) {
+    return `### 🚨 Approved by break glass\n\nThis ${what} was approved through the break-glass path of ${broken.join(", ")}: an exception that needs a retrospective review.`;
+  }
+  return `### ✅ Compliant\n\nEvery environment this ${what} reached was approved under its policy.`;
+}
+
+function changeParagraph(record: UnsealedRecord): string {
+  if (record.kind === "merge") {
+    return [
+      `Pull request ${quiet(record.repository)}#${record.pull_request} **${quiet(record.title)}** by ${login(record.author)}`,
+      `was merged into ${code(record.base)} by ${login(record.merged_by)} ${when(record.merged_at)}.`,
+      `Head ${code(shortSha(record.head_sha))}, merge commit ${code(shortSha(record.merge_commit_sha))};`,
+      `contributors: ${record.contributors.map(login).join(", ") || "none"}.`,
+    ].join("\n");
+  }
+  return [
+    `${login(record.pusher)} pushed ${plural(record.commits.length, "commit")} that ${record.commits.length === 1 ? "belongs" : "belong"} to no merged pull request`,
+    `to ${code(record.base)} of ${quiet(record.repository)} ${when(record.pushed_at)}:`,
+    `${code(shortSha(record.before))}…${code(shortSha(record.after))};`,
+    `contributors: ${record.contributors.map(login).join(", ") || "none"}.`,
+  ].join("\n");
+}
+
+function pathUrl(serverUrl: string, repository: string, commit: string, path: string): string {
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${serverUrl.replace(/\/+$/, "")}/${repository.split("/").map(encodeURIComponent).join("/")}/blob/${encodeURIComponent(commit)}/${encoded}`;
+}
+
+function policyBlock(record: UnsealedRecord, serverUrl: string | undefined): string {
+  const files = Object.keys(record.policy.files).sort();
+  const lines = [`**Policy** at base commit ${code(shortSha(record.policy.commit))}:`, ""];
+  for (const path of files) {
+    const name = serverUrl ? `[${code(path)}](${pathUrl(serverUrl, record.repository, record.policy.commit, path)})` : code(path);
+    lines.push(`- ${name} (blob ${code(shortSha(record.policy.files[path] as string))})`);
+  }
+  if (files.length === 0) lines.push("- no policy files");
+  return lines.join("\n");
+}
+
+function sealLine(record: UnsealedRecord | AuditRecord): string | null {
+  const digest = (record as Partial<AuditRecord>).digest;
+  if (typeof digest !== "string") return null;
+  const signed = typeof (record as Partial<AuditRecord>).signature === "string" ? "signed with the app's Ed25519 key" : "not signed";
+  return `Digest ${code(digest)}, ${signed}. Check it with \`compliance-gate audit verify\`.`;
+}
+
+/** The machine-readable end of an audit comment: the marker, then the record as JSON in a collapsed block. */
+export function recordBlock(record: UnsealedRecord | AuditRecord, pretty = true): string {
+  const json = pretty ? JSON.stringify(record, null, 2) : JSON.stringify(record);
+  // Pretty or not, no line of the JSON can close the fence: each starts with a space, a brace or a bracket.
+  return `${AUDIT_MARKER}\n<details><summary>Audit record</summary>\n\n\`\`\`json\n${json}\n\`\`\`\n</details>`;
+}
+
+/**
+ * The audit comment for `record` (SPEC §4.1): verdict, the change, each environment's decision
+ * with who approved which commit when and why they counted, break glass, the policy version,
+ * the seal — every string from users escaped, nobody @mentioned — ending with the marker and the
+ * record as JSON. Within GitHub's size limit (MAX_COMMENT): the summary is cut before the record
+ * ever is; only a record that alone exceeds the limit makes a longer body, which the caller
+ * must check (sizeOf) and cannot post.
+ */
+export function renderAuditComment(record: UnsealedRecord | AuditRecord, extra: AuditCommentExtra = {}): string {
+  const blocks = [
+    verdict(record),
+    changeParagraph(record),
+    ...record.environments.map(environmentBlock),
+    policyBlock(record, extra.serverUrl),
+    ...(extra.notes ?? []),
+  ];
+  const seal = sealLine(record);
+  if (seal) blocks.push(seal);
+  let footer = recordBlock(record);
+  // Leave the summary some room; a record that big is still whole, only without indentation.
+  if (sizeOf(footer) > MAX_COMMENT / 2) footer = recordBlock(record, false);
+  return fitBlocks(blocks, {
+    limit: MAX_COMMENT,
+    footer,
+    note: ({ blocks: left }) => `_${plural(left, "part")} of this summary left out to fit GitHub's size limit; the record below is complete._`,
+  });
+}
+
+export type ParsedAuditComment = { ok: true; record: Record<string, unknown> } | { ok: false; message: string };
+
+interface Found {
+  result: ParsedAuditComment;
+  /** The line after the record's closing fence (or after the marker when there is no record). */
+  next: number;
+}
+
+function markerAt(line: string): string | null {
+  return MARKER_LINE.exec(line.trim())?.[1] ?? null;
+}
+
+/** The record after the marker on line `at`. */
+function recordAfter(lines: readonly string[], at: number, version: string): Found {
+  if (version !== "1") return { result: { ok: false, message: `unsupported audit comment version ${version}` }, next: at + 1 };
+  let open = -1;
+  let fence = "";
+  for (let i = at + 1; i < lines.length; i++) {
+    if (markerAt(lines[i] as string) !== null) break;
+    const m = OPEN_FENCE.exec((lines[i] as string).trim());
+    if (m) {
+      open = i;
+      fence = m[1] as string;
+      break;
+    }
+  }
+  if (open < 0) return { result: { ok: false, message: "no ```json block after the audit marker" }, next: at + 1 };
+  for (let close = open + 1; close < lines.length; close++) {
+    const line = (lines[close] as string).trim();
+    if (!line.startsWith(fence) || line.replace(/`/g, "") !== "") continue;
+    const json = lines.slice(open + 1, close).join("\n");
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch (error) {
+      return { result: { ok: false, message: `the audit record is not valid JSON: ${(error as Error).message}` }, next: close + 1 };
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return { result: { ok: false, message: "the audit record is not a JSON object" }, next: close + 1 };
+    }
+    return { result: { ok: true, record: value as Record<string, unknown> }, next: close + 1 };
+  }
+  return { result: { ok: false, message: "the audit record's ```json block is never closed" }, next: lines.length };
+}
+
+function linesOf(body: string): string[] {
+  return body.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
+}
+
+/**
+ * Every audit record in `text` (comment bodies, possibly several one after another), in order:
+ * each marker line followed by its ```json block. Line endings may be LF, CRLF or CR.
+ */
+export function parseAuditComments(text: string): ParsedAuditComment[] {
+  const lines = linesOf(text);
+  const found: ParsedAuditComment[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const version = markerAt(lines[i] as string);
+    if (version === null) {
+      i += 1;
+      continue;
+    }
+    const { result, next } = recordAfter(lines, i, version);
+    found.push(result);
+    i = next;
+  }
+  return found;
+}
+
+/**
+ * The record of an audit comment: the first marker line of `body` and the ```json block after
+ * it, parsed; an error value when the block is missing or not a JSON object; null when `body`
+ * has no marker (not an audit comment). Line endings may be LF, CRLF or CR.
+ */
+export function parseAuditComment(body: string): ParsedAuditComment | null {
+  return parseAuditComments(body)[0] ?? null;
+}

@@ -1,0 +1,37 @@
+// The audit trail's public surface: build a record, seal and verify it, render and parse its comment.
+export { canonicalJson, canonicalBytes, tryCanonicalJson, compareCodePoints, CanonicalJsonError, type JsonValue } from "./canonical.js";
+export {
+  AUDIT_RECORD_VERSION,
+  affectedEnvironments,
+  buildMergeRecord,
+  buildPushRecord,
+  isCompliant,
+  recordLabel,
+  type AuditApproval,
+  type AuditEnvironment,
+  type AuditRecord,
+  type AuditRule,
+  type MergeRecord,
+  type MergeRecordBody,
+  type MergeRecordInput,
+  type PolicyVersion,
+  type PushCommit,
+  type PushRecord,
+  type PushRecordBody,
+  type PushRecordInput,
+  type Seal,
+  type UnsealedRecord,
+} from "./record.js";
+export { digestOf, loadPublicKey, loadSigningKey, sealRecord, sealedBytes, verifyRecord, type KeyResult, type SealResult, type Verification } from "./seal.js";
+export {
+  AUDIT_MARKER,
+  MAX_COMMENT,
+  parseAuditComment,
+  parseAuditComments,
+  recordBlock,
+  renderAuditComment,
+  type AuditCommentExtra,
+  type ParsedAuditComment,
+} from "./comment.js";
+export { buildExportRow, isExportRow, rowLabel, type AuditExportRow, type ExportedChange } from "./export-row.js";
+export { checkExtracted, extractRecords, type CheckedItem, type Extracted, type Extraction } from "./extract.js";

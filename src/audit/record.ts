@@ -1,0 +1,306 @@
+// The audit record of a change that reached environments (SPEC §4.2): its shape, and how it is
+// built from the decision about the merged pull request (or the direct push) — pure, no I/O.
+import type { CountedApproval, Decision, EnvironmentDecision, State } from "../engine/types.js";
+import { sortLogins } from "../engine/approvals.js";
+import { loginKey } from "../engine/approvers.js";
+import { formatPolicyError } from "../policy/errors.js";
+
+/** The only record version there is; a new one gets a new marker and a new number. */
+export const AUDIT_RECORD_VERSION = 1;
+
+/** An approval that counted for a rule (or for break glass), with the evidence to check it on GitHub. */
+export interface AuditApproval {
+  login: string;
+  /** GitHub's review id; null when it was not known. */
+  review_id: number | null;
+  /** The commit the approval was given on. */
+  commit: string;
+  /** ISO 8601; null when it was not known. */
+  submitted_at: string | null;
+  /**
+   * Why the reviewer counted, at evaluation time: `user` (listed by login), `team:org/slug`
+   * (an active member of that team: the membership that made the approval count) or
+   * `permission:<held>` (held at least the rule's permission on the repository).
+   */
+  via: string[];
+}
+
+export interface AuditRule {
+  name: string;
+  /** Approvals the rule requires. */
+  required: number;
+  satisfied: boolean;
+  /** The approvals that counted, sorted by login. */
+  approved_by: AuditApproval[];
+}
+
+/** An environment the change touched, and its decision when the change landed. */
+export interface AuditEnvironment {
+  environment: string;
+  /** The policy file(s) of the environment; their blob shas are under the record's `policy.files`. */
+  policy_file: string;
+  /** The decision's state; never not_affected (such environments are left out of a record). */
+  state: Exclude<State, "not_affected">;
+  /** Approved through the break-glass path (SPEC §2 step 11): compliant, and a retrospective is due. */
+  break_glass: boolean;
+  /** The approvals that opened the break glass; empty unless `break_glass`. */
+  break_glass_approved_by: AuditApproval[];
+  /** How many in-scope paths the change touched. */
+  files: number;
+  /** How many of them no rule covered (any makes the state blocked). */
+  uncovered: number;
+  /** The freeze window in force, or null. */
+  freeze: string | null;
+  /** Approvers whose outstanding "changes requested" blocked, sorted. */
+  changes_requested: string[];
+  /** Why the state is error (file:line:col: message); empty otherwise. */
+  errors: string[];
+  /** The rules that applied, in policy file order. */
+  rules: AuditRule[];
+}
+
+/** The policy version that judged the change: the base commit and the blob sha of each policy file. */
+export interface PolicyVersion {
+  commit: string;
+  files: Record<string, string>;
+}
+
+interface RecordCommon {
+  version: typeof AUDIT_RECORD_VERSION;
+  repository: string;
+  /** The branch the change landed on. */
+  base: string;
+  /** Commit authors and committers, sorted (for a merge, always including the PR's author). */
+  contributors: string[];
+  policy: PolicyVersion;
+  /** Every environment the change touched (state other than not_affected), sorted by name. */
+  environments: AuditEnvironment[];
+  /** Every environment in `environments` was approved — break glass included (see `isCompliant`). */
+  compliant: boolean;
+  /** ISO 8601. */
+  evaluated_at: string;
+}
+
+/** A merged pull request (SPEC §4.2). */
+export interface MergeRecordBody extends RecordCommon {
+  kind: "merge";
+  pull_request: number;
+  title: string;
+  author: string;
+  head_sha: string;
+  merge_commit_sha: string;
+  /** Null when GitHub does not say (a deleted account). */
+  merged_by: string | null;
+  merged_at: string;
+}
+
+/** A commit of a direct push: one that belongs to no merged pull request. */
+export interface PushCommit {
+  sha: string;
+  /** GitHub logins; null when the commit's e-mail belongs to no account. */
+  author: string | null;
+  committer: string | null;
+}
+
+/** A direct push to a gated branch that changed in-scope paths outside any pull request (SPEC §4.3). */
+export interface PushRecordBody extends RecordCommon {
+  kind: "push";
+  /** Always null: a push has no pull request. Present so every record has the same columns. */
+  pull_request: null;
+  pusher: string;
+  /** ISO 8601, when the push happened (the head commit's time, as GitHub reports it). */
+  pushed_at: string;
+  before: string;
+  after: string;
+  /** The commits of the push that belong to no merged pull request, oldest first. */
+  commits: PushCommit[];
+}
+
+/** A record before sealing: what the digest and signature cover. */
+export type UnsealedRecord = MergeRecordBody | PushRecordBody;
+
+/** The seal of a record (SPEC §4.2). */
+export interface Seal {
+  /** `sha256:<hex>` of the canonical JSON of the record without `digest` and `signature`. */
+  digest: string;
+  /** `ed25519:<base64>` signature of those same bytes; absent when the app has no signing key. */
+  signature?: string;
+}
+
+export type AuditRecord = UnsealedRecord & Seal;
+export type MergeRecord = MergeRecordBody & Seal;
+export type PushRecord = PushRecordBody & Seal;
+
+/** What a merge record is built from: the merged pull request, and its decision as merged. */
+export interface MergeRecordInput {
+  /** `owner/name`. */
+  repository: string;
+  pull: {
+    number: number;
+    title: string;
+    author: string;
+    head_sha: string;
+    merge_commit_sha: string;
+    merged_by: string | null;
+    merged_at: string;
+    /** The base branch. */
+    base: string;
+  };
+  /** Commit authors and committers of the PR; the author is added. */
+  contributors: readonly string[];
+  decision: Decision;
+  policy: PolicyVersion;
+  /** ISO 8601. */
+  evaluated_at: string;
+}
+
+/** What a push record is built from: the push, and the decision about its changes as a pull request would get. */
+export interface PushRecordInput {
+  repository: string;
+  push: {
+    branch: string;
+    before: string;
+    after: string;
+    pusher: string;
+    pushed_at: string;
+    /** Only the commits that belong to no merged pull request. */
+    commits: readonly PushCommit[];
+  };
+  decision: Decision;
+  policy: PolicyVersion;
+  evaluated_at: string;
+}
+
+/** GitHub's committer of web commits; not a person (SPEC §2). */
+const WEB_FLOW = "web-flow";
+
+/** Distinct logins (case-insensitively, the first spelling kept), sorted. */
+function distinctLogins(logins: Iterable<string>): string[] {
+  const seen = new Map<string, string>();
+  for (const login of logins) if (!seen.has(loginKey(login))) seen.set(loginKey(login), login);
+  return sortLogins(seen.values());
+}
+
+function auditApproval(a: CountedApproval): AuditApproval {
+  return {
+    login: a.login,
+    review_id: a.review_id ?? null,
+    commit: a.commit,
+    submitted_at: a.submitted_at ?? null,
+    via: [...a.via],
+  };
+}
+
+function auditEnvironment(env: EnvironmentDecision, state: Exclude<State, "not_affected">): AuditEnvironment {
+  return {
+    environment: env.environment,
+    policy_file: env.file,
+    state,
+    break_glass: env.break_glass,
+    break_glass_approved_by: env.break_glass ? (env.break_glass_detail?.approvals ?? []).map(auditApproval) : [],
+    files: env.files.length,
+    uncovered: env.uncovered.length,
+    freeze: env.freeze,
+    changes_requested: [...env.changes_requested],
+    errors: env.errors.map(formatPolicyError),
+    rules: env.rules.map((rule) => ({
+      name: rule.name,
+      required: rule.required,
+      satisfied: rule.satisfied,
+      approved_by: rule.approvals.map(auditApproval),
+    })),
+  };
+}
+
+/**
+ * The environments a record lists: every evaluated environment the change touched, i.e. all
+ * but not_affected ones — what the change deployed to. An environment in error is listed (its
+ * files could not be judged, so it may have been touched) and makes the record non-compliant.
+ */
+export function affectedEnvironments(decision: Decision): AuditEnvironment[] {
+  const out: AuditEnvironment[] = [];
+  for (const env of decision.environments) {
+    if (env.state === "not_affected") continue;
+    out.push(auditEnvironment(env, env.state));
+  }
+  return out.sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+}
+
+/**
+ * Whether a change was compliant: every environment it touched was approved. An approval
+ * through break glass is compliant — the policy provides that path and the state is approved
+ * (SPEC §2 step 11); SPEC §4.3 makes a violation "not approved", and break glass an exception
+ * of its own, flagged by `break_glass` on the environment and followed by a retrospective.
+ */
+export function isCompliant(environments: readonly AuditEnvironment[]): boolean {
+  return environments.every((env) => env.state === "approved");
+}
+
+function policyVersion(policy: PolicyVersion): PolicyVersion {
+  return { commit: policy.commit, files: { ...policy.files } };
+}
+
+/** The record of a merged pull request (without digest and signature), from its decision as merged. */
+export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
+  const environments = affectedEnvironments(input.decision);
+  const { pull } = input;
+  return {
+    version: AUDIT_RECORD_VERSION,
+    kind: "merge",
+    repository: input.repository,
+    pull_request: pull.number,
+    title: pull.title,
+    author: pull.author,
+    contributors: distinctLogins([pull.author, ...input.contributors].filter((l) => loginKey(l) !== WEB_FLOW)),
+    base: pull.base,
+    head_sha: pull.head_sha,
+    merge_commit_sha: pull.merge_commit_sha,
+    merged_by: pull.merged_by,
+    merged_at: pull.merged_at,
+    policy: policyVersion(input.policy),
+    environments,
+    compliant: isCompliant(environments),
+    evaluated_at: input.evaluated_at,
+  };
+}
+
+/**
+ * The record of a direct push (without digest and signature). Its environments are judged as a
+ * pull request with no reviews would be, so the push is compliant only when every rule it
+ * touched needs no approval; otherwise it is a violation (SPEC §4.3).
+ */
+export function buildPushRecord(input: PushRecordInput): PushRecordBody {
+  const environments = affectedEnvironments(input.decision);
+  const { push } = input;
+  const people = push.commits.flatMap((c) => [c.author, c.committer]).filter((l): l is string => l !== null && loginKey(l) !== WEB_FLOW);
+  return {
+    version: AUDIT_RECORD_VERSION,
+    kind: "push",
+    repository: input.repository,
+    pull_request: null,
+    base: push.branch,
+    pusher: push.pusher,
+    pushed_at: push.pushed_at,
+    before: push.before,
+    after: push.after,
+    contributors: distinctLogins(people),
+    commits: push.commits.map((c) => ({ sha: c.sha, author: c.author, committer: c.committer })),
+    policy: policyVersion(input.policy),
+    environments,
+    compliant: isCompliant(environments),
+    evaluated_at: input.evaluated_at,
+  };
+}
+
+/**
+ * How a record is named in output: `owner/name#42` for a merge, `owner/name@abc1234` for a push;
+ * null when `record` has neither form (not a record, or one damaged beyond naming).
+ */
+export function recordLabel(record: unknown): string | null {
+  if (typeof record !== "object" || record === null) return null;
+  const r = record as Record<string, unknown>;
+  if (typeof r.repository !== "string") return null;
+  if (typeof r.pull_request === "number") return `${r.repository}#${r.pull_request}`;
+  if (r.kind === "push" && typeof r.after === "string") return `${r.repository}@${r.after.slice(0, 7)}`;
+  return null;
+}

@@ -1,0 +1,180 @@
+// The audit comment (SPEC §4.1): what people read, the record at its end, and reading it back.
+import type { KeyObject } from "node:crypto";
+import { AUDIT_MARKER, MAX_COMMENT, parseAuditComment, parseAuditComments, renderAuditComment } from "../../src/audit/comment.js";
+import { sealRecord, verifyRecord } from "../../src/audit/seal.js";
+import type { AuditRecord, MergeRecordBody, PushRecordBody } from "../../src/audit/record.js";
+import { sizeOf } from "../../src/github/markdown.js";
+import { knownRecord } from "./known-record.js";
+import { fixedKeys } from "./keys.js";
+
+const { privateKey, publicKey } = fixedKeys(1);
+
+function seal(record: MergeRecordBody | PushRecordBody, key: KeyObject | null = privateKey): AuditRecord {
+  const result = sealRecord(record, key ?? undefined);
+  if (!result.ok) throw new Error(result.message);
+  return result.record;
+}
+
+function violation(): MergeRecordBody {
+  const r = knownRecord();
+  const env = r.environments[0];
+  if (!env) throw new Error("no environment");
+  r.environments = [
+    { ...env, state: "pending", rules: [...env.rules, { name: "Security approves secrets", required: 1, satisfied: false, approved_by: [] }] },
+    { ...env, environment: "staging", policy_file: "policies/staging.yml", state: "blocked", rules: [], uncovered: 2, freeze: "weekends", changes_requested: ["erin"] },
+  ];
+  r.compliant = false;
+  return r;
+}
+
+function breakGlass(): MergeRecordBody {
+  const r = knownRecord();
+  const env = r.environments[0];
+  if (!env) throw new Error("no environment");
+  r.environments = [
+    {
+      ...env,
+      break_glass: true,
+      break_glass_approved_by: [{ login: "ic", review_id: 9, commit: r.head_sha, submitted_at: "2026-11-27T09:55:00Z", via: ["team:acme/incident-commanders"] }],
+      rules: [{ ...(env.rules[0] as MergeRecordBody["environments"][0]["rules"][0]), satisfied: false, approved_by: [] }],
+    },
+  ];
+  return r;
+}
+
+function push(): PushRecordBody {
+  const r = knownRecord();
+  return {
+    version: 1,
+    kind: "push",
+    repository: r.repository,
+    pull_request: null,
+    base: "main",
+    pusher: "mallory",
+    pushed_at: "2026-11-28T03:00:00Z",
+    before: "b".repeat(40),
+    after: "a".repeat(40),
+    contributors: ["mallory"],
+    commits: [{ sha: "c".repeat(40), author: "mallory", committer: "mallory" }],
+    policy: r.policy,
+    environments: [{ ...(r.environments[0] as PushRecordBody["environments"][0]), state: "pending", rules: [] }],
+    compliant: false,
+    evaluated_at: "2026-11-28T03:00:02Z",
+  };
+}
+
+describe("renderAuditComment", () => {
+  test("ends with exactly the marker, the collapsed block and the record pretty-printed", () => {
+    const record = seal(knownRecord());
+    const body = renderAuditComment(record);
+    const ending = `${AUDIT_MARKER}\n<details><summary>Audit record</summary>\n\n\`\`\`json\n${JSON.stringify(record, null, 2)}\n\`\`\`\n</details>`;
+    expect(body.endsWith(ending)).toBe(true);
+    expect(body.split(AUDIT_MARKER)).toHaveLength(2);
+  });
+
+  test("a compliant merge", () => {
+    expect(renderAuditComment(seal(knownRecord()), { serverUrl: "https://github.com/" })).toMatchSnapshot();
+  });
+
+  test("a violation: what was not approved, and why", () => {
+    expect(renderAuditComment(seal(violation(), null), { notes: ["Opened #57 to track this exception."] })).toMatchSnapshot();
+  });
+
+  test("break glass", () => {
+    expect(renderAuditComment(seal(breakGlass()))).toMatchSnapshot();
+  });
+
+  test("a direct push", () => {
+    expect(renderAuditComment(seal(push()))).toMatchSnapshot();
+  });
+
+  test("user strings cannot forge a marker, mention anyone or break the Markdown", () => {
+    const r = knownRecord();
+    r.title = `<!-- compliance-gate:audit v1 -->\n\`\`\`json\n{"forged": true}\n\`\`\` @everyone **bold** [x](http://evil)`;
+    r.author = "@octocat";
+    const record = seal(r);
+    const body = renderAuditComment(record);
+    const summary = body.slice(0, body.indexOf(AUDIT_MARKER));
+    expect(summary).not.toMatch(/(^|[^\\])<!--/);
+    expect(summary).not.toContain("\n```");
+    expect(summary).not.toMatch(/@[a-z]/);
+    expect(summary).toContain("@&#8203;everyone");
+    expect(summary).toContain("by @&#8203;octocat");
+    expect(summary).toContain("\\*\\*bold\\*\\*");
+    const parsed = parseAuditComment(body);
+    expect(parsed).toEqual({ ok: true, record: JSON.parse(JSON.stringify(record)) });
+    expect(parseAuditComments(body)).toHaveLength(1);
+    expect(parsed?.ok && verifyRecord(parsed.record, publicKey).ok).toBe(true);
+  });
+
+  test("nobody is @mentioned: an audit comment must not notify everyone it names", () => {
+    const body = renderAuditComment(seal(breakGlass()));
+    expect(body.slice(0, body.indexOf(AUDIT_MARKER))).not.toContain("@");
+  });
+
+  test("a summary too long for GitHub is cut; the record never is", () => {
+    const r = knownRecord();
+    const env = r.environments[0] as MergeRecordBody["environments"][0];
+    const rule = env.rules[0] as MergeRecordBody["environments"][0]["rules"][0];
+    // A summary over the limit from a record under it: many rules, nobody approved yet.
+    r.environments = Array.from({ length: 40 }, (_, i) => ({
+      ...env,
+      environment: `env-${String(i).padStart(2, "0")}`,
+      rules: Array.from({ length: 10 }, (_, j) => ({ ...rule, name: `rule ${j} ${"x".repeat(40)}`, satisfied: false, approved_by: [] })),
+    }));
+    r.compliant = false;
+    const record = seal(r);
+    const body = renderAuditComment(record);
+    expect(sizeOf(body)).toBeLessThanOrEqual(MAX_COMMENT);
+    expect(body).toContain("left out to fit GitHub's size limit");
+    const parsed = parseAuditComment(body);
+    expect(parsed?.ok && verifyRecord(parsed.record, publicKey)).toMatchObject({ ok: true });
+  });
+});
+
+describe("parseAuditComment", () => {
+  const record = seal(knownRecord());
+  const body = renderAuditComment(record);
+
+  test("render → parse → verify round-trips", () => {
+    const parsed = parseAuditComment(body);
+    expect(parsed).toEqual({ ok: true, record: JSON.parse(JSON.stringify(record)) });
+    expect(parsed?.ok && verifyRecord(parsed.record, publicKey)).toEqual({ ok: true, digest_ok: true, signature_ok: true, problems: [] });
+  });
+
+  test("a body with CRLF (or CR) line endings parses and verifies", () => {
+    for (const crlf of [body.replace(/\n/g, "\r\n"), body.replace(/\n/g, "\r")]) {
+      const parsed = parseAuditComment(crlf);
+      expect(parsed?.ok && verifyRecord(parsed.record, publicKey).ok).toBe(true);
+    }
+  });
+
+  test("the record compact on one line, a longer fence, indented lines: still found", () => {
+    const compact = `text\n  ${AUDIT_MARKER}  \n<details>\n\n\`\`\`\` json\n${JSON.stringify(record)}\n\`\`\`\`\n</details>\n`;
+    expect(parseAuditComment(compact)).toEqual({ ok: true, record: JSON.parse(JSON.stringify(record)) });
+  });
+
+  test("no marker: null (not an audit comment)", () => {
+    expect(parseAuditComment("LGTM")).toBeNull();
+    expect(parseAuditComment('```json\n{"version":1}\n```')).toBeNull();
+    expect(parseAuditComment(`inline ${AUDIT_MARKER} is not a marker line`)).toBeNull();
+  });
+
+  test.each<[string, string, string]>([
+    ["no json block", `${AUDIT_MARKER}\n<details></details>`, "no ```json block after the audit marker"],
+    ["an unclosed block", `${AUDIT_MARKER}\n\`\`\`json\n{"a":1}\n`, "the audit record's ```json block is never closed"],
+    ["invalid JSON", `${AUDIT_MARKER}\n\`\`\`json\n{"a":\n\`\`\``, "the audit record is not valid JSON: "],
+    ["not an object", `${AUDIT_MARKER}\n\`\`\`json\n[1]\n\`\`\``, "the audit record is not a JSON object"],
+    ["a version this app does not know", "<!-- compliance-gate:audit v2 -->\n```json\n{}\n```", "unsupported audit comment version 2"],
+  ])("%s: an error value", (_name, text, message) => {
+    const parsed = parseAuditComment(text);
+    expect(parsed?.ok).toBe(false);
+    expect(parsed && !parsed.ok && parsed.message).toContain(message);
+  });
+
+  test("several comment bodies one after another: every record, in order", () => {
+    const second = seal({ ...knownRecord(), pull_request: 43 });
+    const all = parseAuditComments(`${body}\n${renderAuditComment(second)}\nLGTM\n`);
+    expect(all.map((p) => p.ok && p.record.pull_request)).toEqual([42, 43]);
+  });
+});
