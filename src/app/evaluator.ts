@@ -1,15 +1,27 @@
 // One evaluation of a pull request, end to end: gather the facts, decide, report check runs; and
 // when anything fails, report failing checks instead (fail closed, SPEC §3.3). Every handler ends here.
+//
+// Known limitations, left as they are (see the README):
+// - GitHub keys check runs by commit and name. PRs that share a head commit share its checks; this
+//   process posts the strictest verdict of those it knows (shared-heads.ts), but a PR it never
+//   evaluated (another replica's, or from before a restart) is unknown to it, and the last
+//   evaluation posted then shows for both.
+// - Evaluations are serialised per PR in one process only. Two replicas evaluating one PR at once
+//   can post out of order, a slower one's older result last. What each process remembers having
+//   posted is only used to skip re-posting a success (checks.ts), so the next evaluation of the PR
+//   on any replica corrects a stale success; a stale wait or failure lasts until then too.
 import type { Logger } from "probot";
 import { decide, environmentsFor, nextFreezeTransition } from "../engine/index.js";
 import type { Decision, State } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { renderEnvironmentCheck, renderFailure, type CheckContext } from "../github/check-output.js";
+import { renderEnvironmentCheck, renderFailure, type CheckContext, type CheckOutput } from "../github/check-output.js";
 import {
   CheckWriter,
   POLICY_CHECK,
   externalIdOf,
+  oneCheckPerName,
   postedCheckNames,
+  postedChecks,
   verdictOf,
   type CheckTarget,
   type PlannedCheck,
@@ -17,12 +29,14 @@ import {
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
-import type { PullRequestReader } from "../github/pull-request.js";
+import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { requestReviewers } from "../github/review-requests.js";
 import type { FreezeTimers } from "./freeze-timers.js";
 import { policyCheck } from "./policy-check.js";
 import { PullQueue } from "./pull-queue.js";
+import type { Retries } from "./retries.js";
 import { reviewRequestOf, type ReviewRequestMemory } from "./review-requests.js";
+import { SharedHeads, strictestOf } from "./shared-heads.js";
 
 /** What to evaluate, and what the event already told us. */
 export interface EvaluationRequest {
@@ -32,11 +46,19 @@ export interface EvaluationRequest {
   number: number;
   /** Report on this merge group's head commit instead of the PR's head (merge queue). */
   mergeGroupSha?: string;
-  /** The base branch as the event saw it: lets a repository without policies cost one free request. */
+  /**
+   * The base branch as the event saw it: a hint, which lets a repository without policies cost a
+   * free request or two. Deliveries arrive late and out of order, so it is never trusted to say
+   * "no policies": that answer is checked against the PR as GitHub has it now.
+   */
   base?: string;
   defaultBranch?: string;
-  /** The PR's head as the event saw it: where a failure is reported when the PR cannot even be read. */
+  /** The PR's head as the event saw it (a hint too): where a failure is reported when the PR cannot even be read. */
   head?: string;
+  /** The event changed the PR's base branch: checks of the old base on the head must be superseded. */
+  baseChanged?: boolean;
+  /** Which retry this is, after checks could not be posted (see Retries). */
+  retryAttempt?: number;
   /** For re-evaluating later with a fresh token (freeze timers). */
   installationId?: number;
   /** Web URL of the GitHub server, for links in check output. */
@@ -68,6 +90,8 @@ export interface EvaluatorOptions {
   clock: () => number;
   /** Absent when this replica keeps no freeze timers. */
   timers?: FreezeTimers;
+  /** Re-evaluations later, when checks could not be posted. */
+  retries: Retries;
   /** An installation's client, for evaluations no webhook started (freeze timers). */
   installationClient: (installationId: number) => Promise<GitHubClient>;
   /** The app's logger, for evaluations no webhook started. */
@@ -127,24 +151,61 @@ function describeUnexpected(error: unknown): string {
 const TIMER_RETRIES = 5;
 const TIMER_RETRY_MS = 60_000;
 
+/** What this process last reported for a PR (or a merge group of it). */
+interface Reported {
+  /** The commit the checks went on. */
+  sha: string;
+  /** The base branch they were judged for; undefined when a failure left it unknown. */
+  base: string | undefined;
+  names: string[];
+}
+
+/** The output of a check superseded because its environment no longer judges the PR. */
+function notEvaluatedOutput(name: string, why: { base: string; oldBase: string | undefined; noPolicies: boolean }): CheckOutput {
+  const reason = why.noPolicies
+    ? `the base branch is now \`${why.base}\`, which has no policies`
+    : `the base branch is now \`${why.base}\`, which this environment does not gate`;
+  const before = why.oldBase !== undefined && why.oldBase !== why.base ? `\`${why.oldBase}\`` : "another base branch";
+  return {
+    title: `Not evaluated: ${reason.replace(/`/g, "")}`,
+    summary:
+      `**Failed** — \`${name}\` was posted on this commit while the pull request targeted ${before}; ${reason}. ` +
+      "GitHub cannot delete a check run, and the old result must not satisfy the new base branch's protection, " +
+      "for which it was never judged: so it is replaced by this failing one.\n\n" +
+      `This check does not block the merge unless the protection of \`${why.base}\` requires \`${name}\`. ` +
+      `If it does, either that requirement is a mistake, or \`${why.base}\` belongs in the environment's \`scope.branches\`.`,
+  };
+}
+
 /** Evaluates pull requests, one at a time per PR, and reports the result as check runs. */
 export class Evaluator {
   private readonly queue: PullQueue<EvaluationRequest>;
   /** Policy file texts read at PR heads for compliance/policy, by blob sha. */
   private readonly headBlobs = new LruCache<string, string>({ maxEntries: 200 });
-  /** The check names last reported per PR: a later failure must cover them all. */
-  private readonly reported = new LruCache<string, string[]>({ maxEntries: 5000 });
+  /** What was last reported, by queue key (a PR, or a merge group of it): a later failure must cover it all. */
+  private readonly reported = new LruCache<string, Reported>({ maxEntries: 5000 });
+  /** The latest plan of each PR on its head commit: PRs sharing a head share its checks. */
+  private readonly heads = new SharedHeads();
   /** Re-evaluations freeze timers started and that have not finished (they get a token first). */
   private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly options: EvaluatorOptions) {
     this.queue = new PullQueue(
       (request) => this.evaluate(request),
-      (pending, newer) => ({
-        ...newer,
-        force: pending.force || newer.force,
-        reasons: [...new Set([...pending.reasons, ...newer.reasons])].slice(-10),
-      }),
+      (pending, newer) => {
+        const merged: EvaluationRequest = {
+          ...newer,
+          force: pending.force || newer.force,
+          baseChanged: (pending.baseChanged ?? false) || (newer.baseChanged ?? false),
+          retryAttempt: Math.max(pending.retryAttempt ?? 0, newer.retryAttempt ?? 0),
+          reasons: [...new Set([...pending.reasons, ...newer.reasons])].slice(-10),
+        };
+        // Hints that disagree say the PR changed between the two deliveries, and the one that
+        // arrived last need not be the newer: neither is used, the PR is read as GitHub has it.
+        if (pending.base !== newer.base) delete merged.base;
+        if (pending.head !== newer.head) delete merged.head;
+        return merged;
+      },
       (error) => options.log.error({ err: error }, "evaluation queue: unexpected error"),
     );
   }
@@ -154,16 +215,19 @@ export class Evaluator {
     return this.queue.run(queueKeyOf(request), request);
   }
 
-  /** Resolves once no evaluation is in progress, including those freeze timers started. */
+  /** Resolves once no evaluation is in progress, including those freeze timers and retries started. */
   async idle(): Promise<void> {
-    while (this.background.size > 0 || this.queue.active > 0) {
-      await Promise.all([...this.background, this.queue.idle()]);
+    while (this.background.size > 0 || this.queue.active > 0 || this.options.retries.active > 0) {
+      await Promise.all([...this.background, this.queue.idle(), this.options.retries.idle()]);
     }
   }
 
-  /** A PR closed: its freeze timers go. */
+  /** A PR closed: its freeze timers, pending retries and head plan go. */
   closed(owner: string, repo: string, number: number): void {
-    this.options.timers?.cancelPull(pullKeyOf(owner, repo, number));
+    const pullKey = pullKeyOf(owner, repo, number);
+    this.options.timers?.cancelPull(pullKey);
+    this.options.retries.cancel(`retry:${pullKey}`);
+    this.heads.drop(`${owner}/${repo}`, number);
   }
 
   /**
@@ -180,7 +244,7 @@ export class Evaluator {
       if (probe.kind === "no_policies") return;
       const known = probe.kind === "policies" ? expectedChecks(probe.policies, request.base, request.defaultBranch ?? request.base) : [];
       const target: CheckTarget = { owner: request.owner, repo: request.repo, sha: request.mergeGroupSha, externalId: "merge_group:unknown" };
-      await this.reportFailure(gh, request.log, target, new Set(known), undefined, message, request.force);
+      await this.reportFailure(gh, request.log, target, new Set(known), [], message, request.force);
     } catch (error) {
       request.log.error({ err: error }, "could not report on a merge group");
     } finally {
@@ -196,12 +260,16 @@ export class Evaluator {
     const gh = new GitHubSession(request.octokit);
     const tally = new RequestTally();
     const pullKey = pullKeyOf(owner, repo, number);
+    const queueKey = queueKeyOf(request);
+    const repository = `${owner}/${repo}`;
     const mergeGroup = request.mergeGroupSha !== undefined;
     /** Check names we know the PR expects, for reporting a failure on all of them. */
     const known = new Set<string>();
+    /** Check runs GitHub refused: the evaluation is tried again later (see retryLater). */
+    const refused = { count: 0 };
     let sha = request.mergeGroupSha ?? request.head;
     const where = (): Record<string, unknown> => ({
-      repository: `${owner}/${repo}`,
+      repository,
       pull_request: number,
       ...(mergeGroup ? { merge_group: request.mergeGroupSha } : {}),
       sha,
@@ -209,18 +277,29 @@ export class Evaluator {
     });
 
     try {
+      let pull: PullRequest | undefined;
+      let noPolicies = false;
       if (request.base !== undefined) {
-        const probe = await gatherer.probe(request.octokit, { owner, repo, base: request.base });
+        let probed = request.base;
+        let probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
         tally.add(probe.requests);
         if (probe.kind === "no_policies") {
-          log.debug({ ...where(), requests: tally.summary() }, "no policies on the base branch: left alone");
-          return;
+          // "No policies" silences the app, so it is never concluded from a delivery's base, which
+          // may be from before the PR was retargeted: the PR is read (a free 304 when unchanged).
+          pull = await pulls.read(gh, owner, repo, number);
+          sha = request.mergeGroupSha ?? pull.head.sha;
+          if (pull.base.ref !== probed) {
+            probed = pull.base.ref;
+            probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
+            tally.add(probe.requests);
+          }
         }
         if (probe.kind === "error") throw new GatherFailed(probe.error);
-        for (const name of expectedChecks(probe.policies, request.base, request.defaultBranch ?? request.base)) known.add(name);
+        if (probe.kind === "no_policies") noPolicies = true;
+        else for (const name of expectedChecks(probe.policies, probed, request.defaultBranch ?? probed)) known.add(name);
       }
 
-      const pull = await pulls.read(gh, owner, repo, number);
+      pull ??= await pulls.read(gh, owner, repo, number);
       const reportOn = request.mergeGroupSha ?? pull.head.sha;
       sha = reportOn;
       if (pull.state !== "open") {
@@ -228,12 +307,19 @@ export class Evaluator {
         log.debug({ ...where(), state: pull.state }, "pull request is not open: not evaluated");
         return;
       }
+      const target: CheckTarget = { owner, repo, sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
 
       const now = clock();
-      const gathered = await gatherer.gather(request.octokit, { owner, repo, pull_number: number, pull, now });
-      tally.add(gathered.requests);
-      if (gathered.kind === "no_policies") {
-        log.debug({ ...where(), requests: tally.summary() }, "no policies on the base branch: left alone");
+      const gathered = noPolicies ? undefined : await gatherer.gather(request.octokit, { owner, repo, pull_number: number, pull, now });
+      if (gathered) tally.add(gathered.requests);
+      if (gathered === undefined || gathered.kind === "no_policies") {
+        // Left alone — but checks this process posted for an earlier base must not keep showing.
+        const superseded = await this.supersede(gh, log, request, target, pull.base.ref, [], { noPolicies: true }, refused);
+        if (!mergeGroup) this.heads.drop(repository, number);
+        this.remember(queueKey, { sha: reportOn, base: pull.base.ref, names: superseded.unposted });
+        tally.add(gh.count);
+        this.retryLater(request, refused.count, log);
+        log.debug({ ...where(), superseded: superseded.names, requests: tally.summary() }, "no policies on the base branch: left alone");
         return;
       }
       if (gathered.kind === "error") throw new GatherFailed(gathered.error);
@@ -242,33 +328,37 @@ export class Evaluator {
 
       const decision = decide(policies, facts);
       const context: CheckContext = {
-        repository: `${owner}/${repo}`,
+        repository,
         policyCommit: gathered.policyCommit,
         ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}),
         warnings: gathered.warnings,
       };
-      const planned: PlannedCheck[] = decision.environments.map((env) => ({
+      const environmentChecks: PlannedCheck[] = decision.environments.map((env) => ({
         name: env.check,
         verdict: verdictOf(env.state),
         output: renderEnvironmentCheck(env, context),
       }));
-      planned.push(
-        await policyCheck(gh, {
-          owner,
-          repo,
-          head: facts.head,
-          files: facts.files,
-          filesTruncated: facts.files_truncated,
-          blobs: this.headBlobs,
-        }),
-      );
+      const policy = await policyCheck(gh, {
+        owner,
+        repo,
+        head: facts.head,
+        files: facts.files,
+        filesTruncated: facts.files_truncated,
+        blobs: this.headBlobs,
+        basePolicyFiles: Object.keys(gathered.policyBlobs).sort(),
+      });
+      // Validation rejects an environment named `policy`; this guard holds even if a name slips through.
+      const own = oneCheckPerName([...environmentChecks, policy]);
+      const planned = mergeGroup ? own : await this.withSharedHead(gh, log, repository, reportOn, number, facts.base, own);
 
-      const target: CheckTarget = { owner, repo, sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
       const posted = await this.postAll(gh, log, target, planned, request.force);
-      this.reported.set(pullKey, planned.map((check) => check.name));
+      refused.count += posted.failed;
+      const superseded = await this.supersede(gh, log, request, target, facts.base, planned.map((check) => check.name), { noPolicies: false }, refused);
+      this.remember(queueKey, { sha: reportOn, base: facts.base, names: [...planned.map((check) => check.name), ...superseded.unposted] });
 
       if (!mergeGroup && !pull.draft) await this.requestReviews(gh, log, request, decision, policies, facts.author);
       this.scheduleFreezeEdge(request, decision, policies, now, { head: facts.head, base: facts.base, defaultBranch: facts.default_branch });
+      this.retryLater(request, refused.count, log);
 
       tally.add(gh.count);
       log.info(
@@ -276,6 +366,7 @@ export class Evaluator {
           ...where(),
           environments: Object.fromEntries(decision.environments.map((env): [string, State] => [env.environment, env.state])),
           checks: posted,
+          ...(superseded.names.length > 0 ? { superseded: superseded.names } : {}),
           ...(gathered.warnings.length > 0 ? { warnings: gathered.warnings } : {}),
           duration_ms: clock() - started,
           requests: tally.summary(),
@@ -293,13 +384,153 @@ export class Evaluator {
       }
       const target: CheckTarget = { owner, repo, sha, externalId: externalIdOf(number, mergeGroup) };
       try {
-        await this.reportFailure(gh, log, target, known, pullKey, message, request.force);
+        const reported = [this.reported.get(queueKey), this.reported.get(pullKey)].flatMap((r) => r?.names ?? []);
+        const names = await this.reportFailure(gh, log, target, known, reported, message, request.force, refused);
+        this.remember(queueKey, { sha, base: undefined, names });
+        // A PR that cannot be judged fails on its head, for every PR that shares it too.
+        if (!mergeGroup) {
+          const output = renderFailure(message);
+          this.heads.record(repository, sha, { number, base: undefined, checks: names.map((name) => ({ name, verdict: "failure", output })) });
+        }
       } catch (reportError) {
         log.error({ ...where(), err: reportError }, "could not report the failure");
       }
+      this.retryLater(request, refused.count, log);
       tally.add(gh.count);
       log.info({ ...where(), environments: {}, failed: message, duration_ms: clock() - started, requests: tally.summary() }, `evaluated ${owner}/${repo}#${number}: failed`);
     }
+  }
+
+  private remember(queueKey: string, reported: Reported): void {
+    this.reported.set(queueKey, { ...reported, names: [...new Set(reported.names)] });
+  }
+
+  /**
+   * The PR's own checks, each made the strictest of its verdict and those of the other open PRs
+   * this process knows with the same head commit (GitHub shows one check per commit and name, so
+   * the later evaluation would otherwise decide for both). A known sibling is re-read first —
+   * conditionally, a free 304 when unchanged — and forgotten once closed or moved; the usual PR
+   * has none, and costs nothing more.
+   */
+  private async withSharedHead(
+    gh: GitHubSession,
+    log: Logger,
+    repository: string,
+    sha: string,
+    number: number,
+    base: string,
+    own: PlannedCheck[],
+  ): Promise<PlannedCheck[]> {
+    this.heads.record(repository, sha, { number, base, checks: own });
+    const [owner = "", repo = ""] = repository.split("/");
+    const siblings = [];
+    for (const plan of this.heads.others(repository, sha, number)) {
+      try {
+        const sibling = await this.options.pulls.read(gh, owner, repo, plan.number);
+        if (sibling.state !== "open" || sibling.head.sha !== sha || (plan.base !== undefined && sibling.base.ref !== plan.base)) {
+          // Its plan no longer describes this commit; its own next evaluation will say what does.
+          this.heads.drop(repository, plan.number);
+          continue;
+        }
+      } catch (error) {
+        // Kept: not knowing whether it still applies, the stricter answer stands.
+        log.warn({ pull_request: plan.number, error: error instanceof Error ? error.message : String(error) }, "cannot re-read a pull request sharing this head commit");
+      }
+      siblings.push(plan);
+    }
+    if (siblings.length === 0) return own;
+    const candidates = [{ number, base, checks: own }, ...siblings].flatMap((plan) => plan.checks.map((check) => ({ plan, check })));
+    return own.map((check) => strictestOf(check.name, candidates) ?? check);
+  }
+
+  /**
+   * Supersedes checks of names the PR no longer gets (its base branch changed, or has no policies
+   * any more): the names this process last posted for it on this commit, and — when the event
+   * changed the base — those GitHub shows on the commit with this PR's external id (another replica
+   * may have posted them). GitHub cannot delete a check run, so each is posted again:
+   *
+   * - as another open PR with the same head sees it, when this process knows one that gets it;
+   * - otherwise as completed/failure, "Not evaluated: …". Not success: a success from the old base
+   *   would satisfy a protection of the new base that requires the check although nothing judged
+   *   the PR for it, which is failing open. Not in_progress: that reads as "waiting for approvals"
+   *   that will never come. A failure that says why cannot pass by mistake, and blocks only where
+   *   the new base's protection requires the check — where blocking is right.
+   *
+   * Returns the names superseded, and those GitHub refused (to try again).
+   */
+  private async supersede(
+    gh: GitHubSession,
+    log: Logger,
+    request: EvaluationRequest,
+    target: CheckTarget,
+    base: string,
+    plannedNames: string[],
+    why: { noPolicies: boolean },
+    refused: { count: number },
+  ): Promise<{ names: string[]; unposted: string[] }> {
+    if (request.mergeGroupSha !== undefined) return { names: [], unposted: [] };
+    const planned = new Set(plannedNames);
+    const stale = new Set<string>();
+    const before = this.reported.get(queueKeyOf(request));
+    if (before?.sha === target.sha) for (const name of before.names) if (!planned.has(name)) stale.add(name);
+    if (request.baseChanged) {
+      try {
+        const ours = externalIdOf(request.number, false);
+        for (const check of await postedChecks(gh, target.owner, target.repo, target.sha, this.options.checks.appId)) {
+          if (check.externalId === ours && !planned.has(check.name)) stale.add(check.name);
+        }
+      } catch (error) {
+        log.warn({ sha: target.sha, error: error instanceof Error ? error.message : String(error) }, "cannot list the checks of the old base branch on the commit");
+      }
+    }
+    const repository = `${target.owner}/${target.repo}`;
+    const siblings = this.heads.others(repository, target.sha, request.number);
+    const candidates = siblings.flatMap((plan) => plan.checks.map((check) => ({ plan, check })));
+    const unposted: string[] = [];
+    for (const name of [...stale].sort()) {
+      const check = strictestOf(name, candidates) ?? {
+        name,
+        verdict: "failure" as const,
+        output: notEvaluatedOutput(name, { base, oldBase: before?.base, noPolicies: why.noPolicies }),
+      };
+      try {
+        await this.options.checks.post(gh, target, check, { force: request.force });
+      } catch (error) {
+        refused.count += 1;
+        unposted.push(name);
+        log.error({ check: name, sha: target.sha, error: error instanceof Error ? error.message : String(error) }, "could not supersede a check of the old base branch");
+      }
+    }
+    return { names: [...stale].sort(), unposted };
+  }
+
+  /**
+   * When GitHub refused a check run, the result it would have replaced may keep showing — perhaps
+   * a success. Nothing else would come back to it, so the evaluation is tried again later, with
+   * backoff and a bound (Retries). An evaluation that posted everything cancels a pending retry.
+   */
+  private retryLater(request: EvaluationRequest, refused: number, log: Logger): void {
+    const retries = this.options.retries;
+    const key = `retry:${queueKeyOf(request)}`;
+    if (refused === 0) {
+      retries.cancel(key);
+      return;
+    }
+    const attempt = (request.retryAttempt ?? 0) + 1;
+    const { octokit, log: _log, ...rest } = request;
+    const template = { ...rest, force: false, baseChanged: false, retryAttempt: attempt, reasons: ["retry: a check could not be posted"] };
+    const scheduled = retries.schedule(key, attempt, async () => {
+      const retryLog = this.options.log.child({ repository: `${request.owner}/${request.repo}`, pull_request: request.number });
+      try {
+        // A fresh token when the installation is known: the webhook's may be near its end.
+        const client = request.installationId !== undefined ? await this.options.installationClient(request.installationId) : octokit;
+        await this.submit({ ...template, octokit: client, log: retryLog });
+      } catch (error) {
+        retryLog.error({ err: error, attempt }, "cannot retry an evaluation whose checks could not be posted");
+      }
+    });
+    if (scheduled) log.warn({ pull_request: request.number, refused, attempt }, "checks could not be posted: evaluating again later");
+    else log.error({ pull_request: request.number, refused }, "checks could not be posted and no retry is left: they may show an older result until the next event");
   }
 
   /**
@@ -336,19 +567,19 @@ export class Evaluator {
    * Fail closed: a failing check on every name the PR is expected to carry — the environments of
    * the base branch's policies when they could be read, the names this process last reported for
    * the PR, else those already on the commit — and always compliance/policy, which is posted on
-   * every PR and so is known even when nothing else is.
+   * every PR and so is known even when nothing else is. Returns the names.
    */
   private async reportFailure(
     gh: GitHubSession,
     log: Logger,
     target: CheckTarget,
     known: Set<string>,
-    pullKey: string | undefined,
+    reported: readonly string[],
     message: string,
     force: boolean,
-  ): Promise<void> {
-    const names = new Set(known);
-    for (const name of (pullKey && this.reported.get(pullKey)) || []) names.add(name);
+    refused: { count: number } = { count: 0 },
+  ): Promise<string[]> {
+    const names = new Set([...known, ...reported]);
     if (names.size === 0) {
       try {
         for (const name of await postedCheckNames(gh, target.owner, target.repo, target.sha, this.options.checks.appId)) names.add(name);
@@ -358,13 +589,16 @@ export class Evaluator {
     }
     names.add(POLICY_CHECK);
     const output = renderFailure(message);
-    for (const name of [...names].sort()) {
+    const sorted = [...names].sort();
+    for (const name of sorted) {
       try {
         await this.options.checks.post(gh, target, { name, verdict: "failure", output }, { force });
       } catch (error) {
+        refused.count += 1;
         log.error({ check: name, error: error instanceof Error ? error.message : String(error) }, "could not post a failing check");
       }
     }
+    return sorted;
   }
 
   /** Asks for the reviews still missing (policies with request_reviews), each set once per PR; never fails the evaluation. */
@@ -420,7 +654,7 @@ export class Evaluator {
       return;
     }
     // Without the webhook's client and logger: the timer gets a fresh token when it fires.
-    const { octokit: _octokit, log: _log, ...rest } = request;
+    const { octokit: _octokit, log: _log, retryAttempt: _retry, baseChanged: _changed, ...rest } = request;
     const template = { ...rest, ...seen, installationId, force: false, reasons: ["freeze window edge"] };
     const fire = (attempt: number): void => {
       const run = (async () => {

@@ -37,6 +37,8 @@ const MAX_TIMERS = 10_000;
 interface Scheduled {
   at: number;
   handle: unknown;
+  /** Replaced by every schedule, even for the same deadline: it carries the latest facts (base, head). */
+  fire: () => void;
 }
 
 /** One timer per key (a PR or a merge group), firing at the next freeze transition. */
@@ -50,8 +52,8 @@ export class FreezeTimers {
   ) {}
 
   /**
-   * Calls `fire` at `at` (epoch ms), replacing the key's previous timer; null cancels it. A
-   * deadline beyond setTimeout's range is reached in hops. Returns false when the bound of
+   * Calls `fire` at `at` (epoch ms), replacing the key's previous timer and callback; null cancels
+   * it. A deadline beyond setTimeout's range is reached in hops. Returns false when the bound of
    * timers is reached and the key had none (the caller logs it).
    */
   schedule(key: string, at: number | null, fire: () => void): boolean {
@@ -60,25 +62,29 @@ export class FreezeTimers {
       return true;
     }
     const existing = this.timers.get(key);
-    if (existing?.at === at) return true;
+    if (existing?.at === at) {
+      // Same deadline, newer callback: the old one would re-evaluate with the base and head of
+      // an older evaluation (a PR retargeted since), so it must not be the one that fires.
+      existing.fire = fire;
+      return true;
+    }
     if (existing) this.api.clear(existing.handle);
     else if (this.timers.size >= this.maxTimers) return false;
-    this.arm(key, at, fire);
+    this.arm(key, { at, handle: undefined, fire });
     return true;
   }
 
-  private arm(key: string, at: number, fire: () => void): void {
-    const delay = Math.min(Math.max(0, at - this.clock()), MAX_TIMER_DELAY);
-    const scheduled: Scheduled = { at, handle: undefined };
+  private arm(key: string, scheduled: Scheduled): void {
+    const delay = Math.min(Math.max(0, scheduled.at - this.clock()), MAX_TIMER_DELAY);
     scheduled.handle = this.api.set(() => {
       if (this.timers.get(key) !== scheduled) return;
       // Not there yet (a hop of a long delay, or a timer firing a little early): wait the rest.
-      if (this.clock() < at) {
-        this.arm(key, at, fire);
+      if (this.clock() < scheduled.at) {
+        this.arm(key, scheduled);
         return;
       }
       this.timers.delete(key);
-      fire();
+      scheduled.fire();
     }, delay);
     this.timers.set(key, scheduled);
   }

@@ -11,6 +11,7 @@ import { onMergeGroupEvents } from "./merge-group-events.js";
 import { onPullRequestEvents } from "./pull-request-events.js";
 import { onPushEvents } from "./push-events.js";
 import { onRerunEvents } from "./rerun-events.js";
+import { Retries } from "./retries.js";
 import { ReviewRequestMemory } from "./review-requests.js";
 
 /** What tests (and only tests) replace: the clock and the timers. */
@@ -26,6 +27,8 @@ export interface ComplianceGate {
   evaluator: Evaluator;
   /** Undefined when this replica keeps no freeze timers (COMPLIANCE_FREEZE_TIMERS=off). */
   freezeTimers: FreezeTimers | undefined;
+  /** Pending retries: of evaluations whose checks GitHub refused, of policy pushes whose PRs could not be listed. */
+  retries: Retries;
   checks: CheckWriter;
 }
 
@@ -33,7 +36,9 @@ export interface ComplianceGate {
 export function complianceGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const clock = dependencies.clock ?? Date.now;
   const checks = new CheckWriter({ clock, ...(config.appId !== undefined ? { appId: config.appId } : {}) });
-  const freezeTimers = config.freezeTimers ? new FreezeTimers(clock, dependencies.timers ?? NODE_TIMERS) : undefined;
+  const timers = dependencies.timers ?? NODE_TIMERS;
+  const freezeTimers = config.freezeTimers ? new FreezeTimers(clock, timers) : undefined;
+  const retries = new Retries(timers);
   const evaluator = new Evaluator({
     gatherer: new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock }),
     pulls: new PullRequestReader(),
@@ -41,6 +46,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     reviewRequests: new ReviewRequestMemory(),
     clock,
     ...(freezeTimers ? { timers: freezeTimers } : {}),
+    retries,
     installationClient: (installationId) => app.auth(installationId),
     log: app.log,
   });
@@ -48,6 +54,6 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   onPullRequestEvents(app, evaluator);
   onMergeGroupEvents(app, evaluator);
   onRerunEvents(app, evaluator, () => checks.appId);
-  onPushEvents(app, evaluator, config.concurrency);
-  return { evaluator, freezeTimers, checks };
+  onPushEvents(app, evaluator, retries, config.concurrency);
+  return { evaluator, freezeTimers, retries, checks };
 }

@@ -5,15 +5,14 @@ import type { Evaluator } from "./evaluator.js";
 import { branchOf, guarded, sourceOf } from "./delivery.js";
 
 /**
- * The number of the PR a merge group queues: GitHub names the group's branch
- * `gh-readonly-queue/<base>/pr-<number>-<sha>`; its merge commit message ("Merge pull request #N")
- * is the fallback, since the ref's format is not a documented contract.
+ * The number of the PR a merge group queues, from the group's branch, which GitHub names
+ * `gh-readonly-queue/<base>/pr-<number>-<sha>` and which arrives in a merge_group event GitHub
+ * sent. The merge commit's message is not read: a squash message is whatever the PR's author
+ * wrote, "Merge pull request #5" included, and would let one PR borrow another's verdict.
  */
-export function queuedPullNumber(headRef: string, message?: string | null): number | undefined {
+export function queuedPullNumber(headRef: string): number | undefined {
   const fromRef = /(?:^|\/)gh-readonly-queue\/.+\/pr-(\d+)-[0-9a-f]+$/.exec(headRef);
-  if (fromRef) return Number(fromRef[1]);
-  const fromMessage = /^Merge pull request #(\d+)\b/.exec(message ?? "");
-  return fromMessage ? Number(fromMessage[1]) : undefined;
+  return fromRef ? Number(fromRef[1]) : undefined;
 }
 
 /** Registers the merge_group handler. */
@@ -25,12 +24,12 @@ export function onMergeGroupEvents(app: Probot, evaluator: Evaluator): void {
       const group = context.payload.merge_group;
       const base = branchOf(group.base_ref);
       if (!source || base === undefined) return;
-      const number = queuedPullNumber(group.head_ref, group.head_commit?.message);
+      const number = queuedPullNumber(group.head_ref);
       if (number === undefined) {
         // Without the PR nothing can be judged, and silence would stall the queue or, worse, be read as passing.
         await evaluator.failUnattributed(
           { octokit: context.octokit, ...source, mergeGroupSha: group.head_sha, base, force: false, log: context.log },
-          `cannot tell which pull request the merge group ${group.head_ref} queues`,
+          `cannot identify the pull request the merge group ${group.head_ref} queues (its branch name is not GitHub's gh-readonly-queue/<base>/pr-<number>-<sha>), so no verdict can be given`,
         );
         return;
       }

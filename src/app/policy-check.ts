@@ -1,12 +1,13 @@
 // The `compliance/policy` check (SPEC §3.2): when a PR changes anything under policies/, the head
 // version of every policy file must be valid, so a broken policy can never merge.
 import type { ChangedFile } from "../engine/types.js";
-import { renderFailure, renderPolicyCheck } from "../github/check-output.js";
+import { renderFailure, renderPoliciesRemoved, renderPolicyCheck } from "../github/check-output.js";
 import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubSession } from "../github/client.js";
 import type { LruCache } from "../github/lru-cache.js";
 import { readPolicyFiles } from "../github/policy-files.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
+import { formatPolicyWarning, policyWarnings } from "../policy/warnings.js";
 
 /** The policy folder at the repository root (SPEC §1). */
 export const POLICY_DIR = "policies";
@@ -27,6 +28,8 @@ export interface PolicyCheckRequest {
   filesTruncated: boolean;
   /** Policy file texts by blob sha (content-addressed: never stale). */
   blobs: LruCache<string, string>;
+  /** The policy files of the base branch (the PR is only evaluated when there are some). */
+  basePolicyFiles: readonly string[];
 }
 
 /**
@@ -57,12 +60,18 @@ export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest
         isPolicyFile,
         blobs: request.blobs,
       })) ?? [];
+    // Every policy gone is not "nothing to validate": the app would go silent on this branch
+    // once it merged, so such a PR fails here like a broken policy would.
+    if (files.length === 0 && request.basePolicyFiles.length > 0) {
+      return { name: POLICY_CHECK, verdict: "failure", output: renderPoliciesRemoved(POLICY_DIR, request.basePolicyFiles) };
+    }
     const set = loadPolicySet(files);
     const errors = set.invalid.flatMap((invalid) => invalid.errors);
+    const warnings = files.length > 0 ? policyWarnings(set, POLICY_DIR).map(formatPolicyWarning) : [];
     return {
       name: POLICY_CHECK,
       verdict: errors.length === 0 ? "success" : "failure",
-      output: renderPolicyCheck(errors, files.map((file) => file.path)),
+      output: renderPolicyCheck(errors, files.map((file) => file.path), warnings),
     };
   } catch (error) {
     if (!(error instanceof GatherFailed)) throw error;

@@ -17,6 +17,7 @@ async function evaluatePull(
   context: DeliveryContext,
   pull: PayloadPull,
   reason: string,
+  baseChanged = false,
 ): Promise<void> {
   const source = sourceOf(context.payload);
   if (!source) return;
@@ -24,8 +25,11 @@ async function evaluatePull(
     octokit: context.octokit,
     ...source,
     number: pull.number,
+    // Hints only (the evaluator reads the PR before concluding anything from them): this
+    // delivery may be older than another already handled.
     base: pull.base.ref,
     head: pull.head.sha,
+    ...(baseChanged ? { baseChanged } : {}),
     force: false,
     reasons: [reason],
     log: context.log,
@@ -65,8 +69,9 @@ export function onPullRequestEvents(app: Probot, evaluator: Evaluator): void {
     guarded(async (context) => {
       const { payload } = context;
       // A new title or body changes nothing the policies look at; a new base branch changes everything.
-      if (payload.action === "edited" && !("changes" in payload && payload.changes.base)) return;
-      await evaluatePull(evaluator, context, payload.pull_request, `${context.name}.${payload.action}`);
+      const baseChanged = payload.action === "edited" && "changes" in payload && payload.changes.base !== undefined;
+      if (payload.action === "edited" && !baseChanged) return;
+      await evaluatePull(evaluator, context, payload.pull_request, `${context.name}.${payload.action}`, baseChanged);
     }),
   );
 

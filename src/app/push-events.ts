@@ -1,12 +1,13 @@
 // push: a push that changes policies/ on a branch re-evaluates every open PR into that branch
 // (SPEC §3.1), a few at a time, since each one is judged by the branch's new policies.
-import type { Probot } from "probot";
+import type { Logger, Probot } from "probot";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { openPullsInto } from "../github/pull-request.js";
 import type { Evaluator } from "./evaluator.js";
 import { forEachConcurrently } from "./concurrency.js";
-import { branchOf, guarded, sourceOf } from "./delivery.js";
+import { branchOf, guarded, sourceOf, type DeliverySource } from "./delivery.js";
 import { POLICY_DIR } from "./policy-check.js";
+import type { Retries } from "./retries.js";
 
 /** What a push payload says about its commits. */
 export interface PushSummary {
@@ -52,8 +53,71 @@ async function comparedTouchesPolicies(octokit: GitHubClient, owner: string, rep
   return files.some((file) => [file.filename, file.previous_filename].some((path) => path?.startsWith(`${POLICY_DIR}/`)));
 }
 
+/** Pages of open PRs listed (and their evaluations started) at a time. */
+const PAGES_PER_BATCH = 10;
+/** A bound on the whole listing (100,000 open PRs), so a Link header that never ends cannot loop forever. */
+const MAX_PAGES = 1000;
+
+/** A branch whose open PRs are being re-evaluated after a policy push. */
+interface Sweep {
+  octokit: GitHubClient;
+  source: DeliverySource;
+  branch: string;
+  concurrency: number;
+  log: Logger;
+}
+
+/**
+ * Lists the open PRs into the branch a batch of pages at a time, re-evaluating each batch, until
+ * GitHub lists no more. A listing that fails is tried again later, from the page it failed on,
+ * with backoff: left alone, every PR into the branch would keep the verdict of the old policies.
+ */
+async function sweep(evaluator: Evaluator, retries: Retries, job: Sweep, firstPage: number, attempt: number): Promise<void> {
+  const { source, branch, log } = job;
+  const key = `push:${source.owner}/${source.repo}#${branch}`.toLowerCase();
+  let page = firstPage;
+  while (page <= MAX_PAGES) {
+    let listed: Awaited<ReturnType<typeof openPullsInto>>;
+    try {
+      listed = await openPullsInto(new GitHubSession(job.octokit), source.owner, source.repo, branch, { firstPage: page, maxPages: PAGES_PER_BATCH });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const retry = attempt + 1;
+      const scheduled = retries.schedule(key, retry, (next) => sweep(evaluator, retries, job, page, next));
+      log.error(
+        { repository: `${source.owner}/${source.repo}`, branch, page, attempt, error: message, ...(scheduled ? { retry } : {}) },
+        scheduled
+          ? "policies changed, but the open pull requests cannot be listed: trying again later"
+          : "policies changed, but the open pull requests cannot be listed, and no retry is left: their checks may show the old policies' verdict until their next event",
+      );
+      return;
+    }
+    log.info(
+      { repository: `${source.owner}/${source.repo}`, branch, pull_requests: listed.pulls.length, page, complete: listed.complete },
+      "policies changed: re-evaluating open pull requests",
+    );
+    await forEachConcurrently(listed.pulls, job.concurrency, (pull) =>
+      evaluator.submit({
+        octokit: job.octokit,
+        ...source,
+        number: pull.number,
+        base: branch,
+        head: pull.head,
+        force: false,
+        reasons: ["push to policies"],
+        log,
+      }),
+    );
+    if (listed.complete) return;
+    // More than a batch of pages: go on where this one stopped, rather than leave the rest judged by the old policies.
+    page = listed.nextPage;
+    attempt = 0;
+  }
+  log.error({ repository: `${source.owner}/${source.repo}`, branch, pages: MAX_PAGES }, "more open pull requests than can be listed: the rest are re-evaluated on their next event");
+}
+
 /** Registers the push handler; `concurrency` bounds how many PRs are re-evaluated at once. */
-export function onPushEvents(app: Probot, evaluator: Evaluator, concurrency: number): void {
+export function onPushEvents(app: Probot, evaluator: Evaluator, retries: Retries, concurrency: number): void {
   app.on(
     "push",
     guarded(async (context) => {
@@ -63,24 +127,20 @@ export function onPushEvents(app: Probot, evaluator: Evaluator, concurrency: num
       // A new branch has no open PRs into it yet; a deleted one has none left.
       if (!source || branch === undefined || payload.created || payload.deleted) return;
       let touched = pushTouchesPolicies(payload);
-      if (touched === "unknown") touched = (await comparedTouchesPolicies(context.octokit, source.owner, source.repo, payload)) ? "yes" : "no";
+      if (touched === "unknown") {
+        try {
+          touched = (await comparedTouchesPolicies(context.octokit, source.owner, source.repo, payload)) ? "yes" : "no";
+        } catch (error) {
+          // Not knowing is not "no": re-evaluating costs requests, missing a policy change fails open.
+          context.log.error(
+            { repository: `${source.owner}/${source.repo}`, branch, error: error instanceof Error ? error.message : String(error) },
+            "cannot tell whether the push changed policies: re-evaluating the open pull requests as if it did",
+          );
+          touched = "yes";
+        }
+      }
       if (touched === "no") return;
-
-      const { pulls, complete } = await openPullsInto(new GitHubSession(context.octokit), source.owner, source.repo, branch);
-      if (!complete) context.log.warn({ branch, listed: pulls.length }, "more open pull requests than can be listed: re-evaluating the first ones");
-      context.log.info({ repository: `${source.owner}/${source.repo}`, branch, pull_requests: pulls.length }, "policies changed: re-evaluating open pull requests");
-      await forEachConcurrently(pulls, concurrency, (pull) =>
-        evaluator.submit({
-          octokit: context.octokit,
-          ...source,
-          number: pull.number,
-          base: branch,
-          head: pull.head,
-          force: false,
-          reasons: ["push to policies"],
-          log: context.log,
-        }),
-      );
+      await sweep(evaluator, retries, { octokit: context.octokit, source, branch, concurrency, log: context.log }, 1, 0);
     }),
   );
 }

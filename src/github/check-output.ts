@@ -329,8 +329,10 @@ export function renderEnvironmentCheck(env: EnvironmentDecision, context: CheckC
 }
 
 /** The output of `compliance/policy` (SPEC §3.2): the head version's validation errors, or that all is valid. */
-export function renderPolicyCheck(errors: readonly PolicyError[], files: readonly string[]): CheckOutput {
+export function renderPolicyCheck(errors: readonly PolicyError[], files: readonly string[], warnings: readonly string[] = []): CheckOutput {
   const validated = files.length > 0 ? `Validated: ${joinList(files.map(code))}.` : "";
+  // Warnings do not fail the check (SPEC §6.1): they are shown so the author sees them before merging.
+  const warned: Block[] = warnings.length > 0 ? [{ lead: "### Warnings", items: firstOf(warnings.map(text), MAX_WARNINGS) }] : [];
   if (errors.length === 0) {
     if (files.length === 0) {
       return {
@@ -343,6 +345,7 @@ export function renderPolicyCheck(errors: readonly PolicyError[], files: readonl
       summary: fitBlocks(
         [
           "**Valid** — every policy file of this pull request passes validation. Its changes take effect once it merges.",
+          ...warned,
           { lead: "### Policy files", items: files.map(code) },
         ],
         { limit: MAX_OUTPUT, note: truncationNote },
@@ -355,9 +358,26 @@ export function renderPolicyCheck(errors: readonly PolicyError[], files: readonl
   const blocks: Block[] = [
     `**Invalid** — ${plural(errors.length, "error")} in ${plural(broken, "policy file")} of this pull request. A broken policy cannot merge: fix ${errors.length === 1 ? "it" : "them"} and push again.`,
     { lead: "### Errors", items: errors.map((e) => code(formatPolicyError(e))) },
+    ...warned,
   ];
   if (validated) blocks.push(validated);
   return { title: oneLine(title, MAX_TITLE), summary: fitBlocks(blocks, { limit: MAX_OUTPUT, note: truncationNote }) };
+}
+
+/** compliance/policy for a pull request that leaves no policy file where its base branch has some. */
+export function renderPoliciesRemoved(dir: string, baseFiles: readonly string[]): CheckOutput {
+  return {
+    title: "This pull request removes every policy: the repository would no longer be gated",
+    summary: fitBlocks(
+      [
+        `**Invalid** — the base branch has ${plural(baseFiles.length, "policy file")} under ${code(`${dir}/`)}, and this pull request leaves none. ` +
+          "Once it merged, compliance-gate would stop checking pull requests into this branch: nothing would be gated any more.",
+        "If that is really intended, remove the policies in a pull request merged by an administrator who bypasses this check, and the required checks with them.",
+        { lead: "### Policy files on the base branch", items: baseFiles.map(code) },
+      ],
+      { limit: MAX_OUTPUT, note: truncationNote },
+    ),
+  };
 }
 
 /** The output of a check that could not be decided (fail closed): what went wrong, never a stack trace. */

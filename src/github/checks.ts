@@ -1,5 +1,5 @@
 // Writes compliance check runs: the state → check run mapping of SPEC §3, one POST per check, and no
-// POST at all when this process already posted the same result for the same commit and name.
+// POST at all when this process already posted the same success for the same commit and name.
 import type { State } from "../engine/types.js";
 import type { CheckOutput } from "./check-output.js";
 import type { GitHubSession } from "./client.js";
@@ -35,6 +35,36 @@ export interface PlannedCheck {
   name: string;
   verdict: Verdict;
   output: CheckOutput;
+  /** Overrides the target's external id: the PR whose verdict this is, when several share a commit. */
+  externalId?: string;
+}
+
+/** How strict a verdict is: failure blocks, in_progress waits, success passes. */
+const STRICTNESS: Record<Verdict, number> = { success: 0, in_progress: 1, failure: 2 };
+
+/** Whether `a` is stricter than `b`. */
+export function stricter(a: Verdict, b: Verdict): boolean {
+  return STRICTNESS[a] > STRICTNESS[b];
+}
+
+/**
+ * One check per name, the strictest of those planned under it; equally strict ones are shown
+ * together. Two checks of one name would both be posted, and GitHub would show the later one,
+ * whatever it says: a success posted after a failure of the same name would be failing open.
+ */
+export function oneCheckPerName(planned: readonly PlannedCheck[]): PlannedCheck[] {
+  const byName = new Map<string, PlannedCheck>();
+  for (const check of planned) {
+    const held = byName.get(check.name);
+    if (held === undefined || stricter(check.verdict, held.verdict)) byName.set(check.name, check);
+    else if (!stricter(held.verdict, check.verdict)) {
+      byName.set(check.name, {
+        ...held,
+        output: { ...held.output, summary: `${held.output.summary}\n\n---\n\n**${check.output.title}**\n\n${check.output.summary}` },
+      });
+    }
+  }
+  return [...byName.values()];
 }
 
 /** Where a check run goes. */
@@ -67,7 +97,7 @@ export function fitOutput(output: CheckOutput): CheckOutput {
 
 /** The body of POST /repos/{owner}/{repo}/check-runs for a check; `now` stamps a completed run. */
 export function checkRunBody(target: CheckTarget, check: PlannedCheck, now: number): Record<string, unknown> {
-  const common = { name: check.name, head_sha: target.sha, external_id: target.externalId, output: fitOutput(check.output) };
+  const common = { name: check.name, head_sha: target.sha, external_id: check.externalId ?? target.externalId, output: fitOutput(check.output) };
   if (check.verdict === "in_progress") return { ...common, status: "in_progress" };
   return { ...common, status: "completed", conclusion: check.verdict, completed_at: new Date(now).toISOString() };
 }
@@ -93,7 +123,16 @@ export interface CheckWriterOptions {
   appId?: number;
 }
 
-/** Posts check runs, skipping a result this process already posted for the same commit and name. */
+/**
+ * Posts check runs, skipping a success this process already posted for the same commit and name.
+ *
+ * Only successes are skipped. The memory is this process's: another replica (or a slow evaluation
+ * of its own that lost a race) may have posted since, and GitHub shows whichever run came last.
+ * Skipping a success can at worst leave a stricter result showing (a check that waits or fails
+ * when it should pass: annoying, corrected by the next event or a re-run). Skipping a failure or
+ * a wait could leave a stale success showing that nothing would ever correct — failing open — so
+ * those are always posted: one write per evaluation for each check that does not pass.
+ */
 export class CheckWriter {
   /** Fingerprint of the last result posted, by `owner/repo@sha|name`. */
   private readonly posted: LruCache<string, string>;
@@ -112,15 +151,15 @@ export class CheckWriter {
   }
 
   /**
-   * Creates the check run, unless the same result is already posted (then nothing is sent) or
+   * Creates the check run, unless the same success is already posted (then nothing is sent) or
    * `force` (a person asked for a re-run). A new run of the same name on the same commit
    * supersedes the old one in GitHub's UI and for branch protection, so there is never an update.
    * Throws GitHubRequestFailed when GitHub refuses.
    */
   async post(gh: GitHubSession, target: CheckTarget, check: PlannedCheck, options: { force?: boolean } = {}): Promise<"posted" | "unchanged"> {
     const key = `${target.owner}/${target.repo}@${target.sha}|${check.name}`.toLowerCase();
-    const fingerprint = JSON.stringify([check.verdict, fitOutput(check.output)]);
-    if (!options.force && this.posted.get(key) === fingerprint) return "unchanged";
+    const fingerprint = JSON.stringify([check.verdict, check.externalId ?? target.externalId, fitOutput(check.output)]);
+    if (!options.force && check.verdict === "success" && this.posted.get(key) === fingerprint) return "unchanged";
     // Forgotten first: if the POST fails, the next evaluation must not believe the old result still shows.
     this.posted.delete(key);
     const response = await gh.request(
@@ -135,21 +174,36 @@ export class CheckWriter {
   }
 }
 
+/** A compliance check run as GitHub lists it on a commit. */
+export interface ListedCheck {
+  name: string;
+  externalId: string | undefined;
+  /** The app that posted it, when GitHub says. */
+  appId: number | undefined;
+}
+
 /**
- * Names of the compliance checks already on a commit, from this app when its id is known: on a
- * failure these must be overwritten too, or an earlier success would keep showing.
+ * The latest compliance check run of each name on a commit (GitHub's default `filter=latest`),
+ * from this app when its id is known.
  */
-export async function postedCheckNames(gh: GitHubSession, owner: string, repo: string, sha: string, appId: number | undefined): Promise<string[]> {
-  const listed = await gh.list<{ name?: string; app?: { id?: number } | null }>(
+export async function postedChecks(gh: GitHubSession, owner: string, repo: string, sha: string, appId: number | undefined): Promise<ListedCheck[]> {
+  const listed = await gh.list<{ name?: string; external_id?: string | null; app?: { id?: number } | null }>(
     "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
     { owner, repo, ref: sha, ...(appId !== undefined ? { app_id: appId } : {}) },
     `listing the check runs of ${sha.slice(0, 7)}`,
     { maxPages: 3, items: (data) => (data as { check_runs?: { name?: string }[] }).check_runs ?? [] },
   );
-  const names = listed.items.flatMap((run) =>
+  return listed.items.flatMap((run) =>
     typeof run.name === "string" && run.name.startsWith(CHECK_PREFIX) && (appId === undefined || run.app?.id === undefined || run.app.id === appId)
-      ? [run.name]
+      ? [{ name: run.name, externalId: typeof run.external_id === "string" ? run.external_id : undefined, appId: run.app?.id }]
       : [],
   );
-  return [...new Set(names)];
+}
+
+/**
+ * Names of the compliance checks already on a commit, from this app when its id is known: on a
+ * failure these must be overwritten too, or an earlier success would keep showing.
+ */
+export async function postedCheckNames(gh: GitHubSession, owner: string, repo: string, sha: string, appId: number | undefined): Promise<string[]> {
+  return [...new Set((await postedChecks(gh, owner, repo, sha, appId)).map((check) => check.name))];
 }

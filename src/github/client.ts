@@ -85,6 +85,8 @@ export interface PageOptions<T> {
   /** The list inside a page, for endpoints whose pages are objects (compare). Default: the page itself. */
   items?: (data: unknown) => T[];
   perPage?: number;
+  /** Start at this page (to go on where an earlier, cut-off listing stopped). Default 1. */
+  firstPage?: number;
 }
 
 /** One gathering's use of a client: counted requests, errors as GitHubRequestFailed. */
@@ -108,8 +110,9 @@ export class GitHubSession {
       const status = statusOf(error);
       if (status === 304) this.count.notModified += 1;
       if (status !== undefined && options.accept?.includes(status)) {
-        const response = (error as { response?: { headers?: GitHubResponse["headers"] } }).response;
-        return { status, headers: response?.headers ?? {}, data: undefined };
+        // GitHub's body comes along: a 404's message tells "no such path" from "no such commit".
+        const response = (error as { response?: { headers?: GitHubResponse["headers"]; data?: unknown } }).response;
+        return { status, headers: response?.headers ?? {}, data: response?.data };
       }
       throw new GitHubRequestFailed(status, route, doing, detailOf(error));
     }
@@ -125,7 +128,8 @@ export class GitHubSession {
     const items: T[] = [];
     const perPage = options.perPage ?? 100;
     const extract = options.items ?? ((data: unknown) => (Array.isArray(data) ? (data as T[]) : []));
-    for (let page = 1; page <= options.maxPages; page += 1) {
+    const first = options.firstPage ?? 1;
+    for (let page = first; page < first + options.maxPages; page += 1) {
       const response = await this.request(route, { ...parameters, per_page: perPage, page }, doing);
       items.push(...extract(response.data));
       if (!hasNextPage(response.headers)) return { items, complete: true };

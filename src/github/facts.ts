@@ -6,7 +6,7 @@ import { PERMISSIONS, type Approvers, type Permission, type PolicySet } from "..
 import { listChangedFiles } from "./changed-files.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
 import { LruCache } from "./lru-cache.js";
-import { readPolicyFiles } from "./policy-files.js";
+import { confirmNoPolicyFolder, readPolicyFiles } from "./policy-files.js";
 
 /** The policy module's parsing and file selection: github/ holds no policy logic of its own. */
 export interface PolicyReader {
@@ -29,7 +29,12 @@ export interface FactsGathererOptions {
   maxBlobEntries?: number;
   /** Epoch milliseconds, for the TTLs. Default `Date.now`. */
   clock?: () => number;
+  /** How long "this commit has no policies" is believed before the folder is listed again. Default 60 s. */
+  noPoliciesTtlMs?: number;
 }
+
+/** A negative answer is the one that makes the app go silent: it is trusted only briefly. */
+export const NO_POLICIES_TTL_MS = 60_000;
 
 /** What the gatherer reads of a pull request: a webhook's `pull_request` or the REST API's. */
 export interface PullRequestLike {
@@ -150,8 +155,12 @@ export class FactsGatherer {
   private readonly policyDir: string;
   /** ETag and sha of each base branch's tip, by `owner/repo#branch`. */
   private readonly baseRefs: LruCache<string, { etag: string; sha: string }>;
-  /** Parsed policies by `owner/repo@commit` (null: no policies there). A commit never changes. */
-  private readonly policySets: LruCache<string, PolicySnapshot | null>;
+  /** Parsed policies by `owner/repo@commit`. A commit never changes. */
+  private readonly policySets: LruCache<string, PolicySnapshot>;
+  /** Commits found without policies, by `owner/repo@commit`, for a short TTL only. */
+  private readonly noPolicies: LruCache<string, true>;
+  /** Branches this process has seen policies on, by `owner/repo#branch`: their policies vanishing is double-checked. */
+  private readonly governed: LruCache<string, true>;
   /** Blob texts by blob sha. */
   private readonly blobs: LruCache<string, string>;
   /** By `installation-owner|org/slug`: an owner never sees another installation's answer. */
@@ -167,6 +176,8 @@ export class FactsGatherer {
     const clock = options.clock ?? Date.now;
     this.baseRefs = new LruCache({ maxEntries, clock });
     this.policySets = new LruCache({ maxEntries, clock });
+    this.noPolicies = new LruCache({ maxEntries, ttlMs: options.noPoliciesTtlMs ?? NO_POLICIES_TTL_MS, clock });
+    this.governed = new LruCache({ maxEntries: maxEntries * 10, clock });
     this.blobs = new LruCache({ maxEntries: options.maxBlobEntries ?? 200, clock });
     this.teams = new LruCache({ maxEntries, ttlMs, clock });
     this.permissions = new LruCache({ maxEntries, ttlMs, clock });
@@ -192,7 +203,7 @@ export class FactsGatherer {
     const gh = new GitHubSession(octokit);
     try {
       const policyCommit = await this.baseTip(gh, owner, repo, base);
-      const snapshot = await this.policiesAt(gh, owner, repo, policyCommit);
+      const snapshot = await this.policiesAt(gh, owner, repo, base, policyCommit);
       if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
       return { kind: "policies", policies: structuredClone(snapshot.set), policyCommit, requests: gh.count };
     } catch (error) {
@@ -209,7 +220,7 @@ export class FactsGatherer {
     const author = pull.user?.login ?? "ghost";
 
     const policyCommit = await this.baseTip(gh, owner, repo, base);
-    const snapshot = await this.policiesAt(gh, owner, repo, policyCommit);
+    const snapshot = await this.policiesAt(gh, owner, repo, base, policyCommit);
     if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
 
     const approvers = snapshot.set.policies.flatMap((policy) => [
@@ -278,11 +289,21 @@ export class FactsGatherer {
     return sha;
   }
 
-  /** The parsed policies at a commit of the base branch, or null when there are none. */
-  private async policiesAt(gh: GitHubSession, owner: string, repo: string, commit: string): Promise<PolicySnapshot | null> {
+  /**
+   * The parsed policies at a commit of the base branch, or null when there are none. "None" is
+   * the answer that silences the app, so it is remembered for a minute only, and when this
+   * process has seen policies on the branch before, a second look at the commit's git tree must
+   * confirm the folder is really gone (a removal), else gathering fails (closed).
+   */
+  private async policiesAt(gh: GitHubSession, owner: string, repo: string, branch: string, commit: string): Promise<PolicySnapshot | null> {
     const key = `${owner}/${repo}`.toLowerCase() + `@${commit}`;
+    const branchKey = `${owner}/${repo}`.toLowerCase() + `#${branch}`;
     const cached = this.policySets.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.governed.set(branchKey, true);
+      return cached;
+    }
+    if (this.noPolicies.get(key)) return null;
     const files = await readPolicyFiles(gh, {
       owner,
       repo,
@@ -291,14 +312,21 @@ export class FactsGatherer {
       isPolicyFile: (path, dir) => this.policy.isPolicyFile(path, dir),
       blobs: this.blobs,
     });
-    const snapshot =
-      files === null || files.length === 0
-        ? null
-        : {
-            set: this.policy.loadPolicySet(files.map(({ path, text }) => ({ path, text }))),
-            blobs: Object.fromEntries(files.map((file) => [file.path, file.sha])),
-          };
+    if (files === null || files.length === 0) {
+      // An empty listing is GitHub enumerating the folder; a 404 is an absence, worth a second look.
+      if (files === null && this.governed.get(branchKey)) {
+        await confirmNoPolicyFolder(gh, { owner, repo, commit, dir: this.policyDir });
+      }
+      this.governed.delete(branchKey);
+      this.noPolicies.set(key, true);
+      return null;
+    }
+    const snapshot = {
+      set: this.policy.loadPolicySet(files.map(({ path, text }) => ({ path, text }))),
+      blobs: Object.fromEntries(files.map((file) => [file.path, file.sha])),
+    };
     this.policySets.set(key, snapshot);
+    this.governed.set(branchKey, true);
     return snapshot;
   }
 

@@ -22,7 +22,16 @@ export interface PolicyFilesRequest {
   blobs: LruCache<string, string>;
 }
 
+/** Where a folder is: a repository, a commit and the folder's path. */
+type FolderAt = Pick<PolicyFilesRequest, "owner" | "repo" | "commit" | "dir">;
+
 const MAX_CACHED_TEXT = 256 * 1024;
+
+/**
+ * The contents API lists at most this many entries of a folder and says nothing when it cuts
+ * the list: a full listing may be missing policy files, so the git tree is read instead.
+ */
+export const CONTENTS_LIST_LIMIT = 1000;
 
 interface ContentEntry {
   type: string;
@@ -30,12 +39,33 @@ interface ContentEntry {
   sha: string;
 }
 
+interface TreeEntry {
+  path?: unknown;
+  type?: unknown;
+  sha?: unknown;
+}
+
+interface Tree {
+  tree?: TreeEntry[];
+  truncated?: boolean;
+}
+
 interface Blob {
   content?: string;
   encoding?: string;
 }
 
-/** Reads the policy files directly in `dir` at `commit`, sorted by path; null when there is no such folder. */
+/** GitHub's message in an error body (`{"message": "Not Found"}`), if any. */
+function messageOf(data: unknown): string | undefined {
+  const message = (data as { message?: unknown } | undefined)?.message;
+  return typeof message === "string" ? message : undefined;
+}
+
+/**
+ * Reads the policy files directly in `dir` at `commit`, sorted by path; null when there is no such
+ * folder. Only GitHub's plain "Not Found" means that: a 404 saying anything else (GitHub's
+ * "No commit found for the ref …" while a new commit replicates) is a failure, never "no policies".
+ */
 export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesRequest): Promise<PolicyFile[] | null> {
   const { owner, repo, commit, dir } = request;
   const listing = await gh.request(
@@ -44,14 +74,79 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
     `listing ${dir}/ at ${commit.slice(0, 7)}`,
     { accept: [404] },
   );
-  // A 404, or a file where the folder should be: this repository has no policies.
-  if (listing.status === 404 || !Array.isArray(listing.data)) return null;
-  const entries = (listing.data as ContentEntry[])
+  if (listing.status === 404) {
+    const message = messageOf(listing.data);
+    if (message === "Not Found") return null;
+    throw new GatherFailed(
+      `GitHub answered 404${message ? ` "${message.slice(0, 200)}"` : " without a message"} while listing ${dir}/ at ${commit.slice(0, 7)}: ` +
+        "that does not say the folder is missing, so the policies are unknown",
+    );
+  }
+  if (!Array.isArray(listing.data)) {
+    // A file (or link) where the folder should be: there is no policy folder.
+    if (typeof (listing.data as { type?: unknown } | undefined)?.type === "string") return null;
+    throw new GatherFailed(`GitHub returned no listing of ${dir}/ at ${commit.slice(0, 7)}`);
+  }
+  let listed = listing.data as ContentEntry[];
+  if (listed.length >= CONTENTS_LIST_LIMIT) listed = await listFolderByTree(gh, request);
+  const entries = listed
     .filter((entry) => entry.type === "file" && request.isPolicyFile(entry.path, dir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return Promise.all(
     entries.map(async (entry) => ({ path: entry.path, sha: entry.sha, text: await readBlob(gh, request, entry) })),
   );
+}
+
+/** Reads one tree (a commit's root tree when given a commit sha); fails when GitHub cut it off. */
+async function readTree(gh: GitHubSession, request: FolderAt, sha: string, what: string): Promise<TreeEntry[]> {
+  const response = await gh.request(
+    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
+    { owner: request.owner, repo: request.repo, tree_sha: sha },
+    `reading the git tree of ${what} at ${request.commit.slice(0, 7)}`,
+  );
+  const tree = response.data as Tree | undefined;
+  if (!Array.isArray(tree?.tree) || tree.truncated === true) {
+    throw new GatherFailed(`GitHub could not list every entry of ${what} at ${request.commit.slice(0, 7)}: its policy files are unknown`);
+  }
+  return tree.tree;
+}
+
+/** The tree entry of the folder `dir` at the request's commit, walked down from the root tree; undefined when absent. */
+async function folderEntry(gh: GitHubSession, request: FolderAt): Promise<{ sha: string } | undefined> {
+  let sha = request.commit;
+  let at = "the repository root";
+  for (const segment of request.dir.split("/").filter((s) => s !== "")) {
+    const entry = (await readTree(gh, request, sha, at)).find((e) => e.path === segment);
+    if (entry?.type !== "tree" || typeof entry.sha !== "string") return undefined;
+    sha = entry.sha;
+    at = at === "the repository root" ? `${segment}/` : `${at}${segment}/`;
+  }
+  return { sha };
+}
+
+/** The folder's entries from the git trees API, which lists up to 100,000 where the contents API stops at 1,000. */
+async function listFolderByTree(gh: GitHubSession, request: FolderAt): Promise<ContentEntry[]> {
+  const folder = await folderEntry(gh, request);
+  if (!folder) throw new GatherFailed(`GitHub listed ${CONTENTS_LIST_LIMIT} entries in ${request.dir}/ at ${request.commit.slice(0, 7)}, but its git tree has no such folder`);
+  const entries = await readTree(gh, request, folder.sha, `${request.dir}/`);
+  return entries.flatMap((entry) =>
+    entry.type === "blob" && typeof entry.path === "string" && typeof entry.sha === "string"
+      ? [{ type: "file", path: `${request.dir}/${entry.path}`, sha: entry.sha }]
+      : [],
+  );
+}
+
+/**
+ * A second, independent look (the git tree) at whether `dir` exists at a commit, for when the
+ * contents API says it does not where policies were seen before. Throws GatherFailed unless the
+ * tree confirms the folder is gone.
+ */
+export async function confirmNoPolicyFolder(gh: GitHubSession, request: FolderAt): Promise<void> {
+  if ((await folderEntry(gh, request)) !== undefined) {
+    throw new GatherFailed(
+      `GitHub says ${request.dir}/ is missing at ${request.commit.slice(0, 7)}, but the commit's git tree holds it: the policies are unknown`,
+    );
+  }
 }
 
 async function readBlob(gh: GitHubSession, request: PolicyFilesRequest, entry: ContentEntry): Promise<string> {

@@ -103,21 +103,23 @@ export async function openPullsWithHead(gh: GitHubSession, owner: string, repo: 
 }
 
 /**
- * Every open pull request into `base` (a policy push re-evaluates them all). `complete` is false
- * when there were more than `maxPages` pages of them.
+ * The open pull requests into `base` on `maxPages` pages from `firstPage` (a policy push
+ * re-evaluates them all). `nextPage` is where to go on when there were more.
  */
 export async function openPullsInto(
   gh: GitHubSession,
   owner: string,
   repo: string,
   base: string,
-  maxPages = 30,
-): Promise<{ pulls: ListedPull[]; complete: boolean }> {
+  options: { firstPage?: number; maxPages?: number } = {},
+): Promise<{ pulls: ListedPull[]; complete: boolean; nextPage: number }> {
+  const firstPage = options.firstPage ?? 1;
+  const maxPages = options.maxPages ?? 30;
   const result = await gh.list<unknown>(
     "GET /repos/{owner}/{repo}/pulls",
     { owner, repo, base, state: "open" },
     `listing the open pull requests into ${base}`,
-    { maxPages, items: (data) => (Array.isArray(data) ? data : []) },
+    { maxPages, firstPage, items: (data) => (Array.isArray(data) ? data : []) },
   );
-  return { pulls: listed(result.items), complete: result.complete };
+  return { pulls: listed(result.items), complete: result.complete, nextPage: firstPage + maxPages };
 }

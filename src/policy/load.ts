@@ -3,11 +3,11 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { sortPolicyErrors } from "./errors.js";
 import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
-import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, type PolicyInput } from "./schema.js";
+import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, RESERVED_ENVIRONMENTS, type PolicyInput } from "./schema.js";
 import { schemaErrors } from "./schema-errors.js";
 import { semanticErrors } from "./semantics.js";
 import type { Approvers, Day, Freeze, Policy, PolicyError, PolicySet } from "./types.js";
-import { fileSizeProblem, parseYaml, type SourcePosition } from "./yaml.js";
+import { fileSizeProblem, locateNearest, parseYaml, type SourcePosition } from "./yaml.js";
 
 /** One policy file, read: the policy when valid, else its errors; and the environment it names either way. */
 export interface ParsedPolicyFile {
@@ -81,6 +81,15 @@ function readPolicyFile(file: string, text: string): ReadPolicyFile {
       file,
       field: "environment",
       message: `is required: the file name \`${fromFileName}\` is not a valid environment name (${MESSAGES.environment})`,
+    });
+  }
+  if (isMapping(value) && written === undefined && RESERVED_ENVIRONMENTS.includes(fromFileName)) {
+    // Located where the key belongs (the top of the file), so an editor jumps somewhere useful.
+    errors.push({
+      file,
+      ...locateNearest(yaml.locate, "environment"),
+      field: "environment",
+      message: `is required: without it the file name makes the environment \`${fromFileName}\`, which ${MESSAGES.reservedEnvironment} (or rename the file)`,
     });
   }
   const located = environmentAt ? { environmentAt } : {};

@@ -7,6 +7,12 @@ import { POLICY_PERMISSIONS, type Day } from "./types.js";
 /** Environment names: they become check names (`compliance/<environment>`). */
 export const ENVIRONMENT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
+/**
+ * Environment names no policy may use: `compliance/policy` is the check that validates policy
+ * files (SPEC §3.2), and an environment of that name would post over it, or be posted over.
+ */
+export const RESERVED_ENVIRONMENTS: readonly string[] = ["policy"];
+
 /** Days in the order people write them. */
 export const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const satisfies readonly Day[];
 
@@ -21,6 +27,8 @@ export const MESSAGES = {
   day: `must be one of ${WEEK_DAYS.join(", ")}`,
   environment:
     "must be 1 to 63 lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+  reservedEnvironment:
+    "is reserved: its check would be `compliance/policy`, the check that validates policy files; name the environment differently",
   nonEmptyString: "must be a non-empty string",
   timeRange: 'must be a time range "HH:MM-HH:MM" from 00:00 to 24:00 (24:00 only as the end), e.g. "18:00-06:00"',
   timeZone: "must be an IANA time zone such as Europe/Berlin or UTC",

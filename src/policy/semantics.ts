@@ -2,7 +2,7 @@
 // asked for, unique rule names, and freeze windows that make sense. They read the file as written
 // and look only at parts of the right type, so they add to the schema's errors without repeating them.
 import { DATE_TIME_PATTERN, isTimeZone, parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
-import { approversSchema, breakGlassSchema, freezeWindowSchema, ruleSchema } from "./schema.js";
+import { approversSchema, breakGlassSchema, freezeWindowSchema, MESSAGES, RESERVED_ENVIRONMENTS, ruleSchema } from "./schema.js";
 import type { PolicyError } from "./types.js";
 import { locateNearest, type Locate } from "./yaml.js";
 
@@ -14,6 +14,10 @@ export function semanticErrors(file: string, value: unknown, locate: Locate): Po
   const report: Report = (field, message) => errors.push({ file, ...locateNearest(locate, field), field, message });
   if (!isMapping(value)) return errors;
 
+  // A file that names no environment takes its file name, and load.ts reports a reserved one.
+  if (typeof value.environment === "string" && RESERVED_ENVIRONMENTS.includes(value.environment)) {
+    report("environment", `\`${value.environment}\` ${MESSAGES.reservedEnvironment}`);
+  }
   const scope = value.scope;
   if (isMapping(scope)) {
     checkGlobs(scope.branches, "scope.branches", report, "branch");

@@ -268,7 +268,9 @@ describe("economy", () => {
     github.tipUnchanged(2).lists();
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("synchronize"));
-    expect(github.cost()).toEqual({ reads: 3, free: 3, writes: 0 });
+    // The pending production check is posted again (only successes are skipped when unchanged).
+    expect(github.cost()).toEqual({ reads: 3, free: 3, writes: 1 });
+    expect(github.checks.map((c) => c.name)).toEqual(["compliance/production"]);
   });
 });
 

@@ -19,13 +19,12 @@ test("sourceOf reads a real payload's repository, installation and server", () =
   expect(branchOf("refs/tags/v1")).toBeUndefined();
 });
 
-test("queuedPullNumber reads GitHub's merge queue ref, or the merge commit message", () => {
+test("queuedPullNumber reads GitHub's merge queue ref only", () => {
   const real = example("merge_group", "checks_requested")["merge_group"] as { head_ref: string };
   expect(queuedPullNumber(real.head_ref)).toBe(104);
   expect(queuedPullNumber("refs/heads/gh-readonly-queue/release/1.x/pr-7-0123abcd")).toBe(7);
   expect(queuedPullNumber("refs/heads/feature/pr-7-0123abcd")).toBeUndefined();
-  expect(queuedPullNumber("refs/heads/other", "Merge pull request #2048 from octo-repo/update-readme")).toBe(2048);
-  expect(queuedPullNumber("refs/heads/other", "Bump (#12)")).toBeUndefined();
+  expect(queuedPullNumber("refs/heads/other")).toBeUndefined();
 });
 
 test("pushTouchesPolicies: yes, no, or unknown when the payload cannot tell", () => {

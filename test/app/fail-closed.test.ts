@@ -8,8 +8,8 @@ import {
   NUMBER,
   REPO_PATH,
   capturingLogger,
+  checkSuiteEvent,
   pullRequestEvent,
-  pushEvent,
   replyPages,
   review,
   startApp,
@@ -147,36 +147,40 @@ test("a check that cannot be posted is posted as failing instead, so an old succ
 });
 
 describe("a repository without policies/", () => {
-  test("gets no check, no comment, no review request: one look at its base branch, then nothing", async () => {
+  test("gets no check, no comment, no review request: one look at its base branch and the PR, then nothing", async () => {
     github.acceptChecks().acceptReviewRequests();
-    github.policies(undefined);
+    github.policies(undefined).pull();
     await app.receive("pull_request", opened());
     expect(github.checks).toEqual([]);
+    // The PR is read because the delivery's base may be stale (the PR retargeted since): see stale-base tests.
     expect(github.answered.map((a) => `${a.method} ${a.path.replace(/\?.*/, "")}`)).toEqual([
       `GET ${REPO_PATH}/git/ref/heads%2Fmain`,
       `GET ${REPO_PATH}/contents/policies`,
+      `GET ${REPO_PATH}/pulls/${NUMBER}`,
     ]);
 
-    // Warm: the unchanged tip costs a free 304, and the missing folder is remembered.
+    // Warm: the unchanged tip and PR cost free 304s, and the missing folder is remembered (for a minute).
     github.reset();
     github.tipUnchanged(1);
+    github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("synchronize"));
-    expect(github.cost()).toEqual({ reads: 0, free: 1, writes: 0 });
+    expect(github.cost()).toEqual({ reads: 0, free: 2, writes: 0 });
     expect(github.checks).toEqual([]);
   });
 
   test("no check run is created even when nock would accept none (an unmocked POST would be recorded here)", async () => {
-    github.policies(undefined);
+    github.policies(undefined).pull();
     await app.receive("pull_request", opened());
     expect(github.unmatched).toEqual([]);
     expect(github.answered.some((a) => a.method === "POST")).toBe(false);
   });
 });
 
-test("nothing a handler throws reaches Probot: a failed push listing is logged, the delivery resolves", async () => {
+test("nothing a handler throws reaches Probot: a failed lookup of a re-run's PRs is logged, the delivery resolves", async () => {
   const { log, lines } = capturingLogger();
   app = await startApp({ log });
-  github.scope.get(`${REPO_PATH}/pulls`).query(true).reply(500, "");
-  await expect(app.receive("push", pushEvent())).resolves.toBeUndefined();
+  github.scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(500, "");
+  github.scope.get(`${REPO_PATH}/commits/${HEAD}/pulls`).query(true).reply(500, "");
+  await expect(app.receive("check_suite", checkSuiteEvent({ pulls: [] }))).resolves.toBeUndefined();
   expect(lines.some((l) => l["msg"] === "handler failed" && l["level"] === 50)).toBe(true);
 });

@@ -130,6 +130,20 @@ describe("environment names", () => {
     expect(errorsOf(withBase(["environment: eu-prod_2.blue"]))).toEqual([]);
   });
 
+  test("`policy` is reserved: compliance/policy is the check that validates policy files", () => {
+    expect(errorsOf(withBase(["environment: policy"]))).toEqual([
+      `${FILE}:9:14: environment: \`policy\` is reserved: its check would be \`compliance/policy\`, the check that validates policy files; name the environment differently`,
+    ]);
+    expect(errorsOf(withBase(["environment: policy-admin"]))).toEqual([]);
+  });
+
+  test("a file named policy.yml without `environment` would name the reserved environment", () => {
+    expect(errorsOf(withBase(), "policies/policy.yml")).toEqual([
+      "policies/policy.yml:1:1: environment: is required: without it the file name makes the environment `policy`, which is reserved: its check would be `compliance/policy`, the check that validates policy files; name the environment differently (or rename the file)",
+    ]);
+    expect(errorsOf(withBase(["environment: governance"]), "policies/policy.yml")).toEqual([]);
+  });
+
   test("a file without `environment` needs a file name that is a valid environment", () => {
     expect(errorsOf(withBase(), "policies/EU Prod.yml")).toEqual([
       "policies/EU Prod.yml: environment: is required: the file name `EU Prod` is not a valid environment name (must be 1 to 63 lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit)",
