@@ -20,6 +20,11 @@ export interface ExportedChange {
   merge_commit_sha: string;
   /** The PR's (or the audit comment's) web address, when known. */
   url: string | null;
+  /**
+   * Only on a change without a record: the environments the export found it touched, judged by
+   * the policies at its parent commit — what the missing record should have listed.
+   */
+  environments?: string[];
 }
 
 /** A row of `audit export --format jsonl`: the change, and its record or why there is none. */

@@ -34,4 +34,5 @@ export {
   type ParsedAuditComment,
 } from "./comment.js";
 export { buildExportRow, isExportRow, rowLabel, type AuditExportRow, type ExportedChange } from "./export-row.js";
+export { CSV_COLUMNS, csvCells, csvField, exportCsv } from "./export-csv.js";
 export { checkExtracted, extractRecords, type CheckedItem, type Extracted, type Extraction } from "./extract.js";

@@ -7,6 +7,7 @@ import { runSimulate } from "./simulate.js";
 import { runPolicyTests } from "./policy-test.js";
 import { parseExplainArgs, runExplain } from "./explain.js";
 import { parseAuditVerifyArgs, runAuditVerify } from "./audit-verify.js";
+import { parseAuditExportArgs, runAuditExport } from "./audit-export.js";
 
 /** Where a command reads and writes; the bin passes the process's streams, tests pass their own. */
 export interface Io {
@@ -78,6 +79,22 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
       verify: {
         options: { ...help, "public-key": { type: "string" } },
         run: (v, pos, io) => runAuditVerify(parseAuditVerifyArgs(v, pos), io),
+      },
+      export: {
+        options: {
+          ...help,
+          repo: { type: "string" },
+          since: { type: "string" },
+          until: { type: "string" },
+          format: { type: "string" },
+          "public-key": { type: "string" },
+          "app-login": { type: "string" },
+          "api-url": { type: "string" },
+          output: { type: "string", short: "o" },
+          "skip-pushes": { type: "boolean" },
+          quiet: { type: "boolean", short: "q" },
+        },
+        run: (v, pos, io) => runAuditExport(parseAuditExportArgs(v, pos, (io.now ?? Date.now)()), io),
       },
     },
   },

@@ -10,6 +10,9 @@ Commands:
   audit verify [--public-key FILE] FILE|-
                                       check the digest (and signature) of audit records: a record,
                                       an audit comment or a JSONL export
+  audit export --repo OWNER/NAME [--since DATE] [--until DATE] [--format jsonl|csv]
+                                      list every merged PR and direct push of a period that reached
+                                      an environment, with its audit record or marked missing (GITHUB_TOKEN)
 
 Run 'compliance-gate <command> --help' for a command's options.
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
@@ -106,9 +109,16 @@ Example:
   GITHUB_TOKEN=$(gh auth token) compliance-gate explain --repo acme/gitops --pr 42
 `,
   audit: `Usage: compliance-gate audit verify [--public-key FILE] FILE|-
+       compliance-gate audit export --repo OWNER/NAME [options]
 
 Works with the audit records the app writes when a change reaches an environment
 (a comment on each merged pull request, ending with the record as JSON).
+
+compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
+    [--format jsonl|csv] [--public-key FILE] [--app-login LOGIN] [--output FILE]
+  Lists every merged pull request and direct push of a period that reached an
+  environment, with its record and whether it verifies, or marked missing.
+  See 'compliance-gate audit export --help'.
 
 compliance-gate audit verify [--public-key FILE] FILE|-
   Reads audit records from FILE (or - for standard input): one record as JSON,
@@ -136,5 +146,72 @@ Examples:
   compliance-gate audit verify record.json
   compliance-gate audit verify --public-key audit-signing.pub export.jsonl
   gh api repos/acme/gitops/issues/42/comments --jq '.[].body' | compliance-gate audit verify -
+`,
+  "audit export": `Usage: compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
+         [--format jsonl|csv] [--public-key FILE] [--app-login LOGIN]
+         [--output FILE] [--api-url URL] [--skip-pushes] [--quiet]
+
+Exports an auditor's population: every pull request merged in the period (into
+any branch) that touched an environment, and every direct push to a gated branch
+that changed an environment's files — one row each, with the audit record the app
+wrote, whether its digest (and, with --public-key, its signature) verifies, and
+"missing": true where there is no record. A change without a record is judged by
+the policies at its parent commit (for a merge, the base as it was at the merge),
+as the app would have judged it; when its files cannot all be listed it is
+included as missing, never left out.
+
+Options:
+  --repo OWNER/NAME   the environment repository
+  --since DATE        start of the period, included (default: 90 days before --until)
+  --until DATE        end of the period, excluded (default: now)
+                      DATE is YYYY-MM-DD (midnight UTC) or RFC 3339, such as
+                      2026-11-01T09:00:00+01:00; --since 2026-10-01 --until
+                      2026-11-01 is exactly October (UTC)
+  --format FORMAT     jsonl (default): one JSON row per line, which
+                      'compliance-gate audit verify' reads; or csv: a header,
+                      then one line per row with the record flattened
+  --public-key FILE   the app's Ed25519 public key in PEM: also check signatures
+                      (without it a record's digest proves only that it was not
+                      changed by accident; anyone can recompute a digest)
+  --app-login LOGIN   the app's bot login, such as compliance-gate[bot]: only its
+                      comments count as records (recommended; without it any
+                      GitHub App's comment does). A comment by a person holding
+                      the audit marker is never a record: it is ignored and
+                      reported under "problems"
+  --output FILE, -o   write to FILE, whole or not at all (a temporary file beside
+                      it is renamed over it when complete); default: stdout
+  --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
+                      https://api.github.com); for GitHub Enterprise Server,
+                      https://HOST/api/v3
+  --skip-pushes       do not look for direct pushes (cheaper; the export says so)
+  --quiet, -q         no progress and no summary on stderr
+
+Environment:
+  GITHUB_TOKEN        required: a token that can read the repository's contents,
+                      pull requests, issue and commit comments (e.g. $(gh auth token))
+  GITHUB_API_URL      the GitHub REST API, as --api-url
+
+Rows are sorted by merge (or commit) time, then number. CSV columns:
+  repository, kind, pull_request, title, merged_at, merged_by, merge_commit_sha,
+  url, environments (env=state;…), compliant, break_glass, approvers
+  (env/rule:login@commit;…), policy_commit, digest, digest_ok, signature_ok,
+  missing, problems
+Cells starting with = + - @ are prefixed with ' so no spreadsheet runs them.
+
+Cost: about 2 GitHub requests per merged pull request with a record, 5 or more
+without one; 1 per 100 closed pull requests listed; per gated branch, 1 per 100
+commits, and 1 per commit that is not a known merge commit (4 or more when it
+turns out to be a direct push). Progress goes to stderr.
+
+Exits 0 when the export was written, records missing or not; 1 when GitHub could
+not be read (nothing is written); 2 on a usage error, a missing GITHUB_TOKEN or
+an unreadable public key.
+
+Examples:
+  GITHUB_TOKEN=$(gh auth token) compliance-gate audit export --repo acme/gitops \\
+    --since 2026-10-01 --until 2027-01-01 --app-login 'compliance-gate[bot]' \\
+    --public-key audit-signing.pub --output q4.jsonl
+  compliance-gate audit verify --public-key audit-signing.pub q4.jsonl
+  compliance-gate audit export --repo acme/gitops --format csv -o q4.csv
 `,
 };

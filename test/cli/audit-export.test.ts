@@ -1,0 +1,789 @@
+// `compliance-gate audit export` (SPEC §6.4) against a fake GitHub: nock at the HTTP boundary,
+// real payload shapes (@octokit/webhooks-examples), real policies, records sealed with Ed25519 keys.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { renderAuditComment } from "../../src/audit/comment.js";
+import { CSV_COLUMNS } from "../../src/audit/export-csv.js";
+import type { AuditExportRow } from "../../src/audit/export-row.js";
+import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
+import { sealRecord } from "../../src/audit/seal.js";
+import { parseExportDate } from "../../src/cli/audit-export.js";
+import { knownRecord } from "../audit/known-record.js";
+import { fixedKeys, freshKeys } from "../audit/keys.js";
+import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
+import { run } from "./run.js";
+
+const APP = fixedKeys(5);
+const OTHER = freshKeys();
+const TOKEN = { GITHUB_TOKEN: "ghp_test" };
+const APP_BOT = { login: "compliance-gate[bot]", type: "Bot" };
+const PERIOD = ["--since", "2026-11-01", "--until", "2026-12-01"];
+const ARGS = ["audit", "export", "--repo", "acme/gitops", ...PERIOD, "--app-login", "compliance-gate[bot]"];
+
+const PRODUCTION = `version: 1
+environment: production
+scope:
+  branches: [main]
+  paths: [clusters/production/**]
+rules:
+  - name: SRE approves cluster changes
+    paths: [clusters/production/**]
+    approvals: 2
+    approvers: { teams: [sre] }
+`;
+
+const STAGING = `version: 1
+scope:
+  branches: [main]
+  paths: [clusters/staging/**]
+rules:
+  - name: Platform approves staging
+    paths: [clusters/staging/**]
+    approvals: 1
+    approvers: { users: [frank] }
+`;
+
+const POLICIES = { "production.yml": PRODUCTION, "staging.yml": STAGING };
+
+let dir: string;
+let appPub: string;
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  dir = mkdtempSync(join(tmpdir(), "audit-export-"));
+  appPub = join(dir, "app.pub");
+  writeFileSync(appPub, APP.publicPem);
+});
+afterEach(() => nock.cleanAll());
+afterAll(() => {
+  nock.enableNetConnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A commit sha named after `tag`. */
+function sha(tag: string): string {
+  return createHash("sha1").update(tag).digest("hex");
+}
+
+interface WebhookDefinition {
+  name: string;
+  examples: { action: string; pull_request?: Record<string, unknown>; comment?: Record<string, unknown> }[];
+}
+
+const definitions = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
+
+function example(name: string, action: string, key: "pull_request" | "comment"): Record<string, unknown> {
+  const found = definitions.find((d) => d.name === name)?.examples.find((e) => e.action === action)?.[key];
+  if (!found) throw new Error(`no ${name}.${action} example`);
+  return structuredClone(found);
+}
+
+interface PullSpec {
+  number: number;
+  title?: string;
+  merged_at: string | null;
+  updated_at?: string;
+  /** The first parent of its merge commit (its base when it merged). */
+  parent?: string;
+}
+
+/** A real `pull_request.closed` payload's pull request, as GET /pulls/{n} returns it, moved to acme/gitops. */
+function pullObject(spec: PullSpec): Record<string, unknown> {
+  const pull = example("pull_request", "closed", "pull_request") as Record<string, unknown> & {
+    head: Record<string, unknown>;
+    base: Record<string, unknown> & { repo: Record<string, unknown> };
+  };
+  const n = spec.number;
+  Object.assign(pull, {
+    number: n,
+    title: spec.title ?? `Change ${n}`,
+    html_url: `https://github.com/acme/gitops/pull/${n}`,
+    url: `https://api.github.com/repos/acme/gitops/pulls/${n}`,
+    user: { login: "carol", type: "User" },
+    state: "closed",
+    merged: spec.merged_at !== null,
+    merged_at: spec.merged_at,
+    merged_by: spec.merged_at === null ? null : { login: "dave", type: "User" },
+    merge_commit_sha: sha(`merge${n}`),
+    updated_at: spec.updated_at ?? spec.merged_at ?? "2026-11-15T00:00:00Z",
+    closed_at: spec.merged_at ?? "2026-11-15T00:00:00Z",
+    changed_files: 1,
+  });
+  pull.head.sha = sha(`head${n}`);
+  pull.base.ref = "main";
+  pull.base.sha = sha(`base${n}`);
+  pull.base.repo.default_branch = "main";
+  pull.base.repo.full_name = "acme/gitops";
+  return pull;
+}
+
+/** The same pull request as the list endpoint returns it: without the fields only a single pull request has. */
+function listedPull(spec: PullSpec): Record<string, unknown> {
+  const pull = pullObject(spec);
+  for (const key of ["merged", "mergeable", "rebaseable", "mergeable_state", "merged_by", "comments", "review_comments", "maintainer_can_modify", "commits", "additions", "deletions", "changed_files"]) {
+    delete pull[key];
+  }
+  return pull;
+}
+
+/** A real issue comment by `user` holding `body`. */
+function comment(id: number, n: number, body: string, user: { login: string; type: string } = APP_BOT): Record<string, unknown> {
+  return {
+    ...example("issue_comment", "created", "comment"),
+    id,
+    html_url: `https://github.com/acme/gitops/pull/${n}#issuecomment-${id}`,
+    body,
+    user: { login: user.login, id, type: user.type, site_admin: false },
+  };
+}
+
+/** The record the app would write for #n: sealed, and signed with `key` (the app's by default). */
+function record(n: number, overrides: Partial<MergeRecordBody> = {}, key: string | null = APP.privatePem): AuditRecord {
+  const result = sealRecord(
+    { ...knownRecord(), pull_request: n, title: `Change ${n}`, merge_commit_sha: sha(`merge${n}`), head_sha: sha(`head${n}`), ...overrides },
+    key ?? undefined,
+  );
+  if (!result.ok) throw new Error(result.message);
+  return result.record;
+}
+
+function mockRepository(scope: nock.Scope): void {
+  scope.get(REPO_PATH).reply(200, { id: 1, name: "gitops", full_name: "acme/gitops", default_branch: "main", private: true });
+}
+
+function mockPullList(scope: nock.Scope, specs: PullSpec[], options: { pages?: number } = {}): void {
+  replyPages(scope, `${REPO_PATH}/pulls`, specs.map(listedPull), {
+    query: { state: "closed", sort: "updated", direction: "desc" },
+    ...(options.pages !== undefined ? { pages: options.pages } : {}),
+  });
+}
+
+/** The policy folder at `commit`; its blobs may be read once for the whole export (they are cached by sha). */
+function mockPoliciesAt(scope: nock.Scope, commit: string, files: Record<string, string> | null = POLICIES): void {
+  const contents = scope.get(`${REPO_PATH}/contents/policies`).query({ ref: commit });
+  if (files === null) {
+    contents.reply(404, { message: "Not Found" });
+    return;
+  }
+  contents.reply(
+    200,
+    Object.entries(files).map(([name, text]) => ({ type: "file", name, path: `policies/${name}`, sha: blobSha(text) })),
+  );
+  for (const text of Object.values(files)) {
+    scope
+      .get(`${REPO_PATH}/git/blobs/${blobSha(text)}`)
+      .optionally()
+      .reply(200, { sha: blobSha(text), encoding: "base64", content: Buffer.from(text).toString("base64") });
+  }
+}
+
+/** A merged pull request the export reads: the pull request, then its comments. */
+function mockMerged(scope: nock.Scope, spec: PullSpec, comments: unknown[]): void {
+  scope.get(`${REPO_PATH}/pulls/${spec.number}`).reply(200, pullObject(spec));
+  replyPages(scope, `${REPO_PATH}/issues/${spec.number}/comments`, comments);
+}
+
+/** What the export reads of a merged pull request without a record: its merge commit's parent, the policies there, its files. */
+function mockJudged(scope: nock.Scope, spec: PullSpec, files: string[], policies: Record<string, string> | null = POLICIES): void {
+  const parent = spec.parent ?? sha(`parent${spec.number}`);
+  scope.get(`${REPO_PATH}/git/commits/${sha(`merge${spec.number}`)}`).reply(200, { sha: sha(`merge${spec.number}`), parents: [{ sha: parent }] });
+  mockPoliciesAt(scope, parent, policies);
+  if (policies !== null) {
+    replyPages(scope, `${REPO_PATH}/pulls/${spec.number}/files`, files.map((filename) => ({ filename, status: "modified" })));
+  }
+}
+
+interface ChainCommit {
+  sha: string;
+  date: string;
+  parents: string[];
+  committer?: string;
+}
+
+function apiCommit(c: ChainCommit, files?: string[]): Record<string, unknown> {
+  const who = c.committer ?? "web-flow";
+  return {
+    sha: c.sha,
+    html_url: `https://github.com/acme/gitops/commit/${c.sha}`,
+    parents: c.parents.map((p) => ({ sha: p })),
+    author: { login: who === "web-flow" ? "dave" : who, type: "User" },
+    committer: { login: who, type: "User" },
+    commit: {
+      message: "change",
+      author: { name: "Dave", email: "dave@example.com", date: c.date },
+      committer: { name: who, email: `${who}@example.com`, date: c.date },
+    },
+    ...(files ? { files: files.map((filename) => ({ filename, status: "modified" })) } : {}),
+  };
+}
+
+/** The branches, main's policies at its tip and main's commits since the period started. */
+function mockBranches(scope: nock.Scope, tip: string, commits: ChainCommit[]): void {
+  replyPages(scope, `${REPO_PATH}/branches`, [
+    { name: "main", commit: { sha: tip }, protected: true },
+    { name: "feature/x", commit: { sha: sha("feature") }, protected: false },
+  ]);
+  mockPoliciesAt(scope, tip);
+  replyPages(scope, `${REPO_PATH}/commits`, commits.map((c) => apiCommit(c)), { query: { sha: tip, since: "2026-11-01T00:00:00Z" } });
+}
+
+function rowsOf(jsonl: string): AuditExportRow[] {
+  return jsonl
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as AuditExportRow);
+}
+
+const P40: PullSpec = { number: 40, merged_at: "2026-10-20T10:00:00Z" };
+const P41: PullSpec = { number: 41, merged_at: "2026-11-10T10:00:00Z" };
+const P42: PullSpec = { number: 42, merged_at: "2026-11-20T10:00:00Z", parent: sha("merge41") };
+const P43: PullSpec = { number: 43, merged_at: "2026-11-25T10:00:00Z", parent: sha("merge42") };
+/** Merged before the period, updated in it (a late comment). */
+const P44: PullSpec = { number: 44, merged_at: "2026-10-15T10:00:00Z", updated_at: "2026-11-28T10:00:00Z" };
+/** Closed without merging. */
+const P45: PullSpec = { number: 45, merged_at: null, updated_at: "2026-11-27T10:00:00Z" };
+/** Merged in the period, changed only docs: no environment. */
+const P46: PullSpec = { number: 46, merged_at: "2026-11-28T10:00:00Z", parent: sha("merge43") };
+/** Merged after the period. */
+const P47: PullSpec = { number: 47, merged_at: "2026-12-01T05:00:00Z", parent: sha("merge46") };
+
+/**
+ * acme/gitops: #41 and #42 merged with records (and a forged one on #42 by a person), #43 merged
+ * without one, #44 merged before the period, #45 closed unmerged, #46 merged touching no
+ * environment, #47 merged after the period; #40 was last updated before the period. Main's
+ * history is the merge commits of #41, #42, #43, #46 and #47, plus `extra` commits.
+ */
+function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord } = {}): { r41: AuditRecord; r42: AuditRecord } {
+  const r41 = record(41, { merged_at: P41.merged_at as string });
+  const r42 = record(42, { merged_at: P42.merged_at as string });
+  const forged = options.forged ?? record(42, { merged_at: P42.merged_at as string, merged_by: "mallory" }, null);
+  mockRepository(scope);
+  // Newest update first, as GitHub sorts them.
+  mockPullList(scope, [P47, P44, P46, P45, P43, P42, P41, P40]);
+  mockMerged(scope, P41, [comment(1, 41, "LGTM"), comment(2, 41, renderAuditComment(r41))]);
+  mockMerged(scope, P42, [comment(3, 42, `Looks fine:\n\n${renderAuditComment(forged)}`, { login: "mallory", type: "User" }), comment(4, 42, renderAuditComment(r42))]);
+  mockMerged(scope, P43, []);
+  mockJudged(scope, P43, ["clusters/production/api.yaml"]);
+  mockMerged(scope, P46, [comment(5, 46, "docs only")]);
+  mockJudged(scope, P46, ["docs/runbook.md"]);
+  if (options.pushes !== false) {
+    const prCommit = sha("pr43-own-commit");
+    mockBranches(scope, sha("merge47"), [
+      { sha: sha("merge47"), date: "2026-12-01T05:00:00Z", parents: [sha("merge46"), sha("head47")] },
+      { sha: sha("merge46"), date: "2026-11-28T10:00:00Z", parents: [sha("merge43"), sha("head46")] },
+      { sha: sha("merge43"), date: "2026-11-25T10:00:00Z", parents: [sha("merge42"), prCommit] },
+      // a commit of #43 itself, hanging off its merge commit: not on main's first-parent history
+      { sha: prCommit, date: "2026-11-24T10:00:00Z", parents: [sha("merge41")], committer: "carol" },
+      { sha: sha("merge42"), date: "2026-11-20T10:00:00Z", parents: [sha("merge41"), sha("head42")] },
+      { sha: sha("merge41"), date: "2026-11-10T10:00:00Z", parents: [sha("older"), sha("head41")] },
+    ]);
+  }
+  return { r41, r42 };
+}
+
+describe("compliance-gate audit export", () => {
+  test("three merged pull requests in the period, one without a record: three rows, one missing", async () => {
+    const scope = github();
+    const { r41, r42 } = mockRepositoryWithThreeMerges(scope);
+
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.pull_request, row.missing, row.digest_ok, row.signature_ok])).toEqual([
+      [41, false, true, true],
+      [42, false, true, true],
+      [43, true, null, null],
+    ]);
+    expect(rows[0]).toEqual({
+      repository: "acme/gitops",
+      kind: "merge",
+      pull_request: 41,
+      title: "Change 41",
+      merged_at: "2026-11-10T10:00:00Z",
+      merged_by: "dave",
+      merge_commit_sha: sha("merge41"),
+      url: "https://github.com/acme/gitops/pull/41",
+      record: r41,
+      digest_ok: true,
+      signature_ok: true,
+      missing: false,
+      problems: [],
+    });
+    // The person's comment with the marker is no record: the app's record is exported, and the forgery reported.
+    expect(rows[1]?.record).toEqual(r42);
+    expect(rows[1]?.problems).toEqual(["ignored an audit marker in https://github.com/acme/gitops/pull/42#issuecomment-3: @mallory is not a GitHub App"]);
+    expect(rows[2]).toMatchObject({ pull_request: 43, record: null, missing: true, environments: ["production"], problems: ["no audit record"] });
+    expect(r.stderr).toContain(
+      "acme/gitops, 2026-11-01T00:00:00.000Z to 2026-12-01T00:00:00.000Z: 3 merged pull requests and 0 direct pushes reached an environment: 2 with records, 1 missing, 0 failing verification (digests and signatures checked).",
+    );
+    expect(r.stderr).toContain("Ignored 1 audit marker in comments not written by the app");
+    // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
+    // twice when both read the policies at once); pushes: branches, policies at main's tip,
+    // main's commits (all merge commits of pull requests: nothing more)
+    expect(r.stderr).toMatch(/\n2[13] GitHub requests\.\n/);
+
+    // Round trip: the export is what `audit verify` reads; the missing record fails it.
+    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
+    expect(verified.stdout).toBe(
+      `ok acme/gitops#41 ${r41.digest.slice(0, 19)}\nok acme/gitops#42 ${r42.digest.slice(0, 19)}\nMISSING acme/gitops#43: no audit record\n`,
+    );
+    expect(verified.code).toBe(1);
+  });
+
+  test("without --app-login any GitHub App's record counts, a person's never", async () => {
+    const scope = github();
+    mockRepositoryWithThreeMerges(scope, { pushes: false });
+
+    const r = await run(["audit", "export", "--repo", "acme/gitops", ...PERIOD, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => row.pull_request)).toEqual([41, 42, 43]);
+    expect((rows[1]?.record as MergeRecordBody | null)?.merged_by).toBe("dave");
+    // no key: signatures unchecked
+    expect(rows[0]?.signature_ok).toBeNull();
+    expect(r.stderr).toContain("(direct pushes not scanned)");
+  });
+
+  test("--app-login pins the app: another bot's record is ignored too", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41)), { login: "github-actions[bot]", type: "Bot" })]);
+    mockJudged(scope, P41, ["clusters/staging/web.yaml"]);
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(rowsOf(r.stdout)).toEqual([
+      expect.objectContaining({
+        pull_request: 41,
+        missing: true,
+        environments: ["staging"],
+        problems: ["no audit record", "ignored an audit marker in https://github.com/acme/gitops/pull/41#issuecomment-2: @github-actions[bot] is not @compliance-gate[bot]"],
+      }),
+    ]);
+  });
+
+  test.each<[string, () => AuditRecord, Partial<AuditExportRow>, string]>([
+    [
+      "a tampered record: digest_ok false",
+      () => {
+        const r = record(41, { merged_at: P41.merged_at as string });
+        (r.environments[0]?.rules[0]?.approved_by[0] as { login: string }).login = "mallory";
+        return r;
+      },
+      { digest_ok: false, signature_ok: false, problems: ["digest mismatch", "signature does not verify"] },
+      "digest mismatch",
+    ],
+    [
+      "a record signed by another key: signature_ok false",
+      () => record(41, { merged_at: P41.merged_at as string }, OTHER.privatePem),
+      { digest_ok: true, signature_ok: false, problems: ["signature does not verify"] },
+      "signature does not verify",
+    ],
+    [
+      "an unsigned record, given the public key: signature_ok false",
+      () => record(41, { merged_at: P41.merged_at as string }, null),
+      { digest_ok: true, signature_ok: false, problems: ["not signed"] },
+      "not signed",
+    ],
+  ])("%s", async (_name, make, expected, verifyProblem) => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(make()))]);
+
+    const r = await run([...ARGS, "--skip-pushes", "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ pull_request: 41, missing: false, ...expected });
+    expect(r.stderr).toContain("1 with records, 0 missing, 1 failing verification");
+    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
+    expect(verified.stdout).toContain(`FAIL acme/gitops#41: ${verifyProblem}`);
+    expect(verified.code).toBe(1);
+  });
+
+  test("a record emptied of its environments still shows when it does not verify", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P41, P42]);
+    const emptied = record(41);
+    emptied.environments = [];
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(emptied))]);
+    // a genuine record listing no environment leaves its pull request out
+    mockMerged(scope, P42, [comment(3, 42, renderAuditComment(record(42, { environments: [] })))]);
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(rowsOf(r.stdout).map((row) => [row.pull_request, row.digest_ok])).toEqual([[41, false]]);
+  });
+
+  test("a record of another pull request is not this one's: missing, and said so", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P43]);
+    mockMerged(scope, P43, [comment(2, 43, renderAuditComment(record(41)))]);
+    mockJudged(scope, P43, ["clusters/production/api.yaml"]);
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(rowsOf(r.stdout)).toEqual([
+      expect.objectContaining({
+        pull_request: 43,
+        missing: true,
+        problems: ["no audit record", "https://github.com/acme/gitops/pull/43#issuecomment-2 holds the record of acme/gitops#41, not of #43: ignored"],
+      }),
+    ]);
+  });
+
+  test("a merged pull request whose base had no policies is not in the population", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P43]);
+    mockMerged(scope, P43, []);
+    mockJudged(scope, P43, ["clusters/production/api.yaml"], null);
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.stderr).toContain(": 0 merged pull requests reached an environment (direct pushes not scanned): 0 with records, 0 missing");
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(r.stdout).toBe("");
+  });
+
+  test("files GitHub cannot list: included as missing, files truncated (fail closed)", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P43]);
+    mockMerged(scope, P43, []);
+    scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
+    mockPoliciesAt(scope, sha("merge42"));
+    scope.get(`${REPO_PATH}/pulls/43/files`).query(true).reply(422, { message: "Sorry, the diff exceeded the maximum number of files" });
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    const [row] = rowsOf(r.stdout);
+    expect(row).toMatchObject({ pull_request: 43, missing: true, environments: ["production", "staging"] });
+    expect(row?.problems).toContain("files truncated");
+  });
+
+  test("a direct push to main that changes clusters/production: a push row, missing", async () => {
+    const scope = github();
+    const push = sha("direct-push");
+    const hotfix = sha("hotfix-via-pr");
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, hotfix, [
+      // a squash-merged pull request's commit: GitHub associates it with the pull request
+      { sha: hotfix, date: "2026-11-26T10:00:00Z", parents: [push], committer: "web-flow" },
+      { sha: push, date: "2026-11-25T10:00:00Z", parents: [sha("merge41")], committer: "erin" },
+      { sha: sha("merge41"), date: "2026-11-10T10:00:00Z", parents: [sha("older"), sha("head41")] },
+    ]);
+    replyPages(scope, `${REPO_PATH}/commits/${hotfix}/pulls`, [{ ...listedPull({ number: 50, merged_at: "2026-11-26T10:00:00Z" }) }]);
+    replyPages(scope, `${REPO_PATH}/commits/${push}/pulls`, []);
+    mockPoliciesAt(scope, sha("merge41"));
+    scope
+      .get(`${REPO_PATH}/commits/${push}`)
+      .query({ per_page: "100", page: "1" })
+      .reply(200, apiCommit({ sha: push, date: "2026-11-25T10:00:00Z", parents: [sha("merge41")], committer: "erin" }, ["clusters/production/api.yaml"]));
+    replyPages(scope, `${REPO_PATH}/commits/${push}/comments`, []);
+
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.kind, row.pull_request, row.missing])).toEqual([
+      ["merge", 41, false],
+      ["push", null, true],
+    ]);
+    expect(rows[1]).toEqual({
+      repository: "acme/gitops",
+      kind: "push",
+      pull_request: null,
+      title: null,
+      merged_at: "2026-11-25T10:00:00Z",
+      merged_by: "erin",
+      merge_commit_sha: push,
+      url: `https://github.com/acme/gitops/commit/${push}`,
+      environments: ["production"],
+      record: null,
+      digest_ok: null,
+      signature_ok: null,
+      missing: true,
+      problems: ["no audit record"],
+    });
+    expect(r.stderr).toContain("1 merged pull request and 1 direct push reached an environment: 1 with records, 1 missing");
+    const verified = await run(["audit", "verify", "-"], r.stdout);
+    expect(verified.stdout).toContain(`MISSING acme/gitops@${push.slice(0, 7)}: no audit record`);
+  });
+
+  test("a direct push with the app's push record on its head: the record covers the push's commits", async () => {
+    const scope = github();
+    const first = sha("push-1");
+    const head = sha("push-2");
+    mockRepository(scope);
+    mockPullList(scope, []);
+    mockBranches(scope, head, [
+      { sha: head, date: "2026-11-25T10:01:00Z", parents: [first], committer: "erin" },
+      { sha: first, date: "2026-11-25T10:00:00Z", parents: [sha("base")], committer: "erin" },
+    ]);
+    replyPages(scope, `${REPO_PATH}/commits/${head}/pulls`, []);
+    mockPoliciesAt(scope, first);
+    scope
+      .get(`${REPO_PATH}/commits/${head}`)
+      .query(true)
+      .reply(200, apiCommit({ sha: head, date: "2026-11-25T10:01:00Z", parents: [first], committer: "erin" }, ["clusters/production/db.yaml"]));
+    const body = { ...knownRecord() } as Record<string, unknown>;
+    for (const key of ["pull_request", "title", "author", "head_sha", "merge_commit_sha", "merged_by", "merged_at"]) delete body[key];
+    const sealed = sealRecord(
+      {
+        ...(body as unknown as MergeRecordBody),
+        kind: "push",
+        pull_request: null,
+        pusher: "erin",
+        pushed_at: "2026-11-25T10:01:30Z",
+        before: sha("base"),
+        after: head,
+        commits: [
+          { sha: first, author: "erin", committer: "erin" },
+          { sha: head, author: "erin", committer: "erin" },
+        ],
+        compliant: false,
+      } as never,
+      APP.privatePem,
+    );
+    if (!sealed.ok) throw new Error(sealed.message);
+    replyPages(scope, `${REPO_PATH}/commits/${head}/comments`, [
+      { ...comment(9, 0, renderAuditComment(sealed.record)), html_url: `https://github.com/acme/gitops/commit/${head}#commitcomment-9` },
+    ]);
+
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: "push", merge_commit_sha: head, missing: false, digest_ok: true, signature_ok: true });
+    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
+    expect(verified.stdout).toBe(`ok acme/gitops@${head.slice(0, 7)} ${sealed.record.digest.slice(0, 19)}\n`);
+    expect(verified.code).toBe(0);
+  });
+
+  test("paging stops at the first pull request updated before the period", async () => {
+    const scope = github();
+    mockRepository(scope);
+    // 100 closed, unmerged pull requests updated in the period; then #40, updated before it.
+    const unmerged = Array.from({ length: 100 }, (_, i): PullSpec => ({ number: 100 + i, merged_at: null, updated_at: "2026-11-20T10:00:00Z" }));
+    mockPullList(scope, [...unmerged, P40, { number: 39, merged_at: "2026-10-01T00:00:00Z" }], { pages: 3 });
+    // Pages 1 and 2 are read; page 3 never is. Page 1 once more, for pull requests updated meanwhile.
+    scope.get(`${REPO_PATH}/pulls`).query({ state: "closed", sort: "updated", direction: "desc", per_page: "100", page: "1" }).reply(200, unmerged.map(listedPull));
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(scope.pendingMocks()).toEqual([`GET https://api.github.com:443${REPO_PATH}/pulls`]);
+  });
+
+  test.each([false, true])("progress on stderr for long exports (--quiet %s)", async (quiet) => {
+    const scope = github();
+    mockRepository(scope);
+    const specs = Array.from({ length: 26 }, (_, i): PullSpec => ({ number: 200 + i, merged_at: `2026-11-${String(2 + i).padStart(2, "0")}T10:00:00Z` }));
+    mockPullList(scope, specs);
+    for (const spec of specs) mockMerged(scope, spec, [comment(spec.number, spec.number, renderAuditComment(record(spec.number)))]);
+
+    const r = await run([...ARGS, "--skip-pushes", ...(quiet ? ["--quiet"] : [])], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(rowsOf(r.stdout)).toHaveLength(26);
+    if (quiet) {
+      expect(r.stderr).toBe("");
+    } else {
+      expect(r.stderr).toContain("checked 25 of 26 merged pull requests…\n");
+      expect(r.stderr).toContain("26 merged pull requests reached an environment (direct pushes not scanned): 26 with records, 0 missing");
+      // 1 for the repository, 1 for the list, 2 for each pull request
+      expect(r.stderr).toContain("54 GitHub requests.");
+    }
+  });
+
+  test("--format csv: a header, a line per row, RFC 4180 quoting, no formulas", async () => {
+    const scope = github();
+    const title = '=HYPERLINK("https://evil.example","click"), then\nmore';
+    mockRepository(scope);
+    mockPullList(scope, [P41, { ...P43, title: "-1+1" }]);
+    const r41 = record(41, { merged_at: P41.merged_at as string });
+    mockMerged(scope, { ...P41, title }, [comment(2, 41, renderAuditComment(r41))]);
+    mockMerged(scope, { ...P43, title: "@SUM(A1:A2)" }, []);
+    mockJudged(scope, P43, ["clusters/production/api.yaml"]);
+
+    const r = await run([...ARGS, "--skip-pushes", "--format", "csv", "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    // RFC 4180: lines end with CRLF; a line break inside a quoted field is data
+    const lines = r.stdout.split("\r\n");
+    expect(lines[0]).toBe(
+      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems",
+    );
+    expect(lines[0]?.split(",")).toEqual([...CSV_COLUMNS]);
+    const m41 = sha("merge41");
+    const head = knownRecord().head_sha;
+    expect(lines[1]).toBe(
+      `acme/gitops,merge,41,"'=HYPERLINK(""https://evil.example"",""click""), then\nmore",2026-11-10T10:00:00Z,dave,${m41},https://github.com/acme/gitops/pull/41,` +
+        `production=approved,true,false,production/SRE approves cluster changes:alice@${head};production/SRE approves cluster changes:bob@${head},` +
+        `${r41.policy.commit},${r41.digest},true,true,false,`,
+    );
+    expect(lines[2]).toBe(
+      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record`,
+    );
+    expect(lines[3]).toBe("");
+    expect(lines).toHaveLength(4);
+  });
+
+  test("--output writes the file whole, through a temporary file, and nothing on stdout", async () => {
+    const scope = github();
+    mockRepositoryWithThreeMerges(scope, { pushes: false });
+    const out = join(dir, "export-ok", "q4.jsonl");
+    emptyDir(join(dir, "export-ok"));
+    writeFileSync(out, "old contents\n");
+
+    const r = await run([...ARGS, "--skip-pushes", "--output", out], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(rowsOf(readFileSync(out, "utf8")).map((row) => row.pull_request)).toEqual([41, 42, 43]);
+    expect(readdirSync(join(dir, "export-ok"))).toEqual(["q4.jsonl"]);
+    expect(r.stderr).toContain(`Wrote 3 rows to ${out}.`);
+  });
+
+  test("GitHub answering 502: exit 1, a message without a stack trace, no output file", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P41, P43]);
+    mockMerged(scope, P41, []);
+    scope.get(`${REPO_PATH}/pulls/43`).reply(502, "<html>Bad Gateway</html>");
+    scope.get(`${REPO_PATH}/git/commits/${sha("merge41")}`).optionally().reply(200, { parents: [{ sha: sha("parent41") }] });
+    mockPoliciesAt(scope, sha("parent41"));
+    replyPages(scope, `${REPO_PATH}/pulls/41/files`, []);
+    const outDir = join(dir, "export-502");
+    emptyDir(outDir);
+    const out = join(outDir, "q4.jsonl");
+
+    const r = await run([...ARGS, "--skip-pushes", "--output", out], "", undefined, TOKEN);
+
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("compliance-gate audit export: GitHub API error 502 while reading #43; nothing was written\n");
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  test("a failed export leaves an existing output file as it was", async () => {
+    const scope = github();
+    scope.get(REPO_PATH).reply(502, "Bad Gateway");
+    const outDir = join(dir, "export-keep");
+    emptyDir(outDir);
+    const out = join(outDir, "q4.jsonl");
+    writeFileSync(out, "yesterday's export\n");
+
+    const r = await run([...ARGS, "--output", out], "", undefined, TOKEN);
+
+    expect(r.code).toBe(1);
+    expect(readFileSync(out, "utf8")).toBe("yesterday's export\n");
+    expect(readdirSync(outDir)).toEqual(["q4.jsonl"]);
+  });
+
+  test("a 401 says what to check", async () => {
+    github().get(REPO_PATH).reply(401, { message: "Bad credentials" });
+    const r = await run(ARGS, "", undefined, TOKEN);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("GitHub API error 401 while reading acme/gitops: Bad credentials (is GITHUB_TOKEN valid, and not expired?)");
+  });
+});
+
+/** An empty directory at `path`. */
+function emptyDir(path: string): void {
+  rmSync(path, { recursive: true, force: true });
+  mkdirSync(path, { recursive: true });
+}
+
+describe("compliance-gate audit export: usage", () => {
+  test("the command list and the audit help name it", async () => {
+    expect((await run(["--help"])).stdout).toContain("audit export --repo OWNER/NAME");
+    expect((await run(["audit", "--help"])).stdout).toContain("compliance-gate audit export --repo OWNER/NAME");
+  });
+
+  test("--help explains the options, the default period and the exit codes", async () => {
+    const r = await run(["audit", "export", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Usage: compliance-gate audit export --repo OWNER/NAME");
+    expect(r.stdout).toContain("default: 90 days before --until");
+    expect(r.stdout).toContain("--app-login LOGIN");
+    expect(r.stdout).toContain("Exits 0 when the export was written");
+    expect(r.stdout).toContain("--repo acme/gitops \\\n    --since 2026-10-01");
+  });
+
+  test("without GITHUB_TOKEN: exit 2, and it says why", async () => {
+    const r = await run(ARGS, "", undefined, {});
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^compliance-gate audit export: GITHUB_TOKEN is not set\./);
+  });
+
+  test.each<[string[], string]>([
+    [["audit", "export"], "export needs --repo OWNER/NAME"],
+    [["audit", "export", "--repo", "acme"], "--repo must be OWNER/NAME"],
+    [["audit", "export", "--repo", "acme/gitops", "--since", "2026-12-01", "--until", "2026-11-01"], "--since (2026-12-01T00:00:00.000Z) must be before --until (2026-11-01T00:00:00.000Z)"],
+    [["audit", "export", "--repo", "acme/gitops", "--since", "2027-01-01"], "must be before --until"],
+    [["audit", "export", "--repo", "acme/gitops", "--since", "yesterday"], "--since must be a date (YYYY-MM-DD"],
+    [["audit", "export", "--repo", "acme/gitops", "--until", "2026-02-30"], "--until must be a date"],
+    [["audit", "export", "--repo", "acme/gitops", "--format", "xlsx"], "--format must be jsonl or csv"],
+    [["audit", "export", "--repo", "acme/gitops", "--app-login", "not a login"], "--app-login must be the app's bot login"],
+    [["audit", "export", "--repo", "acme/gitops", "--api-url", "ftp://x"], "--api-url must be an http(s) URL"],
+    [["audit", "export", "--repo", "acme/gitops", "extra"], "export takes no arguments"],
+  ])("%j: usage error, exit 2", async (argv, message) => {
+    const r = await run(argv, "", undefined, TOKEN);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain("Usage: compliance-gate audit export");
+  });
+
+  test("an unreadable public key or output: exit 2 before any request", async () => {
+    const key = await run([...ARGS, "--public-key", join(dir, "nope.pub")], "", undefined, TOKEN);
+    expect(key.code).toBe(2);
+    expect(key.stderr).toContain("--public-key");
+    const out = await run([...ARGS, "--output", join(dir, "no", "such", "dir", "x.jsonl")], "", undefined, TOKEN);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("cannot write there: no such directory");
+  });
+
+  test.each<[string, string]>([
+    ["2026-11-01", "2026-11-01T00:00:00.000Z"],
+    ["2026-11-01T09:30:00Z", "2026-11-01T09:30:00.000Z"],
+    ["2026-11-01T09:30:00.250+01:00", "2026-11-01T08:30:00.250Z"],
+    ["2026-11-01 09:30:00z", "2026-11-01T09:30:00.000Z"],
+    ["2024-02-29", "2024-02-29T00:00:00.000Z"],
+  ])("date %s is %s", (text, expected) => {
+    expect(new Date(parseExportDate("--since", text)).toISOString()).toBe(expected);
+  });
+
+  test.each(["2026-11-31", "2026-13-01", "2026-11-01T24:00:00Z", "2026-11-01T09:30:00", "2026-11-01T09:30Z", "20261101"])("date %s is refused", (text) => {
+    expect(() => parseExportDate("--since", text)).toThrow("--since must be a date");
+  });
+});
