@@ -3,7 +3,7 @@
 import type { KeyObject } from "node:crypto";
 import { checkExtracted, extractRecords } from "../audit/extract.js";
 import { loadPublicKey } from "../audit/seal.js";
-import { readInput } from "./input.js";
+import { MAX_EXPORT_BYTES, readInput } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
 
 export interface AuditVerifyArgs {
@@ -40,7 +40,7 @@ export async function runAuditVerify(args: AuditVerifyArgs, io: Io): Promise<num
     if (!loaded.ok) return fail(`--public-key ${pem.file}: ${loaded.message}`);
     key = loaded.key;
   }
-  const input = await readInput(args.file, io.stdin);
+  const input = await readInput(args.file, io.stdin, MAX_EXPORT_BYTES);
   if (!input.ok) return fail(input.message);
   const extraction = extractRecords(input.text);
   if (!extraction.ok) return fail(`${input.file}: no audit records found: ${extraction.message}`);

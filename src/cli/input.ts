@@ -1,30 +1,33 @@
 // Reads a command's input file, or standard input for "-", without ever throwing.
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 
-/** Largest input the CLI reads; larger inputs are refused, not truncated. */
+/** Largest input the CLI reads by default; larger inputs are refused, not truncated. */
 export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
+/** Largest audit export `audit verify` reads: a year of a busy repository's records fits. */
+export const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
 
 export type Input = { ok: true; file: string; text: string } | { ok: false; message: string };
 
-async function readStream(stream: Readable): Promise<Buffer> {
+async function readStream(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > MAX_INPUT_BYTES) throw new Error(`input is larger than ${MAX_INPUT_BYTES} bytes`);
+    if (size > limit) throw new Error(`input is larger than ${limit} bytes`);
     chunks.push(buffer);
   }
   return Buffer.concat(chunks);
 }
 
-/** Reads `path` (or stdin for "-") as UTF-8; a failure is a message naming the file. */
-export async function readInput(path: string, stdin: Readable): Promise<Input> {
+/** Reads `path` (or stdin for "-") as UTF-8, up to `limit` bytes; a failure is a message naming the file. */
+export async function readInput(path: string, stdin: Readable, limit = MAX_INPUT_BYTES): Promise<Input> {
   const file = path === "-" ? "<stdin>" : path;
   try {
-    const buffer = path === "-" ? await readStream(stdin) : await readFile(path);
-    if (buffer.length > MAX_INPUT_BYTES) return { ok: false, message: `${file}: larger than ${MAX_INPUT_BYTES} bytes` };
+    if (path !== "-" && (await stat(path)).size > limit) return { ok: false, message: `${file}: larger than ${limit} bytes` };
+    const buffer = path === "-" ? await readStream(stdin, limit) : await readFile(path);
     return { ok: true, file, text: buffer.toString("utf8") };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
