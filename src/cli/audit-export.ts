@@ -4,7 +4,6 @@
 import { randomBytes, type KeyObject } from "node:crypto";
 import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { Octokit } from "@octokit/rest";
 import { exportCsv } from "../audit/export-csv.js";
 import { buildExportRow, type AuditExportRow } from "../audit/export-row.js";
 import type { AuditRecord } from "../audit/record.js";
@@ -14,7 +13,7 @@ import { environmentsFor } from "../engine/environments.js";
 import { readAuditPopulation, type FoundChange, type Population, type PopulationJudge } from "../github/audit-population.js";
 import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
-import { DEFAULT_API_URL } from "./explain.js";
+import { githubAccess, isHttpUrl } from "./github-access.js";
 import { readInput } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
 
@@ -51,14 +50,6 @@ const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
 
 function validDay(year: number, month: number, day: number): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
@@ -259,17 +250,14 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
     io.stderr.write(`compliance-gate audit export: ${message}\n`);
     return code;
   };
-  const env = io.env ?? process.env;
-  const token = env.GITHUB_TOKEN?.trim();
-  if (!token) {
-    return fail(
-      "GITHUB_TOKEN is not set. export reads the repository's pull requests, their comments and changed files, " +
-        "its commits and the policies with it: set it to a token that can read the repository, e.g. GITHUB_TOKEN=$(gh auth token).",
-    );
-  }
-  let apiUrl = args.apiUrl ?? env.GITHUB_API_URL?.trim().replace(/\/+$/, "");
-  if (apiUrl === undefined || apiUrl === "") apiUrl = DEFAULT_API_URL;
-  if (!isHttpUrl(apiUrl)) return fail(`GITHUB_API_URL must be an http(s) URL (got '${apiUrl}')`);
+  const access = githubAccess(
+    "audit export",
+    "the repository's pull requests, their comments and changed files, its commits and the policies",
+    args.apiUrl,
+    io,
+  );
+  if (!access.ok) return fail(access.message);
+  const { octokit, apiUrl } = access;
 
   let key: KeyObject | undefined;
   if (args.publicKey !== undefined) {
@@ -288,18 +276,6 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
     pending = opened;
   }
 
-  const octokit = new Octokit({
-    auth: token,
-    baseUrl: apiUrl,
-    userAgent: "compliance-gate-audit-export",
-    // Octokit warns on the console (deprecations and the like): keep those on stderr, off stdout.
-    log: {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (message: string) => void io.stderr.write(`warning: ${message}\n`),
-      error: () => undefined,
-    },
-  });
   let population: Population;
   try {
     population = await readAuditPopulation(octokit, {

@@ -1,15 +1,16 @@
 // `compliance-gate explain --repo OWNER/NAME --pr N [--json]` (SPEC §6.6): a pull request's live
 // decision, gathered and decided as the app does, printed as its checks' Markdown or as JSON.
-import { Octokit } from "@octokit/rest";
 import { decide } from "../engine/decide.js";
 import type { Decision } from "../engine/types.js";
 import { renderEnvironmentCheck } from "../github/check-output.js";
 import { gatherFacts, type GatheredFacts } from "../github/facts.js";
 import { code, shortSha, text } from "../github/markdown.js";
 import { decisionJson } from "./decision-json.js";
+import { githubAccess, isHttpUrl, serverUrlOf } from "./github-access.js";
+
+export { serverUrlOf };
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
 
-export const DEFAULT_API_URL = "https://api.github.com";
 
 /** What `explain` was asked for, checked. */
 export interface ExplainRequest {
@@ -48,59 +49,22 @@ export function parseExplainArgs(values: Record<string, unknown>): ExplainReques
   };
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
 
-/**
- * The web address of the GitHub server of an API URL, for links to files: github.com for
- * api.github.com, the host of a GitHub Enterprise Server's `/api/v3`, and `api.` dropped from
- * a GHE.com host (`api.acme.ghe.com` → `acme.ghe.com`).
- */
-export function serverUrlOf(apiUrl: string): string {
-  const url = new URL(apiUrl);
-  if (url.hostname === "api.github.com") return "https://github.com";
-  if (/\/api\/v3\/?$/.test(url.pathname)) return `${url.protocol}//${url.host}`;
-  if (url.hostname.startsWith("api.")) return `${url.protocol}//${url.host.slice("api.".length)}`;
-  return `${url.protocol}//${url.host}`;
-}
 
 /** Explains the decision for a pull request: the app's checks as Markdown, or the JSON of SPEC §6.2. */
 export async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
   const env = io.env ?? process.env;
-  const token = env.GITHUB_TOKEN?.trim();
-  if (!token) {
-    io.stderr.write(
-      "compliance-gate explain: GITHUB_TOKEN is not set. explain reads the pull request, its reviews and commits, " +
-        "the policies and the members of the teams they name with it: set it to a token that can read the repository " +
-        "(and its organization's teams), e.g. GITHUB_TOKEN=$(gh auth token).\n",
-    );
+  const access = githubAccess(
+    "explain",
+    "the pull request, its reviews and commits, the policies and the members of the teams they name",
+    request.apiUrl,
+    io,
+  );
+  if (!access.ok) {
+    io.stderr.write(`compliance-gate explain: ${access.message}\n`);
     return EXIT_USAGE;
   }
-  let apiUrl = request.apiUrl ?? env.GITHUB_API_URL?.trim().replace(/\/+$/, "");
-  if (apiUrl === undefined || apiUrl === "") apiUrl = DEFAULT_API_URL;
-  if (!isHttpUrl(apiUrl)) {
-    io.stderr.write(`compliance-gate explain: GITHUB_API_URL must be an http(s) URL (got '${apiUrl}')\n`);
-    return EXIT_USAGE;
-  }
-
-  const octokit = new Octokit({
-    auth: token,
-    baseUrl: apiUrl,
-    userAgent: "compliance-gate-explain",
-    // Octokit warns on the console (deprecations and the like): keep those on stderr, off stdout.
-    log: {
-      debug: () => undefined,
-      info: () => undefined,
-      warn: (message: string) => void io.stderr.write(`warning: ${message}\n`),
-      error: () => undefined,
-    },
-  });
+  const { octokit, apiUrl } = access;
   const { owner, repo, pull_number } = request;
   const now = (io.now ?? Date.now)();
   const gathered = await gatherFacts(octokit, { owner, repo, pull_number, now });

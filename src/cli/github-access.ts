@@ -1,0 +1,61 @@
+// How CLI commands that read GitHub (explain, audit export) get a client: the token, the API URL, Octokit.
+import { Octokit } from "@octokit/rest";
+import type { Io } from "./main.js";
+
+export const DEFAULT_API_URL = "https://api.github.com";
+
+/** Whether `value` is an http(s) URL. */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The web address of the GitHub server of an API URL, for links to files: github.com for
+ * api.github.com, the host of a GitHub Enterprise Server's `/api/v3`, and `api.` dropped from
+ * a GHE.com host (`api.acme.ghe.com` → `acme.ghe.com`).
+ */
+export function serverUrlOf(apiUrl: string): string {
+  const url = new URL(apiUrl);
+  if (url.hostname === "api.github.com") return "https://github.com";
+  if (/\/api\/v3\/?$/.test(url.pathname)) return `${url.protocol}//${url.host}`;
+  if (url.hostname.startsWith("api.")) return `${url.protocol}//${url.host.slice("api.".length)}`;
+  return `${url.protocol}//${url.host}`;
+}
+
+export type GitHubAccess = { ok: true; octokit: Octokit; apiUrl: string } | { ok: false; message: string };
+
+/**
+ * A client for `command` from GITHUB_TOKEN and the API URL (the --api-url flag, else
+ * GITHUB_API_URL, else api.github.com); `needs` says what the token must be able to read.
+ */
+export function githubAccess(command: string, needs: string, apiUrlFlag: string | undefined, io: Io): GitHubAccess {
+  const env = io.env ?? process.env;
+  const token = env.GITHUB_TOKEN?.trim();
+  if (!token) {
+    return {
+      ok: false,
+      message: `GITHUB_TOKEN is not set. ${command} reads ${needs} with it: set it to a token that can read them, e.g. GITHUB_TOKEN=$(gh auth token).`,
+    };
+  }
+  let apiUrl = apiUrlFlag ?? env.GITHUB_API_URL?.trim().replace(/\/+$/, "");
+  if (apiUrl === undefined || apiUrl === "") apiUrl = DEFAULT_API_URL;
+  if (!isHttpUrl(apiUrl)) return { ok: false, message: `GITHUB_API_URL must be an http(s) URL (got '${apiUrl}')` };
+  const octokit = new Octokit({
+    auth: token,
+    baseUrl: apiUrl,
+    userAgent: `compliance-gate-${command.replace(/\s+/g, "-")}`,
+    // Octokit warns on the console (deprecations and the like): keep those on stderr, off stdout.
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (message: string) => void io.stderr.write(`warning: ${message}\n`),
+      error: () => undefined,
+    },
+  });
+  return { ok: true, octokit, apiUrl };
+}
