@@ -349,6 +349,17 @@ async function main(): Promise<void> {
     for (const data of state.otherPulls ?? []) {
       await setUp(fake, probot, `setup: PR #${data.pull.number} opened`, { name: "pull_request", payload: pullRequestEvent("opened", data.pull.number, data.pull.head) });
     }
+    // The policy change lands as GitHub's squash merge of a policy PR: the push audit finds the
+    // PR of its commit (one request) and leaves the record to the PR (SPEC §4.3).
+    state.otherPulls = [
+      ...(state.otherPulls ?? []),
+      {
+        pull: { number: 20, author: "dave", head: sha("f"), base: "main", labels: [], state: "closed", mergedAt: "2026-11-27T10:30:00Z", mergeCommit: NEW_TIP },
+        files: [{ filename: "policies/production.yml", status: "modified" }],
+        reviews: [],
+        commits: [sha("f")],
+      },
+    ];
     state.baseTip = NEW_TIP;
     state.policies = { ...policies, "production.yml": (policies["production.yml"] ?? "").replace(/^description: .*$/m, "description: EU production cluster, policy revised") };
     rows.push(

@@ -1,5 +1,8 @@
 // The app's configuration: every environment variable compliance-gate reads, read and validated here only.
 // (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, REDIS_URL, …)
+import { readFileSync } from "node:fs";
+import type { KeyObject } from "node:crypto";
+import { loadSigningKey } from "../audit/seal.js";
 
 /** What the app is configured with. */
 export interface AppConfig {
@@ -11,6 +14,12 @@ export interface AppConfig {
   freezeTimers: boolean;
   /** This app's id (Probot's APP_ID), to recognise its own check runs; learnt from GitHub's answers when absent. */
   appId?: number;
+  /** The Ed25519 key audit records are signed with (AUDIT_SIGNING_KEY); records carry only a digest without it. */
+  signingKey?: KeyObject;
+  /** A repository's recent merges are reconciled at most this often, in milliseconds (SPEC §4.4). */
+  reconcileIntervalMs: number;
+  /** How far back a reconcile looks for merged pull requests without a record, in milliseconds. */
+  reconcileWindowMs: number;
 }
 
 /** A configuration variable with a value the app cannot use; the message names it and says what would do. */
@@ -22,6 +31,8 @@ export const DEFAULT_CONFIG: AppConfig = {
   membershipTtlMs: 300_000,
   concurrency: 4,
   freezeTimers: true,
+  reconcileIntervalMs: 600_000,
+  reconcileWindowMs: 7 * 86_400_000,
 };
 
 /** An integer variable within bounds; unset or empty means the default. */
@@ -47,15 +58,51 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * typo stops the app at startup instead of silently running with a default:
  * - COMPLIANCE_MEMBERSHIP_TTL: seconds team membership and permissions are cached (0..86400, default 300);
  * - COMPLIANCE_CONCURRENCY: open PRs re-evaluated at once after a policy push (1..64, default 4);
- * - COMPLIANCE_FREEZE_TIMERS: on|off, whether this replica keeps freeze-window timers (default on).
+ * - COMPLIANCE_FREEZE_TIMERS: on|off, whether this replica keeps freeze-window timers (default on);
+ * - COMPLIANCE_RECONCILE_INTERVAL: seconds between reconciles of one repository's recent merges (60..86400, default 600);
+ * - COMPLIANCE_RECONCILE_WINDOW: days a reconcile looks back for merges without a record (1..90, default 7);
+ * - AUDIT_SIGNING_KEY (PEM, `\n` escapes allowed) or AUDIT_SIGNING_KEY_PATH (a PEM file): the
+ *   Ed25519 private key audit records are signed with. Optional; a key that is set but cannot be
+ *   read, or is not Ed25519, stops the app — it must never run believing it signs when it does not.
  */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const appId = env["APP_ID"]?.trim();
+  const signingKey = signingKeyOf(env);
   return {
     membershipTtlMs: integer(env, "COMPLIANCE_MEMBERSHIP_TTL", DEFAULT_CONFIG.membershipTtlMs / 1000, 0, 86_400) * 1000,
     concurrency: integer(env, "COMPLIANCE_CONCURRENCY", DEFAULT_CONFIG.concurrency, 1, 64),
     freezeTimers: flag(env, "COMPLIANCE_FREEZE_TIMERS", DEFAULT_CONFIG.freezeTimers),
+    // Below a minute, every burst of events would list the repository's pull requests again.
+    reconcileIntervalMs: integer(env, "COMPLIANCE_RECONCILE_INTERVAL", DEFAULT_CONFIG.reconcileIntervalMs / 1000, 60, 86_400) * 1000,
+    reconcileWindowMs: integer(env, "COMPLIANCE_RECONCILE_WINDOW", DEFAULT_CONFIG.reconcileWindowMs / 86_400_000, 1, 90) * 86_400_000,
+    ...(signingKey !== undefined ? { signingKey } : {}),
     // Probot validates APP_ID itself; it only narrows which check runs are ours, so a bad one is ignored.
     ...(appId !== undefined && /^\d+$/.test(appId) ? { appId: Number(appId) } : {}),
   };
+}
+
+/** The audit signing key from AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_PATH; undefined when neither is set. */
+function signingKeyOf(env: NodeJS.ProcessEnv): KeyObject | undefined {
+  const inline = env["AUDIT_SIGNING_KEY"];
+  const path = env["AUDIT_SIGNING_KEY_PATH"]?.trim();
+  const hasInline = inline !== undefined && inline.trim() !== "";
+  if (hasInline && path) throw new ConfigError("set AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_PATH, not both");
+  let pem: string;
+  let name: string;
+  if (hasInline) {
+    pem = inline;
+    name = "AUDIT_SIGNING_KEY";
+  } else if (path) {
+    name = "AUDIT_SIGNING_KEY_PATH";
+    try {
+      pem = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new ConfigError(`AUDIT_SIGNING_KEY_PATH: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+    }
+  } else {
+    return undefined;
+  }
+  const loaded = loadSigningKey(pem.trim());
+  if (!loaded.ok) throw new ConfigError(`${name} is ${loaded.message}`);
+  return loaded.key;
 }

@@ -115,8 +115,8 @@ function expectedChecks(set: PolicySet, base: string, defaultBranch: string): st
   return [...judging.policies, ...judging.invalid].map((p) => `compliance/${p.environment}`);
 }
 
-/** Sums request counts of the parts of one evaluation. */
-class RequestTally {
+/** Sums request counts of the parts of one evaluation (or audit). */
+export class RequestTally {
   readonly count: RequestCount = { total: 0, notModified: 0, byRoute: {} };
 
   add(other: RequestCount): void {

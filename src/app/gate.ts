@@ -1,9 +1,16 @@
 // Builds the app: one facts gatherer, check writer and evaluator per process, and the handlers of
-// every event of SPEC §3.1 wired to them.
+// every event of SPEC §3.1 wired to them; and the audit trail of SPEC §4 (records on merge,
+// direct pushes, the reconcile of recent merges).
 import type { Probot } from "probot";
+import { AppIdentity } from "../github/app-identity.js";
 import { CheckWriter } from "../github/checks.js";
 import { FactsGatherer } from "../github/facts.js";
+import { LruCache } from "../github/lru-cache.js";
 import { PullRequestReader } from "../github/pull-request.js";
+import { onAuditEvents } from "./audit-events.js";
+import { MergeRecorder } from "./audit-merge.js";
+import { PushAuditor } from "./audit-push.js";
+import { Reconciler } from "./audit-reconcile.js";
 import type { AppConfig } from "./config.js";
 import { Evaluator } from "./evaluator.js";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
@@ -20,6 +27,11 @@ export interface GateDependencies {
   clock?: () => number;
   /** Default Node's setTimeout, unref'd. */
   timers?: TimerApi;
+  /**
+   * Whether the first delivery for a repository reconciles its recent merges (default true).
+   * Tests of other features turn it off, so their request counts do not include it.
+   */
+  reconcileOnFirstEvent?: boolean;
 }
 
 /** The running app's parts, for tests and shutdown. */
@@ -30,6 +42,12 @@ export interface ComplianceGate {
   /** Pending retries: of evaluations whose checks GitHub refused, of policy pushes whose PRs could not be listed. */
   retries: Retries;
   checks: CheckWriter;
+  /** The audit of merged pull requests. */
+  recorder: MergeRecorder;
+  /** The audit of direct pushes. */
+  pushes: PushAuditor;
+  /** The reconcile of recent merges without a record. */
+  reconciler: Reconciler;
 }
 
 /** Registers compliance-gate's handlers on a Probot app. */
@@ -39,8 +57,9 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const timers = dependencies.timers ?? NODE_TIMERS;
   const freezeTimers = config.freezeTimers ? new FreezeTimers(clock, timers) : undefined;
   const retries = new Retries(timers);
+  const gatherer = new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock });
   const evaluator = new Evaluator({
-    gatherer: new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock }),
+    gatherer,
     pulls: new PullRequestReader(),
     checks,
     reviewRequests: new ReviewRequestMemory(),
@@ -55,5 +74,26 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   onMergeGroupEvents(app, evaluator);
   onRerunEvents(app, evaluator, () => checks.appId);
   onPushEvents(app, evaluator, retries, config.concurrency);
-  return { evaluator, freezeTimers, retries, checks };
+
+  const audit = {
+    gatherer,
+    identity: new AppIdentity(() => app.auth()),
+    ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}),
+    clock,
+    retries,
+    installationClient: (installationId: number) => app.auth(installationId),
+    log: app.log,
+    labels: new LruCache<string, true>({ maxEntries: 10_000 }),
+  };
+  const recorder = new MergeRecorder(audit);
+  const pushes = new PushAuditor(audit);
+  const reconciler = new Reconciler({
+    recorder,
+    clock,
+    intervalMs: config.reconcileIntervalMs,
+    windowMs: config.reconcileWindowMs,
+    reconcileOnFirstEvent: dependencies.reconcileOnFirstEvent ?? true,
+  });
+  onAuditEvents(app, recorder, pushes, reconciler);
+  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler };
 }

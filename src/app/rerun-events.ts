@@ -7,7 +7,7 @@
 // `gh-readonly-queue/main/pr-5-…`, and reading that as a merge group would post PR #5's verdict on
 // a commit of theirs.
 import type { Probot } from "probot";
-import { CHECK_PREFIX, parseExternalId, postedChecks } from "../github/checks.js";
+import { AUDIT_CHECK, CHECK_PREFIX, parseExternalId, postedChecks } from "../github/checks.js";
 import { GitHubSession } from "../github/client.js";
 import { openPullsWithHead } from "../github/pull-request.js";
 import type { Evaluator } from "./evaluator.js";
@@ -90,7 +90,8 @@ export function onRerunEvents(app: Probot, evaluator: Evaluator, appId: () => nu
     "check_run.rerequested",
     guarded(async (context) => {
       const run = context.payload.check_run;
-      if (!run.name.startsWith(CHECK_PREFIX) || !ours(run.app?.id)) return;
+      // compliance/audit is a record of a push, not a verdict: there is nothing to run again.
+      if (!run.name.startsWith(CHECK_PREFIX) || run.name === AUDIT_CHECK || !ours(run.app?.id)) return;
       // The external id is trusted only on a run GitHub says this app posted.
       const own = appId();
       const trusted = own !== undefined && run.app?.id === own;

@@ -9,6 +9,11 @@ import { LruCache } from "./lru-cache.js";
 export const CHECK_PREFIX = "compliance/";
 /** The check that validates the head version of the policies (SPEC §3.2). */
 export const POLICY_CHECK = "compliance/policy";
+/**
+ * The check run that holds the audit record of a direct push, on the push's head commit. It is
+ * not a verdict about any pull request: evaluations never list, supersede or overwrite it.
+ */
+export const AUDIT_CHECK = "compliance/audit";
 
 /** How a check run shows a result: passing, waiting, or failing. */
 export type Verdict = "success" | "in_progress" | "failure";
@@ -194,7 +199,7 @@ export async function postedChecks(gh: GitHubSession, owner: string, repo: strin
     { maxPages: 3, items: (data) => (data as { check_runs?: { name?: string }[] }).check_runs ?? [] },
   );
   return listed.items.flatMap((run) =>
-    typeof run.name === "string" && run.name.startsWith(CHECK_PREFIX) && (appId === undefined || run.app?.id === undefined || run.app.id === appId)
+    typeof run.name === "string" && run.name.startsWith(CHECK_PREFIX) && run.name !== AUDIT_CHECK && (appId === undefined || run.app?.id === undefined || run.app.id === appId)
       ? [{ name: run.name, externalId: typeof run.external_id === "string" ? run.external_id : undefined, appId: run.app?.id }]
       : [],
   );

@@ -57,6 +57,12 @@ export interface GatherRequest {
   pull?: PullRequestLike;
   /** Evaluation time, epoch milliseconds. */
   now: number;
+  /**
+   * Read the policies at this commit instead of the base branch's tip: the audit of a merged PR
+   * judges it by the base branch as it was just before the merge (the merge commit's parent), not
+   * by the tip, which already holds the PR's own changes — including any change to the policies.
+   */
+  policyRef?: string;
 }
 
 export interface GatheredFacts {
@@ -64,7 +70,7 @@ export interface GatheredFacts {
   facts: Facts;
   /** A copy: the gatherer's cached set cannot be changed through it. */
   policies: PolicySet;
-  /** The tip of the base branch the policies were read at. */
+  /** The commit the policies were read at: the base branch's tip, or the request's `policyRef`. */
   policyCommit: string;
   /** Blob sha of each policy file, by path: the policy version an audit record cites. */
   policyBlobs: Record<string, string>;
@@ -100,6 +106,11 @@ export interface PoliciesFound {
 }
 
 export type PolicyProbe = PoliciesFound | NoPolicies | GatherError;
+
+/** The policies at one commit, with the blob sha of each file (the policy version a record cites). */
+export interface PoliciesAt extends PoliciesFound {
+  policyBlobs: Record<string, string>;
+}
 
 /** GitHub's pull request commits endpoint lists at most this many commits. */
 export const COMMITS_LIST_LIMIT = 250;
@@ -212,6 +223,23 @@ export class FactsGatherer {
     }
   }
 
+  /**
+   * The policies at a given commit of `branch` (a direct push is judged by those at its `before`),
+   * from the same caches as every evaluation: a commit an evaluation read costs nothing.
+   */
+  async probeAt(octokit: GitHubClient, request: { owner: string; repo: string; branch: string; commit: string }): Promise<PoliciesAt | NoPolicies | GatherError> {
+    const { owner, repo, branch, commit } = request;
+    const gh = new GitHubSession(octokit);
+    try {
+      const snapshot = await this.policiesAt(gh, owner, repo, branch, commit);
+      if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit: commit, requests: gh.count };
+      return { kind: "policies", policies: structuredClone(snapshot.set), policyCommit: commit, policyBlobs: { ...snapshot.blobs }, requests: gh.count };
+    } catch (error) {
+      if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
+      throw error;
+    }
+  }
+
   private async gatherWith(gh: GitHubSession, request: GatherRequest): Promise<GatherResult> {
     const { owner, repo, pull_number } = request;
     const pull = request.pull ?? (await readPull(gh, owner, repo, pull_number));
@@ -219,7 +247,7 @@ export class FactsGatherer {
     const head = pull.head.sha;
     const author = pull.user?.login ?? "ghost";
 
-    const policyCommit = await this.baseTip(gh, owner, repo, base);
+    const policyCommit = request.policyRef ?? (await this.baseTip(gh, owner, repo, base));
     const snapshot = await this.policiesAt(gh, owner, repo, base, policyCommit);
     if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
 

@@ -1,15 +1,28 @@
 // The configuration variables: defaults, valid values, and a clear error at startup for a bad one.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../../src/app/config.js";
 
-test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on", () => {
-  expect(loadConfig({})).toEqual({ membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true });
-  expect(DEFAULT_CONFIG).toEqual({ membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true });
+const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000 };
+
+test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on, reconcile every 10 minutes over 7 days, no signing key", () => {
+  expect(loadConfig({})).toEqual(DEFAULTS);
+  expect(DEFAULT_CONFIG).toEqual(DEFAULTS);
 });
 
 test("reads every variable", () => {
   expect(
-    loadConfig({ COMPLIANCE_MEMBERSHIP_TTL: "60", COMPLIANCE_CONCURRENCY: " 8 ", COMPLIANCE_FREEZE_TIMERS: "off", APP_ID: "12345" }),
-  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345 });
+    loadConfig({
+      COMPLIANCE_MEMBERSHIP_TTL: "60",
+      COMPLIANCE_CONCURRENCY: " 8 ",
+      COMPLIANCE_FREEZE_TIMERS: "off",
+      APP_ID: "12345",
+      COMPLIANCE_RECONCILE_INTERVAL: "120",
+      COMPLIANCE_RECONCILE_WINDOW: "30",
+    }),
+  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000 });
   expect(loadConfig({ COMPLIANCE_MEMBERSHIP_TTL: "0", COMPLIANCE_FREEZE_TIMERS: "ON", COMPLIANCE_CONCURRENCY: "" })).toMatchObject({
     membershipTtlMs: 0,
     freezeTimers: true,
@@ -23,10 +36,45 @@ test.each([
   [{ COMPLIANCE_CONCURRENCY: "0" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
   [{ COMPLIANCE_CONCURRENCY: "100" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "100"'],
   [{ COMPLIANCE_FREEZE_TIMERS: "maybe" }, 'COMPLIANCE_FREEZE_TIMERS must be on or off, got "maybe"'],
+  [{ COMPLIANCE_RECONCILE_INTERVAL: "10" }, 'COMPLIANCE_RECONCILE_INTERVAL must be a whole number from 60 to 86400, got "10"'],
+  [{ COMPLIANCE_RECONCILE_WINDOW: "0" }, 'COMPLIANCE_RECONCILE_WINDOW must be a whole number from 1 to 90, got "0"'],
 ])("%j is refused: %s", (env, message) => {
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
 });
 
 test("a malformed APP_ID is Probot's to refuse; compliance-gate only does without it", () => {
   expect(loadConfig({ APP_ID: "abc" })).not.toHaveProperty("appId");
+});
+
+describe("AUDIT_SIGNING_KEY", () => {
+  const ed25519 = generateKeyPairSync("ed25519");
+  const pem = ed25519.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+
+  test("an Ed25519 private key in PEM signs the records; with its newlines written as \\n too", () => {
+    expect(loadConfig({ AUDIT_SIGNING_KEY: pem }).signingKey?.asymmetricKeyType).toBe("ed25519");
+    const escaped = pem.trim().replace(/\n/g, "\\n");
+    expect(escaped).not.toContain("\n");
+    expect(loadConfig({ AUDIT_SIGNING_KEY: escaped }).signingKey?.asymmetricKeyType).toBe("ed25519");
+  });
+
+  test("or from a file (AUDIT_SIGNING_KEY_PATH)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "cg-key-"));
+    const path = join(dir, "audit.pem");
+    writeFileSync(path, pem);
+    expect(loadConfig({ AUDIT_SIGNING_KEY_PATH: path }).signingKey?.asymmetricKeyType).toBe("ed25519");
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY_PATH: join(dir, "missing.pem") })).toThrow(ConfigError);
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY_PATH: path, AUDIT_SIGNING_KEY: pem })).toThrow("not both");
+  });
+
+  test("a key that cannot be read, or is not Ed25519, stops the app: it must never believe it signs when it does not", () => {
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY: "not a key" })).toThrow(/^AUDIT_SIGNING_KEY is not a readable PEM private key/);
+    const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY: rsa })).toThrow(new ConfigError("AUDIT_SIGNING_KEY is not an Ed25519 key (it is rsa); generate one with: openssl genpkey -algorithm ed25519"));
+    const publicOnly = ed25519.publicKey.export({ type: "spki", format: "pem" }).toString();
+    expect(() => loadConfig({ AUDIT_SIGNING_KEY: publicOnly })).toThrow(ConfigError);
+  });
+
+  test("unset or empty: records are sealed with a digest only", () => {
+    expect(loadConfig({ AUDIT_SIGNING_KEY: "  " })).not.toHaveProperty("signingKey");
+  });
 });

@@ -6,7 +6,7 @@ import {
   MERGE_GROUP_SHA,
   NUMBER,
   REPO_PATH,
-  TIP,
+  UNGATED_BEFORE,
   checkRunEvent,
   checkSuiteEvent,
   commit,
@@ -236,15 +236,18 @@ describe("push", () => {
       if (check.name === "compliance/policy") inFlight -= 1;
     };
 
-    await app.receive("push", pushEvent({ paths: [["README.md"], ["policies/production.yml"]] }));
+    github.noPoliciesAt();
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE, paths: [["README.md"], ["policies/production.yml"]] }));
 
     expect(github.checks.filter((c) => c.name === "compliance/policy")).toHaveLength(5);
     expect(most).toBe(2);
   });
 
   test("a push that changes nothing under policies/ re-evaluates nothing", async () => {
-    await app.receive("push", pushEvent({ paths: [["clusters/production/api.yaml"], ["policies-old/x.yml"]] }));
-    expect(github.answered).toEqual([]);
+    // Only the audit of direct pushes looks at it: the policies at `before` (none here).
+    github.noPoliciesAt();
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE, paths: [["clusters/production/api.yaml"], ["policies-old/x.yml"]] }));
+    expect(github.answered.map((a) => a.path)).toEqual([`${REPO_PATH}/contents/policies?ref=${UNGATED_BEFORE}`]);
   });
 
   test("tags, new and deleted branches are not policy changes of open PRs", async () => {
@@ -256,18 +259,20 @@ describe("push", () => {
 
   test("when the payload lists no commits, before...after is compared", async () => {
     github.scope
-      .get(`${REPO_PATH}/compare/${TIP}...${"a".repeat(40)}`)
+      .get(`${REPO_PATH}/compare/${UNGATED_BEFORE}...${"a".repeat(40)}`)
       .query({ per_page: "1" })
       .reply(200, { files: [{ filename: "policies/staging.yml", status: "modified" }] });
     openPulls([]);
-    await app.receive("push", pushEvent({ paths: [] }));
+    github.noPoliciesAt();
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE, paths: [] }));
     expect(github.scope.isDone()).toBe(true);
   });
 
   test("a force push re-evaluates without comparing: commits it dropped may have changed policies", async () => {
     openPulls([NUMBER]);
     github.coldEvaluation();
-    await app.receive("push", pushEvent({ forced: true, paths: [["clusters/production/api.yaml"]] }));
+    github.noPoliciesAt();
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE, forced: true, paths: [["clusters/production/api.yaml"]] }));
     expectUsualChecks();
   });
 

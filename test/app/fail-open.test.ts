@@ -13,6 +13,7 @@ import {
   NUMBER,
   REPO_PATH,
   TIP,
+  UNGATED_BEFORE,
   blobSha,
   capturingLogger,
   checkRunEvent,
@@ -181,12 +182,13 @@ describe("a policy push GitHub cannot answer about (finding 3)", () => {
 
   test("a comparison that fails counts as a policy change: the open PRs are re-evaluated", async () => {
     github.acceptChecks();
-    github.scope.get(`${REPO_PATH}/compare/${TIP}...${"a".repeat(40)}`).query(true).reply(502, "");
+    github.scope.get(`${REPO_PATH}/compare/${UNGATED_BEFORE}...${"a".repeat(40)}`).query(true).reply(502, "");
     openPull();
     github.coldEvaluation();
+    github.noPoliciesAt();
     const { log, lines } = capturingLogger();
     app = await startApp({ log });
-    await app.receive("push", pushEvent({ paths: [] }));
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE, paths: [] }));
     expect(github.last("compliance/production")).toMatchObject({ head_sha: HEAD, status: "in_progress" });
     expect(lines.some((l) => l["level"] === 50 && String(l["msg"]).includes("as if it did"))).toBe(true);
   });
@@ -196,7 +198,8 @@ describe("a policy push GitHub cannot answer about (finding 3)", () => {
     const { log, lines } = capturingLogger();
     app = await startApp({ log });
     github.scope.get(`${REPO_PATH}/pulls`).query(true).times(2).reply(502, "");
-    await app.receive("push", pushEvent());
+    github.noPoliciesAt();
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE }));
     expect(app.clock.pending).toEqual([NOW + 10_000]);
     app.clock.advanceTo(NOW + 10_000);
     await app.gate.evaluator.idle();
@@ -227,7 +230,8 @@ describe("a policy push GitHub cannot answer about (finding 3)", () => {
     }
     github.coldEvaluation();
     github.tipUnchanged(2).pull({ number: other, head: otherHead }).lists({ number: other });
-    await app.receive("push", pushEvent());
+    github.noPoliciesAt();
+    await app.receive("push", pushEvent({ before: UNGATED_BEFORE }));
     expect(github.last("compliance/production")).toMatchObject({ head_sha: otherHead });
     expect(github.checks.filter((c) => c.name === "compliance/policy").map((c) => c.head_sha)).toEqual([HEAD, otherHead]);
   });

@@ -19,6 +19,11 @@ export const INSTALLATION = 77;
 /** A Wednesday, 10:00 UTC. */
 export const NOW = Date.parse("2026-11-25T10:00:00Z");
 export const MERGE_GROUP_SHA = "9".repeat(40);
+/**
+ * A push's `before` without policies: the audit of direct pushes (SPEC §4.3) reads the policies
+ * at `before` and stops there, so tests of policy pushes count only their own requests.
+ */
+export const UNGATED_BEFORE = "e1".repeat(20);
 
 const PRIVATE_KEY = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -80,6 +85,11 @@ export interface TestAppOptions {
   clock?: ManualClock;
   /** Where logs go; default nowhere. */
   log?: pino.Logger;
+  /**
+   * Whether the first delivery for a repository reconciles its recent merges (SPEC §4.4). Off by
+   * default here, so tests of other features count only their own requests; the audit tests turn it on.
+   */
+  reconcileOnFirstEvent?: boolean;
 }
 
 /** Probot as `probot run` builds it, minus retries and throttling, with compliance-gate loaded. */
@@ -93,7 +103,11 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   });
   let gate: ComplianceGate | undefined;
   await probot.load((app) => {
-    gate = complianceGate(app, { ...DEFAULT_CONFIG, appId: APP_ID, ...options.config }, { clock: () => clock.now, timers: clock });
+    gate = complianceGate(
+      app,
+      { ...DEFAULT_CONFIG, appId: APP_ID, ...options.config },
+      { clock: () => clock.now, timers: clock, reconcileOnFirstEvent: options.reconcileOnFirstEvent ?? false },
+    );
   });
   if (!gate) throw new Error("the app did not load");
   const loaded = gate;
@@ -398,6 +412,11 @@ export class FakeGitHub {
       .times(times)
       .reply(200, { sha: blobSha(text), encoding: "base64", content: Buffer.from(text).toString("base64") });
     return this;
+  }
+
+  /** No policy folder at a commit (a push's `before`, say: the push audit then stops). */
+  noPoliciesAt(commitSha: string = UNGATED_BEFORE): this {
+    return this.folder(commitSha, undefined);
   }
 
   /** The base tip, unchanged since the last read: a free 304 (`times` reads of it). */

@@ -42,6 +42,9 @@ export interface FakePull {
    * a review, a label), and with it the PR's ETag: whoever changes the state should move it too.
    */
   updatedAt?: string;
+  /** When it merged (a closed PR), and its merge commit: GitHub lists it for that commit too. */
+  mergedAt?: string;
+  mergeCommit?: string;
 }
 
 /** A pull request with its lists. */
@@ -125,7 +128,9 @@ function pullJson(state: FakeState, pull: FakePull, url: string) {
     base: { ref: pull.base, sha: state.baseTip, repo },
     changed_files: data?.files.length ?? 0,
     commits: data?.commits.length ?? 0,
-    merged: false,
+    merged: pull.mergedAt !== undefined,
+    merged_at: pull.mergedAt ?? null,
+    merge_commit_sha: pull.mergeCommit ?? null,
   };
 }
 
@@ -220,7 +225,7 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
   const commitPulls = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/pulls$`));
   if (method === "GET" && commitPulls) {
     const pulls = allPulls(state)
-      .filter((d) => d.pull.head === commitPulls[1] || d.commits.includes(commitPulls[1] ?? ""))
+      .filter((d) => d.pull.head === commitPulls[1] || d.commits.includes(commitPulls[1] ?? "") || d.pull.mergeCommit === commitPulls[1])
       .map((d) => pullJson(state, d.pull, url));
     return paged(pulls, query, url, path);
   }

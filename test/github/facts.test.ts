@@ -574,3 +574,33 @@ describe("failures and economy", () => {
     expect(warm.isDone()).toBe(true);
   });
 });
+
+describe("policies at a given commit (the audit of a merge, a direct push)", () => {
+  const PARENT = "5e".repeat(20);
+
+  test("policyRef reads the policies at that commit and never the base branch's tip", async () => {
+    const scope = github();
+    scope.get(`${REPO_PATH}/contents/policies`).query({ ref: PARENT }).reply(200, [{ type: "file", name: "production.yml", path: "policies/production.yml", sha: blobSha(production) }]);
+    scope.get(`${REPO_PATH}/git/blobs/${blobSha(production)}`).reply(200, { sha: blobSha(production), encoding: "base64", content: Buffer.from(production).toString("base64") });
+    mockPull(scope);
+    mockTeam(scope, "acme", "sre", ["alice"]);
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const result = facts(await gatherer.gather(probotOctokit(), { ...request(pullRequestPayload({ changed_files: 1, commits: 1 })), policyRef: PARENT }));
+    expect(result.policyCommit).toBe(PARENT);
+    expect(result.policyBlobs).toEqual({ "policies/production.yml": blobSha(production) });
+    expect(scope.isDone()).toBe(true);
+
+    // The same commit again, through probeAt: cached, no request at all.
+    const probed = await gatherer.probeAt(probotOctokit(), { owner: OWNER, repo: REPO, branch: "main", commit: PARENT });
+    expect(probed).toMatchObject({ kind: "policies", policyCommit: PARENT, policyBlobs: { "policies/production.yml": blobSha(production) }, requests: { total: 0 } });
+  });
+
+  test("probeAt: no policy folder at the commit is no_policies; a GitHub failure is an error value", async () => {
+    const scope = github();
+    scope.get(`${REPO_PATH}/contents/policies`).query({ ref: PARENT }).reply(404, { message: "Not Found" });
+    scope.get(`${REPO_PATH}/contents/policies`).query({ ref: TIP }).reply(502, "");
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    expect(await gatherer.probeAt(probotOctokit(), { owner: OWNER, repo: REPO, branch: "main", commit: PARENT })).toMatchObject({ kind: "no_policies" });
+    expect(await gatherer.probeAt(probotOctokit(), { owner: OWNER, repo: REPO, branch: "main", commit: TIP })).toMatchObject({ kind: "error" });
+  });
+});

@@ -1,0 +1,309 @@
+// The audit of a merged pull request (SPEC §4.1–4.3): re-evaluate it as merged — facts as GitHub
+// has them now, reviews up to the merge, the policies of the base branch just before the merge,
+// the clock at the merge — then record a GitHub deployment per environment that asks for one,
+// open the exception issue when there is an exception, and write the one audit comment, last.
+//
+// The comment is written last because it is what says "done": a redelivery, a retry or a
+// reconcile that finds it stops there, so whatever comes before it (the issue, the deployments)
+// must have been done — each of those is idempotent on its own, and is simply redone when a
+// failure came between.
+import type { KeyObject } from "node:crypto";
+import type { Logger } from "probot";
+import { MAX_COMMENT, quiet, renderAuditComment } from "../audit/comment.js";
+import { buildMergeRecord, type AuditRecord } from "../audit/record.js";
+import { sealRecord } from "../audit/seal.js";
+import { decide } from "../engine/index.js";
+import type { AppIdentity } from "../github/app-identity.js";
+import { auditCommentsOf, keepEarliest, writeAuditComment } from "../github/audit-comments.js";
+import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { recordDeployment } from "../github/deployments.js";
+import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
+import { openExceptionIssue } from "../github/exception-issues.js";
+import type { FactsGatherer } from "../github/facts.js";
+import { LruCache } from "../github/lru-cache.js";
+import { sizeOf } from "../github/markdown.js";
+import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
+import { auditSettingsOf, exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
+import { RequestTally, pullKeyOf } from "./evaluator.js";
+import type { Retries } from "./retries.js";
+
+/** What the audit of merges and pushes shares. */
+export interface AuditDependencies {
+  gatherer: FactsGatherer;
+  identity: AppIdentity;
+  /** Absent: records carry their digest only. */
+  signingKey?: KeyObject;
+  clock: () => number;
+  retries: Retries;
+  /** An installation's client with a fresh token, for retries later. */
+  installationClient: (installationId: number) => Promise<GitHubClient>;
+  log: Logger;
+  /** Repositories whose `compliance-exception` label exists (created once per process). */
+  labels: LruCache<string, true>;
+}
+
+/** A merged pull request to record. */
+export interface MergeRequest {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  number: number;
+  installationId?: number;
+  serverUrl?: string;
+  /**
+   * The webhook's pull_request: the PR as it was when merged (its labels then decide break
+   * glass). Absent for a reconcile or retry without one: the PR is read as it is now.
+   */
+  pull?: MergedPull;
+  /** When the PR merged, as a listing said: lets an existing record be found before the PR is read. */
+  mergedAt?: string;
+  /** Why: the event, `reconcile` or `retry`, for logs. */
+  reason: string;
+  log: Logger;
+  retryAttempt?: number;
+}
+
+/** How a recording ended. `recorded` wrote (or found) everything the policies ask for. */
+export type MergeOutcome = "recorded" | "already_recorded" | "not_merged" | "no_policies" | "not_affected";
+
+/** Records remembered as settled, so redeliveries and reconciles cost nothing (bounded). */
+const MAX_SETTLED = 20_000;
+
+/** Epoch ms → ISO 8601; the record's times are GitHub's own strings where GitHub gives them. */
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Records merged pull requests; one recording per PR at a time in this process. */
+export class MergeRecorder {
+  private readonly inFlight = new Map<string, Promise<MergeOutcome>>();
+  /** PRs whose audit is done (or needs nothing), by pull key. */
+  private readonly settled = new LruCache<string, MergeOutcome>({ maxEntries: MAX_SETTLED });
+
+  constructor(private readonly deps: AuditDependencies) {}
+
+  /** Whether this process knows the PR's audit is done, or needs nothing. */
+  isSettled(owner: string, repo: string, number: number): boolean {
+    return this.settled.get(pullKeyOf(owner, repo, number)) !== undefined;
+  }
+
+  /** Whether a retry of the PR's recording is pending. */
+  isRetrying(owner: string, repo: string, number: number): boolean {
+    return this.deps.retries.pendingAttempt(retryKeyOf(owner, repo, number)) !== undefined;
+  }
+
+  /**
+   * Records the merge; a failure is logged and tried again later (10 s, 1 min, 5 min), after
+   * which the reconcile takes over (SPEC §4.4). Never rejects.
+   */
+  async onMerged(request: MergeRequest): Promise<MergeOutcome | "failed"> {
+    const key = retryKeyOf(request.owner, request.repo, request.number);
+    try {
+      const outcome = await this.record(request);
+      this.deps.retries.cancel(key);
+      return outcome;
+    } catch (error) {
+      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const attempt = (request.retryAttempt ?? 0) + 1;
+      const { octokit, log: _log, ...rest } = request;
+      const scheduled = this.deps.retries.schedule(key, attempt, async () => {
+        const log = this.deps.log.child({ repository: `${request.owner}/${request.repo}`, pull_request: request.number });
+        try {
+          const client = request.installationId !== undefined ? await this.deps.installationClient(request.installationId) : octokit;
+          await this.onMerged({ ...rest, octokit: client, log, reason: "retry", retryAttempt: attempt });
+        } catch (retryError) {
+          log.error({ err: retryError, attempt }, "cannot retry the audit record of a merge");
+        }
+      });
+      request.log.error(
+        { repository: `${request.owner}/${request.repo}`, pull_request: request.number, reason: request.reason, error: message, ...(scheduled ? { retry: attempt } : {}) },
+        scheduled
+          ? "the audit record of a merge could not be written: trying again later"
+          : "the audit record of a merge could not be written, and no retry is left: the reconcile of recent merges will try again on a later event in the repository",
+      );
+      return "failed";
+    }
+  }
+
+  /** Records the merge unless this process already did or is doing it; throws when GitHub fails. */
+  record(request: MergeRequest): Promise<MergeOutcome> {
+    const key = pullKeyOf(request.owner, request.repo, request.number);
+    const settled = this.settled.get(key);
+    if (settled !== undefined) return Promise.resolve(settled);
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const run = this.recordNow(request).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, run);
+    return run;
+  }
+
+  private settle(request: MergeRequest, outcome: MergeOutcome): MergeOutcome {
+    this.settled.set(pullKeyOf(request.owner, request.repo, request.number), outcome);
+    return outcome;
+  }
+
+  private async recordNow(request: MergeRequest): Promise<MergeOutcome> {
+    const { owner, repo, number, log } = request;
+    const repository = `${owner}/${repo}`;
+    const started = this.deps.clock();
+    const gh = new GitHubSession(request.octokit);
+    const tally = new RequestTally();
+    const login = await this.deps.identity.botLogin();
+
+    // The cheapest question first: a redelivery, a retry or a reconcile finds the comment and stops.
+    const since = request.pull?.merged_at ?? request.mergedAt ?? undefined;
+    const existing = since !== undefined ? await auditCommentsOf(gh, { owner, repo, number, login, since }) : undefined;
+    if (existing !== undefined && existing.length > 0) {
+      // Two comments a race left (see audit-comments.ts) are made one again: the earliest stays.
+      if (existing.length > 1) await keepEarliest(gh, owner, repo, existing);
+      tally.add(gh.count);
+      log.debug({ repository, pull_request: number, comment: existing[0]?.url, requests: tally.summary() }, "already recorded");
+      return this.settle(request, "already_recorded");
+    }
+
+    const pull = request.pull ?? (await readMergedPull(gh, owner, repo, number));
+    if (!pull.merged || pull.merged_at === null || pull.merge_commit_sha === null) return this.settle(request, "not_merged");
+    const mergedAt = Date.parse(pull.merged_at);
+    if (!Number.isFinite(mergedAt)) throw new GatherFailed(`GitHub gives #${number} an unreadable merge time "${pull.merged_at}"`);
+    const comments = existing ?? (await auditCommentsOf(gh, { owner, repo, number, login, since: pull.merged_at }));
+    if (comments.length > 0) {
+      tally.add(gh.count);
+      return this.settle(request, "already_recorded");
+    }
+
+    // The policies of the base branch as it was just before the merge: the tip now holds the PR's own changes.
+    const base = await baseBeforeMerge(gh, owner, repo, pull);
+    const gathered = await this.deps.gatherer.gather(request.octokit, { owner, repo, pull_number: number, pull, now: mergedAt, policyRef: base.commit });
+    tally.add(gathered.requests);
+    if (gathered.kind === "no_policies") {
+      tally.add(gh.count);
+      log.debug({ repository, pull_request: number, policy_commit: base.commit, requests: tally.summary() }, "merged into a branch without policies: nothing to record");
+      return this.settle(request, "no_policies");
+    }
+    if (gathered.kind === "error") throw new GatherFailed(gathered.error);
+
+    // Reviews given after the merge approved nothing that was merged.
+    const facts = { ...gathered.facts, reviews: gathered.facts.reviews.filter((r) => r.submitted_at === undefined || Date.parse(r.submitted_at) <= mergedAt) };
+    const decision = decide(gathered.policies, facts);
+    const touched = touchedEnvironments(decision);
+    if (touched.length === 0) {
+      tally.add(gh.count);
+      log.debug({ repository, pull_request: number, requests: tally.summary() }, "the merge touched no environment: nothing to record");
+      return this.settle(request, "not_affected");
+    }
+
+    const sealed = sealRecord(
+      buildMergeRecord({
+        repository,
+        pull: {
+          number,
+          title: pull.title,
+          author: facts.author,
+          head_sha: pull.head.sha,
+          merge_commit_sha: pull.merge_commit_sha,
+          merged_by: pull.merged_by,
+          merged_at: pull.merged_at,
+          base: pull.base.ref,
+        },
+        contributors: facts.contributors,
+        decision,
+        policy: { commit: gathered.policyCommit, files: gathered.policyBlobs },
+        evaluated_at: iso(this.deps.clock()),
+      }),
+      this.deps.signingKey,
+    );
+    if (!sealed.ok) throw new Error(`cannot seal the audit record: ${sealed.message}`);
+    const record = sealed.record;
+    const policies = gathered.policies;
+    const pullUrl = request.serverUrl !== undefined ? `${request.serverUrl}/${owner}/${repo}/pull/${number}` : (pull.html_url ?? null);
+
+    // What GitHub refuses for good (a permission not granted yet, issues turned off) is said in
+    // the comment and logged; it never holds the record back.
+    const problems: string[] = [];
+    const refused = (what: string, error: unknown): void => {
+      if (!refusedForGood(error)) throw error;
+      problems.push(`${what}: ${error.message}`);
+      log.error({ repository, pull_request: number, error: error.message }, `${what}: the audit record is written without it`);
+    };
+
+    const deployments: Record<string, number> = {};
+    for (const env of touched.filter((e) => auditSettingsOf(policies, e.environment).deployment)) {
+      try {
+        const written = await recordDeployment(gh, {
+          owner,
+          repo,
+          sha: pull.merge_commit_sha,
+          environment: env.environment,
+          description: `#${number} merged${record.compliant ? "" : " (compliance violation)"}; audit ${record.digest.slice(0, 19)}`,
+          payload: { pull_request: number, digest: record.digest },
+          login,
+        });
+        deployments[env.environment] = written.id;
+      } catch (error) {
+        refused(`the deployment to ${env.environment} could not be recorded`, error);
+      }
+    }
+
+    const exception = exceptionOf(record, decision, policies, { key: `${repository}#${number}`, owner, changeUrl: pullUrl, recordUrl: pullUrl });
+    let issue: { number: number; url: string | null } | undefined;
+    if (exception) {
+      try {
+        const opened = await openExceptionIssue(gh, {
+          owner,
+          repo,
+          key: exception.key,
+          login,
+          since: pull.merged_at,
+          title: exceptionTitle(exception),
+          body: exceptionBody(exception),
+          labels: this.deps.labels,
+        });
+        issue = opened.issue;
+      } catch (error) {
+        refused("the exception issue could not be opened", error);
+      }
+    }
+
+    let comment: string | null | undefined;
+    if (touched.some((env) => auditSettingsOf(policies, env.environment).comment)) {
+      const body = commentBody(record, request.serverUrl, issue, problems);
+      const written = await writeAuditComment(gh, { owner, repo, number, login, since: pull.merged_at, body }, comments);
+      comment = written.comment.url;
+    }
+
+    tally.add(gh.count);
+    log.info(
+      {
+        repository,
+        pull_request: number,
+        digest: record.digest,
+        compliant: record.compliant,
+        signed: record.signature !== undefined,
+        environments: Object.fromEntries(touched.map((env) => [env.environment, env.break_glass ? "break_glass" : env.state])),
+        policy_commit: base.commit,
+        merge_method: base.how,
+        ...(base.note !== undefined ? { note: base.note } : {}),
+        ...(comment !== undefined ? { comment } : {}),
+        ...(issue !== undefined ? { issue: issue.number } : {}),
+        ...(Object.keys(deployments).length > 0 ? { deployments } : {}),
+        ...(problems.length > 0 ? { problems } : {}),
+        reason: request.reason,
+        duration_ms: this.deps.clock() - started,
+        requests: tally.summary(),
+      },
+      `audit record of ${repository}#${number} written`,
+    );
+    return this.settle(request, "recorded");
+  }
+}
+
+/** The key of a PR's pending audit retry. */
+function retryKeyOf(owner: string, repo: string, number: number): string {
+  return `audit:${pullKeyOf(owner, repo, number)}`;
+}
+
+/** The audit comment, which must fit whole: a record cut short would not verify. */
+function commentBody(record: AuditRecord, serverUrl: string | undefined, issue: { number: number } | undefined, problems: string[]): string {
+  const notes = [...(issue !== undefined ? [`**Exception** tracked in #${issue.number}.`] : []), ...problems.map((p) => `⚠️ ${quiet(p.charAt(0).toUpperCase() + p.slice(1))}.`)];
+  const body = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
+  if (sizeOf(body) > MAX_COMMENT) throw new GatherFailed(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
+  return body;
+}

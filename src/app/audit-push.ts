@@ -1,0 +1,398 @@
+// Direct pushes (SPEC §4.3): a push to a branch some environment gates, through commits that
+// belong to no merged pull request, that changes in-scope paths reached the environment without
+// any review. It gets a record of kind "push" — in a `compliance/audit` check run on the push's
+// head commit (github/audit-check.ts) — and, when it is a violation, an exception issue that
+// holds the record too.
+//
+// Which commits belong to a merged pull request (merged into this very branch):
+// - the push's head is the PR's merge commit (merge, squash, rebase, merge queue): GitHub made this
+//   push by merging it, and the push's other commits are the PR's own (merge) or its replayed
+//   ones (rebase, at most its commit count less one);
+// - otherwise, each commit GitHub associates with a merged PR into the branch whose merge commit
+//   is the push's head or the commit itself, or among whose commits it is.
+// GitHub associates merged PRs with commits of the default branch only; on other branches a
+// merged PR is found among the branch's recently closed PRs by its merge commit.
+// A force push is direct whatever its commits: it rewrote what the environment runs, and the
+// commits it dropped are changes too.
+import type { Logger } from "probot";
+import { quiet, recordBlock, renderAuditComment } from "../audit/comment.js";
+import { buildPushRecord, type AuditRecord, type PushCommit } from "../audit/record.js";
+import { sealRecord } from "../audit/seal.js";
+import { decide, environmentsFor } from "../engine/index.js";
+import type { ChangedFile, Facts } from "../engine/types.js";
+import { hasAuditCheck, MAX_CHECK_TEXT, postAuditCheck } from "../github/audit-check.js";
+import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
+import { openExceptionIssue } from "../github/exception-issues.js";
+import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
+import { exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
+import type { AuditDependencies } from "./audit-merge.js";
+import { RequestTally } from "./evaluator.js";
+import { PUSH_COMMITS_LIMIT } from "./push-events.js";
+
+/** What the audit reads of a push payload. */
+export interface PushPayload {
+  ref: string;
+  before: string;
+  after: string;
+  created: boolean;
+  deleted: boolean;
+  forced: boolean;
+  commits: PayloadCommit[];
+  pusher?: { name?: string } | null;
+  sender?: { login?: string } | null;
+  repository?: { pushed_at?: number | string | null } | null;
+}
+
+interface PayloadCommit {
+  id: string;
+  author?: { username?: string } | null;
+  committer?: { username?: string } | null;
+  added?: string[];
+  removed?: string[];
+  modified?: string[];
+}
+
+/** A direct push to audit. */
+export interface PushRequest {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  branch: string;
+  defaultBranch: string;
+  installationId?: number;
+  serverUrl?: string;
+  push: PushPayload;
+  log: Logger;
+  retryAttempt?: number;
+}
+
+/** A commit of the push, with the files it changed when the payload says. */
+interface PushedCommit extends PushCommit {
+  files: ChangedFile[] | undefined;
+}
+
+interface PushChanges {
+  commits: PushedCommit[];
+  /** Every file the push changed (for a force push, those its dropped commits changed too). */
+  files: ChangedFile[];
+  truncated: boolean;
+  /** False when the push's commits could not all be listed. */
+  complete: boolean;
+}
+
+/** GitHub's comparison lists at most this many files. */
+const COMPARE_FILES_LIMIT = 300;
+/** Commits looked up one by one at most; past that, the rest count as direct (never guessed to be a PR's). */
+const MAX_LOOKUPS = 100;
+
+function filesOf(commit: PayloadCommit): ChangedFile[] {
+  return [
+    ...(commit.added ?? []).map((path): ChangedFile => ({ path, status: "added" })),
+    ...(commit.removed ?? []).map((path): ChangedFile => ({ path, status: "removed" })),
+    ...(commit.modified ?? []).map((path): ChangedFile => ({ path, status: "modified" })),
+  ];
+}
+
+function union(lists: ChangedFile[][]): ChangedFile[] {
+  const byPath = new Map<string, ChangedFile>();
+  for (const file of lists.flat()) if (!byPath.has(file.path)) byPath.set(file.path, file);
+  return [...byPath.values()];
+}
+
+interface Comparison {
+  commits: PushedCommit[];
+  files: ChangedFile[];
+  truncated: boolean;
+  complete: boolean;
+}
+
+async function compare(gh: GitHubSession, owner: string, repo: string, base: string, head: string): Promise<Comparison> {
+  const response = await gh.request(
+    "GET /repos/{owner}/{repo}/compare/{basehead}",
+    { owner, repo, basehead: `${base}...${head}`, per_page: 100 },
+    `comparing ${base.slice(0, 7)}...${head.slice(0, 7)}`,
+  );
+  const data = response.data as {
+    total_commits?: number;
+    commits?: { sha?: string; author?: { login?: string } | null; committer?: { login?: string } | null }[];
+    files?: { filename?: string; status?: string; previous_filename?: string }[];
+  };
+  const commits = (data.commits ?? []).flatMap((c) =>
+    typeof c.sha === "string" ? [{ sha: c.sha, author: c.author?.login ?? null, committer: c.committer?.login ?? null, files: undefined }] : [],
+  );
+  const files = (data.files ?? []).flatMap((f): ChangedFile[] =>
+    typeof f.filename !== "string"
+      ? []
+      : [f.previous_filename !== undefined && f.previous_filename !== f.filename ? { path: f.filename, status: "renamed", previous_path: f.previous_filename } : { path: f.filename, status: "modified" }],
+  );
+  return { commits, files, truncated: files.length >= COMPARE_FILES_LIMIT, complete: commits.length >= (data.total_commits ?? 0) };
+}
+
+/** The push's commits and files: from the payload when it lists them all, else from comparisons. */
+async function changesOf(gh: GitHubSession, owner: string, repo: string, push: PushPayload): Promise<PushChanges> {
+  if (push.forced) {
+    // Both directions from the merge base: what the push added, and what the commits it dropped had changed.
+    const [added, dropped] = await Promise.all([compare(gh, owner, repo, push.before, push.after), compare(gh, owner, repo, push.after, push.before)]);
+    const listed = push.commits.map((c) => ({ sha: c.id, author: c.author?.username ?? null, committer: c.committer?.username ?? null, files: filesOf(c) }));
+    return {
+      commits: listed.length > 0 ? listed : added.commits,
+      files: union([added.files, dropped.files]),
+      truncated: added.truncated || dropped.truncated,
+      complete: added.complete,
+    };
+  }
+  if (push.commits.length === 0 || push.commits.length >= PUSH_COMMITS_LIMIT) {
+    const compared = await compare(gh, owner, repo, push.before, push.after);
+    return { commits: compared.commits, files: compared.files, truncated: compared.truncated, complete: compared.complete };
+  }
+  const commits = push.commits.map((c) => ({ sha: c.id, author: c.author?.username ?? null, committer: c.committer?.username ?? null, files: filesOf(c) }));
+  return { commits, files: union(commits.map((c) => c.files)), truncated: false, complete: true };
+}
+
+/** The push's commits that belong to no merged pull request into `branch` (see the top of this file). */
+async function directCommits(gh: GitHubSession, request: PushRequest, commits: PushedCommit[]): Promise<PushedCommit[]> {
+  const { owner, repo, branch, push } = request;
+  const claimed = new Set<string>();
+  const lookups = new Map<string, ClosedPull[]>();
+  const commitsOf = new Map<number, Set<string>>();
+  const intoBranch = async (sha: string): Promise<ClosedPull[]> => {
+    let found = lookups.get(sha);
+    if (found === undefined) {
+      found = (await mergedPullsOfCommit(gh, owner, repo, sha)).filter((p) => p.base === branch);
+      lookups.set(sha, found);
+    }
+    return found;
+  };
+  const shasOf = async (number: number): Promise<Set<string>> => {
+    let shas = commitsOf.get(number);
+    if (shas === undefined) {
+      shas = (await pullCommitShas(gh, owner, repo, number)).shas;
+      commitsOf.set(number, shas);
+    }
+    return shas;
+  };
+  const unclaimed = (): PushedCommit[] => commits.filter((c) => !claimed.has(c.sha));
+
+  // GitHub's own merge push: the head is a merged PR's merge commit.
+  let merged = (await intoBranch(push.after)).find((p) => p.merge_commit_sha === push.after);
+  if (merged === undefined && request.branch !== request.defaultBranch) {
+    const recent = await recentlyClosedPulls(gh, owner, repo, { since: 0, maxPages: 1, perPage: 30, base: branch });
+    merged = recent.pulls.find((p) => p.merged_at !== null && p.merge_commit_sha === push.after);
+  }
+  if (merged !== undefined) {
+    claimed.add(push.after);
+    if (unclaimed().length > 0) {
+      const own = await shasOf(merged.number);
+      for (const c of unclaimed()) if (own.has(c.sha)) claimed.add(c.sha);
+      // A rebase merge replays the PR's commits with new shas, the last one being its merge commit.
+      if (unclaimed().length <= Math.max(0, own.size - 1)) for (const c of unclaimed()) claimed.add(c.sha);
+    }
+  }
+
+  let looked = 0;
+  for (const c of unclaimed()) {
+    if (looked >= MAX_LOOKUPS) break;
+    looked += 1;
+    for (const pull of await intoBranch(c.sha)) {
+      if (pull.merge_commit_sha === push.after || pull.merge_commit_sha === c.sha || (await shasOf(pull.number)).has(c.sha)) {
+        claimed.add(c.sha);
+        break;
+      }
+    }
+  }
+  return unclaimed();
+}
+
+/**
+ * The check run's text: the audit comment's body, or — when that does not fit GitHub's limit on
+ * a check run's text — the record block alone, compact; never a record cut short.
+ */
+function checkText(record: AuditRecord, serverUrl: string | undefined, notes: string[]): string {
+  const rendered = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
+  if (rendered.length <= MAX_CHECK_TEXT) return rendered;
+  const compact = recordBlock(record, false);
+  if (compact.length <= MAX_CHECK_TEXT) return compact;
+  throw new GatherFailed(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
+}
+
+/** When the push happened: the repository's `pushed_at` in the payload (seconds), else now. */
+function pushedAtOf(push: PushPayload, now: number): number {
+  const at = push.repository?.pushed_at;
+  if (typeof at === "number") return at * 1000;
+  if (typeof at === "string" && Number.isFinite(Date.parse(at))) return Date.parse(at);
+  return now;
+}
+
+/** Audits direct pushes; a failure is logged and tried again later. */
+export class PushAuditor {
+  constructor(private readonly deps: AuditDependencies) {}
+
+  /** Audits the push; never rejects. */
+  async onPush(request: PushRequest): Promise<void> {
+    const key = `audit:push:${request.owner}/${request.repo}@${request.push.after}`.toLowerCase();
+    try {
+      await this.audit(request);
+      this.deps.retries.cancel(key);
+    } catch (error) {
+      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const attempt = (request.retryAttempt ?? 0) + 1;
+      const { octokit, log: _log, ...rest } = request;
+      const scheduled = this.deps.retries.schedule(key, attempt, async () => {
+        const log = this.deps.log.child({ repository: `${request.owner}/${request.repo}`, push: request.push.after });
+        try {
+          const client = request.installationId !== undefined ? await this.deps.installationClient(request.installationId) : octokit;
+          await this.onPush({ ...rest, octokit: client, log, retryAttempt: attempt });
+        } catch (retryError) {
+          log.error({ err: retryError, attempt }, "cannot retry the audit of a push");
+        }
+      });
+      request.log.error(
+        { repository: `${request.owner}/${request.repo}`, branch: request.branch, after: request.push.after, error: message, ...(scheduled ? { retry: attempt } : {}) },
+        scheduled ? "cannot audit a push: trying again later" : "cannot audit a push, and no retry is left: a direct push may have no record",
+      );
+    }
+  }
+
+  private async audit(request: PushRequest): Promise<void> {
+    const { owner, repo, branch, push, log } = request;
+    const repository = `${owner}/${repo}`;
+    const gh = new GitHubSession(request.octokit);
+    const tally = new RequestTally();
+
+    // The policies that gated the branch when the push landed: those at `before`.
+    const found = await this.deps.gatherer.probeAt(request.octokit, { owner, repo, branch, commit: push.before });
+    tally.add(found.requests);
+    if (found.kind === "no_policies") return;
+    if (found.kind === "error") throw new GatherFailed(found.error);
+    const judging = environmentsFor(found.policies, branch, request.defaultBranch);
+    if (judging.policies.length === 0 && judging.invalid.length === 0) return;
+
+    const now = this.deps.clock();
+    const pushedAt = pushedAtOf(push, now);
+    const pusher = push.sender?.login ?? push.pusher?.name ?? "unknown";
+    const factsOf = (files: ChangedFile[], truncated: boolean, contributors: string[]): Facts => ({
+      repository,
+      base: branch,
+      default_branch: request.defaultBranch,
+      head: push.after,
+      author: pusher,
+      contributors,
+      labels: [],
+      files,
+      files_truncated: truncated,
+      // No pull request, no reviews: judged as a PR nobody approved would be.
+      reviews: [],
+      teams: {},
+      permissions: {},
+      now: pushedAt,
+    });
+
+    const changes = await changesOf(gh, owner, repo, push);
+    // Nothing in scope, whoever made the commits: nothing to attribute, nothing to record.
+    if (touchedEnvironments(decide(judging, factsOf(changes.files, changes.truncated, []))).length === 0) {
+      tally.add(gh.count);
+      log.debug({ repository, branch, requests: tally.summary() }, "push changed no gated path");
+      return;
+    }
+    const direct = push.forced || !changes.complete ? changes.commits : await directCommits(gh, request, changes.commits);
+    if (direct.length === 0 && !push.forced) {
+      tally.add(gh.count);
+      log.debug({ repository, branch, after: push.after, requests: tally.summary() }, "push of merged pull requests: recorded on the pull requests");
+      return;
+    }
+    const perCommit = !push.forced && direct.every((c) => c.files !== undefined);
+    const files = perCommit ? union(direct.map((c) => c.files ?? [])) : changes.files;
+    const people = direct.flatMap((c) => [c.author, c.committer]).filter((l): l is string => l !== null);
+    const decision = decide(judging, factsOf(files, perCommit ? false : changes.truncated, people));
+    const touched = touchedEnvironments(decision);
+    if (touched.length === 0) {
+      tally.add(gh.count);
+      log.debug({ repository, branch, after: push.after, requests: tally.summary() }, "the push's direct commits changed no gated path");
+      return;
+    }
+
+    const login = await this.deps.identity.botLogin();
+    if (await hasAuditCheck(gh, { owner, repo, sha: push.after, before: push.before, appSlug: login.replace(/\[bot\]$/, "") })) {
+      tally.add(gh.count);
+      log.debug({ repository, after: push.after, requests: tally.summary() }, "push already recorded");
+      return;
+    }
+
+    const sealed = sealRecord(
+      buildPushRecord({
+        repository,
+        push: {
+          branch,
+          before: push.before,
+          after: push.after,
+          pusher,
+          pushed_at: new Date(pushedAt).toISOString(),
+          commits: direct.map(({ sha, author, committer }) => ({ sha, author, committer })),
+        },
+        decision,
+        policy: { commit: found.policyCommit, files: found.policyBlobs },
+        evaluated_at: new Date(now).toISOString(),
+      }),
+      this.deps.signingKey,
+    );
+    if (!sealed.ok) throw new Error(`cannot seal the audit record: ${sealed.message}`);
+    const record = sealed.record;
+    const commitUrl = request.serverUrl !== undefined ? `${request.serverUrl}/${owner}/${repo}/commit/${push.after}` : null;
+
+    const exception = exceptionOf(record, decision, found.policies, { key: `${repository}@${push.before}..${push.after}`, owner, changeUrl: commitUrl, recordUrl: null });
+    let issue: number | undefined;
+    const notes: string[] = [];
+    if (exception) {
+      try {
+        const opened = await openExceptionIssue(gh, {
+          owner,
+          repo,
+          key: exception.key,
+          login,
+          since: new Date(pushedAt).toISOString(),
+          title: exceptionTitle(exception),
+          body: exceptionBody(exception),
+          labels: this.deps.labels,
+        });
+        issue = opened.issue.number;
+        notes.push(`**Exception** tracked in #${issue}.`);
+      } catch (error) {
+        // Refused for good (no issues permission yet, issues turned off): the record must not wait for it.
+        if (!refusedForGood(error)) throw error;
+        notes.push(`⚠️ The exception issue could not be opened: ${quiet(error.message)}.`);
+        log.error({ repository, after: push.after, error: error.message }, "the exception issue of a direct push could not be opened: the audit record is written without it");
+      }
+    }
+
+    const text = checkText(record, request.serverUrl, notes);
+    await postAuditCheck(gh, {
+      owner,
+      repo,
+      sha: push.after,
+      compliant: record.compliant,
+      title: record.compliant ? "Direct push: recorded" : `Direct push: compliance violation (${touched.filter((e) => e.state !== "approved").map((e) => e.environment).join(", ")})`,
+      summary: `${direct.length} commit${direct.length === 1 ? "" : "s"} of this push belong to no merged pull request. The audit record is below (digest \`${record.digest}\`).${issue !== undefined ? ` Exception: #${issue}.` : ""}`,
+      text,
+      now: this.deps.clock(),
+    });
+    tally.add(gh.count);
+    log.info(
+      {
+        repository,
+        branch,
+        before: push.before,
+        after: push.after,
+        digest: record.digest,
+        compliant: record.compliant,
+        signed: record.signature !== undefined,
+        environments: Object.fromEntries(touched.map((env) => [env.environment, env.state])),
+        commits: direct.length,
+        forced: push.forced,
+        ...(issue !== undefined ? { issue } : {}),
+        requests: tally.summary(),
+      },
+      `audit record of the direct push ${repository}@${push.after.slice(0, 7)} written`,
+    );
+  }
+}

@@ -1,0 +1,50 @@
+// Who this app is on GitHub: its bot login, so that what it wrote (audit comments, exception
+// issues, deployments) is told apart from anything anyone else wrote that looks the same.
+import { GatherFailed, GitHubSession, type GitHubClient } from "./client.js";
+
+/** A user as GitHub's API shows the author of a comment, issue or deployment. */
+export interface ApiActor {
+  login?: string;
+  type?: string;
+}
+
+/**
+ * Whether `user` is the bot `login`. A human can copy the audit marker into a comment, and
+ * another app can be called anything; only GitHub sets `type: Bot` with `<slug>[bot]`, and an
+ * app's slug is unique on the server.
+ */
+export function writtenBy(user: ApiActor | null | undefined, login: string): boolean {
+  return user?.type === "Bot" && typeof user.login === "string" && user.login.toLowerCase() === login.toLowerCase();
+}
+
+/** Learns this app's bot login once per process (GET /app, as the app: an installation token cannot ask). */
+export class AppIdentity {
+  private login: string | undefined;
+  private pending: Promise<string> | undefined;
+
+  /** @param appClient an Octokit authenticated as the app itself (Probot's `app.auth()`). */
+  constructor(private readonly appClient: () => Promise<GitHubClient>) {}
+
+  /** `<slug>[bot]`; throws GatherFailed when GitHub cannot say (the caller cannot tell its own writing then). */
+  async botLogin(): Promise<string> {
+    if (this.login !== undefined) return this.login;
+    this.pending ??= this.learn().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async learn(): Promise<string> {
+    let client: GitHubClient;
+    try {
+      client = await this.appClient();
+    } catch (error) {
+      throw new GatherFailed(`cannot authenticate as the app to learn its name: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const response = await new GitHubSession(client).request("GET /app", {}, "reading this app's name");
+    const slug = (response.data as { slug?: unknown } | undefined)?.slug;
+    if (typeof slug !== "string" || slug === "") throw new GatherFailed("GitHub returned no slug for this app");
+    this.login = `${slug}[bot]`;
+    return this.login;
+  }
+}

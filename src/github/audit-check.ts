@@ -1,0 +1,65 @@
+// Where the audit record of a direct push lives: a `compliance/audit` check run on the push's head
+// commit, whose output text is the audit comment's body. Commenting on a commit would need
+// contents: write (power to push), too much for a compliance app; a check run needs only the
+// checks permission the app has, and cannot be deleted, not even by an admin.
+import { parseAuditComment } from "../audit/comment.js";
+import { AUDIT_CHECK, fitOutput } from "./checks.js";
+import type { GitHubSession } from "./client.js";
+
+interface ApiCheckRun {
+  id?: number;
+  app?: { id?: number; slug?: string } | null;
+  output?: { text?: string | null } | null;
+}
+
+/**
+ * Whether this app already recorded the push `before`→`sha` (any compliance/audit run of the
+ * commit, not only the latest, whose record has that `before`): a branch forced back to a commit
+ * that has a record of an earlier push is another push, with a record of its own.
+ */
+export async function hasAuditCheck(gh: GitHubSession, request: { owner: string; repo: string; sha: string; before: string; appSlug: string }): Promise<boolean> {
+  const response = await gh.request(
+    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+    { owner: request.owner, repo: request.repo, ref: request.sha, check_name: AUDIT_CHECK, filter: "all", per_page: 100 },
+    `looking for the audit record on ${request.sha.slice(0, 7)}`,
+  );
+  const runs = (response.data as { check_runs?: ApiCheckRun[] } | undefined)?.check_runs ?? [];
+  return runs.some((run) => {
+    if (run.app?.slug?.toLowerCase() !== request.appSlug.toLowerCase()) return false;
+    const parsed = parseAuditComment(run.output?.text ?? "");
+    return parsed?.ok === true && parsed.record["before"] === request.before;
+  });
+}
+
+/** GitHub's limit on a check run's output text. */
+export const MAX_CHECK_TEXT = 65_535;
+
+/**
+ * Posts the record as a completed check run: failure for a violation (a red mark on the commit
+ * that says so), success when every environment it reached was approved. `text` must fit whole
+ * (the caller makes sure): a cut record would not verify.
+ */
+export async function postAuditCheck(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; sha: string; compliant: boolean; title: string; summary: string; text: string; now: number },
+): Promise<number | undefined> {
+  if (request.text.length > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
+  const output = fitOutput({ title: request.title, summary: request.summary });
+  const response = await gh.request(
+    "POST /repos/{owner}/{repo}/check-runs",
+    {
+      owner: request.owner,
+      repo: request.repo,
+      name: AUDIT_CHECK,
+      head_sha: request.sha,
+      external_id: `push:${request.sha}`,
+      status: "completed",
+      conclusion: request.compliant ? "success" : "failure",
+      completed_at: new Date(request.now).toISOString(),
+      output: { ...output, text: request.text },
+    },
+    `posting the audit record of ${request.sha.slice(0, 7)}`,
+  );
+  const id = (response.data as ApiCheckRun | undefined)?.id;
+  return typeof id === "number" ? id : undefined;
+}
