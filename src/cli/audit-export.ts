@@ -37,7 +37,7 @@ export interface AuditExportArgs {
   apiUrl?: string;
   /** Where to write the export; standard output when absent. */
   output?: string;
-  /** The app's bot login, e.g. `compliance-gate[bot]`: only its comments count as records. */
+  /** The app's bot login, e.g. `compliance-gate[bot]`: only its comments, check runs and issues count as records. */
   appLogin?: string;
   quiet: boolean;
   /** Look for direct pushes to gated branches (default), or skip them with --skip-pushes. */
@@ -182,7 +182,7 @@ function hintFor(message: string, args: AuditExportArgs, apiUrl: string): string
   if (/rate limit/i.test(message)) return " (GITHUB_TOKEN's rate limit is used up: wait for it to reset, or export a shorter period)";
   if (/\berror 401\b/.test(message)) return " (is GITHUB_TOKEN valid, and not expired?)";
   if (/\berror 404\b/.test(message)) return ` (does ${args.owner}/${args.repo} exist on ${apiUrl}, and can GITHUB_TOKEN read it?)`;
-  if (/\berror 403\b/.test(message)) return " (can GITHUB_TOKEN read the repository's contents, pull requests and comments?)";
+  if (/\berror 403\b/.test(message)) return " (can GITHUB_TOKEN read the repository's contents, pull requests, issues and checks?)";
   return "";
 }
 
@@ -239,7 +239,7 @@ function summary(rows: AuditExportRow[], population: Population, args: AuditExpo
   const lines = [
     `${population.repository}, ${period}: ${what}: ${recorded} with records, ${rows.length - recorded} missing, ${failing} failing verification (${checked}).`,
   ];
-  if (ignored > 0) lines.push(`Ignored ${plural(ignored, "audit marker")} in comments not written by the app (see problems).`);
+  if (ignored > 0) lines.push(`Ignored ${plural(ignored, "audit marker")} in comments, check runs or issues not written by the app (see problems).`);
   lines.push(`${plural(population.requests.total, "GitHub request")}.`);
   return `${lines.join("\n")}\n`;
 }
@@ -252,7 +252,7 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
   };
   const access = githubAccess(
     "audit export",
-    "the repository's pull requests, their comments and changed files, its commits and the policies",
+    "the repository's pull requests, their comments and changed files, its commits and their check runs, its issues and the policies",
     args.apiUrl,
     io,
   );

@@ -112,7 +112,8 @@ Example:
        compliance-gate audit export --repo OWNER/NAME [options]
 
 Works with the audit records the app writes when a change reaches an environment
-(a comment on each merged pull request, ending with the record as JSON).
+(a comment on each merged pull request, ending with the record as JSON; for a
+direct push, a compliance/audit check run on the pushed commit).
 
 compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
     [--format jsonl|csv] [--public-key FILE] [--app-login LOGIN] [--output FILE]
@@ -160,6 +161,11 @@ the policies at its parent commit (for a merge, the base as it was at the merge)
 as the app would have judged it; when its files cannot all be listed it is
 included as missing, never left out.
 
+Where the records are: a merged pull request's in the app's comment on it; a
+direct push's in the compliance/audit check run the app posted on the push's
+head commit (it covers the push's older commits too), or — for a violation whose
+check run was never written — in the app's compliance-exception issue.
+
 Options:
   --repo OWNER/NAME   the environment repository
   --since DATE        start of the period, included (default: 90 days before --until)
@@ -174,10 +180,11 @@ Options:
                       (without it a record's digest proves only that it was not
                       changed by accident; anyone can recompute a digest)
   --app-login LOGIN   the app's bot login, such as compliance-gate[bot]: only its
-                      comments count as records (recommended; without it any
-                      GitHub App's comment does). A comment by a person holding
-                      the audit marker is never a record: it is ignored and
-                      reported under "problems"
+                      comments, issues and check runs (app compliance-gate) count
+                      as records (recommended; without it any GitHub App's do,
+                      and a push row names the app in "problems"). A comment or
+                      issue by a person holding the audit marker is never a
+                      record: it is ignored and reported under "problems"
   --output FILE, -o   write to FILE, whole or not at all (a temporary file beside
                       it is renamed over it when complete); default: stdout
   --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
@@ -188,7 +195,7 @@ Options:
 
 Environment:
   GITHUB_TOKEN        required: a token that can read the repository's contents,
-                      pull requests, issue and commit comments (e.g. $(gh auth token))
+                      pull requests, issues and checks (e.g. $(gh auth token))
   GITHUB_API_URL      the GitHub REST API, as --api-url
 
 Rows are sorted by merge (or commit) time, then number. CSV columns:
@@ -201,7 +208,10 @@ Cells starting with = + - @ are prefixed with ' so no spreadsheet runs them.
 Cost: about 2 GitHub requests per merged pull request with a record, 5 or more
 without one; 1 per 100 closed pull requests listed; per gated branch, 1 per 100
 commits, and 1 per commit that is not a known merge commit (4 or more when it
-turns out to be a direct push). Progress goes to stderr.
+turns out to be a direct push: its policies, files and check runs; a push
+without a record of its own also reads the check runs of the newer commits
+passed over, once each). When any push lacks a check run record, 1 more per 100
+compliance-exception issues updated in the period, once. Progress goes to stderr.
 
 Exits 0 when the export was written, records missing or not; 1 when GitHub could
 not be read (nothing is written); 2 on a usage error, a missing GITHUB_TOKEN or

@@ -1,12 +1,15 @@
 // What an audit export covers (SPEC §4.4, §6.4), read from GitHub: every pull request merged in a
-// period with the audit records the app left on it, and the direct pushes to gated branches.
+// period with the audit records the app left on it, and the direct pushes to gated branches with
+// theirs (a `compliance/audit` check run on the push's head, else its exception issue).
 // Facts only: which environments a change touched is judged by the caller's PopulationJudge.
 import { parseAuditComments } from "../audit/comment.js";
 import type { ExportedChange } from "../audit/export-row.js";
 import type { ChangedFile, Facts, FileStatus } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
+import { AUDIT_CHECK } from "./checks.js";
 import { FILES_LIST_LIMIT, listChangedFiles } from "./changed-files.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type GitHubResponse, type RequestCount } from "./client.js";
+import { EXCEPTION_LABEL } from "./exception-issues.js";
 import type { PolicyReader } from "./facts.js";
 import { LruCache } from "./lru-cache.js";
 import { readPolicyFiles } from "./policy-files.js";
@@ -27,8 +30,9 @@ export interface PopulationRequest {
   until: number;
   judge: PopulationJudge;
   /**
-   * The app's bot login (`compliance-gate[bot]`): only its comments count as audit records.
-   * Without it, any GitHub App's comment does — a human's never.
+   * The app's bot login (`compliance-gate[bot]`): only its comments, check runs (app slug
+   * `compliance-gate`) and exception issues count as audit records. Without it, any GitHub App's
+   * do — a human's never — and a push record says in `problems` which app wrote it.
    */
   appLogin?: string;
   /** Look for direct pushes to gated branches too (SPEC §4.3). Default true. */
@@ -43,10 +47,10 @@ export interface PopulationRequest {
   progress?: (message: string) => void;
 }
 
-/** An audit record found in a comment the app wrote, and where. */
+/** An audit record found in a comment, check run or exception issue the app wrote, and where. */
 export interface FoundRecord {
   record: Record<string, unknown>;
-  /** The comment's web address, else its id. */
+  /** Where it was found: the comment's (check run's, issue's) web address, else its id. */
   comment: string;
 }
 
@@ -82,6 +86,10 @@ export const MAX_COMMIT_PAGES = 100;
 export const MAX_BRANCH_PAGES = 10;
 /** Pages of a change's comments (100 each) read at most. */
 export const MAX_COMMENT_PAGES = 30;
+/** Pages of a commit's compliance/audit check runs (100 each) read at most. */
+export const MAX_CHECK_RUN_PAGES = 5;
+/** Pages of compliance-exception issues (100 each) read at most, once per export. */
+export const MAX_EXCEPTION_PAGES = 10;
 
 const FILE_STATUSES: readonly FileStatus[] = ["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"];
 
@@ -110,6 +118,23 @@ interface ApiComment {
   html_url?: string;
   user: ApiUser | null;
   body?: string | null;
+}
+
+interface ApiCheckRun {
+  id: number;
+  name?: string;
+  html_url?: string | null;
+  external_id?: string | null;
+  app?: { slug?: string | null } | null;
+  output?: { text?: string | null } | null;
+}
+
+interface ApiIssue {
+  number: number;
+  html_url?: string;
+  user: ApiUser | null;
+  body?: string | null;
+  pull_request?: unknown;
 }
 
 interface GitDate {
@@ -146,6 +171,10 @@ interface Reader {
   /** Parsed policy sets by commit sha; null for "no policies there". A commit never changes. */
   policies: Map<string, Promise<PolicySet | null>>;
   blobs: LruCache<string, string>;
+  /** The push records in each commit's compliance/audit check runs, by commit sha. */
+  checkRecords: Map<string, Promise<{ records: FoundRecord[]; problems: string[] }>>;
+  /** The compliance-exception issues updated in the period: listed once, when a push has no check run record. */
+  exceptionIssues?: Promise<{ items: ApiIssue[]; complete: boolean }>;
 }
 
 const WEB_FLOW = "web-flow";
@@ -208,6 +237,7 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     policyDir: request.policyDir ?? "policies",
     policies: new Map(),
     blobs: new LruCache({ maxEntries: 500 }),
+    checkRecords: new Map(),
   };
 
   const listed = await listClosedPulls(reader);
@@ -325,6 +355,104 @@ async function auditRecords(
       else problems.push(`unreadable audit record in ${where}: ${result.message}`);
     }
   }
+  return { records, problems };
+}
+
+/**
+ * Whether the GitHub App that wrote a check run may write audit records: the pinned one when
+ * `appLogin` is given (`compliance-gate[bot]` is the app `compliance-gate`), else any — only apps
+ * write check runs — with a note of which one.
+ */
+function checkRunWriter(app: ApiCheckRun["app"], appLogin: string | undefined): { ok: true; note?: string } | { ok: false; why: string } {
+  const slug = app?.slug;
+  if (typeof slug !== "string" || slug === "") return { ok: false, why: "GitHub names no app that wrote it" };
+  if (appLogin === undefined) return { ok: true, note: `written by @${slug}[bot] (pass --app-login to accept only the app's records)` };
+  if (`${slug}[bot]`.toLowerCase() !== appLogin.toLowerCase()) return { ok: false, why: `@${slug}[bot] is not @${appLogin}` };
+  return { ok: true };
+}
+
+/**
+ * The audit records in the `compliance/audit` check runs of commit `sha` (every run, not only the
+ * latest: a branch forced back to a commit has a record per push) whose output text is an audit
+ * comment body or a record block alone; only those the app wrote. Read once per commit.
+ */
+function checkRunRecords(reader: Reader, sha: string): Promise<{ records: FoundRecord[]; problems: string[] }> {
+  let pending = reader.checkRecords.get(sha);
+  if (pending === undefined) {
+    pending = readCheckRunRecords(reader, sha);
+    reader.checkRecords.set(sha, pending);
+  }
+  return pending;
+}
+
+async function readCheckRunRecords(reader: Reader, sha: string): Promise<{ records: FoundRecord[]; problems: string[] }> {
+  const { owner, repo, appLogin } = reader.request;
+  const listed = await reader.gh.list<ApiCheckRun>(
+    "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
+    { owner, repo, ref: sha, check_name: AUDIT_CHECK, filter: "all" },
+    `listing the ${AUDIT_CHECK} check runs of commit ${short(sha)}`,
+    { maxPages: MAX_CHECK_RUN_PAGES, items: (data) => (data as { check_runs?: ApiCheckRun[] } | undefined)?.check_runs ?? [] },
+  );
+  const records: FoundRecord[] = [];
+  const problems: string[] = [];
+  if (!listed.complete) problems.push(`only the first ${MAX_CHECK_RUN_PAGES * 100} ${AUDIT_CHECK} check runs of commit ${short(sha)} could be read`);
+  for (const run of listed.items) {
+    const text = run.output?.text;
+    if ((run.name !== undefined && run.name !== AUDIT_CHECK) || typeof text !== "string" || !text.includes("compliance-gate:audit")) continue;
+    const parsed = parseAuditComments(text);
+    if (parsed.length === 0) continue;
+    const where = run.html_url ?? `check run ${run.id}`;
+    const writer = checkRunWriter(run.app, appLogin);
+    if (!writer.ok) {
+      problems.push(`ignored an audit marker in ${where}: ${writer.why}`);
+      continue;
+    }
+    if (writer.note !== undefined) problems.push(`${where} was ${writer.note}`);
+    for (const result of parsed) {
+      if (result.ok) records.push({ record: result.record, comment: where });
+      else problems.push(`unreadable audit record in ${where}: ${result.message}`);
+    }
+  }
+  return { records, problems };
+}
+
+/**
+ * A second copy of a non-compliant push's record: in the app's exception issue (labelled
+ * compliance-exception, with the hidden marker `<!-- compliance-gate:exception
+ * owner/name@<before>..<after> -->`), for a push whose check run was never written. The issues
+ * updated in the period are listed once per export, and only when a push row needs them.
+ */
+async function exceptionIssueRecords(reader: Reader, sha: string): Promise<{ records: FoundRecord[]; problems: string[] }> {
+  const { owner, repo, since, appLogin } = reader.request;
+  reader.exceptionIssues ??= reader.gh.list<ApiIssue>(
+    "GET /repos/{owner}/{repo}/issues",
+    { owner, repo, labels: EXCEPTION_LABEL, state: "all", sort: "created", direction: "asc", since: iso(since) },
+    `listing the ${EXCEPTION_LABEL} issues of ${reader.repository}`,
+    { maxPages: MAX_EXCEPTION_PAGES },
+  );
+  const listed = await reader.exceptionIssues;
+  const records: FoundRecord[] = [];
+  const problems: string[] = [];
+  for (const issue of listed.items) {
+    if (issue.pull_request !== undefined || typeof issue.body !== "string" || !issue.body.includes("compliance-gate:audit")) continue;
+    const lines = issue.body.split(/\r\n|\r|\n/).map((line) => line.trim().toLowerCase());
+    const where = issue.html_url ?? `issue #${issue.number}`;
+    for (const result of parseAuditComments(issue.body)) {
+      if (!result.ok || !pushRecordCovers(result.record, reader.repository, sha)) continue;
+      const { before, after } = result.record;
+      // Its marker must name the push its record is about (`owner/name` as the app was told it).
+      const names = [`${owner}/${repo}`, reader.repository].map((name) => `<!-- compliance-gate:exception ${name}@${String(before)}..${String(after)} -->`.toLowerCase());
+      if (!names.some((marker) => lines.includes(marker))) continue;
+      const writer = recordWriter(issue.user, appLogin);
+      if (!writer.ok) {
+        problems.push(`ignored an audit marker in ${where}: ${writer.why}`);
+        continue;
+      }
+      records.push({ record: result.record, comment: where });
+    }
+  }
+  if (records.length > 0) problems.push(`no ${AUDIT_CHECK} check run holds its record: exported the copy in its exception issue`);
+  else if (!listed.complete) problems.push(`only the first ${MAX_EXCEPTION_PAGES * 100} ${EXCEPTION_LABEL} issues could be searched for its record`);
   return { records, problems };
 }
 
@@ -474,8 +602,9 @@ function pushRecordCovers(record: Record<string, unknown>, repository: string, s
  * history — where a push or a merge lands; a merged pull request's own commits hang off its merge
  * commit — that are neither the merge commit of a pull request merged into that branch nor
  * associated with one, and that changed a path in an environment's scope by the policies at
- * their parent. Newest first, so a push record (written on the push's head) covers the older
- * commits of its push.
+ * their parent. Newest first, so a push record (in a check run on the push's head) covers the
+ * older commits of its push; an older commit whose push's head changed no environment's path
+ * (and so was passed over) finds its record there when it has none of its own.
  */
 async function scanDirectPushes(
   reader: Reader,
@@ -513,13 +642,18 @@ async function scanDirectPushes(
   for (const branch of branches) {
     const chain = await firstParentHistory(reader, branch, tips.get(branch) as string);
     const covered = new Set<string>();
+    // Direct commits passed over (no environment's path changed), newest first: a push's head may be one.
+    const passed: string[] = [];
     for (const commit of chain) {
       commitsScanned += 1;
       if (commitsScanned % 100 === 0) request.progress?.(`checked ${commitsScanned} commits for direct pushes…`);
       if (covered.has(commit.sha) || mergeCommits.get(commit.sha)?.has(branch)) continue;
       if (await mergedThroughPull(reader, commit.sha, branch)) continue;
-      const push = await examinePush(reader, branch, commit);
-      if (push === null) continue;
+      const push = await examinePush(reader, branch, commit, passed);
+      if (push === null) {
+        passed.push(commit.sha);
+        continue;
+      }
       for (const f of push.records) {
         covered.add(typeof f.record.after === "string" ? f.record.after : commit.sha);
         if (Array.isArray(f.record.commits)) {
@@ -576,7 +710,7 @@ async function mergedThroughPull(reader: Reader, sha: string, branch: string): P
 }
 
 /** A commit that reached `branch` outside any pull request: a row when it changed an environment's scope, else null. */
-async function examinePush(reader: Reader, branch: string, commit: ApiCommit): Promise<FoundChange | null> {
+async function examinePush(reader: Reader, branch: string, commit: ApiCommit, passed: readonly string[]): Promise<FoundChange | null> {
   const { gh, request } = reader;
   const { owner, repo } = request;
   const problems: string[] = [];
@@ -618,18 +752,24 @@ async function examinePush(reader: Reader, branch: string, commit: ApiCommit): P
   });
   if (environments.length === 0) return null;
 
-  const found = await auditRecords(
-    reader,
-    "GET /repos/{owner}/{repo}/commits/{commit_sha}/comments",
-    { owner, repo, commit_sha: commit.sha },
-    `commit ${short(commit.sha)}`,
-  );
+  const found = await checkRunRecords(reader, commit.sha);
   problems.push(...found.problems);
-  const records = found.records.filter((f) => {
+  let records = found.records.filter((f) => {
     if (pushRecordCovers(f.record, reader.repository, commit.sha)) return true;
     problems.push(`${f.comment} holds a record that is not about commit ${short(commit.sha)}: ignored`);
     return false;
   });
+  // An older commit of a push whose head was passed over: the record is in the head's check runs.
+  for (let i = passed.length - 1; i >= 0 && records.length === 0; i -= 1) {
+    const newer = await checkRunRecords(reader, passed[i] as string);
+    records = newer.records.filter((f) => pushRecordCovers(f.record, reader.repository, commit.sha));
+    if (records.length > 0) problems.push(...newer.problems);
+  }
+  if (records.length === 0) {
+    const issued = await exceptionIssueRecords(reader, commit.sha);
+    records = issued.records;
+    problems.push(...issued.problems);
+  }
   const head = records.find((f) => typeof f.record.after === "string")?.record.after as string | undefined;
   const change: ExportedChange = {
     repository: reader.repository,

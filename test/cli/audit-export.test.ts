@@ -6,12 +6,13 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { renderAuditComment } from "../../src/audit/comment.js";
+import { recordBlock, renderAuditComment } from "../../src/audit/comment.js";
 import { CSV_COLUMNS } from "../../src/audit/export-csv.js";
 import type { AuditExportRow } from "../../src/audit/export-row.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
+import { exceptionMarker } from "../../src/github/exception-issues.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
@@ -71,12 +72,12 @@ function sha(tag: string): string {
 
 interface WebhookDefinition {
   name: string;
-  examples: { action: string; pull_request?: Record<string, unknown>; comment?: Record<string, unknown> }[];
+  examples: { action: string; pull_request?: Record<string, unknown>; comment?: Record<string, unknown>; check_run?: Record<string, unknown> }[];
 }
 
 const definitions = createRequire(import.meta.url)("@octokit/webhooks-examples") as WebhookDefinition[];
 
-function example(name: string, action: string, key: "pull_request" | "comment"): Record<string, unknown> {
+function example(name: string, action: string, key: "pull_request" | "comment" | "check_run"): Record<string, unknown> {
   const found = definitions.find((d) => d.name === name)?.examples.find((e) => e.action === action)?.[key];
   if (!found) throw new Error(`no ${name}.${action} example`);
   return structuredClone(found);
@@ -149,6 +150,66 @@ function record(n: number, overrides: Partial<MergeRecordBody> = {}, key: string
   );
   if (!result.ok) throw new Error(result.message);
   return result.record;
+}
+
+/** The sealed record the app would write for a direct push `before`→`after` of `commits`, signed with `key`. */
+function pushRecord(before: string, after: string, commits: string[], key: string = APP.privatePem): AuditRecord {
+  const body = { ...knownRecord() } as Record<string, unknown>;
+  for (const field of ["pull_request", "title", "author", "head_sha", "merge_commit_sha", "merged_by", "merged_at"]) delete body[field];
+  const sealed = sealRecord(
+    {
+      ...(body as unknown as MergeRecordBody),
+      kind: "push",
+      pull_request: null,
+      pusher: "erin",
+      pushed_at: "2026-11-25T10:01:30Z",
+      before,
+      after,
+      commits: commits.map((c) => ({ sha: c, author: "erin", committer: "erin" })),
+      compliant: false,
+    } as never,
+    key,
+  );
+  if (!sealed.ok) throw new Error(sealed.message);
+  return sealed.record;
+}
+
+/** A real `check_run.completed` payload's check run, as GET /commits/{ref}/check-runs lists it: the app's compliance/audit run on `head`. */
+function checkRun(id: number, head: string, text: string, slug = "compliance-gate"): Record<string, unknown> {
+  const run = example("check_run", "completed", "check_run") as Record<string, unknown> & { app: Record<string, unknown> };
+  return {
+    ...run,
+    id,
+    name: "compliance/audit",
+    head_sha: head,
+    external_id: `push:${head}`,
+    conclusion: "failure",
+    html_url: `https://github.com/acme/gitops/runs/${id}`,
+    url: `https://api.github.com/repos/acme/gitops/check-runs/${id}`,
+    output: { title: "Direct push: compliance violation (production)", summary: "1 commit of this push belongs to no merged pull request.", text, annotations_count: 0 },
+    app: { ...run.app, slug, name: slug },
+  };
+}
+
+/** The compliance/audit check runs of commit `ref`, paginated as GitHub wraps them. */
+function mockCheckRuns(scope: nock.Scope, ref: string, runs: unknown[]): void {
+  replyPages(scope, `${REPO_PATH}/commits/${ref}/check-runs`, runs, {
+    query: { check_name: "compliance/audit", filter: "all" },
+    wrap: (page) => ({ total_count: runs.length, check_runs: page }),
+  });
+}
+
+/** The compliance-exception issues updated since the period started (listed once per export). */
+function mockExceptionIssues(scope: nock.Scope, issues: unknown[]): void {
+  replyPages(scope, `${REPO_PATH}/issues`, issues, {
+    query: { labels: "compliance-exception", state: "all", sort: "created", direction: "asc", since: "2026-11-01T00:00:00.000Z" },
+  });
+}
+
+/** A commit of main that no pull request claims: its pull requests (none) and its changed files. */
+function mockDirectCommit(scope: nock.Scope, c: ChainCommit, files: string[]): void {
+  replyPages(scope, `${REPO_PATH}/commits/${c.sha}/pulls`, []);
+  scope.get(`${REPO_PATH}/commits/${c.sha}`).query({ per_page: "100", page: "1" }).reply(200, apiCommit(c, files));
 }
 
 function mockRepository(scope: nock.Scope): void {
@@ -322,7 +383,7 @@ describe("compliance-gate audit export", () => {
     expect(r.stderr).toContain(
       "acme/gitops, 2026-11-01T00:00:00.000Z to 2026-12-01T00:00:00.000Z: 3 merged pull requests and 0 direct pushes reached an environment: 2 with records, 1 missing, 0 failing verification (digests and signatures checked).",
     );
-    expect(r.stderr).toContain("Ignored 1 audit marker in comments not written by the app");
+    expect(r.stderr).toContain("Ignored 1 audit marker in comments, check runs or issues not written by the app");
     // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
     // twice when both read the policies at once); pushes: branches, policies at main's tip,
     // main's commits (all merge commits of pull requests: nothing more)
@@ -502,7 +563,9 @@ describe("compliance-gate audit export", () => {
       .get(`${REPO_PATH}/commits/${push}`)
       .query({ per_page: "100", page: "1" })
       .reply(200, apiCommit({ sha: push, date: "2026-11-25T10:00:00Z", parents: [sha("merge41")], committer: "erin" }, ["clusters/production/api.yaml"]));
-    replyPages(scope, `${REPO_PATH}/commits/${push}/comments`, []);
+    mockCheckRuns(scope, push, []);
+    // no check run holds a record: the exception issues are searched, once
+    mockExceptionIssues(scope, []);
 
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
@@ -534,7 +597,7 @@ describe("compliance-gate audit export", () => {
     expect(verified.stdout).toContain(`MISSING acme/gitops@${push.slice(0, 7)}: no audit record`);
   });
 
-  test("a direct push with the app's push record on its head: the record covers the push's commits", async () => {
+  test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
     const scope = github();
     const first = sha("push-1");
     const head = sha("push-2");
@@ -550,29 +613,9 @@ describe("compliance-gate audit export", () => {
       .get(`${REPO_PATH}/commits/${head}`)
       .query(true)
       .reply(200, apiCommit({ sha: head, date: "2026-11-25T10:01:00Z", parents: [first], committer: "erin" }, ["clusters/production/db.yaml"]));
-    const body = { ...knownRecord() } as Record<string, unknown>;
-    for (const key of ["pull_request", "title", "author", "head_sha", "merge_commit_sha", "merged_by", "merged_at"]) delete body[key];
-    const sealed = sealRecord(
-      {
-        ...(body as unknown as MergeRecordBody),
-        kind: "push",
-        pull_request: null,
-        pusher: "erin",
-        pushed_at: "2026-11-25T10:01:30Z",
-        before: sha("base"),
-        after: head,
-        commits: [
-          { sha: first, author: "erin", committer: "erin" },
-          { sha: head, author: "erin", committer: "erin" },
-        ],
-        compliant: false,
-      } as never,
-      APP.privatePem,
-    );
-    if (!sealed.ok) throw new Error(sealed.message);
-    replyPages(scope, `${REPO_PATH}/commits/${head}/comments`, [
-      { ...comment(9, 0, renderAuditComment(sealed.record)), html_url: `https://github.com/acme/gitops/commit/${head}#commitcomment-9` },
-    ]);
+    const pushed = pushRecord(sha("base"), head, [first, head]);
+    mockCheckRuns(scope, head, [checkRun(9, head, renderAuditComment(pushed))]);
+    // `first` is covered by the record on `head`: neither its files nor its check runs are read
 
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
@@ -580,10 +623,139 @@ describe("compliance-gate audit export", () => {
     expect(scope.pendingMocks()).toEqual([]);
     const rows = rowsOf(r.stdout);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: "push", merge_commit_sha: head, missing: false, digest_ok: true, signature_ok: true });
+    expect(rows[0]).toMatchObject({ kind: "push", merge_commit_sha: head, missing: false, digest_ok: true, signature_ok: true, problems: [] });
     const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
-    expect(verified.stdout).toBe(`ok acme/gitops@${head.slice(0, 7)} ${sealed.record.digest.slice(0, 19)}\n`);
+    expect(verified.stdout).toBe(`ok acme/gitops@${head.slice(0, 7)} ${pushed.digest.slice(0, 19)}\n`);
     expect(verified.code).toBe(0);
+  });
+
+  test("a push whose head changed no environment's path: its older commit's record is in the head's check run", async () => {
+    const scope = github();
+    const first: ChainCommit = { sha: sha("push-prod"), date: "2026-11-25T10:00:00Z", parents: [sha("base")], committer: "erin" };
+    const head: ChainCommit = { sha: sha("push-docs"), date: "2026-11-25T10:01:00Z", parents: [first.sha], committer: "erin" };
+    mockRepository(scope);
+    mockPullList(scope, []);
+    mockBranches(scope, head.sha, [head, first]);
+    mockPoliciesAt(scope, first.sha);
+    mockDirectCommit(scope, head, ["docs/runbook.md"]);
+    mockPoliciesAt(scope, sha("base"));
+    mockDirectCommit(scope, first, ["clusters/production/db.yaml"]);
+    mockCheckRuns(scope, first.sha, []);
+    const pushed = pushRecord(sha("base"), head.sha, [first.sha, head.sha]);
+    // the compact record block alone, as the app writes it when the whole comment does not fit
+    mockCheckRuns(scope, head.sha, [checkRun(11, head.sha, recordBlock(pushed, false))]);
+
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(rowsOf(r.stdout)).toEqual([
+      expect.objectContaining({ kind: "push", merge_commit_sha: head.sha, record: pushed, missing: false, digest_ok: true, signature_ok: true, problems: [] }),
+    ]);
+  });
+
+  test.each<[string, string[], Partial<AuditExportRow>]>([
+    [
+      "--app-login pins the app: a check run by another app holds no record",
+      ["--app-login", "compliance-gate[bot]"],
+      {
+        missing: true,
+        record: null,
+        problems: ["no audit record", "ignored an audit marker in https://github.com/acme/gitops/runs/7: @github-actions[bot] is not @compliance-gate[bot]"],
+      },
+    ],
+    [
+      "without --app-login any GitHub App's check run holds a record, and the row names the app",
+      [],
+      { missing: false, digest_ok: true, problems: ["https://github.com/acme/gitops/runs/7 was written by @github-actions[bot] (pass --app-login to accept only the app's records)"] },
+    ],
+  ])("%s", async (_name, login, expected) => {
+    const scope = github();
+    const push: ChainCommit = { sha: sha("push-by-actions"), date: "2026-11-25T10:00:00Z", parents: [sha("base")], committer: "erin" };
+    mockRepository(scope);
+    mockPullList(scope, []);
+    mockBranches(scope, push.sha, [push]);
+    mockPoliciesAt(scope, sha("base"));
+    mockDirectCommit(scope, push, ["clusters/production/db.yaml"]);
+    mockCheckRuns(scope, push.sha, [checkRun(7, push.sha, renderAuditComment(pushRecord(sha("base"), push.sha, [push.sha])), "github-actions")]);
+    if (expected.missing === true) mockExceptionIssues(scope, []);
+
+    const r = await run(["audit", "export", "--repo", "acme/gitops", ...PERIOD, ...login], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(rowsOf(r.stdout)).toEqual([expect.objectContaining({ kind: "push", merge_commit_sha: push.sha, ...expected })]);
+  });
+
+  test("a tampered push record in the app's check run: digest_ok false", async () => {
+    const scope = github();
+    const push: ChainCommit = { sha: sha("push-tampered"), date: "2026-11-25T10:00:00Z", parents: [sha("base")], committer: "erin" };
+    mockRepository(scope);
+    mockPullList(scope, []);
+    mockBranches(scope, push.sha, [push]);
+    mockPoliciesAt(scope, sha("base"));
+    mockDirectCommit(scope, push, ["clusters/production/db.yaml"]);
+    const tampered = pushRecord(sha("base"), push.sha, [push.sha]);
+    (tampered as unknown as { compliant: boolean }).compliant = true;
+    mockCheckRuns(scope, push.sha, [checkRun(8, push.sha, renderAuditComment(tampered))]);
+
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(rowsOf(r.stdout)).toEqual([
+      expect.objectContaining({ kind: "push", missing: false, digest_ok: false, signature_ok: false, problems: ["digest mismatch", "signature does not verify"] }),
+    ]);
+    expect(r.stderr).toContain("0 merged pull requests and 1 direct push reached an environment: 1 with records, 0 missing, 1 failing verification");
+    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
+    expect(verified.stdout).toContain(`FAIL acme/gitops@${push.sha.slice(0, 7)}: digest mismatch`);
+  });
+
+  test("a push without a check run: its record is taken from the app's exception issue, listed once per export", async () => {
+    const scope = github();
+    const older: ChainCommit = { sha: sha("push-a"), date: "2026-11-20T10:00:00Z", parents: [sha("base")], committer: "erin" };
+    const newer: ChainCommit = { sha: sha("push-b"), date: "2026-11-25T10:00:00Z", parents: [older.sha], committer: "erin" };
+    mockRepository(scope);
+    mockPullList(scope, []);
+    mockBranches(scope, newer.sha, [newer, older]);
+    mockPoliciesAt(scope, older.sha);
+    mockDirectCommit(scope, newer, ["clusters/production/db.yaml"]);
+    mockCheckRuns(scope, newer.sha, []);
+    mockPoliciesAt(scope, sha("base"));
+    mockDirectCommit(scope, older, ["clusters/production/api.yaml"]);
+    mockCheckRuns(scope, older.sha, []);
+    // the older push's exception issue, and a person's copy of it
+    const pushed = pushRecord(sha("base"), older.sha, [older.sha]);
+    const body = `${exceptionMarker(`acme/gitops@${sha("base")}..${older.sha}`)}\n### Compliance exception\n\nThis direct push reached production without approval.\n\n${recordBlock(pushed, false)}`;
+    const issue = (number: number, user: { login: string; type: string }): Record<string, unknown> => ({
+      number,
+      html_url: `https://github.com/acme/gitops/issues/${number}`,
+      title: "Compliance exception",
+      state: "open",
+      labels: [{ name: "compliance-exception" }],
+      user: { login: user.login, type: user.type },
+      body,
+    });
+    mockExceptionIssues(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
+
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    expect(rowsOf(r.stdout)).toEqual([
+      expect.objectContaining({
+        merge_commit_sha: older.sha,
+        record: pushed,
+        missing: false,
+        digest_ok: true,
+        signature_ok: true,
+        problems: [
+          "ignored an audit marker in https://github.com/acme/gitops/issues/12: @mallory is not a GitHub App",
+          "no compliance/audit check run holds its record: exported the copy in its exception issue",
+        ],
+      }),
+      expect.objectContaining({ merge_commit_sha: newer.sha, record: null, missing: true, problems: ["no audit record"] }),
+    ]);
   });
 
   test("paging stops at the first pull request updated before the period", async () => {
