@@ -7,14 +7,14 @@ import { basename, dirname, join } from "node:path";
 import { exportCsv } from "../audit/export-csv.js";
 import { buildExportRow, type AuditExportRow } from "../audit/export-row.js";
 import type { AuditRecord } from "../audit/record.js";
-import { loadPublicKey, verifyRecord } from "../audit/seal.js";
+import { verifyRecord } from "../audit/seal.js";
 import { decide } from "../engine/decide.js";
 import { environmentsFor } from "../engine/environments.js";
 import { readAuditPopulation, type FoundChange, type Population, type PopulationJudge } from "../github/audit-population.js";
 import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { githubAccess, isHttpUrl } from "./github-access.js";
-import { readInput } from "./input.js";
+import { readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
 
 /** The period an export covers when --since is not given. */
@@ -261,10 +261,8 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
 
   let key: KeyObject | undefined;
   if (args.publicKey !== undefined) {
-    const pem = await readInput(args.publicKey, io.stdin);
-    if (!pem.ok) return fail(`--public-key ${pem.message}`);
-    const loaded = loadPublicKey(pem.text);
-    if (!loaded.ok) return fail(`--public-key ${pem.file}: ${loaded.message}`);
+    const loaded = await readPublicKey(args.publicKey, io.stdin);
+    if (!loaded.ok) return fail(loaded.message);
     key = loaded.key;
   }
 

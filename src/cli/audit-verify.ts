@@ -2,8 +2,7 @@
 // with the app's public key the signature, of every audit record in a file, comment or export.
 import type { KeyObject } from "node:crypto";
 import { checkExtracted, extractRecords } from "../audit/extract.js";
-import { loadPublicKey } from "../audit/seal.js";
-import { MAX_EXPORT_BYTES, readInput } from "./input.js";
+import { MAX_EXPORT_BYTES, readInput, readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
 
 export interface AuditVerifyArgs {
@@ -34,10 +33,8 @@ export async function runAuditVerify(args: AuditVerifyArgs, io: Io): Promise<num
   };
   let key: KeyObject | undefined;
   if (args.publicKey !== undefined) {
-    const pem = await readInput(args.publicKey, io.stdin);
-    if (!pem.ok) return fail(`--public-key ${pem.message}`);
-    const loaded = loadPublicKey(pem.text);
-    if (!loaded.ok) return fail(`--public-key ${pem.file}: ${loaded.message}`);
+    const loaded = await readPublicKey(args.publicKey, io.stdin);
+    if (!loaded.ok) return fail(loaded.message);
     key = loaded.key;
   }
   const input = await readInput(args.file, io.stdin, MAX_EXPORT_BYTES);

@@ -1,5 +1,7 @@
 // Reads a command's input file, or standard input for "-", without ever throwing.
+import type { KeyObject } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
+import { loadPublicKey } from "../audit/seal.js";
 import type { Readable } from "node:stream";
 
 /** Largest input the CLI reads by default; larger inputs are refused, not truncated. */
@@ -35,4 +37,13 @@ export async function readInput(path: string, stdin: Readable, limit = MAX_INPUT
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "permission denied" : (error as Error).message;
     return { ok: false, message: `${file}: cannot read: ${reason}` };
   }
+}
+
+/** The Ed25519 public key of `--public-key FILE`, or a message saying why it cannot be used. */
+export async function readPublicKey(path: string, stdin: Readable): Promise<{ ok: true; key: KeyObject } | { ok: false; message: string }> {
+  const pem = await readInput(path, stdin);
+  if (!pem.ok) return { ok: false, message: `--public-key ${pem.message}` };
+  const loaded = loadPublicKey(pem.text);
+  if (!loaded.ok) return { ok: false, message: `--public-key ${pem.file}: ${loaded.message}` };
+  return { ok: true, key: loaded.key };
 }
