@@ -1,12 +1,13 @@
 // Gathers the facts of a pull request and the policies that judge it (SPEC §2): the one
 // gatherer the app and `compliance-gate explain` share. Errors come back as values.
+import { environmentsFor } from "../engine/environments.js";
 import type { Facts, Review, ReviewState } from "../engine/types.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { PERMISSIONS, type Approvers, type Permission, type PolicySet } from "../policy/types.js";
 import { listChangedFiles } from "./changed-files.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
 import { LruCache } from "./lru-cache.js";
-import { confirmNoPolicyFolder, readPolicyFiles } from "./policy-files.js";
+import { confirmNoPolicyFolder, readPolicyFiles, singleFlight } from "./policy-files.js";
 
 /** The policy module's parsing and file selection: github/ holds no policy logic of its own. */
 export interface PolicyReader {
@@ -122,6 +123,9 @@ interface PolicySnapshot {
   blobs: Record<string, string>;
 }
 
+/** What one read of a commit's policy folder found: policies, no folder (`absent`), or no policy file in it. */
+type PolicyRead = PolicySnapshot | "absent" | "empty";
+
 interface TeamMembership {
   members: string[];
   warning?: string;
@@ -178,6 +182,15 @@ export class FactsGatherer {
   private readonly teams: LruCache<string, TeamMembership>;
   /** By `owner/repo|login`; null means no permission. */
   private readonly permissions: LruCache<string, Permission | null>;
+  /**
+   * Reads in flight, shared by concurrent evaluations (single-flight) and forgotten as soon as
+   * they settle: a failure reaches only those already waiting, and these maps hold no more than
+   * the reads under way. Base tips by `owner/repo#branch`, policy folders by `owner/repo@commit`,
+   * blobs by `owner/repo@sha`.
+   */
+  private readonly tipsInFlight = new Map<string, Promise<string>>();
+  private readonly policiesInFlight = new Map<string, Promise<PolicyRead>>();
+  private readonly blobsInFlight = new Map<string, Promise<string>>();
 
   constructor(options: FactsGathererOptions = {}) {
     this.policy = options.policy ?? POLICY_MODULE;
@@ -251,7 +264,11 @@ export class FactsGatherer {
     const snapshot = await this.policiesAt(gh, owner, repo, base, policyCommit);
     if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
 
-    const approvers = snapshot.set.policies.flatMap((policy) => [
+    // Only the environments that judge this base branch are decided (the engine's own selection),
+    // so only their approvers' teams and permissions are read. Invalid policies name no approvers.
+    const defaultBranch = pull.base.repo.default_branch ?? base;
+    const judging = environmentsFor(snapshot.set, base, defaultBranch);
+    const approvers = judging.policies.flatMap((policy) => [
       ...policy.rules.map((rule) => rule.approvers),
       ...(policy.break_glass ? [policy.break_glass.approvers] : []),
     ]);
@@ -275,7 +292,7 @@ export class FactsGatherer {
     const facts: Facts = {
       repository: `${owner}/${repo}`,
       base,
-      default_branch: pull.base.repo.default_branch ?? base,
+      default_branch: defaultBranch,
       head,
       author,
       contributors: commits.contributors,
@@ -299,8 +316,12 @@ export class FactsGatherer {
   }
 
   /** The sha at the tip of the base branch, asked conditionally: an unchanged branch costs a free 304. */
-  private async baseTip(gh: GitHubSession, owner: string, repo: string, base: string): Promise<string> {
+  private baseTip(gh: GitHubSession, owner: string, repo: string, base: string): Promise<string> {
     const key = `${owner}/${repo}`.toLowerCase() + `#${base}`;
+    return singleFlight(this.tipsInFlight, key, () => this.readBaseTip(gh, owner, repo, base, key));
+  }
+
+  private async readBaseTip(gh: GitHubSession, owner: string, repo: string, base: string, key: string): Promise<string> {
     const known = this.baseRefs.get(key);
     const response = await gh.request(
       "GET /repos/{owner}/{repo}/git/ref/{ref}",
@@ -332,6 +353,22 @@ export class FactsGatherer {
       return cached;
     }
     if (this.noPolicies.get(key)) return null;
+    const read = await singleFlight(this.policiesInFlight, key, () => this.readPoliciesAt(gh, owner, repo, commit, key));
+    if (typeof read !== "string") {
+      this.governed.set(branchKey, true);
+      return read;
+    }
+    // An empty listing is GitHub enumerating the folder; a 404 is an absence, worth a second look.
+    if (read === "absent" && this.governed.get(branchKey)) {
+      await confirmNoPolicyFolder(gh, { owner, repo, commit, dir: this.policyDir });
+    }
+    this.governed.delete(branchKey);
+    this.noPolicies.set(key, true);
+    return null;
+  }
+
+  /** One read of the policy folder at a commit, shared by concurrent evaluations; found policies are cached. */
+  private async readPoliciesAt(gh: GitHubSession, owner: string, repo: string, commit: string, key: string): Promise<PolicyRead> {
     const files = await readPolicyFiles(gh, {
       owner,
       repo,
@@ -339,22 +376,15 @@ export class FactsGatherer {
       dir: this.policyDir,
       isPolicyFile: (path, dir) => this.policy.isPolicyFile(path, dir),
       blobs: this.blobs,
+      blobsInFlight: this.blobsInFlight,
     });
-    if (files === null || files.length === 0) {
-      // An empty listing is GitHub enumerating the folder; a 404 is an absence, worth a second look.
-      if (files === null && this.governed.get(branchKey)) {
-        await confirmNoPolicyFolder(gh, { owner, repo, commit, dir: this.policyDir });
-      }
-      this.governed.delete(branchKey);
-      this.noPolicies.set(key, true);
-      return null;
-    }
+    if (files === null) return "absent";
+    if (files.length === 0) return "empty";
     const snapshot = {
       set: this.policy.loadPolicySet(files.map(({ path, text }) => ({ path, text }))),
       blobs: Object.fromEntries(files.map((file) => [file.path, file.sha])),
     };
     this.policySets.set(key, snapshot);
-    this.governed.set(branchKey, true);
     return snapshot;
   }
 

@@ -20,6 +20,11 @@ export interface PolicyFilesRequest {
   isPolicyFile: (path: string, dir?: string) => boolean;
   /** Blob texts by blob sha: content-addressed, so they never go stale. */
   blobs: LruCache<string, string>;
+  /**
+   * Blob reads under way, by `owner/repo@sha`, shared by concurrent readers and removed once
+   * settled (a failure is never cached). Optional: without it every reader fetches its own.
+   */
+  blobsInFlight?: Map<string, Promise<string>>;
 }
 
 /** Where a folder is: a repository, a commit and the folder's path. */
@@ -149,9 +154,31 @@ export async function confirmNoPolicyFolder(gh: GitHubSession, request: FolderAt
   }
 }
 
+/**
+ * The read under way for `key`, or a new one: concurrent callers share one request. The entry is
+ * removed once the read settles, so a failure is never handed to a later caller.
+ */
+export function singleFlight<T>(inFlight: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  const pending = inFlight.get(key);
+  if (pending !== undefined) return pending;
+  const started: Promise<T> = read().finally(() => {
+    if (inFlight.get(key) === started) inFlight.delete(key);
+  });
+  inFlight.set(key, started);
+  return started;
+}
+
 async function readBlob(gh: GitHubSession, request: PolicyFilesRequest, entry: ContentEntry): Promise<string> {
   const cached = request.blobs.get(entry.sha);
   if (cached !== undefined) return cached;
+  const inFlight = request.blobsInFlight;
+  if (inFlight === undefined) return fetchBlob(gh, request, entry);
+  // Keyed by repository too: a failure (a 404 in one repository) is never handed to a reader of another.
+  const key = `${request.owner}/${request.repo}`.toLowerCase() + `@${entry.sha}`;
+  return singleFlight(inFlight, key, () => fetchBlob(gh, request, entry));
+}
+
+async function fetchBlob(gh: GitHubSession, request: PolicyFilesRequest, entry: ContentEntry): Promise<string> {
   const response = await gh.request(
     "GET /repos/{owner}/{repo}/git/blobs/{file_sha}",
     { owner: request.owner, repo: request.repo, file_sha: entry.sha },

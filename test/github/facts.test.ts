@@ -328,6 +328,27 @@ describe("teams and permissions", () => {
     expect(expired.isDone()).toBe(true);
   });
 
+  test("a policy for another base branch does not make its teams be read", async () => {
+    const release = policy("release", { teams: ["release-managers"] });
+    release.scope.branches = ["release/*"];
+    release.break_glass = { label: "emergency", approvals: 1, approvers: { teams: ["release-oncall"], users: [] } };
+    const withBreakGlass = policy("production", { teams: ["sre"] });
+    withBreakGlass.break_glass = { label: "emergency", approvals: 1, approvers: { teams: ["incident"], users: [] } };
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(withBreakGlass), "release.yml": JSON.stringify(release) } });
+    mockPull(scope);
+    mockTeam(scope, "acme", "sre", ["alice"]);
+    mockTeam(scope, "acme", "incident", ["ic"]);
+    // No mock for acme/release-managers nor acme/release-oncall: reading either would fail the gathering.
+
+    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+
+    expect(result.facts.teams).toEqual({ "acme/sre": ["alice"], "acme/incident": ["ic"] });
+    expect(result.policies.policies.map((p) => p.environment)).toEqual(["production", "release"]);
+    expect(result.requests.byRoute["GET /orgs/{org}/teams/{team_slug}/members"]).toBe(2);
+    expect(scope.isDone()).toBe(true);
+  });
+
   test("team lists are paginated", async () => {
     const scope = github();
     mockPolicies(scope, { policies: { "production.yml": production } });
@@ -572,6 +593,88 @@ describe("failures and economy", () => {
     });
     expect(second.facts).toEqual(first.facts);
     expect(warm.isDone()).toBe(true);
+  });
+});
+
+describe("concurrent evaluations (single-flight)", () => {
+  const OTHER = 43;
+  const NEW_TIP = "c".repeat(40);
+
+  function otherPull() {
+    return { ...pullRequestPayload(), number: OTHER };
+  }
+
+  function mockOtherPull(scope: nock.Scope): void {
+    replyPages(scope, `${REPO_PATH}/pulls/${OTHER}/files`, [{ filename: "clusters/staging/db.yaml", status: "modified" }]);
+    replyPages(scope, `${REPO_PATH}/pulls/${OTHER}/reviews`, []);
+    replyPages(scope, `${REPO_PATH}/pulls/${OTHER}/commits`, [commit("c9", "carol", "web-flow")]);
+  }
+
+  test("two PRs gathered at once after the base moved read the tip, the policy folder and each blob once", async () => {
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const cold = github();
+    mockPolicies(cold, { policies: { "production.yml": production } });
+    mockPull(cold);
+    mockTeam(cold, "acme", "sre", ["alice"]);
+    facts(await gatherer.gather(probotOctokit(), request()));
+    expect(cold.isDone()).toBe(true);
+
+    // A push to main changed policies/: one new tip, one new blob. nock answers each read once only.
+    const moved = github();
+    moved
+      .get(`${REPO_PATH}/git/ref/heads%2Fmain`)
+      .matchHeader("if-none-match", `W/"etag-${TIP}"`)
+      .delay(20)
+      .reply(200, { object: { sha: NEW_TIP } }, { etag: 'W/"new"' });
+    moved.get(`${REPO_PATH}/contents/policies`).query({ ref: NEW_TIP }).delay(20).reply(200, [
+      { type: "file", path: "policies/production.yml", sha: blobSha(production) },
+      { type: "file", path: "policies/staging.yaml", sha: blobSha(staging) },
+    ]);
+    moved
+      .get(`${REPO_PATH}/git/blobs/${blobSha(staging)}`)
+      .delay(20)
+      .reply(200, { encoding: "base64", content: Buffer.from(staging).toString("base64") });
+    mockPull(moved);
+    mockOtherPull(moved);
+    mockTeam(moved, "acme", "app-team", ["carol"]);
+    mockTeam(moved, "acme", "app-team", ["carol"]); // team reads are not shared: each PR may read it
+
+    const [first, second] = await Promise.all([
+      gatherer.gather(probotOctokit(), request()),
+      gatherer.gather(probotOctokit(), { ...request(otherPull()), pull_number: OTHER }),
+    ]);
+
+    for (const result of [facts(first), facts(second)]) {
+      expect(result.policyCommit).toBe(NEW_TIP);
+      expect(result.policies.policies.map((p) => p.environment)).toEqual(["production", "staging"]);
+      expect(result.facts.teams).toEqual({ "acme/sre": ["alice"], "acme/app-team": ["carol"] });
+    }
+    const routes = ["GET /repos/{owner}/{repo}/git/ref/{ref}", "GET /repos/{owner}/{repo}/contents/{path}", "GET /repos/{owner}/{repo}/git/blobs/{file_sha}"];
+    for (const route of routes) {
+      expect((facts(first).requests.byRoute[route] ?? 0) + (facts(second).requests.byRoute[route] ?? 0)).toBe(1);
+    }
+    expect(facts(second).facts.files).toEqual([{ path: "clusters/staging/db.yaml", status: "modified" }]);
+    expect(moved.pendingMocks().filter((m) => !m.includes("/teams/"))).toEqual([]);
+  });
+
+  test("a failed read is shared only by the gatherings waiting on it, and never remembered", async () => {
+    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const failing = github();
+    failing.get(`${REPO_PATH}/git/ref/heads%2Fmain`).delay(20).reply(502, "");
+    const [first, second] = await Promise.all([
+      gatherer.gather(probotOctokit(), request()),
+      gatherer.gather(probotOctokit(), { ...request(otherPull()), pull_number: OTHER }),
+    ]);
+    expect(first).toMatchObject({ kind: "error", error: expect.stringContaining("502 while reading the tip of base branch main") });
+    expect(second).toMatchObject({ kind: "error", error: expect.stringContaining("502 while reading the tip of base branch main") });
+    expect(failing.isDone()).toBe(true);
+
+    const recovered = github();
+    mockPolicies(recovered, { policies: { "production.yml": production } });
+    mockPull(recovered);
+    mockTeam(recovered, "acme", "sre", ["alice"]);
+    expect(facts(await gatherer.gather(probotOctokit(), request())).policyCommit).toBe(TIP);
+    expect(recovered.isDone()).toBe(true);
   });
 });
 
