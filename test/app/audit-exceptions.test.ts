@@ -2,11 +2,10 @@
 // issue labelled compliance-exception, however many deliveries; `audit.deployment` records one
 // GitHub deployment with a success status per environment.
 import { createPrivateKey } from "node:crypto";
-import nock from "nock";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { verifyRecord } from "../../src/audit/seal.js";
 import { AuditGitHub, BOT, MERGE_SHA, PARENT, mergedEvent, signingKeys } from "./audit-fake.js";
-import { FakeGitHub, HEAD, NUMBER, POLICIES, commit, mockTeam, policyYaml, review, startApp, type TestApp } from "./helpers.js";
+import { FakeGitHub, HEAD, NUMBER, POLICIES, commit, mockTeam, policyYaml, review, startApp, type TestApp, useTestApp } from "./helpers.js";
 
 const keys = signingKeys();
 const signingKey = createPrivateKey(keys.privateKey);
@@ -15,20 +14,16 @@ let github: FakeGitHub;
 let audit: AuditGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub().acceptChecks();
-  audit = new AuditGitHub(github);
-  audit.commit(MERGE_SHA, [PARENT, HEAD]);
-  app = await startApp({ config: { signingKey } });
+useTestApp((g, a) => {
+  github = g;
+  app = a;
+}, {
+  app: { config: { signingKey } },
+  prepare: (g) => {
+    audit = new AuditGitHub(g);
+    audit.commit(MERGE_SHA, [PARENT, HEAD]);
+  },
 });
-afterEach(() => {
-  app.gate.retries.clear();
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
 
 const unapproved = { commits: [commit("c1", "carol", "web-flow")] };
 

@@ -2,7 +2,6 @@
 // whose record verifies and cites who approved which commit under which policy version — and
 // never a second one, however many deliveries, replicas or look-alike comments there are.
 import { createPrivateKey } from "node:crypto";
-import nock from "nock";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { verifyRecord } from "../../src/audit/seal.js";
 import { AuditGitHub, BOT, MERGED_AT, MERGE_SHA, PARENT, mergedEvent, signingKeys } from "./audit-fake.js";
@@ -22,6 +21,7 @@ import {
   review,
   startApp,
   type TestApp,
+  useTestApp,
 } from "./helpers.js";
 
 const keys = signingKeys();
@@ -32,19 +32,15 @@ let github: FakeGitHub;
 let audit: AuditGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub().acceptChecks();
-  audit = new AuditGitHub(github);
-  app = await startApp({ config: { signingKey } });
+useTestApp((g, a) => {
+  github = g;
+  app = a;
+}, {
+  app: { config: { signingKey } },
+  prepare: (g) => {
+    audit = new AuditGitHub(g);
+  },
 });
-afterEach(() => {
-  app.gate.retries.clear();
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
 
 /** The merge commit, a true merge: its first parent is main just before the merge. */
 function mergeCommit(): void {

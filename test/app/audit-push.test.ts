@@ -3,11 +3,10 @@
 // and an exception issue; the pushes GitHub makes when it merges a PR (merge commit, squash,
 // rebase) are not direct, whichever way the PR was merged.
 import { createPrivateKey } from "node:crypto";
-import nock from "nock";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { verifyRecord } from "../../src/audit/seal.js";
 import { AuditGitHub, BOT, listedMerged, signingKeys } from "./audit-fake.js";
-import { FakeGitHub, POLICIES, REPO_PATH, blobSha, PRODUCTION, checkRunEvent, policyYaml, pushEvent, replyPages, startApp, type TestApp } from "./helpers.js";
+import { FakeGitHub, POLICIES, REPO_PATH, blobSha, PRODUCTION, checkRunEvent, policyYaml, pushEvent, replyPages, type TestApp, useTestApp } from "./helpers.js";
 
 const keys = signingKeys();
 const signingKey = createPrivateKey(keys.privateKey);
@@ -19,19 +18,15 @@ let github: FakeGitHub;
 let audit: AuditGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub().acceptChecks();
-  audit = new AuditGitHub(github);
-  app = await startApp({ config: { signingKey } });
+useTestApp((g, a) => {
+  github = g;
+  app = a;
+}, {
+  app: { config: { signingKey } },
+  prepare: (g) => {
+    audit = new AuditGitHub(g);
+  },
 });
-afterEach(() => {
-  app.gate.retries.clear();
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -1,6 +1,5 @@
 // What the app posts: SPEC §3's state table, compliance/policy (§3.2), renames, a 3,500-file PR,
 // the GitHub requests an evaluation costs, and the log line of every evaluation.
-import nock from "nock";
 import { checkRunBody, fitOutput, verdictOf } from "../../src/github/checks.js";
 import {
   FakeGitHub,
@@ -21,22 +20,16 @@ import {
   PRODUCTION,
   STAGING,
   type TestApp,
+  useTestApp,
 } from "./helpers.js";
 
 let github: FakeGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub().acceptChecks();
-  app = await startApp();
+useTestApp((g, a) => {
+  github = g;
+  app = a;
 });
-afterEach(() => {
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
 
 const opened = (): Record<string, unknown> => pullRequestEvent("opened");
 

@@ -1,5 +1,4 @@
 // Every event of SPEC §3.1 reaches an evaluation (or, where it changes nothing, none), from real payload shapes.
-import nock from "nock";
 import {
   FakeGitHub,
   HEAD,
@@ -19,22 +18,16 @@ import {
   startApp,
   POLICIES,
   type TestApp,
+  useTestApp,
 } from "./helpers.js";
 
 let github: FakeGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub().acceptChecks();
-  app = await startApp();
+useTestApp((g, a) => {
+  github = g;
+  app = a;
 });
-afterEach(() => {
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
 
 /** What the usual PR (one production file, no approvals) shows. */
 function expectUsualChecks(sha = HEAD): void {

@@ -1,7 +1,6 @@
 // Fail closed (SPEC §3.3): whatever goes wrong, a failing check that says what — never a passing
 // one, never silence where a check is expected, never a stack trace; and repositories without
 // policies are left alone.
-import nock from "nock";
 import {
   FakeGitHub,
   HEAD,
@@ -15,22 +14,16 @@ import {
   startApp,
   POLICIES,
   type TestApp,
+  useTestApp,
 } from "./helpers.js";
 
 let github: FakeGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub();
-  app = await startApp();
-});
-afterEach(() => {
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useTestApp((g, a) => {
+  github = g;
+  app = a;
+}, { acceptChecks: false });
 
 const opened = (): Record<string, unknown> => pullRequestEvent("opened");
 

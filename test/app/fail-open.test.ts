@@ -31,23 +31,16 @@ import {
   PRODUCTION,
   STAGING,
   type TestApp,
+  useTestApp,
 } from "./helpers.js";
 
 let github: FakeGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub();
-  app = await startApp();
-});
-afterEach(() => {
-  app.gate.retries.clear();
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
+useTestApp((g, a) => {
+  github = g;
+  app = a;
+}, { acceptChecks: false });
 
 const approved = { reviews: [review(1, "alice", "APPROVED")] };
 

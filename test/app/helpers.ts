@@ -504,3 +504,37 @@ export const PRODUCTION = policyYaml("production", "{ users: [alice] }");
 export const STAGING = policyYaml("staging", "{ users: [bob] }");
 /** The usual policy set: production (alice approves) and staging (bob approves). */
 export const POLICIES = { "production.yml": PRODUCTION, "staging.yml": STAGING };
+
+/** What the hooks of a handler test file set up for each test. */
+export interface TestHooks {
+  /** Whether the fake answers check-run posts (default true). */
+  acceptChecks?: boolean;
+  app?: TestAppOptions;
+  /** Runs with each fresh fake, before the app starts. */
+  prepare?: (github: FakeGitHub) => void;
+}
+
+/**
+ * Registers the hooks every handler test file needs — no network, a fresh fake GitHub and app
+ * per test, no retry left pending, no unmatched request — and hands each test's pair to `use`.
+ */
+export function useTestApp(use: (github: FakeGitHub, app: TestApp) => void, hooks: TestHooks = {}): void {
+  let current: { github: FakeGitHub; app: TestApp } | undefined;
+  beforeAll(() => nock.disableNetConnect());
+  beforeEach(async () => {
+    const github = new FakeGitHub();
+    if (hooks.acceptChecks ?? true) github.acceptChecks();
+    hooks.prepare?.(github);
+    const app = await startApp(hooks.app);
+    current = { github, app };
+    use(github, app);
+  });
+  afterEach(() => {
+    if (!current) return;
+    current.app.gate.retries.clear();
+    current.github.close();
+    nock.cleanAll();
+    expect(current.github.unmatched).toEqual([]);
+  });
+  afterAll(() => nock.enableNetConnect());
+}

@@ -1,10 +1,9 @@
 // request_reviews: the users and teams whose approval is missing are asked once per missing set,
 // never the author, never a bot, only teams of the repository's own organization.
-import nock from "nock";
 import { reviewRequestOf } from "../../src/app/review-requests.js";
 import type { Decision, EnvironmentDecision, RuleDecision } from "../../src/engine/types.js";
 import type { PolicySet } from "../../src/policy/types.js";
-import { FakeGitHub, REPO_PATH, NUMBER, STAGING, mockTeam, policyYaml, pullRequestEvent, review, reviewEvent, startApp, type TestApp } from "./helpers.js";
+import { FakeGitHub, REPO_PATH, NUMBER, STAGING, mockTeam, policyYaml, pullRequestEvent, review, reviewEvent, type TestApp, useTestApp } from "./helpers.js";
 
 const REQUESTING = {
   "production.yml": policyYaml(
@@ -18,17 +17,10 @@ const REQUESTING = {
 let github: FakeGitHub;
 let app: TestApp;
 
-beforeAll(() => nock.disableNetConnect());
-beforeEach(async () => {
-  github = new FakeGitHub().acceptChecks();
-  app = await startApp();
+useTestApp((g, a) => {
+  github = g;
+  app = a;
 });
-afterEach(() => {
-  github.close();
-  nock.cleanAll();
-  expect(github.unmatched).toEqual([]);
-});
-afterAll(() => nock.enableNetConnect());
 
 function coldWithTeams(options: Parameters<FakeGitHub["coldEvaluation"]>[1] = {}): void {
   github.coldEvaluation(REQUESTING, options);
