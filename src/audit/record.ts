@@ -1,7 +1,7 @@
 // The audit record of a change that reached environments (SPEC §4.2): its shape, and how it is
 // built from the decision about the merged pull request (or the direct push) — pure, no I/O.
 import type { CountedApproval, Decision, EnvironmentDecision, State } from "../engine/types.js";
-import { sortLogins } from "../engine/approvals.js";
+import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
 import { formatPolicyError } from "../policy/errors.js";
 
@@ -170,9 +170,6 @@ export interface PushRecordInput {
   policy: PolicyVersion;
   evaluated_at: string;
 }
-
-/** GitHub's committer of web commits; not a person (SPEC §2). */
-const WEB_FLOW = "web-flow";
 
 /** Distinct logins (case-insensitively, the first spelling kept), sorted. */
 function distinctLogins(logins: Iterable<string>): string[] {

@@ -15,7 +15,7 @@ export interface Stance {
 }
 
 /** GitHub's web-flow committer is not a person (SPEC §2, contributors). */
-const WEB_FLOW = "web-flow";
+export const WEB_FLOW = "web-flow";
 
 /** The stance of each reviewer, in order of first review; COMMENTED never changes a stance (SPEC §2 step 7). */
 export function stancesOf(reviews: readonly Review[]): Stance[] {

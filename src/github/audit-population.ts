@@ -13,6 +13,7 @@ import { EXCEPTION_LABEL } from "./exception-issues.js";
 import type { PolicyReader } from "./facts.js";
 import { LruCache } from "./lru-cache.js";
 import { readPolicyFiles } from "./policy-files.js";
+import { WEB_FLOW } from "../engine/approvals.js";
 
 /** The policy module and the engine, as the export needs them: github/ holds no policy logic of its own. */
 export interface PopulationJudge extends PolicyReader {
@@ -176,8 +177,6 @@ interface Reader {
   /** The compliance-exception issues updated in the period: listed once, when a push has no check run record. */
   exceptionIssues?: Promise<{ items: ApiIssue[]; complete: boolean }>;
 }
-
-const WEB_FLOW = "web-flow";
 
 function hasNextPage(headers: GitHubResponse["headers"]): boolean {
   const link = headers["link"];

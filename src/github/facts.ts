@@ -8,6 +8,7 @@ import { listChangedFiles } from "./changed-files.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 import { confirmNoPolicyFolder, readPolicyFiles, singleFlight } from "./policy-files.js";
+import { WEB_FLOW } from "../engine/approvals.js";
 
 /** The policy module's parsing and file selection: github/ holds no policy logic of its own. */
 export interface PolicyReader {
@@ -69,7 +70,7 @@ export interface GatherRequest {
 export interface GatheredFacts {
   kind: "facts";
   facts: Facts;
-  /** A copy: the gatherer's cached set cannot be changed through it. */
+  /** The cached set itself, deeply frozen: it cannot be changed through it. */
   policies: PolicySet;
   /** The commit the policies were read at: the base branch's tip, or the request's `policyRef`. */
   policyCommit: string;
@@ -100,7 +101,7 @@ export type GatherResult = GatheredFacts | NoPolicies | GatherError;
 /** The policies at the tip of a base branch, found before anything else of a pull request is read. */
 export interface PoliciesFound {
   kind: "policies";
-  /** A copy: the gatherer's cached set cannot be changed through it. */
+  /** The cached set itself, deeply frozen: it cannot be changed through it. */
   policies: PolicySet;
   policyCommit: string;
   requests: RequestCount;
@@ -229,7 +230,7 @@ export class FactsGatherer {
       const policyCommit = await this.baseTip(gh, owner, repo, base);
       const snapshot = await this.policiesAt(gh, owner, repo, base, policyCommit);
       if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
-      return { kind: "policies", policies: structuredClone(snapshot.set), policyCommit, requests: gh.count };
+      return { kind: "policies", policies: snapshot.set, policyCommit, requests: gh.count };
     } catch (error) {
       if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
       throw error;
@@ -246,7 +247,7 @@ export class FactsGatherer {
     try {
       const snapshot = await this.policiesAt(gh, owner, repo, branch, commit);
       if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit: commit, requests: gh.count };
-      return { kind: "policies", policies: structuredClone(snapshot.set), policyCommit: commit, policyBlobs: { ...snapshot.blobs }, requests: gh.count };
+      return { kind: "policies", policies: snapshot.set, policyCommit: commit, policyBlobs: snapshot.blobs, requests: gh.count };
     } catch (error) {
       if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
       throw error;
@@ -307,9 +308,9 @@ export class FactsGatherer {
     return {
       kind: "facts",
       facts,
-      policies: structuredClone(snapshot.set),
+      policies: snapshot.set,
       policyCommit,
-      policyBlobs: { ...snapshot.blobs },
+      policyBlobs: snapshot.blobs,
       warnings: [...commits.warnings, ...teams.warnings],
       requests: gh.count,
     };
@@ -380,10 +381,12 @@ export class FactsGatherer {
     });
     if (files === null) return "absent";
     if (files.length === 0) return "empty";
-    const snapshot = {
+    // Frozen, not copied per caller: the engine caches compiled policies by object identity,
+    // so handing out one shared, immutable set keeps those caches warm across evaluations.
+    const snapshot = deepFreeze({
       set: this.policy.loadPolicySet(files.map(({ path, text }) => ({ path, text }))),
       blobs: Object.fromEntries(files.map((file) => [file.path, file.sha])),
-    };
+    });
     this.policySets.set(key, snapshot);
     return snapshot;
   }
@@ -528,7 +531,7 @@ async function listContributors(
       const identity = commit.commit[role];
       if (user?.login) {
         // web-flow is GitHub itself committing a web edit or a merge, not a person.
-        if (user.login.toLowerCase() !== "web-flow" && !contributors.has(user.login.toLowerCase())) {
+        if (user.login.toLowerCase() !== WEB_FLOW && !contributors.has(user.login.toLowerCase())) {
           contributors.set(user.login.toLowerCase(), user.login);
         }
       } else if (identity && identity.email !== "noreply@github.com") {
@@ -617,4 +620,13 @@ async function readPermission(gh: GitHubSession, owner: string, repo: string, lo
     if (name !== undefined && (PERMISSIONS as readonly string[]).includes(name)) return name as Permission;
   }
   return null;
+}
+
+/** Freezes a plain data structure all the way down, so a shared cached value cannot be changed by a caller. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value as Record<string, unknown>)) deepFreeze(inner);
+  }
+  return value;
 }

@@ -1,11 +1,9 @@
 // Things worth telling the author of a valid policy set that do not make it invalid (SPEC §6.1).
-import { minimatch } from "minimatch";
+import { compileGlob } from "../engine/globs.js";
 import type { Approvers, Policy, PolicySet, PolicyWarning } from "./types.js";
 
-const GLOB_OPTIONS = { dot: true, nonegate: true, nocomment: true } as const;
-
 function matchesAny(globs: readonly string[], path: string): boolean {
-  return globs.some((glob) => minimatch(path, glob, GLOB_OPTIONS));
+  return globs.some((glob) => compileGlob(glob).match(path));
 }
 
 /** Whether a change to `path` would be judged by some rule of `policy`. */
