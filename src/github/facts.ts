@@ -1,6 +1,7 @@
 // Gathers the facts of a pull request and the policies that judge it (SPEC §2): the one
 // gatherer the app and `compliance-gate explain` share. Errors come back as values.
 import { environmentsFor } from "../engine/environments.js";
+import { permissionNeeded } from "../engine/approvers.js";
 import type { Facts, Review, ReviewState } from "../engine/types.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { PERMISSIONS, type Approvers, type Permission, type PolicySet } from "../policy/types.js";
@@ -286,7 +287,7 @@ export class FactsGatherer {
       listContributors(gh, { owner, repo, pull_number, head, baseCommit: policyCommit, author, commits: pull.commits }),
       this.teamMembership(gh, owner, teamRefs(owner, approvers)),
     ]);
-    const permissions = approvers.some((a) => a.permission !== undefined)
+    const permissions = permissionNeeded(judging.policies)
       ? await this.reviewerPermissions(gh, owner, repo, reviews)
       : {};
 
