@@ -204,6 +204,7 @@ export class MergeRecorder {
           base: pull.base.ref,
         },
         contributors: facts.contributors,
+        unlinked: facts.unlinked,
         decision,
         policy: { commit: gathered.policyCommit, files: gathered.policyBlobs },
         evaluated_at: iso(this.deps.clock()),

@@ -22,6 +22,7 @@ import { decide, environmentsFor } from "../engine/index.js";
 import type { ChangedFile, Facts } from "../engine/types.js";
 import { hasAuditCheck, MAX_CHECK_TEXT, postAuditCheck } from "../github/audit-check.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { commitIdentities, type ApiCommit, type CommitIdentities } from "../github/commit-identities.js";
 import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
@@ -44,10 +45,18 @@ export interface PushPayload {
   repository?: { pushed_at?: number | string | null } | null;
 }
 
+/** A git identity of a push payload's commit; `username` is the account GitHub links to it, if any. */
+interface PayloadIdentity {
+  username?: string;
+  name?: string;
+  email?: string;
+}
+
 interface PayloadCommit {
   id: string;
-  author?: { username?: string } | null;
-  committer?: { username?: string } | null;
+  message?: string;
+  author?: PayloadIdentity | null;
+  committer?: PayloadIdentity | null;
   added?: string[];
   removed?: string[];
   modified?: string[];
@@ -70,6 +79,8 @@ export interface PushRequest {
 /** A commit of the push, with the files it changed when the payload says. */
 interface PushedCommit extends PushCommit {
   files: ChangedFile[] | undefined;
+  /** The commit as the PR commit listing gives it: who wrote it, for `commitIdentities`. */
+  git: ApiCommit;
 }
 
 interface PushChanges {
@@ -85,6 +96,24 @@ interface PushChanges {
 const COMPARE_FILES_LIMIT = 300;
 /** Commits looked up one by one at most; past that, the rest count as direct (never guessed to be a PR's). */
 const MAX_LOOKUPS = 100;
+
+/** A payload's commit in the shape GitHub lists commits in, so that one reader finds who wrote it. */
+function pushedCommit(c: PayloadCommit): PushedCommit {
+  const git = (who: PayloadIdentity | null | undefined) => (who ? { name: who.name ?? "", email: who.email ?? "" } : null);
+  const account = (who: PayloadIdentity | null | undefined) => (who?.username ? { login: who.username } : null);
+  return {
+    sha: c.id,
+    author: c.author?.username ?? null,
+    committer: c.committer?.username ?? null,
+    files: filesOf(c),
+    git: {
+      sha: c.id,
+      author: account(c.author),
+      committer: account(c.committer),
+      commit: { author: git(c.author), committer: git(c.committer), ...(c.message !== undefined ? { message: c.message } : {}) },
+    },
+  };
+}
 
 function filesOf(commit: PayloadCommit): ChangedFile[] {
   return [
@@ -115,12 +144,14 @@ async function compare(gh: GitHubSession, owner: string, repo: string, base: str
   );
   const data = response.data as {
     total_commits?: number;
-    commits?: { sha?: string; author?: { login?: string } | null; committer?: { login?: string } | null }[];
+    commits?: (Partial<ApiCommit> & { sha?: string })[];
     files?: { filename?: string; status?: string; previous_filename?: string }[];
   };
-  const commits = (data.commits ?? []).flatMap((c) =>
-    typeof c.sha === "string" ? [{ sha: c.sha, author: c.author?.login ?? null, committer: c.committer?.login ?? null, files: undefined }] : [],
-  );
+  const commits = (data.commits ?? []).flatMap((c): PushedCommit[] => {
+    if (typeof c.sha !== "string") return [];
+    const git: ApiCommit = { sha: c.sha, author: c.author ?? null, committer: c.committer ?? null, commit: c.commit ?? { author: null, committer: null } };
+    return [{ sha: c.sha, author: c.author?.login ?? null, committer: c.committer?.login ?? null, files: undefined, git }];
+  });
   const files = (data.files ?? []).flatMap((f): ChangedFile[] =>
     typeof f.filename !== "string"
       ? []
@@ -134,7 +165,7 @@ async function changesOf(gh: GitHubSession, owner: string, repo: string, push: P
   if (push.forced) {
     // Both directions from the merge base: what the push added, and what the commits it dropped had changed.
     const [added, dropped] = await Promise.all([compare(gh, owner, repo, push.before, push.after), compare(gh, owner, repo, push.after, push.before)]);
-    const listed = push.commits.map((c) => ({ sha: c.id, author: c.author?.username ?? null, committer: c.committer?.username ?? null, files: filesOf(c) }));
+    const listed = push.commits.map(pushedCommit);
     return {
       commits: listed.length > 0 ? listed : added.commits,
       files: union([added.files, dropped.files]),
@@ -146,8 +177,8 @@ async function changesOf(gh: GitHubSession, owner: string, repo: string, push: P
     const compared = await compare(gh, owner, repo, push.before, push.after);
     return { commits: compared.commits, files: compared.files, truncated: compared.truncated, complete: compared.complete };
   }
-  const commits = push.commits.map((c) => ({ sha: c.id, author: c.author?.username ?? null, committer: c.committer?.username ?? null, files: filesOf(c) }));
-  return { commits, files: union(commits.map((c) => c.files)), truncated: false, complete: true };
+  const commits = push.commits.map(pushedCommit);
+  return { commits, files: union(commits.map((c) => c.files ?? [])), truncated: false, complete: true };
 }
 
 /** The push's commits that belong to no merged pull request into `branch` (see the top of this file). */
@@ -271,13 +302,14 @@ export class PushAuditor {
     const now = this.deps.clock();
     const pushedAt = pushedAtOf(push, now);
     const pusher = push.sender?.login ?? push.pusher?.name ?? "unknown";
-    const factsOf = (files: ChangedFile[], truncated: boolean, contributors: string[]): Facts => ({
+    const factsOf = (files: ChangedFile[], truncated: boolean, people: CommitIdentities): Facts => ({
       repository,
       base: branch,
       default_branch: request.defaultBranch,
       head: push.after,
       author: pusher,
-      contributors,
+      contributors: people.contributors,
+      unlinked: people.unlinked,
       labels: [],
       files,
       files_truncated: truncated,
@@ -290,7 +322,7 @@ export class PushAuditor {
 
     const changes = await changesOf(gh, owner, repo, push);
     // Nothing in scope, whoever made the commits: nothing to attribute, nothing to record.
-    if (touchedEnvironments(decide(judging, factsOf(changes.files, changes.truncated, []))).length === 0) {
+    if (touchedEnvironments(decide(judging, factsOf(changes.files, changes.truncated, { contributors: [], unlinked: [] }))).length === 0) {
       tally.add(gh.count);
       log.debug({ repository, branch, requests: tally.summary() }, "push changed no gated path");
       return;
@@ -303,7 +335,8 @@ export class PushAuditor {
     }
     const perCommit = !push.forced && direct.every((c) => c.files !== undefined);
     const files = perCommit ? union(direct.map((c) => c.files ?? [])) : changes.files;
-    const people = direct.flatMap((c) => [c.author, c.committer]).filter((l): l is string => l !== null);
+    // Who wrote the direct commits, read as a PR's are: co-authors count, unlinked identities are listed.
+    const people = commitIdentities(direct.map((c) => c.git));
     const decision = decide(judging, factsOf(files, perCommit ? false : changes.truncated, people));
     const touched = touchedEnvironments(decision);
     if (touched.length === 0) {
@@ -329,6 +362,8 @@ export class PushAuditor {
           pusher,
           pushed_at: new Date(pushedAt).toISOString(),
           commits: direct.map(({ sha, author, committer }) => ({ sha, author, committer })),
+          contributors: people.contributors,
+          unlinked: people.unlinked,
         },
         decision,
         policy: { commit: found.policyCommit, files: found.policyBlobs },

@@ -1,7 +1,8 @@
 // The audit comment on a merged pull request (SPEC §4.1): a summary people read, ending with the
 // record machines read behind the audit marker; and finding that record again in a comment body.
+import { describeIdentity } from "../engine/title.js";
 import { code, fitBlocks, plural, shortSha, sizeOf, text } from "../github/markdown.js";
-import type { AuditApproval, AuditEnvironment, AuditRecord, UnsealedRecord } from "./record.js";
+import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord } from "./record.js";
 
 /** The line that starts the machine-readable part of an audit comment. */
 export const AUDIT_MARKER = "<!-- compliance-gate:audit v1 -->";
@@ -69,6 +70,7 @@ function environmentBlock(env: AuditEnvironment): string {
   if (env.uncovered > 0) items.push(`- No rule covered ${plural(env.uncovered, "file")}`);
   if (env.freeze !== null) items.push(`- During the freeze window ${code(env.freeze)}`);
   if (env.changes_requested.length > 0) items.push(`- Changes requested by ${env.changes_requested.map(login).join(", ")}`);
+  if (env.unlinked_blocks) items.push("- Blocked: who wrote some commits cannot be told (identities linked to no GitHub account)");
   for (const error of env.errors) items.push(`- Error: ${quiet(error)}`);
   if (items.length === 0) items.push("- No rule applied");
   return [...lines, ...items].join("\n");
@@ -85,6 +87,24 @@ function verdict(record: UnsealedRecord): string {
     return `### 🚨 Approved by break glass\n\nThis ${what} was approved through the break-glass path of ${broken.join(", ")}: an exception that needs a retrospective review.`;
   }
   return `### ✅ Compliant\n\nEvery environment this ${what} reached was approved under its policy.`;
+}
+
+/** Identities shown in the summary; the record lists every one. */
+const MAX_UNLINKED_SHOWN = 20;
+
+function unlinkedText(u: AuditUnlinked): string {
+  return `${code(shortSha(u.commit))} ${u.role} ${quiet(describeIdentity(u))}`;
+}
+
+/** The sentence naming the identities linked to no account, or none. */
+function unlinkedParagraph(record: UnsealedRecord): string[] {
+  const n = record.unlinked.length;
+  if (n === 0) return [];
+  const shown = record.unlinked.slice(0, MAX_UNLINKED_SHOWN).map(unlinkedText);
+  if (n > shown.length) shown.push(`and ${n - shown.length} more`);
+  return [
+    `⚠️ Separation of duties cannot be shown for ${plural(n, "commit identity", "commit identities")} linked to no GitHub account: ${shown.join("; ")}.`,
+  ];
 }
 
 function changeParagraph(record: UnsealedRecord): string {
@@ -146,6 +166,7 @@ export function renderAuditComment(record: UnsealedRecord | AuditRecord, extra: 
   const blocks = [
     verdict(record),
     changeParagraph(record),
+    ...unlinkedParagraph(record),
     ...record.environments.map(environmentBlock),
     policyBlock(record, extra.serverUrl),
     ...(extra.notes ?? []),

@@ -11,6 +11,7 @@ export {
   type AuditEnvironment,
   type AuditRecord,
   type AuditRule,
+  type AuditUnlinked,
   type MergeRecord,
   type MergeRecordBody,
   type MergeRecordInput,

@@ -1,6 +1,6 @@
 // The audit record of a change that reached environments (SPEC §4.2): its shape, and how it is
 // built from the decision about the merged pull request (or the direct push) — pure, no I/O.
-import type { CountedApproval, Decision, EnvironmentDecision, State } from "../engine/types.js";
+import type { CountedApproval, Decision, EnvironmentDecision, IdentityRole, State, UnlinkedIdentity } from "../engine/types.js";
 import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
 import { formatPolicyError } from "../policy/errors.js";
@@ -53,10 +53,24 @@ export interface AuditEnvironment {
   freeze: string | null;
   /** Approvers whose outstanding "changes requested" blocked, sorted. */
   changes_requested: string[];
+  /** Whether the record's `unlinked` identities blocked this environment (its `options.unlinked_commits: block`). */
+  unlinked_blocks: boolean;
   /** Why the state is error (file:line:col: message); empty otherwise. */
   errors: string[];
   /** The rules that applied, in policy file order. */
   rules: AuditRule[];
+}
+
+/**
+ * A commit identity that maps to no GitHub account (SPEC §2, `unlinked`): whoever wrote it could
+ * have approved the change, so separation of duties cannot be shown for it.
+ */
+export interface AuditUnlinked {
+  /** The first commit that carries it. */
+  commit: string;
+  role: IdentityRole;
+  name: string;
+  email: string;
 }
 
 /** The policy version that judged the change: the base commit and the blob sha of each policy file. */
@@ -70,8 +84,16 @@ interface RecordCommon {
   repository: string;
   /** The branch the change landed on. */
   base: string;
-  /** Commit authors and committers, sorted (for a merge, always including the PR's author). */
+  /**
+   * Logins of commit authors, committers and co-authors (named with a GitHub noreply address),
+   * sorted; for a merge, always including the PR's author.
+   */
   contributors: string[];
+  /**
+   * Commit identities that map to no GitHub account, oldest commit first; always present, so an
+   * empty list says none were found (records written before this field existed lack it).
+   */
+  unlinked: AuditUnlinked[];
   policy: PolicyVersion;
   /** Every environment the change touched (state other than not_affected), sorted by name. */
   environments: AuditEnvironment[];
@@ -146,8 +168,10 @@ export interface MergeRecordInput {
     /** The base branch. */
     base: string;
   };
-  /** Commit authors and committers of the PR; the author is added. */
+  /** Commit authors, committers and co-authors of the PR (facts `contributors`); the author is added. */
   contributors: readonly string[];
+  /** The PR's commit identities linked to no GitHub account (facts `unlinked`). */
+  unlinked: readonly UnlinkedIdentity[];
   decision: Decision;
   policy: PolicyVersion;
   /** ISO 8601. */
@@ -165,6 +189,10 @@ export interface PushRecordInput {
     pushed_at: string;
     /** Only the commits that belong to no merged pull request. */
     commits: readonly PushCommit[];
+    /** Logins found behind those commits besides their `author` and `committer`: co-authors (facts `contributors`). */
+    contributors: readonly string[];
+    /** Identities of those commits that map to no GitHub account. */
+    unlinked: readonly UnlinkedIdentity[];
   };
   decision: Decision;
   policy: PolicyVersion;
@@ -188,6 +216,10 @@ function auditApproval(a: CountedApproval): AuditApproval {
   };
 }
 
+function auditUnlinked(u: UnlinkedIdentity): AuditUnlinked {
+  return { commit: u.commit, role: u.role, name: u.name, email: u.email };
+}
+
 function auditEnvironment(env: EnvironmentDecision, state: Exclude<State, "not_affected">): AuditEnvironment {
   return {
     environment: env.environment,
@@ -199,6 +231,7 @@ function auditEnvironment(env: EnvironmentDecision, state: Exclude<State, "not_a
     uncovered: env.uncovered.length,
     freeze: env.freeze,
     changes_requested: [...env.changes_requested],
+    unlinked_blocks: env.unlinked_blocks,
     errors: env.errors.map(formatPolicyError),
     rules: env.rules.map((rule) => ({
       name: rule.name,
@@ -249,6 +282,7 @@ export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
     title: pull.title,
     author: pull.author,
     contributors: distinctLogins([pull.author, ...input.contributors].filter((l) => loginKey(l) !== WEB_FLOW)),
+    unlinked: input.unlinked.map(auditUnlinked),
     base: pull.base,
     head_sha: pull.head_sha,
     merge_commit_sha: pull.merge_commit_sha,
@@ -269,7 +303,9 @@ export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
 export function buildPushRecord(input: PushRecordInput): PushRecordBody {
   const environments = affectedEnvironments(input.decision);
   const { push } = input;
-  const people = push.commits.flatMap((c) => [c.author, c.committer]).filter((l): l is string => l !== null && loginKey(l) !== WEB_FLOW);
+  const people = [...push.commits.flatMap((c) => [c.author, c.committer]), ...push.contributors].filter(
+    (l): l is string => l !== null && loginKey(l) !== WEB_FLOW,
+  );
   return {
     version: AUDIT_RECORD_VERSION,
     kind: "push",
@@ -281,6 +317,7 @@ export function buildPushRecord(input: PushRecordInput): PushRecordBody {
     before: push.before,
     after: push.after,
     contributors: distinctLogins(people),
+    unlinked: push.unlinked.map(auditUnlinked),
     commits: push.commits.map((c) => ({ sha: c.sha, author: c.author, committer: c.committer })),
     policy: policyVersion(input.policy),
     environments,

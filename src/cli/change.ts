@@ -1,6 +1,6 @@
 // The CHANGE document of `simulate` and policy tests (SPEC §6.2): validated and turned into Facts.
 import { z } from "zod";
-import type { ChangedFile, Facts, Review } from "../engine/types.js";
+import type { ChangedFile, Facts, IdentityRole, Review, UnlinkedIdentity } from "../engine/types.js";
 import { PERMISSIONS, type PolicyError } from "../policy/types.js";
 import { schemaErrors, type Locate } from "../policy/schema-errors.js";
 
@@ -31,6 +31,28 @@ const review = z.strictObject({
   submitted_at: z.iso.datetime({ offset: true, error: "must be an RFC 3339 date-time" }).optional(),
 });
 
+const ROLES = ["author", "committer", "co-author"] as const satisfies readonly IdentityRole[];
+/** `abc1234: carol <carol@laptop>`, or with a role: `abc1234 (co-author): carol <carol@laptop>`. */
+const UNLINKED_LINE = /^([^\s:()]+)(?:\s+\((author|committer|co-author)\))?:\s*(\S.*)$/;
+const UNLINKED_FORMS =
+  'must be "COMMIT: NAME <EMAIL>" (optionally "COMMIT (co-author): NAME <EMAIL>"), or { commit, role, name, email }';
+
+/** A commit identity linked to no GitHub account, as the `unlinked` fact holds it (the role defaults to author). */
+const unlinkedEntry = z.union(
+  [
+    z.string({ error: UNLINKED_FORMS }).regex(UNLINKED_LINE, { error: UNLINKED_FORMS }),
+    z
+      .strictObject({
+        commit: z.string({ error: "must be a commit" }).min(1, { error: "must not be empty" }),
+        role: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).optional(),
+        name: z.string({ error: "must be a name" }).optional(),
+        email: z.string({ error: "must be an e-mail address" }).optional(),
+      })
+      .refine((u) => (u.name ?? "").trim() !== "" || (u.email ?? "").trim() !== "", { error: "must give a name or an e-mail" }),
+  ],
+  { error: UNLINKED_FORMS },
+);
+
 /** The CHANGE document's schema. */
 export const changeSchema = z.strictObject({
   repository: z.string({ error: "must be OWNER/NAME" }).regex(/^[^/\s]+\/[^/\s]+$/, { error: "must be OWNER/NAME" }).optional(),
@@ -39,6 +61,8 @@ export const changeSchema = z.strictObject({
   head: z.string({ error: "must be a commit" }).min(1).optional(),
   author: login,
   contributors: logins.optional(),
+  co_authors: logins.optional(),
+  unlinked: z.array(unlinkedEntry, { error: "must be a list of commit identities" }).optional(),
   labels: z.array(z.string({ error: "must be a label" }), { error: "must be a list of labels" }).optional(),
   files: z.array(fileEntry, { error: "must be a list of changed files" }),
   files_truncated: z.boolean({ error: "must be true or false" }).optional(),
@@ -62,6 +86,30 @@ function toFile(entry: z.infer<typeof fileEntry>): ChangedFile {
   return entry.previous_path !== undefined ? { path: entry.path, status, previous_path: entry.previous_path } : { path: entry.path, status };
 }
 
+/** `Name <e-mail>`, `<e-mail>` or a bare name, as git writes an identity. */
+function nameAndEmail(value: string): { name: string; email: string } {
+  const parts = /^(.*?)\s*<([^<>]*)>$/.exec(value.trim());
+  return parts ? { name: (parts[1] as string).trim(), email: (parts[2] as string).trim() } : { name: value.trim(), email: "" };
+}
+
+function toUnlinked(entry: z.infer<typeof unlinkedEntry>): UnlinkedIdentity {
+  if (typeof entry !== "string") {
+    return { commit: entry.commit, role: entry.role ?? "author", name: entry.name ?? "", email: entry.email ?? "" };
+  }
+  const [, commit, role, identity] = UNLINKED_LINE.exec(entry) as RegExpExecArray;
+  return { commit: commit as string, role: (role as IdentityRole | undefined) ?? "author", ...nameAndEmail(identity as string) };
+}
+
+/** Each identity once, as the gatherer lists them: by role, name and e-mail, the first commit kept. */
+function distinctUnlinked(entries: readonly UnlinkedIdentity[]): UnlinkedIdentity[] {
+  const seen = new Map<string, UnlinkedIdentity>();
+  for (const u of entries) {
+    const key = `${u.role}\0${u.name}\0${u.email.toLowerCase()}`;
+    if (!seen.has(key)) seen.set(key, u);
+  }
+  return [...seen.values()];
+}
+
 /**
  * Validates a CHANGE value and turns it into Facts. `field` prefixes error field paths
  * (a policy test's change sits at `[3].change`); `now` is used when the change gives none.
@@ -71,8 +119,11 @@ export function parseChange(file: string, value: unknown, locate: Locate, now: n
   if (!result.success) return { ok: false, errors: schemaErrors(file, result.error, locate, changeSchema, field) };
   const change = result.data;
   const head = change.head ?? "HEAD";
-  const contributors = [...(change.contributors ?? [])];
-  if (!contributors.some((c) => c.toLowerCase() === change.author.toLowerCase())) contributors.unshift(change.author);
+  // Co-authors are contributors as the gatherer reads them: named with a GitHub noreply address.
+  const contributors: string[] = [];
+  for (const login of [change.author, ...(change.contributors ?? []), ...(change.co_authors ?? [])]) {
+    if (!contributors.some((c) => c.toLowerCase() === login.toLowerCase())) contributors.push(login);
+  }
   const reviews: Review[] = (change.reviews ?? []).map((r) => ({
     ...(r.id !== undefined ? { id: r.id } : {}),
     user: r.user,
@@ -91,6 +142,7 @@ export function parseChange(file: string, value: unknown, locate: Locate, now: n
       head,
       author: change.author,
       contributors,
+      unlinked: distinctUnlinked((change.unlinked ?? []).map(toUnlinked)),
       labels: change.labels ?? [],
       files: change.files.map(toFile),
       files_truncated: change.files_truncated ?? false,

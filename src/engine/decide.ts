@@ -34,6 +34,8 @@ function skeleton(environment: string, file: string, description: string | undef
     freeze: null,
     rules: [],
     changes_requested: [],
+    unlinked: [],
+    unlinked_blocks: false,
     errors: [],
   };
 }
@@ -118,6 +120,10 @@ function decidePolicy(policy: Policy, paths: PolicyPaths, ctx: Context): Environ
     env.state = "not_affected";
     return finish(env);
   }
+  // Who wrote an unlinked identity's commit cannot be told, so nor can it be told that they did
+  // not approve it: with `block` that is a blocker like any other (break glass still overrides).
+  env.unlinked = ctx.facts.unlinked.map((u) => ({ ...u }));
+  env.unlinked_blocks = policy.options.unlinked_commits === "block" && env.unlinked.length > 0;
 
   const applicable: [Rule, string[]][] = [];
   const covered = new Set<string>();
@@ -148,7 +154,7 @@ function decidePolicy(policy: Policy, paths: PolicyPaths, ctx: Context): Environ
     env.changes_requested = sortLogins(requesting.map((s) => s.login));
   }
 
-  const blocked = env.uncovered.length > 0 || env.freeze !== null || env.changes_requested.length > 0;
+  const blocked = env.uncovered.length > 0 || env.freeze !== null || env.changes_requested.length > 0 || env.unlinked_blocks;
   env.state = blocked ? "blocked" : env.rules.every((r) => r.satisfied) ? "approved" : "pending";
 
   if (env.state !== "approved" && breakGlass?.labelled && breakGlass.satisfied) {

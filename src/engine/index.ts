@@ -5,5 +5,5 @@ export { compileGlob, compileGlobs, GLOB_OPTIONS, type GlobSet } from "./globs.j
 export { environmentsFor } from "./environments.js";
 export { permissionNeeded, teamsNamed, qualifyTeam, holdsAtLeast } from "./approvers.js";
 export { touchedPaths } from "./paths.js";
-export { titleOf, describeNeeded } from "./title.js";
+export { titleOf, describeNeeded, describeIdentity } from "./title.js";
 export type * from "./types.js";

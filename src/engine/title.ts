@@ -1,6 +1,6 @@
 // The one-line title of an environment's check (SPEC §3): what is missing, or that nothing is.
 import { formatPolicyError } from "../policy/errors.js";
-import type { EnvironmentDecision, Needed, RuleDecision } from "./types.js";
+import type { EnvironmentDecision, Needed, RuleDecision, UnlinkedIdentity } from "./types.js";
 
 /** The message of the evaluation error behind a truncated file list (SPEC §2 step 3). */
 export const TRUNCATED = "cannot see every changed file";
@@ -18,6 +18,22 @@ const orList = (items: readonly string[]): string =>
 /** `a`, `a and b`, `a, b and c`. */
 const andList = (items: readonly string[]): string =>
   items.length <= 1 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+
+/** A commit identity as git shows it: `carol <carol@laptop>`, or whichever half is known. */
+export function describeIdentity(identity: Pick<UnlinkedIdentity, "name" | "email">): string {
+  const name = identity.name.trim();
+  const email = identity.email.trim();
+  if (email === "") return name === "" ? "an identity with no name or e-mail" : name;
+  return name === "" ? `<${email}>` : `${name} <${email}>`;
+}
+
+/** `cannot tell who wrote abc1234: carol <carol@laptop>`, naming the first unlinked identity and counting the rest. */
+function unlinkedNote(unlinked: readonly UnlinkedIdentity[]): string {
+  const [first, ...rest] = unlinked;
+  if (first === undefined) return "";
+  const more = rest.length > 0 ? ` (+${rest.length} more)` : "";
+  return `cannot tell who wrote ${first.commit.slice(0, 7)}: ${describeIdentity(first)}${more}`;
+}
 
 /** Who can approve, for a title: `@alice, @acme/sre or anyone with maintain`; empty when nobody can. */
 export function describeNeeded(needed: Needed): string {
@@ -88,6 +104,7 @@ export function titleOf(env: EnvironmentDecision): string {
         const shown = names.length > MAX_NAMES ? [...names.slice(0, MAX_NAMES - 1), `${names.length - MAX_NAMES + 1} more`] : names;
         parts.push(`changes requested by ${andList(shown)}`);
       }
+      if (env.unlinked_blocks) parts.push(unlinkedNote(env.unlinked));
       return fit(`Blocked: ${parts.join("; ")}${breakGlassNote(env)}`);
     }
     case "pending":

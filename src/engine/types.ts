@@ -24,6 +24,23 @@ export interface Review {
   submitted_at?: string;
 }
 
+/** Which git identity of a commit: its author, its committer, or a `Co-authored-by:` trailer. */
+export type IdentityRole = "author" | "committer" | "co-author";
+
+/**
+ * A commit identity that maps to no GitHub account (SPEC §2, fact `unlinked`): its writer cannot
+ * be told apart from the approvers, so separation of duties cannot be shown for it.
+ */
+export interface UnlinkedIdentity {
+  /** The commit that carries it (the first such commit, oldest first), full sha. */
+  commit: string;
+  role: IdentityRole;
+  /** As git records it; may be empty. */
+  name: string;
+  /** As git records it; may be empty. */
+  email: string;
+}
+
 /** Everything the decision needs to know about a pull request. */
 export interface Facts {
   /** `owner/name`, when known; its owner qualifies bare team slugs. */
@@ -33,8 +50,13 @@ export interface Facts {
   default_branch: string;
   head: string;
   author: string;
-  /** Commit authors and committers (the author is always one). */
+  /**
+   * Logins of commit authors and committers (the author is always one), and of `Co-authored-by:`
+   * trailers with a GitHub noreply address.
+   */
   contributors: string[];
+  /** Commit identities that map to no GitHub account, each once (by role, name and e-mail). */
+  unlinked: UnlinkedIdentity[];
   labels: string[];
   files: ChangedFile[];
   files_truncated: boolean;
@@ -128,6 +150,10 @@ export interface EnvironmentDecision {
   rules: RuleDecision[];
   /** Approvers of an applicable rule whose stance is CHANGES_REQUESTED (when that blocks), sorted. */
   changes_requested: string[];
+  /** The PR's commit identities that map to no GitHub account; empty when the environment is not affected. */
+  unlinked: UnlinkedIdentity[];
+  /** Whether `unlinked` blocks this environment (`options.unlinked_commits: block`), or is only warned about. */
+  unlinked_blocks: boolean;
   /** Present when the policy has a break-glass path. */
   break_glass_detail?: BreakGlassDecision;
   /** Validation or evaluation errors behind an `error` state. */

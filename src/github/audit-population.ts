@@ -563,6 +563,8 @@ async function examinePull(reader: Reader, listed: ApiPull): Promise<FoundChange
     head: pull.head.sha,
     author,
     contributors: [author],
+    // Which environments a change touched depends on its files alone: who wrote it is not read.
+    unlinked: [],
     labels: [],
     files,
     files_truncated: truncated,
@@ -741,6 +743,7 @@ async function examinePush(reader: Reader, branch: string, commit: ApiCommit, pa
     head: commit.sha,
     author: by ?? "ghost",
     contributors: by ? [by] : [],
+    unlinked: [],
     labels: [],
     files,
     files_truncated: truncated,

@@ -9,7 +9,7 @@ import { listChangedFiles } from "./changed-files.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 import { confirmNoPolicyFolder, readPolicyFiles, singleFlight } from "./policy-files.js";
-import { WEB_FLOW } from "../engine/approvals.js";
+import { listContributors } from "./commit-identities.js";
 
 /** The policy module's parsing and file selection: github/ holds no policy logic of its own. */
 export interface PolicyReader {
@@ -115,8 +115,7 @@ export interface PoliciesAt extends PoliciesFound {
   policyBlobs: Record<string, string>;
 }
 
-/** GitHub's pull request commits endpoint lists at most this many commits. */
-export const COMMITS_LIST_LIMIT = 250;
+export { COMMITS_LIST_LIMIT } from "./commit-identities.js";
 
 const REVIEW_STATES: readonly ReviewState[] = ["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"];
 
@@ -144,18 +143,6 @@ interface ApiReview {
   state: string;
   commit_id: string | null;
   submitted_at?: string | null;
-}
-
-interface GitIdentity {
-  name?: string;
-  email?: string;
-}
-
-interface ApiCommit {
-  sha: string;
-  author: ApiUser | null;
-  committer: ApiUser | null;
-  commit: { author: GitIdentity | null; committer: GitIdentity | null };
 }
 
 /** A team as a policy names it, and where GitHub keeps it. */
@@ -298,6 +285,7 @@ export class FactsGatherer {
       head,
       author,
       contributors: commits.contributors,
+      unlinked: commits.unlinked,
       labels: (pull.labels ?? []).flatMap((label) => (label.name ? [label.name] : [])),
       files: changed.files,
       files_truncated: changed.truncated,
@@ -312,7 +300,7 @@ export class FactsGatherer {
       policies: snapshot.set,
       policyCommit,
       policyBlobs: snapshot.blobs,
-      warnings: [...commits.warnings, ...teams.warnings],
+      warnings: [...teams.warnings],
       requests: gh.count,
     };
   }
@@ -490,86 +478,6 @@ async function listReviews(gh: GitHubSession, owner: string, repo: string, pull_
       },
     ];
   });
-}
-
-interface ContributorsRequest {
-  owner: string;
-  repo: string;
-  pull_number: number;
-  head: string;
-  baseCommit: string;
-  author: string;
-  /** The pull request's commit count, when the payload has it. */
-  commits: number | undefined;
-}
-
-/**
- * The PR author and the GitHub users behind every commit's author and committer. Past the
- * 250 commits the pull request endpoint lists, the comparison of base and head lists the rest;
- * when even that cannot list them all, the contributors are unknown and gathering fails.
- */
-async function listContributors(
-  gh: GitHubSession,
-  request: ContributorsRequest,
-): Promise<{ contributors: string[]; warnings: string[] }> {
-  const { owner, repo, pull_number } = request;
-  const listed = await gh.list<ApiCommit>(
-    "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
-    { owner, repo, pull_number },
-    `listing commits of #${pull_number}`,
-    { maxPages: Math.ceil(COMMITS_LIST_LIMIT / 100) },
-  );
-  let commits = listed.items;
-  if (!listed.complete || (commits.length >= COMMITS_LIST_LIMIT && request.commits !== commits.length)) {
-    commits = await compareCommits(gh, request);
-  }
-
-  const contributors = new Map<string, string>([[request.author.toLowerCase(), request.author]]);
-  const unlinked = new Map<string, number>();
-  for (const commit of commits) {
-    for (const role of ["author", "committer"] as const) {
-      const user = commit[role];
-      const identity = commit.commit[role];
-      if (user?.login) {
-        // web-flow is GitHub itself committing a web edit or a merge, not a person.
-        if (user.login.toLowerCase() !== WEB_FLOW && !contributors.has(user.login.toLowerCase())) {
-          contributors.set(user.login.toLowerCase(), user.login);
-        }
-      } else if (identity && identity.email !== "noreply@github.com") {
-        const who = `${identity.name ?? "?"} <${identity.email ?? "?"}>`;
-        unlinked.set(who, (unlinked.get(who) ?? 0) + 1);
-      }
-    }
-  }
-  const warnings = [...unlinked].map(
-    ([who, count]) =>
-      `git identity ${who} (${count} commit${count === 1 ? "" : "s"}) is linked to no GitHub account, so it cannot be excluded as a contributor`,
-  );
-  return { contributors: [...contributors.values()], warnings };
-}
-
-async function compareCommits(gh: GitHubSession, request: ContributorsRequest): Promise<ApiCommit[]> {
-  const { owner, repo, pull_number, baseCommit, head } = request;
-  let total: number | undefined;
-  const listed = await gh.list<ApiCommit>(
-    "GET /repos/{owner}/{repo}/compare/{basehead}",
-    { owner, repo, basehead: `${baseCommit}...${head}` },
-    `listing commits of #${pull_number} through a comparison`,
-    {
-      maxPages: 100,
-      items: (data) => {
-        const page = data as { total_commits?: number; commits?: ApiCommit[] };
-        total ??= page.total_commits;
-        return page.commits ?? [];
-      },
-    },
-  );
-  if (!listed.complete || total === undefined || listed.items.length < total) {
-    throw new GatherFailed(
-      `#${pull_number} has ${total ?? "too many"} commits and only ${listed.items.length} could be listed: its contributors are unknown`,
-    );
-  }
-  return listed.items;
 }
 
 /** The distinct teams the approvers name; a bare slug belongs to the repository owner's org. */

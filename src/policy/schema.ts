@@ -2,7 +2,7 @@
 // editor help. What a schema cannot say lives in semantics.ts; the JSON Schema is generated from this.
 import { z } from "zod";
 import { DATE_TIME_PATTERN, TIME_RANGE_PATTERN, WHOLE_DAY } from "./freeze.js";
-import { POLICY_PERMISSIONS, type Day } from "./types.js";
+import { POLICY_PERMISSIONS, UNLINKED_COMMITS, type Day } from "./types.js";
 
 /** Environment names: they become check names (`compliance/<environment>`). */
 export const ENVIRONMENT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
@@ -198,10 +198,20 @@ export const policySchema = z
         .strictObject(
           {
             allow_author: flag(false, "The pull request author's approval counts."),
-            allow_contributors: flag(false, "Approvals by anyone who authored or committed a commit in the pull request count."),
+            allow_contributors: flag(
+              false,
+              "Approvals by contributors count: the authors and committers of the pull request's commits, and co-authors named with a GitHub noreply address.",
+            ),
             dismiss_stale: flag(true, "Only approvals of the current head commit count."),
             block_on_changes_requested: flag(true, "An eligible approver's outstanding \"changes requested\" blocks."),
             request_reviews: flag(false, "Request reviews from the users and teams whose approval is still missing."),
+            unlinked_commits: z
+              .enum(UNLINKED_COMMITS, { error: `must be one of ${UNLINKED_COMMITS.join(", ")}` })
+              .default("warn")
+              .meta({
+                description:
+                  "A commit author, committer or co-author that maps to no GitHub account could be anyone, an approver included: `warn` says so in the check and the audit record; `block` blocks the environment (break glass still overrides).",
+              }),
           },
           { error: "must be a mapping of options" },
         )

@@ -27,12 +27,17 @@ export interface Rule {
   approvers: Approvers;
 }
 
+/** What a commit identity that maps to no GitHub account does to a decision (SPEC §2). */
+export const UNLINKED_COMMITS = ["warn", "block"] as const;
+export type UnlinkedCommits = (typeof UNLINKED_COMMITS)[number];
+
 export interface Options {
   allow_author: boolean;
   allow_contributors: boolean;
   dismiss_stale: boolean;
   block_on_changes_requested: boolean;
   request_reviews: boolean;
+  unlinked_commits: UnlinkedCommits;
 }
 
 /** A window with a fixed start and end (UTC instants, `until` exclusive). */

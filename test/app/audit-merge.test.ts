@@ -74,6 +74,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
     title: "Bump api to 1.4.2",
     author: "carol",
     contributors: ["carol"],
+    unlinked: [],
     base: "main",
     head_sha: HEAD,
     merge_commit_sha: MERGE_SHA,
@@ -94,6 +95,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
       uncovered: 0,
       freeze: null,
       changes_requested: [],
+      unlinked_blocks: false,
       errors: [],
       rules: [
         {

@@ -123,6 +123,30 @@ test("a direct push that needs no approval is recorded as compliant, without an 
   expect(audit.issues).toEqual([]);
 });
 
+test("who wrote a direct push is read as for a PR: co-authors are contributors, unlinked identities listed, and blocking under block", async () => {
+  const open = policyYaml("production", "{ users: [alice] }", "options: { unlinked_commits: block }").replace("approvals: 1", "approvals: 0");
+  github.folder(BEFORE, { "production.yml": open });
+  const payload = push([[X, ["clusters/production/api.yaml"]]]);
+  (payload["commits"] as Json[])[0] = {
+    ...(payload["commits"] as Json[])[0],
+    message: "Hotfix\n\nCo-authored-by: Trent <77+trent@users.noreply.github.com>\nCo-authored-by: Eve <eve@laptop>",
+    author: { name: "mallory", email: "mallory@laptop" },
+  };
+  await app.receive("push", payload);
+  const record = checkRecord(X);
+  expect(record).toMatchObject({
+    commits: [{ sha: X, author: null, committer: "mallory" }],
+    contributors: ["mallory", "trent"],
+    unlinked: [
+      { commit: X, role: "author", name: "mallory", email: "mallory@laptop" },
+      { commit: X, role: "co-author", name: "Eve", email: "eve@laptop" },
+    ],
+    // needing no approval, it would be compliant; whoever wrote it cannot be told, and the policy blocks on that
+    compliant: false,
+    environments: [{ environment: "production", state: "blocked", unlinked_blocks: true }],
+  });
+});
+
 describe("the push GitHub makes when it merges a PR is not a direct push", () => {
   test("merge commit: the head is #42's merge commit, the other commits #42's own", async () => {
     const c1 = "e1".repeat(20);

@@ -93,6 +93,8 @@ describe("reviewRequestOf", () => {
     freeze: null,
     rules,
     changes_requested: [],
+    unlinked: [],
+    unlinked_blocks: false,
     errors: [],
   });
   const set = (requesting: string[]): PolicySet => ({
@@ -101,7 +103,7 @@ describe("reviewRequestOf", () => {
       environment,
       scope: { paths: ["**"], exclude: [] },
       rules: [],
-      options: { allow_author: true, allow_contributors: false, dismiss_stale: true, block_on_changes_requested: true, request_reviews: requesting.includes(environment) },
+      options: { allow_author: true, allow_contributors: false, dismiss_stale: true, block_on_changes_requested: true, request_reviews: requesting.includes(environment), unlinked_commits: "warn" },
       freeze: [],
       audit: { comment: true, issue_on_exception: true, deployment: false },
       enforce: { required_check: false },

@@ -55,6 +55,7 @@ function push(): PushRecordBody {
     before: "b".repeat(40),
     after: "a".repeat(40),
     contributors: ["mallory"],
+    unlinked: [],
     commits: [{ sha: "c".repeat(40), author: "mallory", committer: "mallory" }],
     policy: r.policy,
     environments: [{ ...(r.environments[0] as PushRecordBody["environments"][0]), state: "pending", rules: [] }],
@@ -86,6 +87,22 @@ describe("renderAuditComment", () => {
 
   test("a direct push", () => {
     expect(renderAuditComment(seal(push()))).toMatchSnapshot();
+  });
+
+  test("commit identities linked to no GitHub account: listed, and named as the blocker where they blocked", () => {
+    const r = violation();
+    r.unlinked = [
+      { commit: "abc1234".padEnd(40, "0"), role: "author", name: "carol", email: "carol@laptop" },
+      { commit: "def5678".padEnd(40, "0"), role: "co-author", name: "@frank *x*", email: "frank@contractor.example" },
+    ];
+    r.environments = [{ ...(r.environments[0] as MergeRecordBody["environments"][0]), state: "blocked", unlinked_blocks: true }];
+    const body = renderAuditComment(seal(r));
+    const summary = body.slice(0, body.indexOf(AUDIT_MARKER));
+    expect(summary).toContain(
+      "⚠️ Separation of duties cannot be shown for 2 commit identities linked to no GitHub account: `abc1234` author carol \\<carol@&#8203;laptop\\>; `def5678` co-author @&#8203;frank \\*x\\* \\<frank@&#8203;contractor.example\\>.",
+    );
+    expect(summary).toContain("- Blocked: who wrote some commits cannot be told (identities linked to no GitHub account)");
+    expect(body).toMatchSnapshot();
   });
 
   test("user strings cannot forge a marker, mention anyone or break the Markdown", () => {

@@ -16,6 +16,7 @@ export function knownRecord(): MergeRecordBody {
     title: "Bump api to 1.4.2 — “ünïcode” 🚀",
     author: "carol",
     contributors: ["carol"],
+    unlinked: [],
     base: "main",
     head_sha: HEAD_SHA,
     merge_commit_sha: MERGE_SHA,
@@ -33,6 +34,7 @@ export function knownRecord(): MergeRecordBody {
         uncovered: 0,
         freeze: null,
         changes_requested: [],
+        unlinked_blocks: false,
         errors: [],
         rules: [
           {
@@ -59,8 +61,8 @@ export const KNOWN_CANONICAL =
   '"errors":[],"files":3,"freeze":null,"policy_file":"policies/production.yml","rules":[{"approved_by":[' +
   `{"commit":"${HEAD_SHA}","login":"alice","review_id":1,"submitted_at":"2026-11-27T09:00:00Z","via":["team:acme/sre"]},` +
   `{"commit":"${HEAD_SHA}","login":"bob","review_id":2,"submitted_at":"2026-11-27T09:30:00Z","via":["user","team:acme/sre"]}],` +
-  '"name":"SRE approves cluster changes","required":2,"satisfied":true}],"state":"approved","uncovered":0}],' +
+  '"name":"SRE approves cluster changes","required":2,"satisfied":true}],"state":"approved","uncovered":0,"unlinked_blocks":false}],' +
   `"evaluated_at":"2026-11-27T10:00:05Z","head_sha":"${HEAD_SHA}","kind":"merge","merge_commit_sha":"${MERGE_SHA}",` +
   '"merged_at":"2026-11-27T10:00:00Z","merged_by":"dave",' +
   `"policy":{"commit":"${BASE_SHA}","files":{"policies/production.yml":"${BLOB_SHA}"}},` +
-  '"pull_request":42,"repository":"acme/gitops","title":"Bump api to 1.4.2 — “ünïcode” 🚀","version":1}';
+  '"pull_request":42,"repository":"acme/gitops","title":"Bump api to 1.4.2 — “ünïcode” 🚀","unlinked":[],"version":1}';

@@ -41,6 +41,7 @@ function input(d: Decision, overrides: Partial<MergeRecordInput> = {}): MergeRec
       base: "main",
     },
     contributors: ["carol", "Erin", "web-flow", "erin", "CAROL"],
+    unlinked: [],
     decision: d,
     policy: { commit: "base1", files: { "policies/production.yml": "blob1", "policies/staging.yml": "blob2" } },
     evaluated_at: "2026-12-01T10:00:05Z",
@@ -57,7 +58,7 @@ describe("buildMergeRecord", () => {
   test("an approved merge: the fields of SPEC §4.2 in its order, approvals with the team membership that made them count", () => {
     const record = buildMergeRecord(input(decision({ files: ["clusters/production/api.yaml", "clusters/production/db.yaml"], reviews: approvedReviews })));
     expect(Object.keys(record)).toEqual([
-      "version", "kind", "repository", "pull_request", "title", "author", "contributors", "base", "head_sha",
+      "version", "kind", "repository", "pull_request", "title", "author", "contributors", "unlinked", "base", "head_sha",
       "merge_commit_sha", "merged_by", "merged_at", "policy", "environments", "compliant", "evaluated_at",
     ]);
     expect(record).toEqual({
@@ -68,6 +69,7 @@ describe("buildMergeRecord", () => {
       title: "Bump api",
       author: "carol",
       contributors: ["carol", "Erin"],
+      unlinked: [],
       base: "main",
       head_sha: HEAD,
       merge_commit_sha: "m1",
@@ -85,6 +87,7 @@ describe("buildMergeRecord", () => {
           uncovered: 0,
           freeze: null,
           changes_requested: [],
+          unlinked_blocks: false,
           errors: [],
           rules: [
             {
@@ -152,6 +155,26 @@ describe("buildMergeRecord", () => {
     expect(env).toMatchObject({ state: "blocked", freeze: "year-end", uncovered: 1, changes_requested: ["bob"], files: 2 });
   });
 
+  test("lists the commit identities linked to no account and, under block, that they blocked: a violation", () => {
+    const blocking = policySet([{ ...(SET.policies[0] as (typeof SET.policies)[0]), options: { ...(SET.policies[0] as (typeof SET.policies)[0]).options, unlinked_commits: "block" } }]);
+    const unlinked = [
+      { commit: "abc1234".padEnd(40, "0"), role: "author" as const, name: "carol", email: "carol@laptop" },
+      { commit: "def5678".padEnd(40, "0"), role: "co-author" as const, name: "frank", email: "frank@contractor.example" },
+    ];
+    // The co-author dave (a noreply trailer) is a contributor like any committer.
+    const f = facts({ files: ["clusters/production/api.yaml"], teams: TEAMS, reviews: approvedReviews, contributors: ["carol", "dave"], unlinked });
+    const record = buildMergeRecord(input(decide(blocking, f), { contributors: f.contributors, unlinked: f.unlinked }));
+    expect(record.contributors).toEqual(["carol", "dave"]);
+    expect(record.unlinked).toEqual(unlinked);
+    expect(record.environments[0]).toMatchObject({ environment: "production", state: "blocked", unlinked_blocks: true, uncovered: 0, freeze: null, changes_requested: [] });
+    expect(record.compliant).toBe(false);
+    // the same change under warn: compliant, and the identities are still listed for the auditor
+    const warned = buildMergeRecord(input(decide(SET, f), { contributors: f.contributors, unlinked: f.unlinked }));
+    expect(warned.compliant).toBe(true);
+    expect(warned.unlinked).toEqual(unlinked);
+    expect(warned.environments[0]?.unlinked_blocks).toBe(false);
+  });
+
   test("break glass: approved and compliant, flagged, with who opened it", () => {
     const record = buildMergeRecord(
       input(decision({ files: ["clusters/production/api.yaml"], labels: ["emergency"], reviews: [review("ic", "APPROVED", { id: 7 })] })),
@@ -205,6 +228,8 @@ describe("buildPushRecord", () => {
       { sha: "c2", author: null, committer: "Mallory" },
       { sha: "c3", author: "trent", committer: "mallory" },
     ],
+    contributors: [],
+    unlinked: [],
   };
   const policyVersion = { commit: "base1", files: { "policies/production.yml": "blob1" } };
 

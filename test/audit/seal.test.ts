@@ -6,8 +6,14 @@ import { canonicalJson } from "../../src/audit/canonical.js";
 import { KNOWN_CANONICAL, knownRecord } from "./known-record.js";
 import { freshKeys } from "./keys.js";
 
-/** SHA-256 of KNOWN_CANONICAL, computed once with node:crypto and written here so a change in either shows. */
-const KNOWN_DIGEST = "acc71c3423f793bc8c5f81d04f52098bc260b71ade29e8d5be00a4042760b79a";
+/** SHA-256 of KNOWN_CANONICAL, computed once (with node:crypto and with Python's hashlib) and written here so a change in either shows. */
+const KNOWN_DIGEST = "ed97282b20ee6b66065bc881e4eac236d9f811d3e40a3e58eb2454d8c297180b";
+
+/**
+ * The digest of knownRecord() as records were written before they listed unlinked identities
+ * (no `unlinked`, no `unlinked_blocks`): the test vector of that shape, kept so old records stay verifiable.
+ */
+const LEGACY_DIGEST = "acc71c3423f793bc8c5f81d04f52098bc260b71ade29e8d5be00a4042760b79a";
 
 const pem = () => {
   const keys = freshKeys();
@@ -31,6 +37,12 @@ describe("the digest", () => {
     expect(canonicalJson(knownRecord())).toBe(KNOWN_CANONICAL);
     expect(sealedBytes(knownRecord()).toString("utf8")).toBe(KNOWN_CANONICAL);
     expect(sealed().digest).toBe(`sha256:${KNOWN_DIGEST}`);
+  });
+
+  test("a record written before records listed unlinked identities still verifies", () => {
+    const { unlinked: _unlinked, ...legacy } = knownRecord();
+    const environments = legacy.environments.map(({ unlinked_blocks: _blocks, ...env }) => env);
+    expect(verifyRecord({ ...legacy, environments, digest: `sha256:${LEGACY_DIGEST}` })).toEqual({ ok: true, digest_ok: true, signature_ok: null, problems: [] });
   });
 
   test("covers neither digest nor signature: resealing a sealed record gives the same digest", () => {

@@ -51,6 +51,7 @@ export const DEFAULT_OPTIONS: Options = {
   dismiss_stale: true,
   block_on_changes_requested: true,
   request_reviews: false,
+  unlinked_commits: "warn",
 };
 
 export function policy(p: PolicyInput): Policy {
@@ -125,6 +126,7 @@ export function facts(f: FactsInput = {}): Facts {
     head: HEAD,
     author: "carol",
     contributors: ["carol"],
+    unlinked: [],
     labels: [],
     files_truncated: false,
     reviews: [],

@@ -1,7 +1,7 @@
 // Invariants of the decision (CONVENTIONS: property-based tests of the engine).
 import fc from "fast-check";
 import { decide } from "../../src/engine/decide.js";
-import type { ChangedFile, Decision, Facts, Review, State } from "../../src/engine/types.js";
+import type { ChangedFile, Decision, Facts, Review, State, UnlinkedIdentity } from "../../src/engine/types.js";
 import type { Options, PolicySet } from "../../src/policy/types.js";
 import { HEAD, NOW, facts, invalid, oneOff, policy, recurring, rule } from "./build.js";
 
@@ -23,6 +23,7 @@ const optionsArb = fc.record<Options>({
   dismiss_stale: fc.boolean(),
   block_on_changes_requested: fc.boolean(),
   request_reviews: fc.boolean(),
+  unlinked_commits: fc.constantFrom("warn", "block"),
 });
 
 const setArb = fc
@@ -65,6 +66,11 @@ const setArb = fc
     invalid: withInvalid ? [invalid("governance", [{ field: "rules", message: "required" }])] : [],
   }));
 
+const UNLINKED: UnlinkedIdentity[] = [
+  { commit: "c".repeat(40), role: "author", name: "carol", email: "carol@laptop" },
+  { commit: "d".repeat(40), role: "co-author", name: "frank", email: "frank@contractor.example" },
+];
+
 const reviewArb = fc.record<Review>({
   user: fc.constantFrom(...USERS),
   state: fc.constantFrom("APPROVED", "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"),
@@ -88,6 +94,7 @@ const factsArb = fc
     files: fc.array(fileArb, { minLength: 1, maxLength: 6 }),
     truncated: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
     reviews: fc.array(reviewArb, { maxLength: 10 }).map(withBots),
+    unlinked: fc.subarray(UNLINKED),
     // a Saturday in Berlin or a Tuesday
     now: fc.constantFrom(NOW, Date.parse("2026-12-05T10:00:00Z")),
   })
@@ -100,6 +107,7 @@ const factsArb = fc
         files: f.files,
         files_truncated: f.truncated,
         reviews: f.reviews,
+        unlinked: f.unlinked,
         now: f.now,
         teams: {
           sre: ["alice", "bob", "erin", "carol"],
@@ -127,6 +135,19 @@ describe("decide: invariants", () => {
         }
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it("commit identities linked to no account never make any environment's state better", () => {
+    fc.assert(
+      fc.property(setArb, factsArb, (set, f) => {
+        const without = states(decide(set, { ...f, unlinked: [] }));
+        const withThem = states(decide(set, { ...f, unlinked: UNLINKED }));
+        for (const [env, state] of Object.entries(without)) {
+          expect([env, rank[withThem[env] as State] <= rank[state]]).toEqual([env, true]);
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 
@@ -212,6 +233,9 @@ describe("decide: invariants", () => {
           expect(env.uncovered.every((p) => env.files.includes(p))).toBe(true);
           if (env.state === "error") expect(env.errors.length).toBeGreaterThan(0);
           if (env.break_glass) expect(env.state).toBe("approved");
+          if (env.state === "not_affected") expect(env.unlinked).toEqual([]);
+          if (env.unlinked_blocks) expect(env.unlinked.length).toBeGreaterThan(0);
+          if (env.state === "approved" && !env.break_glass) expect(env.unlinked_blocks).toBe(false);
           if (env.state === "approved" && !env.break_glass) {
             expect(env.rules.every((r) => r.satisfied)).toBe(true);
             expect(env.uncovered).toEqual([]);

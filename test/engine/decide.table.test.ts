@@ -1,6 +1,6 @@
 // Table-driven scenarios for every step of SPEC §2 and every policy option.
 import { decide } from "../../src/engine/decide.js";
-import type { EnvironmentDecision, Facts, IgnoredReview, State } from "../../src/engine/types.js";
+import type { EnvironmentDecision, Facts, IgnoredReview, State, UnlinkedIdentity } from "../../src/engine/types.js";
 import type { PolicySet } from "../../src/policy/types.js";
 import {
   type FactsInput,
@@ -74,6 +74,8 @@ interface EnvExpect {
   freeze?: string | null;
   rules?: RuleExpect[];
   changes_requested?: string[];
+  unlinked?: UnlinkedIdentity[];
+  unlinked_blocks?: boolean;
   errors?: string[];
 }
 
@@ -91,6 +93,9 @@ const SECRET = "clusters/production/secrets/db.sops.yaml";
 const STAGING = "clusters/staging/api.yaml";
 
 const approvedBy = (...users: string[]) => users.map((u) => review(u));
+
+const LAPTOP: UnlinkedIdentity = { commit: "abc1234".padEnd(40, "0"), role: "author", name: "carol", email: "carol@laptop" };
+const FRANK: UnlinkedIdentity = { commit: "def5678".padEnd(40, "0"), role: "co-author", name: "frank", email: "frank@contractor.example" };
 
 const scenarios: Scenario[] = [
   // §2 steps 1-4: touched paths, scope, not affected
@@ -729,6 +734,82 @@ const scenarios: Scenario[] = [
     facts: { files: [CLUSTER], teams: TEAMS, labels: ["emergency"], reviews: [review("ivan", "APPROVED", { commit: "h1" })] },
     expect: { production: { state: "pending", break_glass: false }, staging: "not_affected" },
   },
+  // unlinked commit identities and co-authors (SPEC §2 facts `contributors`, `unlinked`; options.unlinked_commits)
+  {
+    name: "the attack: a commit linked to no account lets its writer approve under warn, and the check says so",
+    // alice wrote CLUSTER on a laptop whose e-mail no account holds; only carol is a known contributor.
+    facts: { files: [CLUSTER], teams: TEAMS, unlinked: [LAPTOP], reviews: approvedBy("alice", "bob") },
+    expect: {
+      production: { state: "approved", title: "Approved", unlinked: [LAPTOP], unlinked_blocks: false, rules: [{ approved_by: ["alice", "bob"] }] },
+      staging: { state: "not_affected", unlinked: [], unlinked_blocks: false },
+    },
+  },
+  {
+    name: "the attack under block: a commit linked to no account blocks, naming commit and identity",
+    set: withOptions({ unlinked_commits: "block" }),
+    facts: { files: [CLUSTER], teams: TEAMS, unlinked: [LAPTOP], reviews: approvedBy("alice", "bob") },
+    expect: {
+      production: {
+        state: "blocked",
+        title: "Blocked: cannot tell who wrote abc1234: carol <carol@laptop>",
+        unlinked: [LAPTOP],
+        unlinked_blocks: true,
+        rules: [{ satisfied: true }],
+      },
+      staging: "not_affected",
+    },
+  },
+  {
+    name: "block names the first unlinked identity and counts the rest; other blockers come first",
+    set: policySet([{ ...production, options: { ...production.options, unlinked_commits: "block" }, freeze: [oneOff("year-end freeze", "2026-11-30T00:00:00Z", "2027-01-04T00:00:00Z")] }, staging]),
+    facts: { files: [CLUSTER], teams: TEAMS, unlinked: [LAPTOP, FRANK] },
+    expect: {
+      production: { state: "blocked", title: 'Blocked: change freeze "year-end freeze"; cannot tell who wrote abc1234: carol <carol@laptop> (+1 more)' },
+      staging: "not_affected",
+    },
+  },
+  {
+    name: "block with every identity linked changes nothing",
+    set: withOptions({ unlinked_commits: "block" }),
+    facts: { files: [CLUSTER], teams: TEAMS, reviews: approvedBy("alice", "bob") },
+    expect: { production: { state: "approved", unlinked: [], unlinked_blocks: false }, staging: "not_affected" },
+  },
+  {
+    name: "block leaves an environment the change does not touch not_affected",
+    set: policySet([production, { ...staging, options: { ...staging.options, unlinked_commits: "block" } }]),
+    facts: { files: [CLUSTER], teams: TEAMS, unlinked: [LAPTOP], reviews: approvedBy("alice", "bob") },
+    expect: { production: "approved", staging: { state: "not_affected", unlinked: [], unlinked_blocks: false } },
+  },
+  {
+    name: "break glass overrides an unlinked-identity block, as any blocker",
+    set: withOptions({ unlinked_commits: "block" }),
+    facts: { files: [CLUSTER], teams: TEAMS, unlinked: [LAPTOP], labels: ["emergency"], reviews: approvedBy("ivan") },
+    expect: { production: { state: "approved", break_glass: true, unlinked: [LAPTOP], unlinked_blocks: true }, staging: "not_affected" },
+  },
+  {
+    name: "an unseen file list is an error, unlinked identities or not",
+    set: withOptions({ unlinked_commits: "block" }),
+    facts: { files: [CLUSTER], files_truncated: true, unlinked: [LAPTOP], labels: ["emergency"], teams: TEAMS, reviews: approvedBy("ivan") },
+    expect: { production: { state: "error", break_glass: false }, staging: "error" },
+  },
+  {
+    name: "a co-author is a contributor: their approval does not count",
+    // The gatherer adds dave from `Co-authored-by: Dave <7+dave@users.noreply.github.com>`.
+    facts: { files: [OVERLAY], teams: TEAMS, contributors: ["carol", "dave"], reviews: approvedBy("dave") },
+    expect: {
+      production: {
+        state: "pending",
+        rules: [{ approved_by: [], ignored: [{ user: "dave", reason: "contributor" }], needed: { users: ["alice"], teams: ["acme/apps"] } }],
+      },
+      staging: "not_affected",
+    },
+  },
+  {
+    name: "a co-author counts with allow_contributors",
+    set: withOptions({ allow_contributors: true }),
+    facts: { files: [OVERLAY], teams: TEAMS, contributors: ["carol", "dave"], reviews: approvedBy("dave") },
+    expect: { production: "approved", staging: "not_affected" },
+  },
   // invalid policies, branches, default branch
   {
     name: "an invalid policy is an error; the other environments evaluate normally",
@@ -813,6 +894,8 @@ function check(actual: EnvironmentDecision, expected: EnvExpect): void {
   if (expected.freeze !== undefined) expect(actual.freeze).toBe(expected.freeze);
   if (expected.changes_requested !== undefined) expect(actual.changes_requested).toEqual(expected.changes_requested);
   if (expected.errors !== undefined) expect(actual.errors.map((e) => e.message)).toEqual(expected.errors);
+  if (expected.unlinked !== undefined) expect(actual.unlinked).toEqual(expected.unlinked);
+  if (expected.unlinked_blocks !== undefined) expect(actual.unlinked_blocks).toBe(expected.unlinked_blocks);
   if (expected.rules !== undefined) {
     expect(actual.rules).toHaveLength(expected.rules.length);
     expected.rules.forEach((r, i) => {

@@ -86,6 +86,7 @@ describe("gathering a normal pull request", () => {
       head: HEAD,
       author: "carol",
       contributors: ["carol", "Dave", "erin"],
+      unlinked: [],
       labels: ["emergency"],
       files: [
         { path: "clusters/production/api.yaml", status: "modified" },
@@ -146,7 +147,7 @@ describe("gathering a normal pull request", () => {
     expect(scope.isDone()).toBe(true);
   });
 
-  test("warns about commit identities linked to no GitHub account", async () => {
+  test("unlinked commit identities are facts, not warnings", async () => {
     const scope = github();
     mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
     mockPull(scope, {
@@ -160,8 +161,99 @@ describe("gathering a normal pull request", () => {
     const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
 
     expect(result.facts.contributors).toEqual(["carol"]);
-    expect(result.warnings).toEqual([
-      "git identity Unlinked Person <alice@home.example> (3 commits) is linked to no GitHub account, so it cannot be excluded as a contributor",
+    // Once per role, name and e-mail, with the first commit that carries it; GitHub's own committer is no one.
+    expect(result.facts.unlinked).toEqual([
+      { commit: "c1", role: "author", name: "Unlinked Person", email: "alice@home.example" },
+      { commit: "c2", role: "committer", name: "Unlinked Person", email: "alice@home.example" },
+    ]);
+    expect(result.warnings).toEqual([]);
+  });
+});
+
+describe("who wrote the commits, from GET /pulls/{n}/commits as GitHub answers it", () => {
+  const account = (login: string, id: number) => ({
+    login,
+    id,
+    node_id: `MDQ6VXNlcj${id}`,
+    avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
+    gravatar_id: "",
+    url: `https://api.github.com/users/${login}`,
+    html_url: `https://github.com/${login}`,
+    type: "User",
+    user_view_type: "public",
+    site_admin: false,
+  });
+  const WEB_FLOW = { ...account("web-flow", 19864447) };
+  const person = (name: string, email: string) => ({ name, email, date: "2026-11-20T09:00:00Z" });
+  /** One item of the listing: `who` are the accounts GitHub linked to the author and committer (null: none). */
+  const listed = (
+    sha: string,
+    git: { author: { name: string; email: string }; committer: { name: string; email: string }; message: string },
+    who: { author: unknown; committer: unknown },
+  ) => ({
+    sha,
+    node_id: `C_kwDOAAAAAd${sha.slice(0, 8)}`,
+    commit: {
+      author: { ...git.author, date: "2026-11-20T09:00:00Z" },
+      committer: { ...git.committer, date: "2026-11-20T09:00:00Z" },
+      message: git.message,
+      tree: { sha: "7".repeat(40), url: `https://api.github.com/repos/acme/gitops/git/trees/${"7".repeat(40)}` },
+      url: `https://api.github.com/repos/acme/gitops/git/commits/${sha}`,
+      comment_count: 0,
+      verification: { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null },
+    },
+    url: `https://api.github.com/repos/acme/gitops/commits/${sha}`,
+    html_url: `https://github.com/acme/gitops/commit/${sha}`,
+    comments_url: `https://api.github.com/repos/acme/gitops/commits/${sha}/comments`,
+    author: who.author,
+    committer: who.committer,
+    parents: [{ sha: TIP, url: `https://api.github.com/repos/acme/gitops/commits/${TIP}`, html_url: `https://github.com/acme/gitops/commit/${TIP}` }],
+  });
+  const sha = (c: string) => c.repeat(40);
+
+  async function gatherCommits(commits: unknown[]): Promise<GatheredFacts> {
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
+    mockPull(scope, { commits });
+    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+    expect(scope.isDone()).toBe(true);
+    return result;
+  }
+
+  test("a commit whose e-mail is linked to no account is unlinked; GitHub's web-flow committer is nobody", async () => {
+    const result = await gatherCommits([
+      // carol's own commit, through the web editor: GitHub commits it as web-flow.
+      listed(sha("1"), { author: person("Carol", "carol@acme.example"), committer: person("GitHub", "noreply@github.com"), message: "Bump api" }, { author: account("carol", 101), committer: WEB_FLOW }),
+      // written on a laptop whose e-mail no GitHub account holds: anyone, alice included.
+      listed(sha("2"), { author: person("carol", "carol@laptop"), committer: person("carol", "carol@laptop"), message: "Tweak replicas" }, { author: null, committer: null }),
+    ]);
+    expect(result.facts.contributors).toEqual(["carol"]);
+    expect(result.facts.unlinked).toEqual([
+      { commit: sha("2"), role: "author", name: "carol", email: "carol@laptop" },
+      { commit: sha("2"), role: "committer", name: "carol", email: "carol@laptop" },
+    ]);
+    expect(result.warnings).toEqual([]);
+  });
+
+  test("Co-authored-by trailers with a noreply address are contributors; other addresses are unlinked", async () => {
+    const message = [
+      "Pair on the api rollout",
+      "",
+      "Co-authored-by: Alice Example <583231+alice@users.noreply.github.com>",
+      "co-authored-by: Old Style <olduser@users.noreply.github.com>",
+      "Co-authored-by: Frank <frank@contractor.example>",
+      "Co-authored-by: Dave <dave@acme.example>",
+      "Co-authored-by: no e-mail at all",
+    ].join("\n");
+    const result = await gatherCommits([
+      listed(sha("3"), { author: person("Carol", "carol@acme.example"), committer: person("Carol", "carol@acme.example"), message }, { author: account("carol", 101), committer: account("carol", 101) }),
+      // dave@acme.example is linked to dave on this commit: a co-author named with it is dave.
+      listed(sha("4"), { author: person("Dave", "dave@acme.example"), committer: person("GitHub", "noreply@github.com"), message: "Merge branch 'main' into api" }, { author: account("dave", 104), committer: WEB_FLOW }),
+    ]);
+    expect(result.facts.contributors).toEqual(["carol", "alice", "olduser", "dave"]);
+    expect(result.facts.unlinked).toEqual([
+      { commit: sha("3"), role: "co-author", name: "Frank", email: "frank@contractor.example" },
+      { commit: sha("3"), role: "co-author", name: "no e-mail at all", email: "" },
     ]);
   });
 });

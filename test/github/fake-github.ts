@@ -71,6 +71,7 @@ export function policy(environment: string, approvers: Partial<Policy["rules"][n
       dismiss_stale: true,
       block_on_changes_requested: true,
       request_reviews: false,
+      unlinked_commits: "warn",
     },
     freeze: [],
     audit: { comment: true, issue_on_exception: true, deployment: false },

@@ -46,6 +46,7 @@ test("the SPEC's production.yml loads to exactly this Policy", () => {
       dismiss_stale: true,
       block_on_changes_requested: true,
       request_reviews: false,
+      unlinked_commits: "warn",
     },
     freeze: [
       { kind: "one-off", name: "year-end freeze", from: Date.UTC(2026, 11, 20), until: Date.UTC(2027, 0, 4) },
@@ -70,6 +71,7 @@ test("every default is filled in", () => {
       dismiss_stale: true,
       block_on_changes_requested: true,
       request_reviews: false,
+      unlinked_commits: "warn",
     },
     freeze: [],
     audit: { comment: true, issue_on_exception: true, deployment: false },
@@ -86,6 +88,7 @@ test("options, audit and enforce given in part keep the defaults of the rest", (
     dismiss_stale: true,
     block_on_changes_requested: true,
     request_reviews: false,
+    unlinked_commits: "warn",
   });
   expect(policy?.audit).toEqual({ comment: true, issue_on_exception: true, deployment: true });
   expect(policy?.enforce).toEqual({ required_check: false });

@@ -1,0 +1,202 @@
+// Who wrote a pull request's commits (SPEC §2, facts `contributors` and `unlinked`): the accounts
+// GitHub links to each commit's author and committer, the co-authors its message names, and every
+// identity that maps to no account — read from the PR's commit listing, nothing else.
+import { WEB_FLOW } from "../engine/approvals.js";
+import type { IdentityRole, UnlinkedIdentity } from "../engine/types.js";
+import { GatherFailed, type GitHubSession } from "./client.js";
+
+/** GitHub's pull request commits endpoint lists at most this many commits. */
+export const COMMITS_LIST_LIMIT = 250;
+
+/**
+ * Bounds on what one commit message costs (a PR's author writes them): only its first 64 Ki
+ * characters are searched for `Co-authored-by:` trailers, and at most 32 trailers are read.
+ * Past either bound the commit's remaining co-authors are unknown, and that is said as an
+ * unlinked identity of the commit — never silently dropped, which would let them approve.
+ */
+export const MAX_MESSAGE_SCAN = 65_536;
+export const MAX_CO_AUTHORS = 32;
+
+/** The e-mail of GitHub itself committing a web edit or a merge (the `web-flow` account): not a person. */
+const GITHUB_EMAIL = "noreply@github.com";
+
+/**
+ * A GitHub noreply address, `ID+login@users.noreply.github.com` or the older
+ * `login@users.noreply.github.com`: the login is the account's, by GitHub's own convention.
+ * Only github.com's form is read; a GitHub Enterprise Server's noreply domain is not guessed.
+ */
+const NOREPLY = /^(?:\d+\+)?([a-z0-9](?:[a-z0-9-]{0,38})(?:\[bot\])?)@users\.noreply\.github\.com$/i;
+
+/** A `Co-authored-by:` trailer: the key is case-insensitive, as git's trailer keys are. */
+const CO_AUTHOR = /^co-authored-by:(.*)$/i;
+/** `Name <e-mail>`; a trailer without the angle brackets is a name with no e-mail. */
+const NAME_EMAIL = /^(.*?)\s*<([^<>]*)>$/;
+
+interface ApiUser {
+  login: string;
+}
+
+interface GitIdentity {
+  name?: string;
+  email?: string;
+}
+
+/** One item of `GET /pulls/{n}/commits` (and of a comparison's `commits`), as far as it is read. */
+export interface ApiCommit {
+  sha: string;
+  /** The account GitHub links to the git author's e-mail; null when none. */
+  author: ApiUser | null;
+  committer: ApiUser | null;
+  commit: { author: GitIdentity | null; committer: GitIdentity | null; message?: string };
+}
+
+/** The people behind commits: logins (the PR author first, when given) and identities linked to nobody. */
+export interface CommitIdentities {
+  contributors: string[];
+  unlinked: UnlinkedIdentity[];
+}
+
+interface CoAuthor {
+  name: string;
+  email: string;
+}
+
+/** The login of a GitHub noreply address, or null. */
+export function noreplyLogin(email: string): string | null {
+  return NOREPLY.exec(email.trim())?.[1] ?? null;
+}
+
+/**
+ * The `Co-authored-by:` trailers of a commit message, read on any line, not only in git's last
+ * paragraph: for separation of duties a co-author named anywhere is one more person who may not
+ * approve, so the wider reading is the one that fails closed. `overflow` says the bounds were hit.
+ */
+export function coAuthorsOf(message: string): { coAuthors: CoAuthor[]; overflow: string | null } {
+  const coAuthors: CoAuthor[] = [];
+  const scanned = message.length > MAX_MESSAGE_SCAN ? message.slice(0, MAX_MESSAGE_SCAN) : message;
+  for (const line of scanned.split(/\r\n|\r|\n/)) {
+    const trailer = CO_AUTHOR.exec(line.trim());
+    if (!trailer) continue;
+    if (coAuthors.length === MAX_CO_AUTHORS) {
+      return { coAuthors, overflow: `co-authors past the ${MAX_CO_AUTHORS}th Co-authored-by trailer` };
+    }
+    const value = (trailer[1] as string).trim();
+    const parts = NAME_EMAIL.exec(value);
+    coAuthors.push(parts ? { name: (parts[1] as string).trim(), email: (parts[2] as string).trim() } : { name: value, email: "" });
+  }
+  const overflow = message.length > MAX_MESSAGE_SCAN ? `co-authors past the first ${MAX_MESSAGE_SCAN / 1024} KiB of the message` : null;
+  return { coAuthors, overflow };
+}
+
+/**
+ * The PR author and everyone behind the commits (SPEC §2): the account GitHub links to each
+ * commit's author and committer (web-flow, GitHub itself, is not a person), and each co-author
+ * whose e-mail is a noreply address or an e-mail GitHub links to an account on another commit
+ * of the PR. Every other identity is unlinked, listed once (by role, name and e-mail) with the
+ * first commit that carries it. An author or committer GitHub links to nobody stays unlinked
+ * even when its e-mail has the noreply form (GitHub would have linked a genuine one); that
+ * login is still a contributor, which can only exclude someone.
+ */
+export function commitIdentities(commits: readonly ApiCommit[], author?: string): CommitIdentities {
+  const contributors = new Map<string, string>(author === undefined ? [] : [[author.toLowerCase(), author]]);
+  const unlinked = new Map<string, UnlinkedIdentity>();
+  const contributor = (login: string): void => {
+    const key = login.toLowerCase();
+    if (key !== WEB_FLOW && !contributors.has(key)) contributors.set(key, login);
+  };
+  const unknown = (commit: string, role: IdentityRole, name: string, email: string): void => {
+    const key = `${role}\0${name}\0${email.toLowerCase()}`;
+    if (!unlinked.has(key)) unlinked.set(key, { commit, role, name, email });
+  };
+
+  // E-mails GitHub links to an account on some commit of the PR: a co-author named with one is that account.
+  const linked = new Map<string, string>();
+  for (const commit of commits) {
+    for (const role of ["author", "committer"] as const) {
+      const email = commit.commit[role]?.email?.trim().toLowerCase();
+      const login = commit[role]?.login;
+      if (email && login && !linked.has(email)) linked.set(email, login);
+    }
+  }
+
+  for (const commit of commits) {
+    for (const role of ["author", "committer"] as const) {
+      const login = commit[role]?.login;
+      if (login) {
+        contributor(login);
+        continue;
+      }
+      const name = commit.commit[role]?.name ?? "";
+      const email = commit.commit[role]?.email ?? "";
+      if (email.trim().toLowerCase() === GITHUB_EMAIL) continue;
+      const noreply = noreplyLogin(email);
+      if (noreply !== null) contributor(noreply);
+      unknown(commit.sha, role, name, email);
+    }
+    const { coAuthors, overflow } = coAuthorsOf(commit.commit.message ?? "");
+    for (const { name, email } of coAuthors) {
+      const folded = email.toLowerCase();
+      if (folded === GITHUB_EMAIL) continue;
+      const login = noreplyLogin(email) ?? linked.get(folded) ?? null;
+      if (login !== null) contributor(login);
+      else unknown(commit.sha, "co-author", name, email);
+    }
+    if (overflow !== null) unknown(commit.sha, "co-author", overflow, "");
+  }
+  return { contributors: [...contributors.values()], unlinked: [...unlinked.values()] };
+}
+
+export interface ContributorsRequest {
+  owner: string;
+  repo: string;
+  pull_number: number;
+  head: string;
+  baseCommit: string;
+  author: string;
+  /** The pull request's commit count, when the payload has it. */
+  commits: number | undefined;
+}
+
+/**
+ * The PR author, the GitHub users behind every commit, and the identities behind none. Past the
+ * 250 commits the pull request endpoint lists, the comparison of base and head lists the rest;
+ * when even that cannot list them all, the contributors are unknown and gathering fails.
+ */
+export async function listContributors(gh: GitHubSession, request: ContributorsRequest): Promise<CommitIdentities> {
+  const { owner, repo, pull_number } = request;
+  const listed = await gh.list<ApiCommit>(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
+    { owner, repo, pull_number },
+    `listing commits of #${pull_number}`,
+    { maxPages: Math.ceil(COMMITS_LIST_LIMIT / 100) },
+  );
+  let commits = listed.items;
+  if (!listed.complete || (commits.length >= COMMITS_LIST_LIMIT && request.commits !== commits.length)) {
+    commits = await compareCommits(gh, request);
+  }
+  return commitIdentities(commits, request.author);
+}
+
+async function compareCommits(gh: GitHubSession, request: ContributorsRequest): Promise<ApiCommit[]> {
+  const { owner, repo, pull_number, baseCommit, head } = request;
+  let total: number | undefined;
+  const listed = await gh.list<ApiCommit>(
+    "GET /repos/{owner}/{repo}/compare/{basehead}",
+    { owner, repo, basehead: `${baseCommit}...${head}` },
+    `listing commits of #${pull_number} through a comparison`,
+    {
+      maxPages: 100,
+      items: (data) => {
+        const page = data as { total_commits?: number; commits?: ApiCommit[] };
+        total ??= page.total_commits;
+        return page.commits ?? [];
+      },
+    },
+  );
+  if (!listed.complete || total === undefined || listed.items.length < total) {
+    throw new GatherFailed(
+      `#${pull_number} has ${total ?? "too many"} commits and only ${listed.items.length} could be listed: its contributors are unknown`,
+    );
+  }
+  return listed.items;
+}

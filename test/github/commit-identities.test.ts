@@ -1,0 +1,104 @@
+// Reading who wrote commits: Co-authored-by trailers, noreply addresses, and the bounds a hostile message meets.
+import { coAuthorsOf, commitIdentities, MAX_CO_AUTHORS, MAX_MESSAGE_SCAN, noreplyLogin, type ApiCommit } from "../../src/github/commit-identities.js";
+
+const linked = (sha: string, login: string, email = `${login}@acme.example`, message = "change"): ApiCommit => ({
+  sha,
+  author: { login },
+  committer: { login },
+  commit: { author: { name: login, email }, committer: { name: login, email }, message },
+});
+
+describe("noreplyLogin", () => {
+  test.each([
+    ["583231+alice@users.noreply.github.com", "alice"],
+    ["alice@users.noreply.github.com", "alice"],
+    ["41898282+github-actions[bot]@users.noreply.github.com", "github-actions[bot]"],
+    ["  12+Alice-B@Users.NoReply.GitHub.com ", "Alice-B"],
+  ])("%s is %s", (email, login) => {
+    expect(noreplyLogin(email)).toBe(login);
+  });
+
+  test.each(["alice@acme.example", "alice@users.noreply.github.com.evil.example", "12+@users.noreply.github.com", "alice@noreply.ghe.acme.example", ""])(
+    "%s is no noreply address",
+    (email) => {
+      expect(noreplyLogin(email)).toBeNull();
+    },
+  );
+});
+
+describe("coAuthorsOf", () => {
+  test("reads trailers on any line, any case, any line ending", () => {
+    const message = "Co-authored-by: Alice <1+alice@users.noreply.github.com>\r\n\r\nBody\rCO-AUTHORED-BY:Bob <bob@x.example>\n  co-authored-by: just a name  ";
+    expect(coAuthorsOf(message)).toEqual({
+      coAuthors: [
+        { name: "Alice", email: "1+alice@users.noreply.github.com" },
+        { name: "Bob", email: "bob@x.example" },
+        { name: "just a name", email: "" },
+      ],
+      overflow: null,
+    });
+  });
+
+  test(`reads at most ${MAX_CO_AUTHORS} trailers, and says there were more`, () => {
+    const message = Array.from({ length: MAX_CO_AUTHORS + 5 }, (_, i) => `Co-authored-by: P${i} <${i}+p${i}@users.noreply.github.com>`).join("\n");
+    const read = coAuthorsOf(message);
+    expect(read.coAuthors).toHaveLength(MAX_CO_AUTHORS);
+    expect(read.overflow).toBe(`co-authors past the ${MAX_CO_AUTHORS}th Co-authored-by trailer`);
+  });
+
+  test("searches only the first 64 KiB of a message, and says a longer one may hide co-authors", () => {
+    const message = `x${"a".repeat(MAX_MESSAGE_SCAN)}\nCo-authored-by: Hidden <9+hidden@users.noreply.github.com>`;
+    expect(coAuthorsOf(message)).toEqual({ coAuthors: [], overflow: "co-authors past the first 64 KiB of the message" });
+  });
+});
+
+describe("commitIdentities", () => {
+  test("the PR author comes first; logins compare case-insensitively; web-flow is nobody", () => {
+    const commits = [linked("c1", "Dave"), { ...linked("c2", "dave"), committer: { login: "web-flow" } }];
+    expect(commitIdentities(commits, "carol")).toEqual({ contributors: ["carol", "Dave"], unlinked: [] });
+  });
+
+  test("an author GitHub links to nobody stays unlinked even with a noreply address; its login is still a contributor", () => {
+    const forged: ApiCommit = {
+      sha: "c1",
+      author: null,
+      committer: { login: "mallory" },
+      commit: { author: { name: "Alice", email: "1+alice@users.noreply.github.com" }, committer: { name: "Mallory", email: "m@x.example" } },
+    };
+    expect(commitIdentities([forged], "mallory")).toEqual({
+      contributors: ["mallory", "alice"],
+      unlinked: [{ commit: "c1", role: "author", name: "Alice", email: "1+alice@users.noreply.github.com" }],
+    });
+  });
+
+  test("each unlinked identity once, with the first commit that carries it", () => {
+    const laptop = (sha: string): ApiCommit => ({
+      sha,
+      author: null,
+      committer: null,
+      commit: { author: { name: "carol", email: "Carol@Laptop" }, committer: { name: "carol", email: "carol@laptop" }, message: "Co-authored-by: Frank <frank@x.example>" },
+    });
+    expect(commitIdentities([laptop("c1"), laptop("c2")], "carol").unlinked).toEqual([
+      { commit: "c1", role: "author", name: "carol", email: "Carol@Laptop" },
+      { commit: "c1", role: "committer", name: "carol", email: "carol@laptop" },
+      { commit: "c1", role: "co-author", name: "Frank", email: "frank@x.example" },
+    ]);
+  });
+
+  test("a co-author named with an e-mail GitHub links on another commit is that account", () => {
+    const commits = [linked("c1", "carol", "carol@acme.example", "Co-authored-by: D <DAVE@acme.example>"), linked("c2", "dave")];
+    expect(commitIdentities(commits, "carol")).toEqual({ contributors: ["carol", "dave"], unlinked: [] });
+  });
+
+  test("co-authors a bound hid are an unlinked identity of their commit: never silently dropped", () => {
+    const message = `${"a".repeat(MAX_MESSAGE_SCAN + 1)}\nCo-authored-by: Hidden <9+hidden@users.noreply.github.com>`;
+    expect(commitIdentities([linked("c1", "carol", undefined, message)], "carol").unlinked).toEqual([
+      { commit: "c1", role: "co-author", name: "co-authors past the first 64 KiB of the message", email: "" },
+    ]);
+  });
+
+  test("a missing git identity is unlinked too (nothing to tell who it was)", () => {
+    const bare: ApiCommit = { sha: "c1", author: null, committer: { login: "carol" }, commit: { author: null, committer: null } };
+    expect(commitIdentities([bare], "carol").unlinked).toEqual([{ commit: "c1", role: "author", name: "", email: "" }]);
+  });
+});
