@@ -26,6 +26,7 @@ import {
   type Block,
   type ListBlock,
 } from "./markdown.js";
+import { unlinkedBlock, unlinkedDetail } from "./unlinked-output.js";
 
 /** Where a decision was made, for links and context in the output. */
 export interface CheckContext {
@@ -35,7 +36,7 @@ export interface CheckContext {
   policyCommit: string;
   /** Web URL of the GitHub server, default https://github.com. */
   serverUrl?: string;
-  /** Things the facts gatherer wants a reviewer to know (unlinked commit authors, missing teams). */
+  /** Things the facts gatherer wants a reviewer to know (teams it could not find). */
   warnings?: string[];
   /**
    * The largest size of `summary` and of `text`, default GitHub's 65,535. `explain` prints to a
@@ -72,7 +73,7 @@ type Counting = "rule" | "break glass";
 /** Why an approval did not count, as a sentence about the reviewer. */
 const IGNORED: Record<IgnoredReason, (who: string, counting: Counting) => string> = {
   author: (who) => `${who} is the author`,
-  contributor: (who) => `${who} pushed commits to this pull request`,
+  contributor: (who) => `${who} authored, committed or co-authored commits of this pull request`,
   stale: (who) => `${who} approved an older commit`,
   bot: (who) => `${who} is a bot`,
   not_an_approver: (who, counting) =>
@@ -248,6 +249,7 @@ function stateLine(env: EnvironmentDecision): string {
       if (env.uncovered.length > 0) reasons.push(`no rule covers ${plural(env.uncovered.length, "path")}`);
       if (env.freeze !== null) reasons.push("a change freeze is active");
       if (env.changes_requested.length > 0) reasons.push("changes were requested");
+      if (env.unlinked_blocks) reasons.push("who wrote some commits cannot be told");
       return `**Blocked** — ${joinList(reasons)}. Approvals alone do not unblock this check.`;
     }
     case "error":
@@ -290,6 +292,8 @@ function detailBlocks(env: EnvironmentDecision, warnings: readonly string[]): Li
   if (env.state === "error" && env.errors.length > MAX_ERRORS) {
     blocks.push({ lead: `### All ${plural(env.errors.length, "error")}`, items: env.errors.map((e) => code(formatPolicyError(e))) });
   }
+  const unlinked = unlinkedDetail(env);
+  if (unlinked) blocks.push(unlinked);
   if (warnings.length > MAX_WARNINGS) {
     blocks.push({ lead: `### All ${plural(warnings.length, "warning")}`, items: warnings.map(text) });
   }
@@ -316,8 +320,11 @@ export function renderEnvironmentCheck(env: EnvironmentDecision, context: CheckC
     if (env.uncovered.length > 0) blocks.push(uncoveredBlock(env));
     if (env.freeze !== null) blocks.push(freezeBlock(env, env.freeze));
     if (env.changes_requested.length > 0) blocks.push(changesRequestedBlock(env.changes_requested));
+    const unlinked = unlinkedBlock(env);
+    if (unlinked && env.unlinked_blocks) blocks.push(unlinked);
     for (const rule of env.rules) blocks.push(ruleBlock(rule));
     if (!env.break_glass && bg && env.state !== "approved") blocks.push(breakGlassBlock(env, bg));
+    if (unlinked && !env.unlinked_blocks) blocks.push(unlinked);
   }
   if (warnings.length > 0) blocks.push(warningsBlock(warnings));
 

@@ -1,6 +1,6 @@
 // Snapshot tests of check run output (SPEC §3) for every state, rendered from real decisions.
 import { decide } from "../../src/engine/decide.js";
-import type { EnvironmentDecision, Facts } from "../../src/engine/types.js";
+import type { EnvironmentDecision, Facts, UnlinkedIdentity } from "../../src/engine/types.js";
 import type { PolicySet } from "../../src/policy/types.js";
 import {
   MAX_FILES,
@@ -159,6 +159,55 @@ describe("renderEnvironmentCheck, one snapshot per state", () => {
     const env = decision(policySet([policy(production())]), facts({ files: ["clusters/production/api.yaml"], files_truncated: true }));
     expect(env.state).toBe("error");
     expect(shown(render(env))).toMatchSnapshot();
+  });
+});
+
+describe("commit identities linked to no GitHub account", () => {
+  const LAPTOP: UnlinkedIdentity = { commit: "abc1234".padEnd(40, "0"), role: "author", name: "carol", email: "carol@laptop" };
+  const FRANK: UnlinkedIdentity = { commit: "def5678".padEnd(40, "0"), role: "co-author", name: "frank", email: "frank@contractor.example" };
+  const approved = { files: ["clusters/production/api.yaml"], reviews: [review("alice"), review("bob")], teams: TEAMS };
+
+  test("with unlinked_commits: block they are the blocker, named with commit and role", () => {
+    const env = decision(policySet([policy(production({ options: { unlinked_commits: "block" } }))]), facts({ ...approved, unlinked: [LAPTOP, FRANK] }));
+    expect(env.state).toBe("blocked");
+    const output = render(env);
+    expect(output.title).toBe("Blocked: cannot tell who wrote abc1234: carol <carol@laptop> (+1 more)");
+    expect(output.summary).toContain("**Blocked** — who wrote some commits cannot be told.");
+    expect(output.summary).toContain("- `abc1234` author `carol <carol@laptop>`\n- `def5678` co-author `frank <frank@contractor.example>`");
+    expect(shown(output)).toMatchSnapshot();
+  });
+
+  test("with unlinked_commits: warn the check passes and warns that separation of duties cannot be shown", () => {
+    const env = decision(policySet([policy(production())]), facts({ ...approved, unlinked: [LAPTOP] }));
+    expect(env.state).toBe("approved");
+    const output = render(env);
+    expect(output.title).toBe("Approved");
+    expect(output.summary).toContain("### Warning: separation of duties cannot be shown");
+    expect(shown(output)).toMatchSnapshot();
+  });
+
+  test("an environment the change does not touch says nothing about them", () => {
+    const env = decision(policySet([policy(production({ options: { unlinked_commits: "block" } }))]), facts({ files: ["docs/x.md"], unlinked: [LAPTOP] }));
+    expect(env.state).toBe("not_affected");
+    expect(render(env).summary).not.toContain("commit identities");
+  });
+
+  test("the summary names the first 20; the text names them all", () => {
+    const many = Array.from({ length: 25 }, (_, i): UnlinkedIdentity => ({ commit: `${i}`.padEnd(40, "c"), role: "author", name: `dev${i}`, email: `dev${i}@laptop` }));
+    const output = render(decision(policySet([policy(production({ options: { unlinked_commits: "block" } }))]), facts({ ...approved, unlinked: many })));
+    expect(output.summary.match(/^- `\d+c+` author `dev\d+ <dev\d+@laptop>`$/gm)).toHaveLength(20);
+    expect(output.summary).toContain("- and 5 more");
+    expect(output.text).toMatch(/^### All 25 commit identities linked to no GitHub account\n\n/);
+    expect(output.text?.match(/^- `\d+c+` author `dev\d+ <dev\d+@laptop>`$/gm)).toHaveLength(25);
+  });
+
+  test("a hostile git name or e-mail is shown as typed in a code span, on one line, cut to 200 characters", () => {
+    const evil: UnlinkedIdentity = { commit: "e".repeat(40), role: "co-author", name: "<img src=x onerror=alert(1)>\n# heading `x`", email: `${"a".repeat(300)}@x` };
+    const output = render(decision(policySet([policy(production({ options: { unlinked_commits: "block" } }))]), facts({ ...approved, unlinked: [evil] })));
+    const line = output.summary.split("\n").find((l) => l.startsWith("- `eeeeeee`")) as string;
+    expect(line).toMatch(/^- `eeeeeee` co-author ``<img src=x onerror=alert\(1\)> # heading `x` <a+…``$/);
+    expect([...line].length).toBeLessThan(240);
+    expect(output.title).not.toContain("\n");
   });
 });
 
