@@ -44,7 +44,11 @@ const unlinkedEntry = z.union(
     z
       .strictObject({
         commit: z.string({ error: "must be a commit" }).min(1, { error: "must not be empty" }),
-        role: z.enum(ROLES, { error: `must be one of ${ROLES.join(", ")}` }).optional(),
+        // A refinement, not an enum: a bad role then gets its own message, not the union's.
+        role: z
+          .string({ error: `must be one of ${ROLES.join(", ")}` })
+          .refine((r) => (ROLES as readonly string[]).includes(r), { error: `must be one of ${ROLES.join(", ")}` })
+          .optional(),
         name: z.string({ error: "must be a name" }).optional(),
         email: z.string({ error: "must be an e-mail address" }).optional(),
       })
@@ -94,17 +98,17 @@ function nameAndEmail(value: string): { name: string; email: string } {
 
 function toUnlinked(entry: z.infer<typeof unlinkedEntry>): UnlinkedIdentity {
   if (typeof entry !== "string") {
-    return { commit: entry.commit, role: entry.role ?? "author", name: entry.name ?? "", email: entry.email ?? "" };
+    return { commit: entry.commit, role: (entry.role as IdentityRole | undefined) ?? "author", name: entry.name ?? "", email: entry.email ?? "" };
   }
   const [, commit, role, identity] = UNLINKED_LINE.exec(entry) as RegExpExecArray;
   return { commit: commit as string, role: (role as IdentityRole | undefined) ?? "author", ...nameAndEmail(identity as string) };
 }
 
-/** Each identity once, as the gatherer lists them: by role, name and e-mail, the first commit kept. */
+/** Each identity once, as the gatherer lists them: by name and e-mail, the first commit and role kept. */
 function distinctUnlinked(entries: readonly UnlinkedIdentity[]): UnlinkedIdentity[] {
   const seen = new Map<string, UnlinkedIdentity>();
   for (const u of entries) {
-    const key = `${u.role}\0${u.name}\0${u.email.toLowerCase()}`;
+    const key = `${u.name}\0${u.email.toLowerCase()}`;
     if (!seen.has(key)) seen.set(key, u);
   }
   return [...seen.values()];

@@ -32,8 +32,9 @@ export type IdentityRole = "author" | "committer" | "co-author";
  * be told apart from the approvers, so separation of duties cannot be shown for it.
  */
 export interface UnlinkedIdentity {
-  /** The commit that carries it (the first such commit, oldest first), full sha. */
+  /** The first commit that carries it (oldest first), full sha. */
   commit: string;
+  /** Its role in that commit. */
   role: IdentityRole;
   /** As git records it; may be empty. */
   name: string;
@@ -55,7 +56,7 @@ export interface Facts {
    * trailers with a GitHub noreply address.
    */
   contributors: string[];
-  /** Commit identities that map to no GitHub account, each once (by role, name and e-mail). */
+  /** Commit identities that map to no GitHub account, each once (by name and e-mail), oldest commit first. */
   unlinked: UnlinkedIdentity[];
   labels: string[];
   files: ChangedFile[];

@@ -92,8 +92,8 @@ export function coAuthorsOf(message: string): { coAuthors: CoAuthor[]; overflow:
  * The PR author and everyone behind the commits (SPEC §2): the account GitHub links to each
  * commit's author and committer (web-flow, GitHub itself, is not a person), and each co-author
  * whose e-mail is a noreply address or an e-mail GitHub links to an account on another commit
- * of the PR. Every other identity is unlinked, listed once (by role, name and e-mail) with the
- * first commit that carries it. An author or committer GitHub links to nobody stays unlinked
+ * of the PR. Every other identity is unlinked, listed once (by name and e-mail) with the first
+ * commit and role that carry it: a laptop's identity is usually both author and committer. An author or committer GitHub links to nobody stays unlinked
  * even when its e-mail has the noreply form (GitHub would have linked a genuine one); that
  * login is still a contributor, which can only exclude someone.
  */
@@ -105,7 +105,7 @@ export function commitIdentities(commits: readonly ApiCommit[], author?: string)
     if (key !== WEB_FLOW && !contributors.has(key)) contributors.set(key, login);
   };
   const unknown = (commit: string, role: IdentityRole, name: string, email: string): void => {
-    const key = `${role}\0${name}\0${email.toLowerCase()}`;
+    const key = `${name}\0${email.toLowerCase()}`;
     if (!unlinked.has(key)) unlinked.set(key, { commit, role, name, email });
   };
 

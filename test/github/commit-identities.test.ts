@@ -71,16 +71,20 @@ describe("commitIdentities", () => {
     });
   });
 
-  test("each unlinked identity once, with the first commit that carries it", () => {
+  test("each unlinked identity once (by name and e-mail), with the first commit and role that carry it", () => {
     const laptop = (sha: string): ApiCommit => ({
       sha,
       author: null,
       committer: null,
-      commit: { author: { name: "carol", email: "Carol@Laptop" }, committer: { name: "carol", email: "carol@laptop" }, message: "Co-authored-by: Frank <frank@x.example>" },
+      commit: {
+        author: { name: "carol", email: "Carol@Laptop" },
+        committer: { name: "Carol B.", email: "carol@laptop" },
+        message: "Co-authored-by: Frank <frank@x.example>\nCo-authored-by: carol <carol@laptop>",
+      },
     });
     expect(commitIdentities([laptop("c1"), laptop("c2")], "carol").unlinked).toEqual([
       { commit: "c1", role: "author", name: "carol", email: "Carol@Laptop" },
-      { commit: "c1", role: "committer", name: "carol", email: "carol@laptop" },
+      { commit: "c1", role: "committer", name: "Carol B.", email: "carol@laptop" },
       { commit: "c1", role: "co-author", name: "Frank", email: "frank@x.example" },
     ]);
   });
