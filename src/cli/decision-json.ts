@@ -1,5 +1,5 @@
 // The JSON form of a decision (SPEC §6.2), shared by `simulate` and `explain --json`.
-import type { Decision } from "../engine/types.js";
+import type { Decision, UnlinkedIdentity } from "../engine/types.js";
 import { formatPolicyError } from "../policy/errors.js";
 
 export interface DecisionJson {
@@ -12,6 +12,8 @@ export interface DecisionJson {
     files: string[];
     uncovered: string[];
     freeze: string | null;
+    /** Only when the change has commit identities linked to no GitHub account (SPEC §2, `unlinked`). */
+    unlinked?: UnlinkedIdentity[];
     rules: Array<{
       name: string;
       required: number;
@@ -24,7 +26,11 @@ export interface DecisionJson {
   }>;
 }
 
-/** The decision with exactly the fields, in exactly the order, of SPEC §6.2. */
+/**
+ * The decision with exactly the fields, in exactly the order, of SPEC §6.2 — plus `unlinked`
+ * (after `freeze`) where an environment has unlinked commit identities: whether they block is
+ * in `state` and `title`, and who they are is what a user must fix.
+ */
 export function decisionJson(decision: Decision): DecisionJson {
   return {
     environments: decision.environments.map((env) => ({
@@ -36,6 +42,7 @@ export function decisionJson(decision: Decision): DecisionJson {
       files: env.files,
       uncovered: env.uncovered,
       freeze: env.freeze,
+      ...(env.unlinked.length > 0 ? { unlinked: env.unlinked.map((u) => ({ commit: u.commit, role: u.role, name: u.name, email: u.email })) } : {}),
       rules: env.rules.map((rule) => ({
         name: rule.name,
         required: rule.required,

@@ -47,6 +47,10 @@ CHANGE (YAML or JSON):
   default_branch: main            # optional; default: base
   head: h2                        # optional; default: HEAD
   contributors: [carol]           # optional; the author is always one
+  co_authors: [dave]              # optional; logins of Co-authored-by trailers (contributors too)
+  unlinked:                       # optional: commit identities linked to no GitHub account
+    - "abc1234: erin <erin@laptop>"                   # COMMIT: NAME <EMAIL> (role author)
+    - { commit: def5678, role: co-author, name: frank, email: frank@example.com }
   labels: []                      # optional
   files_truncated: false          # optional
   reviews:                        # optional, chronological; commit defaults to head

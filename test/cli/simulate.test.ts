@@ -127,4 +127,63 @@ describe("compliance-gate simulate", () => {
     expect(production.errors[0]).toMatch(/^test\/fixtures\/cli\/invalid\/production\.yml:\d+:\d+: /);
     expect(envs.find((e: { environment: string }) => e.environment === "staging").state).toBe("approved");
   });
+
+  describe("co_authors and unlinked commit identities", () => {
+    const base = `
+repository: acme/gitops
+base: main
+head: h2
+author: carol
+files: [clusters/production/api.yaml]
+teams: { sre: [alice, bob] }
+now: "2026-12-01T10:00:00Z"
+`;
+    const production = (stdout: string) => JSON.parse(stdout).environments.find((e: { environment: string }) => e.environment === "production");
+
+    test("a co-author is a contributor: their approval does not count", async () => {
+      const r = await run(["simulate", "--policies", "policies", file("co.yml", `${base}co_authors: [alice]\nreviews: [{ user: alice, state: APPROVED }, { user: bob, state: APPROVED }]\n`)]);
+      expect(r.code).toBe(0);
+      const env = production(r.stdout);
+      expect(env.state).toBe("pending");
+      expect(env.rules[0].ignored).toEqual([{ user: "alice", reason: "contributor" }]);
+      expect(Object.keys(env)).not.toContain("unlinked");
+    });
+
+    test("production blocks on an unlinked identity, given as a string or as the fact's mapping, and shows them after freeze", async () => {
+      const change = `${base}reviews: [{ user: alice, state: APPROVED }, { user: bob, state: APPROVED }]
+unlinked:
+  - "abc1234: carol <carol@laptop>"
+  - "def5678 (co-author): frank <frank@contractor.example>"
+  - { commit: 0123abc, role: committer, email: ci@build-host }
+  - "abc1234: carol <carol@laptop>"
+`;
+      const r = await run(["simulate", "--policies", "policies", file("unlinked.yml", change)]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      const env = production(r.stdout);
+      expect(env.state).toBe("blocked");
+      expect(env.title).toBe("Blocked: cannot tell who wrote abc1234: carol <carol@laptop> (+2 more)");
+      expect(Object.keys(env)).toEqual(["environment", "check", "state", "break_glass", "title", "files", "uncovered", "freeze", "unlinked", "rules", "errors"]);
+      expect(env.unlinked).toEqual([
+        { commit: "abc1234", role: "author", name: "carol", email: "carol@laptop" },
+        { commit: "def5678", role: "co-author", name: "frank", email: "frank@contractor.example" },
+        { commit: "0123abc", role: "committer", name: "", email: "ci@build-host" },
+      ]);
+    });
+
+    test.each([
+      ['unlinked: ["carol <carol@laptop>"]', 9, "unlinked[0]", "must be \"COMMIT: NAME <EMAIL>\""],
+      ['unlinked: ["abc1234 (reviewer): carol"]', 9, "unlinked[0]", "must be \"COMMIT: NAME <EMAIL>\""],
+      ["unlinked:\n  - { commit: abc1234, role: author }", 10, "unlinked[0]", "must give a name or an e-mail"],
+      ["unlinked:\n  - { commit: abc1234, name: x, who: y }", 10, "unlinked[0].who", "unknown key"],
+      ["unlinked:\n  - { commit: abc1234, role: pusher, name: x }", 10, "unlinked[0].role", "must be one of author, committer, co-author"],
+      ["co_authors: alice", 9, "co_authors", "must be a list of logins"],
+    ])("%s is an error naming file, line, column and field", async (yaml, line, field, message) => {
+      const path = file("bad-unlinked.yml", `${base}${yaml}\n`);
+      const r = await run(["simulate", "--policies", "policies", path]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr.split("\n")[0]).toMatch(new RegExp(`^${path}:${line}:\\d+: ${field.replace(/[[\].]/g, "\\$&")}: ${message.replace(/[()[\].*+?"]/g, "\\$&")}`));
+    });
+  });
 });
