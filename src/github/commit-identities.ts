@@ -17,6 +17,18 @@ export const COMMITS_LIST_LIMIT = 250;
 export const MAX_MESSAGE_SCAN = 65_536;
 export const MAX_CO_AUTHORS = 32;
 
+/**
+ * Bounds on what a PR's commits put in its facts, checks and audit record, since anyone can
+ * write any name, e-mail or noreply address into a commit: at most 100 logins are taken from
+ * addresses (noreply co-authors and authors; the accounts GitHub itself links need real
+ * accounts), at most 50 unlinked identities are listed, and each name and e-mail is cut to 128
+ * characters. A login past the first bound is listed as unlinked instead (so under `block` it
+ * still blocks, never silently dropped); identities past the second are counted in one last entry.
+ */
+export const MAX_ADDRESS_LOGINS = 100;
+export const MAX_UNLINKED = 50;
+export const MAX_IDENTITY_CHARS = 128;
+
 /** The e-mail of GitHub itself committing a web edit or a merge (the `web-flow` account): not a person. */
 const GITHUB_EMAIL = "noreply@github.com";
 
@@ -100,13 +112,33 @@ export function coAuthorsOf(message: string): { coAuthors: CoAuthor[]; overflow:
 export function commitIdentities(commits: readonly ApiCommit[], author?: string): CommitIdentities {
   const contributors = new Map<string, string>(author === undefined ? [] : [[author.toLowerCase(), author]]);
   const unlinked = new Map<string, UnlinkedIdentity>();
+  /** Identities past MAX_UNLINKED, by key, and the first of them. */
+  const unlisted = new Set<string>();
+  let firstUnlisted: UnlinkedIdentity | undefined;
+  let addressLogins = 0;
   const contributor = (login: string): void => {
     const key = login.toLowerCase();
     if (key !== WEB_FLOW && !contributors.has(key)) contributors.set(key, login);
   };
-  const unknown = (commit: string, role: IdentityRole, name: string, email: string): void => {
+  /** A login read from an address, not linked by GitHub: false once MAX_ADDRESS_LOGINS are taken. */
+  const fromAddress = (login: string): boolean => {
+    if (contributors.has(login.toLowerCase())) return true;
+    if (addressLogins === MAX_ADDRESS_LOGINS) return false;
+    addressLogins += 1;
+    contributor(login);
+    return true;
+  };
+  const unknown = (commit: string, role: IdentityRole, rawName: string, rawEmail: string): void => {
+    const name = cut(rawName);
+    const email = cut(rawEmail);
     const key = `${name}\0${email.toLowerCase()}`;
-    if (!unlinked.has(key)) unlinked.set(key, { commit, role, name, email });
+    if (unlinked.has(key) || unlisted.has(key)) return;
+    if (unlinked.size < MAX_UNLINKED) {
+      unlinked.set(key, { commit, role, name, email });
+      return;
+    }
+    unlisted.add(key);
+    firstUnlisted ??= { commit, role, name, email };
   };
 
   // E-mails GitHub links to an account on some commit of the PR: a co-author named with one is that account.
@@ -130,20 +162,33 @@ export function commitIdentities(commits: readonly ApiCommit[], author?: string)
       const email = commit.commit[role]?.email ?? "";
       if (email.trim().toLowerCase() === GITHUB_EMAIL) continue;
       const noreply = noreplyLogin(email);
-      if (noreply !== null) contributor(noreply);
+      if (noreply !== null) fromAddress(noreply);
       unknown(commit.sha, role, name, email);
     }
     const { coAuthors, overflow } = coAuthorsOf(commit.commit.message ?? "");
     for (const { name, email } of coAuthors) {
       const folded = email.toLowerCase();
       if (folded === GITHUB_EMAIL) continue;
-      const login = noreplyLogin(email) ?? linked.get(folded) ?? null;
-      if (login !== null) contributor(login);
-      else unknown(commit.sha, "co-author", name, email);
+      const account = linked.get(folded);
+      const noreply = noreplyLogin(email);
+      if (account !== undefined) contributor(account);
+      else if (noreply === null || !fromAddress(noreply)) unknown(commit.sha, "co-author", name, email);
     }
     if (overflow !== null) unknown(commit.sha, "co-author", overflow, "");
   }
-  return { contributors: [...contributors.values()], unlinked: [...unlinked.values()] };
+  const listed = [...unlinked.values()];
+  if (firstUnlisted !== undefined) {
+    const more = unlisted.size.toLocaleString("en-US");
+    listed.push({ ...firstUnlisted, name: `${more} more identities linked to no GitHub account, not listed`, email: "" });
+  }
+  return { contributors: [...contributors.values()], unlinked: listed };
+}
+
+/** A name or e-mail as listed: at most MAX_IDENTITY_CHARS characters, cut with an ellipsis. */
+function cut(value: string): string {
+  if (value.length <= MAX_IDENTITY_CHARS) return value;
+  // Code points, so no surrogate pair is split; sliced first, so a huge name costs no more.
+  return `${Array.from(value.slice(0, 2 * MAX_IDENTITY_CHARS)).slice(0, MAX_IDENTITY_CHARS - 1).join("")}…`;
 }
 
 export interface ContributorsRequest {

@@ -1,5 +1,15 @@
 // Reading who wrote commits: Co-authored-by trailers, noreply addresses, and the bounds a hostile message meets.
-import { coAuthorsOf, commitIdentities, MAX_CO_AUTHORS, MAX_MESSAGE_SCAN, noreplyLogin, type ApiCommit } from "../../src/github/commit-identities.js";
+import {
+  coAuthorsOf,
+  commitIdentities,
+  MAX_ADDRESS_LOGINS,
+  MAX_CO_AUTHORS,
+  MAX_IDENTITY_CHARS,
+  MAX_MESSAGE_SCAN,
+  MAX_UNLINKED,
+  noreplyLogin,
+  type ApiCommit,
+} from "../../src/github/commit-identities.js";
 
 const linked = (sha: string, login: string, email = `${login}@acme.example`, message = "change"): ApiCommit => ({
   sha,
@@ -104,5 +114,40 @@ describe("commitIdentities", () => {
   test("a missing git identity is unlinked too (nothing to tell who it was)", () => {
     const bare: ApiCommit = { sha: "c1", author: null, committer: { login: "carol" }, commit: { author: null, committer: null } };
     expect(commitIdentities([bare], "carol").unlinked).toEqual([{ commit: "c1", role: "author", name: "", email: "" }]);
+  });
+
+  describe("bounds on what hostile commits put in facts and records", () => {
+    /** `n` commits, each with `perCommit` co-authors from `address(i, j)`. */
+    const crowd = (n: number, perCommit: number, address: (i: number, j: number) => string): ApiCommit[] =>
+      Array.from({ length: n }, (_, i) =>
+        linked(`c${i}`, "carol", undefined, Array.from({ length: perCommit }, (_, j) => `Co-authored-by: P${i}.${j} <${address(i, j)}>`).join("\n")),
+      );
+
+    test(`at most ${MAX_ADDRESS_LOGINS} logins come from noreply addresses; the rest are unlinked, not dropped`, () => {
+      const commits = crowd(10, 11, (i, j) => `${i * 100 + j}+p${i}x${j}@users.noreply.github.com`);
+      const { contributors, unlinked } = commitIdentities(commits, "carol");
+      expect(contributors).toHaveLength(1 + MAX_ADDRESS_LOGINS);
+      expect(unlinked).toHaveLength(10);
+      expect(unlinked[0]).toEqual({ commit: "c9", role: "co-author", name: "P9.1", email: "901+p9x1@users.noreply.github.com" });
+    });
+
+    test(`at most ${MAX_UNLINKED} unlinked identities are listed; one last entry counts the rest`, () => {
+      const { unlinked } = commitIdentities(crowd(20, 4, (i, j) => `p${i}.${j}@laptop`), "carol");
+      expect(unlinked).toHaveLength(MAX_UNLINKED + 1);
+      expect(unlinked.at(-1)).toEqual({ commit: "c12", role: "co-author", name: "30 more identities linked to no GitHub account, not listed", email: "" });
+    });
+
+    test(`names and e-mails are cut to ${MAX_IDENTITY_CHARS} characters`, () => {
+      const long: ApiCommit = {
+        sha: "c1",
+        author: null,
+        committer: { login: "carol" },
+        commit: { author: { name: "😀".repeat(1000), email: `${"a".repeat(10_000)}@x` }, committer: null },
+      };
+      const [identity] = commitIdentities([long], "carol").unlinked;
+      expect(Array.from(identity?.name ?? "")).toHaveLength(MAX_IDENTITY_CHARS);
+      expect(identity?.name.endsWith("😀…")).toBe(true);
+      expect(identity?.email).toHaveLength(MAX_IDENTITY_CHARS);
+    });
   });
 });
