@@ -151,7 +151,7 @@ export interface EnvironmentDecision {
   rules: RuleDecision[];
   /** Approvers of an applicable rule whose stance is CHANGES_REQUESTED (when that blocks), sorted. */
   changes_requested: string[];
-  /** The PR's commit identities that map to no GitHub account; empty when the environment is not affected. */
+  /** The PR's commit identities that map to no GitHub account; empty when the environment is not affected or not evaluated (error). */
   unlinked: UnlinkedIdentity[];
   /** Whether `unlinked` blocks this environment (`options.unlinked_commits: block`), or is only warned about. */
   unlinked_blocks: boolean;
