@@ -171,7 +171,7 @@ export class MergeGroupJudge {
     if (own === undefined) {
       // The event's PR is in its own group by GitHub's word; if no stretch of commits is its (the
       // group adds nothing), it is still judged, so its verdict can never be missing.
-      const judged = await this.judge.judge(gh, octokit, { owner, repo, number: pull.number, now: request.now }, pull, count);
+      const judged = await this.judge.judge(gh, octokit, { owner, repo, number: pull.number, now: request.now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) }, pull, count);
       if (judged.kind !== "verdict") throw new GatherFailed(`#${pull.number} cannot be judged: ${judged.kind === "closed" ? "it was closed" : "its base branch has no policies"}`);
       own = judged;
       parts.push({ label: `#${pull.number}`, checks: judged.checks });

@@ -58,7 +58,7 @@ export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest
  * errors (file:line:col) otherwise, or when none is left where the base branch had some. A file
  * that cannot be read fails it (fail closed).
  */
-export async function validateHeadPolicies(
+async function validateHeadPolicies(
   gh: GitHubSession,
   request: Pick<PolicyCheckRequest, "owner" | "repo" | "head" | "blobs" | "basePolicyFiles">,
 ): Promise<PlannedCheck> {
