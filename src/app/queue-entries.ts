@@ -1,13 +1,16 @@
 // Which pull request each commit of a merge group belongs to: a pure split of the group's commits
 // into the merge queue's entries, from the entries' commits and what is known of them.
 //
-// How GitHub builds a merge group (managing-a-merge-queue; observed refs and payloads): each queued
+// How GitHub builds a merge group. GitHub's docs: a queued PR is grouped "with the latest version
+// of the base branch as well as changes ahead of it in the queue"; the webhook schema: `base_sha`
+// is "the SHA of the merge group's parent commit". Users' listings of the queue's refs and CI
+// fixes (a group's diff from `base_sha` "only saw its own increment") show the rest: each queued
 // PR is an *entry*, built on top of the entry before it (the first on the base branch's tip) as
 // one commit (squash), its commits replayed (rebase), or a merge commit whose second parent is the
-// PR's head (merge). An entry's merge_group event names its commit (`head_sha`), its PR
-// (`head_ref` gh-readonly-queue/<base>/pr-<n>-<sha it is stacked on>) and the commit it is stacked
-// on (`base_sha`: the previous entry's commit, not the base branch). So the group of the third
-// entry holds three PRs, and the entries are consecutive stretches of the first-parent chain from
+// PR's head (merge); its ref `gh-readonly-queue/<base>/pr-<n>-<sha it is stacked on>` points at
+// the entry's commit, and its merge_group event's `base_sha` is the previous entry's commit, not
+// the base branch. So the group of the third entry holds three PRs (everything between the base
+// branch and its head), and the entries are consecutive stretches of the first-parent chain from
 // the group's head down to the base branch: entry k is what its commit reaches and the commit it
 // is stacked on does not.
 import type { GroupCommit } from "../github/merge-group-commits.js";
