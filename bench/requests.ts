@@ -154,14 +154,15 @@ function checkRunEvent(number: number, head: string): Json {
   return inOurRepository(payload);
 }
 
-function mergeGroupEvent(number: number): Json {
+/** The merge_group event of PR `number`'s queue entry at `head`, stacked on `base` (the first entry of a queue sits on the tip). */
+function mergeGroupEvent(number: number, head = MERGE_GROUP_SHA, base = TIP): Json {
   const payload = example("merge_group", () => true);
   payload["merge_group"] = {
     ...payload["merge_group"],
-    head_sha: MERGE_GROUP_SHA,
-    head_ref: `refs/heads/gh-readonly-queue/main/pr-${number}-${sha("5")}`,
+    head_sha: head,
+    head_ref: `refs/heads/gh-readonly-queue/main/pr-${number}-${base}`,
     base_ref: "refs/heads/main",
-    base_sha: TIP,
+    base_sha: base,
   };
   return inOurRepository(payload);
 }
@@ -343,6 +344,11 @@ async function main(): Promise<void> {
 
     rows.push(await measure(fake, probot, "check_run rerequested", { name: "check_run", payload: checkRunEvent(NUMBER, H2) }, { warm: true }));
 
+    // A PR is queued once approved: bob's approval, evaluated before, completes production's two.
+    state.reviews.push({ id: 2, user: "bob", state: "APPROVED", commit_id: H2, submitted_at: "2026-11-27T10:04:00Z" });
+    touch(4);
+    await setUp(fake, probot, "setup: second approval", { name: "pull_request_review", payload: reviewEvent(NUMBER, H2, "bob") });
+    // A group of one PR stacked on the base branch's tip: its merge_group event says which PR it holds.
     rows.push(await measure(fake, probot, "merge_group checks_requested", { name: "merge_group", payload: mergeGroupEvent(NUMBER) }, { warm: true }));
 
     // The other open PRs were evaluated before the push, as they would have been when opened.
@@ -370,6 +376,26 @@ async function main(): Promise<void> {
         { name: "push", payload: pushEvent(TIP, NEW_TIP, ["policies/production.yml"]) },
         { evaluations: OPEN_PULLS },
       ),
+    );
+
+    // The other two PRs, approved, queued ahead of #7: #7's group holds all three. This process saw
+    // no event of the first two entries, so it finds them from the queue's refs, and each proves
+    // itself by the files its squash commit changes (SPEC §3.1, src/app/merge-group.ts).
+    const [q1, q2, q3] = [sha("a"), sha("d"), sha("e")].map((c) => `${c.slice(0, 39)}1`) as [string, string, string];
+    const queued = (state.otherPulls ?? []).filter((d) => d.pull.state === "open");
+    for (const data of queued) {
+      data.reviews.push(
+        { id: 10 * data.pull.number, user: "alice", state: "APPROVED", commit_id: data.pull.head, submitted_at: "2026-11-27T10:40:00Z" },
+        { id: 10 * data.pull.number + 1, user: "bob", state: "APPROVED", commit_id: data.pull.head, submitted_at: "2026-11-27T10:41:00Z" },
+      );
+    }
+    state.queue = [
+      { number: queued[0]?.pull.number ?? 0, sha: q1, parent: NEW_TIP },
+      { number: queued[1]?.pull.number ?? 0, sha: q2, parent: q1 },
+      { number: NUMBER, sha: q3, parent: q2 },
+    ];
+    rows.push(
+      await measure(fake, probot, "merge_group of 3 PRs, 2 found from the queue's refs", { name: "merge_group", payload: mergeGroupEvent(NUMBER, q3, q2) }, { evaluations: 3 }),
     );
   } finally {
     await fake.close();

@@ -24,7 +24,8 @@ import { LruCache } from "../github/lru-cache.js";
 import { sizeOf } from "../github/markdown.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
 import { auditSettingsOf, exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
-import { RequestTally, pullKeyOf } from "./evaluator.js";
+import { pullKeyOf } from "./evaluator.js";
+import { RequestTally } from "./request-tally.js";
 import type { Retries } from "./retries.js";
 
 /** What the audit of merges and pushes shares. */

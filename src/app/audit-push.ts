@@ -28,7 +28,7 @@ import { openExceptionIssue } from "../github/exception-issues.js";
 import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
 import { exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
 import type { AuditDependencies } from "./audit-merge.js";
-import { RequestTally } from "./evaluator.js";
+import { RequestTally } from "./request-tally.js";
 import { PUSH_COMMITS_LIMIT } from "./push-events.js";
 
 /** What the audit reads of a push payload. */

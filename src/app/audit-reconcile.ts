@@ -16,7 +16,7 @@ import { LruCache } from "../github/lru-cache.js";
 import { recentlyClosedPulls } from "../github/merged-pulls.js";
 import type { MergeRecorder } from "./audit-merge.js";
 import type { DeliverySource } from "./delivery.js";
-import { RequestTally } from "./evaluator.js";
+import { RequestTally } from "./request-tally.js";
 
 export interface ReconcilerOptions {
   recorder: MergeRecorder;

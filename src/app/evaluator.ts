@@ -11,29 +11,24 @@
 //   posted is only used to skip re-posting a success (checks.ts), so the next evaluation of the PR
 //   on any replica corrects a stale success; a stale wait or failure lasts until then too.
 import type { Logger } from "probot";
-import { decide, environmentsFor, nextFreezeTransition } from "../engine/index.js";
-import type { Decision, State } from "../engine/types.js";
+import { environmentsFor, nextFreezeTransition } from "../engine/index.js";
+import type { Decision, Facts, State } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { renderEnvironmentCheck, renderFailure, type CheckContext, type CheckOutput } from "../github/check-output.js";
-import {
-  CheckWriter,
-  POLICY_CHECK,
-  externalIdOf,
-  oneCheckPerName,
-  postedCheckNames,
-  postedChecks,
-  verdictOf,
-  type CheckTarget,
-  type PlannedCheck,
-} from "../github/checks.js";
-import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
-import type { FactsGatherer } from "../github/facts.js";
+import { renderFailure, type CheckOutput } from "../github/check-output.js";
+import { CheckWriter, externalIdOf, postedChecks, type CheckTarget, type PlannedCheck } from "../github/checks.js";
+import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import type { FactsGatherer, PolicyProbe } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { requestReviewers } from "../github/review-requests.js";
 import type { FreezeTimers } from "./freeze-timers.js";
-import { policyCheck } from "./policy-check.js";
+import { MergeGroupJudge } from "./merge-group.js";
+import { HeadKeptMoving } from "./one-head.js";
+import { describeUnexpected, postAll, reportFailure } from "./check-posting.js";
+import { FirstPolicies } from "./policy-check.js";
+import { PullJudge } from "./pull-verdict.js";
 import { PullQueue } from "./pull-queue.js";
+import { RequestTally } from "./request-tally.js";
 import type { Retries } from "./retries.js";
 import { reviewRequestOf, type ReviewRequestMemory } from "./review-requests.js";
 import { SharedHeads, strictestOf } from "./shared-heads.js";
@@ -46,6 +41,8 @@ export interface EvaluationRequest {
   number: number;
   /** Report on this merge group's head commit instead of the PR's head (merge queue). */
   mergeGroupSha?: string;
+  /** The commit the merge group's entry is stacked on (the event's `base_sha`), when a merge_group event said. */
+  mergeGroupBase?: string;
   /**
    * The base branch as the event saw it: a hint, which lets a repository without policies cost a
    * free request or two. Deliveries arrive late and out of order, so it is never trusted to say
@@ -115,38 +112,6 @@ function expectedChecks(set: PolicySet, base: string, defaultBranch: string): st
   return [...judging.policies, ...judging.invalid].map((p) => `compliance/${p.environment}`);
 }
 
-/** Sums request counts of the parts of one evaluation (or audit). */
-export class RequestTally {
-  readonly count: RequestCount = { total: 0, notModified: 0, byRoute: {} };
-
-  add(other: RequestCount): void {
-    this.count.total += other.total;
-    this.count.notModified += other.notModified;
-    for (const [route, n] of Object.entries(other.byRoute)) this.count.byRoute[route] = (this.count.byRoute[route] ?? 0) + n;
-  }
-
-  /** For the log: reads GitHub counts against the rate limit (304s are free) and writes. */
-  summary(): Record<string, unknown> {
-    const writes = Object.entries(this.count.byRoute)
-      .filter(([route]) => !route.startsWith("GET "))
-      .reduce((sum, [, n]) => sum + n, 0);
-    return {
-      total: this.count.total,
-      reads: this.count.total - writes - this.count.notModified,
-      not_modified: this.count.notModified,
-      writes,
-      by_route: this.count.byRoute,
-    };
-  }
-}
-
-/** The first line of an unexpected error's message, short: enough to search the log, never a stack trace. */
-function describeUnexpected(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const line = (message.split("\n", 1)[0] ?? "").trim().slice(0, 200);
-  return line === "" ? "unexpected error" : `unexpected error: ${line}`;
-}
-
 /** How many times a freeze timer retries when it cannot get an installation token. */
 const TIMER_RETRIES = 5;
 const TIMER_RETRY_MS = 60_000;
@@ -158,6 +123,17 @@ interface Reported {
   /** The base branch they were judged for; undefined when a failure left it unknown. */
   base: string | undefined;
   names: string[];
+}
+
+/** What one evaluation posts, and — unless nothing judged it — the decisions behind it. */
+interface Plan {
+  /** The PR as judged: its head may be newer than the one first read (one-head.ts). */
+  pull: PullRequest;
+  base: string;
+  checks: PlannedCheck[];
+  judged?: { decisions: Decision[]; policies: PolicySet; facts: Facts; warnings: string[] };
+  /** The PRs of a merge group, in queue order. */
+  group?: number[];
 }
 
 /** The output of a check superseded because its environment no longer judges the PR. */
@@ -180,8 +156,9 @@ function notEvaluatedOutput(name: string, why: { base: string; oldBase: string |
 /** Evaluates pull requests, one at a time per PR, and reports the result as check runs. */
 export class Evaluator {
   private readonly queue: PullQueue<EvaluationRequest>;
-  /** Policy file texts read at PR heads for compliance/policy, by blob sha. */
-  private readonly headBlobs = new LruCache<string, string>({ maxEntries: 200 });
+  private readonly judge: PullJudge;
+  private readonly groups: MergeGroupJudge;
+  private readonly firstPolicies = new FirstPolicies();
   /** What was last reported, by queue key (a PR, or a merge group of it): a later failure must cover it all. */
   private readonly reported = new LruCache<string, Reported>({ maxEntries: 5000 });
   /** The latest plan of each PR on its head commit: PRs sharing a head share its checks. */
@@ -190,6 +167,8 @@ export class Evaluator {
   private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly options: EvaluatorOptions) {
+    this.judge = new PullJudge(options.gatherer, options.pulls);
+    this.groups = new MergeGroupJudge(this.judge, options.pulls);
     this.queue = new PullQueue(
       (request) => this.evaluate(request),
       (pending, newer) => {
@@ -244,7 +223,7 @@ export class Evaluator {
       if (probe.kind === "no_policies") return;
       const known = probe.kind === "policies" ? expectedChecks(probe.policies, request.base, request.defaultBranch ?? request.base) : [];
       const target: CheckTarget = { owner: request.owner, repo: request.repo, sha: request.mergeGroupSha, externalId: "merge_group:unknown" };
-      await this.reportFailure(gh, request.log, target, new Set(known), [], message, request.force);
+      await reportFailure(this.options.checks, gh, request.log, target, new Set(known), [], message, request.force);
     } catch (error) {
       request.log.error({ err: error }, "could not report on a merge group");
     } finally {
@@ -277,97 +256,94 @@ export class Evaluator {
     });
 
     try {
+      if (request.mergeGroupSha !== undefined && request.mergeGroupBase !== undefined) {
+        this.groups.memory.remember(owner, repo, request.mergeGroupSha, { number, base: request.mergeGroupBase });
+      }
       let pull: PullRequest | undefined;
-      let noPolicies = false;
-      if (request.base !== undefined) {
-        let probed = request.base;
-        let probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
+      let probe: PolicyProbe | undefined;
+      let probed = request.base;
+      if (probed !== undefined) {
+        probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
         tally.add(probe.requests);
         if (probe.kind === "no_policies") {
           // "No policies" silences the app, so it is never concluded from a delivery's base, which
           // may be from before the PR was retargeted: the PR is read (a free 304 when unchanged).
           pull = await pulls.read(gh, owner, repo, number);
           sha = request.mergeGroupSha ?? pull.head.sha;
-          if (pull.base.ref !== probed) {
+          if (pull.base.ref !== probed && !mergeGroup) {
             probed = pull.base.ref;
             probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
             tally.add(probe.requests);
           }
         }
         if (probe.kind === "error") throw new GatherFailed(probe.error);
-        if (probe.kind === "no_policies") noPolicies = true;
-        else for (const name of expectedChecks(probe.policies, probed, request.defaultBranch ?? probed)) known.add(name);
+        if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, probed, request.defaultBranch ?? probed)) known.add(name);
       }
 
       pull ??= await pulls.read(gh, owner, repo, number);
-      const reportOn = request.mergeGroupSha ?? pull.head.sha;
-      sha = reportOn;
+      sha = request.mergeGroupSha ?? pull.head.sha;
       if (pull.state !== "open") {
         this.closed(owner, repo, number);
         log.debug({ ...where(), state: pull.state }, "pull request is not open: not evaluated");
         return;
       }
-      const target: CheckTarget = { owner, repo, sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
+      // A merge group is judged by its own base branch's policies (a re-run does not say which: the PR's).
+      if (mergeGroup && probe === undefined) {
+        probed = pull.base.ref;
+        probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
+        tally.add(probe.requests);
+        if (probe.kind === "error") throw new GatherFailed(probe.error);
+        if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, probed, request.defaultBranch ?? probed)) known.add(name);
+      }
 
       const now = clock();
-      const gathered = noPolicies ? undefined : await gatherer.gather(request.octokit, { owner, repo, pull_number: number, pull, now });
-      if (gathered) tally.add(gathered.requests);
-      if (gathered === undefined || gathered.kind === "no_policies") {
-        // Left alone — but checks this process posted for an earlier base must not keep showing.
-        const superseded = await this.supersede(gh, log, request, target, pull.base.ref, [], { noPolicies: true }, refused);
-        if (!mergeGroup) this.heads.drop(repository, number);
-        this.remember(queueKey, { sha: reportOn, base: pull.base.ref, names: superseded.unposted });
-        tally.add(gh.count);
-        this.retryLater(request, refused.count, log);
-        log.debug({ ...where(), superseded: superseded.names, requests: tally.summary() }, "no policies on the base branch: left alone");
+      const plan =
+        probe?.kind === "no_policies"
+          ? await this.leftAlone(gh, request, pull)
+          : request.mergeGroupSha !== undefined && probe?.kind === "policies"
+            ? await this.planGroup(gh, request, pull, { base: probed ?? pull.base.ref, tip: probe.policyCommit, policies: probe.policies, head: request.mergeGroupSha, now }, tally)
+            : await this.planPull(gh, request, pull, now, tally);
+      pull = plan.pull;
+      const reportOn = request.mergeGroupSha ?? pull.head.sha;
+      sha = reportOn;
+      if (pull.state !== "open") {
+        this.closed(owner, repo, number);
+        log.debug({ ...where(), state: pull.state }, "pull request closed while it was read: not evaluated");
         return;
       }
-      if (gathered.kind === "error") throw new GatherFailed(gathered.error);
-      const { facts, policies } = gathered;
-      for (const name of expectedChecks(policies, facts.base, facts.default_branch)) known.add(name);
+      const target: CheckTarget = { owner, repo, sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
+      const judged = plan.judged;
+      if (judged) for (const name of expectedChecks(judged.policies, judged.facts.base, judged.facts.default_branch)) known.add(name);
+      const planned = mergeGroup || !judged ? plan.checks : await this.withSharedHead(gh, log, repository, reportOn, number, plan.base, plan.checks);
 
-      const decision = decide(policies, facts);
-      const context: CheckContext = {
-        repository,
-        policyCommit: gathered.policyCommit,
-        ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}),
-        warnings: gathered.warnings,
-      };
-      const environmentChecks: PlannedCheck[] = decision.environments.map((env) => ({
-        name: env.check,
-        verdict: verdictOf(env.state),
-        output: renderEnvironmentCheck(env, context),
-      }));
-      const policy = await policyCheck(gh, {
-        owner,
-        repo,
-        head: facts.head,
-        files: facts.files,
-        filesTruncated: facts.files_truncated,
-        blobs: this.headBlobs,
-        basePolicyFiles: Object.keys(gathered.policyBlobs).sort(),
-      });
-      // Validation rejects an environment named `policy`; this guard holds even if a name slips through.
-      const own = oneCheckPerName([...environmentChecks, policy]);
-      const planned = mergeGroup ? own : await this.withSharedHead(gh, log, repository, reportOn, number, facts.base, own);
-
-      const posted = await this.postAll(gh, log, target, planned, request.force);
+      const posted = await postAll(this.options.checks, gh, log, target, planned, request.force);
       refused.count += posted.failed;
-      const superseded = await this.supersede(gh, log, request, target, facts.base, planned.map((check) => check.name), { noPolicies: false }, refused);
-      this.remember(queueKey, { sha: reportOn, base: facts.base, names: [...planned.map((check) => check.name), ...superseded.unposted] });
+      const names = planned.map((check) => check.name);
+      const superseded = await this.supersede(gh, log, request, target, plan.base, names, { noPolicies: !judged }, refused);
+      this.remember(queueKey, { sha: reportOn, base: plan.base, names: [...names, ...superseded.unposted] });
+      this.retryLater(request, refused.count, log);
 
+      if (!judged) {
+        // Left alone, but for the first policies a PR adds; checks posted for an earlier base are superseded.
+        if (!mergeGroup) this.heads.drop(repository, number);
+        tally.add(gh.count);
+        log.debug({ ...where(), checks: posted, superseded: superseded.names, requests: tally.summary() }, "no policies on the base branch: left alone");
+        return;
+      }
+      const { decisions, policies, facts, warnings } = judged;
+      const decision: Decision = { environments: decisions.flatMap((d) => d.environments) };
       if (!mergeGroup && !pull.draft) await this.requestReviews(gh, log, request, decision, policies, facts.author);
       this.scheduleFreezeEdge(request, decision, policies, now, { head: facts.head, base: facts.base, defaultBranch: facts.default_branch });
-      this.retryLater(request, refused.count, log);
 
       tally.add(gh.count);
       log.info(
         {
           ...where(),
           environments: Object.fromEntries(decision.environments.map((env): [string, State] => [env.environment, env.state])),
+          ...(plan.group ? { pull_requests: plan.group } : {}),
           checks: posted,
           ...(superseded.names.length > 0 ? { superseded: superseded.names } : {}),
-          ...(gathered.warnings.length > 0 ? { warnings: gathered.warnings } : {}),
+          ...(warnings.length > 0 ? { warnings } : {}),
           duration_ms: clock() - started,
           requests: tally.summary(),
         },
@@ -376,6 +352,8 @@ export class Evaluator {
     } catch (error) {
       const expected = error instanceof GatherFailed;
       const message = expected ? error.message : describeUnexpected(error);
+      // The newest head read is where a PR that kept moving is failed, until its own event evaluates it.
+      if (error instanceof HeadKeptMoving && !mergeGroup) sha = error.head;
       if (expected) log.warn({ ...where(), error: message }, "cannot evaluate: reporting failing checks");
       else log.error({ ...where(), err: error }, "evaluation failed unexpectedly: reporting failing checks");
       if (sha === undefined) {
@@ -385,7 +363,7 @@ export class Evaluator {
       const target: CheckTarget = { owner, repo, sha, externalId: externalIdOf(number, mergeGroup) };
       try {
         const reported = [this.reported.get(queueKey), this.reported.get(pullKey)].flatMap((r) => r?.names ?? []);
-        const names = await this.reportFailure(gh, log, target, known, reported, message, request.force, refused);
+        const names = await reportFailure(this.options.checks, gh, log, target, known, reported, message, request.force, refused);
         this.remember(queueKey, { sha, base: undefined, names });
         // A PR that cannot be judged fails on its head, for every PR that shares it too.
         if (!mergeGroup) {
@@ -399,6 +377,55 @@ export class Evaluator {
       tally.add(gh.count);
       log.info({ ...where(), environments: {}, failed: message, duration_ms: clock() - started, requests: tally.summary() }, `evaluated ${owner}/${repo}#${number}: failed`);
     }
+  }
+
+  /** A PR judged at its head: its own checks. */
+  private async planPull(gh: GitHubSession, request: EvaluationRequest, pull: PullRequest, now: number, tally: RequestTally): Promise<Plan> {
+    const { owner, repo, number } = request;
+    const judged = await this.judge.judge(gh, request.octokit, { owner, repo, number, now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) }, pull, (count) => tally.add(count));
+    if (judged.kind === "closed") return { pull: judged.pull, base: judged.pull.base.ref, checks: [] };
+    if (judged.kind === "no_policies") return this.leftAlone(gh, request, judged.pull);
+    return {
+      pull: judged.pull,
+      base: judged.facts.base,
+      checks: judged.checks,
+      judged: { decisions: [judged.decision], policies: judged.policies, facts: judged.facts, warnings: judged.warnings },
+    };
+  }
+
+  /** A merge group: the strictest of every PR it holds (merge-group.ts). */
+  private async planGroup(
+    gh: GitHubSession,
+    request: EvaluationRequest,
+    pull: PullRequest,
+    group: { base: string; tip: string; policies: PolicySet; head: string; now: number },
+    tally: RequestTally,
+  ): Promise<Plan> {
+    const { owner, repo } = request;
+    const planned = await this.groups.plan(
+      gh,
+      request.octokit,
+      { owner, repo, ...group, defaultBranch: request.defaultBranch ?? pull.base.repo.default_branch ?? group.base, pull, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) },
+      (count) => tally.add(count),
+    );
+    const own = planned.own;
+    return {
+      pull: own.pull,
+      base: group.base,
+      checks: planned.checks,
+      judged: { decisions: planned.decisions, policies: own.policies, facts: own.facts, warnings: own.warnings },
+      group: planned.pulls,
+    };
+  }
+
+  /**
+   * No policies judge the PR's base branch: it is left alone, unless its head (or the merge
+   * group's) adds the first policy files — then compliance/policy validates them (SPEC §3.2).
+   */
+  private async leftAlone(gh: GitHubSession, request: EvaluationRequest, pull: PullRequest): Promise<Plan> {
+    const head = request.mergeGroupSha ?? pull.head.sha;
+    const first = await this.firstPolicies.check(gh, { owner: request.owner, repo: request.repo, head, blobs: this.judge.headBlobs });
+    return { pull, base: pull.base.ref, checks: first ? [first] : [] };
   }
 
   private remember(queueKey: string, reported: Reported): void {
@@ -531,74 +558,6 @@ export class Evaluator {
     });
     if (scheduled) log.warn({ pull_request: request.number, refused, attempt }, "checks could not be posted: evaluating again later");
     else log.error({ pull_request: request.number, refused }, "checks could not be posted and no retry is left: they may show an older result until the next event");
-  }
-
-  /**
-   * Posts each check in turn (GitHub asks integrators to send writes serially). A check that
-   * cannot be posted is tried once more as a failure, so it never keeps showing an older success.
-   */
-  private async postAll(
-    gh: GitHubSession,
-    log: Logger,
-    target: CheckTarget,
-    planned: PlannedCheck[],
-    force: boolean,
-  ): Promise<{ posted: number; unchanged: number; failed: number }> {
-    const tally = { posted: 0, unchanged: 0, failed: 0 };
-    for (const check of planned) {
-      try {
-        tally[await this.options.checks.post(gh, target, check, { force })] += 1;
-      } catch (error) {
-        tally.failed += 1;
-        const message = error instanceof GatherFailed ? error.message : describeUnexpected(error);
-        log.error({ check: check.name, sha: target.sha, error: message }, "could not post a check");
-        if (check.verdict === "failure") continue;
-        try {
-          await this.options.checks.post(gh, target, { name: check.name, verdict: "failure", output: renderFailure(`could not report the result: ${message}`) });
-        } catch {
-          // GitHub refuses writes altogether: nothing more can be said on this commit now.
-        }
-      }
-    }
-    return tally;
-  }
-
-  /**
-   * Fail closed: a failing check on every name the PR is expected to carry — the environments of
-   * the base branch's policies when they could be read, the names this process last reported for
-   * the PR, else those already on the commit — and always compliance/policy, which is posted on
-   * every PR and so is known even when nothing else is. Returns the names.
-   */
-  private async reportFailure(
-    gh: GitHubSession,
-    log: Logger,
-    target: CheckTarget,
-    known: Set<string>,
-    reported: readonly string[],
-    message: string,
-    force: boolean,
-    refused: { count: number } = { count: 0 },
-  ): Promise<string[]> {
-    const names = new Set([...known, ...reported]);
-    if (names.size === 0) {
-      try {
-        for (const name of await postedCheckNames(gh, target.owner, target.repo, target.sha, this.options.checks.appId)) names.add(name);
-      } catch (error) {
-        log.warn({ error: error instanceof Error ? error.message : String(error) }, "cannot list the checks already on the commit");
-      }
-    }
-    names.add(POLICY_CHECK);
-    const output = renderFailure(message);
-    const sorted = [...names].sort();
-    for (const name of sorted) {
-      try {
-        await this.options.checks.post(gh, target, { name, verdict: "failure", output }, { force });
-      } catch (error) {
-        refused.count += 1;
-        log.error({ check: name, error: error instanceof Error ? error.message : String(error) }, "could not post a failing check");
-      }
-    }
-    return sorted;
   }
 
   /** Asks for the reviews still missing (policies with request_reviews), each set once per PR; never fails the evaluation. */

@@ -1,5 +1,6 @@
 // merge_group checks_requested: the merge queue asks for the required checks on a merge group's
-// head commit; the queued PR is evaluated and its checks are posted on that commit (SPEC §3.1).
+// head commit; every PR the group holds is judged and the strictest verdicts are posted on that
+// commit (SPEC §3.1, merge-group.ts).
 import type { Probot } from "probot";
 import type { Evaluator } from "./evaluator.js";
 import { branchOf, guarded, sourceOf } from "./delivery.js";
@@ -38,6 +39,8 @@ export function onMergeGroupEvents(app: Probot, evaluator: Evaluator): void {
         ...source,
         number,
         mergeGroupSha: group.head_sha,
+        // The commit this PR's entry is stacked on: the previous entry's, or the base branch's tip.
+        mergeGroupBase: group.base_sha,
         base,
         force: false,
         reasons: ["merge_group.checks_requested"],

@@ -4,8 +4,8 @@ import type { ChangedFile } from "../engine/types.js";
 import { renderFailure, renderPoliciesRemoved, renderPolicyCheck } from "../github/check-output.js";
 import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubSession } from "../github/client.js";
-import type { LruCache } from "../github/lru-cache.js";
-import { readPolicyFiles } from "../github/policy-files.js";
+import { LruCache } from "../github/lru-cache.js";
+import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { formatPolicyWarning, policyWarnings } from "../policy/warnings.js";
 
@@ -50,6 +50,18 @@ export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest
       },
     };
   }
+  return validateHeadPolicies(gh, request);
+}
+
+/**
+ * The validation of the policy files at `head`: success when every one is valid, failure with the
+ * errors (file:line:col) otherwise, or when none is left where the base branch had some. A file
+ * that cannot be read fails it (fail closed).
+ */
+async function validateHeadPolicies(
+  gh: GitHubSession,
+  request: Pick<PolicyCheckRequest, "owner" | "repo" | "head" | "blobs" | "basePolicyFiles">,
+): Promise<PlannedCheck> {
   try {
     const files =
       (await readPolicyFiles(gh, {
@@ -60,19 +72,7 @@ export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest
         isPolicyFile,
         blobs: request.blobs,
       })) ?? [];
-    // Every policy gone is not "nothing to validate": the app would go silent on this branch
-    // once it merged, so such a PR fails here like a broken policy would.
-    if (files.length === 0 && request.basePolicyFiles.length > 0) {
-      return { name: POLICY_CHECK, verdict: "failure", output: renderPoliciesRemoved(POLICY_DIR, request.basePolicyFiles) };
-    }
-    const set = loadPolicySet(files);
-    const errors = set.invalid.flatMap((invalid) => invalid.errors);
-    const warnings = files.length > 0 ? policyWarnings(set, POLICY_DIR).map(formatPolicyWarning) : [];
-    return {
-      name: POLICY_CHECK,
-      verdict: errors.length === 0 ? "success" : "failure",
-      output: renderPolicyCheck(errors, files.map((file) => file.path), warnings),
-    };
+    return validated(files, request.basePolicyFiles);
   } catch (error) {
     if (!(error instanceof GatherFailed)) throw error;
     return {
@@ -80,5 +80,49 @@ export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest
       verdict: "failure",
       output: renderFailure(`cannot validate the policy files at the head ${request.head.slice(0, 7)}: ${error.message}`),
     };
+  }
+}
+
+/** compliance/policy for the policy files read at a head. */
+function validated(files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
+  // Every policy gone is not "nothing to validate": the app would go silent on this branch
+  // once it merged, so such a PR fails here like a broken policy would.
+  if (files.length === 0 && basePolicyFiles.length > 0) {
+    return { name: POLICY_CHECK, verdict: "failure", output: renderPoliciesRemoved(POLICY_DIR, basePolicyFiles) };
+  }
+  const set = loadPolicySet(files.map(({ path, text }) => ({ path, text })));
+  const errors = set.invalid.flatMap((invalid) => invalid.errors);
+  const warnings = files.length > 0 ? policyWarnings(set, POLICY_DIR).map(formatPolicyWarning) : [];
+  return {
+    name: POLICY_CHECK,
+    verdict: errors.length === 0 ? "success" : "failure",
+    output: renderPolicyCheck(errors, files.map((file) => file.path), warnings),
+  };
+}
+
+/**
+ * A PR into a base branch without policies is left alone — unless its head has policy files: then
+ * it adds the first ones (SPEC §3.2), and gets compliance/policy, the validation of what it adds,
+ * and nothing else (no environment judges a branch before its policies merge).
+ *
+ * The head's policy folder is one request (a 404 when it has none), and a commit's folder never
+ * changes: "none at this commit" is remembered, so a repository that neither has nor adds policies
+ * pays that request once per head commit. A head that has policies/ only because the base branch
+ * deleted them after the PR branched is validated too: a check more, never one less.
+ */
+export class FirstPolicies {
+  /** Commits known to hold no policy file, by `owner/repo@sha`. */
+  private readonly without = new LruCache<string, true>({ maxEntries: 10_000 });
+
+  /** compliance/policy for the policy files at `head`, or null when it has none. Throws GatherFailed when the folder cannot be read. */
+  async check(gh: GitHubSession, request: { owner: string; repo: string; head: string; blobs: LruCache<string, string> }): Promise<PlannedCheck | null> {
+    const key = `${request.owner}/${request.repo}`.toLowerCase() + `@${request.head}`;
+    if (this.without.get(key)) return null;
+    const files = await readPolicyFiles(gh, { owner: request.owner, repo: request.repo, commit: request.head, dir: POLICY_DIR, isPolicyFile, blobs: request.blobs });
+    if (files === null || files.length === 0) {
+      this.without.set(key, true);
+      return null;
+    }
+    return validated(files, []);
   }
 }

@@ -9,6 +9,8 @@ export interface PullRequest extends PullRequestLike {
   draft: boolean;
   head: { sha: string };
   labels: { name: string }[];
+  /** GitHub moves it on every push, review, label or edit: two reads with the same one saw the same PR. */
+  updated_at?: string;
 }
 
 interface ApiPullRequest {
@@ -21,6 +23,7 @@ interface ApiPullRequest {
   labels?: { name?: unknown }[];
   changed_files?: unknown;
   commits?: unknown;
+  updated_at?: unknown;
 }
 
 /** Only the fields the app uses, so a cached entry stays small (a full pull request is ~20 KB). */
@@ -43,6 +46,7 @@ function trim(data: unknown, number: number): PullRequest {
     labels: (api.labels ?? []).flatMap((label) => (typeof label.name === "string" ? [{ name: label.name }] : [])),
     ...(typeof api.changed_files === "number" ? { changed_files: api.changed_files } : {}),
     ...(typeof api.commits === "number" ? { commits: api.commits } : {}),
+    ...(typeof api.updated_at === "string" ? { updated_at: api.updated_at } : {}),
   };
 }
 

@@ -29,7 +29,7 @@ const unapproved = { commits: [commit("c1", "carol", "web-flow")] };
 
 describe("a violation: merged while an environment was not approved", () => {
   test("opens one issue, labelled, linking the PR and saying what was missing; the label is created when missing", async () => {
-    github.folder(PARENT, POLICIES).lists(unapproved);
+    github.folder(PARENT, POLICIES).listsOnly(unapproved);
     await app.receive("pull_request", mergedEvent());
 
     expect(audit.labels).toEqual(new Set(["compliance-exception"]));
@@ -56,7 +56,7 @@ describe("a violation: merged while an environment was not approved", () => {
 
   test("a label that already exists is fine (422), and a redelivery in another replica opens no second issue", async () => {
     audit.labels.add("compliance-exception");
-    github.folder(PARENT, POLICIES, { times: 2 }).lists(unapproved).lists(unapproved);
+    github.folder(PARENT, POLICIES, { times: 2 }).listsOnly(unapproved).listsOnly(unapproved);
     await app.receive("pull_request", mergedEvent());
     expect(audit.issues).toHaveLength(1);
 
@@ -69,7 +69,7 @@ describe("a violation: merged while an environment was not approved", () => {
   });
 
   test("two replicas opening the same exception at once: the later issue is closed as a duplicate of the earlier", async () => {
-    github.folder(PARENT, POLICIES, { times: 2 }).lists(unapproved).lists(unapproved);
+    github.folder(PARENT, POLICIES, { times: 2 }).listsOnly(unapproved).listsOnly(unapproved);
     const other = await startApp({ config: { signingKey } });
     // Both search before either opens: the first issue POST waits for the second.
     audit.pairWrites("issue");
@@ -89,7 +89,7 @@ describe("a violation: merged while an environment was not approved", () => {
   });
 
   test("an installation that has not granted issues: write yet still gets the record, which says the issue is missing", async () => {
-    github.folder(PARENT, POLICIES).lists(unapproved);
+    github.folder(PARENT, POLICIES).listsOnly(unapproved);
     audit.fail("POST", /\/labels$/, 403);
     await app.receive("pull_request", mergedEvent());
     expect(audit.issues).toEqual([]);
@@ -100,7 +100,7 @@ describe("a violation: merged while an environment was not approved", () => {
   });
 
   test("a GitHub outage while opening the issue holds the record back, to be tried again whole", async () => {
-    github.folder(PARENT, POLICIES).lists(unapproved).lists(unapproved);
+    github.folder(PARENT, POLICIES).listsOnly(unapproved).listsOnly(unapproved);
     audit.fail("POST", /\/issues$/, 502);
     await app.receive("pull_request", mergedEvent());
     expect(audit.auditComments()).toEqual([]);
@@ -112,7 +112,7 @@ describe("a violation: merged while an environment was not approved", () => {
 
   test("issue_on_exception: false records the violation without an issue", async () => {
     const quiet = policyYaml("production", "{ users: [alice] }", "audit: { issue_on_exception: false }");
-    github.folder(PARENT, { "production.yml": quiet }).lists(unapproved);
+    github.folder(PARENT, { "production.yml": quiet }).listsOnly(unapproved);
     await app.receive("pull_request", mergedEvent());
     expect(audit.issues).toEqual([]);
     expect(audit.auditComments()).toHaveLength(1);
@@ -127,7 +127,7 @@ describe("break glass", () => {
   );
 
   test("a break-glass merge is compliant, and opens an issue asking the environment's approvers for a retrospective", async () => {
-    github.folder(PARENT, { "production.yml": policy }).lists({ reviews: [review(1, "ian", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
+    github.folder(PARENT, { "production.yml": policy }).listsOnly({ reviews: [review(1, "ian", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
     mockTeam(github.scope, "acme", "sre", ["bob"]);
     mockTeam(github.scope, "acme", "incident-commanders", ["ian"]);
 
@@ -149,7 +149,7 @@ describe("break glass", () => {
 
   test("the label decides as the PR was merged: a label removed since does not undo the break glass", async () => {
     // The webhook's pull_request is the PR at its merge; nothing reads the labels again.
-    github.folder(PARENT, { "production.yml": policy }).lists({ reviews: [review(1, "ian", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
+    github.folder(PARENT, { "production.yml": policy }).listsOnly({ reviews: [review(1, "ian", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
     mockTeam(github.scope, "acme", "sre", ["bob"]);
     mockTeam(github.scope, "acme", "incident-commanders", ["ian"]);
     await app.receive("pull_request", mergedEvent({ labels: ["emergency"] }));
@@ -161,7 +161,7 @@ describe("audit.deployment", () => {
   const deployed = policyYaml("production", "{ users: [alice] }", "audit: { deployment: true }");
 
   test("records one deployment at the merge commit with a success status, once", async () => {
-    github.folder(PARENT, { "production.yml": deployed, "staging.yml": policyYaml("staging", "{ users: [bob] }", "audit: { deployment: true }") }).lists({
+    github.folder(PARENT, { "production.yml": deployed, "staging.yml": policyYaml("staging", "{ users: [bob] }", "audit: { deployment: true }") }).listsOnly({
       reviews: [review(1, "alice", "APPROVED")],
       commits: [commit("c1", "carol", "web-flow")],
     });
@@ -177,7 +177,7 @@ describe("audit.deployment", () => {
 
     // Its comment gone, a fresh replica redoes the audit: the deployment is found, not made again.
     audit.comments.length = 0;
-    github.folder(PARENT, { "production.yml": deployed, "staging.yml": policyYaml("staging", "{ users: [bob] }", "audit: { deployment: true }") }).lists({
+    github.folder(PARENT, { "production.yml": deployed, "staging.yml": policyYaml("staging", "{ users: [bob] }", "audit: { deployment: true }") }).listsOnly({
       reviews: [review(1, "alice", "APPROVED")],
       commits: [commit("c1", "carol", "web-flow")],
     });
@@ -188,7 +188,7 @@ describe("audit.deployment", () => {
   });
 
   test("without deployments: write the record is written, saying the deployment is missing", async () => {
-    github.folder(PARENT, { "production.yml": deployed }).lists({ reviews: [review(1, "alice", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
+    github.folder(PARENT, { "production.yml": deployed }).listsOnly({ reviews: [review(1, "alice", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
     audit.fail("POST", /\/deployments$/, 403);
     await app.receive("pull_request", mergedEvent());
     expect(audit.deployments).toEqual([]);
@@ -197,7 +197,7 @@ describe("audit.deployment", () => {
 
   test("a deployment created without its status (a crash between) gets the status on the next try", async () => {
     audit.deployments.push({ id: 1, sha: MERGE_SHA, environment: "production", description: "", payload: {}, creator: BOT, statuses: [], deleted: false });
-    github.folder(PARENT, { "production.yml": deployed }).lists({ reviews: [review(1, "alice", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
+    github.folder(PARENT, { "production.yml": deployed }).listsOnly({ reviews: [review(1, "alice", "APPROVED")], commits: [commit("c1", "carol", "web-flow")] });
     await app.receive("pull_request", mergedEvent());
     expect(audit.deployments).toHaveLength(1);
     expect(audit.deployments[0]?.statuses).toEqual(["success"]);

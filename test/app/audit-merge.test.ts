@@ -60,7 +60,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
   const { log, lines } = capturingLogger();
   app = await startApp({ config: { signingKey }, log });
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved);
 
   await app.receive("pull_request", mergedEvent());
 
@@ -128,7 +128,7 @@ test("request costs: a merge whose parent an evaluation already read costs 6 rea
   github.reset();
 
   mergeCommit();
-  github.lists(approved);
+  github.listsOnly(approved);
   await app.receive("pull_request", mergedEvent());
   expect(audit.auditComments()).toHaveLength(1);
   expect(github.answered.map((a) => `${a.method} ${a.path.replace(/\?.*/, "").replace(REPO_PATH, "")}`)).toEqual([
@@ -146,7 +146,7 @@ test("request costs: a merge whose parent an evaluation already read costs 6 rea
 
 test("a redelivered merge writes no second comment: the same replica asks nothing, a fresh one finds the comment", async () => {
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved);
   const delivery = mergedEvent();
   await app.receive("pull_request", delivery);
   expect(audit.auditComments()).toHaveLength(1);
@@ -165,7 +165,7 @@ test("a redelivered merge writes no second comment: the same replica asks nothin
 test("two replicas recording the same merge at once converge on one comment: the later one is deleted", async () => {
   mergeCommit();
   // Each replica gathers the facts cold.
-  github.folder(PARENT, POLICIES, { times: 2 }).lists(approved).lists(approved);
+  github.folder(PARENT, POLICIES, { times: 2 }).listsOnly(approved).listsOnly(approved);
   const replicaA = app;
   const replicaB = await startApp({ config: { signingKey } });
   // Both have listed the (empty) comments before either writes: the first write waits for the second.
@@ -195,7 +195,7 @@ test("a marker comment written by a person is not taken for the record", async (
   // Nor one by another app with a look-alike name.
   audit.comments.push({ id: 11, issue: NUMBER, body: "<!-- compliance-gate:audit v1 -->", user: { login: "compliance-gate-fake[bot]", type: "Bot" }, html_url: "" });
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved);
 
   await app.receive("pull_request", mergedEvent());
 
@@ -207,7 +207,7 @@ test("a PR that weakens its own policy is judged by the policy before the merge:
   // The PR lowers production's approvals to 0 and ships a cluster change with nobody's approval.
   // Main's tip now holds the weakened policy; the parent of the merge commit holds the real one.
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists({
+  github.folder(PARENT, POLICIES).listsOnly({
     files: [
       { filename: "policies/production.yml", status: "modified" },
       { filename: "clusters/production/api.yaml", status: "modified" },
@@ -228,7 +228,7 @@ test("a PR that weakens its own policy is judged by the policy before the merge:
 test("the clock is the merge time: a freeze window active then shows, although it is over now", async () => {
   const frozen = policyYaml("production", "{ users: [alice] }", ["freeze:", "  - name: morning freeze", "    from: 2026-11-25T09:00:00Z", "    until: 2026-11-25T09:58:00Z"].join("\n"));
   mergeCommit();
-  github.folder(PARENT, { "production.yml": frozen }).lists(approved);
+  github.folder(PARENT, { "production.yml": frozen }).listsOnly(approved);
 
   await app.receive("pull_request", mergedEvent());
 
@@ -239,7 +239,7 @@ test("the clock is the merge time: a freeze window active then shows, although i
 
 test("approvals given after the merge do not make it compliant", async () => {
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists({
+  github.folder(PARENT, POLICIES).listsOnly({
     reviews: [{ id: 7, user: { login: "alice", type: "User" }, state: "APPROVED", commit_id: HEAD, submitted_at: "2026-11-25T09:59:00Z", body: "" }],
     commits: [commit("c1", "carol", "web-flow")],
   });
@@ -263,7 +263,7 @@ test("a rebase merge is judged by the policies before its first replayed commit"
     { sha: PARENT, parents: [{ sha: "7b".repeat(20) }], commit: { message: "earlier", author: { email: "x@example.com", date: "2026-11-19T00:00:00Z" } } },
   ]);
   github.scope.get(`${REPO_PATH}/pulls/${NUMBER}/commits`).query(true).reply(200, own);
-  github.folder(PARENT, POLICIES).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved);
 
   await app.receive("pull_request", mergedEvent({ commitCount: 2 }));
 
@@ -272,7 +272,7 @@ test("a rebase merge is judged by the policies before its first replayed commit"
 
 test("a PR that touched no environment gets no comment", async () => {
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists({ files: [{ filename: "docs/README.md", status: "modified" }] });
+  github.folder(PARENT, POLICIES).listsOnly({ files: [{ filename: "docs/README.md", status: "modified" }] });
 
   await app.receive("pull_request", mergedEvent());
 
@@ -290,7 +290,7 @@ test("a merge into a branch without policies is left alone", async () => {
 test("audit.comment: false on every environment touched: no comment", async () => {
   const quiet = policyYaml("production", "{ users: [alice] }", "audit: { comment: false }");
   mergeCommit();
-  github.folder(PARENT, { "production.yml": quiet }).lists(approved);
+  github.folder(PARENT, { "production.yml": quiet }).listsOnly(approved);
   await app.receive("pull_request", mergedEvent());
   expect(audit.comments).toEqual([]);
 });
@@ -302,7 +302,7 @@ test("a PR closed without merging asks GitHub nothing", async () => {
 
 test("a comment GitHub refuses is written again later (retry), once", async () => {
   mergeCommit();
-  github.folder(PARENT, POLICIES).lists(approved).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved).listsOnly(approved);
   audit.fail("POST", /\/issues\/42\/comments$/, 502);
 
   await app.receive("pull_request", mergedEvent());

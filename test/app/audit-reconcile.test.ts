@@ -37,7 +37,7 @@ const paths = (): string[] => github.answered.map((a) => `${a.method} ${a.path.r
 test("the comment write fails once and no retry is left: the record appears after the next event in the repository", async () => {
   const { log, lines } = capturingLogger();
   app = await startApp({ config: { signingKey }, log });
-  github.folder(PARENT, POLICIES).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved);
   audit.fail("POST", /\/issues\/42\/comments$/, 502);
   await app.receive("pull_request", mergedEvent());
   expect(audit.auditComments()).toHaveLength(0);
@@ -47,7 +47,7 @@ test("the comment write fails once and no retry is left: the record appears afte
   app.gate.retries.clear();
   audit.closedPulls = [listedMerged(), { ...listedMerged({ number: 41 }), merged_at: null }];
   github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(200, mergedPull());
-  github.lists(approved);
+  github.listsOnly(approved);
 
   // An event within the interval does not reconcile…
   app.clock.now = NOW + INTERVAL - 1;
@@ -122,7 +122,7 @@ test("a listing that fails is tried again a minute later, not at every event", a
 test("the merge delivery itself, when it starts a reconcile, is recorded once", async () => {
   app = await startApp({ config: { signingKey }, reconcileOnFirstEvent: true });
   audit.closedPulls = [listedMerged()];
-  github.folder(PARENT, POLICIES).lists(approved);
+  github.folder(PARENT, POLICIES).listsOnly(approved);
   await app.receive("pull_request", mergedEvent());
   expect(audit.auditComments()).toHaveLength(1);
   expect(github.answered.filter((a) => a.method === "POST")).toHaveLength(1);

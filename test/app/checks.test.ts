@@ -188,6 +188,7 @@ describe("changed files", () => {
     replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/files`, listed, { pages: 30 });
     replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/reviews`, []);
     replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, [commit("c1", "carol", "carol")]);
+    github.unmoved();
     const mergeBase = "m".repeat(40);
     github.scope
       .get(`${REPO_PATH}/compare/${TIP}...${HEAD}`)
@@ -226,19 +227,20 @@ describe("changed files", () => {
 });
 
 describe("economy", () => {
-  test("a warm evaluation of a small PR costs 4 reads (plus 2 free 304s) and one write per changed check", async () => {
+  test("a warm evaluation of a small PR costs 4 reads (plus 3 free 304s) and one write per changed check", async () => {
     const teams = { "production.yml": policyYaml("production", "{ teams: [sre] }"), "staging.yml": STAGING };
     github.coldEvaluation(teams);
     mockTeam(github.scope, "acme", "sre", ["alice"]);
     await app.receive("pull_request", opened());
-    // tip, folder, 2 blobs, the PR, files, reviews, commits, the team; the base tip again (free); 3 checks
-    expect(github.cost()).toEqual({ reads: 9, free: 1, writes: 3 });
+    // tip, folder, 2 blobs, the PR, files, reviews, commits, the team; the base tip and the PR again (free); 3 checks
+    expect(github.cost()).toEqual({ reads: 9, free: 2, writes: 3 });
     github.reset();
 
     // alice approves: only production's check changes.
     github.warmEvaluation({ reviews: [review(1, "alice", "APPROVED")] });
     await app.receive("pull_request_review", reviewEvent("submitted"));
-    expect(github.cost()).toEqual({ reads: 4, free: 2, writes: 1 });
+    // Free: the base tip twice, and the PR re-read once its lists are (its head did not move).
+    expect(github.cost()).toEqual({ reads: 4, free: 3, writes: 1 });
     expect(github.checks.map((c) => [c.name, c.conclusion])).toEqual([["compliance/production", "success"]]);
     expect(github.answered.filter((a) => a.method === "GET" && a.status !== 304).map((a) => a.path.replace(/\?.*/, ""))).toEqual([
       `${REPO_PATH}/pulls/42`,
@@ -251,7 +253,7 @@ describe("economy", () => {
     // Nothing changed: nothing is written.
     github.warmEvaluation({ reviews: [review(1, "alice", "APPROVED")] });
     await app.receive("pull_request", pullRequestEvent("labeled"));
-    expect(github.cost()).toEqual({ reads: 4, free: 2, writes: 0 });
+    expect(github.cost()).toEqual({ reads: 4, free: 3, writes: 0 });
   });
 
   test("an unchanged pull request is read conditionally: its 304 is free", async () => {
@@ -262,7 +264,7 @@ describe("economy", () => {
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("synchronize"));
     // The pending production check is posted again (only successes are skipped when unchanged).
-    expect(github.cost()).toEqual({ reads: 3, free: 3, writes: 1 });
+    expect(github.cost()).toEqual({ reads: 3, free: 4, writes: 1 });
     expect(github.checks.map((c) => c.name)).toEqual(["compliance/production"]);
   });
 });
@@ -282,7 +284,7 @@ test("every evaluation logs repository, PR, states, duration and the requests it
     environments: { production: "pending", staging: "not_affected" },
     checks: { posted: 3, unchanged: 0, failed: 0 },
     duration_ms: expect.any(Number),
-    // tip, folder, 2 blobs, the PR, the tip again (304), files, reviews, commits; 3 checks
-    requests: { total: 12, reads: 8, not_modified: 1, writes: 3, by_route: expect.objectContaining({ "POST /repos/{owner}/{repo}/check-runs": 3 }) },
+    // tip, folder, 2 blobs, the PR, the tip again (304), files, reviews, commits, the PR again (304); 3 checks
+    requests: { total: 13, reads: 8, not_modified: 2, writes: 3, by_route: expect.objectContaining({ "POST /repos/{owner}/{repo}/check-runs": 3 }) },
   });
 });

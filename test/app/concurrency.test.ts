@@ -33,8 +33,11 @@ describe("a burst of 10 deliveries for one PR", () => {
     // so every other delivery arrives while evaluation 1 runs.
     github.policies(POLICIES).tipUnchanged(1);
     const pull = { number: NUMBER, state: "open", user: { login: "carol" }, head: { sha: "h".repeat(40) }, base: { ref: "main", repo: { default_branch: "main" } }, labels: [], changed_files: 1, commits: 1 };
-    github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).twice().reply(() => {
-      marks.push("start");
+    // Each evaluation reads the PR, and again once its lists are read, to confirm the head did not move.
+    let reads = 0;
+    github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).times(4).reply(() => {
+      reads += 1;
+      if (reads % 2 === 1) marks.push("start");
       return [200, pull];
     });
     const base = `${REPO_PATH}/pulls/${NUMBER}`;

@@ -20,6 +20,7 @@ import {
   type TestApp,
   useTestApp,
 } from "./helpers.js";
+import { mockRange, singleEntry } from "./merge-queue.js";
 
 let github: FakeGitHub;
 let app: TestApp;
@@ -159,7 +160,9 @@ describe("check_run and check_suite rerequested", () => {
 
   test("a re-run of a check on a merge group posts on the merge group's commit", async () => {
     github.pull();
-    github.policies(POLICIES).lists({ reviews: [review(1, "alice", "APPROVED")] });
+    github.policies(POLICIES).tipUnchanged(1).lists({ reviews: [review(1, "alice", "APPROVED")] });
+    // No merge_group event told this process which PRs the group holds: GitHub's comparison shows one entry.
+    mockRange(github, [singleEntry(NUMBER, MERGE_GROUP_SHA)], MERGE_GROUP_SHA);
     await app.receive("check_run", checkRunEvent({ sha: MERGE_GROUP_SHA, externalId: `merge_group:${NUMBER}`, pulls: [] }));
     expect(github.last("compliance/production")).toMatchObject({ head_sha: MERGE_GROUP_SHA, conclusion: "success" });
   });
@@ -217,12 +220,15 @@ describe("push", () => {
     let inFlight = 0;
     let most = 0;
     for (const number of numbers) {
-      github.scope.get(`${REPO_PATH}/pulls/${number}`).reply(() => {
-        inFlight += 1;
+      // Read to start its evaluation, and again to confirm its head did not move while its lists were read.
+      let reads = 0;
+      github.scope.get(`${REPO_PATH}/pulls/${number}`).times(2).reply(() => {
+        reads += 1;
+        if (reads === 1) inFlight += 1;
         most = Math.max(most, inFlight);
         return [200, { number, state: "open", user: { login: "carol" }, head: { sha: headOf(number) }, base: { ref: "main", repo: { default_branch: "main" } }, labels: [], changed_files: 1, commits: 1 }];
       });
-      github.lists({ number });
+      github.listsOnly({ number });
     }
     // compliance/policy is the last check an evaluation posts.
     github.onCheck = (check) => {

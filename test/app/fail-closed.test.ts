@@ -140,19 +140,22 @@ test("a check that cannot be posted is posted as failing instead, so an old succ
 });
 
 describe("a repository without policies/", () => {
-  test("gets no check, no comment, no review request: one look at its base branch and the PR, then nothing", async () => {
+  test("gets no check, no comment, no review request: one look at its base branch, the PR and its head, then nothing", async () => {
     github.acceptChecks().acceptReviewRequests();
-    github.policies(undefined).pull();
+    github.policies(undefined).pull().noPoliciesAt(HEAD);
     await app.receive("pull_request", opened());
     expect(github.checks).toEqual([]);
     // The PR is read because the delivery's base may be stale (the PR retargeted since): see stale-base tests.
+    // Its head is looked at once, in case it adds the first policies (SPEC §3.2).
     expect(github.answered.map((a) => `${a.method} ${a.path.replace(/\?.*/, "")}`)).toEqual([
       `GET ${REPO_PATH}/git/ref/heads%2Fmain`,
       `GET ${REPO_PATH}/contents/policies`,
       `GET ${REPO_PATH}/pulls/${NUMBER}`,
+      `GET ${REPO_PATH}/contents/policies`,
     ]);
 
-    // Warm: the unchanged tip and PR cost free 304s, and the missing folder is remembered (for a minute).
+    // Warm: the unchanged tip and PR cost free 304s, the missing folder is remembered (for a minute),
+    // and the head's (for good: a commit never changes).
     github.reset();
     github.tipUnchanged(1);
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
@@ -162,7 +165,7 @@ describe("a repository without policies/", () => {
   });
 
   test("no check run is created even when nock would accept none (an unmocked POST would be recorded here)", async () => {
-    github.policies(undefined).pull();
+    github.policies(undefined).pull().noPoliciesAt(HEAD);
     await app.receive("pull_request", opened());
     expect(github.unmatched).toEqual([]);
     expect(github.answered.some((a) => a.method === "POST")).toBe(false);

@@ -33,6 +33,7 @@ import {
   type TestApp,
   useTestApp,
 } from "./helpers.js";
+import { mockRange, singleEntry } from "./merge-queue.js";
 
 let github: FakeGitHub;
 let app: TestApp;
@@ -139,6 +140,7 @@ describe("a delivery's base branch is a hint (finding 2)", () => {
     github.scope.get(`${base}/files`).query(true).delay(50).reply(200, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
     replyPages(github.scope, `${base}/reviews`, []);
     replyPages(github.scope, `${base}/commits`, [commit("c1", "carol", "web-flow")]);
+    github.unmoved();
     // Evaluation 2, of the merged burst: no base hint, so no probe of dev (unmocked: it would show in `unmatched`).
     github.tipUnchanged(1).pull().lists();
     await Promise.all([
@@ -259,6 +261,8 @@ describe("a re-run or merge group is attributed only by what GitHub or this app 
     github.acceptChecks();
     checkRunsOn(MERGE_GROUP_SHA, [{ name: "compliance/production", external_id: `merge_group:${NUMBER}` }]);
     github.coldEvaluation(POLICIES, approved);
+    // Which PRs the group holds is not known from an event here: GitHub's comparison shows one commit on the base.
+    mockRange(github, [singleEntry(NUMBER, MERGE_GROUP_SHA)], MERGE_GROUP_SHA);
     await app.receive("check_suite", checkSuiteEvent({ pulls: [], headBranch: `gh-readonly-queue/main/pr-${NUMBER}-abc`, sha: MERGE_GROUP_SHA }));
     expect(github.last("compliance/production")).toMatchObject({ head_sha: MERGE_GROUP_SHA, conclusion: "success", external_id: `merge_group:${NUMBER}` });
   });
@@ -326,7 +330,7 @@ describe("checks of an old base branch are superseded (finding 5)", () => {
     github.reset();
 
     branch("dev", DEV_TIP, undefined);
-    github.pull({ base: "dev" });
+    github.pull({ base: "dev" }).noPoliciesAt(HEAD);
     checkRunsOn(HEAD, []);
     await app.receive("pull_request", pullRequestEvent("edited", { base: "dev", changes: { base: { ref: { from: "main" } } } }));
     const title = "Not evaluated: the base branch is now dev, which has no policies";
@@ -355,7 +359,8 @@ describe("a 404 from the contents API is 'no policies' only when it says Not Fou
 
   test("'no policies' is believed for a minute, then the folder is listed again", async () => {
     github.acceptChecks();
-    github.policies(undefined).pull();
+    // The head is looked at once (does it add the first policies?), and is remembered: a commit never changes.
+    github.policies(undefined).pull().noPoliciesAt(HEAD);
     await app.receive("pull_request", pullRequestEvent("opened"));
     expect(github.checks).toEqual([]);
 
@@ -558,6 +563,7 @@ describe("what GitHub shows for a commit is never looser than what any PR it hea
     await app.receive("pull_request", pullRequestEvent("labeled"));
     // The waiting production check again; the unchanged successes are not.
     expect(github.checks.map((c) => [c.name, c.status])).toEqual([["compliance/production", "in_progress"]]);
-    expect(github.cost()).toEqual({ reads: 4, free: 2, writes: 1 });
+    // Free: the base tip twice, and the PR re-read once its lists are (its head did not move).
+    expect(github.cost()).toEqual({ reads: 4, free: 3, writes: 1 });
   });
 });

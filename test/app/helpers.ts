@@ -171,6 +171,8 @@ export interface PullOptions {
   changed_files?: number;
   /** The PR's commit count (its commits themselves are in `lists`). */
   commitCount?: number;
+  /** GitHub's `updated_at`: moved by every push, review, label or edit. */
+  updatedAt?: string;
 }
 
 /** A pull request as GitHub returns it (GET /pulls/:n and webhook payloads share the shape). */
@@ -185,6 +187,7 @@ export function pullRequest(options: PullOptions = {}): Json {
   pull["labels"] = (options.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed" }));
   pull["changed_files"] = options.changed_files ?? 1;
   pull["commits"] = options.commitCount ?? 1;
+  if (options.updatedAt !== undefined) pull["updated_at"] = options.updatedAt;
   return pull;
 }
 
@@ -264,15 +267,19 @@ export function checkSuiteEvent(options: { appId?: number; pulls?: number[]; hea
   return inOurRepository(source);
 }
 
-/** A merge_group.checks_requested delivery queuing PR `number` into main. */
-export function mergeGroupEvent(options: { number?: number; headRef?: string; sha?: string } = {}): Json {
+/**
+ * A merge_group.checks_requested delivery queuing PR `number` into main: its entry at `sha`, stacked
+ * on `baseSha` (the base branch's tip for the first entry of a queue, the previous entry's commit after).
+ */
+export function mergeGroupEvent(options: { number?: number; headRef?: string; sha?: string; baseSha?: string } = {}): Json {
   const source = example("merge_group", "checks_requested");
+  const baseSha = options.baseSha ?? TIP;
   source["merge_group"] = {
     ...source["merge_group"],
     head_sha: options.sha ?? MERGE_GROUP_SHA,
-    head_ref: options.headRef ?? `refs/heads/gh-readonly-queue/main/pr-${options.number ?? NUMBER}-${"5f".repeat(20)}`,
+    head_ref: options.headRef ?? `refs/heads/gh-readonly-queue/main/pr-${options.number ?? NUMBER}-${baseSha}`,
     base_ref: "refs/heads/main",
-    base_sha: TIP,
+    base_sha: baseSha,
   };
   return inOurRepository(source);
 }
@@ -436,12 +443,30 @@ export class FakeGitHub {
     return this;
   }
 
-  /** The pull request's files, reviews and commits lists. */
+  /**
+   * The pull request's files, reviews and commits lists, and the conditional re-read of the PR that
+   * confirms its head did not move while they were read (a free 304; SPEC §3.3).
+   */
   lists(options: { number?: number; files?: unknown[]; reviews?: unknown[]; commits?: unknown[] } = {}): this {
     const base = `${REPO_PATH}/pulls/${options.number ?? NUMBER}`;
     replyPages(this.scope, `${base}/files`, options.files ?? [{ filename: "clusters/production/api.yaml", status: "modified" }]);
     replyPages(this.scope, `${base}/reviews`, options.reviews ?? []);
     replyPages(this.scope, `${base}/commits`, options.commits ?? [commit("c1", "carol", "web-flow")]);
+    return this.unmoved(options.number);
+  }
+
+  /** The lists alone, without the confirming re-read: a merged PR's (its head no longer moves), or a test's that answers it itself. */
+  listsOnly(options: { number?: number; files?: unknown[]; reviews?: unknown[]; commits?: unknown[] } = {}): this {
+    const base = `${REPO_PATH}/pulls/${options.number ?? NUMBER}`;
+    replyPages(this.scope, `${base}/files`, options.files ?? [{ filename: "clusters/production/api.yaml", status: "modified" }]);
+    replyPages(this.scope, `${base}/reviews`, options.reviews ?? []);
+    replyPages(this.scope, `${base}/commits`, options.commits ?? [commit("c1", "carol", "web-flow")]);
+    return this;
+  }
+
+  /** The PR re-read after its lists, unchanged: 304 to the ETag of the last read. */
+  unmoved(number = NUMBER): this {
+    this.scope.get(`${REPO_PATH}/pulls/${number}`).matchHeader("if-none-match", /pull-/).reply(304, "");
     return this;
   }
 

@@ -73,6 +73,11 @@ export interface FakeState {
   otherPulls?: FakePullData[];
   /** The app id check runs are posted under. Default 1. */
   appId?: number;
+  /**
+   * A merge queue on the base branch: entries stacked one on another from the base tip, each one
+   * squash commit of a PR (in `otherPulls` or `pull`), with its gh-readonly-queue ref.
+   */
+  queue?: { number: number; sha: string; parent: string }[];
 }
 
 /** One request as the fake answered it. */
@@ -228,6 +233,28 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
       .filter((d) => d.pull.head === commitPulls[1] || d.commits.includes(commitPulls[1] ?? "") || d.pull.mergeCommit === commitPulls[1])
       .map((d) => pullJson(state, d.pull, url));
     return paged(pulls, query, url, path);
+  }
+  const matchingRefs = path.match(new RegExp(`^${repo}/git/matching-refs/heads/gh-readonly-queue/([^/]+)/$`));
+  if (method === "GET" && matchingRefs) {
+    const refs = (state.queue ?? []).map((e) => ({
+      ref: `refs/heads/gh-readonly-queue/${matchingRefs[1]}/pr-${e.number}-${e.parent}`,
+      object: { sha: e.sha, type: "commit" },
+    }));
+    return answer(200, matchingRefs[1] === state.pull.base ? refs : []);
+  }
+  const compare = path.match(new RegExp(`^${repo}/compare/([0-9a-f]{40})\\.\\.\\.([0-9a-f]{40})$`));
+  if (method === "GET" && compare && state.queue) {
+    // The queue's squash commits from `base` up to `head`, each changing its PR's files.
+    const [, base, head] = compare;
+    const upTo = state.queue.findIndex((e) => e.sha === head);
+    const from = state.queue.findIndex((e) => e.sha === base);
+    if (upTo === -1 || (from === -1 && base !== state.baseTip)) return answer(404, { message: "Not Found" });
+    const entries = state.queue.slice(from + 1, upTo + 1);
+    const person = { login: state.pull.author, type: "User" };
+    const identity = { name: "c", email: "c@example.com" };
+    const commits = entries.map((e) => ({ sha: e.sha, parents: [{ sha: e.parent }], author: person, committer: { login: "web-flow", type: "User" }, commit: { author: identity, committer: identity, message: "squash" } }));
+    const files = entries.flatMap((e) => (pullData(state, e.number)?.files ?? []).map((f) => ({ sha: "0".repeat(40), ...f })));
+    return answer(200, { status: "ahead", total_commits: commits.length, merge_base_commit: { sha: base }, commits, files });
   }
   const commitChecks = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
   if (method === "GET" && commitChecks) {
