@@ -15,7 +15,7 @@ import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { githubAccess, isHttpUrl } from "./github-access.js";
 import { readPublicKey } from "./input.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
 
 /** The period an export covers when --since is not given. */
 export const DEFAULT_PERIOD_DAYS = 90;

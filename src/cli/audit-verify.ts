@@ -3,7 +3,7 @@
 import type { KeyObject } from "node:crypto";
 import { checkExtracted, extractRecords } from "../audit/extract.js";
 import { MAX_EXPORT_BYTES, readInput, readPublicKey } from "./input.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
 
 export interface AuditVerifyArgs {
   /** The file of records, or "-" for standard input. */

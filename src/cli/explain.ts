@@ -9,7 +9,7 @@ import { decisionJson } from "./decision-json.js";
 import { githubAccess, isHttpUrl, serverUrlOf } from "./github-access.js";
 
 export { serverUrlOf };
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
 
 
 /** What `explain` was asked for, checked. */

@@ -1,6 +1,6 @@
 // How CLI commands that read GitHub (explain, audit export) get a client: the token, the API URL, Octokit.
 import { Octokit } from "@octokit/rest";
-import type { Io } from "./main.js";
+import type { Io } from "./command.js";
 
 export const DEFAULT_API_URL = "https://api.github.com";
 

@@ -1,6 +1,6 @@
 // Entry point of the compliance-gate command line: parses arguments and dispatches to a command.
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { Readable, Writable } from "node:stream";
+import { EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
 import { COMMAND_HELP, USAGE } from "./usage.js";
 import { runValidate } from "./validate.js";
 import { runSimulate } from "./simulate.js";
@@ -8,25 +8,6 @@ import { runPolicyTests } from "./policy-test.js";
 import { parseExplainArgs, runExplain } from "./explain.js";
 import { parseAuditVerifyArgs, runAuditVerify } from "./audit-verify.js";
 import { parseAuditExportArgs, runAuditExport } from "./audit-export.js";
-
-/** Where a command reads and writes; the bin passes the process's streams, tests pass their own. */
-export interface Io {
-  stdout: Writable;
-  stderr: Writable;
-  stdin: Readable;
-  /** Evaluation time for commands whose input does not give one (tests pin it). */
-  now?: () => number;
-  /** Environment variables (GITHUB_TOKEN, GITHUB_API_URL); default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-}
-
-/** Exit codes of SPEC §6: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-/** Thrown for a usage mistake; main prints it with the usage text and exits 2. */
-export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -12,7 +12,7 @@ import type { PolicyError } from "../policy/types.js";
 import { parseChange } from "./change.js";
 import { readInput } from "./input.js";
 import { directoryProblem } from "./validate.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./main.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./command.js";
 
 /** What an expectation can name besides the decision's states. */
 const NOT_EVALUATED = "not_evaluated";

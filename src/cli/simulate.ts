@@ -7,7 +7,7 @@ import { parseChange } from "./change.js";
 import { decisionJson } from "./decision-json.js";
 import { readInput } from "./input.js";
 import { directoryProblem } from "./validate.js";
-import { EXIT_OK, EXIT_USAGE, type Io } from "./main.js";
+import { EXIT_OK, EXIT_USAGE, type Io } from "./command.js";
 
 /** Decides the change in `changePath` against the policies in `dir` and prints it as JSON. */
 export async function runSimulate(dir: string, changePath: string, io: Io): Promise<number> {

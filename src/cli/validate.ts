@@ -3,7 +3,7 @@ import { stat } from "node:fs/promises";
 import { loadPolicyDir } from "../policy/load.js";
 import { formatPolicyError } from "../policy/errors.js";
 import { policyWarnings, formatPolicyWarning } from "../policy/warnings.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./main.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./command.js";
 
 /** Checks that `dir` is a readable directory; returns a message when it is not. */
 export async function directoryProblem(dir: string): Promise<string | undefined> {
