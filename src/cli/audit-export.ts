@@ -13,7 +13,7 @@ import { environmentsFor } from "../engine/environments.js";
 import { readAuditPopulation, type FoundChange, type Population, type PopulationJudge } from "../github/audit-population.js";
 import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
-import { githubAccess, isHttpUrl } from "./github-access.js";
+import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
 
@@ -44,8 +44,6 @@ export interface AuditExportArgs {
   pushes: boolean;
 }
 
-/** GitHub's rules for an owner (user or org) and a repository name. */
-const REPO_PATTERN = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
 const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
@@ -79,10 +77,8 @@ export function parseExportDate(flag: string, value: string): number {
 /** Checks the flags of `audit export`; a mistake throws UsageError (exit 2 with the command's help). */
 export function parseAuditExportArgs(values: Record<string, unknown>, positionals: string[], now: number): AuditExportArgs {
   if (positionals.length > 0) throw new UsageError(`export takes no arguments besides its options (got '${positionals[0] as string}')`);
-  const { repo, since, until, format, output } = values;
-  if (typeof repo !== "string") throw new UsageError("export needs --repo OWNER/NAME");
-  const match = REPO_PATTERN.exec(repo);
-  if (!match || repo.endsWith("/.") || repo.endsWith("/..")) throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${repo}')`);
+  const { since, until, format, output } = values;
+  const { owner, repo } = repoFlag("export", values.repo);
 
   const untilMs = typeof until === "string" ? parseExportDate("--until", until) : now;
   const sinceMs = typeof since === "string" ? parseExportDate("--since", since) : untilMs - DEFAULT_PERIOD_DAYS * DAY_MS;
@@ -96,10 +92,7 @@ export function parseAuditExportArgs(values: Record<string, unknown>, positional
   if (publicKey !== undefined && (typeof publicKey !== "string" || publicKey === "" || publicKey === "-")) {
     throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
   }
-  const apiUrl = values["api-url"];
-  if (apiUrl !== undefined && (typeof apiUrl !== "string" || !isHttpUrl(apiUrl))) {
-    throw new UsageError(`--api-url must be an http(s) URL, such as https://github.example.com/api/v3 (got '${String(apiUrl)}')`);
-  }
+  const apiUrl = apiUrlFlag(values["api-url"]);
   if (output !== undefined && (typeof output !== "string" || output === "")) throw new UsageError("--output needs a FILE (or - for standard output)");
   let appLogin = values["app-login"];
   if (appLogin !== undefined) {
@@ -109,13 +102,13 @@ export function parseAuditExportArgs(values: Record<string, unknown>, positional
     if (!appLogin.endsWith("[bot]")) appLogin = `${appLogin}[bot]`;
   }
   return {
-    owner: match[1] as string,
-    repo: match[2] as string,
+    owner,
+    repo,
     since: sinceMs,
     until: untilMs,
     format: format === "csv" ? "csv" : "jsonl",
     ...(typeof publicKey === "string" ? { publicKey } : {}),
-    ...(typeof apiUrl === "string" ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
+    ...(apiUrl !== undefined ? { apiUrl } : {}),
     ...(typeof output === "string" && output !== "-" ? { output } : {}),
     ...(typeof appLogin === "string" ? { appLogin } : {}),
     quiet: values.quiet === true,

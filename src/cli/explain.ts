@@ -6,11 +6,8 @@ import { renderEnvironmentCheck } from "../github/check-output.js";
 import { gatherFacts, type GatheredFacts } from "../github/facts.js";
 import { code, shortSha, text } from "../github/markdown.js";
 import { decisionJson } from "./decision-json.js";
-import { githubAccess, isHttpUrl, serverUrlOf } from "./github-access.js";
-
-export { serverUrlOf };
+import { apiUrlFlag, githubAccess, repoFlag, serverUrlOf } from "./github-access.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
-
 
 /** What `explain` was asked for, checked. */
 export interface ExplainRequest {
@@ -22,34 +19,16 @@ export interface ExplainRequest {
   apiUrl?: string;
 }
 
-/** GitHub's rules for an owner (user or org) and a repository name. */
-const REPO_PATTERN = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
-
 /** Checks explain's flags; a mistake throws UsageError (exit 2 with the command's help). */
 export function parseExplainArgs(values: Record<string, unknown>): ExplainRequest {
-  const { repo, pr, json } = values;
-  const apiUrl = values["api-url"];
-  if (typeof repo !== "string") throw new UsageError("explain needs --repo OWNER/NAME");
-  const match = REPO_PATTERN.exec(repo);
-  if (!match || repo.endsWith("/.") || repo.endsWith("/..")) {
-    throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${repo}')`);
-  }
+  const { pr, json } = values;
+  const { owner, repo } = repoFlag("explain", values.repo);
   if (typeof pr !== "string") throw new UsageError("explain needs --pr N, the pull request's number");
   const number = /^[1-9][0-9]{0,9}$/.test(pr) ? Number(pr) : Number.NaN;
   if (!Number.isSafeInteger(number)) throw new UsageError(`--pr must be a pull request number, such as 42 (got '${pr}')`);
-  if (apiUrl !== undefined && (typeof apiUrl !== "string" || !isHttpUrl(apiUrl))) {
-    throw new UsageError(`--api-url must be an http(s) URL, such as https://github.example.com/api/v3 (got '${String(apiUrl)}')`);
-  }
-  return {
-    owner: match[1] as string,
-    repo: match[2] as string,
-    pull_number: number,
-    json: json === true,
-    ...(typeof apiUrl === "string" ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
-  };
+  const apiUrl = apiUrlFlag(values["api-url"]);
+  return { owner, repo, pull_number: number, json: json === true, ...(apiUrl !== undefined ? { apiUrl } : {}) };
 }
-
-
 
 /** Explains the decision for a pull request: the app's checks as Markdown, or the JSON of SPEC §6.2. */
 export async function runExplain(request: ExplainRequest, io: Io): Promise<number> {

@@ -10,8 +10,7 @@ import { formatPolicyError } from "../policy/errors.js";
 import { schemaErrors } from "../policy/schema-errors.js";
 import type { PolicyError } from "../policy/types.js";
 import { parseChange } from "./change.js";
-import { readInput } from "./input.js";
-import { directoryProblem } from "./validate.js";
+import { directoryProblem, readInput } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./command.js";
 
 /** What an expectation can name besides the decision's states. */

@@ -5,8 +5,7 @@ import { parseYaml } from "../policy/yaml.js";
 import { formatPolicyError } from "../policy/errors.js";
 import { parseChange } from "./change.js";
 import { decisionJson } from "./decision-json.js";
-import { readInput } from "./input.js";
-import { directoryProblem } from "./validate.js";
+import { directoryProblem, readInput } from "./input.js";
 import { EXIT_OK, EXIT_USAGE, type Io } from "./command.js";
 
 /** Decides the change in `changePath` against the policies in `dir` and prints it as JSON. */

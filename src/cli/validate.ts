@@ -1,19 +1,9 @@
 // `compliance-gate validate [DIR]` (SPEC §6.1): every policy file's errors, or ok with warnings.
-import { stat } from "node:fs/promises";
 import { loadPolicyDir } from "../policy/load.js";
 import { formatPolicyError } from "../policy/errors.js";
 import { policyWarnings, formatPolicyWarning } from "../policy/warnings.js";
+import { directoryProblem } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./command.js";
-
-/** Checks that `dir` is a readable directory; returns a message when it is not. */
-export async function directoryProblem(dir: string): Promise<string | undefined> {
-  try {
-    const info = await stat(dir);
-    return info.isDirectory() ? undefined : `${dir}: not a directory`;
-  } catch {
-    return `${dir}: no such directory`;
-  }
-}
 
 /** Validates the policies in `dir` and prints errors, warnings and a summary. */
 export async function runValidate(dir: string, io: Io): Promise<number> {
