@@ -15,16 +15,115 @@ import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { readPublicKey } from "./input.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./command.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
+
+const HELP = `Usage: compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
+         [--format jsonl|csv] [--public-key FILE] [--app-login LOGIN]
+         [--output FILE] [--api-url URL] [--skip-pushes] [--quiet]
+
+Exports an auditor's population: every pull request merged in the period (into
+any branch) that touched an environment, and every direct push to a gated branch
+that changed an environment's files — one row each, with the audit record the app
+wrote, whether its digest (and, with --public-key, its signature) verifies, and
+"missing": true where there is no record. A change without a record is judged by
+the policies at its parent commit (for a merge, the base as it was at the merge),
+as the app would have judged it; when its files cannot all be listed it is
+included as missing, never left out.
+
+Where the records are: a merged pull request's in the app's comment on it; a
+direct push's in the compliance/audit check run the app posted on the push's
+head commit (it covers the push's older commits too), or — for a violation whose
+check run was never written — in the app's compliance-exception issue.
+
+Options:
+  --repo OWNER/NAME   the environment repository
+  --since DATE        start of the period, included (default: 90 days before --until)
+  --until DATE        end of the period, excluded (default: now)
+                      DATE is YYYY-MM-DD (midnight UTC) or RFC 3339, such as
+                      2026-11-01T09:00:00+01:00; --since 2026-10-01 --until
+                      2026-11-01 is exactly October (UTC)
+  --format FORMAT     jsonl (default): one JSON row per line, which
+                      'compliance-gate audit verify' reads; or csv: a header,
+                      then one line per row with the record flattened
+  --public-key FILE   the app's Ed25519 public key in PEM: also check signatures
+                      (without it a record's digest proves only that it was not
+                      changed by accident; anyone can recompute a digest)
+  --app-login LOGIN   the app's bot login, such as compliance-gate[bot]: only its
+                      comments, issues and check runs (app compliance-gate) count
+                      as records (recommended; without it any GitHub App's do,
+                      and a push row names the app in "problems"). A comment or
+                      issue by a person holding the audit marker is never a
+                      record: it is ignored and reported under "problems"
+  --output FILE, -o   write to FILE, whole or not at all (a temporary file beside
+                      it is renamed over it when complete); default: stdout
+  --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
+                      https://api.github.com); for GitHub Enterprise Server,
+                      https://HOST/api/v3
+  --skip-pushes       do not look for direct pushes (cheaper; the export says so)
+  --quiet, -q         no progress and no summary on stderr
+
+Environment:
+  GITHUB_TOKEN        required: a token that can read the repository's contents,
+                      pull requests, issues and checks (e.g. $(gh auth token))
+  GITHUB_API_URL      the GitHub REST API, as --api-url
+
+Rows are sorted by merge (or commit) time, then number. CSV columns:
+  repository, kind, pull_request, title, merged_at, merged_by, merge_commit_sha,
+  url, environments (env=state;…), compliant, break_glass, approvers
+  (env/rule:login@commit;…), policy_commit, digest, digest_ok, signature_ok,
+  missing, problems
+Cells starting with = + - @ are prefixed with ' so no spreadsheet runs them.
+
+Cost: about 2 GitHub requests per merged pull request with a record, 5 or more
+without one; 1 per 100 closed pull requests listed; per gated branch, 1 per 100
+commits, and 1 per commit that is not a known merge commit (4 or more when it
+turns out to be a direct push: its policies, files and check runs; a push
+without a record of its own also reads the check runs of the newer commits
+passed over, once each). When any push lacks a check run record, 1 more per 100
+compliance-exception issues updated in the period, once. Progress goes to stderr.
+
+Exits 0 when the export was written, records missing or not; 1 when GitHub could
+not be read (nothing is written); 2 on a usage error, a missing GITHUB_TOKEN or
+an unreadable public key.
+
+Examples:
+  GITHUB_TOKEN=$(gh auth token) compliance-gate audit export --repo acme/gitops \\
+    --since 2026-10-01 --until 2027-01-01 --app-login 'compliance-gate[bot]' \\
+    --public-key audit-signing.pub --output q4.jsonl
+  compliance-gate audit verify --public-key audit-signing.pub q4.jsonl
+  compliance-gate audit export --repo acme/gitops --format csv -o q4.csv
+`;
+
+export const auditExportCommand: Command = {
+  name: "audit export",
+  synopsis: "audit export --repo OWNER/NAME [--since DATE] [--until DATE] [--format jsonl|csv]",
+  summary:
+    "list every merged PR and direct push of a period that reached\n" +
+    "an environment, with its audit record or marked missing (GITHUB_TOKEN)",
+  help: HELP,
+  options: {
+    repo: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    format: { type: "string" },
+    "public-key": { type: "string" },
+    "app-login": { type: "string" },
+    "api-url": { type: "string" },
+    output: { type: "string", short: "o" },
+    "skip-pushes": { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  run: ({ values, positionals }, io) => runAuditExport(parseAuditExportArgs(values, positionals, (io.now ?? Date.now)()), io),
+};
 
 /** The period an export covers when --since is not given. */
-export const DEFAULT_PERIOD_DAYS = 90;
+const DEFAULT_PERIOD_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type ExportFormat = "jsonl" | "csv";
+type ExportFormat = "jsonl" | "csv";
 
 /** What `audit export` was asked for, checked. */
-export interface AuditExportArgs {
+interface AuditExportArgs {
   owner: string;
   repo: string;
   /** Epoch milliseconds: the period is [since, until). */
@@ -75,7 +174,7 @@ export function parseExportDate(flag: string, value: string): number {
 }
 
 /** Checks the flags of `audit export`; a mistake throws UsageError (exit 2 with the command's help). */
-export function parseAuditExportArgs(values: Record<string, unknown>, positionals: string[], now: number): AuditExportArgs {
+function parseAuditExportArgs(values: Record<string, unknown>, positionals: string[], now: number): AuditExportArgs {
   if (positionals.length > 0) throw new UsageError(`export takes no arguments besides its options (got '${positionals[0] as string}')`);
   const { since, until, format, output } = values;
   const { owner, repo } = repoFlag("export", values.repo);
@@ -210,7 +309,7 @@ function byLanding(a: AuditExportRow, b: AuditExportRow): number {
 }
 
 /** The export's rows, sorted by when each change landed, then by pull request number. */
-export function exportRows(population: Population, key?: KeyObject): AuditExportRow[] {
+function exportRows(population: Population, key?: KeyObject): AuditExportRow[] {
   return population.changes.flatMap((found) => rowOf(found, key) ?? []).sort(byLanding);
 }
 
@@ -238,7 +337,7 @@ function summary(rows: AuditExportRow[], population: Population, args: AuditExpo
 }
 
 /** Exports the period's population of `args.repo`; 0 written, 1 GitHub could not be read, 2 usage. */
-export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
+async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
   const fail = (message: string, code = EXIT_USAGE): number => {
     io.stderr.write(`compliance-gate audit export: ${message}\n`);
     return code;
