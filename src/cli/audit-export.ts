@@ -1,20 +1,17 @@
 // `compliance-gate audit export --repo OWNER/NAME …` (SPEC §6.4): every change of a period that
 // reached an environment — each merged pull request and direct push — with its audit record and
 // whether that verifies, or marked missing: an auditor's population and sample in one file.
-import { randomBytes, type KeyObject } from "node:crypto";
-import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import type { KeyObject } from "node:crypto";
 import { exportCsv } from "../audit/export-csv.js";
-import { buildExportRow, type AuditExportRow } from "../audit/export-row.js";
-import type { AuditRecord } from "../audit/record.js";
-import { verifyRecord } from "../audit/seal.js";
 import { decide } from "../engine/decide.js";
 import { environmentsFor } from "../engine/environments.js";
-import { readAuditPopulation, type FoundChange, type Population, type PopulationJudge } from "../github/audit-population.js";
+import { readAuditPopulation, type Population, type PopulationJudge } from "../github/audit-population.js";
 import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
+import { exportRows, exportSummary } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
+import { commitOutput, discardOutput, openOutput, type PendingOutput } from "./output-file.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
 const HELP = `Usage: compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
@@ -233,42 +230,6 @@ const JUDGE: PopulationJudge = {
     ),
 };
 
-/** A file written whole or not at all: a temporary file beside it, renamed over it when complete. */
-interface PendingOutput {
-  path: string;
-  temp: string;
-  handle: FileHandle;
-}
-
-async function openOutput(path: string): Promise<PendingOutput | string> {
-  try {
-    if ((await stat(path)).isDirectory()) return `--output ${path}: is a directory, not a file`;
-  } catch {
-    // no such file yet: it will be created
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    return { path, temp, handle: await open(temp, "wx") };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
-    return `--output ${path}: cannot write there: ${reason}`;
-  }
-}
-
-async function discard(pending: PendingOutput | undefined): Promise<void> {
-  if (!pending) return;
-  await pending.handle.close().catch(() => undefined);
-  await rm(pending.temp, { force: true });
-}
-
-async function commit(pending: PendingOutput, text: string): Promise<void> {
-  await pending.handle.writeFile(text, "utf8");
-  await pending.handle.sync();
-  await pending.handle.close();
-  await rename(pending.temp, pending.path);
-}
-
 /** What the user can do about the usual failures to read GitHub. */
 function hintFor(message: string, args: AuditExportArgs, apiUrl: string): string {
   if (/rate limit/i.test(message)) return " (GITHUB_TOKEN's rate limit is used up: wait for it to reset, or export a shorter period)";
@@ -276,64 +237,6 @@ function hintFor(message: string, args: AuditExportArgs, apiUrl: string): string
   if (/\berror 404\b/.test(message)) return ` (does ${args.owner}/${args.repo} exist on ${apiUrl}, and can GITHUB_TOKEN read it?)`;
   if (/\berror 403\b/.test(message)) return " (can GITHUB_TOKEN read the repository's contents, pull requests, issues and checks?)";
   return "";
-}
-
-/**
- * The row of one found change. Of several records on one change the first that verifies is
- * exported (several mean something is off, and the row says so). A record listing no
- * environment leaves its change out — unless it does not verify, for then what it lists cannot
- * be believed: a change hidden by editing its record must still show.
- */
-function rowOf(found: FoundChange, key: KeyObject | undefined): AuditExportRow | null {
-  if (found.records.length === 0) {
-    const change = found.environments !== null ? { ...found.change, environments: found.environments } : found.change;
-    const row = buildExportRow(change, null, key);
-    return { ...row, problems: [...row.problems, ...found.problems] };
-  }
-  const checked = found.records.map((f) => ({ found: f, ok: verifyRecord(f.record, key).ok }));
-  const chosen = checked.find((c) => c.ok) ?? (checked[0] as (typeof checked)[number]);
-  const problems = [...found.problems];
-  if (checked.length > 1) problems.push(`${checked.length} audit records found; exported the one in ${chosen.found.comment}`);
-  const environments = chosen.found.record.environments;
-  if (Array.isArray(environments) && environments.length === 0 && chosen.ok) return null;
-  const row = buildExportRow(found.change, chosen.found.record as unknown as AuditRecord, key);
-  return { ...row, problems: [...row.problems, ...problems] };
-}
-
-function byLanding(a: AuditExportRow, b: AuditExportRow): number {
-  const at = (Date.parse(a.merged_at) || 0) - (Date.parse(b.merged_at) || 0);
-  if (at !== 0) return at;
-  const number = (a.pull_request ?? Number.MAX_SAFE_INTEGER) - (b.pull_request ?? Number.MAX_SAFE_INTEGER);
-  if (number !== 0) return number;
-  return a.merge_commit_sha < b.merge_commit_sha ? -1 : a.merge_commit_sha > b.merge_commit_sha ? 1 : 0;
-}
-
-/** The export's rows, sorted by when each change landed, then by pull request number. */
-function exportRows(population: Population, key?: KeyObject): AuditExportRow[] {
-  return population.changes.flatMap((found) => rowOf(found, key) ?? []).sort(byLanding);
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function summary(rows: AuditExportRow[], population: Population, args: AuditExportArgs, key: KeyObject | undefined): string {
-  const merges = rows.filter((r) => r.kind === "merge").length;
-  const pushes = rows.length - merges;
-  const recorded = rows.filter((r) => !r.missing).length;
-  const failing = rows.filter((r) => !r.missing && (r.digest_ok !== true || r.signature_ok === false)).length;
-  const ignored = rows.reduce((n, r) => n + r.problems.filter((p) => p.startsWith("ignored an audit marker")).length, 0);
-  const period = `${new Date(args.since).toISOString()} to ${new Date(args.until).toISOString()}`;
-  const what = population.stats.pushesScanned
-    ? `${plural(merges, "merged pull request")} and ${plural(pushes, "direct push", "direct pushes")} reached an environment`
-    : `${plural(merges, "merged pull request")} reached an environment (direct pushes not scanned)`;
-  const checked = key ? "digests and signatures checked" : "digests checked; pass --public-key to check signatures";
-  const lines = [
-    `${population.repository}, ${period}: ${what}: ${recorded} with records, ${rows.length - recorded} missing, ${failing} failing verification (${checked}).`,
-  ];
-  if (ignored > 0) lines.push(`Ignored ${plural(ignored, "audit marker")} in comments, check runs or issues not written by the app (see problems).`);
-  lines.push(`${plural(population.requests.total, "GitHub request")}.`);
-  return `${lines.join("\n")}\n`;
 }
 
 /** Exports the period's population of `args.repo`; 0 written, 1 GitHub could not be read, 2 usage. */
@@ -380,7 +283,7 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
       ...(args.quiet ? {} : { progress: (message: string) => void io.stderr.write(`${message}\n`) }),
     });
   } catch (error) {
-    await discard(pending);
+    await discardOutput(pending);
     if (error instanceof GatherFailed) {
       return fail(`${error.message}${hintFor(error.message, args, apiUrl)}; nothing was written`, EXIT_FAILED);
     }
@@ -391,17 +294,14 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
   const text = args.format === "csv" ? exportCsv(rows) : rows.map((row) => `${JSON.stringify(row)}\n`).join("");
   if (pending) {
     try {
-      await commit(pending, text);
+      await commitOutput(pending, text);
     } catch (error) {
-      await discard(pending);
+      await discardOutput(pending);
       return fail(`--output ${pending.path}: cannot write: ${(error as Error).message}`, EXIT_FAILED);
     }
   } else {
     io.stdout.write(text);
   }
-  if (!args.quiet) {
-    io.stderr.write(summary(rows, population, args, key));
-    if (pending) io.stderr.write(`Wrote ${plural(rows.length, "row")} to ${pending.path}.\n`);
-  }
+  if (!args.quiet) io.stderr.write(exportSummary(rows, population, args, key, pending?.path));
   return EXIT_OK;
 }
