@@ -26,7 +26,7 @@ export class UsageError extends Error {}
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** The command line after the command's name, as parseArgs split it. */
-export interface ParsedArgs {
+interface ParsedArgs {
   values: Record<string, unknown>;
   positionals: string[];
 }
