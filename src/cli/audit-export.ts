@@ -1,30 +1,126 @@
 // `compliance-gate audit export --repo OWNER/NAME …` (SPEC §6.4): every change of a period that
 // reached an environment — each merged pull request and direct push — with its audit record and
 // whether that verifies, or marked missing: an auditor's population and sample in one file.
-import { randomBytes, type KeyObject } from "node:crypto";
-import { open, rename, rm, stat, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import type { KeyObject } from "node:crypto";
 import { exportCsv } from "../audit/export-csv.js";
-import { buildExportRow, type AuditExportRow } from "../audit/export-row.js";
-import type { AuditRecord } from "../audit/record.js";
-import { verifyRecord } from "../audit/seal.js";
 import { decide } from "../engine/decide.js";
 import { environmentsFor } from "../engine/environments.js";
-import { readAuditPopulation, type FoundChange, type Population, type PopulationJudge } from "../github/audit-population.js";
+import { readAuditPopulation, type Population, type PopulationJudge } from "../github/audit-population.js";
 import { GatherFailed } from "../github/client.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
-import { githubAccess, isHttpUrl } from "./github-access.js";
+import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
+import { exportRows, exportSummary } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
+import { commitOutput, discardOutput, openOutput, type PendingOutput } from "./output-file.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
+
+const HELP = `Usage: compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
+         [--format jsonl|csv] [--public-key FILE] [--app-login LOGIN]
+         [--output FILE] [--api-url URL] [--skip-pushes] [--quiet]
+
+Exports an auditor's population: every pull request merged in the period (into
+any branch) that touched an environment, and every direct push to a gated branch
+that changed an environment's files — one row each, with the audit record the app
+wrote, whether its digest (and, with --public-key, its signature) verifies, and
+"missing": true where there is no record. A change without a record is judged by
+the policies at its parent commit (for a merge, the base as it was at the merge),
+as the app would have judged it; when its files cannot all be listed it is
+included as missing, never left out.
+
+Where the records are: a merged pull request's in the app's comment on it; a
+direct push's in the compliance/audit check run the app posted on the push's
+head commit (it covers the push's older commits too), or — for a violation whose
+check run was never written — in the app's compliance-exception issue.
+
+Options:
+  --repo OWNER/NAME   the environment repository
+  --since DATE        start of the period, included (default: 90 days before --until)
+  --until DATE        end of the period, excluded (default: now)
+                      DATE is YYYY-MM-DD (midnight UTC) or RFC 3339, such as
+                      2026-11-01T09:00:00+01:00; --since 2026-10-01 --until
+                      2026-11-01 is exactly October (UTC)
+  --format FORMAT     jsonl (default): one JSON row per line, which
+                      'compliance-gate audit verify' reads; or csv: a header,
+                      then one line per row with the record flattened
+  --public-key FILE   the app's Ed25519 public key in PEM: also check signatures
+                      (without it a record's digest proves only that it was not
+                      changed by accident; anyone can recompute a digest)
+  --app-login LOGIN   the app's bot login, such as compliance-gate[bot]: only its
+                      comments, issues and check runs (app compliance-gate) count
+                      as records (recommended; without it any GitHub App's do,
+                      and a push row names the app in "problems"). A comment or
+                      issue by a person holding the audit marker is never a
+                      record: it is ignored and reported under "problems"
+  --output FILE, -o   write to FILE, whole or not at all (a temporary file beside
+                      it is renamed over it when complete); default: stdout
+  --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
+                      https://api.github.com); for GitHub Enterprise Server,
+                      https://HOST/api/v3
+  --skip-pushes       do not look for direct pushes (cheaper; the export says so)
+  --quiet, -q         no progress and no summary on stderr
+
+Environment:
+  GITHUB_TOKEN        required: a token that can read the repository's contents,
+                      pull requests, issues and checks (e.g. $(gh auth token))
+  GITHUB_API_URL      the GitHub REST API, as --api-url
+
+Rows are sorted by merge (or commit) time, then number. CSV columns:
+  repository, kind, pull_request, title, merged_at, merged_by, merge_commit_sha,
+  url, environments (env=state;…), compliant, break_glass, approvers
+  (env/rule:login@commit;…), policy_commit, digest, digest_ok, signature_ok,
+  missing, problems
+Cells starting with = + - @ are prefixed with ' so no spreadsheet runs them.
+
+Cost: about 2 GitHub requests per merged pull request with a record, 5 or more
+without one; 1 per 100 closed pull requests listed; per gated branch, 1 per 100
+commits, and 1 per commit that is not a known merge commit (4 or more when it
+turns out to be a direct push: its policies, files and check runs; a push
+without a record of its own also reads the check runs of the newer commits
+passed over, once each). When any push lacks a check run record, 1 more per 100
+compliance-exception issues updated in the period, once. Progress goes to stderr.
+
+Exits 0 when the export was written, records missing or not; 1 when GitHub could
+not be read (nothing is written); 2 on a usage error, a missing GITHUB_TOKEN or
+an unreadable public key.
+
+Examples:
+  GITHUB_TOKEN=$(gh auth token) compliance-gate audit export --repo acme/gitops \\
+    --since 2026-10-01 --until 2027-01-01 --app-login 'compliance-gate[bot]' \\
+    --public-key audit-signing.pub --output q4.jsonl
+  compliance-gate audit verify --public-key audit-signing.pub q4.jsonl
+  compliance-gate audit export --repo acme/gitops --format csv -o q4.csv
+`;
+
+export const auditExportCommand: Command = {
+  name: "audit export",
+  synopsis: "audit export --repo OWNER/NAME [--since DATE] [--until DATE] [--format jsonl|csv]",
+  summary:
+    "list every merged PR and direct push of a period that reached\n" +
+    "an environment, with its audit record or marked missing (GITHUB_TOKEN)",
+  help: HELP,
+  options: {
+    repo: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    format: { type: "string" },
+    "public-key": { type: "string" },
+    "app-login": { type: "string" },
+    "api-url": { type: "string" },
+    output: { type: "string", short: "o" },
+    "skip-pushes": { type: "boolean" },
+    quiet: { type: "boolean", short: "q" },
+  },
+  run: ({ values, positionals }, io) => runAuditExport(parseAuditExportArgs(values, positionals, (io.now ?? Date.now)()), io),
+};
 
 /** The period an export covers when --since is not given. */
-export const DEFAULT_PERIOD_DAYS = 90;
+const DEFAULT_PERIOD_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export type ExportFormat = "jsonl" | "csv";
+type ExportFormat = "jsonl" | "csv";
 
 /** What `audit export` was asked for, checked. */
-export interface AuditExportArgs {
+interface AuditExportArgs {
   owner: string;
   repo: string;
   /** Epoch milliseconds: the period is [since, until). */
@@ -44,8 +140,6 @@ export interface AuditExportArgs {
   pushes: boolean;
 }
 
-/** GitHub's rules for an owner (user or org) and a repository name. */
-const REPO_PATTERN = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
 const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
@@ -77,12 +171,10 @@ export function parseExportDate(flag: string, value: string): number {
 }
 
 /** Checks the flags of `audit export`; a mistake throws UsageError (exit 2 with the command's help). */
-export function parseAuditExportArgs(values: Record<string, unknown>, positionals: string[], now: number): AuditExportArgs {
+function parseAuditExportArgs(values: Record<string, unknown>, positionals: string[], now: number): AuditExportArgs {
   if (positionals.length > 0) throw new UsageError(`export takes no arguments besides its options (got '${positionals[0] as string}')`);
-  const { repo, since, until, format, output } = values;
-  if (typeof repo !== "string") throw new UsageError("export needs --repo OWNER/NAME");
-  const match = REPO_PATTERN.exec(repo);
-  if (!match || repo.endsWith("/.") || repo.endsWith("/..")) throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${repo}')`);
+  const { since, until, format, output } = values;
+  const { owner, repo } = repoFlag("export", values.repo);
 
   const untilMs = typeof until === "string" ? parseExportDate("--until", until) : now;
   const sinceMs = typeof since === "string" ? parseExportDate("--since", since) : untilMs - DEFAULT_PERIOD_DAYS * DAY_MS;
@@ -96,10 +188,7 @@ export function parseAuditExportArgs(values: Record<string, unknown>, positional
   if (publicKey !== undefined && (typeof publicKey !== "string" || publicKey === "" || publicKey === "-")) {
     throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
   }
-  const apiUrl = values["api-url"];
-  if (apiUrl !== undefined && (typeof apiUrl !== "string" || !isHttpUrl(apiUrl))) {
-    throw new UsageError(`--api-url must be an http(s) URL, such as https://github.example.com/api/v3 (got '${String(apiUrl)}')`);
-  }
+  const apiUrl = apiUrlFlag(values["api-url"]);
   if (output !== undefined && (typeof output !== "string" || output === "")) throw new UsageError("--output needs a FILE (or - for standard output)");
   let appLogin = values["app-login"];
   if (appLogin !== undefined) {
@@ -109,13 +198,13 @@ export function parseAuditExportArgs(values: Record<string, unknown>, positional
     if (!appLogin.endsWith("[bot]")) appLogin = `${appLogin}[bot]`;
   }
   return {
-    owner: match[1] as string,
-    repo: match[2] as string,
+    owner,
+    repo,
     since: sinceMs,
     until: untilMs,
     format: format === "csv" ? "csv" : "jsonl",
     ...(typeof publicKey === "string" ? { publicKey } : {}),
-    ...(typeof apiUrl === "string" ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
+    ...(apiUrl !== undefined ? { apiUrl } : {}),
     ...(typeof output === "string" && output !== "-" ? { output } : {}),
     ...(typeof appLogin === "string" ? { appLogin } : {}),
     quiet: values.quiet === true,
@@ -141,42 +230,6 @@ const JUDGE: PopulationJudge = {
     ),
 };
 
-/** A file written whole or not at all: a temporary file beside it, renamed over it when complete. */
-interface PendingOutput {
-  path: string;
-  temp: string;
-  handle: FileHandle;
-}
-
-async function openOutput(path: string): Promise<PendingOutput | string> {
-  try {
-    if ((await stat(path)).isDirectory()) return `--output ${path}: is a directory, not a file`;
-  } catch {
-    // no such file yet: it will be created
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  try {
-    return { path, temp, handle: await open(temp, "wx") };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such directory" : code === "EACCES" ? "permission denied" : (error as Error).message;
-    return `--output ${path}: cannot write there: ${reason}`;
-  }
-}
-
-async function discard(pending: PendingOutput | undefined): Promise<void> {
-  if (!pending) return;
-  await pending.handle.close().catch(() => undefined);
-  await rm(pending.temp, { force: true });
-}
-
-async function commit(pending: PendingOutput, text: string): Promise<void> {
-  await pending.handle.writeFile(text, "utf8");
-  await pending.handle.sync();
-  await pending.handle.close();
-  await rename(pending.temp, pending.path);
-}
-
 /** What the user can do about the usual failures to read GitHub. */
 function hintFor(message: string, args: AuditExportArgs, apiUrl: string): string {
   if (/rate limit/i.test(message)) return " (GITHUB_TOKEN's rate limit is used up: wait for it to reset, or export a shorter period)";
@@ -186,66 +239,8 @@ function hintFor(message: string, args: AuditExportArgs, apiUrl: string): string
   return "";
 }
 
-/**
- * The row of one found change. Of several records on one change the first that verifies is
- * exported (several mean something is off, and the row says so). A record listing no
- * environment leaves its change out — unless it does not verify, for then what it lists cannot
- * be believed: a change hidden by editing its record must still show.
- */
-function rowOf(found: FoundChange, key: KeyObject | undefined): AuditExportRow | null {
-  if (found.records.length === 0) {
-    const change = found.environments !== null ? { ...found.change, environments: found.environments } : found.change;
-    const row = buildExportRow(change, null, key);
-    return { ...row, problems: [...row.problems, ...found.problems] };
-  }
-  const checked = found.records.map((f) => ({ found: f, ok: verifyRecord(f.record, key).ok }));
-  const chosen = checked.find((c) => c.ok) ?? (checked[0] as (typeof checked)[number]);
-  const problems = [...found.problems];
-  if (checked.length > 1) problems.push(`${checked.length} audit records found; exported the one in ${chosen.found.comment}`);
-  const environments = chosen.found.record.environments;
-  if (Array.isArray(environments) && environments.length === 0 && chosen.ok) return null;
-  const row = buildExportRow(found.change, chosen.found.record as unknown as AuditRecord, key);
-  return { ...row, problems: [...row.problems, ...problems] };
-}
-
-function byLanding(a: AuditExportRow, b: AuditExportRow): number {
-  const at = (Date.parse(a.merged_at) || 0) - (Date.parse(b.merged_at) || 0);
-  if (at !== 0) return at;
-  const number = (a.pull_request ?? Number.MAX_SAFE_INTEGER) - (b.pull_request ?? Number.MAX_SAFE_INTEGER);
-  if (number !== 0) return number;
-  return a.merge_commit_sha < b.merge_commit_sha ? -1 : a.merge_commit_sha > b.merge_commit_sha ? 1 : 0;
-}
-
-/** The export's rows, sorted by when each change landed, then by pull request number. */
-export function exportRows(population: Population, key?: KeyObject): AuditExportRow[] {
-  return population.changes.flatMap((found) => rowOf(found, key) ?? []).sort(byLanding);
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function summary(rows: AuditExportRow[], population: Population, args: AuditExportArgs, key: KeyObject | undefined): string {
-  const merges = rows.filter((r) => r.kind === "merge").length;
-  const pushes = rows.length - merges;
-  const recorded = rows.filter((r) => !r.missing).length;
-  const failing = rows.filter((r) => !r.missing && (r.digest_ok !== true || r.signature_ok === false)).length;
-  const ignored = rows.reduce((n, r) => n + r.problems.filter((p) => p.startsWith("ignored an audit marker")).length, 0);
-  const period = `${new Date(args.since).toISOString()} to ${new Date(args.until).toISOString()}`;
-  const what = population.stats.pushesScanned
-    ? `${plural(merges, "merged pull request")} and ${plural(pushes, "direct push", "direct pushes")} reached an environment`
-    : `${plural(merges, "merged pull request")} reached an environment (direct pushes not scanned)`;
-  const checked = key ? "digests and signatures checked" : "digests checked; pass --public-key to check signatures";
-  const lines = [
-    `${population.repository}, ${period}: ${what}: ${recorded} with records, ${rows.length - recorded} missing, ${failing} failing verification (${checked}).`,
-  ];
-  if (ignored > 0) lines.push(`Ignored ${plural(ignored, "audit marker")} in comments, check runs or issues not written by the app (see problems).`);
-  lines.push(`${plural(population.requests.total, "GitHub request")}.`);
-  return `${lines.join("\n")}\n`;
-}
-
 /** Exports the period's population of `args.repo`; 0 written, 1 GitHub could not be read, 2 usage. */
-export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
+async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
   const fail = (message: string, code = EXIT_USAGE): number => {
     io.stderr.write(`compliance-gate audit export: ${message}\n`);
     return code;
@@ -288,7 +283,7 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
       ...(args.quiet ? {} : { progress: (message: string) => void io.stderr.write(`${message}\n`) }),
     });
   } catch (error) {
-    await discard(pending);
+    await discardOutput(pending);
     if (error instanceof GatherFailed) {
       return fail(`${error.message}${hintFor(error.message, args, apiUrl)}; nothing was written`, EXIT_FAILED);
     }
@@ -299,17 +294,14 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
   const text = args.format === "csv" ? exportCsv(rows) : rows.map((row) => `${JSON.stringify(row)}\n`).join("");
   if (pending) {
     try {
-      await commit(pending, text);
+      await commitOutput(pending, text);
     } catch (error) {
-      await discard(pending);
+      await discardOutput(pending);
       return fail(`--output ${pending.path}: cannot write: ${(error as Error).message}`, EXIT_FAILED);
     }
   } else {
     io.stdout.write(text);
   }
-  if (!args.quiet) {
-    io.stderr.write(summary(rows, population, args, key));
-    if (pending) io.stderr.write(`Wrote ${plural(rows.length, "row")} to ${pending.path}.\n`);
-  }
+  if (!args.quiet) io.stderr.write(exportSummary(rows, population, args, key, pending?.path));
   return EXIT_OK;
 }

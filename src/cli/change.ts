@@ -58,7 +58,7 @@ const unlinkedEntry = z.union(
 );
 
 /** The CHANGE document's schema. */
-export const changeSchema = z.strictObject({
+const changeSchema = z.strictObject({
   repository: z.string({ error: "must be OWNER/NAME" }).regex(/^[^/\s]+\/[^/\s]+$/, { error: "must be OWNER/NAME" }).optional(),
   base: z.string({ error: "must be a branch name" }).min(1, { error: "must not be empty" }),
   default_branch: z.string({ error: "must be a branch name" }).min(1).optional(),
@@ -80,9 +80,7 @@ export const changeSchema = z.strictObject({
   now: z.iso.datetime({ offset: true, error: "must be an RFC 3339 date-time such as 2026-12-01T10:00:00Z" }).optional(),
 });
 
-export type Change = z.infer<typeof changeSchema>;
-
-export type ParsedChange = { ok: true; facts: Facts } | { ok: false; errors: PolicyError[] };
+type ParsedChange = { ok: true; facts: Facts } | { ok: false; errors: PolicyError[] };
 
 function toFile(entry: z.infer<typeof fileEntry>): ChangedFile {
   if (typeof entry === "string") return { path: entry, status: "modified" };

@@ -2,7 +2,7 @@
 import type { Decision, UnlinkedIdentity } from "../engine/types.js";
 import { formatPolicyError } from "../policy/errors.js";
 
-export interface DecisionJson {
+interface DecisionJson {
   environments: Array<{
     environment: string;
     check: string;

@@ -6,14 +6,55 @@ import { renderEnvironmentCheck } from "../github/check-output.js";
 import { gatherFacts, type GatheredFacts } from "../github/facts.js";
 import { code, shortSha, text } from "../github/markdown.js";
 import { decisionJson } from "./decision-json.js";
-import { githubAccess, isHttpUrl, serverUrlOf } from "./github-access.js";
+import { apiUrlFlag, githubAccess, repoFlag, serverUrlOf } from "./github-access.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
-export { serverUrlOf };
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
+const HELP = `Usage: compliance-gate explain --repo OWNER/NAME --pr N [--json] [--api-url URL]
 
+Reads pull request N of OWNER/NAME from GitHub, judges it by the policies at the
+tip of its base branch, exactly as the app does, and prints the check the app
+would post for each environment (compliance/<environment>): its title and its
+Markdown summary (never cut to GitHub's size limit). With --json it prints the
+decision as the JSON of 'compliance-gate simulate'.
+
+Options:
+  --repo OWNER/NAME   the environment repository
+  --pr N              the pull request's number
+  --json              print the decision as JSON instead of Markdown
+  --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
+                      https://api.github.com); for GitHub Enterprise Server,
+                      https://HOST/api/v3
+
+Environment:
+  GITHUB_TOKEN        required: a token that can read the repository's contents,
+                      pull requests and commits, and the members of the teams
+                      the policies name (e.g. $(gh auth token))
+  GITHUB_API_URL      the GitHub REST API, as --api-url
+  GITHUB_SERVER_URL   the web address for links to policy files (default: derived
+                      from the API URL)
+
+Exits 0 when a decision was printed, whatever it is; 1 when GitHub could not be
+read or the repository has no policies/ on the base branch; 2 on a usage error
+or a missing GITHUB_TOKEN.
+
+Example:
+  GITHUB_TOKEN=$(gh auth token) compliance-gate explain --repo acme/gitops --pr 42
+`;
+
+export const explainCommand: Command = {
+  name: "explain",
+  synopsis: "explain --repo OWNER/NAME --pr N",
+  summary: "show the checks the app would post on a pull request (GITHUB_TOKEN)",
+  help: HELP,
+  options: { repo: { type: "string" }, pr: { type: "string" }, json: { type: "boolean" }, "api-url": { type: "string" } },
+  run: ({ values, positionals }, io) => {
+    if (positionals.length > 0) throw new UsageError(`explain takes no arguments besides its options (got '${positionals[0] as string}')`);
+    return runExplain(parseExplainArgs(values), io);
+  },
+};
 
 /** What `explain` was asked for, checked. */
-export interface ExplainRequest {
+interface ExplainRequest {
   owner: string;
   repo: string;
   pull_number: number;
@@ -22,37 +63,19 @@ export interface ExplainRequest {
   apiUrl?: string;
 }
 
-/** GitHub's rules for an owner (user or org) and a repository name. */
-const REPO_PATTERN = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
-
 /** Checks explain's flags; a mistake throws UsageError (exit 2 with the command's help). */
-export function parseExplainArgs(values: Record<string, unknown>): ExplainRequest {
-  const { repo, pr, json } = values;
-  const apiUrl = values["api-url"];
-  if (typeof repo !== "string") throw new UsageError("explain needs --repo OWNER/NAME");
-  const match = REPO_PATTERN.exec(repo);
-  if (!match || repo.endsWith("/.") || repo.endsWith("/..")) {
-    throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${repo}')`);
-  }
+function parseExplainArgs(values: Record<string, unknown>): ExplainRequest {
+  const { pr, json } = values;
+  const { owner, repo } = repoFlag("explain", values.repo);
   if (typeof pr !== "string") throw new UsageError("explain needs --pr N, the pull request's number");
   const number = /^[1-9][0-9]{0,9}$/.test(pr) ? Number(pr) : Number.NaN;
   if (!Number.isSafeInteger(number)) throw new UsageError(`--pr must be a pull request number, such as 42 (got '${pr}')`);
-  if (apiUrl !== undefined && (typeof apiUrl !== "string" || !isHttpUrl(apiUrl))) {
-    throw new UsageError(`--api-url must be an http(s) URL, such as https://github.example.com/api/v3 (got '${String(apiUrl)}')`);
-  }
-  return {
-    owner: match[1] as string,
-    repo: match[2] as string,
-    pull_number: number,
-    json: json === true,
-    ...(typeof apiUrl === "string" ? { apiUrl: apiUrl.replace(/\/+$/, "") } : {}),
-  };
+  const apiUrl = apiUrlFlag(values["api-url"]);
+  return { owner, repo, pull_number: number, json: json === true, ...(apiUrl !== undefined ? { apiUrl } : {}) };
 }
 
-
-
 /** Explains the decision for a pull request: the app's checks as Markdown, or the JSON of SPEC §6.2. */
-export async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
+async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
   const env = io.env ?? process.env;
   const access = githubAccess(
     "explain",

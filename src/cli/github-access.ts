@@ -1,11 +1,34 @@
-// How CLI commands that read GitHub (explain, audit export) get a client: the token, the API URL, Octokit.
+// How CLI commands that read GitHub (explain, audit export) get a client: their --repo and
+// --api-url flags, the token, the API URL, Octokit.
 import { Octokit } from "@octokit/rest";
-import type { Io } from "./main.js";
+import { UsageError, type Io } from "./command.js";
 
-export const DEFAULT_API_URL = "https://api.github.com";
+const DEFAULT_API_URL = "https://api.github.com";
+
+/** GitHub's rules for an owner (user or org) and a repository name. */
+const REPO_PATTERN = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\/([A-Za-z0-9._-]{1,100})$/;
+
+/** The `--repo OWNER/NAME` flag of `command`, checked against GitHub's rules; a mistake throws UsageError. */
+export function repoFlag(command: string, value: unknown): { owner: string; repo: string } {
+  if (typeof value !== "string") throw new UsageError(`${command} needs --repo OWNER/NAME`);
+  const match = REPO_PATTERN.exec(value);
+  if (!match || value.endsWith("/.") || value.endsWith("/..")) {
+    throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${value}')`);
+  }
+  return { owner: match[1] as string, repo: match[2] as string };
+}
+
+/** The `--api-url URL` flag without trailing slashes, undefined when not given; a mistake throws UsageError. */
+export function apiUrlFlag(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !isHttpUrl(value)) {
+    throw new UsageError(`--api-url must be an http(s) URL, such as https://github.example.com/api/v3 (got '${String(value)}')`);
+  }
+  return value.replace(/\/+$/, "");
+}
 
 /** Whether `value` is an http(s) URL. */
-export function isHttpUrl(value: string): boolean {
+function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return url.protocol === "https:" || url.protocol === "http:";
@@ -27,7 +50,7 @@ export function serverUrlOf(apiUrl: string): string {
   return `${url.protocol}//${url.host}`;
 }
 
-export type GitHubAccess = { ok: true; octokit: Octokit; apiUrl: string } | { ok: false; message: string };
+type GitHubAccess = { ok: true; octokit: Octokit; apiUrl: string } | { ok: false; message: string };
 
 /**
  * A client for `command` from GITHUB_TOKEN and the API URL (the --api-url flag, else

@@ -1,16 +1,17 @@
-// Reads a command's input file, or standard input for "-", without ever throwing.
+// Reads a command's inputs without ever throwing: a file or standard input for "-", a public key,
+// a directory; a failure is a message naming what could not be read.
 import type { KeyObject } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { loadPublicKey } from "../audit/seal.js";
 import type { Readable } from "node:stream";
 
 /** Largest input the CLI reads by default; larger inputs are refused, not truncated. */
-export const MAX_INPUT_BYTES = 8 * 1024 * 1024;
+const MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
 /** Largest audit export `audit verify` reads: a year of a busy repository's records fits. */
 export const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
 
-export type Input = { ok: true; file: string; text: string } | { ok: false; message: string };
+type Input = { ok: true; file: string; text: string } | { ok: false; message: string };
 
 async function readStream(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -46,4 +47,14 @@ export async function readPublicKey(path: string, stdin: Readable): Promise<{ ok
   const loaded = loadPublicKey(pem.text);
   if (!loaded.ok) return { ok: false, message: `--public-key ${pem.file}: ${loaded.message}` };
   return { ok: true, key: loaded.key };
+}
+
+/** Checks that `dir` is a readable directory; returns a message when it is not. */
+export async function directoryProblem(dir: string): Promise<string | undefined> {
+  try {
+    const info = await stat(dir);
+    return info.isDirectory() ? undefined : `${dir}: not a directory`;
+  } catch {
+    return `${dir}: no such directory`;
+  }
 }

@@ -1,159 +1,105 @@
-// Entry point of the compliance-gate command line: parses arguments and dispatches to a command.
-import { parseArgs, type ParseArgsConfig } from "node:util";
-import type { Readable, Writable } from "node:stream";
-import { COMMAND_HELP, USAGE } from "./usage.js";
-import { runValidate } from "./validate.js";
-import { runSimulate } from "./simulate.js";
-import { runPolicyTests } from "./policy-test.js";
-import { parseExplainArgs, runExplain } from "./explain.js";
-import { parseAuditVerifyArgs, runAuditVerify } from "./audit-verify.js";
-import { parseAuditExportArgs, runAuditExport } from "./audit-export.js";
+// Entry point of the compliance-gate command line: the registry of commands, and the dispatch
+// that parses a command's flags, prints help and usage mistakes, and returns its exit code.
+import { parseArgs } from "node:util";
+import { EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
+import { validateCommand } from "./validate.js";
+import { simulateCommand } from "./simulate.js";
+import { testCommand } from "./policy-test.js";
+import { explainCommand } from "./explain.js";
+import { auditVerifyCommand } from "./audit-verify.js";
+import { auditExportCommand } from "./audit-export.js";
 
-/** Where a command reads and writes; the bin passes the process's streams, tests pass their own. */
-export interface Io {
-  stdout: Writable;
-  stderr: Writable;
-  stdin: Readable;
-  /** Evaluation time for commands whose input does not give one (tests pin it). */
-  now?: () => number;
-  /** Environment variables (GITHUB_TOKEN, GITHUB_API_URL); default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-}
-
-/** Exit codes of SPEC §6: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input. */
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-/** Thrown for a usage mistake; main prints it with the usage text and exits 2. */
-export class UsageError extends Error {}
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-interface Command {
-  options: Options;
-  run(values: Record<string, unknown>, positionals: string[], io: Io): Promise<number>;
-}
-
-/** A command made of subcommands (`audit verify`): the first argument names one. */
+/** A command made of subcommands (`audit verify`): the word after its name picks one. */
 interface CommandGroup {
-  subcommands: Record<string, Command>;
+  name: string;
+  help: string;
+  commands: readonly Command[];
 }
 
-const isGroup = (c: Command | CommandGroup): c is CommandGroup => "subcommands" in c;
+/** Every command, in the order the usage lists them. */
+const REGISTRY: ReadonlyArray<Command | CommandGroup> = [
+  validateCommand,
+  simulateCommand,
+  testCommand,
+  explainCommand,
+  // `audit --help` prints verify's help, which introduces both subcommands.
+  { name: "audit", help: auditVerifyCommand.help, commands: [auditVerifyCommand, auditExportCommand] },
+];
 
-const help = { help: { type: "boolean", short: "h" } } as const;
+const isGroup = (entry: Command | CommandGroup): entry is CommandGroup => "commands" in entry;
 
-const COMMANDS: Record<string, Command | CommandGroup> = {
-  validate: {
-    options: { ...help },
-    run: (_v, pos, io) => {
-      if (pos.length > 1) throw new UsageError("validate takes at most one directory");
-      return runValidate(pos[0] ?? "policies", io);
-    },
-  },
-  simulate: {
-    options: { ...help, policies: { type: "string" } },
-    run: (v, pos, io) => {
-      if (typeof v.policies !== "string") throw new UsageError("simulate needs --policies DIR");
-      if (pos.length !== 1) throw new UsageError("simulate needs exactly one CHANGE file (or - for stdin)");
-      return runSimulate(v.policies, pos[0] as string, io);
-    },
-  },
-  test: {
-    options: { ...help },
-    run: (_v, pos, io) => {
-      if (pos.length > 1) throw new UsageError("test takes at most one directory");
-      return runPolicyTests(pos[0] ?? "policies", io);
-    },
-  },
-  explain: {
-    options: { ...help, repo: { type: "string" }, pr: { type: "string" }, json: { type: "boolean" }, "api-url": { type: "string" } },
-    run: (v, pos, io) => {
-      if (pos.length > 0) throw new UsageError(`explain takes no arguments besides its options (got '${pos[0] as string}')`);
-      return runExplain(parseExplainArgs(v), io);
-    },
-  },
-  audit: {
-    subcommands: {
-      verify: {
-        options: { ...help, "public-key": { type: "string" } },
-        run: (v, pos, io) => runAuditVerify(parseAuditVerifyArgs(v, pos), io),
-      },
-      export: {
-        options: {
-          ...help,
-          repo: { type: "string" },
-          since: { type: "string" },
-          until: { type: "string" },
-          format: { type: "string" },
-          "public-key": { type: "string" },
-          "app-login": { type: "string" },
-          "api-url": { type: "string" },
-          output: { type: "string", short: "o" },
-          "skip-pushes": { type: "boolean" },
-          quiet: { type: "boolean", short: "q" },
-        },
-        run: (v, pos, io) => runAuditExport(parseAuditExportArgs(v, pos, (io.now ?? Date.now)()), io),
-      },
-    },
-  },
-};
+/** Where the summaries of the list of commands start; a longer synopsis gets a line of its own. */
+const SUMMARY_COLUMN = 38;
+
+function usageEntry(command: Command): string {
+  const indent = " ".repeat(SUMMARY_COLUMN);
+  const [first, ...more] = command.summary.split("\n");
+  const synopsis = `  ${command.synopsis}`;
+  const head = synopsis.length + 2 <= SUMMARY_COLUMN ? `${synopsis.padEnd(SUMMARY_COLUMN)}${first}` : `${synopsis}\n${indent}${first}`;
+  return [head, ...more.map((line) => `${indent}${line}`)].join("\n");
+}
+
+const USAGE = `Usage: compliance-gate <command> [options]
+
+Commands:
+${REGISTRY.flatMap((entry) => (isGroup(entry) ? entry.commands : [entry])).map(usageEntry).join("\n")}
+
+Run 'compliance-gate <command> --help' for a command's options.
+Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
+`;
+
+/** Whether `arg` asks for help instead of naming a command; absent, the usage goes to stderr as a mistake. */
+const asksForHelp = (arg: string | undefined): boolean => arg === undefined || arg === "--help" || arg === "-h" || arg === "help";
+
+/** Prints `help` for a bare `compliance-gate [group]` (a mistake: stderr, exit 2) or its --help (stdout, exit 0). */
+function printHelp(io: Io, help: string, arg: string | undefined): number {
+  (arg === undefined ? io.stderr : io.stdout).write(help);
+  return arg === undefined ? EXIT_USAGE : EXIT_OK;
+}
 
 /** Runs the command line `argv` (without node and script) and resolves to the exit code. */
 export async function main(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    (name === undefined ? io.stderr : io.stdout).write(USAGE);
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
-  }
-  const entry = COMMANDS[name];
+  if (asksForHelp(name)) return printHelp(io, USAGE, name);
+  const entry = REGISTRY.find((e) => e.name === name);
   if (!entry) {
-    io.stderr.write(`compliance-gate: unknown command '${name}'\n\n${USAGE}`);
+    io.stderr.write(`compliance-gate: unknown command '${name as string}'\n\n${USAGE}`);
     return EXIT_USAGE;
   }
-  let command: Command;
-  let args = rest;
-  let label = name;
-  if (isGroup(entry)) {
-    const [sub, ...subRest] = rest;
-    const groupHelp = COMMAND_HELP[name] ?? USAGE;
-    if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-      (sub === undefined ? io.stderr : io.stdout).write(groupHelp);
-      return sub === undefined ? EXIT_USAGE : EXIT_OK;
-    }
-    const found = entry.subcommands[sub];
-    if (!found) {
-      io.stderr.write(`compliance-gate ${name}: unknown subcommand '${sub}'\n\n${groupHelp}`);
-      return EXIT_USAGE;
-    }
-    command = found;
-    args = subRest;
-    label = `${name} ${sub}`;
-  } else {
-    command = entry;
+  if (!isGroup(entry)) return runCommand(entry, rest, io);
+  const [sub, ...subRest] = rest;
+  if (asksForHelp(sub)) return printHelp(io, entry.help, sub);
+  const command = entry.commands.find((c) => c.name === `${entry.name} ${sub as string}`);
+  if (!command) {
+    io.stderr.write(`compliance-gate ${entry.name}: unknown subcommand '${sub as string}'\n\n${entry.help}`);
+    return EXIT_USAGE;
   }
-  const commandHelp = COMMAND_HELP[label] ?? COMMAND_HELP[name] ?? USAGE;
+  return runCommand(command, subRest, io);
+}
+
+/** Parses `args` by the command's flags and runs it; a usage mistake prints the command's help and exits 2. */
+async function runCommand(command: Command, args: string[], io: Io): Promise<number> {
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+      const options = { help: { type: "boolean", short: "h" }, ...command.options } as const;
+      parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message.split(". ")[0] ?? error.message : String(error));
     }
     if (parsed.values.help) {
-      io.stdout.write(commandHelp);
+      io.stdout.write(command.help);
       return EXIT_OK;
     }
-    return await command.run(parsed.values, parsed.positionals, io);
+    return await command.run(parsed, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`compliance-gate ${label}: ${error.message}\n\n${commandHelp}`);
+      io.stderr.write(`compliance-gate ${command.name}: ${error.message}\n\n${command.help}`);
       return EXIT_USAGE;
     }
     // A bug, not a user's mistake: say so in one line, never with a stack trace.
     const message = error instanceof Error ? error.message : String(error);
-    io.stderr.write(`compliance-gate ${label}: internal error: ${message}\n`);
+    io.stderr.write(`compliance-gate ${command.name}: internal error: ${message}\n`);
     return EXIT_USAGE;
   }
 }

@@ -10,9 +10,40 @@ import { formatPolicyError } from "../policy/errors.js";
 import { schemaErrors } from "../policy/schema-errors.js";
 import type { PolicyError } from "../policy/types.js";
 import { parseChange } from "./change.js";
-import { readInput } from "./input.js";
-import { directoryProblem } from "./validate.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./main.js";
+import { directoryProblem, readInput } from "./input.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
+
+const HELP = `Usage: compliance-gate test [DIR]
+
+Runs the policy tests in DIR/tests/*.yml and *.yaml (DIR default: policies).
+Each file is a list of cases:
+
+  - name: app team can ship an overlay bump
+    change: { ...as for simulate... }
+    expect:
+      production: approved                 # a state
+      staging: { state: not_affected }     # or state plus break_glass, freeze, files, uncovered
+
+States: approved, pending, blocked, error, not_affected, and not_evaluated (the
+environment's branches do not match the change's base).
+Prints a line per failing case with expected and actual, then "N passed, N failed".
+Exits 1 if any case failed, 2 if a test file is unreadable or malformed.
+
+Example:
+  compliance-gate test policies
+`;
+
+export const testCommand: Command = {
+  name: "test",
+  synopsis: "test [DIR]",
+  summary: "run the policy tests in DIR/tests/*.yml (default: policies)",
+  help: HELP,
+  options: {},
+  run: ({ positionals }, io) => {
+    if (positionals.length > 1) throw new UsageError("test takes at most one directory");
+    return runPolicyTests(positionals[0] ?? "policies", io);
+  },
+};
 
 /** What an expectation can name besides the decision's states. */
 const NOT_EVALUATED = "not_evaluated";
@@ -40,7 +71,7 @@ const testCase = z.strictObject({
   expect: z.record(z.string(), expectation, { error: "must map environments to expected states" }),
 });
 /** The schema of a policy test file: a list of cases. */
-export const testFileSchema = z.array(testCase, { error: "must be a list of test cases" });
+const testFileSchema = z.array(testCase, { error: "must be a list of test cases" });
 
 type Expectation = z.infer<typeof expectation>;
 
@@ -63,7 +94,7 @@ function list(values: readonly string[]): string {
 }
 
 /** What differs between an expectation and an environment's decision; empty when it holds. */
-export function mismatches(environment: string, expected: Expectation, actual: EnvironmentDecision | undefined): string[] {
+function mismatches(environment: string, expected: Expectation, actual: EnvironmentDecision | undefined): string[] {
   const want = typeof expected === "string" ? { state: expected } : expected;
   const got: ExpectedState | State = actual?.state ?? NOT_EVALUATED;
   const problems: string[] = [];
@@ -111,7 +142,7 @@ async function loadCases(file: string, io: Io, now: number): Promise<{ cases: Lo
 }
 
 /** Runs every case of `dir/tests/*.yml` and prints failures and the `N passed, N failed` line. */
-export async function runPolicyTests(dir: string, io: Io): Promise<number> {
+async function runPolicyTests(dir: string, io: Io): Promise<number> {
   const problem = await directoryProblem(dir);
   if (problem) {
     io.stderr.write(`compliance-gate test: ${problem}\n`);

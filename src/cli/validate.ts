@@ -1,22 +1,37 @@
 // `compliance-gate validate [DIR]` (SPEC §6.1): every policy file's errors, or ok with warnings.
-import { stat } from "node:fs/promises";
 import { loadPolicyDir } from "../policy/load.js";
 import { formatPolicyError } from "../policy/errors.js";
 import { policyWarnings, formatPolicyWarning } from "../policy/warnings.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from "./main.js";
+import { directoryProblem } from "./input.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
-/** Checks that `dir` is a readable directory; returns a message when it is not. */
-export async function directoryProblem(dir: string): Promise<string | undefined> {
-  try {
-    const info = await stat(dir);
-    return info.isDirectory() ? undefined : `${dir}: not a directory`;
-  } catch {
-    return `${dir}: no such directory`;
-  }
-}
+const HELP = `Usage: compliance-gate validate [DIR]
+
+Validates every policy file (*.yml, *.yaml) directly in DIR (default: policies).
+Prints one line per error as file:line:col: field: message and exits 1 if there is
+any; otherwise prints warnings (if any) and "ok: N policies (names)" and exits 0.
+
+Warnings (exit 0): no policy covers DIR/** (anyone could change policy); a rule or
+break-glass path that can never be satisfied.
+
+Example:
+  compliance-gate validate policies
+`;
+
+export const validateCommand: Command = {
+  name: "validate",
+  synopsis: "validate [DIR]",
+  summary: "check every policy file in DIR (default: policies)",
+  help: HELP,
+  options: {},
+  run: ({ positionals }, io) => {
+    if (positionals.length > 1) throw new UsageError("validate takes at most one directory");
+    return runValidate(positionals[0] ?? "policies", io);
+  },
+};
 
 /** Validates the policies in `dir` and prints errors, warnings and a summary. */
-export async function runValidate(dir: string, io: Io): Promise<number> {
+async function runValidate(dir: string, io: Io): Promise<number> {
   const problem = await directoryProblem(dir);
   if (problem) {
     io.stderr.write(`compliance-gate validate: ${problem}\n`);

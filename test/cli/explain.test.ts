@@ -1,6 +1,6 @@
 // `compliance-gate explain` against a fake GitHub (nock at the HTTP boundary, real payload shapes).
 import nock from "nock";
-import { serverUrlOf } from "../../src/cli/explain.js";
+import { serverUrlOf } from "../../src/cli/github-access.js";
 import {
   NUMBER,
   REPO_PATH,
