@@ -337,7 +337,7 @@ class Expander<L> {
  */
 export function countBraceExpansion(glob: string, options: BraceCountOptions = {}): BraceCount {
   const cap = options.cap ?? 256;
-  if (!HAS_BRACE_SET.test(glob)) return { patterns: 1, peak: 1, tooComplex: false, steps: glob.length };
+  if (!glob.includes("{") || !HAS_BRACE_SET.test(glob)) return { patterns: 1, peak: 1, tooComplex: false, steps: glob.length };
   const meter = new Meter((options.stepsPerChar ?? 64) * glob.length + 2048);
   // minimatch doubles each `\\` so an escaped backslash stays escaped through brace-expansion
   let text = glob.replace(/\\\\/g, "\\\\\\\\");
