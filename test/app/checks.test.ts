@@ -92,10 +92,21 @@ describe("the state table (SPEC §3)", () => {
 
   test("output beyond GitHub's limits is cut, not refused", () => {
     const fitted = fitOutput({ title: "x".repeat(2000), summary: "y".repeat(70_000), text: "z".repeat(70_000) });
-    expect(fitted.title).toHaveLength(1000);
-    expect(fitted.summary).toHaveLength(65_535);
-    expect(fitted.text).toHaveLength(65_535);
-    expect(fitted.summary.endsWith("65,535 characters)")).toBe(true);
+    expect(fitted.title).toHaveLength(1000 - 2); // "…" is 3 bytes
+    expect(fitted.summary).toHaveLength(65_535 - 2);
+    expect(fitted.text).toHaveLength(65_535 - 2);
+    expect(fitted.summary.endsWith("65,535 bytes)")).toBe(true);
+  });
+
+  test("GitHub's limits are in UTF-8 bytes: 52,000 characters of CJK paths (116,000 bytes) are cut too, never mid-character", () => {
+    const summary = `- \`${"生".repeat(16)}.yaml\`\n`.repeat(2000); // 26 characters, 58 bytes a line
+    expect(summary.length).toBeLessThan(65_535);
+    const fitted = fitOutput({ title: "生".repeat(400), summary });
+    expect(Buffer.byteLength(fitted.summary, "utf8")).toBeLessThanOrEqual(65_535);
+    expect(Buffer.byteLength(fitted.summary, "utf8")).toBeGreaterThan(65_535 - 60);
+    expect(fitted.summary).not.toContain("\uFFFD");
+    expect(Buffer.byteLength(fitted.title, "utf8")).toBeLessThanOrEqual(1000);
+    expect(fitted.title).toBe(`${"生".repeat(332)}…`);
   });
 });
 
