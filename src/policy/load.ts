@@ -10,6 +10,27 @@ import { semanticErrors } from "./semantics.js";
 import type { Approvers, Day, Freeze, Policy, PolicyError, PolicySet } from "./types.js";
 import { fileSizeProblem, locateNearest, parseYaml, type Locate, type SourcePosition } from "./yaml.js";
 
+/**
+ * The most policy files a policy folder may hold, and the most bytes they may hold together: what
+ * is read of a folder a pull request can fill (its head is validated for compliance/policy) is
+ * bounded before a file is fetched or parsed. Past either, the folder is refused whole.
+ */
+export const MAX_POLICY_FILES = 200;
+export const MAX_POLICY_SET_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Why a policy folder (`folder` says which, e.g. "policies/") of `files` policy files holding
+ * `bytes` bytes is refused, or undefined when it is within bounds.
+ */
+export function policyFolderProblem(folder: string, files: number, bytes: number): string | undefined {
+  if (files > MAX_POLICY_FILES) return `${folder} holds ${files.toLocaleString("en-US")} policy files; the limit is ${MAX_POLICY_FILES}`;
+  if (bytes > MAX_POLICY_SET_BYTES) {
+    const kib = (n: number) => `${Math.ceil(n / 1024).toLocaleString("en-US")} KiB`;
+    return `the policy files in ${folder} hold ${kib(bytes)}; the limit is ${kib(MAX_POLICY_SET_BYTES)} together`;
+  }
+  return undefined;
+}
+
 /** One policy file, read: the policy when valid, else its errors; and the environment it names either way. */
 export interface ParsedPolicyFile {
   policy?: Policy;
@@ -53,6 +74,10 @@ export async function loadPolicyDir(dir: string): Promise<PolicySet> {
     .map((name) => (folder === "" ? name : `${folder}/${name}`))
     .filter((path) => isPolicyFile(path, folder))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Bounded before anything is read: `validate` runs in CI on checkouts of pull requests too.
+  const sizes = await Promise.all(paths.map((path) => stat(path).then((info) => info.size, () => 0)));
+  const tooMuch = policyFolderProblem(`${folder === "" ? "." : folder}/`, paths.length, sizes.reduce((a, b) => a + b, 0));
+  if (tooMuch) return { policies: [], invalid: [{ file: dir, environment: "", errors: [{ file: dir, field: "", message: tooMuch }] }] };
   return assemble(await Promise.all(paths.map(readPolicyFileFromDisk)));
 }
 

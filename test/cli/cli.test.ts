@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_POLICY_FILES } from "../../src/policy/load.js";
 import { bombErrors, policyWithGlobs, SIXTY_BOMBS, TRUNCATED, truncatedError } from "../policy/glob-bombs.js";
 import { run } from "./run.js";
 
@@ -113,6 +114,14 @@ describe("compliance-gate validate", () => {
       const r = await run(["validate", dir]);
       expect(r.code).toBe(1);
       expect(r.stdout).toBe([...bombErrors(`${dir}/evil.yml`), "invalid: 60 errors in 1 file", ""].join("\n"));
+    });
+
+    test(`a folder of more than ${MAX_POLICY_FILES} policy files is refused before any is read`, async () => {
+      const files = Object.fromEntries(Array.from({ length: MAX_POLICY_FILES + 1 }, (_, n) => [`env-${n}.yml`, policyWithGlobs(["a/**"], `env-${n}`)]));
+      const dir = folder(files);
+      const r = await run(["validate", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${dir}: ${dir}/ holds 201 policy files; the limit is 200\ninvalid: 1 error in 1 file\n`);
     });
 
     test("seventeen `{a,b}`, which minimatch cuts short without a word, are not ok", async () => {
