@@ -187,10 +187,11 @@ console.log(
     `memory, worst of 11: heap +${mb(worst("heap"))}, RSS +${mb(worst("rss"))}   target <= 50 MB`,
 );
 
-// the worst a hostile 256 KiB file can do: every glob as intricate as the counting budget allows
-const intricate = `{${"{a,".repeat(60)}b${"}".repeat(60)},${"{".repeat(100)}a,b${"}".repeat(100)}}`;
+// the worst a hostile 256 KiB file can do (the worst of the shapes tried): thousands of short
+// globs whose braces make the counting spend its whole budget (32 steps a character, plus 512)
+const intricate = "{{0..3}{{{0..3}{0..3}{a,b}..}}{}{}}b";
 let hostileText = `version: 1\nenvironment: evil\nscope:\n  paths:\n`;
-while (hostileText.length < 256 * 1024 - 2000) hostileText += `    - ${JSON.stringify(`${hostileText.length}/${intricate}`)}\n`;
+while (hostileText.length < 256 * 1024 - 2000) hostileText += `    - ${JSON.stringify(`${hostileText.length}${intricate}`)}\n`;
 hostileText += `rules:\n  - name: anyone\n    paths: ['**']\n    approvals: 0\n`;
 const hostile256 = Array.from({ length: 5 }, () => measured(() => loadPolicySet([{ path: "policies/evil.yml", text: hostileText }])));
 console.log(

@@ -23,7 +23,7 @@ export interface BraceCount {
 export interface BraceCountOptions {
   /** Most strings built where a set's single member must be expanded for real (default 256). */
   cap?: number;
-  /** Steps allowed per character of the glob (default 64; ordinary globs take 1 to 12), plus a constant 2,048. */
+  /** Steps allowed per character of the glob (default 32; ordinary globs take 1 to 12), plus a constant 512. */
   stepsPerChar?: number;
 }
 
@@ -338,7 +338,7 @@ class Expander<L> {
 export function countBraceExpansion(glob: string, options: BraceCountOptions = {}): BraceCount {
   const cap = options.cap ?? 256;
   if (!glob.includes("{") || !HAS_BRACE_SET.test(glob)) return { patterns: 1, peak: 1, tooComplex: false, steps: glob.length };
-  const meter = new Meter((options.stepsPerChar ?? 64) * glob.length + 2048);
+  const meter = new Meter((options.stepsPerChar ?? 32) * glob.length + 512);
   // minimatch doubles each `\\` so an escaped backslash stays escaped through brace-expansion
   let text = glob.replace(/\\\\/g, "\\\\\\\\");
   if (text.startsWith("{}")) text = `\\{\\}${text.slice(2)}`;
