@@ -1,9 +1,12 @@
 // Benchmarks of the policy engine (issue 2): decision time on a large change against a large
 // policy set, compared in the same run with a naive loop of minimatch(path, glob) for every pair,
-// and the time to validate a 256 KiB policy file. Prints figures and ratios; asserts nothing.
-import { minimatch } from "minimatch";
+// the time to validate a 256 KiB policy file, and the time and memory to refuse hostile ones
+// (issue 7's brace bombs). Prints figures and ratios; asserts nothing.
+import { Minimatch, minimatch } from "minimatch";
 import { decide } from "../lib/engine/decide.js";
+import { GLOB_OPTIONS } from "../lib/engine/globs.js";
 import { loadPolicySet, parsePolicyFile } from "../lib/policy/load.js";
+import { policyWarnings } from "../lib/policy/warnings.js";
 
 const ENVIRONMENTS = 50;
 const RULES = 20;
@@ -152,3 +155,50 @@ for (const [name, text] of Object.entries(hostile)) {
   const { errors } = parsePolicyFile("policies/hostile.yml", text);
   console.log(`rejected ${name}: median ${f(t)} (${errors[0]?.message ?? "NOT REJECTED"})`);
 }
+
+// --- brace bombs (issue 7): refused before anything is expanded or compiled --------------------
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** Time and memory (heap and RSS growth, after a full GC before and after) of one run of `fn`. */
+function measured(fn) {
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  const start = process.hrtime.bigint();
+  const result = fn();
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const peak = process.memoryUsage();
+  globalThis.gc?.();
+  return { result, ms, heap: Math.max(0, peak.heapUsed - before.heapUsed), rss: Math.max(0, peak.rss - before.rss) };
+}
+const bomb = (n) => `z${n}/{0..9}{0..9}{0..9}{0..9}{0..9}/**`;
+const policyWithGlobs = (globs) =>
+  `version: 1\nenvironment: evil\nscope:\n  paths:\n${globs.map((g) => `    - ${JSON.stringify(g)}\n`).join("")}rules:\n  - name: anyone\n    paths: ['**']\n    approvals: 0\n`;
+const bombs = policyWithGlobs(Array.from({ length: 60 }, (_, n) => bomb(n)));
+// what compliance/policy does with a head: validate the set, then (when valid) look for warnings
+const refuse = () => {
+  const head = loadPolicySet([{ path: "policies/evil.yml", text: bombs }]);
+  return { errors: head.invalid.flatMap((i) => i.errors).length, warnings: policyWarnings(head, "policies").length };
+};
+refuse(); // warm up the code, not the data: nothing is cached between runs
+const refusals = Array.from({ length: 11 }, () => measured(refuse));
+const worst = (key) => Math.max(...refusals.map((r) => r[key]));
+console.log(
+  `refused a ${(Buffer.byteLength(bombs) / 1024).toFixed(1)} KiB file of 60 brace bombs (${refusals[0].result.errors} errors, one per glob): ` +
+    `median ${f(median(refusals.map((r) => r.ms)))}   target <= 100 ms; ` +
+    `memory, worst of 11: heap +${mb(worst("heap"))}, RSS +${mb(worst("rss"))}   target <= 50 MB`,
+);
+
+// the worst a hostile 256 KiB file can do (the worst of the shapes tried): thousands of short
+// globs whose braces make the counting spend its whole budget (32 steps a character, plus 512)
+const intricate = "{{0..3}{{{0..3}{0..3}{a,b}..}}{}{}}b";
+let hostileText = `version: 1\nenvironment: evil\nscope:\n  paths:\n`;
+while (hostileText.length < 256 * 1024 - 2000) hostileText += `    - ${JSON.stringify(`${hostileText.length}${intricate}`)}\n`;
+hostileText += `rules:\n  - name: anyone\n    paths: ['**']\n    approvals: 0\n`;
+const hostile256 = Array.from({ length: 5 }, () => measured(() => loadPolicySet([{ path: "policies/evil.yml", text: hostileText }])));
+console.log(
+  `refused a ${(Buffer.byteLength(hostileText) / 1024).toFixed(0)} KiB file of ${hostile256[0].result.invalid[0].errors.length} globs with intricate braces: ` +
+    `median ${f(median(hostile256.map((r) => r.ms)))}, heap +${mb(Math.max(...hostile256.map((r) => r.heap)))}`,
+);
+
+// for scale, measured last (it leaves its garbage behind): what compiling ONE of those globs costs
+const one = measured(() => new Minimatch(bomb(0), GLOB_OPTIONS).set.length);
+console.log(`  for comparison, minimatch compiling one of the 60 bombs: ${f(one.ms)}, heap +${mb(one.heap)} (${one.result.toLocaleString("en-US")} patterns)`);

@@ -241,9 +241,9 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
  */
 function checkText(record: AuditRecord, serverUrl: string | undefined, notes: string[]): string {
   const rendered = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
-  if (rendered.length <= MAX_CHECK_TEXT) return rendered;
+  if (Buffer.byteLength(rendered, "utf8") <= MAX_CHECK_TEXT) return rendered;
   const compact = recordBlock(record, false);
-  if (compact.length <= MAX_CHECK_TEXT) return compact;
+  if (Buffer.byteLength(compact, "utf8") <= MAX_CHECK_TEXT) return compact;
   throw new GatherFailed(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
 }
 

@@ -42,14 +42,17 @@ export function utcOffset(zone: string, instant: number): number {
   return wall.getTime() + ms - instant;
 }
 
-/** The first instant at which the zone's clock reaches the local time `wall` (ms since the local epoch). */
-function firstReach(zone: string, wall: number): number {
+/**
+ * The zone's offsets 18 h before and after the local time `wall` (ms since the local epoch) and,
+ * when they differ, the instant `at` of the one change between them.
+ */
+function offsetsAround(zone: string, wall: number): { before: number; after: number; at?: number } {
   const lo = wall - BRACKET;
   const hi = wall + BRACKET;
   const before = utcOffset(zone, lo);
   const after = utcOffset(zone, hi);
-  if (before === after) return wall - before;
-  // one offset change in the bracket: find its instant x (offset `before` until x, `after` from x)
+  if (before === after) return { before, after };
+  // one offset change in the bracket: find its instant (offset `before` until it, `after` from it)
   let a = lo;
   let b = hi;
   while (b - a > 1) {
@@ -57,10 +60,27 @@ function firstReach(zone: string, wall: number): number {
     if (utcOffset(zone, mid) === before) a = mid;
     else b = mid;
   }
-  const x = b;
-  if (wall - before < x) return wall - before; // reached before the change
-  if (x + after >= wall) return x; // the clock jumped over `wall` at the change (a gap)
+  return { before, after, at: b };
+}
+
+/** The first instant at which the zone's clock reaches the local time `wall` (ms since the local epoch). */
+function firstReach(zone: string, wall: number): number {
+  const { before, after, at } = offsetsAround(zone, wall);
+  if (at === undefined || wall - before < at) return wall - before; // reached before any change
+  if (at + after >= wall) return at; // the clock jumped over `wall` at the change (a gap)
   return wall - after;
+}
+
+/**
+ * The last instant at which the zone's clock reaches the local time `wall`: when clocks go back,
+ * a time in the repeated hour is reached twice, and this is the second time.
+ */
+function lastReach(zone: string, wall: number): number {
+  const { before, after, at } = offsetsAround(zone, wall);
+  if (at === undefined) return wall - before;
+  if (wall - after >= at) return wall - after; // reached after the change (again, in a repeated hour)
+  if (wall - before < at) return wall - before;
+  return at; // a gap: skipped, so reached at the jump
 }
 
 /** The local calendar day (days since the local epoch) of an instant. */
@@ -68,9 +88,11 @@ const localDay = (zone: string, instant: number): number => Math.floor((instant 
 
 /**
  * The window a recurring freeze opens on local day `day`, as instants [open, close), or
- * undefined when it does not run that day. Each end is the first instant the local clock
- * reaches it: a time skipped by a DST gap opens or closes the window at the jump, and a
- * repeated hour does not reopen a window that already closed.
+ * undefined when it does not run that day. It opens the first time the local clock shows its
+ * start and closes the last time the clock reaches its end, so it fails closed around DST:
+ * a time skipped when clocks go forward opens or closes it at the jump, and when clocks go back
+ * every local time of the window is frozen both times it is shown (the window may then run up
+ * to an hour longer than its wall-clock length, never shorter).
  */
 function windowOn(freeze: RecurringFreeze, day: number): [number, number] | undefined {
   const weekday = DAYS[(((day + 4) % 7) + 7) % 7];
@@ -78,7 +100,7 @@ function windowOn(freeze: RecurringFreeze, day: number): [number, number] | unde
   const zone = freeze.timezone;
   const open = firstReach(zone, day * DAY + freeze.start * MINUTE);
   const endDay = freeze.end <= freeze.start ? day + 1 : day;
-  const close = firstReach(zone, endDay * DAY + freeze.end * MINUTE);
+  const close = lastReach(zone, endDay * DAY + freeze.end * MINUTE);
   return open < close ? [open, close] : undefined;
 }
 

@@ -11,26 +11,79 @@ export const GLOB_OPTIONS: Readonly<MinimatchOptions> = Object.freeze({
   matchBase: false,
 });
 
+/** Compiles globs: through a cache, or not. */
+export interface GlobCompiler {
+  /** The compiled glob; throws on a pattern minimatch rejects. */
+  compile(glob: string): Minimatch;
+}
+
+/** What a compiled glob keeps in memory, in characters: its text and the patterns its braces expand to. */
+function weightOf(mm: Minimatch): number {
+  let weight = mm.pattern.length;
+  for (const pattern of mm.globSet) weight += pattern.length + 1;
+  return weight;
+}
+
 /**
  * Compiled globs by text, kept across policy sets: the app reads its policies afresh for every
- * event, and their globs rarely change. Two generations bound it: when the young one is full it
- * becomes the old one, and globs used from the old one move back.
+ * event, and their globs rarely change. Two generations bound it, each to `maxEntries` globs and
+ * `maxWeight` characters: when the young one is full it becomes the old one, and globs used from
+ * the old one move back. A glob heavier than a generation is compiled but never kept.
  */
-const GENERATION = 4096;
-let young = new Map<string, Minimatch>();
-let old = new Map<string, Minimatch>();
+export class GlobCache implements GlobCompiler {
+  private young = new Map<string, Minimatch>();
+  private old = new Map<string, Minimatch>();
+  private youngWeight = 0;
 
-/** Compiles one glob with the policy language's options (cached by text); throws on a pattern minimatch rejects. */
-export function compileGlob(glob: string): Minimatch {
-  let mm = young.get(glob);
-  if (mm) return mm;
-  mm = old.get(glob) ?? new Minimatch(glob, { ...GLOB_OPTIONS });
-  if (young.size >= GENERATION) {
-    old = young;
-    young = new Map();
+  constructor(
+    private readonly maxEntries = 4096,
+    private readonly maxWeight = 500_000,
+  ) {}
+
+  /** Whether `glob` is kept, compiled. */
+  has(glob: string): boolean {
+    return this.young.has(glob) || this.old.has(glob);
   }
-  young.set(glob, mm);
-  return mm;
+
+  compile(glob: string): Minimatch {
+    let mm = this.young.get(glob);
+    if (mm) return mm;
+    mm = this.old.get(glob) ?? new Minimatch(glob, { ...GLOB_OPTIONS });
+    const weight = weightOf(mm);
+    if (weight > this.maxWeight) return mm;
+    if (this.young.size >= this.maxEntries || this.youngWeight + weight > this.maxWeight) {
+      this.old = this.young;
+      this.young = new Map();
+      this.youngWeight = 0;
+    }
+    this.young.set(glob, mm);
+    this.youngWeight += weight;
+    return mm;
+  }
+}
+
+/**
+ * The cache of the engine, shared by every policy set a process judges with. Only policies read from
+ * a base branch (or a local folder) come here: globs read from a pull request's head are compiled
+ * with `privateGlobs()`, so a hostile head can neither evict nor bloat it (SPEC §1.2).
+ */
+export const sharedGlobs = new GlobCache();
+
+/** A compiler for one use, whose compiled globs go when it does: for globs read from a pull request's head. */
+export function privateGlobs(): GlobCompiler {
+  const compiled = new Map<string, Minimatch>();
+  return {
+    compile(glob) {
+      let mm = compiled.get(glob);
+      if (!mm) compiled.set(glob, (mm = new Minimatch(glob, { ...GLOB_OPTIONS })));
+      return mm;
+    },
+  };
+}
+
+/** Compiles one glob with the policy language's options, through the engine's shared cache; throws on a pattern minimatch rejects. */
+export function compileGlob(glob: string): Minimatch {
+  return sharedGlobs.compile(glob);
 }
 
 /** Splits a path into portions exactly as minimatch does (runs of `/` are one separator). */

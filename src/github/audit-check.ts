@@ -31,7 +31,7 @@ export async function hasAuditCheck(gh: GitHubSession, request: { owner: string;
   });
 }
 
-/** GitHub's limit on a check run's output text. */
+/** GitHub's limit on a check run's output text, in UTF-8 bytes (what GitHub counts). */
 export const MAX_CHECK_TEXT = 65_535;
 
 /**
@@ -43,7 +43,7 @@ export async function postAuditCheck(
   gh: GitHubSession,
   request: { owner: string; repo: string; sha: string; compliant: boolean; title: string; summary: string; text: string; now: number },
 ): Promise<number | undefined> {
-  if (request.text.length > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
+  if (Buffer.byteLength(request.text, "utf8") > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
   const output = fitOutput({ title: request.title, summary: request.summary });
   const response = await gh.request(
     "POST /repos/{owner}/{repo}/check-runs",

@@ -82,13 +82,24 @@ export interface CheckTarget {
   externalId: string;
 }
 
-/** GitHub's limits on a check run's output: longer is refused with a 422, and the check would be missing. */
+/**
+ * GitHub's limits on a check run's output: longer is refused with a 422, and the check would be
+ * missing. GitHub counts UTF-8 bytes ("summary exceeds a maximum bytesize of 65535"), not characters:
+ * a summary of file paths in CJK script is three times its length.
+ */
 const MAX_TITLE = 1000;
 const MAX_BODY = 65_535;
-const CUT = "\n\n… (cut: GitHub shows at most 65,535 characters)";
+const CUT = "\n\n… (cut: GitHub shows at most 65,535 bytes)";
 
+/** `text` in at most `max` UTF-8 bytes, cut at a character boundary and marked when cut. */
 function cut(text: string, max: number, marker: string): string {
-  return text.length <= max ? text : text.slice(0, max - marker.length) + marker;
+  // a string of n UTF-16 units holds at most 3n UTF-8 bytes: most texts need no encoding at all
+  if (text.length * 3 <= max) return text;
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= max) return text;
+  let end = max - Buffer.byteLength(marker, "utf8");
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--; // not inside a character
+  return bytes.subarray(0, end).toString("utf8") + marker;
 }
 
 /** The output within GitHub's limits. */

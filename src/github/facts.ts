@@ -460,7 +460,9 @@ async function listReviews(gh: GitHubSession, owner: string, repo: string, pull_
     "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews",
     { owner, repo, pull_number },
     `listing reviews of #${pull_number}`,
-    { maxPages: 100 },
+    // Up to 10,000 reviews; each page is cut to what is read as it arrives, so review bodies
+    // (up to 65,536 characters each, written by anyone who can comment) are never all held at once.
+    { maxPages: 100, items: (data) => (Array.isArray(data) ? (data as ApiReview[]).map(reviewFields) : []) },
   );
   if (!listed.complete) throw new GatherFailed(`#${pull_number} has more reviews than can be listed`);
   // GitHub lists reviews chronologically. PENDING reviews are drafts nobody has submitted;
@@ -478,6 +480,12 @@ async function listReviews(gh: GitHubSession, owner: string, repo: string, pull_
       },
     ];
   });
+}
+
+/** The fields of a review that are read. */
+function reviewFields(review: ApiReview): ApiReview {
+  const { id, user, state, commit_id, submitted_at } = review;
+  return { id, user: user && { login: user.login, type: user.type }, state, commit_id, ...(submitted_at !== undefined ? { submitted_at } : {}) };
 }
 
 /** The distinct teams the approvers name; a bare slug belongs to the repository owner's org. */

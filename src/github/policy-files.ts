@@ -1,4 +1,5 @@
 // The policy files of a repository at one commit, read by blob so unchanged files are fetched once.
+import { policyFolderProblem } from "../policy/load.js";
 import { GatherFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
 
@@ -42,12 +43,15 @@ interface ContentEntry {
   type: string;
   path: string;
   sha: string;
+  /** Bytes, as GitHub lists them. */
+  size?: number;
 }
 
 interface TreeEntry {
   path?: unknown;
   type?: unknown;
   sha?: unknown;
+  size?: unknown;
 }
 
 interface Tree {
@@ -97,9 +101,18 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
   const entries = listed
     .filter((entry) => entry.type === "file" && request.isPolicyFile(entry.path, dir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return Promise.all(
+  // A pull request can fill the folder (its head is validated): the listing is bounded before a
+  // blob is fetched, and what was fetched is measured again, should a listing leave a size out.
+  const at = `${dir}/ at ${commit.slice(0, 7)}`;
+  const listedBytes = entries.reduce((sum, entry) => sum + (typeof entry.size === "number" ? entry.size : 0), 0);
+  const tooMuch = policyFolderProblem(at, entries.length, listedBytes);
+  if (tooMuch) throw new GatherFailed(tooMuch);
+  const files = await Promise.all(
     entries.map(async (entry) => ({ path: entry.path, sha: entry.sha, text: await readBlob(gh, request, entry) })),
   );
+  const readTooMuch = policyFolderProblem(at, files.length, files.reduce((sum, file) => sum + Buffer.byteLength(file.text, "utf8"), 0));
+  if (readTooMuch) throw new GatherFailed(readTooMuch);
+  return files;
 }
 
 /** Reads one tree (a commit's root tree when given a commit sha); fails when GitHub cut it off. */
@@ -136,7 +149,7 @@ async function listFolderByTree(gh: GitHubSession, request: FolderAt): Promise<C
   const entries = await readTree(gh, request, folder.sha, `${request.dir}/`);
   return entries.flatMap((entry) =>
     entry.type === "blob" && typeof entry.path === "string" && typeof entry.sha === "string"
-      ? [{ type: "file", path: `${request.dir}/${entry.path}`, sha: entry.sha }]
+      ? [{ type: "file", path: `${request.dir}/${entry.path}`, sha: entry.sha, ...(typeof entry.size === "number" ? { size: entry.size } : {}) }]
       : [],
   );
 }

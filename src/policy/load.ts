@@ -3,11 +3,33 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { sortPolicyErrors } from "./errors.js";
 import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
+import { SetGlobTally, type BoundedGlob } from "./glob-bounds.js";
 import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, RESERVED_ENVIRONMENTS, type PolicyInput } from "./schema.js";
 import { schemaErrors } from "./schema-errors.js";
 import { semanticErrors } from "./semantics.js";
 import type { Approvers, Day, Freeze, Policy, PolicyError, PolicySet } from "./types.js";
-import { fileSizeProblem, locateNearest, parseYaml, type SourcePosition } from "./yaml.js";
+import { fileSizeProblem, locateNearest, parseYaml, type Locate, type SourcePosition } from "./yaml.js";
+
+/**
+ * The most policy files a policy folder may hold, and the most bytes they may hold together: what
+ * is read of a folder a pull request can fill (its head is validated for compliance/policy) is
+ * bounded before a file is fetched or parsed. Past either, the folder is refused whole.
+ */
+export const MAX_POLICY_FILES = 200;
+export const MAX_POLICY_SET_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Why a policy folder (`folder` says which, e.g. "policies/") of `files` policy files holding
+ * `bytes` bytes is refused, or undefined when it is within bounds.
+ */
+export function policyFolderProblem(folder: string, files: number, bytes: number): string | undefined {
+  if (files > MAX_POLICY_FILES) return `${folder} holds ${files.toLocaleString("en-US")} policy files; the limit is ${MAX_POLICY_FILES}`;
+  if (bytes > MAX_POLICY_SET_BYTES) {
+    const kib = (n: number) => `${Math.ceil(n / 1024).toLocaleString("en-US")} KiB`;
+    return `the policy files in ${folder} hold ${kib(bytes)}; the limit is ${kib(MAX_POLICY_SET_BYTES)} together`;
+  }
+  return undefined;
+}
 
 /** One policy file, read: the policy when valid, else its errors; and the environment it names either way. */
 export interface ParsedPolicyFile {
@@ -17,9 +39,9 @@ export interface ParsedPolicyFile {
   environment: string;
 }
 
-/** Reads and validates one policy file; every error of the file, sorted by position. Never throws. */
+/** Reads and validates one policy file (a set of one, for the bounds on all its globs); every error, sorted by position. Never throws. */
 export function parsePolicyFile(file: string, text: string): ParsedPolicyFile {
-  const { policy, errors, environment } = readPolicyFile(file, text);
+  const { policy, errors, environment } = boundSetGlobs([readPolicyFile(file, text)])[0] as ReadPolicyFile;
   return { ...(policy ? { policy } : {}), errors, environment };
 }
 
@@ -52,14 +74,20 @@ export async function loadPolicyDir(dir: string): Promise<PolicySet> {
     .map((name) => (folder === "" ? name : `${folder}/${name}`))
     .filter((path) => isPolicyFile(path, folder))
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Bounded before anything is read: `validate` runs in CI on checkouts of pull requests too.
+  const sizes = await Promise.all(paths.map((path) => stat(path).then((info) => info.size, () => 0)));
+  const tooMuch = policyFolderProblem(`${folder === "" ? "." : folder}/`, paths.length, sizes.reduce((a, b) => a + b, 0));
+  if (tooMuch) return { policies: [], invalid: [{ file: dir, environment: "", errors: [{ file: dir, field: "", message: tooMuch }] }] };
   return assemble(await Promise.all(paths.map(readPolicyFileFromDisk)));
 }
 
-/** A read policy file with what the set needs to report a duplicate environment. */
+/** A read policy file with what the set needs to report a duplicate environment or too many patterns. */
 interface ReadPolicyFile extends ParsedPolicyFile {
   file: string;
   /** Where the `environment` key's value is, when the file has one. */
   environmentAt?: SourcePosition;
+  /** Its globs that keep their own bounds, in file order, and where to find them. */
+  globs?: { list: BoundedGlob[]; locate: Locate };
 }
 
 function readPolicyFile(file: string, text: string): ReadPolicyFile {
@@ -72,9 +100,10 @@ function readPolicyFile(file: string, text: string): ReadPolicyFile {
   const environment = named ?? fromFileName;
   const environmentAt = written === undefined ? undefined : yaml.locate("environment");
   const parsed = policySchema.safeParse(value);
+  const globs: BoundedGlob[] = [];
   const errors = [
     ...(parsed.success ? [] : schemaErrors(file, parsed.error, yaml.locate, policySchema)),
-    ...semanticErrors(file, value, yaml.locate),
+    ...semanticErrors(file, value, yaml.locate, (glob) => globs.push(glob)),
   ];
   if (isMapping(value) && written === undefined && !ENVIRONMENT_PATTERN.test(fromFileName)) {
     errors.push({
@@ -94,7 +123,7 @@ function readPolicyFile(file: string, text: string): ReadPolicyFile {
   }
   const located = environmentAt ? { environmentAt } : {};
   if (errors.length > 0 || !parsed.success) return { file, errors: sortPolicyErrors(errors), environment, ...located };
-  return { file, policy: toPolicy(file, environment, parsed.data), errors: [], environment, ...located };
+  return { file, policy: toPolicy(file, environment, parsed.data), errors: [], environment, ...located, globs: { list: globs, locate: yaml.locate } };
 }
 
 async function readPolicyFileFromDisk(path: string): Promise<ReadPolicyFile> {
@@ -108,27 +137,41 @@ async function readPolicyFileFromDisk(path: string): Promise<ReadPolicyFile> {
   }
 }
 
+/**
+ * Refuses, in order, each valid file whose globs would take the set's compiled patterns past their
+ * bounds (SPEC §1.2), with an error at the glob that crosses: the kept policies stay within them.
+ */
+function boundSetGlobs(files: readonly ReadPolicyFile[]): ReadPolicyFile[] {
+  const tally = new SetGlobTally();
+  return files.map((read) => {
+    if (!read.policy || read.errors.length > 0 || !read.globs) return read;
+    const over = tally.add(read.globs.list);
+    if (!over) return read;
+    const { policy: _refused, ...rest } = read;
+    const error: PolicyError = { file: read.file, ...locateNearest(read.globs.locate, over.field), field: over.field, message: over.problem };
+    return { ...rest, errors: [error] };
+  });
+}
+
 /** Splits read files into valid and invalid, marking every file whose environment another file also names. */
-function assemble(files: readonly ReadPolicyFile[]): PolicySet {
+function assemble(read: readonly ReadPolicyFile[]): PolicySet {
   const byEnvironment = new Map<string, string[]>();
-  for (const { environment, file } of files) byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), file]);
+  for (const { environment, file } of read) byEnvironment.set(environment, [...(byEnvironment.get(environment) ?? []), file]);
+  const named = read.map((file): ReadPolicyFile => {
+    const others = (byEnvironment.get(file.environment) ?? []).filter((other) => other !== file.file);
+    if (others.length === 0) return file;
+    const duplicate: PolicyError = {
+      file: file.file,
+      ...file.environmentAt,
+      field: "environment",
+      message: `environment \`${file.environment}\` is also named by ${others.join(", ")}`,
+    };
+    return { ...file, errors: sortPolicyErrors([...file.errors, duplicate]) };
+  });
   const set: PolicySet = { policies: [], invalid: [] };
-  for (const read of files) {
-    const others = (byEnvironment.get(read.environment) ?? []).filter((file) => file !== read.file);
-    const errors =
-      others.length === 0
-        ? read.errors
-        : sortPolicyErrors([
-            ...read.errors,
-            {
-              file: read.file,
-              ...read.environmentAt,
-              field: "environment",
-              message: `environment \`${read.environment}\` is also named by ${others.join(", ")}`,
-            },
-          ]);
-    if (read.policy && errors.length === 0) set.policies.push(read.policy);
-    else set.invalid.push({ file: read.file, environment: read.environment, errors });
+  for (const file of boundSetGlobs(named)) {
+    if (file.policy && file.errors.length === 0) set.policies.push(file.policy);
+    else set.invalid.push({ file: file.file, environment: file.environment, errors: file.errors });
   }
   return set;
 }

@@ -2,6 +2,7 @@
 // editor help. What a schema cannot say lives in semantics.ts; the JSON Schema is generated from this.
 import { z } from "zod";
 import { DATE_TIME_PATTERN, TIME_RANGE_PATTERN, WHOLE_DAY } from "./freeze.js";
+import { MAX_GLOB_LENGTH } from "./glob-bounds.js";
 import { POLICY_PERMISSIONS, UNLINKED_COMMITS, type Day } from "./types.js";
 
 /** Environment names: they become check names (`compliance/<environment>`). */
@@ -40,9 +41,11 @@ const nonEmptyString = (description: string) =>
 const flag = (defaultValue: boolean, description: string) =>
   z.boolean({ error: MESSAGES.boolean }).default(defaultValue).meta({ description });
 
+// The length is enforced by semantics.ts, whose message names the glob; `maxLength` tells editors.
 const glob = z.string({ error: "must be a glob (a string)" }).meta({
   description:
-    "A minimatch glob over repository-relative paths: `*` stays within a folder, `**` crosses folders and matches dot files. No leading `/` or `!`, no `..`.",
+    "A minimatch glob over repository-relative paths: `*` stays within a folder, `**` crosses folders and matches dot files. No leading `/` or `!`, no `..`. At most 1,024 characters and 256 patterns once its braces are expanded.",
+  maxLength: MAX_GLOB_LENGTH,
 });
 
 const globList = (description: string) => z.array(glob, { error: "must be a list of globs" }).meta({ description });

@@ -2,14 +2,20 @@
 // asked for, unique rule names, and freeze windows that make sense. They read the file as written
 // and look only at parts of the right type, so they add to the schema's errors without repeating them.
 import { DATE_TIME_PATTERN, isTimeZone, parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
+import { boundGlob, globLengthProblem, type BoundedGlob } from "./glob-bounds.js";
 import { approversSchema, breakGlassSchema, freezeWindowSchema, MESSAGES, RESERVED_ENVIRONMENTS, ruleSchema } from "./schema.js";
 import type { PolicyError } from "./types.js";
 import { locateNearest, type Locate } from "./yaml.js";
 
 type Report = (field: string, message: string) => void;
+/** Told of every glob that keeps its bounds, in file order (load.ts totals them across the set). */
+type OnGlob = (glob: BoundedGlob) => void;
 
-/** Every semantic error of a policy file's value (as read from YAML), located. */
-export function semanticErrors(file: string, value: unknown, locate: Locate): PolicyError[] {
+/**
+ * Every semantic error of a policy file's value (as read from YAML), located; `onGlob` hears of
+ * each glob that keeps its own bounds, so the set's total can be bounded too.
+ */
+export function semanticErrors(file: string, value: unknown, locate: Locate, onGlob: OnGlob = () => {}): PolicyError[] {
   const errors: PolicyError[] = [];
   const report: Report = (field, message) => errors.push({ file, ...locateNearest(locate, field), field, message });
   if (!isMapping(value)) return errors;
@@ -20,19 +26,21 @@ export function semanticErrors(file: string, value: unknown, locate: Locate): Po
   }
   const scope = value.scope;
   if (isMapping(scope)) {
-    checkGlobs(scope.branches, "scope.branches", report, "branch");
-    checkGlobs(scope.paths, "scope.paths", report);
-    checkGlobs(scope.exclude, "scope.exclude", report);
+    checkGlobs(scope.branches, "scope.branches", report, onGlob, "branch");
+    checkGlobs(scope.paths, "scope.paths", report, onGlob);
+    checkGlobs(scope.exclude, "scope.exclude", report, onGlob);
   }
-  if (Array.isArray(value.rules)) checkRules(value.rules, report);
+  if (Array.isArray(value.rules)) checkRules(value.rules, report, onGlob);
   if (Array.isArray(value.freeze)) value.freeze.forEach((window, index) => checkFreezeWindow(window, `freeze[${index}]`, report));
   if (isMapping(value.break_glass)) checkApprovers(value.break_glass, "break_glass", BREAK_GLASS_KEYS, report);
   return errors;
 }
 
-/** What is wrong with one path (or branch) glob, or undefined when it is fine. */
+/** What is wrong with the form of one path (or branch) glob, or undefined when it is fine (its cost: glob-bounds.ts). */
 export function globProblem(glob: string, kind: "path" | "branch" = "path"): string | undefined {
   if (glob === "") return "glob must not be empty";
+  const tooLong = globLengthProblem(glob);
+  if (tooLong) return tooLong;
   if (kind === "branch" && glob.startsWith("!")) return "glob must not start with `!`: branch globs cannot be negated";
   if (kind === "branch" && glob.startsWith("/")) return "glob must not start with `/`: write the branch name, e.g. `main`";
   if (glob.startsWith("/")) return "glob must be relative to the repository root: remove the leading `/`";
@@ -48,21 +56,27 @@ export function globProblem(glob: string, kind: "path" | "branch" = "path"): str
   return undefined;
 }
 
-function checkGlobs(globs: unknown, field: string, report: Report, kind: "path" | "branch" = "path"): void {
+/** Checks each glob's form, then its bounds (SPEC §1.2), before anything compiles it. */
+function checkGlobs(globs: unknown, field: string, report: Report, onGlob: OnGlob, kind: "path" | "branch" = "path"): void {
   if (!Array.isArray(globs)) return;
   globs.forEach((glob, index) => {
-    const problem = typeof glob === "string" ? globProblem(glob, kind) : undefined;
-    if (problem) report(`${field}[${index}]`, problem);
+    if (typeof glob !== "string") return;
+    const at = `${field}[${index}]`;
+    const problem = globProblem(glob, kind);
+    if (problem) return report(at, problem);
+    const bound = boundGlob(glob);
+    if (!bound.ok) return report(at, bound.problem);
+    onGlob({ field: at, glob, patterns: bound.patterns, chars: bound.chars });
   });
 }
 
-function checkRules(rules: unknown[], report: Report): void {
+function checkRules(rules: unknown[], report: Report, onGlob: OnGlob): void {
   const names = new Map<string, number>();
   rules.forEach((rule, index) => {
     if (!isMapping(rule)) return;
     const field = `rules[${index}]`;
-    checkGlobs(rule.paths, `${field}.paths`, report);
-    checkGlobs(rule.exclude, `${field}.exclude`, report);
+    checkGlobs(rule.paths, `${field}.paths`, report, onGlob);
+    checkGlobs(rule.exclude, `${field}.exclude`, report, onGlob);
     checkApprovers(rule, field, RULE_KEYS, report);
     if (typeof rule.name !== "string" || rule.name === "") return;
     const first = names.get(rule.name);

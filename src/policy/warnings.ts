@@ -1,15 +1,28 @@
 // Things worth telling the author of a valid policy set that do not make it invalid (SPEC §6.1).
-import { compileGlob } from "../engine/globs.js";
+import { privateGlobs, type GlobCompiler } from "../engine/globs.js";
 import type { Approvers, Policy, PolicySet, PolicyWarning } from "./types.js";
 
-function matchesAny(globs: readonly string[], path: string): boolean {
-  return globs.some((glob) => compileGlob(glob).match(path));
+/**
+ * Whether any glob matches `path`. The set may come from a pull request's head (compliance/policy):
+ * its globs are compiled privately, never in the engine's shared cache. A glob minimatch refuses
+ * (validation refuses those first) counts as `refused`: the answer that warns rather than reassures.
+ */
+function matchesAny(globs: GlobCompiler, patterns: readonly string[], path: string, refused: boolean): boolean {
+  return patterns.some((glob) => {
+    try {
+      return globs.compile(glob).match(path);
+    } catch {
+      return refused;
+    }
+  });
 }
 
 /** Whether a change to `path` would be judged by some rule of `policy`. */
-function governs(policy: Policy, path: string): boolean {
-  if (!matchesAny(policy.scope.paths, path) || matchesAny(policy.scope.exclude, path)) return false;
-  return policy.rules.some((rule) => matchesAny(rule.paths, path) && !matchesAny(rule.exclude, path));
+function governs(globs: GlobCompiler, policy: Policy, path: string): boolean {
+  const including = (patterns: readonly string[]) => matchesAny(globs, patterns, path, false);
+  const excluding = (patterns: readonly string[]) => matchesAny(globs, patterns, path, true);
+  if (!including(policy.scope.paths) || excluding(policy.scope.exclude)) return false;
+  return policy.rules.some((rule) => including(rule.paths) && !excluding(rule.exclude));
 }
 
 /** How many approvals `approvers` can give at most, or Infinity when a team or permission can grow. */
@@ -21,8 +34,9 @@ function approverCeiling(approvers: Approvers): number {
 /** Warnings for a valid policy set read from `dir`: ungoverned policy files and unsatisfiable rules. */
 export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
   const warnings: PolicyWarning[] = [];
+  const globs = privateGlobs();
   const files = [...set.policies.map((p) => p.file), ...set.invalid.map((p) => p.file), `${dir}/new-environment.yml`];
-  const ungoverned = files.filter((file) => !set.policies.some((policy) => governs(policy, file)));
+  const ungoverned = files.filter((file) => !set.policies.some((policy) => governs(globs, policy, file)));
   if (ungoverned.length > 0) {
     warnings.push({
       file: dir,

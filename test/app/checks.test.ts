@@ -1,6 +1,9 @@
 // What the app posts: SPEC §3's state table, compliance/policy (§3.2), renames, a 3,500-file PR,
 // the GitHub requests an evaluation costs, and the log line of every evaluation.
+import { sharedGlobs } from "../../src/engine/globs.js";
 import { checkRunBody, fitOutput, verdictOf } from "../../src/github/checks.js";
+import { MAX_POLICY_FILES, MAX_POLICY_SET_BYTES } from "../../src/policy/load.js";
+import { bomb, bombErrors, policyWithGlobs, SIXTY_BOMBS, TRUNCATED, truncatedError } from "../policy/glob-bombs.js";
 import {
   FakeGitHub,
   HEAD,
@@ -92,10 +95,21 @@ describe("the state table (SPEC §3)", () => {
 
   test("output beyond GitHub's limits is cut, not refused", () => {
     const fitted = fitOutput({ title: "x".repeat(2000), summary: "y".repeat(70_000), text: "z".repeat(70_000) });
-    expect(fitted.title).toHaveLength(1000);
-    expect(fitted.summary).toHaveLength(65_535);
-    expect(fitted.text).toHaveLength(65_535);
-    expect(fitted.summary.endsWith("65,535 characters)")).toBe(true);
+    expect(fitted.title).toHaveLength(1000 - 2); // "…" is 3 bytes
+    expect(fitted.summary).toHaveLength(65_535 - 2);
+    expect(fitted.text).toHaveLength(65_535 - 2);
+    expect(fitted.summary.endsWith("65,535 bytes)")).toBe(true);
+  });
+
+  test("GitHub's limits are in UTF-8 bytes: 52,000 characters of CJK paths (116,000 bytes) are cut too, never mid-character", () => {
+    const summary = `- \`${"生".repeat(16)}.yaml\`\n`.repeat(2000); // 26 characters, 58 bytes a line
+    expect(summary.length).toBeLessThan(65_535);
+    const fitted = fitOutput({ title: "生".repeat(400), summary });
+    expect(Buffer.byteLength(fitted.summary, "utf8")).toBeLessThanOrEqual(65_535);
+    expect(Buffer.byteLength(fitted.summary, "utf8")).toBeGreaterThan(65_535 - 60);
+    expect(fitted.summary).not.toContain("\uFFFD");
+    expect(Buffer.byteLength(fitted.title, "utf8")).toBeLessThanOrEqual(1000);
+    expect(fitted.title).toBe(`${"生".repeat(332)}…`);
   });
 });
 
@@ -160,6 +174,60 @@ describe("compliance/policy (SPEC §3.2)", () => {
     await app.receive("pull_request", opened());
     expect(github.last("compliance/governance")).toMatchObject({ status: "in_progress", output: { title: "Waiting for 1 approval from @bob" } });
     expect(github.last("compliance/policy")).toMatchObject({ conclusion: "success" });
+  });
+
+  describe("a PR adding policies/evil.yml full of brace bombs (issue 7) fails, naming each glob", () => {
+    /** A PR that adds `evil.yml` to the usual policies; its head holds all three. */
+    async function addEvil(text: string): Promise<void> {
+      github.coldEvaluation(POLICIES, { files: [{ filename: "policies/evil.yml", status: "added" }] });
+      github.folder(HEAD, { ...POLICIES, "evil.yml": text }, { blobs: false });
+      github.blob(PRODUCTION).blob(STAGING).blob(text);
+      await app.receive("pull_request", opened());
+    }
+
+    test("sixty five-digit bombs (3 KB): a failure listing all sixty, and nothing of them in the engine's cache", async () => {
+      await addEvil(SIXTY_BOMBS);
+      const check = github.last("compliance/policy");
+      expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(check?.output.title).toBe(`60 errors in 1 policy file: ${bombErrors("policies/evil.yml")[0]}`);
+      for (const error of bombErrors("policies/evil.yml")) expect(check?.output.summary).toContain(error);
+      expect(sharedGlobs.has(bomb(0))).toBe(false);
+      // the PR is still judged by the base's policies, as ever
+      expect(github.last("compliance/production")).toMatchObject({ conclusion: "success", output: { title: expect.stringContaining("Not affected") } });
+    });
+
+    test("seventeen `{a,b}`, which minimatch would cut short without a word, fail rather than pass", async () => {
+      await addEvil(policyWithGlobs([TRUNCATED]));
+      const check = github.last("compliance/policy");
+      expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+      expect(check?.output.summary).toContain(truncatedError("policies/evil.yml"));
+    });
+  });
+
+  describe("a PR that fills policies/ fails before a file of it is fetched", () => {
+    test(`more than ${MAX_POLICY_FILES} policy files`, async () => {
+      const many = Object.fromEntries(Array.from({ length: MAX_POLICY_FILES + 1 }, (_, n) => [`env-${n}.yml`, policyYaml(`env-${n}`, "{ users: [alice] }")]));
+      github.coldEvaluation(POLICIES, { files: [{ filename: "policies/env-0.yml", status: "added" }] });
+      github.folder(HEAD, { ...POLICIES, ...many }, { blobs: false });
+      await app.receive("pull_request", opened());
+      const check = github.last("compliance/policy");
+      expect(check).toMatchObject({ status: "completed", conclusion: "failure" });
+      const head = HEAD.slice(0, 7);
+      expect(check?.output.title).toBe(`Cannot evaluate: cannot validate the policy files at the head ${head}: policies/ at ${head} holds 203 policy files; the limit is 200`);
+      expect(github.answered.filter((a) => a.path.includes("/git/blobs/"))).toHaveLength(2); // the base's two, none of the head's
+    });
+
+    test(`policy files of more than ${MAX_POLICY_SET_BYTES / 1024 / 1024} MiB together`, async () => {
+      const huge = `# ${"x".repeat(3 * 1024 * 1024)}\n${PRODUCTION}`;
+      github.coldEvaluation(POLICIES, { files: [{ filename: "policies/huge.yml", status: "added" }] });
+      github.folder(HEAD, { ...POLICIES, "huge.yml": huge }, { blobs: false });
+      await app.receive("pull_request", opened());
+      const head = HEAD.slice(0, 7);
+      expect(github.last("compliance/policy")?.output.title).toBe(
+        `Cannot evaluate: cannot validate the policy files at the head ${head}: the policy files in policies/ at ${head} hold 3,073 KiB; the limit is 2,048 KiB together`,
+      );
+      expect(github.answered.filter((a) => a.path.includes("/git/blobs/"))).toHaveLength(2); // the base's two, none of the head's
+    });
   });
 
   test("moving a file out of policies/ is a policy change too", async () => {

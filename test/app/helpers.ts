@@ -407,7 +407,7 @@ export class FakeGitHub {
     }
     contents.reply(
       200,
-      Object.entries(files).map(([name, text]) => ({ type: "file", name, path: `policies/${name}`, sha: blobSha(text) })),
+      Object.entries(files).map(([name, text]) => ({ type: "file", name, path: `policies/${name}`, sha: blobSha(text), size: Buffer.byteLength(text) })),
     );
     if (options.blobs !== false) for (const text of Object.values(files)) this.blob(text, options.times);
     return this;

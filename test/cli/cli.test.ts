@@ -1,3 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MAX_POLICY_FILES } from "../../src/policy/load.js";
+import { bombErrors, policyWithGlobs, SIXTY_BOMBS, TRUNCATED, truncatedError } from "../policy/glob-bombs.js";
 import { run } from "./run.js";
 
 const F = "test/fixtures/cli";
@@ -95,5 +100,35 @@ describe("compliance-gate validate", () => {
       `${F}/ungoverned/production.yml: warning: rules[0].approvals: rule "two named people" can never be satisfied: it needs 3 approvals but names only 2 users`,
     );
     expect(r.stdout).toContain("ok: 1 policy (production)");
+  });
+
+  describe("refuses the brace bombs of issue 7 (they ran it out of memory), naming each glob", () => {
+    const folder = (files: Record<string, string>): string => {
+      const dir = mkdtempSync(join(tmpdir(), "cg-validate-"));
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      return dir;
+    };
+
+    test("a 3 KB file of sixty five-digit bombs: sixty errors, exit 1", async () => {
+      const dir = folder({ "evil.yml": SIXTY_BOMBS });
+      const r = await run(["validate", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe([...bombErrors(`${dir}/evil.yml`), "invalid: 60 errors in 1 file", ""].join("\n"));
+    });
+
+    test(`a folder of more than ${MAX_POLICY_FILES} policy files is refused before any is read`, async () => {
+      const files = Object.fromEntries(Array.from({ length: MAX_POLICY_FILES + 1 }, (_, n) => [`env-${n}.yml`, policyWithGlobs(["a/**"], `env-${n}`)]));
+      const dir = folder(files);
+      const r = await run(["validate", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${dir}: ${dir}/ holds 201 policy files; the limit is 200\ninvalid: 1 error in 1 file\n`);
+    });
+
+    test("seventeen `{a,b}`, which minimatch cuts short without a word, are not ok", async () => {
+      const dir = folder({ "evil.yml": policyWithGlobs([TRUNCATED]) });
+      const r = await run(["validate", dir]);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe(`${truncatedError(`${dir}/evil.yml`)}\ninvalid: 1 error in 1 file\n`);
+    });
   });
 });

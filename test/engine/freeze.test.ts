@@ -132,12 +132,33 @@ describe("DST (Europe/Berlin, 2026-03-29 and 2026-10-25)", () => {
     expect(iso(nextTransition(w, at("2026-10-25T00:30:00Z")))).toBe("2026-10-25T03:00:00.000Z");
   });
 
-  it("a window ending in the repeated hour ends the first time the clock reaches its end", () => {
+  it("a window ending in the repeated hour stays frozen until the clock reaches its end the second time", () => {
     const w = recurring("early", ["sun"], "01:00-02:30", "Europe/Berlin");
+    expect(active(w, "2026-10-24T22:59:59.999Z")).toBe(false); // 00:59:59.999 CEST
     expect(active(w, "2026-10-24T23:00:00.000Z")).toBe(true); // 01:00 CEST
     expect(active(w, "2026-10-25T00:29:59.999Z")).toBe(true); // 02:29:59.999 CEST
-    expect(active(w, "2026-10-25T00:30:00.000Z")).toBe(false); // 02:30 CEST
-    expect(active(w, "2026-10-25T01:15:00.000Z")).toBe(false); // 02:15 CET: not again
+    expect(active(w, "2026-10-25T00:45:00.000Z")).toBe(true); // 02:45 CEST: outside, but frozen on (fails closed)
+    expect(active(w, "2026-10-25T01:15:00.000Z")).toBe(true); // 02:15 CET: the clock shows a frozen time again
+    expect(active(w, "2026-10-25T01:29:59.999Z")).toBe(true); // 02:29:59.999 CET
+    expect(active(w, "2026-10-25T01:30:00.000Z")).toBe(false); // 02:30 CET, the last time the clock shows it
+    expect(iso(nextTransition(w, at("2026-10-25T00:00:00Z")))).toBe("2026-10-25T01:30:00.000Z");
+  });
+
+  it("02:30-03:00 on the night clocks go back (2026-10-25) is frozen both times the clock shows it", () => {
+    const w = recurring("maintenance", ["sun"], "02:30-03:00", "Europe/Berlin");
+    expect(active(w, "2026-10-25T00:29:59.999Z")).toBe(false); // 02:29:59.999 CEST
+    expect(active(w, "2026-10-25T00:30:00.000Z")).toBe(true); // 02:30 CEST, the first time
+    expect(active(w, "2026-10-25T00:59:59.999Z")).toBe(true); // 02:59:59.999 CEST
+    expect(active(w, "2026-10-25T01:00:00.000Z")).toBe(true); // 02:00 CET: between the two, kept frozen
+    expect(active(w, "2026-10-25T01:30:00.000Z")).toBe(true); // 02:30 CET, the second time
+    expect(active(w, "2026-10-25T01:59:59.999Z")).toBe(true); // 02:59:59.999 CET
+    expect(active(w, "2026-10-25T02:00:00.000Z")).toBe(false); // 03:00 CET
+    expect(iso(nextTransition(w, at("2026-10-24T12:00:00Z")))).toBe("2026-10-25T00:30:00.000Z");
+    expect(iso(nextTransition(w, at("2026-10-25T00:30:00Z")))).toBe("2026-10-25T02:00:00.000Z");
+    // a week later, no change of clocks: half an hour
+    expect(active(w, "2026-11-01T01:29:59.999Z")).toBe(false);
+    expect(active(w, "2026-11-01T01:30:00.000Z")).toBe(true);
+    expect(active(w, "2026-11-01T02:00:00.000Z")).toBe(false);
   });
 
   it("utcOffset reads the offset from Intl", () => {
@@ -222,6 +243,54 @@ describe("properties", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  /** The weekday and minute of the day (with fractions) a zone's clock shows at an instant. */
+  const wallClock = (zone: string, instant: number): { day: Day; minute: number } => {
+    const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, hourCycle: "h23", weekday: "short", hour: "numeric", minute: "numeric", second: "numeric" }).formatToParts(instant);
+    const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? "";
+    const ms = ((instant % 1000) + 1000) % 1000;
+    const minute = Number(part("hour")) * 60 + Number(part("minute")) + (Number(part("second")) * 1000 + ms) / 60_000;
+    return { day: part("weekday").toLowerCase().slice(0, 3) as Day, minute };
+  };
+
+  it("fails closed in every zone: whenever the clock shows a time inside a window, the window is active (DST included)", () => {
+    fc.assert(
+      fc.property(window, instant, (w, now) => {
+        const r = w as Freeze & { kind: "recurring" };
+        const { day, minute } = wallClock(r.timezone, now);
+        const yesterday = DAYS[(DAYS.indexOf(day) + 6) % 7] as Day;
+        const shown =
+          r.end > r.start
+            ? r.days.includes(day) && minute >= r.start && minute < r.end
+            : (r.days.includes(day) && minute >= r.start) || (r.days.includes(yesterday) && minute < r.end);
+        if (shown) expect(isFreezeActive(w, now)).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("... including every minute of the nights clocks change, in Berlin, New York and Sydney", () => {
+    const nights = [
+      ["Europe/Berlin", "2026-03-29T00:00:00Z"],
+      ["Europe/Berlin", "2026-10-25T00:00:00Z"],
+      ["America/New_York", "2026-03-08T06:00:00Z"],
+      ["America/New_York", "2026-11-01T05:00:00Z"],
+      ["Australia/Sydney", "2026-04-04T15:00:00Z"],
+      ["Australia/Sydney", "2026-10-03T15:00:00Z"],
+    ] as const;
+    const windows = ["01:30-02:30", "02:00-03:00", "02:30-03:00", "02:15-02:45", "01:00-02:30", "02:30-04:00", "23:00-02:30"];
+    for (const [zone, from] of nights) {
+      for (const time of windows) {
+        const w: Freeze = { ...recurring("w", [...DAYS], time, zone) };
+        const r = w as Freeze & { kind: "recurring" };
+        for (let t = at(from); t < at(from) + 5 * 3_600_000; t += 60_000) {
+          const { minute } = wallClock(zone, t);
+          const shown = r.end > r.start ? minute >= r.start && minute < r.end : minute >= r.start || minute < r.end;
+          if (shown && !isFreezeActive(w, t)) throw new Error(`${time} in ${zone} is open at ${new Date(t).toISOString()}, which the clock shows inside it`);
+        }
+      }
+    }
   });
 
   it("in UTC, a window is active exactly when the weekday and minute say so", () => {

@@ -1,8 +1,10 @@
 // The glob index must agree with plain minimatch on every path and glob (SPEC §1.2).
 import fc from "fast-check";
 import { minimatch } from "minimatch";
-import { compileGlobs, pathPortions } from "../../src/engine/globs.js";
+import { compileGlob, compileGlobs, GlobCache, pathPortions, sharedGlobs } from "../../src/engine/globs.js";
 import { pathsByPolicy, touchedPaths } from "../../src/engine/paths.js";
+import { loadPolicySet } from "../../src/policy/load.js";
+import { policyWarnings } from "../../src/policy/warnings.js";
 import { policy, rule } from "./build.js";
 import { largeChange, largePolicySet, lcg } from "./workload.js";
 
@@ -189,5 +191,46 @@ describe("pathsByPolicy", () => {
       [paths[i], paths[j]] = [paths[j] as string, paths[i] as string];
     }
     expect(pathsByPolicy(set.policies, paths)).toEqual(naive(set.policies, paths));
+  });
+});
+
+describe("the compiled-glob cache (SPEC §1.2: bounded, and never fed from a pull request's head)", () => {
+  it("keeps at most two generations of `maxEntries` globs", () => {
+    const cache = new GlobCache(2, 1_000_000);
+    for (const glob of ["a/**", "b/**", "c/**", "d/**", "e/**"]) cache.compile(glob);
+    expect(["a/**", "b/**", "c/**", "d/**", "e/**"].map((g) => cache.has(g))).toEqual([false, false, true, true, true]);
+  });
+
+  it("keeps at most two generations of `maxWeight` characters of patterns, and never one heavier than that", () => {
+    const cache = new GlobCache(100, 40);
+    cache.compile("{a,b,c,d}/x/**"); // 14 + 4 × 8 = 46 characters: compiled, not kept
+    expect(cache.has("{a,b,c,d}/x/**")).toBe(false);
+    for (const glob of ["aaaa/**", "bbbb/**", "cccc/**", "dddd/**", "eeee/**"]) cache.compile(glob); // 15 each
+    expect(["aaaa/**", "bbbb/**", "cccc/**", "dddd/**", "eeee/**"].map((g) => cache.has(g))).toEqual([false, false, true, true, true]);
+  });
+
+  it("a glob used from the old generation moves back to the young one", () => {
+    const cache = new GlobCache(2, 1_000_000);
+    const first = cache.compile("a/**");
+    cache.compile("b/**");
+    cache.compile("c/**"); // a, b are old now
+    expect(cache.compile("a/**")).toBe(first);
+    cache.compile("d/**"); // young (c, a) becomes old: b goes
+    expect(["a/**", "b/**", "c/**", "d/**"].map((g) => cache.has(g))).toEqual([true, false, true, true]);
+  });
+
+  it("validating and warning about a head's policies leaves the engine's shared cache as it was", () => {
+    const globs = ["zz-evil-scope/**", "policies/*.y{a,}ml", "policies/zz-evil-exclude", "zz-evil-rule/**", "policies/*.y{,a}ml"];
+    const head = loadPolicySet([
+      {
+        path: "policies/evil.yml",
+        text: `version: 1\nscope:\n  paths: ['${globs[0]}', '${globs[1]}']\n  exclude: ['${globs[2]}']\nrules:\n  - name: r\n    paths: ['${globs[3]}', '${globs[4]}']\n    approvals: 0\n`,
+      },
+    ]);
+    expect(head.invalid).toEqual([]);
+    expect(policyWarnings(head, "policies")).toEqual([]); // so every glob above was compiled and matched
+    for (const glob of globs) expect(sharedGlobs.has(glob)).toBe(false);
+    compileGlob(globs[0] as string); // the engine, judging with a base policy, does keep it
+    expect(sharedGlobs.has(globs[0] as string)).toBe(true);
   });
 });

@@ -87,8 +87,15 @@ describe("an editor validating with the schema", () => {
     ["a bad time range", { ...base, freeze: [{ name: "f", days: ["sat"], time: "24:00-01:00" }] }],
     ["an environment in capitals", { ...base, environment: "Production" }],
     ["version 2", { ...base, version: 2 }],
+    ["a glob over 1,024 characters", { ...base, scope: { paths: [`${"a".repeat(1022)}/**`] } }],
   ])("flags %s, as the app does", (_title, value) => {
     expect(validate(value)).toBe(false);
+  });
+
+  test("a glob of 1,024 characters is accepted by both", () => {
+    const value = { ...base, scope: { paths: [`${"a".repeat(1021)}/**`] } };
+    expect(validate(value)).toBe(true);
+    expect(parsePolicyFile("policies/x.yml", JSON.stringify(value)).errors).toEqual([]);
   });
 
   test("accepts approvals: 0 without approvers, and an overnight window", () => {
