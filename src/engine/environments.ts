@@ -1,5 +1,5 @@
 // Which environments judge a pull request into a base branch, and which policy files define each.
-import type { InvalidPolicy, Policy, PolicySet } from "../policy/types.js";
+import type { InvalidPolicy, Policy, PolicyError, PolicySet } from "../policy/types.js";
 import { globErrorOf, policyAppliesTo } from "./paths.js";
 
 /**
@@ -38,4 +38,31 @@ export function environmentSources(set: PolicySet): EnvironmentSources[] {
   set.policies.forEach((p, i) => get(p.environment).policies.push(i));
   for (const inv of set.invalid) get(inv.environment).invalid.push(inv);
   return [...byName.values()].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+}
+
+/** The environments judging a base branch, and which of them evaluate their one policy. */
+export interface JudgingEnvironments {
+  /** Every environment reported on the base, sorted by name, with the error of a policy whose globs cannot be compiled. */
+  reported: [EnvironmentSources, PolicyError[]][];
+  /** Indexes into `set.policies` of the policies evaluated: an environment's only file, valid and compilable. */
+  evaluated: Set<number>;
+}
+
+/**
+ * The environments that judge a change into `base` (SPEC §2): those with a policy whose branches
+ * match, and every one with an invalid file, whose branches are unknown (fail closed).
+ */
+export function judgingEnvironments(set: PolicySet, base: string, defaultBranch: string): JudgingEnvironments {
+  const reported: [EnvironmentSources, PolicyError[]][] = [];
+  const evaluated = new Set<number>();
+  for (const src of environmentSources(set)) {
+    const applies = src.policies.some((i) => appliesTo(set.policies[i] as Policy, base, defaultBranch));
+    if (src.invalid.length === 0 && !applies) continue;
+    const only = src.invalid.length === 0 && src.policies.length === 1 ? src.policies[0] : undefined;
+    const globError = only === undefined ? undefined : globErrorOf(set.policies[only] as Policy);
+    if (only !== undefined && !globError) evaluated.add(only);
+    const file = only === undefined ? "" : (set.policies[only] as Policy).file;
+    reported.push([src, globError ? [{ file, field: "", message: globError.message }] : []]);
+  }
+  return { reported, evaluated };
 }
