@@ -346,7 +346,7 @@ export class PushAuditor {
     }
 
     const login = await this.deps.identity.botLogin();
-    if (await hasAuditCheck(gh, { owner, repo, sha: push.after, before: push.before, appSlug: login.replace(/\[bot\]$/, "") })) {
+    if (await hasAuditCheck(gh, { owner, repo, sha: push.after, before: push.before, login })) {
       tally.add(gh.count);
       log.debug({ repository, after: push.after, requests: tally.summary() }, "push already recorded");
       return;

@@ -3,6 +3,7 @@
 // theirs (a `compliance/audit` check run on the push's head, else its exception issue).
 // Facts only: which environments a change touched is judged by the caller's PopulationJudge.
 import { parseAuditComments } from "../audit/comment.js";
+import { botLogin, checkRunWriter, recordWriter } from "../audit/writer.js";
 import type { ExportedChange } from "../audit/export-row.js";
 import type { ChangedFile, Facts, FileStatus } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
@@ -317,14 +318,6 @@ async function listClosedPulls(reader: Reader): Promise<ApiPull[]> {
   return [...byNumber.values()];
 }
 
-/** Whether a comment's author may write audit records: a GitHub App, and the pinned one when given. */
-function recordWriter(user: ApiUser | null, appLogin: string | undefined): { ok: true } | { ok: false; why: string } {
-  const login = user?.login ?? "a deleted account";
-  if (user?.type !== "Bot") return { ok: false, why: `@${login} is not a GitHub App` };
-  if (appLogin !== undefined && user.login.toLowerCase() !== appLogin.toLowerCase()) return { ok: false, why: `@${login} is not @${appLogin}` };
-  return { ok: true };
-}
-
 /**
  * The audit records in the comments at `route`: only those written by the app. A marker in
  * anybody else's comment is a forgery or a quotation, ignored and said so in `problems`.
@@ -358,19 +351,6 @@ async function auditRecords(
 }
 
 /**
- * Whether the GitHub App that wrote a check run may write audit records: the pinned one when
- * `appLogin` is given (`compliance-gate[bot]` is the app `compliance-gate`), else any — only apps
- * write check runs — with a note of which one.
- */
-function checkRunWriter(app: ApiCheckRun["app"], appLogin: string | undefined): { ok: true; note?: string } | { ok: false; why: string } {
-  const slug = app?.slug;
-  if (typeof slug !== "string" || slug === "") return { ok: false, why: "GitHub names no app that wrote it" };
-  if (appLogin === undefined) return { ok: true, note: `written by @${slug}[bot] (pass --app-login to accept only the app's records)` };
-  if (`${slug}[bot]`.toLowerCase() !== appLogin.toLowerCase()) return { ok: false, why: `@${slug}[bot] is not @${appLogin}` };
-  return { ok: true };
-}
-
-/**
  * The audit records in the `compliance/audit` check runs of commit `sha` (every run, not only the
  * latest: a branch forced back to a commit has a record per push) whose output text is an audit
  * comment body or a record block alone; only those the app wrote. Read once per commit.
@@ -401,12 +381,12 @@ async function readCheckRunRecords(reader: Reader, sha: string): Promise<{ recor
     const parsed = parseAuditComments(text);
     if (parsed.length === 0) continue;
     const where = run.html_url ?? `check run ${run.id}`;
-    const writer = checkRunWriter(run.app, appLogin);
+    const writer = checkRunWriter(run.app?.slug, appLogin);
     if (!writer.ok) {
       problems.push(`ignored an audit marker in ${where}: ${writer.why}`);
       continue;
     }
-    if (writer.note !== undefined) problems.push(`${where} was ${writer.note}`);
+    if (appLogin === undefined) problems.push(`${where} was written by @${botLogin(run.app?.slug as string)} (pass --app-login to accept only the app's records)`);
     for (const result of parsed) {
       if (result.ok) records.push({ record: result.record, comment: where });
       else problems.push(`unreadable audit record in ${where}: ${result.message}`);
