@@ -8,17 +8,13 @@
 // every issue of the exception but the earliest (lowest number) with "Duplicate of #N" — an app
 // cannot delete issues. The window left is the one of audit comments (audit-comments.ts): both
 // second searches within about a second of both writes.
+import { exceptionMarker } from "../audit/exception-marker.js";
 import { recordWriter, type Author } from "../audit/writer.js";
 import { GitHubRequestFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** The label of every exception issue. */
 export const EXCEPTION_LABEL = "compliance-exception";
-
-/** The hidden line that names the change an exception issue is about. */
-export function exceptionMarker(key: string): string {
-  return `<!-- compliance-gate:exception ${key} -->`;
-}
 
 /** An exception issue. */
 export interface ExceptionIssue {
