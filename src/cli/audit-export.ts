@@ -8,11 +8,9 @@ import { exportCsv } from "../audit/export-csv.js";
 import { buildExportRow, type AuditExportRow } from "../audit/export-row.js";
 import type { AuditRecord } from "../audit/record.js";
 import { verifyRecord } from "../audit/seal.js";
-import { decide } from "../engine/decide.js";
-import { environmentsFor } from "../engine/environments.js";
-import { readAuditPopulation, type FoundChange, type Population, type PopulationJudge } from "../github/audit-population.js";
+import type { FoundChange } from "../audit/population.js";
+import { readAuditPopulation, type Population } from "../app/audit-export.js";
 import { GatherFailed } from "../github/client.js";
-import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { githubAccess, isHttpUrl } from "./github-access.js";
 import { readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Io } from "./main.js";
@@ -122,24 +120,6 @@ export function parseAuditExportArgs(values: Record<string, unknown>, positional
     pushes: values["skip-pushes"] !== true,
   };
 }
-
-/** The policy module and the engine, judging as the app does which environments a change touched. */
-const JUDGE: PopulationJudge = {
-  loadPolicySet,
-  isPolicyFile,
-  // Every evaluated environment but not_affected: exactly the environments a record lists.
-  touchedEnvironments: (policies, facts) =>
-    decide(policies, facts)
-      .environments.filter((env) => env.state !== "not_affected")
-      .map((env) => env.environment),
-  // An invalid policy's branches are unknown: the default branch, at least, is taken as gated.
-  gatedBranches: (policies, branches, defaultBranch) =>
-    branches.filter(
-      (branch) =>
-        environmentsFor({ policies: policies.policies, invalid: [] }, branch, defaultBranch).policies.length > 0 ||
-        (branch === defaultBranch && policies.invalid.length > 0),
-    ),
-};
 
 /** A file written whole or not at all: a temporary file beside it, renamed over it when complete. */
 interface PendingOutput {
@@ -281,7 +261,6 @@ export async function runAuditExport(args: AuditExportArgs, io: Io): Promise<num
       repo: args.repo,
       since: args.since,
       until: args.until,
-      judge: JUDGE,
       pushes: args.pushes,
       now: (io.now ?? Date.now)(),
       ...(args.appLogin !== undefined ? { appLogin: args.appLogin } : {}),
