@@ -6,7 +6,7 @@ import { globErrorOf, policyAppliesTo } from "./paths.js";
  * Whether a valid policy judges PRs into `base`. A policy whose globs cannot be compiled is
  * taken to apply: its environment then fails closed rather than silently disappearing.
  */
-export function appliesTo(policy: Policy, base: string, defaultBranch: string): boolean {
+function appliesTo(policy: Policy, base: string, defaultBranch: string): boolean {
   if (globErrorOf(policy)) return true;
   return policyAppliesTo(policy, base, defaultBranch);
 }
@@ -28,7 +28,7 @@ export interface EnvironmentSources {
 }
 
 /** Groups a set's files by environment name, sorted by name (code point order). */
-export function environmentSources(set: PolicySet): EnvironmentSources[] {
+function environmentSources(set: PolicySet): EnvironmentSources[] {
   const byName = new Map<string, EnvironmentSources>();
   const get = (environment: string): EnvironmentSources => {
     let s = byName.get(environment);

@@ -4,7 +4,7 @@ import type { ChangedFile, FileStatus } from "../engine/types.js";
 import { GatherFailed, type GitHubSession } from "./client.js";
 
 /** GitHub's pull request files endpoint lists at most this many files (30 pages of 100). */
-export const FILES_LIST_LIMIT = 3000;
+const FILES_LIST_LIMIT = 3000;
 
 const FILE_STATUSES: readonly FileStatus[] = ["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"];
 
