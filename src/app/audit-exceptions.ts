@@ -9,15 +9,15 @@ import type { ExceptedEnvironment, ExceptionReport } from "../github/exception-b
 import type { Audit, PolicySet } from "../policy/types.js";
 
 /** SPEC §1's defaults, also for an environment whose policy file is invalid (its settings are unknown). */
-export const DEFAULT_AUDIT: Audit = { comment: true, issue_on_exception: true, deployment: false };
+const DEFAULT_AUDIT: Audit = { comment: true, issue_on_exception: true, deployment: false };
 
 /** An environment's `audit` settings: its valid policy's, else the defaults — a broken file never silences the audit. */
 export function auditSettingsOf(policies: PolicySet, environment: string): Audit {
   return policies.policies.find((p) => p.environment === environment)?.audit ?? DEFAULT_AUDIT;
 }
 
-/** The environments a record lists (every one the change touched), with their decisions. */
-export function touchedEnvironments(decision: Decision): EnvironmentDecision[] {
+/** The environments a record lists (every one the change touched), with their decisions: engine/touchedEnvironments' names, decided. */
+export function touchedDecisions(decision: Decision): EnvironmentDecision[] {
   return decision.environments.filter((env) => env.state !== "not_affected");
 }
 
@@ -54,7 +54,7 @@ export function exceptionOf(
   policies: PolicySet,
   where: { key: string; owner: string; changeUrl: string | null; recordUrl: string | null },
 ): ExceptionReport | null {
-  const reported = touchedEnvironments(decision).filter((env) => auditSettingsOf(policies, env.environment).issue_on_exception);
+  const reported = touchedDecisions(decision).filter((env) => auditSettingsOf(policies, env.environment).issue_on_exception);
   const violations = reported.filter((env) => env.state !== "approved");
   const breakGlass = reported.filter((env) => env.state === "approved" && env.break_glass);
   if (violations.length === 0 && breakGlass.length === 0) return null;

@@ -23,7 +23,7 @@ import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import { sizeOf } from "../github/markdown.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
-import { auditSettingsOf, exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
+import { auditSettingsOf, exceptionOf, refusedForGood, touchedDecisions } from "./audit-exceptions.js";
 import { pullKeyOf } from "./evaluator.js";
 import { RequestTally } from "./request-tally.js";
 import type { Retries } from "./retries.js";
@@ -184,7 +184,7 @@ export class MergeRecorder {
     // Reviews given after the merge approved nothing that was merged.
     const facts = { ...gathered.facts, reviews: gathered.facts.reviews.filter((r) => r.submitted_at === undefined || Date.parse(r.submitted_at) <= mergedAt) };
     const decision = decide(gathered.policies, facts);
-    const touched = touchedEnvironments(decision);
+    const touched = touchedDecisions(decision);
     if (touched.length === 0) {
       tally.add(gh.count);
       log.debug({ repository, pull_request: number, requests: tally.summary() }, "the merge touched no environment: nothing to record");

@@ -18,15 +18,16 @@ import type { Logger } from "probot";
 import { quiet, recordBlock, renderAuditComment } from "../audit/comment.js";
 import { buildPushRecord, type AuditRecord, type PushCommit } from "../audit/record.js";
 import { sealRecord } from "../audit/seal.js";
-import { decide, environmentsFor } from "../engine/index.js";
+import { decide, environmentsFor, touchedEnvironments } from "../engine/index.js";
 import type { ChangedFile, Facts } from "../engine/types.js";
 import { hasAuditCheck, MAX_CHECK_TEXT, postAuditCheck } from "../github/audit-check.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "../github/commit-identities.js";
+import { compareCommits } from "../github/comparison.js";
 import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
-import { exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
+import { exceptionOf, refusedForGood, touchedDecisions } from "./audit-exceptions.js";
 import type { AuditDependencies } from "./audit-merge.js";
 import { RequestTally } from "./request-tally.js";
 import { PUSH_COMMITS_LIMIT } from "./push-events.js";
@@ -92,8 +93,6 @@ interface PushChanges {
   complete: boolean;
 }
 
-/** GitHub's comparison lists at most this many files. */
-const COMPARE_FILES_LIMIT = 300;
 /** Commits looked up one by one at most; past that, the rest count as direct (never guessed to be a PR's). */
 const MAX_LOOKUPS = 100;
 
@@ -129,35 +128,11 @@ function union(lists: ChangedFile[][]): ChangedFile[] {
   return [...byPath.values()];
 }
 
-interface Comparison {
-  commits: PushedCommit[];
-  files: ChangedFile[];
-  truncated: boolean;
-  complete: boolean;
-}
-
-async function compare(gh: GitHubSession, owner: string, repo: string, base: string, head: string): Promise<Comparison> {
-  const response = await gh.request(
-    "GET /repos/{owner}/{repo}/compare/{basehead}",
-    { owner, repo, basehead: `${base}...${head}`, per_page: 100 },
-    `comparing ${base.slice(0, 7)}...${head.slice(0, 7)}`,
-  );
-  const data = response.data as {
-    total_commits?: number;
-    commits?: (Partial<ApiCommit> & { sha?: string })[];
-    files?: { filename?: string; status?: string; previous_filename?: string }[];
-  };
-  const commits = (data.commits ?? []).flatMap((c): PushedCommit[] => {
-    if (typeof c.sha !== "string") return [];
-    const git: ApiCommit = { sha: c.sha, author: c.author ?? null, committer: c.committer ?? null, commit: c.commit ?? { author: null, committer: null } };
-    return [{ sha: c.sha, author: c.author?.login ?? null, committer: c.committer?.login ?? null, files: undefined, git }];
-  });
-  const files = (data.files ?? []).flatMap((f): ChangedFile[] =>
-    typeof f.filename !== "string"
-      ? []
-      : [f.previous_filename !== undefined && f.previous_filename !== f.filename ? { path: f.filename, status: "renamed", previous_path: f.previous_filename } : { path: f.filename, status: "modified" }],
-  );
-  return { commits, files, truncated: files.length >= COMPARE_FILES_LIMIT, complete: commits.length >= (data.total_commits ?? 0) };
+/** What `base...head` changed, its commits as the push's (files unknown per commit). */
+async function compare(gh: GitHubSession, owner: string, repo: string, base: string, head: string): Promise<PushChanges> {
+  const compared = await compareCommits(gh, owner, repo, base, head);
+  const commits = compared.commits.map((git): PushedCommit => ({ sha: git.sha, author: git.author?.login ?? null, committer: git.committer?.login ?? null, files: undefined, git }));
+  return { ...compared, commits };
 }
 
 /** The push's commits and files: from the payload when it lists them all, else from comparisons. */
@@ -174,8 +149,7 @@ async function changesOf(gh: GitHubSession, owner: string, repo: string, push: P
     };
   }
   if (push.commits.length === 0 || push.commits.length >= PUSH_COMMITS_LIMIT) {
-    const compared = await compare(gh, owner, repo, push.before, push.after);
-    return { commits: compared.commits, files: compared.files, truncated: compared.truncated, complete: compared.complete };
+    return compare(gh, owner, repo, push.before, push.after);
   }
   const commits = push.commits.map(pushedCommit);
   return { commits, files: union(commits.map((c) => c.files ?? [])), truncated: false, complete: true };
@@ -322,7 +296,7 @@ export class PushAuditor {
 
     const changes = await changesOf(gh, owner, repo, push);
     // Nothing in scope, whoever made the commits: nothing to attribute, nothing to record.
-    if (touchedEnvironments(decide(judging, factsOf(changes.files, changes.truncated, { contributors: [], unlinked: [] }))).length === 0) {
+    if (touchedEnvironments(judging, { base: branch, default_branch: request.defaultBranch, files: changes.files, files_truncated: changes.truncated }).length === 0) {
       tally.add(gh.count);
       log.debug({ repository, branch, requests: tally.summary() }, "push changed no gated path");
       return;
@@ -338,7 +312,7 @@ export class PushAuditor {
     // Who wrote the direct commits, read as a PR's are: co-authors count, unlinked identities are listed.
     const people = commitIdentities(direct.map((c) => c.git));
     const decision = decide(judging, factsOf(files, perCommit ? false : changes.truncated, people));
-    const touched = touchedEnvironments(decision);
+    const touched = touchedDecisions(decision);
     if (touched.length === 0) {
       tally.add(gh.count);
       log.debug({ repository, branch, after: push.after, requests: tally.summary() }, "the push's direct commits changed no gated path");
@@ -346,7 +320,7 @@ export class PushAuditor {
     }
 
     const login = await this.deps.identity.botLogin();
-    if (await hasAuditCheck(gh, { owner, repo, sha: push.after, before: push.before, appSlug: login.replace(/\[bot\]$/, "") })) {
+    if (await hasAuditCheck(gh, { owner, repo, sha: push.after, before: push.before, login })) {
       tally.add(gh.count);
       log.debug({ repository, after: push.after, requests: tally.summary() }, "push already recorded");
       return;

@@ -3,11 +3,8 @@
 // whether that verifies, or marked missing: an auditor's population and sample in one file.
 import type { KeyObject } from "node:crypto";
 import { exportCsv } from "../audit/export-csv.js";
-import { decide } from "../engine/decide.js";
-import { environmentsFor } from "../engine/environments.js";
-import { readAuditPopulation, type Population, type PopulationJudge } from "../github/audit-population.js";
+import { readAuditPopulation, type Population } from "../app/audit-export.js";
 import { GatherFailed } from "../github/client.js";
-import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { exportRows, exportSummary } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
@@ -212,24 +209,6 @@ function parseAuditExportArgs(values: Record<string, unknown>, positionals: stri
   };
 }
 
-/** The policy module and the engine, judging as the app does which environments a change touched. */
-const JUDGE: PopulationJudge = {
-  loadPolicySet,
-  isPolicyFile,
-  // Every evaluated environment but not_affected: exactly the environments a record lists.
-  touchedEnvironments: (policies, facts) =>
-    decide(policies, facts)
-      .environments.filter((env) => env.state !== "not_affected")
-      .map((env) => env.environment),
-  // An invalid policy's branches are unknown: the default branch, at least, is taken as gated.
-  gatedBranches: (policies, branches, defaultBranch) =>
-    branches.filter(
-      (branch) =>
-        environmentsFor({ policies: policies.policies, invalid: [] }, branch, defaultBranch).policies.length > 0 ||
-        (branch === defaultBranch && policies.invalid.length > 0),
-    ),
-};
-
 /** What the user can do about the usual failures to read GitHub. */
 function hintFor(message: string, args: AuditExportArgs, apiUrl: string): string {
   if (/rate limit/i.test(message)) return " (GITHUB_TOKEN's rate limit is used up: wait for it to reset, or export a shorter period)";
@@ -276,7 +255,6 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
       repo: args.repo,
       since: args.since,
       until: args.until,
-      judge: JUDGE,
       pushes: args.pushes,
       now: (io.now ?? Date.now)(),
       ...(args.appLogin !== undefined ? { appLogin: args.appLogin } : {}),

@@ -4,7 +4,8 @@ import type { KeyObject } from "node:crypto";
 import { buildExportRow, type AuditExportRow } from "../audit/export-row.js";
 import type { AuditRecord } from "../audit/record.js";
 import { verifyRecord } from "../audit/seal.js";
-import type { FoundChange, Population } from "../github/audit-population.js";
+import type { FoundChange } from "../audit/population.js";
+import type { Population } from "../app/audit-export.js";
 
 /**
  * The row of one found change. Of several records on one change the first that verifies is

@@ -4,9 +4,9 @@ import type { Approvers, Options, Policy, PolicyError, PolicySet, Rule } from ".
 import type { Decision, EnvironmentDecision, Facts, Needed, RuleDecision, BreakGlassDecision } from "./types.js";
 import { countApprovals, judgedOf, sortLogins, stancesOf, type Judged, type Stance } from "./approvals.js";
 import { approverVia, directoryOf, displayTeam, loginKey } from "./approvers.js";
-import { appliesTo, environmentSources, type EnvironmentSources } from "./environments.js";
+import { judgingEnvironments, type EnvironmentSources } from "./environments.js";
 import { activeFreeze } from "./freeze.js";
-import { globErrorOf, pathsByPolicy, touchedPaths, type PolicyPaths } from "./paths.js";
+import { pathsByPolicy, touchedPaths, type PolicyPaths } from "./paths.js";
 import { TRUNCATED, titleOf } from "./title.js";
 
 /** What every environment of one decision shares. */
@@ -189,19 +189,7 @@ export function decide(set: PolicySet, facts: Facts): Decision {
   const dir = directoryOf(facts);
   const ctx: Context = { facts, stances: stancesOf(facts.reviews), judged: judgedOf(facts, dir) };
 
-  // which environments are reported, and which of them evaluate one valid, compilable policy
-  const reported: [EnvironmentSources, PolicyError[]][] = [];
-  const evaluated = new Set<number>();
-  for (const src of environmentSources(set)) {
-    const applies = src.policies.some((i) => appliesTo(set.policies[i] as Policy, facts.base, facts.default_branch));
-    // an invalid file's branches are unknown: it is reported on every base (fail closed)
-    if (src.invalid.length === 0 && !applies) continue;
-    const only = src.invalid.length === 0 && src.policies.length === 1 ? src.policies[0] : undefined;
-    const globError = only === undefined ? undefined : globErrorOf(set.policies[only] as Policy);
-    if (only !== undefined && !globError) evaluated.add(only);
-    const file = only === undefined ? "" : (set.policies[only] as Policy).file;
-    reported.push([src, globError ? [{ file, field: "", message: globError.message }] : []]);
-  }
+  const { reported, evaluated } = judgingEnvironments(set, facts.base, facts.default_branch);
 
   // sorted once, so that every list of paths drawn from it is sorted too
   const touched = touchedPaths(facts.files).sort();

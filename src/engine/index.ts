@@ -3,6 +3,7 @@ export { decide } from "./decide.js";
 export { activeFreeze, isFreezeActive, nextFreezeTransition, nextTransition } from "./freeze.js";
 export { compileGlob, compileGlobs, GLOB_OPTIONS, type GlobSet } from "./globs.js";
 export { environmentsFor } from "./environments.js";
+export { touchedEnvironments, type Change } from "./touched.js";
 export { permissionNeeded, teamsNamed, qualifyTeam, holdsAtLeast } from "./approvers.js";
 export { touchedPaths } from "./paths.js";
 export { titleOf, describeNeeded, describeIdentity } from "./title.js";

@@ -1,21 +1,7 @@
 // Who this app is on GitHub: its bot login, so that what it wrote (audit comments, exception
 // issues, deployments) is told apart from anything anyone else wrote that looks the same.
+import { botLogin } from "../audit/writer.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "./client.js";
-
-/** A user as GitHub's API shows the author of a comment, issue or deployment. */
-export interface ApiActor {
-  login?: string;
-  type?: string;
-}
-
-/**
- * Whether `user` is the bot `login`. A human can copy the audit marker into a comment, and
- * another app can be called anything; only GitHub sets `type: Bot` with `<slug>[bot]`, and an
- * app's slug is unique on the server.
- */
-export function writtenBy(user: ApiActor | null | undefined, login: string): boolean {
-  return user?.type === "Bot" && typeof user.login === "string" && user.login.toLowerCase() === login.toLowerCase();
-}
 
 /** Learns this app's bot login once per process (GET /app, as the app: an installation token cannot ask). */
 export class AppIdentity {
@@ -44,7 +30,7 @@ export class AppIdentity {
     const response = await new GitHubSession(client).request("GET /app", {}, "reading this app's name");
     const slug = (response.data as { slug?: unknown } | undefined)?.slug;
     if (typeof slug !== "string" || slug === "") throw new GatherFailed("GitHub returned no slug for this app");
-    this.login = `${slug}[bot]`;
+    this.login = botLogin(slug);
     return this.login;
   }
 }

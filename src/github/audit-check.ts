@@ -3,6 +3,7 @@
 // contents: write (power to push), too much for a compliance app; a check run needs only the
 // checks permission the app has, and cannot be deleted, not even by an admin.
 import { parseAuditComment } from "../audit/comment.js";
+import { checkRunWriter } from "../audit/writer.js";
 import { AUDIT_CHECK, fitOutput } from "./checks.js";
 import type { GitHubSession } from "./client.js";
 
@@ -13,11 +14,12 @@ interface ApiCheckRun {
 }
 
 /**
- * Whether this app already recorded the push `before`→`sha` (any compliance/audit run of the
- * commit, not only the latest, whose record has that `before`): a branch forced back to a commit
- * that has a record of an earlier push is another push, with a record of its own.
+ * Whether this app (`login`, its bot login) already recorded the push `before`→`sha` (any
+ * compliance/audit run of the commit, not only the latest, whose record has that `before`): a
+ * branch forced back to a commit that has a record of an earlier push is another push, with a
+ * record of its own.
  */
-export async function hasAuditCheck(gh: GitHubSession, request: { owner: string; repo: string; sha: string; before: string; appSlug: string }): Promise<boolean> {
+export async function hasAuditCheck(gh: GitHubSession, request: { owner: string; repo: string; sha: string; before: string; login: string }): Promise<boolean> {
   const response = await gh.request(
     "GET /repos/{owner}/{repo}/commits/{ref}/check-runs",
     { owner: request.owner, repo: request.repo, ref: request.sha, check_name: AUDIT_CHECK, filter: "all", per_page: 100 },
@@ -25,7 +27,7 @@ export async function hasAuditCheck(gh: GitHubSession, request: { owner: string;
   );
   const runs = (response.data as { check_runs?: ApiCheckRun[] } | undefined)?.check_runs ?? [];
   return runs.some((run) => {
-    if (run.app?.slug?.toLowerCase() !== request.appSlug.toLowerCase()) return false;
+    if (!checkRunWriter(run.app?.slug, request.login).ok) return false;
     const parsed = parseAuditComment(run.output?.text ?? "");
     return parsed?.ok === true && parsed.record["before"] === request.before;
   });

@@ -11,7 +11,7 @@
 // two comments with equivalent records stay, until the next reconcile that looks at the PR, or
 // the export (which takes the earliest), sees them.
 import { parseAuditComment } from "../audit/comment.js";
-import { writtenBy, type ApiActor } from "./app-identity.js";
+import { recordWriter, type Author } from "../audit/writer.js";
 import { GitHubRequestFailed, type GitHubSession } from "./client.js";
 
 /** A comment of this app that carries an audit record. */
@@ -24,7 +24,7 @@ interface ApiComment {
   id?: number;
   body?: string | null;
   html_url?: string;
-  user?: ApiActor | null;
+  user?: Author | null;
 }
 
 /** Comments listed at most (3,000): a PR with more since its merge is not a PR people use. */
@@ -47,7 +47,7 @@ export async function auditCommentsOf(
     { maxPages: MAX_COMMENT_PAGES },
   );
   return listed.items
-    .filter((c) => typeof c.id === "number" && writtenBy(c.user, login) && typeof c.body === "string" && parseAuditComment(c.body) !== null)
+    .filter((c) => typeof c.id === "number" && recordWriter(c.user, login).ok && typeof c.body === "string" && parseAuditComment(c.body) !== null)
     .map((c) => ({ id: c.id as number, url: c.html_url ?? null }))
     .sort((a, b) => a.id - b.id);
 }

@@ -1,10 +1,10 @@
 // The changed files of a pull request: GitHub's files list, or — past the 3,000 files that
-// list stops at — a diff of the git trees of the merge base and the head.
+// list stops at — a diff of the git trees of the merge base and the head; and those of one commit.
 import type { ChangedFile, FileStatus } from "../engine/types.js";
 import { GatherFailed, type GitHubSession } from "./client.js";
 
 /** GitHub's pull request files endpoint lists at most this many files (30 pages of 100). */
-export const FILES_LIST_LIMIT = 3000;
+const FILES_LIST_LIMIT = 3000;
 
 const FILE_STATUSES: readonly FileStatus[] = ["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"];
 
@@ -39,11 +39,27 @@ export interface ChangedFiles {
   source: "files" | "trees";
 }
 
-function toChangedFile(file: ListedFile): ChangedFile {
+/** A file as GitHub lists it (a pull request's, a commit's), as the engine takes it; an unknown status is "changed". */
+export function toChangedFile(file: ListedFile): ChangedFile {
   const status = (FILE_STATUSES as readonly string[]).includes(file.status) ? (file.status as FileStatus) : "changed";
   return file.previous_filename !== undefined && file.previous_filename !== file.filename
     ? { path: file.filename, status, previous_path: file.previous_filename }
     : { path: file.filename, status };
+}
+
+/**
+ * The files one commit changed (GET commits/{sha}: its `files`, paged like a list), at most
+ * FILES_LIST_LIMIT; `truncated` when there may be more.
+ */
+export async function listCommitFiles(gh: GitHubSession, owner: string, repo: string, sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }> {
+  const listed = await gh.list<ListedFile>(
+    "GET /repos/{owner}/{repo}/commits/{ref}",
+    { owner, repo, ref: sha },
+    `reading the changed files of commit ${sha.slice(0, 7)}`,
+    { maxPages: FILES_LIST_LIMIT / 100, items: (data) => (data as { files?: ListedFile[] } | undefined)?.files ?? [] },
+  );
+  const files = listed.items.map(toChangedFile);
+  return { files, truncated: !listed.complete || files.length >= FILES_LIST_LIMIT };
 }
 
 /** Lists the changed files of a pull request, through the trees when the files list cannot hold them all. */

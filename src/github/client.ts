@@ -89,6 +89,15 @@ export interface PageOptions<T> {
   firstPage?: number;
 }
 
+/** One page of a list. */
+export interface Page<T> {
+  items: T[];
+  /** Its number, from 1. */
+  page: number;
+  /** Whether GitHub offers a next page. */
+  next: boolean;
+}
+
 /** One gathering's use of a client: counted requests, errors as GitHubRequestFailed. */
 export class GitHubSession {
   readonly count: RequestCount = { total: 0, notModified: 0, byRoute: {} };
@@ -118,7 +127,29 @@ export class GitHubSession {
     }
   }
 
-  /** Every item of a paginated list, following GitHub's `Link: rel="next"` up to `maxPages`. */
+  /**
+   * The pages of a list, one at a time, following GitHub's `Link: rel="next"` up to `maxPages`:
+   * the one place that pages through GitHub. A caller that stops early (say at an item older than
+   * it wants) breaks out of the loop, and no further page is read. `doing` may name the page.
+   */
+  async *pages<T>(
+    route: string,
+    parameters: Record<string, unknown>,
+    doing: string | ((page: number) => string),
+    options: PageOptions<T>,
+  ): AsyncGenerator<Page<T>, void, undefined> {
+    const perPage = options.perPage ?? 100;
+    const extract = options.items ?? ((data: unknown) => (Array.isArray(data) ? (data as T[]) : []));
+    const first = options.firstPage ?? 1;
+    for (let page = first; page < first + options.maxPages; page += 1) {
+      const response = await this.request(route, { ...parameters, per_page: perPage, page }, typeof doing === "string" ? doing : doing(page));
+      const next = hasNextPage(response.headers);
+      yield { items: extract(response.data), page, next };
+      if (!next) return;
+    }
+  }
+
+  /** Every item of a paginated list, up to `maxPages` pages; `complete` is false when GitHub offered more. */
   async list<T>(
     route: string,
     parameters: Record<string, unknown>,
@@ -126,14 +157,11 @@ export class GitHubSession {
     options: PageOptions<T>,
   ): Promise<{ items: T[]; complete: boolean }> {
     const items: T[] = [];
-    const perPage = options.perPage ?? 100;
-    const extract = options.items ?? ((data: unknown) => (Array.isArray(data) ? (data as T[]) : []));
-    const first = options.firstPage ?? 1;
-    for (let page = first; page < first + options.maxPages; page += 1) {
-      const response = await this.request(route, { ...parameters, per_page: perPage, page }, doing);
-      items.push(...extract(response.data));
-      if (!hasNextPage(response.headers)) return { items, complete: true };
+    let complete = false;
+    for await (const page of this.pages(route, parameters, doing, options)) {
+      items.push(...page.items);
+      complete = !page.next;
     }
-    return { items, complete: false };
+    return { items, complete };
   }
 }

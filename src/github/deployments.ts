@@ -1,12 +1,12 @@
 // A GitHub deployment per environment at a merge commit (`audit.deployment`), so the environment's
 // history on GitHub shows what the merge deployed. Idempotent like the audit comment: looked for
 // first (this app's deployment of the commit to the environment), made one again after creating.
-import { writtenBy, type ApiActor } from "./app-identity.js";
+import { recordWriter, type Author } from "../audit/writer.js";
 import { GitHubRequestFailed, type GitHubSession } from "./client.js";
 
 interface ApiDeployment {
   id?: number;
-  creator?: ApiActor | null;
+  creator?: Author | null;
 }
 
 export interface DeploymentRequest {
@@ -38,7 +38,7 @@ async function ours(gh: GitHubSession, request: DeploymentRequest): Promise<numb
     `listing deployments of ${request.sha.slice(0, 7)} to ${request.environment}`,
   );
   const listed = Array.isArray(response.data) ? (response.data as ApiDeployment[]) : [];
-  return listed.flatMap((d) => (typeof d.id === "number" && writtenBy(d.creator, request.login) ? [d.id] : [])).sort((a, b) => a - b);
+  return listed.flatMap((d) => (typeof d.id === "number" && recordWriter(d.creator, request.login).ok ? [d.id] : [])).sort((a, b) => a - b);
 }
 
 async function postSuccess(gh: GitHubSession, request: DeploymentRequest, id: number): Promise<void> {

@@ -2,9 +2,9 @@
 // the approvals its policy requires (or through break glass), who should review it afterwards —
 // @mentioned, on purpose — and the sealed record itself, a second copy of the evidence.
 import { quiet, recordBlock } from "../audit/comment.js";
+import { exceptionMarker } from "../audit/exception-marker.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { State } from "../engine/types.js";
-import { exceptionMarker } from "./exception-issues.js";
 import { code, fitBlocks, mention, oneLine, plural, shortSha } from "./markdown.js";
 
 /** GitHub's limit on an issue body, in characters (sizeOf counts bytes, never fewer). */

@@ -8,17 +8,13 @@
 // every issue of the exception but the earliest (lowest number) with "Duplicate of #N" — an app
 // cannot delete issues. The window left is the one of audit comments (audit-comments.ts): both
 // second searches within about a second of both writes.
-import { writtenBy, type ApiActor } from "./app-identity.js";
+import { exceptionMarker } from "../audit/exception-marker.js";
+import { recordWriter, type Author } from "../audit/writer.js";
 import { GitHubRequestFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** The label of every exception issue. */
 export const EXCEPTION_LABEL = "compliance-exception";
-
-/** The hidden line that names the change an exception issue is about. */
-export function exceptionMarker(key: string): string {
-  return `<!-- compliance-gate:exception ${key} -->`;
-}
 
 /** An exception issue. */
 export interface ExceptionIssue {
@@ -31,7 +27,7 @@ interface ApiIssue {
   body?: string | null;
   html_url?: string;
   state?: string;
-  user?: ApiActor | null;
+  user?: Author | null;
   pull_request?: unknown;
 }
 
@@ -63,7 +59,7 @@ async function issuesOf(
     { maxPages: MAX_ISSUE_PAGES },
   );
   return listed.items
-    .filter((i) => typeof i.number === "number" && i.pull_request === undefined && writtenBy(i.user, request.login) && hasMarker(i.body, marker))
+    .filter((i) => typeof i.number === "number" && i.pull_request === undefined && recordWriter(i.user, request.login).ok && hasMarker(i.body, marker))
     .map((i) => ({ number: i.number as number, url: i.html_url ?? null, open: i.state !== "closed" }))
     .sort((a, b) => a.number - b.number);
 }

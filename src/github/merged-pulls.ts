@@ -15,6 +15,8 @@ export interface MergedPull extends PullRequestLike {
   /** Null when GitHub does not say (a deleted account, or a list that omits it). */
   merged_by: string | null;
   labels: { name: string }[];
+  /** The base branch's commit GitHub last compared the pull request with, when given. */
+  base_sha?: string;
 }
 
 interface ApiPull {
@@ -27,7 +29,7 @@ interface ApiPull {
   merged_by?: { login?: unknown } | null;
   user?: { login?: unknown } | null;
   head?: { sha?: unknown };
-  base?: { ref?: unknown; repo?: { default_branch?: unknown } };
+  base?: { ref?: unknown; sha?: unknown; repo?: { default_branch?: unknown } };
   labels?: { name?: unknown }[];
   changed_files?: unknown;
   commits?: unknown;
@@ -63,6 +65,7 @@ export function mergedPullOf(data: unknown): MergedPull {
     labels: (api.labels ?? []).flatMap((label) => (typeof label.name === "string" ? [{ name: label.name }] : [])),
     ...(typeof api.changed_files === "number" ? { changed_files: api.changed_files } : {}),
     ...(typeof api.commits === "number" ? { commits: api.commits } : {}),
+    ...(typeof api.base?.sha === "string" ? { base_sha: api.base.sha } : {}),
   };
 }
 
@@ -178,7 +181,8 @@ export interface ClosedPull {
   merge_commit_sha: string | null;
 }
 
-function closedOf(data: unknown): ClosedPull[] {
+/** The closed pull requests of a list page (those GitHub gives without a number, update time or base are left out). */
+export function closedPullsOf(data: unknown): ClosedPull[] {
   if (!Array.isArray(data)) return [];
   return (data as ApiPull[]).flatMap((pull) =>
     typeof pull.number === "number" && typeof pull.updated_at === "string" && typeof pull.base?.ref === "string"
@@ -206,7 +210,7 @@ export async function recentlyClosedPulls(
       { owner, repo, state: "closed", sort: "updated", direction: "desc", per_page: perPage, page, ...(options.base !== undefined ? { base: options.base } : {}) },
       "listing recently closed pull requests",
     );
-    const listed = closedOf(response.data);
+    const listed = closedPullsOf(response.data);
     for (const pull of listed) {
       if (Date.parse(pull.updated_at) < options.since) return { pulls, complete: true };
       pulls.push(pull);
@@ -228,7 +232,7 @@ export async function mergedPullsOfCommit(gh: GitHubSession, owner: string, repo
     `finding the pull requests of ${sha.slice(0, 7)}`,
   );
   const data = Array.isArray(response.data) ? (response.data as ApiPull[]) : [];
-  return closedOf(data.map((pull) => ({ ...pull, updated_at: str(pull.updated_at) ?? "" }))).filter((pull) => pull.merged_at !== null);
+  return closedPullsOf(data.map((pull) => ({ ...pull, updated_at: str(pull.updated_at) ?? "" }))).filter((pull) => pull.merged_at !== null);
 }
 
 /** The shas of a pull request's commits (at most 250, GitHub's limit); `complete` false when cut. */

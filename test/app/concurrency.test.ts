@@ -3,7 +3,7 @@
 import nock from "nock";
 import pino from "pino";
 import { PullQueue } from "../../src/app/pull-queue.js";
-import { forEachConcurrently } from "../../src/app/concurrency.js";
+import { forEachConcurrently, mapConcurrently } from "../../src/app/concurrency.js";
 import {
   FakeGitHub,
   NUMBER,
@@ -145,4 +145,28 @@ test("forEachConcurrently keeps at most `limit` tasks in flight and runs every i
   expect(most).toBe(3);
   expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
   await forEachConcurrently([], 4, async () => undefined);
+});
+
+test("mapConcurrently returns the results in the order of the items, whatever order they finish in", async () => {
+  const delays = [5, 1, 3, 0, 2];
+  const results = await mapConcurrently(delays, 2, async (ms, i) => {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    return `${i}:${ms}`;
+  });
+  expect(results).toEqual(["0:5", "1:1", "2:3", "3:0", "4:2"]);
+  expect(await mapConcurrently([7], 0, async (n) => n * 2)).toEqual([14]);
+});
+
+test("mapConcurrently rejects with the first failure and starts no item after it", async () => {
+  const started: number[] = [];
+  const run = mapConcurrently([1, 2, 3, 4, 5, 6], 2, async (n) => {
+    started.push(n);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    if (n === 2) throw new Error("GitHub could not be read");
+    return n;
+  });
+  await expect(run).rejects.toThrow("GitHub could not be read");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  // 3 may have started before 2 failed (1 finished first); nothing after that.
+  expect(started.filter((n) => n > 3)).toEqual([]);
 });

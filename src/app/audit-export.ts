@@ -1,0 +1,356 @@
+// The population of an audit export (SPEC §4.4, §6.4): every pull request merged in a period with
+// the audit records the app left on it, and the direct pushes to gated branches with theirs (a
+// `compliance/audit` check run on the push's head, else its exception issue). The reading is
+// github/audit-population.ts's, what belongs where is audit/population.ts's; this orders the two.
+import {
+  coveredCommits,
+  firstParentChain,
+  gatedBranches,
+  inPeriod,
+  judgingCommitOfMerge,
+  mergeChange,
+  mergeCommitsByBranch,
+  mergedInto,
+  pushChange,
+  recordsInCheckRuns,
+  recordsInComments,
+  recordsInExceptionIssues,
+  recordsOfCommit,
+  recordsOfPull,
+  type Findings,
+  type FoundChange,
+  type ListedCommit,
+  type ListedIssue,
+  type ListedPull,
+} from "../audit/population.js";
+import { touchedEnvironments } from "../engine/touched.js";
+import type { ChangedFile } from "../engine/types.js";
+import {
+  listAuditCheckRuns,
+  listBranchTips,
+  listClosedPullsSince,
+  listCommitsSince,
+  listExceptionIssues,
+  listPullComments,
+  listPullsOfCommit,
+  mergeCommitParent,
+  readRepository,
+  MAX_BRANCH_PAGES,
+  MAX_CHECK_RUN_PAGES,
+  MAX_COMMENT_PAGES,
+  MAX_COMMIT_PAGES,
+  MAX_EXCEPTION_PAGES,
+  type Listing,
+} from "../github/audit-population.js";
+import { listChangedFiles, listCommitFiles } from "../github/changed-files.js";
+import { AUDIT_CHECK } from "../github/checks.js";
+import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
+import { EXCEPTION_LABEL } from "../github/exception-issues.js";
+import { LruCache } from "../github/lru-cache.js";
+import { readMergedPull } from "../github/merged-pulls.js";
+import { readPolicyFiles } from "../github/policy-files.js";
+import { isPolicyFile, loadPolicySet } from "../policy/load.js";
+import type { PolicySet } from "../policy/types.js";
+import { mapConcurrently } from "./concurrency.js";
+
+/** The parsed policies at a commit; null when it has none (the app leaves such changes alone). */
+export type PoliciesAt = (commit: string) => Promise<PolicySet | null>;
+
+export interface PopulationRequest {
+  owner: string;
+  repo: string;
+  /** The period, epoch milliseconds: merged (or committed) at or after `since`, before `until`. */
+  since: number;
+  until: number;
+  /**
+   * The app's bot login (`compliance-gate[bot]`): only its comments, check runs (app slug
+   * `compliance-gate`) and exception issues count as audit records. Without it, any GitHub App's
+   * do — a human's never — and a push record says in `problems` which app wrote it.
+   */
+  appLogin?: string;
+  /** Look for direct pushes to gated branches too (SPEC §4.3). Default true. */
+  pushes?: boolean;
+  /** The policy folder. Default `policies`. */
+  policyDir?: string;
+  /**
+   * Where the policies at a commit come from. Default: read through this export's own session
+   * (counted in its requests). Either way each commit's are asked for once per export.
+   */
+  policiesAt?: PoliciesAt;
+  /** Pull requests examined at once. Default 4. */
+  concurrency?: number;
+  /** The current time, epoch milliseconds (tests pin it). Default `Date.now()`. */
+  now?: number;
+  /** Called with a line of progress now and then, for long exports. */
+  progress?: (message: string) => void;
+}
+
+export interface Population {
+  /** `owner/name` as GitHub spells it. */
+  repository: string;
+  defaultBranch: string;
+  changes: FoundChange[];
+  /** Closed pull requests listed, merged ones in the period, gated branches and commits scanned. */
+  stats: { pullsListed: number; mergedInPeriod: number; branches: string[]; commitsScanned: number; pushesScanned: boolean };
+  requests: RequestCount;
+}
+
+/** One export's reading: its session, and what it already read that never changes. */
+interface Export {
+  gh: GitHubSession;
+  request: PopulationRequest;
+  repository: string;
+  defaultBranch: string;
+  /** Policies by commit sha: a commit never changes. */
+  policiesAt: PoliciesAt;
+  /** The push records in each commit's compliance/audit check runs, by commit sha. */
+  checkRecords: Map<string, Promise<Findings>>;
+  /** The compliance-exception issues updated in the period: listed once, when a push has no check run record. */
+  exceptionIssues?: Promise<Listing<ListedIssue>>;
+}
+
+/** Asks `read` once per commit; a failure is kept too (the export fails as a whole). */
+function oncePerCommit(read: PoliciesAt): PoliciesAt {
+  const pending = new Map<string, Promise<PolicySet | null>>();
+  return (commit) => {
+    let found = pending.get(commit);
+    if (found === undefined) {
+      found = read(commit);
+      pending.set(commit, found);
+    }
+    return found;
+  };
+}
+
+/** The policy files at a commit read through `gh`, parsed by the policy module; blobs shared by the export. */
+function readPoliciesWith(gh: GitHubSession, owner: string, repo: string, dir: string): PoliciesAt {
+  const blobs = new LruCache<string, string>({ maxEntries: 500 });
+  return async (commit) => {
+    const files = await readPolicyFiles(gh, { owner, repo, commit, dir, isPolicyFile, blobs });
+    return files === null || files.length === 0 ? null : loadPolicySet(files.map(({ path, text }) => ({ path, text })));
+  };
+}
+
+/** A request GitHub answered "not here" (404, 409, 422): about one change, not the export as a whole. */
+function isAboutOneChange(error: unknown): error is GatherFailed {
+  if (error instanceof GitHubRequestFailed) return error.status === 404 || error.status === 409 || error.status === 422;
+  return error instanceof GatherFailed;
+}
+
+/** Files a change's problems: one that could not be listed, or not whole, fails closed in touchedEnvironments. */
+function fileProblems(error: GatherFailed | null, truncated: boolean): string[] {
+  return [...(error ? [`its changed files could not be listed (${error.message})`] : []), ...(truncated ? ["files truncated"] : [])];
+}
+
+/**
+ * Reads the population of an audit export: each pull request merged in [since, until) with its
+ * audit records, or — when it has none — with the environments it touched (and left out when it
+ * touched none); then each direct push to a gated branch in the period. A GitHub failure throws
+ * GatherFailed (GitHubRequestFailed for a failed request): an export is whole or not at all.
+ */
+export async function readAuditPopulation(client: GitHubClient, request: PopulationRequest): Promise<Population> {
+  const gh = new GitHubSession(client);
+  const { owner, repo } = request;
+  const { repository, defaultBranch } = await readRepository(gh, owner, repo);
+  const ex: Export = {
+    gh,
+    request,
+    repository,
+    defaultBranch,
+    policiesAt: oncePerCommit(request.policiesAt ?? readPoliciesWith(gh, owner, repo, request.policyDir ?? "policies")),
+    checkRecords: new Map(),
+  };
+
+  const listed = await listClosedPullsSince(gh, { owner, repo, repository, since: request.since, started: request.now ?? Date.now(), ...(request.progress ? { progress: request.progress } : {}) });
+  const merged = listed.filter((pull) => inPeriod(pull.merged_at, request));
+  let examined = 0;
+  const found = await mapConcurrently(merged, request.concurrency ?? 4, async (pull) => {
+    const result = await examinePull(ex, pull.number, pull.merged_at as string);
+    examined += 1;
+    if (examined % 25 === 0 && examined < merged.length) request.progress?.(`checked ${examined} of ${merged.length} merged pull requests…`);
+    return result;
+  });
+  const changes = found.filter((c): c is FoundChange => c !== null);
+
+  let branches: string[] = [];
+  let commitsScanned = 0;
+  if (request.pushes !== false) {
+    const pushes = await scanDirectPushes(ex, listed);
+    branches = pushes.branches;
+    commitsScanned = pushes.commitsScanned;
+    changes.push(...pushes.changes);
+  }
+  return {
+    repository,
+    defaultBranch,
+    changes,
+    stats: { pullsListed: listed.length, mergedInPeriod: merged.length, branches, commitsScanned, pushesScanned: request.pushes !== false },
+    requests: gh.count,
+  };
+}
+
+/** One merged pull request: its audit records, or the environments it touched; null when it is not in the population. */
+async function examinePull(ex: Export, n: number, listedMergedAt: string): Promise<FoundChange | null> {
+  const { gh, request, repository } = ex;
+  const { owner, repo } = request;
+  // The list leaves out who merged and how many files changed.
+  const pull = await readMergedPull(gh, owner, repo, n);
+  const change = mergeChange(repository, pull, listedMergedAt);
+  const comments = await listPullComments(gh, owner, repo, n);
+  const inComments = recordsInComments(comments.items, request.appLogin);
+  if (!comments.complete) inComments.problems.unshift(`only the first ${MAX_COMMENT_PAGES * 100} comments could be read`);
+  const { records, problems } = recordsOfPull(inComments, repository, n);
+  if (records.length > 0) return { change, records, environments: null, problems };
+
+  // No record: did the pull request touch an environment? Judge it as the app would have on merge.
+  const parent = pull.merge_commit_sha ? await mergeCommitParent(gh, owner, repo, { number: n, merge_commit_sha: pull.merge_commit_sha }) : null;
+  const judging = judgingCommitOfMerge(pull, parent);
+  problems.push(...judging.problems);
+  if (judging.commit === null) return { change, records: [], environments: [], problems };
+  const policies = await ex.policiesAt(judging.commit);
+  if (policies === null) return null;
+  let files: ChangedFile[] = [];
+  let truncated = true;
+  let unlisted: GatherFailed | null = null;
+  try {
+    const changed = await listChangedFiles(gh, {
+      owner,
+      repo,
+      pull_number: n,
+      head: pull.head.sha,
+      baseCommit: judging.commit,
+      ...(typeof pull.changed_files === "number" ? { changedFiles: pull.changed_files } : {}),
+    });
+    files = changed.files;
+    truncated = changed.truncated;
+  } catch (error) {
+    if (!isAboutOneChange(error)) throw error;
+    unlisted = error;
+  }
+  problems.push(...fileProblems(unlisted, truncated));
+  const environments = touchedEnvironments(policies, { base: pull.base.ref, default_branch: ex.defaultBranch, files, files_truncated: truncated });
+  if (environments.length === 0) return null;
+  return { change, records: [], environments, problems };
+}
+
+/**
+ * Direct pushes (SPEC §4.3) in the period: on every gated branch, the commits of its first-parent
+ * history that are neither the merge commit of a pull request merged into that branch nor
+ * associated with one, and that changed a path in an environment's scope by the policies at
+ * their parent. Newest first, so a push record (in a check run on the push's head) covers the
+ * older commits of its push; an older commit whose push's head changed no environment's path
+ * (and so was passed over) finds its record there when it has none of its own.
+ */
+async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promise<{ changes: FoundChange[]; branches: string[]; commitsScanned: number }> {
+  const { gh, request, repository, defaultBranch } = ex;
+  const { owner, repo } = request;
+  const listedBranches = await listBranchTips(gh, owner, repo, repository);
+  if (!listedBranches.complete) {
+    throw new GatherFailed(`${repository} has more than ${MAX_BRANCH_PAGES * 100} branches: its gated branches cannot all be found (run with --skip-pushes)`);
+  }
+  const tips = new Map(listedBranches.items.map((b) => [b.name, b.tip]));
+  const defaultTip = tips.get(defaultBranch);
+  if (defaultTip === undefined) return { changes: [], branches: [], commitsScanned: 0 };
+  const policies = await ex.policiesAt(defaultTip);
+  if (policies === null) return { changes: [], branches: [], commitsScanned: 0 };
+  const branches = gatedBranches(policies, [...tips.keys()], defaultBranch);
+  const mergeCommits = mergeCommitsByBranch(pulls);
+
+  const changes: FoundChange[] = [];
+  let commitsScanned = 0;
+  for (const branch of branches) {
+    const listed = await listCommitsSince(gh, { owner, repo, branch, tip: tips.get(branch) as string, since: request.since });
+    if (!listed.complete) {
+      throw new GatherFailed(`${branch} has more than ${MAX_COMMIT_PAGES * 100} commits since ${new Date(request.since).toISOString()}: export a shorter period (or run with --skip-pushes)`);
+    }
+    const covered = new Set<string>();
+    // Direct commits passed over (no environment's path changed), newest first: a push's head may be one.
+    const passed: string[] = [];
+    for (const commit of firstParentChain(listed.items, tips.get(branch) as string, request)) {
+      commitsScanned += 1;
+      if (commitsScanned % 100 === 0) request.progress?.(`checked ${commitsScanned} commits for direct pushes…`);
+      if (covered.has(commit.sha) || mergeCommits.get(commit.sha)?.has(branch)) continue;
+      if (mergedInto(await listPullsOfCommit(gh, owner, repo, commit.sha), branch)) continue;
+      const push = await examinePush(ex, branch, commit, passed);
+      if (push === null) {
+        passed.push(commit.sha);
+        continue;
+      }
+      for (const sha of coveredCommits(push.records, commit.sha)) covered.add(sha);
+      changes.push(push);
+    }
+  }
+  return { changes, branches, commitsScanned };
+}
+
+/** A commit that reached `branch` outside any pull request: a row when it changed an environment's scope, else null. */
+async function examinePush(ex: Export, branch: string, commit: ListedCommit, passed: readonly string[]): Promise<FoundChange | null> {
+  const { gh, request, repository } = ex;
+  const { owner, repo } = request;
+  // Judged by the policies at its parent, as a pull request's merge by its base at the time.
+  const policies = await ex.policiesAt(commit.parents[0] ?? commit.sha);
+  if (policies === null) return null;
+  let files: ChangedFile[] = [];
+  let truncated = true;
+  let unlisted: GatherFailed | null = null;
+  try {
+    ({ files, truncated } = await listCommitFiles(gh, owner, repo, commit.sha));
+  } catch (error) {
+    if (!isAboutOneChange(error)) throw error;
+    unlisted = error;
+  }
+  const problems = fileProblems(unlisted, truncated);
+  const environments = touchedEnvironments(policies, { base: branch, default_branch: ex.defaultBranch, files, files_truncated: truncated });
+  if (environments.length === 0) return null;
+
+  const found = recordsOfCommit(await checkRunRecords(ex, commit.sha), repository, commit.sha);
+  problems.push(...found.problems);
+  let records = found.records;
+  // An older commit of a push whose head was passed over: the record is in the head's check runs.
+  for (let i = passed.length - 1; i >= 0 && records.length === 0; i -= 1) {
+    const newer = await checkRunRecords(ex, passed[i] as string);
+    records = recordsOfCommit(newer, repository, commit.sha).records;
+    if (records.length > 0) problems.push(...newer.problems);
+  }
+  if (records.length === 0) {
+    const issued = await exceptionIssueRecords(ex, commit.sha);
+    records = issued.records;
+    problems.push(...issued.problems);
+  }
+  return { change: pushChange(repository, commit, records), records, environments: records.length > 0 ? null : environments, problems };
+}
+
+/**
+ * The audit records in the `compliance/audit` check runs of commit `sha` (every run, not only the
+ * latest: a branch forced back to a commit has a record per push); only those the app wrote.
+ * Read once per commit.
+ */
+function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
+  let pending = ex.checkRecords.get(sha);
+  if (pending === undefined) {
+    const { owner, repo, appLogin } = ex.request;
+    pending = listAuditCheckRuns(ex.gh, owner, repo, sha).then((listed) => {
+      const found = recordsInCheckRuns(listed.items, appLogin);
+      if (!listed.complete) found.problems.unshift(`only the first ${MAX_CHECK_RUN_PAGES * 100} ${AUDIT_CHECK} check runs of commit ${sha.slice(0, 7)} could be read`);
+      return found;
+    });
+    ex.checkRecords.set(sha, pending);
+  }
+  return pending;
+}
+
+/**
+ * A second copy of a non-compliant push's record: in the app's exception issue, for a push whose
+ * check run was never written. The issues updated in the period are listed once per export, and
+ * only when a push row needs them.
+ */
+async function exceptionIssueRecords(ex: Export, sha: string): Promise<Findings> {
+  const { owner, repo, since, appLogin } = ex.request;
+  ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
+  const listed = await ex.exceptionIssues;
+  // The marker names the repository as the app was told it, or as GitHub spells it.
+  const found = recordsInExceptionIssues(listed.items, { repository: ex.repository, names: [`${owner}/${repo}`, ex.repository], sha }, appLogin);
+  if (found.records.length > 0) found.problems.push(`no ${AUDIT_CHECK} check run holds its record: exported the copy in its exception issue`);
+  else if (!listed.complete) found.problems.push(`only the first ${MAX_EXCEPTION_PAGES * 100} ${EXCEPTION_LABEL} issues could be searched for its record`);
+  return found;
+}
