@@ -21,7 +21,7 @@ import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
-import { sizeOf } from "../github/markdown.js";
+import { sizeOf } from "../render/fit.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
 import { auditSettingsOf, exceptionOf, refusedForGood, touchedEnvironments } from "./audit-exceptions.js";
 import { pullKeyOf } from "./evaluator.js";

@@ -30,7 +30,7 @@ import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount 
 import { LruCache } from "../github/lru-cache.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs, type GroupCommit, type LandedFile } from "../github/merge-group-commits.js";
 import { combineGroupChecks, type GroupPart } from "../github/merge-group-output.js";
-import { joinList, shortSha } from "../github/markdown.js";
+import { joinList, shortSha } from "../render/markdown.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { policyCheck } from "./policy-check.js";
 import type { PullJudge, PullVerdict } from "./pull-verdict.js";

@@ -1,7 +1,8 @@
 // The audit comment on a merged pull request (SPEC §4.1): a summary people read, ending with the
 // record machines read behind the audit marker; and finding that record again in a comment body.
 import { describeIdentity } from "../engine/title.js";
-import { code, fitBlocks, plural, shortSha, sizeOf, text } from "../github/markdown.js";
+import { fitBlocks, sizeOf } from "../render/fit.js";
+import { code, plural, shortSha, text } from "../render/markdown.js";
 import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord } from "./record.js";
 
 /** The line that starts the machine-readable part of an audit comment. */

@@ -4,7 +4,7 @@ import { decide } from "../engine/decide.js";
 import type { Decision } from "../engine/types.js";
 import { renderEnvironmentCheck } from "../github/check-output.js";
 import { gatherFacts, type GatheredFacts } from "../github/facts.js";
-import { code, shortSha, text } from "../github/markdown.js";
+import { code, shortSha, text } from "../render/markdown.js";
 import { decisionJson } from "./decision-json.js";
 import { apiUrlFlag, githubAccess, repoFlag, serverUrlOf } from "./github-access.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";

@@ -12,20 +12,8 @@ import type {
 import { TRUNCATED } from "../engine/title.js";
 import { formatPolicyError } from "../policy/errors.js";
 import type { PolicyError } from "../policy/types.js";
-import {
-  bullets,
-  code,
-  firstOf,
-  fitBlocks,
-  joinList,
-  mention,
-  oneLine,
-  plural,
-  shortSha,
-  text,
-  type Block,
-  type ListBlock,
-} from "./markdown.js";
+import { fitBlocks, type Block, type ListBlock } from "../render/fit.js";
+import { bullets, code, firstOf, joinList, mention, oneLine, plural, shortSha, text } from "../render/markdown.js";
 import { unlinkedBlock, unlinkedDetail } from "./unlinked-output.js";
 
 /** Where a decision was made, for links and context in the output. */

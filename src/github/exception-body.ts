@@ -5,7 +5,8 @@ import { quiet, recordBlock } from "../audit/comment.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { State } from "../engine/types.js";
 import { exceptionMarker } from "./exception-issues.js";
-import { code, fitBlocks, mention, oneLine, plural, shortSha } from "./markdown.js";
+import { fitBlocks } from "../render/fit.js";
+import { code, mention, oneLine, plural, shortSha } from "../render/markdown.js";
 
 /** GitHub's limit on an issue body, in characters (sizeOf counts bytes, never fewer). */
 const MAX_BODY = 65_536;

@@ -2,7 +2,7 @@
 // every stretch of commits belonging to none) the group holds, naming each one that does not pass.
 import { POLICY_CHECK, stricter, type PlannedCheck, type Verdict } from "./checks.js";
 import { MAX_TITLE, type CheckOutput } from "./check-output.js";
-import { joinList, oneLine, text } from "./markdown.js";
+import { joinList, oneLine, text } from "../render/markdown.js";
 
 /** One part of a merge group and the checks it gets on its own: a PR's, or commits that belong to none. */
 export interface GroupPart {

@@ -2,7 +2,8 @@
 // (SPEC §2, fact `unlinked`): the blocker under `unlinked_commits: block`, a warning under `warn`.
 import type { EnvironmentDecision, UnlinkedIdentity } from "../engine/types.js";
 import { describeIdentity } from "../engine/title.js";
-import { code, firstOf, oneLine, shortSha, type ListBlock } from "./markdown.js";
+import type { ListBlock } from "../render/fit.js";
+import { code, firstOf, oneLine, shortSha } from "../render/markdown.js";
 
 /** Identities listed in a summary; the rest are counted there and listed in the check's `text`. */
 export const MAX_UNLINKED = 20;

@@ -3,7 +3,7 @@ import type { KeyObject } from "node:crypto";
 import { AUDIT_MARKER, MAX_COMMENT, parseAuditComment, parseAuditComments, renderAuditComment } from "../../src/audit/comment.js";
 import { sealRecord, verifyRecord } from "../../src/audit/seal.js";
 import type { AuditRecord, MergeRecordBody, PushRecordBody } from "../../src/audit/record.js";
-import { sizeOf } from "../../src/github/markdown.js";
+import { sizeOf } from "../../src/render/fit.js";
 import { knownRecord } from "./known-record.js";
 import { fixedKeys } from "./keys.js";
 

@@ -12,7 +12,7 @@ import {
   type CheckContext,
   type CheckOutput,
 } from "../../src/github/check-output.js";
-import { sizeOf } from "../../src/github/markdown.js";
+import { sizeOf } from "../../src/render/fit.js";
 import { facts, invalid, oneOff, policy, policySet, review, rule, type PolicyInput } from "../engine/build.js";
 
 const CONTEXT: CheckContext = { repository: "acme/gitops", policyCommit: "b".repeat(40) };
