@@ -1,12 +1,12 @@
 // The title and body of an exception issue (SPEC §4.3): what reached which environment without
 // the approvals its policy requires (or through break glass), who should review it afterwards —
 // @mentioned, on purpose — and the sealed record itself, a second copy of the evidence.
-import { quiet, recordBlock } from "../audit/comment.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { State } from "../engine/types.js";
 import { exceptionMarker } from "./exception-issues.js";
 import { fitBlocks } from "../render/fit.js";
-import { code, mention, oneLine, plural, shortSha } from "../render/markdown.js";
+import { recordBlock } from "../render/audit-comment.js";
+import { code, mention, oneLine, plural, quiet, shortSha } from "../render/markdown.js";
 
 /** GitHub's limit on an issue body, in characters (sizeOf counts bytes, never fewer). */
 const MAX_BODY = 65_536;
