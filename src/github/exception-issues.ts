@@ -11,14 +11,10 @@
 import { writtenBy, type ApiActor } from "./app-identity.js";
 import { GitHubRequestFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
+import { exceptionMarker } from "../render/exception-issue.js";
 
 /** The label of every exception issue. */
 export const EXCEPTION_LABEL = "compliance-exception";
-
-/** The hidden line that names the change an exception issue is about. */
-export function exceptionMarker(key: string): string {
-  return `<!-- compliance-gate:exception ${key} -->`;
-}
 
 /** An exception issue. */
 export interface ExceptionIssue {

@@ -12,7 +12,7 @@ import type { AuditExportRow } from "../../src/audit/export-row.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
-import { exceptionMarker } from "../../src/github/exception-issues.js";
+import { exceptionMarker } from "../../src/render/exception-issue.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";

@@ -3,13 +3,15 @@
 // @mentioned, on purpose — and the sealed record itself, a second copy of the evidence.
 import type { AuditRecord } from "../audit/record.js";
 import type { State } from "../engine/types.js";
-import { exceptionMarker } from "./exception-issues.js";
-import { fitBlocks } from "../render/fit.js";
-import { recordBlock } from "../render/audit-comment.js";
-import { code, mention, oneLine, plural, quiet, shortSha } from "../render/markdown.js";
+import { recordBlock } from "./audit-comment.js";
+import { fitBlocks } from "./fit.js";
+import { MAX_BODY } from "./limits.js";
+import { code, mention, oneLine, plural, quiet, shortSha } from "./markdown.js";
 
-/** GitHub's limit on an issue body, in characters (sizeOf counts bytes, never fewer). */
-const MAX_BODY = 65_536;
+/** The hidden line that names the change an exception issue is about (github/exception-issues.ts searches for it). */
+export function exceptionMarker(key: string): string {
+  return `<!-- compliance-gate:exception ${key} -->`;
+}
 
 /** A rule of an excepted environment that was not satisfied. */
 export interface MissingRule {
