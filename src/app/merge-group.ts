@@ -24,14 +24,15 @@
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { renderEnvironmentCheck, type CheckOutput } from "../github/check-output.js";
 import { verdictOf, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs, type GroupCommit, type LandedFile } from "../github/merge-group-commits.js";
 import { combineGroupChecks, type GroupPart } from "../github/merge-group-output.js";
-import { joinList, shortSha } from "../render/markdown.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
+import type { CheckOutput } from "../render/check-output.js";
+import { renderEnvironmentCheck } from "../render/environment-check.js";
+import { joinList, shortSha } from "../render/markdown.js";
 import { policyCheck } from "./policy-check.js";
 import type { PullJudge, PullVerdict } from "./pull-verdict.js";
 import { attribute, type Entry, type EntryLabel, type Unattributable, type Unowned } from "./queue-entries.js";

@@ -2,8 +2,8 @@
 // decision, gathered and decided as the app does, printed as its checks' Markdown or as JSON.
 import { decide } from "../engine/decide.js";
 import type { Decision } from "../engine/types.js";
-import { renderEnvironmentCheck } from "../github/check-output.js";
 import { gatherFacts, type GatheredFacts } from "../github/facts.js";
+import { renderEnvironmentCheck } from "../render/environment-check.js";
 import { code, shortSha, text } from "../render/markdown.js";
 import { decisionJson } from "./decision-json.js";
 import { apiUrlFlag, githubAccess, repoFlag, serverUrlOf } from "./github-access.js";

@@ -1,7 +1,7 @@
 // Writes compliance check runs: the state → check run mapping of SPEC §3, one POST per check, and no
 // POST at all when this process already posted the same success for the same commit and name.
 import type { State } from "../engine/types.js";
-import type { CheckOutput } from "./check-output.js";
+import type { CheckOutput } from "../render/check-output.js";
 import type { GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 

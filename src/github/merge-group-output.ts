@@ -1,7 +1,8 @@
 // What a merge group's checks show (SPEC §3.1): the strictest verdict of every pull request (and
 // every stretch of commits belonging to none) the group holds, naming each one that does not pass.
 import { POLICY_CHECK, stricter, type PlannedCheck, type Verdict } from "./checks.js";
-import { MAX_TITLE, type CheckOutput } from "./check-output.js";
+import type { CheckOutput } from "../render/check-output.js";
+import { MAX_CHECK_TITLE as MAX_TITLE } from "../render/limits.js";
 import { joinList, oneLine, text } from "../render/markdown.js";
 
 /** One part of a merge group and the checks it gets on its own: a PR's, or commits that belong to none. */

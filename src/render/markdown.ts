@@ -82,6 +82,11 @@ export function bullets(items: readonly string[], indent = ""): string {
   return items.map((item) => `${indent}- ${item}`).join("\n");
 }
 
+/** `**Label:** items…` as a list item with a nested list. */
+export function nested(label: string, items: readonly string[]): string {
+  return `**${label}:**\n${bullets(items, "  ")}`;
+}
+
 /** One line of plain text of at most `max` characters, cut with an ellipsis (check titles). */
 export function oneLine(value: string, max: number): string {
   const line = [...value.replace(/\s+/g, " ").trim()];
