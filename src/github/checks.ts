@@ -2,6 +2,7 @@
 // POST at all when this process already posted the same success for the same commit and name.
 import type { State } from "../engine/types.js";
 import type { CheckOutput } from "../render/check-output.js";
+import { sameNameOutput } from "../render/shared-check.js";
 import type { GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 
@@ -63,10 +64,7 @@ export function oneCheckPerName(planned: readonly PlannedCheck[]): PlannedCheck[
     const held = byName.get(check.name);
     if (held === undefined || stricter(check.verdict, held.verdict)) byName.set(check.name, check);
     else if (!stricter(held.verdict, check.verdict)) {
-      byName.set(check.name, {
-        ...held,
-        output: { ...held.output, summary: `${held.output.summary}\n\n---\n\n**${check.output.title}**\n\n${check.output.summary}` },
-      });
+      byName.set(check.name, { ...held, output: sameNameOutput(held.output, check.output) });
     }
   }
   return [...byName.values()];
