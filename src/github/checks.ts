@@ -1,7 +1,7 @@
 // Writes compliance check runs: the state → check run mapping of SPEC §3, one POST per check, and no
 // POST at all when this process already posted the same success for the same commit and name.
 import type { State } from "../engine/types.js";
-import type { CheckOutput } from "../render/check-output.js";
+import { fitCheckOutput, type CheckOutput } from "../render/check-output.js";
 import { sameNameOutput } from "../render/shared-check.js";
 import type { GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
@@ -80,27 +80,9 @@ export interface CheckTarget {
   externalId: string;
 }
 
-/** GitHub's limits on a check run's output: longer is refused with a 422, and the check would be missing. */
-const MAX_TITLE = 1000;
-const MAX_BODY = 65_535;
-const CUT = "\n\n… (cut: GitHub shows at most 65,535 characters)";
-
-function cut(text: string, max: number, marker: string): string {
-  return text.length <= max ? text : text.slice(0, max - marker.length) + marker;
-}
-
-/** The output within GitHub's limits. */
-export function fitOutput(output: CheckOutput): CheckOutput {
-  return {
-    title: cut(output.title, MAX_TITLE, "…"),
-    summary: cut(output.summary, MAX_BODY, CUT),
-    ...(output.text !== undefined ? { text: cut(output.text, MAX_BODY, CUT) } : {}),
-  };
-}
-
 /** The body of POST /repos/{owner}/{repo}/check-runs for a check; `now` stamps a completed run. */
 export function checkRunBody(target: CheckTarget, check: PlannedCheck, now: number): Record<string, unknown> {
-  const common = { name: check.name, head_sha: target.sha, external_id: check.externalId ?? target.externalId, output: fitOutput(check.output) };
+  const common = { name: check.name, head_sha: target.sha, external_id: check.externalId ?? target.externalId, output: fitCheckOutput(check.output) };
   if (check.verdict === "in_progress") return { ...common, status: "in_progress" };
   return { ...common, status: "completed", conclusion: check.verdict, completed_at: new Date(now).toISOString() };
 }
@@ -161,7 +143,7 @@ export class CheckWriter {
    */
   async post(gh: GitHubSession, target: CheckTarget, check: PlannedCheck, options: { force?: boolean } = {}): Promise<"posted" | "unchanged"> {
     const key = `${target.owner}/${target.repo}@${target.sha}|${check.name}`.toLowerCase();
-    const fingerprint = JSON.stringify([check.verdict, check.externalId ?? target.externalId, fitOutput(check.output)]);
+    const fingerprint = JSON.stringify([check.verdict, check.externalId ?? target.externalId, fitCheckOutput(check.output)]);
     if (!options.force && check.verdict === "success" && this.posted.get(key) === fingerprint) return "unchanged";
     // Forgotten first: if the POST fails, the next evaluation must not believe the old result still shows.
     this.posted.delete(key);

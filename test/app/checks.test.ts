@@ -1,6 +1,6 @@
 // What the app posts: SPEC §3's state table, compliance/policy (§3.2), renames, a 3,500-file PR,
 // the GitHub requests an evaluation costs, and the log line of every evaluation.
-import { checkRunBody, fitOutput, verdictOf } from "../../src/github/checks.js";
+import { checkRunBody, verdictOf } from "../../src/github/checks.js";
 import {
   FakeGitHub,
   HEAD,
@@ -88,14 +88,6 @@ describe("the state table (SPEC §3)", () => {
       conclusion: "failure",
       completed_at: "2026-01-01T00:00:00.000Z",
     });
-  });
-
-  test("output beyond GitHub's limits is cut, not refused", () => {
-    const fitted = fitOutput({ title: "x".repeat(2000), summary: "y".repeat(70_000), text: "z".repeat(70_000) });
-    expect(fitted.title).toHaveLength(1000);
-    expect(fitted.summary).toHaveLength(65_535);
-    expect(fitted.text).toHaveLength(65_535);
-    expect(fitted.summary.endsWith("65,535 characters)")).toBe(true);
   });
 });
 
