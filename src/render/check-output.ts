@@ -1,5 +1,6 @@
 // What a check run shows: its title, summary and text; the note that says when part of it was
 // left out; and the one cut that makes any check output fit GitHub's limits (limits.ts) before it is posted.
+import { cutMarkdown, cutToLength } from "./fit.js";
 import { MAX_CHECK_TEXT, MAX_CHECK_TITLE } from "./limits.js";
 import { joinList, plural } from "./markdown.js";
 
@@ -25,19 +26,16 @@ export function cutNote(left: { blocks: number; items: number }): string {
 /** What ends a summary or text that had to be cut to GitHub's limit. */
 const CUT = `\n\n… (cut: GitHub shows at most ${MAX_CHECK_TEXT.toLocaleString("en-US")} characters)`;
 
-function cut(text: string, max: number, marker: string): string {
-  return text.length <= max ? text : text.slice(0, max - marker.length) + marker;
-}
-
 /**
  * The output within GitHub's limits, as posted. Outputs rendered from blocks already fit (fitBlocks
  * cut them, with a note); this cuts what was put together from several (a merge group's, a
- * shared head's), so that GitHub never refuses a check with a 422 and leaves it missing.
+ * shared head's) at a line break, so that GitHub never refuses a check with a 422 and leaves it
+ * missing, and no Markdown construct is left half open.
  */
 export function fitCheckOutput(output: CheckOutput): CheckOutput {
   return {
-    title: cut(output.title, MAX_CHECK_TITLE, "…"),
-    summary: cut(output.summary, MAX_CHECK_TEXT, CUT),
-    ...(output.text !== undefined ? { text: cut(output.text, MAX_CHECK_TEXT, CUT) } : {}),
+    title: cutToLength(output.title, MAX_CHECK_TITLE, "…"),
+    summary: cutMarkdown(output.summary, MAX_CHECK_TEXT, CUT),
+    ...(output.text !== undefined ? { text: cutMarkdown(output.text, MAX_CHECK_TEXT, CUT) } : {}),
   };
 }

@@ -1,5 +1,6 @@
 // Rendered Markdown made to fit GitHub's size limits (limits.ts) without leaving a construct half
-// open: blocks are kept whole or left out, lists are cut between items, and a note says what is missing.
+// open: blocks are kept whole or left out, lists are cut between items, and a note says what is
+// missing; Markdown already put together is cut at a line break.
 import { bullets } from "./markdown.js";
 
 /** The size GitHub's limits are checked against; UTF-8 bytes are never fewer than characters. */
@@ -92,4 +93,27 @@ export function fitBlocks(blocks: readonly Block[], options: FitOptions): string
   out.push(options.note({ blocks: leftBlocks, items: leftItems }));
   if (footer) out.push(footer);
   return out.join(SEPARATOR);
+}
+
+/** The first `n` UTF-16 units of `value`, one fewer when the last would split a surrogate pair. */
+function firstUnits(value: string, n: number): string {
+  const last = value.charCodeAt(n - 1);
+  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n);
+}
+
+/** `value` in at most `max` characters (UTF-16 units, as GitHub's documented limits count), ending with `marker` when cut. */
+export function cutToLength(value: string, max: number, marker: string): string {
+  return value.length <= max ? value : firstUnits(value, max - marker.length) + marker;
+}
+
+/**
+ * Markdown in at most `max` characters, as cutToLength, but cut at the last line break that
+ * leaves room for `marker`: a line of ours never leaves a construct open (a code span, a link,
+ * emphasis or a list item ends on its line), so nothing is cut half open; only a single line
+ * longer than that is cut inside.
+ */
+export function cutMarkdown(markdown: string, max: number, marker: string): string {
+  if (markdown.length <= max) return markdown;
+  const end = markdown.lastIndexOf("\n", max - marker.length);
+  return end > 0 ? markdown.slice(0, end).trimEnd() + marker : cutToLength(markdown, max, marker);
 }
