@@ -7,7 +7,7 @@ import { code, firstOf, joinList, mention, nested, shortSha, text } from "./mark
 export const MAX_PEOPLE = 20;
 
 /** Whose approvals are counted: a rule's, or break glass's (their reviewers are "not an approver" differently). */
-export type Counting = "rule" | "break glass";
+type Counting = "rule" | "break glass";
 
 /** Why an approval did not count, as a sentence about the reviewer. */
 const IGNORED: Record<IgnoredReason, (who: string, counting: Counting) => string> = {

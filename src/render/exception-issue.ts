@@ -14,7 +14,7 @@ export function exceptionMarker(key: string): string {
 }
 
 /** A rule of an excepted environment that was not satisfied. */
-export interface MissingRule {
+interface MissingRule {
   name: string;
   required: number;
   missing: number;

@@ -5,7 +5,7 @@ import { renderEnvironmentCheck } from "./environment-check.js";
 import { code, shortSha, text } from "./markdown.js";
 
 /** The pull request explained, and what its decision was made from. */
-export interface ExplainContext {
+interface ExplainContext {
   /** `owner/name`. */
   repository: string;
   pullNumber: number;

@@ -19,7 +19,7 @@ export interface ListBlock {
 /** A block of Markdown: kept whole or left out (a string), or cut after any item (a list). */
 export type Block = string | ListBlock;
 
-export interface FitOptions {
+interface FitOptions {
   /** The largest size (sizeOf) of the result. */
   limit: number;
   /** Always kept, last. */

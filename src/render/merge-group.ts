@@ -13,7 +13,7 @@ export interface PartCheck {
 }
 
 /** Which check is shown: compliance/policy, or an environment's. */
-export type CheckKind = "policy" | "environment";
+type CheckKind = "policy" | "environment";
 
 /** What a part whose check does not pass is: an environment's check waits for approvals, compliance/policy for valid policies. */
 function failed(kind: CheckKind): string {

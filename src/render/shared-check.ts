@@ -3,7 +3,7 @@
 import type { CheckOutput } from "./check-output.js";
 
 /** A pull request whose head is the commit, and its base branch when known. */
-export interface SharingPull {
+interface SharingPull {
   number: number;
   base: string | undefined;
 }
