@@ -21,6 +21,7 @@ import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
+import { deploymentDescription } from "../render/deployment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
 import { sizeOf } from "../render/fit.js";
 import { MAX_BODY } from "../render/limits.js";
@@ -235,7 +236,7 @@ export class MergeRecorder {
           repo,
           sha: pull.merge_commit_sha,
           environment: env.environment,
-          description: `#${number} merged${record.compliant ? "" : " (compliance violation)"}; audit ${record.digest.slice(0, 19)}`,
+          description: deploymentDescription(number, record),
           payload: { pull_request: number, digest: record.digest },
           login,
         });

@@ -16,3 +16,6 @@ export const MAX_CHECK_TEXT = 65_535;
 
 /** An issue's or a comment's body: GitHub answers "body is too long (maximum is 65536 characters)". */
 export const MAX_BODY = 65_536;
+
+/** A deployment's and a deployment status's description: "The maximum description length is 140 characters." */
+export const MAX_DEPLOYMENT_DESCRIPTION = 140;
