@@ -5,8 +5,8 @@ import { describeNeeded } from "../engine/index.js";
 import { displayTeam } from "../engine/approvers.js";
 import type { Decision, EnvironmentDecision } from "../engine/types.js";
 import { GitHubRequestFailed } from "../github/client.js";
-import type { ExceptedEnvironment, ExceptionReport } from "../github/exception-body.js";
 import type { Audit, PolicySet } from "../policy/types.js";
+import type { ExceptedEnvironment, ExceptionReport } from "../render/exception-issue.js";
 
 /** SPEC §1's defaults, also for an environment whose policy file is invalid (its settings are unknown). */
 const DEFAULT_AUDIT: Audit = { comment: true, issue_on_exception: true, deployment: false };

@@ -9,7 +9,6 @@
 // failure came between.
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "probot";
-import { MAX_COMMENT, quiet, renderAuditComment } from "../audit/comment.js";
 import { buildMergeRecord, type AuditRecord } from "../audit/record.js";
 import { sealRecord } from "../audit/seal.js";
 import { decide } from "../engine/index.js";
@@ -17,12 +16,15 @@ import type { AppIdentity } from "../github/app-identity.js";
 import { auditCommentsOf, keepEarliest, writeAuditComment } from "../github/audit-comments.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { recordDeployment } from "../github/deployments.js";
-import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
-import { sizeOf } from "../github/markdown.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
+import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
+import { deploymentDescription } from "../render/deployment.js";
+import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
+import { sizeOf } from "../render/fit.js";
+import { MAX_BODY } from "../render/limits.js";
 import { auditSettingsOf, exceptionOf, refusedForGood, touchedDecisions } from "./audit-exceptions.js";
 import { pullKeyOf } from "./evaluator.js";
 import { RequestTally } from "./request-tally.js";
@@ -234,7 +236,7 @@ export class MergeRecorder {
           repo,
           sha: pull.merge_commit_sha,
           environment: env.environment,
-          description: `#${number} merged${record.compliant ? "" : " (compliance violation)"}; audit ${record.digest.slice(0, 19)}`,
+          description: deploymentDescription(number, record),
           payload: { pull_request: number, digest: record.digest },
           login,
         });
@@ -304,8 +306,8 @@ function retryKeyOf(owner: string, repo: string, number: number): string {
 
 /** The audit comment, which must fit whole: a record cut short would not verify. */
 function commentBody(record: AuditRecord, serverUrl: string | undefined, issue: { number: number } | undefined, problems: string[]): string {
-  const notes = [...(issue !== undefined ? [`**Exception** tracked in #${issue.number}.`] : []), ...problems.map((p) => `⚠️ ${quiet(p.charAt(0).toUpperCase() + p.slice(1))}.`)];
+  const notes = [...(issue !== undefined ? [exceptionNote(issue.number)] : []), ...problems.map(problemNote)];
   const body = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
-  if (sizeOf(body) > MAX_COMMENT) throw new GatherFailed(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
+  if (sizeOf(body) > MAX_BODY) throw new GatherFailed(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
   return body;
 }

@@ -15,18 +15,19 @@
 // A force push is direct whatever its commits: it rewrote what the environment runs, and the
 // commits it dropped are changes too.
 import type { Logger } from "probot";
-import { quiet, recordBlock, renderAuditComment } from "../audit/comment.js";
 import { buildPushRecord, type AuditRecord, type PushCommit } from "../audit/record.js";
 import { sealRecord } from "../audit/seal.js";
 import { decide, environmentsFor, touchedEnvironments } from "../engine/index.js";
 import type { ChangedFile, Facts } from "../engine/types.js";
-import { hasAuditCheck, MAX_CHECK_TEXT, postAuditCheck } from "../github/audit-check.js";
+import { hasAuditCheck, postAuditCheck } from "../github/audit-check.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "../github/commit-identities.js";
 import { compareCommits } from "../github/comparison.js";
-import { exceptionBody, exceptionTitle } from "../github/exception-body.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
+import { auditCheckHeadline, auditCheckText } from "../render/audit-check.js";
+import { exceptionNote, problemNote } from "../render/audit-comment.js";
+import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
 import { exceptionOf, refusedForGood, touchedDecisions } from "./audit-exceptions.js";
 import type { AuditDependencies } from "./audit-merge.js";
 import { RequestTally } from "./request-tally.js";
@@ -209,15 +210,10 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   return unclaimed();
 }
 
-/**
- * The check run's text: the audit comment's body, or — when that does not fit GitHub's limit on
- * a check run's text — the record block alone, compact; never a record cut short.
- */
+/** The check run's text, holding the record whole; GatherFailed when it cannot fit (a cut record would not verify). */
 function checkText(record: AuditRecord, serverUrl: string | undefined, notes: string[]): string {
-  const rendered = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
-  if (Buffer.byteLength(rendered, "utf8") <= MAX_CHECK_TEXT) return rendered;
-  const compact = recordBlock(record, false);
-  if (Buffer.byteLength(compact, "utf8") <= MAX_CHECK_TEXT) return compact;
+  const text = auditCheckText(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
+  if (text !== null) return text;
   throw new GatherFailed(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
 }
 
@@ -365,11 +361,11 @@ export class PushAuditor {
           labels: this.deps.labels,
         });
         issue = opened.issue.number;
-        notes.push(`**Exception** tracked in #${issue}.`);
+        notes.push(exceptionNote(issue));
       } catch (error) {
         // Refused for good (no issues permission yet, issues turned off): the record must not wait for it.
         if (!refusedForGood(error)) throw error;
-        notes.push(`⚠️ The exception issue could not be opened: ${quiet(error.message)}.`);
+        notes.push(problemNote(`the exception issue could not be opened: ${error.message}`));
         log.error({ repository, after: push.after, error: error.message }, "the exception issue of a direct push could not be opened: the audit record is written without it");
       }
     }
@@ -380,8 +376,7 @@ export class PushAuditor {
       repo,
       sha: push.after,
       compliant: record.compliant,
-      title: record.compliant ? "Direct push: recorded" : `Direct push: compliance violation (${touched.filter((e) => e.state !== "approved").map((e) => e.environment).join(", ")})`,
-      summary: `${direct.length} commit${direct.length === 1 ? "" : "s"} of this push belong to no merged pull request. The audit record is below (digest \`${record.digest}\`).${issue !== undefined ? ` Exception: #${issue}.` : ""}`,
+      ...auditCheckHeadline(record, { commits: direct.length, notApproved: touched.filter((e) => e.state !== "approved").map((e) => e.environment), issue }),
       text,
       now: this.deps.clock(),
     });

@@ -1,9 +1,9 @@
 // Posting an evaluation's check runs: each in turn, a refused one replaced by a failure, and the
 // fail-closed report of an evaluation that could not decide.
 import type { Logger } from "probot";
-import { renderFailure } from "../github/check-output.js";
 import { POLICY_CHECK, postedCheckNames, type CheckTarget, type CheckWriter, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubSession } from "../github/client.js";
+import { renderFailure } from "../render/failure.js";
 
 /** The first line of an unexpected error's message, short: enough to search the log, never a stack trace. */
 export function describeUnexpected(error: unknown): string {

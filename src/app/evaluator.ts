@@ -14,13 +14,14 @@ import type { Logger } from "probot";
 import { environmentsFor, nextFreezeTransition } from "../engine/index.js";
 import type { Decision, Facts, State } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { renderFailure, type CheckOutput } from "../github/check-output.js";
 import { CheckWriter, externalIdOf, postedChecks, type CheckTarget, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import type { FactsGatherer, PolicyProbe } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { requestReviewers } from "../github/review-requests.js";
+import { renderFailure } from "../render/failure.js";
+import { renderNotEvaluated } from "../render/not-evaluated.js";
 import type { FreezeTimers } from "./freeze-timers.js";
 import { MergeGroupJudge } from "./merge-group.js";
 import { HeadKeptMoving } from "./one-head.js";
@@ -134,23 +135,6 @@ interface Plan {
   judged?: { decisions: Decision[]; policies: PolicySet; facts: Facts; warnings: string[] };
   /** The PRs of a merge group, in queue order. */
   group?: number[];
-}
-
-/** The output of a check superseded because its environment no longer judges the PR. */
-function notEvaluatedOutput(name: string, why: { base: string; oldBase: string | undefined; noPolicies: boolean }): CheckOutput {
-  const reason = why.noPolicies
-    ? `the base branch is now \`${why.base}\`, which has no policies`
-    : `the base branch is now \`${why.base}\`, which this environment does not gate`;
-  const before = why.oldBase !== undefined && why.oldBase !== why.base ? `\`${why.oldBase}\`` : "another base branch";
-  return {
-    title: `Not evaluated: ${reason.replace(/`/g, "")}`,
-    summary:
-      `**Failed** — \`${name}\` was posted on this commit while the pull request targeted ${before}; ${reason}. ` +
-      "GitHub cannot delete a check run, and the old result must not satisfy the new base branch's protection, " +
-      "for which it was never judged: so it is replaced by this failing one.\n\n" +
-      `This check does not block the merge unless the protection of \`${why.base}\` requires \`${name}\`. ` +
-      `If it does, either that requirement is a mistake, or \`${why.base}\` belongs in the environment's \`scope.branches\`.`,
-  };
 }
 
 /** Evaluates pull requests, one at a time per PR, and reports the result as check runs. */
@@ -518,7 +502,7 @@ export class Evaluator {
       const check = strictestOf(name, candidates) ?? {
         name,
         verdict: "failure" as const,
-        output: notEvaluatedOutput(name, { base, oldBase: before?.base, noPolicies: why.noPolicies }),
+        output: renderNotEvaluated(name, { base, oldBase: before?.base, noPolicies: why.noPolicies }),
       };
       try {
         await this.options.checks.post(gh, target, check, { force: request.force });

@@ -24,14 +24,15 @@
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { renderEnvironmentCheck, type CheckOutput } from "../github/check-output.js";
 import { verdictOf, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs, type GroupCommit, type LandedFile } from "../github/merge-group-commits.js";
-import { combineGroupChecks, type GroupPart } from "../github/merge-group-output.js";
-import { joinList, shortSha } from "../github/markdown.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
+import { renderEnvironmentCheck } from "../render/environment-check.js";
+import { unownedLabel, unownedOutput } from "../render/merge-group.js";
+import { joinList, shortSha } from "../render/markdown.js";
+import { combineGroupChecks, type GroupPart } from "./group-checks.js";
 import { policyCheck } from "./policy-check.js";
 import type { PullJudge, PullVerdict } from "./pull-verdict.js";
 import { attribute, type Entry, type EntryLabel, type Unattributable, type Unowned } from "./queue-entries.js";
@@ -227,20 +228,16 @@ export class MergeGroupJudge {
       now: request.now,
     };
     const decision = decide(request.policies, facts);
-    const which = joinList(stretch.commits.map(shortSha).slice(0, 5)) + (stretch.commits.length > 5 ? ` and ${stretch.commits.length - 5} more` : "");
-    const why =
-      `Commit${stretch.commits.length === 1 ? "" : "s"} ${which} of this merge group belong${stretch.commits.length === 1 ? "s" : ""} to no pull request ` +
-      "(no merge_group event or provable merge queue entry names them), so they are judged as a direct push: without reviews.";
     const context = { repository: `${owner}/${repo}`, policyCommit: request.tip, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) };
-    const checks: PlannedCheck[] = decision.environments.map((env) => {
-      const rendered = renderEnvironmentCheck(env, context);
-      const output: CheckOutput = { ...rendered, summary: `${why}\n\n${rendered.summary}` };
-      return { name: env.check, verdict: verdictOf(env.state), output };
-    });
+    const checks: PlannedCheck[] = decision.environments.map((env) => ({
+      name: env.check,
+      verdict: verdictOf(env.state),
+      output: unownedOutput(stretch.commits, renderEnvironmentCheck(env, context)),
+    }));
     checks.push(
       await policyCheck(gh, { owner, repo, head: request.head, files: facts.files, filesTruncated: facts.files_truncated, blobs: this.judge.headBlobs, basePolicyFiles: [] }),
     );
-    return { part: { label: `${shortSha(stretch.head)} (no pull request)`, checks }, decision };
+    return { part: { label: unownedLabel(stretch.head), checks }, decision };
   }
 }
 

@@ -1,13 +1,14 @@
 // The `compliance/policy` check (SPEC §3.2): when a PR changes anything under policies/, the head
 // version of every policy file must be valid, so a broken policy can never merge.
 import type { ChangedFile } from "../engine/types.js";
-import { renderFailure, renderPoliciesRemoved, renderPolicyCheck } from "../github/check-output.js";
 import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubSession } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { formatPolicyWarning, policyWarnings } from "../policy/warnings.js";
+import { renderFailure } from "../render/failure.js";
+import { renderNoPolicyChanges, renderPoliciesRemoved, renderPolicyCheck } from "../render/policy-check.js";
 
 /** The policy folder at the repository root (SPEC §1). */
 export const POLICY_DIR = "policies";
@@ -39,16 +40,7 @@ export interface PolicyCheckRequest {
  */
 export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest): Promise<PlannedCheck> {
   if (!request.filesTruncated && !touchesPolicies(request.files)) {
-    return {
-      name: POLICY_CHECK,
-      verdict: "success",
-      output: {
-        title: "No policy changes",
-        summary:
-          `This pull request changes nothing under \`${POLICY_DIR}/\`. ` +
-          "It is judged by the policies of its base branch; this check validates policy files only when a pull request changes them.",
-      },
-    };
+    return { name: POLICY_CHECK, verdict: "success", output: renderNoPolicyChanges(POLICY_DIR) };
   }
   return validateHeadPolicies(gh, request);
 }

@@ -4,12 +4,12 @@
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { renderEnvironmentCheck, type CheckContext } from "../github/check-output.js";
 import { oneCheckPerName, verdictOf, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
+import { renderEnvironmentCheck, type CheckContext } from "../render/environment-check.js";
 import { gatherAtOneHead } from "./one-head.js";
 import { policyCheck } from "./policy-check.js";
 

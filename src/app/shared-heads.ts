@@ -7,6 +7,7 @@
 // evaluation posted wins for both, as GitHub would have it. See the README's known limitations.
 import { stricter, type PlannedCheck } from "../github/checks.js";
 import { LruCache } from "../github/lru-cache.js";
+import { sharedHeadOutput } from "../render/shared-check.js";
 
 /** What one PR's last evaluation planned on its head commit. */
 export interface HeadPlan {
@@ -59,14 +60,6 @@ export class SharedHeads {
   }
 }
 
-/** `#42 into main, #43 into release`. */
-function listPulls(plans: readonly Pick<HeadPlan, "number" | "base">[]): string {
-  return [...plans]
-    .sort((a, b) => a.number - b.number)
-    .map((plan) => (plan.base === undefined ? `#${plan.number}` : `#${plan.number} into \`${plan.base}\``))
-    .join(", ");
-}
-
 /**
  * The strictest verdict for check `name` among `candidates` (each PR's own check of that name),
  * with a note saying whose it is when more than one PR has one; undefined when none has.
@@ -77,12 +70,9 @@ export function strictestOf(name: string, candidates: readonly { plan: Pick<Head
   for (const candidate of holding.slice(1)) if (winner && stricter(candidate.check.verdict, winner.check.verdict)) winner = candidate;
   if (!winner) return undefined;
   if (holding.length === 1) return winner.check;
-  const note =
-    `> **This commit is the head of several pull requests** (${listPulls(holding.map((c) => c.plan))}). ` +
-    `GitHub keeps one \`${name}\` per commit, so it shows the strictest of their verdicts: this one is #${winner.plan.number}'s.\n\n`;
   return {
     ...winner.check,
-    output: { ...winner.check.output, summary: note + winner.check.output.summary },
+    output: sharedHeadOutput(name, holding.map((c) => c.plan), winner.plan.number, winner.check.output),
     externalId: `pull:${winner.plan.number}`,
   };
 }

@@ -1,4 +1,4 @@
-// The audit trail's public surface: build a record, seal and verify it, render and parse its comment.
+// The audit trail's public surface: build a record, seal and verify it, parse its comment.
 export { canonicalJson, canonicalBytes, tryCanonicalJson, compareCodePoints, CanonicalJsonError, type JsonValue } from "./canonical.js";
 export {
   AUDIT_RECORD_VERSION,
@@ -24,16 +24,7 @@ export {
   type UnsealedRecord,
 } from "./record.js";
 export { digestOf, loadPublicKey, loadSigningKey, sealRecord, sealedBytes, verifyRecord, type KeyResult, type SealResult, type Verification } from "./seal.js";
-export {
-  AUDIT_MARKER,
-  MAX_COMMENT,
-  parseAuditComment,
-  parseAuditComments,
-  recordBlock,
-  renderAuditComment,
-  type AuditCommentExtra,
-  type ParsedAuditComment,
-} from "./comment.js";
+export { AUDIT_MARKER, parseAuditComment, parseAuditComments, type ParsedAuditComment } from "./comment.js";
 export { buildExportRow, isExportRow, rowLabel, type AuditExportRow, type ExportedChange } from "./export-row.js";
 export { CSV_COLUMNS, csvCells, csvField, exportCsv } from "./export-csv.js";
 export { checkExtracted, extractRecords, type CheckedItem, type Extracted, type Extraction } from "./extract.js";

@@ -1,11 +1,10 @@
 // `compliance-gate explain --repo OWNER/NAME --pr N [--json]` (SPEC §6.6): a pull request's live
 // decision, gathered and decided as the app does, printed as its checks' Markdown or as JSON.
 import { decide } from "../engine/decide.js";
-import type { Decision } from "../engine/types.js";
-import { renderEnvironmentCheck } from "../github/check-output.js";
-import { gatherFacts, type GatheredFacts } from "../github/facts.js";
-import { code, shortSha, text } from "../github/markdown.js";
-import { decisionJson } from "./decision-json.js";
+import { gatherFacts } from "../github/facts.js";
+import { decisionJson } from "../render/decision-json.js";
+import { renderExplain } from "../render/explain.js";
+import { shortSha } from "../render/markdown.js";
 import { apiUrlFlag, githubAccess, repoFlag, serverUrlOf } from "./github-access.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
@@ -109,7 +108,16 @@ async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
     for (const warning of gathered.warnings) io.stderr.write(`warning: ${warning}\n`);
     io.stdout.write(`${JSON.stringify(decisionJson(decision), null, 2)}\n`);
   } else {
-    io.stdout.write(explainMarkdown(decision, gathered, { ...request, serverUrl: env.GITHUB_SERVER_URL?.trim() || serverUrlOf(apiUrl) }));
+    io.stdout.write(
+      renderExplain(decision, {
+        repository: `${owner}/${repo}`,
+        pullNumber: pull_number,
+        facts: gathered.facts,
+        policyCommit: gathered.policyCommit,
+        warnings: gathered.warnings,
+        serverUrl: env.GITHUB_SERVER_URL?.trim() || serverUrlOf(apiUrl),
+      }),
+    );
   }
   return EXIT_OK;
 }
@@ -122,36 +130,4 @@ function hintFor(error: string, request: ExplainRequest, apiUrl: string): string
   }
   if (/\berror 403\b/.test(error)) return " (does GITHUB_TOKEN have the permissions to read it, or is its rate limit used up?)";
   return "";
-}
-
-/** Each evaluated environment's check as the app would post it: title and summary (and text) under its name. */
-function explainMarkdown(
-  decision: Decision,
-  gathered: GatheredFacts,
-  where: ExplainRequest & { serverUrl: string },
-): string {
-  const { facts, policyCommit, warnings } = gathered;
-  const repository = `${where.owner}/${where.repo}`;
-  const header = [
-    `# ${text(repository)}#${where.pull_number}: compliance checks`,
-    `Head ${code(shortSha(facts.head))} into ${code(facts.base)}, judged by the policies at ${code(shortSha(policyCommit))} ` +
-      `(the tip of ${code(facts.base)}), at ${new Date(facts.now).toISOString()}.`,
-  ].join("\n\n");
-  if (decision.environments.length === 0) {
-    return `${header}\n\nNo policy judges the base branch ${code(facts.base)}: the app posts no compliance check on this pull request.\n`;
-  }
-  const sections = decision.environments.map((env) => {
-    const output = renderEnvironmentCheck(env, {
-      repository,
-      policyCommit,
-      serverUrl: where.serverUrl,
-      warnings,
-      // a terminal has no size limit: print everything rather than what fits in a check
-      limit: Number.POSITIVE_INFINITY,
-    });
-    const parts = [`## ${text(env.check)}`, `**${text(output.title)}**`, output.summary];
-    if (output.text !== undefined) parts.push(output.text);
-    return parts.join("\n\n");
-  });
-  return `${header}\n\n${sections.join("\n\n---\n\n")}\n`;
 }

@@ -3,8 +3,8 @@ import { decide } from "../engine/decide.js";
 import { loadPolicyDir } from "../policy/load.js";
 import { parseYaml } from "../policy/yaml.js";
 import { formatPolicyError } from "../policy/errors.js";
+import { decisionJson } from "../render/decision-json.js";
 import { parseChange } from "./change.js";
-import { decisionJson } from "./decision-json.js";
 import { directoryProblem, readInput } from "./input.js";
 import { EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 

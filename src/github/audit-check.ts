@@ -4,7 +4,9 @@
 // checks permission the app has, and cannot be deleted, not even by an admin.
 import { parseAuditComment } from "../audit/comment.js";
 import { checkRunWriter } from "../audit/writer.js";
-import { AUDIT_CHECK, fitOutput } from "./checks.js";
+import { fitCheckOutput } from "../render/check-output.js";
+import { MAX_CHECK_TEXT } from "../render/limits.js";
+import { AUDIT_CHECK } from "./checks.js";
 import type { GitHubSession } from "./client.js";
 
 interface ApiCheckRun {
@@ -33,9 +35,6 @@ export async function hasAuditCheck(gh: GitHubSession, request: { owner: string;
   });
 }
 
-/** GitHub's limit on a check run's output text, in UTF-8 bytes (what GitHub counts). */
-export const MAX_CHECK_TEXT = 65_535;
-
 /**
  * Posts the record as a completed check run: failure for a violation (a red mark on the commit
  * that says so), success when every environment it reached was approved. `text` must fit whole
@@ -46,7 +45,7 @@ export async function postAuditCheck(
   request: { owner: string; repo: string; sha: string; compliant: boolean; title: string; summary: string; text: string; now: number },
 ): Promise<number | undefined> {
   if (Buffer.byteLength(request.text, "utf8") > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
-  const output = fitOutput({ title: request.title, summary: request.summary });
+  const output = fitCheckOutput({ title: request.title, summary: request.summary });
   const response = await gh.request(
     "POST /repos/{owner}/{repo}/check-runs",
     {

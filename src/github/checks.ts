@@ -1,7 +1,8 @@
 // Writes compliance check runs: the state → check run mapping of SPEC §3, one POST per check, and no
 // POST at all when this process already posted the same success for the same commit and name.
 import type { State } from "../engine/types.js";
-import type { CheckOutput } from "./check-output.js";
+import { fitCheckOutput, type CheckOutput } from "../render/check-output.js";
+import { sameNameOutput } from "../render/shared-check.js";
 import type { GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 
@@ -63,10 +64,7 @@ export function oneCheckPerName(planned: readonly PlannedCheck[]): PlannedCheck[
     const held = byName.get(check.name);
     if (held === undefined || stricter(check.verdict, held.verdict)) byName.set(check.name, check);
     else if (!stricter(held.verdict, check.verdict)) {
-      byName.set(check.name, {
-        ...held,
-        output: { ...held.output, summary: `${held.output.summary}\n\n---\n\n**${check.output.title}**\n\n${check.output.summary}` },
-      });
+      byName.set(check.name, { ...held, output: sameNameOutput(held.output, check.output) });
     }
   }
   return [...byName.values()];
@@ -82,38 +80,9 @@ export interface CheckTarget {
   externalId: string;
 }
 
-/**
- * GitHub's limits on a check run's output: longer is refused with a 422, and the check would be
- * missing. GitHub counts UTF-8 bytes ("summary exceeds a maximum bytesize of 65535"), not characters:
- * a summary of file paths in CJK script is three times its length.
- */
-const MAX_TITLE = 1000;
-const MAX_BODY = 65_535;
-const CUT = "\n\n… (cut: GitHub shows at most 65,535 bytes)";
-
-/** `text` in at most `max` UTF-8 bytes, cut at a character boundary and marked when cut. */
-function cut(text: string, max: number, marker: string): string {
-  // a string of n UTF-16 units holds at most 3n UTF-8 bytes: most texts need no encoding at all
-  if (text.length * 3 <= max) return text;
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= max) return text;
-  let end = max - Buffer.byteLength(marker, "utf8");
-  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end--; // not inside a character
-  return bytes.subarray(0, end).toString("utf8") + marker;
-}
-
-/** The output within GitHub's limits. */
-export function fitOutput(output: CheckOutput): CheckOutput {
-  return {
-    title: cut(output.title, MAX_TITLE, "…"),
-    summary: cut(output.summary, MAX_BODY, CUT),
-    ...(output.text !== undefined ? { text: cut(output.text, MAX_BODY, CUT) } : {}),
-  };
-}
-
 /** The body of POST /repos/{owner}/{repo}/check-runs for a check; `now` stamps a completed run. */
 export function checkRunBody(target: CheckTarget, check: PlannedCheck, now: number): Record<string, unknown> {
-  const common = { name: check.name, head_sha: target.sha, external_id: check.externalId ?? target.externalId, output: fitOutput(check.output) };
+  const common = { name: check.name, head_sha: target.sha, external_id: check.externalId ?? target.externalId, output: fitCheckOutput(check.output) };
   if (check.verdict === "in_progress") return { ...common, status: "in_progress" };
   return { ...common, status: "completed", conclusion: check.verdict, completed_at: new Date(now).toISOString() };
 }
@@ -174,7 +143,7 @@ export class CheckWriter {
    */
   async post(gh: GitHubSession, target: CheckTarget, check: PlannedCheck, options: { force?: boolean } = {}): Promise<"posted" | "unchanged"> {
     const key = `${target.owner}/${target.repo}@${target.sha}|${check.name}`.toLowerCase();
-    const fingerprint = JSON.stringify([check.verdict, check.externalId ?? target.externalId, fitOutput(check.output)]);
+    const fingerprint = JSON.stringify([check.verdict, check.externalId ?? target.externalId, fitCheckOutput(check.output)]);
     if (!options.force && check.verdict === "success" && this.posted.get(key) === fingerprint) return "unchanged";
     // Forgotten first: if the POST fails, the next evaluation must not believe the old result still shows.
     this.posted.delete(key);

@@ -3,6 +3,7 @@
 // first (this app's deployment of the commit to the environment), made one again after creating.
 import { recordWriter, type Author } from "../audit/writer.js";
 import { GitHubRequestFailed, type GitHubSession } from "./client.js";
+import { MAX_DEPLOYMENT_DESCRIPTION } from "../render/limits.js";
 
 interface ApiDeployment {
   id?: number;
@@ -28,9 +29,6 @@ export interface DeploymentWrite {
   status: boolean;
 }
 
-/** GitHub's limit on a deployment's and a status's description. */
-const MAX_DESCRIPTION = 140;
-
 async function ours(gh: GitHubSession, request: DeploymentRequest): Promise<number[]> {
   const response = await gh.request(
     "GET /repos/{owner}/{repo}/deployments",
@@ -44,7 +42,7 @@ async function ours(gh: GitHubSession, request: DeploymentRequest): Promise<numb
 async function postSuccess(gh: GitHubSession, request: DeploymentRequest, id: number): Promise<void> {
   await gh.request(
     "POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
-    { owner: request.owner, repo: request.repo, deployment_id: id, state: "success", description: request.description.slice(0, MAX_DESCRIPTION), auto_inactive: true },
+    { owner: request.owner, repo: request.repo, deployment_id: id, state: "success", description: request.description.slice(0, MAX_DEPLOYMENT_DESCRIPTION), auto_inactive: true },
     `marking deployment ${id} to ${request.environment} successful`,
   );
 }
@@ -76,7 +74,7 @@ export async function recordDeployment(gh: GitHubSession, request: DeploymentReq
       // The merge already happened: nothing may be merged into the ref, no check may hold it up.
       auto_merge: false,
       required_contexts: [],
-      description: request.description.slice(0, MAX_DESCRIPTION),
+      description: request.description.slice(0, MAX_DEPLOYMENT_DESCRIPTION),
       payload: request.payload,
     },
     `creating the deployment of ${request.sha.slice(0, 7)} to ${request.environment}`,

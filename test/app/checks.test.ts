@@ -1,7 +1,8 @@
 // What the app posts: SPEC §3's state table, compliance/policy (§3.2), renames, a 3,500-file PR,
 // the GitHub requests an evaluation costs, and the log line of every evaluation.
 import { sharedGlobs } from "../../src/engine/globs.js";
-import { checkRunBody, fitOutput, verdictOf } from "../../src/github/checks.js";
+import { checkRunBody, verdictOf } from "../../src/github/checks.js";
+import { fitCheckOutput } from "../../src/render/check-output.js";
 import { MAX_POLICY_FILES, MAX_POLICY_SET_BYTES } from "../../src/policy/load.js";
 import { bomb, bombErrors, policyWithGlobs, SIXTY_BOMBS, TRUNCATED, truncatedError } from "../policy/glob-bombs.js";
 import {
@@ -94,7 +95,7 @@ describe("the state table (SPEC §3)", () => {
   });
 
   test("output beyond GitHub's limits is cut, not refused", () => {
-    const fitted = fitOutput({ title: "x".repeat(2000), summary: "y".repeat(70_000), text: "z".repeat(70_000) });
+    const fitted = fitCheckOutput({ title: "x".repeat(2000), summary: "y".repeat(70_000), text: "z".repeat(70_000) });
     expect(fitted.title).toHaveLength(1000 - 2); // "…" is 3 bytes
     expect(fitted.summary).toHaveLength(65_535 - 2);
     expect(fitted.text).toHaveLength(65_535 - 2);
@@ -104,7 +105,7 @@ describe("the state table (SPEC §3)", () => {
   test("GitHub's limits are in UTF-8 bytes: 52,000 characters of CJK paths (116,000 bytes) are cut too, never mid-character", () => {
     const summary = `- \`${"生".repeat(16)}.yaml\`\n`.repeat(2000); // 26 characters, 58 bytes a line
     expect(summary.length).toBeLessThan(65_535);
-    const fitted = fitOutput({ title: "生".repeat(400), summary });
+    const fitted = fitCheckOutput({ title: "生".repeat(400), summary });
     expect(Buffer.byteLength(fitted.summary, "utf8")).toBeLessThanOrEqual(65_535);
     expect(Buffer.byteLength(fitted.summary, "utf8")).toBeGreaterThan(65_535 - 60);
     expect(fitted.summary).not.toContain("\uFFFD");

@@ -1,7 +1,7 @@
 // Finding records in what an auditor has (SPEC §6.5): a record, comment bodies, JSONL exports, API comment objects.
 import { checkExtracted, extractRecords, type Extracted } from "../../src/audit/extract.js";
 import { buildExportRow, isExportRow, type ExportedChange } from "../../src/audit/export-row.js";
-import { renderAuditComment } from "../../src/audit/comment.js";
+import { renderAuditComment } from "../../src/render/audit-comment.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { knownRecord, MERGE_SHA } from "./known-record.js";

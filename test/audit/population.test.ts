@@ -1,5 +1,6 @@
 // The population of an audit export, decided over listed data: tables, no HTTP.
-import { AUDIT_MARKER, recordBlock } from "../../src/audit/comment.js";
+import { AUDIT_MARKER } from "../../src/audit/comment.js";
+import { recordBlock } from "../../src/render/audit-comment.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
 import {
   coveredCommits,

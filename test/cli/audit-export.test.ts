@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
-import { recordBlock, renderAuditComment } from "../../src/audit/comment.js";
+import { recordBlock, renderAuditComment } from "../../src/render/audit-comment.js";
 import { CSV_COLUMNS } from "../../src/audit/export-csv.js";
 import type { AuditExportRow } from "../../src/audit/export-row.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateKeyPairSync } from "node:crypto";
-import { renderAuditComment } from "../../src/audit/comment.js";
+import { renderAuditComment } from "../../src/render/audit-comment.js";
 import { buildExportRow, type ExportedChange } from "../../src/audit/export-row.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";

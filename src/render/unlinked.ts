@@ -2,15 +2,16 @@
 // (SPEC §2, fact `unlinked`): the blocker under `unlinked_commits: block`, a warning under `warn`.
 import type { EnvironmentDecision, UnlinkedIdentity } from "../engine/types.js";
 import { describeIdentity } from "../engine/title.js";
-import { code, firstOf, oneLine, shortSha, type ListBlock } from "./markdown.js";
+import type { ListBlock } from "./fit.js";
+import { code, firstOf, oneLine, shortSha } from "./markdown.js";
 
 /** Identities listed in a summary; the rest are counted there and listed in the check's `text`. */
-export const MAX_UNLINKED = 20;
+const MAX_UNLINKED = 20;
 /** A git name or e-mail is whatever its writer typed: each identity is cut to this many characters. */
 const MAX_IDENTITY = 200;
 
 /** `` `abc1234` co-author `frank <frank@example.com>` ``. */
-export function unlinkedLine(identity: UnlinkedIdentity): string {
+function unlinkedLine(identity: UnlinkedIdentity): string {
   return `${code(shortSha(identity.commit))} ${identity.role} ${code(oneLine(describeIdentity(identity), MAX_IDENTITY))}`;
 }
 

@@ -1,18 +1,11 @@
-// Snapshot tests of check run output (SPEC §3) for every state, rendered from real decisions.
+// Snapshot tests of an environment's check run output (SPEC §3) for every state, rendered from real decisions.
 import { decide } from "../../src/engine/decide.js";
 import type { EnvironmentDecision, Facts, UnlinkedIdentity } from "../../src/engine/types.js";
 import type { PolicySet } from "../../src/policy/types.js";
-import {
-  MAX_FILES,
-  MAX_OUTPUT,
-  MAX_TITLE,
-  renderEnvironmentCheck,
-  renderFailure,
-  renderPolicyCheck,
-  type CheckContext,
-  type CheckOutput,
-} from "../../src/github/check-output.js";
-import { sizeOf } from "../../src/github/markdown.js";
+import type { CheckOutput } from "../../src/render/check-output.js";
+import { MAX_FILES, renderEnvironmentCheck, type CheckContext } from "../../src/render/environment-check.js";
+import { sizeOf } from "../../src/render/fit.js";
+import { MAX_CHECK_TEXT } from "../../src/render/limits.js";
 import { facts, invalid, oneOff, policy, policySet, review, rule, type PolicyInput } from "../engine/build.js";
 
 const CONTEXT: CheckContext = { repository: "acme/gitops", policyCommit: "b".repeat(40) };
@@ -50,7 +43,6 @@ function shown(output: CheckOutput): string {
 function render(env: EnvironmentDecision, context: Partial<CheckContext> = {}): CheckOutput {
   return renderEnvironmentCheck(env, { ...CONTEXT, ...context });
 }
-
 describe("renderEnvironmentCheck, one snapshot per state", () => {
   test("approved: who counted on which commit, who did not and why", () => {
     const env = decision(
@@ -234,7 +226,7 @@ describe("long lists", () => {
     const rules = Array.from({ length: 2000 }, (_, i) => rule(`rule ${i} ${"x".repeat(40)}`, ["clusters/production/**"], 1, { users: [`user${i}`] }));
     const env = decision(policySet([policy(production({ rules }))]), facts({ files: ["clusters/production/api.yaml"] }));
     const output = render(env);
-    expect(sizeOf(output.summary)).toBeLessThanOrEqual(MAX_OUTPUT);
+    expect(sizeOf(output.summary)).toBeLessThanOrEqual(MAX_CHECK_TEXT);
     expect(output.summary).toMatch(/\*Cut to fit GitHub's limit: [\d,]+ sections not shown\. `compliance-gate explain` prints the whole decision\.\*/);
     expect(output.summary).toMatch(/Policy: \[`policies\/production\.yml`\]\(https:\/\/github\.com\/acme\/gitops\/blob\/b{40}\/policies\/production\.yml\) at base commit `bbbbbbb`\.$/);
     // cut between whole sections: the last rule shown is complete
@@ -250,17 +242,17 @@ describe("long lists", () => {
   test("multi-byte characters count as the bytes they take", () => {
     const rules = Array.from({ length: 1000 }, (_, i) => rule(`Регель ${i} ${"é".repeat(30)}`, ["clusters/production/**"], 1, { users: ["u"] }));
     const env = decision(policySet([policy(production({ rules }))]), facts({ files: ["clusters/production/api.yaml"] }));
-    expect(sizeOf(render(env).summary)).toBeLessThanOrEqual(MAX_OUTPUT);
+    expect(sizeOf(render(env).summary)).toBeLessThanOrEqual(MAX_CHECK_TEXT);
   });
 
   test("text over the limit keeps the items that fit and says how many it left out", () => {
     const files = Array.from({ length: 5000 }, (_, i) => `clusters/production/${"deep/".repeat(5)}file-${i}.yaml`);
     const env = decision(policySet([policy(production())]), facts({ files }));
     const output = render(env);
-    expect(sizeOf(output.summary)).toBeLessThanOrEqual(MAX_OUTPUT);
+    expect(sizeOf(output.summary)).toBeLessThanOrEqual(MAX_CHECK_TEXT);
     expect(output.text).toBeDefined();
     const detail = output.text as string;
-    expect(sizeOf(detail)).toBeLessThanOrEqual(MAX_OUTPUT);
+    expect(sizeOf(detail)).toBeLessThanOrEqual(MAX_CHECK_TEXT);
     expect(detail).toMatch(/^### All 5,000 files of rule SRE approves cluster changes\n\n- `clusters/);
     expect(detail).toMatch(/- and [\d,]+ more not shown\n\n\*Cut to fit GitHub's limit: [\d,]+ list items not shown\./);
   });
@@ -312,49 +304,5 @@ describe("hostile names", () => {
     for (const line of hostile().summary.split("\n")) {
       expect(line).toMatch(/^(|### .*|\*\*[A-Z][a-z ]+(:?\*\*| —).*|( {2})?- .*|Nobody can approve .*|Policy: .*|Break glass .*)$/);
     }
-  });
-});
-
-describe("renderPolicyCheck", () => {
-  test("errors as file:line:col: field: message", () => {
-    const output = renderPolicyCheck(
-      [
-        { file: "policies/production.yml", line: 8, column: 5, field: "rules[0].aprovals", message: "unknown key; did you mean `approvals`?" },
-        { file: "policies/production.yml", line: 14, column: 7, field: "rules[1].approvals", message: "must be an integer from 0 to 20" },
-        { file: "policies/staging.yml", field: "", message: "not valid YAML" },
-      ],
-      ["policies/governance.yml", "policies/production.yml", "policies/staging.yml"],
-    );
-    expect(output.title).toBe("3 errors in 2 policy files: policies/production.yml:8:5: rules[0].aprovals: unknown key; did you mean `approvals`?");
-    expect(shown(output)).toMatchSnapshot();
-  });
-
-  test("success lists the validated files", () => {
-    const output = renderPolicyCheck([], ["policies/governance.yml", "policies/production.yml"]);
-    expect(output.title).toBe("2 policy files are valid");
-    expect(shown(output)).toMatchSnapshot();
-    expect(renderPolicyCheck([], ["policies/production.yml"]).title).toBe("1 policy file is valid");
-    expect(renderPolicyCheck([], []).title).toBe("No policy files to validate");
-  });
-
-  test("a title stays within 1,000 characters on one line", () => {
-    const output = renderPolicyCheck([{ file: "policies/p.yml", line: 1, column: 1, field: "x", message: `bad\n${"m".repeat(2000)}` }], ["policies/p.yml"]);
-    expect(output.title.length).toBe(MAX_TITLE);
-    expect(output.title).not.toContain("\n");
-  });
-});
-
-describe("renderFailure", () => {
-  test("says what went wrong and that the check fails closed", () => {
-    const output = renderFailure("GitHub API error 502 while listing reviews of #42: Bad Gateway");
-    expect(output.title).toBe("Cannot evaluate: GitHub API error 502 while listing reviews of #42: Bad Gateway");
-    expect(shown(output)).toMatchSnapshot();
-  });
-
-  test("never shows a stack trace, and escapes the message", () => {
-    const output = renderFailure("TypeError: cannot read <b>x</b>\n    at decide (/app/lib/engine/decide.js:12:3)\n    at async run (node:internal)");
-    expect(output.title).toBe("Cannot evaluate: TypeError: cannot read <b>x</b>");
-    expect(output.summary).not.toMatch(/decide\.js|node:internal|\bat /);
-    expect(output.summary).toContain(String.raw`TypeError: cannot read \<b\>x\</b\>`);
   });
 });

@@ -3,7 +3,7 @@
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
-import { exceptionBody, exceptionTitle, type ExceptionReport } from "../../src/github/exception-body.js";
+import { exceptionBody, exceptionTitle, type ExceptionReport } from "../../src/render/exception-issue.js";
 import { knownRecord } from "../audit/known-record.js";
 
 function sealed(body: MergeRecordBody): AuditRecord {

@@ -1,17 +1,16 @@
 // The title and body of an exception issue (SPEC §4.3): what reached which environment without
 // the approvals its policy requires (or through break glass), who should review it afterwards —
 // @mentioned, on purpose — and the sealed record itself, a second copy of the evidence.
-import { quiet, recordBlock } from "../audit/comment.js";
 import { exceptionMarker } from "../audit/exception-marker.js";
 import type { AuditRecord } from "../audit/record.js";
 import type { State } from "../engine/types.js";
-import { code, fitBlocks, mention, oneLine, plural, shortSha } from "./markdown.js";
-
-/** GitHub's limit on an issue body, in characters (sizeOf counts bytes, never fewer). */
-const MAX_BODY = 65_536;
+import { recordBlock } from "./audit-comment.js";
+import { fitBlocks } from "./fit.js";
+import { MAX_BODY } from "./limits.js";
+import { code, mention, oneLine, plural, quiet, shortSha } from "./markdown.js";
 
 /** A rule of an excepted environment that was not satisfied. */
-export interface MissingRule {
+interface MissingRule {
   name: string;
   required: number;
   missing: number;

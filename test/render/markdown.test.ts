@@ -1,5 +1,6 @@
 // Markdown from untrusted strings, and fitting output into GitHub's limits.
-import { code, fitBlocks, mention, oneLine, sizeOf, text } from "../../src/github/markdown.js";
+import { fitBlocks, sizeOf } from "../../src/render/fit.js";
+import { code, mention, oneLine, text } from "../../src/render/markdown.js";
 
 describe("text", () => {
   test.each([
