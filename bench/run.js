@@ -75,7 +75,7 @@ function changeFacts() {
   ];
   return {
     repository: "acme/gitops", base: "main", default_branch: "main", head: "h2", author: "dave",
-    contributors: ["dave"], labels: [], files, files_truncated: false, reviews,
+    contributors: ["dave"], unlinked: [], labels: [], files, files_truncated: false, reviews,
     teams: { sre: ["alice", "bob"], security: ["erin"] }, permissions: {}, now: Date.parse("2026-12-01T10:00:00Z"),
   };
 }
