@@ -4,7 +4,7 @@
 // (issue 7's brace bombs). Prints figures and ratios; asserts nothing.
 import { Minimatch, minimatch } from "minimatch";
 import { decide } from "../lib/engine/decide.js";
-import { GLOB_OPTIONS } from "../lib/engine/globs.js";
+import { GLOB_OPTIONS } from "../lib/policy/glob-dialect.js";
 import { loadPolicySet, parsePolicyFile } from "../lib/policy/load.js";
 import { policyWarnings } from "../lib/policy/warnings.js";
 

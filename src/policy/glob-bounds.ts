@@ -1,8 +1,7 @@
 // The bounds a policy glob keeps before anything compiles it (SPEC §1.2): its length, the patterns its
 // braces expand to, that minimatch accepts it; and, across a policy set, what all its globs compile to.
-import { Minimatch } from "minimatch";
-import { GLOB_OPTIONS } from "../engine/globs.js";
 import { countBraceExpansion } from "./brace-expansion.js";
+import { compilePolicyGlob } from "./glob-dialect.js";
 
 /** The longest glob accepted, in UTF-16 code units. */
 export const MAX_GLOB_LENGTH = 1024;
@@ -60,7 +59,7 @@ export function boundGlob(glob: string): GlobBound {
   }
   if (countOf(glob, "(") > MINIMATCH_MAX_EXTGLOBS) {
     try {
-      new Minimatch(glob, { ...GLOB_OPTIONS });
+      compilePolicyGlob(glob);
     } catch (error) {
       return { ok: false, problem: `glob ${showGlob(glob)} cannot be compiled: ${error instanceof Error ? error.message : String(error)}` };
     }
