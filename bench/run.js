@@ -6,7 +6,7 @@ import { Minimatch, minimatch } from "minimatch";
 import { decide } from "../lib/engine/decide.js";
 import { GLOB_OPTIONS } from "../lib/policy/glob-dialect.js";
 import { loadPolicySet, parsePolicyFile } from "../lib/policy/load.js";
-import { policyWarnings } from "../lib/policy/warnings.js";
+import { policyWarnings } from "../lib/engine/warnings.js";
 
 const ENVIRONMENTS = 50;
 const RULES = 20;

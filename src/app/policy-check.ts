@@ -6,7 +6,8 @@ import { GatherFailed, type GitHubSession } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
-import { formatPolicyWarning, policyWarnings } from "../policy/warnings.js";
+import { policyWarnings } from "../engine/warnings.js";
+import { formatPolicyWarning } from "../policy/errors.js";
 import { renderFailure } from "../render/failure.js";
 import { renderNoPolicyChanges, renderPoliciesRemoved, renderPolicyCheck } from "../render/policy-check.js";
 

@@ -1,7 +1,7 @@
 // `compliance-gate validate [DIR]` (SPEC §6.1): every policy file's errors, or ok with warnings.
 import { loadPolicyDir } from "../policy/load.js";
-import { formatPolicyError } from "../policy/errors.js";
-import { policyWarnings, formatPolicyWarning } from "../policy/warnings.js";
+import { formatPolicyError, formatPolicyWarning } from "../policy/errors.js";
+import { policyWarnings } from "../engine/warnings.js";
 import { directoryProblem } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
