@@ -110,7 +110,8 @@ export function listedByLogin(approvers: Approvers, login: string): boolean {
 
 const policiesOf = (set: PolicySet | readonly Policy[]): readonly Policy[] => ("policies" in set ? set.policies : set);
 
-const approversOf = (policy: Policy): Approvers[] => [
+/** Every Approvers of a policy: its rules', then its break glass's. */
+export const approversOf = (policy: Policy): Approvers[] => [
   ...policy.rules.map((r) => r.approvers),
   ...(policy.break_glass ? [policy.break_glass.approvers] : []),
 ];

@@ -4,7 +4,7 @@ import type { Approvers, Options, Policy, PolicyError, PolicySet, Rule } from ".
 import type { Decision, EnvironmentDecision, Facts, Needed, RuleDecision, BreakGlassDecision } from "./types.js";
 import { countApprovals, judgedOf, sortLogins, stancesOf, type Judged, type Stance } from "./approvals.js";
 import { approverVia, directoryOf, displayTeam, loginKey } from "./approvers.js";
-import { judgingEnvironments, type EnvironmentSources } from "./environments.js";
+import { checkNameOf, judgingEnvironments, type EnvironmentSources } from "./environments.js";
 import { activeFreeze } from "./freeze.js";
 import { pathsByPolicy, touchedPaths, type PolicyPaths } from "./paths.js";
 import { TRUNCATED, titleOf } from "./title.js";
@@ -23,7 +23,7 @@ const sorted = (paths: Iterable<string>): string[] => [...paths].sort(byCodePoin
 function skeleton(environment: string, file: string, description: string | undefined): EnvironmentDecision {
   return {
     environment,
-    check: `compliance/${environment}`,
+    check: checkNameOf(environment),
     file,
     ...(description !== undefined ? { description } : {}),
     state: "error",

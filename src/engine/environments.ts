@@ -19,6 +19,11 @@ export function environmentsFor(set: PolicySet, base: string, defaultBranch: str
   return { policies: set.policies.filter((p) => appliesTo(p, base, defaultBranch)), invalid: [...set.invalid] };
 }
 
+/** The check an environment's decision is posted as (SPEC §3.1): `compliance/<environment>`. */
+export function checkNameOf(environment: string): string {
+  return `compliance/${environment}`;
+}
+
 /** The files that define one environment. */
 export interface EnvironmentSources {
   environment: string;

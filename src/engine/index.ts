@@ -4,6 +4,7 @@ export { activeFreeze, isFreezeActive, nextFreezeTransition, nextTransition } fr
 export { compileGlob, compileGlobs, type GlobSet } from "./globs.js";
 export { environmentsFor } from "./environments.js";
 export { touchedEnvironments, type Change } from "./touched.js";
+export { factsNeeded, type FactsNeeded, type TeamRef } from "./facts-needed.js";
 export { permissionNeeded, teamsNamed, qualifyTeam, holdsAtLeast } from "./approvers.js";
 export { touchedPaths } from "./paths.js";
 export { titleOf, describeNeeded, describeIdentity } from "./title.js";
