@@ -2,6 +2,7 @@
 // gatherer the app and `compliance-gate explain` share. Errors come back as values.
 import { factsNeeded, type TeamRef } from "../engine/facts-needed.js";
 import type { Facts, Review, ReviewState } from "../engine/types.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { PERMISSIONS, type Permission, type PolicySet } from "../policy/types.js";
 import { listChangedFiles } from "./changed-files.js";
@@ -174,7 +175,7 @@ export class FactsGatherer {
 
   constructor(options: FactsGathererOptions = {}) {
     this.policy = options.policy ?? POLICY_MODULE;
-    this.policyDir = options.policyDir ?? "policies";
+    this.policyDir = options.policyDir ?? POLICY_DIR;
     const maxEntries = options.maxCacheEntries ?? 1000;
     const ttlMs = options.membershipTtlMs ?? 5 * 60 * 1000;
     const clock = options.clock ?? Date.now;

@@ -2,6 +2,7 @@
 // fill every default; and a repository's whole policy set, where environments must be unique.
 import { readdir, readFile, stat } from "node:fs/promises";
 import { sortPolicyErrors } from "./errors.js";
+import { POLICY_DIR } from "./folder.js";
 import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
 import { SetGlobTally, type BoundedGlob } from "./glob-bounds.js";
 import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, RESERVED_ENVIRONMENTS, type PolicyInput } from "./schema.js";
@@ -51,7 +52,7 @@ export function loadPolicySet(files: readonly { path: string; text: string }[]):
 }
 
 /** Whether `path` is a policy file: `*.yml` or `*.yaml` directly in `dir`, not in a sub-folder. */
-export function isPolicyFile(path: string, dir = "policies"): boolean {
+export function isPolicyFile(path: string, dir = POLICY_DIR): boolean {
   const folder = normalizeDir(dir);
   const prefix = folder === "" ? "" : `${folder}/`;
   if (!path.startsWith(prefix)) return false;

@@ -2,6 +2,7 @@
 // editor help. What a schema cannot say lives in semantics.ts; the JSON Schema is generated from this.
 import { z } from "zod";
 import { DATE_TIME_PATTERN, TIME_RANGE_PATTERN, WHOLE_DAY } from "./freeze.js";
+import { POLICY_DIR } from "./folder.js";
 import { MAX_GLOB_LENGTH } from "./glob-bounds.js";
 import { POLICY_PERMISSIONS, UNLINKED_COMMITS, type Day } from "./types.js";
 
@@ -253,7 +254,7 @@ export const policySchema = z
   )
   .meta({
     title: "compliance-gate policy",
-    description: "One environment's approval policy: policies/<environment>.yml in a GitOps environment repository.",
+    description: `One environment's approval policy: ${POLICY_DIR}/<environment>.yml in a GitOps environment repository.`,
   });
 
 /** A policy file as written, after the schema's defaults: the input of `toPolicy`. */
