@@ -13,6 +13,7 @@
 import type { Logger } from "probot";
 import { factsNeeded, nextFreezeTransition } from "../engine/index.js";
 import type { Decision, Facts, State } from "../engine/types.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { CheckWriter, externalIdOf, postedChecks, type CheckTarget, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient } from "../github/client.js";
@@ -497,7 +498,7 @@ export class Evaluator {
     const siblings = this.heads.others(repository, target.sha, request.number);
     const candidates = siblings.flatMap((plan) => plan.checks.map((check) => ({ plan, check })));
     const unposted: string[] = [];
-    for (const name of [...stale].sort()) {
+    for (const name of sortByCodePoint([...stale])) {
       const check = strictestOf(name, candidates) ?? {
         name,
         verdict: "failure" as const,
@@ -511,7 +512,7 @@ export class Evaluator {
         log.error({ check: name, sha: target.sha, error: error instanceof Error ? error.message : String(error) }, "could not supersede a check of the old base branch");
       }
     }
-    return { names: [...stale].sort(), unposted };
+    return { names: sortByCodePoint([...stale]), unposted };
   }
 
   /**

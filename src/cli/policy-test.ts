@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { decide } from "../engine/decide.js";
 import type { EnvironmentDecision, State } from "../engine/types.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { POLICY_DIR } from "../policy/folder.js";
 import { loadPolicyDir } from "../policy/load.js";
 import { parseYaml } from "../policy/yaml.js";
@@ -116,10 +117,7 @@ function mismatches(environment: string, expected: Expectation, actual: Environm
 async function testFiles(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(join(dir, "tests"), { withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-      .map((e) => join(dir, "tests", e.name))
-      .sort();
+    return sortByCodePoint(entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => join(dir, "tests", e.name)));
   } catch {
     return [];
   }

@@ -1,4 +1,5 @@
 // `compliance-gate validate [DIR]` (SPEC §6.1): every policy file's errors, or ok with warnings.
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { POLICY_DIR } from "../policy/folder.js";
 import { loadPolicyDir } from "../policy/load.js";
 import { formatPolicyError, formatPolicyWarning } from "../policy/errors.js";
@@ -51,7 +52,7 @@ async function runValidate(dir: string, io: Io): Promise<number> {
     return EXIT_FAILED;
   }
   for (const warning of policyWarnings(set, dir)) io.stdout.write(`${formatPolicyWarning(warning)}\n`);
-  const names = set.policies.map((p) => p.environment).sort();
+  const names = sortByCodePoint(set.policies.map((p) => p.environment));
   io.stdout.write(`ok: ${names.length} ${names.length === 1 ? "policy" : "policies"} (${names.join(", ")})\n`);
   return EXIT_OK;
 }

@@ -1,5 +1,6 @@
 // Who is an approver of a rule: listed users, members of listed teams, or holders of a permission.
 // Logins and team names compare case-insensitively; a bare team slug belongs to the repository owner's org.
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { PERMISSIONS, type Approvers, type Permission, type Policy, type PolicySet } from "../policy/types.js";
 import type { Facts } from "./types.js";
 
@@ -123,7 +124,7 @@ export function teamsNamed(set: PolicySet | readonly Policy[], repository?: stri
   for (const policy of policiesOf(set)) {
     for (const approvers of approversOf(policy)) for (const t of approvers.teams) teams.add(displayTeam(t, owner));
   }
-  return [...teams].sort();
+  return sortByCodePoint([...teams]);
 }
 
 /** Whether any policy names approvers by `permission`, so reviewers' repository permissions must be gathered. */

@@ -1,4 +1,5 @@
 // Which environments judge a pull request into a base branch, and which policy files define each.
+import { compareCodePoints } from "../policy/code-point-order.js";
 import type { InvalidPolicy, Policy, PolicyError, PolicySet } from "../policy/types.js";
 import { globErrorOf, policyAppliesTo } from "./paths.js";
 
@@ -42,7 +43,7 @@ function environmentSources(set: PolicySet): EnvironmentSources[] {
   };
   set.policies.forEach((p, i) => get(p.environment).policies.push(i));
   for (const inv of set.invalid) get(inv.environment).invalid.push(inv);
-  return [...byName.values()].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+  return [...byName.values()].sort((a, b) => compareCodePoints(a.environment, b.environment));
 }
 
 /** The environments judging a base branch, and which of them evaluate their one policy. */

@@ -1,5 +1,6 @@
 // What the GitHub side must gather for a pull request into a base branch: the teams the judging
 // policies name, whether reviewers' permissions count, and the checks those environments post.
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { approversOf, permissionNeeded } from "./approvers.js";
 import { checkNameOf, environmentsFor } from "./environments.js";
@@ -41,6 +42,6 @@ export function factsNeeded(set: PolicySet, base: string, defaultBranch: string,
   return {
     teams: [...teams.values()],
     permissions: permissionNeeded(judging.policies),
-    checks: [...checks].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+    checks: sortByCodePoint([...checks]),
   };
 }

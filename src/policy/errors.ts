@@ -1,4 +1,5 @@
 // Policy errors and warnings as people read them: one line each, errors in file order.
+import { compareCodePoints } from "./code-point-order.js";
 import type { PolicyError, PolicyWarning } from "./types.js";
 
 /** Prints an error as `file:line:col: field: message`, leaving out what is unknown or empty. */
@@ -12,7 +13,7 @@ export function formatPolicyError(error: PolicyError): string {
 export function sortPolicyErrors(errors: readonly PolicyError[]): PolicyError[] {
   return [...errors].sort(
     (a, b) =>
-      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      compareCodePoints(a.file, b.file) ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0),
   );

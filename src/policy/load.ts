@@ -1,6 +1,7 @@
 // From policy file text to the engine's Policy: read YAML, validate (schema, then semantics),
 // fill every default; and a repository's whole policy set, where environments must be unique.
 import { readdir, readFile, stat } from "node:fs/promises";
+import { sortByCodePoint } from "./code-point-order.js";
 import { sortPolicyErrors } from "./errors.js";
 import { POLICY_DIR } from "./folder.js";
 import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
@@ -71,10 +72,11 @@ export async function loadPolicyDir(dir: string): Promise<PolicySet> {
     const message = `cannot read the policy folder: ${describe(error)}`;
     return { policies: [], invalid: [{ file: dir, environment: "", errors: [{ file: dir, field: "", message }] }] };
   }
-  const paths = names
-    .map((name) => (folder === "" ? name : `${folder}/${name}`))
-    .filter((path) => isPolicyFile(path, folder))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const paths = sortByCodePoint(
+    names
+      .map((name) => (folder === "" ? name : `${folder}/${name}`))
+      .filter((path) => isPolicyFile(path, folder)),
+  );
   // Bounded before anything is read: `validate` runs in CI on checkouts of pull requests too.
   const sizes = await Promise.all(paths.map((path) => stat(path).then((info) => info.size, () => 0)));
   const tooMuch = policyFolderProblem(`${folder === "" ? "." : folder}/`, paths.length, sizes.reduce((a, b) => a + b, 0));
