@@ -56,7 +56,7 @@ export function judgedOf(facts: Facts, dir: Directory): Judged {
 }
 
 /** The approvals that counted for some approvers, and the approvals that did not. */
-export interface Count {
+interface Count {
   counted: CountedApproval[];
   ignored: IgnoredReview[];
 }

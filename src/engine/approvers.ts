@@ -8,7 +8,7 @@ import type { Facts } from "./types.js";
 export const loginKey = (login: string): string => login.toLowerCase();
 
 /** The owner (org) part of `owner/name`, or undefined when the repository is unknown or malformed. */
-export function ownerOf(repository: string | undefined): string | undefined {
+function ownerOf(repository: string | undefined): string | undefined {
   if (repository === undefined) return undefined;
   const slash = repository.indexOf("/");
   const owner = slash === -1 ? repository : repository.slice(0, slash);

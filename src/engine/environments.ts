@@ -47,7 +47,7 @@ function environmentSources(set: PolicySet): EnvironmentSources[] {
 }
 
 /** The environments judging a base branch, and which of them evaluate their one policy. */
-export interface JudgingEnvironments {
+interface JudgingEnvironments {
   /** Every environment reported on the base, sorted by name, with the error of a policy whose globs cannot be compiled. */
   reported: [EnvironmentSources, PolicyError[]][];
   /** Indexes into `set.policies` of the policies evaluated: an environment's only file, valid and compilable. */

@@ -31,7 +31,7 @@ interface CompiledPolicy {
 }
 
 /** Why a policy's globs could not be compiled (a loader that validated them makes this unreachable). */
-export class GlobError extends Error {
+class GlobError extends Error {
   constructor(
     readonly glob: string,
     readonly reason: string,

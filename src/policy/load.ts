@@ -34,7 +34,7 @@ export function policyFolderProblem(folder: string, files: number, bytes: number
 }
 
 /** One policy file, read: the policy when valid, else its errors; and the environment it names either way. */
-export interface ParsedPolicyFile {
+interface ParsedPolicyFile {
   policy?: Policy;
   errors: PolicyError[];
   /** The `environment` key when it is a valid name, else the file name without extension. */

@@ -16,10 +16,10 @@ export const ENVIRONMENT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const RESERVED_ENVIRONMENTS: readonly string[] = ["policy"];
 
 /** Days in the order people write them. */
-export const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const satisfies readonly Day[];
+const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const satisfies readonly Day[];
 
 /** The most approvals a rule (or break glass) may ask for. */
-export const MAX_APPROVALS = 20;
+const MAX_APPROVALS = 20;
 
 /** Messages shared by the schema and the semantic checks, so both say the same thing. */
 export const MESSAGES = {
