@@ -4,9 +4,9 @@
 // (issue 7's brace bombs). Prints figures and ratios; asserts nothing.
 import { Minimatch, minimatch } from "minimatch";
 import { decide } from "../lib/engine/decide.js";
-import { GLOB_OPTIONS } from "../lib/engine/globs.js";
+import { GLOB_OPTIONS } from "../lib/policy/glob-dialect.js";
 import { loadPolicySet, parsePolicyFile } from "../lib/policy/load.js";
-import { policyWarnings } from "../lib/policy/warnings.js";
+import { policyWarnings } from "../lib/engine/warnings.js";
 
 const ENVIRONMENTS = 50;
 const RULES = 20;
@@ -75,7 +75,7 @@ function changeFacts() {
   ];
   return {
     repository: "acme/gitops", base: "main", default_branch: "main", head: "h2", author: "dave",
-    contributors: ["dave"], labels: [], files, files_truncated: false, reviews,
+    contributors: ["dave"], unlinked: [], labels: [], files, files_truncated: false, reviews,
     teams: { sre: ["alice", "bob"], security: ["erin"] }, permissions: {}, now: Date.parse("2026-12-01T10:00:00Z"),
   };
 }

@@ -49,6 +49,7 @@ import { EXCEPTION_LABEL } from "../github/exception-issues.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readMergedPull } from "../github/merged-pulls.js";
 import { readPolicyFiles } from "../github/policy-files.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import type { PolicySet } from "../policy/types.js";
 import { mapConcurrently } from "./concurrency.js";
@@ -157,7 +158,7 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     request,
     repository,
     defaultBranch,
-    policiesAt: oncePerCommit(request.policiesAt ?? readPoliciesWith(gh, owner, repo, request.policyDir ?? "policies")),
+    policiesAt: oncePerCommit(request.policiesAt ?? readPoliciesWith(gh, owner, repo, request.policyDir ?? POLICY_DIR)),
     checkRecords: new Map(),
   };
 

@@ -3,6 +3,7 @@
 import type { Logger } from "probot";
 import { POLICY_CHECK, postedCheckNames, type CheckTarget, type CheckWriter, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubSession } from "../github/client.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { renderFailure } from "../render/failure.js";
 
 /** The first line of an unexpected error's message, short: enough to search the log, never a stack trace. */
@@ -70,7 +71,7 @@ export async function reportFailure(
   }
   names.add(POLICY_CHECK);
   const output = renderFailure(message);
-  const sorted = [...names].sort();
+  const sorted = sortByCodePoint([...names]);
   for (const name of sorted) {
     try {
       await checks.post(gh, target, { name, verdict: "failure", output }, { force });

@@ -11,8 +11,9 @@
 //   posted is only used to skip re-posting a success (checks.ts), so the next evaluation of the PR
 //   on any replica corrects a stale success; a stale wait or failure lasts until then too.
 import type { Logger } from "probot";
-import { environmentsFor, nextFreezeTransition } from "../engine/index.js";
+import { factsNeeded, nextFreezeTransition } from "../engine/index.js";
 import type { Decision, Facts, State } from "../engine/types.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { CheckWriter, externalIdOf, postedChecks, type CheckTarget, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient } from "../github/client.js";
@@ -108,9 +109,8 @@ function queueKeyOf(request: Pick<EvaluationRequest, "owner" | "repo" | "number"
 }
 
 /** The checks a set of policies expects on a PR into `base`: one per environment it reports, and compliance/policy. */
-function expectedChecks(set: PolicySet, base: string, defaultBranch: string): string[] {
-  const judging = environmentsFor(set, base, defaultBranch);
-  return [...judging.policies, ...judging.invalid].map((p) => `compliance/${p.environment}`);
+function expectedChecks(set: PolicySet, owner: string, base: string, defaultBranch: string): string[] {
+  return factsNeeded(set, base, defaultBranch, owner).checks;
 }
 
 /** How many times a freeze timer retries when it cannot get an installation token. */
@@ -205,7 +205,7 @@ export class Evaluator {
       const probe = await this.options.gatherer.probe(request.octokit, { owner: request.owner, repo: request.repo, base: request.base });
       tally.add(probe.requests);
       if (probe.kind === "no_policies") return;
-      const known = probe.kind === "policies" ? expectedChecks(probe.policies, request.base, request.defaultBranch ?? request.base) : [];
+      const known = probe.kind === "policies" ? expectedChecks(probe.policies, request.owner, request.base, request.defaultBranch ?? request.base) : [];
       const target: CheckTarget = { owner: request.owner, repo: request.repo, sha: request.mergeGroupSha, externalId: "merge_group:unknown" };
       await reportFailure(this.options.checks, gh, request.log, target, new Set(known), [], message, request.force);
     } catch (error) {
@@ -261,7 +261,7 @@ export class Evaluator {
           }
         }
         if (probe.kind === "error") throw new GatherFailed(probe.error);
-        if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, probed, request.defaultBranch ?? probed)) known.add(name);
+        if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, owner, probed, request.defaultBranch ?? probed)) known.add(name);
       }
 
       pull ??= await pulls.read(gh, owner, repo, number);
@@ -277,7 +277,7 @@ export class Evaluator {
         probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
         tally.add(probe.requests);
         if (probe.kind === "error") throw new GatherFailed(probe.error);
-        if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, probed, request.defaultBranch ?? probed)) known.add(name);
+        if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, owner, probed, request.defaultBranch ?? probed)) known.add(name);
       }
 
       const now = clock();
@@ -297,7 +297,7 @@ export class Evaluator {
       }
       const target: CheckTarget = { owner, repo, sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
       const judged = plan.judged;
-      if (judged) for (const name of expectedChecks(judged.policies, judged.facts.base, judged.facts.default_branch)) known.add(name);
+      if (judged) for (const name of expectedChecks(judged.policies, owner, judged.facts.base, judged.facts.default_branch)) known.add(name);
       const planned = mergeGroup || !judged ? plan.checks : await this.withSharedHead(gh, log, repository, reportOn, number, plan.base, plan.checks);
 
       const posted = await postAll(this.options.checks, gh, log, target, planned, request.force);
@@ -498,7 +498,7 @@ export class Evaluator {
     const siblings = this.heads.others(repository, target.sha, request.number);
     const candidates = siblings.flatMap((plan) => plan.checks.map((check) => ({ plan, check })));
     const unposted: string[] = [];
-    for (const name of [...stale].sort()) {
+    for (const name of sortByCodePoint([...stale])) {
       const check = strictestOf(name, candidates) ?? {
         name,
         verdict: "failure" as const,
@@ -512,7 +512,7 @@ export class Evaluator {
         log.error({ check: name, sha: target.sha, error: error instanceof Error ? error.message : String(error) }, "could not supersede a check of the old base branch");
       }
     }
-    return { names: [...stale].sort(), unposted };
+    return { names: sortByCodePoint([...stale]), unposted };
   }
 
   /**

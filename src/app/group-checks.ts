@@ -1,6 +1,7 @@
 // A merge group's checks (SPEC §3.1): one per name, the strictest verdict of the parts the group
 // holds; a merge queue never waits on an approval, so whatever does not pass fails the group.
 import { POLICY_CHECK, stricter, type PlannedCheck, type Verdict } from "../github/checks.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { groupOutput, onePartOutput, type PartCheck } from "../render/merge-group.js";
 
 /** One part of a merge group and the checks it gets on its own: a PR's, or commits that belong to none. */
@@ -17,7 +18,7 @@ function groupVerdict(verdict: Verdict): Verdict {
 
 /** One check per name, the strictest of the parts', each part that does not pass named in its title and summary. */
 export function combineGroupChecks(parts: readonly GroupPart[]): PlannedCheck[] {
-  const names = [...new Set(parts.flatMap((part) => part.checks.map((check) => check.name)))].sort();
+  const names = sortByCodePoint([...new Set(parts.flatMap((part) => part.checks.map((check) => check.name)))]);
   return names.map((name) => {
     const held: PartCheck[] = [];
     let verdict: Verdict = "success";

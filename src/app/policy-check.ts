@@ -5,13 +5,12 @@ import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubSession } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
-import { formatPolicyWarning, policyWarnings } from "../policy/warnings.js";
+import { policyWarnings } from "../engine/warnings.js";
+import { formatPolicyWarning } from "../policy/errors.js";
 import { renderFailure } from "../render/failure.js";
 import { renderNoPolicyChanges, renderPoliciesRemoved, renderPolicyCheck } from "../render/policy-check.js";
-
-/** The policy folder at the repository root (SPEC §1). */
-export const POLICY_DIR = "policies";
 
 /** Whether a change touches the policy folder: a file in it, or one moved out of it. */
 export function touchesPolicies(files: readonly ChangedFile[], dir = POLICY_DIR): boolean {

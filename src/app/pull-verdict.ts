@@ -3,6 +3,7 @@
 // a PR's own evaluation posts them on its head, a merge group combines those of all its PRs.
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { oneCheckPerName, verdictOf, type PlannedCheck } from "../github/checks.js";
 import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
@@ -89,7 +90,7 @@ export class PullJudge {
       files: facts.files,
       filesTruncated: facts.files_truncated,
       blobs: this.headBlobs,
-      basePolicyFiles: Object.keys(result.policyBlobs).sort(),
+      basePolicyFiles: sortByCodePoint(Object.keys(result.policyBlobs)),
     });
     return {
       kind: "verdict",

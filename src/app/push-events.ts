@@ -3,10 +3,10 @@
 import type { Logger, Probot } from "probot";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { openPullsInto } from "../github/pull-request.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import type { Evaluator } from "./evaluator.js";
 import { forEachConcurrently } from "./concurrency.js";
 import { branchOf, guarded, sourceOf, type DeliverySource } from "./delivery.js";
-import { POLICY_DIR } from "./policy-check.js";
 import type { Retries } from "./retries.js";
 
 /** What a push payload says about its commits. */

@@ -1,11 +1,10 @@
 // Which reviews to ask for (a policy's `request_reviews`): the users and teams whose approval an
 // environment still waits for — never the author — and each distinct set only once per pull request.
 import type { Decision } from "../engine/types.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { ReviewRequest } from "../github/review-requests.js";
-
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The review request for a decision, or null when nobody is to be asked: the `needed` users and
@@ -35,7 +34,7 @@ export function reviewRequestOf(decision: Decision, set: PolicySet, who: { owner
     }
   }
   if (users.size === 0 && teams.size === 0) return null;
-  return { reviewers: [...users.values()].sort(byCodePoint), team_reviewers: [...teams].sort(byCodePoint) };
+  return { reviewers: sortByCodePoint([...users.values()]), team_reviewers: sortByCodePoint([...teams]) };
 }
 
 /** Remembers (bounded) which sets were requested on which pull request, so each is asked for once. */

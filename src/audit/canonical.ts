@@ -1,5 +1,9 @@
 // Canonical JSON (SPEC §4.2): the one byte string of a value that an audit record's digest and
 // signature cover, whoever writes it and in whatever key order.
+import { compareCodePoints } from "../policy/code-point-order.js";
+
+/** Keys are ordered by code point: the one order of strings (policy/code-point-order.ts). */
+export { compareCodePoints };
 
 /** A value JSON represents faithfully. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -17,22 +21,6 @@ export class CanonicalJsonError extends Error {
 }
 
 export type CanonicalResult = { ok: true; text: string } | { ok: false; error: CanonicalJsonError };
-
-/**
- * Orders two strings by Unicode code point. `<` and `localeCompare` do not: `<` compares UTF-16
- * code units, which puts an astral character (a surrogate pair, 0xD800…) before U+E000…U+FFFF.
- * A lone surrogate compares as its own code point.
- */
-export function compareCodePoints(a: string, b: string): number {
-  let i = 0;
-  while (i < a.length && i < b.length) {
-    const x = a.codePointAt(i) as number;
-    const y = b.codePointAt(i) as number;
-    if (x !== y) return x - y;
-    i += x > 0xffff ? 2 : 1;
-  }
-  return a.length - b.length;
-}
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

@@ -3,6 +3,7 @@
 // Pure: the reading, and the order of it, is the export's (app/audit-export.ts).
 import { WEB_FLOW } from "../engine/approvals.js";
 import { environmentsFor } from "../engine/environments.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { parseAuditComments, type ParsedAuditComment } from "./comment.js";
 import { exceptionMarker } from "./exception-marker.js";
@@ -258,13 +259,13 @@ export function mergedInto(pulls: readonly ListedPull[], branch: string): boolea
 
 /** Of `branches`, those a policy judges (its scope.branches, or the default branch), sorted; with an invalid policy, whose branches are unknown, the default branch at least. */
 export function gatedBranches(policies: PolicySet, branches: readonly string[], defaultBranch: string): string[] {
-  return branches
-    .filter(
+  return sortByCodePoint(
+    branches.filter(
       (branch) =>
         environmentsFor({ policies: policies.policies, invalid: [] }, branch, defaultBranch).policies.length > 0 ||
         (branch === defaultBranch && policies.invalid.length > 0),
-    )
-    .sort();
+    ),
+  );
 }
 
 /**

@@ -3,6 +3,7 @@
 import type { CountedApproval, Decision, EnvironmentDecision, IdentityRole, State, UnlinkedIdentity } from "../engine/types.js";
 import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
+import { compareCodePoints } from "../policy/code-point-order.js";
 import { formatPolicyError } from "../policy/errors.js";
 
 /** The only record version there is; a new one gets a new marker and a new number. */
@@ -253,7 +254,7 @@ export function affectedEnvironments(decision: Decision): AuditEnvironment[] {
     if (env.state === "not_affected") continue;
     out.push(auditEnvironment(env, env.state));
   }
-  return out.sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+  return out.sort((a, b) => compareCodePoints(a.environment, b.environment));
 }
 
 /**

@@ -2,6 +2,7 @@
 // decision, gathered and decided as the app does, printed as its checks' Markdown or as JSON.
 import { decide } from "../engine/decide.js";
 import { gatherFacts } from "../github/facts.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import { decisionJson } from "../render/decision-json.js";
 import { renderExplain } from "../render/explain.js";
 import { shortSha } from "../render/markdown.js";
@@ -33,7 +34,7 @@ Environment:
                       from the API URL)
 
 Exits 0 when a decision was printed, whatever it is; 1 when GitHub could not be
-read or the repository has no policies/ on the base branch; 2 on a usage error
+read or the repository has no ${POLICY_DIR}/ on the base branch; 2 on a usage error
 or a missing GITHUB_TOKEN.
 
 Example:
@@ -97,7 +98,7 @@ async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
   }
   if (gathered.kind === "no_policies") {
     io.stderr.write(
-      `compliance-gate explain: ${owner}/${repo} has no policy files in policies/ at ${shortSha(gathered.policyCommit)}, ` +
+      `compliance-gate explain: ${owner}/${repo} has no policy files in ${POLICY_DIR}/ at ${shortSha(gathered.policyCommit)}, ` +
         `the tip of #${pull_number}'s base branch: compliance-gate leaves this pull request alone.\n`,
     );
     return EXIT_FAILED;

@@ -6,6 +6,7 @@ import type { AuditRecord } from "../audit/record.js";
 import { verifyRecord } from "../audit/seal.js";
 import type { FoundChange } from "../audit/population.js";
 import type { Population } from "../app/audit-export.js";
+import { compareCodePoints } from "../policy/code-point-order.js";
 
 /**
  * The row of one found change. Of several records on one change the first that verifies is
@@ -34,7 +35,7 @@ function byLanding(a: AuditExportRow, b: AuditExportRow): number {
   if (at !== 0) return at;
   const number = (a.pull_request ?? Number.MAX_SAFE_INTEGER) - (b.pull_request ?? Number.MAX_SAFE_INTEGER);
   if (number !== 0) return number;
-  return a.merge_commit_sha < b.merge_commit_sha ? -1 : a.merge_commit_sha > b.merge_commit_sha ? 1 : 0;
+  return compareCodePoints(a.merge_commit_sha, b.merge_commit_sha);
 }
 
 /** The export's rows, sorted by when each change landed, then by pull request number. */

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import { z } from "zod";
 import { decide } from "../engine/decide.js";
 import type { EnvironmentDecision, State } from "../engine/types.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import { loadPolicyDir } from "../policy/load.js";
 import { parseYaml } from "../policy/yaml.js";
 import { formatPolicyError } from "../policy/errors.js";
@@ -15,7 +17,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } f
 
 const HELP = `Usage: compliance-gate test [DIR]
 
-Runs the policy tests in DIR/tests/*.yml and *.yaml (DIR default: policies).
+Runs the policy tests in DIR/tests/*.yml and *.yaml (DIR default: ${POLICY_DIR}).
 Each file is a list of cases:
 
   - name: app team can ship an overlay bump
@@ -30,18 +32,18 @@ Prints a line per failing case with expected and actual, then "N passed, N faile
 Exits 1 if any case failed, 2 if a test file is unreadable or malformed.
 
 Example:
-  compliance-gate test policies
+  compliance-gate test ${POLICY_DIR}
 `;
 
 export const testCommand: Command = {
   name: "test",
   synopsis: "test [DIR]",
-  summary: "run the policy tests in DIR/tests/*.yml (default: policies)",
+  summary: `run the policy tests in DIR/tests/*.yml (default: ${POLICY_DIR})`,
   help: HELP,
   options: {},
   run: ({ positionals }, io) => {
     if (positionals.length > 1) throw new UsageError("test takes at most one directory");
-    return runPolicyTests(positionals[0] ?? "policies", io);
+    return runPolicyTests(positionals[0] ?? POLICY_DIR, io);
   },
 };
 
@@ -115,10 +117,7 @@ function mismatches(environment: string, expected: Expectation, actual: Environm
 async function testFiles(dir: string): Promise<string[]> {
   try {
     const entries = await readdir(join(dir, "tests"), { withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile() && /\.ya?ml$/.test(e.name))
-      .map((e) => join(dir, "tests", e.name))
-      .sort();
+    return sortByCodePoint(entries.filter((e) => e.isFile() && /\.ya?ml$/.test(e.name)).map((e) => join(dir, "tests", e.name)));
   } catch {
     return [];
   }

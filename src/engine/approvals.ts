@@ -1,5 +1,6 @@
 // Each reviewer's stance (SPEC §2 step 7) and which approvals count for a set of approvers (step 8),
 // with the reason every other approval was ignored.
+import { compareCodePoints } from "../policy/code-point-order.js";
 import type { Approvers, Options } from "../policy/types.js";
 import type { CountedApproval, Facts, IgnoredReason, IgnoredReview, Review } from "./types.js";
 import { approverVia, listedByLogin, loginKey, type Directory } from "./approvers.js";
@@ -55,7 +56,7 @@ export function judgedOf(facts: Facts, dir: Directory): Judged {
 }
 
 /** The approvals that counted for some approvers, and the approvals that did not. */
-export interface Count {
+interface Count {
   counted: CountedApproval[];
   ignored: IgnoredReview[];
 }
@@ -85,7 +86,7 @@ export function ignoredReason(
 }
 
 const byLogin = (a: { key: string; login: string }, b: { key: string; login: string }): number =>
-  a.key < b.key ? -1 : a.key > b.key ? 1 : a.login < b.login ? -1 : a.login > b.login ? 1 : 0;
+  compareCodePoints(a.key, b.key) || compareCodePoints(a.login, b.login);
 
 /** Sorts logins case-insensitively (then by their spelling), for stable reports. */
 export function sortLogins(logins: Iterable<string>): string[] {

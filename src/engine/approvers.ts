@@ -1,5 +1,6 @@
 // Who is an approver of a rule: listed users, members of listed teams, or holders of a permission.
 // Logins and team names compare case-insensitively; a bare team slug belongs to the repository owner's org.
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { PERMISSIONS, type Approvers, type Permission, type Policy, type PolicySet } from "../policy/types.js";
 import type { Facts } from "./types.js";
 
@@ -7,7 +8,7 @@ import type { Facts } from "./types.js";
 export const loginKey = (login: string): string => login.toLowerCase();
 
 /** The owner (org) part of `owner/name`, or undefined when the repository is unknown or malformed. */
-export function ownerOf(repository: string | undefined): string | undefined {
+function ownerOf(repository: string | undefined): string | undefined {
   if (repository === undefined) return undefined;
   const slash = repository.indexOf("/");
   const owner = slash === -1 ? repository : repository.slice(0, slash);
@@ -110,7 +111,8 @@ export function listedByLogin(approvers: Approvers, login: string): boolean {
 
 const policiesOf = (set: PolicySet | readonly Policy[]): readonly Policy[] => ("policies" in set ? set.policies : set);
 
-const approversOf = (policy: Policy): Approvers[] => [
+/** Every Approvers of a policy: its rules', then its break glass's. */
+export const approversOf = (policy: Policy): Approvers[] => [
   ...policy.rules.map((r) => r.approvers),
   ...(policy.break_glass ? [policy.break_glass.approvers] : []),
 ];
@@ -122,7 +124,7 @@ export function teamsNamed(set: PolicySet | readonly Policy[], repository?: stri
   for (const policy of policiesOf(set)) {
     for (const approvers of approversOf(policy)) for (const t of approvers.teams) teams.add(displayTeam(t, owner));
   }
-  return [...teams].sort();
+  return sortByCodePoint([...teams]);
 }
 
 /** Whether any policy names approvers by `permission`, so reviewers' repository permissions must be gathered. */

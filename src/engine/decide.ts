@@ -1,10 +1,11 @@
 // The decision (SPEC §2): for each environment judging the base branch, whether the PR's approvals
 // satisfy its policy. Pure: everything it knows is in the policies and the facts.
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { Approvers, Options, Policy, PolicyError, PolicySet, Rule } from "../policy/types.js";
 import type { Decision, EnvironmentDecision, Facts, Needed, RuleDecision, BreakGlassDecision } from "./types.js";
 import { countApprovals, judgedOf, sortLogins, stancesOf, type Judged, type Stance } from "./approvals.js";
 import { approverVia, directoryOf, displayTeam, loginKey } from "./approvers.js";
-import { judgingEnvironments, type EnvironmentSources } from "./environments.js";
+import { checkNameOf, judgingEnvironments, type EnvironmentSources } from "./environments.js";
 import { activeFreeze } from "./freeze.js";
 import { pathsByPolicy, touchedPaths, type PolicyPaths } from "./paths.js";
 import { TRUNCATED, titleOf } from "./title.js";
@@ -16,14 +17,13 @@ interface Context {
   judged: Judged;
 }
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-const sorted = (paths: Iterable<string>): string[] => [...paths].sort(byCodePoint);
+const sorted = (strings: Iterable<string>): string[] => sortByCodePoint([...strings]);
 
 /** An environment decision with nothing decided yet; `finish` fills the title. */
 function skeleton(environment: string, file: string, description: string | undefined): EnvironmentDecision {
   return {
     environment,
-    check: `compliance/${environment}`,
+    check: checkNameOf(environment),
     file,
     ...(description !== undefined ? { description } : {}),
     state: "error",
@@ -192,7 +192,7 @@ export function decide(set: PolicySet, facts: Facts): Decision {
   const { reported, evaluated } = judgingEnvironments(set, facts.base, facts.default_branch);
 
   // sorted once, so that every list of paths drawn from it is sorted too
-  const touched = touchedPaths(facts.files).sort();
+  const touched = sortByCodePoint(touchedPaths(facts.files));
   const paths = evaluated.size > 0 ? pathsByPolicy(set.policies, touched, evaluated) : [];
   const environments = reported.map(([src, extra]) => {
     const only = src.policies[0];

@@ -1,4 +1,5 @@
 // Which environments judge a pull request into a base branch, and which policy files define each.
+import { compareCodePoints } from "../policy/code-point-order.js";
 import type { InvalidPolicy, Policy, PolicyError, PolicySet } from "../policy/types.js";
 import { globErrorOf, policyAppliesTo } from "./paths.js";
 
@@ -19,6 +20,11 @@ export function environmentsFor(set: PolicySet, base: string, defaultBranch: str
   return { policies: set.policies.filter((p) => appliesTo(p, base, defaultBranch)), invalid: [...set.invalid] };
 }
 
+/** The check an environment's decision is posted as (SPEC §3.1): `compliance/<environment>`. */
+export function checkNameOf(environment: string): string {
+  return `compliance/${environment}`;
+}
+
 /** The files that define one environment. */
 export interface EnvironmentSources {
   environment: string;
@@ -37,11 +43,11 @@ function environmentSources(set: PolicySet): EnvironmentSources[] {
   };
   set.policies.forEach((p, i) => get(p.environment).policies.push(i));
   for (const inv of set.invalid) get(inv.environment).invalid.push(inv);
-  return [...byName.values()].sort((a, b) => (a.environment < b.environment ? -1 : a.environment > b.environment ? 1 : 0));
+  return [...byName.values()].sort((a, b) => compareCodePoints(a.environment, b.environment));
 }
 
 /** The environments judging a base branch, and which of them evaluate their one policy. */
-export interface JudgingEnvironments {
+interface JudgingEnvironments {
   /** Every environment reported on the base, sorted by name, with the error of a policy whose globs cannot be compiled. */
   reported: [EnvironmentSources, PolicyError[]][];
   /** Indexes into `set.policies` of the policies evaluated: an environment's only file, valid and compilable. */

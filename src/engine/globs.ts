@@ -1,15 +1,8 @@
 // Matching many policy globs against many paths fast: each distinct glob is compiled once
 // and indexed by its literal path segments, so a path is only tested against globs that can match it.
-import { GLOBSTAR, Minimatch, type MinimatchOptions } from "minimatch";
-
-/** The options of every policy glob (SPEC §1.2): case-sensitive, dot files included, no negation. */
-export const GLOB_OPTIONS: Readonly<MinimatchOptions> = Object.freeze({
-  dot: true,
-  nocase: false,
-  nonegate: true,
-  nocomment: true,
-  matchBase: false,
-});
+// The dialect itself (options, compiling one glob) is the policy language's: policy/glob-dialect.ts.
+import { GLOBSTAR, type Minimatch } from "minimatch";
+import { compilePolicyGlob } from "../policy/glob-dialect.js";
 
 /** Compiles globs: through a cache, or not. */
 export interface GlobCompiler {
@@ -48,7 +41,7 @@ export class GlobCache implements GlobCompiler {
   compile(glob: string): Minimatch {
     let mm = this.young.get(glob);
     if (mm) return mm;
-    mm = this.old.get(glob) ?? new Minimatch(glob, { ...GLOB_OPTIONS });
+    mm = this.old.get(glob) ?? compilePolicyGlob(glob);
     const weight = weightOf(mm);
     if (weight > this.maxWeight) return mm;
     if (this.young.size >= this.maxEntries || this.youngWeight + weight > this.maxWeight) {
@@ -75,7 +68,7 @@ export function privateGlobs(): GlobCompiler {
   return {
     compile(glob) {
       let mm = compiled.get(glob);
-      if (!mm) compiled.set(glob, (mm = new Minimatch(glob, { ...GLOB_OPTIONS })));
+      if (!mm) compiled.set(glob, (mm = compilePolicyGlob(glob)));
       return mm;
     },
   };

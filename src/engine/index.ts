@@ -1,10 +1,9 @@
-// The engine's public surface: decide, freeze windows, glob sets, and what the GitHub side must gather.
+// The engine's public surface for the app: decide, the environments a base or a change involves,
+// what to gather for a pull request, freeze transitions, and the decision's words.
 export { decide } from "./decide.js";
-export { activeFreeze, isFreezeActive, nextFreezeTransition, nextTransition } from "./freeze.js";
-export { compileGlob, compileGlobs, GLOB_OPTIONS, type GlobSet } from "./globs.js";
+export { nextFreezeTransition } from "./freeze.js";
 export { environmentsFor } from "./environments.js";
-export { touchedEnvironments, type Change } from "./touched.js";
-export { permissionNeeded, teamsNamed, qualifyTeam, holdsAtLeast } from "./approvers.js";
-export { touchedPaths } from "./paths.js";
-export { titleOf, describeNeeded, describeIdentity } from "./title.js";
+export { touchedEnvironments } from "./touched.js";
+export { factsNeeded } from "./facts-needed.js";
+export { describeNeeded } from "./title.js";
 export type * from "./types.js";

@@ -3,7 +3,7 @@
 import type { Minimatch } from "minimatch";
 import type { Policy } from "../policy/types.js";
 import type { ChangedFile } from "./types.js";
-import { compileGlob, compileGlobs, type GlobSet } from "./globs.js";
+import { compileGlobs, sharedGlobs, type GlobCompiler, type GlobSet } from "./globs.js";
 
 /** Every path a change touches: each file's path and, for renames and copies, where it came from (SPEC §2 step 1). */
 export function touchedPaths(files: readonly ChangedFile[]): string[] {
@@ -31,7 +31,7 @@ interface CompiledPolicy {
 }
 
 /** Why a policy's globs could not be compiled (a loader that validated them makes this unreachable). */
-export class GlobError extends Error {
+class GlobError extends Error {
   constructor(
     readonly glob: string,
     readonly reason: string,
@@ -42,7 +42,8 @@ export class GlobError extends Error {
 
 const compiledPolicies = new WeakMap<Policy, CompiledPolicy>();
 
-function compilePolicy(policy: Policy): CompiledPolicy {
+/** A policy's globs compiled through `globs` the first time it is seen (by object identity); throws GlobError. */
+function compilePolicy(policy: Policy, globs: GlobCompiler = sharedGlobs): CompiledPolicy {
   let compiled = compiledPolicies.get(policy);
   if (compiled) return compiled;
   const slots = [policy.scope.paths, policy.scope.exclude, ...policy.rules.flatMap((r) => [r.paths, r.exclude])];
@@ -50,7 +51,7 @@ function compilePolicy(policy: Policy): CompiledPolicy {
   const compileOne = (glob: string): void => {
     if (matchers.has(glob)) return;
     try {
-      matchers.set(glob, compileGlob(glob));
+      matchers.set(glob, globs.compile(glob));
     } catch (e) {
       throw new GlobError(glob, e instanceof Error ? e.message : String(e));
     }
@@ -104,7 +105,7 @@ const NONE: readonly number[] = [];
 
 const setMatchers = new WeakMap<readonly Policy[], SetMatcher>();
 
-function setMatcher(policies: readonly Policy[]): SetMatcher {
+function setMatcher(policies: readonly Policy[], globs: GlobCompiler): SetMatcher {
   const cached = setMatchers.get(policies);
   if (cached && cached.policies.length === policies.length && cached.policies.every((p, i) => p === policies[i])) {
     return cached;
@@ -112,7 +113,7 @@ function setMatcher(policies: readonly Policy[]): SetMatcher {
   const broken = new Map<number, GlobError>();
   const compiled = policies.map((policy, i): CompiledPolicy | undefined => {
     try {
-      return compilePolicy(policy);
+      return compilePolicy(policy, globs);
     } catch (e) {
       if (!(e instanceof GlobError)) throw e;
       broken.set(i, e);
@@ -121,12 +122,12 @@ function setMatcher(policies: readonly Policy[]): SetMatcher {
   });
   const allMatchers = new Map<string, Minimatch>();
   for (const c of compiled) for (const [glob, mm] of c?.matchers ?? []) if (!allMatchers.has(glob)) allMatchers.set(glob, mm);
-  const globs = compileGlobs(
+  const set = compileGlobs(
     compiled.flatMap((c) => c?.slots.flat() ?? []),
     allMatchers,
   );
-  const idsOf = (slot: string[] | undefined): number[] => [...new Set((slot ?? []).map((g) => globs.idOf(g)))];
-  const scopeOf: number[][] = globs.globs.map(() => []);
+  const idsOf = (slot: string[] | undefined): number[] => [...new Set((slot ?? []).map((g) => set.idOf(g)))];
+  const scopeOf: number[][] = set.globs.map(() => []);
   const rulesOf = new Map<number, number[]>();
   const rules: RuleRef[] = [];
   const scopeExclude = compiled.map((c, p): number[] => {
@@ -143,7 +144,7 @@ function setMatcher(policies: readonly Policy[]): SetMatcher {
     }
     return idsOf(c.slots[1]);
   });
-  const matcher: SetMatcher = { policies: [...policies], broken, globs, scopeOf, scopeExclude, rules, rulesOf };
+  const matcher: SetMatcher = { policies: [...policies], broken, globs: set, scopeOf, scopeExclude, rules, rulesOf };
   setMatchers.set(policies, matcher);
   return matcher;
 }
@@ -163,14 +164,16 @@ export function globErrorOf(policy: Policy): GlobError | undefined {
  * Sorts touched paths into the scope and rules of each policy (SPEC §2 steps 2 and 5), in the
  * order of `paths`. Only policies whose index is in `wanted` (default: all) are filled; a policy
  * whose globs cannot be compiled gets no paths (see globErrorOf). Compiled globs are cached for
- * the `policies` array and for each Policy object.
+ * the `policies` array and for each Policy object; they are compiled through `globs`: the engine's
+ * shared cache, or for policies read from a pull request's head, `privateGlobs()` (SPEC §1.2).
  */
 export function pathsByPolicy(
   policies: readonly Policy[],
   paths: readonly string[],
   wanted?: ReadonlySet<number>,
+  globs: GlobCompiler = sharedGlobs,
 ): PolicyPaths[] {
-  const m = setMatcher(policies);
+  const m = setMatcher(policies, globs);
   const result: PolicyPaths[] = policies.map((p) => ({ inScope: [], byRule: p.rules.map(() => []) }));
   // marks of the current path: glob ids that match it, policies that take it in, rules done
   const hit = new Uint32Array(m.globs.globs.length);

@@ -1,10 +1,10 @@
 // Gathers the facts of a pull request and the policies that judge it (SPEC §2): the one
 // gatherer the app and `compliance-gate explain` share. Errors come back as values.
-import { environmentsFor } from "../engine/environments.js";
-import { permissionNeeded } from "../engine/approvers.js";
+import { factsNeeded, type TeamRef } from "../engine/facts-needed.js";
 import type { Facts, Review, ReviewState } from "../engine/types.js";
+import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
-import { PERMISSIONS, type Approvers, type Permission, type PolicySet } from "../policy/types.js";
+import { PERMISSIONS, type Permission, type PolicySet } from "../policy/types.js";
 import { listChangedFiles } from "./changed-files.js";
 import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
 import { LruCache } from "./lru-cache.js";
@@ -145,14 +145,6 @@ interface ApiReview {
   submitted_at?: string | null;
 }
 
-/** A team as a policy names it, and where GitHub keeps it. */
-interface TeamRef {
-  /** The key in `facts.teams`: `org/slug` qualified with the repository owner, as written otherwise. */
-  key: string;
-  org: string;
-  slug: string;
-}
-
 /** Gathers facts with caches that outlive one gathering: the app keeps one per process. */
 export class FactsGatherer {
   private readonly policy: PolicyReader;
@@ -183,7 +175,7 @@ export class FactsGatherer {
 
   constructor(options: FactsGathererOptions = {}) {
     this.policy = options.policy ?? POLICY_MODULE;
-    this.policyDir = options.policyDir ?? "policies";
+    this.policyDir = options.policyDir ?? POLICY_DIR;
     const maxEntries = options.maxCacheEntries ?? 1000;
     const ttlMs = options.membershipTtlMs ?? 5 * 60 * 1000;
     const clock = options.clock ?? Date.now;
@@ -253,14 +245,9 @@ export class FactsGatherer {
     const snapshot = await this.policiesAt(gh, owner, repo, base, policyCommit);
     if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
 
-    // Only the environments that judge this base branch are decided (the engine's own selection),
-    // so only their approvers' teams and permissions are read. Invalid policies name no approvers.
+    // The engine says what to read: the teams and permissions of the environments judging this base.
     const defaultBranch = pull.base.repo.default_branch ?? base;
-    const judging = environmentsFor(snapshot.set, base, defaultBranch);
-    const approvers = judging.policies.flatMap((policy) => [
-      ...policy.rules.map((rule) => rule.approvers),
-      ...(policy.break_glass ? [policy.break_glass.approvers] : []),
-    ]);
+    const needed = factsNeeded(snapshot.set, base, defaultBranch, owner);
     const [changed, reviews, commits, teams] = await Promise.all([
       listChangedFiles(gh, {
         owner,
@@ -272,11 +259,9 @@ export class FactsGatherer {
       }),
       listReviews(gh, owner, repo, pull_number),
       listContributors(gh, { owner, repo, pull_number, head, baseCommit: policyCommit, author, commits: pull.commits }),
-      this.teamMembership(gh, owner, teamRefs(owner, approvers)),
+      this.teamMembership(gh, owner, needed.teams),
     ]);
-    const permissions = permissionNeeded(judging.policies)
-      ? await this.reviewerPermissions(gh, owner, repo, reviews)
-      : {};
+    const permissions = needed.permissions ? await this.reviewerPermissions(gh, owner, repo, reviews) : {};
 
     const facts: Facts = {
       repository: `${owner}/${repo}`,
@@ -486,20 +471,6 @@ async function listReviews(gh: GitHubSession, owner: string, repo: string, pull_
 function reviewFields(review: ApiReview): ApiReview {
   const { id, user, state, commit_id, submitted_at } = review;
   return { id, user: user && { login: user.login, type: user.type }, state, commit_id, ...(submitted_at !== undefined ? { submitted_at } : {}) };
-}
-
-/** The distinct teams the approvers name; a bare slug belongs to the repository owner's org. */
-function teamRefs(owner: string, approvers: Approvers[]): TeamRef[] {
-  const refs = new Map<string, TeamRef>();
-  for (const team of approvers.flatMap((a) => a.teams)) {
-    const slash = team.indexOf("/");
-    const ref =
-      slash === -1
-        ? { key: `${owner}/${team}`, org: owner, slug: team }
-        : { key: team, org: team.slice(0, slash), slug: team.slice(slash + 1) };
-    refs.set(ref.key, ref);
-  }
-  return [...refs.values()];
 }
 
 async function readTeam(gh: GitHubSession, ref: TeamRef): Promise<TeamMembership> {

@@ -1,4 +1,5 @@
 // The policy files of a repository at one commit, read by blob so unchanged files are fetched once.
+import { compareCodePoints } from "../policy/code-point-order.js";
 import { policyFolderProblem } from "../policy/load.js";
 import { GatherFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
@@ -100,7 +101,7 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
   if (listed.length >= CONTENTS_LIST_LIMIT) listed = await listFolderByTree(gh, request);
   const entries = listed
     .filter((entry) => entry.type === "file" && request.isPolicyFile(entry.path, dir))
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    .sort((a, b) => compareCodePoints(a.path, b.path));
   // A pull request can fill the folder (its head is validated): the listing is bounded before a
   // blob is fetched, and what was fetched is measured again, should a listing leave a size out.
   const at = `${dir}/ at ${commit.slice(0, 7)}`;

@@ -9,7 +9,7 @@
 // built, at most `cap` of them. All work is charged to a budget linear in the glob's length.
 
 /** What counting the brace expansion of a glob found. */
-export interface BraceCount {
+interface BraceCount {
   /** Patterns the expansion yields; exact below 2^53, Infinity when larger than `cap` but not known exactly. */
   patterns: number;
   /** The most strings the expansion holds at any step (at least `patterns`): what compiling it costs. */
@@ -20,7 +20,7 @@ export interface BraceCount {
   steps: number;
 }
 
-export interface BraceCountOptions {
+interface BraceCountOptions {
   /** Most strings built where a set's single member must be expanded for real (default 256). */
   cap?: number;
   /** Steps allowed per character of the glob (default 32; ordinary globs take 1 to 12), plus a constant 512. */

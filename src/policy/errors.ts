@@ -1,5 +1,6 @@
-// Policy errors as people read them: one line each, in file order.
-import type { PolicyError } from "./types.js";
+// Policy errors and warnings as people read them: one line each, errors in file order.
+import { compareCodePoints } from "./code-point-order.js";
+import type { PolicyError, PolicyWarning } from "./types.js";
 
 /** Prints an error as `file:line:col: field: message`, leaving out what is unknown or empty. */
 export function formatPolicyError(error: PolicyError): string {
@@ -12,8 +13,14 @@ export function formatPolicyError(error: PolicyError): string {
 export function sortPolicyErrors(errors: readonly PolicyError[]): PolicyError[] {
   return [...errors].sort(
     (a, b) =>
-      (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+      compareCodePoints(a.file, b.file) ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0),
   );
+}
+
+/** Prints a warning as `file[:line:col]: warning: field: message`, the way `validate` prints it. */
+export function formatPolicyWarning(warning: PolicyWarning): string {
+  const where = warning.line !== undefined ? `${warning.file}:${warning.line}:${warning.column ?? 1}` : warning.file;
+  return `${where}: warning: ${warning.field ? `${warning.field}: ` : ""}${warning.message}`;
 }

@@ -1,13 +1,12 @@
 // The bounds a policy glob keeps before anything compiles it (SPEC §1.2): its length, the patterns its
 // braces expand to, that minimatch accepts it; and, across a policy set, what all its globs compile to.
-import { Minimatch } from "minimatch";
-import { GLOB_OPTIONS } from "../engine/globs.js";
 import { countBraceExpansion } from "./brace-expansion.js";
+import { compilePolicyGlob } from "./glob-dialect.js";
 
 /** The longest glob accepted, in UTF-16 code units. */
 export const MAX_GLOB_LENGTH = 1024;
 /** The most patterns one glob's brace expansion may yield (`{a,b}{c,d}` yields 4). */
-export const MAX_GLOB_PATTERNS = 256;
+const MAX_GLOB_PATTERNS = 256;
 /** The most patterns the distinct globs of a policy set may compile to, all files together. */
 export const MAX_SET_PATTERNS = 20_000;
 /**
@@ -20,12 +19,12 @@ export const MAX_SET_PATTERN_CHARS = 1_000_000;
 const MINIMATCH_MAX_EXTGLOBS = 256;
 
 /** What a glob costs once compiled, or why it is refused. */
-export type GlobBound = { ok: true; patterns: number; chars: number } | { ok: false; problem: string };
+type GlobBound = { ok: true; patterns: number; chars: number } | { ok: false; problem: string };
 
 const count = (n: number): string => n.toLocaleString("en-US");
 
 /** A glob as an error message shows it: quoted, and cut after 60 characters so a message stays one readable line. */
-export function showGlob(glob: string): string {
+function showGlob(glob: string): string {
   const chars = [...glob.slice(0, 61)];
   return JSON.stringify(chars.length > 60 ? `${chars.slice(0, 59).join("")}…` : glob);
 }
@@ -60,7 +59,7 @@ export function boundGlob(glob: string): GlobBound {
   }
   if (countOf(glob, "(") > MINIMATCH_MAX_EXTGLOBS) {
     try {
-      new Minimatch(glob, { ...GLOB_OPTIONS });
+      compilePolicyGlob(glob);
     } catch (error) {
       return { ok: false, problem: `glob ${showGlob(glob)} cannot be compiled: ${error instanceof Error ? error.message : String(error)}` };
     }

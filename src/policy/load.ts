@@ -1,7 +1,9 @@
 // From policy file text to the engine's Policy: read YAML, validate (schema, then semantics),
 // fill every default; and a repository's whole policy set, where environments must be unique.
 import { readdir, readFile, stat } from "node:fs/promises";
+import { sortByCodePoint } from "./code-point-order.js";
 import { sortPolicyErrors } from "./errors.js";
+import { POLICY_DIR } from "./folder.js";
 import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
 import { SetGlobTally, type BoundedGlob } from "./glob-bounds.js";
 import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, RESERVED_ENVIRONMENTS, type PolicyInput } from "./schema.js";
@@ -32,7 +34,7 @@ export function policyFolderProblem(folder: string, files: number, bytes: number
 }
 
 /** One policy file, read: the policy when valid, else its errors; and the environment it names either way. */
-export interface ParsedPolicyFile {
+interface ParsedPolicyFile {
   policy?: Policy;
   errors: PolicyError[];
   /** The `environment` key when it is a valid name, else the file name without extension. */
@@ -51,7 +53,7 @@ export function loadPolicySet(files: readonly { path: string; text: string }[]):
 }
 
 /** Whether `path` is a policy file: `*.yml` or `*.yaml` directly in `dir`, not in a sub-folder. */
-export function isPolicyFile(path: string, dir = "policies"): boolean {
+export function isPolicyFile(path: string, dir = POLICY_DIR): boolean {
   const folder = normalizeDir(dir);
   const prefix = folder === "" ? "" : `${folder}/`;
   if (!path.startsWith(prefix)) return false;
@@ -70,10 +72,11 @@ export async function loadPolicyDir(dir: string): Promise<PolicySet> {
     const message = `cannot read the policy folder: ${describe(error)}`;
     return { policies: [], invalid: [{ file: dir, environment: "", errors: [{ file: dir, field: "", message }] }] };
   }
-  const paths = names
-    .map((name) => (folder === "" ? name : `${folder}/${name}`))
-    .filter((path) => isPolicyFile(path, folder))
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const paths = sortByCodePoint(
+    names
+      .map((name) => (folder === "" ? name : `${folder}/${name}`))
+      .filter((path) => isPolicyFile(path, folder)),
+  );
   // Bounded before anything is read: `validate` runs in CI on checkouts of pull requests too.
   const sizes = await Promise.all(paths.map((path) => stat(path).then((info) => info.size, () => 0)));
   const tooMuch = policyFolderProblem(`${folder === "" ? "." : folder}/`, paths.length, sizes.reduce((a, b) => a + b, 0));

@@ -2,6 +2,7 @@
 // editor help. What a schema cannot say lives in semantics.ts; the JSON Schema is generated from this.
 import { z } from "zod";
 import { DATE_TIME_PATTERN, TIME_RANGE_PATTERN, WHOLE_DAY } from "./freeze.js";
+import { POLICY_DIR } from "./folder.js";
 import { MAX_GLOB_LENGTH } from "./glob-bounds.js";
 import { POLICY_PERMISSIONS, UNLINKED_COMMITS, type Day } from "./types.js";
 
@@ -15,10 +16,10 @@ export const ENVIRONMENT_PATTERN = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const RESERVED_ENVIRONMENTS: readonly string[] = ["policy"];
 
 /** Days in the order people write them. */
-export const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const satisfies readonly Day[];
+const WEEK_DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const satisfies readonly Day[];
 
 /** The most approvals a rule (or break glass) may ask for. */
-export const MAX_APPROVALS = 20;
+const MAX_APPROVALS = 20;
 
 /** Messages shared by the schema and the semantic checks, so both say the same thing. */
 export const MESSAGES = {
@@ -253,7 +254,7 @@ export const policySchema = z
   )
   .meta({
     title: "compliance-gate policy",
-    description: "One environment's approval policy: policies/<environment>.yml in a GitOps environment repository.",
+    description: `One environment's approval policy: ${POLICY_DIR}/<environment>.yml in a GitOps environment repository.`,
   });
 
 /** A policy file as written, after the schema's defaults: the input of `toPolicy`. */

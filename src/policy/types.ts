@@ -6,7 +6,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 /** Permissions a policy may name in `approvers.permission`. */
 export const POLICY_PERMISSIONS = ["write", "maintain", "admin"] as const;
-export type PolicyPermission = (typeof POLICY_PERMISSIONS)[number];
+type PolicyPermission = (typeof POLICY_PERMISSIONS)[number];
 
 export const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
 export type Day = (typeof DAYS)[number];
@@ -29,7 +29,7 @@ export interface Rule {
 
 /** What a commit identity that maps to no GitHub account does to a decision (SPEC §2). */
 export const UNLINKED_COMMITS = ["warn", "block"] as const;
-export type UnlinkedCommits = (typeof UNLINKED_COMMITS)[number];
+type UnlinkedCommits = (typeof UNLINKED_COMMITS)[number];
 
 export interface Options {
   allow_author: boolean;
@@ -41,7 +41,7 @@ export interface Options {
 }
 
 /** A window with a fixed start and end (UTC instants, `until` exclusive). */
-export interface OneOffFreeze {
+interface OneOffFreeze {
   kind: "one-off";
   name: string;
   /** Epoch milliseconds. */
@@ -79,7 +79,7 @@ export interface Audit {
   deployment: boolean;
 }
 
-export interface Enforce {
+interface Enforce {
   required_check: boolean;
 }
 

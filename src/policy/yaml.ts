@@ -13,7 +13,7 @@ import {
 import type { PolicyError } from "./types.js";
 
 /** Bounds on what the reader accepts; each exists to reject hostile input in milliseconds. */
-export interface YamlLimits {
+interface YamlLimits {
   /** Largest accepted file, in UTF-8 bytes. */
   maxBytes: number;
   /** Most nodes that aliases may add when expanded ("billion laughs"). */
@@ -23,7 +23,7 @@ export interface YamlLimits {
 }
 
 /** The limits of SPEC §1.1 for policy files, used unless a caller tightens them. */
-export const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxAliasNodes: 10_000, maxDepth: 64 };
+const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxAliasNodes: 10_000, maxDepth: 64 };
 
 /** A 1-based position in the source text. */
 export interface SourcePosition {
@@ -32,10 +32,10 @@ export interface SourcePosition {
 }
 
 /** Which end of a mapping entry a position is wanted for: the key (`aprovals:`) or its value. */
-export type FieldPart = "key" | "value";
+type FieldPart = "key" | "value";
 
 /** The outcome of reading one YAML file: its value when readable, errors otherwise, and where each field is. */
-export interface ParsedYaml {
+interface ParsedYaml {
   /** The document's value; absent when `errors` is not empty. */
   value?: unknown;
   errors: PolicyError[];

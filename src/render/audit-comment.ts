@@ -3,6 +3,7 @@
 import { AUDIT_MARKER } from "../audit/comment.js";
 import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord } from "../audit/record.js";
 import { describeIdentity } from "../engine/title.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { fitBlocks, sizeOf } from "./fit.js";
 import { MAX_BODY } from "./limits.js";
 import { code, plural, quiet, shortSha } from "./markdown.js";
@@ -115,7 +116,7 @@ function pathUrl(serverUrl: string, repository: string, commit: string, path: st
 }
 
 function policyBlock(record: UnsealedRecord, serverUrl: string | undefined): string {
-  const files = Object.keys(record.policy.files).sort();
+  const files = sortByCodePoint(Object.keys(record.policy.files));
   const lines = [`**Policy** at base commit ${code(shortSha(record.policy.commit))}:`, ""];
   for (const path of files) {
     const name = serverUrl ? `[${code(path)}](${pathUrl(serverUrl, record.repository, record.policy.commit, path)})` : code(path);

@@ -4,7 +4,7 @@ import { minimatch } from "minimatch";
 import { compileGlob, compileGlobs, GlobCache, pathPortions, sharedGlobs } from "../../src/engine/globs.js";
 import { pathsByPolicy, touchedPaths } from "../../src/engine/paths.js";
 import { loadPolicySet } from "../../src/policy/load.js";
-import { policyWarnings } from "../../src/policy/warnings.js";
+import { policyWarnings } from "../../src/engine/warnings.js";
 import { policy, rule } from "./build.js";
 import { largeChange, largePolicySet, lcg } from "./workload.js";
 

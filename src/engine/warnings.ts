@@ -1,28 +1,22 @@
 // Things worth telling the author of a valid policy set that do not make it invalid (SPEC §6.1).
-import { privateGlobs, type GlobCompiler } from "../engine/globs.js";
-import type { Approvers, Policy, PolicySet, PolicyWarning } from "./types.js";
+// Whether a rule would judge a path is asked of the engine's own matching (pathsByPolicy).
+import type { Approvers, PolicySet, PolicyWarning } from "../policy/types.js";
+import { privateGlobs } from "./globs.js";
+import { pathsByPolicy } from "./paths.js";
 
 /**
- * Whether any glob matches `path`. The set may come from a pull request's head (compliance/policy):
- * its globs are compiled privately, never in the engine's shared cache. A glob minimatch refuses
- * (validation refuses those first) counts as `refused`: the answer that warns rather than reassures.
+ * The paths of `paths` that some rule of some policy would judge: in the policy's scope, in the
+ * rule's paths, and excluded by neither. The set may come from a pull request's head
+ * (compliance/policy): its globs are compiled privately, never in the engine's shared cache. A
+ * policy whose globs cannot be compiled (validation refuses those first) judges nothing: the
+ * answer that warns rather than reassures.
  */
-function matchesAny(globs: GlobCompiler, patterns: readonly string[], path: string, refused: boolean): boolean {
-  return patterns.some((glob) => {
-    try {
-      return globs.compile(glob).match(path);
-    } catch {
-      return refused;
-    }
-  });
-}
-
-/** Whether a change to `path` would be judged by some rule of `policy`. */
-function governs(globs: GlobCompiler, policy: Policy, path: string): boolean {
-  const including = (patterns: readonly string[]) => matchesAny(globs, patterns, path, false);
-  const excluding = (patterns: readonly string[]) => matchesAny(globs, patterns, path, true);
-  if (!including(policy.scope.paths) || excluding(policy.scope.exclude)) return false;
-  return policy.rules.some((rule) => including(rule.paths) && !excluding(rule.exclude));
+function judgedPaths(set: PolicySet, paths: readonly string[]): Set<string> {
+  const judged = new Set<string>();
+  for (const policy of pathsByPolicy(set.policies, paths, undefined, privateGlobs())) {
+    for (const rulePaths of policy.byRule) for (const path of rulePaths) judged.add(path);
+  }
+  return judged;
 }
 
 /** How many approvals `approvers` can give at most, or Infinity when a team or permission can grow. */
@@ -34,9 +28,9 @@ function approverCeiling(approvers: Approvers): number {
 /** Warnings for a valid policy set read from `dir`: ungoverned policy files and unsatisfiable rules. */
 export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
   const warnings: PolicyWarning[] = [];
-  const globs = privateGlobs();
   const files = [...set.policies.map((p) => p.file), ...set.invalid.map((p) => p.file), `${dir}/new-environment.yml`];
-  const ungoverned = files.filter((file) => !set.policies.some((policy) => governs(globs, policy, file)));
+  const judged = judgedPaths(set, files);
+  const ungoverned = files.filter((file) => !judged.has(file));
   if (ungoverned.length > 0) {
     warnings.push({
       file: dir,
@@ -68,10 +62,4 @@ export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
     }
   }
   return warnings;
-}
-
-/** `file: warning: field: message`, the way `validate` prints a warning. */
-export function formatPolicyWarning(warning: PolicyWarning): string {
-  const where = warning.line !== undefined ? `${warning.file}:${warning.line}:${warning.column ?? 1}` : warning.file;
-  return `${where}: warning: ${warning.field ? `${warning.field}: ` : ""}${warning.message}`;
 }
