@@ -44,7 +44,7 @@ import {
 } from "../github/audit-population.js";
 import { listChangedFiles, listCommitFiles } from "../github/changed-files.js";
 import { AUDIT_CHECK } from "../github/checks.js";
-import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
+import { GitHubError, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
 import { EXCEPTION_LABEL } from "../github/exception-issues.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readMergedPull } from "../github/merged-pulls.js";
@@ -133,13 +133,14 @@ function readPoliciesWith(gh: GitHubSession, owner: string, repo: string, dir: s
 }
 
 /** A request GitHub answered "not here" (404, 409, 422): about one change, not the export as a whole. */
-function isAboutOneChange(error: unknown): error is GatherFailed {
-  if (error instanceof GitHubRequestFailed) return error.status === 404 || error.status === 409 || error.status === 422;
-  return error instanceof GatherFailed;
+function isAboutOneChange(error: unknown): error is GitHubError {
+  if (!(error instanceof GitHubError)) return false;
+  // A request that failed is about this change only when GitHub said "not here"; a list that cannot be read whole always is.
+  return error.request === undefined || error.status === 404 || error.status === 409 || error.status === 422;
 }
 
 /** Files a change's problems: one that could not be listed, or not whole, fails closed in touchedEnvironments. */
-function fileProblems(error: GatherFailed | null, truncated: boolean): string[] {
+function fileProblems(error: GitHubError | null, truncated: boolean): string[] {
   return [...(error ? [`its changed files could not be listed (${error.message})`] : []), ...(truncated ? ["files truncated"] : [])];
 }
 
@@ -147,7 +148,7 @@ function fileProblems(error: GatherFailed | null, truncated: boolean): string[] 
  * Reads the population of an audit export: each pull request merged in [since, until) with its
  * audit records, or — when it has none — with the environments it touched (and left out when it
  * touched none); then each direct push to a gated branch in the period. A GitHub failure throws
- * GatherFailed (GitHubRequestFailed for a failed request): an export is whole or not at all.
+ * GitHubError: an export is whole or not at all.
  */
 export async function readAuditPopulation(client: GitHubClient, request: PopulationRequest): Promise<Population> {
   const gh = new GitHubSession(client);
@@ -212,7 +213,7 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   if (policies === null) return null;
   let files: ChangedFile[] = [];
   let truncated = true;
-  let unlisted: GatherFailed | null = null;
+  let unlisted: GitHubError | null = null;
   try {
     const changed = await listChangedFiles(gh, {
       owner,
@@ -247,7 +248,7 @@ async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promi
   const { owner, repo } = request;
   const listedBranches = await listBranchTips(gh, owner, repo, repository);
   if (!listedBranches.complete) {
-    throw new GatherFailed(`${repository} has more than ${MAX_BRANCH_PAGES * 100} branches: its gated branches cannot all be found (run with --skip-pushes)`);
+    throw new GitHubError(`${repository} has more than ${MAX_BRANCH_PAGES * 100} branches: its gated branches cannot all be found (run with --skip-pushes)`);
   }
   const tips = new Map(listedBranches.items.map((b) => [b.name, b.tip]));
   const defaultTip = tips.get(defaultBranch);
@@ -262,7 +263,7 @@ async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promi
   for (const branch of branches) {
     const listed = await listCommitsSince(gh, { owner, repo, branch, tip: tips.get(branch) as string, since: request.since });
     if (!listed.complete) {
-      throw new GatherFailed(`${branch} has more than ${MAX_COMMIT_PAGES * 100} commits since ${new Date(request.since).toISOString()}: export a shorter period (or run with --skip-pushes)`);
+      throw new GitHubError(`${branch} has more than ${MAX_COMMIT_PAGES * 100} commits since ${new Date(request.since).toISOString()}: export a shorter period (or run with --skip-pushes)`);
     }
     const covered = new Set<string>();
     // Direct commits passed over (no environment's path changed), newest first: a push's head may be one.
@@ -293,7 +294,7 @@ async function examinePush(ex: Export, branch: string, commit: ListedCommit, pas
   if (policies === null) return null;
   let files: ChangedFile[] = [];
   let truncated = true;
-  let unlisted: GatherFailed | null = null;
+  let unlisted: GitHubError | null = null;
   try {
     ({ files, truncated } = await listCommitFiles(gh, owner, repo, commit.sha));
   } catch (error) {

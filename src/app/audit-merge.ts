@@ -14,7 +14,7 @@ import { sealRecord } from "../audit/seal.js";
 import { decide } from "../engine/index.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import { auditCommentsOf, keepEarliest, writeAuditComment } from "../github/audit-comments.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { recordDeployment } from "../github/deployments.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
@@ -104,7 +104,7 @@ export class MergeRecorder {
       this.deps.retries.cancel(key);
       return outcome;
     } catch (error) {
-      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const message = error instanceof GitHubError ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
       const attempt = (request.retryAttempt ?? 0) + 1;
       const { octokit, log: _log, ...rest } = request;
       const scheduled = this.deps.retries.schedule(key, attempt, async () => {
@@ -165,7 +165,7 @@ export class MergeRecorder {
     const pull = request.pull ?? (await readMergedPull(gh, owner, repo, number));
     if (!pull.merged || pull.merged_at === null || pull.merge_commit_sha === null) return this.settle(request, "not_merged");
     const mergedAt = Date.parse(pull.merged_at);
-    if (!Number.isFinite(mergedAt)) throw new GatherFailed(`GitHub gives #${number} an unreadable merge time "${pull.merged_at}"`);
+    if (!Number.isFinite(mergedAt)) throw new GitHubError(`GitHub gives #${number} an unreadable merge time "${pull.merged_at}"`);
     const comments = existing ?? (await auditCommentsOf(gh, { owner, repo, number, login, since: pull.merged_at }));
     if (comments.length > 0) {
       tally.add(gh.count);
@@ -181,7 +181,7 @@ export class MergeRecorder {
       log.debug({ repository, pull_request: number, policy_commit: base.commit, requests: tally.summary() }, "merged into a branch without policies: nothing to record");
       return this.settle(request, "no_policies");
     }
-    if (gathered.kind === "error") throw new GatherFailed(gathered.error);
+    if (gathered.kind === "error") throw new GitHubError(gathered.error);
 
     // Reviews given after the merge approved nothing that was merged.
     const facts = { ...gathered.facts, reviews: gathered.facts.reviews.filter((r) => r.submitted_at === undefined || Date.parse(r.submitted_at) <= mergedAt) };
@@ -308,6 +308,6 @@ function retryKeyOf(owner: string, repo: string, number: number): string {
 function commentBody(record: AuditRecord, serverUrl: string | undefined, issue: { number: number } | undefined, problems: string[]): string {
   const notes = [...(issue !== undefined ? [exceptionNote(issue.number)] : []), ...problems.map(problemNote)];
   const body = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
-  if (sizeOf(body) > MAX_BODY) throw new GatherFailed(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
+  if (sizeOf(body) > MAX_BODY) throw new GitHubError(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
   return body;
 }

@@ -20,7 +20,7 @@ import { sealRecord } from "../audit/seal.js";
 import { decide, environmentsFor, touchedEnvironments } from "../engine/index.js";
 import type { ChangedFile, Facts } from "../engine/types.js";
 import { hasAuditCheck, postAuditCheck } from "../github/audit-check.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "../github/commit-identities.js";
 import { compareCommits } from "../github/comparison.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
@@ -210,11 +210,11 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   return unclaimed();
 }
 
-/** The check run's text, holding the record whole; GatherFailed when it cannot fit (a cut record would not verify). */
+/** The check run's text, holding the record whole; GitHubError when it cannot fit (a cut record would not verify). */
 function checkText(record: AuditRecord, serverUrl: string | undefined, notes: string[]): string {
   const text = auditCheckText(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
   if (text !== null) return text;
-  throw new GatherFailed(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
+  throw new GitHubError(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
 }
 
 /** When the push happened: the repository's `pushed_at` in the payload (seconds), else now. */
@@ -236,7 +236,7 @@ export class PushAuditor {
       await this.audit(request);
       this.deps.retries.cancel(key);
     } catch (error) {
-      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const message = error instanceof GitHubError ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
       const attempt = (request.retryAttempt ?? 0) + 1;
       const { octokit, log: _log, ...rest } = request;
       const scheduled = this.deps.retries.schedule(key, attempt, async () => {
@@ -265,7 +265,7 @@ export class PushAuditor {
     const found = await this.deps.gatherer.probeAt(request.octokit, { owner, repo, branch, commit: push.before });
     tally.add(found.requests);
     if (found.kind === "no_policies") return;
-    if (found.kind === "error") throw new GatherFailed(found.error);
+    if (found.kind === "error") throw new GitHubError(found.error);
     const judging = environmentsFor(found.policies, branch, request.defaultBranch);
     if (judging.policies.length === 0 && judging.invalid.length === 0) return;
 

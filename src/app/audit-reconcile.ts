@@ -11,7 +11,7 @@
 // lists it as missing. Stateless: every replica keeps its own interval and memory, so after a
 // restart the first event of a repository reconciles it.
 import type { Logger } from "probot";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { recentlyClosedPulls } from "../github/merged-pulls.js";
 import type { MergeRecorder } from "./audit-merge.js";
@@ -73,7 +73,7 @@ export class Reconciler {
     } catch (error) {
       this.last.set(key, now - this.options.intervalMs + Math.min(FAILED_RETRY_MS, this.options.intervalMs));
       log.warn(
-        { repository: `${source.owner}/${source.repo}`, error: error instanceof GatherFailed ? error.message : String(error) },
+        { repository: `${source.owner}/${source.repo}`, error: error instanceof GitHubError ? error.message : String(error) },
         "cannot list the recent merges to reconcile their audit records: trying again on a later event",
       );
       return undefined;

@@ -2,7 +2,7 @@
 // fail-closed report of an evaluation that could not decide.
 import type { Logger } from "probot";
 import { POLICY_CHECK, postedCheckNames, type CheckTarget, type CheckWriter, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, type GitHubSession } from "../github/client.js";
+import { GitHubError, type GitHubSession } from "../github/client.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import { renderFailure } from "../render/failure.js";
 
@@ -31,7 +31,7 @@ export async function postAll(
       tally[await checks.post(gh, target, check, { force })] += 1;
     } catch (error) {
       tally.failed += 1;
-      const message = error instanceof GatherFailed ? error.message : describeUnexpected(error);
+      const message = error instanceof GitHubError ? error.message : describeUnexpected(error);
       log.error({ check: check.name, sha: target.sha, error: message }, "could not post a check");
       if (check.verdict === "failure") continue;
       try {

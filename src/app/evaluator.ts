@@ -16,7 +16,7 @@ import type { Decision, Facts, State } from "../engine/types.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { CheckWriter, externalIdOf, postedChecks, type CheckTarget, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import type { FactsGatherer, PolicyProbe } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
@@ -260,7 +260,7 @@ export class Evaluator {
             tally.add(probe.requests);
           }
         }
-        if (probe.kind === "error") throw new GatherFailed(probe.error);
+        if (probe.kind === "error") throw new GitHubError(probe.error);
         if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, owner, probed, request.defaultBranch ?? probed)) known.add(name);
       }
 
@@ -276,7 +276,7 @@ export class Evaluator {
         probed = pull.base.ref;
         probe = await gatherer.probe(request.octokit, { owner, repo, base: probed });
         tally.add(probe.requests);
-        if (probe.kind === "error") throw new GatherFailed(probe.error);
+        if (probe.kind === "error") throw new GitHubError(probe.error);
         if (probe.kind === "policies") for (const name of expectedChecks(probe.policies, owner, probed, request.defaultBranch ?? probed)) known.add(name);
       }
 
@@ -334,7 +334,7 @@ export class Evaluator {
         `evaluated ${owner}/${repo}#${number}`,
       );
     } catch (error) {
-      const expected = error instanceof GatherFailed;
+      const expected = error instanceof GitHubError;
       const message = expected ? error.message : describeUnexpected(error);
       // The newest head read is where a PR that kept moving is failed, until its own event evaluates it.
       if (error instanceof HeadKeptMoving && !mergeGroup) sha = error.head;
@@ -563,7 +563,7 @@ export class Evaluator {
       log.info({ pull_request: request.number, ...wanted }, "requested reviews");
     } catch (error) {
       // A 422 (someone who is not a collaborator, a team without access) will not get better by asking again.
-      if (error instanceof GitHubRequestFailed && error.status === 422) this.options.reviewRequests.remember(pullKey, wanted);
+      if (error instanceof GitHubError && error.status === 422) this.options.reviewRequests.remember(pullKey, wanted);
       log.warn({ pull_request: request.number, ...wanted, error: error instanceof Error ? error.message : String(error) }, "could not request reviews");
     }
   }

@@ -25,7 +25,7 @@ import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { verdictOf, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
+import { GitHubError, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs, type GroupCommit, type LandedFile } from "../github/merge-group-commits.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
@@ -92,7 +92,7 @@ export class MergeGroupJudge {
     private readonly pulls: PullRequestReader,
   ) {}
 
-  /** The group's checks; throws GatherFailed, naming the commits, when its PRs cannot all be told. */
+  /** The group's checks; throws GitHubError, naming the commits, when its PRs cannot all be told. */
   async plan(gh: GitHubSession, octokit: GitHubClient, request: GroupRequest, count: (requests: RequestCount) => void): Promise<GroupPlan> {
     const { owner, repo, head, pull } = request;
     const known = this.memory.get(owner, repo, head);
@@ -122,12 +122,12 @@ export class MergeGroupJudge {
         }
         found = attribute(range, head, labels);
       }
-      if (found.problems.length > 0) throw new GatherFailed(unattributed(found.problems));
+      if (found.problems.length > 0) throw new GitHubError(unattributed(found.problems));
       entries = found.entries;
       unowned = found.unowned;
     }
     if (entries.length + unowned.length > MAX_GROUP_PARTS) {
-      throw new GatherFailed(`the merge group ${shortSha(head)} holds ${entries.length + unowned.length} pull requests and stretches of commits, more than the ${MAX_GROUP_PARTS} this app judges in one group`);
+      throw new GitHubError(`the merge group ${shortSha(head)} holds ${entries.length + unowned.length} pull requests and stretches of commits, more than the ${MAX_GROUP_PARTS} this app judges in one group`);
     }
 
     // First every entry is shown to be its PR's, then each PR is judged: nothing is judged of a group that fails anyway.
@@ -148,7 +148,7 @@ export class MergeGroupJudge {
       if (doubt !== null) problems.push({ commits: entry.commits, reason: doubt });
       else queued.push({ entry, pull: read });
     }
-    if (problems.length > 0) throw new GatherFailed(unattributed(problems));
+    if (problems.length > 0) throw new GitHubError(unattributed(problems));
 
     const parts: GroupPart[] = [];
     const decisions: Decision[] = [];
@@ -158,7 +158,7 @@ export class MergeGroupJudge {
       // Queued PRs do not move: a push takes a PR out of the queue, and GitHub builds the group again.
       if (judged.kind !== "verdict" || judged.pull.head.sha !== read.head.sha) {
         const why = judged.kind === "closed" ? "was closed" : judged.kind === "no_policies" ? "has no policies on its base branch any more" : "was pushed to";
-        throw new GatherFailed(`#${entry.number} ${why} while its merge group ${shortSha(head)} was judged`);
+        throw new GitHubError(`#${entry.number} ${why} while its merge group ${shortSha(head)} was judged`);
       }
       if (entry.number === pull.number) own = judged;
       parts.push({ label: `#${entry.number}`, checks: judged.checks });
@@ -173,7 +173,7 @@ export class MergeGroupJudge {
       // The event's PR is in its own group by GitHub's word; if no stretch of commits is its (the
       // group adds nothing), it is still judged, so its verdict can never be missing.
       const judged = await this.judge.judge(gh, octokit, { owner, repo, number: pull.number, now: request.now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) }, pull, count);
-      if (judged.kind !== "verdict") throw new GatherFailed(`#${pull.number} cannot be judged: ${judged.kind === "closed" ? "it was closed" : "its base branch has no policies"}`);
+      if (judged.kind !== "verdict") throw new GitHubError(`#${pull.number} cannot be judged: ${judged.kind === "closed" ? "it was closed" : "its base branch has no policies"}`);
       own = judged;
       parts.push({ label: `#${pull.number}`, checks: judged.checks });
       decisions.push(judged.decision);

@@ -2,7 +2,7 @@
 // take no commit, so a push while they are read mixes two heads. The PR is read again after the
 // gathering — conditionally, a free 304 when nothing changed — and the gathering is repeated
 // while the PR moved, so a verdict is only ever posted with the facts of the head it is posted on.
-import { GatherFailed, type GitHubClient, type GitHubSession } from "../github/client.js";
+import { GitHubError, type GitHubClient, type GitHubSession } from "../github/client.js";
 import type { FactsGatherer, GatherResult } from "../github/facts.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 
@@ -17,7 +17,7 @@ export const MAX_GATHERINGS = 3;
  * The head kept moving past MAX_GATHERINGS. Not silence: the evaluator fails closed on `head`,
  * the newest head read, whose own synchronize event replaces that failure with a verdict.
  */
-export class HeadKeptMoving extends GatherFailed {
+export class HeadKeptMoving extends GitHubError {
   override readonly name = "HeadKeptMoving";
 
   constructor(

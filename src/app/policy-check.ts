@@ -2,7 +2,7 @@
 // version of every policy file must be valid, so a broken policy can never merge.
 import type { ChangedFile } from "../engine/types.js";
 import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, type GitHubSession } from "../github/client.js";
+import { GitHubError, type GitHubSession } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";
 import { POLICY_DIR } from "../policy/folder.js";
@@ -65,7 +65,7 @@ async function validateHeadPolicies(
       })) ?? [];
     return validated(files, request.basePolicyFiles);
   } catch (error) {
-    if (!(error instanceof GatherFailed)) throw error;
+    if (!(error instanceof GitHubError)) throw error;
     return {
       name: POLICY_CHECK,
       verdict: "failure",
@@ -105,7 +105,7 @@ export class FirstPolicies {
   /** Commits known to hold no policy file, by `owner/repo@sha`. */
   private readonly without = new LruCache<string, true>({ maxEntries: 10_000 });
 
-  /** compliance/policy for the policy files at `head`, or null when it has none. Throws GatherFailed when the folder cannot be read. */
+  /** compliance/policy for the policy files at `head`, or null when it has none. Throws GitHubError when the folder cannot be read. */
   async check(gh: GitHubSession, request: { owner: string; repo: string; head: string; blobs: LruCache<string, string> }): Promise<PlannedCheck | null> {
     const key = `${request.owner}/${request.repo}`.toLowerCase() + `@${request.head}`;
     if (this.without.get(key)) return null;

@@ -6,7 +6,7 @@ import type { Decision, Facts } from "../engine/types.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { oneCheckPerName, verdictOf, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
+import { GitHubError, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
@@ -53,7 +53,7 @@ export class PullJudge {
     private readonly pulls: PullRequestReader,
   ) {}
 
-  /** The PR's verdict at its current head; GitHub failures throw GatherFailed. `count` receives the gatherer's requests. */
+  /** The PR's verdict at its current head; GitHub failures throw GitHubError. `count` receives the gatherer's requests. */
   async judge(
     gh: GitHubSession,
     octokit: GitHubClient,
@@ -67,7 +67,7 @@ export class PullJudge {
     if (judged.state !== "open") return { kind: "closed", pull: judged };
     const result = gathered.result;
     if (result.kind === "no_policies") return { kind: "no_policies", pull: judged };
-    if (result.kind === "error") throw new GatherFailed(result.error);
+    if (result.kind === "error") throw new GitHubError(result.error);
 
     const { facts, policies } = result;
     const decision = decide(policies, facts);

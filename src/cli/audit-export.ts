@@ -4,7 +4,7 @@
 import type { KeyObject } from "node:crypto";
 import { exportCsv } from "../audit/export-csv.js";
 import { readAuditPopulation, type Population } from "../app/audit-export.js";
-import { GatherFailed } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { exportRows, exportSummary } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
@@ -262,7 +262,7 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
     });
   } catch (error) {
     await discardOutput(pending);
-    if (error instanceof GatherFailed) {
+    if (error instanceof GitHubError) {
       return fail(`${error.message}${hintFor(error.message, args, apiUrl)}; nothing was written`, EXIT_FAILED);
     }
     throw error;

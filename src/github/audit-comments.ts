@@ -12,7 +12,7 @@
 // the export (which takes the earliest), sees them.
 import { parseAuditComment } from "../audit/comment.js";
 import { recordWriter, type Author } from "../audit/writer.js";
-import { GitHubRequestFailed, type GitHubSession } from "./client.js";
+import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
 
 /** A comment of this app that carries an audit record. */
 export interface AuditComment {
@@ -79,7 +79,7 @@ export async function keepEarliest(gh: GitHubSession, owner: string, repo: strin
       deleted.push(duplicate.id);
     } catch (error) {
       // Left in place: two equivalent records are better than a failed recording; the next look cleans up.
-      if (!(error instanceof GitHubRequestFailed)) throw error;
+      if (!(error instanceof GitHubError)) throw error;
     }
   }
   return deleted;
@@ -105,7 +105,7 @@ export async function writeAuditComment(
     `writing the audit comment on #${number}`,
   );
   const data = response.data as ApiComment;
-  if (typeof data.id !== "number") throw new GitHubRequestFailed(response.status, "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", `writing the audit comment on #${number}`, "GitHub returned no comment id");
+  if (typeof data.id !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", `writing the audit comment on #${number}`, "GitHub returned no comment id");
   const own: AuditComment = { id: data.id, url: data.html_url ?? null };
 
   // Another writer may have written too: the earliest stays, whoever wrote it.

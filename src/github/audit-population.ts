@@ -4,7 +4,7 @@
 import type { Author } from "../audit/writer.js";
 import type { ListedCheckRun, ListedComment, ListedCommit, ListedIssue } from "../audit/population.js";
 import { AUDIT_CHECK } from "./checks.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 import { EXCEPTION_LABEL } from "./exception-issues.js";
 import { closedPullsOf, type ClosedPull } from "./merged-pulls.js";
 
@@ -49,7 +49,7 @@ export async function readRepository(gh: GitHubSession, owner: string, repo: str
  * merges, so it can silently leave a merged pull request out; this list is GitHub's own record,
  * and complete. A merge updates a pull request, so once a page reaches one updated before
  * `since`, no later page can hold a pull request merged in the period. Past MAX_PULL_PAGES it
- * throws GatherFailed.
+ * throws GitHubError.
  */
 export async function listClosedPullsSince(
   gh: GitHubSession,
@@ -79,7 +79,7 @@ export async function listClosedPullsSince(
     if (older) break;
   }
   if (more) {
-    throw new GatherFailed(`more than ${MAX_PULL_PAGES * 100} pull requests of ${repository} were closed or updated since ${iso(since)}: export a shorter period`);
+    throw new GitHubError(`more than ${MAX_PULL_PAGES * 100} pull requests of ${repository} were closed or updated since ${iso(since)}: export a shorter period`);
   }
   // A pull request updated while the pages were read moves to the first page, shifting the rest
   // by one: it could slip past the pages already read. Read the top once more to catch it.

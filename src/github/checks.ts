@@ -139,7 +139,7 @@ export class CheckWriter {
    * Creates the check run, unless the same success is already posted (then nothing is sent) or
    * `force` (a person asked for a re-run). A new run of the same name on the same commit
    * supersedes the old one in GitHub's UI and for branch protection, so there is never an update.
-   * Throws GitHubRequestFailed when GitHub refuses.
+   * Throws GitHubError when GitHub refuses.
    */
   async post(gh: GitHubSession, target: CheckTarget, check: PlannedCheck, options: { force?: boolean } = {}): Promise<"posted" | "unchanged"> {
     const key = `${target.owner}/${target.repo}@${target.sha}|${check.name}`.toLowerCase();

@@ -3,7 +3,7 @@
 // identity that maps to no account — read from the PR's commit listing, nothing else.
 import { WEB_FLOW } from "../engine/approvals.js";
 import type { IdentityRole, UnlinkedIdentity } from "../engine/types.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 
 /** GitHub's pull request commits endpoint lists at most this many commits. */
 export const COMMITS_LIST_LIMIT = 250;
@@ -239,7 +239,7 @@ async function compareCommits(gh: GitHubSession, request: ContributorsRequest): 
     },
   );
   if (!listed.complete || total === undefined || listed.items.length < total) {
-    throw new GatherFailed(
+    throw new GitHubError(
       `#${pull_number} has ${total ?? "too many"} commits and only ${listed.items.length} could be listed: its contributors are unknown`,
     );
   }

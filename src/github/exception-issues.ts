@@ -10,7 +10,7 @@
 // second searches within about a second of both writes.
 import { exceptionMarker } from "../audit/exception-marker.js";
 import { recordWriter, type Author } from "../audit/writer.js";
-import { GitHubRequestFailed, type GitHubSession } from "./client.js";
+import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** The label of every exception issue. */
@@ -98,7 +98,7 @@ async function closeDuplicates(gh: GitHubSession, owner: string, repo: string, i
       closed.push(duplicate.number);
     } catch (error) {
       // A duplicate left open is noise, not lost evidence; the next look closes it.
-      if (!(error instanceof GitHubRequestFailed)) throw error;
+      if (!(error instanceof GitHubError)) throw error;
     }
   }
   return closed;
@@ -134,7 +134,7 @@ export async function openExceptionIssue(
     `opening the exception issue for ${request.key}`,
   );
   const data = response.data as ApiIssue;
-  if (typeof data.number !== "number") throw new GitHubRequestFailed(response.status, "POST /repos/{owner}/{repo}/issues", `opening the exception issue for ${request.key}`, "GitHub returned no issue number");
+  if (typeof data.number !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/issues", `opening the exception issue for ${request.key}`, "GitHub returned no issue number");
   const own = { number: data.number, url: data.html_url ?? null, open: true };
   const after = await issuesOf(gh, request);
   const all = [...after.filter((i) => i.number !== own.number), own].sort((a, b) => a.number - b.number);

@@ -6,7 +6,7 @@ import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import { PERMISSIONS, type Permission, type PolicySet } from "../policy/types.js";
 import { listChangedFiles } from "./changed-files.js";
-import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
+import { GitHubError, GitHubSession, type GitHubClient, type RequestCount } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 import { confirmNoPolicyFolder, readPolicyFiles, singleFlight } from "./policy-files.js";
 import { listContributors } from "./commit-identities.js";
@@ -194,7 +194,7 @@ export class FactsGatherer {
     try {
       return await this.gatherWith(gh, request);
     } catch (error) {
-      if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
+      if (error instanceof GitHubError) return { kind: "error", error: error.message, requests: gh.count };
       throw error;
     }
   }
@@ -212,7 +212,7 @@ export class FactsGatherer {
       if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit, requests: gh.count };
       return { kind: "policies", policies: snapshot.set, policyCommit, requests: gh.count };
     } catch (error) {
-      if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
+      if (error instanceof GitHubError) return { kind: "error", error: error.message, requests: gh.count };
       throw error;
     }
   }
@@ -229,7 +229,7 @@ export class FactsGatherer {
       if (snapshot === null) return { kind: "no_policies", noPolicies: true, policyCommit: commit, requests: gh.count };
       return { kind: "policies", policies: snapshot.set, policyCommit: commit, policyBlobs: snapshot.blobs, requests: gh.count };
     } catch (error) {
-      if (error instanceof GatherFailed) return { kind: "error", error: error.message, requests: gh.count };
+      if (error instanceof GitHubError) return { kind: "error", error: error.message, requests: gh.count };
       throw error;
     }
   }
@@ -306,7 +306,7 @@ export class FactsGatherer {
     );
     if (response.status === 304 && known) return known.sha;
     const sha = (response.data as { object?: { sha?: unknown } } | undefined)?.object?.sha;
-    if (typeof sha !== "string") throw new GatherFailed(`GitHub returned no commit for base branch ${base}`);
+    if (typeof sha !== "string") throw new GitHubError(`GitHub returned no commit for base branch ${base}`);
     const etag = response.headers["etag"];
     if (typeof etag === "string") this.baseRefs.set(key, { etag, sha });
     else this.baseRefs.delete(key);
@@ -449,7 +449,7 @@ async function listReviews(gh: GitHubSession, owner: string, repo: string, pull_
     // (up to 65,536 characters each, written by anyone who can comment) are never all held at once.
     { maxPages: 100, items: (data) => (Array.isArray(data) ? (data as ApiReview[]).map(reviewFields) : []) },
   );
-  if (!listed.complete) throw new GatherFailed(`#${pull_number} has more reviews than can be listed`);
+  if (!listed.complete) throw new GitHubError(`#${pull_number} has more reviews than can be listed`);
   // GitHub lists reviews chronologically. PENDING reviews are drafts nobody has submitted;
   // reviews by deleted accounts (user null) cannot be anyone's stance.
   return listed.items.flatMap((review): Review[] => {
@@ -483,11 +483,11 @@ async function readTeam(gh: GitHubSession, ref: TeamRef): Promise<TeamMembership
       `listing members of team ${name}`,
       { maxPages: 100 },
     );
-    if (!listed.complete) throw new GatherFailed(`team ${name} has more members than can be listed`);
+    if (!listed.complete) throw new GitHubError(`team ${name} has more members than can be listed`);
     return { members: listed.items.map((user) => user.login) };
   } catch (error) {
     // A misspelt or deleted team must not block every environment: nobody is its member.
-    if (error instanceof GitHubRequestFailed && error.status === 404) {
+    if (error instanceof GitHubError && error.status === 404) {
       return { members: [], warning: `team ${name} was not found (or the app cannot see it): nobody counts as its member` };
     }
     throw error;

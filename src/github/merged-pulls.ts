@@ -1,6 +1,6 @@
 // Merged pull requests as the audit needs them: the PR at its merge, the base branch just before
 // the merge, the recently merged PRs of a repository, and the merged PRs a commit belongs to.
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 import type { PullRequestLike } from "./facts.js";
 
 /** A pull request with what its audit record cites about the merge. */
@@ -45,7 +45,7 @@ export function mergedPullOf(data: unknown): MergedPull {
   const head = str(api.head?.sha);
   const base = str(api.base?.ref);
   if (typeof number !== "number" || head === null || base === null) {
-    throw new GatherFailed(`GitHub returned a pull request without its number, head commit or base branch`);
+    throw new GitHubError(`GitHub returned a pull request without its number, head commit or base branch`);
   }
   const mergedAt = str(api.merged_at);
   const login = str(api.user?.login);
@@ -119,7 +119,7 @@ export interface BaseBeforeMerge {
  */
 export async function baseBeforeMerge(gh: GitHubSession, owner: string, repo: string, pull: MergedPull): Promise<BaseBeforeMerge> {
   const merge = pull.merge_commit_sha;
-  if (merge === null) throw new GatherFailed(`GitHub gives no merge commit for #${pull.number}`);
+  if (merge === null) throw new GitHubError(`GitHub gives no merge commit for #${pull.number}`);
   const response = await gh.request(
     "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
     { owner, repo, commit_sha: merge },
@@ -127,7 +127,7 @@ export async function baseBeforeMerge(gh: GitHubSession, owner: string, repo: st
   );
   const data = response.data as GitCommit;
   const parent = data.parents?.[0]?.sha;
-  if (typeof parent !== "string") throw new GatherFailed(`the merge commit ${merge.slice(0, 7)} of #${pull.number} has no parent`);
+  if (typeof parent !== "string") throw new GitHubError(`the merge commit ${merge.slice(0, 7)} of #${pull.number} has no parent`);
   if ((data.parents?.length ?? 0) > 1) return { commit: parent, how: "merge commit" };
   const count = pull.commits ?? 1;
   if (count <= 1) return { commit: parent, how: "single commit" };

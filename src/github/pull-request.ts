@@ -1,6 +1,6 @@
 // Reads a pull request fresh from GitHub, conditionally: an unchanged pull request costs a free 304.
 import type { PullRequestLike } from "./facts.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 
 /** What the app reads of a pull request: what the facts gatherer needs, and whether it is still open. */
@@ -32,7 +32,7 @@ function trim(data: unknown, number: number): PullRequest {
   const head = api.head?.sha;
   const base = api.base?.ref;
   if (typeof head !== "string" || typeof base !== "string") {
-    throw new GatherFailed(`GitHub returned #${number} without its head commit or base branch`);
+    throw new GitHubError(`GitHub returned #${number} without its head commit or base branch`);
   }
   const login = api.user?.login;
   const defaultBranch = api.base?.repo?.default_branch;
