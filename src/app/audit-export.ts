@@ -43,7 +43,7 @@ import {
   type Listing,
 } from "../github/audit-population.js";
 import { listChangedFiles, listCommitFiles } from "../github/changed-files.js";
-import { AUDIT_CHECK } from "../github/checks.js";
+import { AUDIT_CHECK } from "../render/check-run.js";
 import { GitHubError, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
 import { EXCEPTION_LABEL } from "../github/exception-issues.js";
 import { LruCache } from "../github/lru-cache.js";

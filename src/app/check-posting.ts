@@ -1,7 +1,8 @@
 // Posting an evaluation's check runs: each in turn, a refused one replaced by a failure, and the
 // fail-closed report of an evaluation that could not decide.
 import type { Logger } from "probot";
-import { POLICY_CHECK, postedCheckNames, type CheckTarget, type CheckWriter, type PlannedCheck } from "../github/checks.js";
+import { postedCheckNames, type CheckTarget, type CheckWriter } from "../github/checks.js";
+import { POLICY_CHECK, type PlannedCheck } from "../render/check-run.js";
 import { GitHubError, type GitHubSession } from "../github/client.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import { renderFailure } from "../render/failure.js";

@@ -15,7 +15,8 @@ import { factsNeeded, nextFreezeTransition } from "../engine/index.js";
 import type { Decision, Facts, State } from "../engine/types.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
-import { CheckWriter, externalIdOf, postedChecks, type CheckTarget, type PlannedCheck } from "../github/checks.js";
+import { CheckWriter, postedChecks, type CheckTarget } from "../github/checks.js";
+import { externalIdOf, type PlannedCheck } from "../render/check-run.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import type { FactsGatherer, PolicyProbe } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
@@ -33,7 +34,8 @@ import { PullQueue } from "./pull-queue.js";
 import { RequestTally } from "./request-tally.js";
 import type { Retries } from "./retries.js";
 import { reviewRequestOf, type ReviewRequestMemory } from "./review-requests.js";
-import { SharedHeads, strictestOf } from "./shared-heads.js";
+import { SharedHeads } from "./shared-heads.js";
+import { strictestOf } from "./check-plan.js";
 
 /** What to evaluate, and what the event already told us. */
 export interface EvaluationRequest {

@@ -24,7 +24,7 @@
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { verdictOf, type PlannedCheck } from "../github/checks.js";
+import { verdictOf, type PlannedCheck } from "../render/check-run.js";
 import { GitHubError, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs, type GroupCommit, type LandedFile } from "../github/merge-group-commits.js";
@@ -32,7 +32,7 @@ import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { renderEnvironmentCheck } from "../render/environment-check.js";
 import { unownedLabel, unownedOutput } from "../render/merge-group.js";
 import { joinList, shortSha } from "../render/markdown.js";
-import { combineGroupChecks, type GroupPart } from "./group-checks.js";
+import { combineGroupChecks, type GroupPart } from "./check-plan.js";
 import { policyCheck } from "./policy-check.js";
 import type { PullJudge, PullVerdict } from "./pull-verdict.js";
 import { attribute, type Entry, type EntryLabel, type Unattributable, type Unowned } from "./queue-entries.js";

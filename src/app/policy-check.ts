@@ -1,7 +1,7 @@
 // The `compliance/policy` check (SPEC §3.2): when a PR changes anything under policies/, the head
 // version of every policy file must be valid, so a broken policy can never merge.
 import type { ChangedFile } from "../engine/types.js";
-import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
+import { POLICY_CHECK, type PlannedCheck } from "../render/check-run.js";
 import { GitHubError, type GitHubSession } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";

@@ -7,7 +7,8 @@
 // `gh-readonly-queue/main/pr-5-…`, and reading that as a merge group would post PR #5's verdict on
 // a commit of theirs.
 import type { Probot } from "probot";
-import { AUDIT_CHECK, CHECK_PREFIX, parseExternalId, postedChecks } from "../github/checks.js";
+import { postedChecks } from "../github/checks.js";
+import { AUDIT_CHECK, CHECK_PREFIX, parseExternalId } from "../render/check-run.js";
 import { GitHubSession } from "../github/client.js";
 import { openPullsWithHead } from "../github/pull-request.js";
 import type { Evaluator } from "./evaluator.js";

@@ -6,7 +6,7 @@ import { parseAuditComment } from "../audit/comment.js";
 import { checkRunWriter } from "../audit/writer.js";
 import { fitCheckOutput } from "../render/check-output.js";
 import { MAX_CHECK_TEXT } from "../render/limits.js";
-import { AUDIT_CHECK } from "./checks.js";
+import { AUDIT_CHECK } from "../render/check-run.js";
 import type { GitHubSession } from "./client.js";
 
 interface ApiCheckRun {

@@ -3,7 +3,7 @@
 // the pull requests of a commit. Reading only: what belongs in the population is audit/population.ts's.
 import type { Author } from "../audit/writer.js";
 import type { ListedCheckRun, ListedComment, ListedCommit, ListedIssue } from "../audit/population.js";
-import { AUDIT_CHECK } from "./checks.js";
+import { AUDIT_CHECK } from "../render/check-run.js";
 import { GitHubError, type GitHubSession } from "./client.js";
 import { EXCEPTION_LABEL } from "./exception-issues.js";
 import { closedPullsOf, type ClosedPull } from "./merged-pulls.js";

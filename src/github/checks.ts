@@ -1,74 +1,9 @@
 // Writes compliance check runs: the state → check run mapping of SPEC §3, one POST per check, and no
 // POST at all when this process already posted the same success for the same commit and name.
-import type { State } from "../engine/types.js";
-import { fitCheckOutput, type CheckOutput } from "../render/check-output.js";
-import { sameNameOutput } from "../render/shared-check.js";
+import { fitCheckOutput } from "../render/check-output.js";
+import { AUDIT_CHECK, CHECK_PREFIX, type PlannedCheck } from "../render/check-run.js";
 import type { GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
-
-/** Every check this app posts starts with this; nothing else is ours. */
-export const CHECK_PREFIX = "compliance/";
-/** The check that validates the head version of the policies (SPEC §3.2). */
-export const POLICY_CHECK = "compliance/policy";
-/**
- * The check run that holds the audit record of a direct push, on the push's head commit. It is
- * not a verdict about any pull request: evaluations never list, supersede or overwrite it.
- */
-export const AUDIT_CHECK = "compliance/audit";
-
-/** How a check run shows a result: passing, waiting, or failing. */
-export type Verdict = "success" | "in_progress" | "failure";
-
-/**
- * SPEC §3's table. `pending` is in_progress, never neutral or skipped: GitHub counts those as
- * passing, and a required check must not pass while approvals are missing.
- */
-export function verdictOf(state: State): Verdict {
-  switch (state) {
-    case "approved":
-    case "not_affected":
-      return "success";
-    case "pending":
-      return "in_progress";
-    case "blocked":
-    case "error":
-      return "failure";
-  }
-}
-
-/** A check run to post. */
-export interface PlannedCheck {
-  name: string;
-  verdict: Verdict;
-  output: CheckOutput;
-  /** Overrides the target's external id: the PR whose verdict this is, when several share a commit. */
-  externalId?: string;
-}
-
-/** How strict a verdict is: failure blocks, in_progress waits, success passes. */
-const STRICTNESS: Record<Verdict, number> = { success: 0, in_progress: 1, failure: 2 };
-
-/** Whether `a` is stricter than `b`. */
-export function stricter(a: Verdict, b: Verdict): boolean {
-  return STRICTNESS[a] > STRICTNESS[b];
-}
-
-/**
- * One check per name, the strictest of those planned under it; equally strict ones are shown
- * together. Two checks of one name would both be posted, and GitHub would show the later one,
- * whatever it says: a success posted after a failure of the same name would be failing open.
- */
-export function oneCheckPerName(planned: readonly PlannedCheck[]): PlannedCheck[] {
-  const byName = new Map<string, PlannedCheck>();
-  for (const check of planned) {
-    const held = byName.get(check.name);
-    if (held === undefined || stricter(check.verdict, held.verdict)) byName.set(check.name, check);
-    else if (!stricter(held.verdict, check.verdict)) {
-      byName.set(check.name, { ...held, output: sameNameOutput(held.output, check.output) });
-    }
-  }
-  return [...byName.values()];
-}
 
 /** Where a check run goes. */
 export interface CheckTarget {
@@ -85,18 +20,6 @@ export function checkRunBody(target: CheckTarget, check: PlannedCheck, now: numb
   const common = { name: check.name, head_sha: target.sha, external_id: check.externalId ?? target.externalId, output: fitCheckOutput(check.output) };
   if (check.verdict === "in_progress") return { ...common, status: "in_progress" };
   return { ...common, status: "completed", conclusion: check.verdict, completed_at: new Date(now).toISOString() };
-}
-
-/** `pull:42` for a PR's head, `merge_group:42` for the merge group a PR is queued in. */
-export function externalIdOf(number: number, mergeGroup: boolean): string {
-  return `${mergeGroup ? "merge_group" : "pull"}:${number}`;
-}
-
-/** The pull request (and whether the check was on its merge group) an external id names, or undefined. */
-export function parseExternalId(externalId: string | null | undefined): { number: number; mergeGroup: boolean } | undefined {
-  const match = /^(pull|merge_group):(\d+)$/.exec(externalId ?? "");
-  if (!match) return undefined;
-  return { number: Number(match[2]), mergeGroup: match[1] === "merge_group" };
 }
 
 export interface CheckWriterOptions {

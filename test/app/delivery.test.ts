@@ -2,7 +2,7 @@
 import { branchOf, sourceOf } from "../../src/app/delivery.js";
 import { queuedPullNumber } from "../../src/app/merge-group-events.js";
 import { pushTouchesPolicies, PUSH_COMMITS_LIMIT } from "../../src/app/push-events.js";
-import { externalIdOf, parseExternalId } from "../../src/github/checks.js";
+import { externalIdOf, parseExternalId } from "../../src/render/check-run.js";
 import { example } from "./helpers.js";
 
 test("sourceOf reads a real payload's repository, installation and server", () => {

@@ -1,7 +1,7 @@
 // Ways the app could fail open — a passing check it should not show, or silence where a check is
 // expected — each found in review, and each shown closed here (SPEC §3.3).
 import nock from "nock";
-import { oneCheckPerName } from "../../src/github/checks.js";
+import { oneCheckPerName } from "../../src/app/check-plan.js";
 import { FreezeTimers } from "../../src/app/freeze-timers.js";
 import {
   API,
