@@ -1,7 +1,7 @@
 // The audit trail's events (SPEC §4): a merged pull request is recorded, a push is checked for
 // direct commits, and any delivery for a repository may reconcile its recent merges (§4.4).
 import type { Probot } from "probot";
-import { mergedPullOf } from "../github/merged-pulls.js";
+import { pullRequestOf } from "../github/pulls.js";
 import type { MergeRecorder } from "./audit-merge.js";
 import type { PushAuditor, PushPayload } from "./audit-push.js";
 import type { Reconciler } from "./audit-reconcile.js";
@@ -22,7 +22,7 @@ export function onAuditEvents(app: Probot, recorder: MergeRecorder, pushes: Push
         ...source,
         number: payload.pull_request.number,
         // The PR as it merged: its labels then, not whatever someone set since, decide break glass.
-        pull: mergedPullOf(payload.pull_request),
+        pull: pullRequestOf(payload.pull_request),
         reason: "pull_request.closed",
         log: context.log,
       });

@@ -32,7 +32,6 @@ import {
   listCommitsSince,
   listExceptionIssues,
   listPullComments,
-  listPullsOfCommit,
   mergeCommitParent,
   readRepository,
   MAX_BRANCH_PAGES,
@@ -47,7 +46,7 @@ import { AUDIT_CHECK } from "../render/check-run.js";
 import { GitHubError, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
 import { EXCEPTION_LABEL } from "../github/exception-issues.js";
 import { LruCache } from "../github/lru-cache.js";
-import { readMergedPull } from "../github/merged-pulls.js";
+import { PullMemory, pullsOfCommit, readPull } from "../github/pulls.js";
 import { readPolicyFiles } from "../github/policy-files.js";
 import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
@@ -196,7 +195,7 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   const { gh, request, repository } = ex;
   const { owner, repo } = request;
   // The list leaves out who merged and how many files changed.
-  const pull = await readMergedPull(gh, owner, repo, n);
+  const pull = await readPull(gh, new PullMemory(1), owner, repo, n);
   const change = mergeChange(repository, pull, listedMergedAt);
   const comments = await listPullComments(gh, owner, repo, n);
   const inComments = recordsInComments(comments.items, request.appLogin);
@@ -206,7 +205,7 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
 
   // No record: did the pull request touch an environment? Judge it as the app would have on merge.
   const parent = pull.merge_commit_sha ? await mergeCommitParent(gh, owner, repo, { number: n, merge_commit_sha: pull.merge_commit_sha }) : null;
-  const judging = judgingCommitOfMerge(pull, parent);
+  const judging = judgingCommitOfMerge({ merge_commit_sha: pull.merge_commit_sha, ...(pull.base.sha !== undefined ? { base_sha: pull.base.sha } : {}) }, parent);
   problems.push(...judging.problems);
   if (judging.commit === null) return { change, records: [], environments: [], problems };
   const policies = await ex.policiesAt(judging.commit);
@@ -272,7 +271,7 @@ async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promi
       commitsScanned += 1;
       if (commitsScanned % 100 === 0) request.progress?.(`checked ${commitsScanned} commits for direct pushes…`);
       if (covered.has(commit.sha) || mergeCommits.get(commit.sha)?.has(branch)) continue;
-      if (mergedInto(await listPullsOfCommit(gh, owner, repo, commit.sha), branch)) continue;
+      if (mergedInto(await pullsOfCommit(gh, owner, repo, commit.sha), branch)) continue;
       const push = await examinePush(ex, branch, commit, passed);
       if (push === null) {
         passed.push(commit.sha);

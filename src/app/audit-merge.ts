@@ -19,7 +19,8 @@ import { recordDeployment } from "../github/deployments.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
-import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
+import { baseBeforeMerge } from "../github/merge-base.js";
+import { PullMemory, readPull, type PullRequest } from "../github/pulls.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
 import { deploymentDescription } from "../render/deployment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
@@ -57,7 +58,7 @@ export interface MergeRequest {
    * The webhook's pull_request: the PR as it was when merged (its labels then decide break
    * glass). Absent for a reconcile or retry without one: the PR is read as it is now.
    */
-  pull?: MergedPull;
+  pull?: PullRequest;
   /** When the PR merged, as a listing said: lets an existing record be found before the PR is read. */
   mergedAt?: string;
   /** Why: the event, `reconcile` or `retry`, for logs. */
@@ -80,6 +81,7 @@ export class MergeRecorder {
   private readonly inFlight = new Map<string, Promise<MergeOutcome>>();
   /** PRs whose audit is done (or needs nothing), by pull key. */
   private readonly settled = new LruCache<string, MergeOutcome>({ maxEntries: MAX_SETTLED });
+  private readonly pulls = new PullMemory();
 
   constructor(private readonly deps: AuditDependencies) {}
 
@@ -162,7 +164,7 @@ export class MergeRecorder {
       return this.settle(request, "already_recorded");
     }
 
-    const pull = request.pull ?? (await readMergedPull(gh, owner, repo, number));
+    const pull = request.pull ?? (await readPull(gh, this.pulls, owner, repo, number));
     if (!pull.merged || pull.merged_at === null || pull.merge_commit_sha === null) return this.settle(request, "not_merged");
     const mergedAt = Date.parse(pull.merged_at);
     if (!Number.isFinite(mergedAt)) throw new GitHubError(`GitHub gives #${number} an unreadable merge time "${pull.merged_at}"`);

@@ -24,7 +24,7 @@ import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "../github/commit-identities.js";
 import { compareCommits } from "../github/comparison.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
-import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
+import { closedPullsSince, pullCommits, pullsOfCommit, type PullRequest } from "../github/pulls.js";
 import { auditCheckHeadline, auditCheckText } from "../render/audit-check.js";
 import { exceptionNote, problemNote } from "../render/audit-comment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
@@ -160,12 +160,12 @@ async function changesOf(gh: GitHubSession, owner: string, repo: string, push: P
 async function directCommits(gh: GitHubSession, request: PushRequest, commits: PushedCommit[]): Promise<PushedCommit[]> {
   const { owner, repo, branch, push } = request;
   const claimed = new Set<string>();
-  const lookups = new Map<string, ClosedPull[]>();
+  const lookups = new Map<string, PullRequest[]>();
   const commitsOf = new Map<number, Set<string>>();
-  const intoBranch = async (sha: string): Promise<ClosedPull[]> => {
+  const intoBranch = async (sha: string): Promise<PullRequest[]> => {
     let found = lookups.get(sha);
     if (found === undefined) {
-      found = (await mergedPullsOfCommit(gh, owner, repo, sha)).filter((p) => p.base === branch);
+      found = (await pullsOfCommit(gh, owner, repo, sha)).filter((p) => p.merged_at !== null && p.base.ref === branch);
       lookups.set(sha, found);
     }
     return found;
@@ -173,7 +173,7 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   const shasOf = async (number: number): Promise<Set<string>> => {
     let shas = commitsOf.get(number);
     if (shas === undefined) {
-      shas = (await pullCommitShas(gh, owner, repo, number)).shas;
+      shas = new Set((await pullCommits(gh, owner, repo, number)).commits.flatMap((c) => (typeof c.sha === "string" ? [c.sha] : [])));
       commitsOf.set(number, shas);
     }
     return shas;
@@ -183,7 +183,7 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   // GitHub's own merge push: the head is a merged PR's merge commit.
   let merged = (await intoBranch(push.after)).find((p) => p.merge_commit_sha === push.after);
   if (merged === undefined && request.branch !== request.defaultBranch) {
-    const recent = await recentlyClosedPulls(gh, owner, repo, { since: 0, maxPages: 1, perPage: 30, base: branch });
+    const recent = await closedPullsSince(gh, owner, repo, { since: 0, maxPages: 1, perPage: 30, base: branch, doing: "listing recently closed pull requests" });
     merged = recent.pulls.find((p) => p.merged_at !== null && p.merge_commit_sha === push.after);
   }
   if (merged !== undefined) {

@@ -13,7 +13,7 @@
 import type { Logger } from "probot";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
-import { recentlyClosedPulls } from "../github/merged-pulls.js";
+import { closedPullsSince } from "../github/pulls.js";
 import type { MergeRecorder } from "./audit-merge.js";
 import type { DeliverySource } from "./delivery.js";
 import { RequestTally } from "./request-tally.js";
@@ -86,7 +86,7 @@ export class Reconciler {
     const { recorder } = this.options;
     const gh = new GitHubSession(octokit);
     const since = this.options.clock() - this.options.windowMs;
-    const listed = await recentlyClosedPulls(gh, owner, repo, { since, maxPages: MAX_PAGES });
+    const listed = await closedPullsSince(gh, owner, repo, { since, maxPages: MAX_PAGES, doing: "listing recently closed pull requests" });
     const candidates = listed.pulls
       .filter((p) => p.merged_at !== null && Date.parse(p.merged_at) >= since)
       .filter((p) => !recorder.isSettled(owner, repo, p.number) && !recorder.isRetrying(owner, repo, p.number))

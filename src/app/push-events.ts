@@ -102,7 +102,7 @@ async function sweep(evaluator: Evaluator, retries: Retries, job: Sweep, firstPa
         ...source,
         number: pull.number,
         base: branch,
-        head: pull.head,
+        head: pull.head.sha,
         force: false,
         reasons: ["push to policies"],
         log,

@@ -50,7 +50,7 @@ async function targetsOf(context: DeliveryContext, rerun: Rerun, appId: number |
     }
   }
   const found = await openPullsWithHead(gh, source.owner, source.repo, rerun.sha);
-  return found.map((pull) => ({ number: pull.number, base: pull.base, mergeGroup: false }));
+  return found.map((pull) => ({ number: pull.number, base: pull.base.ref, mergeGroup: false }));
 }
 
 /** Evaluates what a re-run is about, each target in turn. */

@@ -6,7 +6,7 @@ import type { ListedCheckRun, ListedComment, ListedCommit, ListedIssue } from ".
 import { AUDIT_CHECK } from "../render/check-run.js";
 import { GitHubError, type GitHubSession } from "./client.js";
 import { EXCEPTION_LABEL } from "./exception-issues.js";
-import { closedPullsOf, type ClosedPull } from "./merged-pulls.js";
+import { closedPullsSince, type PullRequest } from "./pulls.js";
 
 /** Pages of closed pull requests (100 each) listed at most: an export past that must use a shorter period. */
 const MAX_PULL_PAGES = 500;
@@ -54,42 +54,30 @@ export async function readRepository(gh: GitHubSession, owner: string, repo: str
 export async function listClosedPullsSince(
   gh: GitHubSession,
   request: { owner: string; repo: string; repository: string; since: number; started: number; progress?: (message: string) => void },
-): Promise<ClosedPull[]> {
+): Promise<PullRequest[]> {
   const { owner, repo, repository, since } = request;
-  const byNumber = new Map<number, ClosedPull>();
-  const route = "GET /repos/{owner}/{repo}/pulls";
-  const params = { owner, repo, state: "closed", sort: "updated", direction: "desc" };
-  let pages = 0;
-  let more = false;
-  for await (const { items, page, next } of gh.pages(route, params, (page) => `listing closed pull requests of ${repository} (page ${page})`, {
+  const byNumber = new Map<number, PullRequest>();
+  const listed = await closedPullsSince(gh, owner, repo, {
+    since,
     maxPages: MAX_PULL_PAGES,
-    items: closedPullsOf,
-  })) {
-    pages = page;
-    let older = false;
-    for (const pull of items) {
-      if (Date.parse(pull.updated_at) < since) {
-        older = true;
-        break;
-      }
-      byNumber.set(pull.number, pull);
-    }
-    if (page % 5 === 0) request.progress?.(`listed ${byNumber.size} closed pull requests…`);
-    more = next && !older;
-    if (older) break;
-  }
-  if (more) {
+    doing: (page) => `listing closed pull requests of ${repository} (page ${page})`,
+    onPage: (page, count) => {
+      if (page % 5 === 0) request.progress?.(`listed ${count} closed pull requests…`);
+    },
+  });
+  for (const pull of listed.pulls) byNumber.set(pull.number, pull);
+  if (!listed.complete) {
     throw new GitHubError(`more than ${MAX_PULL_PAGES * 100} pull requests of ${repository} were closed or updated since ${iso(since)}: export a shorter period`);
   }
   // A pull request updated while the pages were read moves to the first page, shifting the rest
   // by one: it could slip past the pages already read. Read the top once more to catch it.
-  if (pages > 1) {
-    const catchUpFrom = request.started - 5 * 60_000;
-    for await (const { items } of gh.pages(route, params, `listing recently updated pull requests of ${repository}`, { maxPages: pages, items: closedPullsOf })) {
-      const fresh = items.filter((pull) => Date.parse(pull.updated_at) >= catchUpFrom);
-      for (const pull of fresh) byNumber.set(pull.number, pull);
-      if (fresh.length < items.length) break;
-    }
+  if (listed.pages > 1) {
+    const caught = await closedPullsSince(gh, owner, repo, {
+      since: request.started - 5 * 60_000,
+      maxPages: listed.pages,
+      doing: `listing recently updated pull requests of ${repository}`,
+    });
+    for (const pull of caught.pulls) byNumber.set(pull.number, pull);
   }
   return [...byNumber.values()];
 }
@@ -227,15 +215,4 @@ export async function listCommitsSince(
     }),
   );
   return { items, complete: listed.complete };
-}
-
-/** The pull requests GitHub associates with commit `sha` (the first page: a commit belongs to few). */
-export async function listPullsOfCommit(gh: GitHubSession, owner: string, repo: string, sha: string): Promise<ClosedPull[]> {
-  const listed = await gh.list<unknown>(
-    "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
-    { owner, repo, commit_sha: sha },
-    `finding the pull requests of commit ${sha.slice(0, 7)}`,
-    { maxPages: 1, items: (data) => (Array.isArray(data) ? data : []) },
-  );
-  return closedPullsOf(listed.items.map((pull) => ({ updated_at: "", ...(pull as object) })));
 }
