@@ -6,14 +6,11 @@ import type { Decision, Facts } from "../engine/types.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { verdictOf, type PlannedCheck } from "../render/check-run.js";
-import { oneCheckPerName } from "./check-plan.js";
-import { GitHubError, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
-import type { FactsGatherer } from "../github/facts.js";
-import { LruCache } from "../github/lru-cache.js";
-import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { renderEnvironmentCheck, type CheckContext } from "../render/environment-check.js";
+import { oneCheckPerName } from "./check-plan.js";
 import { gatherAtOneHead } from "./one-head.js";
 import { policyCheck } from "./policy-check.js";
+import type { Ports, PullRequest } from "./ports.js";
 
 /** A PR judged at one head. */
 export interface PullVerdict {
@@ -36,73 +33,44 @@ export type PullJudgement =
   /** The PR was closed while it was read. */
   | { kind: "closed"; pull: PullRequest };
 
-export interface JudgeRequest {
-  owner: string;
-  repo: string;
-  number: number;
-  now: number;
-  serverUrl?: string;
-}
+/** The PR's verdict at its current head, at `now`; GitHub failures throw GitHubError. */
+export async function judgePull(ports: Ports, pull: PullRequest, judging: { now: number; serverUrl?: string }): Promise<PullJudgement> {
+  const gathered = await gatherAtOneHead(ports, pull, judging.now);
+  const judged = gathered.pull;
+  if (judged.state !== "open") return { kind: "closed", pull: judged };
+  const result = gathered.result;
+  if (result.kind === "none") return { kind: "no_policies", pull: judged };
 
-/** Judges pull requests; keeps the texts of policy files read at PR heads (content-addressed). */
-export class PullJudge {
-  /** Policy file texts read at PR heads for compliance/policy, by blob sha. */
-  readonly headBlobs = new LruCache<string, string>({ maxEntries: 200 });
-
-  constructor(
-    private readonly gatherer: FactsGatherer,
-    private readonly pulls: PullRequestReader,
-  ) {}
-
-  /** The PR's verdict at its current head; GitHub failures throw GitHubError. `count` receives the gatherer's requests. */
-  async judge(
-    gh: GitHubSession,
-    octokit: GitHubClient,
-    request: JudgeRequest,
-    pull: PullRequest,
-    count: (requests: RequestCount) => void,
-  ): Promise<PullJudgement> {
-    const { owner, repo } = request;
-    const gathered = await gatherAtOneHead(this.gatherer, this.pulls, gh, octokit, request, pull, (result) => count(result.requests));
-    const judged = gathered.pull;
-    if (judged.state !== "open") return { kind: "closed", pull: judged };
-    const result = gathered.result;
-    if (result.kind === "no_policies") return { kind: "no_policies", pull: judged };
-    if (result.kind === "error") throw new GitHubError(result.error);
-
-    const { facts, policies } = result;
-    const decision = decide(policies, facts);
-    const context: CheckContext = {
-      repository: `${owner}/${repo}`,
-      policyCommit: result.policyCommit,
-      ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}),
-      warnings: result.warnings,
-    };
-    const environmentChecks: PlannedCheck[] = decision.environments.map((env) => ({
-      name: env.check,
-      verdict: verdictOf(env.state),
-      output: renderEnvironmentCheck(env, context),
-    }));
-    // compliance/policy reads the head's policy files by commit, so it cannot mix heads either.
-    const policy = await policyCheck(gh, {
-      owner,
-      repo,
-      head: facts.head,
-      files: facts.files,
-      filesTruncated: facts.files_truncated,
-      blobs: this.headBlobs,
-      basePolicyFiles: sortByCodePoint(Object.keys(result.policyBlobs)),
-    });
-    return {
-      kind: "verdict",
-      pull: judged,
-      facts,
-      policies,
-      policyCommit: result.policyCommit,
-      decision,
-      // Validation rejects an environment named `policy`; this guard holds even if a name slips through.
-      checks: oneCheckPerName([...environmentChecks, policy]),
-      warnings: result.warnings,
-    };
-  }
+  const { facts, warnings } = result.gathered;
+  const { policies, commit: policyCommit, blobs } = result.found;
+  const decision = decide(policies, facts);
+  const context: CheckContext = {
+    repository: `${ports.owner}/${ports.repo}`,
+    policyCommit,
+    ...(judging.serverUrl !== undefined ? { serverUrl: judging.serverUrl } : {}),
+    warnings,
+  };
+  const environmentChecks: PlannedCheck[] = decision.environments.map((env) => ({
+    name: env.check,
+    verdict: verdictOf(env.state),
+    output: renderEnvironmentCheck(env, context),
+  }));
+  // compliance/policy reads the head's policy files by commit, so it cannot mix heads either.
+  const policy = await policyCheck(ports.policies, {
+    head: facts.head,
+    files: facts.files,
+    filesTruncated: facts.files_truncated,
+    basePolicyFiles: sortByCodePoint(Object.keys(blobs)),
+  });
+  return {
+    kind: "verdict",
+    pull: judged,
+    facts,
+    policies,
+    policyCommit,
+    decision,
+    // Validation rejects an environment named `policy`; this guard holds even if a name slips through.
+    checks: oneCheckPerName([...environmentChecks, policy]),
+    warnings,
+  };
 }

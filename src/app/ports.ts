@@ -1,0 +1,166 @@
+// The ports: what the use cases ask of GitHub, and of time, as interfaces the use cases own.
+// github/ implements them over the REST API (wired in github-ports.ts), test/fakes/ in memory.
+// The validated data they carry (a PullRequest, a policy lookup, a listed check run) is defined by
+// the decoders in github/, which sit below app/ and so cannot import this file; conformance is
+// checked where app/ wires the adapters. Every method throws GitHubError when GitHub cannot be read.
+import type { PolicySet } from "../policy/types.js";
+import type { PlannedCheck } from "../render/check-run.js";
+import type { AuditComment, AuditCommentWrite } from "../github/audit-comments.js";
+import type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
+import type { RequestCount } from "../github/client.js";
+import type { ApiCommit } from "../github/commit-identities.js";
+import type { Comparison } from "../github/comparison.js";
+import type { DeploymentWrite } from "../github/deployments.js";
+import type { ExceptionIssueWrite } from "../github/exception-issues.js";
+import type { BaseBeforeMerge } from "../github/merge-base.js";
+import type { GroupRange, LandedFile, QueueRef } from "../github/merge-group-commits.js";
+import type { PolicyFile } from "../github/policy-files.js";
+import type { PolicyLookup } from "../github/policy-source.js";
+import type { GatheredFacts } from "../github/pull-facts.js";
+import type { ClosedListing, PullRequest } from "../github/pulls.js";
+import type { ReviewRequest } from "../github/review-requests.js";
+
+export type { PolicyLookup, PoliciesFound } from "../github/policy-source.js";
+export type { PullRequest } from "../github/pulls.js";
+export type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
+
+/**
+ * The policies of the repository — the only policy cache: evaluation, compliance/policy, the
+ * audit of merges and pushes, and the export read them here.
+ */
+export interface PolicySource {
+  /** The policies at the tip of `branch` (a free 304 when the tip has not moved). */
+  atBranchTip(branch: string): Promise<PolicyLookup>;
+  /** The policies at `commit` of `branch`. */
+  atCommit(branch: string, commit: string): Promise<PolicyLookup>;
+  /** The policy files at a PR's head, for compliance/policy: read, never put in the shared cache. Empty when none. */
+  headFiles(commit: string): Promise<PolicyFile[]>;
+}
+
+/** The repository's pull requests, all as the one validated PullRequest. */
+export interface PullRequests {
+  /** The pull request as GitHub has it now (a free 304 when it did not change since this process read it). */
+  read(number: number): Promise<PullRequest>;
+  /** The open pull requests into `base` on `maxPages` pages from `firstPage`; `nextPage` is where to go on. */
+  openInto(base: string, pages: { firstPage: number; maxPages: number }): Promise<{ pulls: PullRequest[]; complete: boolean; nextPage: number }>;
+  /** The pull requests GitHub associates with a commit (open ones; merged ones on the default branch). */
+  ofCommit(sha: string): Promise<PullRequest[]>;
+  /** Closed pull requests updated since `since`, most recent first, up to `maxPages` pages. */
+  closedSince(options: { since: number; maxPages: number; base?: string; perPage?: number; doing: string | ((page: number) => string); onPage?: (page: number, listed: number) => void }): Promise<ClosedListing>;
+  /** A pull request's commits (at most 250); `complete` false when GitHub offered more. */
+  commits(number: number): Promise<{ commits: ApiCommit[]; complete: boolean }>;
+  /** Asks for reviews on a pull request. */
+  requestReviewers(number: number, request: ReviewRequest): Promise<void>;
+}
+
+/** The facts of a pull request (SPEC §2), and the team and permission directory behind them (with its TTL). */
+export interface FactsSource {
+  /** The facts of `pull` at its head, for `policies` (read at `policyCommit`) at `now`. */
+  gather(pull: PullRequest, judging: { policies: PolicySet; policyCommit: string; now: number }): Promise<GatheredFacts>;
+}
+
+/** Where verdicts go: this app's check runs. */
+export interface CheckSink {
+  /** This app's id, once known. */
+  readonly appId: number | undefined;
+  /** Posts a check run, unless this process already posted the same success there (`force` posts anyway). */
+  post(target: CheckTarget, check: PlannedCheck, options?: { force?: boolean }): Promise<"posted" | "unchanged">;
+  /** The latest compliance check run of each name on a commit, this app's when its id is known. */
+  ours(sha: string): Promise<ListedCheckRun[]>;
+}
+
+/** The commits of the repository and what they change: for merge groups, pushes and merges. */
+export interface Commits {
+  /** Where the base branch was just before `pull` merged. */
+  baseBeforeMerge(pull: PullRequest): Promise<BaseBeforeMerge>;
+  /** The commits of `base...head`, at most `maxCommits` (more throws). */
+  range(base: string, head: string, maxCommits: number): Promise<GroupRange>;
+  /** The merge queue's refs of a base branch. */
+  queueRefs(base: string): Promise<{ refs: QueueRef[]; complete: boolean }>;
+  /** What the commits from `base` to `head` change, each file with the blob it leaves. */
+  filesBetween(base: string, head: string): Promise<{ files: LandedFile[]; complete: boolean }>;
+  /** A PR's changed files with the blob each leaves at its head. */
+  pullFileBlobs(number: number, maxFiles: number): Promise<{ files: LandedFile[]; complete: boolean }>;
+  /** What `base...head` changed: its first 100 commits and 300 files. */
+  compare(base: string, head: string): Promise<Comparison>;
+}
+
+/** What the audit trail writes on GitHub (SPEC §4), each write idempotent, and finds again. */
+export interface AuditTrail {
+  /** This app's audit comments on a PR since `since`, earliest first. */
+  comments(number: number, login: string, since: string | undefined): Promise<AuditComment[]>;
+  /** Deletes every audit comment but the earliest. */
+  keepEarliest(comments: AuditComment[]): Promise<number[]>;
+  /** Writes the PR's audit comment unless this app already did (`listed` saves listing again). */
+  writeComment(request: { number: number; login: string; since?: string; body: string }, listed?: AuditComment[]): Promise<AuditCommentWrite>;
+  /** Opens the exception issue about `key` unless this app already did. */
+  openExceptionIssue(request: { key: string; login: string; since?: string; title: string; body: string }): Promise<ExceptionIssueWrite>;
+  /** Records a deployment of `sha` to an environment with a success status, unless this app already did. */
+  recordDeployment(request: { sha: string; environment: string; description: string; payload: Record<string, unknown>; login: string }): Promise<DeploymentWrite>;
+  /** Whether this app already recorded the push `before`→`sha` in a compliance/audit check run. */
+  hasPushRecord(request: { sha: string; before: string; login: string }): Promise<boolean>;
+  /** Posts a push's record as a compliance/audit check run. */
+  postPushRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string }): Promise<number | undefined>;
+}
+
+/** Everything a use case reads and writes of one repository, through one installation's client. */
+export interface Ports {
+  owner: string;
+  repo: string;
+  policies: PolicySource;
+  pulls: PullRequests;
+  facts: FactsSource;
+  checks: CheckSink;
+  commits: Commits;
+  audit: AuditTrail;
+  /** The requests made through these ports so far, for the log line of the use case. */
+  requests(): RequestCount;
+}
+
+/**
+ * Work to do now or later, as plain data — no client, no logger, no closure — so that a durable
+ * queue can store it: the runner builds a fresh installation client when the job runs.
+ */
+export interface Job<P = unknown> {
+  /** Which use case runs it (the runner's table). The payload is plain data: it survives JSON.stringify and JSON.parse. */
+  kind: string;
+  /** Jobs of one key never run at once; a job that arrives while one runs is folded into one more run. */
+  key: string;
+  installationId?: number;
+  payload: P;
+  /** Bindings of the job's log lines (the delivery, the repository). */
+  log?: Record<string, string | number>;
+}
+
+/**
+ * Later: coalescing per key, bounded retries with backoff, and jobs at an instant (freeze edges).
+ * One interface; in-process here (app/later.ts), durable in a shared store where replicas share work.
+ */
+export interface Later {
+  /**
+   * Runs the job now, or after the run of its key under way, folded with the jobs that arrived
+   * meanwhile into one run (by its kind's merge). Resolves when a run that covers it has finished;
+   * rejects when no client could be built for it.
+   */
+  run(job: Job): Promise<void>;
+  /**
+   * Runs the job again after the backoff of retry `attempt` (1-based), as the retry `key` (one
+   * pending per key: a newer one replaces it). False, scheduling nothing, when the attempts are
+   * used up or too many retries are pending.
+   */
+  retry(key: string, job: Job, attempt: number): boolean;
+  /** Cancels the pending retry `key`. */
+  cancelRetry(key: string): void;
+  /** The attempt the pending retry `key` will make, or undefined. */
+  pendingRetry(key: string): number | undefined;
+  /**
+   * Runs the job at `at` (epoch ms), as the timer `key` (one per key: a newer one replaces it); a
+   * timer whose client cannot be built tries again a minute later, a few times. False when too
+   * many timers are set and `key` had none.
+   */
+  at(key: string, job: Job, at: number): boolean;
+  /** Cancels the timer `key`, and with `under` those of the keys under it (`key@…`). */
+  cancelTimer(key: string, under?: boolean): void;
+  /** Resolves once no job is running (fired retries and timers included). */
+  idle(): Promise<void>;
+}
