@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import type { Policy, PolicySet } from "../../src/policy/types.js";
-import type { PolicyReader } from "../../src/github/facts.js";
+import type { PolicyReader } from "../../src/github/policy-source.js";
 
 /** A pull request as a webhook payload carries it (the fields the tests set). */
 type PullRequestLike = {
