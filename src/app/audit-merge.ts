@@ -157,7 +157,7 @@ export class MergeRecorder {
 
     // The policies of the base branch as it was just before the merge: the tip now holds the PR's own changes.
     const base = await ports.commits.baseBeforeMerge(pull);
-    const found = await ports.policies.atCommit(pull.base.ref, base.commit);
+    const found = await ports.policies.atCommit(base.commit, pull.base.ref);
     if (found.kind === "none") {
       log.debug({ repository, pull_request: number, policy_commit: base.commit, requests: requestSummary(ports.requests()) }, "merged into a branch without policies: nothing to record");
       return this.settle(request, "no_policies");

@@ -259,7 +259,7 @@ export class PushAuditor {
     const repository = `${owner}/${repo}`;
 
     // The policies that gated the branch when the push landed: those at `before`.
-    const found = await ports.policies.atCommit(branch, push.before);
+    const found = await ports.policies.atCommit(push.before, branch);
     if (found.kind === "none") return;
     const judging = environmentsFor(found.policies, branch, request.defaultBranch);
     if (judging.policies.length === 0 && judging.invalid.length === 0) return;

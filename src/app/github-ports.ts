@@ -1,13 +1,15 @@
 // The ports over GitHub: one set per use of an installation's client and repository, built from
 // the adapters of github/ and sharing the process-wide caches (policies, pull request ETags, the
 // directory, what was posted), each keyed so that one installation never sees another's answers.
-import { auditCommentsOf, keepEarliest, writeAuditComment } from "../github/audit-comments.js";
+import { auditCommentsOf, keepEarliest, listComments, writeAuditComment } from "../github/audit-comments.js";
+import { listCommitFiles } from "../github/changed-files.js";
 import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { compareCommits } from "../github/comparison.js";
 import { recordDeployment } from "../github/deployments.js";
 import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
-import { openExceptionIssue } from "../github/exception-issues.js";
+import { EXCEPTION_LABEL, listExceptionIssues, openExceptionIssue } from "../github/exception-issues.js";
+import { listBranchTips, listCommitsSince, mergeCommitParent, readRepository } from "../github/history.js";
 import { LruCache } from "../github/lru-cache.js";
 import { baseBeforeMerge } from "../github/merge-base.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs } from "../github/merge-group-commits.js";
@@ -74,6 +76,9 @@ export class GitHubPorts {
         filesBetween: (base, head) => filesBetween(gh, owner, repo, base, head),
         pullFileBlobs: (number, maxFiles) => pullFileBlobs(gh, owner, repo, number, maxFiles),
         compare: (base, head) => compareCommits(gh, owner, repo, base, head),
+        files: (sha) => listCommitFiles(gh, owner, repo, sha),
+        mergeParent: (pull) => mergeCommitParent(gh, owner, repo, pull),
+        history: (branch, tip, since) => listCommitsSince(gh, { owner, repo, branch, tip, since }),
       },
       audit: {
         comments: (number, login, since) => auditCommentsOf(gh, { owner, repo, number, login, ...(since !== undefined ? { since } : {}) }),
@@ -83,6 +88,13 @@ export class GitHubPorts {
         recordDeployment: (request) => recordDeployment(gh, { owner, repo, ...request }),
         hasPushRecord: (request) => checks.hasPushRecord(request),
         postPushRecord: (request) => checks.postPushRecord(request),
+        allComments: (number) => listComments(gh, owner, repo, number),
+        pushRecordRuns: (sha) => checks.pushRecordRuns(sha),
+        exceptionIssues: (since, repository) => listExceptionIssues(gh, owner, repo, since, `listing the ${EXCEPTION_LABEL} issues of ${repository}`),
+      },
+      repository: {
+        read: () => readRepository(gh, owner, repo),
+        branches: (repository) => listBranchTips(gh, owner, repo, repository),
       },
       requests: () => gh.count,
     };

@@ -5,13 +5,17 @@
 // checked where app/ wires the adapters. Every method throws GitHubError when GitHub cannot be read.
 import type { PolicySet } from "../policy/types.js";
 import type { PlannedCheck } from "../render/check-run.js";
-import type { AuditComment, AuditCommentWrite } from "../github/audit-comments.js";
+import type { ListedCommit } from "../audit/population.js";
+import type { ChangedFile } from "../engine/types.js";
+import type { AuditComment, AuditCommentWrite, ListedComment } from "../github/audit-comments.js";
+import type { ChangedFiles } from "../github/changed-files.js";
 import type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
 import type { RequestCount } from "../github/client.js";
 import type { ApiCommit } from "../github/commit-identities.js";
 import type { Comparison } from "../github/comparison.js";
 import type { DeploymentWrite } from "../github/deployments.js";
-import type { ExceptionIssueWrite } from "../github/exception-issues.js";
+import type { ExceptionIssueWrite, ListedIssue } from "../github/exception-issues.js";
+import type { Listing } from "../github/history.js";
 import type { BaseBeforeMerge } from "../github/merge-base.js";
 import type { GroupRange, LandedFile, QueueRef } from "../github/merge-group-commits.js";
 import type { PolicyFile } from "../github/policy-files.js";
@@ -31,8 +35,8 @@ export type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
 export interface PolicySource {
   /** The policies at the tip of `branch` (a free 304 when the tip has not moved). */
   atBranchTip(branch: string): Promise<PolicyLookup>;
-  /** The policies at `commit` of `branch`. */
-  atCommit(branch: string, commit: string): Promise<PolicyLookup>;
+  /** The policies at `commit` (of `branch`, when known: policies vanishing from a branch are looked at twice). */
+  atCommit(commit: string, branch?: string): Promise<PolicyLookup>;
   /** The policy files at a PR's head, for compliance/policy: read, never put in the shared cache. Empty when none. */
   headFiles(commit: string): Promise<PolicyFile[]>;
 }
@@ -57,6 +61,8 @@ export interface PullRequests {
 export interface FactsSource {
   /** The facts of `pull` at its head, for `policies` (read at `policyCommit`) at `now`. */
   gather(pull: PullRequest, judging: { policies: PolicySet; policyCommit: string; now: number }): Promise<GatheredFacts>;
+  /** A PR's changed files alone (past GitHub's 3,000, through the trees of `baseCommit` and its head). */
+  changedFiles(pull: PullRequest, baseCommit: string): Promise<ChangedFiles>;
 }
 
 /** Where verdicts go: this app's check runs. */
@@ -83,6 +89,20 @@ export interface Commits {
   pullFileBlobs(number: number, maxFiles: number): Promise<{ files: LandedFile[]; complete: boolean }>;
   /** What `base...head` changed: its first 100 commits and 300 files. */
   compare(base: string, head: string): Promise<Comparison>;
+  /** The files one commit changed, at most 3,000; `truncated` when there may be more. */
+  files(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
+  /** The first parent of a PR's merge commit; null when GitHub cannot say (the commit is gone). */
+  mergeParent(pull: { number: number; merge_commit_sha: string }): Promise<string | null>;
+  /** The commits of `branch` reachable from `tip` committed since `since` (epoch ms). */
+  history(branch: string, tip: string, since: number): Promise<Listing<ListedCommit>>;
+}
+
+/** The repository itself. */
+export interface RepositorySource {
+  /** Its name as GitHub spells it (`owner/name`), and its default branch. */
+  read(): Promise<{ repository: string; defaultBranch: string }>;
+  /** Its branches, with their tips. */
+  branches(repository: string): Promise<Listing<{ name: string; tip: string }>>;
 }
 
 /** What the audit trail writes on GitHub (SPEC §4), each write idempotent, and finds again. */
@@ -101,6 +121,12 @@ export interface AuditTrail {
   hasPushRecord(request: { sha: string; before: string; login: string }): Promise<boolean>;
   /** Posts a push's record as a compliance/audit check run. */
   postPushRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string }): Promise<number | undefined>;
+  /** Every comment of a PR, anyone's (the export judges who wrote each). */
+  allComments(number: number): Promise<Listing<ListedComment>>;
+  /** Every compliance/audit check run of a commit, not only the latest, anyone's. */
+  pushRecordRuns(sha: string): Promise<{ runs: ListedCheckRun[]; complete: boolean }>;
+  /** The compliance-exception issues updated since `since` (ISO 8601), anyone's. */
+  exceptionIssues(since: string, repository: string): Promise<Listing<ListedIssue>>;
 }
 
 /** Everything a use case reads and writes of one repository, through one installation's client. */
@@ -113,6 +139,7 @@ export interface Ports {
   checks: CheckSink;
   commits: Commits;
   audit: AuditTrail;
+  repository: RepositorySource;
   /** The requests made through these ports so far, for the log line of the use case. */
   requests(): RequestCount;
 }

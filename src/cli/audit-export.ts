@@ -4,6 +4,7 @@
 import type { KeyObject } from "node:crypto";
 import { exportCsv } from "../audit/export-csv.js";
 import { readAuditPopulation, type Population } from "../app/audit-export.js";
+import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { exportRows, exportSummary } from "./export-rows.js";
@@ -250,7 +251,7 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
 
   let population: Population;
   try {
-    population = await readAuditPopulation(octokit, {
+    population = await readAuditPopulation(new GitHubPorts().for(octokit, args.owner, args.repo), {
       owner: args.owner,
       repo: args.repo,
       since: args.since,

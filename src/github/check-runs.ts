@@ -9,6 +9,9 @@ import { MAX_CHECK_TEXT } from "../render/limits.js";
 import type { GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 
+/** Pages of a commit's compliance/audit check runs (100 each) read at most. */
+export const MAX_PUSH_RECORD_PAGES = 5;
+
 /** Where a check run goes. */
 export interface CheckTarget {
   /** The commit the check is about: the PR's head, or a merge group's head. */
@@ -190,6 +193,15 @@ export class GitHubCheckRuns {
       if (!checkRunWriter(run.appSlug, request.login).ok) return false;
       const parsed = parseAuditComment(run.text ?? "");
       return parsed?.ok === true && parsed.record["before"] === request.before;
+    });
+  }
+
+  /** Every compliance/audit check run of a commit (not only the latest: a branch forced back to a commit has a record per push), anyone's. */
+  pushRecordRuns(sha: string): Promise<{ runs: ListedCheckRun[]; complete: boolean }> {
+    return listCheckRuns(this.gh, this.owner, this.repo, sha, {
+      maxPages: MAX_PUSH_RECORD_PAGES,
+      name: AUDIT_CHECK,
+      doing: `listing the ${AUDIT_CHECK} check runs of commit ${sha.slice(0, 7)}`,
     });
   }
 

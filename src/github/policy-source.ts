@@ -129,21 +129,21 @@ export class GitHubPolicySource {
    * policies costs one conditional request (a free 304 when warm) and nothing more.
    */
   async atBranchTip(branch: string): Promise<PolicyLookup> {
-    return this.atCommit(branch, await this.tipOf(branch));
+    return this.atCommit(await this.tipOf(branch), branch);
   }
 
   /**
-   * The policies at `commit` of `branch` (a merge is judged by its base just before it, a direct
-   * push by those at its `before`). "None" is the answer that silences the app, so it is
-   * remembered for a minute only, and when this process has seen policies on the branch before, a
-   * second look at the commit's git tree must confirm the folder is really gone (a removal), else
-   * the read fails (closed).
+   * The policies at `commit` (of `branch`, when the caller knows: a merge is judged by its base
+   * just before it, a direct push by those at its `before`). "None" is the answer that silences
+   * the app, so it is remembered for a minute only, and when this process has seen policies on the
+   * branch before, a second look at the commit's git tree must confirm the folder is really gone
+   * (a removal), else the read fails (closed).
    */
-  async atCommit(branch: string, commit: string): Promise<PolicyLookup> {
+  async atCommit(commit: string, branch?: string): Promise<PolicyLookup> {
     const key = `${this.repository}@${commit}`;
-    const branchKey = `${this.repository}#${branch}`;
+    const branchKey = branch === undefined ? undefined : `${this.repository}#${branch}`;
     const found = (read: CachedSet): PoliciesFound => {
-      this.cache.governed.set(branchKey, true);
+      if (branchKey !== undefined) this.cache.governed.set(branchKey, true);
       return { kind: "policies", policies: read.set, commit, blobs: read.blobs };
     };
     const cached = this.cache.sets.get(key);
@@ -152,10 +152,10 @@ export class GitHubPolicySource {
     const read = await singleFlight(this.cache.foldersInFlight, key, () => this.readFolder(commit, key));
     if (typeof read !== "string") return found(read);
     // An empty listing is GitHub enumerating the folder; a 404 is an absence, worth a second look.
-    if (read === "absent" && this.cache.governed.get(branchKey)) {
+    if (branchKey !== undefined && read === "absent" && this.cache.governed.get(branchKey)) {
       await confirmNoPolicyFolder(this.gh, { owner: this.owner, repo: this.repo, commit, dir: POLICY_DIR });
     }
-    this.cache.governed.delete(branchKey);
+    if (branchKey !== undefined) this.cache.governed.delete(branchKey);
     this.cache.none.set(key, true);
     return { kind: "none", commit };
   }

@@ -4,7 +4,7 @@
 import { factsNeeded } from "../engine/facts-needed.js";
 import type { Facts, Review, ReviewState } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { listChangedFiles } from "./changed-files.js";
+import { listChangedFiles, type ChangedFiles } from "./changed-files.js";
 import { GitHubError, type GitHubSession } from "./client.js";
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "./commit-identities.js";
 import type { GitHubDirectory } from "./directory.js";
@@ -39,6 +39,18 @@ export class GitHubPullFacts {
    * The facts of `pull` at its head, to be judged by `policies` (read at `policyCommit`, which the
    * file list falls back to comparing with) at `now`. Throws GitHubError when GitHub cannot say.
    */
+  /** A PR's changed files alone (the export's question: did it touch an environment?). */
+  changedFiles(pull: PullRequest, baseCommit: string): Promise<ChangedFiles> {
+    return listChangedFiles(this.gh, {
+      owner: this.owner,
+      repo: this.repo,
+      pull_number: pull.number,
+      head: pull.head.sha,
+      baseCommit,
+      ...(pull.changed_files !== undefined ? { changedFiles: pull.changed_files } : {}),
+    });
+  }
+
   async gather(pull: PullRequest, judging: { policies: PolicySet; policyCommit: string; now: number }): Promise<GatheredFacts> {
     const { gh, owner, repo } = this;
     const pull_number = pull.number;

@@ -42,7 +42,7 @@ export function gatherer(options: GitHubPortsOptions = {}) {
     gather: (octokit: GitHubClient, request: GatherRequest): Promise<GatherResult> =>
       said(octokit, request.owner, request.repo, async (bound): Promise<GatherResult> => {
         const pull = request.pull !== undefined ? pullRequestOf(request.pull) : await bound.pulls.read(request.pull_number);
-        const found = request.policyRef !== undefined ? await bound.policies.atCommit(pull.base.ref, request.policyRef) : await bound.policies.atBranchTip(pull.base.ref);
+        const found = request.policyRef !== undefined ? await bound.policies.atCommit(request.policyRef, pull.base.ref) : await bound.policies.atBranchTip(pull.base.ref);
         if (found.kind === "none") return { kind: "no_policies", noPolicies: true, policyCommit: found.commit, requests: bound.requests() };
         const { facts, warnings } = await bound.facts.gather(pull, { policies: found.policies, policyCommit: found.commit, now: request.now });
         return { kind: "facts", facts, policies: found.policies, policyCommit: found.commit, policyBlobs: found.blobs, warnings, requests: bound.requests() };
@@ -50,7 +50,7 @@ export function gatherer(options: GitHubPortsOptions = {}) {
     /** The policies at a commit of `branch` (a push is judged by those at its `before`). */
     policiesAt: (octokit: GitHubClient, request: { branch: string; commit: string }) =>
       said(octokit, OWNER, REPO, async (bound) => {
-        const found = await bound.policies.atCommit(request.branch, request.commit);
+        const found = await bound.policies.atCommit(request.commit, request.branch);
         return found.kind === "none"
           ? { kind: "no_policies" as const, policyCommit: found.commit, requests: bound.requests() }
           : { kind: "policies" as const, policyCommit: found.commit, policyBlobs: found.blobs, requests: bound.requests() };
