@@ -47,7 +47,7 @@ const MAX_REPOSITORIES = 10_000;
 /** Pages of closed PRs (100 each) listed per reconcile at most. */
 const MAX_PAGES = 10;
 /** PRs recorded per reconcile at most, so one delivery never starts an unbounded burst of requests; the rest wait for the next. */
-export const MAX_RECORDINGS = 25;
+const MAX_RECORDINGS = 25;
 /** After a reconcile that could not list the PRs, the next delivery tries again this much later. */
 const FAILED_RETRY_MS = 60_000;
 

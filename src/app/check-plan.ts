@@ -51,7 +51,7 @@ export interface SharedCandidate {
  * The strictest verdict for check `name` among `candidates` (each PR's own check of that name),
  * with a note saying whose it is when more than one PR has one; undefined when none has.
  */
-export function strictestOf(name: string, candidates: readonly SharedCandidate[]): PlannedCheck | undefined {
+function strictestOf(name: string, candidates: readonly SharedCandidate[]): PlannedCheck | undefined {
   const holding = candidates.filter((candidate) => candidate.check.name === name);
   let winner = holding[0];
   for (const candidate of holding.slice(1)) if (winner && stricter(candidate.check.verdict, winner.check.verdict)) winner = candidate;

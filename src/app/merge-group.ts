@@ -40,7 +40,7 @@ import { attribute, type Entry, type EntryLabel, type Unattributable, type Unown
 /** Commits of a group at most; GitHub's comparison lists 250 per page, and a queue of PRs of a few commits each stays well below. */
 export const MAX_GROUP_COMMITS = 250;
 /** PRs and ownerless stretches of a group at most, each judged in full (GitHub allows groups of up to 100). */
-export const MAX_GROUP_PARTS = 25;
+const MAX_GROUP_PARTS = 25;
 /** Files compared when an entry must prove it is its PR's: GitHub's comparison lists 300. */
 const MAX_PROVEN_FILES = 300;
 

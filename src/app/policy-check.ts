@@ -13,7 +13,7 @@ import { renderNoPolicyChanges, renderPoliciesRemoved, renderPolicyCheck } from 
 import type { PolicySource } from "./ports.js";
 
 /** Whether a change touches the policy folder: a file in it, or one moved out of it. */
-export function touchesPolicies(files: readonly ChangedFile[], dir = POLICY_DIR): boolean {
+function touchesPolicies(files: readonly ChangedFile[], dir = POLICY_DIR): boolean {
   const inside = (path: string | undefined): boolean => path !== undefined && path.startsWith(`${dir}/`);
   return files.some((file) => inside(file.path) || inside(file.previous_path));
 }

@@ -35,7 +35,7 @@ async function evaluatePull(later: Later, context: DeliveryContext, pull: Payloa
 }
 
 /** Events of SPEC §3.1 about the PR itself. */
-export const PULL_REQUEST_EVENTS: (
+const PULL_REQUEST_EVENTS: (
   | "pull_request.opened"
   | "pull_request.reopened"
   | "pull_request.synchronize"
@@ -54,7 +54,7 @@ export const PULL_REQUEST_EVENTS: (
 ];
 
 /** Reviews: an approval, an edited or dismissed review changes who counts. */
-export const REVIEW_EVENTS: ("pull_request_review.submitted" | "pull_request_review.edited" | "pull_request_review.dismissed")[] = [
+const REVIEW_EVENTS: ("pull_request_review.submitted" | "pull_request_review.edited" | "pull_request_review.dismissed")[] = [
   "pull_request_review.submitted",
   "pull_request_review.edited",
   "pull_request_review.dismissed",

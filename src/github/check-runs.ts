@@ -71,7 +71,7 @@ function listedRun(run: ApiCheckRun): ListedCheckRun[] {
  * app `appId` when given); with `name`, every run of that name (`filter=all`: a branch forced back
  * to a commit has a record per push). `complete` is false when GitHub offered more.
  */
-export async function listCheckRuns(
+async function listCheckRuns(
   gh: GitHubSession,
   owner: string,
   repo: string,

@@ -38,7 +38,7 @@ const MAX_CACHED_TEXT = 256 * 1024;
  * The contents API lists at most this many entries of a folder and says nothing when it cuts
  * the list: a full listing may be missing policy files, so the git tree is read instead.
  */
-export const CONTENTS_LIST_LIMIT = 1000;
+const CONTENTS_LIST_LIMIT = 1000;
 
 interface ContentEntry {
   type: string;

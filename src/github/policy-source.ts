@@ -47,7 +47,7 @@ const NO_POLICIES_TTL_MS = 60_000;
  * together. Texts of policy files read at PR heads (anyone who can open a PR writes those, and
  * they never enter the set cache): 200 at most, 4 MiB together.
  */
-export const POLICY_CACHE_BOUNDS = {
+const POLICY_CACHE_BOUNDS = {
   sets: 1000,
   setBytes: 8 * 1024 * 1024,
   blobs: 200,
