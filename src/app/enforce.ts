@@ -31,6 +31,8 @@ export interface EnforceRequest {
   /** False: find and compare only (the CLI's plan). */
   apply: boolean;
   appId: number;
+  /** Whether drift opens an exception issue (the app); a person applying a plan (the CLI) sees it in the plan instead. Default true. */
+  report?: boolean;
 }
 
 /** What this process last learnt of each repository: when its requirement was last seen in force, and what it cannot require. */
@@ -122,7 +124,7 @@ export class Enforcer {
     }
     const restored = new Date(this.clock()).toISOString();
     this.memory.set(owner, repo, { lastVerified: restored, notRequired: [] });
-    if (gap === null) return { kind: "applied", view, gap: null, issue: null };
+    if (gap === null || request.report === false) return { kind: "applied", view, gap: null, issue: null };
     const record = gapRecord(repository, gap, restored);
     const key = `${repository}@enforcement:${gap.from ?? gap.foundAt}`;
     const issue = await ports.issues.open({ key, title: enforcementIssueTitle(record), body: enforcementIssueBody(key, record), since: gap.foundAt });
