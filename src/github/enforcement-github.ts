@@ -2,7 +2,7 @@
 // one client: rulesets, branch rules and classic protection; the policies through the app's
 // facts gatherer (its one policy cache); the exception issues that record enforcement gaps.
 import type { EnforcementPorts } from "../app/enforce-ports.js";
-import { parseGapBlock } from "../audit/enforcement-gap.js";
+import { gapFlagOf, parseGapBlock, type GapFlag } from "../audit/enforcement-gap.js";
 import { recordWriter } from "../audit/writer.js";
 import { isOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
 import { listExceptionIssues, readRepository } from "./audit-population.js";
@@ -98,4 +98,23 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
       },
     },
   };
+}
+
+/**
+ * The enforcement gap a change landed in (SPEC §5): the gaps recorded in this app's exception
+ * issues updated since the change (a gap's issue is opened when it ends, after the change), one
+ * listing of them; null when none covers `branch` at `at` (epoch ms).
+ */
+export async function enforcementGapAt(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; login: string; branch: string; at: number },
+): Promise<GapFlag | null> {
+  const { owner, repo } = request;
+  const listed = await listExceptionIssues(gh, { owner, repo, repository: `${owner}/${repo}`, since: request.at });
+  const gaps = listed.items.flatMap((issue) => {
+    if (!recordWriter(issue.author, request.login).ok) return [];
+    const gap = parseGapBlock(issue.body);
+    return gap !== null && gap.repository.toLowerCase() === `${owner}/${repo}`.toLowerCase() ? [{ gap, issue: `#${issue.number}` }] : [];
+  });
+  return gapFlagOf(gaps, request.branch, request.at);
 }

@@ -111,9 +111,9 @@ test("this app's ruleset is created, updated and deleted with bodies GitHub's de
     ],
   });
   const created = responseExample("/repos/{owner}/{repo}/rulesets", "post", 201);
-  nock(API).post(`${REPO}/rulesets`, body).reply(201, created);
+  nock(API).post(`${REPO}/rulesets`, body as nock.RequestBodyMatcher).reply(201, created);
   expect(await createRuleset(gh, "acme", "gitops", spec, APP)).toBe(42);
-  nock(API).put(`${REPO}/rulesets/42`, body).reply(200, responseExample("/repos/{owner}/{repo}/rulesets/{ruleset_id}", "put"));
+  nock(API).put(`${REPO}/rulesets/42`, body as nock.RequestBodyMatcher).reply(200, responseExample("/repos/{owner}/{repo}/rulesets/{ruleset_id}", "put"));
   await updateRuleset(gh, "acme", "gitops", 42, spec, APP);
   nock(API).delete(`${REPO}/rulesets/42`).reply(204);
   await deleteRuleset(gh, "acme", "gitops", 42, "compliance-gate");
