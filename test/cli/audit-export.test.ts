@@ -212,8 +212,20 @@ function mockDirectCommit(scope: nock.Scope, c: ChainCommit, files: string[]): v
   scope.get(`${REPO_PATH}/commits/${c.sha}`).query({ per_page: "100", page: "1" }).reply(200, apiCommit(c, files));
 }
 
-function mockRepository(scope: nock.Scope): void {
+/**
+ * The repository, and its compliance-exception issues: `issues` when given (listed once, as the
+ * test requires); else none, listed at most once — by an export with merges, for enforcement gaps.
+ */
+function mockRepository(scope: nock.Scope, issues?: unknown[]): void {
   scope.get(REPO_PATH).reply(200, { id: 1, name: "gitops", full_name: "acme/gitops", default_branch: "main", private: true });
+  if (issues !== undefined) mockExceptionIssues(scope, issues);
+  else {
+    scope
+      .get(`${REPO_PATH}/issues`)
+      .query({ labels: "compliance-exception", state: "all", sort: "created", direction: "asc", since: "2026-11-01T00:00:00.000Z", per_page: "100", page: "1" })
+      .optionally()
+      .reply(200, []);
+  }
 }
 
 function mockPullList(scope: nock.Scope, specs: PullSpec[], options: { pages?: number } = {}): void {
@@ -387,7 +399,8 @@ describe("compliance-gate audit export", () => {
     // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
     // twice when both read the policies at once); pushes: branches, policies at main's tip,
     // main's commits (all merge commits of pull requests: nothing more)
-    expect(r.stderr).toMatch(/\n2[13] GitHub requests\.\n/);
+    // …and one listing of the exception issues, for enforcement gaps
+    expect(r.stderr).toMatch(/\n2[24] GitHub requests\.\n/);
 
     // Round trip: the export is what `audit verify` reads; the missing record fails it.
     const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
@@ -564,8 +577,7 @@ describe("compliance-gate audit export", () => {
       .query({ per_page: "100", page: "1" })
       .reply(200, apiCommit({ sha: push, date: "2026-11-25T10:00:00Z", parents: [sha("merge41")], committer: "erin" }, ["clusters/production/api.yaml"]));
     mockCheckRuns(scope, push, []);
-    // no check run holds a record: the exception issues are searched, once
-    mockExceptionIssues(scope, []);
+    // no check run holds a record: the exception issues are searched, once (mockRepository's listing)
 
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
@@ -678,7 +690,6 @@ describe("compliance-gate audit export", () => {
     mockPoliciesAt(scope, sha("base"));
     mockDirectCommit(scope, push, ["clusters/production/db.yaml"]);
     mockCheckRuns(scope, push.sha, [checkRun(7, push.sha, renderAuditComment(pushRecord(sha("base"), push.sha, [push.sha])), "github-actions")]);
-    if (expected.missing === true) mockExceptionIssues(scope, []);
 
     const r = await run(["audit", "export", "--repo", "acme/gitops", ...PERIOD, ...login], "", undefined, TOKEN);
 
@@ -715,7 +726,6 @@ describe("compliance-gate audit export", () => {
     const scope = github();
     const older: ChainCommit = { sha: sha("push-a"), date: "2026-11-20T10:00:00Z", parents: [sha("base")], committer: "erin" };
     const newer: ChainCommit = { sha: sha("push-b"), date: "2026-11-25T10:00:00Z", parents: [older.sha], committer: "erin" };
-    mockRepository(scope);
     mockPullList(scope, []);
     mockBranches(scope, newer.sha, [newer, older]);
     mockPoliciesAt(scope, older.sha);
@@ -736,7 +746,7 @@ describe("compliance-gate audit export", () => {
       user: { login: user.login, type: user.type },
       body,
     });
-    mockExceptionIssues(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
+    mockRepository(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
 
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
@@ -790,8 +800,8 @@ describe("compliance-gate audit export", () => {
     } else {
       expect(r.stderr).toContain("checked 25 of 26 merged pull requests…\n");
       expect(r.stderr).toContain("26 merged pull requests reached an environment (direct pushes not scanned): 26 with records, 0 missing");
-      // 1 for the repository, 1 for the list, 2 for each pull request
-      expect(r.stderr).toContain("54 GitHub requests.");
+      // 1 for the repository, 1 for the list, 2 for each pull request, 1 for the exception issues (enforcement gaps)
+      expect(r.stderr).toContain("55 GitHub requests.");
     }
   });
 
@@ -811,7 +821,7 @@ describe("compliance-gate audit export", () => {
     // RFC 4180: lines end with CRLF; a line break inside a quoted field is data
     const lines = r.stdout.split("\r\n");
     expect(lines[0]).toBe(
-      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems",
+      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems,enforcement_gap",
     );
     expect(lines[0]?.split(",")).toEqual([...CSV_COLUMNS]);
     const m41 = sha("merge41");
@@ -819,10 +829,10 @@ describe("compliance-gate audit export", () => {
     expect(lines[1]).toBe(
       `acme/gitops,merge,41,"'=HYPERLINK(""https://evil.example"",""click""), then\nmore",2026-11-10T10:00:00Z,dave,${m41},https://github.com/acme/gitops/pull/41,` +
         `production=approved,true,false,production/SRE approves cluster changes:alice@${head};production/SRE approves cluster changes:bob@${head},` +
-        `${r41.policy.commit},${r41.digest},true,true,false,`,
+        `${r41.policy.commit},${r41.digest},true,true,false,,`,
     );
     expect(lines[2]).toBe(
-      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record`,
+      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record,`,
     );
     expect(lines[3]).toBe("");
     expect(lines).toHaveLength(4);
