@@ -69,7 +69,9 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const freezeTimers = config.freezeTimers ? new FreezeTimers(clock, timers) : undefined;
   const retries = new Retries(timers);
   const gatherer = new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock });
+  let enforcement: EnforcementService | undefined;
   const evaluator = new Evaluator({
+    notRequired: (owner, repo, branch) => enforcement?.notRequiredOn(owner, repo, branch) ?? [],
     gatherer,
     pulls: new PullRequestReader(),
     checks,
@@ -107,7 +109,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   });
   onAuditEvents(app, recorder, pushes, reconciler);
 
-  const enforcement = new EnforcementService({
+  enforcement = new EnforcementService({
     gatherer,
     identity: audit.identity,
     ...(config.appId !== undefined ? { appId: config.appId } : {}),

@@ -79,3 +79,14 @@ test.each([
 ])("%d ms is %s", (ms, words) => {
   expect(duration(ms)).toBe(words);
 });
+
+test("compliance/policy says which check is not required where, and how to fix it, whatever its verdict", async () => {
+  const { renderNoPolicyChanges, withNotRequired } = await import("../../src/render/policy-check.js");
+  const output = withNotRequired(renderNoPolicyChanges("policies"), [
+    "production's check is not required on main: grant compliance-gate the administration permission, or require compliance/production by hand",
+  ]);
+  expect(output.title).toBe("No policy changes");
+  expect(output.summary).toContain("### ⚠️ Not required");
+  expect(output.summary).toContain("production's check is not required on main: grant compliance-gate the administration permission, or require compliance/production by hand");
+  expect(withNotRequired(renderNoPolicyChanges("policies"), [])).toEqual(renderNoPolicyChanges("policies"));
+});
