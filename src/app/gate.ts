@@ -69,9 +69,9 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const freezeTimers = config.freezeTimers ? new FreezeTimers(clock, timers) : undefined;
   const retries = new Retries(timers);
   const gatherer = new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock });
-  let enforcement: EnforcementService | undefined;
   const evaluator = new Evaluator({
-    notRequired: (owner, repo, branch) => enforcement?.notRequiredOn(owner, repo, branch) ?? [],
+    // Called by evaluations, which start after the enforcement below exists.
+    notRequired: (owner, repo, branch) => enforcement.notRequiredOn(owner, repo, branch),
     gatherer,
     pulls: new PullRequestReader(),
     checks,
@@ -109,7 +109,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   });
   onAuditEvents(app, recorder, pushes, reconciler);
 
-  enforcement = new EnforcementService({
+  const enforcement = new EnforcementService({
     gatherer,
     identity: audit.identity,
     ...(config.appId !== undefined ? { appId: config.appId } : {}),
