@@ -149,7 +149,7 @@ export function example(name: string, action?: string): Json {
 }
 
 /** Puts a payload in acme/gitops, installation INSTALLATION. */
-function inOurRepository(payload: Json): Json {
+export function inOurRepository(payload: Json): Json {
   const repository = payload["repository"] ?? example("pull_request", "opened")["repository"];
   payload["repository"] = {
     ...repository,
