@@ -13,6 +13,7 @@ import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
+import { gapBlock } from "../../src/audit/enforcement-gap.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
@@ -330,11 +331,11 @@ const P47: PullSpec = { number: 47, merged_at: "2026-12-01T05:00:00Z", parent: s
  * environment, #47 merged after the period; #40 was last updated before the period. Main's
  * history is the merge commits of #41, #42, #43, #46 and #47, plus `extra` commits.
  */
-function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord } = {}): { r41: AuditRecord; r42: AuditRecord } {
+function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord; issues?: unknown[] } = {}): { r41: AuditRecord; r42: AuditRecord } {
   const r41 = record(41, { merged_at: P41.merged_at as string });
   const r42 = record(42, { merged_at: P42.merged_at as string });
   const forged = options.forged ?? record(42, { merged_at: P42.merged_at as string, merged_by: "mallory" }, null);
-  mockRepository(scope);
+  mockRepository(scope, options.issues);
   // Newest update first, as GitHub sorts them.
   mockPullList(scope, [P47, P44, P46, P45, P43, P42, P41, P40]);
   mockMerged(scope, P41, [comment(1, 41, "LGTM"), comment(2, 41, renderAuditComment(r41))]);
@@ -836,6 +837,32 @@ describe("compliance-gate audit export", () => {
     );
     expect(lines[3]).toBe("");
     expect(lines).toHaveLength(4);
+  });
+
+  test("a merge inside an enforcement gap the app's exception issue records is flagged (SPEC §5); a person's look-alike is not", async () => {
+    const scope = github();
+    const gapIssue = (number: number, user: { login: string; type: string }, from: string, until: string): Record<string, unknown> => ({
+      number,
+      html_url: `https://github.com/acme/gitops/issues/${number}`,
+      title: "Compliance exception: required checks weakened on main by mallory",
+      state: "open",
+      labels: [{ name: "compliance-exception" }],
+      user,
+      body: `${exceptionMarker(`acme/gitops@enforcement:${from}`)}\n\n${gapBlock({ version: 1, repository: "acme/gitops", branches: ["main"], from, until, found_at: from, by: "mallory", event: "repository_ruleset.deleted", what: ["compliance/production was not required on main"] })}`,
+    });
+    mockRepositoryWithThreeMerges(scope, {
+      pushes: false,
+      issues: [gapIssue(12, APP_BOT, "2026-11-25T09:59:00.000Z", "2026-11-25T10:01:00.000Z"), gapIssue(13, { login: "mallory", type: "User" }, "2026-11-20T09:00:00.000Z", "2026-11-20T11:00:00.000Z")],
+    });
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.pull_request, row.enforcement_gap ?? null])).toEqual([
+      [41, null],
+      [42, null],
+      [43, { from: "2026-11-25T09:59:00.000Z", until: "2026-11-25T10:01:00.000Z", by: "mallory", issue: "#12" }],
+    ]);
   });
 
   test("--output writes the file whole, through a temporary file, and nothing on stdout", async () => {
