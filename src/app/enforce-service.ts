@@ -3,6 +3,7 @@
 // of every installed repository, behind one function a scheduler (today a timer) can call.
 import type { Logger } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
+import { compileGlob } from "../engine/globs.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { enforcementGitHub } from "../github/enforcement-github.js";
@@ -56,7 +57,15 @@ export class EnforcementService {
   /** The lines compliance/policy shows for a branch: checks the policies want required there and the app could not require. */
   notRequiredOn(owner: string, repo: string, branch: string): string[] {
     const state = this.memory.get(owner, repo);
-    return notRequiredLines((state?.notRequired ?? []).filter((t) => t.branch === branch));
+    // A pattern (release/*) is the base policies' own glob: matched as the policies match base branches.
+    const covers = (glob: string): boolean => {
+      try {
+        return glob === branch || compileGlob(glob).match(branch);
+      } catch {
+        return false;
+      }
+    };
+    return notRequiredLines((state?.notRequired ?? []).filter((t) => covers(t.branch)).map((t) => ({ ...t, branch })));
   }
 
   /** Enforces one repository after any run of it in progress. Never rejects. */

@@ -191,3 +191,13 @@ test("an invalid policy file keeps this app's ruleset: what it wants is unknown"
   expect(outcome.view.plan.notes).toEqual(["the ruleset compliance-gate is kept: an invalid policy file might still want what it requires"]);
   expect(github.rulesets).toHaveLength(1);
 });
+
+test("what cannot be required on a pattern is said on the pull requests into each branch it matches", async () => {
+  const { EnforcementService } = await import("../../src/app/enforce-service.js");
+  const service = new EnforcementService({} as ConstructorParameters<typeof EnforcementService>[0]);
+  service.memory.set("acme", "gitops", { lastVerified: null, notRequired: [{ branch: "release/*", missing: ["compliance/production"] }] });
+  expect(service.notRequiredOn("acme", "gitops", "release/7")).toEqual([
+    "production's check is not required on release/7: grant compliance-gate the administration permission, or require compliance/production by hand",
+  ]);
+  expect(service.notRequiredOn("acme", "gitops", "main")).toEqual([]);
+});
