@@ -19,7 +19,9 @@ let gh: GitHubSession;
 beforeAll(() => nock.disableNetConnect());
 afterAll(() => nock.enableNetConnect());
 beforeEach(() => {
-  gh = new GitHubSession(new Octokit({ auth: "test" }));
+  // Octokit logs the 403s and 404s these tests answer with: they are answers here, not errors.
+  const quiet = (): void => undefined;
+  gh = new GitHubSession(new Octokit({ auth: "test", log: { debug: quiet, info: quiet, warn: quiet, error: quiet } }));
 });
 afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
