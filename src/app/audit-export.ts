@@ -23,6 +23,8 @@ import {
   type ListedIssue,
   type ListedPull,
 } from "../audit/population.js";
+import { gapFlagOf, parseGapBlock, type GapRecord } from "../audit/enforcement-gap.js";
+import { recordWriter } from "../audit/writer.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import type { ChangedFile } from "../engine/types.js";
 import {
@@ -197,6 +199,8 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   // The list leaves out who merged and how many files changed.
   const pull = await readMergedPull(gh, owner, repo, n);
   const change = mergeChange(repository, pull, listedMergedAt);
+  const gap = gapFlagOf(await enforcementGaps(ex), pull.base.ref, Date.parse(change.merged_at));
+  if (gap !== null) change.enforcement_gap = gap;
   const comments = await listPullComments(gh, owner, repo, n);
   const inComments = recordsInComments(comments.items, request.appLogin);
   if (!comments.complete) inComments.problems.unshift(`only the first ${MAX_COMMENT_PAGES * 100} comments could be read`);
@@ -338,6 +342,23 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
     ex.checkRecords.set(sha, pending);
   }
   return pending;
+}
+
+/**
+ * The enforcement gaps (SPEC §5) recorded in the app's exception issues updated in the period: a
+ * gap's issue is opened when it ends, after the merges inside it. From the same one listing as
+ * the push records' copies.
+ */
+async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: string | null }[]> {
+  const { owner, repo, since, appLogin } = ex.request;
+  ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
+  const names = [`${owner}/${repo}`, ex.repository].map((n) => n.toLowerCase());
+  return (await ex.exceptionIssues).items.flatMap((issue) => {
+    // Any GitHub App's without the app's login, as for records; never a person's.
+    if (!recordWriter(issue.author, appLogin).ok) return [];
+    const gap = parseGapBlock(issue.body);
+    return gap !== null && names.includes(gap.repository.toLowerCase()) ? [{ gap, issue: `#${issue.number}` }] : [];
+  });
 }
 
 /**

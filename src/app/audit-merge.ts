@@ -16,6 +16,7 @@ import type { AppIdentity } from "../github/app-identity.js";
 import { auditCommentsOf, keepEarliest, writeAuditComment } from "../github/audit-comments.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { recordDeployment } from "../github/deployments.js";
+import { enforcementGapAt } from "./enforcement-github.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
@@ -43,6 +44,8 @@ export interface AuditDependencies {
   log: Logger;
   /** Repositories whose `compliance-exception` label exists (created once per process). */
   labels: LruCache<string, true>;
+  /** Whether a merge's record says when it landed in an enforcement gap (SPEC §5): one more read per record. Default true. */
+  enforcementGaps?: boolean;
 }
 
 /** A merged pull request to record. */
@@ -193,6 +196,8 @@ export class MergeRecorder {
       return this.settle(request, "not_affected");
     }
 
+    // A gap's exception issue is opened when the gap ends: one that covers this merge is found when the record is written after it.
+    const enforcementGap = this.deps.enforcementGaps === false ? null : await enforcementGapAt(gh, { owner, repo, login, branch: pull.base.ref, at: mergedAt });
     const sealed = sealRecord(
       buildMergeRecord({
         repository,
@@ -211,6 +216,7 @@ export class MergeRecorder {
         decision,
         policy: { commit: gathered.policyCommit, files: gathered.policyBlobs },
         evaluated_at: iso(this.deps.clock()),
+        enforcementGap,
       }),
       this.deps.signingKey,
     );

@@ -95,6 +95,8 @@ export interface EvaluatorOptions {
   installationClient: (installationId: number) => Promise<GitHubClient>;
   /** The app's logger, for evaluations no webhook started. */
   log: Logger;
+  /** What enforcement could not make required on a branch (SPEC §5), for compliance/policy to say. */
+  notRequired?: (owner: string, repo: string, branch: string) => string[];
 }
 
 /** `owner/repo#n`, lower case: the key of one pull request's evaluations. */
@@ -151,7 +153,7 @@ export class Evaluator {
   private readonly background = new Set<Promise<void>>();
 
   constructor(private readonly options: EvaluatorOptions) {
-    this.judge = new PullJudge(options.gatherer, options.pulls);
+    this.judge = new PullJudge(options.gatherer, options.pulls, options.notRequired);
     this.groups = new MergeGroupJudge(this.judge, options.pulls);
     this.queue = new PullQueue(
       (request) => this.evaluate(request),

@@ -12,6 +12,8 @@ import { MergeRecorder } from "./audit-merge.js";
 import { PushAuditor } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
 import type { AppConfig } from "./config.js";
+import { onEnforcementEvents } from "./enforce-events.js";
+import { EnforcementService } from "./enforce-service.js";
 import { Evaluator } from "./evaluator.js";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { onMergeGroupEvents } from "./merge-group-events.js";
@@ -32,6 +34,11 @@ export interface GateDependencies {
    * Tests of other features turn it off, so their request counts do not include it.
    */
   reconcileOnFirstEvent?: boolean;
+  /**
+   * Whether events start enforcement of the required checks (default true). Tests of other
+   * features turn it off, so their request counts do not include its reads.
+   */
+  enforceOnEvents?: boolean;
 }
 
 /** The running app's parts, for tests and shutdown. */
@@ -48,6 +55,10 @@ export interface ComplianceGate {
   pushes: PushAuditor;
   /** The reconcile of recent merges without a record. */
   reconciler: Reconciler;
+  /** Keeping the checks required (SPEC §5). */
+  enforcement: EnforcementService;
+  /** Stops the periodic sweep of required checks. */
+  stopSweep: () => void;
 }
 
 /** Registers compliance-gate's handlers on a Probot app. */
@@ -59,6 +70,8 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const retries = new Retries(timers);
   const gatherer = new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock });
   const evaluator = new Evaluator({
+    // Called by evaluations, which start after the enforcement below exists.
+    notRequired: (owner, repo, branch) => enforcement.notRequiredOn(owner, repo, branch),
     gatherer,
     pulls: new PullRequestReader(),
     checks,
@@ -95,5 +108,20 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     reconcileOnFirstEvent: dependencies.reconcileOnFirstEvent ?? true,
   });
   onAuditEvents(app, recorder, pushes, reconciler);
-  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler };
+
+  const enforcement = new EnforcementService({
+    gatherer,
+    identity: audit.identity,
+    ...(config.appId !== undefined ? { appId: config.appId } : {}),
+    labels: audit.labels,
+    retries,
+    clock,
+    appClient: () => app.auth(),
+    installationClient: (installationId) => app.auth(installationId),
+    log: app.log,
+  });
+  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, enforcement, audit.identity, clock);
+  // The first sweep a few minutes after start: what changed while the app was down is found soon.
+  const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(timers, config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
+  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler, enforcement, stopSweep };
 }

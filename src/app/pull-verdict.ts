@@ -11,6 +11,7 @@ import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
 import { renderEnvironmentCheck, type CheckContext } from "../render/environment-check.js";
+import { withNotRequired } from "../render/policy-check.js";
 import { gatherAtOneHead } from "./one-head.js";
 import { policyCheck } from "./policy-check.js";
 
@@ -51,6 +52,8 @@ export class PullJudge {
   constructor(
     private readonly gatherer: FactsGatherer,
     private readonly pulls: PullRequestReader,
+    /** What enforcement could not make required on a branch (SPEC §5), for compliance/policy to say. */
+    private readonly notRequired: (owner: string, repo: string, branch: string) => string[] = () => [],
   ) {}
 
   /** The PR's verdict at its current head; GitHub failures throw GatherFailed. `count` receives the gatherer's requests. */
@@ -100,7 +103,7 @@ export class PullJudge {
       policyCommit: result.policyCommit,
       decision,
       // Validation rejects an environment named `policy`; this guard holds even if a name slips through.
-      checks: oneCheckPerName([...environmentChecks, policy]),
+      checks: oneCheckPerName([...environmentChecks, { ...policy, output: withNotRequired(policy.output, this.notRequired(owner, repo, facts.base)) }]),
       warnings: result.warnings,
     };
   }

@@ -22,6 +22,7 @@ export const CSV_COLUMNS = [
   "signature_ok",
   "missing",
   "problems",
+  "enforcement_gap",
 ] as const;
 
 type Cell = string | number | boolean | null;
@@ -95,6 +96,7 @@ export function csvCells(row: AuditExportRow): Cell[] {
     row.signature_ok,
     row.missing,
     row.problems.join("; "),
+    row.enforcement_gap ? `${row.enforcement_gap.from}..${row.enforcement_gap.until}${row.enforcement_gap.issue !== null ? ` ${row.enforcement_gap.issue}` : ""}` : null,
   ];
 }
 

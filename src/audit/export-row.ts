@@ -1,6 +1,7 @@
 // One row of an audit export (SPEC §6.4): a change that reached an environment, its record if
 // there is one, and whether that record verifies — the auditor's population, one row each.
 import type { KeyObject } from "node:crypto";
+import type { GapFlag } from "./enforcement-gap.js";
 import type { AuditRecord } from "./record.js";
 import { verifyRecord } from "./seal.js";
 
@@ -25,6 +26,11 @@ export interface ExportedChange {
    * the policies at its parent commit — what the missing record should have listed.
    */
   environments?: string[];
+  /**
+   * Only on a merge that landed while its branch was not guarded as its policies require (SPEC §5):
+   * the gap, as its exception issue records it — found at export time, so also for merges recorded before the gap was.
+   */
+  enforcement_gap?: GapFlag;
 }
 
 /** A row of `audit export --format jsonl`: the change, and its record or why there is none. */

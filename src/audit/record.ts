@@ -5,6 +5,7 @@ import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
 import { compareCodePoints } from "../policy/code-point-order.js";
 import { formatPolicyError } from "../policy/errors.js";
+import type { GapFlag } from "./enforcement-gap.js";
 
 /** The only record version there is; a new one gets a new marker and a new number. */
 export const AUDIT_RECORD_VERSION = 1;
@@ -115,6 +116,11 @@ export interface MergeRecordBody extends RecordCommon {
   /** Null when GitHub does not say (a deleted account). */
   merged_by: string | null;
   merged_at: string;
+  /**
+   * Present when the merge landed while its branch was not guarded as its policies require (SPEC §5):
+   * the gap, as its exception issue records it. Absent otherwise (and in records written before it existed).
+   */
+  enforcement_gap?: GapFlag;
 }
 
 /** A commit of a direct push: one that belongs to no merged pull request. */
@@ -177,6 +183,8 @@ export interface MergeRecordInput {
   policy: PolicyVersion;
   /** ISO 8601. */
   evaluated_at: string;
+  /** The enforcement gap the merge landed in, if any. */
+  enforcementGap?: GapFlag | null;
 }
 
 /** What a push record is built from: the push, and the decision about its changes as a pull request would get. */
@@ -289,6 +297,7 @@ export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
     merge_commit_sha: pull.merge_commit_sha,
     merged_by: pull.merged_by,
     merged_at: pull.merged_at,
+    ...(input.enforcementGap ? { enforcement_gap: { ...input.enforcementGap } } : {}),
     policy: policyVersion(input.policy),
     environments,
     compliant: isCompliant(environments),

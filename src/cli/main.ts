@@ -6,6 +6,7 @@ import { validateCommand } from "./validate.js";
 import { simulateCommand } from "./simulate.js";
 import { testCommand } from "./policy-test.js";
 import { explainCommand } from "./explain.js";
+import { enforceCommand } from "./enforce.js";
 import { auditVerifyCommand } from "./audit-verify.js";
 import { auditExportCommand } from "./audit-export.js";
 
@@ -22,6 +23,7 @@ const REGISTRY: ReadonlyArray<Command | CommandGroup> = [
   simulateCommand,
   testCommand,
   explainCommand,
+  enforceCommand,
   // `audit --help` prints verify's help, which introduces both subcommands.
   { name: "audit", help: auditVerifyCommand.help, commands: [auditVerifyCommand, auditExportCommand] },
 ];

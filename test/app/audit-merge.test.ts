@@ -121,7 +121,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
   expect(written?.["requests"]).toMatchObject({ writes: 1 });
 });
 
-test("request costs: a merge whose parent an evaluation already read costs 6 reads and 1 write (and GET /app once per process)", async () => {
+test("request costs: a merge whose parent an evaluation already read costs 7 reads (one for enforcement gaps) and 1 write (and GET /app once per process)", async () => {
   // The PR's last evaluation read main at PARENT: its policies are cached by commit.
   github.policies(POLICIES, { tip: PARENT }).tipUnchanged(1).pull().lists(approved);
   await app.receive("pull_request", pullRequestEvent("opened"));
@@ -138,10 +138,11 @@ test("request costs: a merge whose parent an evaluation already read costs 6 rea
     `GET /pulls/${NUMBER}/files`,
     `GET /pulls/${NUMBER}/reviews`,
     `GET /pulls/${NUMBER}/commits`,
+    "GET /issues",
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments`,
   ]);
-  expect(github.cost()).toEqual({ reads: 7, free: 0, writes: 1 });
+  expect(github.cost()).toEqual({ reads: 8, free: 0, writes: 1 });
 });
 
 test("a redelivered merge writes no second comment: the same replica asks nothing, a fresh one finds the comment", async () => {

@@ -67,6 +67,7 @@ test("the comment write fails once and no retry is left: the record appears afte
     `GET /pulls/${NUMBER}/files?per_page=100&page=1`,
     `GET /pulls/${NUMBER}/reviews?per_page=100&page=1`,
     `GET /pulls/${NUMBER}/commits?per_page=100&page=1`,
+    `GET /issues?labels=compliance-exception&state=all&sort=created&direction=asc&since=${encodeURIComponent("2026-11-25T09:55:00.000Z")}&per_page=100&page=1`,
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments?since=${encodeURIComponent(MERGED_AT)}&per_page=100&page=1`,
   ]);

@@ -13,6 +13,7 @@ import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
+import { gapBlock } from "../../src/audit/enforcement-gap.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
@@ -212,8 +213,20 @@ function mockDirectCommit(scope: nock.Scope, c: ChainCommit, files: string[]): v
   scope.get(`${REPO_PATH}/commits/${c.sha}`).query({ per_page: "100", page: "1" }).reply(200, apiCommit(c, files));
 }
 
-function mockRepository(scope: nock.Scope): void {
+/**
+ * The repository, and its compliance-exception issues: `issues` when given (listed once, as the
+ * test requires); else none, listed at most once — by an export with merges, for enforcement gaps.
+ */
+function mockRepository(scope: nock.Scope, issues?: unknown[]): void {
   scope.get(REPO_PATH).reply(200, { id: 1, name: "gitops", full_name: "acme/gitops", default_branch: "main", private: true });
+  if (issues !== undefined) mockExceptionIssues(scope, issues);
+  else {
+    scope
+      .get(`${REPO_PATH}/issues`)
+      .query({ labels: "compliance-exception", state: "all", sort: "created", direction: "asc", since: "2026-11-01T00:00:00.000Z", per_page: "100", page: "1" })
+      .optionally()
+      .reply(200, []);
+  }
 }
 
 function mockPullList(scope: nock.Scope, specs: PullSpec[], options: { pages?: number } = {}): void {
@@ -318,11 +331,11 @@ const P47: PullSpec = { number: 47, merged_at: "2026-12-01T05:00:00Z", parent: s
  * environment, #47 merged after the period; #40 was last updated before the period. Main's
  * history is the merge commits of #41, #42, #43, #46 and #47, plus `extra` commits.
  */
-function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord } = {}): { r41: AuditRecord; r42: AuditRecord } {
+function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord; issues?: unknown[] } = {}): { r41: AuditRecord; r42: AuditRecord } {
   const r41 = record(41, { merged_at: P41.merged_at as string });
   const r42 = record(42, { merged_at: P42.merged_at as string });
   const forged = options.forged ?? record(42, { merged_at: P42.merged_at as string, merged_by: "mallory" }, null);
-  mockRepository(scope);
+  mockRepository(scope, options.issues);
   // Newest update first, as GitHub sorts them.
   mockPullList(scope, [P47, P44, P46, P45, P43, P42, P41, P40]);
   mockMerged(scope, P41, [comment(1, 41, "LGTM"), comment(2, 41, renderAuditComment(r41))]);
@@ -387,7 +400,8 @@ describe("compliance-gate audit export", () => {
     // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
     // twice when both read the policies at once); pushes: branches, policies at main's tip,
     // main's commits (all merge commits of pull requests: nothing more)
-    expect(r.stderr).toMatch(/\n2[13] GitHub requests\.\n/);
+    // …and one listing of the exception issues, for enforcement gaps
+    expect(r.stderr).toMatch(/\n2[24] GitHub requests\.\n/);
 
     // Round trip: the export is what `audit verify` reads; the missing record fails it.
     const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
@@ -564,8 +578,7 @@ describe("compliance-gate audit export", () => {
       .query({ per_page: "100", page: "1" })
       .reply(200, apiCommit({ sha: push, date: "2026-11-25T10:00:00Z", parents: [sha("merge41")], committer: "erin" }, ["clusters/production/api.yaml"]));
     mockCheckRuns(scope, push, []);
-    // no check run holds a record: the exception issues are searched, once
-    mockExceptionIssues(scope, []);
+    // no check run holds a record: the exception issues are searched, once (mockRepository's listing)
 
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
@@ -678,7 +691,6 @@ describe("compliance-gate audit export", () => {
     mockPoliciesAt(scope, sha("base"));
     mockDirectCommit(scope, push, ["clusters/production/db.yaml"]);
     mockCheckRuns(scope, push.sha, [checkRun(7, push.sha, renderAuditComment(pushRecord(sha("base"), push.sha, [push.sha])), "github-actions")]);
-    if (expected.missing === true) mockExceptionIssues(scope, []);
 
     const r = await run(["audit", "export", "--repo", "acme/gitops", ...PERIOD, ...login], "", undefined, TOKEN);
 
@@ -715,7 +727,6 @@ describe("compliance-gate audit export", () => {
     const scope = github();
     const older: ChainCommit = { sha: sha("push-a"), date: "2026-11-20T10:00:00Z", parents: [sha("base")], committer: "erin" };
     const newer: ChainCommit = { sha: sha("push-b"), date: "2026-11-25T10:00:00Z", parents: [older.sha], committer: "erin" };
-    mockRepository(scope);
     mockPullList(scope, []);
     mockBranches(scope, newer.sha, [newer, older]);
     mockPoliciesAt(scope, older.sha);
@@ -736,7 +747,7 @@ describe("compliance-gate audit export", () => {
       user: { login: user.login, type: user.type },
       body,
     });
-    mockExceptionIssues(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
+    mockRepository(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
 
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
@@ -790,8 +801,8 @@ describe("compliance-gate audit export", () => {
     } else {
       expect(r.stderr).toContain("checked 25 of 26 merged pull requests…\n");
       expect(r.stderr).toContain("26 merged pull requests reached an environment (direct pushes not scanned): 26 with records, 0 missing");
-      // 1 for the repository, 1 for the list, 2 for each pull request
-      expect(r.stderr).toContain("54 GitHub requests.");
+      // 1 for the repository, 1 for the list, 2 for each pull request, 1 for the exception issues (enforcement gaps)
+      expect(r.stderr).toContain("55 GitHub requests.");
     }
   });
 
@@ -811,7 +822,7 @@ describe("compliance-gate audit export", () => {
     // RFC 4180: lines end with CRLF; a line break inside a quoted field is data
     const lines = r.stdout.split("\r\n");
     expect(lines[0]).toBe(
-      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems",
+      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems,enforcement_gap",
     );
     expect(lines[0]?.split(",")).toEqual([...CSV_COLUMNS]);
     const m41 = sha("merge41");
@@ -819,13 +830,39 @@ describe("compliance-gate audit export", () => {
     expect(lines[1]).toBe(
       `acme/gitops,merge,41,"'=HYPERLINK(""https://evil.example"",""click""), then\nmore",2026-11-10T10:00:00Z,dave,${m41},https://github.com/acme/gitops/pull/41,` +
         `production=approved,true,false,production/SRE approves cluster changes:alice@${head};production/SRE approves cluster changes:bob@${head},` +
-        `${r41.policy.commit},${r41.digest},true,true,false,`,
+        `${r41.policy.commit},${r41.digest},true,true,false,,`,
     );
     expect(lines[2]).toBe(
-      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record`,
+      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record,`,
     );
     expect(lines[3]).toBe("");
     expect(lines).toHaveLength(4);
+  });
+
+  test("a merge inside an enforcement gap the app's exception issue records is flagged (SPEC §5); a person's look-alike is not", async () => {
+    const scope = github();
+    const gapIssue = (number: number, user: { login: string; type: string }, from: string, until: string): Record<string, unknown> => ({
+      number,
+      html_url: `https://github.com/acme/gitops/issues/${number}`,
+      title: "Compliance exception: required checks weakened on main by mallory",
+      state: "open",
+      labels: [{ name: "compliance-exception" }],
+      user,
+      body: `${exceptionMarker(`acme/gitops@enforcement:${from}`)}\n\n${gapBlock({ version: 1, repository: "acme/gitops", branches: ["main"], from, until, found_at: from, by: "mallory", event: "repository_ruleset.deleted", what: ["compliance/production was not required on main"] })}`,
+    });
+    mockRepositoryWithThreeMerges(scope, {
+      pushes: false,
+      issues: [gapIssue(12, APP_BOT, "2026-11-25T09:59:00.000Z", "2026-11-25T10:01:00.000Z"), gapIssue(13, { login: "mallory", type: "User" }, "2026-11-20T09:00:00.000Z", "2026-11-20T11:00:00.000Z")],
+    });
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.pull_request, row.enforcement_gap ?? null])).toEqual([
+      [41, null],
+      [42, null],
+      [43, { from: "2026-11-25T09:59:00.000Z", until: "2026-11-25T10:01:00.000Z", by: "mallory", issue: "#12" }],
+    ]);
   });
 
   test("--output writes the file whole, through a temporary file, and nothing on stdout", async () => {

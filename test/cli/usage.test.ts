@@ -9,6 +9,8 @@ Commands:
   simulate --policies DIR CHANGE      decide a described change (YAML/JSON file, or - for stdin)
   test [DIR]                          run the policy tests in DIR/tests/*.yml (default: policies)
   explain --repo OWNER/NAME --pr N    show the checks the app would post on a pull request (GITHUB_TOKEN)
+  enforce --repo OWNER/NAME --app-id N [--apply]
+                                      plan (or --apply) the required checks the policies want (GITHUB_TOKEN)
   audit verify [--public-key FILE] FILE|-
                                       check the digest (and signature) of audit records: a record,
                                       an audit comment or a JSONL export
@@ -34,8 +36,8 @@ test("an unknown command prints the same list on stderr", async () => {
 
 const listed = [...USAGE.matchAll(/^ {2}(\w+(?: (?:verify|export))?)/gm)].map((m) => m[1] as string);
 
-test("the list names the six commands", () => {
-  expect(listed).toEqual(["validate", "simulate", "test", "explain", "audit verify", "audit export"]);
+test("the list names the seven commands", () => {
+  expect(listed).toEqual(["validate", "simulate", "test", "explain", "enforce", "audit verify", "audit export"]);
 });
 
 test.each(listed)("%s --help and -h print its help, which starts with its usage", async (name) => {

@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
+import { parseAuditComment } from "../../src/audit/comment.js";
+import { parseGapBlock } from "../../src/audit/enforcement-gap.js";
 import { startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "./fake-github-server.js";
 
 const TIMEOUT = 60_000;
@@ -25,6 +27,8 @@ rules:
     paths: [clusters/production/**]
     approvals: 2
     approvers: { teams: [sre] }
+enforce:
+  required_check: true
 `;
 
 interface Example {
@@ -197,5 +201,83 @@ test("a PR opened, reviewed twice and synchronised ends with the right checks", 
 
   const policy = await latestCheck("compliance/policy", H2, () => true);
   expect(policy).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(github.unexpected).toEqual([]);
+}, TIMEOUT);
+
+/** Waits until `found` returns something, failing with the app's log after 15 s. */
+async function eventually<T>(what: string, found: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = found();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} never happened; requests: ${JSON.stringify(github.requests.slice(-30))}; app log: ${appLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Installation 1, in the shapes GitHub documents: the installation and the repository. */
+function installationOf(): Record<string, unknown> {
+  return { id: 1, node_id: "inst", account: { login: OWNER, type: "Organization" } };
+}
+
+test("install: the compliance-gate ruleset is created; deleted: restored and an issue opened; a merge in the gap is flagged in its record", async () => {
+  // Installation: the ruleset that makes the checks binding, pinned to the app (APP_ID 1).
+  const installed = example("installation", "created") as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  installed["installation"] = { ...installed["installation"], ...installationOf() };
+  installed["repositories"] = [{ id: 1, node_id: "repo", name: REPO, full_name: `${OWNER}/${REPO}`, private: true }];
+  expect(await deliver("installation", installed)).toBeLessThan(300);
+  const ruleset = await eventually("the ruleset created", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  expect(ruleset).toMatchObject({
+    enforcement: "active",
+    target: "branch",
+    bypass_actors: [],
+    conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
+    rules: [
+      {
+        type: "required_status_checks",
+        parameters: {
+          required_status_checks: [
+            { context: "compliance/policy", integration_id: 1 },
+            { context: "compliance/production", integration_id: 1 },
+          ],
+        },
+      },
+    ],
+  });
+
+  // Someone deletes it: the event names them; the app restores it and opens one exception issue.
+  github.state.rulesets = [];
+  const deleted = {
+    action: "deleted",
+    repository_ruleset: { ...ruleset, source_type: "Repository", source: `${OWNER}/${REPO}` },
+    repository: { id: 1, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER, type: "Organization" }, default_branch: "main", html_url: `https://github.com/${OWNER}/${REPO}` },
+    installation: installationOf(),
+    sender: { login: "mallory", id: 66, type: "User" },
+  };
+  expect(await deliver("repository_ruleset", deleted)).toBeLessThan(300);
+  await eventually("the ruleset restored", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  const issue = await eventually("the exception issue", () => github.state.issues?.find((i) => i.labels.includes("compliance-exception")));
+  const gap = parseGapBlock(issue.body);
+  expect(gap).toMatchObject({ repository: `${OWNER}/${REPO}`, branches: ["main"], by: "mallory", event: "repository_ruleset.deleted" });
+  expect(issue.title).toBe("Compliance exception: required checks weakened on main by mallory");
+  if (gap?.from == null) throw new Error("the gap has no start");
+
+  // A pull request merged inside that window: its audit record says so.
+  const mergedAt = new Date((Date.parse(gap.from) + Date.parse(gap.until)) / 2).toISOString();
+  const mergeSha = "3".repeat(40);
+  github.state.gitCommits = { [mergeSha]: [github.state.baseTip, H2] };
+  Object.assign(github.state.pull, { state: "closed", mergedAt, mergeCommit: mergeSha });
+  const closed = payload("pull_request", "closed", H2, (p) => {
+    p.pull_request.state = "closed";
+    p.pull_request.merged = true;
+    p.pull_request.merged_at = mergedAt;
+    p.pull_request.merge_commit_sha = mergeSha;
+    p.pull_request.merged_by = { login: "dave", type: "User" };
+  });
+  expect(await deliver("pull_request", closed)).toBeLessThan(300);
+  const comment = await eventually("the audit comment", () => github.state.comments?.find((c) => c.issue === NUMBER && c.body.includes("compliance-gate:audit")));
+  const parsed = parseAuditComment(comment.body);
+  if (!parsed?.ok) throw new Error(`no record in ${comment.body}`);
+  expect(parsed.record["enforcement_gap"]).toEqual({ from: gap.from, until: gap.until, by: "mallory", issue: `#${issue.number}` });
   expect(github.unexpected).toEqual([]);
 }, TIMEOUT);

@@ -73,11 +73,45 @@ export interface FakeState {
   otherPulls?: FakePullData[];
   /** The app id check runs are posted under. Default 1. */
   appId?: number;
+  /** Repository rulesets, as this app (or a person) wrote them: the fake computes a branch's active rules from them. */
+  rulesets?: FakeRuleset[];
+  /** Issues of the repository (exception issues), and the comments of issues and pull requests. */
+  issues?: FakeIssue[];
+  comments?: FakeComment[];
+  /** Git commits by sha: their parents (a merge commit's first parent is its base). */
+  gitCommits?: Record<string, string[]>;
   /**
    * A merge queue on the base branch: entries stacked one on another from the base tip, each one
    * squash commit of a PR (in `otherPulls` or `pull`), with its gh-readonly-queue ref.
    */
   queue?: { number: number; sha: string; parent: string }[];
+}
+
+export interface FakeRuleset {
+  id: number;
+  name: string;
+  target: string;
+  enforcement: string;
+  bypass_actors: unknown[];
+  conditions: { ref_name: { include: string[]; exclude: string[] } };
+  rules: { type: string; parameters?: { required_status_checks?: { context: string; integration_id?: number }[] } }[];
+  updated_at: string;
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: string;
+  created_at: string;
+}
+
+export interface FakeComment {
+  id: number;
+  issue: number;
+  body: string;
+  created_at: string;
 }
 
 /** One request as the fake answered it. */
@@ -274,6 +308,75 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
     if (b.output?.title !== undefined) check.title = b.output.title;
     checks.push(check);
     return answer(201, { id: checks.length, ...b, app: { id: appId } });
+  }
+  const enforcement = enforcementRoute(state, method, path, query, body, url);
+  if (enforcement) return enforcement;
+  return undefined;
+}
+
+const BOT = { login: "compliance-gate[bot]", type: "Bot" };
+
+/** Rulesets, branch rules and protection, issues, comments and commits: what enforcement and the audit of a merge read and write. */
+function enforcementRoute(state: FakeState, method: string, path: string, query: URLSearchParams, body: unknown, url: string): Answer | undefined {
+  const repo = `/repos/${state.owner}/${state.repo}`;
+  const now = new Date().toISOString();
+  if (method === "GET" && path === "/app") return answer(200, { id: state.appId ?? 1, slug: "compliance-gate", name: "compliance-gate" });
+  if (method === "GET" && path === repo) return answer(200, { id: 1, name: state.repo, full_name: `${state.owner}/${state.repo}`, default_branch: state.defaultBranch, owner: { login: state.owner } });
+  const rulesets = (state.rulesets ??= []);
+  if (method === "GET" && path === `${repo}/rulesets`) {
+    return paged(rulesets.map((r) => ({ id: r.id, name: r.name, source_type: "Repository", source: `${state.owner}/${state.repo}`, enforcement: r.enforcement })), query, url, path);
+  }
+  const one = path.match(new RegExp(`^${repo}/rulesets/(\\d+)$`));
+  const found = one ? rulesets.find((r) => r.id === Number(one[1])) : undefined;
+  if (one && method === "GET") return found ? answer(200, { ...found, source_type: "Repository", source: `${state.owner}/${state.repo}` }) : answer(404, { message: "Not Found" });
+  if (one && method === "PUT" && found) {
+    Object.assign(found, body as object, { updated_at: now });
+    return answer(200, found);
+  }
+  if (one && method === "DELETE") {
+    state.rulesets = rulesets.filter((r) => r !== found);
+    return answer(found ? 204 : 404, found ? "" : { message: "Not Found" });
+  }
+  if (method === "POST" && path === `${repo}/rulesets`) {
+    const created = { ...(body as Omit<FakeRuleset, "id" | "updated_at">), id: 100 + rulesets.length + 1, updated_at: now } as FakeRuleset;
+    rulesets.push(created);
+    return answer(201, created);
+  }
+  const branchRules = path.match(new RegExp(`^${repo}/rules/branches/(.+)$`));
+  if (method === "GET" && branchRules) {
+    const ref = `refs/heads/${branchRules[1]}`;
+    const active = rulesets.filter((r) => r.enforcement === "active" && r.conditions.ref_name.include.includes(ref));
+    return paged(active.flatMap((r) => r.rules.map((rule) => ({ ...rule, ruleset_source_type: "Repository", ruleset_source: `${state.owner}/${state.repo}`, ruleset_id: r.id }))), query, url, path);
+  }
+  if (method === "GET" && /\/branches\/[^/]+\/protection$/.test(path)) return answer(404, { message: "Branch not protected" });
+
+  const issues = (state.issues ??= []);
+  const comments = (state.comments ??= []);
+  if (method === "POST" && path === `${repo}/labels`) return answer(201, { name: (body as { name: string }).name });
+  if (method === "GET" && path === `${repo}/issues`) {
+    const label = query.get("labels");
+    return paged(issues.filter((i) => label === null || i.labels.includes(label)).map((i) => ({ ...i, html_url: `${url}/${state.owner}/${state.repo}/issues/${i.number}`, user: BOT, updated_at: i.created_at })), query, url, path);
+  }
+  if (method === "POST" && path === `${repo}/issues`) {
+    const b = body as { title: string; body: string; labels?: string[] };
+    const issue: FakeIssue = { number: 500 + issues.length, title: b.title, body: b.body, labels: b.labels ?? [], state: "open", created_at: now };
+    issues.push(issue);
+    return answer(201, { ...issue, user: BOT, html_url: `${url}/${state.owner}/${state.repo}/issues/${issue.number}` });
+  }
+  const issueComments = path.match(new RegExp(`^${repo}/issues/(\\d+)/comments$`));
+  if (issueComments && method === "GET") {
+    return paged(comments.filter((c) => c.issue === Number(issueComments[1])).map((c) => ({ ...c, user: BOT, html_url: `${url}/c/${c.id}` })), query, url, path);
+  }
+  if (issueComments && method === "POST") {
+    const comment: FakeComment = { id: 900 + comments.length, issue: Number(issueComments[1]), body: (body as { body: string }).body, created_at: now };
+    comments.push(comment);
+    return answer(201, { ...comment, user: BOT, html_url: `${url}/c/${comment.id}` });
+  }
+  const gitCommit = path.match(new RegExp(`^${repo}/git/commits/([0-9a-f]{40})$`));
+  if (method === "GET" && gitCommit) {
+    const parents = state.gitCommits?.[gitCommit[1] ?? ""];
+    if (!parents) return answer(404, { message: "Not Found" });
+    return answer(200, { sha: gitCommit[1], message: "Merge", author: { email: "noreply@github.com", date: now }, parents: parents.map((sha) => ({ sha })) });
   }
   return undefined;
 }
