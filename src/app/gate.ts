@@ -3,6 +3,7 @@
 // direct pushes, the reconcile of recent merges).
 import type { Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
+import type { GitHubClient } from "../github/client.js";
 import { CheckWriter } from "../github/checks.js";
 import { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
@@ -11,6 +12,10 @@ import { onAuditEvents } from "./audit-events.js";
 import { MergeRecorder } from "./audit-merge.js";
 import { PushAuditor } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
+import { AppliedVerifier } from "./applied-verify.js";
+import { onDeploymentEvents } from "./deployment-events.js";
+import { DeploymentGate } from "./deployment-gate.js";
+import { DeploymentGitHubSession } from "../github/deployment-github.js";
 import type { AppConfig } from "./config.js";
 import { Evaluator } from "./evaluator.js";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
@@ -48,6 +53,9 @@ export interface ComplianceGate {
   pushes: PushAuditor;
   /** The reconcile of recent merges without a record. */
   reconciler: Reconciler;
+  /** Deployments waiting on the app (SPEC §8.1), and revisions operators applied (§8.2). */
+  deployments: DeploymentGate;
+  applied: AppliedVerifier;
 }
 
 /** Registers compliance-gate's handlers on a Probot app. */
@@ -95,5 +103,12 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     reconcileOnFirstEvent: dependencies.reconcileOnFirstEvent ?? true,
   });
   onAuditEvents(app, recorder, pushes, reconciler);
-  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler };
+
+  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, retries };
+  const deployments = new DeploymentGate(verdicts);
+  const applied = new AppliedVerifier(verdicts);
+  const portFor = (octokit: GitHubClient, owner: string, repo: string) =>
+    new DeploymentGitHubSession(octokit, { owner, repo, login: () => audit.identity.botLogin(), gatherer, labels: audit.labels, clock });
+  onDeploymentEvents(app, deployments, applied, portFor, () => checks.appId);
+  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler, deployments, applied };
 }

@@ -68,8 +68,16 @@ export interface Chain {
 export interface ChainSubject {
   environment: string;
   policyFile: string;
-  /** Records are checked against it when given (the app's own public key); their digests always are. */
+  /**
+   * The app's public key: a record's signature must verify with it. Digests are always checked; a
+   * record without a signature (written before the app had a key) is taken on its digest alone.
+   */
   publicKey?: KeyObject;
+}
+
+/** Whether a record is whole: its digest, and its signature when it carries one and a key is given. */
+function verifies(record: Record<string, unknown>, publicKey: KeyObject | undefined): { ok: boolean; problems: string[] } {
+  return verifyRecord(record, record.signature !== undefined ? publicKey : undefined);
 }
 
 const short = (sha: string): string => sha.slice(0, 7);
@@ -106,7 +114,7 @@ function baselineOf(step: ChainStep, subject: ChainSubject): Record<string, unkn
       v.environment === subject.environment &&
       v.compliant === true &&
       v.sha === step.sha &&
-      verifyRecord(v, subject.publicKey).ok,
+      verifies(v, subject.publicKey).ok,
   );
 }
 
@@ -116,9 +124,9 @@ export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
   const baseline = baselineOf(step, subject);
   if (baseline) return link(step, "baseline", String(baseline.digest));
 
-  const verified = step.records.filter((r) => verifyRecord(r, subject.publicKey).ok);
+  const verified = step.records.filter((r) => verifies(r, subject.publicKey).ok);
   if (step.records.length > 0 && verified.length === 0) {
-    const problems = verifyRecord(step.records[0], subject.publicKey).problems.join(", ");
+    const problems = verifies(step.records[0] as Record<string, unknown>, subject.publicKey).problems.join(", ");
     return link(step, "unverified", null, `${changeName(step)}, whose audit record does not verify (${problems})`);
   }
   if (verified.length > 0) {

@@ -1,7 +1,7 @@
 // The audit comment on a merged pull request (SPEC §4.1): a summary people read, ending with the
 // record machines read behind the audit marker (audit/comment.ts reads it back).
 import { AUDIT_MARKER } from "../audit/comment.js";
-import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord } from "../audit/record.js";
+import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord, UnsealedVerdict, VerdictRecord } from "../audit/record.js";
 import { describeIdentity } from "../engine/title.js";
 import { fitBlocks, sizeOf } from "./fit.js";
 import { MAX_BODY } from "./limits.js";
@@ -133,7 +133,7 @@ function sealLine(record: UnsealedRecord | AuditRecord): string | null {
 }
 
 /** The machine-readable end of an audit comment: the marker, then the record as JSON in a collapsed block. */
-export function recordBlock(record: UnsealedRecord | AuditRecord, pretty = true): string {
+export function recordBlock(record: UnsealedRecord | AuditRecord | UnsealedVerdict | VerdictRecord, pretty = true): string {
   const json = pretty ? JSON.stringify(record, null, 2) : JSON.stringify(record);
   // Pretty or not, no line of the JSON can close the fence: each starts with a space, a brace or a bracket.
   return `${AUDIT_MARKER}\n<details><summary>Audit record</summary>\n\n\`\`\`json\n${json}\n\`\`\`\n</details>`;

@@ -71,10 +71,15 @@ describe("each commit of the walk", () => {
     expect(link.reason).toBe("aaaaaaa contains #43, whose audit record does not verify (digest mismatch)");
   });
 
-  test("given the app's public key, an unsigned record does not verify", () => {
-    const keys = signingKeys();
-    const publicKey = createPublicKey(createPrivateKey(keys.privateKey));
-    expect(assessStep(merge("a", [record("merge", "approved")]), { ...SUBJECT, publicKey }).status).toBe("unverified");
+  test("given the app's public key, a record signed by another key does not verify; an unsigned one stands on its digest", () => {
+    const publicKey = createPublicKey(createPrivateKey(signingKeys().privateKey));
+    const other = signingKeys().privateKey;
+    const forged = sealRecord({ ...record("merge", "approved"), digest: undefined } as never, other);
+    if (!forged.ok) throw new Error(forged.message);
+    const link = assessStep(merge("a", [forged.record as unknown as Json]), { ...SUBJECT, publicKey });
+    expect(link.status).toBe("unverified");
+    expect(link.reason).toBe("aaaaaaa contains #43, whose audit record does not verify (signature does not verify)");
+    expect(assessStep(merge("a", [record("merge", "approved")]), { ...SUBJECT, publicKey }).status).toBe("approved");
   });
 
   test("of two records of one merge, the strictest decides", () => {
