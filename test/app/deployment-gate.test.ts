@@ -170,7 +170,7 @@ describe("a deployment waiting on the app", () => {
 describe("a revision an operator applied", () => {
   const flux: AppliedReporter = { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null };
   const verifier = (clock = new ManualClock()): AppliedVerifier => new AppliedVerifier({ clock: () => clock.now, retries: new Retries(clock) });
-  const report = (github: FakeDeploymentGitHub, reporter = flux) => ({ github, owner: "acme", repo: "gitops", defaultBranch: "main", sha: github.tips.get("main") as string, reporter, reportedAt: "2026-11-25T10:00:00Z", log });
+  const report = (github: FakeDeploymentGitHub, reporter: AppliedReporter = flux) => ({ github, owner: "acme", repo: "gitops", defaultBranch: "main", sha: github.tips.get("main") as string, reporter, reportedAt: "2026-11-25T10:00:00Z", log });
 
   test("an approved revision gets an applied record and no issue", async () => {
     const github = history();
