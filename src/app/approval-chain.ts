@@ -59,8 +59,17 @@ async function touched(reads: ChainReads, request: ChainRequest, commit: History
   return touchedEnvironments(policies, { base: request.branch, default_branch: request.defaultBranch, files, files_truncated: truncated }).includes(environment);
 }
 
-/** The approval chain of `request.subject`'s environment up to `request.sha`. Throws GatherFailed when GitHub cannot be read. */
-export async function walkChain(reads: ChainReads, request: ChainRequest): Promise<Chain> {
+/** What the walk read of a commit, for `audit trace`: the change's records and the verdicts on it. */
+export interface ReadRecords {
+  records: Record<string, unknown>[];
+  verdicts: Record<string, unknown>[];
+}
+
+/**
+ * The approval chain of `request.subject`'s environment up to `request.sha`; `collect`, when given,
+ * receives what was read of each commit. Throws GatherFailed when GitHub cannot be read.
+ */
+export async function walkChain(reads: ChainReads, request: ChainRequest, collect?: Map<string, ReadRecords>): Promise<Chain> {
   const max = request.maxCommits ?? MAX_CHAIN_COMMITS;
   const { commits, exhausted } = await reads.firstParents(request.sha, max);
   const assessed: ChainLink[] = [];
@@ -72,6 +81,7 @@ export async function walkChain(reads: ChainReads, request: ChainRequest): Promi
       if (found.pull === null && records.length === 0) records = newerPushRecords.filter((r) => pushRecordCovers(r, request.repository, found.commit.sha));
       newerPushRecords.push(...found.pushRecords);
       const step: ChainStep = { sha: found.commit.sha, pull: found.pull, records, verdicts: found.verdicts };
+      collect?.set(found.commit.sha, { records, verdicts: found.verdicts });
       if (records.length === 0 && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
         step.touched = await touched(reads, request, found.commit);
       }

@@ -9,7 +9,7 @@ import { environmentsFor } from "../engine/environments.js";
 import { GatherFailed } from "../github/client.js";
 import type { Policy } from "../policy/types.js";
 import { verdictCheckHeadline, verdictCheckText } from "../render/deployment-verdict.js";
-import { walkChain } from "./approval-chain.js";
+import { walkChain, type ReadRecords } from "./approval-chain.js";
 import type { DeploymentGitHub } from "./deployment-ports.js";
 
 /** Branches tried at most when looking for the gated branch a commit is on. */
@@ -48,6 +48,7 @@ const NO_CHAIN: Chain = { links: [], end: "bound", baseline: null, complete: fal
 export async function locateAndWalk(
   github: DeploymentGitHub,
   request: { repository: string; sha: string; policy: Policy; hint: string; defaultBranch: string; publicKey?: KeyObject },
+  collect?: Map<string, ReadRecords>,
 ): Promise<Located> {
   const branches = candidateBranches(request.policy, request.hint, request.defaultBranch);
   let branch: string | null = null;
@@ -64,7 +65,7 @@ export async function locateAndWalk(
     branch,
     defaultBranch: request.defaultBranch,
     subject: { environment: request.policy.environment, policyFile: request.policy.file, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
-  });
+  }, collect);
   return { branch, branches, chain };
 }
 

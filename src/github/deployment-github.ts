@@ -31,8 +31,11 @@ interface ApiPull {
 export interface DeploymentGitHubOptions {
   owner: string;
   repo: string;
-  /** This app's bot login (asked when first needed): only its comments, check runs and issues hold records. */
-  login: () => Promise<string>;
+  /**
+   * This app's bot login (asked when first needed): only its comments, check runs and issues hold
+   * records. Undefined (the CLI without --app-login): any GitHub App's count.
+   */
+  login: () => Promise<string | undefined>;
   gatherer: FactsGatherer;
   /** Repositories whose compliance-exception label exists. */
   labels: LruCache<string, true>;
@@ -159,7 +162,9 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
 
   async openException(key: string, title: string, body: string): Promise<number | null> {
     const { owner, repo, labels } = this.options;
-    const opened = await openExceptionIssue(this.session, { owner, repo, key, login: await this.options.login(), title, body, labels });
+    const login = await this.options.login();
+    if (login === undefined) throw new GatherFailed("an exception issue can only be opened by the app");
+    const opened = await openExceptionIssue(this.session, { owner, repo, key, login, title, body, labels });
     return opened.issue.number;
   }
 

@@ -15,6 +15,9 @@ Commands:
   audit export --repo OWNER/NAME [--since DATE] [--until DATE] [--format jsonl|csv]
                                       list every merged PR and direct push of a period that reached
                                       an environment, with its audit record or marked missing (GITHUB_TOKEN)
+  audit trace --repo OWNER/NAME --env ENV [--sha SHA]
+                                      print an environment's approval chain up to a revision, and what
+                                      is missing (GITHUB_TOKEN)
 
 Run 'compliance-gate <command> --help' for a command's options.
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
