@@ -35,10 +35,10 @@ test("an unknown command prints the same list on stderr", async () => {
   expect(r.code).toBe(2);
 });
 
-const listed = [...USAGE.matchAll(/^ {2}(\w+(?: (?:verify|export))?)/gm)].map((m) => m[1] as string);
+const listed = [...USAGE.matchAll(/^ {2}(\w+(?: (?:verify|export|trace))?)/gm)].map((m) => m[1] as string);
 
-test("the list names the six commands", () => {
-  expect(listed).toEqual(["validate", "simulate", "test", "explain", "audit verify", "audit export"]);
+test("the list names the seven commands", () => {
+  expect(listed).toEqual(["validate", "simulate", "test", "explain", "audit verify", "audit export", "audit trace"]);
 });
 
 test.each(listed)("%s --help and -h print its help, which starts with its usage", async (name) => {
