@@ -138,3 +138,19 @@ describe("the verdicts", () => {
     expect(judgeApplied({ ...base, chain: brokenChain }).compliant).toBe(false);
   });
 });
+
+describe("a verdict as an export row", () => {
+  test("its CSV names the environment and the outcome; its label is the record's own, so audit verify matches them", async () => {
+    const { buildExportRow, rowLabel } = await import("../../src/audit/export-row.js");
+    const { csvCells, CSV_COLUMNS } = await import("../../src/audit/export-csv.js");
+    const { recordLabel } = await import("../../src/audit/record.js");
+    const sealed = sealRecord({ version: 1, kind: "deployment", repository: "acme/gitops", pull_request: null, environment: "production", sha: sha("a"), state: "rejected", compliant: false, policy: { commit: sha("0"), files: {} } } as never);
+    if (!sealed.ok) throw new Error(sealed.message);
+    const change = { repository: "acme/gitops", kind: "deployment" as const, pull_request: null, title: "deployment to production: rejected", merged_at: "2026-11-25T10:00:00Z", merged_by: "carol", merge_commit_sha: sha("a"), url: null, environment: "production" };
+    const row = buildExportRow(change, sealed.record as never);
+    const cells = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, csvCells(row)[i]]));
+    expect(cells).toMatchObject({ kind: "deployment", environments: "production=rejected", compliant: false, digest_ok: true, missing: false });
+    expect(rowLabel(row as unknown as Json)).toBe(recordLabel(sealed.record));
+    expect(recordLabel(sealed.record)).toBe("acme/gitops@aaaaaaa deployment to production");
+  });
+});
