@@ -19,6 +19,7 @@ import { recordDeployment } from "../github/deployments.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
+import { closingIssues } from "../github/linked-issues.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
 import { deploymentDescription } from "../render/deployment.js";
@@ -193,12 +194,15 @@ export class MergeRecorder {
       return this.settle(request, "not_affected");
     }
 
+    // Why: the issues GitHub says it closes (the description comes with the pull request).
+    const linkedIssues = await closingIssues(gh, owner, repo, number);
     const sealed = sealRecord(
       buildMergeRecord({
         repository,
         pull: {
           number,
           title: pull.title,
+          body: pull.body ?? null,
           author: facts.author,
           head_sha: pull.head.sha,
           merge_commit_sha: pull.merge_commit_sha,
@@ -208,6 +212,7 @@ export class MergeRecorder {
         },
         contributors: facts.contributors,
         unlinked: facts.unlinked,
+        linkedIssues,
         decision,
         policy: { commit: gathered.policyCommit, files: gathered.policyBlobs },
         evaluated_at: iso(this.deps.clock()),

@@ -5,7 +5,7 @@ import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, Unsea
 import { describeIdentity } from "../engine/title.js";
 import { fitBlocks, sizeOf } from "./fit.js";
 import { MAX_BODY } from "./limits.js";
-import { code, plural, quiet, shortSha } from "./markdown.js";
+import { code, oneLine, plural, quiet, shortSha } from "./markdown.js";
 
 export interface AuditCommentExtra {
   /** GitHub's web address (https://github.com, or a GHES host): links the policy files at their commit. */
@@ -92,6 +92,14 @@ function unlinkedParagraph(record: UnsealedRecord): string[] {
   ];
 }
 
+/** The issues a merge closes, as GitHub linked them: why it was made (its description is in the record). */
+function whyLine(record: UnsealedRecord & { kind: "merge" }): string[] {
+  const issues = record.linked_issues;
+  if (issues === undefined || issues === null || issues.length === 0) return [];
+  const more = record.linked_issues_total !== undefined && record.linked_issues_total > issues.length ? ` and ${record.linked_issues_total - issues.length} more` : "";
+  return [`Closes ${issues.map((i) => `${quiet(i.repository)}#${i.number} ${quiet(oneLine(i.title, 80))}`).join("; ")}${more}.`];
+}
+
 function changeParagraph(record: UnsealedRecord): string {
   if (record.kind === "merge") {
     return [
@@ -99,6 +107,7 @@ function changeParagraph(record: UnsealedRecord): string {
       `was merged into ${code(record.base)} by ${login(record.merged_by)} ${when(record.merged_at)}.`,
       `Head ${code(shortSha(record.head_sha))}, merge commit ${code(shortSha(record.merge_commit_sha))};`,
       `contributors: ${record.contributors.map(login).join(", ") || "none"}.`,
+      ...whyLine(record),
     ].join("\n");
   }
   return [
