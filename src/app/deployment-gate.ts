@@ -105,10 +105,16 @@ export class DeploymentGate {
    * redelivery or a retry answers as before), else new ones, written now — a write that fails is
    * logged and the answer goes out all the same (a job must not wait on the record).
    */
-  private async recordsFor(request: DeploymentRequest): Promise<DeploymentRecord[]> {
-    const { github } = request;
+  private async recordsFor(asked: DeploymentRequest): Promise<DeploymentRecord[]> {
+    const { github } = asked;
+    let request = asked;
     let judged: Judged[];
     try {
+      // The delivery names the deployment's commit; when it does not, the waiting run does (actions: read).
+      if (request.sha === null) {
+        const run = await github.workflowRun(request.runId);
+        if (run !== null) request = { ...request, sha: run.sha, ref: request.ref ?? run.branch };
+      }
       if (request.sha !== null) {
         const existing = (await github.checkRecords(request.sha)).filter(
           (r) => r.kind === "deployment" && r.run_id === request.runId && typeof r.github_environment === "string" && sameEnvironment(r.github_environment, request.environment),
@@ -142,7 +148,7 @@ export class DeploymentGate {
   /** The verdict of every policy that guards the GitHub environment; GatherFailed when GitHub cannot be read. */
   private async judge(request: DeploymentRequest): Promise<Judged[]> {
     const { github, sha, environment, defaultBranch } = request;
-    if (sha === null) return [this.cannotJudge(request, "the request names no commit")];
+    if (sha === null) return [this.cannotJudge(request, "neither the request nor its workflow run names a commit")];
     const named = branchOfRef(request.ref);
     const hint = named !== null && (await github.branchTip(named)) !== null ? named : defaultBranch;
     const found = await github.branchPolicies(hint);

@@ -53,6 +53,8 @@ export interface DeploymentGitHub extends ChainReads {
   branchPolicies(branch: string): Promise<BranchPolicies | null>;
   /** Whether `sha` is `branch`'s tip or one of its ancestors. */
   isOnBranch(sha: string, branch: string): Promise<boolean>;
+  /** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
+  workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null>;
   /** Answers a workflow run waiting on this app as a custom deployment protection rule. */
   answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void>;
   /** Writes a verdict record. */

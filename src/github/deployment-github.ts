@@ -146,6 +146,14 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return status === "ahead" || status === "identical";
   }
 
+  async workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null> {
+    const { owner, repo } = this.options;
+    const response = await this.session.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner, repo, run_id: runId }, `reading workflow run ${runId}`, { accept: [404] });
+    const data = response.data as { head_sha?: unknown; head_branch?: unknown } | undefined;
+    if (response.status === 404 || typeof data?.head_sha !== "string") return null;
+    return { sha: data.head_sha, branch: typeof data.head_branch === "string" ? data.head_branch : null };
+  }
+
   async answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void> {
     const { owner, repo } = this.options;
     await this.session.request(

@@ -83,7 +83,7 @@ export function appliedException(record: VerdictRecord & { kind: "applied" }, ke
   const title = `Compliance exception: unapproved revision ${shortSha(record.sha)} running in ${record.environment}`;
   const blocks = [
     exceptionMarker(key),
-    `### ❌ Unapproved revision running in ${code(record.environment)}\n\n${quiet(reporterName(record))} reported at ${quiet(record.reported_at)} that it applied ${code(record.sha)}, whose approval chain is broken.`,
+    `### ❌ Unapproved revision running in ${code(record.environment)}\n\nThe ${quiet(reporterName(record))} reported at ${quiet(record.reported_at)} that it applied ${code(record.sha)}, whose approval chain is broken.`,
     `**What is missing**\n\n${record.reasons.map((r) => `- ${quiet(r)}`).join("\n")}`,
     `**The chain**\n\n${chainLines(record).join("\n")}`,
     `Please find out how it got there, roll it back or approve the changes after the fact, write down the conclusion here and close this issue. Digest ${code(record.digest)}; check it with \`compliance-gate audit verify\`.`,

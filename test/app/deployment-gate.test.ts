@@ -74,7 +74,7 @@ describe("a deployment waiting on the app", () => {
       ["ddddddd was pushed directly and has no audit record"],
     ],
     ["an unknown commit", () => ({ sha: sha("9") }), "rejected", ["9999999 is not on a branch production deploys from (main)"]],
-    ["a request without a commit", () => ({ sha: null }), "rejected", ["the request names no commit"]],
+    ["a request whose commit neither it nor its run names", () => ({ sha: null }), "rejected", ["neither the request nor its workflow run names a commit"]],
     ["a GitHub environment no policy guards", () => ({ environment: "staging" }), "rejected", ["no policy on main guards the GitHub environment staging (deploy.environments)"]],
     [
       "GitHub failing while the chain is read",
@@ -118,6 +118,13 @@ describe("a deployment waiting on the app", () => {
     glass.commit(sha("d"), { pull: 46, merge: [changeRecord("merge", "approved", { pull: 46, breakGlass: true })] });
     expect(await gate().onRequest(request(glass))).toBe("approved");
     expect(glass.written[0]?.record).toMatchObject({ freeze: "release freeze", break_glass: true, reasons: [] });
+  });
+
+  test("a request without its deployment's commit is judged by the commit of the run that waits", async () => {
+    const github = history();
+    github.runs.set(7, { sha: sha("c"), branch: "main" });
+    expect(await gate().onRequest(request(github, { sha: null, ref: null }))).toBe("approved");
+    expect(github.written[0]?.record).toMatchObject({ sha: sha("c"), ref: "main", state: "approved" });
   });
 
   test("the record lists the links that reached production and where the walk stopped", async () => {

@@ -131,6 +131,14 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     return false;
   }
 
+  /** Workflow runs by id: their head commit and branch. */
+  readonly runs = new Map<number, { sha: string; branch: string | null }>();
+
+  async workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null> {
+    this.enter("workflowRun");
+    return this.runs.get(runId) ?? null;
+  }
+
   async answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void> {
     this.enter("answerProtectionRule");
     this.answers.push({ runId, environment, state, comment });
