@@ -88,7 +88,13 @@ export class AppliedVerifier {
     const found = await github.branchPolicies(report.defaultBranch);
     if (found === null) return "no_policies";
     const named = found.policies.policies.filter((p) => namesReporter(p, report.reporter));
-    if (named.length === 0) return "not_named";
+    if (named.length === 0) {
+      // An invalid file may have named it: what runs there goes unchecked until the file is fixed, and that is said.
+      if (found.policies.invalid.length > 0) {
+        log.error({ repository, sha, reporter: report.reporter, invalid: found.policies.invalid.map((p) => p.file) }, "a report of an applied revision that no valid policy names, while some policy files are invalid: it may go unchecked");
+      }
+      return "not_named";
+    }
 
     const onCommit = await github.checkRecords(sha);
     const recorded = (environment: string): boolean => onCommit.some((r) => r.kind === "applied" && r.environment === environment && r.sha === sha);

@@ -122,14 +122,21 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return typeof sha === "string" ? sha : null;
   }
 
+  /**
+   * The policies at a branch's tip, through the gatherer's caches: the tip is asked conditionally
+   * (a free 304 when unchanged), so a status event in a busy repository costs next to nothing.
+   */
   async branchPolicies(branch: string): Promise<BranchPolicies | null> {
     const { owner, repo, gatherer } = this.options;
-    const tip = await this.branchTip(branch);
-    if (tip === null) throw new GatherFailed(`the branch ${branch} does not exist`);
-    const found = await gatherer.probeAt(this.client, { owner, repo, branch, commit: tip });
+    const probed = await gatherer.probe(this.client, { owner, repo, base: branch });
+    this.tally(probed.requests);
+    if (probed.kind === "error") throw new GatherFailed(probed.error);
+    if (probed.kind === "no_policies") return null;
+    // Read just now, so a cache hit: only the blob shas the record cites are added.
+    const found = await gatherer.probeAt(this.client, { owner, repo, branch, commit: probed.policyCommit });
     this.tally(found.requests);
     if (found.kind === "error") throw new GatherFailed(found.error);
-    return found.kind === "policies" ? { policies: found.policies, commit: tip, blobs: found.policyBlobs } : null;
+    return found.kind === "policies" ? { policies: found.policies, commit: probed.policyCommit, blobs: found.policyBlobs } : null;
   }
 
   async isOnBranch(sha: string, branch: string): Promise<boolean> {
