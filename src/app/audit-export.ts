@@ -17,6 +17,7 @@ import {
   recordsInExceptionIssues,
   recordsOfCommit,
   recordsOfPull,
+  verdictsOf,
   type Findings,
   type FoundChange,
   type ListedCommit,
@@ -32,6 +33,7 @@ import {
   listBranchTips,
   listClosedPullsSince,
   listCommitsSince,
+  listDeploymentShasSince,
   listExceptionIssues,
   listPullComments,
   listPullsOfCommit,
@@ -41,6 +43,7 @@ import {
   MAX_CHECK_RUN_PAGES,
   MAX_COMMENT_PAGES,
   MAX_COMMIT_PAGES,
+  MAX_DEPLOYMENT_PAGES,
   MAX_EXCEPTION_PAGES,
   type Listing,
 } from "../github/audit-population.js";
@@ -181,7 +184,7 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     const pushes = await scanDirectPushes(ex, listed);
     branches = pushes.branches;
     commitsScanned = pushes.commitsScanned;
-    changes.push(...pushes.changes);
+    changes.push(...pushes.changes, ...(await scanVerdicts(ex, pushes.scanned, pushes.policies)));
   }
   return {
     repository,
@@ -246,7 +249,10 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
  * older commits of its push; an older commit whose push's head changed no environment's path
  * (and so was passed over) finds its record there when it has none of its own.
  */
-async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promise<{ changes: FoundChange[]; branches: string[]; commitsScanned: number }> {
+async function scanDirectPushes(
+  ex: Export,
+  pulls: readonly ListedPull[],
+): Promise<{ changes: FoundChange[]; branches: string[]; commitsScanned: number; scanned: string[]; policies: PolicySet | null }> {
   const { gh, request, repository, defaultBranch } = ex;
   const { owner, repo } = request;
   const listedBranches = await listBranchTips(gh, owner, repo, repository);
@@ -255,13 +261,14 @@ async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promi
   }
   const tips = new Map(listedBranches.items.map((b) => [b.name, b.tip]));
   const defaultTip = tips.get(defaultBranch);
-  if (defaultTip === undefined) return { changes: [], branches: [], commitsScanned: 0 };
+  if (defaultTip === undefined) return { changes: [], branches: [], commitsScanned: 0, scanned: [], policies: null };
   const policies = await ex.policiesAt(defaultTip);
-  if (policies === null) return { changes: [], branches: [], commitsScanned: 0 };
+  if (policies === null) return { changes: [], branches: [], commitsScanned: 0, scanned: [], policies: null };
   const branches = gatedBranches(policies, [...tips.keys()], defaultBranch);
   const mergeCommits = mergeCommitsByBranch(pulls);
 
   const changes: FoundChange[] = [];
+  const scanned: string[] = [];
   let commitsScanned = 0;
   for (const branch of branches) {
     const listed = await listCommitsSince(gh, { owner, repo, branch, tip: tips.get(branch) as string, since: request.since });
@@ -273,6 +280,7 @@ async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promi
     const passed: string[] = [];
     for (const commit of firstParentChain(listed.items, tips.get(branch) as string, request)) {
       commitsScanned += 1;
+      scanned.push(commit.sha);
       if (commitsScanned % 100 === 0) request.progress?.(`checked ${commitsScanned} commits for direct pushes…`);
       if (covered.has(commit.sha) || mergeCommits.get(commit.sha)?.has(branch)) continue;
       if (mergedInto(await listPullsOfCommit(gh, owner, repo, commit.sha), branch)) continue;
@@ -285,7 +293,28 @@ async function scanDirectPushes(ex: Export, pulls: readonly ListedPull[]): Promi
       changes.push(push);
     }
   }
-  return { changes, branches, commitsScanned };
+  return { changes, branches, commitsScanned, scanned, policies };
+}
+
+/**
+ * The verdicts of SPEC §8 given in the period: deployment and applied records, in the
+ * compliance/audit check runs of the gated branches' commits scanned for pushes and of the commits
+ * GitHub deployed to the environments the policies name (a rejected deployment of a commit on no
+ * gated branch is found there). Each once, by digest.
+ */
+async function scanVerdicts(ex: Export, scanned: readonly string[], policies: PolicySet | null): Promise<FoundChange[]> {
+  const { gh, request, repository } = ex;
+  const shas = new Set(scanned);
+  const environments = new Set((policies?.policies ?? []).flatMap((p) => [...p.deploy.environments, ...p.verify.deployments]));
+  for (const environment of environments) {
+    const deployed = await listDeploymentShasSince(gh, { owner: request.owner, repo: request.repo, environment, since: request.since });
+    if (!deployed.complete) throw new GatherFailed(`${repository} has more than ${MAX_DEPLOYMENT_PAGES * 100} deployments to ${environment} since ${new Date(request.since).toISOString()}: export a shorter period`);
+    for (const sha of deployed.items) shas.add(sha);
+  }
+  const seen = new Set<string>();
+  const out: FoundChange[] = [];
+  for (const sha of shas) out.push(...verdictsOf(await checkRunRecords(ex, sha), repository, sha, request, seen));
+  return out;
 }
 
 /** A commit that reached `branch` outside any pull request: a row when it changed an environment's scope, else null. */

@@ -20,6 +20,7 @@ import { enforcementGapAt } from "./enforcement-github.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
+import { closingIssues } from "../github/linked-issues.js";
 import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
 import { deploymentDescription } from "../render/deployment.js";
@@ -198,12 +199,15 @@ export class MergeRecorder {
 
     // A gap's exception issue is opened when the gap ends: one that covers this merge is found when the record is written after it.
     const enforcementGap = this.deps.enforcementGaps === false ? null : await enforcementGapAt(gh, { owner, repo, login, branch: pull.base.ref, at: mergedAt });
+    // Why: the issues GitHub says it closes (the description comes with the pull request).
+    const linkedIssues = await closingIssues(gh, owner, repo, number);
     const sealed = sealRecord(
       buildMergeRecord({
         repository,
         pull: {
           number,
           title: pull.title,
+          body: pull.body ?? null,
           author: facts.author,
           head_sha: pull.head.sha,
           merge_commit_sha: pull.merge_commit_sha,
@@ -213,6 +217,7 @@ export class MergeRecorder {
         },
         contributors: facts.contributors,
         unlinked: facts.unlinked,
+        linkedIssues,
         decision,
         policy: { commit: gathered.policyCommit, files: gathered.policyBlobs },
         evaluated_at: iso(this.deps.clock()),

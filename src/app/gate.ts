@@ -3,6 +3,7 @@
 // direct pushes, the reconcile of recent merges).
 import type { Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
+import type { GitHubClient } from "../github/client.js";
 import { CheckWriter } from "../github/checks.js";
 import { FactsGatherer } from "../github/facts.js";
 import { LruCache } from "../github/lru-cache.js";
@@ -11,6 +12,10 @@ import { onAuditEvents } from "./audit-events.js";
 import { MergeRecorder } from "./audit-merge.js";
 import { PushAuditor } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
+import { AppliedVerifier } from "./applied-verify.js";
+import { onDeploymentEvents } from "./deployment-events.js";
+import { DeploymentGate } from "./deployment-gate.js";
+import { DeploymentGitHubSession } from "./deployment-github.js";
 import type { AppConfig } from "./config.js";
 import { onEnforcementEvents } from "./enforce-events.js";
 import { EnforcementService } from "./enforce-service.js";
@@ -59,6 +64,9 @@ export interface ComplianceGate {
   enforcement: EnforcementService;
   /** Stops the periodic sweep of required checks. */
   stopSweep: () => void;
+  /** Deployments waiting on the app (SPEC §8.1), and revisions operators applied (§8.2). */
+  deployments: DeploymentGate;
+  applied: AppliedVerifier;
 }
 
 /** Registers compliance-gate's handlers on a Probot app. */
@@ -123,5 +131,11 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, enforcement, audit.identity, clock);
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(timers, config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
-  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler, enforcement, stopSweep };
+  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, retries };
+  const deployments = new DeploymentGate(verdicts);
+  const applied = new AppliedVerifier(verdicts);
+  const portFor = (octokit: GitHubClient, owner: string, repo: string) =>
+    new DeploymentGitHubSession(octokit, { owner, repo, login: () => audit.identity.botLogin(), gatherer, labels: audit.labels, clock });
+  onDeploymentEvents(app, deployments, applied, portFor, () => checks.appId);
+  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied };
 }

@@ -14,7 +14,8 @@ export class RequestTally {
   /** For the log: reads GitHub counts against the rate limit (304s are free) and writes. */
   summary(): Record<string, unknown> {
     const writes = Object.entries(this.count.byRoute)
-      .filter(([route]) => !route.startsWith("GET "))
+      // A GraphQL query is a read, whatever its method.
+      .filter(([route]) => !route.startsWith("GET ") && route !== "POST /graphql")
       .reduce((sum, [, n]) => sum + n, 0);
     return {
       total: this.count.total,

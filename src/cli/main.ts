@@ -9,6 +9,7 @@ import { explainCommand } from "./explain.js";
 import { enforceCommand } from "./enforce.js";
 import { auditVerifyCommand } from "./audit-verify.js";
 import { auditExportCommand } from "./audit-export.js";
+import { auditTraceCommand } from "./audit-trace.js";
 
 /** A command made of subcommands (`audit verify`): the word after its name picks one. */
 interface CommandGroup {
@@ -25,7 +26,7 @@ const REGISTRY: ReadonlyArray<Command | CommandGroup> = [
   explainCommand,
   enforceCommand,
   // `audit --help` prints verify's help, which introduces both subcommands.
-  { name: "audit", help: auditVerifyCommand.help, commands: [auditVerifyCommand, auditExportCommand] },
+  { name: "audit", help: auditVerifyCommand.help, commands: [auditVerifyCommand, auditExportCommand, auditTraceCommand] },
 ];
 
 const isGroup = (entry: Command | CommandGroup): entry is CommandGroup => "commands" in entry;

@@ -20,6 +20,8 @@ export const MAX_COMMENT_PAGES = 30;
 export const MAX_CHECK_RUN_PAGES = 5;
 /** Pages of compliance-exception issues (100 each) read at most, once per export. */
 export const MAX_EXCEPTION_PAGES = 10;
+/** Pages of an environment's deployments (100 each) read at most. */
+export const MAX_DEPLOYMENT_PAGES = 20;
 
 /** A listing, and whether it is whole (false when its page limit cut it). */
 export interface Listing<T> {
@@ -238,4 +240,31 @@ export async function listPullsOfCommit(gh: GitHubSession, owner: string, repo: 
     { maxPages: 1, items: (data) => (Array.isArray(data) ? data : []) },
   );
   return closedPullsOf(listed.items.map((pull) => ({ updated_at: "", ...(pull as object) })));
+}
+
+interface ApiDeployment {
+  sha?: unknown;
+  created_at?: unknown;
+}
+
+/** The commits GitHub deployed to `environment` since `since`, newest first (GitHub lists deployments newest first), at most MAX_DEPLOYMENT_PAGES pages. */
+export async function listDeploymentShasSince(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; environment: string; since: number },
+): Promise<Listing<string>> {
+  const shas: string[] = [];
+  for await (const page of gh.pages<ApiDeployment>(
+    "GET /repos/{owner}/{repo}/deployments",
+    { owner: request.owner, repo: request.repo, environment: request.environment },
+    `listing the deployments to ${request.environment}`,
+    { maxPages: MAX_DEPLOYMENT_PAGES },
+  )) {
+    for (const d of page.items) {
+      const at = typeof d.created_at === "string" ? Date.parse(d.created_at) : Number.NaN;
+      if (at < request.since) return { items: shas, complete: true };
+      if (typeof d.sha === "string") shas.push(d.sha);
+    }
+    if (!page.next) return { items: shas, complete: true };
+  }
+  return { items: shas, complete: false };
 }

@@ -6,6 +6,8 @@ import type { PullRequestLike } from "./facts.js";
 /** A pull request with what its audit record cites about the merge. */
 export interface MergedPull extends PullRequestLike {
   title: string;
+  /** The description; null when it has none (or a list left it out). */
+  body?: string | null;
   html_url?: string;
   merged: boolean;
   /** ISO 8601; null when not merged. */
@@ -22,6 +24,7 @@ export interface MergedPull extends PullRequestLike {
 interface ApiPull {
   number?: unknown;
   title?: unknown;
+  body?: unknown;
   html_url?: unknown;
   merged?: unknown;
   merged_at?: unknown;
@@ -53,6 +56,7 @@ export function mergedPullOf(data: unknown): MergedPull {
   return {
     number,
     title: str(api.title) ?? "",
+    body: str(api.body),
     ...(str(api.html_url) !== null ? { html_url: str(api.html_url) as string } : {}),
     // The list endpoints leave out `merged`; merged_at says the same.
     merged: api.merged === true || mergedAt !== null,

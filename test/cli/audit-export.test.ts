@@ -305,6 +305,22 @@ function mockBranches(scope: nock.Scope, tip: string, commits: ChainCommit[]): v
   replyPages(scope, `${REPO_PATH}/commits`, commits.map((c) => apiCommit(c)), { query: { sha: tip, since: "2026-11-01T00:00:00Z" } });
 }
 
+/**
+ * What looking for verdicts (SPEC §8) reads besides the push scan, found empty: the compliance/audit
+ * check runs of main's commits the push scan did not read, and the deployments to the policies' environments.
+ * Registered last, so the tests' own answers for a commit come first.
+ */
+function mockVerdictScan(scope: nock.Scope): void {
+  scope
+    .get(new RegExp(`^${REPO_PATH}/commits/[0-9a-f]{40}/check-runs\\?`))
+    .optionally()
+    .times(50)
+    .reply(200, { total_count: 0, check_runs: [] });
+  for (const environment of ["production", "staging"]) {
+    scope.get(`${REPO_PATH}/deployments`).query({ environment, per_page: "100", page: "1" }).optionally().reply(200, []);
+  }
+}
+
 function rowsOf(jsonl: string): AuditExportRow[] {
   return jsonl
     .split("\n")
@@ -364,6 +380,7 @@ describe("compliance-gate audit export", () => {
     const scope = github();
     const { r41, r42 } = mockRepositoryWithThreeMerges(scope);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -399,9 +416,10 @@ describe("compliance-gate audit export", () => {
     expect(r.stderr).toContain("Ignored 1 audit marker in comments, check runs or issues not written by the app");
     // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
     // twice when both read the policies at once); pushes: branches, policies at main's tip,
-    // main's commits (all merge commits of pull requests: nothing more)
-    // …and one listing of the exception issues, for enforcement gaps
-    expect(r.stderr).toMatch(/\n2[24] GitHub requests\.\n/);
+    // main's commits (all merge commits of pull requests: no push); one listing of the exception
+    // issues, for enforcement gaps; verdicts (SPEC §8): the compliance/audit check runs of main's 4
+    // commits in the period, the deployments to production and staging
+    expect(r.stderr).toMatch(/\n(?:28|30) GitHub requests\.\n/);
 
     // Round trip: the export is what `audit verify` reads; the missing record fails it.
     const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
@@ -580,6 +598,7 @@ describe("compliance-gate audit export", () => {
     mockCheckRuns(scope, push, []);
     // no check run holds a record: the exception issues are searched, once (mockRepository's listing)
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -610,6 +629,44 @@ describe("compliance-gate audit export", () => {
     expect(verified.stdout).toContain(`MISSING acme/gitops@${push.slice(0, 7)}: no audit record`);
   });
 
+  test("deployment and applied verdicts (SPEC §8) are rows of their own, found on main's commits and on the commits deployed, and verify", async () => {
+    const scope = github();
+    const merged = sha("merge41");
+    const elsewhere = sha("feature-tip");
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, merged, [{ sha: merged, date: "2026-11-10T10:00:00Z", parents: [sha("base")] }]);
+    const verdict = (kind: "deployment" | "applied", at: string, fields: Record<string, unknown>): Record<string, unknown> => {
+      const sealed = sealRecord({ version: 1, kind, repository: "acme/gitops", pull_request: null, environment: "production", sha: at, branch: "main", policy: { commit: merged, files: {} }, chain: { end: "origin", baseline: null, links: [] }, reasons: [], evaluated_at: "2026-11-12T10:00:00Z", ...fields } as never, APP.privatePem);
+      if (!sealed.ok) throw new Error(sealed.message);
+      return sealed.record as unknown as Record<string, unknown>;
+    };
+    const approved = verdict("deployment", merged, { state: "approved", compliant: true, github_environment: "production", run_id: 7, requested_by: "carol" });
+    const applied = verdict("applied", merged, { compliant: true, reporter: { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null }, reported_at: "2026-11-12T10:05:00Z" });
+    const rejected = verdict("deployment", elsewhere, { evaluated_at: "2026-11-13T10:00:00Z", state: "rejected", compliant: false, branch: null, github_environment: "production", run_id: 8, requested_by: "mallory", reasons: ["fffffff is not on a branch production deploys from (main)"] });
+    mockCheckRuns(scope, merged, [checkRun(11, merged, recordBlock(approved as never)), checkRun(12, merged, recordBlock(applied as never))]);
+    // A rejected deployment of a commit on no gated branch is found through GitHub's deployments.
+    scope.get(`${REPO_PATH}/deployments`).query({ environment: "production", per_page: "100", page: "1" }).reply(200, [{ id: 8, sha: elsewhere, environment: "production", created_at: "2026-11-13T10:00:00Z" }]);
+    mockCheckRuns(scope, elsewhere, [checkRun(13, elsewhere, recordBlock(rejected as never))]);
+
+    mockVerdictScan(scope);
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.kind, row.title, row.merge_commit_sha.slice(0, 7), row.merged_by, row.digest_ok, row.signature_ok])).toEqual([
+      ["merge", "Change 41", merged.slice(0, 7), "dave", true, true],
+      ["deployment", "deployment to production: approved", merged.slice(0, 7), "carol", true, true],
+      ["applied", "applied in production: approved", merged.slice(0, 7), "flux", true, true],
+      ["deployment", "deployment to production: rejected", elsewhere.slice(0, 7), "mallory", true, true],
+    ]);
+    expect(r.stderr).toContain("1 merged pull request and 0 direct pushes reached an environment, 3 deployment or applied verdicts given");
+    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`ok acme/gitops@${elsewhere.slice(0, 7)} deployment to production`);
+  });
+
   test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
     const scope = github();
     const first = sha("push-1");
@@ -630,6 +687,7 @@ describe("compliance-gate audit export", () => {
     mockCheckRuns(scope, head, [checkRun(9, head, renderAuditComment(pushed))]);
     // `first` is covered by the record on `head`: neither its files nor its check runs are read
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -658,6 +716,7 @@ describe("compliance-gate audit export", () => {
     // the compact record block alone, as the app writes it when the whole comment does not fit
     mockCheckRuns(scope, head.sha, [checkRun(11, head.sha, recordBlock(pushed, false))]);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -692,6 +751,7 @@ describe("compliance-gate audit export", () => {
     mockDirectCommit(scope, push, ["clusters/production/db.yaml"]);
     mockCheckRuns(scope, push.sha, [checkRun(7, push.sha, renderAuditComment(pushRecord(sha("base"), push.sha, [push.sha])), "github-actions")]);
 
+    mockVerdictScan(scope);
     const r = await run(["audit", "export", "--repo", "acme/gitops", ...PERIOD, ...login], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -711,6 +771,7 @@ describe("compliance-gate audit export", () => {
     (tampered as unknown as { compliant: boolean }).compliant = true;
     mockCheckRuns(scope, push.sha, [checkRun(8, push.sha, renderAuditComment(tampered))]);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -749,6 +810,7 @@ describe("compliance-gate audit export", () => {
     });
     mockRepository(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
