@@ -17,18 +17,21 @@ import {
   recordsInExceptionIssues,
   recordsOfCommit,
   recordsOfPull,
+  verdictsOf,
   type Findings,
   type FoundChange,
   type ListedCommit,
   type ListedIssue,
 } from "../audit/population.js";
+import { gapFlagOf, parseGapBlock, type GapRecord } from "../audit/enforcement-gap.js";
+import { recordWriter } from "../audit/writer.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import type { ChangedFile } from "../engine/types.js";
 import { MAX_COMMENT_PAGES } from "../github/audit-comments.js";
 import { MAX_PUSH_RECORD_PAGES } from "../github/check-runs.js";
 import { GitHubError, type RequestCount } from "../github/client.js";
 import { EXCEPTION_LABEL, MAX_ISSUE_PAGES } from "../github/exception-issues.js";
-import { MAX_BRANCH_PAGES, MAX_COMMIT_PAGES, type Listing } from "../github/history.js";
+import { MAX_BRANCH_PAGES, MAX_COMMIT_PAGES, MAX_DEPLOYMENT_PAGES, type Listing } from "../github/history.js";
 import type { PolicySet } from "../policy/types.js";
 import { AUDIT_CHECK } from "../render/check-run.js";
 import { mapConcurrently } from "./concurrency.js";
@@ -182,7 +185,7 @@ export async function readAuditPopulation(ports: Ports, request: PopulationReque
     const pushes = await scanDirectPushes(ex, listed);
     branches = pushes.branches;
     commitsScanned = pushes.commitsScanned;
-    changes.push(...pushes.changes);
+    changes.push(...pushes.changes, ...(await scanVerdicts(ex, pushes.scanned, pushes.policies)));
   }
   return {
     repository,
@@ -199,6 +202,8 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   // The list leaves out who merged and how many files changed.
   const pull = await ports.pulls.read(n);
   const change = mergeChange(repository, pull, listedMergedAt);
+  const gap = gapFlagOf(await enforcementGaps(ex), pull.base.ref, Date.parse(change.merged_at));
+  if (gap !== null) change.enforcement_gap = gap;
   const comments = await ports.audit.allComments(n);
   const inComments = recordsInComments(comments.items, request.appLogin);
   if (!comments.complete) inComments.problems.unshift(`only the first ${MAX_COMMENT_PAGES * 100} comments could be read`);
@@ -237,7 +242,10 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
  * older commits of its push; an older commit whose push's head changed no environment's path
  * (and so was passed over) finds its record there when it has none of its own.
  */
-async function scanDirectPushes(ex: Export, pulls: readonly PullRequest[]): Promise<{ changes: FoundChange[]; branches: string[]; commitsScanned: number }> {
+async function scanDirectPushes(
+  ex: Export,
+  pulls: readonly PullRequest[],
+): Promise<{ changes: FoundChange[]; branches: string[]; commitsScanned: number; scanned: string[]; policies: PolicySet | null }> {
   const { ports, request, repository, defaultBranch } = ex;
   const listedBranches = await ports.repository.branches(repository);
   if (!listedBranches.complete) {
@@ -245,13 +253,14 @@ async function scanDirectPushes(ex: Export, pulls: readonly PullRequest[]): Prom
   }
   const tips = new Map(listedBranches.items.map((b) => [b.name, b.tip]));
   const defaultTip = tips.get(defaultBranch);
-  if (defaultTip === undefined) return { changes: [], branches: [], commitsScanned: 0 };
+  if (defaultTip === undefined) return { changes: [], branches: [], commitsScanned: 0, scanned: [], policies: null };
   const policies = await ex.policiesAt(defaultTip);
-  if (policies === null) return { changes: [], branches: [], commitsScanned: 0 };
+  if (policies === null) return { changes: [], branches: [], commitsScanned: 0, scanned: [], policies: null };
   const branches = gatedBranches(policies, [...tips.keys()], defaultBranch);
   const mergeCommits = mergeCommitsByBranch(pulls);
 
   const changes: FoundChange[] = [];
+  const scanned: string[] = [];
   let commitsScanned = 0;
   for (const branch of branches) {
     const listed = await ports.commits.history(branch, tips.get(branch) as string, request.since);
@@ -263,6 +272,7 @@ async function scanDirectPushes(ex: Export, pulls: readonly PullRequest[]): Prom
     const passed: string[] = [];
     for (const commit of firstParentChain(listed.items, tips.get(branch) as string, request)) {
       commitsScanned += 1;
+      scanned.push(commit.sha);
       if (commitsScanned % 100 === 0) request.progress?.(`checked ${commitsScanned} commits for direct pushes…`);
       if (covered.has(commit.sha) || mergeCommits.get(commit.sha)?.has(branch)) continue;
       if (mergedInto(await ports.pulls.ofCommit(commit.sha), branch)) continue;
@@ -275,7 +285,28 @@ async function scanDirectPushes(ex: Export, pulls: readonly PullRequest[]): Prom
       changes.push(push);
     }
   }
-  return { changes, branches, commitsScanned };
+  return { changes, branches, commitsScanned, scanned, policies };
+}
+
+/**
+ * The verdicts of SPEC §8 given in the period: deployment and applied records, in the
+ * compliance/audit check runs of the gated branches' commits scanned for pushes and of the commits
+ * GitHub deployed to the environments the policies name (a rejected deployment of a commit on no
+ * gated branch is found there). Each once, by digest.
+ */
+async function scanVerdicts(ex: Export, scanned: readonly string[], policies: PolicySet | null): Promise<FoundChange[]> {
+  const { ports, request, repository } = ex;
+  const shas = new Set(scanned);
+  const environments = new Set((policies?.policies ?? []).flatMap((p) => [...p.deploy.environments, ...p.verify.deployments]));
+  for (const environment of environments) {
+    const deployed = await ports.repository.deployedSince(environment, request.since);
+    if (!deployed.complete) throw new GitHubError(`${repository} has more than ${MAX_DEPLOYMENT_PAGES * 100} deployments to ${environment} since ${new Date(request.since).toISOString()}: export a shorter period`);
+    for (const sha of deployed.items) shas.add(sha);
+  }
+  const seen = new Set<string>();
+  const out: FoundChange[] = [];
+  for (const sha of shas) out.push(...verdictsOf(await checkRunRecords(ex, sha), repository, sha, request, seen));
+  return out;
 }
 
 /** A commit that reached `branch` outside any pull request: a row when it changed an environment's scope, else null. */
@@ -331,6 +362,23 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
     ex.checkRecords.set(sha, pending);
   }
   return pending;
+}
+
+/**
+ * The enforcement gaps (SPEC §5) recorded in the app's exception issues updated in the period: a
+ * gap's issue is opened when it ends, after the merges inside it. From the same one listing as
+ * the push records' copies.
+ */
+async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: string | null }[]> {
+  const { owner, repo, since, appLogin } = ex.request;
+  ex.exceptionIssues ??= ex.ports.audit.exceptionIssues(new Date(since).toISOString(), ex.repository);
+  const names = [`${owner}/${repo}`, ex.repository].map((n) => n.toLowerCase());
+  return (await ex.exceptionIssues).items.flatMap((issue) => {
+    // Any GitHub App's without the app's login, as for records; never a person's.
+    if (!recordWriter(issue.author, appLogin).ok) return [];
+    const gap = parseGapBlock(issue.body);
+    return gap !== null && names.includes(gap.repository.toLowerCase()) ? [{ gap, issue: `#${issue.number}` }] : [];
+  });
 }
 
 /**

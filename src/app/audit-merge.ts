@@ -15,6 +15,7 @@ import { decide } from "../engine/index.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
+import { enforcementGapAt } from "./enforcement-gaps.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
 import { deploymentDescription } from "../render/deployment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
@@ -32,6 +33,8 @@ export interface AuditDependencies {
   signingKey?: KeyObject;
   clock: () => number;
   later: Later;
+  /** Whether a merge's record says when it landed in an enforcement gap (SPEC §5): one more read per record. Default true. */
+  enforcementGaps?: boolean;
 }
 
 /** A merged pull request to record: plain data, so a retry can wait in a queue. */
@@ -173,12 +176,17 @@ export class MergeRecorder {
       return this.settle(request, "not_affected");
     }
 
+    // A gap's exception issue is opened when the gap ends: one that covers this merge is found when the record is written after it.
+    const enforcementGap = this.deps.enforcementGaps === false ? null : await enforcementGapAt(ports, { login, branch: pull.base.ref, at: mergedAt });
+    // Why: the issues GitHub says it closes (the description comes with the pull request).
+    const linkedIssues = await ports.pulls.closingIssues(number);
     const sealed = sealRecord(
       buildMergeRecord({
         repository,
         pull: {
           number,
           title: pull.title,
+          body: pull.body,
           author: facts.author,
           head_sha: pull.head.sha,
           merge_commit_sha: pull.merge_commit_sha,
@@ -188,9 +196,11 @@ export class MergeRecorder {
         },
         contributors: facts.contributors,
         unlinked: facts.unlinked,
+        linkedIssues,
         decision,
         policy: { commit: found.commit, files: found.blobs },
         evaluated_at: iso(this.deps.clock()),
+        enforcementGap,
       }),
       this.deps.signingKey,
     );

@@ -359,7 +359,7 @@ export class PushAuditor {
     }
 
     const text = checkText(record, request.serverUrl, notes);
-    await ports.audit.postPushRecord({
+    await ports.audit.postRecord({
       sha: push.after,
       compliant: record.compliant,
       ...auditCheckHeadline(record, { commits: direct.length, notApproved: touched.filter((e) => e.state !== "approved").map((e) => e.environment), issue }),

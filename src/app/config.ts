@@ -20,6 +20,8 @@ export interface AppConfig {
   reconcileIntervalMs: number;
   /** How far back a reconcile looks for merged pull requests without a record, in milliseconds. */
   reconcileWindowMs: number;
+  /** How often every installed repository's required checks are swept (SPEC §5), in milliseconds; 0: never. */
+  enforceSweepIntervalMs: number;
 }
 
 /** A configuration variable with a value the app cannot use; the message names it and says what would do. */
@@ -33,6 +35,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   freezeTimers: true,
   reconcileIntervalMs: 600_000,
   reconcileWindowMs: 7 * 86_400_000,
+  enforceSweepIntervalMs: 86_400_000,
 };
 
 /** An integer variable within bounds; unset or empty means the default. */
@@ -61,6 +64,8 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * - COMPLIANCE_FREEZE_TIMERS: on|off, whether this replica keeps freeze-window timers (default on);
  * - COMPLIANCE_RECONCILE_INTERVAL: seconds between reconciles of one repository's recent merges (60..86400, default 600);
  * - COMPLIANCE_RECONCILE_WINDOW: days a reconcile looks back for merges without a record (1..90, default 7);
+ * - COMPLIANCE_ENFORCE_SWEEP_INTERVAL: seconds between sweeps of every installed repository's required
+ *   checks (0 = no sweep, else 3600..604800, default 86400: daily);
  * - AUDIT_SIGNING_KEY (PEM, `\n` escapes allowed) or AUDIT_SIGNING_KEY_PATH (a PEM file): the
  *   Ed25519 private key audit records are signed with. Optional; a key that is set but cannot be
  *   read, or is not Ed25519, stops the app — it must never run believing it signs when it does not.
@@ -75,10 +80,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     // Below a minute, every burst of events would list the repository's pull requests again.
     reconcileIntervalMs: integer(env, "COMPLIANCE_RECONCILE_INTERVAL", DEFAULT_CONFIG.reconcileIntervalMs / 1000, 60, 86_400) * 1000,
     reconcileWindowMs: integer(env, "COMPLIANCE_RECONCILE_WINDOW", DEFAULT_CONFIG.reconcileWindowMs / 86_400_000, 1, 90) * 86_400_000,
+    enforceSweepIntervalMs: sweepInterval(env) * 1000,
     ...(signingKey !== undefined ? { signingKey } : {}),
     // Probot validates APP_ID itself; it only narrows which check runs are ours, so a bad one is ignored.
     ...(appId !== undefined && /^\d+$/.test(appId) ? { appId: Number(appId) } : {}),
   };
+}
+
+/**
+ * COMPLIANCE_ENFORCE_SWEEP_INTERVAL: 0 turns the sweep off; otherwise at least an hour (each sweep
+ * reads every installed repository's rules) and at most a week (a removed requirement found late).
+ */
+function sweepInterval(env: NodeJS.ProcessEnv): number {
+  const name = "COMPLIANCE_ENFORCE_SWEEP_INTERVAL";
+  const value = integer(env, name, DEFAULT_CONFIG.enforceSweepIntervalMs / 1000, 0, 604_800);
+  if (value !== 0 && value < 3600) throw new ConfigError(`${name} must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "${env[name]?.trim() ?? ""}"`);
+  return value;
 }
 
 /** The audit signing key from AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_PATH; undefined when neither is set. */

@@ -29,7 +29,7 @@ import { requestSummary } from "./request-tally.js";
 import { requestReviews } from "./review-requests.js";
 import { supersede } from "./supersede.js";
 import { MergeGroupJudge } from "./merge-group.js";
-import { judgePull } from "./pull-verdict.js";
+import { judgePull, type Judging } from "./pull-verdict.js";
 
 export { pullKeyOf, queueKeyOf, type EvaluationRequest } from "./evaluation-memory.js";
 
@@ -50,6 +50,8 @@ export interface EvaluationOptions {
   clock: () => number;
   /** Whether this process re-evaluates a PR at its next freeze edge (COMPLIANCE_FREEZE_TIMERS). */
   freezeTimers: boolean;
+  /** What enforcement could not make required on a branch (SPEC §5), for compliance/policy to say. */
+  notRequired?: (owner: string, repo: string, branch: string) => string[];
 }
 
 /** The checks a set of policies expects on a PR into `base`: one per environment it reports, and compliance/policy. */
@@ -244,9 +246,17 @@ export class Evaluation {
     }
   }
 
+  private judging(request: EvaluationRequest, now: number): Judging {
+    return {
+      now,
+      ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}),
+      ...(this.options.notRequired ? { notRequired: this.options.notRequired } : {}),
+    };
+  }
+
   /** A PR judged at its head: its own checks. */
   private async planPull(ports: Ports, request: EvaluationRequest, pull: PullRequest, now: number): Promise<Plan> {
-    const judged = await judgePull(ports, pull, { now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) });
+    const judged = await judgePull(ports, pull, this.judging(request, now));
     if (judged.kind === "closed") return { pull: judged.pull, base: judged.pull.base.ref, checks: [] };
     if (judged.kind === "no_policies") return this.leftAlone(ports, request, judged.pull);
     return {
@@ -268,7 +278,7 @@ export class Evaluation {
       ...group,
       defaultBranch: request.defaultBranch ?? pull.base.repo.default_branch ?? group.base,
       pull,
-      ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}),
+      judging: this.judging(request, group.now),
     });
     const own = planned.own;
     return {

@@ -1,6 +1,6 @@
 // Builds the app: the ports over GitHub with their process-wide caches, Later (in this process),
-// the use cases, the table of jobs they run, and the handlers that turn each webhook of SPEC §3.1
-// and §4 into a job.
+// the use cases, the table of jobs they run, and the handlers that turn each webhook of SPEC §3.1,
+// §4, §5 and §8 into a request of its use case.
 import type { Logger, Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
 import type { GitHubClient } from "../github/client.js";
@@ -8,11 +8,17 @@ import { onAuditEvents } from "./audit-events.js";
 import { MergeRecorder, type MergeRequest } from "./audit-merge.js";
 import { PushAuditor, type PushRequest } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
+import { AppliedVerifier } from "./applied-verify.js";
+import { onDeploymentEvents } from "./deployment-events.js";
+import { DeploymentGate } from "./deployment-gate.js";
+import { DeploymentGitHubSession } from "./deployment-github.js";
 import type { AppConfig } from "./config.js";
 import type { DeliverySource } from "./delivery.js";
+import { onEnforcementEvents } from "./enforce-events.js";
+import { EnforcementService } from "./enforce-service.js";
 import { Evaluation, type UnattributedMergeGroup } from "./evaluate.js";
 import { mergeEvaluationRequests, type EvaluationRequest } from "./evaluation-memory.js";
-import type { FreezeTimers, TimerApi } from "./freeze-timers.js";
+import { NODE_TIMERS, type FreezeTimers, type TimerApi } from "./freeze-timers.js";
 import { GitHubPorts } from "./github-ports.js";
 import { InProcessLater } from "./later.js";
 import { onMergeGroupEvents } from "./merge-group-events.js";
@@ -34,6 +40,11 @@ export interface GateDependencies {
    * Tests of other features turn it off, so their request counts do not include it.
    */
   reconcileOnFirstEvent?: boolean;
+  /**
+   * Whether events start enforcement of the required checks (default true). Tests of other
+   * features turn it off, so their request counts do not include its reads.
+   */
+  enforceOnEvents?: boolean;
 }
 
 /** The running app's parts, for tests and shutdown. */
@@ -50,6 +61,13 @@ export interface ComplianceGate {
   pushes: PushAuditor;
   /** The reconcile of recent merges without a record. */
   reconciler: Reconciler;
+  /** Keeping the checks required (SPEC §5). */
+  enforcement: EnforcementService;
+  /** Stops the periodic sweep of required checks. */
+  stopSweep: () => void;
+  /** Deployments waiting on the app (SPEC §8.1), and revisions operators applied (§8.2). */
+  deployments: DeploymentGate;
+  applied: AppliedVerifier;
 }
 
 /** Every job's payload names its repository. */
@@ -58,9 +76,16 @@ type RepositoryJob = Job<{ owner: string; repo: string }>;
 /** Registers compliance-gate's handlers on a Probot app. */
 export function complianceGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const clock = dependencies.clock ?? Date.now;
+  const timers = dependencies.timers ?? NODE_TIMERS;
   const ports = new GitHubPorts({ clock, membershipTtlMs: config.membershipTtlMs, ...(config.appId !== undefined ? { appId: config.appId } : {}) });
-  const later = new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log });
-  const evaluation = new Evaluation({ later, clock, freezeTimers: config.freezeTimers });
+  const later = new InProcessLater({ clock, timers, log: app.log });
+  const evaluation = new Evaluation({
+    later,
+    clock,
+    freezeTimers: config.freezeTimers,
+    // Called by evaluations, which start after the enforcement below exists.
+    notRequired: (owner, repo, branch) => enforcement.notRequiredOn(owner, repo, branch),
+  });
   const audit = {
     identity: new AppIdentity(() => app.auth()),
     ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}),
@@ -105,5 +130,26 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   onRerunEvents(app, later, () => ports.appId);
   onPushEvents(app, later, config.concurrency);
   onAuditEvents(app, later, reconciler);
-  return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler };
+
+  const enforcement = new EnforcementService({
+    policies: ports.policyCache,
+    identity: audit.identity,
+    ...(config.appId !== undefined ? { appId: config.appId } : {}),
+    labels: ports.labels,
+    retries: later.retries,
+    clock,
+    appClient: () => app.auth(),
+    installationClient: (installationId) => app.auth(installationId),
+    log: app.log,
+  });
+  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, enforcement, audit.identity, clock);
+  // The first sweep a few minutes after start: what changed while the app was down is found soon.
+  const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(timers, config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
+  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, retries: later.retries };
+  const deployments = new DeploymentGate(verdicts);
+  const applied = new AppliedVerifier(verdicts);
+  const portFor = (octokit: GitHubClient, owner: string, repo: string) =>
+    new DeploymentGitHubSession(octokit, { owner, repo, login: () => audit.identity.botLogin(), policies: ports.policyCache, labels: ports.labels, clock });
+  onDeploymentEvents(app, deployments, applied, portFor, () => ports.appId);
+  return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied };
 }

@@ -9,7 +9,8 @@ import { compareCommits } from "../github/comparison.js";
 import { recordDeployment } from "../github/deployments.js";
 import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
 import { EXCEPTION_LABEL, listExceptionIssues, openExceptionIssue } from "../github/exception-issues.js";
-import { listBranchTips, listCommitsSince, mergeCommitParent, readRepository } from "../github/history.js";
+import { listBranchTips, listCommitsSince, listDeploymentShasSince, mergeCommitParent, readRepository } from "../github/history.js";
+import { closingIssues } from "../github/linked-issues.js";
 import { LruCache } from "../github/lru-cache.js";
 import { baseBeforeMerge } from "../github/merge-base.js";
 import { compareRange, filesBetween, pullFileBlobs, queueRefs } from "../github/merge-group-commits.js";
@@ -66,6 +67,7 @@ export class GitHubPorts {
         closedSince: (options) => closedPullsSince(gh, owner, repo, options),
         commits: (number) => pullCommits(gh, owner, repo, number),
         requestReviewers: (number, request) => requestReviewers(gh, owner, repo, number, request),
+        closingIssues: (number) => closingIssues(gh, owner, repo, number),
       },
       facts: new GitHubPullFacts(gh, owner, repo, new GitHubDirectory(this.directory, gh, owner, repo)),
       checks,
@@ -87,7 +89,7 @@ export class GitHubPorts {
         openExceptionIssue: (request) => openExceptionIssue(gh, { owner, repo, ...request, labels: this.labels }),
         recordDeployment: (request) => recordDeployment(gh, { owner, repo, ...request }),
         hasPushRecord: (request) => checks.hasPushRecord(request),
-        postPushRecord: (request) => checks.postPushRecord(request),
+        postRecord: (request) => checks.postRecord(request),
         allComments: (number) => listComments(gh, owner, repo, number),
         pushRecordRuns: (sha) => checks.pushRecordRuns(sha),
         exceptionIssues: (since, repository) => listExceptionIssues(gh, owner, repo, since, `listing the ${EXCEPTION_LABEL} issues of ${repository}`),
@@ -95,6 +97,7 @@ export class GitHubPorts {
       repository: {
         read: () => readRepository(gh, owner, repo),
         branches: (repository) => listBranchTips(gh, owner, repo, repository),
+        deployedSince: (environment, since) => listDeploymentShasSince(gh, { owner, repo, environment, since }),
       },
       requests: () => gh.count,
     };

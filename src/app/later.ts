@@ -35,7 +35,8 @@ export interface InProcessLaterOptions {
 export class InProcessLater implements Later {
   private readonly handlers = new Map<string, JobHandler>();
   private readonly queue: KeyedQueue<Job>;
-  private readonly retries: Retries;
+  /** Pending retries: one per key. */
+  readonly retries: Retries;
   /** The timers of jobs at an instant: one per key. */
   readonly timers: FreezeTimers;
   /** Runs started by timers, not yet settled. */

@@ -34,7 +34,7 @@ import { joinList, shortSha } from "../render/markdown.js";
 import { combineGroupChecks, type GroupPart } from "./check-plan.js";
 import { policyCheck } from "./policy-check.js";
 import type { Ports, PullRequest } from "./ports.js";
-import { judgePull, type PullVerdict } from "./pull-verdict.js";
+import { judgePull, type Judging, type PullVerdict } from "./pull-verdict.js";
 import { attribute, type Entry, type EntryLabel, type Unattributable, type Unowned } from "./queue-entries.js";
 
 /** Commits of a group at most; GitHub's comparison lists 250 per page, and a queue of PRs of a few commits each stays well below. */
@@ -68,7 +68,8 @@ export interface GroupRequest {
   /** The PR the group's merge_group event (or this app's own check run) names, as read now. */
   pull: PullRequest;
   now: number;
-  serverUrl?: string;
+  /** How each of its PRs is judged (`now` is the group's). */
+  judging: Judging;
 }
 
 /** A group's checks, and the decisions behind them (freeze edges are scheduled from these). */
@@ -146,7 +147,7 @@ export class MergeGroupJudge {
 
     const parts: GroupPart[] = [];
     const decisions: Decision[] = [];
-    const judging = { now: request.now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) };
+    const judging = request.judging;
     let own: PullVerdict | undefined;
     for (const { entry, pull: read } of queued) {
       const judged = await judgePull(ports, read, judging);
@@ -220,7 +221,7 @@ export class MergeGroupJudge {
       now: request.now,
     };
     const decision = decide(request.policies, facts);
-    const context = { repository: `${owner}/${repo}`, policyCommit: request.tip, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) };
+    const context = { repository: `${owner}/${repo}`, policyCommit: request.tip, ...(request.judging.serverUrl !== undefined ? { serverUrl: request.judging.serverUrl } : {}) };
     const checks: PlannedCheck[] = decision.environments.map((env) => ({
       name: env.check,
       verdict: verdictOf(env.state),

@@ -6,6 +6,7 @@
 import type { PolicySet } from "../policy/types.js";
 import type { PlannedCheck } from "../render/check-run.js";
 import type { ListedCommit } from "../audit/population.js";
+import type { LinkedIssue } from "../audit/record.js";
 import type { ChangedFile } from "../engine/types.js";
 import type { AuditComment, AuditCommentWrite, ListedComment } from "../github/audit-comments.js";
 import type { ChangedFiles } from "../github/changed-files.js";
@@ -55,6 +56,8 @@ export interface PullRequests {
   commits(number: number): Promise<{ commits: ApiCommit[]; complete: boolean }>;
   /** Asks for reviews on a pull request. */
   requestReviewers(number: number, request: ReviewRequest): Promise<void>;
+  /** The issues GitHub says a pull request closes (at most 20) and how many; null when GitHub cannot tell. */
+  closingIssues(number: number): Promise<{ issues: LinkedIssue[]; total: number } | null>;
 }
 
 /** The facts of a pull request (SPEC §2), and the team and permission directory behind them (with its TTL). */
@@ -103,6 +106,8 @@ export interface RepositorySource {
   read(): Promise<{ repository: string; defaultBranch: string }>;
   /** Its branches, with their tips. */
   branches(repository: string): Promise<Listing<{ name: string; tip: string }>>;
+  /** The commits GitHub deployed to `environment` since `since` (epoch ms), newest first. */
+  deployedSince(environment: string, since: number): Promise<Listing<string>>;
 }
 
 /** What the audit trail writes on GitHub (SPEC §4), each write idempotent, and finds again. */
@@ -119,8 +124,8 @@ export interface AuditTrail {
   recordDeployment(request: { sha: string; environment: string; description: string; payload: Record<string, unknown>; login: string }): Promise<DeploymentWrite>;
   /** Whether this app already recorded the push `before`→`sha` in a compliance/audit check run. */
   hasPushRecord(request: { sha: string; before: string; login: string }): Promise<boolean>;
-  /** Posts a push's record as a compliance/audit check run. */
-  postPushRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string }): Promise<number | undefined>;
+  /** Posts a record (a push's; a verdict names itself with `externalId`) as a compliance/audit check run on its commit. */
+  postRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string; externalId?: string }): Promise<number | undefined>;
   /** Every comment of a PR, anyone's (the export judges who wrote each). */
   allComments(number: number): Promise<Listing<ListedComment>>;
   /** Every compliance/audit check run of a commit, not only the latest, anyone's. */

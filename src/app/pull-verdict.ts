@@ -7,6 +7,7 @@ import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { verdictOf, type PlannedCheck } from "../render/check-run.js";
 import { renderEnvironmentCheck, type CheckContext } from "../render/environment-check.js";
+import { withNotRequired } from "../render/policy-check.js";
 import { oneCheckPerName } from "./check-plan.js";
 import { gatherAtOneHead } from "./one-head.js";
 import { policyCheck } from "./policy-check.js";
@@ -33,8 +34,15 @@ export type PullJudgement =
   /** The PR was closed while it was read. */
   | { kind: "closed"; pull: PullRequest };
 
-/** The PR's verdict at its current head, at `now`; GitHub failures throw GitHubError. */
-export async function judgePull(ports: Ports, pull: PullRequest, judging: { now: number; serverUrl?: string }): Promise<PullJudgement> {
+/** How a PR is judged: at `now`; links to `serverUrl`; and what enforcement could not make required on a branch (SPEC §5), for compliance/policy to say. */
+export interface Judging {
+  now: number;
+  serverUrl?: string;
+  notRequired?: (owner: string, repo: string, branch: string) => string[];
+}
+
+/** The PR's verdict at its current head; GitHub failures throw GitHubError. */
+export async function judgePull(ports: Ports, pull: PullRequest, judging: Judging): Promise<PullJudgement> {
   const gathered = await gatherAtOneHead(ports, pull, judging.now);
   const judged = gathered.pull;
   if (judged.state !== "open") return { kind: "closed", pull: judged };
@@ -70,7 +78,7 @@ export async function judgePull(ports: Ports, pull: PullRequest, judging: { now:
     policyCommit,
     decision,
     // Validation rejects an environment named `policy`; this guard holds even if a name slips through.
-    checks: oneCheckPerName([...environmentChecks, policy]),
+    checks: oneCheckPerName([...environmentChecks, { ...policy, output: withNotRequired(policy.output, judging.notRequired?.(ports.owner, ports.repo, facts.base) ?? []) }]),
     warnings,
   };
 }

@@ -22,6 +22,7 @@ export const CSV_COLUMNS = [
   "signature_ok",
   "missing",
   "problems",
+  "enforcement_gap",
 ] as const;
 
 type Cell = string | number | boolean | null;
@@ -71,9 +72,13 @@ function approvers(environments: Record<string, unknown>[]): string[] {
 export function csvCells(row: AuditExportRow): Cell[] {
   const record: Record<string, unknown> | null = isObject(row.record) ? (row.record as unknown as Record<string, unknown>) : null;
   const envs = objects(record?.environments);
-  const environments = record
-    ? envs.map((e) => `${str(e.environment)}=${str(e.state)}`)
-    : (row.environments ?? []).map((name) => `${name}=missing`);
+  const verdict = record !== null && (record.kind === "deployment" || record.kind === "applied");
+  const verdictState = record?.kind === "deployment" ? str(record.state) : record?.compliant === true ? "approved" : "unapproved";
+  const environments = verdict
+    ? [`${str(record.environment)}=${verdictState}`]
+    : record
+      ? envs.map((e) => `${str(e.environment)}=${str(e.state)}`)
+      : (row.environments ?? []).map((name) => `${name}=missing`);
   const policy = isObject(record?.policy) ? record.policy : null;
   const bool = (value: unknown): boolean | null => (typeof value === "boolean" ? value : null);
   return [
@@ -95,6 +100,7 @@ export function csvCells(row: AuditExportRow): Cell[] {
     row.signature_ok,
     row.missing,
     row.problems.join("; "),
+    row.enforcement_gap ? `${row.enforcement_gap.from}..${row.enforcement_gap.until}${row.enforcement_gap.issue !== null ? ` ${row.enforcement_gap.issue}` : ""}` : null,
   ];
 }
 

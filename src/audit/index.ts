@@ -23,6 +23,8 @@ export {
   type Seal,
   type UnsealedRecord,
 } from "./record.js";
+export { chainSummary, type AppliedRecord, type ChainEntry, type ChainSummary, type DeploymentRecord, type UnsealedVerdict, type VerdictRecord } from "./verdict-record.js";
+export { assessStep, judgeApplied, judgeChain, judgeDeployment, MAX_CHAIN_COMMITS, type Chain, type ChainLink, type ChainStep, type LinkStatus } from "./chain.js";
 export { digestOf, loadPublicKey, loadSigningKey, sealRecord, sealedBytes, verifyRecord, type KeyResult, type SealResult, type Verification } from "./seal.js";
 export { AUDIT_MARKER, parseAuditComment, parseAuditComments, type ParsedAuditComment } from "./comment.js";
 export { buildExportRow, isExportRow, rowLabel, type AuditExportRow, type ExportedChange } from "./export-row.js";

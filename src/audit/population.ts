@@ -190,11 +190,17 @@ export function recordsOfPull(found: Findings, repository: string, number: numbe
   return { records, problems };
 }
 
-/** Of the records found on commit `sha`, those of a push covering it; any other is reported and ignored. */
+/** Whether a record is a verdict of SPEC §8 (a deployment answered, a revision applied): a row of its own, not a push's. */
+export function isVerdict(record: Record<string, unknown>): boolean {
+  return record.kind === "deployment" || record.kind === "applied";
+}
+
+/** Of the records found on commit `sha`, those of a push covering it; any other is reported and ignored (verdicts are rows of their own). */
 export function recordsOfCommit(found: Findings, repository: string, sha: string): Findings {
   const problems = [...found.problems];
   const records = found.records.filter((f) => {
     if (pushRecordCovers(f.record, repository, sha)) return true;
+    if (isVerdict(f.record)) return false;
     problems.push(`${f.comment} holds a record that is not about commit ${short(sha)}: ignored`);
     return false;
   });
@@ -322,4 +328,45 @@ export function pushChange(repository: string, commit: ListedCommit, records: re
     merge_commit_sha: head ?? commit.sha,
     url: commit.url,
   };
+}
+
+/** When a verdict was given: a deployment's answer, or the operator's report of an applied revision. */
+function verdictTime(record: Record<string, unknown>): string | null {
+  const at = record.kind === "applied" ? record.reported_at : record.evaluated_at;
+  return typeof at === "string" ? at : null;
+}
+
+/**
+ * The verdicts (SPEC §8) among the records found on commit `sha`: those about it, of this
+ * repository, given in the period — each a row of its own, once however many commits' check runs
+ * were read to find it (`seen`: the digests already exported).
+ */
+export function verdictsOf(found: Findings, repository: string, sha: string, period: Period, seen: Set<string>): FoundChange[] {
+  const out: FoundChange[] = [];
+  for (const f of found.records) {
+    const r = f.record;
+    if (!isVerdict(r) || r.sha !== sha || typeof r.repository !== "string" || r.repository.toLowerCase() !== repository.toLowerCase()) continue;
+    if (!inPeriod(verdictTime(r), period) || typeof r.digest !== "string" || seen.has(r.digest)) continue;
+    seen.add(r.digest);
+    const environment = typeof r.environment === "string" ? r.environment : "?";
+    const outcome = r.kind === "deployment" ? String(r.state) : r.compliant === true ? "approved" : "unapproved";
+    const by = r.kind === "deployment" ? r.requested_by : (r.reporter as { creator?: unknown } | undefined)?.creator;
+    out.push({
+      change: {
+        repository,
+        kind: r.kind as "deployment" | "applied",
+        pull_request: null,
+        title: `${String(r.kind)} ${r.kind === "deployment" ? "to" : "in"} ${environment}: ${outcome}`,
+        merged_at: verdictTime(r) ?? "",
+        merged_by: typeof by === "string" ? by : null,
+        merge_commit_sha: sha,
+        url: f.comment.startsWith("http") ? f.comment : null,
+        environment,
+      },
+      records: [f],
+      environments: null,
+      problems: [],
+    });
+  }
+  return out;
 }

@@ -5,6 +5,7 @@ import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
 import { compareCodePoints } from "../policy/code-point-order.js";
 import { formatPolicyError } from "../policy/errors.js";
+import type { GapFlag } from "./enforcement-gap.js";
 
 /** The only record version there is; a new one gets a new marker and a new number. */
 export const AUDIT_RECORD_VERSION = 1;
@@ -104,17 +105,51 @@ interface RecordCommon {
   evaluated_at: string;
 }
 
+/** The most of a pull request's description a merge record keeps, in UTF-8 bytes (4 KiB), before its cut marker. */
+export const MAX_DESCRIPTION_BYTES = 4096;
+/** What ends a description that was cut. */
+export const DESCRIPTION_CUT_MARKER = "\n\n[… cut by compliance-gate: the description is longer than 4 KiB]";
+/** The most linked issues a merge record lists; `linked_issues_total` says how many GitHub knows. */
+export const MAX_LINKED_ISSUES = 20;
+/** The most of a linked issue's title a record keeps, in characters. */
+const MAX_ISSUE_TITLE = 256;
+
+/** An issue the pull request closes, as GitHub links them (`Fixes #12`, or linked by hand): why the change was made. */
+export interface LinkedIssue {
+  /** `owner/name` of the issue's repository. */
+  repository: string;
+  number: number;
+  title: string;
+}
+
 /** A merged pull request (SPEC §4.2). */
 export interface MergeRecordBody extends RecordCommon {
   kind: "merge";
   pull_request: number;
   title: string;
+  /**
+   * Why, in the author's words: the pull request's description at the merge, at most 4 KiB (a
+   * longer one is cut, ending with DESCRIPTION_CUT_MARKER). Records written before it existed lack it.
+   */
+  description?: string;
+  /**
+   * The issues GitHub says the pull request closes, at most MAX_LINKED_ISSUES; null when GitHub
+   * could not say (an API without them). Records written before it existed lack it.
+   */
+  linked_issues?: LinkedIssue[] | null;
+  /** How many issues GitHub links, when more than are listed could be; absent otherwise. */
+  linked_issues_total?: number;
   author: string;
   head_sha: string;
   merge_commit_sha: string;
   /** Null when GitHub does not say (a deleted account). */
   merged_by: string | null;
   merged_at: string;
+  /**
+   * Present when the merge landed while its branch was not guarded as its policies require (SPEC §5):
+   * the gap, as its exception issue records it. Absent otherwise (and in records written before it existed).
+   */
+  enforcement_gap?: GapFlag;
 }
 
 /** A commit of a direct push: one that belongs to no merged pull request. */
@@ -139,7 +174,7 @@ export interface PushRecordBody extends RecordCommon {
   commits: PushCommit[];
 }
 
-/** A record before sealing: what the digest and signature cover. */
+/** A record of a change (a merge or a direct push) before sealing: what the digest and signature cover. */
 export type UnsealedRecord = MergeRecordBody | PushRecordBody;
 
 /** The seal of a record (SPEC §4.2). */
@@ -161,6 +196,8 @@ export interface MergeRecordInput {
   pull: {
     number: number;
     title: string;
+    /** The description at the merge; null when it has none. */
+    body: string | null;
     author: string;
     head_sha: string;
     merge_commit_sha: string;
@@ -173,10 +210,14 @@ export interface MergeRecordInput {
   contributors: readonly string[];
   /** The PR's commit identities linked to no GitHub account (facts `unlinked`). */
   unlinked: readonly UnlinkedIdentity[];
+  /** The issues it closes as GitHub links them, and how many there are; null when GitHub could not say. */
+  linkedIssues: { issues: readonly LinkedIssue[]; total: number } | null;
   decision: Decision;
   policy: PolicyVersion;
   /** ISO 8601. */
   evaluated_at: string;
+  /** The enforcement gap the merge landed in, if any. */
+  enforcementGap?: GapFlag | null;
 }
 
 /** What a push record is built from: the push, and the decision about its changes as a pull request would get. */
@@ -271,6 +312,22 @@ function policyVersion(policy: PolicyVersion): PolicyVersion {
   return { commit: policy.commit, files: { ...policy.files } };
 }
 
+/** A description as a record keeps it: at most MAX_DESCRIPTION_BYTES of it, never cut inside a character, marked when cut. */
+export function boundDescription(body: string | null): string {
+  const text = body ?? "";
+  const bytes = Buffer.from(text, "utf8");
+  if (bytes.length <= MAX_DESCRIPTION_BYTES) return text;
+  let end = MAX_DESCRIPTION_BYTES;
+  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
+  return bytes.subarray(0, end).toString("utf8") + DESCRIPTION_CUT_MARKER;
+}
+
+function linkedIssues(found: MergeRecordInput["linkedIssues"]): Pick<MergeRecordBody, "linked_issues" | "linked_issues_total"> {
+  if (found === null) return { linked_issues: null };
+  const issues = found.issues.slice(0, MAX_LINKED_ISSUES).map((i) => ({ repository: i.repository, number: i.number, title: [...i.title].slice(0, MAX_ISSUE_TITLE).join("") }));
+  return { linked_issues: issues, ...(found.total > issues.length ? { linked_issues_total: found.total } : {}) };
+}
+
 /** The record of a merged pull request (without digest and signature), from its decision as merged. */
 export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
   const environments = affectedEnvironments(input.decision);
@@ -281,6 +338,8 @@ export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
     repository: input.repository,
     pull_request: pull.number,
     title: pull.title,
+    description: boundDescription(pull.body),
+    ...linkedIssues(input.linkedIssues),
     author: pull.author,
     contributors: distinctLogins([pull.author, ...input.contributors].filter((l) => loginKey(l) !== WEB_FLOW)),
     unlinked: input.unlinked.map(auditUnlinked),
@@ -289,6 +348,7 @@ export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
     merge_commit_sha: pull.merge_commit_sha,
     merged_by: pull.merged_by,
     merged_at: pull.merged_at,
+    ...(input.enforcementGap ? { enforcement_gap: { ...input.enforcementGap } } : {}),
     policy: policyVersion(input.policy),
     environments,
     compliant: isCompliant(environments),
@@ -328,7 +388,8 @@ export function buildPushRecord(input: PushRecordInput): PushRecordBody {
 }
 
 /**
- * How a record is named in output: `owner/name#42` for a merge, `owner/name@abc1234` for a push;
+ * How a record is named in output: `owner/name#42` for a merge, `owner/name@abc1234` for a push,
+ * `owner/name@abc1234 deployment to production` for a verdict;
  * null when `record` has neither form (not a record, or one damaged beyond naming).
  */
 export function recordLabel(record: unknown): string | null {
@@ -337,5 +398,8 @@ export function recordLabel(record: unknown): string | null {
   if (typeof r.repository !== "string") return null;
   if (typeof r.pull_request === "number") return `${r.repository}#${r.pull_request}`;
   if (r.kind === "push" && typeof r.after === "string") return `${r.repository}@${r.after.slice(0, 7)}`;
+  if ((r.kind === "deployment" || r.kind === "applied") && typeof r.sha === "string" && typeof r.environment === "string") {
+    return `${r.repository}@${r.sha.slice(0, 7)} ${r.kind} to ${r.environment}`;
+  }
   return null;
 }

@@ -2,7 +2,8 @@
 // and verifying a sealed one. Node's crypto only; verification never throws.
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import { canonicalBytes, CanonicalJsonError } from "./canonical.js";
-import type { AuditRecord, UnsealedRecord } from "./record.js";
+import type { AuditRecord, Seal, UnsealedRecord } from "./record.js";
+import type { UnsealedVerdict } from "./verdict-record.js";
 
 const DIGEST_PREFIX = "sha256:";
 const SIGNATURE_PREFIX = "ed25519:";
@@ -69,14 +70,14 @@ export function digestOf(bytes: Buffer): string {
   return DIGEST_PREFIX + createHash("sha256").update(bytes).digest("hex");
 }
 
-export type SealResult = { ok: true; record: AuditRecord } | { ok: false; message: string };
+export type SealResult<R = AuditRecord> = { ok: true; record: R } | { ok: false; message: string };
 
 /**
  * Seals `record`: adds `digest` and, given an Ed25519 private key (PEM or KeyObject), `signature`.
  * A digest or signature already on the record is replaced. A key that is unreadable or not
  * Ed25519, or a record that is not JSON, is an error value.
  */
-export function sealRecord(record: UnsealedRecord, signingKey?: string | Buffer | KeyObject): SealResult {
+export function sealRecord<T extends UnsealedRecord | UnsealedVerdict = UnsealedRecord>(record: T, signingKey?: string | Buffer | KeyObject): SealResult<T & Seal> {
   let key: KeyObject | undefined;
   if (signingKey !== undefined) {
     const loaded = typeof signingKey === "string" || Buffer.isBuffer(signingKey) ? loadSigningKey(signingKey) : checkPrivate(signingKey);
@@ -92,7 +93,7 @@ export function sealRecord(record: UnsealedRecord, signingKey?: string | Buffer 
     throw error;
   }
   const digest = digestOf(bytes);
-  const sealed = { ...body, digest } as AuditRecord;
+  const sealed = { ...body, digest } as T & Seal;
   if (key) sealed.signature = SIGNATURE_PREFIX + sign(null, bytes, key).toString("base64");
   return { ok: true, record: sealed };
 }

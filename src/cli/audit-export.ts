@@ -30,6 +30,11 @@ direct push's in the compliance/audit check run the app posted on the push's
 head commit (it covers the push's older commits too), or — for a violation whose
 check run was never written — in the app's compliance-exception issue.
 
+Deployments the app answered and revisions it checked as applied (SPEC §8) are
+rows too (kind deployment or applied), from the compliance/audit check runs of
+the gated branches' commits and of the commits GitHub deployed to the
+environments the policies name; --skip-pushes skips them with the pushes.
+
 Options:
   --repo OWNER/NAME   the environment repository
   --since DATE        start of the period, included (default: 90 days before --until)

@@ -8,10 +8,18 @@ import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } f
 // Also what `compliance-gate audit --help` prints: it introduces both subcommands, verify in full.
 const HELP = `Usage: compliance-gate audit verify [--public-key FILE] FILE|-
        compliance-gate audit export --repo OWNER/NAME [options]
+       compliance-gate audit trace --repo OWNER/NAME --env ENV [options]
 
 Works with the audit records the app writes when a change reaches an environment
 (a comment on each merged pull request, ending with the record as JSON; for a
-direct push, a compliance/audit check run on the pushed commit).
+direct push, a compliance/audit check run on the pushed commit) and when it
+answers a deployment or checks a revision an operator applied (a compliance/audit
+check run on that commit).
+
+compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]
+  Prints the approval chain of an environment up to a revision: every change
+  that touched it, with its approvals and records, or what is missing; exits 1
+  when the chain is broken. See 'compliance-gate audit trace --help'.
 
 compliance-gate audit export --repo OWNER/NAME [--since DATE] [--until DATE]
     [--format jsonl|csv] [--public-key FILE] [--app-login LOGIN] [--output FILE]

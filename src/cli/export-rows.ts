@@ -59,13 +59,15 @@ export function exportSummary(
   writtenTo: string | undefined,
 ): string {
   const merges = rows.filter((r) => r.kind === "merge").length;
-  const pushes = rows.length - merges;
+  const pushes = rows.filter((r) => r.kind === "push").length;
+  const verdicts = rows.length - merges - pushes;
   const recorded = rows.filter((r) => !r.missing).length;
   const failing = rows.filter((r) => !r.missing && (r.digest_ok !== true || r.signature_ok === false)).length;
   const ignored = rows.reduce((n, r) => n + r.problems.filter((p) => p.startsWith("ignored an audit marker")).length, 0);
   const dates = `${new Date(period.since).toISOString()} to ${new Date(period.until).toISOString()}`;
   const what = population.stats.pushesScanned
-    ? `${plural(merges, "merged pull request")} and ${plural(pushes, "direct push", "direct pushes")} reached an environment`
+    ? `${plural(merges, "merged pull request")} and ${plural(pushes, "direct push", "direct pushes")} reached an environment` +
+      (verdicts > 0 ? `, ${plural(verdicts, "deployment or applied verdict")} given` : "")
     : `${plural(merges, "merged pull request")} reached an environment (direct pushes not scanned)`;
   const checked = key ? "digests and signatures checked" : "digests checked; pass --public-key to check signatures";
   const lines = [

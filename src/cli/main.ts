@@ -6,8 +6,10 @@ import { validateCommand } from "./validate.js";
 import { simulateCommand } from "./simulate.js";
 import { testCommand } from "./policy-test.js";
 import { explainCommand } from "./explain.js";
+import { enforceCommand } from "./enforce.js";
 import { auditVerifyCommand } from "./audit-verify.js";
 import { auditExportCommand } from "./audit-export.js";
+import { auditTraceCommand } from "./audit-trace.js";
 
 /** A command made of subcommands (`audit verify`): the word after its name picks one. */
 interface CommandGroup {
@@ -22,8 +24,9 @@ const REGISTRY: ReadonlyArray<Command | CommandGroup> = [
   simulateCommand,
   testCommand,
   explainCommand,
+  enforceCommand,
   // `audit --help` prints verify's help, which introduces both subcommands.
-  { name: "audit", help: auditVerifyCommand.help, commands: [auditVerifyCommand, auditExportCommand] },
+  { name: "audit", help: auditVerifyCommand.help, commands: [auditVerifyCommand, auditExportCommand, auditTraceCommand] },
 ];
 
 const isGroup = (entry: Command | CommandGroup): entry is CommandGroup => "commands" in entry;

@@ -1,5 +1,6 @@
 // Things worth telling the author of a valid policy set that do not make it invalid (SPEC §6.1).
 // Whether a rule would judge a path is asked of the engine's own matching (pathsByPolicy).
+import { rulesetPattern } from "../policy/ruleset-patterns.js";
 import type { Approvers, PolicySet, PolicyWarning } from "../policy/types.js";
 import { privateGlobs } from "./globs.js";
 import { pathsByPolicy } from "./paths.js";
@@ -51,6 +52,18 @@ export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
         });
       }
     });
+    // SPEC §5: a branch glob no ruleset can express is reported, never guessed at.
+    if (policy.enforce.required_check) {
+      (policy.scope.branches ?? []).forEach((glob, index) => {
+        const pattern = rulesetPattern(glob);
+        if (pattern.ok) return;
+        warnings.push({
+          file: policy.file,
+          field: `scope.branches[${index}]`,
+          message: `"${glob}" cannot be enforced (enforce.required_check): ${pattern.reason}; require compliance/${policy.environment} on those branches by hand, or write the pattern with *, ** and [...] only`,
+        });
+      });
+    }
     const glass = policy.break_glass;
     if (glass && glass.approvals > approverCeiling(glass.approvers)) {
       const ceiling = approverCeiling(glass.approvers);

@@ -206,11 +206,12 @@ export class GitHubCheckRuns {
   }
 
   /**
-   * Posts a push's record as a completed compliance/audit check run: failure for a violation (a
-   * red mark on the commit that says so), success when every environment it reached was approved.
-   * `text` must fit whole (the caller makes sure): a cut record would not verify.
+   * Posts a record as a completed compliance/audit check run on the commit it is about: failure for
+   * a violation (a red mark on the commit that says so), success when it is compliant. `text` must
+   * fit whole (the caller makes sure): a cut record would not verify. A push's record is named
+   * `push:<sha>`; a deployment's or an applied revision's names itself (`externalId`).
    */
-  async postPushRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string }): Promise<number | undefined> {
+  async postRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string; externalId?: string }): Promise<number | undefined> {
     if (Buffer.byteLength(request.text, "utf8") > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
     const output = fitCheckOutput({ title: request.title, summary: request.summary });
     const response = await this.gh.request(
@@ -220,7 +221,7 @@ export class GitHubCheckRuns {
         repo: this.repo,
         name: AUDIT_CHECK,
         head_sha: request.sha,
-        external_id: `push:${request.sha}`,
+        external_id: request.externalId ?? `push:${request.sha}`,
         status: "completed",
         conclusion: request.compliant ? "success" : "failure",
         completed_at: new Date(this.memory.clock()).toISOString(),

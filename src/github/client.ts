@@ -113,6 +113,16 @@ export class GitHubSession {
 
   constructor(private readonly client: GitHubClient) {}
 
+  /**
+   * Where GraphQL is served, for `POST /graphql`: GitHub Enterprise Server serves REST at
+   * `/api/v3` but GraphQL at `/api/graphql` (what @octokit/graphql does); undefined for github.com
+   * or a client that does not say (its own base URL is right).
+   */
+  graphqlBaseUrl(): string | undefined {
+    const base = (this.client.request as { endpoint?: { DEFAULTS?: { baseUrl?: unknown } } }).endpoint?.DEFAULTS?.baseUrl;
+    return typeof base === "string" && /\/api\/v3\/?$/.test(base) ? base.replace(/\/api\/v3\/?$/, "/api") : undefined;
+  }
+
   /** Sends one request; an unaccepted non-2xx answer throws GitHubError naming `doing`. */
   async request(
     route: string,

@@ -1,5 +1,6 @@
-// The repository as GitHub spells it, its branches, a branch's history since a date, and the
-// parent of a merge commit: what an audit export reads to find every change of a period.
+// The repository as GitHub spells it, its branches, a branch's history since a date, the parent
+// of a merge commit, and what was deployed to an environment: what an audit export reads to find
+// every change of a period.
 import type { ListedCommit } from "../audit/population.js";
 import type { GitHubSession } from "./client.js";
 
@@ -7,6 +8,8 @@ import type { GitHubSession } from "./client.js";
 export const MAX_COMMIT_PAGES = 100;
 /** Pages of branches (100 each) listed at most, to find the branches policies gate by pattern. */
 export const MAX_BRANCH_PAGES = 10;
+/** Pages of an environment's deployments (100 each) read at most. */
+export const MAX_DEPLOYMENT_PAGES = 20;
 
 /** A listing, and whether it is whole (false when its page limit cut it). */
 export interface Listing<T> {
@@ -91,4 +94,31 @@ export async function listCommitsSince(gh: GitHubSession, request: { owner: stri
       : [],
   );
   return { items, complete: listed.complete };
+}
+
+interface ApiDeployment {
+  sha?: unknown;
+  created_at?: unknown;
+}
+
+/** The commits GitHub deployed to `environment` since `since`, newest first (GitHub lists deployments newest first), at most MAX_DEPLOYMENT_PAGES pages. */
+export async function listDeploymentShasSince(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; environment: string; since: number },
+): Promise<Listing<string>> {
+  const shas: string[] = [];
+  for await (const page of gh.pages<ApiDeployment>(
+    "GET /repos/{owner}/{repo}/deployments",
+    { owner: request.owner, repo: request.repo, environment: request.environment },
+    `listing the deployments to ${request.environment}`,
+    { maxPages: MAX_DEPLOYMENT_PAGES },
+  )) {
+    for (const d of page.items) {
+      const at = typeof d.created_at === "string" ? Date.parse(d.created_at) : Number.NaN;
+      if (at < request.since) return { items: shas, complete: true };
+      if (typeof d.sha === "string") shas.push(d.sha);
+    }
+    if (!page.next) return { items: shas, complete: true };
+  }
+  return { items: shas, complete: false };
 }

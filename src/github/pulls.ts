@@ -11,6 +11,8 @@ export interface PullRequest {
   state: string;
   draft: boolean;
   title: string;
+  /** The description (up to 65,536 characters, anyone's who can open a PR); null when it has none. */
+  body: string | null;
   html_url?: string;
   user: { login: string } | null;
   head: { sha: string };
@@ -38,6 +40,7 @@ interface ApiPull {
   state?: unknown;
   draft?: unknown;
   title?: unknown;
+  body?: unknown;
   html_url?: unknown;
   merged?: unknown;
   merged_at?: unknown;
@@ -70,6 +73,7 @@ function decode(data: unknown, number: number | undefined): PullRequest | null {
     state: str(api.state) ?? "open",
     draft: api.draft === true,
     title: str(api.title) ?? "",
+    body: str(api.body),
     ...(str(api.html_url) !== null ? { html_url: str(api.html_url) as string } : {}),
     user: login !== null ? { login } : null,
     head: { sha: head },
@@ -97,12 +101,16 @@ function listed(data: unknown): PullRequest[] {
   return (Array.isArray(data) ? data : []).flatMap((item) => decode(item, undefined) ?? []);
 }
 
-/** Pull requests by `owner/repo#n` with their ETags (bounded), so that re-reading an unchanged one is free. Process-wide. */
+/**
+ * Pull requests by `owner/repo#n` with their ETags, so that re-reading an unchanged one is free.
+ * Process-wide, bounded: 1,000 at most, and 16 MiB of titles and descriptions together (a
+ * description may hold 65,536 characters).
+ */
 export class PullMemory {
   readonly known: LruCache<string, { etag: string; pull: PullRequest }>;
 
   constructor(maxEntries = 1000) {
-    this.known = new LruCache({ maxEntries });
+    this.known = new LruCache({ maxEntries, maxWeight: 16 * 1024 * 1024, weigh: ({ pull }) => 512 + pull.title.length + (pull.body?.length ?? 0) });
   }
 }
 

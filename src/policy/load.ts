@@ -210,6 +210,8 @@ function toPolicy(file: string, environment: string, input: PolicyInput): Policy
       : {}),
     audit: { ...input.audit },
     enforce: { ...input.enforce },
+    deploy: { environments: input.deploy.environments ?? [environment] },
+    verify: { statuses: input.verify.statuses, deployments: input.verify.deployments },
   };
 }
 

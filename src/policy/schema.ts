@@ -49,6 +49,18 @@ const glob = z.string({ error: "must be a glob (a string)" }).meta({
   maxLength: MAX_GLOB_LENGTH,
 });
 
+/** A GitHub environment name as a deployment or an Actions job names it: up to 255 characters, compared case-insensitively as GitHub does. */
+const githubEnvironment = z
+  .string({ error: "must be a GitHub environment name (a non-empty string)" })
+  .min(1, { error: "must be a GitHub environment name (a non-empty string)" })
+  .max(255, { error: "must be at most 255 characters, GitHub's limit for an environment name" });
+
+// Checked like a path glob by semantics.ts (bounded, no leading `/` or `!`), then matched against a status's context.
+const statusContextGlob = z.string({ error: "must be a glob (a string)" }).meta({
+  description: "A glob over commit status contexts, e.g. `kustomization/apps-production*`: `*` stays within a `/`-separated part, `**` crosses them.",
+  maxLength: MAX_GLOB_LENGTH,
+});
+
 const globList = (description: string) => z.array(glob, { error: "must be a list of globs" }).meta({ description });
 
 const requiredGlobs = (description: string) =>
@@ -249,6 +261,41 @@ export const policySchema = z
         )
         .prefault({})
         .meta({ description: "Guard rails the app keeps in place." }),
+      deploy: z
+        .strictObject(
+          {
+            environments: z
+              .array(githubEnvironment, { error: "must be a list of GitHub environment names" })
+              .min(1, { error: "must list at least one GitHub environment (leave `deploy` out to mean the policy's own environment)" })
+              .optional()
+              .meta({
+                description:
+                  "GitHub Actions environments this policy gates as a custom deployment protection rule (SPEC §8.1). Default: the policy's environment name.",
+              }),
+          },
+          { error: "must be a mapping with `environments`" },
+        )
+        .prefault({})
+        .meta({ description: "Push-based deployments this policy gates: a pipeline job deploying to these GitHub environments waits for the app." }),
+      verify: z
+        .strictObject(
+          {
+            statuses: z
+              .array(statusContextGlob, { error: "must be a list of commit status context globs" })
+              .default([])
+              .meta({
+                description:
+                  "Commit status contexts (globs) of the operator that reports what it applied, e.g. Flux's `kustomization/apps-production*` (SPEC §8.2).",
+              }),
+            deployments: z
+              .array(githubEnvironment, { error: "must be a list of GitHub deployment environment names" })
+              .default([])
+              .meta({ description: "GitHub deployment environments the operator reports to, e.g. Argo CD Notifications' `deployment.environment` (SPEC §8.2)." }),
+          },
+          { error: "must be a mapping with `statuses` and/or `deployments`" },
+        )
+        .prefault({})
+        .meta({ description: "Pull-based operators whose reports of an applied revision the app verifies against the approval chain." }),
     },
     { error: "the top level must be a mapping of policy keys (`version`, `scope`, `rules`, …)" },
   )

@@ -8,6 +8,8 @@ import type { PolicyError } from "./types.js";
 import { locateNearest, type Locate } from "./yaml.js";
 
 type Report = (field: string, message: string) => void;
+/** What a glob matches: repository paths, branch names, or commit status contexts (matched like paths). */
+type GlobKind = "path" | "branch" | "context";
 /** Told of every glob that keeps its bounds, in file order (load.ts totals them across the set). */
 type OnGlob = (glob: BoundedGlob) => void;
 
@@ -33,16 +35,20 @@ export function semanticErrors(file: string, value: unknown, locate: Locate, onG
   if (Array.isArray(value.rules)) checkRules(value.rules, report, onGlob);
   if (Array.isArray(value.freeze)) value.freeze.forEach((window, index) => checkFreezeWindow(window, `freeze[${index}]`, report));
   if (isMapping(value.break_glass)) checkApprovers(value.break_glass, "break_glass", BREAK_GLASS_KEYS, report);
+  // Status contexts are matched like paths (`*` within a `/` part), so they are held to the same form and bounds.
+  if (isMapping(value.verify)) checkGlobs(value.verify.statuses, "verify.statuses", report, onGlob, "context");
   return errors;
 }
 
 /** What is wrong with the form of one path (or branch) glob, or undefined when it is fine (its cost: glob-bounds.ts). */
-function globProblem(glob: string, kind: "path" | "branch" = "path"): string | undefined {
+export function globProblem(glob: string, kind: GlobKind = "path"): string | undefined {
   if (glob === "") return "glob must not be empty";
   const tooLong = globLengthProblem(glob);
   if (tooLong) return tooLong;
   if (kind === "branch" && glob.startsWith("!")) return "glob must not start with `!`: branch globs cannot be negated";
   if (kind === "branch" && glob.startsWith("/")) return "glob must not start with `/`: write the branch name, e.g. `main`";
+  if (kind === "context" && glob.startsWith("!")) return "glob must not start with `!`: status context globs cannot be negated";
+  if (kind === "context" && glob.startsWith("/")) return "glob must not start with `/`: write the status context, e.g. `kustomization/apps-production*`";
   if (glob.startsWith("/")) return "glob must be relative to the repository root: remove the leading `/`";
   if (glob.startsWith("!")) return "glob must not start with `!`: list the paths to leave out under `exclude`";
   const segments = glob.split("/");
@@ -50,14 +56,14 @@ function globProblem(glob: string, kind: "path" | "branch" = "path"): string | u
   // Changed paths never start with `./` or end in `/`: such a glob would silently match nothing.
   if (segments.includes(".")) return "glob must not contain a `.` segment: paths are relative to the repository root";
   if (glob.endsWith("/")) {
-    const meaning = kind === "branch" ? `the branches under \`${glob}\`` : "the files in a folder";
+    const meaning = kind === "branch" ? `the branches under \`${glob}\`` : kind === "context" ? `the contexts under \`${glob}\`` : "the files in a folder";
     return `glob must not end with \`/\`: write \`${glob}**\` to match ${meaning}`;
   }
   return undefined;
 }
 
 /** Checks each glob's form, then its bounds (SPEC §1.2), before anything compiles it. */
-function checkGlobs(globs: unknown, field: string, report: Report, onGlob: OnGlob, kind: "path" | "branch" = "path"): void {
+function checkGlobs(globs: unknown, field: string, report: Report, onGlob: OnGlob, kind: GlobKind = "path"): void {
   if (!Array.isArray(globs)) return;
   globs.forEach((glob, index) => {
     if (typeof glob !== "string") return;

@@ -83,6 +83,20 @@ interface Enforce {
   required_check: boolean;
 }
 
+/** The GitHub Actions environments a policy gates (SPEC §8.1). */
+export interface Deploy {
+  /** GitHub environment names; the policy's own environment name when the file names none. */
+  environments: string[];
+}
+
+/** Who reports what a pull-based operator applied (SPEC §8.2). */
+export interface Verify {
+  /** Commit status context globs (Flux's `kustomization/<name>/<id>`, Argo CD's label). */
+  statuses: string[];
+  /** GitHub deployment environment names (Argo CD Notifications' deployments). */
+  deployments: string[];
+}
+
 /** A valid policy file, with every default filled in. */
 export interface Policy {
   /** Repository-relative path of the file, e.g. `policies/production.yml`. */
@@ -101,6 +115,8 @@ export interface Policy {
   break_glass?: BreakGlass;
   audit: Audit;
   enforce: Enforce;
+  deploy: Deploy;
+  verify: Verify;
 }
 
 /** One thing wrong with a policy file: where, which field, what. */

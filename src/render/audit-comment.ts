@@ -2,11 +2,12 @@
 // record machines read behind the audit marker (audit/comment.ts reads it back).
 import { AUDIT_MARKER } from "../audit/comment.js";
 import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord } from "../audit/record.js";
+import type { UnsealedVerdict, VerdictRecord } from "../audit/verdict-record.js";
 import { describeIdentity } from "../engine/title.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import { fitBlocks, sizeOf } from "./fit.js";
 import { MAX_BODY } from "./limits.js";
-import { code, plural, quiet, shortSha } from "./markdown.js";
+import { code, oneLine, plural, quiet, shortSha } from "./markdown.js";
 
 export interface AuditCommentExtra {
   /** GitHub's web address (https://github.com, or a GHES host): links the policy files at their commit. */
@@ -93,6 +94,14 @@ function unlinkedParagraph(record: UnsealedRecord): string[] {
   ];
 }
 
+/** The issues a merge closes, as GitHub linked them: why it was made (its description is in the record). */
+function whyLine(record: UnsealedRecord & { kind: "merge" }): string[] {
+  const issues = record.linked_issues;
+  if (issues === undefined || issues === null || issues.length === 0) return [];
+  const more = record.linked_issues_total !== undefined && record.linked_issues_total > issues.length ? ` and ${record.linked_issues_total - issues.length} more` : "";
+  return [`Closes ${issues.map((i) => `${quiet(i.repository)}#${i.number} ${quiet(oneLine(i.title, 80))}`).join("; ")}${more}.`];
+}
+
 function changeParagraph(record: UnsealedRecord): string {
   if (record.kind === "merge") {
     return [
@@ -100,6 +109,7 @@ function changeParagraph(record: UnsealedRecord): string {
       `was merged into ${code(record.base)} by ${login(record.merged_by)} ${when(record.merged_at)}.`,
       `Head ${code(shortSha(record.head_sha))}, merge commit ${code(shortSha(record.merge_commit_sha))};`,
       `contributors: ${record.contributors.map(login).join(", ") || "none"}.`,
+      ...whyLine(record),
     ].join("\n");
   }
   return [
@@ -134,7 +144,7 @@ function sealLine(record: UnsealedRecord | AuditRecord): string | null {
 }
 
 /** The machine-readable end of an audit comment: the marker, then the record as JSON in a collapsed block. */
-export function recordBlock(record: UnsealedRecord | AuditRecord, pretty = true): string {
+export function recordBlock(record: UnsealedRecord | AuditRecord | UnsealedVerdict | VerdictRecord, pretty = true): string {
   const json = pretty ? JSON.stringify(record, null, 2) : JSON.stringify(record);
   // Pretty or not, no line of the JSON can close the fence: each starts with a space, a brace or a bracket.
   return `${AUDIT_MARKER}\n<details><summary>Audit record</summary>\n\n\`\`\`json\n${json}\n\`\`\`\n</details>`;

@@ -19,3 +19,9 @@ export const MAX_BODY = 65_536;
 
 /** A deployment status's description ("The maximum description length is 140 characters"); a deployment's is cut alike. */
 export const MAX_DEPLOYMENT_DESCRIPTION = 140;
+
+/**
+ * The comment of an answer to a deployment protection rule, in characters. GitHub documents no
+ * limit; the Actions run shows it in a small box, so it is kept short: the check run has the rest.
+ */
+export const MAX_PROTECTION_COMMENT = 1_000;

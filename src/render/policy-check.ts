@@ -68,3 +68,19 @@ export function renderNoPolicyChanges(dir: string): CheckOutput {
       "It is judged by the policies of its base branch; this check validates policy files only when a pull request changes them.",
   };
 }
+
+/** Lines shown at most about checks that are not required. */
+const MAX_NOT_REQUIRED = 20;
+
+/**
+ * compliance/policy with what the app could not make required (SPEC §5, "cannot"): which check is
+ * not required on which branch, and how to fix it. It stays a note: the verdict is the validation's.
+ */
+export function withNotRequired(output: CheckOutput, lines: readonly string[]): CheckOutput {
+  if (lines.length === 0) return output;
+  const block: Block = {
+    lead: "### ⚠️ Not required\n\ncompliance-gate could not make these checks required, so they block nothing until they are:",
+    items: firstOf(lines.map(text), MAX_NOT_REQUIRED),
+  };
+  return { ...output, summary: fitBlocks([output.summary, block], { limit: MAX_CHECK_TEXT, note: cutNote }) };
+}

@@ -115,6 +115,8 @@ export class AuditGitHub {
   closedPulls: Json[] = [];
   /** Lists of commits GET /commits?sha= returns, by starting sha. */
   readonly histories = new Map<string, Json[]>();
+  /** The issues each pull request closes, as GitHub's GraphQL API links them (closingIssuesReferences). */
+  readonly closing = new Map<number, { number: number; title: string; repository: string }[]>();
   private readonly failures: Failure[] = [];
   private nextId = 5000;
   /** Writes held back to pair them up (two replicas writing at once): see `pairWrites`. */
@@ -187,6 +189,16 @@ export class AuditGitHub {
     };
 
     scope.get("/app").reply(() => answer("GET", "/app", () => [200, { id: APP_ID, slug: SLUG, name: "compliance-gate" }]));
+
+    // GraphQL: only the issues a pull request closes are asked for.
+    scope.post("/graphql").reply((uri, body) =>
+      answer("POST", uri, () => {
+        const number = Number((body as { variables?: { number?: unknown } }).variables?.number);
+        const issues = this.closing.get(number) ?? [];
+        const nodes = issues.map((i) => ({ number: i.number, title: i.title, repository: { nameWithOwner: i.repository } }));
+        return [200, { data: { repository: { pullRequest: { closingIssuesReferences: { totalCount: nodes.length, nodes } } } } }];
+      }),
+    );
 
     // Comments of an issue or PR
     scope

@@ -121,7 +121,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
   expect(written?.["requests"]).toMatchObject({ writes: 1 });
 });
 
-test("request costs: a merge whose parent an evaluation already read costs 6 reads and 1 write (and GET /app once per process)", async () => {
+test("request costs: a merge whose parent an evaluation already read costs 8 reads (one for enforcement gaps, one for the issues it closes) and 1 write (and GET /app once per process)", async () => {
   // The PR's last evaluation read main at PARENT: its policies are cached by commit.
   github.policies(POLICIES, { tip: PARENT }).tipUnchanged(1).pull().lists(approved);
   await app.receive("pull_request", pullRequestEvent("opened"));
@@ -138,10 +138,13 @@ test("request costs: a merge whose parent an evaluation already read costs 6 rea
     `GET /pulls/${NUMBER}/files`,
     `GET /pulls/${NUMBER}/reviews`,
     `GET /pulls/${NUMBER}/commits`,
+    "GET /issues",
+    // why: the issues it closes (GraphQL, a read)
+    "POST /graphql",
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments`,
   ]);
-  expect(github.cost()).toEqual({ reads: 7, free: 0, writes: 1 });
+  expect(github.cost()).toEqual({ reads: 9, free: 0, writes: 1 });
 });
 
 test("a redelivered merge writes no second comment: the same replica asks nothing, a fresh one finds the comment", async () => {
@@ -313,4 +316,19 @@ test("a comment GitHub refuses is written again later (retry), once", async () =
   await app.gate.later.idle();
   expect(audit.auditComments()).toHaveLength(1);
   expect(app.clock.pending).toEqual([]);
+});
+
+test("the record says why: the description at the merge (bounded) and the issues GitHub says the PR closes", async () => {
+  mergeCommit();
+  github.folder(PARENT, POLICIES).listsOnly(approved);
+  audit.closing.set(NUMBER, [{ number: 12, title: "TLS handshake fails", repository: "acme/gitops" }]);
+  const event = mergedEvent();
+  event["pull_request"]["body"] = `Bumps api for the TLS fix.\n\nFixes #12\n\n${"x".repeat(5000)}`;
+  await app.receive("pull_request", event);
+  const record = theRecord();
+  expect(verifyRecord(record, keys.publicKey).ok).toBe(true);
+  expect(record["linked_issues"]).toEqual([{ repository: "acme/gitops", number: 12, title: "TLS handshake fails" }]);
+  expect(String(record["description"])).toMatch(/^Bumps api for the TLS fix\.\n\nFixes #12\n\nx+\n\n\[… cut by compliance-gate: the description is longer than 4 KiB\]$/);
+  expect(Buffer.byteLength(String(record["description"]))).toBeLessThan(4096 + 100);
+  expect((audit.auditComments()[0] as { body: string }).body).toContain("Closes acme/gitops#12 TLS handshake fails.");
 });

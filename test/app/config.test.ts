@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../../src/app/config.js";
 
-const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000 };
+const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000, enforceSweepIntervalMs: 86_400_000 };
 
-test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on, reconcile every 10 minutes over 7 days, no signing key", () => {
+test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
   expect(loadConfig({})).toEqual(DEFAULTS);
   expect(DEFAULT_CONFIG).toEqual(DEFAULTS);
 });
@@ -21,8 +21,10 @@ test("reads every variable", () => {
       APP_ID: "12345",
       COMPLIANCE_RECONCILE_INTERVAL: "120",
       COMPLIANCE_RECONCILE_WINDOW: "30",
+      COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "3600",
     }),
-  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000 });
+  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000, enforceSweepIntervalMs: 3_600_000 });
+  expect(loadConfig({ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "0" }).enforceSweepIntervalMs).toBe(0);
   expect(loadConfig({ COMPLIANCE_MEMBERSHIP_TTL: "0", COMPLIANCE_FREEZE_TIMERS: "ON", COMPLIANCE_CONCURRENCY: "" })).toMatchObject({
     membershipTtlMs: 0,
     freezeTimers: true,
@@ -38,6 +40,8 @@ test.each([
   [{ COMPLIANCE_FREEZE_TIMERS: "maybe" }, 'COMPLIANCE_FREEZE_TIMERS must be on or off, got "maybe"'],
   [{ COMPLIANCE_RECONCILE_INTERVAL: "10" }, 'COMPLIANCE_RECONCILE_INTERVAL must be a whole number from 60 to 86400, got "10"'],
   [{ COMPLIANCE_RECONCILE_WINDOW: "0" }, 'COMPLIANCE_RECONCILE_WINDOW must be a whole number from 1 to 90, got "0"'],
+  [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "60" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "60"'],
+  [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "daily" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be a whole number from 0 to 604800, got "daily"'],
 ])("%j is refused: %s", (env, message) => {
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
 });

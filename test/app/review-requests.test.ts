@@ -107,6 +107,8 @@ describe("reviewRequestOf", () => {
       freeze: [],
       audit: { comment: true, issue_on_exception: true, deployment: false },
       enforce: { required_check: false },
+      deploy: { environments: [environment] },
+      verify: { statuses: [], deployments: [] },
     })),
     invalid: [],
   });

@@ -14,6 +14,8 @@ export function knownRecord(): MergeRecordBody {
     repository: "acme/gitops",
     pull_request: 42,
     title: "Bump api to 1.4.2 — “ünïcode” 🚀",
+    description: "Bumps api for the TLS fix.\n\nFixes #12",
+    linked_issues: [{ repository: "acme/gitops", number: 12, title: "TLS handshake fails" }],
     author: "carol",
     contributors: ["carol"],
     unlinked: [],
@@ -56,13 +58,15 @@ export function knownRecord(): MergeRecordBody {
 
 /** knownRecord() in canonical JSON, keys sorted by hand. */
 export const KNOWN_CANONICAL =
-  '{"author":"carol","base":"main","compliant":true,"contributors":["carol"],' +
+  '{"author":"carol","base":"main","compliant":true,"contributors":["carol"],"description":"Bumps api for the TLS fix.\\n\\nFixes #12",' +
   '"environments":[{"break_glass":false,"break_glass_approved_by":[],"changes_requested":[],"environment":"production",' +
   '"errors":[],"files":3,"freeze":null,"policy_file":"policies/production.yml","rules":[{"approved_by":[' +
   `{"commit":"${HEAD_SHA}","login":"alice","review_id":1,"submitted_at":"2026-11-27T09:00:00Z","via":["team:acme/sre"]},` +
   `{"commit":"${HEAD_SHA}","login":"bob","review_id":2,"submitted_at":"2026-11-27T09:30:00Z","via":["user","team:acme/sre"]}],` +
   '"name":"SRE approves cluster changes","required":2,"satisfied":true}],"state":"approved","uncovered":0,"unlinked_blocks":false}],' +
-  `"evaluated_at":"2026-11-27T10:00:05Z","head_sha":"${HEAD_SHA}","kind":"merge","merge_commit_sha":"${MERGE_SHA}",` +
+  `"evaluated_at":"2026-11-27T10:00:05Z","head_sha":"${HEAD_SHA}","kind":"merge",` +
+  '"linked_issues":[{"number":12,"repository":"acme/gitops","title":"TLS handshake fails"}],' +
+  `"merge_commit_sha":"${MERGE_SHA}",` +
   '"merged_at":"2026-11-27T10:00:00Z","merged_by":"dave",' +
   `"policy":{"commit":"${BASE_SHA}","files":{"policies/production.yml":"${BLOB_SHA}"}},` +
   '"pull_request":42,"repository":"acme/gitops","title":"Bump api to 1.4.2 — “ünïcode” 🚀","unlinked":[],"version":1}';

@@ -1,7 +1,7 @@
 // Building audit records from real decisions (SPEC §4.2, §4.3): what is listed, why approvals counted, compliance.
 import { decide } from "../../src/engine/decide.js";
 import type { Decision } from "../../src/engine/types.js";
-import { buildMergeRecord, buildPushRecord, recordLabel, type MergeRecordInput } from "../../src/audit/record.js";
+import { buildMergeRecord, buildPushRecord, DESCRIPTION_CUT_MARKER, MAX_DESCRIPTION_BYTES, recordLabel, type MergeRecordInput } from "../../src/audit/record.js";
 import { canonicalJson } from "../../src/audit/canonical.js";
 import { facts, invalid, oneOff, policy, policySet, review, rule, type FactsInput } from "../engine/build.js";
 
@@ -33,6 +33,7 @@ function input(d: Decision, overrides: Partial<MergeRecordInput> = {}): MergeRec
     pull: {
       number: 42,
       title: "Bump api",
+      body: "Bumps api to 1.4.2 for the TLS fix.\n\nFixes #12",
       author: "carol",
       head_sha: HEAD,
       merge_commit_sha: "m1",
@@ -42,6 +43,7 @@ function input(d: Decision, overrides: Partial<MergeRecordInput> = {}): MergeRec
     },
     contributors: ["carol", "Erin", "web-flow", "erin", "CAROL"],
     unlinked: [],
+    linkedIssues: { issues: [{ repository: "acme/gitops", number: 12, title: "TLS handshake fails" }], total: 1 },
     decision: d,
     policy: { commit: "base1", files: { "policies/production.yml": "blob1", "policies/staging.yml": "blob2" } },
     evaluated_at: "2026-12-01T10:00:05Z",
@@ -58,7 +60,7 @@ describe("buildMergeRecord", () => {
   test("an approved merge: the fields of SPEC §4.2 in its order, approvals with the team membership that made them count", () => {
     const record = buildMergeRecord(input(decision({ files: ["clusters/production/api.yaml", "clusters/production/db.yaml"], reviews: approvedReviews })));
     expect(Object.keys(record)).toEqual([
-      "version", "kind", "repository", "pull_request", "title", "author", "contributors", "unlinked", "base", "head_sha",
+      "version", "kind", "repository", "pull_request", "title", "description", "linked_issues", "author", "contributors", "unlinked", "base", "head_sha",
       "merge_commit_sha", "merged_by", "merged_at", "policy", "environments", "compliant", "evaluated_at",
     ]);
     expect(record).toEqual({
@@ -67,6 +69,8 @@ describe("buildMergeRecord", () => {
       repository: "acme/gitops",
       pull_request: 42,
       title: "Bump api",
+      description: "Bumps api to 1.4.2 for the TLS fix.\n\nFixes #12",
+      linked_issues: [{ repository: "acme/gitops", number: 12, title: "TLS handshake fails" }],
       author: "carol",
       contributors: ["carol", "Erin"],
       unlinked: [],
@@ -259,5 +263,31 @@ describe("buildPushRecord", () => {
     const d = decide(SET, facts({ author: "mallory", files: ["clusters/staging/api.yaml"], teams: TEAMS }));
     const record = buildPushRecord({ repository: "acme/gitops", push, decision: d, policy: policyVersion, evaluated_at: "2026-12-01T11:00:02Z" });
     expect(record.compliant).toBe(true);
+  });
+});
+
+describe("why: the description and the linked issues", () => {
+  const d = (): Decision => decision({ files: ["clusters/production/api.yaml"], reviews: approvedReviews });
+  const withBody = (body: string | null) => ({ ...input(d()).pull, body });
+
+  test("a description over 4 KiB is cut at 4 KiB, never inside a character, and says so", () => {
+    const long = `${"é".repeat(3000)}`; // 6,000 bytes
+    const record = buildMergeRecord(input(d(), { pull: withBody(long) }));
+    expect(record.description?.endsWith(DESCRIPTION_CUT_MARKER)).toBe(true);
+    const kept = (record.description as string).slice(0, -DESCRIPTION_CUT_MARKER.length);
+    expect(kept).toBe("é".repeat(2048));
+    expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(MAX_DESCRIPTION_BYTES);
+    expect(buildMergeRecord(input(d(), { pull: withBody("x".repeat(MAX_DESCRIPTION_BYTES)) })).description).toBe("x".repeat(MAX_DESCRIPTION_BYTES));
+    expect(buildMergeRecord(input(d(), { pull: withBody(null) })).description).toBe("");
+  });
+
+  test("at most 20 linked issues, the total said when there are more; null when GitHub could not say", () => {
+    const many = Array.from({ length: 25 }, (_, i) => ({ repository: "acme/gitops", number: i + 1, title: `t${i}` }));
+    const record = buildMergeRecord(input(d(), { linkedIssues: { issues: many, total: 25 } }));
+    expect(record.linked_issues).toHaveLength(20);
+    expect(record.linked_issues_total).toBe(25);
+    const unknown = buildMergeRecord(input(d(), { linkedIssues: null }));
+    expect(unknown.linked_issues).toBeNull();
+    expect("linked_issues_total" in unknown).toBe(false);
   });
 });

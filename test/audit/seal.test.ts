@@ -7,7 +7,10 @@ import { KNOWN_CANONICAL, knownRecord } from "./known-record.js";
 import { freshKeys } from "./keys.js";
 
 /** SHA-256 of KNOWN_CANONICAL, computed once (with node:crypto and with Python's hashlib) and written here so a change in either shows. */
-const KNOWN_DIGEST = "ed97282b20ee6b66065bc881e4eac236d9f811d3e40a3e58eb2454d8c297180b";
+const KNOWN_DIGEST = "8d03e59e5dca46ba9fa40662eb4710520d6520fc1c4b2a7ffd80675d8fb6fc0a";
+
+/** The digest of knownRecord() as records were written before they said why (no `description`, no `linked_issues`). */
+const BEFORE_WHY_DIGEST = "ed97282b20ee6b66065bc881e4eac236d9f811d3e40a3e58eb2454d8c297180b";
 
 /**
  * The digest of knownRecord() as records were written before they listed unlinked identities
@@ -39,8 +42,13 @@ describe("the digest", () => {
     expect(sealed().digest).toBe(`sha256:${KNOWN_DIGEST}`);
   });
 
+  test("a record written before records said why (description, linked issues) still verifies", () => {
+    const { description: _description, linked_issues: _issues, ...older } = knownRecord();
+    expect(verifyRecord({ ...older, digest: `sha256:${BEFORE_WHY_DIGEST}` })).toEqual({ ok: true, digest_ok: true, signature_ok: null, problems: [] });
+  });
+
   test("a record written before records listed unlinked identities still verifies", () => {
-    const { unlinked: _unlinked, ...legacy } = knownRecord();
+    const { unlinked: _unlinked, description: _description, linked_issues: _issues, ...legacy } = knownRecord();
     const environments = legacy.environments.map(({ unlinked_blocks: _blocks, ...env }) => env);
     expect(verifyRecord({ ...legacy, environments, digest: `sha256:${LEGACY_DIGEST}` })).toEqual({ ok: true, digest_ok: true, signature_ok: null, problems: [] });
   });

@@ -13,6 +13,7 @@ import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
+import { gapBlock } from "../../src/audit/enforcement-gap.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
@@ -212,8 +213,20 @@ function mockDirectCommit(scope: nock.Scope, c: ChainCommit, files: string[]): v
   scope.get(`${REPO_PATH}/commits/${c.sha}`).query({ per_page: "100", page: "1" }).reply(200, apiCommit(c, files));
 }
 
-function mockRepository(scope: nock.Scope): void {
+/**
+ * The repository, and its compliance-exception issues: `issues` when given (listed once, as the
+ * test requires); else none, listed at most once — by an export with merges, for enforcement gaps.
+ */
+function mockRepository(scope: nock.Scope, issues?: unknown[]): void {
   scope.get(REPO_PATH).reply(200, { id: 1, name: "gitops", full_name: "acme/gitops", default_branch: "main", private: true });
+  if (issues !== undefined) mockExceptionIssues(scope, issues);
+  else {
+    scope
+      .get(`${REPO_PATH}/issues`)
+      .query({ labels: "compliance-exception", state: "all", sort: "created", direction: "asc", since: "2026-11-01T00:00:00.000Z", per_page: "100", page: "1" })
+      .optionally()
+      .reply(200, []);
+  }
 }
 
 function mockPullList(scope: nock.Scope, specs: PullSpec[], options: { pages?: number } = {}): void {
@@ -292,6 +305,22 @@ function mockBranches(scope: nock.Scope, tip: string, commits: ChainCommit[]): v
   replyPages(scope, `${REPO_PATH}/commits`, commits.map((c) => apiCommit(c)), { query: { sha: tip, since: "2026-11-01T00:00:00Z" } });
 }
 
+/**
+ * What looking for verdicts (SPEC §8) reads besides the push scan, found empty: the compliance/audit
+ * check runs of main's commits the push scan did not read, and the deployments to the policies' environments.
+ * Registered last, so the tests' own answers for a commit come first.
+ */
+function mockVerdictScan(scope: nock.Scope): void {
+  scope
+    .get(new RegExp(`^${REPO_PATH}/commits/[0-9a-f]{40}/check-runs\\?`))
+    .optionally()
+    .times(50)
+    .reply(200, { total_count: 0, check_runs: [] });
+  for (const environment of ["production", "staging"]) {
+    scope.get(`${REPO_PATH}/deployments`).query({ environment, per_page: "100", page: "1" }).optionally().reply(200, []);
+  }
+}
+
 function rowsOf(jsonl: string): AuditExportRow[] {
   return jsonl
     .split("\n")
@@ -318,11 +347,11 @@ const P47: PullSpec = { number: 47, merged_at: "2026-12-01T05:00:00Z", parent: s
  * environment, #47 merged after the period; #40 was last updated before the period. Main's
  * history is the merge commits of #41, #42, #43, #46 and #47, plus `extra` commits.
  */
-function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord } = {}): { r41: AuditRecord; r42: AuditRecord } {
+function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord; issues?: unknown[] } = {}): { r41: AuditRecord; r42: AuditRecord } {
   const r41 = record(41, { merged_at: P41.merged_at as string });
   const r42 = record(42, { merged_at: P42.merged_at as string });
   const forged = options.forged ?? record(42, { merged_at: P42.merged_at as string, merged_by: "mallory" }, null);
-  mockRepository(scope);
+  mockRepository(scope, options.issues);
   // Newest update first, as GitHub sorts them.
   mockPullList(scope, [P47, P44, P46, P45, P43, P42, P41, P40]);
   mockMerged(scope, P41, [comment(1, 41, "LGTM"), comment(2, 41, renderAuditComment(r41))]);
@@ -351,6 +380,7 @@ describe("compliance-gate audit export", () => {
     const scope = github();
     const { r41, r42 } = mockRepositoryWithThreeMerges(scope);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -386,8 +416,10 @@ describe("compliance-gate audit export", () => {
     expect(r.stderr).toContain("Ignored 1 audit marker in comments, check runs or issues not written by the app");
     // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
     // twice when both read the policies at once); pushes: branches, policies at main's tip,
-    // main's commits (all merge commits of pull requests: nothing more)
-    expect(r.stderr).toMatch(/\n2[13] GitHub requests\.\n/);
+    // main's commits (all merge commits of pull requests: no push); one listing of the exception
+    // issues, for enforcement gaps; verdicts (SPEC §8): the compliance/audit check runs of main's 4
+    // commits in the period, the deployments to production and staging
+    expect(r.stderr).toMatch(/\n(?:28|30) GitHub requests\.\n/);
 
     // Round trip: the export is what `audit verify` reads; the missing record fails it.
     const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
@@ -564,9 +596,9 @@ describe("compliance-gate audit export", () => {
       .query({ per_page: "100", page: "1" })
       .reply(200, apiCommit({ sha: push, date: "2026-11-25T10:00:00Z", parents: [sha("merge41")], committer: "erin" }, ["clusters/production/api.yaml"]));
     mockCheckRuns(scope, push, []);
-    // no check run holds a record: the exception issues are searched, once
-    mockExceptionIssues(scope, []);
+    // no check run holds a record: the exception issues are searched, once (mockRepository's listing)
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -597,6 +629,44 @@ describe("compliance-gate audit export", () => {
     expect(verified.stdout).toContain(`MISSING acme/gitops@${push.slice(0, 7)}: no audit record`);
   });
 
+  test("deployment and applied verdicts (SPEC §8) are rows of their own, found on main's commits and on the commits deployed, and verify", async () => {
+    const scope = github();
+    const merged = sha("merge41");
+    const elsewhere = sha("feature-tip");
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, merged, [{ sha: merged, date: "2026-11-10T10:00:00Z", parents: [sha("base")] }]);
+    const verdict = (kind: "deployment" | "applied", at: string, fields: Record<string, unknown>): Record<string, unknown> => {
+      const sealed = sealRecord({ version: 1, kind, repository: "acme/gitops", pull_request: null, environment: "production", sha: at, branch: "main", policy: { commit: merged, files: {} }, chain: { end: "origin", baseline: null, links: [] }, reasons: [], evaluated_at: "2026-11-12T10:00:00Z", ...fields } as never, APP.privatePem);
+      if (!sealed.ok) throw new Error(sealed.message);
+      return sealed.record as unknown as Record<string, unknown>;
+    };
+    const approved = verdict("deployment", merged, { state: "approved", compliant: true, github_environment: "production", run_id: 7, requested_by: "carol" });
+    const applied = verdict("applied", merged, { compliant: true, reporter: { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null }, reported_at: "2026-11-12T10:05:00Z" });
+    const rejected = verdict("deployment", elsewhere, { evaluated_at: "2026-11-13T10:00:00Z", state: "rejected", compliant: false, branch: null, github_environment: "production", run_id: 8, requested_by: "mallory", reasons: ["fffffff is not on a branch production deploys from (main)"] });
+    mockCheckRuns(scope, merged, [checkRun(11, merged, recordBlock(approved as never)), checkRun(12, merged, recordBlock(applied as never))]);
+    // A rejected deployment of a commit on no gated branch is found through GitHub's deployments.
+    scope.get(`${REPO_PATH}/deployments`).query({ environment: "production", per_page: "100", page: "1" }).reply(200, [{ id: 8, sha: elsewhere, environment: "production", created_at: "2026-11-13T10:00:00Z" }]);
+    mockCheckRuns(scope, elsewhere, [checkRun(13, elsewhere, recordBlock(rejected as never))]);
+
+    mockVerdictScan(scope);
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.kind, row.title, row.merge_commit_sha.slice(0, 7), row.merged_by, row.digest_ok, row.signature_ok])).toEqual([
+      ["merge", "Change 41", merged.slice(0, 7), "dave", true, true],
+      ["deployment", "deployment to production: approved", merged.slice(0, 7), "carol", true, true],
+      ["applied", "applied in production: approved", merged.slice(0, 7), "flux", true, true],
+      ["deployment", "deployment to production: rejected", elsewhere.slice(0, 7), "mallory", true, true],
+    ]);
+    expect(r.stderr).toContain("1 merged pull request and 0 direct pushes reached an environment, 3 deployment or applied verdicts given");
+    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain(`ok acme/gitops@${elsewhere.slice(0, 7)} deployment to production`);
+  });
+
   test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
     const scope = github();
     const first = sha("push-1");
@@ -617,6 +687,7 @@ describe("compliance-gate audit export", () => {
     mockCheckRuns(scope, head, [checkRun(9, head, renderAuditComment(pushed))]);
     // `first` is covered by the record on `head`: neither its files nor its check runs are read
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -645,6 +716,7 @@ describe("compliance-gate audit export", () => {
     // the compact record block alone, as the app writes it when the whole comment does not fit
     mockCheckRuns(scope, head.sha, [checkRun(11, head.sha, recordBlock(pushed, false))]);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -678,8 +750,8 @@ describe("compliance-gate audit export", () => {
     mockPoliciesAt(scope, sha("base"));
     mockDirectCommit(scope, push, ["clusters/production/db.yaml"]);
     mockCheckRuns(scope, push.sha, [checkRun(7, push.sha, renderAuditComment(pushRecord(sha("base"), push.sha, [push.sha])), "github-actions")]);
-    if (expected.missing === true) mockExceptionIssues(scope, []);
 
+    mockVerdictScan(scope);
     const r = await run(["audit", "export", "--repo", "acme/gitops", ...PERIOD, ...login], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -699,6 +771,7 @@ describe("compliance-gate audit export", () => {
     (tampered as unknown as { compliant: boolean }).compliant = true;
     mockCheckRuns(scope, push.sha, [checkRun(8, push.sha, renderAuditComment(tampered))]);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -715,7 +788,6 @@ describe("compliance-gate audit export", () => {
     const scope = github();
     const older: ChainCommit = { sha: sha("push-a"), date: "2026-11-20T10:00:00Z", parents: [sha("base")], committer: "erin" };
     const newer: ChainCommit = { sha: sha("push-b"), date: "2026-11-25T10:00:00Z", parents: [older.sha], committer: "erin" };
-    mockRepository(scope);
     mockPullList(scope, []);
     mockBranches(scope, newer.sha, [newer, older]);
     mockPoliciesAt(scope, older.sha);
@@ -736,8 +808,9 @@ describe("compliance-gate audit export", () => {
       user: { login: user.login, type: user.type },
       body,
     });
-    mockExceptionIssues(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
+    mockRepository(scope, [issue(12, { login: "mallory", type: "User" }), issue(13, APP_BOT)]);
 
+    mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
 
     expect(r.code).toBe(0);
@@ -790,8 +863,8 @@ describe("compliance-gate audit export", () => {
     } else {
       expect(r.stderr).toContain("checked 25 of 26 merged pull requests…\n");
       expect(r.stderr).toContain("26 merged pull requests reached an environment (direct pushes not scanned): 26 with records, 0 missing");
-      // 1 for the repository, 1 for the list, 2 for each pull request
-      expect(r.stderr).toContain("54 GitHub requests.");
+      // 1 for the repository, 1 for the list, 2 for each pull request, 1 for the exception issues (enforcement gaps)
+      expect(r.stderr).toContain("55 GitHub requests.");
     }
   });
 
@@ -811,7 +884,7 @@ describe("compliance-gate audit export", () => {
     // RFC 4180: lines end with CRLF; a line break inside a quoted field is data
     const lines = r.stdout.split("\r\n");
     expect(lines[0]).toBe(
-      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems",
+      "repository,kind,pull_request,title,merged_at,merged_by,merge_commit_sha,url,environments,compliant,break_glass,approvers,policy_commit,digest,digest_ok,signature_ok,missing,problems,enforcement_gap",
     );
     expect(lines[0]?.split(",")).toEqual([...CSV_COLUMNS]);
     const m41 = sha("merge41");
@@ -819,13 +892,39 @@ describe("compliance-gate audit export", () => {
     expect(lines[1]).toBe(
       `acme/gitops,merge,41,"'=HYPERLINK(""https://evil.example"",""click""), then\nmore",2026-11-10T10:00:00Z,dave,${m41},https://github.com/acme/gitops/pull/41,` +
         `production=approved,true,false,production/SRE approves cluster changes:alice@${head};production/SRE approves cluster changes:bob@${head},` +
-        `${r41.policy.commit},${r41.digest},true,true,false,`,
+        `${r41.policy.commit},${r41.digest},true,true,false,,`,
     );
     expect(lines[2]).toBe(
-      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record`,
+      `acme/gitops,merge,43,'@SUM(A1:A2),2026-11-25T10:00:00Z,dave,${sha("merge43")},https://github.com/acme/gitops/pull/43,production=missing,,,,,,,,true,no audit record,`,
     );
     expect(lines[3]).toBe("");
     expect(lines).toHaveLength(4);
+  });
+
+  test("a merge inside an enforcement gap the app's exception issue records is flagged (SPEC §5); a person's look-alike is not", async () => {
+    const scope = github();
+    const gapIssue = (number: number, user: { login: string; type: string }, from: string, until: string): Record<string, unknown> => ({
+      number,
+      html_url: `https://github.com/acme/gitops/issues/${number}`,
+      title: "Compliance exception: required checks weakened on main by mallory",
+      state: "open",
+      labels: [{ name: "compliance-exception" }],
+      user,
+      body: `${exceptionMarker(`acme/gitops@enforcement:${from}`)}\n\n${gapBlock({ version: 1, repository: "acme/gitops", branches: ["main"], from, until, found_at: from, by: "mallory", event: "repository_ruleset.deleted", what: ["compliance/production was not required on main"] })}`,
+    });
+    mockRepositoryWithThreeMerges(scope, {
+      pushes: false,
+      issues: [gapIssue(12, APP_BOT, "2026-11-25T09:59:00.000Z", "2026-11-25T10:01:00.000Z"), gapIssue(13, { login: "mallory", type: "User" }, "2026-11-20T09:00:00.000Z", "2026-11-20T11:00:00.000Z")],
+    });
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+    expect(r.code).toBe(0);
+    expect(scope.pendingMocks()).toEqual([]);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.pull_request, row.enforcement_gap ?? null])).toEqual([
+      [41, null],
+      [42, null],
+      [43, { from: "2026-11-25T09:59:00.000Z", until: "2026-11-25T10:01:00.000Z", by: "mallory", issue: "#12" }],
+    ]);
   });
 
   test("--output writes the file whole, through a temporary file, and nothing on stdout", async () => {

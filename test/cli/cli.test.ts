@@ -102,6 +102,16 @@ describe("compliance-gate validate", () => {
     expect(r.stdout).toContain("ok: 1 policy (production)");
   });
 
+  test("warns which branch patterns of an enforcing policy no ruleset can express (SPEC §5), exit 0", async () => {
+    const r = await run(["validate", `${F}/unenforceable`]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `${F}/unenforceable/production.yml: warning: scope.branches[1]: "hotfix/+(eu|us)" cannot be enforced (enforce.required_check): GitHub's branch patterns have no extglobs such as +(…), @(…), !(…), ?(…), *(…); require compliance/production on those branches by hand, or write the pattern with *, ** and [...] only`,
+    );
+    expect(r.stdout).not.toContain("scope.branches[2]");
+    expect(r.stdout).toContain("ok: 1 policy (production)");
+  });
+
   describe("refuses the brace bombs of issue 7 (they ran it out of memory), naming each glob", () => {
     const folder = (files: Record<string, string>): string => {
       const dir = mkdtempSync(join(tmpdir(), "cg-validate-"));

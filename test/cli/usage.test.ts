@@ -9,12 +9,17 @@ Commands:
   simulate --policies DIR CHANGE      decide a described change (YAML/JSON file, or - for stdin)
   test [DIR]                          run the policy tests in DIR/tests/*.yml (default: policies)
   explain --repo OWNER/NAME --pr N    show the checks the app would post on a pull request (GITHUB_TOKEN)
+  enforce --repo OWNER/NAME --app-id N [--apply]
+                                      plan (or --apply) the required checks the policies want (GITHUB_TOKEN)
   audit verify [--public-key FILE] FILE|-
                                       check the digest (and signature) of audit records: a record,
                                       an audit comment or a JSONL export
   audit export --repo OWNER/NAME [--since DATE] [--until DATE] [--format jsonl|csv]
                                       list every merged PR and direct push of a period that reached
                                       an environment, with its audit record or marked missing (GITHUB_TOKEN)
+  audit trace --repo OWNER/NAME --env ENV [--sha SHA]
+                                      print an environment's approval chain up to a revision, and what
+                                      is missing (GITHUB_TOKEN)
 
 Run 'compliance-gate <command> --help' for a command's options.
 Exit codes: 0 ok, 1 the checked thing failed, 2 usage error or unreadable input.
@@ -32,10 +37,10 @@ test("an unknown command prints the same list on stderr", async () => {
   expect(r.code).toBe(2);
 });
 
-const listed = [...USAGE.matchAll(/^ {2}(\w+(?: (?:verify|export))?)/gm)].map((m) => m[1] as string);
+const listed = [...USAGE.matchAll(/^ {2}(\w+(?: (?:verify|export|trace))?)/gm)].map((m) => m[1] as string);
 
-test("the list names the six commands", () => {
-  expect(listed).toEqual(["validate", "simulate", "test", "explain", "audit verify", "audit export"]);
+test("the list names the eight commands", () => {
+  expect(listed).toEqual(["validate", "simulate", "test", "explain", "enforce", "audit verify", "audit export", "audit trace"]);
 });
 
 test.each(listed)("%s --help and -h print its help, which starts with its usage", async (name) => {

@@ -4,7 +4,11 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "./fake-github-server.js";
+import { parseAuditComment } from "../../src/audit/comment.js";
+import { parseGapBlock } from "../../src/audit/enforcement-gap.js";
+import { recordBlock } from "../../src/render/audit-comment.js";
+import { changeRecord } from "../fakes/deployment-github.js";
+import { APP_SLUG, startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "./fake-github-server.js";
 
 const TIMEOUT = 60_000;
 
@@ -25,6 +29,8 @@ rules:
     paths: [clusters/production/**]
     approvals: 2
     approvers: { teams: [sre] }
+enforce:
+  required_check: true
 `;
 
 interface Example {
@@ -197,5 +203,195 @@ test("a PR opened, reviewed twice and synchronised ends with the right checks", 
 
   const policy = await latestCheck("compliance/policy", H2, () => true);
   expect(policy).toMatchObject({ status: "completed", conclusion: "success" });
+  expect(github.unexpected).toEqual([]);
+}, TIMEOUT);
+
+/** Waits until `found` returns something, failing with the app's log after 15 s. */
+async function eventually<T>(what: string, found: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = found();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what} never happened; requests: ${JSON.stringify(github.requests.slice(-30))}; app log: ${appLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Installation 1, in the shapes GitHub documents: the installation and the repository. */
+function installationOf(): Record<string, unknown> {
+  return { id: 1, node_id: "inst", account: { login: OWNER, type: "Organization" } };
+}
+
+test("install: the compliance-gate ruleset is created; deleted: restored and an issue opened; a merge in the gap is flagged in its record", async () => {
+  // Installation: the ruleset that makes the checks binding, pinned to the app (APP_ID 1).
+  const installed = example("installation", "created") as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  installed["installation"] = { ...installed["installation"], ...installationOf() };
+  installed["repositories"] = [{ id: 1, node_id: "repo", name: REPO, full_name: `${OWNER}/${REPO}`, private: true }];
+  expect(await deliver("installation", installed)).toBeLessThan(300);
+  const ruleset = await eventually("the ruleset created", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  expect(ruleset).toMatchObject({
+    enforcement: "active",
+    target: "branch",
+    bypass_actors: [],
+    conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
+    rules: [
+      {
+        type: "required_status_checks",
+        parameters: {
+          required_status_checks: [
+            { context: "compliance/policy", integration_id: 1 },
+            { context: "compliance/production", integration_id: 1 },
+          ],
+        },
+      },
+    ],
+  });
+
+  // Someone deletes it: the event names them; the app restores it and opens one exception issue.
+  github.state.rulesets = [];
+  const deleted = {
+    action: "deleted",
+    repository_ruleset: { ...ruleset, source_type: "Repository", source: `${OWNER}/${REPO}` },
+    repository: { id: 1, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { login: OWNER, type: "Organization" }, default_branch: "main", html_url: `https://github.com/${OWNER}/${REPO}` },
+    installation: installationOf(),
+    sender: { login: "mallory", id: 66, type: "User" },
+  };
+  expect(await deliver("repository_ruleset", deleted)).toBeLessThan(300);
+  await eventually("the ruleset restored", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  const issue = await eventually("the exception issue", () => github.state.issues?.find((i) => i.labels.includes("compliance-exception")));
+  const gap = parseGapBlock(issue.body);
+  expect(gap).toMatchObject({ repository: `${OWNER}/${REPO}`, branches: ["main"], by: "mallory", event: "repository_ruleset.deleted" });
+  expect(issue.title).toBe("Compliance exception: required checks weakened on main by mallory");
+  if (gap?.from == null) throw new Error("the gap has no start");
+
+  // A pull request merged inside that window: its audit record says so.
+  const mergedAt = new Date((Date.parse(gap.from) + Date.parse(gap.until)) / 2).toISOString();
+  const mergeSha = "3".repeat(40);
+  github.state.gitCommits = { [mergeSha]: [github.state.baseTip, H2] };
+  Object.assign(github.state.pull, { state: "closed", mergedAt, mergeCommit: mergeSha });
+  const closed = payload("pull_request", "closed", H2, (p) => {
+    p.pull_request.state = "closed";
+    p.pull_request.merged = true;
+    p.pull_request.merged_at = mergedAt;
+    p.pull_request.merge_commit_sha = mergeSha;
+    p.pull_request.merged_by = { login: "dave", type: "User" };
+  });
+  expect(await deliver("pull_request", closed)).toBeLessThan(300);
+  const comment = await eventually("the audit comment", () => github.state.comments?.find((c) => c.issue === NUMBER && c.body.includes("compliance-gate:audit")));
+  const parsed = parseAuditComment(comment.body);
+  if (!parsed?.ok) throw new Error(`no record in ${comment.body}`);
+  expect(parsed.record["enforcement_gap"]).toEqual({ from: gap.from, until: gap.until, by: "mallory", issue: `#${issue.number}` });
+  expect(github.unexpected).toEqual([]);
+}, TIMEOUT);
+
+// SPEC §8 over real HTTP: a pipeline's deployment approved, then rejected once a freeze is on; a
+// Flux status on a revision nobody approved opens one exception issue, however often it is sent.
+const ROOT = "4".repeat(40);
+const MERGED = "5".repeat(40);
+const POLICY_PUSH = "6".repeat(40);
+const DIRECT = "7".repeat(40);
+const BOT = { login: `${APP_SLUG}[bot]`, type: "Bot" };
+
+/** A delivery about acme/gitops in installation 1, on GitHub's example of `event` (the deployment example's parts for a protection rule). */
+function repositoryPayload(event: string, fields: Record<string, unknown>): Record<string, unknown> {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const base = (event === "status" ? structuredClone(examples.find((d) => d.name === "status")?.examples[0]) : example(event === "deployment_protection_rule" ? "deployment" : event, "created")) as Record<string, any>;
+  base.repository = { ...base.repository, name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...base.repository.owner, login: OWNER }, default_branch: "main" };
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+  base.installation = { id: 1, node_id: "inst" };
+  return { ...base, ...fields };
+}
+
+function protectionRule(sha: string, run: number): Record<string, unknown> {
+  const deployment = { ...(example("deployment", "created").deployment as object), sha, ref: "main", environment: "production" };
+  const payload = repositoryPayload("deployment_protection_rule", {
+    action: "requested",
+    environment: "production",
+    event: "push",
+    deployment_callback_url: `${github.url}/api/v3/repos/${OWNER}/${REPO}/actions/runs/${run}/deployment_protection_rule`,
+    deployment,
+  });
+  delete payload.deployment_status;
+  return payload;
+}
+
+async function waitFor<T>(what: string, probe: () => T | undefined): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const found = probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`${what} did not happen; app log: ${appLog.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function auditRecordsOn(sha: string): Record<string, unknown>[] {
+  return github.checks.flatMap((c) => {
+    if (c.name !== "compliance/audit" || c.head_sha !== sha) return [];
+    const parsed = parseAuditComment(c.text ?? "");
+    return parsed?.ok ? [parsed.record] : [];
+  });
+}
+
+/** Seconds-precision RFC 3339, as a policy's one-off window takes it. */
+const rfc3339 = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+
+test("a pipeline's deployment is approved, then rejected while a freeze is on", async () => {
+  const state = github.state;
+  state.history = [
+    { sha: MERGED, parents: [ROOT] },
+    { sha: ROOT, parents: [] },
+  ];
+  state.baseTip = MERGED;
+  state.otherPulls = [
+    {
+      pull: { number: 8, author: "carol", head: "8".repeat(40), base: "main", labels: [], state: "closed", mergedAt: "2026-11-27T09:00:00Z", mergeCommit: MERGED },
+      files: [{ filename: "clusters/production/api/deployment.yaml", status: "modified" }],
+      reviews: [],
+      commits: ["8".repeat(40)],
+    },
+  ];
+  state.comments = [{ id: 1, issue: 8, user: BOT, body: recordBlock(changeRecord("merge", "approved", { pull: 8 }) as never) }];
+
+  expect(await deliver("deployment_protection_rule", protectionRule(MERGED, 101))).toBeLessThan(300);
+  const approved = await waitFor("the answer to run 101", () => state.answers?.find((a) => a.run === 101));
+  expect(approved).toMatchObject({ environment_name: "production", state: "approved" });
+  expect(auditRecordsOn(MERGED)).toEqual([expect.objectContaining({ kind: "deployment", state: "approved", run_id: 101, chain: expect.objectContaining({ end: "origin" }) })]);
+
+  // A push that only changes the policy: a freeze from an hour ago to an hour from now, and Flux named as a reporter.
+  const now = Date.now();
+  state.policies = {
+    "production.yml": `${POLICY}freeze:\n  - { name: incident freeze, from: ${rfc3339(now - 3_600_000)}, until: ${rfc3339(now + 3_600_000)} }\nverify: { statuses: ["kustomization/apps-production/*"] }\n`,
+  };
+  state.history = [{ sha: POLICY_PUSH, parents: [MERGED] }, ...state.history];
+  state.commitFiles = { [POLICY_PUSH]: [{ filename: "policies/production.yml", status: "modified" }] };
+  state.baseTip = POLICY_PUSH;
+
+  expect(await deliver("deployment_protection_rule", protectionRule(POLICY_PUSH, 102))).toBeLessThan(300);
+  const rejected = await waitFor("the answer to run 102", () => state.answers?.find((a) => a.run === 102));
+  expect(rejected).toMatchObject({ state: "rejected", comment: expect.stringContaining("production is frozen now (incident freeze), and 6666666 did not break glass") });
+  // The earlier approved deployment of MERGED ends the walk: nothing before it is read again.
+  expect(auditRecordsOn(POLICY_PUSH)).toEqual([expect.objectContaining({ kind: "deployment", state: "rejected", freeze: "incident freeze", chain: expect.objectContaining({ end: "baseline", baseline: MERGED }) })]);
+  expect(github.unexpected).toEqual([]);
+}, TIMEOUT);
+
+test("a Flux status on a revision nobody approved opens one exception issue, however often it comes", async () => {
+  const state = github.state;
+  state.history = [{ sha: DIRECT, parents: [POLICY_PUSH] }, ...(state.history ?? [])];
+  state.commitFiles = { ...state.commitFiles, [DIRECT]: [{ filename: "clusters/production/api/deployment.yaml", status: "modified" }] };
+  state.baseTip = DIRECT;
+  const status = repositoryPayload("status", { sha: DIRECT, state: "success", context: "kustomization/apps-production/1f2e3d4c", description: "reconciliation succeeded" });
+
+  expect(await deliver("status", status)).toBeLessThan(300);
+  const applied = await waitFor("the applied record", () => auditRecordsOn(DIRECT).find((r) => r.kind === "applied"));
+  expect(applied).toMatchObject({ compliant: false, reasons: ["7777777 was pushed directly and has no audit record"] });
+  // Only this test's issues: the enforcement test before it opened one of its own.
+  const revisionIssues = (): string[] => (state.issues ?? []).map((i) => i.title).filter((title) => title.includes("unapproved revision"));
+  expect(revisionIssues()).toEqual(["Compliance exception: unapproved revision 7777777 running in production"]);
+
+  expect(await deliver("status", status)).toBeLessThan(300);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(revisionIssues()).toHaveLength(1);
+  expect(auditRecordsOn(DIRECT)).toHaveLength(1);
   expect(github.unexpected).toEqual([]);
 }, TIMEOUT);

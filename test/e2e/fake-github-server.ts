@@ -27,6 +27,9 @@ export interface PostedCheck {
   status: string;
   conclusion?: string;
   title?: string;
+  external_id?: string;
+  /** The output's text: where an audit record (push, deployment, applied) is kept. */
+  text?: string;
 }
 
 export interface FakePull {
@@ -73,11 +76,56 @@ export interface FakeState {
   otherPulls?: FakePullData[];
   /** The app id check runs are posted under. Default 1. */
   appId?: number;
+  /** Repository rulesets, as this app (or a person) wrote them: the fake computes a branch's active rules from them. */
+  rulesets?: FakeRuleset[];
+  /** Issues of the repository (exception issues), and the comments of issues and pull requests. */
+  issues?: FakeIssue[];
+  comments?: FakeComment[];
+  /** Git commits by sha: their parents (a merge commit's first parent is its base). */
+  gitCommits?: Record<string, string[]>;
   /**
    * A merge queue on the base branch: entries stacked one on another from the base tip, each one
    * squash commit of a PR (in `otherPulls` or `pull`), with its gh-readonly-queue ref.
    */
   queue?: { number: number; sha: string; parent: string }[];
+  /** The base branch's history, newest first, for GET /commits?sha= and comparisons with the branch. */
+  history?: { sha: string; parents: string[] }[];
+  /** The files each commit of `history` changed (GET /commits/{sha}). */
+  commitFiles?: Record<string, FakeFile[]>;
+  /** The answers to deployment protection rules (filled in by the fake). */
+  answers?: { run: number; environment_name: string; state: string; comment: string }[];
+}
+
+export interface FakeRuleset {
+  id: number;
+  name: string;
+  target: string;
+  enforcement: string;
+  bypass_actors: unknown[];
+  conditions: { ref_name: { include: string[]; exclude: string[] } };
+  rules: { type: string; parameters?: { required_status_checks?: { context: string; integration_id?: number }[] } }[];
+  updated_at: string;
+}
+
+/** An issue of the repository (an exception issue, say); its author is the app unless said. */
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state?: string;
+  created_at?: string;
+  user?: { login: string; type: string };
+}
+
+/** A comment on an issue or pull request (an audit comment, say); its author is the app unless said. */
+export interface FakeComment {
+  id: number;
+  /** The issue or pull request it is on. */
+  issue: number;
+  body: string;
+  created_at?: string;
+  user?: { login: string; type: string };
 }
 
 /** One request as the fake answered it. */
@@ -169,9 +217,50 @@ function paged(items: unknown[], query: URLSearchParams, url: string, path: stri
   return { status: 200, body: slice, headers: { link: `<${next.href}>; rel="next"` } };
 }
 
+/** This app's slug: its comments and issues are written as `compliance-gate[bot]`. */
+export const APP_SLUG = "compliance-gate";
+const BOT = { login: `${APP_SLUG}[bot]`, type: "Bot" };
+const iso = (at: string | undefined): string => at ?? new Date().toISOString();
+
+/** The routes of SPEC §8: history, comparisons with the branch, comments, issues, the answers to deployment protection rules. */
+function deploymentRoute(state: FakeState, method: string, path: string, query: URLSearchParams, body: unknown, url: string): Answer | undefined {
+  const repo = `/repos/${state.owner}/${state.repo}`;
+  const history = state.history ?? [];
+  if (method === "GET" && path === `${repo}/commits` && query.get("sha") !== null) {
+    const from = history.findIndex((c) => c.sha === query.get("sha"));
+    const listed = from === -1 ? [] : history.slice(from).map((c) => ({ sha: c.sha, parents: c.parents.map((p) => ({ sha: p })) }));
+    return paged(listed, query, url, path);
+  }
+  const onBranch = path.match(new RegExp(`^${repo}/compare/([0-9a-f]{40})\\.\\.\\.${state.pull.base}$`));
+  if (method === "GET" && onBranch) {
+    const at = history.findIndex((c) => c.sha === onBranch[1]);
+    if (at === -1) return answer(404, { message: "Not Found" });
+    return answer(200, { status: at === 0 ? "identical" : "ahead", ahead_by: at, total_commits: at, commits: [], files: [] });
+  }
+  const commit = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})$`));
+  if (method === "GET" && commit) {
+    const files = state.commitFiles?.[commit[1] ?? ""];
+    if (files === undefined) return answer(404, { message: "No commit found" });
+    return answer(200, { sha: commit[1], files: files.map((f) => ({ sha: "0".repeat(40), additions: 1, deletions: 0, changes: 1, ...f })) });
+  }
+  const run = path.match(new RegExp(`^${repo}/actions/runs/(\\d+)/deployment_protection_rule$`));
+  if (method === "POST" && run) {
+    const b = body as { environment_name: string; state: string; comment: string };
+    (state.answers ??= []).push({ run: Number(run[1]), environment_name: b.environment_name, state: b.state, comment: b.comment });
+    return answer(204, "");
+  }
+  return undefined;
+}
+
 function route(state: FakeState, method: string, path: string, query: URLSearchParams, body: unknown, url: string, checks: PostedCheck[]): Answer | undefined {
   const repo = `/repos/${state.owner}/${state.repo}`;
   const appId = state.appId ?? 1;
+  // GitHub Enterprise Server serves GraphQL at /api/graphql, beside REST's /api/v3: the issues a merged PR closes.
+  if (method === "POST" && path === "/api/graphql") {
+    return answer(200, { data: { repository: { pullRequest: { closingIssuesReferences: { totalCount: 0, nodes: [] } } } } });
+  }
+  const deployment = deploymentRoute(state, method, path, query, body, url);
+  if (deployment !== undefined) return deployment;
   if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
     return answer(201, { token: "ghs_fake", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" });
   }
@@ -258,22 +347,95 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
   }
   const commitChecks = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
   if (method === "GET" && commitChecks) {
-    // GitHub lists the latest run of each name on the commit.
+    // GitHub lists the latest run of each name on the commit (every run with filter=all), of one name with check_name.
     const latest = new Map<string, { id: number; check: PostedCheck }>();
     checks.forEach((check, i) => {
-      if (check.head_sha === commitChecks[1]) latest.set(check.name, { id: i + 1, check });
+      if (check.head_sha !== commitChecks[1] || (query.get("check_name") !== null && check.name !== query.get("check_name"))) return;
+      latest.set(query.get("filter") === "all" ? String(i) : check.name, { id: i + 1, check });
     });
     const perPage = Math.min(100, Number(query.get("per_page") ?? 30) || 30);
-    const runs = [...latest.values()].slice(0, perPage).map(({ id, check }) => ({ id, ...check, app: { id: appId } }));
+    const runs = [...latest.values()].slice(0, perPage).map(({ id, check }) => {
+      const { text, title, ...rest } = check;
+      return { id, ...rest, output: { title: title ?? null, text: text ?? null }, app: { id: appId, slug: APP_SLUG } };
+    });
     return answer(200, { total_count: latest.size, check_runs: runs });
   }
   if (method === "POST" && path === `${repo}/check-runs`) {
-    const b = body as { name: string; head_sha: string; status?: string; conclusion?: string; output?: { title?: string } };
+    const b = body as { name: string; head_sha: string; status?: string; conclusion?: string; external_id?: string; output?: { title?: string; text?: string } };
     const check: PostedCheck = { name: b.name, head_sha: b.head_sha, status: b.status ?? (b.conclusion ? "completed" : "queued") };
     if (b.conclusion !== undefined) check.conclusion = b.conclusion;
     if (b.output?.title !== undefined) check.title = b.output.title;
+    if (b.output?.text !== undefined) check.text = b.output.text;
+    if (b.external_id !== undefined) check.external_id = b.external_id;
     checks.push(check);
     return answer(201, { id: checks.length, ...b, app: { id: appId } });
+  }
+  const enforcement = enforcementRoute(state, method, path, query, body, url);
+  if (enforcement) return enforcement;
+  return undefined;
+}
+
+/** Rulesets, branch rules and protection, issues, comments and commits: what enforcement and the audit of a merge read and write. */
+function enforcementRoute(state: FakeState, method: string, path: string, query: URLSearchParams, body: unknown, url: string): Answer | undefined {
+  const repo = `/repos/${state.owner}/${state.repo}`;
+  const now = new Date().toISOString();
+  if (method === "GET" && path === "/app") return answer(200, { id: state.appId ?? 1, slug: APP_SLUG, name: APP_SLUG });
+  if (method === "GET" && path === repo) return answer(200, { id: 1, name: state.repo, full_name: `${state.owner}/${state.repo}`, default_branch: state.defaultBranch, owner: { login: state.owner } });
+  const rulesets = (state.rulesets ??= []);
+  if (method === "GET" && path === `${repo}/rulesets`) {
+    return paged(rulesets.map((r) => ({ id: r.id, name: r.name, source_type: "Repository", source: `${state.owner}/${state.repo}`, enforcement: r.enforcement })), query, url, path);
+  }
+  const one = path.match(new RegExp(`^${repo}/rulesets/(\\d+)$`));
+  const found = one ? rulesets.find((r) => r.id === Number(one[1])) : undefined;
+  if (one && method === "GET") return found ? answer(200, { ...found, source_type: "Repository", source: `${state.owner}/${state.repo}` }) : answer(404, { message: "Not Found" });
+  if (one && method === "PUT" && found) {
+    Object.assign(found, body as object, { updated_at: now });
+    return answer(200, found);
+  }
+  if (one && method === "DELETE") {
+    state.rulesets = rulesets.filter((r) => r !== found);
+    return answer(found ? 204 : 404, found ? "" : { message: "Not Found" });
+  }
+  if (method === "POST" && path === `${repo}/rulesets`) {
+    const created = { ...(body as Omit<FakeRuleset, "id" | "updated_at">), id: 100 + rulesets.length + 1, updated_at: now } as FakeRuleset;
+    rulesets.push(created);
+    return answer(201, created);
+  }
+  const branchRules = path.match(new RegExp(`^${repo}/rules/branches/(.+)$`));
+  if (method === "GET" && branchRules) {
+    const ref = `refs/heads/${branchRules[1]}`;
+    const active = rulesets.filter((r) => r.enforcement === "active" && r.conditions.ref_name.include.includes(ref));
+    return paged(active.flatMap((r) => r.rules.map((rule) => ({ ...rule, ruleset_source_type: "Repository", ruleset_source: `${state.owner}/${state.repo}`, ruleset_id: r.id }))), query, url, path);
+  }
+  if (method === "GET" && /\/branches\/[^/]+\/protection$/.test(path)) return answer(404, { message: "Branch not protected" });
+
+  const issues = (state.issues ??= []);
+  const comments = (state.comments ??= []);
+  if (method === "POST" && path === `${repo}/labels`) return answer(201, { name: (body as { name: string }).name });
+  if (method === "GET" && path === `${repo}/issues`) {
+    const label = query.get("labels");
+    return paged(issues.filter((i) => label === null || i.labels.includes(label)).map((i) => ({ state: "open", user: BOT, ...i, created_at: iso(i.created_at), html_url: `${url}/${state.owner}/${state.repo}/issues/${i.number}`, updated_at: iso(i.created_at) })), query, url, path);
+  }
+  if (method === "POST" && path === `${repo}/issues`) {
+    const b = body as { title: string; body: string; labels?: string[] };
+    const issue: FakeIssue = { number: 500 + issues.length, title: b.title, body: b.body, labels: b.labels ?? [], state: "open", created_at: now };
+    issues.push(issue);
+    return answer(201, { ...issue, user: BOT, html_url: `${url}/${state.owner}/${state.repo}/issues/${issue.number}` });
+  }
+  const issueComments = path.match(new RegExp(`^${repo}/issues/(\\d+)/comments$`));
+  if (issueComments && method === "GET") {
+    return paged(comments.filter((c) => c.issue === Number(issueComments[1])).map((c) => ({ user: BOT, ...c, created_at: iso(c.created_at), html_url: `${url}/c/${c.id}` })), query, url, path);
+  }
+  if (issueComments && method === "POST") {
+    const comment: FakeComment = { id: 900 + comments.length, issue: Number(issueComments[1]), body: (body as { body: string }).body, created_at: now };
+    comments.push(comment);
+    return answer(201, { ...comment, user: BOT, html_url: `${url}/c/${comment.id}` });
+  }
+  const gitCommit = path.match(new RegExp(`^${repo}/git/commits/([0-9a-f]{40})$`));
+  if (method === "GET" && gitCommit) {
+    const parents = state.gitCommits?.[gitCommit[1] ?? ""];
+    if (!parents) return answer(404, { message: "Not Found" });
+    return answer(200, { sha: gitCommit[1], message: "Merge", author: { email: "noreply@github.com", date: now }, parents: parents.map((sha) => ({ sha })) });
   }
   return undefined;
 }

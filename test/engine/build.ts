@@ -73,6 +73,8 @@ export function policy(p: PolicyInput): Policy {
     ...(bg ? { break_glass: bg } : {}),
     audit: { comment: true, issue_on_exception: true, deployment: false },
     enforce: { required_check: false },
+    deploy: { environments: [p.environment] },
+    verify: { statuses: [], deployments: [] },
   };
 }
 

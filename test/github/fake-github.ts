@@ -87,6 +87,8 @@ export function policy(environment: string, approvers: Partial<Policy["rules"][n
     freeze: [],
     audit: { comment: true, issue_on_exception: true, deployment: false },
     enforce: { required_check: false },
+    deploy: { environments: [environment] },
+    verify: { statuses: [], deployments: [] },
   };
 }
 

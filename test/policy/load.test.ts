@@ -55,6 +55,8 @@ test("the SPEC's production.yml loads to exactly this Policy", () => {
     break_glass: { label: "emergency", approvals: 1, approvers: { teams: ["incident-commanders"], users: [] } },
     audit: { comment: true, issue_on_exception: true, deployment: false },
     enforce: { required_check: false },
+    deploy: { environments: ["production"] },
+    verify: { statuses: ["kustomization/apps-production*"], deployments: ["production"] },
   });
 });
 
@@ -76,6 +78,8 @@ test("every default is filled in", () => {
     freeze: [],
     audit: { comment: true, issue_on_exception: true, deployment: false },
     enforce: { required_check: false },
+    deploy: { environments: ["staging"] },
+    verify: { statuses: [], deployments: [] },
   });
 });
 

@@ -80,7 +80,7 @@ describe("unknown keys are errors everywhere, with a suggestion when one is clos
       "a key far from any known one",
       withBase(["colour: red"]),
       [
-        `${FILE}:9:1: colour: unknown key; expected one of version, environment, description, scope, rules, options, freeze, break_glass, audit, enforce`,
+        `${FILE}:9:1: colour: unknown key; expected one of version, environment, description, scope, rules, options, freeze, break_glass, audit, enforce, deploy, verify`,
       ],
     ],
     [
@@ -366,4 +366,27 @@ test("the file's environment is reported even when it is invalid", () => {
   expect(parsePolicyFile(FILE, "version: 2\nenvironment: eu-prod\n").environment).toBe("eu-prod");
   expect(parsePolicyFile(FILE, "version: 2\nenvironment: EU\n").environment).toBe("production");
   expect(parsePolicyFile(FILE, "[").environment).toBe("production");
+});
+
+describe("deploy and verify (SPEC §8)", () => {
+  test("a policy gating GitHub environments and naming its reporters is valid, its defaults filled in", () => {
+    const text = `${withBase(["deploy: { environments: [production, production-eu] }", 'verify: { statuses: ["kustomization/apps-production*"], deployments: [production] }']).join("\n")}\n`;
+    const parsed = parsePolicyFile(FILE, text);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.policy?.deploy).toEqual({ environments: ["production", "production-eu"] });
+    expect(parsed.policy?.verify).toEqual({ statuses: ["kustomization/apps-production*"], deployments: ["production"] });
+    const bare = parsePolicyFile(FILE, `${withBase().join("\n")}\n`).policy;
+    expect(bare?.deploy).toEqual({ environments: ["production"] });
+    expect(bare?.verify).toEqual({ statuses: [], deployments: [] });
+  });
+
+  test.each<[string, string[], string[]]>([
+    ["a status glob held to the glob rules", ['verify: { statuses: ["/kustomization/*"] }'], [`${FILE}:9:22: verify.statuses[0]: glob must not start with \`/\`: write the status context, e.g. \`kustomization/apps-production*\``]],
+    ["a status glob over the length bound", [`verify: { statuses: ["${"a".repeat(1025)}"] }`], [`${FILE}:9:22: verify.statuses[0]: glob "${"a".repeat(59)}…" is 1,025 characters long; the limit is 1,024`]],
+    ["an empty list of environments", ["deploy: { environments: [] }"], [`${FILE}:9:25: deploy.environments: must list at least one GitHub environment (leave \`deploy\` out to mean the policy's own environment)`]],
+    ["an environment that is not a string", ["deploy: { environments: [1] }"], [`${FILE}:9:26: deploy.environments[0]: must be a GitHub environment name (a non-empty string)`]],
+    ["a misspelt key", ["verify: { status: [x] }"], [`${FILE}:9:11: verify.status: unknown key; did you mean \`statuses\`?`]],
+  ])("%s", (_title, lines, expected) => {
+    expect(errorsOf(withBase(lines))).toEqual(expected);
+  });
 });

@@ -1,0 +1,152 @@
+// Pull-based deployments (SPEC §8.2): Flux and Argo CD report the revision they applied, as a commit
+// status or a GitHub deployment's status. On a successful report from a reporter a policy names
+// (`verify.statuses`, `verify.deployments`), the revision's approval chain is checked: an `applied`
+// record either way, and for an unapproved revision one compliance-exception issue per revision and
+// environment. The record's check run is written last: it is what says "done" to a redelivery.
+import type { KeyObject } from "node:crypto";
+import type { Logger } from "probot";
+import { judgeApplied } from "../audit/chain.js";
+import { chainSummary, type AppliedRecordBody, type AppliedReporter } from "../audit/verdict-record.js";
+import { compileGlob } from "../engine/globs.js";
+import type { Policy } from "../policy/types.js";
+import { problemNote, exceptionNote } from "../render/audit-comment.js";
+import { appliedException, appliedExceptionKey } from "../render/deployment-verdict.js";
+import { refusedForGood } from "./audit-exceptions.js";
+import type { DeploymentGitHub } from "./deployment-ports.js";
+import { locateAndWalk, publicKeyOf, sealVerdict, writeVerdict } from "./deployment-verdicts.js";
+import type { Retries } from "./retries.js";
+
+/** A report that a revision was applied. */
+export interface AppliedReport {
+  github: DeploymentGitHub;
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  sha: string;
+  reporter: AppliedReporter;
+  /** ISO 8601. */
+  reportedAt: string;
+  log: Logger;
+  again?: () => Promise<DeploymentGitHub>;
+  retryAttempt?: number;
+}
+
+export interface AppliedVerifierDependencies {
+  signingKey?: KeyObject;
+  clock: () => number;
+  retries: Retries;
+}
+
+export type AppliedOutcome = "recorded" | "already_recorded" | "not_named" | "no_policies" | "failed";
+
+/** Whether a policy names the reporter: a status context matching one of its globs, or one of its deployment environments. */
+export function namesReporter(policy: Policy, reporter: AppliedReporter): boolean {
+  if (reporter.type === "status") return policy.verify.statuses.some((glob) => compileGlob(glob).match(reporter.context));
+  return policy.verify.deployments.some((name) => name.toLowerCase() === reporter.environment.toLowerCase());
+}
+
+/** Verifies applied revisions; a failure is logged and tried again later. */
+export class AppliedVerifier {
+  private readonly publicKey: KeyObject | undefined;
+
+  constructor(private readonly deps: AppliedVerifierDependencies) {
+    this.publicKey = publicKeyOf(deps.signingKey);
+  }
+
+  /** Checks the report; never rejects. */
+  async onReport(report: AppliedReport): Promise<AppliedOutcome> {
+    const key = `applied:${report.owner}/${report.repo}@${report.sha}`.toLowerCase();
+    try {
+      const outcome = await this.verify(report);
+      this.deps.retries.cancel(key);
+      return outcome;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const attempt = (report.retryAttempt ?? 0) + 1;
+      const again = report.again;
+      const scheduled =
+        again !== undefined &&
+        this.deps.retries.schedule(key, attempt, async () => {
+          try {
+            await this.onReport({ ...report, github: await again(), retryAttempt: attempt });
+          } catch (retryError) {
+            report.log.error({ err: retryError, attempt }, "cannot retry the check of an applied revision");
+          }
+        });
+      report.log.error(
+        { repository: `${report.owner}/${report.repo}`, sha: report.sha, error: message, ...(scheduled ? { retry: attempt } : {}) },
+        scheduled ? "cannot check an applied revision: trying again later" : "cannot check an applied revision, and no retry is left: it has no applied record",
+      );
+      return "failed";
+    }
+  }
+
+  private async verify(report: AppliedReport): Promise<AppliedOutcome> {
+    const { github, sha, log } = report;
+    const repository = `${report.owner}/${report.repo}`;
+    // The reporters are named by the policies of the default branch: where the operator's configuration is governed.
+    const found = await github.branchPolicies(report.defaultBranch);
+    if (found === null) return "no_policies";
+    const named = found.policies.policies.filter((p) => namesReporter(p, report.reporter));
+    if (named.length === 0) {
+      // An invalid file may have named it: what runs there goes unchecked until the file is fixed, and that is said.
+      if (found.policies.invalid.length > 0) {
+        log.error({ repository, sha, reporter: report.reporter, invalid: found.policies.invalid.map((p) => p.file) }, "a report of an applied revision that no valid policy names, while some policy files are invalid: it may go unchecked");
+      }
+      return "not_named";
+    }
+
+    const onCommit = await github.checkRecords(sha);
+    const recorded = (environment: string): boolean => onCommit.some((r) => r.kind === "applied" && r.environment === environment && r.sha === sha);
+    const todo = named.filter((p) => !recorded(p.environment));
+    if (todo.length === 0) return "already_recorded";
+
+    for (const policy of todo) {
+      const located = await locateAndWalk(github, {
+        repository,
+        sha,
+        policy,
+        hint: report.defaultBranch,
+        defaultBranch: report.defaultBranch,
+        ...(this.publicKey ? { publicKey: this.publicKey } : {}),
+      });
+      const verdict = judgeApplied({ environment: policy.environment, sha, branch: located.branch, branches: located.branches, chain: located.chain });
+      const body: AppliedRecordBody = {
+        version: 1,
+        kind: "applied",
+        repository,
+        pull_request: null,
+        environment: policy.environment,
+        sha,
+        branch: located.branch,
+        reporter: report.reporter,
+        reported_at: report.reportedAt,
+        policy: { commit: found.commit, files: { ...found.blobs } },
+        chain: chainSummary(located.chain),
+        reasons: verdict.reasons,
+        compliant: verdict.compliant,
+        evaluated_at: new Date(this.deps.clock()).toISOString(),
+      };
+      const record = sealVerdict(body, this.deps.signingKey);
+      const notes: string[] = [];
+      if (!record.compliant && policy.audit.issue_on_exception) {
+        const issueKey = appliedExceptionKey(repository, sha, policy.environment);
+        const { title, body: text } = appliedException(record, issueKey);
+        try {
+          const issue = await github.openException(issueKey, title, text);
+          if (issue !== null) notes.push(exceptionNote(issue));
+        } catch (error) {
+          if (!refusedForGood(error)) throw error;
+          notes.push(problemNote(`the exception issue could not be opened: ${error.message}`));
+        }
+      }
+      await writeVerdict(github, record, `applied:${policy.environment}:${sha}`, notes);
+      log.info(
+        { repository, sha, environment: policy.environment, compliant: record.compliant, reasons: record.reasons, reporter: report.reporter, digest: record.digest },
+        `applied revision ${sha.slice(0, 7)} in ${policy.environment} ${record.compliant ? "approved" : "is a violation"}`,
+      );
+    }
+    return "recorded";
+  }
+}
+

@@ -1,0 +1,94 @@
+// Walks an environment's approval chain (SPEC §8): the first-parent history of a gated branch from a
+// commit back to the last approved verdict of the environment, the start of its governance, the
+// first commit, or MAX_CHAIN_COMMITS — reading each commit's records through the port, and letting
+// audit/chain.ts judge them. Shared by the deployment gate, the applied-revision check and `audit trace`.
+import { assessStep, endsChain, judgeChain, MAX_CHAIN_COMMITS, type Chain, type ChainLink, type ChainStep, type ChainSubject } from "../audit/chain.js";
+import { pushRecordCovers } from "../audit/population.js";
+import { touchedEnvironments } from "../engine/touched.js";
+import { mapConcurrently } from "./concurrency.js";
+import type { ChainReads, HistoryCommit } from "./deployment-ports.js";
+
+/** Commits whose records are read at once. */
+const BATCH = 8;
+
+export interface ChainRequest {
+  /** `owner/name`, as records name it. */
+  repository: string;
+  /** The commit the chain ends at: deployed, applied, or traced. */
+  sha: string;
+  /** The gated branch it is on. */
+  branch: string;
+  defaultBranch: string;
+  subject: ChainSubject;
+  /** Default MAX_CHAIN_COMMITS. */
+  maxCommits?: number;
+}
+
+/** A walked commit with what was read of it, before the records of newer commits are searched. */
+interface Read {
+  commit: HistoryCommit;
+  pull: { number: number; title: string } | null;
+  records: Record<string, unknown>[];
+  verdicts: Record<string, unknown>[];
+  /** Push records on this commit, whatever they cover: a push's head holds the record of its older commits. */
+  pushRecords: Record<string, unknown>[];
+}
+
+async function read(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<Read> {
+  const [onCommit, pull] = await Promise.all([reads.checkRecords(commit.sha), reads.pullOf(commit.sha, request.branch)]);
+  const pushRecords = onCommit.filter((r) => r.kind === "push");
+  const verdicts = onCommit.filter((r) => r.kind === "deployment" || r.kind === "applied");
+  let records: Record<string, unknown>[];
+  if (pull !== null) {
+    records = (await reads.mergeRecords(pull.number)).filter((r) => r.kind === "merge" && r.pull_request === pull.number);
+  } else {
+    records = pushRecords.filter((r) => pushRecordCovers(r, request.repository, commit.sha));
+  }
+  return { commit, pull, records, verdicts, pushRecords };
+}
+
+/** Whether a change without a record touched the environment, judged by the policies at its parent (as its record would have been). */
+async function touched(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<boolean | "ungoverned"> {
+  const parent = commit.parents[0];
+  if (parent === undefined) return "ungoverned";
+  const policies = await reads.policiesAt(parent, request.branch);
+  const environment = request.subject.environment;
+  const governs = policies !== null && [...policies.policies, ...policies.invalid].some((p) => p.environment === environment);
+  if (policies === null || !governs) return "ungoverned";
+  const { files, truncated } = await reads.commitFiles(commit.sha);
+  return touchedEnvironments(policies, { base: request.branch, default_branch: request.defaultBranch, files, files_truncated: truncated }).includes(environment);
+}
+
+/** What the walk read of a commit, for `audit trace`: the change's records and the verdicts on it. */
+export interface ReadRecords {
+  records: Record<string, unknown>[];
+  verdicts: Record<string, unknown>[];
+}
+
+/**
+ * The approval chain of `request.subject`'s environment up to `request.sha`; `collect`, when given,
+ * receives what was read of each commit. Throws GitHubError when GitHub cannot be read.
+ */
+export async function walkChain(reads: ChainReads, request: ChainRequest, collect?: Map<string, ReadRecords>): Promise<Chain> {
+  const max = request.maxCommits ?? MAX_CHAIN_COMMITS;
+  const { commits, exhausted } = await reads.firstParents(request.sha, max);
+  const assessed: ChainLink[] = [];
+  const newerPushRecords: Record<string, unknown>[] = [];
+  for (let at = 0; at < commits.length; at += BATCH) {
+    const batch = await mapConcurrently(commits.slice(at, at + BATCH), BATCH, (commit) => read(reads, request, commit));
+    for (const found of batch) {
+      let records = found.records;
+      if (found.pull === null && records.length === 0) records = newerPushRecords.filter((r) => pushRecordCovers(r, request.repository, found.commit.sha));
+      newerPushRecords.push(...found.pushRecords);
+      const step: ChainStep = { sha: found.commit.sha, pull: found.pull, records, verdicts: found.verdicts };
+      collect?.set(found.commit.sha, { records, verdicts: found.verdicts });
+      if (records.length === 0 && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
+        step.touched = await touched(reads, request, found.commit);
+      }
+      const link = assessStep(step, request.subject);
+      assessed.push(link);
+      if (endsChain(link.status)) return judgeChain(assessed, false, request.subject.environment);
+    }
+  }
+  return judgeChain(assessed, exhausted && assessed.length === commits.length, request.subject.environment);
+}

@@ -1,0 +1,157 @@
+// The deliveries of SPEC §8: `deployment_protection_rule` (a job waits for the app's answer), and the
+// reports of pull-based operators — a successful `status` (Flux, Argo CD) or `deployment_status`
+// (Argo CD) — each turned into a request for its use case, nothing else.
+import type { Probot } from "probot";
+import type { AppliedReporter } from "../audit/verdict-record.js";
+import type { GitHubClient } from "../github/client.js";
+import type { AppliedVerifier } from "./applied-verify.js";
+import { guarded, sourceOf, type DeliverySource, type RepositoryPayload } from "./delivery.js";
+import type { DeploymentGate } from "./deployment-gate.js";
+import type { DeploymentGitHub } from "./deployment-ports.js";
+
+/** The port over an installation's client for a repository. */
+export type DeploymentGitHubFactory = (octokit: GitHubClient, owner: string, repo: string) => DeploymentGitHub;
+
+interface User {
+  login?: string;
+  type?: string;
+}
+
+interface ProtectionRulePayload extends RepositoryPayload {
+  environment?: string;
+  event?: string;
+  deployment_callback_url?: string;
+  deployment?: { id?: number; sha?: string; ref?: string; environment?: string } | null;
+  sender?: User | null;
+}
+
+interface StatusPayload extends RepositoryPayload {
+  id?: number;
+  sha?: string;
+  context?: string;
+  state?: string;
+  target_url?: string | null;
+  created_at?: string;
+  updated_at?: string;
+  sender?: User | null;
+}
+
+interface DeploymentStatusPayload extends RepositoryPayload {
+  deployment_status?: { id?: number; state?: string; creator?: User | null; target_url?: string | null; created_at?: string; environment?: string } | null;
+  deployment?: { id?: number; sha?: string; environment?: string; creator?: User | null; performed_via_github_app?: { id?: number } | null } | null;
+}
+
+/**
+ * The workflow run a `deployment_callback_url` names, when it is this repository's
+ * (`…/repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule`): the answer goes to
+ * that route through the app's own client, never to an address taken from a payload.
+ */
+export function runIdOf(callbackUrl: string | undefined, source: DeliverySource): number | null {
+  if (callbackUrl === undefined) return null;
+  let path: string;
+  try {
+    path = new URL(callbackUrl).pathname;
+  } catch {
+    return null;
+  }
+  const m = /\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(path);
+  if (!m || m[1]?.toLowerCase() !== source.owner.toLowerCase() || m[2]?.toLowerCase() !== source.repo.toLowerCase()) return null;
+  const id = Number(m[3]);
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** Registers the handlers; `appId` tells the app's own deployments (audit.deployment) from an operator's. */
+export function onDeploymentEvents(app: Probot, gate: DeploymentGate, verifier: AppliedVerifier, portFor: DeploymentGitHubFactory, appId: () => number | undefined): void {
+  const again = (installationId: number | undefined, owner: string, repo: string): (() => Promise<DeploymentGitHub>) | undefined =>
+    installationId === undefined ? undefined : async () => portFor(await app.auth(installationId), owner, repo);
+
+  app.on(
+    "deployment_protection_rule.requested",
+    guarded(async (context) => {
+      const payload = context.payload as unknown as ProtectionRulePayload;
+      const source = sourceOf(payload);
+      if (!source) return;
+      const runId = runIdOf(payload.deployment_callback_url, source);
+      const environment = payload.environment ?? payload.deployment?.environment;
+      if (runId === null || environment === undefined) {
+        context.log.error({ repository: `${source.owner}/${source.repo}`, callback: payload.deployment_callback_url }, "a deployment protection rule without a run of this repository or an environment: cannot answer it");
+        return;
+      }
+      const againFn = again(source.installationId, source.owner, source.repo);
+      await gate.onRequest({
+        github: portFor(context.octokit, source.owner, source.repo),
+        owner: source.owner,
+        repo: source.repo,
+        defaultBranch: source.defaultBranch ?? "main",
+        runId,
+        environment,
+        sha: typeof payload.deployment?.sha === "string" ? payload.deployment.sha : null,
+        ref: typeof payload.deployment?.ref === "string" ? payload.deployment.ref : null,
+        event: payload.event ?? null,
+        sender: payload.sender?.login ?? null,
+        deploymentId: typeof payload.deployment?.id === "number" ? payload.deployment.id : null,
+        log: context.log,
+        ...(againFn ? { again: againFn } : {}),
+      });
+    }),
+  );
+
+  app.on(
+    "status",
+    guarded(async (context) => {
+      const payload = context.payload as unknown as StatusPayload;
+      const source = sourceOf(payload);
+      // Only a success says a revision was applied; CI's statuses are ignored by the policies' globs.
+      if (!source || payload.state !== "success" || typeof payload.sha !== "string" || typeof payload.context !== "string") return;
+      const reporter: AppliedReporter = { type: "status", context: payload.context, id: payload.id ?? null, creator: payload.sender?.login ?? null, target_url: payload.target_url ?? null };
+      const againFn = again(source.installationId, source.owner, source.repo);
+      await verifier.onReport({
+        github: portFor(context.octokit, source.owner, source.repo),
+        owner: source.owner,
+        repo: source.repo,
+        defaultBranch: source.defaultBranch ?? "main",
+        sha: payload.sha,
+        reporter,
+        reportedAt: payload.updated_at ?? payload.created_at ?? new Date().toISOString(),
+        log: context.log,
+        ...(againFn ? { again: againFn } : {}),
+      });
+    }),
+  );
+
+  app.on(
+    "deployment_status",
+    guarded(async (context) => {
+      const payload = context.payload as unknown as DeploymentStatusPayload;
+      const source = sourceOf(payload);
+      const status = payload.deployment_status;
+      const deployment = payload.deployment;
+      if (!source || status?.state !== "success" || typeof deployment?.sha !== "string" || typeof deployment.id !== "number") return;
+      // The app's own deployments (audit.deployment on merge) record merges; they report nothing applied.
+      const own = appId();
+      if (own !== undefined && deployment.performed_via_github_app?.id === own) return;
+      const environment = status.environment ?? deployment.environment;
+      if (environment === undefined) return;
+      const reporter: AppliedReporter = {
+        type: "deployment",
+        environment,
+        deployment_id: deployment.id,
+        id: status.id ?? null,
+        creator: status.creator?.login ?? deployment.creator?.login ?? null,
+        target_url: status.target_url ?? null,
+      };
+      const againFn = again(source.installationId, source.owner, source.repo);
+      await verifier.onReport({
+        github: portFor(context.octokit, source.owner, source.repo),
+        owner: source.owner,
+        repo: source.repo,
+        defaultBranch: source.defaultBranch ?? "main",
+        sha: deployment.sha,
+        reporter,
+        reportedAt: status.created_at ?? new Date().toISOString(),
+        log: context.log,
+        ...(againFn ? { again: againFn } : {}),
+      });
+    }),
+  );
+}

@@ -1,0 +1,167 @@
+// The deployment use cases' GitHub (app/deployment-ports.ts) over one installation's client: the
+// reads of an approval chain's walk, a branch's policies, the answer to a deployment protection rule,
+// and the verdict records in compliance/audit check runs. Reads throw GitHubError.
+import type { LruCache } from "../github/lru-cache.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./deployment-ports.js";
+import { recordsInCheckRuns, recordsInComments } from "../audit/population.js";
+import type { ChangedFile } from "../engine/types.js";
+import type { PolicySet } from "../policy/types.js";
+import { listComments } from "../github/audit-comments.js";
+import { listCommitFiles } from "../github/changed-files.js";
+import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
+import { openExceptionIssue } from "../github/exception-issues.js";
+import { GitHubPolicySource, type PolicyCache } from "../github/policy-source.js";
+import { pullsOfCommit } from "../github/pulls.js";
+import { AUDIT_CHECK } from "../render/check-run.js";
+
+/** Pages of history listed at most for one walk (1,000 commits: a merge's own commits are listed too). */
+const MAX_HISTORY_PAGES = 10;
+
+interface ApiCommit {
+  sha?: unknown;
+  parents?: { sha?: unknown }[];
+}
+
+export interface DeploymentGitHubOptions {
+  owner: string;
+  repo: string;
+  /**
+   * This app's bot login (asked when first needed): only its comments, check runs and issues hold
+   * records. Undefined (the CLI without --app-login): any GitHub App's count.
+   */
+  login: () => Promise<string | undefined>;
+  /** The one policy cache. */
+  policies: PolicyCache;
+  /** Repositories whose compliance-exception label exists. */
+  labels: LruCache<string, true>;
+  clock: () => number;
+}
+
+/** The deployment use cases' GitHub for one repository; `session.count` tallies its requests. */
+export class DeploymentGitHubSession implements DeploymentGitHub {
+  readonly session: GitHubSession;
+  private readonly source: GitHubPolicySource;
+  private readonly checks: GitHubCheckRuns;
+
+  constructor(
+    client: GitHubClient,
+    private readonly options: DeploymentGitHubOptions,
+  ) {
+    this.session = new GitHubSession(client);
+    this.source = new GitHubPolicySource(options.policies, this.session, options.owner, options.repo);
+    this.checks = new GitHubCheckRuns(new CheckMemory({ clock: options.clock }), this.session, options.owner, options.repo);
+  }
+
+  async firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }> {
+    const { owner, repo } = this.options;
+    const bySha = new Map<string, HistoryCommit>();
+    const commits: HistoryCommit[] = [];
+    let next: string | undefined = sha;
+    for await (const page of this.session.pages<ApiCommit>("GET /repos/{owner}/{repo}/commits", { owner, repo, sha }, `listing the history of ${sha.slice(0, 7)}`, { maxPages: MAX_HISTORY_PAGES })) {
+      for (const c of page.items) {
+        if (typeof c.sha !== "string") continue;
+        bySha.set(c.sha, { sha: c.sha, parents: (c.parents ?? []).flatMap((p) => (typeof p.sha === "string" ? [p.sha] : [])) });
+      }
+      // Follow first parents as far as the listing goes; list on only when it runs out.
+      for (;;) {
+        const commit: HistoryCommit | undefined = next === undefined ? undefined : bySha.get(next);
+        if (commit === undefined) break;
+        commits.push(commit);
+        next = commit.parents[0];
+        if (commits.length >= max) return { commits, exhausted: false };
+        if (next === undefined) return { commits, exhausted: true };
+      }
+      if (!page.next) break;
+    }
+    if (commits.length === 0) throw new GitHubError(`GitHub lists no commit ${sha.slice(0, 7)}`);
+    return { commits, exhausted: next === undefined };
+  }
+
+  async pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null> {
+    const pulls = await pullsOfCommit(this.session, this.options.owner, this.options.repo, sha);
+    const merged = pulls.find((p) => p.merged_at !== null && p.base.ref === branch);
+    return merged ? { number: merged.number, title: merged.title } : null;
+  }
+
+  async mergeRecords(number: number): Promise<Record<string, unknown>[]> {
+    const { owner, repo } = this.options;
+    const listed = await listComments(this.session, owner, repo, number);
+    return recordsInComments(listed.items, await this.options.login()).records.map((f) => f.record);
+  }
+
+  async checkRecords(sha: string): Promise<Record<string, unknown>[]> {
+    const listed = await this.checks.pushRecordRuns(sha);
+    const runs = listed.runs.filter((run) => run.name === AUDIT_CHECK).map((run) => ({ id: run.id ?? 0, url: run.url, app: run.appSlug ?? null, text: run.text }));
+    return recordsInCheckRuns(runs, await this.options.login()).records.map((f) => f.record);
+  }
+
+  commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }> {
+    return listCommitFiles(this.session, this.options.owner, this.options.repo, sha);
+  }
+
+  async policiesAt(commit: string, branch: string): Promise<PolicySet | null> {
+    const found = await this.source.atCommit(commit, branch);
+    return found.kind === "policies" ? found.policies : null;
+  }
+
+  async branchTip(branch: string): Promise<string | null> {
+    const { owner, repo } = this.options;
+    const response = await this.session.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { owner, repo, ref: `heads/${branch}` }, `reading the tip of ${branch}`, { accept: [404] });
+    if (response.status === 404) return null;
+    const sha = (response.data as { object?: { sha?: unknown } } | undefined)?.object?.sha;
+    return typeof sha === "string" ? sha : null;
+  }
+
+  /**
+   * The policies at a branch's tip, through the gatherer's caches: the tip is asked conditionally
+   * (a free 304 when unchanged), so a status event in a busy repository costs next to nothing.
+   */
+  async branchPolicies(branch: string): Promise<BranchPolicies | null> {
+    const found = await this.source.atBranchTip(branch);
+    return found.kind === "policies" ? { policies: found.policies, commit: found.commit, blobs: found.blobs } : null;
+  }
+
+  async isOnBranch(sha: string, branch: string): Promise<boolean> {
+    const { owner, repo } = this.options;
+    const response = await this.session.request(
+      "GET /repos/{owner}/{repo}/compare/{basehead}",
+      { owner, repo, basehead: `${sha}...${branch}`, per_page: 1 },
+      `comparing ${sha.slice(0, 7)} with ${branch}`,
+      { accept: [404] },
+    );
+    if (response.status === 404) return false;
+    const status = (response.data as { status?: unknown } | undefined)?.status;
+    // `ahead`: the branch has everything of sha and more; `identical`: sha is its tip.
+    return status === "ahead" || status === "identical";
+  }
+
+  async workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null> {
+    const { owner, repo } = this.options;
+    const response = await this.session.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner, repo, run_id: runId }, `reading workflow run ${runId}`, { accept: [404] });
+    const data = response.data as { head_sha?: unknown; head_branch?: unknown } | undefined;
+    if (response.status === 404 || typeof data?.head_sha !== "string") return null;
+    return { sha: data.head_sha, branch: typeof data.head_branch === "string" ? data.head_branch : null };
+  }
+
+  async answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void> {
+    const { owner, repo } = this.options;
+    await this.session.request(
+      "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule",
+      { owner, repo, run_id: runId, environment_name: environment, state, comment },
+      `answering the deployment of run ${runId} to ${environment}`,
+    );
+  }
+
+  async writeVerdict(write: VerdictWrite): Promise<void> {
+    await this.checks.postRecord(write);
+  }
+
+  async openException(key: string, title: string, body: string): Promise<number | null> {
+    const { owner, repo, labels } = this.options;
+    const login = await this.options.login();
+    if (login === undefined) throw new GitHubError("an exception issue can only be opened by the app");
+    const opened = await openExceptionIssue(this.session, { owner, repo, key, login, title, body, labels });
+    return opened.issue.number;
+  }
+}

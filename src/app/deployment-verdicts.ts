@@ -1,0 +1,84 @@
+// What the deployment gate and the applied-revision check share (SPEC §8): the policies that judge a
+// commit (those at the tip of the branch it deploys from), the gated branch it is on, its chain, and
+// writing a sealed verdict record where the export finds it (a compliance/audit check run).
+import { createPublicKey, type KeyObject } from "node:crypto";
+import type { Chain } from "../audit/chain.js";
+import { sealRecord } from "../audit/seal.js";
+import type { UnsealedVerdict, VerdictRecord } from "../audit/verdict-record.js";
+import { environmentsFor } from "../engine/environments.js";
+import { GitHubError } from "../github/client.js";
+import type { Policy } from "../policy/types.js";
+import { verdictCheckHeadline, verdictCheckText } from "../render/deployment-verdict.js";
+import { walkChain, type ReadRecords } from "./approval-chain.js";
+import type { DeploymentGitHub } from "./deployment-ports.js";
+
+/** Branches tried at most when looking for the gated branch a commit is on. */
+const MAX_BRANCH_CANDIDATES = 5;
+
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
+/** The public half of the app's signing key: records' signatures are checked with it. */
+export function publicKeyOf(signingKey: KeyObject | undefined): KeyObject | undefined {
+  return signingKey === undefined ? undefined : createPublicKey(signingKey);
+}
+
+/** Whether a ref names a branch rather than a commit or a tag: the branch it names, or null. */
+export function branchOfRef(ref: string | null): string | null {
+  if (ref === null || ref === "" || /^[0-9a-f]{40}$/.test(ref) || ref.startsWith("refs/tags/")) return null;
+  return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : ref;
+}
+
+/** The branches a policy deploys from that a commit may be on: the hint (when the policy applies to it), its literal scope branches, else the default branch. */
+export function candidateBranches(policy: Policy, hint: string, defaultBranch: string): string[] {
+  const applies = (branch: string): boolean => environmentsFor({ policies: [policy], invalid: [] }, branch, defaultBranch).policies.length > 0;
+  const literal = policy.scope.branches === undefined ? [defaultBranch] : policy.scope.branches.filter((b) => !GLOB_CHARS.test(b));
+  return [...new Set([hint, ...literal].filter(applies))].slice(0, MAX_BRANCH_CANDIDATES);
+}
+
+/** The gated branch a commit is on, the branches looked at, and its chain (empty when on none). */
+export interface Located {
+  branch: string | null;
+  branches: string[];
+  chain: Chain;
+}
+
+const NO_CHAIN: Chain = { links: [], end: "bound", baseline: null, complete: false, problems: [] };
+
+/** Finds the gated branch `sha` is on and walks the environment's chain there. Throws GitHubError. */
+export async function locateAndWalk(
+  github: DeploymentGitHub,
+  request: { repository: string; sha: string; policy: Policy; hint: string; defaultBranch: string; publicKey?: KeyObject },
+  collect?: Map<string, ReadRecords>,
+): Promise<Located> {
+  const branches = candidateBranches(request.policy, request.hint, request.defaultBranch);
+  let branch: string | null = null;
+  for (const candidate of branches) {
+    if (await github.isOnBranch(request.sha, candidate)) {
+      branch = candidate;
+      break;
+    }
+  }
+  if (branch === null) return { branch, branches, chain: NO_CHAIN };
+  const chain = await walkChain(github, {
+    repository: request.repository,
+    sha: request.sha,
+    branch,
+    defaultBranch: request.defaultBranch,
+    subject: { environment: request.policy.environment, policyFile: request.policy.file, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
+  }, collect);
+  return { branch, branches, chain };
+}
+
+/** Seals a verdict record; a key that cannot sign is a bug of the configuration, checked at start. */
+export function sealVerdict<T extends UnsealedVerdict>(record: T, signingKey: KeyObject | undefined): T & VerdictRecord {
+  const sealed = sealRecord(record, signingKey);
+  if (!sealed.ok) throw new Error(`cannot seal the ${record.kind} record: ${sealed.message}`);
+  return sealed.record as T & VerdictRecord;
+}
+
+/** Writes a verdict record in a compliance/audit check run on its commit: GitHubError when it cannot fit or be written. */
+export async function writeVerdict(github: DeploymentGitHub, record: VerdictRecord, externalId: string, notes: readonly string[] = []): Promise<void> {
+  const text = verdictCheckText(record, notes);
+  if (text === null) throw new GitHubError(`the ${record.kind} record of ${record.sha.slice(0, 7)} is larger than a check run can hold`);
+  await github.writeVerdict({ sha: record.sha, externalId, compliant: record.compliant, ...verdictCheckHeadline(record), text });
+}

@@ -1,0 +1,104 @@
+// The events that start enforcement (SPEC §5): an installation and repositories added to it (and a
+// permission just granted), a push that changed policies, and every change to a ruleset or branch
+// protection — whose sender is who removed or weakened the requirement, if anything was.
+import type { Logger, Probot } from "probot";
+import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
+import type { AppIdentity } from "../github/app-identity.js";
+import { GitHubSession, type GitHubClient } from "../github/client.js";
+import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
+import type { EnforcementService } from "./enforce-service.js";
+import { pushTouchesPolicies, type PushSummary } from "./policy-push.js";
+
+interface ListedRepository {
+  name: string;
+  full_name: string;
+}
+
+/** Repositories a delivery lists: `owner/name` split. */
+function repositoriesOf(listed: readonly ListedRepository[] | undefined): { owner: string; repo: string }[] {
+  return (listed ?? []).flatMap((r) => {
+    const [owner, repo] = r.full_name.split("/");
+    return owner && repo ? [{ owner, repo }] : [];
+  });
+}
+
+/** The installation's repositories, as the installation lists them (at most 10,000). */
+async function installationRepositories(octokit: GitHubClient): Promise<{ owner: string; repo: string; defaultBranch?: string }[]> {
+  const listed = await new GitHubSession(octokit).list<{ name: string; owner: { login: string }; default_branch?: string }>(
+    "GET /installation/repositories",
+    {},
+    "listing the installation's repositories",
+    { maxPages: 100, items: (data) => ((data as { repositories?: [] }).repositories ?? []) },
+  );
+  return listed.items.map((r) => ({ owner: r.owner.login, repo: r.name, ...(r.default_branch !== undefined ? { defaultBranch: r.default_branch } : {}) }));
+}
+
+interface RulesPayload extends RepositoryPayload {
+  action?: string;
+  sender?: { login?: string } | null;
+  repository_ruleset?: { updated_at?: string } | null;
+  rule?: { updated_at?: string } | null;
+}
+
+/** Registers the handlers that start enforcement. `clock` dates the changes events do not date. */
+export function onEnforcementEvents(app: Probot, service: EnforcementService, identity: AppIdentity, clock: () => number): void {
+  const now = (): string => new Date(clock()).toISOString();
+  const each = async (octokit: GitHubClient, installationId: number | undefined, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger, log: Logger) => {
+    for (const r of repositories) {
+      await service.enforce({ octokit, ...r, ...(installationId !== undefined ? { installationId } : {}), trigger, log: log.child({ repository: `${r.owner}/${r.repo}` }) });
+    }
+  };
+
+  app.on(
+    "installation.created",
+    guarded(async (context) => {
+      const { payload } = context;
+      await each(context.octokit, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() }, context.log);
+    }),
+  );
+  app.on(
+    "installation_repositories.added",
+    guarded(async (context) => {
+      const { payload } = context;
+      await each(context.octokit, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() }, context.log);
+    }),
+  );
+  // Granting the administration permission is when requiring the checks becomes possible.
+  app.on(
+    "installation.new_permissions_accepted",
+    guarded(async (context) => {
+      const repositories = await installationRepositories(context.octokit);
+      await each(context.octokit, context.payload.installation.id, repositories, { kind: "setup", reason: "permissions accepted", at: now() }, context.log);
+    }),
+  );
+
+  app.on(
+    "push",
+    guarded(async (context) => {
+      const { payload } = context;
+      const source = sourceOf(payload);
+      const branch = branchOf(payload.ref);
+      if (!source || branch === undefined || payload.deleted) return;
+      // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
+      if (pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
+      await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() }, log: context.log });
+    }),
+  );
+
+  const rulesChanged = guarded(async (context: { name: string; id: string; payload: RulesPayload; octokit: GitHubClient; log: Logger }) => {
+    const { payload } = context;
+    const source = sourceOf(payload);
+    // An organization's ruleset names no repository: the sweep looks at every repository it applies to.
+    if (!source) return;
+    const sender = payload.sender?.login ?? null;
+    // This app's own writes come back as events: nothing was weakened by them.
+    if (sender !== null && sender.toLowerCase() === (await identity.botLogin().catch(() => "")).toLowerCase()) return;
+    const event = `${context.name}.${payload.action ?? ""}`;
+    const edited = payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at;
+    const at = payload.action === "edited" && edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : now();
+    await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "rules_changed", event, sender, at }, log: context.log });
+  });
+  for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
+    app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);
+  }
+}

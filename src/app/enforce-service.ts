@@ -1,0 +1,198 @@
+// Enforcement as the app runs it (SPEC §5): one repository at a time per repository, its outcome
+// logged, a GitHub failure tried again later (bounded, never for a refusal), and the periodic sweep
+// of every installed repository, behind one function a scheduler (today a timer) can call.
+import type { Logger } from "probot";
+import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
+import { compileGlob } from "../engine/globs.js";
+import type { AppIdentity } from "../github/app-identity.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
+import { enforcementGitHub } from "./enforcement-github.js";
+import type { PolicyCache } from "../github/policy-source.js";
+import type { LruCache } from "../github/lru-cache.js";
+import { notRequiredLines } from "../render/enforcement-plan.js";
+import { EnforcementMemory, Enforcer, type EnforceOutcome } from "./enforce.js";
+import type { TimerApi } from "./freeze-timers.js";
+import type { Retries } from "./retries.js";
+
+export interface EnforcementServiceOptions {
+  /** The one policy cache. */
+  policies: PolicyCache;
+  identity: AppIdentity;
+  /** This app's id when configured (APP_ID); else learnt from GitHub. */
+  appId?: number;
+  labels: LruCache<string, true>;
+  retries: Retries;
+  clock: () => number;
+  /** The app's own client (JWT), to list installations for the sweep. */
+  appClient: () => Promise<GitHubClient>;
+  installationClient: (installationId: number) => Promise<GitHubClient>;
+  log: Logger;
+}
+
+/** A repository to enforce, and how to reach it. */
+export interface EnforceJob {
+  octokit: GitHubClient;
+  owner: string;
+  repo: string;
+  defaultBranch?: string;
+  installationId?: number;
+  trigger: EnforcementTrigger;
+  log: Logger;
+  retryAttempt?: number;
+}
+
+/** Pages of installations, and of each one's repositories, a sweep lists at most (100 each). */
+const MAX_SWEEP_PAGES = 100;
+
+/** Runs enforcement for the app; keeps what it learnt (EnforcementMemory) for compliance/policy and the sweep. */
+export class EnforcementService {
+  readonly memory = new EnforcementMemory();
+  private readonly enforcer: Enforcer;
+  /** The run of each repository in progress: the next waits for it (a burst of events is done one after another, the later ones cheap). */
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly options: EnforcementServiceOptions) {
+    this.enforcer = new Enforcer(this.memory, options.clock);
+  }
+
+  /** The lines compliance/policy shows for a branch: checks the policies want required there and the app could not require. */
+  notRequiredOn(owner: string, repo: string, branch: string): string[] {
+    const state = this.memory.get(owner, repo);
+    // A pattern (release/*) is the base policies' own glob: matched as the policies match base branches.
+    const covers = (glob: string): boolean => {
+      try {
+        return glob === branch || compileGlob(glob).match(branch);
+      } catch {
+        return false;
+      }
+    };
+    return notRequiredLines((state?.notRequired ?? []).filter((t) => covers(t.branch)).map((t) => ({ ...t, branch })));
+  }
+
+  /** Enforces one repository after any run of it in progress. Never rejects. */
+  enforce(job: EnforceJob): Promise<EnforceOutcome | "failed"> {
+    const key = `${job.owner}/${job.repo}`.toLowerCase();
+    const previous = this.running.get(key) ?? Promise.resolve();
+    const run = previous.then(() => this.enforceNow(job));
+    const settled = run.finally(() => {
+      if (this.running.get(key) === settled) this.running.delete(key);
+    });
+    this.running.set(key, settled);
+    return run;
+  }
+
+  /** Resolves when no repository is being enforced. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
+  }
+
+  private async enforceNow(job: EnforceJob): Promise<EnforceOutcome | "failed"> {
+    const { owner, repo, log } = job;
+    const started = this.options.clock();
+    const ports = enforcementGitHub({
+      octokit: job.octokit,
+      owner,
+      repo,
+      ...(job.defaultBranch !== undefined ? { defaultBranch: job.defaultBranch } : {}),
+      policies: this.options.policies,
+      botLogin: () => this.options.identity.botLogin(),
+      labels: this.options.labels,
+    });
+    const where = { repository: `${owner}/${repo}`, trigger: job.trigger.kind === "rules_changed" ? job.trigger.event : job.trigger.kind === "setup" ? job.trigger.reason : "sweep" };
+    try {
+      const appId = this.options.appId ?? (await this.options.identity.appId());
+      const outcome = await this.enforcer.enforce(ports, { trigger: job.trigger, apply: true, appId });
+      this.options.retries.cancel(`enforce:${where.repository}`.toLowerCase());
+      const details = { ...where, outcome: outcome.kind, changes: outcome.view.plan.changes.length, requests: ports.requests(), duration_ms: this.options.clock() - started };
+      if (outcome.kind === "cannot") {
+        log.warn({ ...details, reason: outcome.reason, not_required: outcome.view.plan.targets.filter((t) => t.missing.length > 0) }, "cannot require the checks: grant the administration permission or require them by hand");
+      } else if (outcome.kind === "applied") {
+        log.info({ ...details, ...(outcome.gap ? { gap: outcome.gap, issue: outcome.issue?.number } : {}) }, outcome.gap ? "required checks restored: exception issue opened" : "required checks applied");
+      } else log.debug(details, "required checks in sync");
+      for (const u of outcome.view.unenforceable) log.warn({ ...where, file: u.file, field: u.field, glob: u.glob }, `branch pattern not enforced: ${u.reason}`);
+      return outcome;
+    } catch (error) {
+      const message = error instanceof GitHubError ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const attempt = (job.retryAttempt ?? 0) + 1;
+      const { octokit, log: _log, ...rest } = job;
+      const scheduled = this.options.retries.schedule(`enforce:${where.repository}`.toLowerCase(), attempt, async () => {
+        const retryLog = this.options.log.child({ repository: where.repository });
+        try {
+          const client = job.installationId !== undefined ? await this.options.installationClient(job.installationId) : octokit;
+          await this.enforce({ ...rest, octokit: client, log: retryLog, retryAttempt: attempt });
+        } catch (retryError) {
+          retryLog.error({ err: retryError, attempt }, "cannot retry enforcing the required checks");
+        }
+      });
+      log.error({ ...where, error: message, ...(scheduled ? { retry: attempt } : {}) }, scheduled ? "cannot enforce the required checks: trying again later" : "cannot enforce the required checks, and no retry is left: the next sweep tries again");
+      return "failed";
+    }
+  }
+
+  /**
+   * The periodic sweep: every repository of every installation, one at a time, so a requirement
+   * removed while the app was down (or an event lost) is found and restored. Returns how many
+   * repositories were looked at; a listing that fails is logged and the sweep goes on.
+   */
+  async sweep(): Promise<number> {
+    const { log } = this.options;
+    const at = new Date(this.options.clock()).toISOString();
+    let swept = 0;
+    let installations: { id: number }[];
+    try {
+      const app = new GitHubSession(await this.options.appClient());
+      installations = (await app.list<{ id: number }>("GET /app/installations", {}, "listing this app's installations", { maxPages: MAX_SWEEP_PAGES })).items;
+    } catch (error) {
+      log.error({ error: error instanceof Error ? error.message : String(error) }, "enforcement sweep: cannot list the installations");
+      return 0;
+    }
+    for (const installation of installations) {
+      try {
+        const octokit = await this.options.installationClient(installation.id);
+        const listed = await new GitHubSession(octokit).list<{ name: string; owner: { login: string }; default_branch?: string; archived?: boolean }>(
+          "GET /installation/repositories",
+          {},
+          `listing the repositories of installation ${installation.id}`,
+          { maxPages: MAX_SWEEP_PAGES, items: (data) => ((data as { repositories?: [] }).repositories ?? []) },
+        );
+        for (const repository of listed.items.filter((r) => r.archived !== true)) {
+          const owner = repository.owner.login;
+          const lastVerified = this.memory.get(owner, repository.name)?.lastVerified ?? null;
+          await this.enforce({
+            octokit,
+            owner,
+            repo: repository.name,
+            ...(repository.default_branch !== undefined ? { defaultBranch: repository.default_branch } : {}),
+            installationId: installation.id,
+            trigger: { kind: "sweep", at, lastVerified },
+            log: log.child({ repository: `${owner}/${repository.name}` }),
+          });
+          swept += 1;
+        }
+      } catch (error) {
+        log.error({ installation: installation.id, error: error instanceof Error ? error.message : String(error) }, "enforcement sweep: cannot list an installation's repositories");
+      }
+    }
+    log.info({ repositories: swept, installations: installations.length }, "enforcement sweep done");
+    return swept;
+  }
+
+  /** Sweeps every `intervalMs`, the first time `firstMs` after start; the timers are unref'd. Returns a stop function. */
+  schedule(timers: TimerApi, intervalMs: number, firstMs: number): () => void {
+    let handle: unknown;
+    let stopped = false;
+    const arm = (delay: number): void => {
+      handle = timers.set(() => {
+        if (stopped) return;
+        void this.sweep().finally(() => {
+          if (!stopped) arm(intervalMs);
+        });
+      }, delay);
+    };
+    arm(firstMs);
+    return () => {
+      stopped = true;
+      timers.clear(handle);
+    };
+  }
+}

@@ -1,0 +1,69 @@
+// `audit trace` (SPEC §8.3): the approval chain of an environment up to a revision — every change in
+// it that touched the environment, with the record that approved it (or what is missing), and the
+// deployment and applied verdicts found on the way — gathered as the app's gate gathers it.
+import type { KeyObject } from "node:crypto";
+import type { Chain } from "../audit/chain.js";
+import { GitHubError } from "../github/client.js";
+import type { ReadRecords } from "./approval-chain.js";
+import type { DeploymentGitHub } from "./deployment-ports.js";
+import { candidateBranches, locateAndWalk } from "./deployment-verdicts.js";
+
+export interface TraceRequest {
+  github: DeploymentGitHub;
+  owner: string;
+  repo: string;
+  defaultBranch: string;
+  /** The policy environment. */
+  environment: string;
+  /** The revision; default: the tip of the environment's branch. */
+  sha?: string;
+  publicKey?: KeyObject;
+}
+
+/** The traced chain, with what was read of each of its commits. */
+export interface Trace {
+  repository: string;
+  environment: string;
+  sha: string;
+  /** The gated branch the revision is on, or null; `branches` are those looked at. */
+  branch: string | null;
+  branches: string[];
+  /** The commit whose policies named the environment. */
+  policyCommit: string;
+  chain: Chain;
+  /** The change records and verdicts read of each commit of the chain, by sha. */
+  read: Map<string, ReadRecords>;
+  /** Whether the chain is whole on a gated branch: `audit trace` exits 1 otherwise. */
+  ok: boolean;
+  /** What is missing: the branch's and the chain's problems. */
+  problems: string[];
+}
+
+/** The environments the default branch's policies name, for a message when `environment` is not one. */
+export class UnknownEnvironment extends Error {
+  constructor(
+    readonly environment: string,
+    readonly known: string[],
+  ) {
+    super(`no policy names the environment ${environment} (${known.length > 0 ? `known: ${known.join(", ")}` : "no policies"})`);
+  }
+}
+
+/** Traces the chain; GitHubError when GitHub cannot be read, UnknownEnvironment when no policy names the environment. */
+export async function traceChain(request: TraceRequest): Promise<Trace> {
+  const { github, environment, defaultBranch } = request;
+  const repository = `${request.owner}/${request.repo}`;
+  const found = await github.branchPolicies(defaultBranch);
+  const policy = found?.policies.policies.find((p) => p.environment === environment);
+  if (found === null || policy === undefined) {
+    if (found?.policies.invalid.some((p) => p.environment === environment)) throw new GitHubError(`the policy of ${environment} on ${defaultBranch} is invalid: run compliance-gate validate`);
+    throw new UnknownEnvironment(environment, (found?.policies.policies ?? []).map((p) => p.environment).sort());
+  }
+  const branch = candidateBranches(policy, defaultBranch, defaultBranch)[0] ?? defaultBranch;
+  const sha = request.sha ?? (await github.branchTip(branch));
+  if (sha === null) throw new GitHubError(`the branch ${branch} does not exist`);
+  const read = new Map<string, ReadRecords>();
+  const located = await locateAndWalk(github, { repository, sha, policy, hint: branch, defaultBranch, ...(request.publicKey ? { publicKey: request.publicKey } : {}) }, read);
+  const problems = [...(located.branch === null ? [`${sha.slice(0, 7)} is not on a branch ${environment} deploys from (${located.branches.join(", ") || "no branch"})`] : []), ...located.chain.problems];
+  return { repository, environment, sha, branch: located.branch, branches: located.branches, policyCommit: found.commit, chain: located.chain, read, ok: problems.length === 0, problems };
+}

@@ -1,0 +1,183 @@
+// The approval chain of an environment (SPEC §8): every change that reached the environment's paths
+// up to a commit, each covered by a compliant audit record — and the verdicts built on it, of a
+// deployment asking to go out now (§8.1) and of a revision an operator says it applied (§8.2). Pure.
+import type { KeyObject } from "node:crypto";
+import type { Chain, ChainEnd, ChainLink, LinkStatus } from "./chain-types.js";
+import { verifyRecord } from "./seal.js";
+
+export type { Chain, ChainEnd, ChainLink, LinkStatus };
+
+/** How far back the chain is walked, in first-parent commits, when no earlier verdict ends it: past it, fail closed. */
+export const MAX_CHAIN_COMMITS = 100;
+
+/** What the walk found for one commit of the branch's first-parent history. */
+export interface ChainStep {
+  sha: string;
+  /** The merged pull request the commit belongs to; null for a commit pushed directly. */
+  pull: { number: number; title: string } | null;
+  /** The app's records of the change: the pull request's merge records, or the push records covering the commit. */
+  records: readonly Record<string, unknown>[];
+  /** The app's deployment and applied records on the commit, of any environment. */
+  verdicts: readonly Record<string, unknown>[];
+  /**
+   * Asked only when the change has no record: whether it touched the environment's paths by the
+   * policies at its parent — true, false, or `ungoverned` when no policy of the environment was
+   * there yet. Undefined: not known.
+   */
+  touched?: boolean | "ungoverned";
+}
+
+const BREAKS: ReadonlySet<LinkStatus> = new Set(["violation", "missing", "unverified"]);
+
+/** Who is asked: the environment (policy name), its policy file (to tell where governance began), and the key to check seals. */
+export interface ChainSubject {
+  environment: string;
+  policyFile: string;
+  /**
+   * The app's public key: a record's signature must verify with it. Digests are always checked; a
+   * record without a signature (written before the app had a key) is taken on its digest alone.
+   */
+  publicKey?: KeyObject;
+}
+
+/** Whether a record is whole: its digest, and its signature when it carries one and a key is given. */
+function verifies(record: Record<string, unknown>, publicKey: KeyObject | undefined): { ok: boolean; problems: string[] } {
+  return verifyRecord(record, record.signature !== undefined ? publicKey : undefined);
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The environment's entry in a merge or push record, if it lists the environment. */
+function entryOf(record: Record<string, unknown>, environment: string): Record<string, unknown> | undefined {
+  const envs = Array.isArray(record.environments) ? record.environments : [];
+  return envs.filter(isObject).find((e) => e.environment === environment);
+}
+
+/** Whether the policy file of the environment was among those that judged the change. */
+function governedBy(record: Record<string, unknown>, policyFile: string): boolean {
+  const files = isObject(record.policy) && isObject(record.policy.files) ? record.policy.files : {};
+  return Object.hasOwn(files, policyFile);
+}
+
+function changeName(step: ChainStep): string {
+  return step.pull ? `${short(step.sha)} contains #${step.pull.number}` : `${short(step.sha)} was pushed directly`;
+}
+
+function link(step: ChainStep, status: LinkStatus, record: string | null, reason: string | null = null): ChainLink {
+  return { sha: step.sha, status, pull_request: step.pull?.number ?? null, title: step.pull?.title ?? null, record, reason };
+}
+
+/** An approved verdict of the environment on the commit: a deployment approved, or an applied revision found compliant. */
+function baselineOf(step: ChainStep, subject: ChainSubject): Record<string, unknown> | undefined {
+  return step.verdicts.find(
+    (v) =>
+      (v.kind === "deployment" || v.kind === "applied") &&
+      v.environment === subject.environment &&
+      v.compliant === true &&
+      v.sha === step.sha &&
+      verifies(v, subject.publicKey).ok,
+  );
+}
+
+/** Judges one commit of the walk for `subject`'s environment. */
+export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
+  const { environment } = subject;
+  const baseline = baselineOf(step, subject);
+  if (baseline) return link(step, "baseline", String(baseline.digest));
+
+  const verified = step.records.filter((r) => verifies(r, subject.publicKey).ok);
+  if (step.records.length > 0 && verified.length === 0) {
+    const problems = verifies(step.records[0] as Record<string, unknown>, subject.publicKey).problems.join(", ");
+    return link(step, "unverified", null, `${changeName(step)}, whose audit record does not verify (${problems})`);
+  }
+  if (verified.length > 0) {
+    // A change recorded twice (a race left two equivalent records) is judged by the strictest.
+    const listing = verified.filter((r) => entryOf(r, environment) !== undefined);
+    const failing = listing.find((r) => entryOf(r, environment)?.state !== "approved");
+    if (failing) {
+      const state = String(entryOf(failing, environment)?.state ?? "unknown");
+      const why = state === "error" ? `while the policy of ${environment} could not be evaluated` : `without approval of ${environment} (${state})`;
+      const what = step.pull ? `${changeName(step)}, merged ${why}` : `${changeName(step)} ${why}`;
+      return link(step, "violation", String(failing.digest), what);
+    }
+    const approved = listing[0];
+    if (approved) return link(step, entryOf(approved, environment)?.break_glass === true ? "break_glass" : "approved", String(approved.digest));
+    const first = verified[0] as Record<string, unknown>;
+    return link(step, governedBy(first, subject.policyFile) ? "untouched" : "origin", String(first.digest));
+  }
+  if (step.touched === false) return link(step, "untouched", null);
+  if (step.touched === "ungoverned") return link(step, "origin", null);
+  const what = step.pull ? `${changeName(step)}, which has no audit record` : `${changeName(step)} and has no audit record`;
+  const unknown = step.touched === undefined ? ` (cannot tell whether it changed ${environment})` : "";
+  return link(step, "missing", null, `${what}${unknown}`);
+}
+
+/** Whether the walk stops at this link: an earlier verdict, or the start of the environment's governance. */
+export function endsChain(status: LinkStatus): boolean {
+  return status === "baseline" || status === "origin";
+}
+
+/**
+ * The chain from the links of a walk (newest first, each from assessStep) and why the walk
+ * stopped: `exhausted` when the history has no older commit, else the bound was reached.
+ */
+export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, environment: string): Chain {
+  const last = assessed.at(-1);
+  const end: ChainEnd = last && endsChain(last.status) ? (last.status as "baseline" | "origin") : exhausted ? "root" : "bound";
+  const links = assessed.filter((l) => l.status !== "untouched");
+  const problems = links.filter((l) => BREAKS.has(l.status)).map((l) => l.reason ?? `${short(l.sha)} breaks the chain`);
+  if (end === "bound") {
+    problems.push(`more than ${assessed.length} commits reach back before any approved deployment of ${environment}: the chain cannot be verified`);
+  }
+  return { links, end, baseline: end === "baseline" ? (last?.sha ?? null) : null, complete: problems.length === 0, problems };
+}
+
+/** Whether the change behind the commit (the newest link, when it is the commit itself) broke glass for the environment. */
+export function brokeGlass(chain: Chain, sha: string): boolean {
+  const newest = chain.links[0];
+  return newest !== undefined && newest.sha === sha && newest.status === "break_glass";
+}
+
+/** What a deployment or an applied revision is judged on, besides its chain. */
+export interface VerdictInput {
+  environment: string;
+  sha: string;
+  /** The gated branch the commit was found on, or null; `branches` are those looked at. */
+  branch: string | null;
+  branches: readonly string[];
+  chain: Chain;
+}
+
+/** A deployment's answer: approved only on a gated branch, with a whole chain, and outside a freeze unless it broke glass. */
+export interface DeploymentVerdict {
+  state: "approved" | "rejected";
+  /** The freeze window in force now, or null. */
+  freeze: string | null;
+  break_glass: boolean;
+  /** Why it is rejected; empty when approved. */
+  reasons: string[];
+}
+
+function branchReason(input: VerdictInput): string[] {
+  if (input.branch !== null) return [];
+  const where = input.branches.length > 0 ? input.branches.join(", ") : "no branch";
+  return [`${short(input.sha)} is not on a branch ${input.environment} deploys from (${where})`];
+}
+
+/** Judges a deployment of `input.sha` now (SPEC §8.1); `freeze` is the window of the environment active now, or null. */
+export function judgeDeployment(input: VerdictInput & { freeze: string | null }): DeploymentVerdict {
+  const glass = brokeGlass(input.chain, input.sha);
+  const reasons = [...branchReason(input), ...input.chain.problems];
+  if (input.freeze !== null && !glass) reasons.push(`${input.environment} is frozen now (${input.freeze}), and ${short(input.sha)} did not break glass`);
+  return { state: reasons.length === 0 ? "approved" : "rejected", freeze: input.freeze, break_glass: glass, reasons };
+}
+
+/** Judges a revision an operator reports it applied (SPEC §8.2): compliant when on a gated branch with a whole chain. */
+export function judgeApplied(input: VerdictInput): { compliant: boolean; reasons: string[] } {
+  const reasons = [...branchReason(input), ...input.chain.problems];
+  return { compliant: reasons.length === 0, reasons };
+}

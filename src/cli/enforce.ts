@@ -1,0 +1,92 @@
+// `compliance-gate enforce --repo OWNER/NAME --app-id N [--apply] [--json]` (SPEC §5): what the
+// policies want required, what GitHub requires now and the difference, like `terraform plan`;
+// with --apply, the difference applied. The same find → compare → apply as the app's.
+import { Enforcer, EnforcementMemory } from "../app/enforce.js";
+import { GitHubError } from "../github/client.js";
+import { enforcementGitHub } from "../app/enforcement-github.js";
+import { PolicyCache } from "../github/policy-source.js";
+import { LruCache } from "../github/lru-cache.js";
+import { enforcementPlanJson, renderEnforcementPlan } from "../render/enforcement-plan.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
+import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
+
+const HELP = `Usage: compliance-gate enforce --repo OWNER/NAME --app-id N [--apply] [--json] [--api-url URL]
+
+Shows which checks the policies of OWNER/NAME want required on which branches
+(enforce.required_check), what GitHub requires now (rulesets, the organization's
+included, and classic branch protection) and the changes that would make the
+two agree, like 'terraform plan'. With --apply, makes them: a repository ruleset
+named compliance-gate, or the branch protection's required checks where a
+branch is protected classically (another's checks are kept). Checks are pinned
+to the app: only the app with id N can satisfy them.
+
+Options:
+  --repo OWNER/NAME   the environment repository
+  --app-id N          compliance-gate's GitHub App id (default: $COMPLIANCE_APP_ID)
+  --apply             make the changes (needs a token that may administer the
+                      repository)
+  --json              print the plan as JSON
+  --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
+                      https://api.github.com)
+
+Environment:
+  GITHUB_TOKEN        required: a token that can read the repository's policies
+                      and rules (and, with --apply, administer it)
+
+Exits 0 when GitHub requires what the policies want (after --apply: when every
+change was made); 1 when a difference remains or GitHub could not be read;
+2 on a usage error or a missing GITHUB_TOKEN.
+
+Example:
+  GITHUB_TOKEN=$(gh auth token) compliance-gate enforce --repo acme/gitops --app-id 123456
+`;
+
+export const enforceCommand: Command = {
+  name: "enforce",
+  synopsis: "enforce --repo OWNER/NAME --app-id N [--apply]",
+  summary: "plan (or --apply) the required checks the policies want (GITHUB_TOKEN)",
+  help: HELP,
+  options: { repo: { type: "string" }, "app-id": { type: "string" }, apply: { type: "boolean" }, json: { type: "boolean" }, "api-url": { type: "string" } },
+  run: ({ values, positionals }, io) => {
+    if (positionals.length > 0) throw new UsageError(`enforce takes no arguments besides its options (got '${positionals[0] as string}')`);
+    const { owner, repo } = repoFlag("enforce", values.repo);
+    const raw = typeof values["app-id"] === "string" ? values["app-id"] : (io.env ?? process.env).COMPLIANCE_APP_ID?.trim();
+    if (raw === undefined || raw === "") throw new UsageError("enforce needs --app-id N, compliance-gate's GitHub App id (the source the checks are pinned to)");
+    if (!/^[1-9][0-9]{0,9}$/.test(raw)) throw new UsageError(`--app-id must be a GitHub App id, such as 123456 (got '${raw}')`);
+    const apiUrl = apiUrlFlag(values["api-url"]);
+    return runEnforce({ owner, repo, appId: Number(raw), apply: values.apply === true, json: values.json === true, ...(apiUrl !== undefined ? { apiUrl } : {}) }, io);
+  },
+};
+
+async function runEnforce(request: { owner: string; repo: string; appId: number; apply: boolean; json: boolean; apiUrl?: string }, io: Io): Promise<number> {
+  const access = githubAccess("enforce", "the policies, rulesets and branch protection", request.apiUrl, io);
+  if (!access.ok) {
+    io.stderr.write(`compliance-gate enforce: ${access.message}\n`);
+    return EXIT_USAGE;
+  }
+  const ports = enforcementGitHub({
+    octokit: access.octokit,
+    owner: request.owner,
+    repo: request.repo,
+    policies: new PolicyCache(),
+    // The command opens no exception issue: the person applying sees the plan.
+    botLogin: () => Promise.reject(new GitHubError("the command line opens no exception issue")),
+    labels: new LruCache({ maxEntries: 1 }),
+  });
+  const now = (io.now ?? Date.now)();
+  let outcome;
+  try {
+    outcome = await new Enforcer(new EnforcementMemory(), () => now).enforce(ports, {
+      trigger: { kind: "setup", reason: "compliance-gate enforce", at: new Date(now).toISOString() },
+      apply: request.apply,
+      appId: request.appId,
+      report: false,
+    });
+  } catch (error) {
+    if (!(error instanceof GitHubError)) throw error;
+    io.stderr.write(`compliance-gate enforce: ${error.message}\n`);
+    return EXIT_FAILED;
+  }
+  io.stdout.write(request.json ? `${JSON.stringify(enforcementPlanJson(outcome.view), null, 2)}\n` : renderEnforcementPlan(outcome.view));
+  return outcome.kind === "in_sync" || outcome.kind === "no_policies" || (outcome.kind === "applied" && (outcome.view.applied?.failed.length ?? 0) === 0) ? EXIT_OK : EXIT_FAILED;
+}

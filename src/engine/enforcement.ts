@@ -1,0 +1,299 @@
+// Find → compare → apply (SPEC §5), the compare: what GitHub enforces (rulesets, the active rules of
+// each branch, classic protection) against what the policies want, as a plan of changes and the
+// weakenings found. Pure: the reading and the writing are the adapters' (github/rulesets.ts,
+// github/branch-protection.ts), the order the use case's (app/enforce.ts).
+import type { WantedTarget } from "./required-checks.js";
+
+/** A required check and the app it must come from; `appId` null: any source. */
+export interface RequiredCheck {
+  context: string;
+  appId: number | null;
+}
+
+/** Who may bypass a ruleset. */
+export interface BypassActor {
+  type: string;
+  id: number | null;
+  mode: string;
+}
+
+/** A ruleset as GitHub shows it (GET …/rulesets/{id}). */
+export interface FoundRuleset {
+  id: number;
+  name: string;
+  /** `Repository`, `Organization` or `Enterprise`. */
+  source: string;
+  enforcement: string;
+  target: string | null;
+  include: string[];
+  exclude: string[];
+  /** Null when GitHub does not show them: the app cannot edit the ruleset (an organization's). */
+  bypass: BypassActor[] | null;
+  /** The checks of its `required_status_checks` rule; null when it has none. */
+  checks: RequiredCheck[] | null;
+  strict: boolean;
+  /** Its other rules, as GitHub gave them: an update keeps them. */
+  otherRules: unknown[];
+  /** ISO 8601: when it last changed. */
+  updatedAt: string | null;
+}
+
+/** A required check of an active rule on a branch (GET …/rules/branches/{branch}). */
+export interface ActiveCheck extends RequiredCheck {
+  rulesetId: number;
+  /** `Repository` or `Organization`. */
+  source: string;
+}
+
+/** A branch's classic protection: none, its required checks (null when status checks are off), or unreadable. */
+export type ClassicProtection =
+  | { kind: "unprotected" }
+  | { kind: "protected"; checks: RequiredCheck[] | null; strict: boolean }
+  | { kind: "unknown"; why: string };
+
+/** What GitHub enforces on one literal branch. */
+export interface FoundBranch {
+  branch: string;
+  active: ActiveCheck[];
+  classic: ClassicProtection;
+}
+
+/** Everything found about a repository. */
+export interface FoundEnforcement {
+  /** The repository's rulesets, with the details of this app's and of those requiring its checks. */
+  rulesets: FoundRuleset[];
+  /** The literal targets. */
+  branches: FoundBranch[];
+}
+
+/** The name of this app's ruleset; others it owns start with it and a colon. */
+export const RULESET_NAME = "compliance-gate";
+
+/** Whether a repository ruleset is this app's own. */
+export function isOwnRuleset(ruleset: Pick<FoundRuleset, "name" | "source">): boolean {
+  return ruleset.source === "Repository" && (ruleset.name === RULESET_NAME || ruleset.name.startsWith(`${RULESET_NAME}: `));
+}
+
+/** The ruleset this app writes, as its create or update sends it. */
+export interface RulesetSpec {
+  name: string;
+  /** `refs/heads/…`, sorted. */
+  include: string[];
+  /** Sorted, each pinned to the app. */
+  checks: string[];
+  /** Another's rules someone added to it: kept. */
+  otherRules: unknown[];
+}
+
+/** One write of a plan. */
+export type EnforcementChange =
+  | { kind: "create_ruleset"; spec: RulesetSpec }
+  | { kind: "update_ruleset"; id: number; spec: RulesetSpec; why: string[] }
+  | { kind: "delete_ruleset"; id: number; name: string }
+  /** Classic protection's required checks, whole: the existing ones kept, this app's added or pinned. */
+  | { kind: "classic_checks"; branch: string; checks: RequiredCheck[]; strict: boolean; why: string[] };
+
+/** Where a target's checks are (or will be) required. */
+export type EnforcedBy = "ruleset" | "classic" | "elsewhere";
+
+/** A wanted target and how it stands. */
+export interface TargetStatus {
+  /** The branch name, or the pattern as the policy wrote it (braces expanded). */
+  branch: string;
+  literal: boolean;
+  wanted: string[];
+  /** Wanted checks GitHub does not require from this app now. */
+  missing: string[];
+  via: EnforcedBy;
+}
+
+/** A weakening of this app's own requirement that someone else made: evidence (SPEC §5). */
+export interface Tampering {
+  /** What changed, in words: "the ruleset compliance-gate is set to evaluate". */
+  what: string;
+  /** When the thing changed, as GitHub says (a ruleset's updated_at), or null. */
+  since: string | null;
+  /** The branches (and patterns) it left unguarded. */
+  branches: string[];
+}
+
+/** The compare's result: how each target stands, the writes that make it so, and what someone weakened. */
+export interface EnforcementPlan {
+  appId: number;
+  targets: TargetStatus[];
+  changes: EnforcementChange[];
+  tampering: Tampering[];
+  /** Things worth saying that change nothing: rulesets kept because invalid policies might want them. */
+  notes: string[];
+}
+
+export interface CompareInput {
+  /** What the policies want, each literal branch already narrowed to its own policies' checks. */
+  targets: WantedTarget[];
+  /** Nothing is removed when false (invalid policy files: what they want is unknown). */
+  mayRemove: boolean;
+  appId: number;
+}
+
+const sorted = (items: Iterable<string>): string[] => [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const pinned = (check: RequiredCheck, context: string, appId: number): boolean => check.context === context && check.appId === appId;
+
+/** Whether a ruleset counts as requiring its checks for everyone: active, and nobody (visible) bypasses it — or it is an organization's. */
+function binding(ruleset: FoundRuleset | undefined, source: string): boolean {
+  if (ruleset === undefined) return source !== "Repository";
+  if (ruleset.enforcement !== "active") return false;
+  return ruleset.source !== "Repository" || (ruleset.bypass !== null && ruleset.bypass.length === 0 && ruleset.exclude.length === 0);
+}
+
+/** The checks of `wanted` that `branch` requires from the app through something other than this app's rulesets. */
+function requiredElsewhere(found: FoundEnforcement, branch: FoundBranch | undefined, wanted: string[], appId: number, own: Set<number>): Set<string> {
+  const out = new Set<string>();
+  if (!branch) return out;
+  for (const context of wanted) {
+    const byRule = branch.active.some(
+      (rule) => !own.has(rule.rulesetId) && pinned(rule, context, appId) && binding(found.rulesets.find((r) => r.id === rule.rulesetId), rule.source),
+    );
+    const byClassic = branch.classic.kind === "protected" && (branch.classic.checks ?? []).some((check) => pinned(check, context, appId));
+    if (byRule || byClassic) out.add(context);
+  }
+  return out;
+}
+
+/** What is wrong with this app's ruleset against the spec it should match: tampering, and other differences. */
+function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number): { tampered: string[]; other: string[] } {
+  const tampered: string[] = [];
+  const other: string[] = [];
+  const name = `the ruleset ${ruleset.name}`;
+  if (ruleset.enforcement !== "active") tampered.push(`${name} is set to ${ruleset.enforcement}`);
+  if (ruleset.bypass === null) other.push(`${name}'s bypass list cannot be read`);
+  else if (ruleset.bypass.length > 0) tampered.push(`${name} lets ${ruleset.bypass.map((b) => `${b.type}${b.id !== null ? ` ${b.id}` : ""} (${b.mode})`).join(", ")} bypass it`);
+  if (ruleset.exclude.length > 0) tampered.push(`${name} excludes ${ruleset.exclude.join(", ")}`);
+  if (ruleset.target !== null && ruleset.target !== "branch") tampered.push(`${name} targets ${ruleset.target}s, not branches`);
+  for (const context of spec.checks) {
+    const found = (ruleset.checks ?? []).filter((c) => c.context === context);
+    if (found.length === 0) other.push(`${name} does not require ${context}`);
+    else if (!found.some((c) => c.appId === appId)) {
+      tampered.push(`${name} takes ${context} from ${found[0]?.appId === null ? "any app" : `app ${found[0]?.appId}`}, not this app (${appId})`);
+    }
+  }
+  const extra = (ruleset.checks ?? []).filter((c) => !spec.checks.includes(c.context) || c.appId !== appId);
+  if (extra.some((c) => !spec.checks.includes(c.context))) other.push(`${name} requires checks no policy wants`);
+  const include = new Set(ruleset.include);
+  const lacking = spec.include.filter((ref) => !include.has(ref));
+  const surplus = ruleset.include.filter((ref) => !spec.include.includes(ref));
+  if (lacking.length > 0) other.push(`${name} does not target ${lacking.join(", ")}`);
+  if (surplus.length > 0) other.push(`${name} targets ${surplus.join(", ")}, which need it no more`);
+  if (ruleset.strict) other.push(`${name} requires branches to be up to date`);
+  if (ruleset.name !== spec.name) other.push(`${name} is renamed ${spec.name}`);
+  return { tampered, other };
+}
+
+/** The ruleset specs the targets need, grouped by identical check lists (a ruleset has one list). */
+function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: string[]; branches: string[] }[] {
+  const groups = new Map<string, { include: string[]; checks: string[]; branches: string[] }>();
+  for (const target of targets) {
+    const key = target.checks.join("\n");
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { include: [], checks: target.checks, branches: [] }));
+    group.include.push(target.ref);
+    group.branches.push(target.glob);
+  }
+  return [...groups.values()].map((g) => ({ ...g, include: sorted(g.include) }));
+}
+
+/**
+ * Compares what GitHub enforces with what the policies want. Each literal branch whose checks are
+ * all required from the app elsewhere (an organization's ruleset, another active ruleset nobody
+ * bypasses, classic protection) needs nothing; one protected classically with status checks on
+ * gets them merged into its list (another's checks kept); the rest, and every pattern, are
+ * targeted by this app's rulesets — one per distinct list of checks, matched to the existing
+ * ones by the branches they share, so that no branch is left out between two writes.
+ */
+export function compareEnforcement(found: FoundEnforcement, input: CompareInput): EnforcementPlan {
+  const { appId } = input;
+  const own = found.rulesets.filter(isOwnRuleset).sort((a, b) => a.id - b.id);
+  const ownIds = new Set(own.map((r) => r.id));
+  const changes: EnforcementChange[] = [];
+  const tampering: Tampering[] = [];
+  const notes: string[] = [];
+  const statuses: TargetStatus[] = [];
+  const viaRuleset: WantedTarget[] = [];
+
+  for (const target of input.targets) {
+    if (target.checks.length === 0) continue;
+    const branch = target.literal ? found.branches.find((b) => b.branch === target.glob) : undefined;
+    const elsewhere = requiredElsewhere(found, branch, target.checks, appId, ownIds);
+    const status: TargetStatus = { branch: target.glob, literal: target.literal, wanted: target.checks, missing: [], via: "elsewhere" };
+    statuses.push(status);
+    if (elsewhere.size === target.checks.length) continue;
+    if (branch?.classic.kind === "protected" && branch.classic.checks !== null) {
+      status.via = "classic";
+      const existing = branch.classic.checks;
+      const lacking = target.checks.filter((c) => !elsewhere.has(c));
+      status.missing = lacking;
+      // Ours by name but from another source (or any): pinned now. Everyone else's stay.
+      const kept = existing.filter((check) => !lacking.includes(check.context));
+      // Required by hand without a source, or from another app: pinned to this one (not tampering:
+      // "require it by hand" is how the README says to do without the administration permission).
+      const unpinned = existing.filter((check) => lacking.includes(check.context)).map((c) => c.context);
+      changes.push({
+        kind: "classic_checks",
+        branch: branch.branch,
+        checks: [...kept, ...lacking.map((context) => ({ context, appId }))],
+        strict: branch.classic.strict,
+        why: lacking.map((c) => (unpinned.includes(c) ? `pin ${c} to this app` : `require ${c}`)),
+      });
+      continue;
+    }
+    status.via = "ruleset";
+    viaRuleset.push(target);
+  }
+
+  // This app's rulesets: each group matched to the existing one sharing most of its branches.
+  const groups = rulesetGroups(viaRuleset);
+  const unmatched = [...own];
+  const usedNames = new Set(own.map((r) => r.name));
+  const planned: { group: (typeof groups)[number]; ruleset: FoundRuleset | undefined; name: string }[] = [];
+  for (const group of groups) {
+    let best: FoundRuleset | undefined;
+    let bestOverlap = -1;
+    for (const candidate of unmatched) {
+      const overlap = candidate.include.filter((ref) => group.include.includes(ref)).length + (candidate.checks?.length === group.checks.length ? 0.5 : 0);
+      if (overlap > bestOverlap) [best, bestOverlap] = [candidate, overlap];
+    }
+    if (best) unmatched.splice(unmatched.indexOf(best), 1);
+    let name = best?.name;
+    if (name === undefined) {
+      name = usedNames.has(RULESET_NAME) ? `${RULESET_NAME}: ${group.branches[0] ?? ""}`.slice(0, 100) : RULESET_NAME;
+      usedNames.add(name);
+    }
+    planned.push({ group, ruleset: best, name });
+  }
+  for (const { group, ruleset, name } of planned) {
+    const spec: RulesetSpec = { name, include: group.include, checks: group.checks, otherRules: ruleset?.otherRules ?? [] };
+    const inForce = ruleset !== undefined && binding(ruleset, "Repository");
+    for (const status of statuses.filter((s) => s.via === "ruleset" && group.branches.includes(s.branch))) {
+      const branch = found.branches.find((b) => b.branch === status.branch);
+      const elsewhere = requiredElsewhere(found, branch, status.wanted, appId, ownIds);
+      const ref = viaRuleset.find((t) => t.glob === status.branch)?.ref ?? "";
+      status.missing = status.wanted.filter(
+        (c) => !elsewhere.has(c) && !(inForce && ruleset.include.includes(ref) && (ruleset.checks ?? []).some((check) => pinned(check, c, appId))),
+      );
+    }
+    if (!ruleset) {
+      changes.push({ kind: "create_ruleset", spec });
+      continue;
+    }
+    const { tampered, other } = differences(ruleset, spec, appId);
+    if (tampered.length > 0) tampering.push(...tampered.map((what) => ({ what, since: ruleset.updatedAt, branches: group.branches })));
+    if (tampered.length + other.length > 0) changes.push({ kind: "update_ruleset", id: ruleset.id, spec, why: [...tampered, ...other] });
+  }
+  for (const ruleset of unmatched) {
+    if (input.mayRemove) changes.push({ kind: "delete_ruleset", id: ruleset.id, name: ruleset.name });
+    else notes.push(`the ruleset ${ruleset.name} is kept: an invalid policy file might still want what it requires`);
+  }
+  // Writes that add protection go before those that take some away: no branch is left out between two of them.
+  const order = { create_ruleset: 0, classic_checks: 0, update_ruleset: 1, delete_ruleset: 2 } as const;
+  changes.sort((a, b) => order[a.kind] - order[b.kind]);
+  return { appId, targets: statuses, changes, tampering, notes };
+}

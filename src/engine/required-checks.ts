@@ -1,0 +1,75 @@
+// Which checks the policies want required on which branches (SPEC §5): `compliance/<env>` of every
+// environment with `enforce.required_check`, on each branch of its scope, and `compliance/policy`
+// wherever one is. Pure: a function of a policy set and the default branch's name.
+import { rulesetPattern, type RefTarget } from "../policy/ruleset-patterns.js";
+import type { PolicySet } from "../policy/types.js";
+import { environmentsFor } from "./environments.js";
+
+/** The check every gated pull request gets (SPEC §3.2), required with the environments' own. */
+export const POLICY_CHECK_NAME = "compliance/policy";
+
+/** A branch, or a pattern of branches, and the checks it should require. */
+export interface WantedTarget extends RefTarget {
+  /** Sorted: `compliance/<env>` of each enforcing environment on it, and `compliance/policy`. */
+  checks: string[];
+}
+
+/** A `scope.branches` glob of an enforcing policy that no ruleset can express (SPEC §5: reported, not guessed). */
+export interface UnenforceableGlob {
+  file: string;
+  environment: string;
+  /** `scope.branches[1]`. */
+  field: string;
+  glob: string;
+  reason: string;
+}
+
+/** What the policies of a branch want required. */
+export interface WantedChecks {
+  /** Sorted by `ref`. */
+  targets: WantedTarget[];
+  unenforceable: UnenforceableGlob[];
+  /** Invalid policy files: whether they enforce anything is unknown, so nothing they might want is removed. */
+  invalid: string[];
+}
+
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Every branch and pattern the set's enforcing policies name (the default branch where they name none), with the checks each wants. */
+export function wantedChecks(set: PolicySet, defaultBranch: string): WantedChecks {
+  const targets = new Map<string, { target: RefTarget; checks: Set<string> }>();
+  const unenforceable: UnenforceableGlob[] = [];
+  for (const policy of set.policies) {
+    if (!policy.enforce.required_check) continue;
+    const globs = policy.scope.branches ?? [defaultBranch];
+    globs.forEach((glob, index) => {
+      const pattern = rulesetPattern(glob);
+      if (!pattern.ok) {
+        const field = policy.scope.branches ? `scope.branches[${index}]` : "scope.branches";
+        unenforceable.push({ file: policy.file, environment: policy.environment, field, glob, reason: pattern.reason });
+        return;
+      }
+      for (const target of pattern.targets) {
+        let entry = targets.get(target.ref);
+        if (!entry) targets.set(target.ref, (entry = { target, checks: new Set([POLICY_CHECK_NAME]) }));
+        entry.checks.add(`compliance/${policy.environment}`);
+      }
+    });
+  }
+  return {
+    targets: [...targets.values()].map(({ target, checks }) => ({ ...target, checks: [...checks].sort(byCodePoint) })).sort((a, b) => byCodePoint(a.ref, b.ref)),
+    unenforceable,
+    invalid: set.invalid.map((i) => i.file),
+  };
+}
+
+/**
+ * The checks a branch's own policies want required on it: those of its enforcing environments
+ * that judge it (the checks its pull requests get), and compliance/policy with them. Another
+ * branch's policies may name the branch, but only its own post checks on its pull requests.
+ */
+export function checksWantedOn(set: PolicySet, branch: string, defaultBranch: string): string[] {
+  const judging = environmentsFor(set, branch, defaultBranch).policies.filter((p) => p.enforce.required_check);
+  if (judging.length === 0) return [];
+  return [...new Set([POLICY_CHECK_NAME, ...judging.map((p) => `compliance/${p.environment}`)])].sort(byCodePoint);
+}

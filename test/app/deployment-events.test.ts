@@ -1,0 +1,150 @@
+// The deliveries of SPEC §8 through the whole app, GitHub mocked at the HTTP boundary: a
+// deployment_protection_rule answered on its run (the payload checked against GitHub's webhook
+// description), a Flux commit status and an Argo CD deployment status verified, and the app's own
+// deployments (audit.deployment) left alone.
+import nock from "nock";
+import { runIdOf } from "../../src/app/deployment-events.js";
+import { parseAuditComment } from "../../src/audit/comment.js";
+import { recordBlock } from "../../src/render/audit-comment.js";
+import { changeRecord } from "../fakes/deployment-github.js";
+import { webhookSchemaErrors } from "../fakes/webhook-schema.js";
+import { AuditGitHub, BOT, SLUG } from "./audit-fake.js";
+import { API, APP_ID, FakeGitHub, INSTALLATION, OWNER, REPO, REPO_PATH, example, policyYaml, type TestApp, useTestApp } from "./helpers.js";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const ROOT = "a0".repeat(20);
+const MERGED = "c3".repeat(20);
+const PUSHED = "d4".repeat(20);
+const POLICY = policyYaml("production", "{ users: [alice] }", 'verify: { statuses: ["kustomization/apps-production/*"], deployments: [production] }');
+
+let github: FakeGitHub;
+let audit: AuditGitHub;
+let app: TestApp;
+let answers: Json[];
+
+useTestApp(
+  (g, a) => {
+    github = g;
+    app = a;
+  },
+  {
+    prepare: (g) => {
+      audit = new AuditGitHub(g);
+      answers = [];
+      nock(API)
+        .persist()
+        .post(new RegExp(`^${REPO_PATH}/actions/runs/\\d+/deployment_protection_rule$`))
+        .reply((uri, body) => {
+          answers.push({ run: Number(/runs\/(\d+)\//.exec(uri)?.[1]), ...(body as Json) });
+          g.answered.push({ method: "POST", path: uri, status: 204 });
+          return [204, ""];
+        });
+    },
+  },
+);
+
+/** main: ROOT (no policies at its parent: it has none), then MERGED (#43, approved), optionally PUSHED (no record). */
+function main(tip: string): void {
+  const chain = tip === PUSHED ? [PUSHED, MERGED, ROOT] : [MERGED, ROOT];
+  const parents: Record<string, string[]> = { [PUSHED]: [MERGED], [MERGED]: [ROOT], [ROOT]: [] };
+  audit.histories.set(tip, chain.map((sha) => ({ sha, parents: (parents[sha] ?? []).map((p) => ({ sha: p })) })));
+  audit.commitPulls.set(MERGED, [{ number: 43, title: "Bump api", merged_at: "2026-11-25T09:00:00Z", head: { sha: "e4".repeat(20) }, base: { ref: "main" }, updated_at: "2026-11-25T09:00:00Z" }]);
+  audit.comments.push({ id: 1, issue: 43, user: BOT, html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1", body: recordBlock(changeRecord("merge", "approved", { pull: 43 }) as never) });
+  github.scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(3).reply(200, { ref: "refs/heads/main", object: { sha: tip, type: "commit" } });
+  github.folder(tip, { "production.yml": POLICY }, { times: 1 });
+  github.scope.get(new RegExp(`^${REPO_PATH}/compare/[0-9a-f]{40}\\.\\.\\.main`)).reply(200, { status: "identical", total_commits: 0, commits: [], files: [] });
+  if (tip === PUSHED) {
+    github.scope.get(`${REPO_PATH}/commits/${PUSHED}`).query(true).reply(200, { sha: PUSHED, files: [{ filename: "clusters/production/api.yaml", status: "modified" }] });
+    github.folder(MERGED, { "production.yml": POLICY }, { blobs: false });
+  }
+}
+
+/** A deployment_protection_rule delivery: the deployment example's deployment, moved to acme/gitops and `sha`. */
+function protectionRule(sha: string, runId = 4242): Json {
+  const source = example("deployment", "created");
+  const deployment = { ...source["deployment"], sha, ref: "main", environment: "production", original_environment: "production" };
+  return {
+    action: "requested",
+    environment: "production",
+    event: "push",
+    deployment_callback_url: `${API}${REPO_PATH}/actions/runs/${runId}/deployment_protection_rule`,
+    deployment,
+    pull_requests: [],
+    repository: { ...source["repository"], name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...source["repository"]["owner"], login: OWNER }, default_branch: "main", html_url: `https://github.com/${OWNER}/${REPO}` },
+    installation: { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=" },
+    sender: { ...source["sender"], login: "carol" },
+  };
+}
+
+function inRepository(payload: Json): Json {
+  payload["repository"] = { ...payload["repository"], name: REPO, full_name: `${OWNER}/${REPO}`, owner: { ...payload["repository"]["owner"], login: OWNER }, default_branch: "main", html_url: `https://github.com/${OWNER}/${REPO}` };
+  payload["installation"] = { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=" };
+  return payload;
+}
+
+function auditRecords(sha: string): Json[] {
+  return github.checks.filter((c) => c.name === "compliance/audit" && c.head_sha === sha).map((c) => {
+    const parsed = parseAuditComment(c.output.text ?? "");
+    if (!parsed?.ok) throw new Error("no record in the check run");
+    return parsed.record;
+  });
+}
+
+test("the hand-built deployment_protection_rule payload is GitHub's shape", () => {
+  expect(webhookSchemaErrors("webhook-deployment-protection-rule-requested", protectionRule(MERGED))).toEqual([]);
+  expect(webhookSchemaErrors("webhook-deployment-protection-rule-requested", { ...protectionRule(MERGED), action: "approved" })).not.toEqual([]);
+});
+
+test("the run is read from the callback address, and only when it is this repository's", () => {
+  const source = { owner: "acme", repo: "gitops" };
+  expect(runIdOf(`${API}/repos/acme/gitops/actions/runs/77/deployment_protection_rule`, source)).toBe(77);
+  expect(runIdOf(`https://ghe.example.com/api/v3/repos/Acme/GitOps/actions/runs/78/deployment_protection_rule`, source)).toBe(78);
+  expect(runIdOf(`${API}/repos/evil/gitops/actions/runs/77/deployment_protection_rule`, source)).toBeNull();
+  expect(runIdOf("not a url", source)).toBeNull();
+  expect(runIdOf(undefined, source)).toBeNull();
+});
+
+test("a deployment of an approved chain is approved on its run, with a sealed record on the commit", async () => {
+  main(MERGED);
+  await app.receive("deployment_protection_rule", protectionRule(MERGED));
+  expect(answers).toEqual([{ run: 4242, environment_name: "production", state: "approved", comment: expect.stringContaining("compliance-gate approves c3c3c3c for production") }]);
+  const [record] = auditRecords(MERGED);
+  expect(record).toMatchObject({ kind: "deployment", state: "approved", environment: "production", github_environment: "production", run_id: 4242, requested_by: "carol", branch: "main", chain: { end: "origin" } });
+  expect(github.checks.find((c) => c.name === "compliance/audit")).toMatchObject({ conclusion: "success", external_id: "deployment:production:4242", output: { title: "Deployment to production: approved" } });
+});
+
+test("a deployment of a commit pushed past review is rejected, saying what is missing", async () => {
+  main(PUSHED);
+  await app.receive("deployment_protection_rule", protectionRule(PUSHED));
+  expect(answers).toEqual([expect.objectContaining({ state: "rejected", comment: expect.stringContaining("- d4d4d4d was pushed directly and has no audit record") })]);
+  expect(auditRecords(PUSHED)).toEqual([expect.objectContaining({ kind: "deployment", state: "rejected", reasons: ["d4d4d4d was pushed directly and has no audit record"] })]);
+});
+
+test("a Flux status on an approved revision: an applied record; on a CI context: nothing", async () => {
+  main(MERGED);
+  const status = inRepository(example("status"));
+  Object.assign(status, { sha: MERGED, state: "success", context: "kustomization/apps-production/1f2e3d4c", description: "ReconciliationSucceeded" });
+  await app.receive("status", status);
+  expect(auditRecords(MERGED)).toEqual([expect.objectContaining({ kind: "applied", compliant: true, reporter: expect.objectContaining({ type: "status", context: "kustomization/apps-production/1f2e3d4c" }) })]);
+  expect(audit.issues).toEqual([]);
+
+  await app.receive("status", { ...status, context: "ci/build" });
+  await app.receive("status", { ...status, state: "pending" });
+  expect(auditRecords(MERGED)).toHaveLength(1);
+});
+
+test("an Argo CD deployment status on an unapproved revision opens one exception issue; the app's own deployments are not reports", async () => {
+  main(PUSHED);
+  const payload = inRepository(example("deployment_status", "created"));
+  payload["deployment"] = { ...payload["deployment"], sha: PUSHED, environment: "production", creator: { login: "argocd-notifications[bot]", type: "Bot" } };
+  payload["deployment_status"] = { ...payload["deployment_status"], state: "success", environment: "production" };
+  await app.receive("deployment_status", payload);
+  expect(auditRecords(PUSHED)).toEqual([expect.objectContaining({ kind: "applied", compliant: false, reporter: expect.objectContaining({ type: "deployment", environment: "production" }) })]);
+  expect(audit.issues.map((i) => i.title)).toEqual(["Compliance exception: unapproved revision d4d4d4d running in production"]);
+  expect(audit.issues[0]?.labels).toEqual(["compliance-exception"]);
+
+  const before = github.answered.length;
+  await app.receive("deployment_status", { ...payload, deployment: { ...payload["deployment"], performed_via_github_app: { id: APP_ID, slug: SLUG } } });
+  expect(github.answered.length).toBe(before);
+});

@@ -1,0 +1,203 @@
+// The enforcement use case (SPEC §5) over a fake of its ports: find → compare → apply, drift
+// restored with one exception issue, nothing written without the permission, nothing twice.
+import { EnforcementMemory, Enforcer } from "../../src/app/enforce.js";
+import type { EnforcementTrigger } from "../../src/engine/enforcement-drift.js";
+import type { Policy, PolicySet } from "../../src/policy/types.js";
+import { notRequiredLines } from "../../src/render/enforcement-plan.js";
+import { policy, rule } from "../engine/build.js";
+import { FakeEnforcementGitHub } from "../fakes/enforcement-github.js";
+
+const APP = 4242;
+const NOW = Date.parse("2026-11-25T10:00:00Z");
+const PINNED = [
+  { context: "compliance/policy", appId: APP },
+  { context: "compliance/production", appId: APP },
+];
+
+function enforcing(environment: string, branches: string[] = ["main"]): Policy {
+  return { ...policy({ environment, branches, paths: [`clusters/${environment}/**`], rules: [rule("r", ["**"], 1, { users: ["alice"] })] }), enforce: { required_check: true } };
+}
+const set = (...policies: Policy[]): PolicySet => ({ policies, invalid: [] });
+
+const setup: EnforcementTrigger = { kind: "setup", reason: "installation", at: "2026-11-25T10:00:00.000Z" };
+const deleted: EnforcementTrigger = { kind: "rules_changed", event: "repository_ruleset.deleted", sender: "mallory", at: "2026-11-25T09:59:58.000Z" };
+const sweep: EnforcementTrigger = { kind: "sweep", at: "2026-11-25T10:00:00.000Z", lastVerified: "2026-11-24T10:00:00.000Z" };
+
+let github: FakeEnforcementGitHub;
+let memory: EnforcementMemory;
+let clock: number;
+let enforcer: Enforcer;
+
+beforeEach(() => {
+  github = new FakeEnforcementGitHub();
+  github.policies.set("main", set(enforcing("production")));
+  memory = new EnforcementMemory();
+  clock = NOW;
+  enforcer = new Enforcer(memory, () => clock);
+});
+
+const run = (trigger: EnforcementTrigger, apply = true) => enforcer.enforce(github.ports(), { trigger, apply, appId: APP });
+
+test("a fresh repository gets the compliance-gate ruleset, its checks pinned to the app; a second run writes nothing", async () => {
+  const first = await run(setup);
+  expect(first.kind).toBe("applied");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.own()).toMatchObject({ enforcement: "active", include: ["refs/heads/main"], exclude: [], bypass: [], checks: PINNED, target: "branch" });
+  expect(github.issues).toEqual([]);
+
+  const second = await run(setup);
+  expect(second.kind).toBe("in_sync");
+  expect(github.writes).toHaveLength(1);
+});
+
+test("a branch already held by an organization ruleset requiring the checks pinned to the app: nothing is written", async () => {
+  github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: null });
+  const outcome = await run(setup);
+  expect(outcome.kind).toBe("in_sync");
+  expect(outcome.view.plan.targets).toEqual([expect.objectContaining({ branch: "main", missing: [], via: "elsewhere" })]);
+  expect(github.writes).toEqual([]);
+});
+
+test("an organization ruleset that requires the checks from any app does not count: this app's ruleset pins them", async () => {
+  github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED.map((c) => ({ ...c, appId: null })), bypass: null });
+  await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+});
+
+test("classic protection with other checks: ours are merged in, theirs kept, and nothing more next time", async () => {
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }, { context: "compliance/production", appId: null }], strict: true });
+  await run(setup);
+  expect(github.writes).toEqual(["PATCH protection main"]);
+  expect(github.classic.get("main")).toEqual({
+    kind: "protected",
+    strict: true,
+    checks: [{ context: "ci/build", appId: 15368 }, ...PINNED],
+  });
+  expect(github.rulesets).toEqual([]);
+  await run(sweep);
+  expect(github.writes).toHaveLength(1);
+  expect(github.issues).toEqual([]);
+});
+
+test("a deleted ruleset is restored and one exception issue names who, what, when and how long; the redelivered event writes nothing", async () => {
+  await run(setup);
+  github.rulesets = [];
+  clock = NOW + 3_000;
+  const outcome = await run(deleted);
+  expect(outcome.kind).toBe("applied");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate", "POST ruleset compliance-gate", "POST issue"]);
+  expect(github.gaps()).toEqual([
+    {
+      version: 1,
+      repository: "acme/gitops",
+      branches: ["main"],
+      from: "2026-11-25T09:59:58.000Z",
+      until: "2026-11-25T10:00:03.000Z",
+      found_at: "2026-11-25T09:59:58.000Z",
+      by: "mallory",
+      event: "repository_ruleset.deleted",
+      what: ["compliance/policy, compliance/production were not required on main"],
+    },
+  ]);
+  expect(github.issues[0]?.title).toBe("Compliance exception: required checks weakened on main by mallory");
+  expect(github.issues[0]?.body).toContain("@mallory weakened the required checks");
+  expect(github.issues[0]?.body).toContain("5 seconds");
+
+  await run(deleted);
+  expect(github.writes).toHaveLength(3);
+  expect(github.issues).toHaveLength(1);
+});
+
+test.each([
+  ["a bypass actor added", { bypass: [{ type: "User", id: 7, mode: "always" }] }, /lets User 7 \(always\) bypass it/],
+  ["the ruleset set to evaluate", { enforcement: "evaluate" }, /is set to evaluate/],
+  ["the ruleset disabled", { enforcement: "disabled" }, /is set to disabled/],
+  ["a check dropped", { checks: [PINNED[0] as { context: string; appId: number }] }, /does not require compliance\/production|not required on main/],
+  ["the source app changed", { checks: [PINNED[0] as { context: string; appId: number }, { context: "compliance/production", appId: 999 }] }, /takes compliance\/production from app 999/],
+  ["main excluded", { exclude: ["refs/heads/main"] }, /excludes refs\/heads\/main/],
+])("%s, found by the sweep: restored, and one issue says it was found, since the ruleset changed", async (_name, weakened, what) => {
+  await run(setup);
+  const own = github.own();
+  if (!own) throw new Error("no ruleset");
+  Object.assign(own, weakened, { updatedAt: "2026-11-25T08:00:00Z" });
+  clock = NOW + 60_000;
+  const outcome = await run(sweep);
+  expect(outcome.kind).toBe("applied");
+  expect(github.writes.slice(1)).toEqual([`PUT ruleset ${own.id}`, "POST issue"]);
+  expect(github.own()).toMatchObject({ enforcement: "active", bypass: [], exclude: [], checks: PINNED });
+  const gap = github.gaps()[0];
+  expect(gap).toMatchObject({ by: null, event: null, branches: ["main"], until: "2026-11-25T10:01:00.000Z" });
+  expect(gap?.what.join("\n")).toMatch(what);
+  expect(github.issues[0]?.body).toContain("Who did it is not known");
+  await run(sweep);
+  expect(github.writes).toHaveLength(3);
+});
+
+test("a policy that newly asks for a check updates the ruleset without an exception: nothing was taken away", async () => {
+  await run(setup);
+  github.policies.set("main", set(enforcing("production"), enforcing("staging")));
+  const outcome = await run({ kind: "setup", reason: "policy change", at: "2026-11-25T10:05:00.000Z" });
+  expect(outcome.kind).toBe("applied");
+  expect(github.own()?.checks?.map((c) => c.context)).toEqual(["compliance/policy", "compliance/production", "compliance/staging"]);
+  expect(github.issues).toEqual([]);
+});
+
+test("without the administration permission nothing is written, nothing retried, and compliance/policy can say what is not required", async () => {
+  github.refuseWrites = 403;
+  const outcome = await run(setup);
+  expect(outcome.kind).toBe("cannot");
+  expect(github.writes).toEqual([]);
+  const state = memory.get("acme", "gitops");
+  expect(state?.notRequired).toEqual([{ branch: "main", missing: ["compliance/policy", "compliance/production"] }]);
+  expect(notRequiredLines(state?.notRequired ?? [])).toEqual([
+    "compliance/policy is not required on main: grant compliance-gate the administration permission, or require compliance/policy by hand",
+    "production's check is not required on main: grant compliance-gate the administration permission, or require compliance/production by hand",
+  ]);
+});
+
+test("a plan without --apply writes nothing and says what it would do", async () => {
+  const outcome = await run(setup, false);
+  expect(outcome.kind).toBe("planned");
+  expect(outcome.view.plan.changes).toEqual([{ kind: "create_ruleset", spec: { name: "compliance-gate", include: ["refs/heads/main"], checks: ["compliance/policy", "compliance/production"], otherRules: [] } }]);
+  expect(github.writes).toEqual([]);
+});
+
+test("patterns are targeted by the ruleset; another branch's own policies decide its checks", async () => {
+  github.policies.set("main", set(enforcing("production", ["main", "release/*", "stable"])));
+  github.policies.set("stable", set(enforcing("production", ["stable"]), enforcing("staging", ["stable"])));
+  await run(setup);
+  expect(github.rulesets.map((r) => [r.name, r.include, r.checks?.map((c) => c.context)])).toEqual([
+    ["compliance-gate", ["refs/heads/main", "refs/heads/release/*"], ["compliance/policy", "compliance/production"]],
+    ["compliance-gate: stable", ["refs/heads/stable"], ["compliance/policy", "compliance/production", "compliance/staging"]],
+  ]);
+  await run(sweep);
+  expect(github.writes).toHaveLength(2);
+});
+
+test("policies that no longer enforce remove this app's ruleset, and only this app's", async () => {
+  await run(setup);
+  const other = github.addRuleset({ name: "team rules", include: ["refs/heads/main"], checks: [{ context: "ci", appId: 1 }] });
+  github.policies.set("main", set({ ...enforcing("production"), enforce: { required_check: false } }));
+  await run({ kind: "setup", reason: "policy change", at: "2026-11-25T10:05:00.000Z" });
+  expect(github.rulesets).toEqual([other]);
+  expect(github.issues).toEqual([]);
+});
+
+test("an invalid policy file keeps this app's ruleset: what it wants is unknown", async () => {
+  await run(setup);
+  github.policies.set("main", { policies: [], invalid: [{ file: "policies/production.yml", environment: "production", errors: [] }] });
+  const outcome = await run(sweep);
+  expect(outcome.kind).toBe("in_sync");
+  expect(outcome.view.plan.notes).toEqual(["the ruleset compliance-gate is kept: an invalid policy file might still want what it requires"]);
+  expect(github.rulesets).toHaveLength(1);
+});
+
+test("what cannot be required on a pattern is said on the pull requests into each branch it matches", async () => {
+  const { EnforcementService } = await import("../../src/app/enforce-service.js");
+  const service = new EnforcementService({} as ConstructorParameters<typeof EnforcementService>[0]);
+  service.memory.set("acme", "gitops", { lastVerified: null, notRequired: [{ branch: "release/*", missing: ["compliance/production"] }] });
+  expect(service.notRequiredOn("acme", "gitops", "release/7")).toEqual([
+    "production's check is not required on release/7: grant compliance-gate the administration permission, or require compliance/production by hand",
+  ]);
+  expect(service.notRequiredOn("acme", "gitops", "main")).toEqual([]);
+});

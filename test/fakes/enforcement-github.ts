@@ -1,0 +1,155 @@
+// A fake of the enforcement ports (src/app/enforce-ports.ts): one repository's rulesets, classic
+// protection and exception issues in memory, which the writes change, so a second run sees the
+// first one's work. Rules of a branch are computed as GitHub does: the active rulesets targeting it.
+import type { BranchPolicies, EnforcementPorts } from "../../src/app/enforce-ports.js";
+import { parseGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck } from "../../src/engine/enforcement.js";
+import { requestFailed } from "../../src/github/client.js";
+import type { PolicySet } from "../../src/policy/types.js";
+
+/** fnmatch with FNM_PATHNAME, enough for the tests: `*` within a segment, `**` + `/` across them. */
+function fnmatch(pattern: string, ref: string): boolean {
+  const source = pattern
+    .split(/(\*\*\/|\*|\?)/)
+    .map((part) => (part === "**/" ? "(?:[^/]+/)*" : part === "*" ? "[^/]*" : part === "?" ? "[^/]" : part.replace(/[.+^${}()|[\]\\]/g, "\\$&")))
+    .join("");
+  return new RegExp(`^${source}$`).test(ref);
+}
+
+export interface FakeIssue {
+  number: number;
+  title: string;
+  body: string;
+}
+
+export class FakeEnforcementGitHub {
+  rulesets: FoundRuleset[] = [];
+  classic = new Map<string, ClassicProtection>();
+  /** Branch name → its policies; absent: the branch does not exist. */
+  policies = new Map<string, PolicySet | null>();
+  defaultBranch = "main";
+  issues: FakeIssue[] = [];
+  /** Every write, as `METHOD what`. */
+  writes: string[] = [];
+  reads = 0;
+  /** Status every write is refused with (403: no administration permission). */
+  refuseWrites: number | undefined;
+  private nextId = 100;
+
+  constructor(
+    readonly owner = "acme",
+    readonly repo = "gitops",
+  ) {}
+
+  /** An organization's (or another) ruleset, active unless said. */
+  addRuleset(ruleset: Partial<FoundRuleset> & { name: string; include: string[]; checks: RequiredCheck[] | null }): FoundRuleset {
+    const full: FoundRuleset = {
+      id: this.nextId++,
+      source: "Repository",
+      enforcement: "active",
+      target: "branch",
+      exclude: [],
+      bypass: [],
+      strict: false,
+      otherRules: [],
+      updatedAt: "2026-11-25T09:00:00Z",
+      ...ruleset,
+    };
+    this.rulesets.push(full);
+    return full;
+  }
+
+  own(): FoundRuleset | undefined {
+    return this.rulesets.find((r) => r.name === "compliance-gate" && r.source === "Repository");
+  }
+
+  private active(branch: string): ActiveCheck[] {
+    return this.rulesets
+      .filter((r) => r.enforcement === "active" && r.include.some((p) => fnmatch(p, `refs/heads/${branch}`)) && !r.exclude.some((p) => fnmatch(p, `refs/heads/${branch}`)))
+      .flatMap((r) => (r.checks ?? []).map((c) => ({ ...c, rulesetId: r.id, source: r.source })));
+  }
+
+  private write(what: string): void {
+    if (this.refuseWrites !== undefined) throw requestFailed(this.refuseWrites, what, what, "Resource not accessible by integration");
+    this.writes.push(what);
+  }
+
+  private apply(change: EnforcementChange, appId: number): void {
+    const body = (spec: { name: string; include: string[]; checks: string[]; otherRules: unknown[] }) => ({
+      name: spec.name,
+      enforcement: "active",
+      target: "branch",
+      include: [...spec.include],
+      exclude: [],
+      bypass: [],
+      checks: spec.checks.map((context) => ({ context, appId })),
+      otherRules: spec.otherRules,
+      strict: false,
+      updatedAt: "2026-11-25T10:00:00Z",
+    });
+    switch (change.kind) {
+      case "create_ruleset":
+        this.write(`POST ruleset ${change.spec.name}`);
+        this.rulesets.push({ id: this.nextId++, source: "Repository", ...body(change.spec) });
+        return;
+      case "update_ruleset": {
+        this.write(`PUT ruleset ${change.id}`);
+        const at = this.rulesets.findIndex((r) => r.id === change.id);
+        this.rulesets[at] = { id: change.id, source: "Repository", ...body(change.spec) };
+        return;
+      }
+      case "delete_ruleset":
+        this.write(`DELETE ruleset ${change.id}`);
+        this.rulesets = this.rulesets.filter((r) => r.id !== change.id);
+        return;
+      case "classic_checks":
+        this.write(`PATCH protection ${change.branch}`);
+        this.classic.set(change.branch, { kind: "protected", checks: change.checks, strict: change.strict });
+    }
+  }
+
+  /** The gap records of the issues opened. */
+  gaps(): GapRecord[] {
+    return this.issues.map((i) => parseGapBlock(i.body)).filter((g): g is GapRecord => g !== null);
+  }
+
+  ports(): EnforcementPorts {
+    return {
+      repository: { owner: this.owner, repo: this.repo },
+      requests: () => this.reads + this.writes.length,
+      policies: {
+        defaultBranch: async () => this.defaultBranch,
+        policiesOn: async (branch): Promise<BranchPolicies> => {
+          this.reads += 1;
+          if (!this.policies.has(branch)) return { kind: "no_branch" };
+          const set = this.policies.get(branch);
+          return set ? { kind: "policies", policies: set, commit: "c".repeat(40) } : { kind: "no_policies", commit: "c".repeat(40) };
+        },
+      },
+      rules: {
+        find: async (branches) => {
+          this.reads += 1 + branches.length * 2;
+          return {
+            rulesets: this.rulesets.map((r) => structuredClone(r)),
+            branches: branches.map((branch) => ({ branch, active: this.active(branch), classic: this.classic.get(branch) ?? { kind: "unprotected" } })),
+          };
+        },
+        apply: async (change, appId) => this.apply(change, appId),
+      },
+      issues: {
+        open: async ({ key, title, body }) => {
+          const existing = this.issues.find((i) => i.body.includes(`compliance-gate:exception ${key} `));
+          if (existing) return { number: existing.number, url: null };
+          this.writes.push(`POST issue`);
+          const issue = { number: this.issues.length + 1, title, body };
+          this.issues.push(issue);
+          return { number: issue.number, url: null };
+        },
+        gapsSince: async () => this.issues.flatMap((i) => {
+          const gap = parseGapBlock(i.body);
+          return gap ? [{ gap, issue: `#${i.number}` }] : [];
+        }),
+      },
+    };
+  }
+}
