@@ -6,7 +6,7 @@ import { assessStep, endsChain, judgeChain, MAX_CHAIN_COMMITS, type Chain, type 
 import { pushRecordCovers } from "../audit/population.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import { mapConcurrently } from "./concurrency.js";
-import type { ChainReads, HistoryCommit } from "./deployment-ports.js";
+import type { ChainReads, HistoryCommit } from "./ports.js";
 
 /** Commits whose records are read at once. */
 const BATCH = 8;

@@ -2,7 +2,7 @@
 // reads of an approval chain's walk, a branch's policies, the answer to a deployment protection rule,
 // and the verdict records in compliance/audit check runs. Reads throw GitHubError.
 import type { LruCache } from "../github/lru-cache.js";
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./deployment-ports.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./ports.js";
 import { recordsInCheckRuns, recordsInComments } from "../audit/population.js";
 import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";

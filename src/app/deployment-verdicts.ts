@@ -10,7 +10,7 @@ import { GitHubError } from "../github/client.js";
 import type { Policy } from "../policy/types.js";
 import { verdictCheckHeadline, verdictCheckText } from "../render/deployment-verdict.js";
 import { walkChain, type ReadRecords } from "./approval-chain.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
+import type { DeploymentGitHub } from "./ports.js";
 
 /** Branches tried at most when looking for the gated branch a commit is on. */
 const MAX_BRANCH_CANDIDATES = 5;

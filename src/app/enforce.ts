@@ -11,7 +11,7 @@ import { LruCache } from "../github/lru-cache.js";
 import { changeLine, type PlanView } from "../render/enforcement-plan.js";
 import { enforcementIssueBody, enforcementIssueTitle } from "../render/enforcement-issue.js";
 import { refusedForGood } from "./audit-exceptions.js";
-import type { EnforcementPorts } from "./enforce-ports.js";
+import type { EnforcementPorts } from "./ports.js";
 
 /** Literal branches looked at per repository at most (two to four reads each): more fails the run, removing nothing. */
 export const MAX_LITERAL_BRANCHES = 100;

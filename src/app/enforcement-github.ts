@@ -1,7 +1,7 @@
 // The ports of enforcement (enforce-ports.ts) wired to the adapters over GitHub's REST API, for one repository and
 // one client: rulesets, branch rules and classic protection; the policies through the one policy
 // source; the exception issues that record enforcement gaps.
-import type { EnforcementPorts } from "./enforce-ports.js";
+import type { EnforcementPorts } from "./ports.js";
 import { isOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
 import { readClassicProtection, writeClassicChecks } from "../github/branch-protection.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";

@@ -8,17 +8,16 @@ import { onAuditEvents } from "./audit-events.js";
 import { MergeRecorder, type MergeRequest } from "./audit-merge.js";
 import { PushAuditor, type PushRequest } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
-import { AppliedVerifier } from "./applied-verify.js";
+import { AppliedVerifier, type AppliedReport } from "./applied-verify.js";
 import { onDeploymentEvents } from "./deployment-events.js";
-import { DeploymentGate } from "./deployment-gate.js";
-import { DeploymentGitHubSession } from "./deployment-github.js";
+import { DeploymentGate, type DeploymentRequest } from "./deployment-gate.js";
 import type { AppConfig } from "./config.js";
 import type { DeliverySource } from "./delivery.js";
 import { onEnforcementEvents } from "./enforce-events.js";
-import { EnforcementService } from "./enforce-service.js";
+import { EnforcementService, type EnforceRequest } from "./enforce-service.js";
 import { Evaluation, type UnattributedMergeGroup } from "./evaluate.js";
 import { mergeEvaluationRequests, type EvaluationRequest } from "./evaluation-memory.js";
-import { NODE_TIMERS, type FreezeTimers, type TimerApi } from "./freeze-timers.js";
+import type { FreezeTimers, TimerApi } from "./freeze-timers.js";
 import { GitHubPorts } from "./github-ports.js";
 import { InProcessLater } from "./later.js";
 import { onMergeGroupEvents } from "./merge-group-events.js";
@@ -76,9 +75,8 @@ type RepositoryJob = Job<{ owner: string; repo: string }>;
 /** Registers compliance-gate's handlers on a Probot app. */
 export function complianceGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const clock = dependencies.clock ?? Date.now;
-  const timers = dependencies.timers ?? NODE_TIMERS;
   const ports = new GitHubPorts({ clock, membershipTtlMs: config.membershipTtlMs, ...(config.appId !== undefined ? { appId: config.appId } : {}) });
-  const later = new InProcessLater({ clock, timers, log: app.log });
+  const later = new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log });
   const evaluation = new Evaluation({
     later,
     clock,
@@ -132,24 +130,49 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   onAuditEvents(app, later, reconciler);
 
   const enforcement = new EnforcementService({
-    policies: ports.policyCache,
     identity: audit.identity,
     ...(config.appId !== undefined ? { appId: config.appId } : {}),
-    labels: ports.labels,
-    retries: later.retries,
+    later,
     clock,
     appClient: () => app.auth(),
     installationClient: (installationId) => app.auth(installationId),
+    portsFor: (client, request) => ports.enforcement(client, request.owner, request.repo, { botLogin: () => audit.identity.botLogin(), ...(request.defaultBranch !== undefined ? { defaultBranch: request.defaultBranch } : {}) }),
     log: app.log,
   });
-  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, enforcement, audit.identity, clock);
-  // The first sweep a few minutes after start: what changed while the app was down is found soon.
-  const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(timers, config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
-  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, retries: later.retries };
+  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, later };
   const deployments = new DeploymentGate(verdicts);
   const applied = new AppliedVerifier(verdicts);
-  const portFor = (octokit: GitHubClient, owner: string, repo: string) =>
-    new DeploymentGitHubSession(octokit, { owner, repo, login: () => audit.identity.botLogin(), policies: ports.policyCache, labels: ports.labels, clock });
-  onDeploymentEvents(app, deployments, applied, portFor, () => ports.appId);
+  /** A job's installation client and logger. */
+  const clientOf = async (job: Job): Promise<{ client: GitHubClient; log: Logger }> => {
+    if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
+    return { client: await app.auth(job.installationId), log: app.log.child(job.log ?? {}) };
+  };
+  const deploymentPorts = (client: GitHubClient, owner: string, repo: string) => ports.deployments(client, owner, repo, () => audit.identity.botLogin());
+  later.handle("enforce", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const request = job.payload as EnforceRequest;
+      await enforcement.enforce(request, enforcement.portsFor(client, request), log);
+    },
+  });
+  later.handle("enforce-sweep", { run: () => enforcement.sweepAndRearm() });
+  later.handle("answer-deployment", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const request = job.payload as DeploymentRequest;
+      await deployments.onRequest(request, deploymentPorts(client, request.owner, request.repo), log);
+    },
+  });
+  later.handle("verify-applied", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const report = job.payload as AppliedReport;
+      await applied.onReport(report, deploymentPorts(client, report.owner, report.repo), log);
+    },
+  });
+  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock);
+  // The first sweep a few minutes after start: what changed while the app was down is found soon.
+  const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
+  onDeploymentEvents(app, later, () => ports.appId);
   return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied };
 }

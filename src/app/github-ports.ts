@@ -18,6 +18,10 @@ import { GitHubPolicySource, PolicyCache, type PolicyReader } from "../github/po
 import { GitHubPullFacts } from "../github/pull-facts.js";
 import { closedPullsSince, openPullsInto, pullCommits, PullMemory, pullsOfCommit, readPull } from "../github/pulls.js";
 import { requestReviewers } from "../github/review-requests.js";
+import { DeploymentGitHubSession } from "./deployment-github.js";
+import type { DeploymentGitHub } from "./ports.js";
+import { enforcementGitHub } from "./enforcement-github.js";
+import type { EnforcementPorts } from "./ports.js";
 import type { Ports } from "./ports.js";
 
 export interface GitHubPortsOptions {
@@ -101,5 +105,15 @@ export class GitHubPorts {
       },
       requests: () => gh.count,
     };
+  }
+
+  /** The ports of enforcement (SPEC §5) of `owner/repo` through `client`. */
+  enforcement(client: GitHubClient, owner: string, repo: string, options: { botLogin: () => Promise<string>; defaultBranch?: string }): EnforcementPorts {
+    return enforcementGitHub({ octokit: client, owner, repo, policies: this.policyCache, labels: this.labels, ...options });
+  }
+
+  /** The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`; `login`: whose records count (any app's when it says undefined). */
+  deployments(client: GitHubClient, owner: string, repo: string, login: () => Promise<string | undefined>): DeploymentGitHub {
+    return new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, clock: this.checkMemory.clock });
   }
 }

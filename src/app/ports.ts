@@ -3,11 +3,13 @@
 // The validated data they carry (a PullRequest, a policy lookup, a listed check run) is defined by
 // the decoders in github/, which sit below app/ and so cannot import this file; conformance is
 // checked where app/ wires the adapters. Every method throws GitHubError when GitHub cannot be read.
-import type { PolicySet } from "../policy/types.js";
-import type { PlannedCheck } from "../render/check-run.js";
+import type { GapRecord } from "../audit/enforcement-gap.js";
 import type { ListedCommit } from "../audit/population.js";
 import type { LinkedIssue } from "../audit/record.js";
+import type { EnforcementChange, FoundEnforcement } from "../engine/enforcement.js";
 import type { ChangedFile } from "../engine/types.js";
+import type { PolicySet } from "../policy/types.js";
+import type { PlannedCheck } from "../render/check-run.js";
 import type { AuditComment, AuditCommentWrite, ListedComment } from "../github/audit-comments.js";
 import type { ChangedFiles } from "../github/changed-files.js";
 import type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
@@ -195,4 +197,106 @@ export interface Later {
   cancelTimer(key: string, under?: boolean): void;
   /** Resolves once no job is running (fired retries and timers included). */
   idle(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enforcement (SPEC §5): app/enforce.ts asks these of one repository; enforcement-github.ts wires them.
+
+/** The policies of a branch: its policy set at its tip, none, or a branch that does not exist (yet). */
+export type BranchPolicyLookup = { kind: "policies"; policies: PolicySet; commit: string } | { kind: "no_policies"; commit: string } | { kind: "no_branch" };
+
+/** Where the policies come from: read at a branch's tip, through the app's one policy cache. */
+export interface EnforcementPolicies {
+  /** The repository's default branch, whose policies name the branches to enforce. */
+  defaultBranch(): Promise<string>;
+  /** Throws GitHubError when GitHub cannot be read. */
+  policiesOn(branch: string): Promise<BranchPolicyLookup>;
+}
+
+/** What GitHub enforces, and the writes that change it. Reads and writes throw GitHubError. */
+export interface RequiredChecksGateway {
+  /** The rulesets (this app's in full) and, for each literal branch, its active rules and classic protection. */
+  find(literalBranches: readonly string[], appId: number): Promise<FoundEnforcement>;
+  apply(change: EnforcementChange, appId: number): Promise<void>;
+}
+
+/** The exception issues of enforcement gaps: opened once per gap, read back for the gaps they record. */
+export interface GapIssues {
+  /** Opens the issue about `key` unless this app already did; returns its number and address. */
+  open(request: { key: string; title: string; body: string; since: string }): Promise<{ number: number; url: string | null }>;
+  /** The gaps recorded in this app's exception issues updated since `since` (ISO 8601), with each issue as `#N`. */
+  gapsSince(since: string): Promise<{ gap: GapRecord; issue: string | null }[]>;
+}
+
+/** Everything enforcement needs of one repository, through one client. */
+export interface EnforcementPorts {
+  repository: { owner: string; repo: string };
+  policies: EnforcementPolicies;
+  rules: RequiredChecksGateway;
+  issues: GapIssues;
+  /** Requests made so far, for logs. */
+  requests(): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployments (SPEC §8): the deployment gate, the applied-revision check and the trace ask these;
+// deployment-github.ts implements them. Every read throws GitHubError when GitHub cannot be read.
+
+/** A commit of a branch's history, newest first, with its parents (first parent first). */
+export interface HistoryCommit {
+  sha: string;
+  parents: string[];
+}
+
+/** The policies at a branch's tip, with the commit and blob sha of each file (the version a record cites). */
+export interface BranchPolicies {
+  policies: PolicySet;
+  commit: string;
+  blobs: Record<string, string>;
+}
+
+/** The reads of an approval chain's walk (SPEC §8). */
+export interface ChainReads {
+  /** The first-parent history from `sha`, newest first, at most `max` commits; `exhausted` when it reached the first commit. */
+  firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }>;
+  /** The pull request merged into `branch` that GitHub associates with the commit, or null. */
+  pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null>;
+  /** The audit records this app wrote on the pull request (its audit comment). */
+  mergeRecords(number: number): Promise<Record<string, unknown>[]>;
+  /** The audit records this app wrote in the commit's compliance/audit check runs: push, deployment and applied records. */
+  checkRecords(sha: string): Promise<Record<string, unknown>[]>;
+  /** The files the commit changed (against its first parent). */
+  commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
+  /** The policies at a commit of `branch`; null when it has none. */
+  policiesAt(commit: string, branch: string): Promise<PolicySet | null>;
+}
+
+/** A verdict record to write: on the commit it judges, as a completed compliance/audit check run. */
+export interface VerdictWrite {
+  sha: string;
+  /** Names the verdict among the commit's records: `deployment:<env>:<run>`, `applied:<env>:<reporter>`. */
+  externalId: string;
+  compliant: boolean;
+  title: string;
+  summary: string;
+  /** Holds the sealed record whole. */
+  text: string;
+}
+
+/** What the deployment gate and the applied-revision check ask of GitHub, besides the walk. */
+export interface DeploymentGitHub extends ChainReads {
+  /** The tip of a branch, or null when there is no such branch. */
+  branchTip(branch: string): Promise<string | null>;
+  /** The policies at the tip of `branch`; null when it has none. */
+  branchPolicies(branch: string): Promise<BranchPolicies | null>;
+  /** Whether `sha` is `branch`'s tip or one of its ancestors. */
+  isOnBranch(sha: string, branch: string): Promise<boolean>;
+  /** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
+  workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null>;
+  /** Answers a workflow run waiting on this app as a custom deployment protection rule. */
+  answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void>;
+  /** Writes a verdict record. */
+  writeVerdict(write: VerdictWrite): Promise<void>;
+  /** Opens the exception issue about `key` unless this app already did; its number, or null when GitHub refused for good. */
+  openException(key: string, title: string, body: string): Promise<number | null>;
 }

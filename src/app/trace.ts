@@ -5,7 +5,7 @@ import type { KeyObject } from "node:crypto";
 import type { Chain } from "../audit/chain.js";
 import { GitHubError } from "../github/client.js";
 import type { ReadRecords } from "./approval-chain.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
+import type { DeploymentGitHub } from "./ports.js";
 import { candidateBranches, locateAndWalk } from "./deployment-verdicts.js";
 
 export interface TraceRequest {

@@ -1,7 +1,7 @@
 // A fake of the deployment use cases' port (src/app/deployment-ports.ts): a branch's first-parent
 // history, the pull requests and audit records of its commits, policies, and what the use cases
 // wrote — answers, verdict records (kept where the next look finds them) and exception issues.
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "../../src/app/deployment-ports.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "../../src/app/ports.js";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import type { ChangedFile } from "../../src/engine/types.js";
