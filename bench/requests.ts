@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
-import { startFakeGitHub, type AnsweredRequest, type FakeFile, type FakeGitHub, type FakePullData, type FakeState } from "../test/e2e/fake-github-server.js";
+import { startFakeGitHub, type AnsweredRequest, type FakeFile, type FakeGitHub, type FakePullData, type FakeState } from "../test/fakes/github-server.js";
 
 const BUDGET = 5000;
 const APP_ID = 1;
@@ -406,7 +406,7 @@ async function main(): Promise<void> {
 function report(rows: Measured[], state: FakeState): void {
   const teams = Object.keys(state.teams).length;
   if (problems.length > 0) console.error(`THE FIGURES BELOW ARE WRONG: the run had ${problems.length} problem(s), listed at the end\n`);
-  console.log(`GitHub requests per event: the app (lib/index.js) in Probot, in-process, against the loopback fake GitHub (test/e2e/fake-github-server.ts)`);
+  console.log(`GitHub requests per event: the app (lib/index.js) in Probot, in-process, against the loopback fake GitHub (test/fakes/github-model.ts, served by test/fakes/github-server.ts)`);
   console.log(`  repository: policies/ examples (${Object.keys(state.policies).sort().join(", ")}; freeze windows removed), ${teams} teams;`);
   console.log(`  PR #${NUMBER}: ${FILES} changed files under clusters/production/ (one environment), 1-2 commits. A PR's ETag changes`);
   console.log(`  with the PR: the fake moves updated_at on a new commit, review or label, as GitHub does, and base.sha with the base branch`);
