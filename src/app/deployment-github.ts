@@ -1,4 +1,4 @@
-// The deployment use cases' GitHub (app/deployment-ports.ts) over one installation's client: the
+// The deployment use cases' GitHub (the DeploymentGitHub port of ports.ts) over one installation's client: the
 // reads of an approval chain's walk, a branch's policies, the answer to a deployment protection rule,
 // and the verdict records in compliance/audit check runs. Reads throw GitHubError.
 import type { LruCache } from "../github/lru-cache.js";
@@ -114,7 +114,7 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
   }
 
   /**
-   * The policies at a branch's tip, through the gatherer's caches: the tip is asked conditionally
+   * The policies at a branch's tip, through the one policy cache: the tip is asked conditionally
    * (a free 304 when unchanged), so a status event in a busy repository costs next to nothing.
    */
   async branchPolicies(branch: string): Promise<BranchPolicies | null> {

@@ -1,7 +1,7 @@
 // The gate made binding (SPEC §5): find what GitHub requires, compare it with what the policies
 // want, apply the difference — and when someone removed or weakened the requirement, restore it
 // and open one exception issue recording the gap. One use case for the app's events, its sweep and
-// `compliance-gate enforce`, over the ports of enforce-ports.ts.
+// `compliance-gate enforce`, over the enforcement ports of ports.ts.
 import type { GapRecord } from "../audit/enforcement-gap.js";
 import { gapOf, type EnforcementGap, type EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compareEnforcement, type EnforcementChange, type EnforcementPlan } from "../engine/enforcement.js";

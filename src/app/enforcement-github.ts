@@ -1,4 +1,4 @@
-// The ports of enforcement (enforce-ports.ts) wired to the adapters over GitHub's REST API, for one repository and
+// The ports of enforcement (EnforcementPorts, ports.ts) wired to the adapters over GitHub's REST API, for one repository and
 // one client: rulesets, branch rules and classic protection; the policies through the one policy
 // source; the exception issues that record enforcement gaps.
 import type { EnforcementPorts } from "./ports.js";

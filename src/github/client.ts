@@ -1,7 +1,7 @@
-// The slice of an Octokit the facts gatherer needs, and a session over it that counts
+// The slice of an Octokit the adapters need, and a session over it that counts
 // requests, follows pagination and turns failed requests into messages that say what failed.
 
-/** A response as Octokit returns it; only what the gatherer reads. */
+/** A response as Octokit returns it; only what the adapters read. */
 export interface GitHubResponse {
   status: number;
   headers: Record<string, string | number | undefined>;
