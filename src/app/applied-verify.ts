@@ -50,7 +50,7 @@ export interface AppliedVerifierDependencies {
 export type AppliedOutcome = "recorded" | "already_recorded" | "not_named" | "no_policies" | "failed";
 
 /** Whether a policy names the reporter: a status context matching one of its globs, or one of its deployment environments. */
-export function namesReporter(policy: Policy, reporter: AppliedReporter): boolean {
+function namesReporter(policy: Policy, reporter: AppliedReporter): boolean {
   if (reporter.type === "status") return policy.verify.statuses.some((glob) => compileGlob(glob).match(reporter.context));
   return policy.verify.deployments.some((name) => name.toLowerCase() === reporter.environment.toLowerCase());
 }

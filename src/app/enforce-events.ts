@@ -4,7 +4,7 @@
 import type { Logger, Probot } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { AppIdentity } from "../github/app-identity.js";
-import { GitHubSession, type GitHubClient } from "../github/client.js";
+import type { GitHubClient } from "../github/client.js";
 import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
 import { enforceJob } from "./enforce-service.js";
 import { pushTouchesPolicies, type PushSummary } from "./policy-push.js";
@@ -21,17 +21,6 @@ function repositoriesOf(listed: readonly ListedRepository[] | undefined): { owne
     const [owner, repo] = r.full_name.split("/");
     return owner && repo ? [{ owner, repo }] : [];
   });
-}
-
-/** The installation's repositories, as the installation lists them (at most 10,000). */
-async function installationRepositories(octokit: GitHubClient): Promise<{ owner: string; repo: string; defaultBranch?: string }[]> {
-  const listed = await new GitHubSession(octokit).list<{ name: string; owner: { login: string }; default_branch?: string }>(
-    "GET /installation/repositories",
-    {},
-    "listing the installation's repositories",
-    { maxPages: 100, items: (data) => ((data as { repositories?: [] }).repositories ?? []) },
-  );
-  return listed.items.map((r) => ({ owner: r.owner.login, repo: r.name, ...(r.default_branch !== undefined ? { defaultBranch: r.default_branch } : {}) }));
 }
 
 interface RulesPayload extends RepositoryPayload {
@@ -70,8 +59,10 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
   app.on(
     "installation.new_permissions_accepted",
     guarded(async (context) => {
-      const repositories = await installationRepositories(context.octokit);
-      await each(context.id, context.payload.installation.id, repositories, { kind: "setup", reason: "permissions accepted", at: now() }, context.log);
+      // Which repositories is the installation's to say: listed when the job runs.
+      const installationId = context.payload.installation.id;
+      const trigger: EnforcementTrigger = { kind: "setup", reason: "permissions accepted", at: now() };
+      await later.run({ kind: "enforce-installation", key: `enforce-installation:${installationId}:${context.id}`, installationId, payload: { trigger }, log: { name: "event", id: context.id } });
     }),
   );
 

@@ -6,6 +6,7 @@ import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compileGlob } from "../engine/globs.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
+import { installationRepositories } from "../github/installation.js";
 import { notRequiredLines } from "../render/enforcement-plan.js";
 import { EnforcementMemory, Enforcer, type EnforceOutcome } from "./enforce.js";
 import type { EnforcementPorts } from "./ports.js";
@@ -49,7 +50,7 @@ export function enforceJob(request: EnforceRequest, origin: string, log?: Record
 /** The periodic sweep, as a job: it needs no installation (it lists them with the app's own client). */
 export const SWEEP_JOB: Job<Record<string, never>> = { kind: "enforce-sweep", key: "enforce-sweep", payload: {} };
 
-/** Pages of installations, and of each one's repositories, a sweep lists at most (100 each). */
+/** Pages of installations a sweep lists at most (100 each). */
 const MAX_SWEEP_PAGES = 100;
 
 /** Runs enforcement for the app; keeps what it learnt (EnforcementMemory) for compliance/policy and the sweep. */
@@ -146,23 +147,18 @@ export class EnforcementService {
     for (const installation of installations) {
       try {
         const octokit = await this.options.installationClient(installation.id);
-        const listed = await new GitHubSession(octokit).list<{ name: string; owner: { login: string }; default_branch?: string; archived?: boolean }>(
-          "GET /installation/repositories",
-          {},
-          `listing the repositories of installation ${installation.id}`,
-          { maxPages: MAX_SWEEP_PAGES, items: (data) => ((data as { repositories?: [] }).repositories ?? []) },
-        );
-        for (const repository of listed.items.filter((r) => r.archived !== true)) {
-          const owner = repository.owner.login;
-          const lastVerified = this.memory.get(owner, repository.name)?.lastVerified ?? null;
+        const listed = await installationRepositories(new GitHubSession(octokit), `listing the repositories of installation ${installation.id}`);
+        for (const repository of listed.filter((r) => !r.archived)) {
+          const { owner, repo } = repository;
+          const lastVerified = this.memory.get(owner, repo)?.lastVerified ?? null;
           const request: EnforceRequest = {
             owner,
-            repo: repository.name,
-            ...(repository.default_branch !== undefined ? { defaultBranch: repository.default_branch } : {}),
+            repo,
+            ...(repository.defaultBranch !== undefined ? { defaultBranch: repository.defaultBranch } : {}),
             installationId: installation.id,
             trigger: { kind: "sweep", at, lastVerified },
           };
-          await this.enforce(request, this.options.portsFor(octokit, request), log.child({ repository: `${owner}/${repository.name}` }));
+          await this.enforce(request, this.options.portsFor(octokit, request), log.child({ repository: `${owner}/${repo}` }));
           swept += 1;
         }
       } catch (error) {
@@ -171,6 +167,17 @@ export class EnforcementService {
     }
     log.info({ repositories: swept, installations: installations.length }, "enforcement sweep done");
     return swept;
+  }
+
+  /**
+   * Every repository of an installation (just installed, or a permission just granted), one
+   * after another, for the same reason.
+   */
+  async enforceInstallation(octokit: GitHubClient, installationId: number, trigger: EnforcementTrigger, log: Logger): Promise<void> {
+    for (const { owner, repo, defaultBranch } of await installationRepositories(new GitHubSession(octokit), "listing the installation's repositories")) {
+      const request: EnforceRequest = { owner, repo, ...(defaultBranch !== undefined ? { defaultBranch } : {}), installationId, trigger };
+      await this.enforce(request, this.options.portsFor(octokit, request), log.child({ repository: `${owner}/${repo}` }));
+    }
   }
 
   /**

@@ -14,7 +14,7 @@ import { refusedForGood } from "./audit-exceptions.js";
 import type { EnforcementPorts } from "./ports.js";
 
 /** Literal branches looked at per repository at most (two to four reads each): more fails the run, removing nothing. */
-export const MAX_LITERAL_BRANCHES = 100;
+const MAX_LITERAL_BRANCHES = 100;
 
 /** What one enforcement did. */
 export type EnforceOutcome =

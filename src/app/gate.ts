@@ -3,6 +3,7 @@
 // §4, §5 and §8 into a request of its use case.
 import type { Logger, Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
+import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { GitHubClient } from "../github/client.js";
 import { onAuditEvents } from "./audit-events.js";
 import { MergeRecorder, type MergeRequest } from "./audit-merge.js";
@@ -153,6 +154,12 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       const { client, log } = await clientOf(job);
       const request = job.payload as EnforceRequest;
       await enforcement.enforce(request, enforcement.portsFor(client, request), log);
+    },
+  });
+  later.handle("enforce-installation", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      await enforcement.enforceInstallation(client, job.installationId as number, (job.payload as { trigger: EnforcementTrigger }).trigger, log);
     },
   });
   later.handle("enforce-sweep", { run: () => enforcement.sweepAndRearm() });

@@ -191,7 +191,7 @@ export function recordsOfPull(found: Findings, repository: string, number: numbe
 }
 
 /** Whether a record is a verdict of SPEC §8 (a deployment answered, a revision applied): a row of its own, not a push's. */
-export function isVerdict(record: Record<string, unknown>): boolean {
+function isVerdict(record: Record<string, unknown>): boolean {
   return record.kind === "deployment" || record.kind === "applied";
 }
 
