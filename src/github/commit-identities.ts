@@ -39,8 +39,11 @@ const GITHUB_EMAIL = "noreply@github.com";
  */
 const NOREPLY = /^(?:\d+\+)?([a-z0-9](?:[a-z0-9-]{0,38})(?:\[bot\])?)@users\.noreply\.github\.com$/i;
 
-/** A `Co-authored-by:` trailer: the key is case-insensitive, as git's trailer keys are. */
-const CO_AUTHOR = /^co-authored-by:(.*)$/i;
+/**
+ * A `Co-authored-by:` trailer: the key is case-insensitive, and whitespace may precede the colon
+ * (`Co-authored-by : …`), as git reads trailer keys; a stricter reading would drop a co-author.
+ */
+const CO_AUTHOR = /^co-authored-by\s*:(.*)$/i;
 /** `Name <e-mail>`; a trailer without the angle brackets is a name with no e-mail. */
 const NAME_EMAIL = /^(.*?)\s*<([^<>]*)>$/;
 

@@ -49,6 +49,16 @@ describe("coAuthorsOf", () => {
     });
   });
 
+  test("reads a trailer with whitespace before its colon, as git does", () => {
+    expect(coAuthorsOf("fix\n\nCo-authored-by : Mallory <7+mallory@users.noreply.github.com>\nco-authored-by\t: Bob <bob@x.example>")).toEqual({
+      coAuthors: [
+        { name: "Mallory", email: "7+mallory@users.noreply.github.com" },
+        { name: "Bob", email: "bob@x.example" },
+      ],
+      overflow: null,
+    });
+  });
+
   test(`reads at most ${MAX_CO_AUTHORS} trailers, and says there were more`, () => {
     const message = Array.from({ length: MAX_CO_AUTHORS + 5 }, (_, i) => `Co-authored-by: P${i} <${i}+p${i}@users.noreply.github.com>`).join("\n");
     const read = coAuthorsOf(message);
