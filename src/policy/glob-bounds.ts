@@ -17,6 +17,12 @@ export const MAX_SET_PATTERNS = 20_000;
 export const MAX_SET_PATTERN_CHARS = 1_000_000;
 /** minimatch refuses a path portion with more extglobs (`*(`, `@(`, …) than this; each needs a `(`. */
 const MINIMATCH_MAX_EXTGLOBS = 256;
+/**
+ * The most `**` portions one pattern of a glob may have. minimatch stops following `**` past 200
+ * sections (its DEFAULT_GLOB_STAR_RECURSION_MAX) and then reports no match: a policy whose glob
+ * reads as covering a path would not cover it (fail open). No real glob has more than a few.
+ */
+export const MAX_GLOBSTARS = 64;
 
 /** What a glob costs once compiled, or why it is refused. */
 type GlobBound = { ok: true; patterns: number; chars: number } | { ok: false; problem: string };
@@ -43,6 +49,14 @@ export function globLengthProblem(glob: string): string | undefined {
 export function boundGlob(glob: string): GlobBound {
   const tooLong = globLengthProblem(glob);
   if (tooLong) return { ok: false, problem: tooLong };
+  const globstars = globstarBound(glob);
+  if (globstars > MAX_GLOBSTARS) {
+    const how = /[{}]/.test(glob) ? `up to ${count(globstars)} \`**\` once its braces are expanded` : `${count(globstars)} \`**\``;
+    return {
+      ok: false,
+      problem: `glob ${showGlob(glob)} has ${how}; the limit is ${MAX_GLOBSTARS} (past 200, minimatch stops following \`**\` and matches nothing)`,
+    };
+  }
   // the common case, a glob without braces or parentheses, costs one scan
   if (!glob.includes("{") && !glob.includes("(")) return { ok: true, patterns: 1, chars: glob.length };
   const expansion = countBraceExpansion(glob, { cap: MAX_GLOB_PATTERNS });
@@ -67,6 +81,27 @@ export function boundGlob(glob: string): GlobBound {
   const patterns = Math.max(1, expansion.patterns);
   return { ok: true, patterns, chars: patterns * glob.length };
 }
+
+/**
+ * An upper bound on the `**` portions of any one pattern of `glob` once its braces are expanded,
+ * in one scan: brace expansion uses each character of the glob at most once per pattern, so a
+ * `**` is a run of two or more `*` (counted once), or else made of stars next to a brace or comma
+ * (`*{*,x}`, `*{a,}*`), counted two by two. Exact for an ordinary glob: `**` between slashes.
+ */
+function globstarBound(glob: string): number {
+  let runs = 0;
+  let besideBraces = 0;
+  for (let at = glob.indexOf("*"); at !== -1; at = glob.indexOf("*", at)) {
+    let end = at;
+    while (glob.charCodeAt(end) === 42) end++;
+    if (BRACE_CHARS.has(glob[at - 1] ?? "") || BRACE_CHARS.has(glob[end] ?? "")) besideBraces += end - at;
+    else if (end - at >= 2) runs++;
+    at = end;
+  }
+  return runs + Math.floor(besideBraces / 2);
+}
+
+const BRACE_CHARS = new Set(["{", "}", ","]);
 
 function countOf(text: string, char: string): number {
   let n = 0;
