@@ -1,12 +1,14 @@
 // Benchmarks of the policy engine (issue 2): decision time on a large change against a large
 // policy set, compared in the same run with a naive loop of minimatch(path, glob) for every pair,
 // the time to validate a 256 KiB policy file, and the time and memory to refuse hostile ones
-// (issue 7's brace bombs). Prints figures and ratios; asserts nothing.
+// (issue 7's brace bombs, and the worst policy files and folders within the bounds). Prints
+// figures and ratios; asserts nothing.
 import { Minimatch, minimatch } from "minimatch";
 import { decide } from "../lib/engine/decide.js";
 import { GLOB_OPTIONS } from "../lib/policy/glob-dialect.js";
 import { loadPolicySet, parsePolicyFile } from "../lib/policy/load.js";
 import { policyWarnings } from "../lib/engine/warnings.js";
+import { classesFile, duplicatesFile, duplicatesFolder, intricateFile, rulesFile, worstFolder } from "./hostile-policies.js";
 
 const ENVIRONMENTS = 50;
 const RULES = 20;
@@ -130,7 +132,7 @@ const naive = (naiveTimes[0] * touched.length) / sample.length;
 
 console.log(`decision: ${FILES} changed files (${touched.length} touched paths) against ${ENVIRONMENTS} policies x ${RULES} rules (${globs.length} globs)`);
 console.log(`  states: ${JSON.stringify(states)}`);
-console.log(`  median per decision, warm (policies compiled once, as the app caches them): ${f(median(warm))}   target <= 20 ms`);
+console.log(`  median per decision, warm (globs compiled once in the shared cache, as the app finds them): ${f(median(warm))}   target <= 20 ms`);
 console.log(`  median per decision, cold (parse + validate + compile 50 files + decide):   ${f(median(cold))}`);
 console.log(`  naive loop, minimatch(path, glob) for every pair: ${f(naive)}${sample.length < touched.length ? ` (measured on ${sample.length} of ${touched.length} paths, scaled linearly; --full measures all)` : ""}`);
 console.log(`  speed-up against the naive loop: warm ${(naive / median(warm)).toFixed(0)}x, cold ${(naive / median(cold)).toFixed(0)}x   target >= 100x`);
@@ -187,17 +189,31 @@ console.log(
     `memory, worst of 11: heap +${mb(worst("heap"))}, RSS +${mb(worst("rss"))}   target <= 50 MB`,
 );
 
-// the worst a hostile 256 KiB file can do (the worst of the shapes tried): thousands of short
-// globs whose braces make the counting spend its whole budget (32 steps a character, plus 512)
-const intricate = "{{0..3}{{{0..3}{0..3}{a,b}..}}{}{}}b";
-let hostileText = `version: 1\nenvironment: evil\nscope:\n  paths:\n`;
-while (hostileText.length < 256 * 1024 - 2000) hostileText += `    - ${JSON.stringify(`${hostileText.length}${intricate}`)}\n`;
-hostileText += `rules:\n  - name: anyone\n    paths: ['**']\n    approvals: 0\n`;
-const hostile256 = Array.from({ length: 5 }, () => measured(() => loadPolicySet([{ path: "policies/evil.yml", text: hostileText }])));
-console.log(
-  `refused a ${(Buffer.byteLength(hostileText) / 1024).toFixed(0)} KiB file of ${hostile256[0].result.invalid[0].errors.length} globs with intricate braces: ` +
-    `median ${f(median(hostile256.map((r) => r.ms)))}, heap +${mb(Math.max(...hostile256.map((r) => r.heap)))}`,
-);
+// --- hostile policy files and folders (issue 7 review): the worst shapes found within the bounds,
+// read as compliance/policy reads a pull request's head (load, validate, then look for warnings)
+const headCheck = (policyFiles) => {
+  const head = loadPolicySet(policyFiles);
+  return { valid: head.policies.length, refused: head.invalid.length, warnings: policyWarnings(head, "policies").length };
+};
+/** Time as the app pays it (warm code, no forced collection between runs), then memory after full collections. */
+function hostileHead(name, policyFiles, target) {
+  for (let i = 0; i < 3; i++) headCheck(policyFiles); // warm up the code, not the data: nothing is cached between runs
+  const ms = median(time(() => headCheck(policyFiles), 9));
+  const runs = Array.from({ length: 3 }, () => measured(() => headCheck(policyFiles)));
+  const kib = policyFiles.reduce((n, file) => n + Buffer.byteLength(file.text), 0) / 1024;
+  const { valid, refused } = runs[0].result;
+  console.log(
+    `  ${name}: ${policyFiles.length} file${policyFiles.length === 1 ? "" : "s"}, ${kib.toFixed(0)} KiB (${valid} valid, ${refused} refused): ` +
+      `median ${f(ms)}   target <= ${target} ms; heap +${mb(Math.max(...runs.map((r) => r.heap)))}`,
+  );
+}
+console.log("hostile policy folders, as compliance/policy reads a head (load + validate + warnings):");
+hostileHead("the most minimal rules a file holds", [rulesFile("rules")], 100);
+hostileHead("1,000-character globs of character classes (dearest to compile)", [classesFile("classes").file], 100);
+hostileHead("five lists of 1,000 globs with intricate braces", [intricateFile("braces")], 100);
+hostileHead("[x,x,x,…]: 120,000 duplicate globs in one list", [duplicatesFile("dups", 120_000)], 100);
+hostileHead("the review's folder: 200 files of 5,000 duplicate globs", duplicatesFolder(), 800);
+hostileHead("the worst folder found: class globs to 1,000,000 pattern characters, braces to the counting steps, rules to the YAML nodes", worstFolder(), 800);
 
 // for scale, measured last (it leaves its garbage behind): what compiling ONE of those globs costs
 const one = measured(() => new Minimatch(bomb(0), GLOB_OPTIONS).set.length);

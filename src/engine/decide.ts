@@ -194,12 +194,14 @@ export function decide(set: PolicySet, facts: Facts): Decision {
   // sorted once, so that every list of paths drawn from it is sorted too
   const touched = sortByCodePoint(touchedPaths(facts.files));
   const paths = evaluated.size > 0 ? pathsByPolicy(set.policies, touched, evaluated) : [];
-  const environments = reported.map(([src, extra]) => {
+  const environments = reported.map((src) => {
     const only = src.policies[0];
-    if (only !== undefined && evaluated.has(only)) {
-      return decidePolicy(set.policies[only] as Policy, paths[only] as PolicyPaths, ctx);
-    }
-    return decideBroken(set, src, extra);
+    if (only === undefined || !evaluated.has(only)) return decideBroken(set, src, []);
+    const policy = set.policies[only] as Policy;
+    const found = paths[only] as PolicyPaths;
+    // globs that cannot be compiled matched nothing: the environment fails closed
+    if (found.globError !== undefined) return decideBroken(set, src, [{ file: policy.file, field: "", message: found.globError }]);
+    return decidePolicy(policy, found, ctx);
   });
   return { environments };
 }

@@ -1,23 +1,15 @@
 // Which environments judge a pull request into a base branch, and which policy files define each.
 import { compareCodePoints } from "../policy/code-point-order.js";
-import type { InvalidPolicy, Policy, PolicyError, PolicySet } from "../policy/types.js";
-import { globErrorOf, policyAppliesTo } from "./paths.js";
-
-/**
- * Whether a valid policy judges PRs into `base`. A policy whose globs cannot be compiled is
- * taken to apply: its environment then fails closed rather than silently disappearing.
- */
-function appliesTo(policy: Policy, base: string, defaultBranch: string): boolean {
-  if (globErrorOf(policy)) return true;
-  return policyAppliesTo(policy, base, defaultBranch);
-}
+import type { InvalidPolicy, Policy, PolicySet } from "../policy/types.js";
+import { policyAppliesTo } from "./paths.js";
 
 /**
  * The policy set narrowed to a base branch: valid policies whose `scope.branches` (default:
- * the default branch) match `base`, and every invalid file, whose branches are unknown.
+ * the default branch) match `base` — or cannot be compiled, failing closed — and every invalid
+ * file, whose branches are unknown. Compiles branch globs only (see policyAppliesTo).
  */
 export function environmentsFor(set: PolicySet, base: string, defaultBranch: string): PolicySet {
-  return { policies: set.policies.filter((p) => appliesTo(p, base, defaultBranch)), invalid: [...set.invalid] };
+  return { policies: set.policies.filter((p) => policyAppliesTo(p, base, defaultBranch)), invalid: [...set.invalid] };
 }
 
 /** The check an environment's decision is posted as (SPEC §3.1): `compliance/<environment>`. */
@@ -48,9 +40,12 @@ function environmentSources(set: PolicySet): EnvironmentSources[] {
 
 /** The environments judging a base branch, and which of them evaluate their one policy. */
 interface JudgingEnvironments {
-  /** Every environment reported on the base, sorted by name, with the error of a policy whose globs cannot be compiled. */
-  reported: [EnvironmentSources, PolicyError[]][];
-  /** Indexes into `set.policies` of the policies evaluated: an environment's only file, valid and compilable. */
+  /** Every environment reported on the base, sorted by name. */
+  reported: EnvironmentSources[];
+  /**
+   * Indexes into `set.policies` of the policies to evaluate: an environment's only file, valid.
+   * Its path globs are compiled when its paths are matched; if they cannot be, it is an error then.
+   */
   evaluated: Set<number>;
 }
 
@@ -59,16 +54,14 @@ interface JudgingEnvironments {
  * match, and every one with an invalid file, whose branches are unknown (fail closed).
  */
 export function judgingEnvironments(set: PolicySet, base: string, defaultBranch: string): JudgingEnvironments {
-  const reported: [EnvironmentSources, PolicyError[]][] = [];
+  const reported: EnvironmentSources[] = [];
   const evaluated = new Set<number>();
   for (const src of environmentSources(set)) {
-    const applies = src.policies.some((i) => appliesTo(set.policies[i] as Policy, base, defaultBranch));
+    const applies = src.policies.some((i) => policyAppliesTo(set.policies[i] as Policy, base, defaultBranch));
     if (src.invalid.length === 0 && !applies) continue;
     const only = src.invalid.length === 0 && src.policies.length === 1 ? src.policies[0] : undefined;
-    const globError = only === undefined ? undefined : globErrorOf(set.policies[only] as Policy);
-    if (only !== undefined && !globError) evaluated.add(only);
-    const file = only === undefined ? "" : (set.policies[only] as Policy).file;
-    reported.push([src, globError ? [{ file, field: "", message: globError.message }] : []]);
+    if (only !== undefined) evaluated.add(only);
+    reported.push(src);
   }
   return { reported, evaluated };
 }

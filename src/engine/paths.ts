@@ -19,62 +19,61 @@ export function touchedPaths(files: readonly ChangedFile[]): string[] {
 export interface PolicyPaths {
   inScope: string[];
   byRule: string[][];
+  /**
+   * Why the policy's path globs could not be compiled, when they could not: it then matched
+   * nothing, and its environment must fail closed (a loader that validated them makes this unreachable).
+   */
+  globError?: string;
 }
 
-/** A policy's globs, compiled once per Policy object. */
+/** Why a glob could not be compiled. */
+class GlobError extends Error {
+  constructor(glob: string, reason: string) {
+    // the glob cut short: a message stays readable, and costs nothing however long the glob
+    const shown = glob.length > 60 ? `${JSON.stringify(glob.slice(0, 59)).slice(0, -1)}…"` : JSON.stringify(glob);
+    super(`glob ${shown} cannot be compiled: ${reason}`);
+  }
+}
+
+function compileOrThrow(glob: string, globs: GlobCompiler): Minimatch {
+  try {
+    return globs.compile(glob);
+  } catch (e) {
+    throw new GlobError(glob, e instanceof Error ? e.message : String(e));
+  }
+}
+
+/**
+ * Whether a policy judges pull requests into `base`: its `scope.branches`, else the default branch.
+ * Only the branch globs are compiled (through `globs`, by default the engine's bounded shared
+ * cache), never the path globs: every push asks this of the policies on the pushed branch, which
+ * anyone who can push writes. A branch glob that cannot be compiled makes the policy apply to
+ * every branch: its environment then fails closed rather than silently disappearing.
+ */
+export function policyAppliesTo(policy: Policy, base: string, defaultBranch: string, globs: GlobCompiler = sharedGlobs): boolean {
+  const branches = policy.scope.branches;
+  if (!branches) return base === defaultBranch;
+  try {
+    return branches.some((glob) => compileOrThrow(glob, globs).match(base));
+  } catch (e) {
+    if (e instanceof GlobError) return true;
+    throw e;
+  }
+}
+
+/** A policy's path globs: each slot without duplicates, in slot order, compiled; or why they cannot be. */
 interface CompiledPolicy {
-  /** Base-branch globs; undefined means the default branch. */
-  branches: GlobSet | undefined;
-  /** Its path globs in slot order: scope.paths, scope.exclude, then paths and exclude of each rule. */
+  /** scope.paths, scope.exclude, then paths and exclude of each rule, each without duplicates. */
   slots: string[][];
   matchers: Map<string, Minimatch>;
 }
 
-/** Why a policy's globs could not be compiled (a loader that validated them makes this unreachable). */
-class GlobError extends Error {
-  constructor(
-    readonly glob: string,
-    readonly reason: string,
-  ) {
-    super(`glob ${JSON.stringify(glob)} cannot be compiled: ${reason}`);
-  }
-}
-
-const compiledPolicies = new WeakMap<Policy, CompiledPolicy>();
-
-/** A policy's globs compiled through `globs` the first time it is seen (by object identity); throws GlobError. */
-function compilePolicy(policy: Policy, globs: GlobCompiler = sharedGlobs): CompiledPolicy {
-  let compiled = compiledPolicies.get(policy);
-  if (compiled) return compiled;
-  const slots = [policy.scope.paths, policy.scope.exclude, ...policy.rules.flatMap((r) => [r.paths, r.exclude])];
+/** Compiles a policy's path globs through `globs`; throws GlobError. Duplicates cost one lookup each. */
+function compilePolicy(policy: Policy, globs: GlobCompiler): CompiledPolicy {
+  const slots = [policy.scope.paths, policy.scope.exclude, ...policy.rules.flatMap((r) => [r.paths, r.exclude])].map((slot) => [...new Set(slot)]);
   const matchers = new Map<string, Minimatch>();
-  const compileOne = (glob: string): void => {
-    if (matchers.has(glob)) return;
-    try {
-      matchers.set(glob, globs.compile(glob));
-    } catch (e) {
-      throw new GlobError(glob, e instanceof Error ? e.message : String(e));
-    }
-  };
-  slots.flat().forEach(compileOne);
-  let branches: GlobSet | undefined;
-  if (policy.scope.branches) {
-    const branchMatchers = new Map<string, Minimatch>();
-    for (const glob of policy.scope.branches) {
-      compileOne(glob);
-      branchMatchers.set(glob, matchers.get(glob) as Minimatch);
-    }
-    branches = compileGlobs(policy.scope.branches, branchMatchers);
-  }
-  compiled = { branches, slots: slots.map((s) => [...s]), matchers };
-  compiledPolicies.set(policy, compiled);
-  return compiled;
-}
-
-/** Whether a policy judges pull requests into `base` (its `scope.branches`, else the default branch); throws GlobError. */
-export function policyAppliesTo(policy: Policy, base: string, defaultBranch: string): boolean {
-  const { branches } = compilePolicy(policy);
-  return branches ? branches.matchesAny(base) : base === defaultBranch;
+  for (const slot of slots) for (const glob of slot) if (!matchers.has(glob)) matchers.set(glob, compileOrThrow(glob, globs));
+  return { slots, matchers };
 }
 
 /** A rule of one of the policies, numbered across the set. */
@@ -85,17 +84,16 @@ interface RuleRef {
   exclude: number[];
 }
 
-/** The globs of several policies in one index. */
+/** The path globs of the policies asked for, in one index, built for one call and dropped with it. */
 interface SetMatcher {
-  policies: readonly Policy[];
-  /** Policies whose globs could not be compiled, by index: they match nothing. */
-  broken: Map<number, GlobError>;
+  /** Policies whose globs could not be compiled, by index, with why: they match nothing. */
+  broken: Map<number, string>;
   globs: GlobSet;
   /** For each glob id, the policies whose scope.paths hold it: only those can take a path in. */
   scopeOf: number[][];
-  /** For each policy, the glob ids of its scope.exclude (empty when broken). */
+  /** For each policy, the glob ids of its scope.exclude (empty when broken or not asked for). */
   scopeExclude: number[][];
-  /** Every rule of every policy. */
+  /** Every rule of every policy asked for. */
   rules: RuleRef[];
   /** For glob id `g` and policy `p`, at key `g * policies.length + p`: the rules (indexes into `rules`) whose paths hold it. */
   rulesOf: Map<number, number[]>;
@@ -103,30 +101,28 @@ interface SetMatcher {
 
 const NONE: readonly number[] = [];
 
-const setMatchers = new WeakMap<readonly Policy[], SetMatcher>();
-
-function setMatcher(policies: readonly Policy[], globs: GlobCompiler): SetMatcher {
-  const cached = setMatchers.get(policies);
-  if (cached && cached.policies.length === policies.length && cached.policies.every((p, i) => p === policies[i])) {
-    return cached;
-  }
-  const broken = new Map<number, GlobError>();
+/**
+ * Indexes the path globs of the policies in `wanted` (default: all). Nothing of it is kept after
+ * the call: compiled globs live only in `globs` (the engine's shared cache, bounded by count and
+ * by weight, or a private compiler), so memory held for the policy sets the app caches is not
+ * multiplied by their number.
+ */
+function setMatcher(policies: readonly Policy[], wanted: ReadonlySet<number> | undefined, globs: GlobCompiler): SetMatcher {
+  const broken = new Map<number, string>();
   const compiled = policies.map((policy, i): CompiledPolicy | undefined => {
+    if (wanted && !wanted.has(i)) return undefined;
     try {
       return compilePolicy(policy, globs);
     } catch (e) {
       if (!(e instanceof GlobError)) throw e;
-      broken.set(i, e);
+      broken.set(i, e.message);
       return undefined;
     }
   });
   const allMatchers = new Map<string, Minimatch>();
   for (const c of compiled) for (const [glob, mm] of c?.matchers ?? []) if (!allMatchers.has(glob)) allMatchers.set(glob, mm);
-  const set = compileGlobs(
-    compiled.flatMap((c) => c?.slots.flat() ?? []),
-    allMatchers,
-  );
-  const idsOf = (slot: string[] | undefined): number[] => [...new Set((slot ?? []).map((g) => set.idOf(g)))];
+  const set = compileGlobs(allMatchers.keys(), allMatchers);
+  const idsOf = (slot: string[] | undefined): number[] => (slot ?? []).map((g) => set.idOf(g));
   const scopeOf: number[][] = set.globs.map(() => []);
   const rulesOf = new Map<number, number[]>();
   const rules: RuleRef[] = [];
@@ -144,28 +140,15 @@ function setMatcher(policies: readonly Policy[], globs: GlobCompiler): SetMatche
     }
     return idsOf(c.slots[1]);
   });
-  const matcher: SetMatcher = { policies: [...policies], broken, globs: set, scopeOf, scopeExclude, rules, rulesOf };
-  setMatchers.set(policies, matcher);
-  return matcher;
-}
-
-/** The GlobError of a policy whose globs cannot be compiled, else undefined (a validated policy never has one). */
-export function globErrorOf(policy: Policy): GlobError | undefined {
-  try {
-    compilePolicy(policy);
-    return undefined;
-  } catch (e) {
-    if (e instanceof GlobError) return e;
-    throw e;
-  }
+  return { broken, globs: set, scopeOf, scopeExclude, rules, rulesOf };
 }
 
 /**
  * Sorts touched paths into the scope and rules of each policy (SPEC §2 steps 2 and 5), in the
- * order of `paths`. Only policies whose index is in `wanted` (default: all) are filled; a policy
- * whose globs cannot be compiled gets no paths (see globErrorOf). Compiled globs are cached for
- * the `policies` array and for each Policy object; they are compiled through `globs`: the engine's
- * shared cache, or for policies read from a pull request's head, `privateGlobs()` (SPEC §1.2).
+ * order of `paths`. Only policies whose index is in `wanted` (default: all) are filled, and only
+ * their path globs are compiled; a policy whose globs cannot be compiled gets no paths and its
+ * `globError`. Globs are compiled through `globs`: the engine's shared cache, or for policies
+ * read from a pull request's head, `privateGlobs()` (SPEC §1.2).
  */
 export function pathsByPolicy(
   policies: readonly Policy[],
@@ -173,8 +156,11 @@ export function pathsByPolicy(
   wanted?: ReadonlySet<number>,
   globs: GlobCompiler = sharedGlobs,
 ): PolicyPaths[] {
-  const m = setMatcher(policies, globs);
-  const result: PolicyPaths[] = policies.map((p) => ({ inScope: [], byRule: p.rules.map(() => []) }));
+  const m = setMatcher(policies, wanted, globs);
+  const result: PolicyPaths[] = policies.map((p, i) => {
+    const globError = m.broken.get(i);
+    return { inScope: [], byRule: p.rules.map(() => []), ...(globError !== undefined ? { globError } : {}) };
+  });
   // marks of the current path: glob ids that match it, policies that take it in, rules done
   const hit = new Uint32Array(m.globs.globs.length);
   const seenPolicy = new Uint32Array(policies.length);
@@ -195,7 +181,7 @@ export function pathsByPolicy(
       for (const p of m.scopeOf[id] as number[]) {
         if (seenPolicy[p] === stamp) continue;
         seenPolicy[p] = stamp;
-        if ((wanted && !wanted.has(p)) || anyHit(m.scopeExclude[p] as number[])) continue;
+        if (anyHit(m.scopeExclude[p] as number[])) continue;
         taken[nTaken++] = p;
         (result[p] as PolicyPaths).inScope.push(path);
       }

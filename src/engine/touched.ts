@@ -16,11 +16,12 @@ export type Change = Pick<Facts, "base" | "default_branch" | "files" | "files_tr
  */
 export function touchedEnvironments(set: PolicySet, change: Change): string[] {
   const { reported, evaluated } = judgingEnvironments(set, change.base, change.default_branch);
-  if (change.files_truncated) return reported.map(([src]) => src.environment);
+  if (change.files_truncated) return reported.map((src) => src.environment);
   const paths = evaluated.size > 0 ? pathsByPolicy(set.policies, touchedPaths(change.files), evaluated) : [];
-  return reported.flatMap(([src]) => {
+  return reported.flatMap((src) => {
     const only = src.policies[0];
-    const inScope = only !== undefined && evaluated.has(only) ? (paths[only]?.inScope.length ?? 0) : 1;
-    return inScope > 0 ? [src.environment] : [];
+    const found = only !== undefined && evaluated.has(only) ? paths[only] : undefined;
+    const touched = found === undefined || found.globError !== undefined || found.inScope.length > 0;
+    return touched ? [src.environment] : [];
   });
 }

@@ -25,7 +25,13 @@ export const MAX_ADDRESS_LOGINS = 100;
 export const MAX_UNLINKED = 50;
 export const MAX_IDENTITY_CHARS = 128;
 
-/** The e-mail of GitHub itself committing a web edit or a merge (the `web-flow` account): not a person. */
+/**
+ * The e-mail of GitHub itself (the `web-flow` account), which commits web edits, merges and
+ * reverts for the person who made them: as a COMMITTER it is nobody, the author being that
+ * person. As an author or co-author it names no one — GitHub authors no commit itself; web
+ * edits are authored by their user, apps by their bot — and anyone can write it into a commit
+ * (`GIT_AUTHOR_EMAIL=noreply@github.com`), so there it is an unlinked identity like any other.
+ */
 const GITHUB_EMAIL = "noreply@github.com";
 
 /**
@@ -35,8 +41,11 @@ const GITHUB_EMAIL = "noreply@github.com";
  */
 const NOREPLY = /^(?:\d+\+)?([a-z0-9](?:[a-z0-9-]{0,38})(?:\[bot\])?)@users\.noreply\.github\.com$/i;
 
-/** A `Co-authored-by:` trailer: the key is case-insensitive, as git's trailer keys are. */
-const CO_AUTHOR = /^co-authored-by:(.*)$/i;
+/**
+ * A `Co-authored-by:` trailer: the key is case-insensitive, and whitespace may precede the colon
+ * (`Co-authored-by : …`), as git reads trailer keys; a stricter reading would drop a co-author.
+ */
+const CO_AUTHOR = /^co-authored-by\s*:(.*)$/i;
 /** `Name <e-mail>`; a trailer without the angle brackets is a name with no e-mail. */
 const NAME_EMAIL = /^(.*?)\s*<([^<>]*)>$/;
 
@@ -100,12 +109,14 @@ export function coAuthorsOf(message: string): { coAuthors: CoAuthor[]; overflow:
 
 /**
  * The PR author and everyone behind the commits (SPEC §2): the account GitHub links to each
- * commit's author and committer (web-flow, GitHub itself, is not a person), and each co-author
- * whose e-mail is a noreply address or an e-mail GitHub links to an account on another commit
- * of the PR. Every other identity is unlinked, listed once (by name and e-mail) with the first
- * commit and role that carry it: a laptop's identity is usually both author and committer. An author or committer GitHub links to nobody stays unlinked
- * even when its e-mail has the noreply form (GitHub would have linked a genuine one); that
- * login is still a contributor, which can only exclude someone.
+ * commit's author and committer (web-flow, GitHub itself, as committer is not a person), and each
+ * co-author whose e-mail is a noreply address or an e-mail GitHub links to an account on another
+ * commit of the PR. Every other identity is unlinked, listed once (by name and e-mail) with the
+ * first commit and role that carry it: a laptop's identity is usually both author and committer.
+ * An author or committer GitHub links to nobody stays unlinked even when its e-mail has the
+ * noreply form (GitHub would have linked a genuine one); that login is still a contributor,
+ * which can only exclude someone. GitHub itself (web-flow, `noreply@github.com`) as an author or
+ * co-author is unlinked too: it hides who wrote the commit (see GITHUB_EMAIL).
  */
 export function commitIdentities(commits: readonly ApiCommit[], author?: string): CommitIdentities {
   const contributors = new Map<string, string>(author === undefined ? [] : [[author.toLowerCase(), author]]);
@@ -120,6 +131,8 @@ export function commitIdentities(commits: readonly ApiCommit[], author?: string)
   };
   /** A login read from an address, not linked by GitHub: false once MAX_ADDRESS_LOGINS are taken. */
   const fromAddress = (login: string): boolean => {
+    // web-flow's noreply address names nobody (see GITHUB_EMAIL): left unlinked
+    if (login.toLowerCase() === WEB_FLOW) return false;
     if (contributors.has(login.toLowerCase())) return true;
     if (addressLogins === MAX_ADDRESS_LOGINS) return false;
     addressLogins += 1;
@@ -145,20 +158,27 @@ export function commitIdentities(commits: readonly ApiCommit[], author?: string)
     for (const role of ["author", "committer"] as const) {
       const email = commit.commit[role]?.email?.trim().toLowerCase();
       const login = commit[role]?.login;
-      if (email && login && !linked.has(email)) linked.set(email, login);
+      // GitHub's own address names no co-author: it stays unlinked (see GITHUB_EMAIL).
+      if (email && login && login.toLowerCase() !== WEB_FLOW && !linked.has(email)) linked.set(email, login);
     }
   }
 
   for (const commit of commits) {
     for (const role of ["author", "committer"] as const) {
       const login = commit[role]?.login;
-      if (login) {
+      const name = commit.commit[role]?.name ?? "";
+      const email = commit.commit[role]?.email ?? "";
+      const github = login?.toLowerCase() === WEB_FLOW || (!login && email.trim().toLowerCase() === GITHUB_EMAIL);
+      // GitHub committing for the person who authored the commit (a web edit, a merge): nobody.
+      if (github && role === "committer") continue;
+      if (login && !github) {
         contributor(login);
         continue;
       }
-      const name = commit.commit[role]?.name ?? "";
-      const email = commit.commit[role]?.email ?? "";
-      if (email.trim().toLowerCase() === GITHUB_EMAIL) continue;
+      if (github) {
+        unknown(commit.sha, role, name || "GitHub", email || GITHUB_EMAIL);
+        continue;
+      }
       const noreply = noreplyLogin(email);
       if (noreply !== null) fromAddress(noreply);
       unknown(commit.sha, role, name, email);
@@ -166,7 +186,6 @@ export function commitIdentities(commits: readonly ApiCommit[], author?: string)
     const { coAuthors, overflow } = coAuthorsOf(commit.commit.message ?? "");
     for (const { name, email } of coAuthors) {
       const folded = email.toLowerCase();
-      if (folded === GITHUB_EMAIL) continue;
       const account = linked.get(folded);
       const noreply = noreplyLogin(email);
       if (account !== undefined) contributor(account);

@@ -25,6 +25,8 @@ interface BraceCountOptions {
   cap?: number;
   /** Steps allowed per character of the glob (default 32; ordinary globs take 1 to 12), plus a constant 512. */
   stepsPerChar?: number;
+  /** A lower bound on the steps, when less is left of a budget shared by many globs. */
+  maxSteps?: number;
 }
 
 /** Counts saturate here: beyond it, only "more" matters. */
@@ -48,6 +50,13 @@ class Stop extends Error {
   }
 }
 
+/**
+ * One of each, thrown again and again: constructing an Error captures a stack trace, which cost more
+ * than the counting itself when thousands of hostile globs each ran out of budget.
+ */
+const OVER_BUDGET = new Stop("budget");
+const OVER_CAP = new Stop("cap");
+
 const sat = (n: number): number => (n > SATURATED ? SATURATED : n);
 
 /** The work and peak of one count, shared by both algebras. */
@@ -57,7 +66,7 @@ class Meter {
   constructor(private readonly budget: number) {}
   charge(steps: number): void {
     this.used += steps;
-    if (this.used > this.budget) throw new Stop("budget");
+    if (this.used > this.budget) throw OVER_BUDGET;
   }
   saw(size: number): void {
     if (size > this.peak) this.peak = size;
@@ -147,7 +156,7 @@ const TALLY: Algebra<Tally> = {
 /** The strings themselves, never more than `cap` in one list; every character built is a step. */
 function stringAlgebra(cap: number, meter: Meter): Algebra<string[]> {
   const checked = (list: string[]): string[] => {
-    if (list.length > cap) throw new Stop("cap");
+    if (list.length > cap) throw OVER_CAP;
     return list;
   };
   return {
@@ -163,14 +172,14 @@ function stringAlgebra(cap: number, meter: Meter): Algebra<string[]> {
           if (drop && prefix === "" && v === "") continue;
           meter.charge(prefix.length + v.length + 1);
           out.push(prefix + v);
-          if (out.length > cap) throw new Stop("cap");
+          if (out.length > cap) throw OVER_CAP;
         }
       }
       return out;
     },
     concat: (members, skipEmpty) => checked(members.flat().filter((s) => !skipEmpty || s !== "")),
     sequence(seq) {
-      if (!(seq.count <= cap)) throw new Stop("cap");
+      if (!(seq.count <= cap)) throw OVER_CAP;
       const out: string[] = [];
       const step = seq.y < seq.x ? -seq.incr : seq.incr;
       for (let k = 0, i = seq.x; k < seq.count; k++, i += step) {
@@ -338,7 +347,7 @@ class Expander<L> {
 export function countBraceExpansion(glob: string, options: BraceCountOptions = {}): BraceCount {
   const cap = options.cap ?? 256;
   if (!glob.includes("{") || !HAS_BRACE_SET.test(glob)) return { patterns: 1, peak: 1, tooComplex: false, steps: glob.length };
-  const meter = new Meter((options.stepsPerChar ?? 32) * glob.length + 512);
+  const meter = new Meter(Math.min((options.stepsPerChar ?? 32) * glob.length + 512, options.maxSteps ?? Infinity));
   // minimatch doubles each `\\` so an escaped backslash stays escaped through brace-expansion
   let text = glob.replace(/\\\\/g, "\\\\\\\\");
   if (text.startsWith("{}")) text = `\\{\\}${text.slice(2)}`;

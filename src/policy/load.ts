@@ -5,7 +5,7 @@ import { sortByCodePoint } from "./code-point-order.js";
 import { sortPolicyErrors } from "./errors.js";
 import { POLICY_DIR } from "./folder.js";
 import { parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
-import { SetGlobTally, type BoundedGlob } from "./glob-bounds.js";
+import { SetGlobBudget, SetGlobTally, type BoundedGlob } from "./glob-bounds.js";
 import { ENVIRONMENT_PATTERN, MESSAGES, policySchema, RESERVED_ENVIRONMENTS, type PolicyInput } from "./schema.js";
 import { schemaErrors } from "./schema-errors.js";
 import { semanticErrors } from "./semantics.js";
@@ -19,6 +19,25 @@ import { fileSizeProblem, locateNearest, parseYaml, type Locate, type SourcePosi
  */
 export const MAX_POLICY_FILES = 200;
 export const MAX_POLICY_SET_BYTES = 2 * 1024 * 1024;
+/**
+ * The most YAML nodes the policy files of a set may hold together (keys, values and list items,
+ * as written). Parsing is linear in bytes, but building, validating and keeping a policy is per
+ * node, and 2 MiB of `[x,x,x,…]` is a million of them. Past the bound the file that crosses is
+ * refused where it crosses, and the files after it are refused unread. Real sets hold thousands.
+ */
+export const MAX_POLICY_SET_NODES = 100_000;
+
+const count = (n: number): string => n.toLocaleString("en-US");
+
+/** What a policy set's files may still cost, spent file by file in order. */
+class SetBudget {
+  nodesLeft = MAX_POLICY_SET_NODES;
+  readonly globs = new SetGlobBudget();
+}
+
+const TOO_MANY_NODES = (): string =>
+  `with this node the policy files hold more than ${count(MAX_POLICY_SET_NODES)} YAML nodes; the limit is ${count(MAX_POLICY_SET_NODES)} across all policy files`;
+const NOT_READ = `not read: the policy files before it hold ${count(MAX_POLICY_SET_NODES)} YAML nodes, the limit across all policy files`;
 
 /**
  * Why a policy folder (`folder` says which, e.g. "policies/") of `files` policy files holding
@@ -43,13 +62,14 @@ interface ParsedPolicyFile {
 
 /** Reads and validates one policy file (a set of one, for the bounds on all its globs); every error, sorted by position. Never throws. */
 export function parsePolicyFile(file: string, text: string): ParsedPolicyFile {
-  const { policy, errors, environment } = boundSetGlobs([readPolicyFile(file, text)])[0] as ReadPolicyFile;
+  const { policy, errors, environment } = boundSetGlobs([readPolicyFile(file, text, new SetBudget())])[0] as ReadPolicyFile;
   return { ...(policy ? { policy } : {}), errors, environment };
 }
 
-/** Parses every file of a policy folder; files naming the same environment are all invalid. */
+/** Parses every file of a policy folder, in order (they share the set's bounds); files naming the same environment are all invalid. */
 export function loadPolicySet(files: readonly { path: string; text: string }[]): PolicySet {
-  return assemble(files.map((file) => readPolicyFile(file.path, file.text)));
+  const budget = new SetBudget();
+  return assemble(files.map((file) => readPolicyFile(file.path, file.text, budget)));
 }
 
 /** Whether `path` is a policy file: `*.yml` or `*.yaml` directly in `dir`, not in a sub-folder. */
@@ -81,7 +101,10 @@ export async function loadPolicyDir(dir: string): Promise<PolicySet> {
   const sizes = await Promise.all(paths.map((path) => stat(path).then((info) => info.size, () => 0)));
   const tooMuch = policyFolderProblem(`${folder === "" ? "." : folder}/`, paths.length, sizes.reduce((a, b) => a + b, 0));
   if (tooMuch) return { policies: [], invalid: [{ file: dir, environment: "", errors: [{ file: dir, field: "", message: tooMuch }] }] };
-  return assemble(await Promise.all(paths.map(readPolicyFileFromDisk)));
+  // read together, parsed in order: the files share the set's bounds, spent in name order
+  const texts = await Promise.all(paths.map(readPolicyText));
+  const budget = new SetBudget();
+  return assemble(texts.map((read, i) => (typeof read === "string" ? readPolicyFile(paths[i] as string, read, budget) : read)));
 }
 
 /** A read policy file with what the set needs to report a duplicate environment or too many patterns. */
@@ -93,9 +116,11 @@ interface ReadPolicyFile extends ParsedPolicyFile {
   globs?: { list: BoundedGlob[]; locate: Locate };
 }
 
-function readPolicyFile(file: string, text: string): ReadPolicyFile {
+function readPolicyFile(file: string, text: string, budget: SetBudget): ReadPolicyFile {
   const fromFileName = fileEnvironment(file);
-  const yaml = parseYaml(file, text);
+  if (budget.nodesLeft < 0) return { file, errors: [{ file, field: "", message: NOT_READ }], environment: fromFileName };
+  const yaml = parseYaml(file, text, { maxNodes: budget.nodesLeft, tooManyNodes: TOO_MANY_NODES });
+  budget.nodesLeft -= yaml.nodes;
   if (yaml.errors.length > 0) return { file, errors: yaml.errors, environment: fromFileName };
   const value = yaml.value;
   const written = isMapping(value) ? value.environment : undefined;
@@ -106,7 +131,7 @@ function readPolicyFile(file: string, text: string): ReadPolicyFile {
   const globs: BoundedGlob[] = [];
   const errors = [
     ...(parsed.success ? [] : schemaErrors(file, parsed.error, yaml.locate, policySchema)),
-    ...semanticErrors(file, value, yaml.locate, (glob) => globs.push(glob)),
+    ...semanticErrors(file, value, yaml.locate, (glob) => globs.push(glob), budget.globs),
   ];
   if (isMapping(value) && written === undefined && !ENVIRONMENT_PATTERN.test(fromFileName)) {
     errors.push({
@@ -129,12 +154,13 @@ function readPolicyFile(file: string, text: string): ReadPolicyFile {
   return { file, policy: toPolicy(file, environment, parsed.data), errors: [], environment, ...located, globs: { list: globs, locate: yaml.locate } };
 }
 
-async function readPolicyFileFromDisk(path: string): Promise<ReadPolicyFile> {
+/** A policy file's text, or the refusal of a file too large or unreadable. */
+async function readPolicyText(path: string): Promise<string | ReadPolicyFile> {
   try {
     // Checked before reading, so a huge file is refused without being loaded.
     const tooLarge = fileSizeProblem((await stat(path)).size);
     if (tooLarge) return { file: path, environment: fileEnvironment(path), errors: [{ file: path, field: "", message: tooLarge }] };
-    return readPolicyFile(path, await readFile(path, "utf8"));
+    return await readFile(path, "utf8");
   } catch (error) {
     return { file: path, environment: fileEnvironment(path), errors: [{ file: path, field: "", message: `cannot read file: ${describe(error)}` }] };
   }

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { DATE_TIME_PATTERN, TIME_RANGE_PATTERN, WHOLE_DAY } from "./freeze.js";
 import { POLICY_DIR } from "./folder.js";
-import { MAX_GLOB_LENGTH } from "./glob-bounds.js";
+import { MAX_GLOB_LENGTH, MAX_GLOBS_PER_LIST } from "./glob-bounds.js";
 import { POLICY_PERMISSIONS, UNLINKED_COMMITS, type Day } from "./types.js";
 
 /** Environment names: they become check names (`compliance/<environment>`). */
@@ -42,10 +42,10 @@ const nonEmptyString = (description: string) =>
 const flag = (defaultValue: boolean, description: string) =>
   z.boolean({ error: MESSAGES.boolean }).default(defaultValue).meta({ description });
 
-// The length is enforced by semantics.ts, whose message names the glob; `maxLength` tells editors.
+// Lengths are enforced by semantics.ts, whose messages name the glob or list; `maxLength` and `maxItems` tell editors.
 const glob = z.string({ error: "must be a glob (a string)" }).meta({
   description:
-    "A minimatch glob over repository-relative paths: `*` stays within a folder, `**` crosses folders and matches dot files. No leading `/` or `!`, no `..`. At most 1,024 characters and 256 patterns once its braces are expanded.",
+    "A minimatch glob over repository-relative paths: `*` stays within a folder, `**` crosses folders and matches dot files. No leading `/` or `!`, no `..`. At most 1,024 characters, 256 patterns once its braces are expanded, and 64 `**` in a pattern.",
   maxLength: MAX_GLOB_LENGTH,
 });
 
@@ -57,17 +57,17 @@ const githubEnvironment = z
 
 // Checked like a path glob by semantics.ts (bounded, no leading `/` or `!`), then matched against a status's context.
 const statusContextGlob = z.string({ error: "must be a glob (a string)" }).meta({
-  description: "A glob over commit status contexts, e.g. `kustomization/apps-production*`: `*` stays within a `/`-separated part, `**` crosses them.",
+  description: "A glob over commit status contexts, e.g. `kustomization/apps-production/*`: `*` stays within a `/`-separated part, `**` crosses them.",
   maxLength: MAX_GLOB_LENGTH,
 });
 
-const globList = (description: string) => z.array(glob, { error: "must be a list of globs" }).meta({ description });
+const globList = (description: string) => z.array(glob, { error: "must be a list of globs" }).meta({ description, maxItems: MAX_GLOBS_PER_LIST });
 
 const requiredGlobs = (description: string) =>
   z
     .array(glob, { error: "must be a list of globs" })
     .min(1, { error: "must list at least one glob" })
-    .meta({ description });
+    .meta({ description, maxItems: MAX_GLOBS_PER_LIST });
 
 const approvals = (description: string) =>
   z
@@ -199,7 +199,7 @@ export const policySchema = z
               .array(glob, { error: "must be a list of branch globs" })
               .min(1, { error: "must list at least one branch glob (leave `branches` out to mean the default branch)" })
               .optional()
-              .meta({ description: "Base branches (globs) this environment deploys from. Default: the repository's default branch." }),
+              .meta({ description: "Base branches (globs) this environment deploys from. Default: the repository's default branch.", maxItems: MAX_GLOBS_PER_LIST }),
             paths: requiredGlobs("The paths that belong to this environment."),
             exclude: globList("Paths left out of the environment even when `paths` match them.").default([]),
           },
@@ -285,7 +285,8 @@ export const policySchema = z
               .default([])
               .meta({
                 description:
-                  "Commit status contexts (globs) of the operator that reports what it applied, e.g. Flux's `kustomization/apps-production*` (SPEC §8.2).",
+                  "Commit status contexts (globs) of the operator that reports what it applied, e.g. Flux's `kustomization/apps-production/*` (SPEC §8.2).",
+                maxItems: MAX_GLOBS_PER_LIST,
               }),
             deployments: z
               .array(githubEnvironment, { error: "must be a list of GitHub deployment environment names" })

@@ -2,7 +2,7 @@
 // asked for, unique rule names, and freeze windows that make sense. They read the file as written
 // and look only at parts of the right type, so they add to the schema's errors without repeating them.
 import { DATE_TIME_PATTERN, isTimeZone, parseInstant, parseTimeRange, WHOLE_DAY } from "./freeze.js";
-import { boundGlob, globLengthProblem, type BoundedGlob } from "./glob-bounds.js";
+import { globLengthProblem, globListProblem, SET_GLOBS_PROBLEM, SetGlobBudget, type BoundedGlob } from "./glob-bounds.js";
 import { approversSchema, breakGlassSchema, freezeWindowSchema, MESSAGES, RESERVED_ENVIRONMENTS, ruleSchema } from "./schema.js";
 import type { PolicyError } from "./types.js";
 import { locateNearest, type Locate } from "./yaml.js";
@@ -12,15 +12,29 @@ type Report = (field: string, message: string) => void;
 type GlobKind = "path" | "branch" | "context";
 /** Told of every glob that keeps its bounds, in file order (load.ts totals them across the set). */
 type OnGlob = (glob: BoundedGlob) => void;
+/** Takes one glob at `field` from the set's count; false (having reported it once) past the bound. */
+type TakeGlob = (field: string) => boolean;
+/** Bounds one glob within what its set may still spend. */
+type BoundGlob = SetGlobBudget["bound"];
 
 /**
  * Every semantic error of a policy file's value (as read from YAML), located; `onGlob` hears of
- * each glob that keeps its own bounds, so the set's total can be bounded too.
+ * each glob that keeps its own bounds, so the set's total can be bounded too, and `globs` is what
+ * the globs of the whole set may still cost (a file alone by default).
  */
-export function semanticErrors(file: string, value: unknown, locate: Locate, onGlob: OnGlob = () => {}): PolicyError[] {
+export function semanticErrors(file: string, value: unknown, locate: Locate, onGlob: OnGlob = () => {}, globs = new SetGlobBudget()): PolicyError[] {
   const errors: PolicyError[] = [];
   const report: Report = (field, message) => errors.push({ file, ...locateNearest(locate, field), field, message });
   if (!isMapping(value)) return errors;
+  let over = false;
+  const take: TakeGlob = (field) => {
+    if (globs.take()) return true;
+    if (!over) report(field, SET_GLOBS_PROBLEM);
+    over = true;
+    return false;
+  };
+  const bound: BoundGlob = (glob) => globs.bound(glob);
+  const checkGlobs = (list: unknown, field: string, kind: GlobKind = "path") => checkGlobList(list, field, report, onGlob, take, bound, kind);
 
   // A file that names no environment takes its file name, and load.ts reports a reserved one.
   if (typeof value.environment === "string" && RESERVED_ENVIRONMENTS.includes(value.environment)) {
@@ -28,15 +42,15 @@ export function semanticErrors(file: string, value: unknown, locate: Locate, onG
   }
   const scope = value.scope;
   if (isMapping(scope)) {
-    checkGlobs(scope.branches, "scope.branches", report, onGlob, "branch");
-    checkGlobs(scope.paths, "scope.paths", report, onGlob);
-    checkGlobs(scope.exclude, "scope.exclude", report, onGlob);
+    checkGlobs(scope.branches, "scope.branches", "branch");
+    checkGlobs(scope.paths, "scope.paths");
+    checkGlobs(scope.exclude, "scope.exclude");
   }
-  if (Array.isArray(value.rules)) checkRules(value.rules, report, onGlob);
+  if (Array.isArray(value.rules)) checkRules(value.rules, report, checkGlobs);
   if (Array.isArray(value.freeze)) value.freeze.forEach((window, index) => checkFreezeWindow(window, `freeze[${index}]`, report));
   if (isMapping(value.break_glass)) checkApprovers(value.break_glass, "break_glass", BREAK_GLASS_KEYS, report);
   // Status contexts are matched like paths (`*` within a `/` part), so they are held to the same form and bounds.
-  if (isMapping(value.verify)) checkGlobs(value.verify.statuses, "verify.statuses", report, onGlob, "context");
+  if (isMapping(value.verify)) checkGlobs(value.verify.statuses, "verify.statuses", "context");
   return errors;
 }
 
@@ -62,27 +76,37 @@ function globProblem(glob: string, kind: GlobKind = "path"): string | undefined 
   return undefined;
 }
 
-/** Checks each glob's form, then its bounds (SPEC §1.2), before anything compiles it. */
-function checkGlobs(globs: unknown, field: string, report: Report, onGlob: OnGlob, kind: GlobKind = "path"): void {
+/**
+ * Checks a list's length, then each glob's form and bounds (SPEC §1.2), before anything compiles
+ * it. A list past its bound is one error, and its globs are not checked: that is what bounds the cost.
+ */
+function checkGlobList(globs: unknown, field: string, report: Report, onGlob: OnGlob, take: TakeGlob, bound: BoundGlob, kind: GlobKind): void {
   if (!Array.isArray(globs)) return;
-  globs.forEach((glob, index) => {
-    if (typeof glob !== "string") return;
+  const tooMany = globListProblem(globs.length);
+  if (tooMany) return report(field, tooMany);
+  for (let index = 0; index < globs.length; index++) {
+    const glob: unknown = globs[index];
     const at = `${field}[${index}]`;
+    if (!take(at)) return;
+    if (typeof glob !== "string") continue;
     const problem = globProblem(glob, kind);
-    if (problem) return report(at, problem);
-    const bound = boundGlob(glob);
-    if (!bound.ok) return report(at, bound.problem);
-    onGlob({ field: at, glob, patterns: bound.patterns, chars: bound.chars });
-  });
+    if (problem) {
+      report(at, problem);
+      continue;
+    }
+    const bounded = bound(glob);
+    if (!bounded.ok) report(at, bounded.problem);
+    else onGlob({ field: at, glob, patterns: bounded.patterns, chars: bounded.chars });
+  }
 }
 
-function checkRules(rules: unknown[], report: Report, onGlob: OnGlob): void {
+function checkRules(rules: unknown[], report: Report, checkGlobs: (list: unknown, field: string) => void): void {
   const names = new Map<string, number>();
   rules.forEach((rule, index) => {
     if (!isMapping(rule)) return;
     const field = `rules[${index}]`;
-    checkGlobs(rule.paths, `${field}.paths`, report, onGlob);
-    checkGlobs(rule.exclude, `${field}.exclude`, report, onGlob);
+    checkGlobs(rule.paths, `${field}.paths`);
+    checkGlobs(rule.exclude, `${field}.exclude`);
     checkApprovers(rule, field, RULE_KEYS, report);
     if (typeof rule.name !== "string" || rule.name === "") return;
     const first = names.get(rule.name);

@@ -20,10 +20,23 @@ interface YamlLimits {
   maxAliasNodes: number;
   /** Deepest accepted nesting of sequences and mappings. */
   maxDepth: number;
+  /**
+   * Most nodes the document may hold as written (scalars, collections, aliases, keys included):
+   * past it the walk stops, and nothing is built of the text. A policy folder shares one budget.
+   */
+  maxNodes: number;
+  /** The error past `maxNodes`. */
+  tooManyNodes: (maxNodes: number) => string;
 }
 
 /** The limits of SPEC §1.1 for policy files, used unless a caller tightens them. */
-const DEFAULT_YAML_LIMITS: YamlLimits = { maxBytes: 256 * 1024, maxAliasNodes: 10_000, maxDepth: 64 };
+const DEFAULT_YAML_LIMITS: YamlLimits = {
+  maxBytes: 256 * 1024,
+  maxAliasNodes: 10_000,
+  maxDepth: 64,
+  maxNodes: Infinity,
+  tooManyNodes: (max) => `file holds more than ${max.toLocaleString("en-US")} YAML nodes`,
+};
 
 /** A 1-based position in the source text. */
 export interface SourcePosition {
@@ -39,6 +52,8 @@ interface ParsedYaml {
   /** The document's value; absent when `errors` is not empty. */
   value?: unknown;
   errors: PolicyError[];
+  /** The nodes walked (see YamlLimits.maxNodes): 0 when the text was refused before it was parsed. */
+  nodes: number;
   /**
    * Where a field is, e.g. `rules[1].approvals` (`""` is the whole document).
    * `"value"` (the default) is where its value starts — or its key when the value
@@ -82,13 +97,15 @@ export function parseYaml(file: string, text: string, limits: Partial<YamlLimits
   const bounds = { ...DEFAULT_YAML_LIMITS, ...limits };
   // Checked before anything is built from the text.
   const tooLarge = fileSizeProblem(Buffer.byteLength(text, "utf8"), bounds.maxBytes);
-  if (tooLarge) return { errors: [{ file, field: "", message: tooLarge }], locate: () => undefined };
+  if (tooLarge) return { errors: [{ file, field: "", message: tooLarge }], nodes: 0, locate: () => undefined };
 
   const lines = new LineIndex(text);
   const fields = new Map<string, FieldOffsets>();
+  let walk: EventWalk | undefined;
   const result = (value: unknown, errors: PolicyError[]): ParsedYaml => ({
     ...(errors.length === 0 ? { value } : {}),
     errors,
+    nodes: walk?.nodes ?? 0,
     locate: (field, part = "value") => locateIn(fields, lines, field, part),
   });
   const fail = (message: string, offset?: number, field = ""): ParsedYaml =>
@@ -100,7 +117,7 @@ export function parseYaml(file: string, text: string, limits: Partial<YamlLimits
     if (documents > 1) {
       return fail("file holds more than one YAML document; expected exactly one", secondDocumentOffset(text, events));
     }
-    const walk = new EventWalk(text, events, bounds.maxAliasNodes, fields);
+    walk = new EventWalk(text, events, bounds, fields);
     const trouble = walk.run();
     if (trouble) return fail(trouble.message, trouble.offset, trouble.field);
     if (walk.empty) return fail("file is empty: expected one YAML document");
@@ -119,10 +136,21 @@ export function parseYaml(file: string, text: string, limits: Partial<YamlLimits
 interface FieldOffsets {
   key: number;
   value: number;
+  /**
+   * For a sequence, where each of its plain scalar items starts, by index: long lists of scalars
+   * are the bulk of a big file, and a field name and map entry for each cost more than parsing it.
+   */
+  items?: number[];
 }
 
+/** A sequence item's field: `rules[1].paths[3]` is item 3 of `rules[1].paths`. */
+const ITEM = /^(.*)\[(\d+)\]$/;
+
 function locateIn(fields: Map<string, FieldOffsets>, lines: LineIndex, field: string, part: FieldPart): SourcePosition | undefined {
-  const offsets = fields.get(field);
+  // a plain scalar item first: a key that merely reads like one (`"a[1]": x`) does not hide it
+  const item = field.endsWith("]") ? ITEM.exec(field) : null;
+  const itemAt = item ? fields.get(item[1] as string)?.items?.[Number(item[2])] : undefined;
+  const offsets = itemAt !== undefined ? { key: -1, value: itemAt } : fields.get(field);
   if (!offsets) return undefined;
   const preferred = part === "key" ? offsets.key : offsets.value;
   const offset = preferred >= 0 ? preferred : part === "key" ? offsets.value : offsets.key;
@@ -164,11 +192,13 @@ class EventWalk {
   private readonly log: string[] = [];
   /** True when the document has no content at all (`---` alone, or only comments). */
   empty = false;
+  /** Nodes walked so far. */
+  nodes = 0;
 
   constructor(
     private readonly text: string,
     private readonly events: Event[],
-    private readonly maxAliasNodes: number,
+    private readonly limits: YamlLimits,
     private readonly fields: Map<string, FieldOffsets>,
   ) {}
 
@@ -183,9 +213,17 @@ class EventWalk {
   }
 
   /** Walks the node at the cursor, recording it under `field` (unless undefined); returns its expanded node count. */
+  /** Counts one more node; false (having stopped the walk) past the bound. */
+  private count(event: Event, field: string | undefined): boolean {
+    if (++this.nodes <= this.limits.maxNodes) return true;
+    this.stop(event.type === EVENT_ID.SCALAR ? nodeOffset(this.text, event) : eventStart(event), field, this.limits.tooManyNodes(this.limits.maxNodes));
+    return false;
+  }
+
   private node(field: string | undefined, keyOffset: number): number {
     const event = this.events[this.index++];
     if (!event || this.trouble) return 0;
+    if (!this.count(event, field)) return 0;
     switch (event.type) {
       case EVENT_ID.SCALAR: {
         const logStart = this.log.length;
@@ -201,10 +239,13 @@ class EventWalk {
       case EVENT_ID.SEQUENCE:
       case EVENT_ID.MAPPING: {
         const logStart = this.log.length;
-        this.record(field, keyOffset, earliest(event.start, event.anchorStart >= 0 ? event.anchorStart - 1 : -1, event.tagStart));
+        const own: FieldOffsets = { key: keyOffset, value: earliest(event.start, event.anchorStart >= 0 ? event.anchorStart - 1 : -1, event.tagStart) };
+        if (event.type === EVENT_ID.SEQUENCE) own.items = [];
+        // a field recorded before (two spellings of one name) keeps its offsets, and its items
+        const recorded = this.record(field, keyOffset, own.value, own);
         const anchor = event.anchorStart >= 0 ? this.slice(event.anchorStart, event.anchorEnd) : undefined;
         if (anchor !== undefined) this.anchors.set(anchor, { size: undefined, field, logStart, logEnd: logStart });
-        const size = event.type === EVENT_ID.SEQUENCE ? this.sequenceItems(field) : this.mappingEntries(field);
+        const size = event.type === EVENT_ID.SEQUENCE ? this.sequenceItems(field, recorded ? own.items : undefined) : this.mappingEntries(field);
         this.index++; // the collection's POP
         if (anchor !== undefined) this.anchors.set(anchor, { size, field, logStart, logEnd: this.log.length });
         return size;
@@ -221,10 +262,12 @@ class EventWalk {
     if (!anchor) return this.stop(offset, field, `unknown alias \`*${name}\``);
     if (anchor.size === undefined) return this.stop(offset, field, `alias \`*${name}\` refers to a node that contains it`);
     this.aliasNodes += anchor.size;
-    if (this.aliasNodes > this.maxAliasNodes) {
-      return this.stop(offset, field, `aliases expand to more than ${this.maxAliasNodes} nodes`);
+    if (this.aliasNodes > this.limits.maxAliasNodes) {
+      return this.stop(offset, field, `aliases expand to more than ${this.limits.maxAliasNodes} nodes`);
     }
-    this.record(field, keyOffset, offset);
+    // an alias of a sequence shares its items' offsets: they are in the anchored text
+    const items = anchor.field === undefined ? undefined : this.fields.get(anchor.field)?.items;
+    this.record(field, keyOffset, offset, items ? { key: keyOffset, value: offset, items } : undefined);
     if (field !== undefined && anchor.field !== undefined) {
       for (let entry = anchor.logStart; entry < anchor.logEnd; entry++) {
         const original = this.log[entry] as string;
@@ -235,9 +278,18 @@ class EventWalk {
     return anchor.size;
   }
 
-  private sequenceItems(field: string | undefined): number {
+  /** Walks a sequence's items; a plain scalar item's offset goes in `items` (when given), others are fields of their own. */
+  private sequenceItems(field: string | undefined, items: number[] | undefined): number {
     let size = 1;
     for (let item = 0; !this.trouble && this.atContent(); item++) {
+      const next = this.events[this.index] as Event;
+      if (items && next.type === EVENT_ID.SCALAR && next.anchorStart < 0) {
+        this.index++;
+        if (!this.count(next, `${field}[${item}]`)) return size;
+        items[item] = nodeOffset(this.text, next);
+        size += 1;
+        continue;
+      }
       size += this.node(field === undefined ? undefined : `${field}[${item}]`, -1);
     }
     return size;
@@ -271,10 +323,12 @@ class EventWalk {
     return next !== undefined && next.type !== EVENT_ID.POP;
   }
 
-  private record(field: string | undefined, key: number, value: number, copy?: FieldOffsets): void {
-    if (field === undefined || this.fields.has(field)) return;
+  /** Records where `field` is, unless it is recorded already; whether it was recorded now. */
+  private record(field: string | undefined, key: number, value: number, copy?: FieldOffsets): boolean {
+    if (field === undefined || this.fields.has(field)) return false;
     this.fields.set(field, copy ?? { key, value });
     this.log.push(field);
+    return true;
   }
 
   private stop(offset: number, field: string | undefined, message: string): number {
@@ -285,6 +339,13 @@ class EventWalk {
   private slice(start: number, end: number): string {
     return this.text.slice(start, end);
   }
+}
+
+/** Where a collection or alias starts, as far as its event says (-1 when unknown). */
+function eventStart(event: Event): number {
+  if (event.type === EVENT_ID.SEQUENCE || event.type === EVENT_ID.MAPPING) return earliest(event.start, event.anchorStart >= 0 ? event.anchorStart - 1 : -1, event.tagStart);
+  if (event.type === EVENT_ID.ALIAS) return event.anchorStart - 1;
+  return -1;
 }
 
 /** Where a scalar starts: its anchor or tag if it has one, else its first character (quotes included). */

@@ -147,6 +147,22 @@ test("who wrote a direct push is read as for a PR: co-authors are contributors, 
   });
 });
 
+test("a direct push of a commit written as GitHub itself names nobody: unlinked, and blocking under block", async () => {
+  const open = policyYaml("production", "{ users: [alice] }", "options: { unlinked_commits: block }").replace("approvals: 1", "approvals: 0");
+  github.folder(BEFORE, { "production.yml": open });
+  const payload = push([[X, ["clusters/production/api.yaml"]]]);
+  const github_ = { name: "GitHub", email: "noreply@github.com", username: "web-flow" };
+  (payload["commits"] as Json[])[0] = { ...(payload["commits"] as Json[])[0], author: github_, committer: github_ };
+  await app.receive("push", payload);
+  expect(checkRecord(X)).toMatchObject({
+    commits: [{ sha: X, author: "web-flow", committer: "web-flow" }],
+    contributors: [],
+    unlinked: [{ commit: X, role: "author", name: "GitHub", email: "noreply@github.com" }],
+    compliant: false,
+    environments: [{ environment: "production", state: "blocked", unlinked_blocks: true }],
+  });
+});
+
 describe("the push GitHub makes when it merges a PR is not a direct push", () => {
   test("merge commit: the head is #42's merge commit, the other commits #42's own", async () => {
     const c1 = "e1".repeat(20);

@@ -46,6 +46,25 @@ describe("a commit whose e-mail is linked to no account (the attack)", () => {
   });
 });
 
+describe("a commit written as GitHub itself (the attack)", () => {
+  // alice, the only approver, writes a commit with author and committer `GitHub <noreply@github.com>`:
+  // GitHub links that address to its web-flow account, which is nobody as a committer — but as the
+  // author it hides alice. carol opens the PR and alice approves.
+  const asGitHub = (sha: string): unknown => {
+    const listed = commit(sha, "web-flow", "web-flow", "noreply@github.com") as { commit: Record<string, Record<string, unknown>> };
+    return { ...listed, commit: { ...listed.commit, author: { ...listed.commit["author"], name: "GitHub" }, committer: { ...listed.commit["committer"], name: "GitHub" } } };
+  };
+  const attack = { commits: [commit("c1", "carol", "web-flow"), asGitHub("c2")], reviews: [review(1, "alice", "APPROVED")] };
+
+  test("is unlinked, and blocks under unlinked_commits: block", async () => {
+    github.coldEvaluation({ "production.yml": production("options: { unlinked_commits: block }"), "staging.yml": STAGING }, attack);
+    await app.receive("pull_request", pullRequestEvent("opened"));
+    const check = github.last("compliance/production");
+    expect(check).toMatchObject({ conclusion: "failure", output: { title: "Blocked: cannot tell who wrote c2: GitHub <noreply@github.com>" } });
+    expect(check?.output.summary).toContain("- `c2` author `GitHub <noreply@github.com>`");
+  });
+});
+
 describe("Co-authored-by", () => {
   test("a co-author named with a GitHub noreply address cannot approve", async () => {
     const commits = [withMessage("c1", "carol", "Bump api\n\nCo-authored-by: Alice <583231+alice@users.noreply.github.com>")];

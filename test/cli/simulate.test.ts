@@ -1,4 +1,4 @@
-import { writeFileSync, mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { run } from "./run.js";
@@ -185,5 +185,31 @@ unlinked:
       expect(r.stdout).toBe("");
       expect(r.stderr.split("\n")[0]).toMatch(new RegExp(`^${path}:${line}:\\d+: ${field.replace(/[[\].]/g, "\\$&")}: ${message.replace(/[()[\].*+?"]/g, "\\$&")}`));
     });
+  });
+});
+
+describe("the README's simulate example", () => {
+  // The README shows change.yml and the decision simulate prints for it, trimmed with "…": both must
+  // stay true of the example policies (production.yml blocks on unlinked identities).
+  const readme = readFileSync("README.md", "utf8");
+  const section = readme.slice(readme.indexOf("### `compliance-gate simulate --policies DIR CHANGE`"));
+  const change = /```yaml\n(# change\.yml\n[\s\S]*?)```/.exec(section)?.[1] ?? "";
+  const shown = /```console\n\$ compliance-gate simulate --policies policies change\.yml\n([\s\S]*?)```/.exec(section)?.[1] ?? "";
+
+  test("is what simulate prints for its change.yml, but for the trimmed parts", async () => {
+    expect(change).toContain("unlinked:");
+    const r = await run(["simulate", "--policies", "policies", file("readme-change.yml", change)]);
+    expect(r.code).toBe(0);
+    // every line shown is printed, in order; a "…" stands for lines left out
+    const printed = r.stdout.split("\n");
+    let at = 0;
+    for (const line of shown.trimEnd().split("\n")) {
+      if (line.trim() === "…") continue;
+      const found = printed.indexOf(line, at);
+      expect([line, found >= 0]).toEqual([line, true]);
+      at = found + 1;
+    }
+    const production = JSON.parse(r.stdout).environments.find((e: { environment: string }) => e.environment === "production");
+    expect(production.state).toBe("blocked");
   });
 });

@@ -122,6 +122,22 @@ describe("DST (Europe/Berlin, 2026-03-29 and 2026-10-25)", () => {
     expect(iso(nextTransition(w, at("2026-03-29T01:00:00Z")))).toBe("2026-03-29T01:30:00.000Z");
   });
 
+  it("when clocks go forward a window loses the skipped part: shorter, or not open at all that day", () => {
+    // 02:15-03:15: the clock jumps from 02:00 CET to 03:00 CEST, so it is frozen 03:00-03:15 CEST, 15 minutes
+    const short = recurring("short", ["sun"], "02:15-03:15", "Europe/Berlin");
+    expect(active(short, "2026-03-29T00:59:59.999Z")).toBe(false); // 01:59:59.999 CET
+    expect(active(short, "2026-03-29T01:00:00.000Z")).toBe(true); // 03:00 CEST
+    expect(active(short, "2026-03-29T01:14:59.999Z")).toBe(true);
+    expect(active(short, "2026-03-29T01:15:00.000Z")).toBe(false); // 03:15 CEST
+    // 02:00-02:30 lies wholly in the skipped hour: never frozen that day
+    const gone = recurring("gone", ["sun"], "02:00-02:30", "Europe/Berlin");
+    for (let t = at("2026-03-28T22:00:00Z"); t <= at("2026-03-29T04:00:00Z"); t += 60_000) expect([new Date(t).toISOString(), isFreezeActive(gone, t)]).toEqual([new Date(t).toISOString(), false]);
+    expect(active(gone, "2026-04-05T00:15:00.000Z")).toBe(true); // a week later, 02:15 CEST
+    // one that starts and ends outside the skipped hour holds through it: 01:00 CET to 04:00 CEST
+    const night = recurring("night", ["sun"], "01:00-04:00", "Europe/Berlin");
+    expect([active(night, "2026-03-28T23:59:59.999Z"), active(night, "2026-03-29T00:00:00.000Z"), active(night, "2026-03-29T01:59:59.999Z"), active(night, "2026-03-29T02:00:00.000Z")]).toEqual([false, true, true, false]);
+  });
+
   it("a window over the repeated hour does not close in it: it runs from its first start to its end", () => {
     const w = recurring("fall", ["sun"], "02:30-04:00", "Europe/Berlin");
     expect(active(w, "2026-10-25T00:29:59.999Z")).toBe(false); // 02:29:59.999 CEST

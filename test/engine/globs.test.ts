@@ -1,6 +1,7 @@
 // The glob index must agree with plain minimatch on every path and glob (SPEC §1.2).
 import fc from "fast-check";
-import { minimatch } from "minimatch";
+import { Minimatch, minimatch } from "minimatch";
+import { GLOB_OPTIONS } from "../../src/policy/glob-dialect.js";
 import { compileGlob, compileGlobs, GlobCache, pathPortions, sharedGlobs } from "../../src/engine/globs.js";
 import { pathsByPolicy, touchedPaths } from "../../src/engine/paths.js";
 import { loadPolicySet } from "../../src/policy/load.js";
@@ -169,6 +170,24 @@ describe("pathsByPolicy", () => {
     ]);
     list.reverse(); // the same array with other contents must not reuse the index built for it
     expect(pathsByPolicy(list, ["a/x"])[1]).toEqual({ inScope: ["a/x"], byRule: [["a/x"]] });
+  });
+
+  it("keeps no compiled glob of its own: each call compiles through the compiler it is given, each distinct glob once", () => {
+    const compiled: string[] = [];
+    const counting = { compile: (glob: string) => (compiled.push(glob), new Minimatch(glob, GLOB_OPTIONS)) };
+    const p = policy({ environment: "p", paths: ["a/**", "a/**", "b/**"], exclude: ["a/**"], rules: [rule("r", ["a/**", "c/**"], 1)] });
+    const q = policy({ environment: "q", paths: ["q/**"], rules: [rule("r", ["q/**"], 1)] });
+    for (let call = 0; call < 2; call++) pathsByPolicy([p, q], ["a/x"], new Set([0]), counting);
+    // only the policy asked for; its duplicates once; and again on the second call (the engine held nothing)
+    expect(compiled).toEqual(["a/**", "b/**", "c/**", "a/**", "b/**", "c/**"]);
+  });
+
+  it("a policy whose globs cannot be compiled gets no paths and says why; the others are filled", () => {
+    const bad = policy({ environment: "bad", paths: ["a".repeat(70_000)], rules: [rule("r", ["**"], 1)] });
+    const good = policy({ environment: "good", paths: ["**"], rules: [rule("r", ["**"], 1)] });
+    const [broken, fine] = pathsByPolicy([bad, good], ["a/x"]);
+    expect(broken).toEqual({ inScope: [], byRule: [[]], globError: expect.stringMatching(/^glob "a{59}…" cannot be compiled: pattern is too long$/) });
+    expect(fine).toEqual({ inScope: ["a/x"], byRule: [["a/x"]] });
   });
 
   it("touches each file's path and previous path once", () => {

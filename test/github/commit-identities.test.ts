@@ -49,6 +49,16 @@ describe("coAuthorsOf", () => {
     });
   });
 
+  test("reads a trailer with whitespace before its colon, as git does", () => {
+    expect(coAuthorsOf("fix\n\nCo-authored-by : Mallory <7+mallory@users.noreply.github.com>\nco-authored-by\t: Bob <bob@x.example>")).toEqual({
+      coAuthors: [
+        { name: "Mallory", email: "7+mallory@users.noreply.github.com" },
+        { name: "Bob", email: "bob@x.example" },
+      ],
+      overflow: null,
+    });
+  });
+
   test(`reads at most ${MAX_CO_AUTHORS} trailers, and says there were more`, () => {
     const message = Array.from({ length: MAX_CO_AUTHORS + 5 }, (_, i) => `Co-authored-by: P${i} <${i}+p${i}@users.noreply.github.com>`).join("\n");
     const read = coAuthorsOf(message);
@@ -66,6 +76,55 @@ describe("commitIdentities", () => {
   test("the PR author comes first; logins compare case-insensitively; web-flow is nobody", () => {
     const commits = [linked("c1", "Dave"), { ...linked("c2", "dave"), committer: { login: "web-flow" } }];
     expect(commitIdentities(commits, "carol")).toEqual({ contributors: ["carol", "Dave"], unlinked: [] });
+  });
+
+  describe("GitHub itself (web-flow, noreply@github.com) is nobody only as a committer", () => {
+    const GITHUB = { name: "GitHub", email: "noreply@github.com" };
+    const WEB_FLOW = { login: "web-flow" };
+
+    test("a web edit: its author is the user, GitHub its committer; nobody unlinked", () => {
+      const edit: ApiCommit = { sha: "c1", author: { login: "alice" }, committer: WEB_FLOW, commit: { author: { name: "Alice", email: "1+alice@users.noreply.github.com" }, committer: GITHUB } };
+      expect(commitIdentities([edit], "bob")).toEqual({ contributors: ["bob", "alice"], unlinked: [] });
+    });
+
+    test("a committer written as GitHub's address that GitHub did not link is nobody too", () => {
+      const merge: ApiCommit = { sha: "c1", author: { login: "alice" }, committer: null, commit: { author: { name: "Alice", email: "a@x.example" }, committer: GITHUB } };
+      expect(commitIdentities([merge], "bob")).toEqual({ contributors: ["bob", "alice"], unlinked: [] });
+    });
+
+    // The attack: the approver writes the commit with GIT_AUTHOR_NAME=GitHub GIT_AUTHOR_EMAIL=noreply@github.com
+    // (and the committer likewise). GitHub links that address to web-flow, or to nobody; either way the writer is hidden.
+    test.each<[string, ApiCommit["author"]]>([
+      ["linked to web-flow", WEB_FLOW],
+      ["linked to nobody", null],
+    ])("an author written as GitHub, %s, is unlinked", (_, account) => {
+      const forged: ApiCommit = { sha: "f00dfeed", author: account, committer: account, commit: { author: GITHUB, committer: GITHUB, message: "tweak" } };
+      expect(commitIdentities([forged], "bob")).toEqual({
+        contributors: ["bob"],
+        unlinked: [{ commit: "f00dfeed", role: "author", name: "GitHub", email: "noreply@github.com" }],
+      });
+    });
+
+    test("an author GitHub links to web-flow whatever its e-mail says is unlinked, named as written", () => {
+      const odd: ApiCommit = { sha: "c1", author: WEB_FLOW, committer: WEB_FLOW, commit: { author: { name: "", email: "" }, committer: GITHUB } };
+      expect(commitIdentities([odd], "bob").unlinked).toEqual([{ commit: "c1", role: "author", name: "GitHub", email: "noreply@github.com" }]);
+    });
+
+    test("a co-author named with GitHub's address, or web-flow's noreply address, is unlinked, even when another commit links it", () => {
+      const edit: ApiCommit = {
+        sha: "c1",
+        author: { login: "carol" },
+        committer: WEB_FLOW,
+        commit: { author: { name: "carol", email: "carol@acme.example" }, committer: GITHUB, message: "x\n\nCo-authored-by: GitHub <noreply@github.com>\nCo-authored-by: W <19864447+web-flow@users.noreply.github.com>" },
+      };
+      expect(commitIdentities([edit], "carol")).toEqual({
+        contributors: ["carol"],
+        unlinked: [
+          { commit: "c1", role: "co-author", name: "GitHub", email: "noreply@github.com" },
+          { commit: "c1", role: "co-author", name: "W", email: "19864447+web-flow@users.noreply.github.com" },
+        ],
+      });
+    });
   });
 
   test("an author GitHub links to nobody stays unlinked even with a noreply address; its login is still a contributor", () => {

@@ -1,11 +1,17 @@
 // SPEC §1.2: every glob is bounded before it is compiled (length, brace expansion, minimatch's own
 // limits) and so is a policy set's total; the brace bombs of issue 7 are refused, naming each glob.
 import { formatPolicyError } from "../../src/policy/errors.js";
-import { MAX_GLOB_LENGTH, MAX_SET_PATTERN_CHARS, MAX_SET_PATTERNS } from "../../src/policy/glob-bounds.js";
+import { decide } from "../../src/engine/decide.js";
+import { MAX_GLOB_LENGTH, MAX_GLOBSTARS, MAX_SET_PATTERN_CHARS, MAX_SET_PATTERNS } from "../../src/policy/glob-bounds.js";
 import { loadPolicySet, parsePolicyFile } from "../../src/policy/load.js";
 import { bomb, bombErrors, policyWithGlobs, SIXTY_BOMBS, TRUNCATED, truncatedError } from "./glob-bombs.js";
 
 const EVIL = "policies/evil.yml";
+
+const FACTS = {
+  repository: "acme/gitops", base: "main", default_branch: "main", head: "h", author: "bob", contributors: [], unlinked: [], labels: [],
+  files: [], files_truncated: false, reviews: [], teams: {}, permissions: {}, now: 0,
+};
 
 const errorsOf = (text: string, file = EVIL): string[] => loadPolicySet([{ path: file, text }]).invalid.flatMap((i) => i.errors.map(formatPolicyError));
 
@@ -75,6 +81,37 @@ describe("one glob's bounds", () => {
     expect(errorsOf(policyWithGlobs([glob]))).toEqual([
       `${EVIL}:5:7: scope.paths[0]: glob "${"*(".repeat(29)}*…" cannot be compiled: pattern has too many extglobs`,
     ]);
+  });
+});
+
+describe("`**` portions: minimatch stops following them past 200 and then matches nothing", () => {
+  const LIMIT = "the limit is 64 (past 200, minimatch stops following `**` and matches nothing)";
+
+  test(`${MAX_GLOBSTARS} are allowed, and match; one more is refused`, () => {
+    const most = `**/${"a/**/".repeat(MAX_GLOBSTARS - 2)}x/**`;
+    expect(errorsOf(policyWithGlobs([most]))).toEqual([]);
+    const set = loadPolicySet([{ path: EVIL, text: policyWithGlobs([most]) }]);
+    const [env] = decide(set, { ...FACTS, files: [{ path: `${"a/".repeat(MAX_GLOBSTARS - 2)}x/y.yaml`, status: "modified" }] }).environments;
+    expect(env?.state).toBe("approved"); // in scope (not not_affected), and its rule needs no approval
+    expect(errorsOf(policyWithGlobs([`**/${most}`]))).toEqual([`${EVIL}:5:7: scope.paths[0]: glob "${`**/${most}`.slice(0, 59)}…" has 65 \`**\`; ${LIMIT}`]);
+  });
+
+  test("the review's glob of 203 `**`, valid before and matching nothing, is refused", () => {
+    const glob = `**/${"a/**/".repeat(201)}**`;
+    expect(errorsOf(policyWithGlobs([glob]))).toEqual([`${EVIL}:5:7: scope.paths[0]: glob "${glob.slice(0, 59)}…" has 203 \`**\`; ${LIMIT}`]);
+  });
+
+  test("a `**` that brace expansion makes from stars next to braces is counted", () => {
+    // `*{*,x}` expands to `**` and `*x`: 8 of them (256 patterns) and 57 plain `**` make a pattern of 65
+    const glob = "*{*,x}/a/".repeat(8) + "**/a/".repeat(57) + "b";
+    expect(errorsOf(policyWithGlobs([glob]))).toEqual([
+      `${EVIL}:5:7: scope.paths[0]: glob "${glob.slice(0, 59)}…" has up to 65 \`**\` once its braces are expanded; ${LIMIT}`,
+    ]);
+    expect(errorsOf(policyWithGlobs(["*{*,x}/a/".repeat(8) + "**/a/".repeat(56) + "b"]))).toEqual([]);
+  });
+
+  test("single stars are no `**`", () => {
+    expect(errorsOf(policyWithGlobs(["*/".repeat(300) + "x"]))).toEqual([]);
   });
 });
 

@@ -118,6 +118,35 @@ describe("positions", () => {
   });
 });
 
+describe("positions of list items", () => {
+  // plain scalar items are kept by index, not as fields of their own: where they are must not change
+  const text = "a: &l [x, 'y', \"z\"]\nb: *l\nc:\n  - p\n  - { q: 1 }\n  - &s s\n\"a[1]\": odd\n";
+  const { locate, value } = parseYaml(FILE, text);
+
+  test.each([
+    ["a[0]", 1, 8],
+    ["a[1]", 1, 11],
+    ["a[2]", 1, 16],
+    ["b[1]", 1, 11], // through the alias, in the anchored text
+    ["c[0]", 4, 5],
+    ["c[1]", 5, 5],
+    ["c[2]", 6, 5],
+    ["a[1]x", undefined, undefined],
+    ["a[3]", undefined, undefined],
+  ])("%s is at %s:%s, as value and as key", (field, line, column) => {
+    const at = line === undefined ? undefined : { line, column };
+    expect([locate(field), locate(field, "key")]).toEqual([at, at]);
+  });
+
+  test("a mapping inside a list keeps its keys' positions", () => {
+    expect([locate("c[1].q"), locate("c[1].q", "key")]).toEqual([{ line: 5, column: 10 }, { line: 5, column: 7 }]);
+  });
+
+  test("the value is read whole", () => {
+    expect(value).toEqual({ a: ["x", "y", "z"], b: ["x", "y", "z"], c: ["p", { q: 1 }, "s"], "a[1]": "odd" });
+  });
+});
+
 describe("field paths", () => {
   test("keys join with dots, indices in brackets", () => {
     expect(fieldPath([])).toBe("");
@@ -209,6 +238,14 @@ describe("hostile input is rejected, each in milliseconds and without building a
   test("10,000 levels of [[[[…", () => {
     expect(errorsOf("[".repeat(10_000) + "]".repeat(10_000))).toEqual([`${FILE}:1:65: nesting is deeper than 64 levels`]);
     expect(errorsOf("{a: ".repeat(10_000) + "}".repeat(10_000))).toEqual([`${FILE}:1:254: nesting is deeper than 64 levels`]);
+  });
+
+  test("a bound on nodes as written stops the walk where it is passed; nothing is built, and the count is told", () => {
+    const text = "a: [x, y]\nb: { c: 1 }\n"; // mapping, a, seq, x, y, b, mapping, c, 1: 9 nodes
+    expect(parseYaml(FILE, text, { maxNodes: 9 })).toMatchObject({ errors: [], nodes: 9, value: { a: ["x", "y"], b: { c: 1 } } });
+    expect(errorsOf(text, { maxNodes: 8 })).toEqual([`${FILE}:2:9: b.c: file holds more than 8 YAML nodes`]);
+    expect(parseYaml(FILE, text, { maxNodes: 4, tooManyNodes: (max) => `over ${max}` })).toMatchObject({ nodes: 5, errors: [{ line: 1, column: 8, field: "a[1]", message: "over 4" }] });
+    expect(parseYaml(FILE, text, { maxNodes: 4 }).value).toBeUndefined();
   });
 
   test("64 levels are fine, 65 are not", () => {
