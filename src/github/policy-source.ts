@@ -40,12 +40,13 @@ export type PolicyLookup = PoliciesFound | NoPolicies;
 const NO_POLICIES_TTL_MS = 60_000;
 
 /**
- * Bounds of the caches, by weight as well as by count, since a policy set may hold 2 MiB of text
- * (policy/load.ts) and takes about 8 times that once parsed and compiled (measured: a set of eight
- * 256 KiB files, ~15 MiB of heap). Parsed sets: 1,000 at most, holding 8 MiB of policy text
- * together (so ~60 MiB of heap at most). Texts of base-branch policy files: 200 at most, 8 MiB
- * together. Texts of policy files read at PR heads (anyone who can open a PR writes those, and
- * they never enter the set cache): 200 at most, 4 MiB together.
+ * Bounds of the caches, by weight as well as by count, since one policy set may hold 2 MiB of text
+ * (policy/load.ts) where most hold a few KiB. Parsed, a set takes up to about 1.5 times its text
+ * (measured on sets of eight 256 KiB files: at most ~3 MiB of heap; its compiled globs live in the
+ * engine's own bounded cache, not in the set). Parsed sets: 1,000 at most, holding 8 MiB of policy
+ * text together (~12 MiB of heap). Texts of base-branch policy files: 200 at most, 8 MiB together.
+ * Texts of policy files read at PR heads (anyone who can open a PR writes those, and they never
+ * enter the set cache): 200 at most, 4 MiB together.
  */
 const POLICY_CACHE_BOUNDS = {
   sets: 1000,
