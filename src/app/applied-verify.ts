@@ -12,13 +12,12 @@ import type { Policy } from "../policy/types.js";
 import { problemNote, exceptionNote } from "../render/audit-comment.js";
 import { appliedException, appliedExceptionKey } from "../render/deployment-verdict.js";
 import { refusedForGood } from "./audit-exceptions.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
+import type { DeploymentGitHub } from "./ports.js";
 import { locateAndWalk, publicKeyOf, sealVerdict, writeVerdict } from "./deployment-verdicts.js";
-import type { Retries } from "./retries.js";
+import type { Job, Later } from "./ports.js";
 
-/** A report that a revision was applied. */
-export interface AppliedReport {
-  github: DeploymentGitHub;
+/** A report that a revision was applied: plain data, so a retry can wait in a queue. */
+export type AppliedReport = {
   owner: string;
   repo: string;
   defaultBranch: string;
@@ -26,21 +25,32 @@ export interface AppliedReport {
   reporter: AppliedReporter;
   /** ISO 8601. */
   reportedAt: string;
-  log: Logger;
-  again?: () => Promise<DeploymentGitHub>;
+  /** The installation whose client checks it; without one, no retry can be made. */
+  installationId?: number;
   retryAttempt?: number;
+};
+
+/** The job that checks a report of an applied revision. */
+export function appliedJob(report: AppliedReport, log?: Record<string, string | number>): Job<AppliedReport> {
+  return {
+    kind: "verify-applied",
+    key: `applied:${report.owner}/${report.repo}@${report.sha}`.toLowerCase(),
+    ...(report.installationId !== undefined ? { installationId: report.installationId } : {}),
+    payload: report,
+    log: log ?? { repository: `${report.owner}/${report.repo}`, sha: report.sha },
+  };
 }
 
 export interface AppliedVerifierDependencies {
   signingKey?: KeyObject;
   clock: () => number;
-  retries: Retries;
+  later: Later;
 }
 
 export type AppliedOutcome = "recorded" | "already_recorded" | "not_named" | "no_policies" | "failed";
 
 /** Whether a policy names the reporter: a status context matching one of its globs, or one of its deployment environments. */
-export function namesReporter(policy: Policy, reporter: AppliedReporter): boolean {
+function namesReporter(policy: Policy, reporter: AppliedReporter): boolean {
   if (reporter.type === "status") return policy.verify.statuses.some((glob) => compileGlob(glob).match(reporter.context));
   return policy.verify.deployments.some((name) => name.toLowerCase() === reporter.environment.toLowerCase());
 }
@@ -53,27 +63,18 @@ export class AppliedVerifier {
     this.publicKey = publicKeyOf(deps.signingKey);
   }
 
-  /** Checks the report; never rejects. */
-  async onReport(report: AppliedReport): Promise<AppliedOutcome> {
-    const key = `applied:${report.owner}/${report.repo}@${report.sha}`.toLowerCase();
+  /** Checks the report; never rejects. A failure is tried again later, with a fresh client. */
+  async onReport(report: AppliedReport, github: DeploymentGitHub, log: Logger): Promise<AppliedOutcome> {
+    const key = appliedJob(report).key;
     try {
-      const outcome = await this.verify(report);
-      this.deps.retries.cancel(key);
+      const outcome = await this.verify(report, github, log);
+      this.deps.later.cancelRetry(key);
       return outcome;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attempt = (report.retryAttempt ?? 0) + 1;
-      const again = report.again;
-      const scheduled =
-        again !== undefined &&
-        this.deps.retries.schedule(key, attempt, async () => {
-          try {
-            await this.onReport({ ...report, github: await again(), retryAttempt: attempt });
-          } catch (retryError) {
-            report.log.error({ err: retryError, attempt }, "cannot retry the check of an applied revision");
-          }
-        });
-      report.log.error(
+      const scheduled = report.installationId !== undefined && this.deps.later.retry(key, appliedJob({ ...report, retryAttempt: attempt }), attempt);
+      log.error(
         { repository: `${report.owner}/${report.repo}`, sha: report.sha, error: message, ...(scheduled ? { retry: attempt } : {}) },
         scheduled ? "cannot check an applied revision: trying again later" : "cannot check an applied revision, and no retry is left: it has no applied record",
       );
@@ -81,8 +82,8 @@ export class AppliedVerifier {
     }
   }
 
-  private async verify(report: AppliedReport): Promise<AppliedOutcome> {
-    const { github, sha, log } = report;
+  private async verify(report: AppliedReport, github: DeploymentGitHub, log: Logger): Promise<AppliedOutcome> {
+    const { sha } = report;
     const repository = `${report.owner}/${report.repo}`;
     // The reporters are named by the policies of the default branch: where the operator's configuration is governed.
     const found = await github.branchPolicies(report.defaultBranch);

@@ -6,7 +6,7 @@ import { assessStep, endsChain, judgeChain, MAX_CHAIN_COMMITS, type Chain, type 
 import { pushRecordCovers } from "../audit/population.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import { mapConcurrently } from "./concurrency.js";
-import type { ChainReads, HistoryCommit } from "./deployment-ports.js";
+import type { ChainReads, HistoryCommit } from "./ports.js";
 
 /** Commits whose records are read at once. */
 const BATCH = 8;
@@ -67,7 +67,7 @@ export interface ReadRecords {
 
 /**
  * The approval chain of `request.subject`'s environment up to `request.sha`; `collect`, when given,
- * receives what was read of each commit. Throws GatherFailed when GitHub cannot be read.
+ * receives what was read of each commit. Throws GitHubError when GitHub cannot be read.
  */
 export async function walkChain(reads: ChainReads, request: ChainRequest, collect?: Map<string, ReadRecords>): Promise<Chain> {
   const max = request.maxCommits ?? MAX_CHAIN_COMMITS;

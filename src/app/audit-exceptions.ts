@@ -4,7 +4,7 @@ import type { AuditRecord } from "../audit/record.js";
 import { describeNeeded } from "../engine/index.js";
 import { displayTeam } from "../engine/approvers.js";
 import type { Decision, EnvironmentDecision } from "../engine/types.js";
-import { GitHubRequestFailed } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import type { Audit, PolicySet } from "../policy/types.js";
 import type { ExceptedEnvironment, ExceptionReport } from "../render/exception-issue.js";
 
@@ -79,6 +79,6 @@ export function exceptionOf(
  * (422). Trying again changes nothing, and the record must not wait for it: the audit comment is
  * written with a note instead. Anything else (5xx, no answer) is worth another try.
  */
-export function refusedForGood(error: unknown): error is GitHubRequestFailed {
-  return error instanceof GitHubRequestFailed && error.status !== undefined && [403, 404, 410, 422].includes(error.status);
+export function refusedForGood(error: unknown): error is GitHubError {
+  return error instanceof GitHubError && error.status !== undefined && [403, 404, 410, 422].includes(error.status);
 }

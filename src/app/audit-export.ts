@@ -1,7 +1,7 @@
 // The population of an audit export (SPEC §4.4, §6.4): every pull request merged in a period with
 // the audit records the app left on it, and the direct pushes to gated branches with theirs (a
-// `compliance/audit` check run on the push's head, else its exception issue). The reading is
-// github/audit-population.ts's, what belongs where is audit/population.ts's; this orders the two.
+// `compliance/audit` check run on the push's head, else its exception issue). The reading is the
+// ports', what belongs where is audit/population.ts's; this orders the two.
 import {
   coveredCommits,
   firstParentChain,
@@ -22,42 +22,23 @@ import {
   type FoundChange,
   type ListedCommit,
   type ListedIssue,
-  type ListedPull,
 } from "../audit/population.js";
 import { gapFlagOf, parseGapBlock, type GapRecord } from "../audit/enforcement-gap.js";
 import { recordWriter } from "../audit/writer.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import type { ChangedFile } from "../engine/types.js";
-import {
-  listAuditCheckRuns,
-  listBranchTips,
-  listClosedPullsSince,
-  listCommitsSince,
-  listDeploymentShasSince,
-  listExceptionIssues,
-  listPullComments,
-  listPullsOfCommit,
-  mergeCommitParent,
-  readRepository,
-  MAX_BRANCH_PAGES,
-  MAX_CHECK_RUN_PAGES,
-  MAX_COMMENT_PAGES,
-  MAX_COMMIT_PAGES,
-  MAX_DEPLOYMENT_PAGES,
-  MAX_EXCEPTION_PAGES,
-  type Listing,
-} from "../github/audit-population.js";
-import { listChangedFiles, listCommitFiles } from "../github/changed-files.js";
-import { AUDIT_CHECK } from "../github/checks.js";
-import { GatherFailed, GitHubRequestFailed, GitHubSession, type GitHubClient, type RequestCount } from "../github/client.js";
-import { EXCEPTION_LABEL } from "../github/exception-issues.js";
-import { LruCache } from "../github/lru-cache.js";
-import { readMergedPull } from "../github/merged-pulls.js";
-import { readPolicyFiles } from "../github/policy-files.js";
-import { POLICY_DIR } from "../policy/folder.js";
-import { isPolicyFile, loadPolicySet } from "../policy/load.js";
+import { MAX_COMMENT_PAGES } from "../github/audit-comments.js";
+import { MAX_PUSH_RECORD_PAGES } from "../github/check-runs.js";
+import { GitHubError, type RequestCount } from "../github/client.js";
+import { EXCEPTION_LABEL, MAX_ISSUE_PAGES } from "../github/exception-issues.js";
+import { MAX_BRANCH_PAGES, MAX_COMMIT_PAGES, MAX_DEPLOYMENT_PAGES, type Listing } from "../github/history.js";
 import type { PolicySet } from "../policy/types.js";
+import { AUDIT_CHECK } from "../render/check-run.js";
 import { mapConcurrently } from "./concurrency.js";
+import type { Ports, PullRequest } from "./ports.js";
+
+/** Pages of closed pull requests (100 each) listed at most: an export past that must use a shorter period. */
+const MAX_PULL_PAGES = 500;
 
 /** The parsed policies at a commit; null when it has none (the app leaves such changes alone). */
 export type PoliciesAt = (commit: string) => Promise<PolicySet | null>;
@@ -76,13 +57,6 @@ export interface PopulationRequest {
   appLogin?: string;
   /** Look for direct pushes to gated branches too (SPEC §4.3). Default true. */
   pushes?: boolean;
-  /** The policy folder. Default `policies`. */
-  policyDir?: string;
-  /**
-   * Where the policies at a commit come from. Default: read through this export's own session
-   * (counted in its requests). Either way each commit's are asked for once per export.
-   */
-  policiesAt?: PoliciesAt;
   /** Pull requests examined at once. Default 4. */
   concurrency?: number;
   /** The current time, epoch milliseconds (tests pin it). Default `Date.now()`. */
@@ -101,9 +75,9 @@ export interface Population {
   requests: RequestCount;
 }
 
-/** One export's reading: its session, and what it already read that never changes. */
+/** One export's reading: its ports, and what it already read that never changes. */
 interface Export {
-  gh: GitHubSession;
+  ports: Ports;
   request: PopulationRequest;
   repository: string;
   defaultBranch: string;
@@ -128,23 +102,59 @@ function oncePerCommit(read: PoliciesAt): PoliciesAt {
   };
 }
 
-/** The policy files at a commit read through `gh`, parsed by the policy module; blobs shared by the export. */
-function readPoliciesWith(gh: GitHubSession, owner: string, repo: string, dir: string): PoliciesAt {
-  const blobs = new LruCache<string, string>({ maxEntries: 500 });
+/** The policies at a commit through the one policy source; null when there are none. */
+function policiesThrough(ports: Ports): PoliciesAt {
   return async (commit) => {
-    const files = await readPolicyFiles(gh, { owner, repo, commit, dir, isPolicyFile, blobs });
-    return files === null || files.length === 0 ? null : loadPolicySet(files.map(({ path, text }) => ({ path, text })));
+    const found = await ports.policies.atCommit(commit);
+    return found.kind === "none" ? null : found.policies;
   };
 }
 
+/**
+ * Every closed pull request updated since `since`, newest update first. Why this list and not
+ * the search API: search answers at most 1,000 results per query and its index lags behind
+ * merges, so it can silently leave a merged pull request out; this list is GitHub's own record,
+ * and complete. A merge updates a pull request, so once a page reaches one updated before
+ * `since`, no later page can hold a pull request merged in the period. Past MAX_PULL_PAGES it
+ * throws GitHubError.
+ */
+async function closedPullsOfPeriod(ports: Ports, repository: string, request: PopulationRequest): Promise<PullRequest[]> {
+  const { since } = request;
+  const byNumber = new Map<number, PullRequest>();
+  const listed = await ports.pulls.closedSince({
+    since,
+    maxPages: MAX_PULL_PAGES,
+    doing: (page) => `listing closed pull requests of ${repository} (page ${page})`,
+    onPage: (page, count) => {
+      if (page % 5 === 0) request.progress?.(`listed ${count} closed pull requests…`);
+    },
+  });
+  for (const pull of listed.pulls) byNumber.set(pull.number, pull);
+  if (!listed.complete) {
+    throw new GitHubError(`more than ${MAX_PULL_PAGES * 100} pull requests of ${repository} were closed or updated since ${new Date(since).toISOString()}: export a shorter period`);
+  }
+  // A pull request updated while the pages were read moves to the first page, shifting the rest
+  // by one: it could slip past the pages already read. Read the top once more to catch it.
+  if (listed.pages > 1) {
+    const caught = await ports.pulls.closedSince({
+      since: (request.now ?? Date.now()) - 5 * 60_000,
+      maxPages: listed.pages,
+      doing: `listing recently updated pull requests of ${repository}`,
+    });
+    for (const pull of caught.pulls) byNumber.set(pull.number, pull);
+  }
+  return [...byNumber.values()];
+}
+
 /** A request GitHub answered "not here" (404, 409, 422): about one change, not the export as a whole. */
-function isAboutOneChange(error: unknown): error is GatherFailed {
-  if (error instanceof GitHubRequestFailed) return error.status === 404 || error.status === 409 || error.status === 422;
-  return error instanceof GatherFailed;
+function isAboutOneChange(error: unknown): error is GitHubError {
+  if (!(error instanceof GitHubError)) return false;
+  // A request that failed is about this change only when GitHub said "not here"; a list that cannot be read whole always is.
+  return error.request === undefined || error.status === 404 || error.status === 409 || error.status === 422;
 }
 
 /** Files a change's problems: one that could not be listed, or not whole, fails closed in touchedEnvironments. */
-function fileProblems(error: GatherFailed | null, truncated: boolean): string[] {
+function fileProblems(error: GitHubError | null, truncated: boolean): string[] {
   return [...(error ? [`its changed files could not be listed (${error.message})`] : []), ...(truncated ? ["files truncated"] : [])];
 }
 
@@ -152,22 +162,13 @@ function fileProblems(error: GatherFailed | null, truncated: boolean): string[] 
  * Reads the population of an audit export: each pull request merged in [since, until) with its
  * audit records, or — when it has none — with the environments it touched (and left out when it
  * touched none); then each direct push to a gated branch in the period. A GitHub failure throws
- * GatherFailed (GitHubRequestFailed for a failed request): an export is whole or not at all.
+ * GitHubError: an export is whole or not at all.
  */
-export async function readAuditPopulation(client: GitHubClient, request: PopulationRequest): Promise<Population> {
-  const gh = new GitHubSession(client);
-  const { owner, repo } = request;
-  const { repository, defaultBranch } = await readRepository(gh, owner, repo);
-  const ex: Export = {
-    gh,
-    request,
-    repository,
-    defaultBranch,
-    policiesAt: oncePerCommit(request.policiesAt ?? readPoliciesWith(gh, owner, repo, request.policyDir ?? POLICY_DIR)),
-    checkRecords: new Map(),
-  };
+export async function readAuditPopulation(ports: Ports, request: PopulationRequest): Promise<Population> {
+  const { repository, defaultBranch } = await ports.repository.read();
+  const ex: Export = { ports, request, repository, defaultBranch, policiesAt: oncePerCommit(policiesThrough(ports)), checkRecords: new Map() };
 
-  const listed = await listClosedPullsSince(gh, { owner, repo, repository, since: request.since, started: request.now ?? Date.now(), ...(request.progress ? { progress: request.progress } : {}) });
+  const listed = await closedPullsOfPeriod(ports, repository, request);
   const merged = listed.filter((pull) => inPeriod(pull.merged_at, request));
   let examined = 0;
   const found = await mapConcurrently(merged, request.concurrency ?? 4, async (pull) => {
@@ -191,44 +192,36 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     defaultBranch,
     changes,
     stats: { pullsListed: listed.length, mergedInPeriod: merged.length, branches, commitsScanned, pushesScanned: request.pushes !== false },
-    requests: gh.count,
+    requests: ports.requests(),
   };
 }
 
 /** One merged pull request: its audit records, or the environments it touched; null when it is not in the population. */
 async function examinePull(ex: Export, n: number, listedMergedAt: string): Promise<FoundChange | null> {
-  const { gh, request, repository } = ex;
-  const { owner, repo } = request;
+  const { ports, request, repository } = ex;
   // The list leaves out who merged and how many files changed.
-  const pull = await readMergedPull(gh, owner, repo, n);
+  const pull = await ports.pulls.read(n);
   const change = mergeChange(repository, pull, listedMergedAt);
   const gap = gapFlagOf(await enforcementGaps(ex), pull.base.ref, Date.parse(change.merged_at));
   if (gap !== null) change.enforcement_gap = gap;
-  const comments = await listPullComments(gh, owner, repo, n);
+  const comments = await ports.audit.allComments(n);
   const inComments = recordsInComments(comments.items, request.appLogin);
   if (!comments.complete) inComments.problems.unshift(`only the first ${MAX_COMMENT_PAGES * 100} comments could be read`);
   const { records, problems } = recordsOfPull(inComments, repository, n);
   if (records.length > 0) return { change, records, environments: null, problems };
 
   // No record: did the pull request touch an environment? Judge it as the app would have on merge.
-  const parent = pull.merge_commit_sha ? await mergeCommitParent(gh, owner, repo, { number: n, merge_commit_sha: pull.merge_commit_sha }) : null;
-  const judging = judgingCommitOfMerge(pull, parent);
+  const parent = pull.merge_commit_sha ? await ports.commits.mergeParent({ number: n, merge_commit_sha: pull.merge_commit_sha }) : null;
+  const judging = judgingCommitOfMerge({ merge_commit_sha: pull.merge_commit_sha, ...(pull.base.sha !== undefined ? { base_sha: pull.base.sha } : {}) }, parent);
   problems.push(...judging.problems);
   if (judging.commit === null) return { change, records: [], environments: [], problems };
   const policies = await ex.policiesAt(judging.commit);
   if (policies === null) return null;
   let files: ChangedFile[] = [];
   let truncated = true;
-  let unlisted: GatherFailed | null = null;
+  let unlisted: GitHubError | null = null;
   try {
-    const changed = await listChangedFiles(gh, {
-      owner,
-      repo,
-      pull_number: n,
-      head: pull.head.sha,
-      baseCommit: judging.commit,
-      ...(typeof pull.changed_files === "number" ? { changedFiles: pull.changed_files } : {}),
-    });
+    const changed = await ports.facts.changedFiles(pull, judging.commit);
     files = changed.files;
     truncated = changed.truncated;
   } catch (error) {
@@ -251,13 +244,12 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
  */
 async function scanDirectPushes(
   ex: Export,
-  pulls: readonly ListedPull[],
+  pulls: readonly PullRequest[],
 ): Promise<{ changes: FoundChange[]; branches: string[]; commitsScanned: number; scanned: string[]; policies: PolicySet | null }> {
-  const { gh, request, repository, defaultBranch } = ex;
-  const { owner, repo } = request;
-  const listedBranches = await listBranchTips(gh, owner, repo, repository);
+  const { ports, request, repository, defaultBranch } = ex;
+  const listedBranches = await ports.repository.branches(repository);
   if (!listedBranches.complete) {
-    throw new GatherFailed(`${repository} has more than ${MAX_BRANCH_PAGES * 100} branches: its gated branches cannot all be found (run with --skip-pushes)`);
+    throw new GitHubError(`${repository} has more than ${MAX_BRANCH_PAGES * 100} branches: its gated branches cannot all be found (run with --skip-pushes)`);
   }
   const tips = new Map(listedBranches.items.map((b) => [b.name, b.tip]));
   const defaultTip = tips.get(defaultBranch);
@@ -271,9 +263,9 @@ async function scanDirectPushes(
   const scanned: string[] = [];
   let commitsScanned = 0;
   for (const branch of branches) {
-    const listed = await listCommitsSince(gh, { owner, repo, branch, tip: tips.get(branch) as string, since: request.since });
+    const listed = await ports.commits.history(branch, tips.get(branch) as string, request.since);
     if (!listed.complete) {
-      throw new GatherFailed(`${branch} has more than ${MAX_COMMIT_PAGES * 100} commits since ${new Date(request.since).toISOString()}: export a shorter period (or run with --skip-pushes)`);
+      throw new GitHubError(`${branch} has more than ${MAX_COMMIT_PAGES * 100} commits since ${new Date(request.since).toISOString()}: export a shorter period (or run with --skip-pushes)`);
     }
     const covered = new Set<string>();
     // Direct commits passed over (no environment's path changed), newest first: a push's head may be one.
@@ -283,7 +275,7 @@ async function scanDirectPushes(
       scanned.push(commit.sha);
       if (commitsScanned % 100 === 0) request.progress?.(`checked ${commitsScanned} commits for direct pushes…`);
       if (covered.has(commit.sha) || mergeCommits.get(commit.sha)?.has(branch)) continue;
-      if (mergedInto(await listPullsOfCommit(gh, owner, repo, commit.sha), branch)) continue;
+      if (mergedInto(await ports.pulls.ofCommit(commit.sha), branch)) continue;
       const push = await examinePush(ex, branch, commit, passed);
       if (push === null) {
         passed.push(commit.sha);
@@ -303,12 +295,12 @@ async function scanDirectPushes(
  * gated branch is found there). Each once, by digest.
  */
 async function scanVerdicts(ex: Export, scanned: readonly string[], policies: PolicySet | null): Promise<FoundChange[]> {
-  const { gh, request, repository } = ex;
+  const { ports, request, repository } = ex;
   const shas = new Set(scanned);
   const environments = new Set((policies?.policies ?? []).flatMap((p) => [...p.deploy.environments, ...p.verify.deployments]));
   for (const environment of environments) {
-    const deployed = await listDeploymentShasSince(gh, { owner: request.owner, repo: request.repo, environment, since: request.since });
-    if (!deployed.complete) throw new GatherFailed(`${repository} has more than ${MAX_DEPLOYMENT_PAGES * 100} deployments to ${environment} since ${new Date(request.since).toISOString()}: export a shorter period`);
+    const deployed = await ports.repository.deployedSince(environment, request.since);
+    if (!deployed.complete) throw new GitHubError(`${repository} has more than ${MAX_DEPLOYMENT_PAGES * 100} deployments to ${environment} since ${new Date(request.since).toISOString()}: export a shorter period`);
     for (const sha of deployed.items) shas.add(sha);
   }
   const seen = new Set<string>();
@@ -319,16 +311,15 @@ async function scanVerdicts(ex: Export, scanned: readonly string[], policies: Po
 
 /** A commit that reached `branch` outside any pull request: a row when it changed an environment's scope, else null. */
 async function examinePush(ex: Export, branch: string, commit: ListedCommit, passed: readonly string[]): Promise<FoundChange | null> {
-  const { gh, request, repository } = ex;
-  const { owner, repo } = request;
+  const { ports, repository } = ex;
   // Judged by the policies at its parent, as a pull request's merge by its base at the time.
   const policies = await ex.policiesAt(commit.parents[0] ?? commit.sha);
   if (policies === null) return null;
   let files: ChangedFile[] = [];
   let truncated = true;
-  let unlisted: GatherFailed | null = null;
+  let unlisted: GitHubError | null = null;
   try {
-    ({ files, truncated } = await listCommitFiles(gh, owner, repo, commit.sha));
+    ({ files, truncated } = await ports.commits.files(commit.sha));
   } catch (error) {
     if (!isAboutOneChange(error)) throw error;
     unlisted = error;
@@ -362,10 +353,10 @@ async function examinePush(ex: Export, branch: string, commit: ListedCommit, pas
 function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
   let pending = ex.checkRecords.get(sha);
   if (pending === undefined) {
-    const { owner, repo, appLogin } = ex.request;
-    pending = listAuditCheckRuns(ex.gh, owner, repo, sha).then((listed) => {
-      const found = recordsInCheckRuns(listed.items, appLogin);
-      if (!listed.complete) found.problems.unshift(`only the first ${MAX_CHECK_RUN_PAGES * 100} ${AUDIT_CHECK} check runs of commit ${sha.slice(0, 7)} could be read`);
+    pending = ex.ports.audit.pushRecordRuns(sha).then((listed) => {
+      const runs = listed.runs.filter((run) => run.name === AUDIT_CHECK).map((run) => ({ id: run.id ?? 0, url: run.url, app: run.appSlug ?? null, text: run.text }));
+      const found = recordsInCheckRuns(runs, ex.request.appLogin);
+      if (!listed.complete) found.problems.unshift(`only the first ${MAX_PUSH_RECORD_PAGES * 100} ${AUDIT_CHECK} check runs of commit ${sha.slice(0, 7)} could be read`);
       return found;
     });
     ex.checkRecords.set(sha, pending);
@@ -380,7 +371,7 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
  */
 async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: string | null }[]> {
   const { owner, repo, since, appLogin } = ex.request;
-  ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
+  ex.exceptionIssues ??= ex.ports.audit.exceptionIssues(new Date(since).toISOString(), ex.repository);
   const names = [`${owner}/${repo}`, ex.repository].map((n) => n.toLowerCase());
   return (await ex.exceptionIssues).items.flatMap((issue) => {
     // Any GitHub App's without the app's login, as for records; never a person's.
@@ -397,11 +388,11 @@ async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: str
  */
 async function exceptionIssueRecords(ex: Export, sha: string): Promise<Findings> {
   const { owner, repo, since, appLogin } = ex.request;
-  ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
+  ex.exceptionIssues ??= ex.ports.audit.exceptionIssues(new Date(since).toISOString(), ex.repository);
   const listed = await ex.exceptionIssues;
   // The marker names the repository as the app was told it, or as GitHub spells it.
   const found = recordsInExceptionIssues(listed.items, { repository: ex.repository, names: [`${owner}/${repo}`, ex.repository], sha }, appLogin);
   if (found.records.length > 0) found.problems.push(`no ${AUDIT_CHECK} check run holds its record: exported the copy in its exception issue`);
-  else if (!listed.complete) found.problems.push(`only the first ${MAX_EXCEPTION_PAGES * 100} ${EXCEPTION_LABEL} issues could be searched for its record`);
+  else if (!listed.complete) found.problems.push(`only the first ${MAX_ISSUE_PAGES * 100} ${EXCEPTION_LABEL} issues could be searched for its record`);
   return found;
 }

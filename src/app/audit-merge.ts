@@ -13,45 +13,32 @@ import { buildMergeRecord, type AuditRecord } from "../audit/record.js";
 import { sealRecord } from "../audit/seal.js";
 import { decide } from "../engine/index.js";
 import type { AppIdentity } from "../github/app-identity.js";
-import { auditCommentsOf, keepEarliest, writeAuditComment } from "../github/audit-comments.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
-import { recordDeployment } from "../github/deployments.js";
-import { enforcementGapAt } from "./enforcement-github.js";
-import { openExceptionIssue } from "../github/exception-issues.js";
-import type { FactsGatherer } from "../github/facts.js";
+import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
-import { closingIssues } from "../github/linked-issues.js";
-import { baseBeforeMerge, readMergedPull, type MergedPull } from "../github/merged-pulls.js";
+import { enforcementGapAt } from "./enforcement-gaps.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
 import { deploymentDescription } from "../render/deployment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
 import { sizeOf } from "../render/fit.js";
 import { MAX_BODY } from "../render/limits.js";
 import { auditSettingsOf, exceptionOf, refusedForGood, touchedDecisions } from "./audit-exceptions.js";
-import { pullKeyOf } from "./evaluator.js";
-import { RequestTally } from "./request-tally.js";
-import type { Retries } from "./retries.js";
+import { pullKeyOf } from "./evaluation-memory.js";
+import type { Job, Later, Ports, PullRequest } from "./ports.js";
+import { requestSummary } from "./request-tally.js";
 
 /** What the audit of merges and pushes shares. */
 export interface AuditDependencies {
-  gatherer: FactsGatherer;
   identity: AppIdentity;
   /** Absent: records carry their digest only. */
   signingKey?: KeyObject;
   clock: () => number;
-  retries: Retries;
-  /** An installation's client with a fresh token, for retries later. */
-  installationClient: (installationId: number) => Promise<GitHubClient>;
-  log: Logger;
-  /** Repositories whose `compliance-exception` label exists (created once per process). */
-  labels: LruCache<string, true>;
+  later: Later;
   /** Whether a merge's record says when it landed in an enforcement gap (SPEC §5): one more read per record. Default true. */
   enforcementGaps?: boolean;
 }
 
-/** A merged pull request to record. */
-export interface MergeRequest {
-  octokit: GitHubClient;
+/** A merged pull request to record: plain data, so a retry can wait in a queue. */
+export type MergeRequest = {
   owner: string;
   repo: string;
   number: number;
@@ -61,13 +48,23 @@ export interface MergeRequest {
    * The webhook's pull_request: the PR as it was when merged (its labels then decide break
    * glass). Absent for a reconcile or retry without one: the PR is read as it is now.
    */
-  pull?: MergedPull;
+  pull?: PullRequest;
   /** When the PR merged, as a listing said: lets an existing record be found before the PR is read. */
   mergedAt?: string;
   /** Why: the event, `reconcile` or `retry`, for logs. */
   reason: string;
-  log: Logger;
   retryAttempt?: number;
+};
+
+/** The job that records a merge. */
+export function recordMergeJob(request: MergeRequest, log?: Record<string, string | number>): Job<MergeRequest> {
+  return {
+    kind: "record-merge",
+    key: retryKeyOf(request.owner, request.repo, request.number),
+    ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
+    payload: request,
+    log: log ?? { repository: `${request.owner}/${request.repo}`, pull_request: request.number },
+  };
 }
 
 /** How a recording ended. `recorded` wrote (or found) everything the policies ask for. */
@@ -94,33 +91,24 @@ export class MergeRecorder {
 
   /** Whether a retry of the PR's recording is pending. */
   isRetrying(owner: string, repo: string, number: number): boolean {
-    return this.deps.retries.pendingAttempt(retryKeyOf(owner, repo, number)) !== undefined;
+    return this.deps.later.pendingRetry(retryKeyOf(owner, repo, number)) !== undefined;
   }
 
   /**
    * Records the merge; a failure is logged and tried again later (10 s, 1 min, 5 min), after
    * which the reconcile takes over (SPEC §4.4). Never rejects.
    */
-  async onMerged(request: MergeRequest): Promise<MergeOutcome | "failed"> {
+  async onMerged(request: MergeRequest, ports: Ports, log: Logger): Promise<MergeOutcome | "failed"> {
     const key = retryKeyOf(request.owner, request.repo, request.number);
     try {
-      const outcome = await this.record(request);
-      this.deps.retries.cancel(key);
+      const outcome = await this.record(request, ports, log);
+      this.deps.later.cancelRetry(key);
       return outcome;
     } catch (error) {
-      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const message = error instanceof GitHubError ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
       const attempt = (request.retryAttempt ?? 0) + 1;
-      const { octokit, log: _log, ...rest } = request;
-      const scheduled = this.deps.retries.schedule(key, attempt, async () => {
-        const log = this.deps.log.child({ repository: `${request.owner}/${request.repo}`, pull_request: request.number });
-        try {
-          const client = request.installationId !== undefined ? await this.deps.installationClient(request.installationId) : octokit;
-          await this.onMerged({ ...rest, octokit: client, log, reason: "retry", retryAttempt: attempt });
-        } catch (retryError) {
-          log.error({ err: retryError, attempt }, "cannot retry the audit record of a merge");
-        }
-      });
-      request.log.error(
+      const scheduled = this.deps.later.retry(key, recordMergeJob({ ...request, reason: "retry", retryAttempt: attempt }), attempt);
+      log.error(
         { repository: `${request.owner}/${request.repo}`, pull_request: request.number, reason: request.reason, error: message, ...(scheduled ? { retry: attempt } : {}) },
         scheduled
           ? "the audit record of a merge could not be written: trying again later"
@@ -131,13 +119,13 @@ export class MergeRecorder {
   }
 
   /** Records the merge unless this process already did or is doing it; throws when GitHub fails. */
-  record(request: MergeRequest): Promise<MergeOutcome> {
+  record(request: MergeRequest, ports: Ports, log: Logger): Promise<MergeOutcome> {
     const key = pullKeyOf(request.owner, request.repo, request.number);
     const settled = this.settled.get(key);
     if (settled !== undefined) return Promise.resolve(settled);
     const running = this.inFlight.get(key);
     if (running) return running;
-    const run = this.recordNow(request).finally(() => this.inFlight.delete(key));
+    const run = this.recordNow(request, ports, log).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, run);
     return run;
   }
@@ -147,67 +135,58 @@ export class MergeRecorder {
     return outcome;
   }
 
-  private async recordNow(request: MergeRequest): Promise<MergeOutcome> {
-    const { owner, repo, number, log } = request;
+  private async recordNow(request: MergeRequest, ports: Ports, log: Logger): Promise<MergeOutcome> {
+    const { owner, repo, number } = request;
     const repository = `${owner}/${repo}`;
     const started = this.deps.clock();
-    const gh = new GitHubSession(request.octokit);
-    const tally = new RequestTally();
     const login = await this.deps.identity.botLogin();
 
     // The cheapest question first: a redelivery, a retry or a reconcile finds the comment and stops.
     const since = request.pull?.merged_at ?? request.mergedAt ?? undefined;
-    const existing = since !== undefined ? await auditCommentsOf(gh, { owner, repo, number, login, since }) : undefined;
+    const existing = since !== undefined ? await ports.audit.comments(number, login, since) : undefined;
     if (existing !== undefined && existing.length > 0) {
       // Two comments a race left (see audit-comments.ts) are made one again: the earliest stays.
-      if (existing.length > 1) await keepEarliest(gh, owner, repo, existing);
-      tally.add(gh.count);
-      log.debug({ repository, pull_request: number, comment: existing[0]?.url, requests: tally.summary() }, "already recorded");
+      if (existing.length > 1) await ports.audit.keepEarliest(existing);
+      log.debug({ repository, pull_request: number, comment: existing[0]?.url, requests: requestSummary(ports.requests()) }, "already recorded");
       return this.settle(request, "already_recorded");
     }
 
-    const pull = request.pull ?? (await readMergedPull(gh, owner, repo, number));
+    const pull = request.pull ?? (await ports.pulls.read(number));
     if (!pull.merged || pull.merged_at === null || pull.merge_commit_sha === null) return this.settle(request, "not_merged");
     const mergedAt = Date.parse(pull.merged_at);
-    if (!Number.isFinite(mergedAt)) throw new GatherFailed(`GitHub gives #${number} an unreadable merge time "${pull.merged_at}"`);
-    const comments = existing ?? (await auditCommentsOf(gh, { owner, repo, number, login, since: pull.merged_at }));
-    if (comments.length > 0) {
-      tally.add(gh.count);
-      return this.settle(request, "already_recorded");
-    }
+    if (!Number.isFinite(mergedAt)) throw new GitHubError(`GitHub gives #${number} an unreadable merge time "${pull.merged_at}"`);
+    const comments = existing ?? (await ports.audit.comments(number, login, pull.merged_at));
+    if (comments.length > 0) return this.settle(request, "already_recorded");
 
     // The policies of the base branch as it was just before the merge: the tip now holds the PR's own changes.
-    const base = await baseBeforeMerge(gh, owner, repo, pull);
-    const gathered = await this.deps.gatherer.gather(request.octokit, { owner, repo, pull_number: number, pull, now: mergedAt, policyRef: base.commit });
-    tally.add(gathered.requests);
-    if (gathered.kind === "no_policies") {
-      tally.add(gh.count);
-      log.debug({ repository, pull_request: number, policy_commit: base.commit, requests: tally.summary() }, "merged into a branch without policies: nothing to record");
+    const base = await ports.commits.baseBeforeMerge(pull);
+    const found = await ports.policies.atCommit(base.commit, pull.base.ref);
+    if (found.kind === "none") {
+      log.debug({ repository, pull_request: number, policy_commit: base.commit, requests: requestSummary(ports.requests()) }, "merged into a branch without policies: nothing to record");
       return this.settle(request, "no_policies");
     }
-    if (gathered.kind === "error") throw new GatherFailed(gathered.error);
+    const gathered = await ports.facts.gather(pull, { policies: found.policies, policyCommit: found.commit, now: mergedAt });
 
     // Reviews given after the merge approved nothing that was merged.
     const facts = { ...gathered.facts, reviews: gathered.facts.reviews.filter((r) => r.submitted_at === undefined || Date.parse(r.submitted_at) <= mergedAt) };
-    const decision = decide(gathered.policies, facts);
+    const decision = decide(found.policies, facts);
     const touched = touchedDecisions(decision);
     if (touched.length === 0) {
-      tally.add(gh.count);
-      log.debug({ repository, pull_request: number, requests: tally.summary() }, "the merge touched no environment: nothing to record");
+      log.debug({ repository, pull_request: number, requests: requestSummary(ports.requests()) }, "the merge touched no environment: nothing to record");
       return this.settle(request, "not_affected");
     }
 
     // A gap's exception issue is opened when the gap ends: one that covers this merge is found when the record is written after it.
-    const enforcementGap = this.deps.enforcementGaps === false ? null : await enforcementGapAt(gh, { owner, repo, login, branch: pull.base.ref, at: mergedAt });
+    const enforcementGap = this.deps.enforcementGaps === false ? null : await enforcementGapAt(ports, { login, branch: pull.base.ref, at: mergedAt });
     // Why: the issues GitHub says it closes (the description comes with the pull request).
-    const linkedIssues = await closingIssues(gh, owner, repo, number);
+    const linkedIssues = await ports.pulls.closingIssues(number);
     const sealed = sealRecord(
       buildMergeRecord({
         repository,
         pull: {
           number,
           title: pull.title,
-          body: pull.body ?? null,
+          body: pull.body,
           author: facts.author,
           head_sha: pull.head.sha,
           merge_commit_sha: pull.merge_commit_sha,
@@ -219,7 +198,7 @@ export class MergeRecorder {
         unlinked: facts.unlinked,
         linkedIssues,
         decision,
-        policy: { commit: gathered.policyCommit, files: gathered.policyBlobs },
+        policy: { commit: found.commit, files: found.blobs },
         evaluated_at: iso(this.deps.clock()),
         enforcementGap,
       }),
@@ -227,7 +206,7 @@ export class MergeRecorder {
     );
     if (!sealed.ok) throw new Error(`cannot seal the audit record: ${sealed.message}`);
     const record = sealed.record;
-    const policies = gathered.policies;
+    const policies = found.policies;
     const pullUrl = request.serverUrl !== undefined ? `${request.serverUrl}/${owner}/${repo}/pull/${number}` : (pull.html_url ?? null);
 
     // What GitHub refuses for good (a permission not granted yet, issues turned off) is said in
@@ -242,9 +221,7 @@ export class MergeRecorder {
     const deployments: Record<string, number> = {};
     for (const env of touched.filter((e) => auditSettingsOf(policies, e.environment).deployment)) {
       try {
-        const written = await recordDeployment(gh, {
-          owner,
-          repo,
+        const written = await ports.audit.recordDeployment({
           sha: pull.merge_commit_sha,
           environment: env.environment,
           description: deploymentDescription(number, record),
@@ -261,15 +238,12 @@ export class MergeRecorder {
     let issue: { number: number; url: string | null } | undefined;
     if (exception) {
       try {
-        const opened = await openExceptionIssue(gh, {
-          owner,
-          repo,
+        const opened = await ports.audit.openExceptionIssue({
           key: exception.key,
           login,
           since: pull.merged_at,
           title: exceptionTitle(exception),
           body: exceptionBody(exception),
-          labels: this.deps.labels,
         });
         issue = opened.issue;
       } catch (error) {
@@ -280,11 +254,10 @@ export class MergeRecorder {
     let comment: string | null | undefined;
     if (touched.some((env) => auditSettingsOf(policies, env.environment).comment)) {
       const body = commentBody(record, request.serverUrl, issue, problems);
-      const written = await writeAuditComment(gh, { owner, repo, number, login, since: pull.merged_at, body }, comments);
+      const written = await ports.audit.writeComment({ number, login, since: pull.merged_at, body }, comments);
       comment = written.comment.url;
     }
 
-    tally.add(gh.count);
     log.info(
       {
         repository,
@@ -302,7 +275,7 @@ export class MergeRecorder {
         ...(problems.length > 0 ? { problems } : {}),
         reason: request.reason,
         duration_ms: this.deps.clock() - started,
-        requests: tally.summary(),
+        requests: requestSummary(ports.requests()),
       },
       `audit record of ${repository}#${number} written`,
     );
@@ -319,6 +292,6 @@ function retryKeyOf(owner: string, repo: string, number: number): string {
 function commentBody(record: AuditRecord, serverUrl: string | undefined, issue: { number: number } | undefined, problems: string[]): string {
   const notes = [...(issue !== undefined ? [exceptionNote(issue.number)] : []), ...problems.map(problemNote)];
   const body = renderAuditComment(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
-  if (sizeOf(body) > MAX_BODY) throw new GatherFailed(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
+  if (sizeOf(body) > MAX_BODY) throw new GitHubError(`the audit record of #${record.kind === "merge" ? record.pull_request : "?"} is larger than a GitHub comment can hold`);
   return body;
 }

@@ -19,19 +19,18 @@ import { buildPushRecord, type AuditRecord, type PushCommit } from "../audit/rec
 import { sealRecord } from "../audit/seal.js";
 import { decide, environmentsFor, touchedEnvironments } from "../engine/index.js";
 import type { ChangedFile, Facts } from "../engine/types.js";
-import { hasAuditCheck, postAuditCheck } from "../github/audit-check.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "../github/commit-identities.js";
-import { compareCommits } from "../github/comparison.js";
-import { openExceptionIssue } from "../github/exception-issues.js";
-import { mergedPullsOfCommit, pullCommitShas, recentlyClosedPulls, type ClosedPull } from "../github/merged-pulls.js";
 import { auditCheckHeadline, auditCheckText } from "../render/audit-check.js";
 import { exceptionNote, problemNote } from "../render/audit-comment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
 import { exceptionOf, refusedForGood, touchedDecisions } from "./audit-exceptions.js";
 import type { AuditDependencies } from "./audit-merge.js";
-import { RequestTally } from "./request-tally.js";
-import { PUSH_COMMITS_LIMIT } from "./push-events.js";
+import type { Job, Ports, PullRequest } from "./ports.js";
+import { requestSummary } from "./request-tally.js";
+
+/** A push payload lists at most this many commits; a longer push must be compared to be sure. */
+export const PUSH_COMMITS_LIMIT = 2048;
 
 /** What the audit reads of a push payload. */
 export interface PushPayload {
@@ -64,9 +63,8 @@ interface PayloadCommit {
   modified?: string[];
 }
 
-/** A direct push to audit. */
-export interface PushRequest {
-  octokit: GitHubClient;
+/** A direct push to audit: plain data, so a retry can wait in a queue. */
+export type PushRequest = {
   owner: string;
   repo: string;
   branch: string;
@@ -74,8 +72,18 @@ export interface PushRequest {
   installationId?: number;
   serverUrl?: string;
   push: PushPayload;
-  log: Logger;
   retryAttempt?: number;
+};
+
+/** The job that audits a push. */
+export function auditPushJob(request: PushRequest, log?: Record<string, string | number>): Job<PushRequest> {
+  return {
+    kind: "audit-push",
+    key: `audit:push:${request.owner}/${request.repo}@${request.push.after}`.toLowerCase(),
+    ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
+    payload: request,
+    log: log ?? { repository: `${request.owner}/${request.repo}`, push: request.push.after },
+  };
 }
 
 /** A commit of the push, with the files it changed when the payload says. */
@@ -130,17 +138,17 @@ function union(lists: ChangedFile[][]): ChangedFile[] {
 }
 
 /** What `base...head` changed, its commits as the push's (files unknown per commit). */
-async function compare(gh: GitHubSession, owner: string, repo: string, base: string, head: string): Promise<PushChanges> {
-  const compared = await compareCommits(gh, owner, repo, base, head);
+async function compare(ports: Ports, base: string, head: string): Promise<PushChanges> {
+  const compared = await ports.commits.compare(base, head);
   const commits = compared.commits.map((git): PushedCommit => ({ sha: git.sha, author: git.author?.login ?? null, committer: git.committer?.login ?? null, files: undefined, git }));
   return { ...compared, commits };
 }
 
 /** The push's commits and files: from the payload when it lists them all, else from comparisons. */
-async function changesOf(gh: GitHubSession, owner: string, repo: string, push: PushPayload): Promise<PushChanges> {
+async function changesOf(ports: Ports, push: PushPayload): Promise<PushChanges> {
   if (push.forced) {
     // Both directions from the merge base: what the push added, and what the commits it dropped had changed.
-    const [added, dropped] = await Promise.all([compare(gh, owner, repo, push.before, push.after), compare(gh, owner, repo, push.after, push.before)]);
+    const [added, dropped] = await Promise.all([compare(ports, push.before, push.after), compare(ports, push.after, push.before)]);
     const listed = push.commits.map(pushedCommit);
     return {
       commits: listed.length > 0 ? listed : added.commits,
@@ -150,22 +158,22 @@ async function changesOf(gh: GitHubSession, owner: string, repo: string, push: P
     };
   }
   if (push.commits.length === 0 || push.commits.length >= PUSH_COMMITS_LIMIT) {
-    return compare(gh, owner, repo, push.before, push.after);
+    return compare(ports, push.before, push.after);
   }
   const commits = push.commits.map(pushedCommit);
   return { commits, files: union(commits.map((c) => c.files ?? [])), truncated: false, complete: true };
 }
 
 /** The push's commits that belong to no merged pull request into `branch` (see the top of this file). */
-async function directCommits(gh: GitHubSession, request: PushRequest, commits: PushedCommit[]): Promise<PushedCommit[]> {
-  const { owner, repo, branch, push } = request;
+async function directCommits(ports: Ports, request: PushRequest, commits: PushedCommit[]): Promise<PushedCommit[]> {
+  const { branch, push } = request;
   const claimed = new Set<string>();
-  const lookups = new Map<string, ClosedPull[]>();
+  const lookups = new Map<string, PullRequest[]>();
   const commitsOf = new Map<number, Set<string>>();
-  const intoBranch = async (sha: string): Promise<ClosedPull[]> => {
+  const intoBranch = async (sha: string): Promise<PullRequest[]> => {
     let found = lookups.get(sha);
     if (found === undefined) {
-      found = (await mergedPullsOfCommit(gh, owner, repo, sha)).filter((p) => p.base === branch);
+      found = (await ports.pulls.ofCommit(sha)).filter((p) => p.merged_at !== null && p.base.ref === branch);
       lookups.set(sha, found);
     }
     return found;
@@ -173,7 +181,7 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   const shasOf = async (number: number): Promise<Set<string>> => {
     let shas = commitsOf.get(number);
     if (shas === undefined) {
-      shas = (await pullCommitShas(gh, owner, repo, number)).shas;
+      shas = new Set((await ports.pulls.commits(number)).commits.flatMap((c) => (typeof c.sha === "string" ? [c.sha] : [])));
       commitsOf.set(number, shas);
     }
     return shas;
@@ -183,7 +191,7 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   // GitHub's own merge push: the head is a merged PR's merge commit.
   let merged = (await intoBranch(push.after)).find((p) => p.merge_commit_sha === push.after);
   if (merged === undefined && request.branch !== request.defaultBranch) {
-    const recent = await recentlyClosedPulls(gh, owner, repo, { since: 0, maxPages: 1, perPage: 30, base: branch });
+    const recent = await ports.pulls.closedSince({ since: 0, maxPages: 1, perPage: 30, base: branch, doing: "listing recently closed pull requests" });
     merged = recent.pulls.find((p) => p.merged_at !== null && p.merge_commit_sha === push.after);
   }
   if (merged !== undefined) {
@@ -210,11 +218,11 @@ async function directCommits(gh: GitHubSession, request: PushRequest, commits: P
   return unclaimed();
 }
 
-/** The check run's text, holding the record whole; GatherFailed when it cannot fit (a cut record would not verify). */
+/** The check run's text, holding the record whole; GitHubError when it cannot fit (a cut record would not verify). */
 function checkText(record: AuditRecord, serverUrl: string | undefined, notes: string[]): string {
   const text = auditCheckText(record, { ...(serverUrl !== undefined ? { serverUrl } : {}), notes });
   if (text !== null) return text;
-  throw new GatherFailed(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
+  throw new GitHubError(`the audit record of ${record.kind === "push" ? record.after.slice(0, 7) : "?"} is larger than a check run can hold`);
 }
 
 /** When the push happened: the repository's `pushed_at` in the payload (seconds), else now. */
@@ -230,42 +238,29 @@ export class PushAuditor {
   constructor(private readonly deps: AuditDependencies) {}
 
   /** Audits the push; never rejects. */
-  async onPush(request: PushRequest): Promise<void> {
-    const key = `audit:push:${request.owner}/${request.repo}@${request.push.after}`.toLowerCase();
+  async onPush(request: PushRequest, ports: Ports, log: Logger): Promise<void> {
+    const key = auditPushJob(request).key;
     try {
-      await this.audit(request);
-      this.deps.retries.cancel(key);
+      await this.audit(request, ports, log);
+      this.deps.later.cancelRetry(key);
     } catch (error) {
-      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const message = error instanceof GitHubError ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
       const attempt = (request.retryAttempt ?? 0) + 1;
-      const { octokit, log: _log, ...rest } = request;
-      const scheduled = this.deps.retries.schedule(key, attempt, async () => {
-        const log = this.deps.log.child({ repository: `${request.owner}/${request.repo}`, push: request.push.after });
-        try {
-          const client = request.installationId !== undefined ? await this.deps.installationClient(request.installationId) : octokit;
-          await this.onPush({ ...rest, octokit: client, log, retryAttempt: attempt });
-        } catch (retryError) {
-          log.error({ err: retryError, attempt }, "cannot retry the audit of a push");
-        }
-      });
-      request.log.error(
+      const scheduled = this.deps.later.retry(key, auditPushJob({ ...request, retryAttempt: attempt }), attempt);
+      log.error(
         { repository: `${request.owner}/${request.repo}`, branch: request.branch, after: request.push.after, error: message, ...(scheduled ? { retry: attempt } : {}) },
         scheduled ? "cannot audit a push: trying again later" : "cannot audit a push, and no retry is left: a direct push may have no record",
       );
     }
   }
 
-  private async audit(request: PushRequest): Promise<void> {
-    const { owner, repo, branch, push, log } = request;
+  private async audit(request: PushRequest, ports: Ports, log: Logger): Promise<void> {
+    const { owner, repo, branch, push } = request;
     const repository = `${owner}/${repo}`;
-    const gh = new GitHubSession(request.octokit);
-    const tally = new RequestTally();
 
     // The policies that gated the branch when the push landed: those at `before`.
-    const found = await this.deps.gatherer.probeAt(request.octokit, { owner, repo, branch, commit: push.before });
-    tally.add(found.requests);
-    if (found.kind === "no_policies") return;
-    if (found.kind === "error") throw new GatherFailed(found.error);
+    const found = await ports.policies.atCommit(push.before, branch);
+    if (found.kind === "none") return;
     const judging = environmentsFor(found.policies, branch, request.defaultBranch);
     if (judging.policies.length === 0 && judging.invalid.length === 0) return;
 
@@ -290,17 +285,15 @@ export class PushAuditor {
       now: pushedAt,
     });
 
-    const changes = await changesOf(gh, owner, repo, push);
+    const changes = await changesOf(ports, push);
     // Nothing in scope, whoever made the commits: nothing to attribute, nothing to record.
     if (touchedEnvironments(judging, { base: branch, default_branch: request.defaultBranch, files: changes.files, files_truncated: changes.truncated }).length === 0) {
-      tally.add(gh.count);
-      log.debug({ repository, branch, requests: tally.summary() }, "push changed no gated path");
+      log.debug({ repository, branch, requests: requestSummary(ports.requests()) }, "push changed no gated path");
       return;
     }
-    const direct = push.forced || !changes.complete ? changes.commits : await directCommits(gh, request, changes.commits);
+    const direct = push.forced || !changes.complete ? changes.commits : await directCommits(ports, request, changes.commits);
     if (direct.length === 0 && !push.forced) {
-      tally.add(gh.count);
-      log.debug({ repository, branch, after: push.after, requests: tally.summary() }, "push of merged pull requests: recorded on the pull requests");
+      log.debug({ repository, branch, after: push.after, requests: requestSummary(ports.requests()) }, "push of merged pull requests: recorded on the pull requests");
       return;
     }
     const perCommit = !push.forced && direct.every((c) => c.files !== undefined);
@@ -310,15 +303,13 @@ export class PushAuditor {
     const decision = decide(judging, factsOf(files, perCommit ? false : changes.truncated, people));
     const touched = touchedDecisions(decision);
     if (touched.length === 0) {
-      tally.add(gh.count);
-      log.debug({ repository, branch, after: push.after, requests: tally.summary() }, "the push's direct commits changed no gated path");
+      log.debug({ repository, branch, after: push.after, requests: requestSummary(ports.requests()) }, "the push's direct commits changed no gated path");
       return;
     }
 
     const login = await this.deps.identity.botLogin();
-    if (await hasAuditCheck(gh, { owner, repo, sha: push.after, before: push.before, login })) {
-      tally.add(gh.count);
-      log.debug({ repository, after: push.after, requests: tally.summary() }, "push already recorded");
+    if (await ports.audit.hasPushRecord({ sha: push.after, before: push.before, login })) {
+      log.debug({ repository, after: push.after, requests: requestSummary(ports.requests()) }, "push already recorded");
       return;
     }
 
@@ -336,7 +327,7 @@ export class PushAuditor {
           unlinked: people.unlinked,
         },
         decision,
-        policy: { commit: found.policyCommit, files: found.policyBlobs },
+        policy: { commit: found.commit, files: found.blobs },
         evaluated_at: new Date(now).toISOString(),
       }),
       this.deps.signingKey,
@@ -350,15 +341,12 @@ export class PushAuditor {
     const notes: string[] = [];
     if (exception) {
       try {
-        const opened = await openExceptionIssue(gh, {
-          owner,
-          repo,
+        const opened = await ports.audit.openExceptionIssue({
           key: exception.key,
           login,
           since: new Date(pushedAt).toISOString(),
           title: exceptionTitle(exception),
           body: exceptionBody(exception),
-          labels: this.deps.labels,
         });
         issue = opened.issue.number;
         notes.push(exceptionNote(issue));
@@ -371,16 +359,12 @@ export class PushAuditor {
     }
 
     const text = checkText(record, request.serverUrl, notes);
-    await postAuditCheck(gh, {
-      owner,
-      repo,
+    await ports.audit.postRecord({
       sha: push.after,
       compliant: record.compliant,
       ...auditCheckHeadline(record, { commits: direct.length, notApproved: touched.filter((e) => e.state !== "approved").map((e) => e.environment), issue }),
       text,
-      now: this.deps.clock(),
     });
-    tally.add(gh.count);
     log.info(
       {
         repository,
@@ -394,7 +378,7 @@ export class PushAuditor {
         commits: direct.length,
         forced: push.forced,
         ...(issue !== undefined ? { issue } : {}),
-        requests: tally.summary(),
+        requests: requestSummary(ports.requests()),
       },
       `audit record of the direct push ${repository}@${push.after.slice(0, 7)} written`,
     );

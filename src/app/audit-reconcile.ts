@@ -11,12 +11,23 @@
 // lists it as missing. Stateless: every replica keeps its own interval and memory, so after a
 // restart the first event of a repository reconciles it.
 import type { Logger } from "probot";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
-import { recentlyClosedPulls } from "../github/merged-pulls.js";
 import type { MergeRecorder } from "./audit-merge.js";
 import type { DeliverySource } from "./delivery.js";
-import { RequestTally } from "./request-tally.js";
+import type { Job, Ports } from "./ports.js";
+import { requestSummary } from "./request-tally.js";
+
+/** The job that reconciles a repository's recent merges when its interval has passed. */
+export function reconcileJob(source: DeliverySource, log?: Record<string, string | number>): Job<DeliverySource> {
+  return {
+    kind: "reconcile",
+    key: `reconcile:${source.owner}/${source.repo}`.toLowerCase(),
+    ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
+    payload: source,
+    ...(log !== undefined ? { log } : {}),
+  };
+}
 
 export interface ReconcilerOptions {
   recorder: MergeRecorder;
@@ -36,7 +47,7 @@ const MAX_REPOSITORIES = 10_000;
 /** Pages of closed PRs (100 each) listed per reconcile at most. */
 const MAX_PAGES = 10;
 /** PRs recorded per reconcile at most, so one delivery never starts an unbounded burst of requests; the rest wait for the next. */
-export const MAX_RECORDINGS = 25;
+const MAX_RECORDINGS = 25;
 /** After a reconcile that could not list the PRs, the next delivery tries again this much later. */
 const FAILED_RETRY_MS = 60_000;
 
@@ -60,20 +71,25 @@ export class Reconciler {
     this.startedAt = options.clock();
   }
 
+  /** Whether a delivery for the repository now would reconcile it (its interval has passed). */
+  due(source: DeliverySource): boolean {
+    const last = this.last.get(`${source.owner}/${source.repo}`.toLowerCase()) ?? (this.options.reconcileOnFirstEvent === false ? this.startedAt : undefined);
+    return last === undefined || this.options.clock() - last >= this.options.intervalMs;
+  }
+
   /** Called for every delivery: reconciles the repository when its interval has passed. Never rejects. */
-  async onDelivery(octokit: GitHubClient, source: DeliverySource, log: Logger): Promise<Reconciled | undefined> {
+  async onDelivery(ports: Ports, source: DeliverySource, log: Logger): Promise<Reconciled | undefined> {
     const key = `${source.owner}/${source.repo}`.toLowerCase();
     const now = this.options.clock();
-    const last = this.last.get(key) ?? (this.options.reconcileOnFirstEvent === false ? this.startedAt : undefined);
-    if (last !== undefined && now - last < this.options.intervalMs) return undefined;
+    if (!this.due(source)) return undefined;
     // Taken before the work: the deliveries that arrive meanwhile do not start another.
     this.last.set(key, now);
     try {
-      return await this.reconcile(octokit, source, log);
+      return await this.reconcile(ports, source, log);
     } catch (error) {
       this.last.set(key, now - this.options.intervalMs + Math.min(FAILED_RETRY_MS, this.options.intervalMs));
       log.warn(
-        { repository: `${source.owner}/${source.repo}`, error: error instanceof GatherFailed ? error.message : String(error) },
+        { repository: `${source.owner}/${source.repo}`, error: error instanceof GitHubError ? error.message : String(error) },
         "cannot list the recent merges to reconcile their audit records: trying again on a later event",
       );
       return undefined;
@@ -81,12 +97,11 @@ export class Reconciler {
   }
 
   /** Lists the window's merged PRs and records those not known to be recorded; throws when the listing fails. */
-  async reconcile(octokit: GitHubClient, source: DeliverySource, log: Logger): Promise<Reconciled> {
+  async reconcile(ports: Ports, source: DeliverySource, log: Logger): Promise<Reconciled> {
     const { owner, repo } = source;
     const { recorder } = this.options;
-    const gh = new GitHubSession(octokit);
     const since = this.options.clock() - this.options.windowMs;
-    const listed = await recentlyClosedPulls(gh, owner, repo, { since, maxPages: MAX_PAGES });
+    const listed = await ports.pulls.closedSince({ since, maxPages: MAX_PAGES, doing: "listing recently closed pull requests" });
     const candidates = listed.pulls
       .filter((p) => p.merged_at !== null && Date.parse(p.merged_at) >= since)
       .filter((p) => !recorder.isSettled(owner, repo, p.number) && !recorder.isRetrying(owner, repo, p.number))
@@ -94,26 +109,21 @@ export class Reconciler {
       .sort((a, b) => Date.parse(a.merged_at as string) - Date.parse(b.merged_at as string));
     const result: Reconciled = { listed: listed.pulls.length, candidates: candidates.length, recorded: 0, failed: 0, left: Math.max(0, candidates.length - MAX_RECORDINGS) };
     for (const pull of candidates.slice(0, MAX_RECORDINGS)) {
-      const outcome = await recorder.onMerged({
-        octokit,
-        ...source,
-        number: pull.number,
-        ...(pull.merged_at !== null ? { mergedAt: pull.merged_at } : {}),
-        reason: "reconcile",
+      const outcome = await recorder.onMerged(
+        { ...source, number: pull.number, ...(pull.merged_at !== null ? { mergedAt: pull.merged_at } : {}), reason: "reconcile" },
+        ports,
         log,
-      });
+      );
       if (outcome === "failed") result.failed += 1;
       else if (outcome === "recorded") result.recorded += 1;
     }
-    const tally = new RequestTally();
-    tally.add(gh.count);
     const level = result.recorded > 0 || result.failed > 0 || !listed.complete ? "info" : "debug";
     log[level](
       {
         repository: `${owner}/${repo}`,
         ...result,
         ...(listed.complete ? {} : { incomplete: `more than ${MAX_PAGES * 100} pull requests closed within the window: older ones were not looked at` }),
-        requests: tally.summary(),
+        requests: requestSummary(ports.requests()),
       },
       "reconciled the audit records of recent merges",
     );

@@ -3,14 +3,10 @@
 // (Argo CD) — each turned into a request for its use case, nothing else.
 import type { Probot } from "probot";
 import type { AppliedReporter } from "../audit/verdict-record.js";
-import type { GitHubClient } from "../github/client.js";
-import type { AppliedVerifier } from "./applied-verify.js";
+import { appliedJob } from "./applied-verify.js";
 import { guarded, sourceOf, type DeliverySource, type RepositoryPayload } from "./delivery.js";
-import type { DeploymentGate } from "./deployment-gate.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
-
-/** The port over an installation's client for a repository. */
-export type DeploymentGitHubFactory = (octokit: GitHubClient, owner: string, repo: string) => DeploymentGitHub;
+import { deploymentJob } from "./deployment-gate.js";
+import type { Later } from "./ports.js";
 
 interface User {
   login?: string;
@@ -61,10 +57,7 @@ export function runIdOf(callbackUrl: string | undefined, source: DeliverySource)
 }
 
 /** Registers the handlers; `appId` tells the app's own deployments (audit.deployment) from an operator's. */
-export function onDeploymentEvents(app: Probot, gate: DeploymentGate, verifier: AppliedVerifier, portFor: DeploymentGitHubFactory, appId: () => number | undefined): void {
-  const again = (installationId: number | undefined, owner: string, repo: string): (() => Promise<DeploymentGitHub>) | undefined =>
-    installationId === undefined ? undefined : async () => portFor(await app.auth(installationId), owner, repo);
-
+export function onDeploymentEvents(app: Probot, later: Later, appId: () => number | undefined): void {
   app.on(
     "deployment_protection_rule.requested",
     guarded(async (context) => {
@@ -77,9 +70,7 @@ export function onDeploymentEvents(app: Probot, gate: DeploymentGate, verifier: 
         context.log.error({ repository: `${source.owner}/${source.repo}`, callback: payload.deployment_callback_url }, "a deployment protection rule without a run of this repository or an environment: cannot answer it");
         return;
       }
-      const againFn = again(source.installationId, source.owner, source.repo);
-      await gate.onRequest({
-        github: portFor(context.octokit, source.owner, source.repo),
+      const job = deploymentJob({
         owner: source.owner,
         repo: source.repo,
         defaultBranch: source.defaultBranch ?? "main",
@@ -90,9 +81,9 @@ export function onDeploymentEvents(app: Probot, gate: DeploymentGate, verifier: 
         event: payload.event ?? null,
         sender: payload.sender?.login ?? null,
         deploymentId: typeof payload.deployment?.id === "number" ? payload.deployment.id : null,
-        log: context.log,
-        ...(againFn ? { again: againFn } : {}),
-      });
+        ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
+      }, { name: "event", id: context.id });
+      await later.run(job);
     }),
   );
 
@@ -104,18 +95,16 @@ export function onDeploymentEvents(app: Probot, gate: DeploymentGate, verifier: 
       // Only a success says a revision was applied; CI's statuses are ignored by the policies' globs.
       if (!source || payload.state !== "success" || typeof payload.sha !== "string" || typeof payload.context !== "string") return;
       const reporter: AppliedReporter = { type: "status", context: payload.context, id: payload.id ?? null, creator: payload.sender?.login ?? null, target_url: payload.target_url ?? null };
-      const againFn = again(source.installationId, source.owner, source.repo);
-      await verifier.onReport({
-        github: portFor(context.octokit, source.owner, source.repo),
+      const job = appliedJob({
         owner: source.owner,
         repo: source.repo,
         defaultBranch: source.defaultBranch ?? "main",
         sha: payload.sha,
         reporter,
         reportedAt: payload.updated_at ?? payload.created_at ?? new Date().toISOString(),
-        log: context.log,
-        ...(againFn ? { again: againFn } : {}),
-      });
+        ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
+      }, { name: "event", id: context.id });
+      await later.run(job);
     }),
   );
 
@@ -140,18 +129,16 @@ export function onDeploymentEvents(app: Probot, gate: DeploymentGate, verifier: 
         creator: status.creator?.login ?? deployment.creator?.login ?? null,
         target_url: status.target_url ?? null,
       };
-      const againFn = again(source.installationId, source.owner, source.repo);
-      await verifier.onReport({
-        github: portFor(context.octokit, source.owner, source.repo),
+      const job = appliedJob({
         owner: source.owner,
         repo: source.repo,
         defaultBranch: source.defaultBranch ?? "main",
         sha: deployment.sha,
         reporter,
         reportedAt: status.created_at ?? new Date().toISOString(),
-        log: context.log,
-        ...(againFn ? { again: againFn } : {}),
-      });
+        ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
+      }, { name: "event", id: context.id });
+      await later.run(job);
     }),
   );
 }

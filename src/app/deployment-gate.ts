@@ -9,17 +9,15 @@ import { judgeDeployment, type DeploymentVerdict } from "../audit/chain.js";
 import { type PolicyVersion } from "../audit/record.js";
 import { chainSummary, type DeploymentRecord, type DeploymentRecordBody } from "../audit/verdict-record.js";
 import { activeFreeze } from "../engine/freeze.js";
-import { GatherFailed } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import type { Policy } from "../policy/types.js";
 import { protectionComment } from "../render/deployment-verdict.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
+import type { DeploymentGitHub } from "./ports.js";
 import { branchOfRef, locateAndWalk, publicKeyOf, sealVerdict, writeVerdict, type Located } from "./deployment-verdicts.js";
-import type { Retries } from "./retries.js";
+import type { Job, Later } from "./ports.js";
 
-/** A workflow run waiting on the app (the `deployment_protection_rule` delivery). */
-export interface DeploymentRequest {
-  /** The port over the installation's client. */
-  github: DeploymentGitHub;
+/** A workflow run waiting on the app (the `deployment_protection_rule` delivery): plain data, so a retry can wait in a queue. */
+export type DeploymentRequest = {
   owner: string;
   repo: string;
   defaultBranch: string;
@@ -32,16 +30,26 @@ export interface DeploymentRequest {
   event: string | null;
   sender: string | null;
   deploymentId: number | null;
-  log: Logger;
-  /** A fresh port for a retry later (a new installation token). */
-  again?: () => Promise<DeploymentGitHub>;
+  /** The installation whose client answers; without one, no retry can be made. */
+  installationId?: number;
   retryAttempt?: number;
+};
+
+/** The job that answers a deployment waiting on the app. */
+export function deploymentJob(request: DeploymentRequest, log?: Record<string, string | number>): Job<DeploymentRequest> {
+  return {
+    kind: "answer-deployment",
+    key: `deploy:${request.owner}/${request.repo}#${request.runId}:${request.environment}`.toLowerCase(),
+    ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
+    payload: request,
+    log: log ?? { repository: `${request.owner}/${request.repo}`, run_id: request.runId },
+  };
 }
 
 export interface DeploymentGateDependencies {
   signingKey?: KeyObject;
   clock: () => number;
-  retries: Retries;
+  later: Later;
 }
 
 /** One policy environment's verdict on the deployment. */
@@ -65,16 +73,15 @@ export class DeploymentGate {
     this.publicKey = publicKeyOf(deps.signingKey);
   }
 
-  /** Judges, records and answers the request; never rejects. A failed answer is tried again later. */
-  async onRequest(request: DeploymentRequest): Promise<"approved" | "rejected" | "failed"> {
-    const { github, log } = request;
-    const key = `deploy:${request.owner}/${request.repo}#${request.runId}:${request.environment}`.toLowerCase();
+  /** Judges, records and answers the request; never rejects. A failed answer is tried again later, with a fresh client. */
+  async onRequest(request: DeploymentRequest, github: DeploymentGitHub, log: Logger): Promise<"approved" | "rejected" | "failed"> {
+    const key = deploymentJob(request).key;
     try {
-      const records = await this.recordsFor(request);
+      const records = await this.recordsFor(request, github, log);
       const state = records.every((r) => r.state === "approved") ? "approved" : "rejected";
       const comment = records.map((r) => protectionComment(r)).join("\n\n");
       await github.answerProtectionRule(request.runId, request.environment, state, comment);
-      this.deps.retries.cancel(key);
+      this.deps.later.cancelRetry(key);
       log.info(
         { repository: `${request.owner}/${request.repo}`, run_id: request.runId, environment: request.environment, sha: request.sha, state, reasons: records.flatMap((r) => r.reasons), digests: records.map((r) => r.digest) },
         `deployment of run ${request.runId} to ${request.environment} ${state}`,
@@ -83,16 +90,7 @@ export class DeploymentGate {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const attempt = (request.retryAttempt ?? 0) + 1;
-      const again = request.again;
-      const scheduled =
-        again !== undefined &&
-        this.deps.retries.schedule(key, attempt, async () => {
-          try {
-            await this.onRequest({ ...request, github: await again(), retryAttempt: attempt });
-          } catch (retryError) {
-            log.error({ err: retryError, attempt }, "cannot retry the answer to a deployment");
-          }
-        });
+      const scheduled = request.installationId !== undefined && this.deps.later.retry(key, deploymentJob({ ...request, retryAttempt: attempt }), attempt);
       log.error(
         { repository: `${request.owner}/${request.repo}`, run_id: request.runId, environment: request.environment, error: message, ...(scheduled ? { retry: attempt } : {}) },
         scheduled ? "cannot answer a deployment: trying again later" : "cannot answer a deployment, and no retry is left: it waits until GitHub times it out",
@@ -106,8 +104,7 @@ export class DeploymentGate {
    * redelivery or a retry answers as before), else new ones, written now — a write that fails is
    * logged and the answer goes out all the same (a job must not wait on the record).
    */
-  private async recordsFor(asked: DeploymentRequest): Promise<DeploymentRecord[]> {
-    const { github } = asked;
+  private async recordsFor(asked: DeploymentRequest, github: DeploymentGitHub, log: Logger): Promise<DeploymentRecord[]> {
     let request = asked;
     let judged: Judged[];
     try {
@@ -122,9 +119,9 @@ export class DeploymentGate {
         );
         if (existing.length > 0) return existing as unknown as DeploymentRecord[];
       }
-      judged = await this.judge(request);
+      judged = await this.judge(request, github);
     } catch (error) {
-      if (!(error instanceof GatherFailed)) throw error;
+      if (!(error instanceof GitHubError)) throw error;
       judged = [this.cannotJudge(request, `cannot judge the deployment: ${error.message}`)];
     }
     const now = new Date(this.deps.clock()).toISOString();
@@ -134,8 +131,8 @@ export class DeploymentGate {
         try {
           await writeVerdict(github, record, `deployment:${record.environment}:${request.runId}`);
         } catch (error) {
-          if (!(error instanceof GatherFailed)) throw error;
-          request.log.error({ run_id: request.runId, environment: record.environment, digest: record.digest, error: error.message }, "the deployment record could not be written: answering all the same");
+          if (!(error instanceof GitHubError)) throw error;
+          log.error({ run_id: request.runId, environment: record.environment, digest: record.digest, error: error.message }, "the deployment record could not be written: answering all the same");
         }
       }
     }
@@ -146,9 +143,9 @@ export class DeploymentGate {
     return { environment, policy, located: EMPTY, verdict: { state: "rejected", freeze: null, break_glass: false, reasons: [reason] } };
   }
 
-  /** The verdict of every policy that guards the GitHub environment; GatherFailed when GitHub cannot be read. */
-  private async judge(request: DeploymentRequest): Promise<Judged[]> {
-    const { github, sha, environment, defaultBranch } = request;
+  /** The verdict of every policy that guards the GitHub environment; GitHubError when GitHub cannot be read. */
+  private async judge(request: DeploymentRequest, github: DeploymentGitHub): Promise<Judged[]> {
+    const { sha, environment, defaultBranch } = request;
     if (sha === null) return [this.cannotJudge(request, "neither the request nor its workflow run names a commit")];
     const named = branchOfRef(request.ref);
     const hint = named !== null && (await github.branchTip(named)) !== null ? named : defaultBranch;
@@ -162,12 +159,12 @@ export class DeploymentGate {
     const guards = found.policies.policies.filter((p) => p.deploy.environments.some((e) => sameEnvironment(e, environment)));
     if (guards.length === 0) return [this.cannotJudge(request, `no policy on ${hint} guards the GitHub environment ${environment} (deploy.environments)`, version)];
     const judged: Judged[] = [];
-    for (const policy of guards) judged.push(await this.judgeOne(request, policy, hint, version, sha));
+    for (const policy of guards) judged.push(await this.judgeOne(request, github, policy, hint, version, sha));
     return judged;
   }
 
-  private async judgeOne(request: DeploymentRequest, policy: Policy, hint: string, version: PolicyVersion, sha: string): Promise<Judged> {
-    const located = await locateAndWalk(request.github, {
+  private async judgeOne(request: DeploymentRequest, github: DeploymentGitHub, policy: Policy, hint: string, version: PolicyVersion, sha: string): Promise<Judged> {
+    const located = await locateAndWalk(github, {
       repository: `${request.owner}/${request.repo}`,
       sha,
       policy,

@@ -1,17 +1,19 @@
-// The deployment use cases' GitHub (app/deployment-ports.ts) over one installation's client: the
+// The deployment use cases' GitHub (the DeploymentGitHub port of ports.ts) over one installation's client: the
 // reads of an approval chain's walk, a branch's policies, the answer to a deployment protection rule,
-// and the verdict records in compliance/audit check runs. Reads throw GatherFailed.
+// and the verdict records in compliance/audit check runs. Reads throw GitHubError.
 import type { LruCache } from "../github/lru-cache.js";
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./deployment-ports.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./ports.js";
 import { recordsInCheckRuns, recordsInComments } from "../audit/population.js";
 import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { postAuditCheck } from "../github/audit-check.js";
-import { listAuditCheckRuns, listPullComments } from "../github/audit-population.js";
+import { listComments } from "../github/audit-comments.js";
 import { listCommitFiles } from "../github/changed-files.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
+import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
-import type { FactsGatherer } from "../github/facts.js";
+import { GitHubPolicySource, type PolicyCache } from "../github/policy-source.js";
+import { pullsOfCommit } from "../github/pulls.js";
+import { AUDIT_CHECK } from "../render/check-run.js";
 
 /** Pages of history listed at most for one walk (1,000 commits: a merge's own commits are listed too). */
 const MAX_HISTORY_PAGES = 10;
@@ -19,13 +21,6 @@ const MAX_HISTORY_PAGES = 10;
 interface ApiCommit {
   sha?: unknown;
   parents?: { sha?: unknown }[];
-}
-
-interface ApiPull {
-  number?: unknown;
-  title?: unknown;
-  merged_at?: unknown;
-  base?: { ref?: unknown };
 }
 
 export interface DeploymentGitHubOptions {
@@ -36,7 +31,8 @@ export interface DeploymentGitHubOptions {
    * records. Undefined (the CLI without --app-login): any GitHub App's count.
    */
   login: () => Promise<string | undefined>;
-  gatherer: FactsGatherer;
+  /** The one policy cache. */
+  policies: PolicyCache;
   /** Repositories whose compliance-exception label exists. */
   labels: LruCache<string, true>;
   clock: () => number;
@@ -45,12 +41,16 @@ export interface DeploymentGitHubOptions {
 /** The deployment use cases' GitHub for one repository; `session.count` tallies its requests. */
 export class DeploymentGitHubSession implements DeploymentGitHub {
   readonly session: GitHubSession;
+  private readonly source: GitHubPolicySource;
+  private readonly checks: GitHubCheckRuns;
 
   constructor(
-    private readonly client: GitHubClient,
+    client: GitHubClient,
     private readonly options: DeploymentGitHubOptions,
   ) {
     this.session = new GitHubSession(client);
+    this.source = new GitHubPolicySource(options.policies, this.session, options.owner, options.repo);
+    this.checks = new GitHubCheckRuns(new CheckMemory({ clock: options.clock }), this.session, options.owner, options.repo);
   }
 
   async firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }> {
@@ -74,32 +74,26 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
       }
       if (!page.next) break;
     }
-    if (commits.length === 0) throw new GatherFailed(`GitHub lists no commit ${sha.slice(0, 7)}`);
+    if (commits.length === 0) throw new GitHubError(`GitHub lists no commit ${sha.slice(0, 7)}`);
     return { commits, exhausted: next === undefined };
   }
 
   async pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null> {
-    const { owner, repo } = this.options;
-    const response = await this.session.request(
-      "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls",
-      { owner, repo, commit_sha: sha, per_page: 100 },
-      `finding the pull request of ${sha.slice(0, 7)}`,
-    );
-    const pulls = Array.isArray(response.data) ? (response.data as ApiPull[]) : [];
-    const merged = pulls.find((p) => typeof p.number === "number" && typeof p.merged_at === "string" && p.base?.ref === branch);
-    return merged ? { number: merged.number as number, title: typeof merged.title === "string" ? merged.title : "" } : null;
+    const pulls = await pullsOfCommit(this.session, this.options.owner, this.options.repo, sha);
+    const merged = pulls.find((p) => p.merged_at !== null && p.base.ref === branch);
+    return merged ? { number: merged.number, title: merged.title } : null;
   }
 
   async mergeRecords(number: number): Promise<Record<string, unknown>[]> {
     const { owner, repo } = this.options;
-    const listed = await listPullComments(this.session, owner, repo, number);
+    const listed = await listComments(this.session, owner, repo, number);
     return recordsInComments(listed.items, await this.options.login()).records.map((f) => f.record);
   }
 
   async checkRecords(sha: string): Promise<Record<string, unknown>[]> {
-    const { owner, repo } = this.options;
-    const listed = await listAuditCheckRuns(this.session, owner, repo, sha);
-    return recordsInCheckRuns(listed.items, await this.options.login()).records.map((f) => f.record);
+    const listed = await this.checks.pushRecordRuns(sha);
+    const runs = listed.runs.filter((run) => run.name === AUDIT_CHECK).map((run) => ({ id: run.id ?? 0, url: run.url, app: run.appSlug ?? null, text: run.text }));
+    return recordsInCheckRuns(runs, await this.options.login()).records.map((f) => f.record);
   }
 
   commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }> {
@@ -107,10 +101,7 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
   }
 
   async policiesAt(commit: string, branch: string): Promise<PolicySet | null> {
-    const { owner, repo, gatherer } = this.options;
-    const found = await gatherer.probeAt(this.client, { owner, repo, branch, commit });
-    this.tally(found.requests);
-    if (found.kind === "error") throw new GatherFailed(found.error);
+    const found = await this.source.atCommit(commit, branch);
     return found.kind === "policies" ? found.policies : null;
   }
 
@@ -123,20 +114,12 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
   }
 
   /**
-   * The policies at a branch's tip, through the gatherer's caches: the tip is asked conditionally
+   * The policies at a branch's tip, through the one policy cache: the tip is asked conditionally
    * (a free 304 when unchanged), so a status event in a busy repository costs next to nothing.
    */
   async branchPolicies(branch: string): Promise<BranchPolicies | null> {
-    const { owner, repo, gatherer } = this.options;
-    const probed = await gatherer.probe(this.client, { owner, repo, base: branch });
-    this.tally(probed.requests);
-    if (probed.kind === "error") throw new GatherFailed(probed.error);
-    if (probed.kind === "no_policies") return null;
-    // Read just now, so a cache hit: only the blob shas the record cites are added.
-    const found = await gatherer.probeAt(this.client, { owner, repo, branch, commit: probed.policyCommit });
-    this.tally(found.requests);
-    if (found.kind === "error") throw new GatherFailed(found.error);
-    return found.kind === "policies" ? { policies: found.policies, commit: probed.policyCommit, blobs: found.policyBlobs } : null;
+    const found = await this.source.atBranchTip(branch);
+    return found.kind === "policies" ? { policies: found.policies, commit: found.commit, blobs: found.blobs } : null;
   }
 
   async isOnBranch(sha: string, branch: string): Promise<boolean> {
@@ -171,21 +154,14 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
   }
 
   async writeVerdict(write: VerdictWrite): Promise<void> {
-    const { owner, repo, clock } = this.options;
-    await postAuditCheck(this.session, { owner, repo, ...write, now: clock() });
+    await this.checks.postRecord(write);
   }
 
   async openException(key: string, title: string, body: string): Promise<number | null> {
     const { owner, repo, labels } = this.options;
     const login = await this.options.login();
-    if (login === undefined) throw new GatherFailed("an exception issue can only be opened by the app");
+    if (login === undefined) throw new GitHubError("an exception issue can only be opened by the app");
     const opened = await openExceptionIssue(this.session, { owner, repo, key, login, title, body, labels });
     return opened.issue.number;
-  }
-
-  private tally(count: { total: number; notModified: number; byRoute: Record<string, number> }): void {
-    this.session.count.total += count.total;
-    this.session.count.notModified += count.notModified;
-    for (const [route, n] of Object.entries(count.byRoute)) this.session.count.byRoute[route] = (this.session.count.byRoute[route] ?? 0) + n;
   }
 }

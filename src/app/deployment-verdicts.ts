@@ -6,11 +6,11 @@ import type { Chain } from "../audit/chain.js";
 import { sealRecord } from "../audit/seal.js";
 import type { UnsealedVerdict, VerdictRecord } from "../audit/verdict-record.js";
 import { environmentsFor } from "../engine/environments.js";
-import { GatherFailed } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import type { Policy } from "../policy/types.js";
 import { verdictCheckHeadline, verdictCheckText } from "../render/deployment-verdict.js";
 import { walkChain, type ReadRecords } from "./approval-chain.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
+import type { DeploymentGitHub } from "./ports.js";
 
 /** Branches tried at most when looking for the gated branch a commit is on. */
 const MAX_BRANCH_CANDIDATES = 5;
@@ -44,7 +44,7 @@ export interface Located {
 
 const NO_CHAIN: Chain = { links: [], end: "bound", baseline: null, complete: false, problems: [] };
 
-/** Finds the gated branch `sha` is on and walks the environment's chain there. Throws GatherFailed. */
+/** Finds the gated branch `sha` is on and walks the environment's chain there. Throws GitHubError. */
 export async function locateAndWalk(
   github: DeploymentGitHub,
   request: { repository: string; sha: string; policy: Policy; hint: string; defaultBranch: string; publicKey?: KeyObject },
@@ -76,9 +76,9 @@ export function sealVerdict<T extends UnsealedVerdict>(record: T, signingKey: Ke
   return sealed.record as T & VerdictRecord;
 }
 
-/** Writes a verdict record in a compliance/audit check run on its commit: GatherFailed when it cannot fit or be written. */
+/** Writes a verdict record in a compliance/audit check run on its commit: GitHubError when it cannot fit or be written. */
 export async function writeVerdict(github: DeploymentGitHub, record: VerdictRecord, externalId: string, notes: readonly string[] = []): Promise<void> {
   const text = verdictCheckText(record, notes);
-  if (text === null) throw new GatherFailed(`the ${record.kind} record of ${record.sha.slice(0, 7)} is larger than a check run can hold`);
+  if (text === null) throw new GitHubError(`the ${record.kind} record of ${record.sha.slice(0, 7)} is larger than a check run can hold`);
   await github.writeVerdict({ sha: record.sha, externalId, compliant: record.compliant, ...verdictCheckHeadline(record), text });
 }

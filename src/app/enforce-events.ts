@@ -4,10 +4,11 @@
 import type { Logger, Probot } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { AppIdentity } from "../github/app-identity.js";
-import { GitHubSession, type GitHubClient } from "../github/client.js";
+import type { GitHubClient } from "../github/client.js";
 import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
-import type { EnforcementService } from "./enforce-service.js";
-import { pushTouchesPolicies, type PushSummary } from "./push-events.js";
+import { enforceJob } from "./enforce-service.js";
+import { pushTouchesPolicies, type PushSummary } from "./policy-push.js";
+import type { Later } from "./ports.js";
 
 interface ListedRepository {
   name: string;
@@ -22,17 +23,6 @@ function repositoriesOf(listed: readonly ListedRepository[] | undefined): { owne
   });
 }
 
-/** The installation's repositories, as the installation lists them (at most 10,000). */
-async function installationRepositories(octokit: GitHubClient): Promise<{ owner: string; repo: string; defaultBranch?: string }[]> {
-  const listed = await new GitHubSession(octokit).list<{ name: string; owner: { login: string }; default_branch?: string }>(
-    "GET /installation/repositories",
-    {},
-    "listing the installation's repositories",
-    { maxPages: 100, items: (data) => ((data as { repositories?: [] }).repositories ?? []) },
-  );
-  return listed.items.map((r) => ({ owner: r.owner.login, repo: r.name, ...(r.default_branch !== undefined ? { defaultBranch: r.default_branch } : {}) }));
-}
-
 interface RulesPayload extends RepositoryPayload {
   action?: string;
   sender?: { login?: string } | null;
@@ -41,11 +31,13 @@ interface RulesPayload extends RepositoryPayload {
 }
 
 /** Registers the handlers that start enforcement. `clock` dates the changes events do not date. */
-export function onEnforcementEvents(app: Probot, service: EnforcementService, identity: AppIdentity, clock: () => number): void {
+export function onEnforcementEvents(app: Probot, later: Later, identity: AppIdentity, clock: () => number): void {
   const now = (): string => new Date(clock()).toISOString();
-  const each = async (octokit: GitHubClient, installationId: number | undefined, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger, log: Logger) => {
+  const each = async (delivery: string, installationId: number, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger, log: Logger) => {
     for (const r of repositories) {
-      await service.enforce({ octokit, ...r, ...(installationId !== undefined ? { installationId } : {}), trigger, log: log.child({ repository: `${r.owner}/${r.repo}` }) });
+      await later.run(enforceJob({ ...r, installationId, trigger }, delivery, { name: "event", id: delivery, repository: `${r.owner}/${r.repo}` })).catch((error: unknown) => {
+        log.error({ err: error, repository: `${r.owner}/${r.repo}` }, "cannot enforce the required checks of a repository");
+      });
     }
   };
 
@@ -53,22 +45,24 @@ export function onEnforcementEvents(app: Probot, service: EnforcementService, id
     "installation.created",
     guarded(async (context) => {
       const { payload } = context;
-      await each(context.octokit, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() }, context.log);
+      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() }, context.log);
     }),
   );
   app.on(
     "installation_repositories.added",
     guarded(async (context) => {
       const { payload } = context;
-      await each(context.octokit, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() }, context.log);
+      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() }, context.log);
     }),
   );
   // Granting the administration permission is when requiring the checks becomes possible.
   app.on(
     "installation.new_permissions_accepted",
     guarded(async (context) => {
-      const repositories = await installationRepositories(context.octokit);
-      await each(context.octokit, context.payload.installation.id, repositories, { kind: "setup", reason: "permissions accepted", at: now() }, context.log);
+      // Which repositories is the installation's to say: listed when the job runs.
+      const installationId = context.payload.installation.id;
+      const trigger: EnforcementTrigger = { kind: "setup", reason: "permissions accepted", at: now() };
+      await later.run({ kind: "enforce-installation", key: `enforce-installation:${installationId}:${context.id}`, installationId, payload: { trigger }, log: { name: "event", id: context.id } });
     }),
   );
 
@@ -81,7 +75,7 @@ export function onEnforcementEvents(app: Probot, service: EnforcementService, id
       if (!source || branch === undefined || payload.deleted) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
       if (pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
-      await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() }, log: context.log });
+      await later.run(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
 
@@ -96,7 +90,7 @@ export function onEnforcementEvents(app: Probot, service: EnforcementService, id
     const event = `${context.name}.${payload.action ?? ""}`;
     const edited = payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at;
     const at = payload.action === "edited" && edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : now();
-    await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "rules_changed", event, sender, at }, log: context.log });
+    await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at } }, context.id, { name: "event", id: context.id }));
   });
   for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
     app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);

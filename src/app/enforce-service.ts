@@ -5,42 +5,52 @@ import type { Logger } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compileGlob } from "../engine/globs.js";
 import type { AppIdentity } from "../github/app-identity.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
-import { enforcementGitHub } from "./enforcement-github.js";
-import type { FactsGatherer } from "../github/facts.js";
-import type { LruCache } from "../github/lru-cache.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
+import { installationRepositories } from "../github/installation.js";
 import { notRequiredLines } from "../render/enforcement-plan.js";
 import { EnforcementMemory, Enforcer, type EnforceOutcome } from "./enforce.js";
-import type { TimerApi } from "./freeze-timers.js";
-import type { Retries } from "./retries.js";
+import type { EnforcementPorts } from "./ports.js";
+import type { Job, Later } from "./ports.js";
 
 export interface EnforcementServiceOptions {
-  gatherer: FactsGatherer;
   identity: AppIdentity;
   /** This app's id when configured (APP_ID); else learnt from GitHub. */
   appId?: number;
-  labels: LruCache<string, true>;
-  retries: Retries;
+  later: Later;
   clock: () => number;
   /** The app's own client (JWT), to list installations for the sweep. */
   appClient: () => Promise<GitHubClient>;
   installationClient: (installationId: number) => Promise<GitHubClient>;
+  /** The enforcement ports of a repository over an installation's client. */
+  portsFor: (octokit: GitHubClient, request: EnforceRequest) => EnforcementPorts;
   log: Logger;
 }
 
-/** A repository to enforce, and how to reach it. */
-export interface EnforceJob {
-  octokit: GitHubClient;
+/** A repository to enforce, and why: plain data, so a retry can wait in a queue. */
+export type EnforceRequest = {
   owner: string;
   repo: string;
   defaultBranch?: string;
   installationId?: number;
   trigger: EnforcementTrigger;
-  log: Logger;
   retryAttempt?: number;
+};
+
+/** The job that enforces a repository; `origin` tells it from the others of the repository (a delivery, a retry), since triggers are not folded together. */
+export function enforceJob(request: EnforceRequest, origin: string, log?: Record<string, string | number>): Job<EnforceRequest> {
+  return {
+    kind: "enforce",
+    key: `enforce:${request.owner}/${request.repo}:${origin}`.toLowerCase(),
+    ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
+    payload: request,
+    log: log ?? { repository: `${request.owner}/${request.repo}` },
+  };
 }
 
-/** Pages of installations, and of each one's repositories, a sweep lists at most (100 each). */
+/** The periodic sweep, as a job: it needs no installation (it lists them with the app's own client). */
+export const SWEEP_JOB: Job<Record<string, never>> = { kind: "enforce-sweep", key: "enforce-sweep", payload: {} };
+
+/** Pages of installations a sweep lists at most (100 each). */
 const MAX_SWEEP_PAGES = 100;
 
 /** Runs enforcement for the app; keeps what it learnt (EnforcementMemory) for compliance/policy and the sweep. */
@@ -49,8 +59,14 @@ export class EnforcementService {
   private readonly enforcer: Enforcer;
   /** The run of each repository in progress: the next waits for it (a burst of events is done one after another, the later ones cheap). */
   private readonly running = new Map<string, Promise<unknown>>();
+  /** The interval of the periodic sweep while it is scheduled. */
+  private sweepIntervalMs: number | undefined;
+
+  /** The enforcement ports of a repository over an installation's client. */
+  readonly portsFor: EnforcementServiceOptions["portsFor"];
 
   constructor(private readonly options: EnforcementServiceOptions) {
+    this.portsFor = options.portsFor;
     this.enforcer = new Enforcer(this.memory, options.clock);
   }
 
@@ -69,10 +85,10 @@ export class EnforcementService {
   }
 
   /** Enforces one repository after any run of it in progress. Never rejects. */
-  enforce(job: EnforceJob): Promise<EnforceOutcome | "failed"> {
-    const key = `${job.owner}/${job.repo}`.toLowerCase();
+  enforce(request: EnforceRequest, ports: EnforcementPorts, log: Logger): Promise<EnforceOutcome | "failed"> {
+    const key = `${request.owner}/${request.repo}`.toLowerCase();
     const previous = this.running.get(key) ?? Promise.resolve();
-    const run = previous.then(() => this.enforceNow(job));
+    const run = previous.then(() => this.enforceNow(request, ports, log));
     const settled = run.finally(() => {
       if (this.running.get(key) === settled) this.running.delete(key);
     });
@@ -85,23 +101,14 @@ export class EnforcementService {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()]);
   }
 
-  private async enforceNow(job: EnforceJob): Promise<EnforceOutcome | "failed"> {
-    const { owner, repo, log } = job;
+  private async enforceNow(job: EnforceRequest, ports: EnforcementPorts, log: Logger): Promise<EnforceOutcome | "failed"> {
+    const { owner, repo } = job;
     const started = this.options.clock();
-    const ports = enforcementGitHub({
-      octokit: job.octokit,
-      owner,
-      repo,
-      ...(job.defaultBranch !== undefined ? { defaultBranch: job.defaultBranch } : {}),
-      gatherer: this.options.gatherer,
-      botLogin: () => this.options.identity.botLogin(),
-      labels: this.options.labels,
-    });
     const where = { repository: `${owner}/${repo}`, trigger: job.trigger.kind === "rules_changed" ? job.trigger.event : job.trigger.kind === "setup" ? job.trigger.reason : "sweep" };
     try {
       const appId = this.options.appId ?? (await this.options.identity.appId());
       const outcome = await this.enforcer.enforce(ports, { trigger: job.trigger, apply: true, appId });
-      this.options.retries.cancel(`enforce:${where.repository}`.toLowerCase());
+      this.options.later.cancelRetry(`enforce:${where.repository}`.toLowerCase());
       const details = { ...where, outcome: outcome.kind, changes: outcome.view.plan.changes.length, requests: ports.requests(), duration_ms: this.options.clock() - started };
       if (outcome.kind === "cannot") {
         log.warn({ ...details, reason: outcome.reason, not_required: outcome.view.plan.targets.filter((t) => t.missing.length > 0) }, "cannot require the checks: grant the administration permission or require them by hand");
@@ -111,18 +118,10 @@ export class EnforcementService {
       for (const u of outcome.view.unenforceable) log.warn({ ...where, file: u.file, field: u.field, glob: u.glob }, `branch pattern not enforced: ${u.reason}`);
       return outcome;
     } catch (error) {
-      const message = error instanceof GatherFailed ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
+      const message = error instanceof GitHubError ? error.message : error instanceof Error ? `unexpected error: ${error.message}` : String(error);
       const attempt = (job.retryAttempt ?? 0) + 1;
-      const { octokit, log: _log, ...rest } = job;
-      const scheduled = this.options.retries.schedule(`enforce:${where.repository}`.toLowerCase(), attempt, async () => {
-        const retryLog = this.options.log.child({ repository: where.repository });
-        try {
-          const client = job.installationId !== undefined ? await this.options.installationClient(job.installationId) : octokit;
-          await this.enforce({ ...rest, octokit: client, log: retryLog, retryAttempt: attempt });
-        } catch (retryError) {
-          retryLog.error({ err: retryError, attempt }, "cannot retry enforcing the required checks");
-        }
-      });
+      const scheduled =
+        job.installationId !== undefined && this.options.later.retry(`enforce:${where.repository}`.toLowerCase(), enforceJob({ ...job, retryAttempt: attempt }, "retry"), attempt);
       log.error({ ...where, error: message, ...(scheduled ? { retry: attempt } : {}) }, scheduled ? "cannot enforce the required checks: trying again later" : "cannot enforce the required checks, and no retry is left: the next sweep tries again");
       return "failed";
     }
@@ -148,24 +147,18 @@ export class EnforcementService {
     for (const installation of installations) {
       try {
         const octokit = await this.options.installationClient(installation.id);
-        const listed = await new GitHubSession(octokit).list<{ name: string; owner: { login: string }; default_branch?: string; archived?: boolean }>(
-          "GET /installation/repositories",
-          {},
-          `listing the repositories of installation ${installation.id}`,
-          { maxPages: MAX_SWEEP_PAGES, items: (data) => ((data as { repositories?: [] }).repositories ?? []) },
-        );
-        for (const repository of listed.items.filter((r) => r.archived !== true)) {
-          const owner = repository.owner.login;
-          const lastVerified = this.memory.get(owner, repository.name)?.lastVerified ?? null;
-          await this.enforce({
-            octokit,
+        const listed = await installationRepositories(new GitHubSession(octokit), `listing the repositories of installation ${installation.id}`);
+        for (const repository of listed.filter((r) => !r.archived)) {
+          const { owner, repo } = repository;
+          const lastVerified = this.memory.get(owner, repo)?.lastVerified ?? null;
+          const request: EnforceRequest = {
             owner,
-            repo: repository.name,
-            ...(repository.default_branch !== undefined ? { defaultBranch: repository.default_branch } : {}),
+            repo,
+            ...(repository.defaultBranch !== undefined ? { defaultBranch: repository.defaultBranch } : {}),
             installationId: installation.id,
             trigger: { kind: "sweep", at, lastVerified },
-            log: log.child({ repository: `${owner}/${repository.name}` }),
-          });
+          };
+          await this.enforce(request, this.options.portsFor(octokit, request), log.child({ repository: `${owner}/${repo}` }));
           swept += 1;
         }
       } catch (error) {
@@ -176,22 +169,36 @@ export class EnforcementService {
     return swept;
   }
 
-  /** Sweeps every `intervalMs`, the first time `firstMs` after start; the timers are unref'd. Returns a stop function. */
-  schedule(timers: TimerApi, intervalMs: number, firstMs: number): () => void {
-    let handle: unknown;
-    let stopped = false;
-    const arm = (delay: number): void => {
-      handle = timers.set(() => {
-        if (stopped) return;
-        void this.sweep().finally(() => {
-          if (!stopped) arm(intervalMs);
-        });
-      }, delay);
-    };
-    arm(firstMs);
+  /**
+   * Every repository of an installation (just installed, or a permission just granted), one
+   * after another, for the same reason.
+   */
+  async enforceInstallation(octokit: GitHubClient, installationId: number, trigger: EnforcementTrigger, log: Logger): Promise<void> {
+    for (const { owner, repo, defaultBranch } of await installationRepositories(new GitHubSession(octokit), "listing the installation's repositories")) {
+      const request: EnforceRequest = { owner, repo, ...(defaultBranch !== undefined ? { defaultBranch } : {}), installationId, trigger };
+      await this.enforce(request, this.options.portsFor(octokit, request), log.child({ repository: `${owner}/${repo}` }));
+    }
+  }
+
+  /**
+   * Sweeps every `intervalMs`, the first time `firstMs` after start, as a job at an instant of
+   * Later (`enforce-sweep`, whose handler calls sweepAndRearm). Returns a stop function.
+   */
+  schedule(intervalMs: number, firstMs: number): () => void {
+    this.sweepIntervalMs = intervalMs;
+    this.options.later.at(SWEEP_JOB.key, SWEEP_JOB, this.options.clock() + firstMs);
     return () => {
-      stopped = true;
-      timers.clear(handle);
+      this.sweepIntervalMs = undefined;
+      this.options.later.cancelTimer(SWEEP_JOB.key);
     };
+  }
+
+  /** The sweep's job: one sweep, then the next one an interval later (unless stopped). */
+  async sweepAndRearm(): Promise<void> {
+    try {
+      await this.sweep();
+    } finally {
+      if (this.sweepIntervalMs !== undefined) this.options.later.at(SWEEP_JOB.key, SWEEP_JOB, this.options.clock() + this.sweepIntervalMs);
+    }
   }
 }

@@ -1,20 +1,20 @@
 // The gate made binding (SPEC §5): find what GitHub requires, compare it with what the policies
 // want, apply the difference — and when someone removed or weakened the requirement, restore it
 // and open one exception issue recording the gap. One use case for the app's events, its sweep and
-// `compliance-gate enforce`, over the ports of enforce-ports.ts.
+// `compliance-gate enforce`, over the enforcement ports of ports.ts.
 import type { GapRecord } from "../audit/enforcement-gap.js";
 import { gapOf, type EnforcementGap, type EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compareEnforcement, type EnforcementChange, type EnforcementPlan } from "../engine/enforcement.js";
 import { checksWantedOn, wantedChecks, type WantedTarget } from "../engine/required-checks.js";
-import { GatherFailed } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { changeLine, type PlanView } from "../render/enforcement-plan.js";
 import { enforcementIssueBody, enforcementIssueTitle } from "../render/enforcement-issue.js";
 import { refusedForGood } from "./audit-exceptions.js";
-import type { EnforcementPorts } from "./enforce-ports.js";
+import type { EnforcementPorts } from "./ports.js";
 
 /** Literal branches looked at per repository at most (two to four reads each): more fails the run, removing nothing. */
-export const MAX_LITERAL_BRANCHES = 100;
+const MAX_LITERAL_BRANCHES = 100;
 
 /** What one enforcement did. */
 export type EnforceOutcome =
@@ -81,7 +81,7 @@ export class Enforcer {
 
   /**
    * One find → compare → apply. GitHub failures to read (and writes that may succeed on another
-   * try) throw GatherFailed; a write GitHub refuses for good ends in `cannot`, with nothing more
+   * try) throw GitHubError; a write GitHub refuses for good ends in `cannot`, with nothing more
    * tried, and what is not required is remembered for compliance/policy to say.
    */
   async enforce(ports: EnforcementPorts, request: EnforceRequest): Promise<EnforceOutcome> {
@@ -93,7 +93,7 @@ export class Enforcer {
     const wanted = wantedChecks(set, defaultBranch);
     const literal = wanted.targets.filter((t) => t.literal).map((t) => t.glob);
     if (literal.length > MAX_LITERAL_BRANCHES) {
-      throw new GatherFailed(`the policies name ${literal.length} branches to enforce, more than ${MAX_LITERAL_BRANCHES}: use patterns such as release/*`);
+      throw new GitHubError(`the policies name ${literal.length} branches to enforce, more than ${MAX_LITERAL_BRANCHES}: use patterns such as release/*`);
     }
     const targets = await narrowToOwnPolicies(ports, wanted.targets, defaultBranch);
     // Nothing is found for a repository without policies and without rulesets of this app: reads stay at one list.

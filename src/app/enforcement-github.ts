@@ -1,17 +1,16 @@
-// The ports of enforcement (enforce-ports.ts) wired to the adapters over GitHub's REST API, for one repository and
-// one client: rulesets, branch rules and classic protection; the policies through the app's
-// facts gatherer (its one policy cache); the exception issues that record enforcement gaps.
-import type { EnforcementPorts } from "./enforce-ports.js";
-import { gapFlagOf, parseGapBlock, type GapFlag } from "../audit/enforcement-gap.js";
-import { recordWriter } from "../audit/writer.js";
+// The ports of enforcement (EnforcementPorts, ports.ts) wired to the adapters over GitHub's REST API, for one repository and
+// one client: rulesets, branch rules and classic protection; the policies through the one policy
+// source; the exception issues that record enforcement gaps.
+import type { EnforcementPorts } from "./ports.js";
 import { isOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
-import { listExceptionIssues, readRepository } from "../github/audit-population.js";
 import { readClassicProtection, writeClassicChecks } from "../github/branch-protection.js";
-import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
-import { openExceptionIssue } from "../github/exception-issues.js";
-import type { FactsGatherer } from "../github/facts.js";
+import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
+import { EXCEPTION_LABEL, listExceptionIssues, openExceptionIssue } from "../github/exception-issues.js";
+import { readRepository } from "../github/history.js";
 import type { LruCache } from "../github/lru-cache.js";
+import { GitHubPolicySource, type PolicyCache } from "../github/policy-source.js";
 import { activeChecksOn, createRuleset, deleteRuleset, listRulesets, readRuleset, updateRuleset } from "../github/rulesets.js";
+import { gapsIn } from "./enforcement-gaps.js";
 
 export interface EnforcementGitHubOptions {
   octokit: GitHubClient;
@@ -19,7 +18,8 @@ export interface EnforcementGitHubOptions {
   repo: string;
   /** The delivery's default branch, which saves reading the repository. */
   defaultBranch?: string;
-  gatherer: FactsGatherer;
+  /** The one policy cache. */
+  policies: PolicyCache;
   /** This app's bot login: only its issues hold gaps. */
   botLogin: () => Promise<string>;
   /** Repositories whose compliance-exception label exists. */
@@ -28,24 +28,25 @@ export interface EnforcementGitHubOptions {
 
 /** The enforcement ports of one repository, over one client. */
 export function enforcementGitHub(options: EnforcementGitHubOptions): EnforcementPorts {
-  const { octokit, owner, repo, gatherer } = options;
+  const { octokit, owner, repo } = options;
   const gh = new GitHubSession(octokit);
-  let requestsElsewhere = 0;
+  const source = new GitHubPolicySource(options.policies, gh, owner, repo);
   return {
     repository: { owner, repo },
-    requests: () => gh.count.total + requestsElsewhere,
+    requests: () => gh.count.total,
     policies: {
       async defaultBranch() {
         return options.defaultBranch ?? (await readRepository(gh, owner, repo)).defaultBranch;
       },
       async policiesOn(branch) {
-        const probe = await gatherer.probe(octokit, { owner, repo, base: branch });
-        requestsElsewhere += probe.requests.total;
-        if (probe.kind === "policies") return { kind: "policies", policies: probe.policies, commit: probe.policyCommit };
-        if (probe.kind === "no_policies") return { kind: "no_policies", commit: probe.policyCommit };
-        // The gatherer says failures in words: a 404 on the branch's tip is a branch not created yet.
-        if (/\berror 404 while reading the tip\b/.test(probe.error)) return { kind: "no_branch" };
-        throw new GatherFailed(probe.error);
+        try {
+          const found = await source.atBranchTip(branch);
+          return found.kind === "policies" ? { kind: "policies", policies: found.policies, commit: found.commit } : { kind: "no_policies", commit: found.commit };
+        } catch (error) {
+          // A 404 on the branch's tip is a branch not created yet.
+          if (error instanceof GitHubError && error.status === 404 && error.request?.route === "GET /repos/{owner}/{repo}/git/ref/{ref}") return { kind: "no_branch" };
+          throw error;
+        }
       },
     },
     rules: {
@@ -89,32 +90,9 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
       },
       async gapsSince(since) {
         const login = await options.botLogin();
-        const listed = await listExceptionIssues(gh, { owner, repo, repository: `${owner}/${repo}`, since: Date.parse(since) });
-        return listed.items.flatMap((issue) => {
-          if (!recordWriter(issue.author, login).ok) return [];
-          const gap = parseGapBlock(issue.body);
-          return gap !== null && gap.repository.toLowerCase() === `${owner}/${repo}`.toLowerCase() ? [{ gap, issue: `#${issue.number}` }] : [];
-        });
+        const listed = await listExceptionIssues(gh, owner, repo, new Date(Date.parse(since)).toISOString(), `listing the ${EXCEPTION_LABEL} issues of ${owner}/${repo}`);
+        return gapsIn(listed.items, [`${owner}/${repo}`], login);
       },
     },
   };
-}
-
-/**
- * The enforcement gap a change landed in (SPEC §5): the gaps recorded in this app's exception
- * issues updated since the change (a gap's issue is opened when it ends, after the change), one
- * listing of them; null when none covers `branch` at `at` (epoch ms).
- */
-export async function enforcementGapAt(
-  gh: GitHubSession,
-  request: { owner: string; repo: string; login: string; branch: string; at: number },
-): Promise<GapFlag | null> {
-  const { owner, repo } = request;
-  const listed = await listExceptionIssues(gh, { owner, repo, repository: `${owner}/${repo}`, since: request.at });
-  const gaps = listed.items.flatMap((issue) => {
-    if (!recordWriter(issue.author, request.login).ok) return [];
-    const gap = parseGapBlock(issue.body);
-    return gap !== null && gap.repository.toLowerCase() === `${owner}/${repo}`.toLowerCase() ? [{ gap, issue: `#${issue.number}` }] : [];
-  });
-  return gapFlagOf(gaps, request.branch, request.at);
 }

@@ -1,32 +1,33 @@
-// Builds the app: one facts gatherer, check writer and evaluator per process, and the handlers of
-// every event of SPEC §3.1 wired to them; and the audit trail of SPEC §4 (records on merge,
-// direct pushes, the reconcile of recent merges).
-import type { Probot } from "probot";
+// Builds the app: the ports over GitHub with their process-wide caches, Later (in this process),
+// the use cases, the table of jobs they run, and the handlers that turn each webhook of SPEC §3.1,
+// §4, §5 and §8 into a request of its use case.
+import type { Logger, Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
+import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { GitHubClient } from "../github/client.js";
-import { CheckWriter } from "../github/checks.js";
-import { FactsGatherer } from "../github/facts.js";
-import { LruCache } from "../github/lru-cache.js";
-import { PullRequestReader } from "../github/pull-request.js";
 import { onAuditEvents } from "./audit-events.js";
-import { MergeRecorder } from "./audit-merge.js";
-import { PushAuditor } from "./audit-push.js";
+import { MergeRecorder, type MergeRequest } from "./audit-merge.js";
+import { PushAuditor, type PushRequest } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
-import { AppliedVerifier } from "./applied-verify.js";
+import { AppliedVerifier, type AppliedReport } from "./applied-verify.js";
 import { onDeploymentEvents } from "./deployment-events.js";
-import { DeploymentGate } from "./deployment-gate.js";
-import { DeploymentGitHubSession } from "./deployment-github.js";
+import { DeploymentGate, type DeploymentRequest } from "./deployment-gate.js";
 import type { AppConfig } from "./config.js";
+import type { DeliverySource } from "./delivery.js";
 import { onEnforcementEvents } from "./enforce-events.js";
-import { EnforcementService } from "./enforce-service.js";
-import { Evaluator } from "./evaluator.js";
-import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
+import { EnforcementService, type EnforceRequest } from "./enforce-service.js";
+import { Evaluation, type UnattributedMergeGroup } from "./evaluate.js";
+import { mergeEvaluationRequests, type EvaluationRequest } from "./evaluation-memory.js";
+import type { FreezeTimers, TimerApi } from "./freeze-timers.js";
+import { GitHubPorts } from "./github-ports.js";
+import { InProcessLater } from "./later.js";
 import { onMergeGroupEvents } from "./merge-group-events.js";
+import { reevaluateOpenPulls, type PolicyPush } from "./policy-push.js";
+import type { Job, Ports } from "./ports.js";
 import { onPullRequestEvents } from "./pull-request-events.js";
 import { onPushEvents } from "./push-events.js";
+import { rerunEvaluations, type Rerun } from "./rerun.js";
 import { onRerunEvents } from "./rerun-events.js";
-import { Retries } from "./retries.js";
-import { ReviewRequestMemory } from "./review-requests.js";
 
 /** What tests (and only tests) replace: the clock and the timers. */
 export interface GateDependencies {
@@ -48,12 +49,12 @@ export interface GateDependencies {
 
 /** The running app's parts, for tests and shutdown. */
 export interface ComplianceGate {
-  evaluator: Evaluator;
+  /** Jobs now and later: the evaluations in progress, pending retries, freeze timers. */
+  later: InProcessLater;
   /** Undefined when this replica keeps no freeze timers (COMPLIANCE_FREEZE_TIMERS=off). */
   freezeTimers: FreezeTimers | undefined;
-  /** Pending retries: of evaluations whose checks GitHub refused, of policy pushes whose PRs could not be listed. */
-  retries: Retries;
-  checks: CheckWriter;
+  ports: GitHubPorts;
+  evaluation: Evaluation;
   /** The audit of merged pull requests. */
   recorder: MergeRecorder;
   /** The audit of direct pushes. */
@@ -69,42 +70,26 @@ export interface ComplianceGate {
   applied: AppliedVerifier;
 }
 
+/** Every job's payload names its repository. */
+type RepositoryJob = Job<{ owner: string; repo: string }>;
+
 /** Registers compliance-gate's handlers on a Probot app. */
 export function complianceGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const clock = dependencies.clock ?? Date.now;
-  const checks = new CheckWriter({ clock, ...(config.appId !== undefined ? { appId: config.appId } : {}) });
-  const timers = dependencies.timers ?? NODE_TIMERS;
-  const freezeTimers = config.freezeTimers ? new FreezeTimers(clock, timers) : undefined;
-  const retries = new Retries(timers);
-  const gatherer = new FactsGatherer({ membershipTtlMs: config.membershipTtlMs, clock });
-  const evaluator = new Evaluator({
+  const ports = new GitHubPorts({ clock, membershipTtlMs: config.membershipTtlMs, ...(config.appId !== undefined ? { appId: config.appId } : {}) });
+  const later = new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log });
+  const evaluation = new Evaluation({
+    later,
+    clock,
+    freezeTimers: config.freezeTimers,
     // Called by evaluations, which start after the enforcement below exists.
     notRequired: (owner, repo, branch) => enforcement.notRequiredOn(owner, repo, branch),
-    gatherer,
-    pulls: new PullRequestReader(),
-    checks,
-    reviewRequests: new ReviewRequestMemory(),
-    clock,
-    ...(freezeTimers ? { timers: freezeTimers } : {}),
-    retries,
-    installationClient: (installationId) => app.auth(installationId),
-    log: app.log,
   });
-
-  onPullRequestEvents(app, evaluator);
-  onMergeGroupEvents(app, evaluator);
-  onRerunEvents(app, evaluator, () => checks.appId);
-  onPushEvents(app, evaluator, retries, config.concurrency);
-
   const audit = {
-    gatherer,
     identity: new AppIdentity(() => app.auth()),
     ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}),
     clock,
-    retries,
-    installationClient: (installationId: number) => app.auth(installationId),
-    log: app.log,
-    labels: new LruCache<string, true>({ maxEntries: 10_000 }),
+    later,
   };
   const recorder = new MergeRecorder(audit);
   const pushes = new PushAuditor(audit);
@@ -115,27 +100,86 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     windowMs: config.reconcileWindowMs,
     reconcileOnFirstEvent: dependencies.reconcileOnFirstEvent ?? true,
   });
-  onAuditEvents(app, recorder, pushes, reconciler);
+
+  /** A job's ports, through a fresh client of its installation, and its logger. */
+  const prepare = async (job: RepositoryJob): Promise<{ ports: Ports; log: Logger }> => {
+    if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
+    const client: GitHubClient = await app.auth(job.installationId);
+    return { ports: ports.for(client, job.payload.owner, job.payload.repo), log: app.log.child(job.log ?? {}) };
+  };
+  const run =
+    <P extends { owner: string; repo: string }>(use: (payload: P, ports: Ports, log: Logger, job: Job<P>) => Promise<unknown>) =>
+    async (job: Job): Promise<void> => {
+      const { ports: bound, log } = await prepare(job as RepositoryJob);
+      await use(job.payload as P, bound, log, job as Job<P>);
+    };
+  later.handle("evaluate", {
+    run: run<EvaluationRequest>((request, bound, log) => evaluation.evaluate(request, bound, log)),
+    merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
+  });
+  later.handle("fail-merge-group", { run: run<UnattributedMergeGroup>((group, bound, log) => evaluation.failUnattributed(group, bound, log)) });
+  later.handle("rerun", { run: run<Rerun>((rerun, bound, log, job) => rerunEvaluations(later, bound, log, rerun, job.log)) });
+  later.handle("policy-push", { run: run<PolicyPush>((push, bound, log, job) => reevaluateOpenPulls(later, bound, log, push, job.log)) });
+  later.handle("record-merge", { run: run<MergeRequest>((request, bound, log) => recorder.onMerged(request, bound, log)) });
+  later.handle("audit-push", { run: run<PushRequest>((request, bound, log) => pushes.onPush(request, bound, log)) });
+  later.handle("reconcile", { run: run<DeliverySource>((source, bound, log) => reconciler.onDelivery(bound, source, log)) });
+
+  onPullRequestEvents(app, later, evaluation);
+  onMergeGroupEvents(app, later);
+  onRerunEvents(app, later, () => ports.appId);
+  onPushEvents(app, later, config.concurrency);
+  onAuditEvents(app, later, reconciler);
 
   const enforcement = new EnforcementService({
-    gatherer,
     identity: audit.identity,
     ...(config.appId !== undefined ? { appId: config.appId } : {}),
-    labels: audit.labels,
-    retries,
+    later,
     clock,
     appClient: () => app.auth(),
     installationClient: (installationId) => app.auth(installationId),
+    portsFor: (client, request) => ports.enforcement(client, request.owner, request.repo, { botLogin: () => audit.identity.botLogin(), ...(request.defaultBranch !== undefined ? { defaultBranch: request.defaultBranch } : {}) }),
     log: app.log,
   });
-  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, enforcement, audit.identity, clock);
-  // The first sweep a few minutes after start: what changed while the app was down is found soon.
-  const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(timers, config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
-  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, retries };
+  const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, later };
   const deployments = new DeploymentGate(verdicts);
   const applied = new AppliedVerifier(verdicts);
-  const portFor = (octokit: GitHubClient, owner: string, repo: string) =>
-    new DeploymentGitHubSession(octokit, { owner, repo, login: () => audit.identity.botLogin(), gatherer, labels: audit.labels, clock });
-  onDeploymentEvents(app, deployments, applied, portFor, () => checks.appId);
-  return { evaluator, freezeTimers, retries, checks, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied };
+  /** A job's installation client and logger. */
+  const clientOf = async (job: Job): Promise<{ client: GitHubClient; log: Logger }> => {
+    if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
+    return { client: await app.auth(job.installationId), log: app.log.child(job.log ?? {}) };
+  };
+  const deploymentPorts = (client: GitHubClient, owner: string, repo: string) => ports.deployments(client, owner, repo, () => audit.identity.botLogin());
+  later.handle("enforce", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const request = job.payload as EnforceRequest;
+      await enforcement.enforce(request, enforcement.portsFor(client, request), log);
+    },
+  });
+  later.handle("enforce-installation", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      await enforcement.enforceInstallation(client, job.installationId as number, (job.payload as { trigger: EnforcementTrigger }).trigger, log);
+    },
+  });
+  later.handle("enforce-sweep", { run: () => enforcement.sweepAndRearm() });
+  later.handle("answer-deployment", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const request = job.payload as DeploymentRequest;
+      await deployments.onRequest(request, deploymentPorts(client, request.owner, request.repo), log);
+    },
+  });
+  later.handle("verify-applied", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const report = job.payload as AppliedReport;
+      await applied.onReport(report, deploymentPorts(client, report.owner, report.repo), log);
+    },
+  });
+  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock);
+  // The first sweep a few minutes after start: what changed while the app was down is found soon.
+  const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
+  onDeploymentEvents(app, later, () => ports.appId);
+  return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied };
 }

@@ -2,8 +2,9 @@
 // head commit; every PR the group holds is judged and the strictest verdicts are posted on that
 // commit (SPEC §3.1, merge-group.ts).
 import type { Probot } from "probot";
-import type { Evaluator } from "./evaluator.js";
 import { branchOf, guarded, sourceOf } from "./delivery.js";
+import { evaluationJob } from "./evaluation-memory.js";
+import type { Later } from "./ports.js";
 
 /**
  * The number of the PR a merge group queues, from the group's branch, which GitHub names
@@ -17,7 +18,7 @@ export function queuedPullNumber(headRef: string): number | undefined {
 }
 
 /** Registers the merge_group handler. */
-export function onMergeGroupEvents(app: Probot, evaluator: Evaluator): void {
+export function onMergeGroupEvents(app: Probot, later: Later): void {
   app.on(
     "merge_group.checks_requested",
     guarded(async (context) => {
@@ -25,27 +26,34 @@ export function onMergeGroupEvents(app: Probot, evaluator: Evaluator): void {
       const group = context.payload.merge_group;
       const base = branchOf(group.base_ref);
       if (!source || base === undefined) return;
+      const log = { name: "event", id: context.id };
       const number = queuedPullNumber(group.head_ref);
       if (number === undefined) {
         // Without the PR nothing can be judged, and silence would stall the queue or, worse, be read as passing.
-        await evaluator.failUnattributed(
-          { octokit: context.octokit, ...source, mergeGroupSha: group.head_sha, base, force: false, log: context.log },
-          `cannot identify the pull request the merge group ${group.head_ref} queues (its branch name is not GitHub's gh-readonly-queue/<base>/pr-<number>-<sha>), so no verdict can be given`,
-        );
+        const message = `cannot identify the pull request the merge group ${group.head_ref} queues (its branch name is not GitHub's gh-readonly-queue/<base>/pr-<number>-<sha>), so no verdict can be given`;
+        await later.run({
+          kind: "fail-merge-group",
+          key: `${source.owner}/${source.repo}@${group.head_sha}`.toLowerCase(),
+          ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
+          payload: { ...source, mergeGroupSha: group.head_sha, base, force: false, message },
+          log,
+        });
         return;
       }
-      await evaluator.submit({
-        octokit: context.octokit,
-        ...source,
-        number,
-        mergeGroupSha: group.head_sha,
-        // The commit this PR's entry is stacked on: the previous entry's, or the base branch's tip.
-        mergeGroupBase: group.base_sha,
-        base,
-        force: false,
-        reasons: ["merge_group.checks_requested"],
-        log: context.log,
-      });
+      const job = evaluationJob(
+        {
+          ...source,
+          number,
+          mergeGroupSha: group.head_sha,
+          // The commit this PR's entry is stacked on: the previous entry's, or the base branch's tip.
+          mergeGroupBase: group.base_sha,
+          base,
+          force: false,
+          reasons: ["merge_group.checks_requested"],
+        },
+        log,
+      );
+      await later.run(job);
     }),
   );
 }

@@ -24,23 +24,23 @@
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { verdictOf, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, type GitHubClient, type GitHubSession, type RequestCount } from "../github/client.js";
+import { verdictOf, type PlannedCheck } from "../render/check-run.js";
+import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
-import { compareRange, filesBetween, pullFileBlobs, queueRefs, type GroupCommit, type LandedFile } from "../github/merge-group-commits.js";
-import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
+import type { GroupCommit, LandedFile } from "../github/merge-group-commits.js";
 import { renderEnvironmentCheck } from "../render/environment-check.js";
 import { unownedLabel, unownedOutput } from "../render/merge-group.js";
 import { joinList, shortSha } from "../render/markdown.js";
-import { combineGroupChecks, type GroupPart } from "./group-checks.js";
+import { combineGroupChecks, type GroupPart } from "./check-plan.js";
 import { policyCheck } from "./policy-check.js";
-import type { PullJudge, PullVerdict } from "./pull-verdict.js";
+import type { Ports, PullRequest } from "./ports.js";
+import { judgePull, type Judging, type PullVerdict } from "./pull-verdict.js";
 import { attribute, type Entry, type EntryLabel, type Unattributable, type Unowned } from "./queue-entries.js";
 
 /** Commits of a group at most; GitHub's comparison lists 250 per page, and a queue of PRs of a few commits each stays well below. */
 export const MAX_GROUP_COMMITS = 250;
 /** PRs and ownerless stretches of a group at most, each judged in full (GitHub allows groups of up to 100). */
-export const MAX_GROUP_PARTS = 25;
+const MAX_GROUP_PARTS = 25;
 /** Files compared when an entry must prove it is its PR's: GitHub's comparison lists 300. */
 const MAX_PROVEN_FILES = 300;
 
@@ -58,8 +58,6 @@ export class QueueMemory {
 }
 
 export interface GroupRequest {
-  owner: string;
-  repo: string;
   /** The base branch and its tip (the commit the policies were read at). */
   base: string;
   tip: string;
@@ -70,7 +68,8 @@ export interface GroupRequest {
   /** The PR the group's merge_group event (or this app's own check run) names, as read now. */
   pull: PullRequest;
   now: number;
-  serverUrl?: string;
+  /** How each of its PRs is judged (`now` is the group's). */
+  judging: Judging;
 }
 
 /** A group's checks, and the decisions behind them (freeze edges are scheduled from these). */
@@ -83,18 +82,14 @@ export interface GroupPlan {
   own: PullVerdict;
 }
 
-/** Judges merge groups. */
+/** Judges merge groups, with the entries GitHub announced that this process remembers. */
 export class MergeGroupJudge {
-  readonly memory = new QueueMemory();
+  constructor(private readonly memory: QueueMemory) {}
 
-  constructor(
-    private readonly judge: PullJudge,
-    private readonly pulls: PullRequestReader,
-  ) {}
-
-  /** The group's checks; throws GatherFailed, naming the commits, when its PRs cannot all be told. */
-  async plan(gh: GitHubSession, octokit: GitHubClient, request: GroupRequest, count: (requests: RequestCount) => void): Promise<GroupPlan> {
-    const { owner, repo, head, pull } = request;
+  /** The group's checks; throws GitHubError, naming the commits, when its PRs cannot all be told. */
+  async plan(ports: Ports, request: GroupRequest): Promise<GroupPlan> {
+    const { owner, repo } = ports;
+    const { head, pull } = request;
     const known = this.memory.get(owner, repo, head);
     const ownBase = known?.number === pull.number ? known.base : undefined;
 
@@ -105,7 +100,7 @@ export class MergeGroupJudge {
       // Stacked on the base branch itself: the group is this one PR.
       entries = [{ number: pull.number, head, base: request.tip, commits: [head], source: "event" }];
     } else {
-      const range = await compareRange(gh, owner, repo, request.tip, head, MAX_GROUP_COMMITS);
+      const range = await ports.commits.range(request.tip, head, MAX_GROUP_COMMITS);
       commits = range.commits;
       const labels = new Map<string, EntryLabel[]>([[head, [{ number: pull.number, base: ownBase, source: "event" }]]]);
       for (const commit of range.commits) {
@@ -115,19 +110,19 @@ export class MergeGroupJudge {
       let found = attribute(range, head, labels);
       if (found.unowned.length > 0 || found.problems.length > 0) {
         // Not everything is known from GitHub's events: the queue's refs say which PRs to look at.
-        const refs = await queueRefs(gh, owner, repo, request.base);
+        const refs = await ports.commits.queueRefs(request.base);
         const inGroup = new Set(range.commits.map((c) => c.sha));
         for (const ref of refs.refs.filter((r) => inGroup.has(r.sha))) {
           labels.set(ref.sha, [...(labels.get(ref.sha) ?? []), { number: ref.number, base: ref.parent, source: "ref" }]);
         }
         found = attribute(range, head, labels);
       }
-      if (found.problems.length > 0) throw new GatherFailed(unattributed(found.problems));
+      if (found.problems.length > 0) throw new GitHubError(unattributed(found.problems));
       entries = found.entries;
       unowned = found.unowned;
     }
     if (entries.length + unowned.length > MAX_GROUP_PARTS) {
-      throw new GatherFailed(`the merge group ${shortSha(head)} holds ${entries.length + unowned.length} pull requests and stretches of commits, more than the ${MAX_GROUP_PARTS} this app judges in one group`);
+      throw new GitHubError(`the merge group ${shortSha(head)} holds ${entries.length + unowned.length} pull requests and stretches of commits, more than the ${MAX_GROUP_PARTS} this app judges in one group`);
     }
 
     // First every entry is shown to be its PR's, then each PR is judged: nothing is judged of a group that fails anyway.
@@ -139,41 +134,42 @@ export class MergeGroupJudge {
         problems.push({ commits: entry.commits, reason: `#${entry.number} is queued only once, but a second stretch of the group claims to be its entry` });
         continue;
       }
-      const read = entry.number === pull.number ? pull : await this.pulls.read(gh, owner, repo, entry.number);
+      const read = entry.number === pull.number ? pull : await ports.pulls.read(entry.number);
       if (read.state !== "open" || read.base.ref !== request.base) {
         problems.push({ commits: entry.commits, reason: `the queue names #${entry.number}, which is not an open pull request into ${request.base}` });
         continue;
       }
-      const doubt = entry.source === "ref" ? await this.disproves(gh, request, entry, read, commits) : null;
+      const doubt = entry.source === "ref" ? await this.disproves(ports, entry, read, commits) : null;
       if (doubt !== null) problems.push({ commits: entry.commits, reason: doubt });
       else queued.push({ entry, pull: read });
     }
-    if (problems.length > 0) throw new GatherFailed(unattributed(problems));
+    if (problems.length > 0) throw new GitHubError(unattributed(problems));
 
     const parts: GroupPart[] = [];
     const decisions: Decision[] = [];
+    const judging = request.judging;
     let own: PullVerdict | undefined;
     for (const { entry, pull: read } of queued) {
-      const judged = await this.judge.judge(gh, octokit, { owner, repo, number: entry.number, now: request.now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) }, read, count);
+      const judged = await judgePull(ports, read, judging);
       // Queued PRs do not move: a push takes a PR out of the queue, and GitHub builds the group again.
       if (judged.kind !== "verdict" || judged.pull.head.sha !== read.head.sha) {
         const why = judged.kind === "closed" ? "was closed" : judged.kind === "no_policies" ? "has no policies on its base branch any more" : "was pushed to";
-        throw new GatherFailed(`#${entry.number} ${why} while its merge group ${shortSha(head)} was judged`);
+        throw new GitHubError(`#${entry.number} ${why} while its merge group ${shortSha(head)} was judged`);
       }
       if (entry.number === pull.number) own = judged;
       parts.push({ label: `#${entry.number}`, checks: judged.checks });
       decisions.push(judged.decision);
     }
     for (const stretch of [...unowned].reverse()) {
-      const { part, decision } = await this.directPush(gh, request, stretch, commits);
+      const { part, decision } = await this.directPush(ports, request, stretch, commits);
       parts.push(part);
       decisions.push(decision);
     }
     if (own === undefined) {
       // The event's PR is in its own group by GitHub's word; if no stretch of commits is its (the
       // group adds nothing), it is still judged, so its verdict can never be missing.
-      const judged = await this.judge.judge(gh, octokit, { owner, repo, number: pull.number, now: request.now, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) }, pull, count);
-      if (judged.kind !== "verdict") throw new GatherFailed(`#${pull.number} cannot be judged: ${judged.kind === "closed" ? "it was closed" : "its base branch has no policies"}`);
+      const judged = await judgePull(ports, pull, judging);
+      if (judged.kind !== "verdict") throw new GitHubError(`#${pull.number} cannot be judged: ${judged.kind === "closed" ? "it was closed" : "its base branch has no policies"}`);
       own = judged;
       parts.push({ label: `#${pull.number}`, checks: judged.checks });
       decisions.push(judged.decision);
@@ -186,7 +182,7 @@ export class MergeGroupJudge {
    * merge commit onto the commit below whose second parent is the PR's head, or commits that change
    * only files the PR changes, each left as the PR's head has it.
    */
-  private async disproves(gh: GitHubSession, request: GroupRequest, entry: Entry, pull: PullRequest, commits: readonly GroupCommit[]): Promise<string | null> {
+  private async disproves(ports: Ports, entry: Entry, pull: PullRequest, commits: readonly GroupCommit[]): Promise<string | null> {
     const commit = commits.find((c) => c.sha === entry.head);
     const named = `the merge queue's ref names #${entry.number} for ${shortSha(entry.head)}, but`;
     if (commit === undefined) return `${named} that commit is not in the group`;
@@ -195,19 +191,16 @@ export class MergeGroupJudge {
         ? null
         : `${named} it does not merge #${entry.number}'s head ${shortSha(pull.head.sha)}`;
     }
-    const [landed, own] = await Promise.all([
-      filesBetween(gh, request.owner, request.repo, entry.base, entry.head),
-      pullFileBlobs(gh, request.owner, request.repo, entry.number, MAX_PROVEN_FILES),
-    ]);
+    const [landed, own] = await Promise.all([ports.commits.filesBetween(entry.base, entry.head), ports.commits.pullFileBlobs(entry.number, MAX_PROVEN_FILES)]);
     if (!landed.complete || !own.complete) return `${named} it changes more files than can be compared`;
     const stray = landed.files.find((file) => !leavesAsPull(file, own.files));
     return stray === undefined ? null : `${named} its change to ${stray.path} is not #${entry.number}'s`;
   }
 
   /** Commits that belong to no pull request, judged as a direct push: no reviews, no labels. */
-  private async directPush(gh: GitHubSession, request: GroupRequest, stretch: Unowned, commits: readonly GroupCommit[]): Promise<{ part: GroupPart; decision: Decision }> {
-    const { owner, repo } = request;
-    const changed = await filesBetween(gh, owner, repo, stretch.base, stretch.head);
+  private async directPush(ports: Ports, request: GroupRequest, stretch: Unowned, commits: readonly GroupCommit[]): Promise<{ part: GroupPart; decision: Decision }> {
+    const { owner, repo } = ports;
+    const changed = await ports.commits.filesBetween(stretch.base, stretch.head);
     const own = commits.filter((c) => stretch.commits.includes(c.sha));
     const people = [...new Set(own.flatMap((c) => [c.author, c.committer]).filter((login): login is string => login !== null))];
     const facts: Facts = {
@@ -228,15 +221,13 @@ export class MergeGroupJudge {
       now: request.now,
     };
     const decision = decide(request.policies, facts);
-    const context = { repository: `${owner}/${repo}`, policyCommit: request.tip, ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}) };
+    const context = { repository: `${owner}/${repo}`, policyCommit: request.tip, ...(request.judging.serverUrl !== undefined ? { serverUrl: request.judging.serverUrl } : {}) };
     const checks: PlannedCheck[] = decision.environments.map((env) => ({
       name: env.check,
       verdict: verdictOf(env.state),
       output: unownedOutput(stretch.commits, renderEnvironmentCheck(env, context)),
     }));
-    checks.push(
-      await policyCheck(gh, { owner, repo, head: request.head, files: facts.files, filesTruncated: facts.files_truncated, blobs: this.judge.headBlobs, basePolicyFiles: [] }),
-    );
+    checks.push(await policyCheck(ports.policies, { head: request.head, files: facts.files, filesTruncated: facts.files_truncated, basePolicyFiles: [] }));
     return { part: { label: unownedLabel(stretch.head), checks }, decision };
   }
 }

@@ -2,9 +2,9 @@
 // take no commit, so a push while they are read mixes two heads. The PR is read again after the
 // gathering — conditionally, a free 304 when nothing changed — and the gathering is repeated
 // while the PR moved, so a verdict is only ever posted with the facts of the head it is posted on.
-import { GatherFailed, type GitHubClient, type GitHubSession } from "../github/client.js";
-import type { FactsGatherer, GatherResult } from "../github/facts.js";
-import type { PullRequest, PullRequestReader } from "../github/pull-request.js";
+import { GitHubError } from "../github/client.js";
+import type { GatheredFacts } from "../github/pull-facts.js";
+import type { FactsSource, PoliciesFound, PolicySource, PullRequest, PullRequests } from "./ports.js";
 
 /**
  * Gatherings of one evaluation at most. A push between two gatherings is rare; three in a row
@@ -17,7 +17,7 @@ export const MAX_GATHERINGS = 3;
  * The head kept moving past MAX_GATHERINGS. Not silence: the evaluator fails closed on `head`,
  * the newest head read, whose own synchronize event replaces that failure with a verdict.
  */
-export class HeadKeptMoving extends GatherFailed {
+export class HeadKeptMoving extends GitHubError {
   override readonly name = "HeadKeptMoving";
 
   constructor(
@@ -43,35 +43,32 @@ function unchanged(before: PullRequest, after: PullRequest): boolean {
   );
 }
 
-export interface OneHeadRequest {
-  owner: string;
-  repo: string;
-  number: number;
-  now: number;
+/** The facts of one head and the policies that judge them, or no policies on the PR's base branch. */
+export type HeadFacts = { kind: "facts"; gathered: GatheredFacts; found: PoliciesFound } | { kind: "none" };
+
+/** The policies at the tip of the PR's base branch and, when there are some, its facts. */
+async function gather(ports: { policies: PolicySource; facts: FactsSource }, pull: PullRequest, now: number): Promise<HeadFacts> {
+  const found = await ports.policies.atBranchTip(pull.base.ref);
+  if (found.kind === "none") return { kind: "none" };
+  return { kind: "facts", found, gathered: await ports.facts.gather(pull, { policies: found.policies, policyCommit: found.commit, now }) };
 }
 
 /**
- * Gathers the facts of `pull` and confirms the PR did not change meanwhile; when it did, gathers
- * again from the PR as it is now. Returns the PR the facts belong to. Only facts are confirmed: "no
- * policies" and errors are answers about the base branch, not about the head.
+ * Gathers the facts of `pull` (with the policies at its base branch's tip) and confirms the PR did
+ * not change meanwhile; when it did, gathers again from the PR as it is now. Returns the PR the
+ * facts belong to. Only facts are confirmed: "no policies" is an answer about the base branch.
  */
 export async function gatherAtOneHead(
-  gatherer: FactsGatherer,
-  pulls: PullRequestReader,
-  gh: GitHubSession,
-  octokit: GitHubClient,
-  request: OneHeadRequest,
+  ports: { policies: PolicySource; facts: FactsSource; pulls: PullRequests },
   pull: PullRequest,
-  tally: (result: GatherResult) => void,
-): Promise<{ pull: PullRequest; result: GatherResult }> {
-  const { owner, repo, number, now } = request;
+  now: number,
+): Promise<{ pull: PullRequest; result: HeadFacts }> {
   const heads = [pull.head.sha];
   let current = pull;
   for (let gathering = 1; ; gathering += 1) {
-    const result = await gatherer.gather(octokit, { owner, repo, pull_number: number, pull: current, now });
-    tally(result);
+    const result = await gather(ports, current, now);
     if (result.kind !== "facts") return { pull: current, result };
-    const again = await pulls.read(gh, owner, repo, number);
+    const again = await ports.pulls.read(pull.number);
     if (unchanged(current, again)) return { pull: current, result };
     current = again;
     if (current.state !== "open") return { pull: current, result };

@@ -1,33 +1,29 @@
 // The `compliance/policy` check (SPEC §3.2): when a PR changes anything under policies/, the head
 // version of every policy file must be valid, so a broken policy can never merge.
 import type { ChangedFile } from "../engine/types.js";
-import { POLICY_CHECK, type PlannedCheck } from "../github/checks.js";
-import { GatherFailed, type GitHubSession } from "../github/client.js";
-import { LruCache } from "../github/lru-cache.js";
-import { readPolicyFiles, type PolicyFile } from "../github/policy-files.js";
+import { POLICY_CHECK, type PlannedCheck } from "../render/check-run.js";
+import { GitHubError } from "../github/client.js";
+import type { PolicyFile } from "../github/policy-files.js";
 import { POLICY_DIR } from "../policy/folder.js";
-import { isPolicyFile, loadPolicySet } from "../policy/load.js";
+import { loadPolicySet } from "../policy/load.js";
 import { policyWarnings } from "../engine/warnings.js";
 import { formatPolicyWarning } from "../policy/errors.js";
 import { renderFailure } from "../render/failure.js";
 import { renderNoPolicyChanges, renderPoliciesRemoved, renderPolicyCheck } from "../render/policy-check.js";
+import type { PolicySource } from "./ports.js";
 
 /** Whether a change touches the policy folder: a file in it, or one moved out of it. */
-export function touchesPolicies(files: readonly ChangedFile[], dir = POLICY_DIR): boolean {
+function touchesPolicies(files: readonly ChangedFile[], dir = POLICY_DIR): boolean {
   const inside = (path: string | undefined): boolean => path !== undefined && path.startsWith(`${dir}/`);
   return files.some((file) => inside(file.path) || inside(file.previous_path));
 }
 
 export interface PolicyCheckRequest {
-  owner: string;
-  repo: string;
   /** The PR's head commit, whose policy files are validated. */
   head: string;
   files: readonly ChangedFile[];
   /** When not every changed file is known, the policies are validated as if touched. */
   filesTruncated: boolean;
-  /** Policy file texts by blob sha (content-addressed: never stale). */
-  blobs: LruCache<string, string>;
   /** The policy files of the base branch (the PR is only evaluated when there are some). */
   basePolicyFiles: readonly string[];
 }
@@ -37,11 +33,11 @@ export interface PolicyCheckRequest {
  * be a required check: success "no policy changes" when policies/ is untouched, otherwise the
  * validation of the head's policy files. A file that cannot be read fails it (fail closed).
  */
-export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest): Promise<PlannedCheck> {
+export async function policyCheck(policies: PolicySource, request: PolicyCheckRequest): Promise<PlannedCheck> {
   if (!request.filesTruncated && !touchesPolicies(request.files)) {
     return { name: POLICY_CHECK, verdict: "success", output: renderNoPolicyChanges(POLICY_DIR) };
   }
-  return validateHeadPolicies(gh, request);
+  return validateHeadPolicies(policies, request);
 }
 
 /**
@@ -49,23 +45,11 @@ export async function policyCheck(gh: GitHubSession, request: PolicyCheckRequest
  * errors (file:line:col) otherwise, or when none is left where the base branch had some. A file
  * that cannot be read fails it (fail closed).
  */
-async function validateHeadPolicies(
-  gh: GitHubSession,
-  request: Pick<PolicyCheckRequest, "owner" | "repo" | "head" | "blobs" | "basePolicyFiles">,
-): Promise<PlannedCheck> {
+async function validateHeadPolicies(policies: PolicySource, request: Pick<PolicyCheckRequest, "head" | "basePolicyFiles">): Promise<PlannedCheck> {
   try {
-    const files =
-      (await readPolicyFiles(gh, {
-        owner: request.owner,
-        repo: request.repo,
-        commit: request.head,
-        dir: POLICY_DIR,
-        isPolicyFile,
-        blobs: request.blobs,
-      })) ?? [];
-    return validated(files, request.basePolicyFiles);
+    return validated(await policies.headFiles(request.head), request.basePolicyFiles);
   } catch (error) {
-    if (!(error instanceof GatherFailed)) throw error;
+    if (!(error instanceof GitHubError)) throw error;
     return {
       name: POLICY_CHECK,
       verdict: "failure",
@@ -97,23 +81,12 @@ function validated(files: readonly PolicyFile[], basePolicyFiles: readonly strin
  * and nothing else (no environment judges a branch before its policies merge).
  *
  * The head's policy folder is one request (a 404 when it has none), and a commit's folder never
- * changes: "none at this commit" is remembered, so a repository that neither has nor adds policies
- * pays that request once per head commit. A head that has policies/ only because the base branch
- * deleted them after the PR branched is validated too: a check more, never one less.
+ * changes: the policy source remembers "none at this commit", so a repository that neither has nor
+ * adds policies pays that request once per head commit. A head that has policies/ only because the
+ * base branch deleted them after the PR branched is validated too: a check more, never one less.
+ * Null when the head has no policy file; throws GitHubError when the folder cannot be read.
  */
-export class FirstPolicies {
-  /** Commits known to hold no policy file, by `owner/repo@sha`. */
-  private readonly without = new LruCache<string, true>({ maxEntries: 10_000 });
-
-  /** compliance/policy for the policy files at `head`, or null when it has none. Throws GatherFailed when the folder cannot be read. */
-  async check(gh: GitHubSession, request: { owner: string; repo: string; head: string; blobs: LruCache<string, string> }): Promise<PlannedCheck | null> {
-    const key = `${request.owner}/${request.repo}`.toLowerCase() + `@${request.head}`;
-    if (this.without.get(key)) return null;
-    const files = await readPolicyFiles(gh, { owner: request.owner, repo: request.repo, commit: request.head, dir: POLICY_DIR, isPolicyFile, blobs: request.blobs });
-    if (files === null || files.length === 0) {
-      this.without.set(key, true);
-      return null;
-    }
-    return validated(files, []);
-  }
+export async function firstPoliciesCheck(policies: PolicySource, head: string): Promise<PlannedCheck | null> {
+  const files = await policies.headFiles(head);
+  return files.length === 0 ? null : validated(files, []);
 }

@@ -1,8 +1,10 @@
 // pull_request and pull_request_review: every change to a PR that can change its decision
-// re-evaluates it (SPEC §3.1); a closed PR stops its freeze timers.
+// re-evaluates it (SPEC §3.1); a closed PR stops its freeze timers and retries.
 import type { Probot } from "probot";
-import type { Evaluator } from "./evaluator.js";
 import { guarded, sourceOf, type DeliveryContext } from "./delivery.js";
+import type { Evaluation } from "./evaluate.js";
+import { evaluationJob } from "./evaluation-memory.js";
+import type { Later } from "./ports.js";
 
 /** The fields of a payload's pull_request the evaluation starts from (the PR itself is read fresh). */
 interface PayloadPull {
@@ -11,33 +13,29 @@ interface PayloadPull {
   base: { ref: string };
 }
 
-/** Hands a PR delivery to the evaluator; deliveries without repository are not ours to judge. */
-async function evaluatePull(
-  evaluator: Evaluator,
-  context: DeliveryContext,
-  pull: PayloadPull,
-  reason: string,
-  baseChanged = false,
-): Promise<void> {
+/** The evaluation of a PR a delivery asks for; deliveries without repository are not ours to judge. */
+async function evaluatePull(later: Later, context: DeliveryContext, pull: PayloadPull, reason: string, baseChanged = false): Promise<void> {
   const source = sourceOf(context.payload);
   if (!source) return;
-  await evaluator.submit({
-    octokit: context.octokit,
-    ...source,
-    number: pull.number,
-    // Hints only (the evaluator reads the PR before concluding anything from them): this
-    // delivery may be older than another already handled.
-    base: pull.base.ref,
-    head: pull.head.sha,
-    ...(baseChanged ? { baseChanged } : {}),
-    force: false,
-    reasons: [reason],
-    log: context.log,
-  });
+  const job = evaluationJob(
+    {
+      ...source,
+      number: pull.number,
+      // Hints only (the evaluation reads the PR before concluding anything from them): this
+      // delivery may be older than another already handled.
+      base: pull.base.ref,
+      head: pull.head.sha,
+      ...(baseChanged ? { baseChanged } : {}),
+      force: false,
+      reasons: [reason],
+    },
+    { name: "event", id: context.id },
+  );
+  await later.run(job);
 }
 
 /** Events of SPEC §3.1 about the PR itself. */
-export const PULL_REQUEST_EVENTS: (
+const PULL_REQUEST_EVENTS: (
   | "pull_request.opened"
   | "pull_request.reopened"
   | "pull_request.synchronize"
@@ -56,14 +54,14 @@ export const PULL_REQUEST_EVENTS: (
 ];
 
 /** Reviews: an approval, an edited or dismissed review changes who counts. */
-export const REVIEW_EVENTS: ("pull_request_review.submitted" | "pull_request_review.edited" | "pull_request_review.dismissed")[] = [
+const REVIEW_EVENTS: ("pull_request_review.submitted" | "pull_request_review.edited" | "pull_request_review.dismissed")[] = [
   "pull_request_review.submitted",
   "pull_request_review.edited",
   "pull_request_review.dismissed",
 ];
 
 /** Registers the pull_request and pull_request_review handlers. */
-export function onPullRequestEvents(app: Probot, evaluator: Evaluator): void {
+export function onPullRequestEvents(app: Probot, later: Later, evaluation: Evaluation): void {
   app.on(
     PULL_REQUEST_EVENTS,
     guarded(async (context) => {
@@ -71,14 +69,14 @@ export function onPullRequestEvents(app: Probot, evaluator: Evaluator): void {
       // A new title or body changes nothing the policies look at; a new base branch changes everything.
       const baseChanged = payload.action === "edited" && "changes" in payload && payload.changes.base !== undefined;
       if (payload.action === "edited" && !baseChanged) return;
-      await evaluatePull(evaluator, context, payload.pull_request, `${context.name}.${payload.action}`, baseChanged);
+      await evaluatePull(later, context, payload.pull_request, `${context.name}.${payload.action}`, baseChanged);
     }),
   );
 
   app.on(
     REVIEW_EVENTS,
     guarded(async (context) => {
-      await evaluatePull(evaluator, context, context.payload.pull_request, `${context.name}.${context.payload.action}`);
+      await evaluatePull(later, context, context.payload.pull_request, `${context.name}.${context.payload.action}`);
     }),
   );
 
@@ -86,7 +84,7 @@ export function onPullRequestEvents(app: Probot, evaluator: Evaluator): void {
     "pull_request.closed",
     guarded(async (context) => {
       const source = sourceOf(context.payload);
-      if (source) evaluator.closed(source.owner, source.repo, context.payload.pull_request.number);
+      if (source) evaluation.closed(source.owner, source.repo, context.payload.pull_request.number);
     }),
   );
 }

@@ -5,7 +5,7 @@ import type { TimerApi } from "./freeze-timers.js";
 /** Delays before retry 1, 2, 3: GitHub's outages are mostly seconds to minutes. */
 export const RETRY_DELAYS_MS: readonly number[] = [10_000, 60_000, 300_000];
 
-/** Pending retries kept at most: each holds a client and a closure, so memory is bounded. */
+/** Pending retries kept at most: each holds its job, so memory is bounded. */
 const MAX_PENDING = 10_000;
 
 interface Pending {

@@ -1,10 +1,13 @@
 // Which reviews to ask for (a policy's `request_reviews`): the users and teams whose approval an
 // environment still waits for — never the author — and each distinct set only once per pull request.
+import type { Logger } from "probot";
 import type { Decision } from "../engine/types.js";
+import { GitHubError } from "../github/client.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { LruCache } from "../github/lru-cache.js";
 import type { ReviewRequest } from "../github/review-requests.js";
+import type { PullRequests } from "./ports.js";
 
 /**
  * The review request for a decision, or null when nobody is to be asked: the `needed` users and
@@ -53,5 +56,27 @@ export class ReviewRequestMemory {
   /** Notes that this set was requested on this pull request. */
   remember(pull: string, request: ReviewRequest): void {
     this.asked.set(this.key(pull, request), true);
+  }
+}
+
+/** Asks for the reviews still missing (policies with request_reviews), each set once per PR; never fails the evaluation. */
+export async function requestReviews(
+  pulls: PullRequests,
+  memory: ReviewRequestMemory,
+  log: Logger,
+  pull: { key: string; owner: string; number: number; author: string },
+  decision: Decision,
+  policies: PolicySet,
+): Promise<void> {
+  const wanted = reviewRequestOf(decision, policies, { owner: pull.owner, author: pull.author });
+  if (wanted === null || memory.has(pull.key, wanted)) return;
+  try {
+    await pulls.requestReviewers(pull.number, wanted);
+    memory.remember(pull.key, wanted);
+    log.info({ pull_request: pull.number, ...wanted }, "requested reviews");
+  } catch (error) {
+    // A 422 (someone who is not a collaborator, a team without access) will not get better by asking again.
+    if (error instanceof GitHubError && error.status === 422) memory.remember(pull.key, wanted);
+    log.warn({ pull_request: pull.number, ...wanted, error: error instanceof Error ? error.message : String(error) }, "could not request reviews");
   }
 }

@@ -5,17 +5,8 @@
 // Known limitation: only PRs this process has evaluated are known. A PR that shares the head but
 // was only ever evaluated by another replica (or before a restart) is not, and the last
 // evaluation posted wins for both, as GitHub would have it. See the README's known limitations.
-import { stricter, type PlannedCheck } from "../github/checks.js";
 import { LruCache } from "../github/lru-cache.js";
-import { sharedHeadOutput } from "../render/shared-check.js";
-
-/** What one PR's last evaluation planned on its head commit. */
-export interface HeadPlan {
-  number: number;
-  /** Undefined when the evaluation failed before the PR could be read. */
-  base: string | undefined;
-  checks: PlannedCheck[];
-}
+import type { HeadPlan } from "./check-plan.js";
 
 /** `owner/repo`, lower case, and a commit: the key of the PRs that share it. */
 function commitKey(repository: string, sha: string): string {
@@ -58,21 +49,4 @@ export class SharedHeads {
   others(repository: string, sha: string, number: number): HeadPlan[] {
     return [...(this.bySha.get(commitKey(repository, sha))?.values() ?? [])].filter((plan) => plan.number !== number);
   }
-}
-
-/**
- * The strictest verdict for check `name` among `candidates` (each PR's own check of that name),
- * with a note saying whose it is when more than one PR has one; undefined when none has.
- */
-export function strictestOf(name: string, candidates: readonly { plan: Pick<HeadPlan, "number" | "base">; check: PlannedCheck }[]): PlannedCheck | undefined {
-  const holding = candidates.filter((candidate) => candidate.check.name === name);
-  let winner = holding[0];
-  for (const candidate of holding.slice(1)) if (winner && stricter(candidate.check.verdict, winner.check.verdict)) winner = candidate;
-  if (!winner) return undefined;
-  if (holding.length === 1) return winner.check;
-  return {
-    ...winner.check,
-    output: sharedHeadOutput(name, holding.map((c) => c.plan), winner.plan.number, winner.check.output),
-    externalId: `pull:${winner.plan.number}`,
-  };
 }

@@ -3,9 +3,9 @@
 // deployment and applied verdicts found on the way — gathered as the app's gate gathers it.
 import type { KeyObject } from "node:crypto";
 import type { Chain } from "../audit/chain.js";
-import { GatherFailed } from "../github/client.js";
+import { GitHubError } from "../github/client.js";
 import type { ReadRecords } from "./approval-chain.js";
-import type { DeploymentGitHub } from "./deployment-ports.js";
+import type { DeploymentGitHub } from "./ports.js";
 import { candidateBranches, locateAndWalk } from "./deployment-verdicts.js";
 
 export interface TraceRequest {
@@ -49,19 +49,19 @@ export class UnknownEnvironment extends Error {
   }
 }
 
-/** Traces the chain; GatherFailed when GitHub cannot be read, UnknownEnvironment when no policy names the environment. */
+/** Traces the chain; GitHubError when GitHub cannot be read, UnknownEnvironment when no policy names the environment. */
 export async function traceChain(request: TraceRequest): Promise<Trace> {
   const { github, environment, defaultBranch } = request;
   const repository = `${request.owner}/${request.repo}`;
   const found = await github.branchPolicies(defaultBranch);
   const policy = found?.policies.policies.find((p) => p.environment === environment);
   if (found === null || policy === undefined) {
-    if (found?.policies.invalid.some((p) => p.environment === environment)) throw new GatherFailed(`the policy of ${environment} on ${defaultBranch} is invalid: run compliance-gate validate`);
+    if (found?.policies.invalid.some((p) => p.environment === environment)) throw new GitHubError(`the policy of ${environment} on ${defaultBranch} is invalid: run compliance-gate validate`);
     throw new UnknownEnvironment(environment, (found?.policies.policies ?? []).map((p) => p.environment).sort());
   }
   const branch = candidateBranches(policy, defaultBranch, defaultBranch)[0] ?? defaultBranch;
   const sha = request.sha ?? (await github.branchTip(branch));
-  if (sha === null) throw new GatherFailed(`the branch ${branch} does not exist`);
+  if (sha === null) throw new GitHubError(`the branch ${branch} does not exist`);
   const read = new Map<string, ReadRecords>();
   const located = await locateAndWalk(github, { repository, sha, policy, hint: branch, defaultBranch, ...(request.publicKey ? { publicKey: request.publicKey } : {}) }, read);
   const problems = [...(located.branch === null ? [`${sha.slice(0, 7)} is not on a branch ${environment} deploys from (${located.branches.join(", ") || "no branch"})`] : []), ...located.chain.problems];

@@ -137,7 +137,7 @@ export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, e
 }
 
 /** Whether the change behind the commit (the newest link, when it is the commit itself) broke glass for the environment. */
-export function brokeGlass(chain: Chain, sha: string): boolean {
+function brokeGlass(chain: Chain, sha: string): boolean {
   const newest = chain.links[0];
   return newest !== undefined && newest.sha === sha && newest.status === "break_glass";
 }

@@ -4,7 +4,7 @@
 import { privateGlobs } from "../engine/globs.js";
 
 /** The line that starts an enforcement gap's block in its issue. */
-export const GAP_MARKER = "<!-- compliance-gate:enforcement-gap v1 -->";
+const GAP_MARKER = "<!-- compliance-gate:enforcement-gap v1 -->";
 
 /** A gap as its issue records it. */
 export interface GapRecord {

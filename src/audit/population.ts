@@ -87,7 +87,7 @@ export interface ListedPull {
   merged_at: string | null;
   merge_commit_sha: string | null;
   /** The branch it was (or would be) merged into. */
-  base: string;
+  base: { ref: string };
 }
 
 /** The marker that tells a body may hold a record: cheaper than parsing every comment. */
@@ -191,7 +191,7 @@ export function recordsOfPull(found: Findings, repository: string, number: numbe
 }
 
 /** Whether a record is a verdict of SPEC §8 (a deployment answered, a revision applied): a row of its own, not a push's. */
-export function isVerdict(record: Record<string, unknown>): boolean {
+function isVerdict(record: Record<string, unknown>): boolean {
   return record.kind === "deployment" || record.kind === "applied";
 }
 
@@ -252,7 +252,7 @@ export function mergeCommitsByBranch(pulls: readonly ListedPull[]): Map<string, 
   for (const pull of pulls) {
     if (pull.merged_at === null || !pull.merge_commit_sha) continue;
     const into = mergeCommits.get(pull.merge_commit_sha) ?? new Set<string>();
-    into.add(pull.base);
+    into.add(pull.base.ref);
     mergeCommits.set(pull.merge_commit_sha, into);
   }
   return mergeCommits;
@@ -260,7 +260,7 @@ export function mergeCommitsByBranch(pulls: readonly ListedPull[]): Map<string, 
 
 /** Whether one of the pull requests GitHub associates with a commit merged it into `branch` (a squash, a rebase, or one of its commits). */
 export function mergedInto(pulls: readonly ListedPull[], branch: string): boolean {
-  return pulls.some((pull) => pull.merged_at !== null && pull.base === branch);
+  return pulls.some((pull) => pull.merged_at !== null && pull.base.ref === branch);
 }
 
 /** Of `branches`, those a policy judges (its scope.branches, or the default branch), sorted; with an invalid policy, whose branches are unknown, the default branch at least. */

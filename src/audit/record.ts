@@ -313,7 +313,7 @@ function policyVersion(policy: PolicyVersion): PolicyVersion {
 }
 
 /** A description as a record keeps it: at most MAX_DESCRIPTION_BYTES of it, never cut inside a character, marked when cut. */
-export function boundDescription(body: string | null): string {
+function boundDescription(body: string | null): string {
   const text = body ?? "";
   const bytes = Buffer.from(text, "utf8");
   if (bytes.length <= MAX_DESCRIPTION_BYTES) return text;

@@ -5,8 +5,8 @@ import { canonicalBytes, CanonicalJsonError } from "./canonical.js";
 import type { AuditRecord, Seal, UnsealedRecord } from "./record.js";
 import type { UnsealedVerdict } from "./verdict-record.js";
 
-export const DIGEST_PREFIX = "sha256:";
-export const SIGNATURE_PREFIX = "ed25519:";
+const DIGEST_PREFIX = "sha256:";
+const SIGNATURE_PREFIX = "ed25519:";
 
 const DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** An Ed25519 signature is 64 bytes: 86 base64 characters and `==`. */

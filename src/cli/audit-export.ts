@@ -4,7 +4,8 @@
 import type { KeyObject } from "node:crypto";
 import { exportCsv } from "../audit/export-csv.js";
 import { readAuditPopulation, type Population } from "../app/audit-export.js";
-import { GatherFailed } from "../github/client.js";
+import { GitHubPorts } from "../app/github-ports.js";
+import { GitHubError } from "../github/client.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { exportRows, exportSummary } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
@@ -255,7 +256,7 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
 
   let population: Population;
   try {
-    population = await readAuditPopulation(octokit, {
+    population = await readAuditPopulation(new GitHubPorts().for(octokit, args.owner, args.repo), {
       owner: args.owner,
       repo: args.repo,
       since: args.since,
@@ -267,7 +268,7 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
     });
   } catch (error) {
     await discardOutput(pending);
-    if (error instanceof GatherFailed) {
+    if (error instanceof GitHubError) {
       return fail(`${error.message}${hintFor(error.message, args, apiUrl)}; nothing was written`, EXIT_FAILED);
     }
     throw error;

@@ -1,10 +1,7 @@
 // `compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]` (SPEC §8.3): the
 // approval chain of an environment up to a revision, walked as the app's deployment gate walks it.
-import { LruCache } from "../github/lru-cache.js";
-import { DeploymentGitHubSession } from "../app/deployment-github.js";
-import { FactsGatherer } from "../github/facts.js";
-import { GatherFailed, GitHubSession } from "../github/client.js";
-import { readRepository } from "../github/audit-population.js";
+import { GitHubPorts } from "../app/github-ports.js";
+import { GitHubError } from "../github/client.js";
 import { traceChain, UnknownEnvironment } from "../app/trace.js";
 import { renderTrace, traceJson } from "../render/trace.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
@@ -115,21 +112,15 @@ async function runTrace(args: TraceArgs, io: Io): Promise<number> {
   if (!access.ok) return fail(access.message, EXIT_USAGE);
   const { owner, repo } = args;
   try {
-    const { defaultBranch } = await readRepository(new GitHubSession(access.octokit), owner, repo);
-    const github = new DeploymentGitHubSession(access.octokit, {
-      owner,
-      repo,
-      login: async () => args.appLogin,
-      gatherer: new FactsGatherer(),
-      labels: new LruCache({ maxEntries: 1 }),
-      clock: io.now ?? Date.now,
-    });
+    const ports = new GitHubPorts({ clock: io.now ?? Date.now });
+    const { defaultBranch } = await ports.for(access.octokit, owner, repo).repository.read();
+    const github = ports.deployments(access.octokit, owner, repo, async () => args.appLogin);
     const trace = await traceChain({ github, owner, repo, defaultBranch, environment: args.env, ...(args.sha ? { sha: args.sha } : {}), ...(publicKey ? { publicKey } : {}) });
     io.stdout.write(args.json ? `${JSON.stringify(traceJson(trace), null, 2)}\n` : renderTrace(trace));
     return trace.ok ? EXIT_OK : EXIT_FAILED;
   } catch (error) {
     if (error instanceof UnknownEnvironment) return fail(error.message, EXIT_USAGE);
-    if (error instanceof GatherFailed) return fail(error.message, EXIT_FAILED);
+    if (error instanceof GitHubError) return fail(error.message, EXIT_FAILED);
     throw error;
   }
 }

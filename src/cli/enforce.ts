@@ -2,10 +2,8 @@
 // policies want required, what GitHub requires now and the difference, like `terraform plan`;
 // with --apply, the difference applied. The same find → compare → apply as the app's.
 import { Enforcer, EnforcementMemory } from "../app/enforce.js";
-import { GatherFailed } from "../github/client.js";
-import { enforcementGitHub } from "../app/enforcement-github.js";
-import { FactsGatherer } from "../github/facts.js";
-import { LruCache } from "../github/lru-cache.js";
+import { GitHubError } from "../github/client.js";
+import { GitHubPorts } from "../app/github-ports.js";
 import { enforcementPlanJson, renderEnforcementPlan } from "../render/enforcement-plan.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
@@ -64,14 +62,9 @@ async function runEnforce(request: { owner: string; repo: string; appId: number;
     io.stderr.write(`compliance-gate enforce: ${access.message}\n`);
     return EXIT_USAGE;
   }
-  const ports = enforcementGitHub({
-    octokit: access.octokit,
-    owner: request.owner,
-    repo: request.repo,
-    gatherer: new FactsGatherer(),
+  const ports = new GitHubPorts().enforcement(access.octokit, request.owner, request.repo, {
     // The command opens no exception issue: the person applying sees the plan.
-    botLogin: () => Promise.reject(new GatherFailed("the command line opens no exception issue")),
-    labels: new LruCache({ maxEntries: 1 }),
+    botLogin: () => Promise.reject(new GitHubError("the command line opens no exception issue")),
   });
   const now = (io.now ?? Date.now)();
   let outcome;
@@ -83,7 +76,7 @@ async function runEnforce(request: { owner: string; repo: string; appId: number;
       report: false,
     });
   } catch (error) {
-    if (!(error instanceof GatherFailed)) throw error;
+    if (!(error instanceof GitHubError)) throw error;
     io.stderr.write(`compliance-gate enforce: ${error.message}\n`);
     return EXIT_FAILED;
   }

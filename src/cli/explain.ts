@@ -1,7 +1,7 @@
 // `compliance-gate explain --repo OWNER/NAME --pr N [--json]` (SPEC §6.6): a pull request's live
 // decision, gathered and decided as the app does, printed as its checks' Markdown or as JSON.
-import { decide } from "../engine/decide.js";
-import { gatherFacts } from "../github/facts.js";
+import { explainPull } from "../app/explain.js";
+import { GitHubPorts } from "../app/github-ports.js";
 import { POLICY_DIR } from "../policy/folder.js";
 import { decisionJson } from "../render/decision-json.js";
 import { renderExplain } from "../render/explain.js";
@@ -90,10 +90,10 @@ async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
   const { octokit, apiUrl } = access;
   const { owner, repo, pull_number } = request;
   const now = (io.now ?? Date.now)();
-  const gathered = await gatherFacts(octokit, { owner, repo, pull_number, now });
+  const gathered = await explainPull(new GitHubPorts().for(octokit, owner, repo), pull_number, now);
 
   if (gathered.kind === "error") {
-    io.stderr.write(`compliance-gate explain: ${gathered.error}${hintFor(gathered.error, request, apiUrl)}\n`);
+    io.stderr.write(`compliance-gate explain: ${gathered.message}${hintFor(gathered.message, request, apiUrl)}\n`);
     return EXIT_FAILED;
   }
   if (gathered.kind === "no_policies") {
@@ -104,7 +104,7 @@ async function runExplain(request: ExplainRequest, io: Io): Promise<number> {
     return EXIT_FAILED;
   }
 
-  const decision = decide(gathered.policies, gathered.facts);
+  const { decision } = gathered;
   if (request.json) {
     for (const warning of gathered.warnings) io.stderr.write(`warning: ${warning}\n`);
     io.stdout.write(`${JSON.stringify(decisionJson(decision), null, 2)}\n`);

@@ -67,7 +67,7 @@ export interface FoundEnforcement {
 }
 
 /** The name of this app's ruleset; others it owns start with it and a colon. */
-export const RULESET_NAME = "compliance-gate";
+const RULESET_NAME = "compliance-gate";
 
 /** Whether a repository ruleset is this app's own. */
 export function isOwnRuleset(ruleset: Pick<FoundRuleset, "name" | "source">): boolean {

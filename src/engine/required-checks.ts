@@ -6,7 +6,7 @@ import type { PolicySet } from "../policy/types.js";
 import { environmentsFor } from "./environments.js";
 
 /** The check every gated pull request gets (SPEC §3.2), required with the environments' own. */
-export const POLICY_CHECK_NAME = "compliance/policy";
+const POLICY_CHECK_NAME = "compliance/policy";
 
 /** A branch, or a pattern of branches, and the checks it should require. */
 export interface WantedTarget extends RefTarget {

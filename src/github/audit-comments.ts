@@ -12,7 +12,7 @@
 // the export (which takes the earliest), sees them.
 import { parseAuditComment } from "../audit/comment.js";
 import { recordWriter, type Author } from "../audit/writer.js";
-import { GitHubRequestFailed, type GitHubSession } from "./client.js";
+import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
 
 /** A comment of this app that carries an audit record. */
 export interface AuditComment {
@@ -20,15 +20,40 @@ export interface AuditComment {
   url: string | null;
 }
 
+/** A comment on a pull request (or issue), as listed. */
+export interface ListedComment {
+  id: number;
+  url: string | null;
+  author: Author | null;
+  body: string | null;
+}
+
 interface ApiComment {
-  id?: number;
-  body?: string | null;
-  html_url?: string;
+  id?: unknown;
+  body?: unknown;
+  html_url?: unknown;
   user?: Author | null;
 }
 
 /** Comments listed at most (3,000): a PR with more since its merge is not a PR people use. */
-const MAX_COMMENT_PAGES = 30;
+export const MAX_COMMENT_PAGES = 30;
+
+/** The comments of pull request (or issue) #`number`, since `since` (ISO 8601) when given, at most MAX_COMMENT_PAGES pages. */
+export async function listComments(gh: GitHubSession, owner: string, repo: string, number: number, since?: string): Promise<{ items: ListedComment[]; complete: boolean }> {
+  const listed = await gh.list<ListedComment>(
+    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
+    { owner, repo, issue_number: number, ...(since !== undefined ? { since } : {}) },
+    `listing comments of #${number}`,
+    {
+      maxPages: MAX_COMMENT_PAGES,
+      items: (data) =>
+        (Array.isArray(data) ? (data as ApiComment[]) : []).flatMap((c) =>
+          typeof c.id === "number" ? [{ id: c.id, url: typeof c.html_url === "string" ? c.html_url : null, author: c.user ?? null, body: typeof c.body === "string" ? c.body : null }] : [],
+        ),
+    },
+  );
+  return { items: listed.items, complete: listed.complete };
+}
 
 /**
  * This app's audit comments on a PR, earliest first. A comment by anyone else — whatever it
@@ -40,15 +65,10 @@ export async function auditCommentsOf(
   request: { owner: string; repo: string; number: number; login: string; since?: string },
 ): Promise<AuditComment[]> {
   const { owner, repo, number, login } = request;
-  const listed = await gh.list<ApiComment>(
-    "GET /repos/{owner}/{repo}/issues/{issue_number}/comments",
-    { owner, repo, issue_number: number, ...(request.since !== undefined ? { since: request.since } : {}) },
-    `listing comments of #${number}`,
-    { maxPages: MAX_COMMENT_PAGES },
-  );
+  const listed = await listComments(gh, owner, repo, number, request.since);
   return listed.items
-    .filter((c) => typeof c.id === "number" && recordWriter(c.user, login).ok && typeof c.body === "string" && parseAuditComment(c.body) !== null)
-    .map((c) => ({ id: c.id as number, url: c.html_url ?? null }))
+    .filter((c) => recordWriter(c.author, login).ok && c.body !== null && parseAuditComment(c.body) !== null)
+    .map((c) => ({ id: c.id, url: c.url }))
     .sort((a, b) => a.id - b.id);
 }
 
@@ -79,7 +99,7 @@ export async function keepEarliest(gh: GitHubSession, owner: string, repo: strin
       deleted.push(duplicate.id);
     } catch (error) {
       // Left in place: two equivalent records are better than a failed recording; the next look cleans up.
-      if (!(error instanceof GitHubRequestFailed)) throw error;
+      if (!(error instanceof GitHubError)) throw error;
     }
   }
   return deleted;
@@ -105,8 +125,8 @@ export async function writeAuditComment(
     `writing the audit comment on #${number}`,
   );
   const data = response.data as ApiComment;
-  if (typeof data.id !== "number") throw new GitHubRequestFailed(response.status, "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", `writing the audit comment on #${number}`, "GitHub returned no comment id");
-  const own: AuditComment = { id: data.id, url: data.html_url ?? null };
+  if (typeof data.id !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", `writing the audit comment on #${number}`, "GitHub returned no comment id");
+  const own: AuditComment = { id: data.id, url: typeof data.html_url === "string" ? data.html_url : null };
 
   // Another writer may have written too: the earliest stays, whoever wrote it.
   const after = await auditCommentsOf(gh, request);

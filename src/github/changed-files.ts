@@ -1,7 +1,7 @@
 // The changed files of a pull request: GitHub's files list, or — past the 3,000 files that
 // list stops at — a diff of the git trees of the merge base and the head; and those of one commit.
 import type { ChangedFile, FileStatus } from "../engine/types.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 
 /** GitHub's pull request files endpoint lists at most this many files (30 pages of 100). */
 const FILES_LIST_LIMIT = 3000;
@@ -91,7 +91,7 @@ async function diffTrees(gh: GitHubSession, request: ChangedFilesRequest): Promi
   );
   const mergeBase = (comparison.data as { merge_base_commit?: { sha?: string } }).merge_base_commit?.sha;
   if (typeof mergeBase !== "string") {
-    throw new GatherFailed(`GitHub's comparison of #${pull_number} has no merge base commit`);
+    throw new GitHubError(`GitHub's comparison of #${pull_number} has no merge base commit`);
   }
   const [before, after] = await Promise.all([
     readTree(gh, owner, repo, mergeBase, `reading the tree of the merge base ${mergeBase.slice(0, 7)} of #${pull_number}`),

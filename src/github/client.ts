@@ -1,7 +1,7 @@
-// The slice of an Octokit the facts gatherer needs, and a session over it that counts
+// The slice of an Octokit the adapters need, and a session over it that counts
 // requests, follows pagination and turns failed requests into messages that say what failed.
 
-/** A response as Octokit returns it; only what the gatherer reads. */
+/** A response as Octokit returns it; only what the adapters read. */
 export interface GitHubResponse {
   status: number;
   headers: Record<string, string | number | undefined>;
@@ -26,27 +26,36 @@ export interface RequestCount {
   byRoute: Record<string, number>;
 }
 
-/** Facts could not be gathered; the message is fit for a failing check. */
-export class GatherFailed extends Error {
-  override readonly name: string = "GatherFailed";
-}
-
-/** A request that failed; `message` says what the gatherer was doing. */
-export class GitHubRequestFailed extends GatherFailed {
-  override readonly name = "GitHubRequestFailed";
+/**
+ * GitHub could not be read (or refused a write): the one error every adapter throws, and every
+ * use case catches once to fail closed. Its message is fit for a failing check. `request` is set
+ * when a request failed, with GitHub's status when GitHub answered; absent, GitHub answered but
+ * not with what was needed (a field missing, a list too long to read whole).
+ */
+export class GitHubError extends Error {
+  override readonly name: string = "GitHubError";
 
   constructor(
-    readonly status: number | undefined,
-    readonly route: string,
-    readonly doing: string,
-    detail: string,
+    message: string,
+    readonly request?: { status: number | undefined; route: string },
   ) {
-    super(
-      status === undefined
-        ? `GitHub request failed while ${doing}${detail ? `: ${detail}` : ""}`
-        : `GitHub API error ${status} while ${doing}${detail ? `: ${detail}` : ""}`,
-    );
+    super(message);
   }
+
+  /** GitHub's status, when a request was answered with a failure. */
+  get status(): number | undefined {
+    return this.request?.status;
+  }
+}
+
+/** The error of a request that failed; the message says what was being done. */
+export function requestFailed(status: number | undefined, route: string, doing: string, detail: string): GitHubError {
+  return new GitHubError(
+    status === undefined
+      ? `GitHub request failed while ${doing}${detail ? `: ${detail}` : ""}`
+      : `GitHub API error ${status} while ${doing}${detail ? `: ${detail}` : ""}`,
+    { status, route },
+  );
 }
 
 /**
@@ -98,7 +107,7 @@ export interface Page<T> {
   next: boolean;
 }
 
-/** One gathering's use of a client: counted requests, errors as GitHubRequestFailed. */
+/** One use of a client (an evaluation, an audit): counted requests, failures as GitHubError. */
 export class GitHubSession {
   readonly count: RequestCount = { total: 0, notModified: 0, byRoute: {} };
 
@@ -114,7 +123,7 @@ export class GitHubSession {
     return typeof base === "string" && /\/api\/v3\/?$/.test(base) ? base.replace(/\/api\/v3\/?$/, "/api") : undefined;
   }
 
-  /** Sends one request; an unaccepted non-2xx answer throws GitHubRequestFailed naming `doing`. */
+  /** Sends one request; an unaccepted non-2xx answer throws GitHubError naming `doing`. */
   async request(
     route: string,
     parameters: Record<string, unknown>,
@@ -133,7 +142,7 @@ export class GitHubSession {
         const response = (error as { response?: { headers?: GitHubResponse["headers"]; data?: unknown } }).response;
         return { status, headers: response?.headers ?? {}, data: response?.data };
       }
-      throw new GitHubRequestFailed(status, route, doing, detailOf(error));
+      throw requestFailed(status, route, doing, detailOf(error));
     }
   }
 

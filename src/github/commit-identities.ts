@@ -3,10 +3,6 @@
 // identity that maps to no account — read from the PR's commit listing, nothing else.
 import { WEB_FLOW } from "../engine/approvals.js";
 import type { IdentityRole, UnlinkedIdentity } from "../engine/types.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
-
-/** GitHub's pull request commits endpoint lists at most this many commits. */
-export const COMMITS_LIST_LIMIT = 250;
 
 /**
  * Bounds on what one commit message costs (a PR's author writes them): only its first 64 Ki
@@ -60,6 +56,8 @@ interface ApiUser {
 interface GitIdentity {
   name?: string;
   email?: string;
+  /** ISO 8601. */
+  date?: string;
 }
 
 /** One item of `GET /pulls/{n}/commits` (and of a comparison's `commits`), as far as it is read. */
@@ -208,59 +206,4 @@ function cut(value: string): string {
   if (value.length <= MAX_IDENTITY_CHARS) return value;
   // Code points, so no surrogate pair is split; sliced first, so a huge name costs no more.
   return `${Array.from(value.slice(0, 2 * MAX_IDENTITY_CHARS)).slice(0, MAX_IDENTITY_CHARS - 1).join("")}…`;
-}
-
-export interface ContributorsRequest {
-  owner: string;
-  repo: string;
-  pull_number: number;
-  head: string;
-  baseCommit: string;
-  author: string;
-  /** The pull request's commit count, when the payload has it. */
-  commits: number | undefined;
-}
-
-/**
- * The PR author, the GitHub users behind every commit, and the identities behind none. Past the
- * 250 commits the pull request endpoint lists, the comparison of base and head lists the rest;
- * when even that cannot list them all, the contributors are unknown and gathering fails.
- */
-export async function listContributors(gh: GitHubSession, request: ContributorsRequest): Promise<CommitIdentities> {
-  const { owner, repo, pull_number } = request;
-  const listed = await gh.list<ApiCommit>(
-    "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits",
-    { owner, repo, pull_number },
-    `listing commits of #${pull_number}`,
-    { maxPages: Math.ceil(COMMITS_LIST_LIMIT / 100) },
-  );
-  let commits = listed.items;
-  if (!listed.complete || (commits.length >= COMMITS_LIST_LIMIT && request.commits !== commits.length)) {
-    commits = await compareCommits(gh, request);
-  }
-  return commitIdentities(commits, request.author);
-}
-
-async function compareCommits(gh: GitHubSession, request: ContributorsRequest): Promise<ApiCommit[]> {
-  const { owner, repo, pull_number, baseCommit, head } = request;
-  let total: number | undefined;
-  const listed = await gh.list<ApiCommit>(
-    "GET /repos/{owner}/{repo}/compare/{basehead}",
-    { owner, repo, basehead: `${baseCommit}...${head}` },
-    `listing commits of #${pull_number} through a comparison`,
-    {
-      maxPages: 100,
-      items: (data) => {
-        const page = data as { total_commits?: number; commits?: ApiCommit[] };
-        total ??= page.total_commits;
-        return page.commits ?? [];
-      },
-    },
-  );
-  if (!listed.complete || total === undefined || listed.items.length < total) {
-    throw new GatherFailed(
-      `#${pull_number} has ${total ?? "too many"} commits and only ${listed.items.length} could be listed: its contributors are unknown`,
-    );
-  }
-  return listed.items;
 }

@@ -2,7 +2,7 @@
 // history on GitHub shows what the merge deployed. Idempotent like the audit comment: looked for
 // first (this app's deployment of the commit to the environment), made one again after creating.
 import { recordWriter, type Author } from "../audit/writer.js";
-import { GitHubRequestFailed, type GitHubSession } from "./client.js";
+import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
 import { MAX_DEPLOYMENT_DESCRIPTION } from "../render/limits.js";
 
 interface ApiDeployment {
@@ -81,7 +81,7 @@ export async function recordDeployment(gh: GitHubSession, request: DeploymentReq
   );
   const id = (response.data as ApiDeployment).id;
   // 202 is GitHub merging the default branch into the ref instead of deploying: not a deployment.
-  if (typeof id !== "number") throw new GitHubRequestFailed(response.status, "POST /repos/{owner}/{repo}/deployments", `creating the deployment to ${request.environment}`, "GitHub created no deployment");
+  if (typeof id !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/deployments", `creating the deployment to ${request.environment}`, "GitHub created no deployment");
   await postSuccess(gh, request, id);
 
   // A concurrent writer's deployment: the earliest stays; a later one is made inactive, then deleted.
@@ -95,7 +95,7 @@ export async function recordDeployment(gh: GitHubSession, request: DeploymentReq
       );
       await gh.request("DELETE /repos/{owner}/{repo}/deployments/{deployment_id}", { owner, repo, deployment_id: duplicate }, `deleting the duplicate deployment ${duplicate}`, { accept: [404] });
     } catch (error) {
-      if (!(error instanceof GitHubRequestFailed)) throw error;
+      if (!(error instanceof GitHubError)) throw error;
     }
   }
   return { id: all[0] as number, created: all[0] === id, status: true };

@@ -10,7 +10,7 @@
 // second searches within about a second of both writes.
 import { exceptionMarker } from "../audit/exception-marker.js";
 import { recordWriter, type Author } from "../audit/writer.js";
-import { GitHubRequestFailed, type GitHubSession } from "./client.js";
+import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** The label of every exception issue. */
@@ -23,16 +23,44 @@ export interface ExceptionIssue {
 }
 
 interface ApiIssue {
-  number?: number;
-  body?: string | null;
-  html_url?: string;
-  state?: string;
+  number?: unknown;
+  body?: unknown;
+  html_url?: unknown;
+  state?: unknown;
   user?: Author | null;
   pull_request?: unknown;
 }
 
+/** An exception issue (not a pull request), as listed. */
+export interface ListedIssue {
+  number: number;
+  url: string | null;
+  author: Author | null;
+  body: string | null;
+  open: boolean;
+}
+
 /** Pages of labelled issues searched at most (1,000 updated since the change). */
-const MAX_ISSUE_PAGES = 10;
+export const MAX_ISSUE_PAGES = 10;
+
+/** The compliance-exception issues updated since `since` (ISO 8601) when given, oldest first, pull requests left out; at most MAX_ISSUE_PAGES pages. */
+export async function listExceptionIssues(gh: GitHubSession, owner: string, repo: string, since: string | undefined, doing: string): Promise<{ items: ListedIssue[]; complete: boolean }> {
+  const listed = await gh.list<ListedIssue>(
+    "GET /repos/{owner}/{repo}/issues",
+    { owner, repo, labels: EXCEPTION_LABEL, state: "all", sort: "created", direction: "asc", ...(since !== undefined ? { since } : {}) },
+    doing,
+    {
+      maxPages: MAX_ISSUE_PAGES,
+      items: (data) =>
+        (Array.isArray(data) ? (data as ApiIssue[]) : []).flatMap((i) =>
+          typeof i.number === "number" && i.pull_request === undefined
+            ? [{ number: i.number, url: typeof i.html_url === "string" ? i.html_url : null, author: i.user ?? null, body: typeof i.body === "string" ? i.body : null, open: i.state !== "closed" }]
+            : [],
+        ),
+    },
+  );
+  return { items: listed.items, complete: listed.complete };
+}
 
 function hasMarker(body: string | null | undefined, marker: string): boolean {
   return typeof body === "string" && body.split(/\r\n|\r|\n/).some((line) => line.trim() === marker);
@@ -44,23 +72,10 @@ async function issuesOf(
   request: { owner: string; repo: string; key: string; login: string; since?: string },
 ): Promise<(ExceptionIssue & { open: boolean })[]> {
   const marker = exceptionMarker(request.key);
-  const listed = await gh.list<ApiIssue>(
-    "GET /repos/{owner}/{repo}/issues",
-    {
-      owner: request.owner,
-      repo: request.repo,
-      labels: EXCEPTION_LABEL,
-      state: "all",
-      sort: "created",
-      direction: "asc",
-      ...(request.since !== undefined ? { since: request.since } : {}),
-    },
-    `searching the ${EXCEPTION_LABEL} issues for ${request.key}`,
-    { maxPages: MAX_ISSUE_PAGES },
-  );
+  const listed = await listExceptionIssues(gh, request.owner, request.repo, request.since, `searching the ${EXCEPTION_LABEL} issues for ${request.key}`);
   return listed.items
-    .filter((i) => typeof i.number === "number" && i.pull_request === undefined && recordWriter(i.user, request.login).ok && hasMarker(i.body, marker))
-    .map((i) => ({ number: i.number as number, url: i.html_url ?? null, open: i.state !== "closed" }))
+    .filter((i) => recordWriter(i.author, request.login).ok && hasMarker(i.body, marker))
+    .map((i) => ({ number: i.number, url: i.url, open: i.open }))
     .sort((a, b) => a.number - b.number);
 }
 
@@ -98,7 +113,7 @@ async function closeDuplicates(gh: GitHubSession, owner: string, repo: string, i
       closed.push(duplicate.number);
     } catch (error) {
       // A duplicate left open is noise, not lost evidence; the next look closes it.
-      if (!(error instanceof GitHubRequestFailed)) throw error;
+      if (!(error instanceof GitHubError)) throw error;
     }
   }
   return closed;
@@ -134,8 +149,8 @@ export async function openExceptionIssue(
     `opening the exception issue for ${request.key}`,
   );
   const data = response.data as ApiIssue;
-  if (typeof data.number !== "number") throw new GitHubRequestFailed(response.status, "POST /repos/{owner}/{repo}/issues", `opening the exception issue for ${request.key}`, "GitHub returned no issue number");
-  const own = { number: data.number, url: data.html_url ?? null, open: true };
+  if (typeof data.number !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/issues", `opening the exception issue for ${request.key}`, "GitHub returned no issue number");
+  const own = { number: data.number, url: typeof data.html_url === "string" ? data.html_url : null, open: true };
   const after = await issuesOf(gh, request);
   const all = [...after.filter((i) => i.number !== own.number), own].sort((a, b) => a.number - b.number);
   const kept = all[0] as ExceptionIssue;

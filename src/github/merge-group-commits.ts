@@ -2,7 +2,7 @@
 // group's head (with their parents), the merge queue's refs, and the files a stretch of commits
 // changes — each file with the blob it leaves, so what lands can be compared with a PR's own files.
 import type { ChangedFile, FileStatus } from "../engine/types.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 
 /** A commit of the group: its parents (first parent first) and the accounts GitHub links to it. */
 export interface GroupCommit {
@@ -64,10 +64,10 @@ export async function compareRange(gh: GitHubSession, owner: string, repo: strin
     },
   );
   if (total !== undefined && total > maxCommits) {
-    throw new GatherFailed(`the merge group ${head.slice(0, 7)} has ${total} commits, more than the ${maxCommits} this app attributes to pull requests`);
+    throw new GitHubError(`the merge group ${head.slice(0, 7)} has ${total} commits, more than the ${maxCommits} this app attributes to pull requests`);
   }
   if (mergeBase === undefined || total === undefined || !listed.complete || listed.items.length < total) {
-    throw new GatherFailed(`the commits of the merge group ${head.slice(0, 7)} could not all be listed`);
+    throw new GitHubError(`the commits of the merge group ${head.slice(0, 7)} could not all be listed`);
   }
   const commits = listed.items.flatMap((c): GroupCommit[] =>
     typeof c.sha === "string"

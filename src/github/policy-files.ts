@@ -1,7 +1,7 @@
 // The policy files of a repository at one commit, read by blob so unchanged files are fetched once.
 import { compareCodePoints } from "../policy/code-point-order.js";
 import { policyFolderProblem } from "../policy/load.js";
-import { GatherFailed, type GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** A policy file as it is stored at a commit. */
@@ -38,7 +38,7 @@ const MAX_CACHED_TEXT = 256 * 1024;
  * The contents API lists at most this many entries of a folder and says nothing when it cuts
  * the list: a full listing may be missing policy files, so the git tree is read instead.
  */
-export const CONTENTS_LIST_LIMIT = 1000;
+const CONTENTS_LIST_LIMIT = 1000;
 
 interface ContentEntry {
   type: string;
@@ -87,7 +87,7 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
   if (listing.status === 404) {
     const message = messageOf(listing.data);
     if (message === "Not Found") return null;
-    throw new GatherFailed(
+    throw new GitHubError(
       `GitHub answered 404${message ? ` "${message.slice(0, 200)}"` : " without a message"} while listing ${dir}/ at ${commit.slice(0, 7)}: ` +
         "that does not say the folder is missing, so the policies are unknown",
     );
@@ -95,7 +95,7 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
   if (!Array.isArray(listing.data)) {
     // A file (or link) where the folder should be: there is no policy folder.
     if (typeof (listing.data as { type?: unknown } | undefined)?.type === "string") return null;
-    throw new GatherFailed(`GitHub returned no listing of ${dir}/ at ${commit.slice(0, 7)}`);
+    throw new GitHubError(`GitHub returned no listing of ${dir}/ at ${commit.slice(0, 7)}`);
   }
   let listed = listing.data as ContentEntry[];
   if (listed.length >= CONTENTS_LIST_LIMIT) listed = await listFolderByTree(gh, request);
@@ -107,12 +107,12 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
   const at = `${dir}/ at ${commit.slice(0, 7)}`;
   const listedBytes = entries.reduce((sum, entry) => sum + (typeof entry.size === "number" ? entry.size : 0), 0);
   const tooMuch = policyFolderProblem(at, entries.length, listedBytes);
-  if (tooMuch) throw new GatherFailed(tooMuch);
+  if (tooMuch) throw new GitHubError(tooMuch);
   const files = await Promise.all(
     entries.map(async (entry) => ({ path: entry.path, sha: entry.sha, text: await readBlob(gh, request, entry) })),
   );
   const readTooMuch = policyFolderProblem(at, files.length, files.reduce((sum, file) => sum + Buffer.byteLength(file.text, "utf8"), 0));
-  if (readTooMuch) throw new GatherFailed(readTooMuch);
+  if (readTooMuch) throw new GitHubError(readTooMuch);
   return files;
 }
 
@@ -125,7 +125,7 @@ async function readTree(gh: GitHubSession, request: FolderAt, sha: string, what:
   );
   const tree = response.data as Tree | undefined;
   if (!Array.isArray(tree?.tree) || tree.truncated === true) {
-    throw new GatherFailed(`GitHub could not list every entry of ${what} at ${request.commit.slice(0, 7)}: its policy files are unknown`);
+    throw new GitHubError(`GitHub could not list every entry of ${what} at ${request.commit.slice(0, 7)}: its policy files are unknown`);
   }
   return tree.tree;
 }
@@ -146,7 +146,7 @@ async function folderEntry(gh: GitHubSession, request: FolderAt): Promise<{ sha:
 /** The folder's entries from the git trees API, which lists up to 100,000 where the contents API stops at 1,000. */
 async function listFolderByTree(gh: GitHubSession, request: FolderAt): Promise<ContentEntry[]> {
   const folder = await folderEntry(gh, request);
-  if (!folder) throw new GatherFailed(`GitHub listed ${CONTENTS_LIST_LIMIT} entries in ${request.dir}/ at ${request.commit.slice(0, 7)}, but its git tree has no such folder`);
+  if (!folder) throw new GitHubError(`GitHub listed ${CONTENTS_LIST_LIMIT} entries in ${request.dir}/ at ${request.commit.slice(0, 7)}, but its git tree has no such folder`);
   const entries = await readTree(gh, request, folder.sha, `${request.dir}/`);
   return entries.flatMap((entry) =>
     entry.type === "blob" && typeof entry.path === "string" && typeof entry.sha === "string"
@@ -157,12 +157,12 @@ async function listFolderByTree(gh: GitHubSession, request: FolderAt): Promise<C
 
 /**
  * A second, independent look (the git tree) at whether `dir` exists at a commit, for when the
- * contents API says it does not where policies were seen before. Throws GatherFailed unless the
+ * contents API says it does not where policies were seen before. Throws GitHubError unless the
  * tree confirms the folder is gone.
  */
 export async function confirmNoPolicyFolder(gh: GitHubSession, request: FolderAt): Promise<void> {
   if ((await folderEntry(gh, request)) !== undefined) {
-    throw new GatherFailed(
+    throw new GitHubError(
       `GitHub says ${request.dir}/ is missing at ${request.commit.slice(0, 7)}, but the commit's git tree holds it: the policies are unknown`,
     );
   }
@@ -200,7 +200,7 @@ async function fetchBlob(gh: GitHubSession, request: PolicyFilesRequest, entry: 
   );
   const blob = response.data as Blob;
   if (typeof blob.content !== "string") {
-    throw new GatherFailed(`GitHub returned no content for ${entry.path} at ${request.commit.slice(0, 7)}`);
+    throw new GitHubError(`GitHub returned no content for ${entry.path} at ${request.commit.slice(0, 7)}`);
   }
   const text =
     blob.encoding === "base64" ? Buffer.from(blob.content, "base64").toString("utf8") : blob.content;

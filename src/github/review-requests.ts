@@ -7,7 +7,7 @@ export interface ReviewRequest {
   team_reviewers: string[];
 }
 
-/** POST /repos/{owner}/{repo}/pulls/{n}/requested_reviewers; throws GitHubRequestFailed when GitHub refuses. */
+/** POST /repos/{owner}/{repo}/pulls/{n}/requested_reviewers; throws GitHubError when GitHub refuses. */
 export async function requestReviewers(
   gh: GitHubSession,
   owner: string,

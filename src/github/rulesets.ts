@@ -70,7 +70,7 @@ export async function readRuleset(gh: GitHubSession, owner: string, repo: string
 }
 
 /** A ruleset from GitHub's JSON. */
-export function rulesetOf(data: ApiRuleset, id: number): FoundRuleset {
+function rulesetOf(data: ApiRuleset, id: number): FoundRuleset {
   const rules = Array.isArray(data.rules) ? (data.rules as ApiRule[]) : [];
   const statusRule = rules.find((r) => r.type === "required_status_checks");
   const bypass = Array.isArray(data.bypass_actors)

@@ -55,7 +55,7 @@ export function semanticErrors(file: string, value: unknown, locate: Locate, onG
 }
 
 /** What is wrong with the form of one path (or branch) glob, or undefined when it is fine (its cost: glob-bounds.ts). */
-export function globProblem(glob: string, kind: GlobKind = "path"): string | undefined {
+function globProblem(glob: string, kind: GlobKind = "path"): string | undefined {
   if (glob === "") return "glob must not be empty";
   const tooLong = globLengthProblem(glob);
   if (tooLong) return tooLong;

@@ -19,7 +19,7 @@ export interface CheckContext {
   policyCommit: string;
   /** Web URL of the GitHub server, default https://github.com. */
   serverUrl?: string;
-  /** Things the facts gatherer wants a reviewer to know (teams it could not find). */
+  /** What gathering the facts found that a reviewer should know (teams it could not find). */
   warnings?: string[];
   /**
    * The largest size of `summary` and of `text`, default GitHub's 65,535. `explain` prints to a

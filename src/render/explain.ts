@@ -12,7 +12,7 @@ interface ExplainContext {
   facts: Pick<Facts, "head" | "base" | "now">;
   /** The base branch commit the policies were read at. */
   policyCommit: string;
-  /** What the facts gatherer wants a reviewer to know. */
+  /** What gathering the facts found that a reviewer should know. */
   warnings: string[];
   /** The web address policy files are linked at. */
   serverUrl: string;

@@ -105,7 +105,7 @@ describe("a violation: merged while an environment was not approved", () => {
     await app.receive("pull_request", mergedEvent());
     expect(audit.auditComments()).toEqual([]);
     app.clock.advanceTo(app.clock.now + 10_000);
-    await app.gate.evaluator.idle();
+    await app.gate.later.idle();
     expect(audit.issues).toHaveLength(1);
     expect(audit.auditComments()).toHaveLength(1);
   });

@@ -313,7 +313,7 @@ test("a comment GitHub refuses is written again later (retry), once", async () =
   expect(app.clock.pending).toEqual([app.clock.now + 10_000]);
 
   app.clock.advanceTo(app.clock.now + 10_000);
-  await app.gate.evaluator.idle();
+  await app.gate.later.idle();
   expect(audit.auditComments()).toHaveLength(1);
   expect(app.clock.pending).toEqual([]);
 });

@@ -254,7 +254,7 @@ test("a push whose audit GitHub fails is audited again later", async () => {
   await app.receive("push", push([[X, ["clusters/production/api.yaml"]]]));
   expect(github.checks).toEqual([]);
   app.clock.advanceTo(app.clock.now + 10_000);
-  await app.gate.evaluator.idle();
+  await app.gate.later.idle();
   expect(checkRecord(X)).toMatchObject({ kind: "push" });
   expect(audit.issues).toHaveLength(1);
 });

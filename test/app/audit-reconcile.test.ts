@@ -22,7 +22,7 @@ beforeEach(() => {
   audit.commit(MERGE_SHA, [PARENT, HEAD]);
 });
 afterEach(() => {
-  app.gate.retries.clear();
+  app.gate.later.clear();
   github.close();
   nock.cleanAll();
   expect(github.unmatched).toEqual([]);
@@ -44,7 +44,7 @@ test("the comment write fails once and no retry is left: the record appears afte
   expect(lines.some((l) => l["level"] === 50 && String(l["msg"]).includes("could not be written: trying again later"))).toBe(true);
 
   // The retries are lost (a restart, or all three failed): only the reconcile is left.
-  app.gate.retries.clear();
+  app.gate.later.clear();
   audit.closedPulls = [listedMerged(), { ...listedMerged({ number: 41 }), merged_at: null }];
   github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(200, mergedPull());
   github.listsOnly(approved);

@@ -1,7 +1,8 @@
 // What the app posts: SPEC §3's state table, compliance/policy (§3.2), renames, a 3,500-file PR,
 // the GitHub requests an evaluation costs, and the log line of every evaluation.
 import { sharedGlobs } from "../../src/engine/globs.js";
-import { checkRunBody, verdictOf } from "../../src/github/checks.js";
+import { checkRunBody } from "../../src/github/check-runs.js";
+import { verdictOf } from "../../src/render/check-run.js";
 import { fitCheckOutput } from "../../src/render/check-output.js";
 import { MAX_POLICY_FILES, MAX_POLICY_SET_BYTES } from "../../src/policy/load.js";
 import { bomb, bombErrors, policyWithGlobs, SIXTY_BOMBS, TRUNCATED, truncatedError } from "../policy/glob-bombs.js";

@@ -2,7 +2,7 @@
 // costs one more evaluation (not one per event), and the last check shows the latest facts.
 import nock from "nock";
 import pino from "pino";
-import { PullQueue } from "../../src/app/pull-queue.js";
+import { KeyedQueue } from "../../src/app/keyed-queue.js";
 import { forEachConcurrently, mapConcurrently } from "../../src/app/concurrency.js";
 import {
   FakeGitHub,
@@ -72,7 +72,7 @@ describe("a burst of 10 deliveries for one PR", () => {
   });
 });
 
-describe("PullQueue", () => {
+describe("KeyedQueue", () => {
   /** A controllable piece of work: resolves when released. */
   function gate(): { promise: Promise<void>; release: () => void } {
     let release = (): void => undefined;
@@ -85,7 +85,7 @@ describe("PullQueue", () => {
     let running = 0;
     let overlapped = false;
     const gates = [gate(), gate()];
-    const queue = new PullQueue<string[]>(
+    const queue = new KeyedQueue<string[]>(
       async (item) => {
         running += 1;
         if (running > 1) overlapped = true;
@@ -113,7 +113,7 @@ describe("PullQueue", () => {
     const errors: unknown[] = [];
     let concurrent = 0;
     let most = 0;
-    const queue = new PullQueue<number>(
+    const queue = new KeyedQueue<number>(
       async (n) => {
         concurrent += 1;
         most = Math.max(most, concurrent);

@@ -1,8 +1,9 @@
 // What handlers read of deliveries: the repository, the queued PR of a merge group, whether a push touched policies.
 import { branchOf, sourceOf } from "../../src/app/delivery.js";
 import { queuedPullNumber } from "../../src/app/merge-group-events.js";
-import { pushTouchesPolicies, PUSH_COMMITS_LIMIT } from "../../src/app/push-events.js";
-import { externalIdOf, parseExternalId } from "../../src/github/checks.js";
+import { PUSH_COMMITS_LIMIT } from "../../src/app/audit-push.js";
+import { pushTouchesPolicies } from "../../src/app/policy-push.js";
+import { externalIdOf, parseExternalId } from "../../src/render/check-run.js";
 import { example } from "./helpers.js";
 
 test("sourceOf reads a real payload's repository, installation and server", () => {

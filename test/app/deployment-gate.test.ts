@@ -2,9 +2,9 @@
 // fake: what is answered, what is recorded, and why — an approved chain, a direct push in it, a
 // freeze now, break glass, an unknown commit, GitHub failing, and reports repeated.
 import pino from "pino";
-import { AppliedVerifier } from "../../src/app/applied-verify.js";
+import { AppliedVerifier, type AppliedReport } from "../../src/app/applied-verify.js";
 import { DeploymentGate, type DeploymentRequest } from "../../src/app/deployment-gate.js";
-import { Retries } from "../../src/app/retries.js";
+import { InProcessLater } from "../../src/app/later.js";
 import type { AppliedReporter } from "../../src/audit/verdict-record.js";
 import { verifyRecord } from "../../src/audit/seal.js";
 import { changeRecord, FakeDeploymentGitHub } from "../fakes/deployment-github.js";
@@ -38,11 +38,15 @@ function history(policy = POLICY()): FakeDeploymentGitHub {
 }
 
 function request(github: FakeDeploymentGitHub, overrides: Partial<DeploymentRequest> = {}): DeploymentRequest {
-  return { github, owner: "acme", repo: "gitops", defaultBranch: "main", runId: 7, environment: "production", sha: github.tips.get("main") ?? null, ref: "main", event: "push", sender: "carol", deploymentId: 9, log, ...overrides };
+  return { owner: "acme", repo: "gitops", defaultBranch: "main", runId: 7, environment: "production", sha: github.tips.get("main") ?? null, ref: "main", event: "push", sender: "carol", deploymentId: 9, ...overrides };
 }
 
-function gate(clock = new ManualClock()): DeploymentGate {
-  return new DeploymentGate({ clock: () => clock.now, retries: new Retries(clock) });
+/** A gate whose retries run on `clock` against `github` (as a fresh client would reach it). */
+function gate(clock = new ManualClock(), github?: FakeDeploymentGitHub): DeploymentGate {
+  const later = new InProcessLater({ clock: () => clock.now, timers: clock, log });
+  const made = new DeploymentGate({ clock: () => clock.now, later });
+  if (github) later.handle("answer-deployment", { run: async (job) => void (await made.onRequest(job.payload as DeploymentRequest, github, log)) });
+  return made;
 }
 
 describe("a deployment waiting on the app", () => {
@@ -95,7 +99,7 @@ describe("a deployment waiting on the app", () => {
   ])("%s", async (_title, arrange, state, reasons) => {
     const github = history();
     const overrides = arrange(github) ?? {};
-    const answer = await gate().onRequest(request(github, overrides));
+    const answer = await gate().onRequest(request(github, overrides), github, log);
     expect(answer).toBe(state);
     expect(github.answers).toEqual([expect.objectContaining({ runId: 7, environment: overrides.environment ?? "production", state })]);
     const sealed = github.written.map((w) => w.record);
@@ -111,25 +115,25 @@ describe("a deployment waiting on the app", () => {
 
   test("during a freeze an approved chain is rejected; the change behind the commit breaking glass goes out", async () => {
     const frozen = history(POLICY(FROZEN));
-    expect(await gate().onRequest(request(frozen))).toBe("rejected");
+    expect(await gate().onRequest(request(frozen), frozen, log)).toBe("rejected");
     expect(frozen.written[0]?.record).toMatchObject({ freeze: "release freeze", break_glass: false, reasons: ["production is frozen now (release freeze), and ccccccc did not break glass"] });
 
     const glass = history(POLICY(FROZEN));
     glass.commit(sha("d"), { pull: 46, merge: [changeRecord("merge", "approved", { pull: 46, breakGlass: true })] });
-    expect(await gate().onRequest(request(glass))).toBe("approved");
+    expect(await gate().onRequest(request(glass), glass, log)).toBe("approved");
     expect(glass.written[0]?.record).toMatchObject({ freeze: "release freeze", break_glass: true, reasons: [] });
   });
 
   test("a request without its deployment's commit is judged by the commit of the run that waits", async () => {
     const github = history();
     github.runs.set(7, { sha: sha("c"), branch: "main" });
-    expect(await gate().onRequest(request(github, { sha: null, ref: null }))).toBe("approved");
+    expect(await gate().onRequest(request(github, { sha: null, ref: null }), github, log)).toBe("approved");
     expect(github.written[0]?.record).toMatchObject({ sha: sha("c"), ref: "main", state: "approved" });
   });
 
   test("the record lists the links that reached production and where the walk stopped", async () => {
     const github = history();
-    await gate().onRequest(request(github));
+    await gate().onRequest(request(github), github, log);
     expect(github.written[0]?.record["chain"]).toEqual({
       end: "origin",
       baseline: null,
@@ -143,13 +147,13 @@ describe("a deployment waiting on the app", () => {
 
   test("a redelivery answers as before and writes no second record; the next deployment stops at the approved one", async () => {
     const github = history();
-    await gate().onRequest(request(github));
-    await gate().onRequest(request(github));
+    await gate().onRequest(request(github), github, log);
+    await gate().onRequest(request(github), github, log);
     expect(github.answers.map((a) => a.state)).toEqual(["approved", "approved"]);
     expect(github.written).toHaveLength(1);
 
     github.commit(sha("d"), { pull: 47, merge: [changeRecord("merge", "approved", { pull: 47 })] });
-    expect(await gate().onRequest(request(github, { runId: 8 }))).toBe("approved");
+    expect(await gate().onRequest(request(github, { runId: 8 }), github, log)).toBe("approved");
     const chain = github.written[1]?.record["chain"] as { end: string; baseline: string; links: { sha: string; status: string }[] };
     expect(chain).toMatchObject({ end: "baseline", baseline: sha("c") });
     expect(chain.links.map((l) => [l.sha, l.status])).toEqual([
@@ -162,8 +166,8 @@ describe("a deployment waiting on the app", () => {
     const clock = new ManualClock();
     const github = history();
     github.failing.add("answerProtectionRule");
-    const g = gate(clock);
-    expect(await g.onRequest(request(github, { again: async () => github }))).toBe("failed");
+    const g = gate(clock, github);
+    expect(await g.onRequest(request(github, { installationId: 1 }), github, log)).toBe("failed");
     expect(github.written).toHaveLength(1);
     github.failing.delete("answerProtectionRule");
     clock.advanceTo(clock.now + 10_000);
@@ -176,12 +180,18 @@ describe("a deployment waiting on the app", () => {
 
 describe("a revision an operator applied", () => {
   const flux: AppliedReporter = { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null };
-  const verifier = (clock = new ManualClock()): AppliedVerifier => new AppliedVerifier({ clock: () => clock.now, retries: new Retries(clock) });
-  const report = (github: FakeDeploymentGitHub, reporter: AppliedReporter = flux) => ({ github, owner: "acme", repo: "gitops", defaultBranch: "main", sha: github.tips.get("main") as string, reporter, reportedAt: "2026-11-25T10:00:00Z", log });
+  /** A verifier whose retries run on `clock` against `github` (as a fresh client would reach it). */
+  const verifier = (clock = new ManualClock(), github?: FakeDeploymentGitHub): AppliedVerifier => {
+    const later = new InProcessLater({ clock: () => clock.now, timers: clock, log });
+    const made = new AppliedVerifier({ clock: () => clock.now, later });
+    if (github) later.handle("verify-applied", { run: async (job) => void (await made.onReport(job.payload as AppliedReport, github, log)) });
+    return made;
+  };
+  const report = (github: FakeDeploymentGitHub, reporter: AppliedReporter = flux): AppliedReport => ({ owner: "acme", repo: "gitops", defaultBranch: "main", sha: github.tips.get("main") as string, reporter, reportedAt: "2026-11-25T10:00:00Z" });
 
   test("an approved revision gets an applied record and no issue", async () => {
     const github = history();
-    expect(await verifier().onReport(report(github))).toBe("recorded");
+    expect(await verifier().onReport(report(github), github, log)).toBe("recorded");
     expect(github.written.map((w) => w.record)).toEqual([expect.objectContaining({ kind: "applied", environment: "production", compliant: true, reporter: flux })]);
     expect(github.issues).toEqual([]);
   });
@@ -189,10 +199,10 @@ describe("a revision an operator applied", () => {
   test("an unapproved revision: an applied record and one exception issue, however often it is reported and by whom", async () => {
     const github = history();
     github.commit(sha("d"));
-    expect(await verifier().onReport(report(github))).toBe("recorded");
-    expect(await verifier().onReport(report(github))).toBe("already_recorded");
+    expect(await verifier().onReport(report(github), github, log)).toBe("recorded");
+    expect(await verifier().onReport(report(github), github, log)).toBe("already_recorded");
     const argo: AppliedReporter = { type: "deployment", environment: "production", deployment_id: 5, id: 2, creator: "argocd[bot]", target_url: null };
-    expect(await verifier().onReport(report(github, argo))).toBe("already_recorded");
+    expect(await verifier().onReport(report(github, argo), github, log)).toBe("already_recorded");
     expect(github.written).toHaveLength(1);
     expect(github.written[0]).toMatchObject({ compliant: false, title: "Applied in production: compliance violation: unapproved revision" });
     expect(github.issues).toHaveLength(1);
@@ -202,7 +212,7 @@ describe("a revision an operator applied", () => {
 
   test("a reporter no policy names is left alone", async () => {
     const github = history();
-    expect(await verifier().onReport(report(github, { ...flux, context: "ci/build" }))).toBe("not_named");
+    expect(await verifier().onReport(report(github, { ...flux, context: "ci/build" }), github, log)).toBe("not_named");
     expect(github.written).toEqual([]);
   });
 
@@ -210,7 +220,7 @@ describe("a revision an operator applied", () => {
     const clock = new ManualClock();
     const github = history();
     github.failing.add("firstParents");
-    expect(await verifier(clock).onReport({ ...report(github), again: async () => github })).toBe("failed");
+    expect(await verifier(clock, github).onReport({ ...report(github), installationId: 1 }, github, log)).toBe("failed");
     expect(github.written).toEqual([]);
     github.failing.delete("firstParents");
     clock.advanceTo(clock.now + 10_000);

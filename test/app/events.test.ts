@@ -141,7 +141,7 @@ describe("check_run and check_suite rerequested", () => {
     github.scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
     github.scope
       .get(`${REPO_PATH}/commits/${HEAD}/pulls`)
-      .query({ per_page: "100" })
+      .query({ per_page: "100", page: "1" })
       .reply(200, [{ number: NUMBER, state: "open", head: { sha: HEAD }, base: { ref: "main" } }]);
     github.coldEvaluation();
     await app.receive("check_run", checkRunEvent({ pulls: [], externalId: "" }));

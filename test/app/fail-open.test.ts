@@ -1,7 +1,7 @@
 // Ways the app could fail open — a passing check it should not show, or silence where a check is
 // expected — each found in review, and each shown closed here (SPEC §3.3).
 import nock from "nock";
-import { oneCheckPerName } from "../../src/github/checks.js";
+import { oneCheckPerName } from "../../src/app/check-plan.js";
 import { FreezeTimers } from "../../src/app/freeze-timers.js";
 import {
   API,
@@ -197,13 +197,13 @@ describe("a policy push GitHub cannot answer about (finding 3)", () => {
     await app.receive("push", pushEvent({ before: UNGATED_BEFORE }));
     expect(app.clock.pending).toEqual([NOW + 10_000]);
     app.clock.advanceTo(NOW + 10_000);
-    await app.gate.evaluator.idle();
+    await app.gate.later.idle();
     // Failed again: the next retry waits longer.
     expect(app.clock.pending).toEqual([NOW + 10_000 + 60_000]);
     openPull();
     github.coldEvaluation();
     app.clock.advanceTo(NOW + 70_000);
-    await app.gate.evaluator.idle();
+    await app.gate.later.idle();
     expect(github.last("compliance/production")).toMatchObject({ head_sha: HEAD, status: "in_progress" });
     expect(lines.filter((l) => l["level"] === 50 && String(l["msg"]).includes("cannot be listed"))).toHaveLength(2);
   });
@@ -430,7 +430,7 @@ describe("a check GitHub refuses is retried (finding 7)", () => {
 
     github.warmEvaluation(approved);
     app.clock.advanceTo(NOW + 10_000);
-    await app.gate.evaluator.idle();
+    await app.gate.later.idle();
     expect(github.last("compliance/production")).toMatchObject({ conclusion: "success" });
     // It all went through: no further retry.
     expect(app.clock.pending).toEqual([]);

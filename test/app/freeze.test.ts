@@ -43,7 +43,7 @@ describe("freeze timers in the app", () => {
     // 11:00: the window opens. The timer gets a fresh installation token and re-evaluates.
     github.warmEvaluation(approved);
     app.clock.advanceTo(NOW + HOUR);
-    await app.gate.evaluator.idle();
+    await app.gate.later.idle();
     expect(github.last("compliance/production")).toMatchObject({ head_sha: HEAD, conclusion: "failure" });
     expect(github.last("compliance/production")?.output.title).toMatch(/release freeze/);
     expect(app.clock.pending).toEqual([NOW + 2 * HOUR]);
@@ -51,7 +51,7 @@ describe("freeze timers in the app", () => {
     // 12:00: it closes.
     github.warmEvaluation(approved);
     app.clock.advanceTo(NOW + 2 * HOUR);
-    await app.gate.evaluator.idle();
+    await app.gate.later.idle();
     expect(github.last("compliance/production")).toMatchObject({ conclusion: "success" });
     expect(app.clock.pending).toEqual([]);
     expect(github.scope.isDone()).toBe(true);

@@ -561,7 +561,7 @@ export function useTestApp(use: (github: FakeGitHub, app: TestApp) => void, hook
   });
   afterEach(() => {
     if (!current) return;
-    current.app.gate.retries.clear();
+    current.app.gate.later.clear();
     current.github.close();
     nock.cleanAll();
     expect(current.github.unmatched).toEqual([]);

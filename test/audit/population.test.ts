@@ -210,10 +210,10 @@ describe("judgingCommitOfMerge", () => {
 
 test("mergeCommitsByBranch and mergedInto: what merged where", () => {
   const pulls = [
-    { merged_at: "2026-11-02T00:00:00Z", merge_commit_sha: sha("1"), base: "main" },
-    { merged_at: "2026-11-03T00:00:00Z", merge_commit_sha: sha("1"), base: "release" },
-    { merged_at: null, merge_commit_sha: sha("2"), base: "main" },
-    { merged_at: "2026-11-04T00:00:00Z", merge_commit_sha: null, base: "main" },
+    { merged_at: "2026-11-02T00:00:00Z", merge_commit_sha: sha("1"), base: { ref: "main" } },
+    { merged_at: "2026-11-03T00:00:00Z", merge_commit_sha: sha("1"), base: { ref: "release" } },
+    { merged_at: null, merge_commit_sha: sha("2"), base: { ref: "main" } },
+    { merged_at: "2026-11-04T00:00:00Z", merge_commit_sha: null, base: { ref: "main" } },
   ];
   expect(mergeCommitsByBranch(pulls)).toEqual(new Map([[sha("1"), new Set(["main", "release"])]]));
   expect(mergedInto(pulls.slice(2), "main")).toBe(true);

@@ -51,7 +51,7 @@ function mockRepository(tip: string): void {
     scope
       .get(`${REPO_PATH}/commits/${sha}/pulls`)
       .query(true)
-      .reply(200, sha === MERGED ? [{ number: 43, title: "Bump api", merged_at: "2026-11-27T10:00:00Z", base: { ref: "main" } }] : []);
+      .reply(200, sha === MERGED ? [{ number: 43, title: "Bump api", merged_at: "2026-11-27T10:00:00Z", head: { sha: "e4".repeat(20) }, base: { ref: "main" } }] : []);
   }
   scope.get(`${REPO_PATH}/issues/43/comments`).query(true).reply(200, [{ id: 1, user: BOT, body: recordBlock(mergeRecord() as never), html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1" }]);
   if (tip === PUSHED) {

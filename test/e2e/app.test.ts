@@ -8,7 +8,7 @@ import { parseAuditComment } from "../../src/audit/comment.js";
 import { parseGapBlock } from "../../src/audit/enforcement-gap.js";
 import { recordBlock } from "../../src/render/audit-comment.js";
 import { changeRecord } from "../fakes/deployment-github.js";
-import { APP_SLUG, startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "./fake-github-server.js";
+import { APP_SLUG, startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "../fakes/github-server.js";
 
 const TIMEOUT = 60_000;
 

@@ -1,11 +1,11 @@
 // A fake of the deployment use cases' port (src/app/deployment-ports.ts): a branch's first-parent
 // history, the pull requests and audit records of its commits, policies, and what the use cases
 // wrote — answers, verdict records (kept where the next look finds them) and exception issues.
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "../../src/app/deployment-ports.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "../../src/app/ports.js";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import type { ChangedFile } from "../../src/engine/types.js";
-import { GatherFailed } from "../../src/github/client.js";
+import { GitHubError } from "../../src/github/client.js";
 import { loadPolicySet } from "../../src/policy/load.js";
 import type { PolicySet } from "../../src/policy/types.js";
 
@@ -45,7 +45,7 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
   readonly answers: { runId: number; environment: string; state: string; comment: string }[] = [];
   readonly written: (VerdictWrite & { record: Json })[] = [];
   readonly issues: { key: string; title: string; body: string }[] = [];
-  /** Methods that throw GatherFailed (GitHub unreadable). */
+  /** Methods that throw GitHubError (GitHub unreadable). */
   readonly failing = new Set<keyof DeploymentGitHub>();
   /** Every call, by method. */
   readonly calls: string[] = [];
@@ -71,12 +71,12 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
 
   private enter(method: keyof DeploymentGitHub): void {
     this.calls.push(method);
-    if (this.failing.has(method)) throw new GatherFailed(`GitHub API error 502 while calling ${method}`);
+    if (this.failing.has(method)) throw new GitHubError(`GitHub API error 502 while calling ${method}`);
   }
 
   async firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }> {
     this.enter("firstParents");
-    if (!this.parents.has(sha)) throw new GatherFailed(`GitHub API error 404 while listing the history of ${sha.slice(0, 7)}: No commit found`);
+    if (!this.parents.has(sha)) throw new GitHubError(`GitHub API error 404 while listing the history of ${sha.slice(0, 7)}: No commit found`);
     const commits: HistoryCommit[] = [];
     let next: string | undefined = sha;
     while (next !== undefined && commits.length < max) {
@@ -120,7 +120,7 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
   async branchPolicies(branch: string): Promise<BranchPolicies | null> {
     this.enter("branchPolicies");
     const tip = this.tips.get(branch);
-    if (tip === undefined) throw new GatherFailed(`the branch ${branch} does not exist`);
+    if (tip === undefined) throw new GitHubError(`the branch ${branch} does not exist`);
     const set = await this.policiesAt(tip);
     return set === null ? null : { policies: set, commit: tip, blobs: { [POLICY_FILE]: "b".repeat(40) } };
   }

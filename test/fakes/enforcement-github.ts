@@ -1,10 +1,10 @@
 // A fake of the enforcement ports (src/app/enforce-ports.ts): one repository's rulesets, classic
 // protection and exception issues in memory, which the writes change, so a second run sees the
 // first one's work. Rules of a branch are computed as GitHub does: the active rulesets targeting it.
-import type { BranchPolicies, EnforcementPorts } from "../../src/app/enforce-ports.js";
+import type { BranchPolicyLookup, EnforcementPorts } from "../../src/app/ports.js";
 import { parseGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
 import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck } from "../../src/engine/enforcement.js";
-import { GitHubRequestFailed } from "../../src/github/client.js";
+import { requestFailed } from "../../src/github/client.js";
 import type { PolicySet } from "../../src/policy/types.js";
 
 /** fnmatch with FNM_PATHNAME, enough for the tests: `*` within a segment, `**` + `/` across them. */
@@ -70,7 +70,7 @@ export class FakeEnforcementGitHub {
   }
 
   private write(what: string): void {
-    if (this.refuseWrites !== undefined) throw new GitHubRequestFailed(this.refuseWrites, what, what, "Resource not accessible by integration");
+    if (this.refuseWrites !== undefined) throw requestFailed(this.refuseWrites, what, what, "Resource not accessible by integration");
     this.writes.push(what);
   }
 
@@ -119,7 +119,7 @@ export class FakeEnforcementGitHub {
       requests: () => this.reads + this.writes.length,
       policies: {
         defaultBranch: async () => this.defaultBranch,
-        policiesOn: async (branch): Promise<BranchPolicies> => {
+        policiesOn: async (branch): Promise<BranchPolicyLookup> => {
           this.reads += 1;
           if (!this.policies.has(branch)) return { kind: "no_branch" };
           const set = this.policies.get(branch);

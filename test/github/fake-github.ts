@@ -3,7 +3,18 @@ import { createRequire } from "node:module";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import type { Policy, PolicySet } from "../../src/policy/types.js";
-import type { PolicyReader, PullRequestLike } from "../../src/github/facts.js";
+import type { PolicyReader } from "../../src/github/policy-source.js";
+
+/** A pull request as a webhook payload carries it (the fields the tests set). */
+type PullRequestLike = {
+  number: number;
+  user: { login: string } | null;
+  head: { sha: string };
+  base: { ref: string; repo: { default_branch?: string } };
+  labels?: { name?: string | null }[];
+  changed_files?: number;
+  commits?: number;
+};
 
 export const API = "https://api.github.com";
 export const OWNER = "acme";

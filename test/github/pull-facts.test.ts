@@ -1,8 +1,9 @@
-// The facts gatherer against a fake GitHub (nock at the HTTP boundary).
+// The ports a pull request is read through — its policies (policy-source.ts), its facts
+// (pull-facts.ts) and the directory (directory.ts) — against a fake GitHub (nock at the HTTP boundary).
 import { readFileSync } from "node:fs";
 import nock from "nock";
 import { Octokit } from "@octokit/rest";
-import { FactsGatherer, gatherFacts, type GatherResult, type GatheredFacts } from "../../src/github/facts.js";
+import { gatherer as gathering, type GatherResult, type GatheredFacts } from "./gathering.js";
 import {
   HEAD,
   NUMBER,
@@ -73,7 +74,7 @@ describe("gathering a normal pull request", () => {
     mockTeam(scope, "acme", "app-team", ["carol"]);
 
     const result = facts(
-      await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+      await gathering({ policy: fakePolicyReader() }).gather(
         probotOctokit(),
         request(pullRequestPayload({ changed_files: 4, commits: 3 })),
       ),
@@ -124,7 +125,7 @@ describe("gathering a normal pull request", () => {
     mockPull(scope);
     mockTeam(scope, "acme", "sre", ["alice"]);
 
-    const result = facts(await gatherFacts(new Octokit({ auth: "test" }), request(), { policy: fakePolicyReader() }));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(new Octokit({ auth: "test" }), request()));
 
     expect(result.facts.files).toEqual([{ path: "clusters/production/api.yaml", status: "modified" }]);
     expect(result.facts.teams).toEqual({ "acme/sre": ["alice"] });
@@ -139,7 +140,7 @@ describe("gathering a normal pull request", () => {
     mockTeam(scope, "acme", "sre", []);
 
     const { pull: _pull, ...withoutPull } = request();
-    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), withoutPull));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), withoutPull));
 
     expect(result.facts.author).toBe("carol");
     expect(result.facts.labels).toEqual([]);
@@ -158,7 +159,7 @@ describe("gathering a normal pull request", () => {
       ],
     });
 
-    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
 
     expect(result.facts.contributors).toEqual(["carol"]);
     // Once per name and e-mail, with the first commit and role that carry it; GitHub's own committer is no one.
@@ -212,7 +213,7 @@ describe("who wrote the commits, from GET /pulls/{n}/commits as GitHub answers i
     const scope = github();
     mockPolicies(scope, { policies: { "production.yml": JSON.stringify(policy("production", { users: ["alice"] })) } });
     mockPull(scope, { commits });
-    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
     expect(scope.isDone()).toBe(true);
     return result;
   }
@@ -264,7 +265,7 @@ describe("with the real policy module", () => {
     scope.get(`${REPO_PATH}/collaborators/alice/permission`).reply(200, { permission: "admin", role_name: "admin" });
     scope.get(`${REPO_PATH}/collaborators/bob/permission`).reply(200, { permission: "write", role_name: "write" });
 
-    const result = facts(await new FactsGatherer().gather(probotOctokit(), request()));
+    const result = facts(await gathering().gather(probotOctokit(), request()));
 
     expect(result.policies.policies.map((p) => p.environment)).toEqual(["production"]);
     expect(result.policies.invalid.map((p) => p.environment)).toEqual(["staging"]);
@@ -278,7 +279,7 @@ describe("policies", () => {
   test("a repository without policies/ is left alone after one look", async () => {
     const scope = github();
     mockPolicies(scope, { policies: undefined });
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
 
     const result = await gatherer.gather(probotOctokit(), request());
 
@@ -298,14 +299,14 @@ describe("policies", () => {
   test("a policies/ folder with no policy file in it counts as no policies", async () => {
     const scope = github();
     mockPolicies(scope, { policies: {} });
-    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    const result = await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
     expect(result.kind).toBe("no_policies");
     expect(scope.isDone()).toBe(true);
   });
 
   test("are read at the tip of the base branch and cached by its sha", async () => {
     const reader = fakePolicyReader();
-    const gatherer = new FactsGatherer({ policy: reader });
+    const gatherer = gathering({ policy: reader });
     const cold = github();
     mockPolicies(cold, { policies: { "production.yml": production }, etag: 'W/"one"' });
     mockPull(cold);
@@ -341,7 +342,7 @@ describe("policies", () => {
   });
 
   test("a moved tip re-lists the folder but fetches only the blobs that changed", async () => {
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const cold = github();
     mockPolicies(cold, { policies: { "production.yml": production } });
     mockPull(cold);
@@ -375,7 +376,7 @@ describe("policies", () => {
 
   test("a missing base branch is an error that says so", async () => {
     github().get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(404, { message: "Not Found" });
-    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    const result = await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
     expect(result).toMatchObject({ kind: "error", error: "GitHub API error 404 while reading the tip of base branch main: Not Found" });
   });
 });
@@ -383,7 +384,7 @@ describe("policies", () => {
 describe("teams and permissions", () => {
   test("only the teams the policies name are fetched, and cached for the TTL", async () => {
     let clock = NOW;
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader(), membershipTtlMs: 60_000, clock: () => clock });
+    const gatherer = gathering({ policy: fakePolicyReader(), membershipTtlMs: 60_000, clock: () => clock });
     const withBreakGlass = policy("production", { teams: ["sre"] });
     withBreakGlass.break_glass = { label: "emergency", approvals: 1, approvers: { teams: ["Other-Org/Incident"], users: [] } };
     const cold = github();
@@ -427,7 +428,7 @@ describe("teams and permissions", () => {
     mockTeam(scope, "acme", "incident", ["ic"]);
     // No mock for acme/release-managers nor acme/release-oncall: reading either would fail the gathering.
 
-    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
 
     expect(result.facts.teams).toEqual({ "acme/sre": ["alice"], "acme/incident": ["ic"] });
     expect(result.policies.policies.map((p) => p.environment)).toEqual(["production", "release"]);
@@ -441,13 +442,13 @@ describe("teams and permissions", () => {
     mockPull(scope);
     const members = Array.from({ length: 230 }, (_, i) => `member-${i}`);
     mockTeam(scope, "acme", "sre", members);
-    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request()));
     expect(result.facts.teams["acme/sre"]).toEqual(members);
     expect(result.requests.byRoute["GET /orgs/{org}/teams/{team_slug}/members"]).toBe(3);
   });
 
   test("a team that does not exist is empty, with a warning, and not asked for again within the TTL", async () => {
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const scope = github();
     mockPolicies(scope, { policies: { "production.yml": production } });
     mockPull(scope);
@@ -469,7 +470,7 @@ describe("teams and permissions", () => {
     mockPolicies(scope, { policies: { "production.yml": production } });
     mockPull(scope);
     scope.get("/orgs/acme/teams/sre/members").query(true).reply(403, { message: "Resource not accessible by integration" });
-    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    const result = await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
     expect(result).toMatchObject({
       kind: "error",
       error: "GitHub API error 403 while listing members of team acme/sre: Resource not accessible by integration",
@@ -477,7 +478,7 @@ describe("teams and permissions", () => {
   });
 
   test("permissions are read only when a policy asks, for reviewers with a stance, and cached", async () => {
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const byPermission = JSON.stringify(policy("production", { permission: "write" }));
     const reviews = [
       review(1, "alice", "APPROVED"),
@@ -554,7 +555,7 @@ describe("large pull requests", () => {
     mockLargePull(scope, { truncated: false });
 
     const result = facts(
-      await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+      await gathering({ policy: fakePolicyReader() }).gather(
         probotOctokit(),
         request(pullRequestPayload({ changed_files: 3500 })),
       ),
@@ -579,7 +580,7 @@ describe("large pull requests", () => {
     // A review payload carries no changed_files: hitting the listing limit alone triggers the fallback.
     const { changed_files: _files, commits: _commits, ...pull } = pullRequestPayload();
 
-    const result = facts(await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request(pull)));
+    const result = facts(await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request(pull)));
 
     expect(result.facts.files_truncated).toBe(true);
     expect(scope.isDone()).toBe(true);
@@ -597,7 +598,7 @@ describe("large pull requests", () => {
     });
 
     const result = facts(
-      await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+      await gathering({ policy: fakePolicyReader() }).gather(
         probotOctokit(),
         request(pullRequestPayload({ commits: 320, changed_files: 1 })),
       ),
@@ -619,7 +620,7 @@ describe("large pull requests", () => {
       wrap: (page) => ({ total_commits: 400, commits: page }),
     });
 
-    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(
+    const result = await gathering({ policy: fakePolicyReader() }).gather(
       probotOctokit(),
       request(pullRequestPayload({ commits: 400, changed_files: 0 })),
     );
@@ -640,19 +641,19 @@ describe("failures and economy", () => {
     replyPages(scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, [commit("c1", "carol", "carol")]);
     mockTeam(scope, "acme", "sre", []);
 
-    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    const result = await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
 
     expect(result).toEqual({ kind: "error", error: "GitHub API error 502 while listing reviews of #42", requests: expect.anything() });
   });
 
   test("a failure to reach GitHub is an error value too", async () => {
     github().get(`${REPO_PATH}/git/ref/heads%2Fmain`).replyWithError("socket hang up");
-    const result = await new FactsGatherer({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
+    const result = await gathering({ policy: fakePolicyReader() }).gather(probotOctokit(), request());
     expect(result).toMatchObject({ kind: "error", error: "GitHub request failed while reading the tip of base branch main: socket hang up" });
   });
 
   test("a small PR costs 4 reads when warm, one of them a free 304", async () => {
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const cold = github();
     mockPolicies(cold, { policies: { "production.yml": production, "staging.yaml": staging } });
     mockPull(cold, { reviews: [review(1, "alice", "APPROVED")] });
@@ -697,7 +698,7 @@ describe("concurrent evaluations (single-flight)", () => {
   }
 
   test("two PRs gathered at once after the base moved read the tip, the policy folder and each blob once", async () => {
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const cold = github();
     mockPolicies(cold, { policies: { "production.yml": production } });
     mockPull(cold);
@@ -744,7 +745,7 @@ describe("concurrent evaluations (single-flight)", () => {
   });
 
   test("a failed read is shared only by the gatherings waiting on it, and never remembered", async () => {
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const failing = github();
     failing.get(`${REPO_PATH}/git/ref/heads%2Fmain`).delay(20).reply(502, "");
     const [first, second] = await Promise.all([
@@ -773,23 +774,23 @@ describe("policies at a given commit (the audit of a merge, a direct push)", () 
     scope.get(`${REPO_PATH}/git/blobs/${blobSha(production)}`).reply(200, { sha: blobSha(production), encoding: "base64", content: Buffer.from(production).toString("base64") });
     mockPull(scope);
     mockTeam(scope, "acme", "sre", ["alice"]);
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
+    const gatherer = gathering({ policy: fakePolicyReader() });
     const result = facts(await gatherer.gather(probotOctokit(), { ...request(pullRequestPayload({ changed_files: 1, commits: 1 })), policyRef: PARENT }));
     expect(result.policyCommit).toBe(PARENT);
     expect(result.policyBlobs).toEqual({ "policies/production.yml": blobSha(production) });
     expect(scope.isDone()).toBe(true);
 
-    // The same commit again, through probeAt: cached, no request at all.
-    const probed = await gatherer.probeAt(probotOctokit(), { owner: OWNER, repo: REPO, branch: "main", commit: PARENT });
+    // The same commit again, as a push audit asks: cached, no request at all.
+    const probed = await gatherer.policiesAt(probotOctokit(), { branch: "main", commit: PARENT });
     expect(probed).toMatchObject({ kind: "policies", policyCommit: PARENT, policyBlobs: { "policies/production.yml": blobSha(production) }, requests: { total: 0 } });
   });
 
-  test("probeAt: no policy folder at the commit is no_policies; a GitHub failure is an error value", async () => {
+  test("policies at a commit: no policy folder at the commit is no_policies; a GitHub failure is an error value", async () => {
     const scope = github();
     scope.get(`${REPO_PATH}/contents/policies`).query({ ref: PARENT }).reply(404, { message: "Not Found" });
     scope.get(`${REPO_PATH}/contents/policies`).query({ ref: TIP }).reply(502, "");
-    const gatherer = new FactsGatherer({ policy: fakePolicyReader() });
-    expect(await gatherer.probeAt(probotOctokit(), { owner: OWNER, repo: REPO, branch: "main", commit: PARENT })).toMatchObject({ kind: "no_policies" });
-    expect(await gatherer.probeAt(probotOctokit(), { owner: OWNER, repo: REPO, branch: "main", commit: TIP })).toMatchObject({ kind: "error" });
+    const gatherer = gathering({ policy: fakePolicyReader() });
+    expect(await gatherer.policiesAt(probotOctokit(), { branch: "main", commit: PARENT })).toMatchObject({ kind: "no_policies" });
+    expect(await gatherer.policiesAt(probotOctokit(), { branch: "main", commit: TIP })).toMatchObject({ kind: "error" });
   });
 });

@@ -1,11 +1,10 @@
-// A loopback HTTP server that stands in for GitHub's REST API (as GitHub Enterprise's /api/v3),
-// with a little state: one repository, its policies, its pull requests, and the check runs posted.
-// Like GitHub it gives every GET answer an ETag and answers a matching If-None-Match with a 304,
-// pages lists (per_page, page, Link: rel="next"), and keeps a log of every answer with its status.
-// The end-to-end test (test/e2e/app.test.ts) and the request benchmark (bench/requests.ts) use it.
+// The one in-memory GitHub of the tests: a repository's policies, pull requests, check runs,
+// comments, issues, rulesets, history and deployments, answered as GitHub's REST API answers them —
+// every GET with an ETag and a 304 for a matching If-None-Match, lists paged (per_page, page, Link:
+// rel="next"), a log of every answer with its status. Served two ways: over a loopback HTTP server
+// (github-server.ts: the end-to-end test and the request benchmark) and through nock
+// (github-nock.ts: the adapters' tests), so both read the same GitHub.
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 
 export interface FakeFile {
   filename: string;
@@ -452,64 +451,59 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
   return ifNoneMatch.split(",").some((tag) => tag.trim() === "*" || bare(tag) === bare(etag));
 }
 
-/** Starts the fake on a free loopback port. */
-export async function startFakeGitHub(state: FakeState): Promise<FakeGitHub> {
-  const checks: PostedCheck[] = [];
-  const requests: string[] = [];
-  const answered: AnsweredRequest[] = [];
-  const unexpected: string[] = [];
-  let url = "";
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const parsed = new URL(req.url ?? "/", url);
-      const path = decodeURIComponent(parsed.pathname.replace(/^\/api\/v3/, ""));
-      const method = req.method ?? "GET";
-      requests.push(`${method} ${path}`);
-      let body: unknown;
-      try {
-        body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
-      } catch {
-        body = undefined;
+/** A request as a serving hands it to the model: its path is after /api/v3, its body parsed. */
+export interface ModelRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: unknown;
+  ifNoneMatch: string | undefined;
+  /** The query as sent (`?a=1`), for the log; default: `query` written out. */
+  search?: string;
+}
+
+/** What the model answers: a status, headers, and the JSON text of the body (none for a 304). */
+export interface ModelAnswer {
+  status: number;
+  headers: Record<string, string>;
+  text: string | undefined;
+}
+
+/** GitHub in memory: the state, what was posted and asked, and the answer to each request. */
+export class GitHubModel {
+  readonly checks: PostedCheck[] = [];
+  /** Every request as `METHOD /path` (after /api/v3), in order. */
+  readonly requests: string[] = [];
+  /** Every request with the status it was answered with (304s included), in order. */
+  readonly answered: AnsweredRequest[] = [];
+  /** Requests no route answered. */
+  readonly unexpected: string[] = [];
+
+  /** @param url the web address links in answers point to (the server's, or the API's). */
+  constructor(
+    readonly state: FakeState,
+    private readonly url: () => string,
+  ) {}
+
+  /** Answers one request as GitHub would. */
+  answer(request: ModelRequest): ModelAnswer {
+    const { method, path, query } = request;
+    const search = request.search ?? (query.toString() === "" ? "" : `?${query.toString()}`);
+    this.requests.push(`${method} ${path}`);
+    const routed = route(this.state, method, path, query, request.body, this.url(), this.checks);
+    if (!routed) this.unexpected.push(`${method} ${path}${search}`);
+    const { status, body: json, headers = {} } = routed ?? answer(404, { message: "Not Found" });
+    const text = JSON.stringify(json);
+    const record = (code: number): void => void this.answered.push({ method, path, query: search, status: code });
+    if (method === "GET" && status === 200) {
+      const etag = etagOf(text);
+      if (matches(request.ifNoneMatch, etag)) {
+        record(304);
+        return { status: 304, headers: { etag, ...headers }, text: undefined };
       }
-      const routed = route(state, method, path, parsed.searchParams, body, url, checks);
-      if (!routed) unexpected.push(`${method} ${path}${parsed.search}`);
-      const { status, body: json, headers = {} } = routed ?? answer(404, { message: "Not Found" });
-      const text = JSON.stringify(json);
-      const record = (code: number): void => void answered.push({ method, path, query: parsed.search, status: code });
-      if (method === "GET" && status === 200) {
-        const etag = etagOf(text);
-        const ifNoneMatch = req.headers["if-none-match"];
-        if (matches(typeof ifNoneMatch === "string" ? ifNoneMatch : undefined, etag)) {
-          record(304);
-          res.writeHead(304, { etag, ...headers });
-          res.end();
-          return;
-        }
-        headers["etag"] = etag;
-      }
-      record(status);
-      res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    host: `127.0.0.1:${port}`,
-    state,
-    checks,
-    requests,
-    answered,
-    unexpected,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Keep-alive connections of a client that is done would otherwise hold the close open.
-        server.closeAllConnections();
-      }),
-  };
+      headers["etag"] = etag;
+    }
+    record(status);
+    return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, text };
+  }
 }

@@ -1,0 +1,347 @@
+// The evaluation of a pull request, end to end (SPEC §3): its policies and facts, the decision, the
+// check plan, the checks posted — and when anything fails, failing checks instead (fail closed,
+// SPEC §3.3). Every evaluation job ends here; GitHubError is caught here, once.
+//
+// Known limitations, left as they are (see the README):
+// - GitHub keys check runs by commit and name. PRs that share a head commit share its checks; this
+//   process posts the strictest verdict of those it knows (shared-heads.ts), but a PR it never
+//   evaluated (another replica's, or from before a restart) is unknown to it, and the last
+//   evaluation posted then shows for both.
+// - Evaluations are serialised per PR in one process only. Two replicas evaluating one PR at once
+//   can post out of order, a slower one's older result last. What each process remembers having
+//   posted is only used to skip re-posting a success (check-runs.ts), so the next evaluation of the
+//   PR on any replica corrects a stale success; a stale wait or failure lasts until then too.
+import type { Logger } from "probot";
+import { factsNeeded } from "../engine/index.js";
+import type { Decision, State } from "../engine/types.js";
+import type { PolicySet } from "../policy/types.js";
+import { GitHubError } from "../github/client.js";
+import { externalIdOf } from "../render/check-run.js";
+import { renderFailure } from "../render/failure.js";
+import { withSharedHead } from "./check-plan.js";
+import { EvaluationMemory, evaluationJob, pullKeyOf, queueKeyOf, type EvaluationRequest, type Plan } from "./evaluation-memory.js";
+import { scheduleFreezeEdge } from "./freeze-edge.js";
+import { HeadKeptMoving } from "./one-head.js";
+import { firstPoliciesCheck } from "./policy-check.js";
+import { describeUnexpected, postAll, reportFailure } from "./post-checks.js";
+import type { CheckTarget, Later, PolicyLookup, Ports, PullRequest } from "./ports.js";
+import { requestSummary } from "./request-tally.js";
+import { requestReviews } from "./review-requests.js";
+import { supersede } from "./supersede.js";
+import { MergeGroupJudge } from "./merge-group.js";
+import { judgePull, type Judging } from "./pull-verdict.js";
+
+export { pullKeyOf, queueKeyOf, type EvaluationRequest } from "./evaluation-memory.js";
+
+/** A merge group whose pull request cannot be told from its ref or commit message. */
+export type UnattributedMergeGroup = {
+  owner: string;
+  repo: string;
+  mergeGroupSha: string;
+  base: string;
+  defaultBranch?: string;
+  installationId?: number;
+  force: boolean;
+  message: string;
+};
+
+export interface EvaluationOptions {
+  later: Later;
+  clock: () => number;
+  /** Whether this process re-evaluates a PR at its next freeze edge (COMPLIANCE_FREEZE_TIMERS). */
+  freezeTimers: boolean;
+  /** What enforcement could not make required on a branch (SPEC §5), for compliance/policy to say. */
+  notRequired?: (owner: string, repo: string, branch: string) => string[];
+}
+
+/** The checks a set of policies expects on a PR into `base`: one per environment it reports, and compliance/policy. */
+function expectedChecks(set: PolicySet, owner: string, base: string, defaultBranch: string): string[] {
+  return factsNeeded(set, base, defaultBranch, owner).checks;
+}
+
+/** Evaluates pull requests and reports the result as check runs; what it remembers lives as long as the process. */
+export class Evaluation {
+  readonly memory = new EvaluationMemory();
+  private readonly groups = new MergeGroupJudge(this.memory.queue);
+
+  constructor(private readonly options: EvaluationOptions) {}
+
+  /** A PR closed: its freeze timers, pending retries and head plan go. */
+  closed(owner: string, repo: string, number: number): void {
+    const pullKey = pullKeyOf(owner, repo, number);
+    this.options.later.cancelTimer(pullKey, true);
+    this.options.later.cancelRetry(`retry:${pullKey}`);
+    this.memory.heads.drop(`${owner}/${repo}`, number);
+  }
+
+  /**
+   * A merge group whose pull request cannot be told: fail closed on its head commit, with every
+   * check the base branch's policies expect, unless the repository has no policies.
+   */
+  async failUnattributed(request: UnattributedMergeGroup, ports: Ports, log: Logger): Promise<void> {
+    const started = this.options.clock();
+    try {
+      let found: PolicyLookup | undefined;
+      try {
+        found = await ports.policies.atBranchTip(request.base);
+      } catch (error) {
+        if (!(error instanceof GitHubError)) throw error;
+      }
+      if (found?.kind === "none") return;
+      const known = found?.kind === "policies" ? expectedChecks(found.policies, request.owner, request.base, request.defaultBranch ?? request.base) : [];
+      const target: CheckTarget = { sha: request.mergeGroupSha, externalId: "merge_group:unknown" };
+      await reportFailure(ports.checks, log, target, { known: new Set(known), reported: [] }, request.message, request.force);
+    } catch (error) {
+      log.error({ err: error }, "could not report on a merge group");
+    } finally {
+      log.info(
+        { repository: `${request.owner}/${request.repo}`, merge_group: request.mergeGroupSha, duration_ms: this.options.clock() - started, requests: requestSummary(ports.requests()) },
+        request.message,
+      );
+    }
+  }
+
+  /** Evaluates the PR and posts its checks; never throws. */
+  async evaluate(request: EvaluationRequest, ports: Ports, log: Logger): Promise<void> {
+    const { owner, repo, number } = request;
+    const { clock } = this.options;
+    const started = clock();
+    const pullKey = pullKeyOf(owner, repo, number);
+    const queueKey = queueKeyOf(request);
+    const repository = `${owner}/${repo}`;
+    const mergeGroup = request.mergeGroupSha !== undefined;
+    /** Check names we know the PR expects, for reporting a failure on all of them. */
+    const known = new Set<string>();
+    /** Check runs GitHub refused: the evaluation is tried again later (see retryLater). */
+    const refused = { count: 0 };
+    let sha = request.mergeGroupSha ?? request.head;
+    const where = (): Record<string, unknown> => ({
+      repository,
+      pull_request: number,
+      ...(mergeGroup ? { merge_group: request.mergeGroupSha } : {}),
+      sha,
+      reasons: request.reasons,
+    });
+    const expect = (found: PolicyLookup, base: string): void => {
+      if (found.kind === "policies") for (const name of expectedChecks(found.policies, owner, base, request.defaultBranch ?? base)) known.add(name);
+    };
+
+    try {
+      if (request.mergeGroupSha !== undefined && request.mergeGroupBase !== undefined) {
+        this.memory.queue.remember(owner, repo, request.mergeGroupSha, { number, base: request.mergeGroupBase });
+      }
+      let pull: PullRequest | undefined;
+      let found: PolicyLookup | undefined;
+      let probed = request.base;
+      if (probed !== undefined) {
+        found = await ports.policies.atBranchTip(probed);
+        if (found.kind === "none") {
+          // "No policies" silences the app, so it is never concluded from a delivery's base, which
+          // may be from before the PR was retargeted: the PR is read (a free 304 when unchanged).
+          pull = await ports.pulls.read(number);
+          sha = request.mergeGroupSha ?? pull.head.sha;
+          if (pull.base.ref !== probed && !mergeGroup) {
+            probed = pull.base.ref;
+            found = await ports.policies.atBranchTip(probed);
+          }
+        }
+        expect(found, probed);
+      }
+
+      pull ??= await ports.pulls.read(number);
+      sha = request.mergeGroupSha ?? pull.head.sha;
+      if (pull.state !== "open") {
+        this.closed(owner, repo, number);
+        log.debug({ ...where(), state: pull.state }, "pull request is not open: not evaluated");
+        return;
+      }
+      // A merge group is judged by its own base branch's policies (a re-run does not say which: the PR's).
+      if (mergeGroup && found === undefined) {
+        probed = pull.base.ref;
+        found = await ports.policies.atBranchTip(probed);
+        expect(found, probed);
+      }
+
+      const now = clock();
+      const plan =
+        found?.kind === "none"
+          ? await this.leftAlone(ports, request, pull)
+          : request.mergeGroupSha !== undefined && found?.kind === "policies"
+            ? await this.planGroup(ports, request, pull, { base: probed ?? pull.base.ref, tip: found.commit, policies: found.policies, head: request.mergeGroupSha, now })
+            : await this.planPull(ports, request, pull, now);
+      pull = plan.pull;
+      const reportOn = request.mergeGroupSha ?? pull.head.sha;
+      sha = reportOn;
+      if (pull.state !== "open") {
+        this.closed(owner, repo, number);
+        log.debug({ ...where(), state: pull.state }, "pull request closed while it was read: not evaluated");
+        return;
+      }
+      const target: CheckTarget = { sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
+      const judged = plan.judged;
+      if (judged) for (const name of expectedChecks(judged.policies, owner, judged.facts.base, judged.facts.default_branch)) known.add(name);
+      const planned = mergeGroup || !judged ? plan.checks : await this.withSharedHead(ports, log, reportOn, number, plan.base, plan.checks);
+
+      const posted = await postAll(ports.checks, log, target, planned, request.force);
+      refused.count += posted.failed;
+      const names = planned.map((check) => check.name);
+      const superseded = await supersede(ports, log, this.memory, request, target, { base: plan.base, planned: names, noPolicies: !judged }, refused);
+      this.memory.remember(queueKey, { sha: reportOn, base: plan.base, names: [...names, ...superseded.unposted] });
+      this.retryLater(request, refused.count, log);
+
+      if (!judged) {
+        // Left alone, but for the first policies a PR adds; checks posted for an earlier base are superseded.
+        if (!mergeGroup) this.memory.heads.drop(repository, number);
+        log.debug({ ...where(), checks: posted, superseded: superseded.names, requests: requestSummary(ports.requests()) }, "no policies on the base branch: left alone");
+        return;
+      }
+      const { decisions, policies, facts, warnings } = judged;
+      const decision: Decision = { environments: decisions.flatMap((d) => d.environments) };
+      if (!mergeGroup && !pull.draft) {
+        await requestReviews(ports.pulls, this.memory.reviewRequests, log, { key: pullKey, owner, number, author: facts.author }, decision, policies);
+      }
+      if (this.options.freezeTimers) {
+        scheduleFreezeEdge(this.options.later, log, request, { decision, policies, now }, { head: facts.head, base: facts.base, defaultBranch: facts.default_branch });
+      }
+
+      log.info(
+        {
+          ...where(),
+          environments: Object.fromEntries(decision.environments.map((env): [string, State] => [env.environment, env.state])),
+          ...(plan.group ? { pull_requests: plan.group } : {}),
+          checks: posted,
+          ...(superseded.names.length > 0 ? { superseded: superseded.names } : {}),
+          ...(warnings.length > 0 ? { warnings } : {}),
+          duration_ms: clock() - started,
+          requests: requestSummary(ports.requests()),
+        },
+        `evaluated ${owner}/${repo}#${number}`,
+      );
+    } catch (error) {
+      const expected = error instanceof GitHubError;
+      const message = expected ? error.message : describeUnexpected(error);
+      // The newest head read is where a PR that kept moving is failed, until its own event evaluates it.
+      if (error instanceof HeadKeptMoving && !mergeGroup) sha = error.head;
+      if (expected) log.warn({ ...where(), error: message }, "cannot evaluate: reporting failing checks");
+      else log.error({ ...where(), err: error }, "evaluation failed unexpectedly: reporting failing checks");
+      if (sha === undefined) {
+        log.error(where(), "no commit is known to report the failure on");
+        return;
+      }
+      const target: CheckTarget = { sha, externalId: externalIdOf(number, mergeGroup) };
+      try {
+        const reported = [this.memory.reported.get(queueKey), this.memory.reported.get(pullKey)].flatMap((r) => r?.names ?? []);
+        const names = await reportFailure(ports.checks, log, target, { known, reported }, message, request.force, refused);
+        this.memory.remember(queueKey, { sha, base: undefined, names });
+        // A PR that cannot be judged fails on its head, for every PR that shares it too.
+        if (!mergeGroup) {
+          const output = renderFailure(message);
+          this.memory.heads.record(repository, sha, { number, base: undefined, checks: names.map((name) => ({ name, verdict: "failure", output })) });
+        }
+      } catch (reportError) {
+        log.error({ ...where(), err: reportError }, "could not report the failure");
+      }
+      this.retryLater(request, refused.count, log);
+      log.info({ ...where(), environments: {}, failed: message, duration_ms: clock() - started, requests: requestSummary(ports.requests()) }, `evaluated ${owner}/${repo}#${number}: failed`);
+    }
+  }
+
+  private judging(request: EvaluationRequest, now: number): Judging {
+    return {
+      now,
+      ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}),
+      ...(this.options.notRequired ? { notRequired: this.options.notRequired } : {}),
+    };
+  }
+
+  /** A PR judged at its head: its own checks. */
+  private async planPull(ports: Ports, request: EvaluationRequest, pull: PullRequest, now: number): Promise<Plan> {
+    const judged = await judgePull(ports, pull, this.judging(request, now));
+    if (judged.kind === "closed") return { pull: judged.pull, base: judged.pull.base.ref, checks: [] };
+    if (judged.kind === "no_policies") return this.leftAlone(ports, request, judged.pull);
+    return {
+      pull: judged.pull,
+      base: judged.facts.base,
+      checks: judged.checks,
+      judged: { decisions: [judged.decision], policies: judged.policies, facts: judged.facts, warnings: judged.warnings },
+    };
+  }
+
+  /** A merge group: the strictest of every PR it holds (merge-group.ts). */
+  private async planGroup(
+    ports: Ports,
+    request: EvaluationRequest,
+    pull: PullRequest,
+    group: { base: string; tip: string; policies: PolicySet; head: string; now: number },
+  ): Promise<Plan> {
+    const planned = await this.groups.plan(ports, {
+      ...group,
+      defaultBranch: request.defaultBranch ?? pull.base.repo.default_branch ?? group.base,
+      pull,
+      judging: this.judging(request, group.now),
+    });
+    const own = planned.own;
+    return {
+      pull: own.pull,
+      base: group.base,
+      checks: planned.checks,
+      judged: { decisions: planned.decisions, policies: own.policies, facts: own.facts, warnings: own.warnings },
+      group: planned.pulls,
+    };
+  }
+
+  /**
+   * No policies judge the PR's base branch: it is left alone, unless its head (or the merge
+   * group's) adds the first policy files — then compliance/policy validates them (SPEC §3.2).
+   */
+  private async leftAlone(ports: Ports, request: EvaluationRequest, pull: PullRequest): Promise<Plan> {
+    const first = await firstPoliciesCheck(ports.policies, request.mergeGroupSha ?? pull.head.sha);
+    return { pull, base: pull.base.ref, checks: first ? [first] : [] };
+  }
+
+  /**
+   * The PR's own checks made the strictest of theirs and those of the other open PRs this process
+   * knows with the same head commit (check-plan.ts). A known sibling is re-read first —
+   * conditionally, a free 304 when unchanged — and forgotten once closed or moved; the usual PR
+   * has none, and costs nothing more.
+   */
+  private async withSharedHead(ports: Ports, log: Logger, sha: string, number: number, base: string, own: Plan["checks"]): Promise<Plan["checks"]> {
+    const repository = `${ports.owner}/${ports.repo}`;
+    const heads = this.memory.heads;
+    heads.record(repository, sha, { number, base, checks: own });
+    const siblings = [];
+    for (const plan of heads.others(repository, sha, number)) {
+      try {
+        const sibling = await ports.pulls.read(plan.number);
+        if (sibling.state !== "open" || sibling.head.sha !== sha || (plan.base !== undefined && sibling.base.ref !== plan.base)) {
+          // Its plan no longer describes this commit; its own next evaluation will say what does.
+          heads.drop(repository, plan.number);
+          continue;
+        }
+      } catch (error) {
+        // Kept: not knowing whether it still applies, the stricter answer stands.
+        log.warn({ pull_request: plan.number, error: error instanceof Error ? error.message : String(error) }, "cannot re-read a pull request sharing this head commit");
+      }
+      siblings.push(plan);
+    }
+    return withSharedHead({ number, base, checks: own }, siblings);
+  }
+
+  /**
+   * When GitHub refused a check run, the result it would have replaced may keep showing — perhaps
+   * a success. Nothing else would come back to it, so the evaluation is tried again later, with
+   * backoff and a bound (Later). An evaluation that posted everything cancels a pending retry.
+   */
+  private retryLater(request: EvaluationRequest, refused: number, log: Logger): void {
+    const later = this.options.later;
+    const key = `retry:${queueKeyOf(request)}`;
+    if (refused === 0) {
+      later.cancelRetry(key);
+      return;
+    }
+    const attempt = (request.retryAttempt ?? 0) + 1;
+    const retry: EvaluationRequest = { ...request, force: false, baseChanged: false, retryAttempt: attempt, reasons: ["retry: a check could not be posted"] };
+    if (later.retry(key, evaluationJob(retry), attempt)) log.warn({ pull_request: request.number, refused, attempt }, "checks could not be posted: evaluating again later");
+    else log.error({ pull_request: request.number, refused }, "checks could not be posted and no retry is left: they may show an older result until the next event");
+  }
+}

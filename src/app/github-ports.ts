@@ -1,0 +1,119 @@
+// The ports over GitHub: one set per use of an installation's client and repository, built from
+// the adapters of github/ and sharing the process-wide caches (policies, pull request ETags, the
+// directory, what was posted), each keyed so that one installation never sees another's answers.
+import { auditCommentsOf, keepEarliest, listComments, writeAuditComment } from "../github/audit-comments.js";
+import { listCommitFiles } from "../github/changed-files.js";
+import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
+import { GitHubSession, type GitHubClient } from "../github/client.js";
+import { compareCommits } from "../github/comparison.js";
+import { recordDeployment } from "../github/deployments.js";
+import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
+import { EXCEPTION_LABEL, listExceptionIssues, openExceptionIssue } from "../github/exception-issues.js";
+import { listBranchTips, listCommitsSince, listDeploymentShasSince, mergeCommitParent, readRepository } from "../github/history.js";
+import { closingIssues } from "../github/linked-issues.js";
+import { LruCache } from "../github/lru-cache.js";
+import { baseBeforeMerge } from "../github/merge-base.js";
+import { compareRange, filesBetween, pullFileBlobs, queueRefs } from "../github/merge-group-commits.js";
+import { GitHubPolicySource, PolicyCache, type PolicyReader } from "../github/policy-source.js";
+import { GitHubPullFacts } from "../github/pull-facts.js";
+import { closedPullsSince, openPullsInto, pullCommits, PullMemory, pullsOfCommit, readPull } from "../github/pulls.js";
+import { requestReviewers } from "../github/review-requests.js";
+import { DeploymentGitHubSession } from "./deployment-github.js";
+import type { DeploymentGitHub } from "./ports.js";
+import { enforcementGitHub } from "./enforcement-github.js";
+import type { EnforcementPorts } from "./ports.js";
+import type { Ports } from "./ports.js";
+
+export interface GitHubPortsOptions {
+  /** How long team memberships and reviewer permissions are trusted. Default 5 minutes. */
+  membershipTtlMs?: number;
+  /** Epoch milliseconds. Default `Date.now`. */
+  clock?: () => number;
+  /** This app's id, when configured; otherwise learnt from the first check run GitHub returns. */
+  appId?: number;
+  /** Default: the policy module; tests may inject a stand-in. */
+  policy?: PolicyReader;
+}
+
+/** The process-wide caches, and the ports over them for each client and repository. */
+export class GitHubPorts {
+  readonly policyCache: PolicyCache;
+  readonly directory: DirectoryCache;
+  readonly pullMemory = new PullMemory();
+  readonly checkMemory: CheckMemory;
+  /** Repositories whose `compliance-exception` label exists (created once per process). */
+  readonly labels = new LruCache<string, true>({ maxEntries: 10_000 });
+
+  constructor(options: GitHubPortsOptions = {}) {
+    const clock = options.clock ?? Date.now;
+    this.policyCache = new PolicyCache({ clock, ...(options.policy ? { policy: options.policy } : {}) });
+    this.directory = new DirectoryCache({ clock, ...(options.membershipTtlMs !== undefined ? { membershipTtlMs: options.membershipTtlMs } : {}) });
+    this.checkMemory = new CheckMemory({ clock, ...(options.appId !== undefined ? { appId: options.appId } : {}) });
+  }
+
+  /** This app's id, once configured or learnt from a check run GitHub returned. */
+  get appId(): number | undefined {
+    return this.checkMemory.appId;
+  }
+
+  /** The ports of `owner/repo` through `client`, counting their requests together. */
+  for(client: GitHubClient, owner: string, repo: string): Ports {
+    const gh = new GitHubSession(client);
+    const checks = new GitHubCheckRuns(this.checkMemory, gh, owner, repo);
+    return {
+      owner,
+      repo,
+      policies: new GitHubPolicySource(this.policyCache, gh, owner, repo),
+      pulls: {
+        read: (number) => readPull(gh, this.pullMemory, owner, repo, number),
+        openInto: (base, pages) => openPullsInto(gh, owner, repo, base, pages),
+        ofCommit: (sha) => pullsOfCommit(gh, owner, repo, sha),
+        closedSince: (options) => closedPullsSince(gh, owner, repo, options),
+        commits: (number) => pullCommits(gh, owner, repo, number),
+        requestReviewers: (number, request) => requestReviewers(gh, owner, repo, number, request),
+        closingIssues: (number) => closingIssues(gh, owner, repo, number),
+      },
+      facts: new GitHubPullFacts(gh, owner, repo, new GitHubDirectory(this.directory, gh, owner, repo)),
+      checks,
+      commits: {
+        baseBeforeMerge: (pull) => baseBeforeMerge(gh, owner, repo, pull),
+        range: (base, head, maxCommits) => compareRange(gh, owner, repo, base, head, maxCommits),
+        queueRefs: (base) => queueRefs(gh, owner, repo, base),
+        filesBetween: (base, head) => filesBetween(gh, owner, repo, base, head),
+        pullFileBlobs: (number, maxFiles) => pullFileBlobs(gh, owner, repo, number, maxFiles),
+        compare: (base, head) => compareCommits(gh, owner, repo, base, head),
+        files: (sha) => listCommitFiles(gh, owner, repo, sha),
+        mergeParent: (pull) => mergeCommitParent(gh, owner, repo, pull),
+        history: (branch, tip, since) => listCommitsSince(gh, { owner, repo, branch, tip, since }),
+      },
+      audit: {
+        comments: (number, login, since) => auditCommentsOf(gh, { owner, repo, number, login, ...(since !== undefined ? { since } : {}) }),
+        keepEarliest: (comments) => keepEarliest(gh, owner, repo, comments),
+        writeComment: (request, listed) => writeAuditComment(gh, { owner, repo, ...request }, listed),
+        openExceptionIssue: (request) => openExceptionIssue(gh, { owner, repo, ...request, labels: this.labels }),
+        recordDeployment: (request) => recordDeployment(gh, { owner, repo, ...request }),
+        hasPushRecord: (request) => checks.hasPushRecord(request),
+        postRecord: (request) => checks.postRecord(request),
+        allComments: (number) => listComments(gh, owner, repo, number),
+        pushRecordRuns: (sha) => checks.pushRecordRuns(sha),
+        exceptionIssues: (since, repository) => listExceptionIssues(gh, owner, repo, since, `listing the ${EXCEPTION_LABEL} issues of ${repository}`),
+      },
+      repository: {
+        read: () => readRepository(gh, owner, repo),
+        branches: (repository) => listBranchTips(gh, owner, repo, repository),
+        deployedSince: (environment, since) => listDeploymentShasSince(gh, { owner, repo, environment, since }),
+      },
+      requests: () => gh.count,
+    };
+  }
+
+  /** The ports of enforcement (SPEC §5) of `owner/repo` through `client`. */
+  enforcement(client: GitHubClient, owner: string, repo: string, options: { botLogin: () => Promise<string>; defaultBranch?: string }): EnforcementPorts {
+    return enforcementGitHub({ octokit: client, owner, repo, policies: this.policyCache, labels: this.labels, ...options });
+  }
+
+  /** The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`; `login`: whose records count (any app's when it says undefined). */
+  deployments(client: GitHubClient, owner: string, repo: string, login: () => Promise<string | undefined>): DeploymentGitHub {
+    return new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, clock: this.checkMemory.clock });
+  }
+}

@@ -1,0 +1,302 @@
+// The ports: what the use cases ask of GitHub, and of time, as interfaces the use cases own.
+// github/ implements them over the REST API (wired in github-ports.ts), test/fakes/ in memory.
+// The validated data they carry (a PullRequest, a policy lookup, a listed check run) is defined by
+// the decoders in github/, which sit below app/ and so cannot import this file; conformance is
+// checked where app/ wires the adapters. Every method throws GitHubError when GitHub cannot be read.
+import type { GapRecord } from "../audit/enforcement-gap.js";
+import type { ListedCommit } from "../audit/population.js";
+import type { LinkedIssue } from "../audit/record.js";
+import type { EnforcementChange, FoundEnforcement } from "../engine/enforcement.js";
+import type { ChangedFile } from "../engine/types.js";
+import type { PolicySet } from "../policy/types.js";
+import type { PlannedCheck } from "../render/check-run.js";
+import type { AuditComment, AuditCommentWrite, ListedComment } from "../github/audit-comments.js";
+import type { ChangedFiles } from "../github/changed-files.js";
+import type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
+import type { RequestCount } from "../github/client.js";
+import type { ApiCommit } from "../github/commit-identities.js";
+import type { Comparison } from "../github/comparison.js";
+import type { DeploymentWrite } from "../github/deployments.js";
+import type { ExceptionIssueWrite, ListedIssue } from "../github/exception-issues.js";
+import type { Listing } from "../github/history.js";
+import type { BaseBeforeMerge } from "../github/merge-base.js";
+import type { GroupRange, LandedFile, QueueRef } from "../github/merge-group-commits.js";
+import type { PolicyFile } from "../github/policy-files.js";
+import type { PolicyLookup } from "../github/policy-source.js";
+import type { GatheredFacts } from "../github/pull-facts.js";
+import type { ClosedListing, PullRequest } from "../github/pulls.js";
+import type { ReviewRequest } from "../github/review-requests.js";
+
+export type { PolicyLookup, PoliciesFound } from "../github/policy-source.js";
+export type { PullRequest } from "../github/pulls.js";
+export type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
+
+/**
+ * The policies of the repository — the only policy cache: evaluation, compliance/policy, the
+ * audit of merges and pushes, and the export read them here.
+ */
+export interface PolicySource {
+  /** The policies at the tip of `branch` (a free 304 when the tip has not moved). */
+  atBranchTip(branch: string): Promise<PolicyLookup>;
+  /** The policies at `commit` (of `branch`, when known: policies vanishing from a branch are looked at twice). */
+  atCommit(commit: string, branch?: string): Promise<PolicyLookup>;
+  /** The policy files at a PR's head, for compliance/policy: read, never put in the shared cache. Empty when none. */
+  headFiles(commit: string): Promise<PolicyFile[]>;
+}
+
+/** The repository's pull requests, all as the one validated PullRequest. */
+export interface PullRequests {
+  /** The pull request as GitHub has it now (a free 304 when it did not change since this process read it). */
+  read(number: number): Promise<PullRequest>;
+  /** The open pull requests into `base` on `maxPages` pages from `firstPage`; `nextPage` is where to go on. */
+  openInto(base: string, pages: { firstPage: number; maxPages: number }): Promise<{ pulls: PullRequest[]; complete: boolean; nextPage: number }>;
+  /** The pull requests GitHub associates with a commit (open ones; merged ones on the default branch). */
+  ofCommit(sha: string): Promise<PullRequest[]>;
+  /** Closed pull requests updated since `since`, most recent first, up to `maxPages` pages. */
+  closedSince(options: { since: number; maxPages: number; base?: string; perPage?: number; doing: string | ((page: number) => string); onPage?: (page: number, listed: number) => void }): Promise<ClosedListing>;
+  /** A pull request's commits (at most 250); `complete` false when GitHub offered more. */
+  commits(number: number): Promise<{ commits: ApiCommit[]; complete: boolean }>;
+  /** Asks for reviews on a pull request. */
+  requestReviewers(number: number, request: ReviewRequest): Promise<void>;
+  /** The issues GitHub says a pull request closes (at most 20) and how many; null when GitHub cannot tell. */
+  closingIssues(number: number): Promise<{ issues: LinkedIssue[]; total: number } | null>;
+}
+
+/** The facts of a pull request (SPEC §2), and the team and permission directory behind them (with its TTL). */
+export interface FactsSource {
+  /** The facts of `pull` at its head, for `policies` (read at `policyCommit`) at `now`. */
+  gather(pull: PullRequest, judging: { policies: PolicySet; policyCommit: string; now: number }): Promise<GatheredFacts>;
+  /** A PR's changed files alone (past GitHub's 3,000, through the trees of `baseCommit` and its head). */
+  changedFiles(pull: PullRequest, baseCommit: string): Promise<ChangedFiles>;
+}
+
+/** Where verdicts go: this app's check runs. */
+export interface CheckSink {
+  /** This app's id, once known. */
+  readonly appId: number | undefined;
+  /** Posts a check run, unless this process already posted the same success there (`force` posts anyway). */
+  post(target: CheckTarget, check: PlannedCheck, options?: { force?: boolean }): Promise<"posted" | "unchanged">;
+  /** The latest compliance check run of each name on a commit, this app's when its id is known. */
+  ours(sha: string): Promise<ListedCheckRun[]>;
+}
+
+/** The commits of the repository and what they change: for merge groups, pushes and merges. */
+export interface Commits {
+  /** Where the base branch was just before `pull` merged. */
+  baseBeforeMerge(pull: PullRequest): Promise<BaseBeforeMerge>;
+  /** The commits of `base...head`, at most `maxCommits` (more throws). */
+  range(base: string, head: string, maxCommits: number): Promise<GroupRange>;
+  /** The merge queue's refs of a base branch. */
+  queueRefs(base: string): Promise<{ refs: QueueRef[]; complete: boolean }>;
+  /** What the commits from `base` to `head` change, each file with the blob it leaves. */
+  filesBetween(base: string, head: string): Promise<{ files: LandedFile[]; complete: boolean }>;
+  /** A PR's changed files with the blob each leaves at its head. */
+  pullFileBlobs(number: number, maxFiles: number): Promise<{ files: LandedFile[]; complete: boolean }>;
+  /** What `base...head` changed: its first 100 commits and 300 files. */
+  compare(base: string, head: string): Promise<Comparison>;
+  /** The files one commit changed, at most 3,000; `truncated` when there may be more. */
+  files(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
+  /** The first parent of a PR's merge commit; null when GitHub cannot say (the commit is gone). */
+  mergeParent(pull: { number: number; merge_commit_sha: string }): Promise<string | null>;
+  /** The commits of `branch` reachable from `tip` committed since `since` (epoch ms). */
+  history(branch: string, tip: string, since: number): Promise<Listing<ListedCommit>>;
+}
+
+/** The repository itself. */
+export interface RepositorySource {
+  /** Its name as GitHub spells it (`owner/name`), and its default branch. */
+  read(): Promise<{ repository: string; defaultBranch: string }>;
+  /** Its branches, with their tips. */
+  branches(repository: string): Promise<Listing<{ name: string; tip: string }>>;
+  /** The commits GitHub deployed to `environment` since `since` (epoch ms), newest first. */
+  deployedSince(environment: string, since: number): Promise<Listing<string>>;
+}
+
+/** What the audit trail writes on GitHub (SPEC §4), each write idempotent, and finds again. */
+export interface AuditTrail {
+  /** This app's audit comments on a PR since `since`, earliest first. */
+  comments(number: number, login: string, since: string | undefined): Promise<AuditComment[]>;
+  /** Deletes every audit comment but the earliest. */
+  keepEarliest(comments: AuditComment[]): Promise<number[]>;
+  /** Writes the PR's audit comment unless this app already did (`listed` saves listing again). */
+  writeComment(request: { number: number; login: string; since?: string; body: string }, listed?: AuditComment[]): Promise<AuditCommentWrite>;
+  /** Opens the exception issue about `key` unless this app already did. */
+  openExceptionIssue(request: { key: string; login: string; since?: string; title: string; body: string }): Promise<ExceptionIssueWrite>;
+  /** Records a deployment of `sha` to an environment with a success status, unless this app already did. */
+  recordDeployment(request: { sha: string; environment: string; description: string; payload: Record<string, unknown>; login: string }): Promise<DeploymentWrite>;
+  /** Whether this app already recorded the push `before`→`sha` in a compliance/audit check run. */
+  hasPushRecord(request: { sha: string; before: string; login: string }): Promise<boolean>;
+  /** Posts a record (a push's; a verdict names itself with `externalId`) as a compliance/audit check run on its commit. */
+  postRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string; externalId?: string }): Promise<number | undefined>;
+  /** Every comment of a PR, anyone's (the export judges who wrote each). */
+  allComments(number: number): Promise<Listing<ListedComment>>;
+  /** Every compliance/audit check run of a commit, not only the latest, anyone's. */
+  pushRecordRuns(sha: string): Promise<{ runs: ListedCheckRun[]; complete: boolean }>;
+  /** The compliance-exception issues updated since `since` (ISO 8601), anyone's. */
+  exceptionIssues(since: string, repository: string): Promise<Listing<ListedIssue>>;
+}
+
+/** Everything a use case reads and writes of one repository, through one installation's client. */
+export interface Ports {
+  owner: string;
+  repo: string;
+  policies: PolicySource;
+  pulls: PullRequests;
+  facts: FactsSource;
+  checks: CheckSink;
+  commits: Commits;
+  audit: AuditTrail;
+  repository: RepositorySource;
+  /** The requests made through these ports so far, for the log line of the use case. */
+  requests(): RequestCount;
+}
+
+/**
+ * Work to do now or later, as plain data — no client, no logger, no closure — so that a durable
+ * queue can store it: the runner builds a fresh installation client when the job runs.
+ */
+export interface Job<P = unknown> {
+  /** Which use case runs it (the runner's table). The payload is plain data: it survives JSON.stringify and JSON.parse. */
+  kind: string;
+  /** Jobs of one key never run at once; a job that arrives while one runs is folded into one more run. */
+  key: string;
+  installationId?: number;
+  payload: P;
+  /** Bindings of the job's log lines (the delivery, the repository). */
+  log?: Record<string, string | number>;
+}
+
+/**
+ * Later: coalescing per key, bounded retries with backoff, and jobs at an instant (freeze edges).
+ * One interface; in-process here (app/later.ts), durable in a shared store where replicas share work.
+ */
+export interface Later {
+  /**
+   * Runs the job now, or after the run of its key under way, folded with the jobs that arrived
+   * meanwhile into one run (by its kind's merge). Resolves when a run that covers it has finished;
+   * rejects when no client could be built for it.
+   */
+  run(job: Job): Promise<void>;
+  /**
+   * Runs the job again after the backoff of retry `attempt` (1-based), as the retry `key` (one
+   * pending per key: a newer one replaces it). False, scheduling nothing, when the attempts are
+   * used up or too many retries are pending.
+   */
+  retry(key: string, job: Job, attempt: number): boolean;
+  /** Cancels the pending retry `key`. */
+  cancelRetry(key: string): void;
+  /** The attempt the pending retry `key` will make, or undefined. */
+  pendingRetry(key: string): number | undefined;
+  /**
+   * Runs the job at `at` (epoch ms), as the timer `key` (one per key: a newer one replaces it); a
+   * timer whose client cannot be built tries again a minute later, a few times. False when too
+   * many timers are set and `key` had none.
+   */
+  at(key: string, job: Job, at: number): boolean;
+  /** Cancels the timer `key`, and with `under` those of the keys under it (`key@…`). */
+  cancelTimer(key: string, under?: boolean): void;
+  /** Resolves once no job is running (fired retries and timers included). */
+  idle(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enforcement (SPEC §5): app/enforce.ts asks these of one repository; enforcement-github.ts wires them.
+
+/** The policies of a branch: its policy set at its tip, none, or a branch that does not exist (yet). */
+export type BranchPolicyLookup = { kind: "policies"; policies: PolicySet; commit: string } | { kind: "no_policies"; commit: string } | { kind: "no_branch" };
+
+/** Where the policies come from: read at a branch's tip, through the app's one policy cache. */
+export interface EnforcementPolicies {
+  /** The repository's default branch, whose policies name the branches to enforce. */
+  defaultBranch(): Promise<string>;
+  /** Throws GitHubError when GitHub cannot be read. */
+  policiesOn(branch: string): Promise<BranchPolicyLookup>;
+}
+
+/** What GitHub enforces, and the writes that change it. Reads and writes throw GitHubError. */
+export interface RequiredChecksGateway {
+  /** The rulesets (this app's in full) and, for each literal branch, its active rules and classic protection. */
+  find(literalBranches: readonly string[], appId: number): Promise<FoundEnforcement>;
+  apply(change: EnforcementChange, appId: number): Promise<void>;
+}
+
+/** The exception issues of enforcement gaps: opened once per gap, read back for the gaps they record. */
+export interface GapIssues {
+  /** Opens the issue about `key` unless this app already did; returns its number and address. */
+  open(request: { key: string; title: string; body: string; since: string }): Promise<{ number: number; url: string | null }>;
+  /** The gaps recorded in this app's exception issues updated since `since` (ISO 8601), with each issue as `#N`. */
+  gapsSince(since: string): Promise<{ gap: GapRecord; issue: string | null }[]>;
+}
+
+/** Everything enforcement needs of one repository, through one client. */
+export interface EnforcementPorts {
+  repository: { owner: string; repo: string };
+  policies: EnforcementPolicies;
+  rules: RequiredChecksGateway;
+  issues: GapIssues;
+  /** Requests made so far, for logs. */
+  requests(): number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployments (SPEC §8): the deployment gate, the applied-revision check and the trace ask these;
+// deployment-github.ts implements them. Every read throws GitHubError when GitHub cannot be read.
+
+/** A commit of a branch's history, newest first, with its parents (first parent first). */
+export interface HistoryCommit {
+  sha: string;
+  parents: string[];
+}
+
+/** The policies at a branch's tip, with the commit and blob sha of each file (the version a record cites). */
+export interface BranchPolicies {
+  policies: PolicySet;
+  commit: string;
+  blobs: Record<string, string>;
+}
+
+/** The reads of an approval chain's walk (SPEC §8). */
+export interface ChainReads {
+  /** The first-parent history from `sha`, newest first, at most `max` commits; `exhausted` when it reached the first commit. */
+  firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }>;
+  /** The pull request merged into `branch` that GitHub associates with the commit, or null. */
+  pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null>;
+  /** The audit records this app wrote on the pull request (its audit comment). */
+  mergeRecords(number: number): Promise<Record<string, unknown>[]>;
+  /** The audit records this app wrote in the commit's compliance/audit check runs: push, deployment and applied records. */
+  checkRecords(sha: string): Promise<Record<string, unknown>[]>;
+  /** The files the commit changed (against its first parent). */
+  commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
+  /** The policies at a commit of `branch`; null when it has none. */
+  policiesAt(commit: string, branch: string): Promise<PolicySet | null>;
+}
+
+/** A verdict record to write: on the commit it judges, as a completed compliance/audit check run. */
+export interface VerdictWrite {
+  sha: string;
+  /** Names the verdict among the commit's records: `deployment:<env>:<run>`, `applied:<env>:<reporter>`. */
+  externalId: string;
+  compliant: boolean;
+  title: string;
+  summary: string;
+  /** Holds the sealed record whole. */
+  text: string;
+}
+
+/** What the deployment gate and the applied-revision check ask of GitHub, besides the walk. */
+export interface DeploymentGitHub extends ChainReads {
+  /** The tip of a branch, or null when there is no such branch. */
+  branchTip(branch: string): Promise<string | null>;
+  /** The policies at the tip of `branch`; null when it has none. */
+  branchPolicies(branch: string): Promise<BranchPolicies | null>;
+  /** Whether `sha` is `branch`'s tip or one of its ancestors. */
+  isOnBranch(sha: string, branch: string): Promise<boolean>;
+  /** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
+  workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null>;
+  /** Answers a workflow run waiting on this app as a custom deployment protection rule. */
+  answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void>;
+  /** Writes a verdict record. */
+  writeVerdict(write: VerdictWrite): Promise<void>;
+  /** Opens the exception issue about `key` unless this app already did; its number, or null when GitHub refused for good. */
+  openException(key: string, title: string, body: string): Promise<number | null>;
+}

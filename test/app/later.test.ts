@@ -1,0 +1,113 @@
+// Later: every job the app makes is plain data (what a durable queue stores), and the in-process
+// implementation coalesces per key, retries with backoff, and runs jobs at an instant.
+import pino from "pino";
+import { appliedJob } from "../../src/app/applied-verify.js";
+import { recordMergeJob } from "../../src/app/audit-merge.js";
+import { auditPushJob } from "../../src/app/audit-push.js";
+import { reconcileJob } from "../../src/app/audit-reconcile.js";
+import { deploymentJob } from "../../src/app/deployment-gate.js";
+import { enforceJob, SWEEP_JOB } from "../../src/app/enforce-service.js";
+import { evaluationJob, mergeEvaluationRequests, type EvaluationRequest } from "../../src/app/evaluation-memory.js";
+import { InProcessLater } from "../../src/app/later.js";
+import { policyPushJob } from "../../src/app/policy-push.js";
+import type { Job } from "../../src/app/ports.js";
+import { rerunJob } from "../../src/app/rerun.js";
+import { pullRequestOf } from "../../src/github/pulls.js";
+import { ManualClock, NOW, example, pushEvent } from "./helpers.js";
+
+const log = pino({ level: "silent" });
+const where = { owner: "acme", repo: "gitops", installationId: 77 };
+const evaluation: EvaluationRequest = { ...where, number: 42, base: "main", head: "h".repeat(40), force: false, reasons: ["pull_request.opened"] };
+
+test.each<[string, Job]>([
+  ["an evaluation", evaluationJob(evaluation, { name: "event", id: "d1" })],
+  ["a merge to record, with the PR as it merged", recordMergeJob({ ...where, number: 42, pull: pullRequestOf(example("pull_request", "closed")["pull_request"]), reason: "pull_request.closed" })],
+  ["a push to audit", auditPushJob({ ...where, branch: "main", defaultBranch: "main", push: pushEvent() as never })],
+  ["a policy push", policyPushJob({ ...where, branch: "main", concurrency: 4, firstPage: 1, attempt: 0 })],
+  ["a re-run", rerunJob({ ...where, sha: "h".repeat(40), pullRequests: [{ number: 42, base: { ref: "main" } }], reason: "check_run.rerequested" }, "d2")],
+  ["a reconcile", reconcileJob({ owner: "acme", repo: "gitops", installationId: 77 })],
+  ["a deployment to answer", deploymentJob({ owner: "acme", repo: "gitops", defaultBranch: "main", runId: 7, environment: "production", sha: null, ref: null, event: null, sender: null, deploymentId: null, installationId: 77 })],
+  ["an applied revision", appliedJob({ owner: "acme", repo: "gitops", defaultBranch: "main", sha: "a".repeat(40), reporter: { type: "status", context: "flux", id: 1, creator: "flux", target_url: null }, reportedAt: "2026-11-25T10:00:00Z" })],
+  ["a repository to enforce", enforceJob({ owner: "acme", repo: "gitops", trigger: { kind: "setup", reason: "installation", at: "2026-11-25T10:00:00Z" } }, "d3")],
+  ["the enforcement sweep", SWEEP_JOB],
+])("%s is plain data: it survives JSON as it is", (_what, job) => {
+  expect(JSON.parse(JSON.stringify(job))).toEqual(job);
+  expect(typeof job.kind).toBe("string");
+  expect(typeof job.key).toBe("string");
+});
+
+test("jobs of one key run one at a time; those that arrive meanwhile are folded into one more run", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });
+  const runs: EvaluationRequest[] = [];
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  made.handle("evaluate", {
+    run: async (job) => {
+      runs.push(job.payload as EvaluationRequest);
+      if (runs.length === 1) await held;
+    },
+    merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
+  });
+  const first = made.run(evaluationJob(evaluation));
+  const rest = [
+    made.run(evaluationJob({ ...evaluation, reasons: ["labeled"] })),
+    made.run(evaluationJob({ ...evaluation, force: true, reasons: ["check_run.rerequested"] })),
+  ];
+  release();
+  await Promise.all([first, ...rest]);
+  expect(runs.map((r) => [r.reasons, r.force])).toEqual([
+    [["pull_request.opened"], false],
+    [["labeled", "check_run.rerequested"], true],
+  ]);
+});
+
+test("a retry runs after its backoff, a newer one replaces it, and a cancelled one never runs", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, retryDelaysMs: [1000, 2000] });
+  const runs: string[] = [];
+  made.handle("evaluate", { run: async (job) => void runs.push(job.key) });
+  expect(made.retry("retry:a", evaluationJob({ ...evaluation, number: 1 }), 1)).toBe(true);
+  expect(made.retry("retry:a", evaluationJob({ ...evaluation, number: 2 }), 2)).toBe(true);
+  expect(made.pendingRetry("retry:a")).toBe(2);
+  expect(made.retry("retry:b", evaluationJob({ ...evaluation, number: 3 }), 3)).toBe(false);
+  made.retry("retry:c", evaluationJob({ ...evaluation, number: 4 }), 1);
+  made.cancelRetry("retry:c");
+  clock.advanceTo(NOW + 1500);
+  await made.idle();
+  expect(runs).toEqual([]);
+  clock.advanceTo(NOW + 2000);
+  await made.idle();
+  expect(runs).toEqual(["acme/gitops#2"]);
+});
+
+test("a job at an instant runs then; one that cannot start tries again a minute later, five times at most", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });
+  let attempts = 0;
+  made.handle("evaluate", {
+    run: async () => {
+      attempts += 1;
+      throw new Error("no installation token");
+    },
+  });
+  expect(made.at("acme/gitops#42", evaluationJob(evaluation), NOW + 3_600_000)).toBe(true);
+  for (let minute = 0; minute <= 10; minute += 1) {
+    clock.advanceTo(NOW + 3_600_000 + minute * 60_000);
+    await made.idle();
+  }
+  expect(attempts).toBe(5);
+  expect(made.timers.size).toBe(0);
+});
+
+test("cancelling a PR's timers cancels those of its merge groups, and only those", () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });
+  for (const key of ["acme/gitops#42", "acme/gitops#42@abc", "acme/gitops#420"]) made.at(key, evaluationJob(evaluation), NOW + 1000);
+  made.cancelTimer("acme/gitops#42");
+  expect(made.timers.size).toBe(2);
+  made.cancelTimer("acme/gitops#42", true);
+  expect(made.timers.deadline("acme/gitops#420")).toBe(NOW + 1000);
+  expect(made.timers.size).toBe(1);
+});
+
