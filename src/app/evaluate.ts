@@ -31,6 +31,15 @@ import { supersede } from "./supersede.js";
 import { MergeGroupJudge } from "./merge-group.js";
 import { judgePull, type Judging } from "./pull-verdict.js";
 
+/** What makes an evaluation fail closed although GitHub answered: said on the failing checks as it is. */
+class CannotJudge extends Error {
+  override readonly name = "CannotJudge";
+}
+
+function groupOfClosedPull(number: number, state: string): string {
+  return `#${number} is ${state}: a merge group is approved only while its pull request is open`;
+}
+
 export { pullKeyOf, queueKeyOf, type EvaluationRequest } from "./evaluation-memory.js";
 
 /** A merge group whose pull request cannot be told from its ref or commit message. */
@@ -152,6 +161,8 @@ export class Evaluation {
       sha = request.mergeGroupSha ?? pull.head.sha;
       if (pull.state !== "open") {
         this.closed(owner, repo, number);
+        // A merge group waits for its checks: silence would stall the queue until its timeout.
+        if (mergeGroup) throw new CannotJudge(groupOfClosedPull(number, pull.state));
         log.debug({ ...where(), state: pull.state }, "pull request is not open: not evaluated");
         return;
       }
@@ -174,6 +185,7 @@ export class Evaluation {
       sha = reportOn;
       if (pull.state !== "open") {
         this.closed(owner, repo, number);
+        if (mergeGroup) throw new CannotJudge(groupOfClosedPull(number, pull.state));
         log.debug({ ...where(), state: pull.state }, "pull request closed while it was read: not evaluated");
         return;
       }
@@ -218,7 +230,7 @@ export class Evaluation {
         `evaluated ${owner}/${repo}#${number}`,
       );
     } catch (error) {
-      const expected = error instanceof GitHubError;
+      const expected = error instanceof GitHubError || error instanceof CannotJudge;
       const message = expected ? error.message : describeUnexpected(error);
       // The newest head read is where a PR that kept moving is failed, until its own event evaluates it.
       if (error instanceof HeadKeptMoving && !mergeGroup) sha = error.head;

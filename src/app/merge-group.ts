@@ -21,6 +21,7 @@
 // reviews: anything in an environment's scope that needs an approval fails). A stretch that an
 // entry claims but cannot prove, refs that disagree, or more than MAX_GROUP_COMMITS commits or
 // MAX_GROUP_PARTS parts, fail the group closed, naming the commits.
+import { commitIdentities } from "../github/commit-identities.js";
 import { decide } from "../engine/index.js";
 import type { Decision, Facts } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
@@ -202,7 +203,10 @@ export class MergeGroupJudge {
     const { owner, repo } = ports;
     const changed = await ports.commits.filesBetween(stretch.base, stretch.head);
     const own = commits.filter((c) => stretch.commits.includes(c.sha));
-    const people = [...new Set(own.flatMap((c) => [c.author, c.committer]).filter((login): login is string => login !== null))];
+    // Who wrote them, read as a PR's commits are: with options.unlinked_commits: block, a writer
+    // linked to no account blocks even a change whose rules need no approval.
+    const identities = commitIdentities(own.flatMap((c) => (c.git !== undefined ? [c.git] : [])));
+    const people = [...new Set([...own.flatMap((c) => [c.author, c.committer]).filter((login): login is string => login !== null), ...identities.contributors])];
     const facts: Facts = {
       repository: `${owner}/${repo}`,
       base: request.base,
@@ -210,8 +214,7 @@ export class MergeGroupJudge {
       head: stretch.head,
       author: people[0] ?? "unknown",
       contributors: people,
-      // Their identities are not read: without reviews, whatever they change that needs approval fails anyway.
-      unlinked: [],
+      unlinked: identities.unlinked,
       labels: [],
       files: changed.files.map(({ blob: _blob, ...file }) => file),
       files_truncated: !changed.complete,

@@ -3,6 +3,7 @@
 import type { ChangedFile } from "../engine/types.js";
 import { POLICY_CHECK, type PlannedCheck } from "../render/check-run.js";
 import { GitHubError } from "../github/client.js";
+import { LruCache } from "../github/lru-cache.js";
 import type { PolicyFile } from "../github/policy-files.js";
 import { POLICY_DIR } from "../policy/folder.js";
 import { loadPolicySet } from "../policy/load.js";
@@ -58,8 +59,29 @@ async function validateHeadPolicies(policies: PolicySource, request: Pick<Policy
   }
 }
 
+/**
+ * Validations already done, by the files' paths and blob shas (content-addressed: the same files
+ * always validate alike, whichever repository holds them). A hostile head's folder can cost a
+ * few hundred milliseconds to load and warn about (README, Security): it is paid once per head,
+ * not on every label, review or re-run of the pull request. 200 results of at most 64 KiB each.
+ */
+const VALIDATED = new LruCache<string, PlannedCheck>({ maxEntries: 200 });
+
 /** compliance/policy for the policy files read at a head. */
 function validated(files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
+  const key = JSON.stringify([files.map((file) => [file.path, file.sha]), basePolicyFiles]);
+  const known = VALIDATED.get(key);
+  if (known !== undefined) return structuredClone(known);
+  const check = validate(files, basePolicyFiles);
+  validations.count += 1;
+  VALIDATED.set(key, structuredClone(check));
+  return check;
+}
+
+/** How many validations ran (not answered from memory) in this process: what the memory saves, for tests. */
+export const validations = { count: 0 };
+
+function validate(files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
   // Every policy gone is not "nothing to validate": the app would go silent on this branch
   // once it merged, so such a PR fails here like a broken policy would.
   if (files.length === 0 && basePolicyFiles.length > 0) {

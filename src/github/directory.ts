@@ -19,6 +19,11 @@ export interface DirectoryCacheOptions {
   clock?: () => number;
 }
 
+/** Reviewers with a stance whose permission is read at most; past it the PR fails closed. */
+export const MAX_PERMISSION_READERS = 200;
+/** Permission reads in flight at once, for one pull request. */
+const PERMISSION_READS_AT_ONCE = 8;
+
 /** Teams and permissions, for the TTL: the app keeps one per process. */
 export class DirectoryCache {
   /** By `installation-owner|org/slug`: an owner never sees another installation's answer. */
@@ -65,7 +70,12 @@ export class GitHubDirectory {
     return { members, warnings };
   }
 
-  /** Repository permission of everyone whose review can take a stance (approve or request changes). */
+  /**
+   * Repository permission of everyone whose review can take a stance (approve or request changes):
+   * one request per reviewer not cached, PERMISSION_READS_AT_ONCE at a time. Anyone can review a
+   * public repository's pull request, so more than MAX_PERMISSION_READERS reviewers with a stance
+   * is refused (GitHubError: the PR fails closed) rather than read one by one without bound.
+   */
   async permissions(reviews: readonly Review[]): Promise<Record<string, Permission>> {
     const reviewers = new Map<string, string>();
     for (const review of reviews) {
@@ -74,17 +84,27 @@ export class GitHubDirectory {
         if (!reviewers.has(folded)) reviewers.set(folded, review.user);
       }
     }
-    const found = await Promise.all(
-      [...reviewers.values()].map(async (login) => {
+    if (reviewers.size > MAX_PERMISSION_READERS) {
+      throw new GitHubError(
+        `${reviewers.size} reviewers approved or requested changes, more than the ${MAX_PERMISSION_READERS} whose repository permission this app reads: their permissions are unknown`,
+      );
+    }
+    const logins = [...reviewers.values()];
+    const found: (readonly [string, Permission | null])[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < logins.length) {
+        const login = logins[next++] as string;
         const cacheKey = `${this.owner}/${this.repo}|${login}`.toLowerCase();
         let permission = this.cache.permissions.get(cacheKey);
         if (permission === undefined) {
           permission = await readPermission(this.gh, this.owner, this.repo, login);
           this.cache.permissions.set(cacheKey, permission);
         }
-        return [login, permission] as const;
-      }),
-    );
+        found.push([login, permission]);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PERMISSION_READS_AT_ONCE, logins.length) }, worker));
     const permissions: Record<string, Permission> = {};
     for (const [login, permission] of found) if (permission !== null) permissions[login] = permission;
     return permissions;

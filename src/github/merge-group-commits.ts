@@ -2,6 +2,7 @@
 // group's head (with their parents), the merge queue's refs, and the files a stretch of commits
 // changes — each file with the blob it leaves, so what lands can be compared with a PR's own files.
 import type { ChangedFile, FileStatus } from "../engine/types.js";
+import type { ApiCommit as IdentityCommit } from "./commit-identities.js";
 import { GitHubError, type GitHubSession } from "./client.js";
 
 /** A commit of the group: its parents (first parent first) and the accounts GitHub links to it. */
@@ -10,6 +11,8 @@ export interface GroupCommit {
   parents: string[];
   author: string | null;
   committer: string | null;
+  /** The commit as GitHub lists it, for who wrote it (commit-identities.ts): its git identities and message. */
+  git?: IdentityCommit;
 }
 
 /** The commits a merge group would add to its base branch. */
@@ -22,8 +25,14 @@ export interface GroupRange {
 interface ApiCommit {
   sha?: unknown;
   parents?: { sha?: unknown }[];
-  author?: { login?: unknown } | null;
-  committer?: { login?: unknown } | null;
+  author?: { login?: unknown; type?: unknown } | null;
+  committer?: { login?: unknown; type?: unknown } | null;
+  commit?: { author?: ApiIdentity | null; committer?: ApiIdentity | null; message?: unknown } | null;
+}
+
+interface ApiIdentity {
+  name?: unknown;
+  email?: unknown;
 }
 
 interface ApiComparison {
@@ -41,6 +50,21 @@ interface ApiFile {
 }
 
 const login = (user: { login?: unknown } | null | undefined): string | null => (typeof user?.login === "string" ? user.login : null);
+
+/** The listed commit in the one shape who-wrote-it is read from; what GitHub leaves out stays out (and so reads as unlinked). */
+function identityCommit(sha: string, c: ApiCommit): IdentityCommit {
+  const account = (user: ApiCommit["author"]) =>
+    typeof user?.login === "string" ? { login: user.login } : null;
+  const git = (who: ApiIdentity | null | undefined) =>
+    who ? { ...(typeof who.name === "string" ? { name: who.name } : {}), ...(typeof who.email === "string" ? { email: who.email } : {}) } : null;
+  const message = c.commit?.message;
+  return {
+    sha,
+    author: account(c.author),
+    committer: account(c.committer),
+    commit: { author: git(c.commit?.author), committer: git(c.commit?.committer), ...(typeof message === "string" ? { message } : {}) },
+  };
+}
 
 /**
  * The commits of `base...head` (three dots: from their merge base), at most `maxCommits`; a longer
@@ -71,7 +95,15 @@ export async function compareRange(gh: GitHubSession, owner: string, repo: strin
   }
   const commits = listed.items.flatMap((c): GroupCommit[] =>
     typeof c.sha === "string"
-      ? [{ sha: c.sha, parents: (c.parents ?? []).flatMap((p) => (typeof p.sha === "string" ? [p.sha] : [])), author: login(c.author), committer: login(c.committer) }]
+      ? [
+          {
+            sha: c.sha,
+            parents: (c.parents ?? []).flatMap((p) => (typeof p.sha === "string" ? [p.sha] : [])),
+            author: login(c.author),
+            committer: login(c.committer),
+            git: identityCommit(c.sha, c),
+          },
+        ]
       : [],
   );
   return { mergeBase, commits };

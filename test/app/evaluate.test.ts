@@ -3,6 +3,7 @@
 // requests that share a head commit, checks superseded when the base changes, and merge groups.
 import pino from "pino";
 import { Evaluation } from "../../src/app/evaluate.js";
+import { validations } from "../../src/app/policy-check.js";
 import type { EvaluationRequest } from "../../src/app/evaluation-memory.js";
 import { approval, FakeLater, FakeRepository, githubError, policyYaml, sha } from "../fakes/ports.js";
 
@@ -198,6 +199,43 @@ describe("checks a PR no longer gets are superseded, never left to pass", () => 
   });
 });
 
+describe("merge groups: commits of no pull request are read for who wrote them", () => {
+  const GROUP = sha("g");
+  // production needs no approval, but blocks when it cannot tell who wrote a change
+  const OPEN_BUT_NAMED = [
+    "version: 1",
+    "environment: production",
+    "scope:",
+    "  branches: [main]",
+    "  paths: [clusters/production/**]",
+    "rules:",
+    "  - name: anyone",
+    "    paths: [clusters/production/**]",
+    "    approvals: 0",
+    "options:",
+    "  unlinked_commits: block",
+  ].join("\n");
+
+  test.each<[string, { account: { login: string } | null; email: string }, string]>([
+    ["a writer linked to an account: the direct commit needs no approval and passes", { account: { login: "mallory" }, email: "mallory@acme.example" }, "success"],
+    ["a writer linked to no account blocks under unlinked_commits: block", { account: null, email: "mallory@laptop" }, "failure"],
+  ])("%s", async (_title, writer, verdict) => {
+    const repo = new FakeRepository();
+    repo.policyFiles.set(sha("tip"), { "policies/production.yml": OPEN_BUT_NAMED });
+    repo.pull(1, { reviews: [approval("alice", sha("h1"))] });
+    const direct = sha("direct");
+    const git = (s: string) => ({ sha: s, author: writer.account, committer: writer.account, commit: { author: { name: "Mallory", email: writer.email }, committer: { name: "Mallory", email: writer.email } } });
+    repo.ranges.set(`${sha("tip")}...${GROUP}`, [
+      { sha: direct, parents: [sha("tip")], author: writer.account?.login ?? null, committer: writer.account?.login ?? null, git: git(direct) },
+      { sha: GROUP, parents: [direct], author: "carol", committer: "web-flow" },
+    ]);
+    repo.landed.set(`${sha("tip")}...${direct}`, [{ path: "clusters/production/db.yaml", status: "modified", blob: sha("x") }]);
+    await evaluation().evaluate(request(1, { base: "main", mergeGroupSha: GROUP, mergeGroupBase: direct }), repo.ports(), log);
+    expect(repo.verdicts(GROUP)["compliance/production"]).toBe(verdict);
+    if (verdict === "failure") expect(JSON.stringify(repo.shown(GROUP).get("compliance/production")?.output)).toContain("mallory@laptop");
+  });
+});
+
 describe("merge groups: the strictest of everything the group holds, and a queue never waits", () => {
   const GROUP = sha("g");
   test.each<[string, (repo: FakeRepository) => Partial<EvaluationRequest>, Record<string, string>, string]>([
@@ -240,6 +278,15 @@ describe("merge groups: the strictest of everything the group holds, and a queue
       { "compliance/policy": "failure", "compliance/production": "failure", "compliance/staging": "failure" },
       "the queue names #2, which is not an open pull request into main",
     ],
+    [
+      "the group's own PR was closed meanwhile: the group fails and says so, never silence that stalls the queue",
+      (repo) => {
+        repo.pulls.get(1)!.pull.state = "closed";
+        return { mergeGroupBase: sha("tip") };
+      },
+      { "compliance/policy": "failure", "compliance/production": "failure", "compliance/staging": "failure" },
+      "#1 is closed",
+    ],
   ])("%s", async (_title, arrange, shown, said) => {
     const repo = new FakeRepository();
     repo.pull(1, { reviews: [approval("alice", sha("h1"))] });
@@ -250,5 +297,22 @@ describe("merge groups: the strictest of everything the group holds, and a queue
     if (said !== "") expect(JSON.stringify([...repo.shown(GROUP).values()].map((c) => c.output))).toContain(said);
     // The PR's own head is not touched by its merge group.
     expect(repo.shown(sha("h1")).size).toBe(0);
+  });
+});
+
+describe("compliance/policy of a head is validated once, however many events re-evaluate it", () => {
+  test("a second evaluation of the same head's policy files answers from memory, with the same check", async () => {
+    const repo = new FakeRepository();
+    repo.pull(1);
+    repo.pulls.get(1)?.files.push({ path: "policies/production.yml", status: "modified" });
+    repo.policyFiles.set(sha("h1"), { "policies/production.yml": policyYaml("production", "{ users: [alice] }") + "\n# a new comment" });
+    const before = validations.count;
+    await evaluation().evaluate(request(1, { base: "main" }), repo.ports(), log);
+    const first = repo.shown(sha("h1")).get("compliance/policy");
+    expect(validations.count).toBe(before + 1);
+    await evaluation().evaluate(request(1, { base: "main", force: true }), repo.ports(), log);
+    expect(validations.count).toBe(before + 1);
+    expect(repo.shown(sha("h1")).get("compliance/policy")).toEqual(first);
+    expect(first?.verdict).toBe("success");
   });
 });

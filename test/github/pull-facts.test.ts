@@ -1,5 +1,6 @@
 // The ports a pull request is read through — its policies (policy-source.ts), its facts
 // (pull-facts.ts) and the directory (directory.ts) — against a fake GitHub (nock at the HTTP boundary).
+import { MAX_PERMISSION_READERS } from "../../src/github/directory.js";
 import { readFileSync } from "node:fs";
 import nock from "nock";
 import { Octokit } from "@octokit/rest";
@@ -509,6 +510,19 @@ describe("teams and permissions", () => {
     const again = facts(await gatherer.gather(probotOctokit(), request()));
     expect(again.facts.permissions).toEqual(result.facts.permissions);
     expect(again.requests.total).toBe(4);
+  });
+
+  test("more reviewers with a stance than the app reads permissions of: fails closed, without reading them one by one", async () => {
+    const gatherer = gathering({ policy: fakePolicyReader() });
+    const byPermission = JSON.stringify(policy("production", { permission: "write" }));
+    // Anyone can approve a public repository's pull request.
+    const reviews = Array.from({ length: MAX_PERMISSION_READERS + 1 }, (_, i) => review(i + 1, `outsider-${i}`, "APPROVED"));
+    const scope = github();
+    mockPolicies(scope, { policies: { "production.yml": byPermission } });
+    mockPull(scope, { reviews });
+    const result = await gatherer.gather(probotOctokit(), request());
+    expect(result).toMatchObject({ kind: "error", error: expect.stringContaining(`more than the ${MAX_PERMISSION_READERS} whose repository permission this app reads`) });
+    expect(scope.isDone()).toBe(true);
   });
 });
 
