@@ -49,7 +49,7 @@ export function gapOf(plan: EnforcementPlan, trigger: EnforcementTrigger): Enfor
     for (const target of plan.targets) {
       if (target.missing.length === 0) continue;
       branches.add(target.branch);
-      what.push(`${target.missing.join(", ")} ${target.missing.length === 1 ? "was" : "were"} not required on ${target.branch}`);
+      what.push(`${target.missing.join(", ")} ${target.missing.length === 1 ? "was" : "were"} not required on ${target.branch}${target.why !== undefined ? `: ${target.why}` : ""}`);
     }
   }
   if (what.length === 0) return null;

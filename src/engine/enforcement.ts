@@ -45,10 +45,14 @@ export interface ActiveCheck extends RequiredCheck {
   source: string;
 }
 
-/** A branch's classic protection: none, its required checks (null when status checks are off), or unreadable. */
+/**
+ * A branch's classic protection: none, its required checks (null when status checks are off) and
+ * whether administrators are held to it (`enforce_admins`: off by default, and then an admin merges
+ * past every check; null when GitHub did not say), or unreadable.
+ */
 export type ClassicProtection =
   | { kind: "unprotected" }
-  | { kind: "protected"; checks: RequiredCheck[] | null; strict: boolean }
+  | { kind: "protected"; checks: RequiredCheck[] | null; strict: boolean; enforceAdmins: boolean | null }
   | { kind: "unknown"; why: string };
 
 /** What GitHub enforces on one literal branch. */
@@ -105,6 +109,8 @@ export interface TargetStatus {
   /** Wanted checks GitHub does not require from this app now. */
   missing: string[];
   via: EnforcedBy;
+  /** Why checks that look required do not count, when that is the reason they are missing. */
+  why?: string;
 }
 
 /** A weakening of this app's own requirement that someone else made: evidence (SPEC §5). */
@@ -153,7 +159,8 @@ function requiredElsewhere(found: FoundEnforcement, branch: FoundBranch | undefi
     const byRule = branch.active.some(
       (rule) => !own.has(rule.rulesetId) && pinned(rule, context, appId) && binding(found.rulesets.find((r) => r.id === rule.rulesetId), rule.source),
     );
-    const byClassic = branch.classic.kind === "protected" && (branch.classic.checks ?? []).some((check) => pinned(check, context, appId));
+    // Classic protection binds only when it binds administrators too (enforce_admins): GitHub's default lets them merge past it.
+    const byClassic = branch.classic.kind === "protected" && branch.classic.enforceAdmins === true && (branch.classic.checks ?? []).some((check) => pinned(check, context, appId));
     if (byRule || byClassic) out.add(context);
   }
   return out;
@@ -202,12 +209,15 @@ function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: st
 }
 
 /**
- * Compares what GitHub enforces with what the policies want. Each literal branch whose checks are
- * all required from the app elsewhere (an organization's ruleset, another active ruleset nobody
- * bypasses, classic protection) needs nothing; one protected classically with status checks on
- * gets them merged into its list (another's checks kept); the rest, and every pattern, are
- * targeted by this app's rulesets — one per distinct list of checks, matched to the existing
- * ones by the branches they share, so that no branch is left out between two writes.
+ * Compares what GitHub enforces with what the policies want. A literal branch this app's rulesets
+ * do not target, whose checks are all required from the app elsewhere and binding on everyone (an
+ * organization's or another active ruleset nobody bypasses, classic protection that binds
+ * administrators) needs nothing; one protected classically with status checks on, binding
+ * administrators, gets them merged into its list (another's checks kept); the rest, and every
+ * pattern, are targeted by this app's rulesets — one per distinct list of checks, matched to the
+ * existing ones by the branches they share, so that no branch is left out between two writes.
+ * A branch this app's ruleset targets stays targeted while the policies want it: something else
+ * holding the checks too can change at any moment, and is no reason to give up the app's own.
  */
 export function compareEnforcement(found: FoundEnforcement, input: CompareInput): EnforcementPlan {
   const { appId } = input;
@@ -225,10 +235,15 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
     const elsewhere = requiredElsewhere(found, branch, target.checks, appId, ownIds);
     const status: TargetStatus = { branch: target.glob, literal: target.literal, wanted: target.checks, missing: [], via: "elsewhere" };
     statuses.push(status);
-    if (elsewhere.size === target.checks.length) continue;
-    if (branch?.classic.kind === "protected" && branch.classic.checks !== null) {
+    const targetedByOwn = own.some((r) => r.include.includes(target.ref));
+    const classic = branch?.classic;
+    if (classic?.kind === "protected" && classic.enforceAdmins !== true && target.checks.some((c) => (classic.checks ?? []).some((check) => pinned(check, c, appId)))) {
+      status.why = "its branch protection requires them but lets administrators merge past it (enforce_admins is off)";
+    }
+    if (!targetedByOwn && elsewhere.size === target.checks.length) continue;
+    if (!targetedByOwn && classic?.kind === "protected" && classic.checks !== null && classic.enforceAdmins === true && branch !== undefined) {
       status.via = "classic";
-      const existing = branch.classic.checks;
+      const existing = classic.checks;
       const lacking = target.checks.filter((c) => !elsewhere.has(c));
       status.missing = lacking;
       // Ours by name but from another source (or any): pinned now. Everyone else's stay.
@@ -240,7 +255,7 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
         kind: "classic_checks",
         branch: branch.branch,
         checks: [...kept, ...lacking.map((context) => ({ context, appId }))],
-        strict: branch.classic.strict,
+        strict: classic.strict,
         why: lacking.map((c) => (unpinned.includes(c) ? `pin ${c} to this app` : `require ${c}`)),
       });
       continue;

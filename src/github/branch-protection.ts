@@ -21,7 +21,7 @@ function checksOf(value: ApiStatusChecks): RequiredCheck[] {
 }
 
 /**
- * A branch's classic protection. 404 is "not protected" (or no such branch). Without the
+ * A branch's classic protection, with whether it binds administrators (`enforce_admins`). 404 is "not protected" (or no such branch). Without the
  * administration permission GitHub answers 403: the branch's own summary (metadata) still says
  * whether it is protected and which checks it requires.
  */
@@ -34,16 +34,20 @@ export async function readClassicProtection(gh: GitHubSession, owner: string, re
   );
   if (response.status === 404) return { kind: "unprotected" };
   if (response.status !== 403) {
-    const status = (response.data as { required_status_checks?: ApiStatusChecks | null }).required_status_checks;
-    return status ? { kind: "protected", checks: checksOf(status), strict: status.strict === true } : { kind: "protected", checks: null, strict: false };
+    const data = response.data as { required_status_checks?: ApiStatusChecks | null; enforce_admins?: { enabled?: unknown } | null };
+    const status = data.required_status_checks;
+    const enforceAdmins = typeof data.enforce_admins?.enabled === "boolean" ? data.enforce_admins.enabled : null;
+    return status ? { kind: "protected", checks: checksOf(status), strict: status.strict === true, enforceAdmins } : { kind: "protected", checks: null, strict: false, enforceAdmins };
   }
   const summary = await gh.request("GET /repos/{owner}/{repo}/branches/{branch}", { owner, repo, branch }, `reading branch ${branch}`, { accept: [404] });
   if (summary.status === 404) return { kind: "unprotected" };
   const data = summary.data as { protected?: unknown; protection?: { enabled?: unknown; required_status_checks?: ApiStatusChecks | null } };
   if (data.protected !== true || data.protection?.enabled === false) return { kind: "unprotected" };
   const status = data.protection?.required_status_checks;
-  if (!status || status.enforcement_level === "off") return { kind: "protected", checks: null, strict: false };
-  return { kind: "protected", checks: checksOf(status), strict: status.strict === true };
+  if (!status || status.enforcement_level === "off") return { kind: "protected", checks: null, strict: false, enforceAdmins: null };
+  // The summary says whether the checks bind administrators in its enforcement level: "everyone", or "non_admins".
+  const enforceAdmins = status.enforcement_level === "everyone" ? true : status.enforcement_level === "non_admins" ? false : null;
+  return { kind: "protected", checks: checksOf(status), strict: status.strict === true, enforceAdmins };
 }
 
 /** Replaces the branch's required checks with `checks` (the plan keeps everyone else's); a check from any app is sent as app_id -1. */

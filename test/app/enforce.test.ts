@@ -64,19 +64,58 @@ test("an organization ruleset that requires the checks from any app does not cou
   expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
 });
 
-test("classic protection with other checks: ours are merged in, theirs kept, and nothing more next time", async () => {
-  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }, { context: "compliance/production", appId: null }], strict: true });
+test("classic protection binding administrators, with other checks: ours are merged in, theirs kept, and nothing more next time", async () => {
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }, { context: "compliance/production", appId: null }], strict: true, enforceAdmins: true });
   await run(setup);
   expect(github.writes).toEqual(["PATCH protection main"]);
   expect(github.classic.get("main")).toEqual({
     kind: "protected",
     strict: true,
+    enforceAdmins: true,
     checks: [{ context: "ci/build", appId: 15368 }, ...PINNED],
   });
   expect(github.rulesets).toEqual([]);
   await run(sweep);
   expect(github.writes).toHaveLength(1);
   expect(github.issues).toEqual([]);
+});
+
+test("classic protection that lets administrators merge past it (enforce_admins off, GitHub's default) does not count: the app's ruleset is created", async () => {
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: null }, ...PINNED], strict: false, enforceAdmins: false });
+  const outcome = await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(outcome.view.plan.targets).toEqual([expect.objectContaining({ branch: "main", via: "ruleset" })]);
+  expect(github.classic.get("main")).toMatchObject({ checks: [{ context: "ci/build", appId: null }, ...PINNED] });
+});
+
+test("classic protection added by an admin next to the app's ruleset changes nothing: the ruleset stays, nobody is blamed", async () => {
+  await run(setup);
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: null }], strict: false, enforceAdmins: false });
+  const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.created", sender: "admin", at: "2026-11-25T10:10:00.000Z" });
+  expect(outcome.kind).toBe("in_sync");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.own()).toBeDefined();
+  expect(github.issues).toEqual([]);
+});
+
+test("classic protection binding administrators that already requires the pinned checks does not take the app's ruleset away", async () => {
+  await run(setup);
+  github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: true });
+  const outcome = await run(sweep);
+  expect(outcome.kind).toBe("in_sync");
+  expect(github.own()).toBeDefined();
+});
+
+test("enforce_admins switched off where the app relied on classic protection: its ruleset is created and the gap reported", async () => {
+  github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: true });
+  expect((await run(setup)).kind).toBe("in_sync");
+  github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: false });
+  const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
+  expect(outcome.kind).toBe("applied");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate", "POST issue"]);
+  expect(github.gaps()[0]?.what).toEqual([
+    "compliance/policy, compliance/production were not required on main: its branch protection requires them but lets administrators merge past it (enforce_admins is off)",
+  ]);
 });
 
 test("a deleted ruleset is restored and one exception issue names who, what, when and how long; the redelivered event writes nothing", async () => {

@@ -102,9 +102,11 @@ export class FakeEnforcementGitHub {
         this.write(`DELETE ruleset ${change.id}`);
         this.rulesets = this.rulesets.filter((r) => r.id !== change.id);
         return;
-      case "classic_checks":
+      case "classic_checks": {
         this.write(`PATCH protection ${change.branch}`);
-        this.classic.set(change.branch, { kind: "protected", checks: change.checks, strict: change.strict });
+        const before = this.classic.get(change.branch);
+        this.classic.set(change.branch, { kind: "protected", checks: change.checks, strict: change.strict, enforceAdmins: before?.kind === "protected" ? before.enforceAdmins : null });
+      }
     }
   }
 

@@ -136,14 +136,16 @@ test("classic protection: its required checks with their apps, strict; 404 is un
   expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({
     kind: "protected",
     strict: false,
+    enforceAdmins: true,
     checks: [
       { context: "continuous-integration/travis-ci", appId: null },
       { context: "ci/build", appId: 15368 },
     ],
   });
   delete protection["required_status_checks"];
+  protection["enforce_admins"]["enabled"] = false;
   nock(API).get(`${REPO}/branches/main/protection`).reply(200, protection);
-  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: null, strict: false });
+  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: null, strict: false, enforceAdmins: false });
   nock(API).get(`${REPO}/branches/dev/protection`).reply(404, { message: "Branch not protected" });
   expect(await readClassicProtection(gh, "acme", "gitops", "dev")).toEqual({ kind: "unprotected" });
 });
@@ -154,7 +156,12 @@ test("without the administration permission, the branch's own summary says what 
   branch["protected"] = true;
   branch["protection"] = { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["ci"], checks: [{ context: "ci", app_id: null }] } };
   nock(API).get(`${REPO}/branches/main`).reply(200, branch);
-  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: [{ context: "ci", appId: null }], strict: false });
+  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: [{ context: "ci", appId: null }], strict: false, enforceAdmins: false });
+  // "everyone": the checks bind administrators too.
+  nock(API).get(`${REPO}/branches/main/protection`).reply(403, { message: "Resource not accessible by integration" });
+  branch["protection"]["required_status_checks"]["enforcement_level"] = "everyone";
+  nock(API).get(`${REPO}/branches/main`).reply(200, branch);
+  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toMatchObject({ enforceAdmins: true });
 });
 
 test("merged classic checks are written whole, another's kept as they were (any app: -1)", async () => {

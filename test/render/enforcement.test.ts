@@ -18,7 +18,7 @@ function view(): PlanView {
       ],
       branches: [
         { branch: "main", active: [], classic: { kind: "unprotected" } },
-        { branch: "stable", active: [], classic: { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }], strict: true } },
+        { branch: "stable", active: [], classic: { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }], strict: true, enforceAdmins: true } },
       ],
     },
     {
