@@ -55,13 +55,14 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
         for (const branch of literalBranches) {
           branches.push({ branch, active: await activeChecksOn(gh, owner, repo, branch), classic: await readClassicProtection(gh, owner, repo, branch) });
         }
-        // In full: this app's rulesets, and the repository's that require its checks (their bypass actors decide whether they count).
+        // In full: this app's rulesets, and every other (the organization's too) that requires its checks
+        // on a branch: its bypass actors, exclusions and exemptions decide whether it counts.
         const wanted = new Set(summaries.filter(isOwnRuleset).map((s) => s.id));
-        for (const b of branches) for (const rule of b.active) if (rule.source === "Repository" && rule.appId === appId) wanted.add(rule.rulesetId);
+        for (const b of branches) for (const rule of b.active) if (rule.appId === appId) wanted.add(rule.rulesetId);
         const rulesets: FoundRuleset[] = [];
         for (const summary of summaries) {
           if (wanted.has(summary.id)) rulesets.push(await readRuleset(gh, owner, repo, summary.id));
-          else rulesets.push({ ...summary, target: null, include: [], exclude: [], bypass: null, checks: null, strict: false, otherRules: [], updatedAt: null });
+          else rulesets.push({ ...summary, target: null, include: [], exclude: [], bypass: null, checks: null, strict: false, skipOnCreate: false, otherRules: [], updatedAt: null });
         }
         return { rulesets, branches };
       },

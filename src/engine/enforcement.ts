@@ -32,6 +32,8 @@ export interface FoundRuleset {
   /** The checks of its `required_status_checks` rule; null when it has none. */
   checks: RequiredCheck[] | null;
   strict: boolean;
+  /** The rule's `do_not_enforce_on_create`: a branch can be created (pushed) without the checks. */
+  skipOnCreate: boolean;
   /** Its other rules, as GitHub gave them: an update keeps them. */
   otherRules: unknown[];
   /** ISO 8601: when it last changed. */
@@ -144,11 +146,22 @@ export interface CompareInput {
 const sorted = (items: Iterable<string>): string[] => [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const pinned = (check: RequiredCheck, context: string, appId: number): boolean => check.context === context && check.appId === appId;
 
-/** Whether a ruleset counts as requiring its checks for everyone: active, and nobody (visible) bypasses it — or it is an organization's. */
-function binding(ruleset: FoundRuleset | undefined, source: string): boolean {
-  if (ruleset === undefined) return source !== "Repository";
-  if (ruleset.enforcement !== "active") return false;
-  return ruleset.source !== "Repository" || (ruleset.bypass !== null && ruleset.bypass.length === 0 && ruleset.exclude.length === 0);
+/**
+ * Whether a ruleset verifiably requires its checks of everyone: active, on branches, a bypass list
+ * GitHub shows and that is empty, no exclusions, and no exemption for creating a branch. An
+ * organization's ruleset whose bypass actors the app cannot see (it may not edit it) does not
+ * count: an organization admin may well be on its list.
+ */
+function binding(ruleset: FoundRuleset | undefined): boolean {
+  if (ruleset === undefined) return false;
+  return (
+    ruleset.enforcement === "active" &&
+    ruleset.target === "branch" &&
+    ruleset.bypass !== null &&
+    ruleset.bypass.length === 0 &&
+    ruleset.exclude.length === 0 &&
+    !ruleset.skipOnCreate
+  );
 }
 
 /** The checks of `wanted` that `branch` requires from the app through something other than this app's rulesets. */
@@ -157,7 +170,7 @@ function requiredElsewhere(found: FoundEnforcement, branch: FoundBranch | undefi
   if (!branch) return out;
   for (const context of wanted) {
     const byRule = branch.active.some(
-      (rule) => !own.has(rule.rulesetId) && pinned(rule, context, appId) && binding(found.rulesets.find((r) => r.id === rule.rulesetId), rule.source),
+      (rule) => !own.has(rule.rulesetId) && pinned(rule, context, appId) && binding(found.rulesets.find((r) => r.id === rule.rulesetId)),
     );
     // Classic protection binds only when it binds administrators too (enforce_admins): GitHub's default lets them merge past it.
     const byClassic = branch.classic.kind === "protected" && branch.classic.enforceAdmins === true && (branch.classic.checks ?? []).some((check) => pinned(check, context, appId));
@@ -210,8 +223,8 @@ function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: st
 
 /**
  * Compares what GitHub enforces with what the policies want. A literal branch this app's rulesets
- * do not target, whose checks are all required from the app elsewhere and binding on everyone (an
- * organization's or another active ruleset nobody bypasses, classic protection that binds
+ * do not target, whose checks are all required from the app elsewhere and verifiably binding on
+ * everyone (an organization's or another ruleset as `binding` says, classic protection that binds
  * administrators) needs nothing; one protected classically with status checks on, binding
  * administrators, gets them merged into its list (another's checks kept); the rest, and every
  * pattern, are targeted by this app's rulesets — one per distinct list of checks, matched to the
@@ -286,7 +299,7 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
   }
   for (const { group, ruleset, name } of planned) {
     const spec: RulesetSpec = { name, include: group.include, checks: group.checks, otherRules: ruleset?.otherRules ?? [] };
-    const inForce = ruleset !== undefined && binding(ruleset, "Repository");
+    const inForce = ruleset !== undefined && binding(ruleset);
     for (const status of statuses.filter((s) => s.via === "ruleset" && group.branches.includes(s.branch))) {
       const branch = found.branches.find((b) => b.branch === status.branch);
       const elsewhere = requiredElsewhere(found, branch, status.wanted, appId, ownIds);

@@ -31,7 +31,7 @@ interface ApiRule {
   type?: unknown;
   ruleset_source_type?: unknown;
   ruleset_id?: unknown;
-  parameters?: { required_status_checks?: unknown; strict_required_status_checks_policy?: unknown };
+  parameters?: { required_status_checks?: unknown; strict_required_status_checks_policy?: unknown; do_not_enforce_on_create?: unknown };
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
@@ -89,6 +89,7 @@ export function rulesetOf(data: ApiRuleset, id: number): FoundRuleset {
     bypass,
     checks: statusRule ? checksOf(statusRule.parameters?.required_status_checks) : null,
     strict: statusRule?.parameters?.strict_required_status_checks_policy === true,
+    skipOnCreate: statusRule?.parameters?.do_not_enforce_on_create === true,
     otherRules: rules.filter((r) => r.type !== "required_status_checks"),
     updatedAt: typeof data.updated_at === "string" ? data.updated_at : null,
   };

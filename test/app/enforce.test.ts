@@ -50,12 +50,33 @@ test("a fresh repository gets the compliance-gate ruleset, its checks pinned to 
   expect(github.writes).toHaveLength(1);
 });
 
-test("a branch already held by an organization ruleset requiring the checks pinned to the app: nothing is written", async () => {
-  github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: null });
+test("a branch held by an organization ruleset that verifiably binds everyone (bypass list shown and empty): nothing is written", async () => {
+  github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: [] });
   const outcome = await run(setup);
   expect(outcome.kind).toBe("in_sync");
   expect(outcome.view.plan.targets).toEqual([expect.objectContaining({ branch: "main", missing: [], via: "elsewhere" })]);
   expect(github.writes).toEqual([]);
+});
+
+test.each([
+  ["its bypass actors are not shown (an organization's the app may not edit)", { source: "Organization", bypass: null }],
+  ["someone may bypass it", { bypass: [{ type: "RepositoryRole", id: 5, mode: "always" }] }],
+  ["it only evaluates", { enforcement: "evaluate" }],
+  ["it excludes branches", { exclude: ["refs/heads/main"] }],
+  ["it lets a branch be created without the checks", { skipOnCreate: true }],
+])("another ruleset requiring the pinned checks does not count when %s: the app's own is created", async (_name, weaker) => {
+  github.addRuleset({ name: "baseline", include: ["refs/heads/main"], checks: PINNED, ...weaker });
+  await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+});
+
+test("an organization ruleset whose bypass actors are invisible never replaces the app's own: the app keeps its ruleset", async () => {
+  await run(setup);
+  github.addRuleset({ name: "org baseline (bypass: repository admins)", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: null });
+  const outcome = await run({ kind: "rules_changed", event: "repository_ruleset.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
+  expect(outcome.kind).toBe("in_sync");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.own()).toBeDefined();
 });
 
 test("an organization ruleset that requires the checks from any app does not count: this app's ruleset pins them", async () => {

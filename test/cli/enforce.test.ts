@@ -105,3 +105,19 @@ test("without GITHUB_TOKEN: exit 2, saying what the token is for", async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toContain("GITHUB_TOKEN is not set");
 });
+
+test("an organization ruleset requiring the pinned checks is read in full; without a visible bypass list it does not count", async () => {
+  const scope = github();
+  scope.get(REPO_PATH).reply(200, { id: 1, full_name: "acme/gitops", default_branch: "main" });
+  mockPolicies(scope, { policies: { "production.yml": PRODUCTION } });
+  scope.get(`${REPO_PATH}/rulesets`).query(true).reply(200, [{ id: 90, name: "org baseline", source_type: "Organization", enforcement: "active" }]);
+  const org = { ...OURS, id: 90, name: "org baseline", source_type: "Organization", source: "acme" } as Record<string, unknown>;
+  delete org["bypass_actors"];
+  scope.get(`${REPO_PATH}/rulesets/90`).query(true).reply(200, org);
+  scope.get(`${REPO_PATH}/rules/branches/main`).query(true).reply(200, OURS.rules.map((rule) => ({ ...rule, ruleset_source_type: "Organization", ruleset_source: "acme", ruleset_id: 90 })));
+  scope.get(`${REPO_PATH}/branches/main/protection`).reply(404, { message: "Branch not protected" });
+  const r = await run(ARGS, "", undefined, TOKEN);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain('+ create ruleset "compliance-gate"');
+  expect(scope.pendingMocks()).toEqual([]);
+});

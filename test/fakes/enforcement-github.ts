@@ -51,6 +51,7 @@ export class FakeEnforcementGitHub {
       exclude: [],
       bypass: [],
       strict: false,
+      skipOnCreate: false,
       otherRules: [],
       updatedAt: "2026-11-25T09:00:00Z",
       ...ruleset,
@@ -85,6 +86,7 @@ export class FakeEnforcementGitHub {
       checks: spec.checks.map((context) => ({ context, appId })),
       otherRules: spec.otherRules,
       strict: false,
+      skipOnCreate: false,
       updatedAt: "2026-11-25T10:00:00Z",
     });
     switch (change.kind) {

@@ -43,7 +43,7 @@ test("a ruleset is read in full: conditions, bypass actors, its required checks 
   const ruleset = responseExample("/repos/{owner}/{repo}/rulesets/{ruleset_id}", "get") as Json;
   ruleset["rules"].push({
     type: "required_status_checks",
-    parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "compliance/production", integration_id: APP }, { context: "ci" }] },
+    parameters: { strict_required_status_checks_policy: false, do_not_enforce_on_create: true, required_status_checks: [{ context: "compliance/production", integration_id: APP }, { context: "ci" }] },
   });
   nock(API).get(`${REPO}/rulesets/42`).query({ includes_parents: "true" }).reply(200, ruleset);
   expect(await readRuleset(gh, "acme", "gitops", 42)).toEqual({
@@ -60,6 +60,7 @@ test("a ruleset is read in full: conditions, bypass actors, its required checks 
       { context: "ci", appId: null },
     ],
     strict: false,
+    skipOnCreate: true,
     otherRules: [{ type: "commit_author_email_pattern", parameters: { operator: "contains", pattern: "github" } }],
     updatedAt: "2023-08-23T16:29:47Z",
   });
