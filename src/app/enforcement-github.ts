@@ -4,7 +4,7 @@
 import type { EnforcementPorts } from "./enforce-ports.js";
 import { gapFlagOf, parseGapBlock, type GapFlag } from "../audit/enforcement-gap.js";
 import { recordWriter } from "../audit/writer.js";
-import { isOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
+import { mayBeOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
 import { listExceptionIssues, readRepository } from "../github/audit-population.js";
 import { readClassicProtection, writeClassicChecks } from "../github/branch-protection.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
@@ -57,7 +57,7 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
         }
         // In full: this app's rulesets, and every other (the organization's too) that requires its checks
         // on a branch: its bypass actors, exclusions and exemptions decide whether it counts.
-        const wanted = new Set(summaries.filter(isOwnRuleset).map((s) => s.id));
+        const wanted = new Set(summaries.filter((s) => mayBeOwnRuleset(s, appId)).map((s) => s.id));
         for (const b of branches) for (const rule of b.active) if (rule.appId === appId) wanted.add(rule.rulesetId);
         const rulesets: FoundRuleset[] = [];
         for (const summary of summaries) {

@@ -72,12 +72,36 @@ export interface FoundEnforcement {
   branches: FoundBranch[];
 }
 
-/** The name of this app's ruleset; others it owns start with it and a colon. */
+/** What every ruleset of this app's is named after. */
 export const RULESET_NAME = "compliance-gate";
 
-/** Whether a repository ruleset is this app's own. */
-export function isOwnRuleset(ruleset: Pick<FoundRuleset, "name" | "source">): boolean {
-  return ruleset.source === "Repository" && (ruleset.name === RULESET_NAME || ruleset.name.startsWith(`${RULESET_NAME}: `));
+/**
+ * The name of this app's ruleset: with the app's id, so that two registrations of the app on one
+ * repository (a staging one, say) each keep their own instead of fighting over one. Its others
+ * are this name, a colon and a branch.
+ */
+export function ownRulesetName(appId: number): string {
+  return `${RULESET_NAME} (app ${appId})`;
+}
+
+const namedFor = (name: string, base: string): boolean => name === base || name.startsWith(`${base}: `);
+
+/** Whether a ruleset, by its name, may be this app's: named with its id, or named as before the id was in the name. Such are read in full. */
+export function mayBeOwnRuleset(ruleset: Pick<FoundRuleset, "name" | "source">, appId: number): boolean {
+  return ruleset.source === "Repository" && (namedFor(ruleset.name, ownRulesetName(appId)) || namedFor(ruleset.name, RULESET_NAME));
+}
+
+/**
+ * Whether a repository ruleset (read in full) is this app's own: named with its id; or named
+ * `compliance-gate` as before the id was in the name, and then only when it takes a check from
+ * this app or from no app in particular — one pinned to another app id is that registration's.
+ */
+export function isOwnRuleset(ruleset: Pick<FoundRuleset, "name" | "source" | "checks">, appId: number): boolean {
+  if (ruleset.source !== "Repository") return false;
+  if (namedFor(ruleset.name, ownRulesetName(appId))) return true;
+  if (!namedFor(ruleset.name, RULESET_NAME)) return false;
+  const checks = ruleset.checks ?? [];
+  return checks.some((c) => c.appId === appId) || checks.every((c) => c.appId === null);
 }
 
 /** The ruleset this app writes, as its create or update sends it. */
@@ -234,7 +258,7 @@ function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: st
  */
 export function compareEnforcement(found: FoundEnforcement, input: CompareInput): EnforcementPlan {
   const { appId } = input;
-  const own = found.rulesets.filter(isOwnRuleset).sort((a, b) => a.id - b.id);
+  const own = found.rulesets.filter((r) => isOwnRuleset(r, appId)).sort((a, b) => a.id - b.id);
   const ownIds = new Set(own.map((r) => r.id));
   const changes: EnforcementChange[] = [];
   const tampering: Tampering[] = [];
@@ -280,7 +304,9 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
   // This app's rulesets: each group matched to the existing one sharing most of its branches.
   const groups = rulesetGroups(viaRuleset);
   const unmatched = [...own];
-  const usedNames = new Set(own.map((r) => r.name));
+  // Names with the app's id are kept; a ruleset named as before the id was in the name is renamed.
+  const base = ownRulesetName(appId);
+  const usedNames = new Set(own.map((r) => r.name).filter((n) => namedFor(n, base)));
   const planned: { group: (typeof groups)[number]; ruleset: FoundRuleset | undefined; name: string }[] = [];
   for (const group of groups) {
     let best: FoundRuleset | undefined;
@@ -290,9 +316,9 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
       if (overlap > bestOverlap) [best, bestOverlap] = [candidate, overlap];
     }
     if (best) unmatched.splice(unmatched.indexOf(best), 1);
-    let name = best?.name;
+    let name = best !== undefined && namedFor(best.name, base) ? best.name : undefined;
     if (name === undefined) {
-      name = usedNames.has(RULESET_NAME) ? `${RULESET_NAME}: ${group.branches[0] ?? ""}`.slice(0, 100) : RULESET_NAME;
+      name = usedNames.has(base) ? `${base}: ${group.branches[0] ?? ""}`.slice(0, 100) : base;
       usedNames.add(name);
     }
     planned.push({ group, ruleset: best, name });

@@ -68,7 +68,7 @@ test("installation.created: the compliance-gate ruleset requires the policy's ch
   // The repositories of an installation event say no default branch: it is read.
   nock(API).get(REPO_PATH).reply(200, { id: 1, full_name: "acme/gitops", default_branch: "main" });
   await app.receive("installation", payload);
-  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate"]);
+  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate (app 1)"]);
   expect(requiredChecks()).toEqual([
     { context: "compliance/policy", integration_id: APP_ID },
     { context: "compliance/production", integration_id: APP_ID },
@@ -79,11 +79,11 @@ test("installation.created: the compliance-gate ruleset requires the policy's ch
 test("repository_ruleset.deleted by a person: restored, one exception issue names them; the redelivery writes nothing", async () => {
   const deleted = inOurRepository({
     action: "deleted",
-    repository_ruleset: { id: 39, name: "compliance-gate", source_type: "Repository", enforcement: "active" },
+    repository_ruleset: { id: 39, name: "compliance-gate (app 1)", source_type: "Repository", enforcement: "active" },
     sender: { login: "mallory", id: 66, type: "User" },
   });
   await app.receive("repository_ruleset", deleted);
-  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate"]);
+  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate (app 1)"]);
   expect(audit.issues).toHaveLength(1);
   expect(parseGapBlock(audit.issues[0]?.body)).toMatchObject({ by: "mallory", event: "repository_ruleset.deleted", branches: ["main"] });
   expect(audit.issues[0]?.labels).toEqual(["compliance-exception"]);

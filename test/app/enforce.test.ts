@@ -41,7 +41,7 @@ const run = (trigger: EnforcementTrigger, apply = true) => enforcer.enforce(gith
 test("a fresh repository gets the compliance-gate ruleset, its checks pinned to the app; a second run writes nothing", async () => {
   const first = await run(setup);
   expect(first.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
   expect(github.own()).toMatchObject({ enforcement: "active", include: ["refs/heads/main"], exclude: [], bypass: [], checks: PINNED, target: "branch" });
   expect(github.issues).toEqual([]);
 
@@ -67,7 +67,7 @@ test.each([
 ])("another ruleset requiring the pinned checks does not count when %s: the app's own is created", async (_name, weaker) => {
   github.addRuleset({ name: "baseline", include: ["refs/heads/main"], checks: PINNED, ...weaker });
   await run(setup);
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
 });
 
 test("an organization ruleset whose bypass actors are invisible never replaces the app's own: the app keeps its ruleset", async () => {
@@ -75,14 +75,14 @@ test("an organization ruleset whose bypass actors are invisible never replaces t
   github.addRuleset({ name: "org baseline (bypass: repository admins)", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: null });
   const outcome = await run({ kind: "rules_changed", event: "repository_ruleset.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
   expect(outcome.kind).toBe("in_sync");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
   expect(github.own()).toBeDefined();
 });
 
 test("an organization ruleset that requires the checks from any app does not count: this app's ruleset pins them", async () => {
   github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED.map((c) => ({ ...c, appId: null })), bypass: null });
   await run(setup);
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
 });
 
 test("classic protection binding administrators, with other checks: ours are merged in, theirs kept, and nothing more next time", async () => {
@@ -104,7 +104,7 @@ test("classic protection binding administrators, with other checks: ours are mer
 test("classic protection that lets administrators merge past it (enforce_admins off, GitHub's default) does not count: the app's ruleset is created", async () => {
   github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: null }, ...PINNED], strict: false, enforceAdmins: false });
   const outcome = await run(setup);
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
   expect(outcome.view.plan.targets).toEqual([expect.objectContaining({ branch: "main", via: "ruleset" })]);
   expect(github.classic.get("main")).toMatchObject({ checks: [{ context: "ci/build", appId: null }, ...PINNED] });
 });
@@ -114,7 +114,7 @@ test("classic protection added by an admin next to the app's ruleset changes not
   github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: null }], strict: false, enforceAdmins: false });
   const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.created", sender: "admin", at: "2026-11-25T10:10:00.000Z" });
   expect(outcome.kind).toBe("in_sync");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
   expect(github.own()).toBeDefined();
   expect(github.issues).toEqual([]);
 });
@@ -133,7 +133,7 @@ test("enforce_admins switched off where the app relied on classic protection: it
   github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: false });
   const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
   expect(outcome.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate", "POST issue"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST issue"]);
   expect(github.gaps()[0]?.what).toEqual([
     "compliance/policy, compliance/production were not required on main: its branch protection requires them but lets administrators merge past it (enforce_admins is off)",
   ]);
@@ -145,7 +145,7 @@ test("a deleted ruleset is restored and one exception issue names who, what, whe
   clock = NOW + 3_000;
   const outcome = await run(deleted);
   expect(outcome.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate", "POST ruleset compliance-gate", "POST issue"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST ruleset compliance-gate (app 4242)", "POST issue"]);
   expect(github.gaps()).toEqual([
     {
       version: 1,
@@ -218,7 +218,7 @@ test("without the administration permission nothing is written, nothing retried,
 test("a plan without --apply writes nothing and says what it would do", async () => {
   const outcome = await run(setup, false);
   expect(outcome.kind).toBe("planned");
-  expect(outcome.view.plan.changes).toEqual([{ kind: "create_ruleset", spec: { name: "compliance-gate", include: ["refs/heads/main"], checks: ["compliance/policy", "compliance/production"], otherRules: [] } }]);
+  expect(outcome.view.plan.changes).toEqual([{ kind: "create_ruleset", spec: { name: "compliance-gate (app 4242)", include: ["refs/heads/main"], checks: ["compliance/policy", "compliance/production"], otherRules: [] } }]);
   expect(github.writes).toEqual([]);
 });
 
@@ -227,8 +227,8 @@ test("patterns are targeted by the ruleset; another branch's own policies decide
   github.policies.set("stable", set(enforcing("production", ["stable"]), enforcing("staging", ["stable"])));
   await run(setup);
   expect(github.rulesets.map((r) => [r.name, r.include, r.checks?.map((c) => c.context)])).toEqual([
-    ["compliance-gate", ["refs/heads/main", "refs/heads/release/*"], ["compliance/policy", "compliance/production"]],
-    ["compliance-gate: stable", ["refs/heads/stable"], ["compliance/policy", "compliance/production", "compliance/staging"]],
+    ["compliance-gate (app 4242)", ["refs/heads/main", "refs/heads/release/*"], ["compliance/policy", "compliance/production"]],
+    ["compliance-gate (app 4242): stable", ["refs/heads/stable"], ["compliance/policy", "compliance/production", "compliance/staging"]],
   ]);
   await run(sweep);
   expect(github.writes).toHaveLength(2);
@@ -248,7 +248,7 @@ test("an invalid policy file keeps this app's ruleset: what it wants is unknown"
   github.policies.set("main", { policies: [], invalid: [{ file: "policies/production.yml", environment: "production", errors: [] }] });
   const outcome = await run(sweep);
   expect(outcome.kind).toBe("in_sync");
-  expect(outcome.view.plan.notes).toEqual(["the ruleset compliance-gate is kept: an invalid policy file might still want what it requires"]);
+  expect(outcome.view.plan.notes).toEqual(["the ruleset compliance-gate (app 4242) is kept: an invalid policy file might still want what it requires"]);
   expect(github.rulesets).toHaveLength(1);
 });
 
@@ -260,4 +260,33 @@ test("what cannot be required on a pattern is said on the pull requests into eac
     "production's check is not required on release/7: grant compliance-gate the administration permission, or require compliance/production by hand",
   ]);
   expect(service.notRequiredOn("acme", "gitops", "main")).toEqual([]);
+});
+
+test("two registrations of the app on one repository each keep a ruleset named with their id: no fight, no exception issue", async () => {
+  const staging = new Enforcer(new EnforcementMemory(), () => clock);
+  await run(setup);
+  await staging.enforce(github.ports(), { trigger: setup, apply: true, appId: 5151 });
+  for (let round = 0; round < 3; round++) {
+    clock += 60_000;
+    await staging.enforce(github.ports(), { trigger: { kind: "rules_changed", event: "repository_ruleset.created", sender: "compliance-gate[bot]", at: new Date(clock).toISOString() }, apply: true, appId: 5151 });
+    clock += 60_000;
+    await run({ kind: "rules_changed", event: "repository_ruleset.created", sender: "compliance-gate-staging[bot]", at: new Date(clock).toISOString() });
+  }
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST ruleset compliance-gate (app 5151)"]);
+  expect(github.issues).toEqual([]);
+});
+
+test("a ruleset named compliance-gate before the id was in the name is this app's when it takes the checks from it: renamed, nobody blamed", async () => {
+  const legacy = github.addRuleset({ name: "compliance-gate", include: ["refs/heads/main"], checks: PINNED });
+  const outcome = await run(sweep);
+  expect(github.writes).toEqual([`PUT ruleset ${legacy.id}`]);
+  expect(github.rulesets.map((r) => r.name)).toEqual(["compliance-gate (app 4242)"]);
+  expect(outcome.kind === "applied" && outcome.gap).toBeNull();
+});
+
+test("a ruleset named compliance-gate that takes the checks from another app is that registration's: left alone", async () => {
+  const theirs = github.addRuleset({ name: "compliance-gate", include: ["refs/heads/main"], checks: PINNED.map((c) => ({ ...c, appId: 5151 })) });
+  await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
+  expect(github.rulesets[0]).toEqual(theirs);
 });

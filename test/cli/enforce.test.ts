@@ -41,7 +41,7 @@ function mockFind(scope: nock.Scope, rulesets: Record<string, unknown>[]): void 
 
 const OURS = {
   id: 7,
-  name: "compliance-gate",
+  name: "compliance-gate (app 4242)",
   target: "branch",
   source_type: "Repository",
   enforcement: "active",
@@ -56,7 +56,7 @@ test("a repository without the ruleset: the plan says what would be created, exi
   const r = await run(ARGS, "", undefined, TOKEN);
   expect(r.code).toBe(1);
   expect(r.stdout).toMatch(/main +not required: compliance\/policy, compliance\/production/);
-  expect(r.stdout).toContain('+ create ruleset "compliance-gate"');
+  expect(r.stdout).toContain('+ create ruleset "compliance-gate (app 4242)"');
   expect(r.stdout).toContain("Run again with --apply");
   expect(scope.pendingMocks()).toEqual([]);
 });
@@ -69,7 +69,7 @@ test("--apply creates it, exit 0; --json says in_sync when it is there", async (
   const applied = await run([...ARGS, "--apply"], "", undefined, TOKEN);
   expect(applied.code).toBe(0);
   expect(applied.stdout).toContain("Applied: 1 of 1 changes.");
-  expect(sent).toMatchObject({ name: "compliance-gate", enforcement: "active", bypass_actors: [], rules: [{ parameters: { required_status_checks: PINNED } }] });
+  expect(sent).toMatchObject({ name: "compliance-gate (app 4242)", enforcement: "active", bypass_actors: [], rules: [{ parameters: { required_status_checks: PINNED } }] });
   expect(scope.pendingMocks()).toEqual([]);
 
   const again = github();
@@ -86,7 +86,7 @@ test("--apply without the permission: GitHub refuses, exit 1, and the output say
   const r = await run([...ARGS, "--apply"], "", undefined, TOKEN);
   expect(r.code).toBe(1);
   expect(r.stdout).toContain("Applied: 0 of 1 changes.");
-  expect(r.stdout).toContain("failed: create ruleset \"compliance-gate\": GitHub API error 403");
+  expect(r.stdout).toContain("failed: create ruleset \"compliance-gate (app 4242)\": GitHub API error 403");
 });
 
 test.each([
@@ -118,6 +118,6 @@ test("an organization ruleset requiring the pinned checks is read in full; witho
   scope.get(`${REPO_PATH}/branches/main/protection`).reply(404, { message: "Branch not protected" });
   const r = await run(ARGS, "", undefined, TOKEN);
   expect(r.code).toBe(1);
-  expect(r.stdout).toContain('+ create ruleset "compliance-gate"');
+  expect(r.stdout).toContain('+ create ruleset "compliance-gate (app 4242)"');
   expect(scope.pendingMocks()).toEqual([]);
 });

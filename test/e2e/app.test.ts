@@ -228,7 +228,7 @@ test("install: the compliance-gate ruleset is created; deleted: restored and an 
   installed["installation"] = { ...installed["installation"], ...installationOf() };
   installed["repositories"] = [{ id: 1, node_id: "repo", name: REPO, full_name: `${OWNER}/${REPO}`, private: true }];
   expect(await deliver("installation", installed)).toBeLessThan(300);
-  const ruleset = await eventually("the ruleset created", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  const ruleset = await eventually("the ruleset created", () => github.state.rulesets?.find((r) => r.name === "compliance-gate (app 1)"));
   expect(ruleset).toMatchObject({
     enforcement: "active",
     target: "branch",
@@ -257,7 +257,7 @@ test("install: the compliance-gate ruleset is created; deleted: restored and an 
     sender: { login: "mallory", id: 66, type: "User" },
   };
   expect(await deliver("repository_ruleset", deleted)).toBeLessThan(300);
-  await eventually("the ruleset restored", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  await eventually("the ruleset restored", () => github.state.rulesets?.find((r) => r.name === "compliance-gate (app 1)"));
   const issue = await eventually("the exception issue", () => github.state.issues?.find((i) => i.labels.includes("compliance-exception")));
   const gap = parseGapBlock(issue.body);
   expect(gap).toMatchObject({ repository: `${OWNER}/${REPO}`, branches: ["main"], by: "mallory", event: "repository_ruleset.deleted" });

@@ -60,8 +60,9 @@ export class FakeEnforcementGitHub {
     return full;
   }
 
+  /** The app's first ruleset (`compliance-gate (app N)`, or one named as before the id was in the name). */
   own(): FoundRuleset | undefined {
-    return this.rulesets.find((r) => r.name === "compliance-gate" && r.source === "Repository");
+    return this.rulesets.find((r) => (r.name === "compliance-gate" || r.name.startsWith("compliance-gate (app ")) && r.source === "Repository");
   }
 
   private active(branch: string): ActiveCheck[] {

@@ -10,7 +10,7 @@ function view(): PlanView {
     {
       rulesets: [
         {
-          id: 7, name: "compliance-gate", source: "Repository", enforcement: "evaluate", target: "branch",
+          id: 7, name: "compliance-gate (app 4242)", source: "Repository", enforcement: "evaluate", target: "branch",
           include: ["refs/heads/main"], exclude: [], bypass: [{ type: "Team", id: 234, mode: "always" }],
           checks: [{ context: "compliance/policy", appId: APP }, { context: "compliance/production", appId: APP }],
           strict: false, skipOnCreate: false, otherRules: [], updatedAt: "2026-11-25T08:00:00Z",
@@ -50,7 +50,7 @@ test("the plan as JSON says whether it is in sync", () => {
   expect(json).toMatchObject({ repository: "acme/gitops", app_id: APP, in_sync: false, can_write: true });
   expect((json["changes"] as { summary: string }[]).map((c) => c.summary)).toEqual([
     "update the required checks of stable's branch protection",
-    'update ruleset "compliance-gate" (#7)',
+    'update ruleset "compliance-gate (app 4242)" (#7)',
   ]);
 });
 
