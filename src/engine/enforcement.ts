@@ -203,16 +203,62 @@ function requiredElsewhere(found: FoundEnforcement, branch: FoundBranch | undefi
   return out;
 }
 
-/** What is wrong with this app's ruleset against the spec it should match: tampering, and other differences. */
-function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number): { tampered: string[]; other: string[] } {
+/**
+ * The rules this app's ruleset has besides its required checks: no deleting the branch (which
+ * drops the requirement with it) and no force push (which can put an environment's branch back to
+ * any earlier commit whose checks passed — a deployment nobody approved).
+ */
+export const OWN_RULES = ["deletion", "non_fast_forward"] as const;
+
+const ruleType = (rule: unknown): unknown => (rule !== null && typeof rule === "object" ? (rule as { type?: unknown }).type : undefined);
+
+/** A bypass actor in words: GitHub names roles and kinds of actors, not the accounts behind ids. */
+export function bypassActorName(actor: BypassActor): string {
+  const id = actor.id !== null ? ` #${actor.id}` : "";
+  const who =
+    actor.type === "OrganizationAdmin"
+      ? "organization admins"
+      : actor.type === "EnterpriseOwner"
+        ? "enterprise owners"
+        : actor.type === "DeployKey"
+          ? "deploy keys"
+          : actor.type === "RepositoryRole"
+            ? actor.id === 5
+              ? "repository admins"
+              : `repository role${id}`
+            : actor.type === "Integration"
+              ? `GitHub App${id}`
+              : actor.type === "Team"
+                ? `team${id}`
+                : actor.type === "User"
+                  ? `user${id}`
+                  : `${actor.type}${id}`;
+  const when = actor.mode === "pull_request" ? "through pull requests" : actor.mode;
+  return `${who} (${when})`;
+}
+
+/**
+ * What is wrong with this app's ruleset against the spec it should match: tampering, and other
+ * differences. A ruleset named as before the app's id was in its name (`legacy`) was written
+ * without the deletion and force-push rules: adding them is an upgrade, not a repair.
+ */
+function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number, legacy: boolean): { tampered: string[]; other: string[] } {
   const tampered: string[] = [];
   const other: string[] = [];
   const name = `the ruleset ${ruleset.name}`;
   if (ruleset.enforcement !== "active") tampered.push(`${name} is set to ${ruleset.enforcement}`);
   if (ruleset.bypass === null) other.push(`${name}'s bypass list cannot be read`);
-  else if (ruleset.bypass.length > 0) tampered.push(`${name} lets ${ruleset.bypass.map((b) => `${b.type}${b.id !== null ? ` ${b.id}` : ""} (${b.mode})`).join(", ")} bypass it`);
+  else if (ruleset.bypass.length > 0) tampered.push(`${name} lets ${ruleset.bypass.map(bypassActorName).join(", ")} bypass it`);
   if (ruleset.exclude.length > 0) tampered.push(`${name} excludes ${ruleset.exclude.join(", ")}`);
   if (ruleset.target !== null && ruleset.target !== "branch") tampered.push(`${name} targets ${ruleset.target}s, not branches`);
+  if (ruleset.skipOnCreate) tampered.push(`${name} lets a branch be created without the checks (do_not_enforce_on_create)`);
+  const types = new Set(ruleset.otherRules.map(ruleType));
+  const lost = { deletion: "forbids deleting the branch", non_fast_forward: "forbids force pushes" } as const;
+  for (const rule of OWN_RULES) {
+    if (types.has(rule)) continue;
+    if (legacy) other.push(`${name} does not yet ${lost[rule].replace("forbids", "forbid")}`);
+    else tampered.push(`${name} no longer ${lost[rule]} (its ${rule} rule is gone)`);
+  }
   for (const context of spec.checks) {
     const found = (ruleset.checks ?? []).filter((c) => c.context === context);
     if (found.length === 0) other.push(`${name} does not require ${context}`);
@@ -324,7 +370,8 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
     planned.push({ group, ruleset: best, name });
   }
   for (const { group, ruleset, name } of planned) {
-    const spec: RulesetSpec = { name, include: group.include, checks: group.checks, otherRules: ruleset?.otherRules ?? [] };
+    const otherRules = (ruleset?.otherRules ?? []).filter((rule) => !(OWN_RULES as readonly unknown[]).includes(ruleType(rule)));
+    const spec: RulesetSpec = { name, include: group.include, checks: group.checks, otherRules };
     const inForce = ruleset !== undefined && binding(ruleset);
     for (const status of statuses.filter((s) => s.via === "ruleset" && group.branches.includes(s.branch))) {
       const branch = found.branches.find((b) => b.branch === status.branch);
@@ -338,7 +385,7 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
       changes.push({ kind: "create_ruleset", spec });
       continue;
     }
-    const { tampered, other } = differences(ruleset, spec, appId);
+    const { tampered, other } = differences(ruleset, spec, appId, !namedFor(ruleset.name, base));
     if (tampered.length > 0) tampering.push(...tampered.map((what) => ({ what, since: ruleset.updatedAt, branches: group.branches })));
     if (tampered.length + other.length > 0) changes.push({ kind: "update_ruleset", id: ruleset.id, spec, why: [...tampered, ...other] });
   }

@@ -1,7 +1,7 @@
 // Repository rulesets and the active rules of a branch (SPEC §5), read into the engine's types and
 // written from its plan: GET …/rulesets (with the organization's), GET …/rulesets/{id}, GET
 // …/rules/branches/{branch}, and POST / PUT / DELETE of this app's own rulesets.
-import type { ActiveCheck, BypassActor, FoundRuleset, RequiredCheck, RulesetSpec } from "../engine/enforcement.js";
+import { OWN_RULES, type ActiveCheck, type BypassActor, type FoundRuleset, type RequiredCheck, type RulesetSpec } from "../engine/enforcement.js";
 import type { GitHubSession } from "./client.js";
 
 /** A ruleset as the list shows it: no rules, conditions or bypass actors. */
@@ -110,8 +110,12 @@ export async function activeChecksOn(gh: GitHubSession, owner: string, repo: str
   );
 }
 
-/** The body of this app's ruleset: active, on branches, nobody bypasses, its checks pinned to the app. */
+/**
+ * The body of this app's ruleset: active, on branches, nobody bypasses, the branch may be neither
+ * deleted nor force-pushed, its checks pinned to the app — also when a branch is created.
+ */
 export function rulesetBody(spec: RulesetSpec, appId: number): Record<string, unknown> {
+  const ours = new Set<unknown>([...OWN_RULES, "required_status_checks"]);
   return {
     name: spec.name,
     target: "branch",
@@ -119,7 +123,8 @@ export function rulesetBody(spec: RulesetSpec, appId: number): Record<string, un
     bypass_actors: [],
     conditions: { ref_name: { include: spec.include, exclude: [] } },
     rules: [
-      ...spec.otherRules,
+      ...spec.otherRules.filter((rule) => !ours.has((rule as { type?: unknown } | null)?.type)),
+      ...OWN_RULES.map((type) => ({ type })),
       {
         type: "required_status_checks",
         parameters: {

@@ -58,7 +58,7 @@ useTestApp(
 );
 
 function requiredChecks(): Json[] {
-  return rulesets.flatMap((r) => (r["rules"] as Json[]).flatMap((rule) => rule["parameters"]["required_status_checks"] as Json[]));
+  return rulesets.flatMap((r) => (r["rules"] as Json[]).flatMap((rule) => (rule["parameters"]?.["required_status_checks"] ?? []) as Json[]));
 }
 
 test("installation.created: the compliance-gate ruleset requires the policy's checks, pinned to the app", async () => {

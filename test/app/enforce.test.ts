@@ -169,7 +169,11 @@ test("a deleted ruleset is restored and one exception issue names who, what, whe
 });
 
 test.each([
-  ["a bypass actor added", { bypass: [{ type: "User", id: 7, mode: "always" }] }, /lets User 7 \(always\) bypass it/],
+  ["a bypass actor added", { bypass: [{ type: "User", id: 7, mode: "always" }] }, /lets user #7 \(always\) bypass it/],
+  ["repository admins allowed to bypass it", { bypass: [{ type: "RepositoryRole", id: 5, mode: "pull_request" }] }, /lets repository admins \(through pull requests\) bypass it/],
+  ["its force-push rule removed", { otherRules: [{ type: "deletion" }] }, /no longer forbids force pushes \(its non_fast_forward rule is gone\)/],
+  ["its deletion rule removed", { otherRules: [{ type: "non_fast_forward" }] }, /no longer forbids deleting the branch/],
+  ["a branch allowed to be created without the checks", { skipOnCreate: true }, /lets a branch be created without the checks \(do_not_enforce_on_create\)/],
   ["the ruleset set to evaluate", { enforcement: "evaluate" }, /is set to evaluate/],
   ["the ruleset disabled", { enforcement: "disabled" }, /is set to disabled/],
   ["a check dropped", { checks: [PINNED[0] as { context: string; appId: number }] }, /does not require compliance\/production|not required on main/],

@@ -47,7 +47,7 @@ const OURS = {
   enforcement: "active",
   bypass_actors: [],
   conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
-  rules: [{ type: "required_status_checks", parameters: { strict_required_status_checks_policy: false, required_status_checks: PINNED } }],
+  rules: [{ type: "deletion" }, { type: "non_fast_forward" }, { type: "required_status_checks", parameters: { strict_required_status_checks_policy: false, required_status_checks: PINNED } }],
 };
 
 test("a repository without the ruleset: the plan says what would be created, exit 1, nothing written", async () => {
@@ -69,7 +69,12 @@ test("--apply creates it, exit 0; --json says in_sync when it is there", async (
   const applied = await run([...ARGS, "--apply"], "", undefined, TOKEN);
   expect(applied.code).toBe(0);
   expect(applied.stdout).toContain("Applied: 1 of 1 changes.");
-  expect(sent).toMatchObject({ name: "compliance-gate (app 4242)", enforcement: "active", bypass_actors: [], rules: [{ parameters: { required_status_checks: PINNED } }] });
+  expect(sent).toMatchObject({
+    name: "compliance-gate (app 4242)",
+    enforcement: "active",
+    bypass_actors: [],
+    rules: [{ type: "deletion" }, { type: "non_fast_forward" }, { parameters: { do_not_enforce_on_create: false, required_status_checks: PINNED } }],
+  });
   expect(scope.pendingMocks()).toEqual([]);
 
   const again = github();

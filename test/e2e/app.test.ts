@@ -235,6 +235,8 @@ test("install: the compliance-gate ruleset is created; deleted: restored and an 
     bypass_actors: [],
     conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
     rules: [
+      { type: "deletion" },
+      { type: "non_fast_forward" },
       {
         type: "required_status_checks",
         parameters: {

@@ -3,7 +3,8 @@
 // first one's work. Rules of a branch are computed as GitHub does: the active rulesets targeting it.
 import type { BranchPolicies, EnforcementPorts } from "../../src/app/enforce-ports.js";
 import { parseGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
-import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck } from "../../src/engine/enforcement.js";
+import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck, RulesetSpec } from "../../src/engine/enforcement.js";
+import { rulesetBody, rulesetOf } from "../../src/github/rulesets.js";
 import { GitHubRequestFailed } from "../../src/github/client.js";
 import type { PolicySet } from "../../src/policy/types.js";
 
@@ -41,7 +42,7 @@ export class FakeEnforcementGitHub {
     readonly repo = "gitops",
   ) {}
 
-  /** An organization's (or another) ruleset, active unless said. */
+  /** An organization's (or another) ruleset, active unless said (one of the app's own forbids deletion and force pushes, as it writes them). */
   addRuleset(ruleset: Partial<FoundRuleset> & { name: string; include: string[]; checks: RequiredCheck[] | null }): FoundRuleset {
     const full: FoundRuleset = {
       id: this.nextId++,
@@ -52,7 +53,7 @@ export class FakeEnforcementGitHub {
       bypass: [],
       strict: false,
       skipOnCreate: false,
-      otherRules: [],
+      otherRules: ruleset.name.startsWith("compliance-gate (app ") ? [{ type: "deletion" }, { type: "non_fast_forward" }] : [],
       updatedAt: "2026-11-25T09:00:00Z",
       ...ruleset,
     };
@@ -77,28 +78,19 @@ export class FakeEnforcementGitHub {
   }
 
   private apply(change: EnforcementChange, appId: number): void {
-    const body = (spec: { name: string; include: string[]; checks: string[]; otherRules: unknown[] }) => ({
-      name: spec.name,
-      enforcement: "active",
-      target: "branch",
-      include: [...spec.include],
-      exclude: [],
-      bypass: [],
-      checks: spec.checks.map((context) => ({ context, appId })),
-      otherRules: spec.otherRules,
-      strict: false,
-      skipOnCreate: false,
-      updatedAt: "2026-11-25T10:00:00Z",
+    // What GitHub keeps of the body the adapter sends, read back as the adapter reads it.
+    const body = (spec: RulesetSpec, id: number): FoundRuleset => ({
+      ...rulesetOf({ ...rulesetBody(spec, appId), id, source_type: "Repository", updated_at: "2026-11-25T10:00:00Z" }, id),
     });
     switch (change.kind) {
       case "create_ruleset":
         this.write(`POST ruleset ${change.spec.name}`);
-        this.rulesets.push({ id: this.nextId++, source: "Repository", ...body(change.spec) });
+        this.rulesets.push(body(change.spec, this.nextId++));
         return;
       case "update_ruleset": {
         this.write(`PUT ruleset ${change.id}`);
         const at = this.rulesets.findIndex((r) => r.id === change.id);
-        this.rulesets[at] = { id: change.id, source: "Repository", ...body(change.spec) };
+        this.rulesets[at] = body(change.spec, change.id);
         return;
       }
       case "delete_ruleset":

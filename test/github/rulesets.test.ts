@@ -100,6 +100,8 @@ test("this app's ruleset is created, updated and deleted with bodies GitHub's de
     bypass_actors: [],
     conditions: { ref_name: { include: ["refs/heads/main", "refs/heads/release/*"], exclude: [] } },
     rules: [
+      { type: "deletion" },
+      { type: "non_fast_forward" },
       {
         type: "required_status_checks",
         parameters: {
@@ -124,9 +126,14 @@ test("this app's ruleset is created, updated and deleted with bodies GitHub's de
   await deleteRuleset(gh, "acme", "gitops", 43, "compliance-gate: stable");
 });
 
-test("another's rules in this app's ruleset are kept by an update", () => {
-  const other = { type: "deletion" };
-  expect(rulesetBody({ ...spec, otherRules: [other] }, APP)["rules"]).toEqual([other, expect.objectContaining({ type: "required_status_checks" })]);
+test("another's rules in this app's ruleset are kept by an update, its own written once", () => {
+  const other = { type: "required_signatures" };
+  expect(rulesetBody({ ...spec, otherRules: [other, { type: "deletion" }] }, APP)["rules"]).toEqual([
+    other,
+    { type: "deletion" },
+    { type: "non_fast_forward" },
+    expect.objectContaining({ type: "required_status_checks" }),
+  ]);
   expect(requestBodyErrors("/repos/{owner}/{repo}/rulesets/{ruleset_id}", "put", rulesetBody({ ...spec, otherRules: [other] }, APP))).toEqual([]);
 });
 

@@ -13,7 +13,7 @@ function view(): PlanView {
           id: 7, name: "compliance-gate (app 4242)", source: "Repository", enforcement: "evaluate", target: "branch",
           include: ["refs/heads/main"], exclude: [], bypass: [{ type: "Team", id: 234, mode: "always" }],
           checks: [{ context: "compliance/policy", appId: APP }, { context: "compliance/production", appId: APP }],
-          strict: false, skipOnCreate: false, otherRules: [], updatedAt: "2026-11-25T08:00:00Z",
+          strict: false, skipOnCreate: false, otherRules: [{ type: "deletion" }, { type: "non_fast_forward" }], updatedAt: "2026-11-25T08:00:00Z",
         },
       ],
       branches: [
