@@ -20,12 +20,14 @@ import {
   verdictsOf,
   type Findings,
   type FoundChange,
+  type ListedCheckRun,
   type ListedCommit,
   type ListedIssue,
   type ListedPull,
 } from "../audit/population.js";
-import { gapFlagOf, parseGapBlock, type GapRecord } from "../audit/enforcement-gap.js";
-import { recordWriter } from "../audit/writer.js";
+import type { KeyObject } from "node:crypto";
+import { gapFlagOf, gapsIn, type FoundGaps } from "../audit/enforcement-gap.js";
+import { privateGlobs } from "../engine/globs.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import type { ChangedFile } from "../engine/types.js";
 import {
@@ -34,6 +36,7 @@ import {
   listClosedPullsSince,
   listCommitsSince,
   listDeploymentShasSince,
+  listAppIssuesSince,
   listExceptionIssues,
   listPullComments,
   listPullsOfCommit,
@@ -44,6 +47,7 @@ import {
   MAX_COMMENT_PAGES,
   MAX_COMMIT_PAGES,
   MAX_DEPLOYMENT_PAGES,
+  MAX_APP_ISSUE_PAGES,
   MAX_EXCEPTION_PAGES,
   type Listing,
 } from "../github/audit-population.js";
@@ -74,6 +78,8 @@ export interface PopulationRequest {
    * do — a human's never — and a push record says in `problems` which app wrote it.
    */
   appLogin?: string;
+  /** The app's public key: enforcement gap records must carry its signature to flag a merge. Without it their digest is checked. */
+  publicKey?: KeyObject;
   /** Look for direct pushes to gated branches too (SPEC §4.3). Default true. */
   pushes?: boolean;
   /** The policy folder. Default `policies`. */
@@ -99,6 +105,8 @@ export interface Population {
   /** Closed pull requests listed, merged ones in the period, gated branches and commits scanned. */
   stats: { pullsListed: number; mergedInPeriod: number; branches: string[]; commitsScanned: number; pushesScanned: boolean };
   requests: RequestCount;
+  /** What the export as a whole noticed: enforcement gap records that could not be used. */
+  problems: string[];
 }
 
 /** One export's reading: its session, and what it already read that never changes. */
@@ -113,6 +121,10 @@ interface Export {
   checkRecords: Map<string, Promise<Findings>>;
   /** The compliance-exception issues updated in the period: listed once, when a push has no check run record. */
   exceptionIssues?: Promise<Listing<ListedIssue>>;
+  /** The compliance/audit check runs read, by commit: enforcement gap records are among them too. */
+  checkRuns: Map<string, Promise<Listing<ListedCheckRun>>>;
+  /** The base branch of each merged pull request examined, by number: the branch a gap must name. */
+  bases: Map<number, string>;
 }
 
 /** Asks `read` once per commit; a failure is kept too (the export fails as a whole). */
@@ -165,6 +177,8 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     defaultBranch,
     policiesAt: oncePerCommit(request.policiesAt ?? readPoliciesWith(gh, owner, repo, request.policyDir ?? POLICY_DIR)),
     checkRecords: new Map(),
+    checkRuns: new Map(),
+    bases: new Map(),
   };
 
   const listed = await listClosedPullsSince(gh, { owner, repo, repository, since: request.since, started: request.now ?? Date.now(), ...(request.progress ? { progress: request.progress } : {}) });
@@ -186,12 +200,14 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     commitsScanned = pushes.commitsScanned;
     changes.push(...pushes.changes, ...(await scanVerdicts(ex, pushes.scanned, pushes.policies)));
   }
+  const problems = await flagEnforcementGaps(ex, changes);
   return {
     repository,
     defaultBranch,
     changes,
     stats: { pullsListed: listed.length, mergedInPeriod: merged.length, branches, commitsScanned, pushesScanned: request.pushes !== false },
     requests: gh.count,
+    problems,
   };
 }
 
@@ -202,8 +218,7 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   // The list leaves out who merged and how many files changed.
   const pull = await readMergedPull(gh, owner, repo, n);
   const change = mergeChange(repository, pull, listedMergedAt);
-  const gap = gapFlagOf(await enforcementGaps(ex), pull.base.ref, Date.parse(change.merged_at));
-  if (gap !== null) change.enforcement_gap = gap;
+  ex.bases.set(n, pull.base.ref);
   const comments = await listPullComments(gh, owner, repo, n);
   const inComments = recordsInComments(comments.items, request.appLogin);
   if (!comments.complete) inComments.problems.unshift(`only the first ${MAX_COMMENT_PAGES * 100} comments could be read`);
@@ -363,7 +378,9 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
   let pending = ex.checkRecords.get(sha);
   if (pending === undefined) {
     const { owner, repo, appLogin } = ex.request;
-    pending = listAuditCheckRuns(ex.gh, owner, repo, sha).then((listed) => {
+    const listing = listAuditCheckRuns(ex.gh, owner, repo, sha);
+    ex.checkRuns.set(sha, listing);
+    pending = listing.then((listed) => {
       const found = recordsInCheckRuns(listed.items, appLogin);
       if (!listed.complete) found.problems.unshift(`only the first ${MAX_CHECK_RUN_PAGES * 100} ${AUDIT_CHECK} check runs of commit ${sha.slice(0, 7)} could be read`);
       return found;
@@ -374,20 +391,44 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
 }
 
 /**
- * The enforcement gaps (SPEC §5) recorded in the app's exception issues updated in the period: a
- * gap's issue is opened when it ends, after the merges inside it. From the same one listing as
- * the push records' copies.
+ * Flags every merge of the export that landed inside an enforcement gap (SPEC §5), whenever it
+ * was recorded, and returns what could not be used. The gaps are those recorded in the issues the
+ * app opened since the period began (by author with --app-login, newest first; else the
+ * compliance-exception issues) and in the compliance/audit check runs the export read (the copy
+ * on a branch's tip nobody can edit or delete). A listing cut short fails the export: a gap left
+ * out would leave its merges unflagged without a word.
  */
-async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: string | null }[]> {
-  const { owner, repo, since, appLogin } = ex.request;
-  ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
-  const names = [`${owner}/${repo}`, ex.repository].map((n) => n.toLowerCase());
-  return (await ex.exceptionIssues).items.flatMap((issue) => {
-    // Any GitHub App's without the app's login, as for records; never a person's.
-    if (!recordWriter(issue.author, appLogin).ok) return [];
-    const gap = parseGapBlock(issue.body);
-    return gap !== null && names.includes(gap.repository.toLowerCase()) ? [{ gap, issue: `#${issue.number}` }] : [];
-  });
+async function flagEnforcementGaps(ex: Export, changes: FoundChange[]): Promise<string[]> {
+  const merges = changes.filter((c) => c.change.kind === "merge");
+  if (merges.length === 0) return [];
+  const { owner, repo, since, appLogin, publicKey } = ex.request;
+  let issues: Listing<ListedIssue>;
+  if (appLogin !== undefined) {
+    issues = await listAppIssuesSince(ex.gh, { owner, repo, repository: ex.repository, creator: appLogin, since });
+    if (!issues.complete) throw new GatherFailed(`${appLogin} opened more than ${MAX_APP_ISSUE_PAGES * 100} issues in ${ex.repository} since ${new Date(since).toISOString()}: export a shorter period`);
+  } else {
+    ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
+    issues = await ex.exceptionIssues;
+    if (!issues.complete) throw new GatherFailed(`more than ${MAX_EXCEPTION_PAGES * 100} ${EXCEPTION_LABEL} issues of ${ex.repository} were updated since ${new Date(since).toISOString()}: export a shorter period (or pass --app-login)`);
+  }
+  const runs = (await Promise.all(ex.checkRuns.values())).flatMap((listed) => listed.items);
+  const found: FoundGaps = gapsIn(
+    { issues: issues.items, runs },
+    { names: [`${owner}/${repo}`, ex.repository], ...(appLogin !== undefined ? { app: appLogin } : {}), ...(publicKey ? { publicKey } : {}) },
+  );
+  // One compiler for the export: each distinct glob of the gaps compiled once, not once per merge.
+  const globs = privateGlobs();
+  for (const merge of merges) {
+    const base = typeof merge.change.pull_request === "number" ? ex.bases.get(merge.change.pull_request) : undefined;
+    const flag = base === undefined ? null : gapFlagOf(found.gaps, base, Date.parse(merge.change.merged_at), globs);
+    if (flag === null) {
+      if (found.problems.length > 0) merge.problems.push("an enforcement gap record could not be used (see the export's problems): a gap this merge landed in may be missing");
+      continue;
+    }
+    merge.change.enforcement_gap = flag;
+    if (appLogin === undefined) merge.problems.push(`its enforcement gap (${flag.issue ?? "a check run"}) was accepted from any GitHub App: pass --app-login to accept only the app's`);
+  }
+  return found.problems;
 }
 
 /**

@@ -1,10 +1,12 @@
 // The events that start enforcement (SPEC §5): an installation and repositories added to it (and a
-// permission just granted), a push that changed policies, and every change to a ruleset or branch
-// protection — whose sender is who removed or weakened the requirement, if anything was.
+// permission just granted), a push that may change policies on the default branch or an enforced
+// branch, every change to a ruleset or branch protection — whose sender is who removed or weakened
+// the requirement, if anything was — and a change of the default branch.
 import type { Logger, Probot } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
+import { rulesetOf } from "../github/rulesets.js";
 import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
 import type { EnforcementService } from "./enforce-service.js";
 import { pushTouchesPolicies, type PushSummary } from "./push-events.js";
@@ -36,7 +38,7 @@ async function installationRepositories(octokit: GitHubClient): Promise<{ owner:
 interface RulesPayload extends RepositoryPayload {
   action?: string;
   sender?: { login?: string } | null;
-  repository_ruleset?: { updated_at?: string } | null;
+  repository_ruleset?: { id?: unknown; updated_at?: string } | null;
   rule?: { updated_at?: string } | null;
 }
 
@@ -79,8 +81,13 @@ export function onEnforcementEvents(app: Probot, service: EnforcementService, id
       const source = sourceOf(payload);
       const branch = branchOf(payload.ref);
       if (!source || branch === undefined || payload.deleted) return;
+      // Only the default branch's policies, and an enforced branch's own, decide what is required:
+      // a push anywhere else (a new feature branch) starts nothing. A branch created where the
+      // policies enforce it brings its own policies with it.
+      const isDefault = branch === payload.repository.default_branch;
+      if (!isDefault && !service.mayChangeEnforcement(source.owner, source.repo, branch)) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
-      if (pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
+      if (!payload.created && pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
       await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() }, log: context.log });
     }),
   );
@@ -94,11 +101,38 @@ export function onEnforcementEvents(app: Probot, service: EnforcementService, id
     // This app's own writes come back as events: nothing was weakened by them.
     if (sender !== null && sender.toLowerCase() === (await identity.botLogin().catch(() => "")).toLowerCase()) return;
     const event = `${context.name}.${payload.action ?? ""}`;
-    const edited = payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at;
-    const at = payload.action === "edited" && edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : now();
-    await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "rules_changed", event, sender, at }, log: context.log });
+    // GitHub dates an edit in the payload; a deletion's updated_at is the last edit before it, which says nothing of the deletion.
+    const edited = payload.action === "edited" ? (payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at) : undefined;
+    const changedAt = edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : null;
+    // The ruleset as the event shows it is evidence by itself: another run may have restored it before this one looks.
+    const shown = payload.repository_ruleset;
+    const ruleset =
+      context.name === "repository_ruleset" && shown && typeof shown.id === "number" && (payload.action === "deleted" || payload.action === "edited")
+        ? { state: rulesetOf(shown as Parameters<typeof rulesetOf>[0], shown.id), deleted: payload.action === "deleted" }
+        : undefined;
+    await service.enforce({
+      octokit: context.octokit,
+      ...source,
+      trigger: { kind: "rules_changed", event, sender, at: now(), changedAt, ...(ruleset ? { ruleset } : {}) },
+      log: context.log,
+    });
   });
   for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
     app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);
   }
+
+  // The default branch changed: its policies now say what is enforced. A switch to a branch
+  // without policies removes nothing; one to policies that enforce less is reported, naming who switched.
+  app.on(
+    "repository.edited",
+    guarded(async (context) => {
+      const { payload } = context;
+      const changes = (payload as { changes?: { default_branch?: unknown } }).changes;
+      if (changes?.default_branch === undefined) return;
+      const source = sourceOf(payload);
+      if (!source) return;
+      const sender = payload.sender?.login ?? null;
+      await service.enforce({ octokit: context.octokit, ...source, trigger: { kind: "rules_changed", event: "repository.edited", sender, at: now() }, log: context.log });
+    }),
+  );
 }

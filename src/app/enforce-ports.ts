@@ -23,12 +23,34 @@ export interface RequiredChecksGateway {
   apply(change: EnforcementChange, appId: number): Promise<void>;
 }
 
-/** The exception issues of enforcement gaps: opened once per gap, read back for the gaps they record. */
+/** The exception issues of enforcement gaps (and of protection removed): opened once per key. */
 export interface GapIssues {
-  /** Opens the issue about `key` unless this app already did; returns its number and address. */
+  /** Opens the issue about `key` unless this app already did; returns its number and address. Throws GitHubRequestFailed (410 when issues are turned off). */
   open(request: { key: string; title: string; body: string; since: string }): Promise<{ number: number; url: string | null }>;
-  /** The gaps recorded in this app's exception issues updated since `since` (ISO 8601), with each issue as `#N`. */
-  gapsSince(since: string): Promise<{ gap: GapRecord; issue: string | null }[]>;
+}
+
+/** A commit that landed on a branch. */
+export interface LandedCommit {
+  sha: string;
+  /** The first line of its message. */
+  title: string;
+  /** ISO 8601, as its committer dates it. */
+  at: string | null;
+}
+
+/**
+ * The copy of a gap's record only the app can write — a compliance/audit check run, which nobody
+ * can edit or delete — and the commits that landed in a gap. Throws GitHubRequestFailed.
+ */
+export interface GapEvidence {
+  /**
+   * Posts the record (`text`, with `title`) as a compliance/audit check run on the tip of each
+   * of `branches` that exists (external id `enforcement:<branch>:<from>`), or on the default
+   * branch's when none does. Returns the commits it went on.
+   */
+  keep(request: { gap: GapRecord; branches: string[]; title: string; text: string }): Promise<string[]>;
+  /** The commits that landed on `branch` between `from` and `until` (ISO 8601), newest first, at most 100. */
+  landed(branch: string, from: string, until: string): Promise<{ commits: LandedCommit[]; complete: boolean }>;
 }
 
 /** Everything enforcement needs of one repository, through one client. */
@@ -37,6 +59,7 @@ export interface EnforcementPorts {
   policies: EnforcementPolicies;
   rules: RequiredChecksGateway;
   issues: GapIssues;
+  evidence: GapEvidence;
   /** Requests made so far, for logs. */
   requests(): number;
 }

@@ -1,11 +1,12 @@
 // The ports of enforcement (enforce-ports.ts) wired to the adapters over GitHub's REST API, for one repository and
 // one client: rulesets, branch rules and classic protection; the policies through the app's
 // facts gatherer (its one policy cache); the exception issues that record enforcement gaps.
+import type { KeyObject } from "node:crypto";
 import type { EnforcementPorts } from "./enforce-ports.js";
-import { gapFlagOf, parseGapBlock, type GapFlag } from "../audit/enforcement-gap.js";
-import { recordWriter } from "../audit/writer.js";
+import { gapFlagOf, gapsIn, type GapFlag } from "../audit/enforcement-gap.js";
+import { postAuditCheck } from "../github/audit-check.js";
 import { mayBeOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
-import { listExceptionIssues, readRepository } from "../github/audit-population.js";
+import { listAppIssuesSince, listAuditCheckRuns, MAX_APP_ISSUE_PAGES, readRepository } from "../github/audit-population.js";
 import { readClassicProtection, writeClassicChecks } from "../github/branch-protection.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
@@ -31,13 +32,12 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
   const { octokit, owner, repo, gatherer } = options;
   const gh = new GitHubSession(octokit);
   let requestsElsewhere = 0;
+  const defaultBranchOf = async (): Promise<string> => options.defaultBranch ?? (await readRepository(gh, owner, repo)).defaultBranch;
   return {
     repository: { owner, repo },
     requests: () => gh.count.total + requestsElsewhere,
     policies: {
-      async defaultBranch() {
-        return options.defaultBranch ?? (await readRepository(gh, owner, repo)).defaultBranch;
-      },
+      defaultBranch: defaultBranchOf,
       async policiesOn(branch) {
         const probe = await gatherer.probe(octokit, { owner, repo, base: branch });
         requestsElsewhere += probe.requests.total;
@@ -88,34 +88,60 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
         const written = await openExceptionIssue(gh, { owner, repo, login: await options.botLogin(), labels: options.labels, ...request });
         return written.issue;
       },
-      async gapsSince(since) {
-        const login = await options.botLogin();
-        const listed = await listExceptionIssues(gh, { owner, repo, repository: `${owner}/${repo}`, since: Date.parse(since) });
-        return listed.items.flatMap((issue) => {
-          if (!recordWriter(issue.author, login).ok) return [];
-          const gap = parseGapBlock(issue.body);
-          return gap !== null && gap.repository.toLowerCase() === `${owner}/${repo}`.toLowerCase() ? [{ gap, issue: `#${issue.number}` }] : [];
-        });
+    },
+    evidence: {
+      async keep({ gap, branches, title, text }) {
+        const on: string[] = [];
+        const post = async (branch: string): Promise<boolean> => {
+          const tip = await gh.request("GET /repos/{owner}/{repo}/commits/{ref}", { owner, repo, ref: `heads/${branch}`, per_page: 1 }, `reading the tip of ${branch}`, { accept: [404, 422] });
+          const sha = (tip.data as { sha?: unknown } | undefined)?.sha;
+          if (tip.status >= 300 || typeof sha !== "string") return false;
+          await postAuditCheck(gh, { owner, repo, sha, compliant: false, neutral: true, title, summary: title, text, now: Date.parse(gap.until), externalId: `enforcement:${branch}:${gap.from ?? "unknown"}`.slice(0, 1000) });
+          on.push(sha);
+          return true;
+        };
+        for (const branch of branches.slice(0, MAX_EVIDENCE_BRANCHES)) await post(branch);
+        if (on.length === 0) await post(await defaultBranchOf());
+        return on;
+      },
+      async landed(branch, from, until) {
+        const listed = await gh.list<{ sha?: unknown; commit?: { message?: unknown; committer?: { date?: unknown } | null } | null }>(
+          "GET /repos/{owner}/{repo}/commits",
+          { owner, repo, sha: branch, since: from, until },
+          `listing the commits of ${branch} in the gap`,
+          { maxPages: 1 },
+        );
+        const commits = listed.items.flatMap((c) =>
+          typeof c.sha === "string"
+            ? [{ sha: c.sha, title: String(c.commit?.message ?? "").split("\n")[0]?.slice(0, 200) ?? "", at: typeof c.commit?.committer?.date === "string" ? c.commit.committer.date : null }]
+            : [],
+        );
+        return { commits, complete: listed.complete };
       },
     },
   };
 }
 
+/** Branches whose tips get a copy of a gap's record at most: the record is the same on each. */
+const MAX_EVIDENCE_BRANCHES = 10;
+
 /**
- * The enforcement gap a change landed in (SPEC §5): the gaps recorded in this app's exception
- * issues updated since the change (a gap's issue is opened when it ends, after the change), one
- * listing of them; null when none covers `branch` at `at` (epoch ms).
+ * The enforcement gaps a change on `branch` at `at` (epoch ms) may have landed in (SPEC §5): those
+ * recorded in the issues the app opened since (a gap's issue is opened when it ends, after the
+ * change; listed by author, newest first) and in the compliance/audit check runs of the branch's
+ * tip (the copy nobody can edit or delete, there when issues are turned off). Every record is
+ * verified; one that is not, or a listing that could not be read whole, is a problem to say.
  */
 export async function enforcementGapAt(
   gh: GitHubSession,
-  request: { owner: string; repo: string; login: string; branch: string; at: number },
-): Promise<GapFlag | null> {
+  request: { owner: string; repo: string; login: string; branch: string; at: number; publicKey?: KeyObject },
+): Promise<{ flag: GapFlag | null; problems: string[] }> {
   const { owner, repo } = request;
-  const listed = await listExceptionIssues(gh, { owner, repo, repository: `${owner}/${repo}`, since: request.at });
-  const gaps = listed.items.flatMap((issue) => {
-    if (!recordWriter(issue.author, request.login).ok) return [];
-    const gap = parseGapBlock(issue.body);
-    return gap !== null && gap.repository.toLowerCase() === `${owner}/${repo}`.toLowerCase() ? [{ gap, issue: `#${issue.number}` }] : [];
-  });
-  return gapFlagOf(gaps, request.branch, request.at);
+  const repository = `${owner}/${repo}`;
+  const issues = await listAppIssuesSince(gh, { owner, repo, repository, creator: request.login, since: request.at });
+  const runs = await listAuditCheckRuns(gh, owner, repo, `heads/${request.branch}`);
+  const found = gapsIn({ issues: issues.items, runs: runs.items }, { names: [repository], app: request.login, ...(request.publicKey ? { publicKey: request.publicKey } : {}) });
+  const problems = [...found.problems];
+  if (!issues.complete) problems.push(`the enforcement gaps could not all be read: ${request.login} opened more than ${MAX_APP_ISSUE_PAGES * 100} issues since the merge`);
+  return { flag: gapFlagOf(found.gaps, request.branch, request.at), problems };
 }

@@ -120,6 +120,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const enforcement = new EnforcementService({
     gatherer,
     identity: audit.identity,
+    ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}),
     ...(config.appId !== undefined ? { appId: config.appId } : {}),
     labels: audit.labels,
     retries,

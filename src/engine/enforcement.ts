@@ -131,6 +131,8 @@ export interface TargetStatus {
   /** The branch name, or the pattern as the policy wrote it (braces expanded). */
   branch: string;
   literal: boolean;
+  /** `refs/heads/…` as a ruleset targets it. */
+  ref: string;
   wanted: string[];
   /** Wanted checks GitHub does not require from this app now. */
   missing: string[];
@@ -238,33 +240,63 @@ export function bypassActorName(actor: BypassActor): string {
 }
 
 /**
- * What is wrong with this app's ruleset against the spec it should match: tampering, and other
- * differences. A ruleset named as before the app's id was in its name (`legacy`) was written
- * without the deletion and force-push rules: adding them is an upgrade, not a repair.
+ * How this app's ruleset is weaker than the app writes it, whatever the policies want: not active,
+ * someone may bypass it, it excludes or exempts, it lost a rule — each only ever done by someone
+ * else. A ruleset named as before the app's id was in its name (`legacy`) was written without the
+ * deletion and force-push rules: lacking them is not a weakening there.
  */
+function weakenings(ruleset: FoundRuleset, legacy: boolean): string[] {
+  const out: string[] = [];
+  const name = `the ruleset ${ruleset.name}`;
+  if (ruleset.enforcement !== "active") out.push(`${name} is set to ${ruleset.enforcement}`);
+  if (ruleset.bypass !== null && ruleset.bypass.length > 0) out.push(`${name} lets ${ruleset.bypass.map(bypassActorName).join(", ")} bypass it`);
+  if (ruleset.exclude.length > 0) out.push(`${name} excludes ${ruleset.exclude.join(", ")}`);
+  if (ruleset.target !== null && ruleset.target !== "branch") out.push(`${name} targets ${ruleset.target}s, not branches`);
+  if (ruleset.skipOnCreate) out.push(`${name} lets a branch be created without the checks (do_not_enforce_on_create)`);
+  if (!legacy) {
+    const types = new Set(ruleset.otherRules.map(ruleType));
+    const lost = { deletion: "forbids deleting the branch", non_fast_forward: "forbids force pushes" } as const;
+    for (const rule of OWN_RULES) if (!types.has(rule)) out.push(`${name} no longer ${lost[rule]} (its ${rule} rule is gone)`);
+  }
+  return out;
+}
+
+/** A wanted check the ruleset takes from another app (or any), in words; undefined when it takes it from this one or not at all. */
+function repinned(ruleset: FoundRuleset, context: string, appId: number): string | undefined {
+  const found = (ruleset.checks ?? []).filter((c) => c.context === context);
+  if (found.length === 0 || found.some((c) => c.appId === appId)) return undefined;
+  return `the ruleset ${ruleset.name} takes ${context} from ${found[0]?.appId === null ? "any app" : `app ${found[0]?.appId}`}, not this app (${appId})`;
+}
+
+/**
+ * How a ruleset of this app's, as an event shows it, is weaker than the app writes it, given the
+ * checks it should require: the weakenings, checks taken from another app, checks dropped.
+ */
+export function rulesetWeakenings(ruleset: FoundRuleset, wanted: readonly string[], appId: number): string[] {
+  const out = weakenings(ruleset, !namedFor(ruleset.name, ownRulesetName(appId)));
+  for (const context of wanted) {
+    const moved = repinned(ruleset, context, appId);
+    if (moved !== undefined) out.push(moved);
+    else if (!(ruleset.checks ?? []).some((c) => c.context === context)) out.push(`the ruleset ${ruleset.name} no longer requires ${context}`);
+  }
+  return out;
+}
+
+/** What is wrong with this app's ruleset against the spec it should match: tampering, and other differences. */
 function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number, legacy: boolean): { tampered: string[]; other: string[] } {
-  const tampered: string[] = [];
+  const tampered = weakenings(ruleset, legacy);
   const other: string[] = [];
   const name = `the ruleset ${ruleset.name}`;
-  if (ruleset.enforcement !== "active") tampered.push(`${name} is set to ${ruleset.enforcement}`);
   if (ruleset.bypass === null) other.push(`${name}'s bypass list cannot be read`);
-  else if (ruleset.bypass.length > 0) tampered.push(`${name} lets ${ruleset.bypass.map(bypassActorName).join(", ")} bypass it`);
-  if (ruleset.exclude.length > 0) tampered.push(`${name} excludes ${ruleset.exclude.join(", ")}`);
-  if (ruleset.target !== null && ruleset.target !== "branch") tampered.push(`${name} targets ${ruleset.target}s, not branches`);
-  if (ruleset.skipOnCreate) tampered.push(`${name} lets a branch be created without the checks (do_not_enforce_on_create)`);
-  const types = new Set(ruleset.otherRules.map(ruleType));
-  const lost = { deletion: "forbids deleting the branch", non_fast_forward: "forbids force pushes" } as const;
-  for (const rule of OWN_RULES) {
-    if (types.has(rule)) continue;
-    if (legacy) other.push(`${name} does not yet ${lost[rule].replace("forbids", "forbid")}`);
-    else tampered.push(`${name} no longer ${lost[rule]} (its ${rule} rule is gone)`);
+  if (legacy) {
+    const types = new Set(ruleset.otherRules.map(ruleType));
+    if (!types.has("deletion")) other.push(`${name} does not yet forbid deleting the branch`);
+    if (!types.has("non_fast_forward")) other.push(`${name} does not yet forbid force pushes`);
   }
   for (const context of spec.checks) {
-    const found = (ruleset.checks ?? []).filter((c) => c.context === context);
-    if (found.length === 0) other.push(`${name} does not require ${context}`);
-    else if (!found.some((c) => c.appId === appId)) {
-      tampered.push(`${name} takes ${context} from ${found[0]?.appId === null ? "any app" : `app ${found[0]?.appId}`}, not this app (${appId})`);
-    }
+    const moved = repinned(ruleset, context, appId);
+    if (moved !== undefined) tampered.push(moved);
+    else if (!(ruleset.checks ?? []).some((c) => c.context === context)) other.push(`${name} does not require ${context}`);
   }
   const extra = (ruleset.checks ?? []).filter((c) => !spec.checks.includes(c.context) || c.appId !== appId);
   if (extra.some((c) => !spec.checks.includes(c.context))) other.push(`${name} requires checks no policy wants`);
@@ -316,7 +348,7 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
     if (target.checks.length === 0) continue;
     const branch = target.literal ? found.branches.find((b) => b.branch === target.glob) : undefined;
     const elsewhere = requiredElsewhere(found, branch, target.checks, appId, ownIds);
-    const status: TargetStatus = { branch: target.glob, literal: target.literal, wanted: target.checks, missing: [], via: "elsewhere" };
+    const status: TargetStatus = { branch: target.glob, literal: target.literal, ref: target.ref, wanted: target.checks, missing: [], via: "elsewhere" };
     statuses.push(status);
     const targetedByOwn = own.some((r) => r.include.includes(target.ref));
     const classic = branch?.classic;

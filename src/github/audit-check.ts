@@ -42,7 +42,7 @@ export async function hasAuditCheck(gh: GitHubSession, request: { owner: string;
  */
 export async function postAuditCheck(
   gh: GitHubSession,
-  request: { owner: string; repo: string; sha: string; compliant: boolean; title: string; summary: string; text: string; now: number; externalId?: string },
+  request: { owner: string; repo: string; sha: string; compliant: boolean; title: string; summary: string; text: string; now: number; externalId?: string; neutral?: boolean },
 ): Promise<number | undefined> {
   if (Buffer.byteLength(request.text, "utf8") > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
   const output = fitCheckOutput({ title: request.title, summary: request.summary });
@@ -56,7 +56,8 @@ export async function postAuditCheck(
       // A push's record by default; a deployment's or an applied revision's names itself.
       external_id: request.externalId ?? `push:${request.sha}`,
       status: "completed",
-      conclusion: request.compliant ? "success" : "failure",
+      // An enforcement gap's record is neutral: a red mark on a branch's tip would say its commit failed something.
+      conclusion: request.neutral === true ? "neutral" : request.compliant ? "success" : "failure",
       completed_at: new Date(request.now).toISOString(),
       output: { ...output, text: request.text },
     },

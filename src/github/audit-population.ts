@@ -141,6 +141,7 @@ interface ApiCheckRun {
   html_url?: string | null;
   app?: { slug?: string | null } | null;
   output?: { text?: string | null } | null;
+  started_at?: string | null;
 }
 
 /** Every compliance/audit check run of commit `sha` (not only the latest), at most MAX_CHECK_RUN_PAGES pages. */
@@ -153,7 +154,7 @@ export async function listAuditCheckRuns(gh: GitHubSession, owner: string, repo:
   );
   const items = listed.items
     .filter((run) => run.name === undefined || run.name === AUDIT_CHECK)
-    .map((run): ListedCheckRun => ({ id: run.id, url: str(run.html_url), app: str(run.app?.slug), text: str(run.output?.text) }));
+    .map((run): ListedCheckRun => ({ id: run.id, url: str(run.html_url), app: str(run.app?.slug), text: str(run.output?.text), started_at: str(run.started_at) }));
   return { items, complete: listed.complete };
 }
 
@@ -162,7 +163,41 @@ interface ApiIssue {
   html_url?: string | null;
   user?: ApiUser | null;
   body?: string | null;
+  created_at?: string | null;
   pull_request?: unknown;
+}
+
+/** Pages of the app's own issues (100 each) read at most when looking for enforcement gaps. */
+export const MAX_APP_ISSUE_PAGES = 10;
+
+/**
+ * The issues `creator` (the app's bot login) opened since `since` (epoch ms), newest first, at
+ * most MAX_APP_ISSUE_PAGES pages; `complete` false when more may have been opened since.
+ * By author, not by label: anyone who can triage can take a label off, but only the app opens
+ * issues as the app, so nobody else's issues can push the app's out of the listing.
+ */
+export async function listAppIssuesSince(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; repository: string; creator: string; since: number },
+): Promise<Listing<ListedIssue>> {
+  const { owner, repo } = request;
+  const items: ListedIssue[] = [];
+  // `since` filters on the last update, which is never before the creation: the pages end where creations do.
+  for await (const page of gh.pages<ApiIssue>(
+    "GET /repos/{owner}/{repo}/issues",
+    { owner, repo, creator: request.creator, state: "all", sort: "created", direction: "desc", since: iso(request.since) },
+    (n) => `listing the issues ${request.creator} opened in ${request.repository} (page ${n})`,
+    { maxPages: MAX_APP_ISSUE_PAGES },
+  )) {
+    for (const issue of page.items) {
+      const created = typeof issue.created_at === "string" ? Date.parse(issue.created_at) : Number.NaN;
+      if (created < request.since) return { items, complete: true };
+      if (issue.pull_request !== undefined) continue;
+      items.push({ number: issue.number, url: str(issue.html_url), author: authorOf(issue.user), body: str(issue.body), created_at: str(issue.created_at) });
+    }
+    if (!page.next) return { items, complete: true };
+  }
+  return { items, complete: false };
 }
 
 /** The compliance-exception issues updated since `since` (pull requests left out), at most MAX_EXCEPTION_PAGES pages. */
@@ -179,7 +214,7 @@ export async function listExceptionIssues(
   );
   const items = listed.items
     .filter((issue) => issue.pull_request === undefined)
-    .map((issue): ListedIssue => ({ number: issue.number, url: str(issue.html_url), author: authorOf(issue.user), body: str(issue.body) }));
+    .map((issue): ListedIssue => ({ number: issue.number, url: str(issue.html_url), author: authorOf(issue.user), body: str(issue.body), created_at: str(issue.created_at) }));
   return { items, complete: listed.complete };
 }
 

@@ -124,13 +124,15 @@ export function enforcementPlanJson(view: PlanView): Record<string, unknown> {
  * What compliance/policy says about checks that are not required (SPEC §5, "cannot"): one line
  * per environment and branch, with what to do.
  */
-export function notRequiredLines(targets: readonly Pick<TargetStatus, "branch" | "missing">[]): string[] {
+export function notRequiredLines(targets: readonly (Pick<TargetStatus, "branch" | "missing"> & { reason?: string | null })[]): string[] {
   const lines: string[] = [];
   for (const t of targets) {
     for (const check of t.missing) {
       const env = check.startsWith("compliance/") ? check.slice("compliance/".length) : check;
       const whose = env === "policy" ? "compliance/policy" : `${env}'s check`;
-      lines.push(`${whose} is not required on ${t.branch}: grant compliance-gate the administration permission, or require ${check} by hand`);
+      // The real reason when it is not the permission: a refusal of another kind, too many branches, a fight.
+      const fix = t.reason ? `${t.reason}; require ${check} by hand meanwhile` : `grant compliance-gate the administration permission, or require ${check} by hand`;
+      lines.push(`${whose} is not required on ${t.branch}: ${fix}`);
     }
   }
   return lines;

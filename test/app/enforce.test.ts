@@ -133,38 +133,41 @@ test("enforce_admins switched off where the app relied on classic protection: it
   github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: false });
   const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
   expect(outcome.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST issue"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST check-run main", "POST issue"]);
   expect(github.gaps()[0]?.what).toEqual([
     "compliance/policy, compliance/production were not required on main: its branch protection requires them but lets administrators merge past it (enforce_admins is off)",
   ]);
 });
 
-test("a deleted ruleset is restored and one exception issue names who, what, when and how long; the redelivered event writes nothing", async () => {
+test("a deleted ruleset is restored and its sealed record kept in a check run and one exception issue naming who, what, when and how long; the redelivered event writes nothing", async () => {
   await run(setup);
   github.rulesets = [];
   clock = NOW + 3_000;
   const outcome = await run(deleted);
   expect(outcome.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST ruleset compliance-gate (app 4242)", "POST issue"]);
-  expect(github.gaps()).toEqual([
-    {
-      version: 1,
-      repository: "acme/gitops",
-      branches: ["main"],
-      from: "2026-11-25T09:59:58.000Z",
-      until: "2026-11-25T10:00:03.000Z",
-      found_at: "2026-11-25T09:59:58.000Z",
-      by: "mallory",
-      event: "repository_ruleset.deleted",
-      what: ["compliance/policy, compliance/production were not required on main"],
-    },
-  ]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST ruleset compliance-gate (app 4242)", "POST check-run main", "POST issue"]);
+  const record = {
+    version: 1,
+    repository: "acme/gitops",
+    branches: ["main"],
+    from: "2026-11-25T09:59:58.000Z",
+    until: "2026-11-25T10:00:03.000Z",
+    restored: true,
+    found_at: "2026-11-25T09:59:58.000Z",
+    by: "mallory",
+    event: "repository_ruleset.deleted",
+    what: ["compliance/policy, compliance/production were not required on main"],
+    digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+  };
+  expect(github.gaps()).toEqual([record]);
+  expect(github.keptGaps()).toEqual([record]);
+  expect(github.checkRuns[0]?.externalId).toBe("enforcement:main:2026-11-25T09:59:58.000Z");
   expect(github.issues[0]?.title).toBe("Compliance exception: required checks weakened on main by mallory");
   expect(github.issues[0]?.body).toContain("@mallory weakened the required checks");
   expect(github.issues[0]?.body).toContain("5 seconds");
 
   await run(deleted);
-  expect(github.writes).toHaveLength(3);
+  expect(github.writes).toHaveLength(4);
   expect(github.issues).toHaveLength(1);
 });
 
@@ -187,14 +190,14 @@ test.each([
   clock = NOW + 60_000;
   const outcome = await run(sweep);
   expect(outcome.kind).toBe("applied");
-  expect(github.writes.slice(1)).toEqual([`PUT ruleset ${own.id}`, "POST issue"]);
+  expect(github.writes.slice(1)).toEqual([`PUT ruleset ${own.id}`, "POST check-run main", "POST issue"]);
   expect(github.own()).toMatchObject({ enforcement: "active", bypass: [], exclude: [], checks: PINNED });
   const gap = github.gaps()[0];
   expect(gap).toMatchObject({ by: null, event: null, branches: ["main"], until: "2026-11-25T10:01:00.000Z" });
   expect(gap?.what.join("\n")).toMatch(what);
   expect(github.issues[0]?.body).toContain("Who did it is not known");
   await run(sweep);
-  expect(github.writes).toHaveLength(3);
+  expect(github.writes).toHaveLength(4);
 });
 
 test("a policy that newly asks for a check updates the ruleset without an exception: nothing was taken away", async () => {
@@ -212,7 +215,7 @@ test("without the administration permission nothing is written, nothing retried,
   expect(outcome.kind).toBe("cannot");
   expect(github.writes).toEqual([]);
   const state = memory.get("acme", "gitops");
-  expect(state?.notRequired).toEqual([{ branch: "main", missing: ["compliance/policy", "compliance/production"] }]);
+  expect(state?.notRequired).toEqual([{ branch: "main", missing: ["compliance/policy", "compliance/production"], reason: null }]);
   expect(notRequiredLines(state?.notRequired ?? [])).toEqual([
     "compliance/policy is not required on main: grant compliance-gate the administration permission, or require compliance/policy by hand",
     "production's check is not required on main: grant compliance-gate the administration permission, or require compliance/production by hand",
@@ -238,13 +241,14 @@ test("patterns are targeted by the ruleset; another branch's own policies decide
   expect(github.writes).toHaveLength(2);
 });
 
-test("policies that no longer enforce remove this app's ruleset, and only this app's", async () => {
+test("policies that no longer enforce remove this app's ruleset, and only this app's, with a notice saying so", async () => {
   await run(setup);
   const other = github.addRuleset({ name: "team rules", include: ["refs/heads/main"], checks: [{ context: "ci", appId: 1 }] });
   github.policies.set("main", set({ ...enforcing("production"), enforce: { required_check: false } }));
   await run({ kind: "setup", reason: "policy change", at: "2026-11-25T10:05:00.000Z" });
   expect(github.rulesets).toEqual([other]);
-  expect(github.issues).toEqual([]);
+  expect(github.issues.map((i) => i.title)).toEqual(["Compliance notice: required checks removed from main"]);
+  expect(github.gaps()).toEqual([]);
 });
 
 test("an invalid policy file keeps this app's ruleset: what it wants is unknown", async () => {

@@ -345,7 +345,11 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
     const files = entries.flatMap((e) => (pullData(state, e.number)?.files ?? []).map((f) => ({ sha: "0".repeat(40), ...f })));
     return answer(200, { status: "ahead", total_commits: commits.length, merge_base_commit: { sha: base }, commits, files });
   }
-  const commitChecks = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
+  // A branch by name (`heads/main`), as enforcement reads its tip to keep a gap's record there.
+  const byBranch = path.match(new RegExp(`^${repo}/commits/heads/([^/]+)(/check-runs)?$`));
+  const tipOf = byBranch && byBranch[1] === state.pull.base ? state.baseTip : undefined;
+  if (method === "GET" && byBranch && !byBranch[2]) return tipOf !== undefined ? answer(200, { sha: tipOf, parents: [] }) : answer(404, { message: "No commit found" });
+  const commitChecks = byBranch?.[2] ? ([path, tipOf ?? ""] as const) : path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
   if (method === "GET" && commitChecks) {
     // GitHub lists the latest run of each name on the commit (every run with filter=all), of one name with check_name.
     const latest = new Map<string, { id: number; check: PostedCheck }>();

@@ -2,7 +2,7 @@
 // protection and exception issues in memory, which the writes change, so a second run sees the
 // first one's work. Rules of a branch are computed as GitHub does: the active rulesets targeting it.
 import type { BranchPolicies, EnforcementPorts } from "../../src/app/enforce-ports.js";
-import { parseGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import { readGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
 import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck, RulesetSpec } from "../../src/engine/enforcement.js";
 import { rulesetBody, rulesetOf } from "../../src/github/rulesets.js";
 import { GitHubRequestFailed } from "../../src/github/client.js";
@@ -23,6 +23,14 @@ export interface FakeIssue {
   body: string;
 }
 
+/** A compliance/audit check run holding a gap's record. */
+export interface FakeCheckRun {
+  branch: string;
+  externalId: string;
+  title: string;
+  text: string;
+}
+
 export class FakeEnforcementGitHub {
   rulesets: FoundRuleset[] = [];
   classic = new Map<string, ClassicProtection>();
@@ -30,6 +38,14 @@ export class FakeEnforcementGitHub {
   policies = new Map<string, PolicySet | null>();
   defaultBranch = "main";
   issues: FakeIssue[] = [];
+  /** compliance/audit check runs written: the copies of gap records. */
+  checkRuns: FakeCheckRun[] = [];
+  /** Status opening an issue fails with (410: issues turned off; 502: GitHub's hiccup). */
+  failIssues: number | undefined;
+  /** Status writing a check run fails with. */
+  failCheckRuns: number | undefined;
+  /** Commits on each branch, newest first: what "landed" lists. */
+  commits = new Map<string, { sha: string; title: string; at: string }[]>();
   /** Every write, as `METHOD what`. */
   writes: string[] = [];
   reads = 0;
@@ -105,9 +121,14 @@ export class FakeEnforcementGitHub {
     }
   }
 
-  /** The gap records of the issues opened. */
+  /** The gap records of the issues opened, verified. */
   gaps(): GapRecord[] {
-    return this.issues.map((i) => parseGapBlock(i.body)).filter((g): g is GapRecord => g !== null);
+    return this.issues.map((i) => readGapBlock(i.body, { where: `#${i.number}` }).gap).filter((g): g is GapRecord => g !== null);
+  }
+
+  /** The gap records of the check runs written, verified. */
+  keptGaps(): GapRecord[] {
+    return this.checkRuns.map((r) => readGapBlock(r.text, { where: r.externalId }).gap).filter((g): g is GapRecord => g !== null);
   }
 
   ports(): EnforcementPorts {
@@ -137,15 +158,29 @@ export class FakeEnforcementGitHub {
         open: async ({ key, title, body }) => {
           const existing = this.issues.find((i) => i.body.includes(`compliance-gate:exception ${key} `));
           if (existing) return { number: existing.number, url: null };
+          if (this.failIssues !== undefined) throw new GitHubRequestFailed(this.failIssues, "POST /repos/{owner}/{repo}/issues", "opening the exception issue", "Issues are disabled for this repo");
           this.writes.push(`POST issue`);
           const issue = { number: this.issues.length + 1, title, body };
           this.issues.push(issue);
           return { number: issue.number, url: null };
         },
-        gapsSince: async () => this.issues.flatMap((i) => {
-          const gap = parseGapBlock(i.body);
-          return gap ? [{ gap, issue: `#${i.number}` }] : [];
-        }),
+      },
+      evidence: {
+        keep: async ({ gap, branches, title, text }) => {
+          if (this.failCheckRuns !== undefined) throw new GitHubRequestFailed(this.failCheckRuns, "POST /repos/{owner}/{repo}/check-runs", "posting the gap's record", "Server Error");
+          const on = branches.filter((b) => this.policies.has(b));
+          const where = on.length > 0 ? on : [this.defaultBranch];
+          for (const branch of where) {
+            this.writes.push(`POST check-run ${branch}`);
+            this.checkRuns.push({ branch, externalId: `enforcement:${branch}:${gap.from ?? "unknown"}`, title, text });
+          }
+          return where.map((b) => `tip-of-${b}`);
+        },
+        landed: async (branch, from, until) => {
+          this.reads += 1;
+          const commits = (this.commits.get(branch) ?? []).filter((c) => Date.parse(c.at) >= Date.parse(from) && Date.parse(c.at) <= Date.parse(until));
+          return { commits, complete: true };
+        },
       },
     };
   }

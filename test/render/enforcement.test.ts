@@ -1,4 +1,5 @@
 // The enforcement plan as `compliance-gate enforce` prints it, and the exception issue of a gap.
+import { sealGap } from "../../src/audit/enforcement-gap.js";
 import { compareEnforcement } from "../../src/engine/enforcement.js";
 import { enforcementIssueBody, enforcementIssueTitle, duration } from "../../src/render/enforcement-issue.js";
 import { enforcementPlanJson, renderEnforcementPlan, type PlanView } from "../../src/render/enforcement-plan.js";
@@ -61,14 +62,17 @@ test("the gap's issue names who, what, when and for how long, and ends with its 
     branches: ["main"],
     from: "2026-11-25T09:59:58.000Z",
     until: "2026-11-25T10:02:03.000Z",
+    restored: true,
     found_at: "2026-11-25T09:59:58.000Z",
     by: "mallory",
     event: "repository_ruleset.deleted",
     what: ["compliance/policy, compliance/production were not required on main"],
   };
   expect(enforcementIssueTitle(gap)).toBe("Compliance exception: required checks weakened on main by mallory");
-  expect(enforcementIssueBody("acme/gitops@enforcement:2026-11-25T09:59:58.000Z", gap)).toMatchSnapshot();
-  expect(enforcementIssueBody("k", { ...gap, by: null, event: null, from: null })).toContain("since a time that is not known");
+  const landed = [{ branch: "main", commits: [{ sha: "a".repeat(40), title: "Merge pull request #12 from acme/bump", at: "2026-11-25T10:00:00Z" }], complete: true }];
+  expect(enforcementIssueBody("acme/gitops@enforcement:2026-11-25T09:59:58.000Z", sealGap(gap), { landed })).toMatchSnapshot();
+  expect(enforcementIssueBody("k", sealGap({ ...gap, by: null, event: null, from: null }))).toContain("Unguarded since a time that is not known");
+  expect(enforcementIssueBody("k", sealGap({ ...gap, restored: false }))).toContain("compliance-gate could not restore them");
 });
 
 test.each([
