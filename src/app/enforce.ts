@@ -7,7 +7,7 @@ import type { KeyObject } from "node:crypto";
 import { sealGap, type GapRecord } from "../audit/enforcement-gap.js";
 import { gapOf, type EnforcementGap, type EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compareEnforcement, isOwnRuleset, type EnforcementChange, type EnforcementPlan, type FoundEnforcement } from "../engine/enforcement.js";
-import { checksWantedOn, wantedChecks, type WantedTarget } from "../engine/required-checks.js";
+import { checksWantedOn, MAX_LITERAL_BRANCHES, wantedChecks, type WantedTarget } from "../engine/required-checks.js";
 import { GitHubRequestFailed } from "../github/client.js";
 import { changeLine, type PlanView } from "../render/enforcement-plan.js";
 import { enforcementCheckTitle, enforcementIssueBody, enforcementIssueTitle, removedIssue, undoneIssue, type LandedOn } from "../render/enforcement-issue.js";
@@ -18,8 +18,7 @@ import type { EnforcementPorts } from "./enforce-ports.js";
 
 export { EnforcementMemory, type EnforcementState } from "./enforce-memory.js";
 
-/** Literal branches looked at per repository at most (two to four reads each): more is refused, removing nothing, and said in compliance/policy. */
-export const MAX_LITERAL_BRANCHES = 100;
+export { MAX_LITERAL_BRANCHES } from "../engine/required-checks.js";
 /** Literal branches whose commits inside a gap are listed in its issue (one read each). */
 const MAX_LANDED_BRANCHES = 5;
 
