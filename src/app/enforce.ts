@@ -115,7 +115,7 @@ export class Enforcer {
     if (report) this.memory.update(owner, repo, { enforced: { defaultBranch, globs: [...new Set(wanted.targets.map((t) => t.glob))] } });
     if (literal.length > MAX_LITERAL_BRANCHES) {
       const reason = `the policies name ${literal.length} branches to enforce, more than ${MAX_LITERAL_BRANCHES}: use patterns such as release/*`;
-      const plan: EnforcementPlan = { appId: request.appId, targets: [], changes: [], tampering: [], notes: [reason] };
+      const plan: EnforcementPlan = { appId: request.appId, targets: [], changes: [], tampering: [], notes: [reason], otherApps: [] };
       const view: PlanView = { repository, defaultBranch, policyCommit: read.kind === "no_branch" ? "" : read.commit, plan, unenforceable: wanted.unenforceable, canWrite: true };
       if (report) this.memory.update(owner, repo, { notRequired: wanted.targets.map((t) => ({ branch: t.glob, missing: t.checks, reason })) });
       return { kind: "cannot", view, reason, ...base };

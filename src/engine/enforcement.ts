@@ -159,6 +159,12 @@ export interface EnforcementPlan {
   tampering: Tampering[];
   /** Things worth saying that change nothing: rulesets kept because invalid policies might want them. */
   notes: string[];
+  /**
+   * Other app ids GitHub already takes the policies' checks from (in a ruleset named for
+   * compliance-gate, or in classic protection): another registration of the app — or a wrong app
+   * id given to `enforce`, about to re-pin them. Sorted.
+   */
+  otherApps: number[];
 }
 
 export interface CompareInput {
@@ -310,6 +316,22 @@ function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number, le
   return { tampered, other };
 }
 
+/** The app ids other than `appId` that the wanted checks are pinned to now, in rulesets named for compliance-gate or classic protection. */
+function otherApps(found: FoundEnforcement, targets: readonly WantedTarget[], appId: number): number[] {
+  const wanted = new Set(targets.flatMap((t) => t.checks));
+  const ids = new Set<number>();
+  const take = (checks: readonly RequiredCheck[] | null): void => {
+    for (const c of checks ?? []) if (wanted.has(c.context) && c.appId !== null && c.appId !== appId) ids.add(c.appId);
+  };
+  for (const r of found.rulesets) if (r.source === "Repository" && namedFor(r.name, RULESET_NAME)) take(r.checks);
+  for (const r of found.rulesets) {
+    const named = /^compliance-gate \(app (\d+)\)/.exec(r.name);
+    if (named && Number(named[1]) !== appId) ids.add(Number(named[1]));
+  }
+  for (const b of found.branches) if (b.classic.kind === "protected") take(b.classic.checks);
+  return [...ids].sort((a, b) => a - b);
+}
+
 /** The ruleset specs the targets need, grouped by identical check lists (a ruleset has one list). */
 function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: string[]; branches: string[] }[] {
   const groups = new Map<string, { include: string[]; checks: string[]; branches: string[] }>();
@@ -428,5 +450,5 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
   // Writes that add protection go before those that take some away: no branch is left out between two of them.
   const order = { create_ruleset: 0, classic_checks: 0, update_ruleset: 1, delete_ruleset: 2 } as const;
   changes.sort((a, b) => order[a.kind] - order[b.kind]);
-  return { appId, targets: statuses, changes, tampering, notes };
+  return { appId, targets: statuses, changes, tampering, notes, otherApps: otherApps(found, input.targets, appId) };
 }

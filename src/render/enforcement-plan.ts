@@ -55,6 +55,13 @@ function statusLine(status: TargetStatus, width: number): string {
 
 const counted = (n: number, word: string): string => `${n} ${word}`;
 
+/** The warning a plan deserves before it is shown: the checks come from another app id now (a wrong --app-id would re-pin them). */
+export function otherAppsWarning(plan: EnforcementPlan): string | null {
+  if (plan.otherApps.length === 0) return null;
+  const ids = plan.otherApps.join(", ");
+  return `GitHub takes compliance-gate's checks from app ${ids} here, not from app ${plan.appId}: is --app-id right? This plan would require (or re-pin) them from app ${plan.appId}, and a check no app ${plan.appId} posts blocks every merge. (Another registration of the app on this repository is fine: each keeps its own ruleset.)`;
+}
+
 /** The plan as text for a terminal. */
 export function renderEnforcementPlan(view: PlanView): string {
   const { plan } = view;
@@ -92,12 +99,9 @@ export function renderEnforcementPlan(view: PlanView): string {
   if (view.applied) {
     lines.push("", `Applied: ${view.applied.done} of ${view.applied.done + view.applied.failed.length} changes.`);
     for (const f of view.applied.failed) lines.push(`  failed: ${f.change}: ${f.error}`);
-  } else if (plan.changes.length > 0) {
-    lines.push(
-      "",
-      view.canWrite ? "Run again with --apply to make these changes." : "The token cannot change rulesets or branch protection (it needs administration: write): apply by hand, or with a token that can.",
-    );
-  }
+  } else if (plan.changes.length > 0) lines.push("", "Run again with --apply to make these changes.");
+  // Said after a refused --apply: that is when the app or token is known not to be able to write.
+  if (!view.canWrite) lines.push("", "GitHub refused the change: the token (or the app) needs administration: write on the repository to change rulesets or branch protection — apply by hand, or with a token that can.");
   return `${lines.join("\n")}\n`;
 }
 
@@ -114,6 +118,7 @@ export function enforcementPlanJson(view: PlanView): Record<string, unknown> {
     tampering: plan.tampering,
     changes: plan.changes.map((c) => ({ summary: changeLine(c).slice(2), ...c })),
     notes: plan.notes,
+    other_apps: plan.otherApps,
     unenforceable: view.unenforceable,
     can_write: view.canWrite,
     ...(view.applied ? { applied: view.applied } : {}),

@@ -28,10 +28,14 @@ beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
 afterAll(() => nock.enableNetConnect());
 
-/** acme/gitops with its policies and the rulesets given, main unprotected classically. */
-function mockFind(scope: nock.Scope, rulesets: Record<string, unknown>[]): void {
+/**
+ * acme/gitops with its policies and the rulesets given, main unprotected classically. `again`: the
+ * second look of --apply (after the plan): the policies are cached by commit, the tip answers 304.
+ */
+function mockFind(scope: nock.Scope, rulesets: Record<string, unknown>[], again = false): void {
   scope.get(REPO_PATH).reply(200, { id: 1, full_name: "acme/gitops", default_branch: "main" });
-  mockPolicies(scope, { policies: { "production.yml": PRODUCTION } });
+  if (again) scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(304);
+  else mockPolicies(scope, { policies: { "production.yml": PRODUCTION } });
   scope.get(`${REPO_PATH}/rulesets`).query(true).reply(200, rulesets.map((r) => ({ id: r["id"], name: r["name"], source_type: "Repository", enforcement: r["enforcement"] })));
   for (const r of rulesets) scope.get(`${REPO_PATH}/rulesets/${r["id"] as number}`).query(true).reply(200, r);
   const active = rulesets.flatMap((r) => (r["rules"] as Record<string, unknown>[]).map((rule) => ({ ...rule, ruleset_source_type: "Repository", ruleset_id: r["id"] })));
@@ -64,6 +68,7 @@ test("a repository without the ruleset: the plan says what would be created, exi
 test("--apply creates it, exit 0; --json says in_sync when it is there", async () => {
   const scope = github();
   mockFind(scope, []);
+  mockFind(scope, [], true);
   let sent: unknown;
   scope.post(`${REPO_PATH}/rulesets`, (body: unknown) => ((sent = body), true)).reply(201, { ...OURS });
   const applied = await run([...ARGS, "--apply"], "", undefined, TOKEN);
@@ -87,11 +92,13 @@ test("--apply creates it, exit 0; --json says in_sync when it is there", async (
 test("--apply without the permission: GitHub refuses, exit 1, and the output says what to do", async () => {
   const scope = github();
   mockFind(scope, []);
+  mockFind(scope, [], true);
   scope.post(`${REPO_PATH}/rulesets`).reply(403, { message: "Resource not accessible by integration" });
   const r = await run([...ARGS, "--apply"], "", undefined, TOKEN);
   expect(r.code).toBe(1);
   expect(r.stdout).toContain("Applied: 0 of 1 changes.");
   expect(r.stdout).toContain("failed: create ruleset \"compliance-gate (app 4242)\": GitHub API error 403");
+  expect(r.stdout).toContain("GitHub refused the change: the token (or the app) needs administration: write on the repository");
 });
 
 test.each([
@@ -125,4 +132,16 @@ test("an organization ruleset requiring the pinned checks is read in full; witho
   expect(r.code).toBe(1);
   expect(r.stdout).toContain('+ create ruleset "compliance-gate (app 4242)"');
   expect(scope.pendingMocks()).toEqual([]);
+});
+
+test("a wrong --app-id is warned about before anything is written: --apply refuses to re-pin the checks unless --force", async () => {
+  const scope = github();
+  // The checks are pinned to app 4242 today; the command is given 4343.
+  mockFind(scope, [OURS]);
+  const r = await run(["enforce", "--repo", "acme/gitops", "--app-id", "4343", "--apply"], "", undefined, TOKEN);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("warning: GitHub takes compliance-gate's checks from app 4242 here, not from app 4343: is --app-id right?");
+  expect(r.stderr).toContain("nothing applied: check --app-id, or run again with --apply --force");
+  // Planned, not written: no POST is mocked, so a write would have failed the command.
+  expect(r.stdout).toContain('+ create ruleset "compliance-gate (app 4343)"');
 });
