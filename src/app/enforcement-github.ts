@@ -7,7 +7,7 @@ import { gapFlagOf, gapsIn, type GapFlag } from "../audit/enforcement-gap.js";
 import { postAuditCheck } from "../github/audit-check.js";
 import { mayBeOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
 import { listAppIssuesSince, listAuditCheckRuns, MAX_APP_ISSUE_PAGES, readRepository } from "../github/audit-population.js";
-import { readClassicProtection, writeClassicChecks } from "../github/branch-protection.js";
+import { readClassicProtection, requireClassicChecks } from "../github/branch-protection.js";
 import { GatherFailed, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
 import type { FactsGatherer } from "../github/facts.js";
@@ -78,7 +78,7 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
             await deleteRuleset(gh, owner, repo, change.id, change.name);
             return;
           case "classic_checks":
-            await writeClassicChecks(gh, owner, repo, change.branch, change.checks, change.strict);
+            await requireClassicChecks(gh, owner, repo, change.branch, change.require, appId, change.strict);
             return;
         }
       },

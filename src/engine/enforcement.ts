@@ -120,8 +120,11 @@ export type EnforcementChange =
   | { kind: "create_ruleset"; spec: RulesetSpec }
   | { kind: "update_ruleset"; id: number; spec: RulesetSpec; why: string[] }
   | { kind: "delete_ruleset"; id: number; name: string }
-  /** Classic protection's required checks, whole: the existing ones kept, this app's added or pinned. */
-  | { kind: "classic_checks"; branch: string; checks: RequiredCheck[]; strict: boolean; why: string[] };
+  /**
+   * Classic protection's required checks: `require` added or pinned to the app; `checks` is the
+   * list as found with them (what the plan shows) — the write merges into the list as it is then.
+   */
+  | { kind: "classic_checks"; branch: string; require: string[]; checks: RequiredCheck[]; strict: boolean; why: string[] };
 
 /** Where a target's checks are (or will be) required. */
 export type EnforcedBy = "ruleset" | "classic" | "elsewhere";
@@ -391,6 +394,7 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
       changes.push({
         kind: "classic_checks",
         branch: branch.branch,
+        require: lacking,
         checks: [...kept, ...lacking.map((context) => ({ context, appId }))],
         strict: classic.strict,
         why: lacking.map((c) => (unpinned.includes(c) ? `pin ${c} to this app` : `require ${c}`)),

@@ -3,7 +3,7 @@
 // of a branch, classic protection.
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
-import { readClassicProtection, writeClassicChecks } from "../../src/github/branch-protection.js";
+import { readClassicProtection, requireClassicChecks } from "../../src/github/branch-protection.js";
 import { GitHubSession } from "../../src/github/client.js";
 import { activeChecksOn, createRuleset, deleteRuleset, listRulesets, readRuleset, rulesetBody, updateRuleset } from "../../src/github/rulesets.js";
 import { parameterNames, requestBodyErrors, responseExample } from "./openapi.js";
@@ -172,15 +172,28 @@ test("without the administration permission, the branch's own summary says what 
   expect(await readClassicProtection(gh, "acme", "gitops", "main")).toMatchObject({ enforceAdmins: true });
 });
 
-test("merged classic checks are written whole, another's kept as they were (any app: -1)", async () => {
-  const checks = [
-    { context: "ci/build", appId: null },
-    { context: "compliance/production", appId: APP },
-  ];
-  const body = { strict: true, checks: [{ context: "ci/build", app_id: -1 }, { context: "compliance/production", app_id: APP }] };
+test("classic checks are merged into the list as GitHub has it when writing (a check added since the plan is kept), and read back", async () => {
+  const PATH = `${REPO}/branches/main/protection/required_status_checks`;
+  const policy = responseExample("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "get") as Json;
+  // Added by someone after the plan read the protection: still there after the write.
+  nock(API).get(PATH).reply(200, { ...policy, strict: true, checks: [{ context: "ci/build", app_id: null }, { context: "ci/new", app_id: 15368 }] });
+  const body = { strict: true, checks: [{ context: "ci/build", app_id: -1 }, { context: "ci/new", app_id: 15368 }, { context: "compliance/production", app_id: APP }] };
   expect(requestBodyErrors("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "patch", body)).toEqual([]);
+  nock(API).patch(PATH, body).reply(200, responseExample("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "patch"));
+  nock(API).get(PATH).reply(200, { ...policy, strict: true, checks: [{ context: "ci/build", app_id: null }, { context: "ci/new", app_id: 15368 }, { context: "compliance/production", app_id: APP }] });
+  await requireClassicChecks(gh, "acme", "gitops", "main", ["compliance/production"], APP, false);
+});
+
+test("a write of the list by someone else at the same time, dropping the app's check, is merged again", async () => {
+  const PATH = `${REPO}/branches/main/protection/required_status_checks`;
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }] });
+  nock(API).patch(PATH).reply(200, {});
+  // Their write, from an older read, landed after ours.
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }, { context: "ci/other", app_id: null }] });
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }, { context: "ci/other", app_id: null }] });
   nock(API)
-    .patch(`${REPO}/branches/main/protection/required_status_checks`, body)
-    .reply(200, responseExample("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "patch"));
-  await writeClassicChecks(gh, "acme", "gitops", "main", checks, true);
+    .patch(PATH, { strict: false, checks: [{ context: "ci/build", app_id: -1 }, { context: "ci/other", app_id: -1 }, { context: "compliance/production", app_id: APP }] })
+    .reply(200, {});
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }, { context: "ci/other", app_id: null }, { context: "compliance/production", app_id: APP }] });
+  await requireClassicChecks(gh, "acme", "gitops", "main", ["compliance/production"], APP, false);
 });
