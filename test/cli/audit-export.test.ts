@@ -673,6 +673,27 @@ describe("compliance-gate audit export", () => {
     expect(verified.stdout).toContain(`ok acme/gitops@${elsewhere.slice(0, 7)} deployment to production`);
   });
 
+  test("a gap's copy in the compliance/audit check run of a branch's commit flags a merge inside it when its issue is gone; it must carry the app's signature", async () => {
+    const scope = github();
+    const merged = sha("merge41");
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, merged, [{ sha: merged, date: "2026-11-10T10:00:00Z", parents: [sha("base")] }]);
+    const gap = (by: string, signed = false): GapRecord =>
+      sealGap(
+        { version: 1, repository: "acme/gitops", branches: ["main"], from: "2026-11-10T09:00:00.000Z", until: "2026-11-10T11:00:00.000Z", restored: true, found_at: "2026-11-10T09:00:00.000Z", by, event: "repository_ruleset.deleted", what: ["x"] },
+        signed ? APP.privateKey : undefined,
+      );
+    mockCheckRuns(scope, merged, [{ ...checkRun(21, merged, gapBlock(gap("mallory", true))), started_at: "2026-11-10T11:00:01Z" }, checkRun(22, merged, gapBlock(gap("alice")))]);
+    mockVerdictScan(scope);
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r.stdout);
+    expect(rows[0]?.enforcement_gap).toEqual({ from: "2026-11-10T09:00:00.000Z", until: "2026-11-10T11:00:00.000Z", by: "mallory", issue: "https://github.com/acme/gitops/runs/21" });
+    expect(r.stderr).toContain("Problem: https://github.com/acme/gitops/runs/22: its enforcement gap record does not verify (not signed)");
+  });
+
   test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
     const scope = github();
     const first = sha("push-1");
