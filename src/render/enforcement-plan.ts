@@ -38,7 +38,7 @@ function changeDetails(change: EnforcementChange, appId: number): string[] {
       return [
         ...(change.kind === "update_ruleset" ? change.why.map((why) => `because ${why}`) : []),
         `targets   ${change.spec.include.join(", ")}`,
-        `requires  ${change.spec.checks.join(", ")} (from app ${appId}), active, nobody bypasses`,
+        `requires  ${change.spec.checks.join(", ")} (from app ${appId}), active, nobody bypasses, no deleting or force-pushing the branch`,
       ];
     case "delete_ruleset":
       return ["no policy wants what it requires any more"];
