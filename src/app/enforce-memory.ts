@@ -96,10 +96,19 @@ export class EnforcementMemory {
 
   /**
    * The earliest start of gaps recorded on any of `branches` that ended within RECENT_MS before
-   * `now`: when an event shows a change another run already found and restored, its gap began there.
+   * `now`: when an event shows a change another run already found and restored, its gap began
+   * there. Null when such a restore's start is not known (a run that restored without having
+   * verified anything before); undefined when there was none.
    */
-  recentFrom(owner: string, repo: string, branches: readonly string[], now: number): string | undefined {
+  recentFrom(owner: string, repo: string, branches: readonly string[], now: number): string | null | undefined {
     const recent = (this.get(owner, repo)?.recentGaps ?? []).filter((g) => Date.parse(g.until) > now - RECENT_MS && g.branches.some((b) => branches.includes(b)));
-    return recent.flatMap((g) => (g.from !== null ? [g.from] : [])).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+    if (recent.length === 0) return undefined;
+    if (recent.some((g) => g.from === null)) return null;
+    return recent.map((g) => g.from as string).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  }
+
+  /** Notes a restore that recorded no gap (nothing was verified before it): an event about it arriving later starts its gap at an unknown time. */
+  restoredUnseen(owner: string, repo: string, until: string, branches: string[]): void {
+    this.update(owner, repo, { recentGaps: [...(this.get(owner, repo)?.recentGaps ?? []), { from: null, until, branches }].slice(-MAX_REMEMBERED) });
   }
 }

@@ -165,6 +165,8 @@ export class Enforcer {
     const restored = now();
     this.memory.update(owner, repo, { lastVerified: restored, inForce: inForceNow, notRequired: [] });
     if (!report) return { kind: "applied", view, ...base };
+    const restoredBranches = plan.targets.filter((t) => t.missing.length > 0).map((t) => t.branch);
+    if (gap === null && restoredBranches.length > 0 && verified === null) this.memory.restoredUnseen(owner, repo, restored, restoredBranches);
     const problems: string[] = [];
     let outcome: Pick<EnforceOutcome, "gap" | "issue"> = { gap: null, issue: null };
     if (gap !== null) {

@@ -29,7 +29,10 @@ export interface VerifiedState {
 export interface DriftContext {
   /** What was last verified in force; null when not known (a restart). */
   verified: VerifiedState | null;
-  /** The earliest start of gaps recorded lately on the same branches: a run before this one found part of it. */
+  /**
+   * The earliest start of gaps a run before this one found and restored lately on the same
+   * branches; null when such a restore's start was not known (then neither is this gap's).
+   */
   recentFrom?: string | null;
 }
 
@@ -113,7 +116,7 @@ export function gapOf(plan: EnforcementPlan, trigger: EnforcementTrigger, contex
   // change) to anchor them, the earliest of all is safe.
   const anchors = [context.verified?.at, context.recentFrom, trigger.kind === "sweep" ? trigger.lastVerified : null];
   const dated = known || evidence ? [...plan.tampering.map((t) => t.since), ...(trigger.kind === "rules_changed" ? [trigger.changedAt, trigger.at] : [])] : [];
-  const from = earliest([...anchors, ...dated]);
+  const from = context.recentFrom === null ? null : earliest([...anchors, ...dated]);
   return {
     branches: [...branches].sort(),
     what,

@@ -103,6 +103,21 @@ test("a run that restored the ruleset before the deletion's event was handled re
   expect(github.issues.map((i) => i.title)).toContain("Compliance exception: required checks weakened on main by mallory");
 });
 
+test("after a restart, a run that restored the deleted ruleset silently leaves the deletion's gap with an unknown start, not a late one", async () => {
+  await run(setup);
+  const deleted = structuredClone(github.own());
+  if (!deleted) throw new Error("no ruleset");
+  github.rulesets = [];
+  const restarted = new Enforcer(new EnforcementMemory(), () => clock);
+  clock = NOW + 600_000;
+  // Nothing verified since the restart: this run cannot tell a deletion from a first setup.
+  await restarted.enforce(github.ports(), { trigger: { kind: "setup", reason: "policy change on main", at: "2026-11-25T10:10:00.000Z" }, apply: true, appId: APP });
+  expect(github.issues).toEqual([]);
+  clock = NOW + 605_000;
+  const deletion = await restarted.enforce(github.ports(), { trigger: { ...rules("repository_ruleset.deleted", "mallory", "2026-11-25T10:10:05.000Z"), ruleset: { state: deleted, deleted: true } }, apply: true, appId: APP });
+  expect(deletion.gap).toMatchObject({ by: "mallory", from: null });
+});
+
 test("an event edit that only strengthens the app's ruleset is no evidence", async () => {
   await run(setup);
   const state = structuredClone(github.own());
