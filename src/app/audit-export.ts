@@ -26,8 +26,6 @@ import {
   type ListedPull,
 } from "../audit/population.js";
 import type { KeyObject } from "node:crypto";
-import { gapFlagOf, gapsIn, type FoundGaps } from "../audit/enforcement-gap.js";
-import { privateGlobs } from "../engine/globs.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import type { ChangedFile } from "../engine/types.js";
 import {
@@ -36,7 +34,6 @@ import {
   listClosedPullsSince,
   listCommitsSince,
   listDeploymentShasSince,
-  listAppIssuesSince,
   listExceptionIssues,
   listPullComments,
   listPullsOfCommit,
@@ -47,7 +44,6 @@ import {
   MAX_COMMENT_PAGES,
   MAX_COMMIT_PAGES,
   MAX_DEPLOYMENT_PAGES,
-  MAX_APP_ISSUE_PAGES,
   MAX_EXCEPTION_PAGES,
   type Listing,
 } from "../github/audit-population.js";
@@ -62,6 +58,7 @@ import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import type { PolicySet } from "../policy/types.js";
 import { mapConcurrently } from "./concurrency.js";
+import { flagEnforcementGaps } from "./export-gaps.js";
 
 /** The parsed policies at a commit; null when it has none (the app leaves such changes alone). */
 export type PoliciesAt = (commit: string) => Promise<PolicySet | null>;
@@ -200,7 +197,21 @@ export async function readAuditPopulation(client: GitHubClient, request: Populat
     commitsScanned = pushes.commitsScanned;
     changes.push(...pushes.changes, ...(await scanVerdicts(ex, pushes.scanned, pushes.policies)));
   }
-  const problems = await flagEnforcementGaps(ex, changes);
+  const problems = await flagEnforcementGaps(
+    {
+      gh,
+      owner,
+      repo,
+      repository,
+      since: request.since,
+      ...(request.appLogin !== undefined ? { appLogin: request.appLogin } : {}),
+      ...(request.publicKey !== undefined ? { publicKey: request.publicKey } : {}),
+      exceptionIssues: () => (ex.exceptionIssues ??= listExceptionIssues(gh, { owner, repo, repository, since: request.since })),
+      checkRuns: () => Promise.all(ex.checkRuns.values()),
+      bases: ex.bases,
+    },
+    changes,
+  );
   return {
     repository,
     defaultBranch,
@@ -388,47 +399,6 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
     ex.checkRecords.set(sha, pending);
   }
   return pending;
-}
-
-/**
- * Flags every merge of the export that landed inside an enforcement gap (SPEC §5), whenever it
- * was recorded, and returns what could not be used. The gaps are those recorded in the issues the
- * app opened since the period began (by author with --app-login, newest first; else the
- * compliance-exception issues) and in the compliance/audit check runs the export read (the copy
- * on a branch's tip nobody can edit or delete). A listing cut short fails the export: a gap left
- * out would leave its merges unflagged without a word.
- */
-async function flagEnforcementGaps(ex: Export, changes: FoundChange[]): Promise<string[]> {
-  const merges = changes.filter((c) => c.change.kind === "merge");
-  if (merges.length === 0) return [];
-  const { owner, repo, since, appLogin, publicKey } = ex.request;
-  let issues: Listing<ListedIssue>;
-  if (appLogin !== undefined) {
-    issues = await listAppIssuesSince(ex.gh, { owner, repo, repository: ex.repository, creator: appLogin, since });
-    if (!issues.complete) throw new GatherFailed(`${appLogin} opened more than ${MAX_APP_ISSUE_PAGES * 100} issues in ${ex.repository} since ${new Date(since).toISOString()}: export a shorter period`);
-  } else {
-    ex.exceptionIssues ??= listExceptionIssues(ex.gh, { owner, repo, repository: ex.repository, since });
-    issues = await ex.exceptionIssues;
-    if (!issues.complete) throw new GatherFailed(`more than ${MAX_EXCEPTION_PAGES * 100} ${EXCEPTION_LABEL} issues of ${ex.repository} were updated since ${new Date(since).toISOString()}: export a shorter period (or pass --app-login)`);
-  }
-  const runs = (await Promise.all(ex.checkRuns.values())).flatMap((listed) => listed.items);
-  const found: FoundGaps = gapsIn(
-    { issues: issues.items, runs },
-    { names: [`${owner}/${repo}`, ex.repository], ...(appLogin !== undefined ? { app: appLogin } : {}), ...(publicKey ? { publicKey } : {}) },
-  );
-  // One compiler for the export: each distinct glob of the gaps compiled once, not once per merge.
-  const globs = privateGlobs();
-  for (const merge of merges) {
-    const base = typeof merge.change.pull_request === "number" ? ex.bases.get(merge.change.pull_request) : undefined;
-    const flag = base === undefined ? null : gapFlagOf(found.gaps, base, Date.parse(merge.change.merged_at), globs);
-    if (flag === null) {
-      if (found.problems.length > 0) merge.problems.push("an enforcement gap record could not be used (see the export's problems): a gap this merge landed in may be missing");
-      continue;
-    }
-    merge.change.enforcement_gap = flag;
-    if (appLogin === undefined) merge.problems.push(`its enforcement gap (${flag.issue ?? "a check run"}) was accepted from any GitHub App: pass --app-login to accept only the app's`);
-  }
-  return found.problems;
 }
 
 /**
