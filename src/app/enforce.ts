@@ -86,6 +86,21 @@ function removals(plan: EnforcementPlan, found: FoundEnforcement): string[] {
   return [...before].filter((ref) => !after.has(ref)).map((ref) => ref.replace(/^refs\/heads\//, "")).sort();
 }
 
+/** The key of an event's own evidence (the ruleset it shows): a redelivery shows the same. */
+function evidenceKey(trigger: EnforcementTrigger): string | null {
+  if (trigger.kind !== "rules_changed" || trigger.ruleset === undefined) return null;
+  const { state, deleted } = trigger.ruleset;
+  return `evidence:${trigger.event}:${state.id}:${deleted ? "deleted" : (state.updatedAt ?? trigger.at)}`;
+}
+
+/** The trigger without the ruleset it shows when that evidence was recorded already. */
+function withoutSeenEvidence(trigger: EnforcementTrigger, recorded: readonly string[]): EnforcementTrigger {
+  const key = evidenceKey(trigger);
+  if (key === null || !recorded.includes(key) || trigger.kind !== "rules_changed") return trigger;
+  const { ruleset: _seen, ...rest } = trigger;
+  return rest;
+}
+
 /** Finds, compares and (when asked) applies for one repository; remembers what it learnt. */
 export class Enforcer {
   constructor(
@@ -130,20 +145,22 @@ export class Enforcer {
     const view: PlanView = { repository, defaultBranch, policyCommit: read.kind === "no_branch" ? "" : read.commit, plan, unenforceable: wanted.unenforceable, canWrite: true };
     const now = (): string => new Date(this.clock()).toISOString();
     const verified = state?.lastVerified ? { at: state.lastVerified, inForce: state.inForce ?? [] } : null;
+    // The event's own evidence counts once: a redelivery (or a retry) of the same event shows the same change.
+    const trigger = withoutSeenEvidence(request.trigger, state?.recorded ?? []);
     const inForceNow = plan.targets.map((t) => ({ branch: t.branch, checks: t.wanted }));
 
     if (!request.apply) return { kind: plan.changes.length > 0 ? "planned" : read.kind === "policies" ? "in_sync" : "no_policies", view, ...base };
     if (plan.changes.length === 0) {
       // In sync — yet the event itself may show a change another run already undid: still a gap.
       const recentFrom = this.memory.recentFrom(owner, repo, plan.targets.map((t) => t.branch), this.clock());
-      const gap = report ? gapOf(plan, request.trigger, { verified, ...(recentFrom !== undefined ? { recentFrom } : {}) }) : null;
+      const gap = report ? gapOf(plan, trigger, { verified, ...(recentFrom !== undefined ? { recentFrom } : {}) }) : null;
       this.memory.update(owner, repo, { lastVerified: now(), inForce: inForceNow, notRequired: [] });
-      const recorded = gap !== null ? await this.record(ports, view, gap, { until: now(), restored: true, targets: plan.targets }) : base;
+      const recorded = gap !== null ? await this.record(ports, view, gap, { until: now(), restored: true, targets: plan.targets, evidence: evidenceKey(trigger) }) : base;
       await this.flush(ports, recorded.problems);
       return { kind: read.kind === "policies" ? "in_sync" : "no_policies", view, ...recorded };
     }
 
-    const gap = report ? gapOf(plan, request.trigger, { verified }) : null;
+    const gap = report ? gapOf(plan, trigger, { verified }) : null;
     if (gap !== null) {
       const restores = this.memory.restoresWithin(owner, repo, this.clock());
       if (restores.length >= MAX_RESTORES_PER_HOUR) return this.holdBack(ports, view, gap, restores);
@@ -158,7 +175,7 @@ export class Enforcer {
       this.memory.update(owner, repo, { notRequired });
       // The tampering stays evidence though the app could not undo it.
       const refusedGap = gap !== null ? { ...gap, what: [...gap.what, `and compliance-gate could not restore it: ${applied.refused.message}`] } : null;
-      const recorded = refusedGap !== null ? await this.record(ports, view, refusedGap, { until: now(), restored: false, targets: plan.targets }) : base;
+      const recorded = refusedGap !== null ? await this.record(ports, view, refusedGap, { until: now(), restored: false, targets: plan.targets, evidence: evidenceKey(trigger) }) : base;
       await this.flush(ports, recorded.problems);
       return { kind: "cannot", view, reason: applied.refused.message, ...recorded };
     }
@@ -171,7 +188,7 @@ export class Enforcer {
     let outcome: Pick<EnforceOutcome, "gap" | "issue"> = { gap: null, issue: null };
     if (gap !== null) {
       this.memory.restored(owner, repo, this.clock());
-      const recorded = await this.record(ports, view, gap, { until: restored, restored: true, targets: plan.targets });
+      const recorded = await this.record(ports, view, gap, { until: restored, restored: true, targets: plan.targets, evidence: evidenceKey(trigger) });
       problems.push(...recorded.problems);
       outcome = recorded;
     }
@@ -193,7 +210,7 @@ export class Enforcer {
     ports: EnforcementPorts,
     view: PlanView,
     found: EnforcementGap,
-    end: { until: string; restored: boolean; targets: EnforcementPlan["targets"] },
+    end: { until: string; restored: boolean; targets: EnforcementPlan["targets"]; evidence: string | null },
   ): Promise<{ gap: GapRecord; issue: { number: number; url: string | null } | null; problems: string[] }> {
     const { owner, repo } = ports.repository;
     const gap = sealGap(
@@ -217,6 +234,7 @@ export class Enforcer {
     };
     this.memory.update(owner, repo, { pending: [...(state?.pending ?? []).filter((p) => p.key !== key), pending] });
     this.memory.recorded(owner, repo, key, { from: gap.from, until: gap.until, branches: gap.branches });
+    if (end.evidence !== null) this.memory.recorded(owner, repo, end.evidence, { from: gap.from, until: gap.until, branches: gap.branches });
     const problems: string[] = [];
     const issue = await this.write(ports, pending, problems);
     return { gap, issue, problems };

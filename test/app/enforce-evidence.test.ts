@@ -118,6 +118,21 @@ test("after a restart, a run that restored the deleted ruleset silently leaves t
   expect(deletion.gap).toMatchObject({ by: "mallory", from: null });
 });
 
+test("the same event delivered again hours later (redelivered from the app's settings) records nothing new", async () => {
+  await run(setup);
+  const deleted = structuredClone(github.own());
+  if (!deleted) throw new Error("no ruleset");
+  github.rulesets = [];
+  clock = NOW + 600_000;
+  const event = { ...rules("repository_ruleset.deleted", "mallory", "2026-11-25T10:10:00.000Z"), ruleset: { state: deleted, deleted: true } };
+  await run(event);
+  expect(github.issues).toHaveLength(1);
+  clock = NOW + 5 * 3_600_000;
+  const again = await run({ ...event, at: new Date(clock).toISOString() });
+  expect(again).toMatchObject({ kind: "in_sync", gap: null });
+  expect(github.issues).toHaveLength(1);
+});
+
 test("an event edit that only strengthens the app's ruleset is no evidence", async () => {
   await run(setup);
   const state = structuredClone(github.own());
