@@ -23,12 +23,11 @@ import {
   type ListedCommit,
   type ListedIssue,
 } from "../audit/population.js";
-import { gapFlagOf, parseGapBlock, type GapRecord } from "../audit/enforcement-gap.js";
-import { recordWriter } from "../audit/writer.js";
+import type { KeyObject } from "node:crypto";
 import { touchedEnvironments } from "../engine/touched.js";
 import type { ChangedFile } from "../engine/types.js";
 import { MAX_COMMENT_PAGES } from "../github/audit-comments.js";
-import { MAX_PUSH_RECORD_PAGES } from "../github/check-runs.js";
+import { MAX_PUSH_RECORD_PAGES, type ListedCheckRun } from "../github/check-runs.js";
 import { GitHubError, type RequestCount } from "../github/client.js";
 import { EXCEPTION_LABEL, MAX_ISSUE_PAGES } from "../github/exception-issues.js";
 import { MAX_BRANCH_PAGES, MAX_COMMIT_PAGES, MAX_DEPLOYMENT_PAGES, type Listing } from "../github/history.js";
@@ -36,6 +35,7 @@ import type { PolicySet } from "../policy/types.js";
 import { AUDIT_CHECK } from "../render/check-run.js";
 import { mapConcurrently } from "./concurrency.js";
 import type { Ports, PullRequest } from "./ports.js";
+import { flagEnforcementGaps, recordRun } from "./enforcement-gaps.js";
 
 /** Pages of closed pull requests (100 each) listed at most: an export past that must use a shorter period. */
 const MAX_PULL_PAGES = 500;
@@ -55,6 +55,8 @@ export interface PopulationRequest {
    * do — a human's never — and a push record says in `problems` which app wrote it.
    */
   appLogin?: string;
+  /** The app's public key: enforcement gap records must carry its signature to flag a merge. Without it their digest is checked. */
+  publicKey?: KeyObject;
   /** Look for direct pushes to gated branches too (SPEC §4.3). Default true. */
   pushes?: boolean;
   /** Pull requests examined at once. Default 4. */
@@ -73,6 +75,8 @@ export interface Population {
   /** Closed pull requests listed, merged ones in the period, gated branches and commits scanned. */
   stats: { pullsListed: number; mergedInPeriod: number; branches: string[]; commitsScanned: number; pushesScanned: boolean };
   requests: RequestCount;
+  /** What the export as a whole noticed: enforcement gap records that could not be used. */
+  problems: string[];
 }
 
 /** One export's reading: its ports, and what it already read that never changes. */
@@ -87,6 +91,10 @@ interface Export {
   checkRecords: Map<string, Promise<Findings>>;
   /** The compliance-exception issues updated in the period: listed once, when a push has no check run record. */
   exceptionIssues?: Promise<Listing<ListedIssue>>;
+  /** The compliance/audit check runs read, by commit: enforcement gap records are among them too. */
+  checkRuns: Map<string, Promise<{ runs: ListedCheckRun[]; complete: boolean }>>;
+  /** The base branch of each merged pull request examined, by number: the branch a gap must name. */
+  bases: Map<number, string>;
 }
 
 /** Asks `read` once per commit; a failure is kept too (the export fails as a whole). */
@@ -166,7 +174,16 @@ function fileProblems(error: GitHubError | null, truncated: boolean): string[] {
  */
 export async function readAuditPopulation(ports: Ports, request: PopulationRequest): Promise<Population> {
   const { repository, defaultBranch } = await ports.repository.read();
-  const ex: Export = { ports, request, repository, defaultBranch, policiesAt: oncePerCommit(policiesThrough(ports)), checkRecords: new Map() };
+  const ex: Export = {
+    ports,
+    request,
+    repository,
+    defaultBranch,
+    policiesAt: oncePerCommit(policiesThrough(ports)),
+    checkRecords: new Map(),
+    checkRuns: new Map(),
+    bases: new Map(),
+  };
 
   const listed = await closedPullsOfPeriod(ports, repository, request);
   const merged = listed.filter((pull) => inPeriod(pull.merged_at, request));
@@ -187,12 +204,26 @@ export async function readAuditPopulation(ports: Ports, request: PopulationReque
     commitsScanned = pushes.commitsScanned;
     changes.push(...pushes.changes, ...(await scanVerdicts(ex, pushes.scanned, pushes.policies)));
   }
+  const problems = await flagEnforcementGaps(
+    {
+      ports,
+      repository,
+      since: request.since,
+      ...(request.appLogin !== undefined ? { appLogin: request.appLogin } : {}),
+      ...(request.publicKey !== undefined ? { publicKey: request.publicKey } : {}),
+      exceptionIssues: () => exceptionIssuesOf(ex),
+      checkRuns: async () => (await Promise.all(ex.checkRuns.values())).flatMap((listed) => listed.runs),
+      bases: ex.bases,
+    },
+    changes,
+  );
   return {
     repository,
     defaultBranch,
     changes,
     stats: { pullsListed: listed.length, mergedInPeriod: merged.length, branches, commitsScanned, pushesScanned: request.pushes !== false },
     requests: ports.requests(),
+    problems,
   };
 }
 
@@ -202,8 +233,7 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   // The list leaves out who merged and how many files changed.
   const pull = await ports.pulls.read(n);
   const change = mergeChange(repository, pull, listedMergedAt);
-  const gap = gapFlagOf(await enforcementGaps(ex), pull.base.ref, Date.parse(change.merged_at));
-  if (gap !== null) change.enforcement_gap = gap;
+  ex.bases.set(n, pull.base.ref);
   const comments = await ports.audit.allComments(n);
   const inComments = recordsInComments(comments.items, request.appLogin);
   if (!comments.complete) inComments.problems.unshift(`only the first ${MAX_COMMENT_PAGES * 100} comments could be read`);
@@ -353,9 +383,10 @@ async function examinePush(ex: Export, branch: string, commit: ListedCommit, pas
 function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
   let pending = ex.checkRecords.get(sha);
   if (pending === undefined) {
-    pending = ex.ports.audit.pushRecordRuns(sha).then((listed) => {
-      const runs = listed.runs.filter((run) => run.name === AUDIT_CHECK).map((run) => ({ id: run.id ?? 0, url: run.url, app: run.appSlug ?? null, text: run.text }));
-      const found = recordsInCheckRuns(runs, ex.request.appLogin);
+    const listing = ex.ports.audit.pushRecordRuns(sha);
+    ex.checkRuns.set(sha, listing);
+    pending = listing.then((listed) => {
+      const found = recordsInCheckRuns(listed.runs.filter((run) => run.name === AUDIT_CHECK).map(recordRun), ex.request.appLogin);
       if (!listed.complete) found.problems.unshift(`only the first ${MAX_PUSH_RECORD_PAGES * 100} ${AUDIT_CHECK} check runs of commit ${sha.slice(0, 7)} could be read`);
       return found;
     });
@@ -364,21 +395,10 @@ function checkRunRecords(ex: Export, sha: string): Promise<Findings> {
   return pending;
 }
 
-/**
- * The enforcement gaps (SPEC §5) recorded in the app's exception issues updated in the period: a
- * gap's issue is opened when it ends, after the merges inside it. From the same one listing as
- * the push records' copies.
- */
-async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: string | null }[]> {
-  const { owner, repo, since, appLogin } = ex.request;
-  ex.exceptionIssues ??= ex.ports.audit.exceptionIssues(new Date(since).toISOString(), ex.repository);
-  const names = [`${owner}/${repo}`, ex.repository].map((n) => n.toLowerCase());
-  return (await ex.exceptionIssues).items.flatMap((issue) => {
-    // Any GitHub App's without the app's login, as for records; never a person's.
-    if (!recordWriter(issue.author, appLogin).ok) return [];
-    const gap = parseGapBlock(issue.body);
-    return gap !== null && names.includes(gap.repository.toLowerCase()) ? [{ gap, issue: `#${issue.number}` }] : [];
-  });
+/** The compliance-exception issues updated in the period: listed once per export, when needed. */
+function exceptionIssuesOf(ex: Export): Promise<Listing<ListedIssue>> {
+  ex.exceptionIssues ??= ex.ports.audit.exceptionIssues(new Date(ex.request.since).toISOString(), ex.repository);
+  return ex.exceptionIssues;
 }
 
 /**
@@ -387,9 +407,8 @@ async function enforcementGaps(ex: Export): Promise<{ gap: GapRecord; issue: str
  * only when a push row needs them.
  */
 async function exceptionIssueRecords(ex: Export, sha: string): Promise<Findings> {
-  const { owner, repo, since, appLogin } = ex.request;
-  ex.exceptionIssues ??= ex.ports.audit.exceptionIssues(new Date(since).toISOString(), ex.repository);
-  const listed = await ex.exceptionIssues;
+  const { owner, repo, appLogin } = ex.request;
+  const listed = await exceptionIssuesOf(ex);
   // The marker names the repository as the app was told it, or as GitHub spells it.
   const found = recordsInExceptionIssues(listed.items, { repository: ex.repository, names: [`${owner}/${repo}`, ex.repository], sha }, appLogin);
   if (found.records.length > 0) found.problems.push(`no ${AUDIT_CHECK} check run holds its record: exported the copy in its exception issue`);

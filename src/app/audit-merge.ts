@@ -33,7 +33,7 @@ export interface AuditDependencies {
   signingKey?: KeyObject;
   clock: () => number;
   later: Later;
-  /** Whether a merge's record says when it landed in an enforcement gap (SPEC §5): one more read per record. Default true. */
+  /** Whether a merge's record says when it landed in an enforcement gap (SPEC §5): two more reads per record (the app's issues, its branch tip's compliance/audit runs). Default true. */
   enforcementGaps?: boolean;
 }
 
@@ -177,7 +177,11 @@ export class MergeRecorder {
     }
 
     // A gap's exception issue is opened when the gap ends: one that covers this merge is found when the record is written after it.
-    const enforcementGap = this.deps.enforcementGaps === false ? null : await enforcementGapAt(ports, { login, branch: pull.base.ref, at: mergedAt });
+    const gapLookup =
+      this.deps.enforcementGaps === false
+        ? { flag: null, problems: [] }
+        : await enforcementGapAt(ports, { login, branch: pull.base.ref, at: mergedAt, ...(this.deps.signingKey ? { publicKey: this.deps.signingKey } : {}) });
+    const enforcementGap = gapLookup.flag;
     // Why: the issues GitHub says it closes (the description comes with the pull request).
     const linkedIssues = await ports.pulls.closingIssues(number);
     const sealed = sealRecord(
@@ -211,7 +215,9 @@ export class MergeRecorder {
 
     // What GitHub refuses for good (a permission not granted yet, issues turned off) is said in
     // the comment and logged; it never holds the record back.
-    const problems: string[] = [];
+    // A gap record that does not verify (edited), or gaps that could not all be read, are said too.
+    const problems: string[] = [...gapLookup.problems];
+    if (gapLookup.problems.length > 0) log.error({ repository, pull_request: number, problems: gapLookup.problems }, "enforcement gap records that cannot be used");
     const refused = (what: string, error: unknown): void => {
       if (!refusedForGood(error)) throw error;
       problems.push(`${what}: ${error.message}`);

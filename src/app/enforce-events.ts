@@ -1,10 +1,12 @@
 // The events that start enforcement (SPEC §5): an installation and repositories added to it (and a
-// permission just granted), a push that changed policies, and every change to a ruleset or branch
-// protection — whose sender is who removed or weakened the requirement, if anything was.
+// permission just granted), a push that may change policies on the default branch or an enforced
+// branch, every change to a ruleset or branch protection — whose sender is who removed or weakened
+// the requirement, if anything was — and a change of the default branch.
 import type { Logger, Probot } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import type { GitHubClient } from "../github/client.js";
+import { rulesetOf } from "../github/rulesets.js";
 import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
 import { enforceJob } from "./enforce-service.js";
 import { pushTouchesPolicies, type PushSummary } from "./policy-push.js";
@@ -26,12 +28,22 @@ function repositoriesOf(listed: readonly ListedRepository[] | undefined): { owne
 interface RulesPayload extends RepositoryPayload {
   action?: string;
   sender?: { login?: string } | null;
-  repository_ruleset?: { updated_at?: string } | null;
+  repository_ruleset?: { id?: unknown; updated_at?: string } | null;
   rule?: { updated_at?: string } | null;
 }
 
-/** Registers the handlers that start enforcement. `clock` dates the changes events do not date. */
-export function onEnforcementEvents(app: Probot, later: Later, identity: AppIdentity, clock: () => number): void {
+/**
+ * Registers the handlers that start enforcement. `clock` dates the changes events do not date;
+ * `mayChangeEnforcement` says whether a push to a branch other than the default one may change
+ * what is enforced (EnforcementService.mayChangeEnforcement: a branch the policies enforce).
+ */
+export function onEnforcementEvents(
+  app: Probot,
+  later: Later,
+  identity: AppIdentity,
+  clock: () => number,
+  mayChangeEnforcement: (owner: string, repo: string, branch: string) => boolean,
+): void {
   const now = (): string => new Date(clock()).toISOString();
   const each = async (delivery: string, installationId: number, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger, log: Logger) => {
     for (const r of repositories) {
@@ -73,8 +85,13 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
       const source = sourceOf(payload);
       const branch = branchOf(payload.ref);
       if (!source || branch === undefined || payload.deleted) return;
+      // Only the default branch's policies, and an enforced branch's own, decide what is required:
+      // a push anywhere else (a new feature branch) starts nothing. A branch created where the
+      // policies enforce it brings its own policies with it.
+      const isDefault = branch === payload.repository.default_branch;
+      if (!isDefault && !mayChangeEnforcement(source.owner, source.repo, branch)) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
-      if (pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
+      if (!payload.created && pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
       await later.run(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
@@ -88,11 +105,33 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
     // This app's own writes come back as events: nothing was weakened by them.
     if (sender !== null && sender.toLowerCase() === (await identity.botLogin().catch(() => "")).toLowerCase()) return;
     const event = `${context.name}.${payload.action ?? ""}`;
-    const edited = payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at;
-    const at = payload.action === "edited" && edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : now();
-    await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at } }, context.id, { name: "event", id: context.id }));
+    // GitHub dates an edit in the payload; a deletion's updated_at is the last edit before it, which says nothing of the deletion.
+    const edited = payload.action === "edited" ? (payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at) : undefined;
+    const changedAt = edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : null;
+    // The ruleset as the event shows it is evidence by itself: another run may have restored it before this one looks.
+    const shown = payload.repository_ruleset;
+    const ruleset =
+      context.name === "repository_ruleset" && shown && typeof shown.id === "number" && (payload.action === "deleted" || payload.action === "edited")
+        ? { state: rulesetOf(shown as Parameters<typeof rulesetOf>[0], shown.id), deleted: payload.action === "deleted" }
+        : undefined;
+    await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at: now(), changedAt, ...(ruleset ? { ruleset } : {}) } }, context.id, { name: "event", id: context.id }));
   });
   for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
     app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);
   }
+
+  // The default branch changed: its policies now say what is enforced. A switch to a branch
+  // without policies removes nothing; one to policies that enforce less is reported, naming who switched.
+  app.on(
+    "repository.edited",
+    guarded(async (context) => {
+      const { payload } = context;
+      const changes = (payload as { changes?: { default_branch?: unknown } }).changes;
+      if (changes?.default_branch === undefined) return;
+      const source = sourceOf(payload);
+      if (!source) return;
+      const sender = payload.sender?.login ?? null;
+      await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event: "repository.edited", sender, at: now() } }, context.id, { name: "event", id: context.id }));
+    }),
+  );
 }

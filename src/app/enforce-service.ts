@@ -1,6 +1,7 @@
 // Enforcement as the app runs it (SPEC §5): one repository at a time per repository, its outcome
 // logged, a GitHub failure tried again later (bounded, never for a refusal), and the periodic sweep
 // of every installed repository, behind one function a scheduler (today a timer) can call.
+import type { KeyObject } from "node:crypto";
 import type { Logger } from "probot";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compileGlob } from "../engine/globs.js";
@@ -13,6 +14,8 @@ import type { EnforcementPorts } from "./ports.js";
 import type { Job, Later } from "./ports.js";
 
 export interface EnforcementServiceOptions {
+  /** Seals gap records (AUDIT_SIGNING_KEY); without it they carry their digest only. */
+  signingKey?: KeyObject;
   identity: AppIdentity;
   /** This app's id when configured (APP_ID); else learnt from GitHub. */
   appId?: number;
@@ -67,7 +70,7 @@ export class EnforcementService {
 
   constructor(private readonly options: EnforcementServiceOptions) {
     this.portsFor = options.portsFor;
-    this.enforcer = new Enforcer(this.memory, options.clock);
+    this.enforcer = new Enforcer(this.memory, options.clock, options.signingKey);
   }
 
   /** The lines compliance/policy shows for a branch: checks the policies want required there and the app could not require. */
@@ -82,6 +85,23 @@ export class EnforcementService {
       }
     };
     return notRequiredLines((state?.notRequired ?? []).filter((t) => covers(t.branch)).map((t) => ({ ...t, branch })));
+  }
+
+  /**
+   * Whether a push to `branch` may change what is enforced: the default branch, or a branch (or
+   * pattern) the policies enforce. Not known yet (no run since start): yes.
+   */
+  mayChangeEnforcement(owner: string, repo: string, branch: string): boolean {
+    const enforced = this.memory.get(owner, repo)?.enforced;
+    if (enforced === undefined) return true;
+    if (branch === enforced.defaultBranch) return true;
+    return enforced.globs.some((glob) => {
+      try {
+        return glob === branch || compileGlob(glob).match(branch);
+      } catch {
+        return true;
+      }
+    });
   }
 
   /** Enforces one repository after any run of it in progress. Never rejects. */
@@ -110,10 +130,16 @@ export class EnforcementService {
       const outcome = await this.enforcer.enforce(ports, { trigger: job.trigger, apply: true, appId });
       this.options.later.cancelRetry(`enforce:${where.repository}`.toLowerCase());
       const details = { ...where, outcome: outcome.kind, changes: outcome.view.plan.changes.length, requests: ports.requests(), duration_ms: this.options.clock() - started };
+      const recorded = outcome.gap ? { gap: outcome.gap, issue: outcome.issue?.number } : {};
+      if (outcome.problems.length > 0) log.error({ ...details, problems: outcome.problems }, "enforcement: written without some of its records");
       if (outcome.kind === "cannot") {
-        log.warn({ ...details, reason: outcome.reason, not_required: outcome.view.plan.targets.filter((t) => t.missing.length > 0) }, "cannot require the checks: grant the administration permission or require them by hand");
+        log.warn({ ...details, ...recorded, reason: outcome.reason, not_required: outcome.view.plan.targets.filter((t) => t.missing.length > 0) }, "cannot require the checks");
+      } else if (outcome.kind === "held_back") {
+        log.error({ ...details, reason: outcome.reason, issue: outcome.issue?.number }, "the required checks keep being undone: restores held back for now");
       } else if (outcome.kind === "applied") {
-        log.info({ ...details, ...(outcome.gap ? { gap: outcome.gap, issue: outcome.issue?.number } : {}) }, outcome.gap ? "required checks restored: exception issue opened" : "required checks applied");
+        log.info({ ...details, ...recorded }, outcome.gap ? "required checks restored: gap recorded" : "required checks applied");
+      } else if (outcome.gap) {
+        log.info({ ...details, ...recorded }, "required checks in sync, but the event shows a gap: recorded");
       } else log.debug(details, "required checks in sync");
       for (const u of outcome.view.unenforceable) log.warn({ ...where, file: u.file, field: u.field, glob: u.glob }, `branch pattern not enforced: ${u.reason}`);
       return outcome;

@@ -1,16 +1,16 @@
 // The ports of enforcement (EnforcementPorts, ports.ts) wired to the adapters over GitHub's REST API, for one repository and
 // one client: rulesets, branch rules and classic protection; the policies through the one policy
-// source; the exception issues that record enforcement gaps.
+// source; the exception issues and the compliance/audit check runs that record enforcement gaps.
 import type { EnforcementPorts } from "./ports.js";
-import { isOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
-import { readClassicProtection, writeClassicChecks } from "../github/branch-protection.js";
+import { mayBeOwnRuleset, type FoundBranch, type FoundRuleset } from "../engine/enforcement.js";
+import { readClassicProtection, requireClassicChecks } from "../github/branch-protection.js";
+import { GitHubCheckRuns, type CheckMemory } from "../github/check-runs.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
-import { EXCEPTION_LABEL, listExceptionIssues, openExceptionIssue } from "../github/exception-issues.js";
-import { readRepository } from "../github/history.js";
+import { openExceptionIssue } from "../github/exception-issues.js";
+import { listCommitsSince, readRepository } from "../github/history.js";
 import type { LruCache } from "../github/lru-cache.js";
 import { GitHubPolicySource, type PolicyCache } from "../github/policy-source.js";
 import { activeChecksOn, createRuleset, deleteRuleset, listRulesets, readRuleset, updateRuleset } from "../github/rulesets.js";
-import { gapsIn } from "./enforcement-gaps.js";
 
 export interface EnforcementGitHubOptions {
   octokit: GitHubClient;
@@ -20,10 +20,20 @@ export interface EnforcementGitHubOptions {
   defaultBranch?: string;
   /** The one policy cache. */
   policies: PolicyCache;
+  /** The app's one memory of the check runs it posted (the gap records' copies are posted through it). */
+  checks: CheckMemory;
   /** This app's bot login: only its issues hold gaps. */
   botLogin: () => Promise<string>;
   /** Repositories whose compliance-exception label exists. */
   labels: LruCache<string, true>;
+}
+
+/** Branches whose tips get a copy of a gap's record at most: the record is the same on each. */
+const MAX_EVIDENCE_BRANCHES = 10;
+
+/** A branch's tip that does not exist: GitHub's 404 on the ref. */
+function isMissingBranch(error: unknown): boolean {
+  return error instanceof GitHubError && error.status === 404 && error.request?.route === "GET /repos/{owner}/{repo}/git/ref/{ref}";
 }
 
 /** The enforcement ports of one repository, over one client. */
@@ -31,20 +41,20 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
   const { octokit, owner, repo } = options;
   const gh = new GitHubSession(octokit);
   const source = new GitHubPolicySource(options.policies, gh, owner, repo);
+  const checkRuns = new GitHubCheckRuns(options.checks, gh, owner, repo);
+  const defaultBranchOf = async (): Promise<string> => options.defaultBranch ?? (await readRepository(gh, owner, repo)).defaultBranch;
   return {
     repository: { owner, repo },
     requests: () => gh.count.total,
     policies: {
-      async defaultBranch() {
-        return options.defaultBranch ?? (await readRepository(gh, owner, repo)).defaultBranch;
-      },
+      defaultBranch: defaultBranchOf,
       async policiesOn(branch) {
         try {
           const found = await source.atBranchTip(branch);
           return found.kind === "policies" ? { kind: "policies", policies: found.policies, commit: found.commit } : { kind: "no_policies", commit: found.commit };
         } catch (error) {
           // A 404 on the branch's tip is a branch not created yet.
-          if (error instanceof GitHubError && error.status === 404 && error.request?.route === "GET /repos/{owner}/{repo}/git/ref/{ref}") return { kind: "no_branch" };
+          if (isMissingBranch(error)) return { kind: "no_branch" };
           throw error;
         }
       },
@@ -56,13 +66,14 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
         for (const branch of literalBranches) {
           branches.push({ branch, active: await activeChecksOn(gh, owner, repo, branch), classic: await readClassicProtection(gh, owner, repo, branch) });
         }
-        // In full: this app's rulesets, and the repository's that require its checks (their bypass actors decide whether they count).
-        const wanted = new Set(summaries.filter(isOwnRuleset).map((s) => s.id));
-        for (const b of branches) for (const rule of b.active) if (rule.source === "Repository" && rule.appId === appId) wanted.add(rule.rulesetId);
+        // In full: this app's rulesets, and every other (the organization's too) that requires its checks
+        // on a branch: its bypass actors, exclusions and exemptions decide whether it counts.
+        const wanted = new Set(summaries.filter((s) => mayBeOwnRuleset(s, appId)).map((s) => s.id));
+        for (const b of branches) for (const rule of b.active) if (rule.appId === appId) wanted.add(rule.rulesetId);
         const rulesets: FoundRuleset[] = [];
         for (const summary of summaries) {
           if (wanted.has(summary.id)) rulesets.push(await readRuleset(gh, owner, repo, summary.id));
-          else rulesets.push({ ...summary, target: null, include: [], exclude: [], bypass: null, checks: null, strict: false, otherRules: [], updatedAt: null });
+          else rulesets.push({ ...summary, target: null, include: [], exclude: [], bypass: null, checks: null, strict: false, skipOnCreate: false, otherRules: [], updatedAt: null });
         }
         return { rulesets, branches };
       },
@@ -78,7 +89,7 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
             await deleteRuleset(gh, owner, repo, change.id, change.name);
             return;
           case "classic_checks":
-            await writeClassicChecks(gh, owner, repo, change.branch, change.checks, change.strict);
+            await requireClassicChecks(gh, owner, repo, change.branch, change.require, appId, change.strict);
             return;
         }
       },
@@ -88,10 +99,39 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
         const written = await openExceptionIssue(gh, { owner, repo, login: await options.botLogin(), labels: options.labels, ...request });
         return written.issue;
       },
-      async gapsSince(since) {
-        const login = await options.botLogin();
-        const listed = await listExceptionIssues(gh, owner, repo, new Date(Date.parse(since)).toISOString(), `listing the ${EXCEPTION_LABEL} issues of ${owner}/${repo}`);
-        return gapsIn(listed.items, [`${owner}/${repo}`], login);
+    },
+    evidence: {
+      async keep({ gap, branches, title, text }) {
+        const on: string[] = [];
+        const post = async (branch: string): Promise<void> => {
+          let sha: string;
+          try {
+            // The tip as the policy source knows it: a free 304 when enforcement just read it.
+            sha = await source.tipOf(branch);
+          } catch (error) {
+            if (isMissingBranch(error)) return;
+            throw error;
+          }
+          await checkRuns.postRecord({
+            sha,
+            compliant: false,
+            neutral: true,
+            title,
+            summary: title,
+            text,
+            completedAt: Date.parse(gap.until),
+            externalId: `enforcement:${branch}:${gap.from ?? "unknown"}`.slice(0, 1000),
+          });
+          on.push(sha);
+        };
+        for (const branch of branches.slice(0, MAX_EVIDENCE_BRANCHES)) await post(branch);
+        if (on.length === 0) await post(await defaultBranchOf());
+        return on;
+      },
+      async landed(branch, from, until) {
+        // One page: the issue names the first 100 and says when there were more.
+        const listed = await listCommitsSince(gh, { owner, repo, branch, tip: branch, since: Date.parse(from), until: Date.parse(until), maxPages: 1 });
+        return { commits: listed.items.map((c) => ({ sha: c.sha, title: c.title, at: c.committed_at })), complete: listed.complete };
       },
     },
   };

@@ -132,6 +132,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
 
   const enforcement = new EnforcementService({
     identity: audit.identity,
+    ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}),
     ...(config.appId !== undefined ? { appId: config.appId } : {}),
     later,
     clock,
@@ -177,7 +178,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       await applied.onReport(report, deploymentPorts(client, report.owner, report.repo), log);
     },
   });
-  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock);
+  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock, (owner, repo, branch) => enforcement.mayChangeEnforcement(owner, repo, branch));
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
   onDeploymentEvents(app, later, () => ports.appId);

@@ -8,7 +8,7 @@ import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { compareCommits } from "../github/comparison.js";
 import { recordDeployment } from "../github/deployments.js";
 import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
-import { EXCEPTION_LABEL, listExceptionIssues, openExceptionIssue } from "../github/exception-issues.js";
+import { EXCEPTION_LABEL, listExceptionIssues, listIssuesOpenedBy, openExceptionIssue } from "../github/exception-issues.js";
 import { listBranchTips, listCommitsSince, listDeploymentShasSince, mergeCommitParent, readRepository } from "../github/history.js";
 import { closingIssues } from "../github/linked-issues.js";
 import { LruCache } from "../github/lru-cache.js";
@@ -97,6 +97,7 @@ export class GitHubPorts {
         allComments: (number) => listComments(gh, owner, repo, number),
         pushRecordRuns: (sha) => checks.pushRecordRuns(sha),
         exceptionIssues: (since, repository) => listExceptionIssues(gh, owner, repo, since, `listing the ${EXCEPTION_LABEL} issues of ${repository}`),
+        issuesOpenedBy: (creator, since, repository) => listIssuesOpenedBy(gh, owner, repo, creator, since, (page) => `listing the issues ${creator} opened in ${repository} (page ${page})`),
       },
       repository: {
         read: () => readRepository(gh, owner, repo),
@@ -109,7 +110,7 @@ export class GitHubPorts {
 
   /** The ports of enforcement (SPEC §5) of `owner/repo` through `client`. */
   enforcement(client: GitHubClient, owner: string, repo: string, options: { botLogin: () => Promise<string>; defaultBranch?: string }): EnforcementPorts {
-    return enforcementGitHub({ octokit: client, owner, repo, policies: this.policyCache, labels: this.labels, ...options });
+    return enforcementGitHub({ octokit: client, owner, repo, policies: this.policyCache, checks: this.checkMemory, labels: this.labels, ...options });
   }
 
   /** The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`; `login`: whose records count (any app's when it says undefined). */

@@ -134,6 +134,8 @@ export interface AuditTrail {
   pushRecordRuns(sha: string): Promise<{ runs: ListedCheckRun[]; complete: boolean }>;
   /** The compliance-exception issues updated since `since` (ISO 8601), anyone's. */
   exceptionIssues(since: string, repository: string): Promise<Listing<ListedIssue>>;
+  /** The issues `creator` (the app's bot login) opened since `since` (epoch ms), newest first: where enforcement gap records are. */
+  issuesOpenedBy(creator: string, since: number, repository: string): Promise<Listing<ListedIssue>>;
 }
 
 /** Everything a use case reads and writes of one repository, through one installation's client. */
@@ -220,12 +222,34 @@ export interface RequiredChecksGateway {
   apply(change: EnforcementChange, appId: number): Promise<void>;
 }
 
-/** The exception issues of enforcement gaps: opened once per gap, read back for the gaps they record. */
+/** The exception issues of enforcement gaps (and of protection removed, of drift held back): opened once per key. */
 export interface GapIssues {
-  /** Opens the issue about `key` unless this app already did; returns its number and address. */
+  /** Opens the issue about `key` unless this app already did; returns its number and address. Throws GitHubError (410 when issues are turned off). */
   open(request: { key: string; title: string; body: string; since: string }): Promise<{ number: number; url: string | null }>;
-  /** The gaps recorded in this app's exception issues updated since `since` (ISO 8601), with each issue as `#N`. */
-  gapsSince(since: string): Promise<{ gap: GapRecord; issue: string | null }[]>;
+}
+
+/** A commit that landed on a branch. */
+export interface LandedCommit {
+  sha: string;
+  /** The first line of its message. */
+  title: string;
+  /** ISO 8601, as its committer dates it. */
+  at: string | null;
+}
+
+/**
+ * The copy of a gap's record only the app can write — a compliance/audit check run, which nobody
+ * can edit or delete — and the commits that landed in a gap. Throws GitHubError.
+ */
+export interface GapEvidence {
+  /**
+   * Posts the record (`text`, with `title`) as a compliance/audit check run on the tip of each
+   * of `branches` that exists (external id `enforcement:<branch>:<from>`), or on the default
+   * branch's when none does. Returns the commits it went on.
+   */
+  keep(request: { gap: GapRecord; branches: string[]; title: string; text: string }): Promise<string[]>;
+  /** The commits that landed on `branch` between `from` and `until` (ISO 8601), newest first, at most 100. */
+  landed(branch: string, from: string, until: string): Promise<{ commits: LandedCommit[]; complete: boolean }>;
 }
 
 /** Everything enforcement needs of one repository, through one client. */
@@ -234,6 +258,7 @@ export interface EnforcementPorts {
   policies: EnforcementPolicies;
   rules: RequiredChecksGateway;
   issues: GapIssues;
+  evidence: GapEvidence;
   /** Requests made so far, for logs. */
   requests(): number;
 }

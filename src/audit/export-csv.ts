@@ -100,7 +100,7 @@ export function csvCells(row: AuditExportRow): Cell[] {
     row.signature_ok,
     row.missing,
     row.problems.join("; "),
-    row.enforcement_gap ? `${row.enforcement_gap.from}..${row.enforcement_gap.until}${row.enforcement_gap.issue !== null ? ` ${row.enforcement_gap.issue}` : ""}` : null,
+    row.enforcement_gap ? `${row.enforcement_gap.from ?? "start unknown"}..${row.enforcement_gap.until}${row.enforcement_gap.issue !== null ? ` ${row.enforcement_gap.issue}` : ""}` : null,
   ];
 }
 

@@ -59,6 +59,8 @@ export interface ListedCheckRun {
   app: string | null;
   /** Its output text. */
   text: string | null;
+  /** ISO 8601, when GitHub says. */
+  started_at?: string | null;
 }
 
 /** An exception issue (not a pull request), as listed. */
@@ -67,6 +69,8 @@ export interface ListedIssue {
   url: string | null;
   author: Author | null;
   body: string | null;
+  /** ISO 8601, when GitHub says. */
+  created_at?: string | null;
 }
 
 /** A commit of a branch's history, as listed. */

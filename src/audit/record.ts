@@ -5,7 +5,16 @@ import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
 import { compareCodePoints } from "../policy/code-point-order.js";
 import { formatPolicyError } from "../policy/errors.js";
-import type { GapFlag } from "./enforcement-gap.js";
+
+/** What a merge's audit record (and its export row) says about an enforcement gap it landed in (SPEC §5; enforcement-gap.ts). */
+export interface GapFlag {
+  /** Null: the gap's start is not known ("start unknown"), only that it ended at `until`. */
+  from: string | null;
+  until: string;
+  by: string | null;
+  /** The exception issue, `#12`, or the check run that holds the gap's record. */
+  issue: string | null;
+}
 
 /** The only record version there is; a new one gets a new marker and a new number. */
 export const AUDIT_RECORD_VERSION = 1;

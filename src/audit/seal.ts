@@ -70,6 +70,13 @@ export function digestOf(bytes: Buffer): string {
   return DIGEST_PREFIX + createHash("sha256").update(bytes).digest("hex");
 }
 
+/** An enforcement gap's record (enforcement-gap.ts) as far as sealing goes: version 1 JSON. */
+interface UnsealedGapShape {
+  version: 1;
+  repository: string;
+  branches: string[];
+}
+
 export type SealResult<R = AuditRecord> = { ok: true; record: R } | { ok: false; message: string };
 
 /**
@@ -77,7 +84,7 @@ export type SealResult<R = AuditRecord> = { ok: true; record: R } | { ok: false;
  * A digest or signature already on the record is replaced. A key that is unreadable or not
  * Ed25519, or a record that is not JSON, is an error value.
  */
-export function sealRecord<T extends UnsealedRecord | UnsealedVerdict = UnsealedRecord>(record: T, signingKey?: string | Buffer | KeyObject): SealResult<T & Seal> {
+export function sealRecord<T extends UnsealedRecord | UnsealedVerdict | UnsealedGapShape = UnsealedRecord>(record: T, signingKey?: string | Buffer | KeyObject): SealResult<T & Seal> {
   let key: KeyObject | undefined;
   if (signingKey !== undefined) {
     const loaded = typeof signingKey === "string" || Buffer.isBuffer(signingKey) ? loadSigningKey(signingKey) : checkPrivate(signingKey);

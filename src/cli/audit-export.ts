@@ -264,6 +264,7 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
       pushes: args.pushes,
       now: (io.now ?? Date.now)(),
       ...(args.appLogin !== undefined ? { appLogin: args.appLogin } : {}),
+      ...(key !== undefined ? { publicKey: key } : {}),
       ...(args.quiet ? {} : { progress: (message: string) => void io.stderr.write(`${message}\n`) }),
     });
   } catch (error) {

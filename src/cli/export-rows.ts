@@ -74,6 +74,9 @@ export function exportSummary(
     `${population.repository}, ${dates}: ${what}: ${recorded} with records, ${rows.length - recorded} missing, ${failing} failing verification (${checked}).`,
   ];
   if (ignored > 0) lines.push(`Ignored ${plural(ignored, "audit marker")} in comments, check runs or issues not written by the app (see problems).`);
+  const flagged = rows.filter((r) => r.enforcement_gap !== undefined).length;
+  if (flagged > 0) lines.push(`${plural(flagged, "merge")} landed while the required checks were not binding (enforcement_gap).`);
+  for (const problem of population.problems) lines.push(`Problem: ${problem}`);
   lines.push(`${plural(population.requests.total, "GitHub request")}.`);
   if (writtenTo !== undefined) lines.push(`Wrote ${plural(rows.length, "row")} to ${writtenTo}.`);
   return `${lines.join("\n")}\n`;

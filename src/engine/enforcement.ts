@@ -3,76 +3,42 @@
 // weakenings found. Pure: the reading and the writing are the adapters' (github/rulesets.ts,
 // github/branch-protection.ts), the order the use case's (app/enforce.ts).
 import type { WantedTarget } from "./required-checks.js";
+import {
+  bypassActorName,
+  isOwnRuleset,
+  mayBeOwnRuleset,
+  namedFor,
+  OWN_RULES,
+  ownRulesetName,
+  repinned,
+  ruleType,
+  RULESET_NAME,
+  rulesetWeakenings,
+  weakenings,
+  type ActiveCheck,
+  type BypassActor,
+  type ClassicProtection,
+  type FoundBranch,
+  type FoundEnforcement,
+  type FoundRuleset,
+  type RequiredCheck,
+} from "./found-rules.js";
 
-/** A required check and the app it must come from; `appId` null: any source. */
-export interface RequiredCheck {
-  context: string;
-  appId: number | null;
-}
-
-/** Who may bypass a ruleset. */
-export interface BypassActor {
-  type: string;
-  id: number | null;
-  mode: string;
-}
-
-/** A ruleset as GitHub shows it (GET …/rulesets/{id}). */
-export interface FoundRuleset {
-  id: number;
-  name: string;
-  /** `Repository`, `Organization` or `Enterprise`. */
-  source: string;
-  enforcement: string;
-  target: string | null;
-  include: string[];
-  exclude: string[];
-  /** Null when GitHub does not show them: the app cannot edit the ruleset (an organization's). */
-  bypass: BypassActor[] | null;
-  /** The checks of its `required_status_checks` rule; null when it has none. */
-  checks: RequiredCheck[] | null;
-  strict: boolean;
-  /** Its other rules, as GitHub gave them: an update keeps them. */
-  otherRules: unknown[];
-  /** ISO 8601: when it last changed. */
-  updatedAt: string | null;
-}
-
-/** A required check of an active rule on a branch (GET …/rules/branches/{branch}). */
-export interface ActiveCheck extends RequiredCheck {
-  rulesetId: number;
-  /** `Repository` or `Organization`. */
-  source: string;
-}
-
-/** A branch's classic protection: none, its required checks (null when status checks are off), or unreadable. */
-export type ClassicProtection =
-  | { kind: "unprotected" }
-  | { kind: "protected"; checks: RequiredCheck[] | null; strict: boolean }
-  | { kind: "unknown"; why: string };
-
-/** What GitHub enforces on one literal branch. */
-export interface FoundBranch {
-  branch: string;
-  active: ActiveCheck[];
-  classic: ClassicProtection;
-}
-
-/** Everything found about a repository. */
-export interface FoundEnforcement {
-  /** The repository's rulesets, with the details of this app's and of those requiring its checks. */
-  rulesets: FoundRuleset[];
-  /** The literal targets. */
-  branches: FoundBranch[];
-}
-
-/** The name of this app's ruleset; others it owns start with it and a colon. */
-const RULESET_NAME = "compliance-gate";
-
-/** Whether a repository ruleset is this app's own. */
-export function isOwnRuleset(ruleset: Pick<FoundRuleset, "name" | "source">): boolean {
-  return ruleset.source === "Repository" && (ruleset.name === RULESET_NAME || ruleset.name.startsWith(`${RULESET_NAME}: `));
-}
+export {
+  bypassActorName,
+  isOwnRuleset,
+  mayBeOwnRuleset,
+  OWN_RULES,
+  ownRulesetName,
+  rulesetWeakenings,
+  type ActiveCheck,
+  type BypassActor,
+  type ClassicProtection,
+  type FoundBranch,
+  type FoundEnforcement,
+  type FoundRuleset,
+  type RequiredCheck,
+};
 
 /** The ruleset this app writes, as its create or update sends it. */
 export interface RulesetSpec {
@@ -90,8 +56,11 @@ export type EnforcementChange =
   | { kind: "create_ruleset"; spec: RulesetSpec }
   | { kind: "update_ruleset"; id: number; spec: RulesetSpec; why: string[] }
   | { kind: "delete_ruleset"; id: number; name: string }
-  /** Classic protection's required checks, whole: the existing ones kept, this app's added or pinned. */
-  | { kind: "classic_checks"; branch: string; checks: RequiredCheck[]; strict: boolean; why: string[] };
+  /**
+   * Classic protection's required checks: `require` added or pinned to the app; `checks` is the
+   * list as found with them (what the plan shows) — the write merges into the list as it is then.
+   */
+  | { kind: "classic_checks"; branch: string; require: string[]; checks: RequiredCheck[]; strict: boolean; why: string[] };
 
 /** Where a target's checks are (or will be) required. */
 export type EnforcedBy = "ruleset" | "classic" | "elsewhere";
@@ -101,10 +70,14 @@ export interface TargetStatus {
   /** The branch name, or the pattern as the policy wrote it (braces expanded). */
   branch: string;
   literal: boolean;
+  /** `refs/heads/…` as a ruleset targets it. */
+  ref: string;
   wanted: string[];
   /** Wanted checks GitHub does not require from this app now. */
   missing: string[];
   via: EnforcedBy;
+  /** Why checks that look required do not count, when that is the reason they are missing. */
+  why?: string;
 }
 
 /** A weakening of this app's own requirement that someone else made: evidence (SPEC §5). */
@@ -125,6 +98,12 @@ export interface EnforcementPlan {
   tampering: Tampering[];
   /** Things worth saying that change nothing: rulesets kept because invalid policies might want them. */
   notes: string[];
+  /**
+   * Other app ids GitHub already takes the policies' checks from (in a ruleset named for
+   * compliance-gate, or in classic protection): another registration of the app — or a wrong app
+   * id given to `enforce`, about to re-pin them. Sorted.
+   */
+  otherApps: number[];
 }
 
 export interface CompareInput {
@@ -138,11 +117,22 @@ export interface CompareInput {
 const sorted = (items: Iterable<string>): string[] => [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const pinned = (check: RequiredCheck, context: string, appId: number): boolean => check.context === context && check.appId === appId;
 
-/** Whether a ruleset counts as requiring its checks for everyone: active, and nobody (visible) bypasses it — or it is an organization's. */
-function binding(ruleset: FoundRuleset | undefined, source: string): boolean {
-  if (ruleset === undefined) return source !== "Repository";
-  if (ruleset.enforcement !== "active") return false;
-  return ruleset.source !== "Repository" || (ruleset.bypass !== null && ruleset.bypass.length === 0 && ruleset.exclude.length === 0);
+/**
+ * Whether a ruleset verifiably requires its checks of everyone: active, on branches, a bypass list
+ * GitHub shows and that is empty, no exclusions, and no exemption for creating a branch. An
+ * organization's ruleset whose bypass actors the app cannot see (it may not edit it) does not
+ * count: an organization admin may well be on its list.
+ */
+function binding(ruleset: FoundRuleset | undefined): boolean {
+  if (ruleset === undefined) return false;
+  return (
+    ruleset.enforcement === "active" &&
+    ruleset.target === "branch" &&
+    ruleset.bypass !== null &&
+    ruleset.bypass.length === 0 &&
+    ruleset.exclude.length === 0 &&
+    !ruleset.skipOnCreate
+  );
 }
 
 /** The checks of `wanted` that `branch` requires from the app through something other than this app's rulesets. */
@@ -151,30 +141,30 @@ function requiredElsewhere(found: FoundEnforcement, branch: FoundBranch | undefi
   if (!branch) return out;
   for (const context of wanted) {
     const byRule = branch.active.some(
-      (rule) => !own.has(rule.rulesetId) && pinned(rule, context, appId) && binding(found.rulesets.find((r) => r.id === rule.rulesetId), rule.source),
+      (rule) => !own.has(rule.rulesetId) && pinned(rule, context, appId) && binding(found.rulesets.find((r) => r.id === rule.rulesetId)),
     );
-    const byClassic = branch.classic.kind === "protected" && (branch.classic.checks ?? []).some((check) => pinned(check, context, appId));
+    // Classic protection binds only when it binds administrators too (enforce_admins): GitHub's default lets them merge past it.
+    const byClassic = branch.classic.kind === "protected" && branch.classic.enforceAdmins === true && (branch.classic.checks ?? []).some((check) => pinned(check, context, appId));
     if (byRule || byClassic) out.add(context);
   }
   return out;
 }
 
 /** What is wrong with this app's ruleset against the spec it should match: tampering, and other differences. */
-function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number): { tampered: string[]; other: string[] } {
-  const tampered: string[] = [];
+function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number, legacy: boolean): { tampered: string[]; other: string[] } {
+  const tampered = weakenings(ruleset, legacy);
   const other: string[] = [];
   const name = `the ruleset ${ruleset.name}`;
-  if (ruleset.enforcement !== "active") tampered.push(`${name} is set to ${ruleset.enforcement}`);
   if (ruleset.bypass === null) other.push(`${name}'s bypass list cannot be read`);
-  else if (ruleset.bypass.length > 0) tampered.push(`${name} lets ${ruleset.bypass.map((b) => `${b.type}${b.id !== null ? ` ${b.id}` : ""} (${b.mode})`).join(", ")} bypass it`);
-  if (ruleset.exclude.length > 0) tampered.push(`${name} excludes ${ruleset.exclude.join(", ")}`);
-  if (ruleset.target !== null && ruleset.target !== "branch") tampered.push(`${name} targets ${ruleset.target}s, not branches`);
+  if (legacy) {
+    const types = new Set(ruleset.otherRules.map(ruleType));
+    if (!types.has("deletion")) other.push(`${name} does not yet forbid deleting the branch`);
+    if (!types.has("non_fast_forward")) other.push(`${name} does not yet forbid force pushes`);
+  }
   for (const context of spec.checks) {
-    const found = (ruleset.checks ?? []).filter((c) => c.context === context);
-    if (found.length === 0) other.push(`${name} does not require ${context}`);
-    else if (!found.some((c) => c.appId === appId)) {
-      tampered.push(`${name} takes ${context} from ${found[0]?.appId === null ? "any app" : `app ${found[0]?.appId}`}, not this app (${appId})`);
-    }
+    const moved = repinned(ruleset, context, appId);
+    if (moved !== undefined) tampered.push(moved);
+    else if (!(ruleset.checks ?? []).some((c) => c.context === context)) other.push(`${name} does not require ${context}`);
   }
   const extra = (ruleset.checks ?? []).filter((c) => !spec.checks.includes(c.context) || c.appId !== appId);
   if (extra.some((c) => !spec.checks.includes(c.context))) other.push(`${name} requires checks no policy wants`);
@@ -186,6 +176,22 @@ function differences(ruleset: FoundRuleset, spec: RulesetSpec, appId: number): {
   if (ruleset.strict) other.push(`${name} requires branches to be up to date`);
   if (ruleset.name !== spec.name) other.push(`${name} is renamed ${spec.name}`);
   return { tampered, other };
+}
+
+/** The app ids other than `appId` that the wanted checks are pinned to now, in rulesets named for compliance-gate or classic protection. */
+function otherApps(found: FoundEnforcement, targets: readonly WantedTarget[], appId: number): number[] {
+  const wanted = new Set(targets.flatMap((t) => t.checks));
+  const ids = new Set<number>();
+  const take = (checks: readonly RequiredCheck[] | null): void => {
+    for (const c of checks ?? []) if (wanted.has(c.context) && c.appId !== null && c.appId !== appId) ids.add(c.appId);
+  };
+  for (const r of found.rulesets) if (r.source === "Repository" && namedFor(r.name, RULESET_NAME)) take(r.checks);
+  for (const r of found.rulesets) {
+    const named = /^compliance-gate \(app (\d+)\)/.exec(r.name);
+    if (named && Number(named[1]) !== appId) ids.add(Number(named[1]));
+  }
+  for (const b of found.branches) if (b.classic.kind === "protected") take(b.classic.checks);
+  return [...ids].sort((a, b) => a - b);
 }
 
 /** The ruleset specs the targets need, grouped by identical check lists (a ruleset has one list). */
@@ -202,16 +208,19 @@ function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: st
 }
 
 /**
- * Compares what GitHub enforces with what the policies want. Each literal branch whose checks are
- * all required from the app elsewhere (an organization's ruleset, another active ruleset nobody
- * bypasses, classic protection) needs nothing; one protected classically with status checks on
- * gets them merged into its list (another's checks kept); the rest, and every pattern, are
- * targeted by this app's rulesets — one per distinct list of checks, matched to the existing
- * ones by the branches they share, so that no branch is left out between two writes.
+ * Compares what GitHub enforces with what the policies want. A literal branch this app's rulesets
+ * do not target, whose checks are all required from the app elsewhere and verifiably binding on
+ * everyone (an organization's or another ruleset as `binding` says, classic protection that binds
+ * administrators) needs nothing; one protected classically with status checks on, binding
+ * administrators, gets them merged into its list (another's checks kept); the rest, and every
+ * pattern, are targeted by this app's rulesets — one per distinct list of checks, matched to the
+ * existing ones by the branches they share, so that no branch is left out between two writes.
+ * A branch this app's ruleset targets stays targeted while the policies want it: something else
+ * holding the checks too can change at any moment, and is no reason to give up the app's own.
  */
 export function compareEnforcement(found: FoundEnforcement, input: CompareInput): EnforcementPlan {
   const { appId } = input;
-  const own = found.rulesets.filter(isOwnRuleset).sort((a, b) => a.id - b.id);
+  const own = found.rulesets.filter((r) => isOwnRuleset(r, appId)).sort((a, b) => a.id - b.id);
   const ownIds = new Set(own.map((r) => r.id));
   const changes: EnforcementChange[] = [];
   const tampering: Tampering[] = [];
@@ -223,12 +232,17 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
     if (target.checks.length === 0) continue;
     const branch = target.literal ? found.branches.find((b) => b.branch === target.glob) : undefined;
     const elsewhere = requiredElsewhere(found, branch, target.checks, appId, ownIds);
-    const status: TargetStatus = { branch: target.glob, literal: target.literal, wanted: target.checks, missing: [], via: "elsewhere" };
+    const status: TargetStatus = { branch: target.glob, literal: target.literal, ref: target.ref, wanted: target.checks, missing: [], via: "elsewhere" };
     statuses.push(status);
-    if (elsewhere.size === target.checks.length) continue;
-    if (branch?.classic.kind === "protected" && branch.classic.checks !== null) {
+    const targetedByOwn = own.some((r) => r.include.includes(target.ref));
+    const classic = branch?.classic;
+    if (classic?.kind === "protected" && classic.enforceAdmins !== true && target.checks.some((c) => (classic.checks ?? []).some((check) => pinned(check, c, appId)))) {
+      status.why = "its branch protection requires them but lets administrators merge past it (enforce_admins is off)";
+    }
+    if (!targetedByOwn && elsewhere.size === target.checks.length) continue;
+    if (!targetedByOwn && classic?.kind === "protected" && classic.checks !== null && classic.enforceAdmins === true && branch !== undefined) {
       status.via = "classic";
-      const existing = branch.classic.checks;
+      const existing = classic.checks;
       const lacking = target.checks.filter((c) => !elsewhere.has(c));
       status.missing = lacking;
       // Ours by name but from another source (or any): pinned now. Everyone else's stay.
@@ -239,8 +253,9 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
       changes.push({
         kind: "classic_checks",
         branch: branch.branch,
+        require: lacking,
         checks: [...kept, ...lacking.map((context) => ({ context, appId }))],
-        strict: branch.classic.strict,
+        strict: classic.strict,
         why: lacking.map((c) => (unpinned.includes(c) ? `pin ${c} to this app` : `require ${c}`)),
       });
       continue;
@@ -252,7 +267,9 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
   // This app's rulesets: each group matched to the existing one sharing most of its branches.
   const groups = rulesetGroups(viaRuleset);
   const unmatched = [...own];
-  const usedNames = new Set(own.map((r) => r.name));
+  // Names with the app's id are kept; a ruleset named as before the id was in the name is renamed.
+  const base = ownRulesetName(appId);
+  const usedNames = new Set(own.map((r) => r.name).filter((n) => namedFor(n, base)));
   const planned: { group: (typeof groups)[number]; ruleset: FoundRuleset | undefined; name: string }[] = [];
   for (const group of groups) {
     let best: FoundRuleset | undefined;
@@ -262,16 +279,17 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
       if (overlap > bestOverlap) [best, bestOverlap] = [candidate, overlap];
     }
     if (best) unmatched.splice(unmatched.indexOf(best), 1);
-    let name = best?.name;
+    let name = best !== undefined && namedFor(best.name, base) ? best.name : undefined;
     if (name === undefined) {
-      name = usedNames.has(RULESET_NAME) ? `${RULESET_NAME}: ${group.branches[0] ?? ""}`.slice(0, 100) : RULESET_NAME;
+      name = usedNames.has(base) ? `${base}: ${group.branches[0] ?? ""}`.slice(0, 100) : base;
       usedNames.add(name);
     }
     planned.push({ group, ruleset: best, name });
   }
   for (const { group, ruleset, name } of planned) {
-    const spec: RulesetSpec = { name, include: group.include, checks: group.checks, otherRules: ruleset?.otherRules ?? [] };
-    const inForce = ruleset !== undefined && binding(ruleset, "Repository");
+    const otherRules = (ruleset?.otherRules ?? []).filter((rule) => !(OWN_RULES as readonly unknown[]).includes(ruleType(rule)));
+    const spec: RulesetSpec = { name, include: group.include, checks: group.checks, otherRules };
+    const inForce = ruleset !== undefined && binding(ruleset);
     for (const status of statuses.filter((s) => s.via === "ruleset" && group.branches.includes(s.branch))) {
       const branch = found.branches.find((b) => b.branch === status.branch);
       const elsewhere = requiredElsewhere(found, branch, status.wanted, appId, ownIds);
@@ -284,7 +302,7 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
       changes.push({ kind: "create_ruleset", spec });
       continue;
     }
-    const { tampered, other } = differences(ruleset, spec, appId);
+    const { tampered, other } = differences(ruleset, spec, appId, !namedFor(ruleset.name, base));
     if (tampered.length > 0) tampering.push(...tampered.map((what) => ({ what, since: ruleset.updatedAt, branches: group.branches })));
     if (tampered.length + other.length > 0) changes.push({ kind: "update_ruleset", id: ruleset.id, spec, why: [...tampered, ...other] });
   }
@@ -295,5 +313,5 @@ export function compareEnforcement(found: FoundEnforcement, input: CompareInput)
   // Writes that add protection go before those that take some away: no branch is left out between two of them.
   const order = { create_ruleset: 0, classic_checks: 0, update_ruleset: 1, delete_ruleset: 2 } as const;
   changes.sort((a, b) => order[a.kind] - order[b.kind]);
-  return { appId, targets: statuses, changes, tampering, notes };
+  return { appId, targets: statuses, changes, tampering, notes, otherApps: otherApps(found, input.targets, appId) };
 }

@@ -5,6 +5,9 @@ import { rulesetPattern, type RefTarget } from "../policy/ruleset-patterns.js";
 import type { PolicySet } from "../policy/types.js";
 import { environmentsFor } from "./environments.js";
 
+/** Literal branches enforced per repository at most (two to four reads each): more is refused, removing nothing, and said by validate and compliance/policy. */
+export const MAX_LITERAL_BRANCHES = 100;
+
 /** The check every gated pull request gets (SPEC §3.2), required with the environments' own. */
 const POLICY_CHECK_NAME = "compliance/policy";
 

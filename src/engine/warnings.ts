@@ -1,7 +1,8 @@
 // Things worth telling the author of a valid policy set that do not make it invalid (SPEC §6.1).
 // Whether a rule would judge a path is asked of the engine's own matching (pathsByPolicy).
 import { rulesetPattern } from "../policy/ruleset-patterns.js";
-import type { Approvers, PolicySet, PolicyWarning } from "../policy/types.js";
+import type { Approvers, Policy, PolicySet, PolicyWarning } from "../policy/types.js";
+import { MAX_LITERAL_BRANCHES, wantedChecks } from "./required-checks.js";
 import { privateGlobs } from "./globs.js";
 import { pathsByPolicy } from "./paths.js";
 
@@ -12,13 +13,19 @@ import { pathsByPolicy } from "./paths.js";
  * policy whose globs cannot be compiled (validation refuses those first) judges nothing: the
  * answer that warns rather than reassures.
  */
-function judgedPaths(set: PolicySet, paths: readonly string[]): Set<string> {
+function judgedPaths(set: PolicySet, paths: readonly string[]): { judged: Set<string>; governing: number[] } {
   const judged = new Set<string>();
-  for (const policy of pathsByPolicy(set.policies, paths, undefined, privateGlobs())) {
-    for (const rulePaths of policy.byRule) for (const path of rulePaths) judged.add(path);
-  }
-  return judged;
+  const governing: number[] = [];
+  pathsByPolicy(set.policies, paths, undefined, privateGlobs()).forEach((policy, index) => {
+    const paths = policy.byRule.flat();
+    for (const path of paths) judged.add(path);
+    if (paths.length > 0) governing.push(index);
+  });
+  return { judged, governing };
 }
+
+/** Stands for the default branch of a policy that names no branches: one literal branch, whatever its name. */
+const DEFAULT_BRANCH = "\u0000default";
 
 /** How many approvals `approvers` can give at most, or Infinity when a team or permission can grow. */
 function approverCeiling(approvers: Approvers): number {
@@ -30,7 +37,7 @@ function approverCeiling(approvers: Approvers): number {
 export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
   const warnings: PolicyWarning[] = [];
   const files = [...set.policies.map((p) => p.file), ...set.invalid.map((p) => p.file), `${dir}/new-environment.yml`];
-  const judged = judgedPaths(set, files);
+  const { judged, governing } = judgedPaths(set, files);
   const ungoverned = files.filter((file) => !judged.has(file));
   if (ungoverned.length > 0) {
     warnings.push({
@@ -39,6 +46,26 @@ export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
       message:
         `no policy covers ${dir}/**: anyone who can merge can change the policies ` +
         `(ungoverned: ${ungoverned.join(", ")}); add a policy whose scope and rules cover ${dir}/**`,
+    });
+  }
+  // SPEC §5: a governance check that is not required blocks nothing — whoever can merge past it can rewrite every policy.
+  const governors = governing.map((i) => set.policies[i]).filter((p): p is Policy => p !== undefined);
+  if (governors.length > 0 && !governors.some((p) => p.enforce.required_check)) {
+    for (const p of governors) {
+      warnings.push({
+        file: p.file,
+        field: "enforce.required_check",
+        message: `this policy governs ${dir}/** but does not make compliance/${p.environment} a required check: a merge past it can change every policy; set enforce: { required_check: true }`,
+      });
+    }
+  }
+  // SPEC §5: the app looks at MAX_LITERAL_BRANCHES literal branches per repository at most.
+  const literal = wantedChecks(set, DEFAULT_BRANCH).targets.filter((t) => t.literal).length;
+  if (literal > MAX_LITERAL_BRANCHES) {
+    warnings.push({
+      file: dir,
+      field: "",
+      message: `the policies name ${literal} branches to enforce (enforce.required_check), more than ${MAX_LITERAL_BRANCHES}: compliance-gate requires the checks on none of them; name them with patterns such as release/*`,
     });
   }
   for (const policy of set.policies) {

@@ -38,6 +38,8 @@ export interface ListedCheckRun {
   url: string | null;
   /** Its output text (where a record is kept). */
   text: string | null;
+  /** ISO 8601, when GitHub says: a gap record must have ended before the run that holds it was started. */
+  startedAt: string | null;
 }
 
 interface ApiCheckRun {
@@ -47,6 +49,7 @@ interface ApiCheckRun {
   html_url?: unknown;
   app?: { id?: unknown; slug?: unknown } | null;
   output?: { text?: unknown } | null;
+  started_at?: unknown;
 }
 
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
@@ -62,6 +65,7 @@ function listedRun(run: ApiCheckRun): ListedCheckRun[] {
       appSlug: str(run.app?.slug) ?? undefined,
       url: str(run.html_url),
       text: str(run.output?.text),
+      startedAt: str(run.started_at),
     },
   ];
 }
@@ -196,7 +200,11 @@ export class GitHubCheckRuns {
     });
   }
 
-  /** Every compliance/audit check run of a commit (not only the latest: a branch forced back to a commit has a record per push), anyone's. */
+  /**
+   * Every compliance/audit check run of a commit (not only the latest: a branch forced back to a
+   * commit has a record per push), anyone's. `sha` may be a ref (`heads/main`): a branch's tip,
+   * where enforcement keeps the copies of its gap records.
+   */
   pushRecordRuns(sha: string): Promise<{ runs: ListedCheckRun[]; complete: boolean }> {
     return listCheckRuns(this.gh, this.owner, this.repo, sha, {
       maxPages: MAX_PUSH_RECORD_PAGES,
@@ -209,9 +217,20 @@ export class GitHubCheckRuns {
    * Posts a record as a completed compliance/audit check run on the commit it is about: failure for
    * a violation (a red mark on the commit that says so), success when it is compliant. `text` must
    * fit whole (the caller makes sure): a cut record would not verify. A push's record is named
-   * `push:<sha>`; a deployment's or an applied revision's names itself (`externalId`).
+   * `push:<sha>`; a deployment's, an applied revision's or an enforcement gap's names itself
+   * (`externalId`). A gap's record is `neutral` (a red mark on a branch's tip would say its commit
+   * failed something), completed when the gap ended (`completedAt`, epoch ms).
    */
-  async postRecord(request: { sha: string; compliant: boolean; title: string; summary: string; text: string; externalId?: string }): Promise<number | undefined> {
+  async postRecord(request: {
+    sha: string;
+    compliant: boolean;
+    title: string;
+    summary: string;
+    text: string;
+    externalId?: string;
+    neutral?: boolean;
+    completedAt?: number;
+  }): Promise<number | undefined> {
     if (Buffer.byteLength(request.text, "utf8") > MAX_CHECK_TEXT) throw new Error(`the audit record of ${request.sha.slice(0, 7)} does not fit in a check run`);
     const output = fitCheckOutput({ title: request.title, summary: request.summary });
     const response = await this.gh.request(
@@ -223,8 +242,8 @@ export class GitHubCheckRuns {
         head_sha: request.sha,
         external_id: request.externalId ?? `push:${request.sha}`,
         status: "completed",
-        conclusion: request.compliant ? "success" : "failure",
-        completed_at: new Date(this.memory.clock()).toISOString(),
+        conclusion: request.neutral === true ? "neutral" : request.compliant ? "success" : "failure",
+        completed_at: new Date(request.completedAt ?? this.memory.clock()).toISOString(),
         output: { ...output, text: request.text },
       },
       `posting the audit record of ${request.sha.slice(0, 7)}`,

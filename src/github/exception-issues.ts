@@ -29,6 +29,7 @@ interface ApiIssue {
   state?: unknown;
   user?: Author | null;
   pull_request?: unknown;
+  created_at?: unknown;
 }
 
 /** An exception issue (not a pull request), as listed. */
@@ -38,6 +39,24 @@ export interface ListedIssue {
   author: Author | null;
   body: string | null;
   open: boolean;
+  /** ISO 8601, when GitHub says: a gap record must have ended before the issue that holds it was opened. */
+  created_at: string | null;
+}
+
+/** An issue as listed, pull requests left out. */
+function listedIssue(i: ApiIssue): ListedIssue[] {
+  return typeof i.number === "number" && i.pull_request === undefined
+    ? [
+        {
+          number: i.number,
+          url: typeof i.html_url === "string" ? i.html_url : null,
+          author: i.user ?? null,
+          body: typeof i.body === "string" ? i.body : null,
+          open: i.state !== "closed",
+          created_at: typeof i.created_at === "string" ? i.created_at : null,
+        },
+      ]
+    : [];
 }
 
 /** Pages of labelled issues searched at most (1,000 updated since the change). */
@@ -49,17 +68,37 @@ export async function listExceptionIssues(gh: GitHubSession, owner: string, repo
     "GET /repos/{owner}/{repo}/issues",
     { owner, repo, labels: EXCEPTION_LABEL, state: "all", sort: "created", direction: "asc", ...(since !== undefined ? { since } : {}) },
     doing,
-    {
-      maxPages: MAX_ISSUE_PAGES,
-      items: (data) =>
-        (Array.isArray(data) ? (data as ApiIssue[]) : []).flatMap((i) =>
-          typeof i.number === "number" && i.pull_request === undefined
-            ? [{ number: i.number, url: typeof i.html_url === "string" ? i.html_url : null, author: i.user ?? null, body: typeof i.body === "string" ? i.body : null, open: i.state !== "closed" }]
-            : [],
-        ),
-    },
+    { maxPages: MAX_ISSUE_PAGES, items: (data) => (Array.isArray(data) ? (data as ApiIssue[]) : []).flatMap(listedIssue) },
   );
   return { items: listed.items, complete: listed.complete };
+}
+
+/** Pages of the app's own issues (100 each) read at most when looking for enforcement gaps. */
+export const MAX_APP_ISSUE_PAGES = 10;
+
+/**
+ * The issues `creator` (the app's bot login) opened since `since` (epoch ms), newest first, pull
+ * requests left out, at most MAX_APP_ISSUE_PAGES pages; `complete` false when more may have been
+ * opened since. By author, not by label: anyone who can triage can take a label off, but only the
+ * app opens issues as the app, so nobody else's issues can push the app's out of the listing.
+ */
+export async function listIssuesOpenedBy(gh: GitHubSession, owner: string, repo: string, creator: string, since: number, doing: (page: number) => string): Promise<{ items: ListedIssue[]; complete: boolean }> {
+  const items: ListedIssue[] = [];
+  // `since` filters on the last update, which is never before the creation: the pages end where creations do.
+  for await (const page of gh.pages<ApiIssue>(
+    "GET /repos/{owner}/{repo}/issues",
+    { owner, repo, creator, state: "all", sort: "created", direction: "desc", since: new Date(since).toISOString() },
+    doing,
+    { maxPages: MAX_APP_ISSUE_PAGES },
+  )) {
+    for (const raw of page.items) {
+      const created = typeof raw.created_at === "string" ? Date.parse(raw.created_at) : Number.NaN;
+      if (created < since) return { items, complete: true };
+      items.push(...listedIssue(raw));
+    }
+    if (!page.next) return { items, complete: true };
+  }
+  return { items, complete: false };
 }
 
 function hasMarker(body: string | null | undefined, marker: string): boolean {

@@ -1,6 +1,6 @@
 // The repository as GitHub spells it, its branches, a branch's history since a date, the parent
 // of a merge commit, and what was deployed to an environment: what an audit export reads to find
-// every change of a period.
+// every change of a period (and enforcement, the commits that landed inside a gap).
 import type { ListedCommit } from "../audit/population.js";
 import type { GitHubSession } from "./client.js";
 
@@ -66,20 +66,34 @@ interface ApiCommit {
   parents?: { sha?: unknown }[];
   author?: { login?: unknown } | null;
   committer?: { login?: unknown } | null;
-  commit?: { committer?: { date?: unknown } | null } | null;
+  commit?: { message?: unknown; committer?: { date?: unknown } | null } | null;
 }
 
-/** The commits reachable from `tip` committed since `since` (GitHub: by committer date), at most MAX_COMMIT_PAGES pages. */
-export async function listCommitsSince(gh: GitHubSession, request: { owner: string; repo: string; branch: string; tip: string; since: number }): Promise<Listing<ListedCommit>> {
-  const { owner, repo, since } = request;
+/** A commit of a branch's history, with the first line of its message (at most 200 characters). */
+export type HistoryEntry = ListedCommit & { title: string };
+
+/** GitHub takes whole seconds: `since` rounded down, `until` up, so the bounds are never narrowed. */
+function wholeSeconds(ms: number, round: (seconds: number) => number): string {
+  return iso(round(ms / 1000) * 1000).replace(/\.000Z$/, "Z");
+}
+
+/**
+ * The commits reachable from `tip` (a sha, or a branch name) committed since `since` (GitHub: by
+ * committer date), and before `until` when given, at most `maxPages` pages (default
+ * MAX_COMMIT_PAGES). The caller keeps only what is in its period.
+ */
+export async function listCommitsSince(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; branch: string; tip: string; since: number; until?: number; maxPages?: number },
+): Promise<Listing<HistoryEntry>> {
+  const { owner, repo, since, until } = request;
   const listed = await gh.list<ApiCommit>(
     "GET /repos/{owner}/{repo}/commits",
-    // GitHub takes whole seconds: rounded down, the caller keeps only what is in the period.
-    { owner, repo, sha: request.tip, since: iso(Math.floor(since / 1000) * 1000).replace(/\.000Z$/, "Z") },
-    `listing commits of ${request.branch} since ${iso(since)}`,
-    { maxPages: MAX_COMMIT_PAGES },
+    { owner, repo, sha: request.tip, since: wholeSeconds(since, Math.floor), ...(until !== undefined ? { until: wholeSeconds(until, Math.ceil) } : {}) },
+    `listing commits of ${request.branch} since ${iso(since)}${until !== undefined ? ` until ${iso(until)}` : ""}`,
+    { maxPages: request.maxPages ?? MAX_COMMIT_PAGES },
   );
-  const items = listed.items.flatMap((c): ListedCommit[] =>
+  const items = listed.items.flatMap((c): HistoryEntry[] =>
     typeof c.sha === "string"
       ? [
           {
@@ -89,6 +103,7 @@ export async function listCommitsSince(gh: GitHubSession, request: { owner: stri
             author: str(c.author?.login),
             committer: str(c.committer?.login),
             committed_at: str(c.commit?.committer?.date),
+            title: (typeof c.commit?.message === "string" ? c.commit.message : "").split("\n", 1)[0]?.slice(0, 200) ?? "",
           },
         ]
       : [],

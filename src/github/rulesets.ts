@@ -1,7 +1,7 @@
 // Repository rulesets and the active rules of a branch (SPEC §5), read into the engine's types and
 // written from its plan: GET …/rulesets (with the organization's), GET …/rulesets/{id}, GET
 // …/rules/branches/{branch}, and POST / PUT / DELETE of this app's own rulesets.
-import type { ActiveCheck, BypassActor, FoundRuleset, RequiredCheck, RulesetSpec } from "../engine/enforcement.js";
+import { OWN_RULES, type ActiveCheck, type BypassActor, type FoundRuleset, type RequiredCheck, type RulesetSpec } from "../engine/enforcement.js";
 import type { GitHubSession } from "./client.js";
 
 /** A ruleset as the list shows it: no rules, conditions or bypass actors. */
@@ -31,7 +31,7 @@ interface ApiRule {
   type?: unknown;
   ruleset_source_type?: unknown;
   ruleset_id?: unknown;
-  parameters?: { required_status_checks?: unknown; strict_required_status_checks_policy?: unknown };
+  parameters?: { required_status_checks?: unknown; strict_required_status_checks_policy?: unknown; do_not_enforce_on_create?: unknown };
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : []);
@@ -70,7 +70,7 @@ export async function readRuleset(gh: GitHubSession, owner: string, repo: string
 }
 
 /** A ruleset from GitHub's JSON. */
-function rulesetOf(data: ApiRuleset, id: number): FoundRuleset {
+export function rulesetOf(data: ApiRuleset, id: number): FoundRuleset {
   const rules = Array.isArray(data.rules) ? (data.rules as ApiRule[]) : [];
   const statusRule = rules.find((r) => r.type === "required_status_checks");
   const bypass = Array.isArray(data.bypass_actors)
@@ -89,6 +89,7 @@ function rulesetOf(data: ApiRuleset, id: number): FoundRuleset {
     bypass,
     checks: statusRule ? checksOf(statusRule.parameters?.required_status_checks) : null,
     strict: statusRule?.parameters?.strict_required_status_checks_policy === true,
+    skipOnCreate: statusRule?.parameters?.do_not_enforce_on_create === true,
     otherRules: rules.filter((r) => r.type !== "required_status_checks"),
     updatedAt: typeof data.updated_at === "string" ? data.updated_at : null,
   };
@@ -109,8 +110,12 @@ export async function activeChecksOn(gh: GitHubSession, owner: string, repo: str
   );
 }
 
-/** The body of this app's ruleset: active, on branches, nobody bypasses, its checks pinned to the app. */
+/**
+ * The body of this app's ruleset: active, on branches, nobody bypasses, the branch may be neither
+ * deleted nor force-pushed, its checks pinned to the app — also when a branch is created.
+ */
 export function rulesetBody(spec: RulesetSpec, appId: number): Record<string, unknown> {
+  const ours = new Set<unknown>([...OWN_RULES, "required_status_checks"]);
   return {
     name: spec.name,
     target: "branch",
@@ -118,7 +123,8 @@ export function rulesetBody(spec: RulesetSpec, appId: number): Record<string, un
     bypass_actors: [],
     conditions: { ref_name: { include: spec.include, exclude: [] } },
     rules: [
-      ...spec.otherRules,
+      ...spec.otherRules.filter((rule) => !ours.has((rule as { type?: unknown } | null)?.type)),
+      ...OWN_RULES.map((type) => ({ type })),
       {
         type: "required_status_checks",
         parameters: {

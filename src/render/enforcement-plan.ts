@@ -38,7 +38,7 @@ function changeDetails(change: EnforcementChange, appId: number): string[] {
       return [
         ...(change.kind === "update_ruleset" ? change.why.map((why) => `because ${why}`) : []),
         `targets   ${change.spec.include.join(", ")}`,
-        `requires  ${change.spec.checks.join(", ")} (from app ${appId}), active, nobody bypasses`,
+        `requires  ${change.spec.checks.join(", ")} (from app ${appId}), active, nobody bypasses, no deleting or force-pushing the branch`,
       ];
     case "delete_ruleset":
       return ["no policy wants what it requires any more"];
@@ -54,6 +54,13 @@ function statusLine(status: TargetStatus, width: number): string {
 }
 
 const counted = (n: number, word: string): string => `${n} ${word}`;
+
+/** The warning a plan deserves before it is shown: the checks come from another app id now (a wrong --app-id would re-pin them). */
+export function otherAppsWarning(plan: EnforcementPlan): string | null {
+  if (plan.otherApps.length === 0) return null;
+  const ids = plan.otherApps.join(", ");
+  return `GitHub takes compliance-gate's checks from app ${ids} here, not from app ${plan.appId}: is --app-id right? This plan would require (or re-pin) them from app ${plan.appId}, and a check no app ${plan.appId} posts blocks every merge. (Another registration of the app on this repository is fine: each keeps its own ruleset.)`;
+}
 
 /** The plan as text for a terminal. */
 export function renderEnforcementPlan(view: PlanView): string {
@@ -92,12 +99,9 @@ export function renderEnforcementPlan(view: PlanView): string {
   if (view.applied) {
     lines.push("", `Applied: ${view.applied.done} of ${view.applied.done + view.applied.failed.length} changes.`);
     for (const f of view.applied.failed) lines.push(`  failed: ${f.change}: ${f.error}`);
-  } else if (plan.changes.length > 0) {
-    lines.push(
-      "",
-      view.canWrite ? "Run again with --apply to make these changes." : "The token cannot change rulesets or branch protection (it needs administration: write): apply by hand, or with a token that can.",
-    );
-  }
+  } else if (plan.changes.length > 0) lines.push("", "Run again with --apply to make these changes.");
+  // Said after a refused --apply: that is when the app or token is known not to be able to write.
+  if (!view.canWrite) lines.push("", "GitHub refused the change: the token (or the app) needs administration: write on the repository to change rulesets or branch protection — apply by hand, or with a token that can.");
   return `${lines.join("\n")}\n`;
 }
 
@@ -114,6 +118,7 @@ export function enforcementPlanJson(view: PlanView): Record<string, unknown> {
     tampering: plan.tampering,
     changes: plan.changes.map((c) => ({ summary: changeLine(c).slice(2), ...c })),
     notes: plan.notes,
+    other_apps: plan.otherApps,
     unenforceable: view.unenforceable,
     can_write: view.canWrite,
     ...(view.applied ? { applied: view.applied } : {}),
@@ -124,13 +129,15 @@ export function enforcementPlanJson(view: PlanView): Record<string, unknown> {
  * What compliance/policy says about checks that are not required (SPEC §5, "cannot"): one line
  * per environment and branch, with what to do.
  */
-export function notRequiredLines(targets: readonly Pick<TargetStatus, "branch" | "missing">[]): string[] {
+export function notRequiredLines(targets: readonly (Pick<TargetStatus, "branch" | "missing"> & { reason?: string | null })[]): string[] {
   const lines: string[] = [];
   for (const t of targets) {
     for (const check of t.missing) {
       const env = check.startsWith("compliance/") ? check.slice("compliance/".length) : check;
       const whose = env === "policy" ? "compliance/policy" : `${env}'s check`;
-      lines.push(`${whose} is not required on ${t.branch}: grant compliance-gate the administration permission, or require ${check} by hand`);
+      // The real reason when it is not the permission: a refusal of another kind, too many branches, a fight.
+      const fix = t.reason ? `${t.reason}; require ${check} by hand meanwhile` : `grant compliance-gate the administration permission, or require ${check} by hand`;
+      lines.push(`${whose} is not required on ${t.branch}: ${fix}`);
     }
   }
   return lines;

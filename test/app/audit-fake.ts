@@ -115,6 +115,8 @@ export class AuditGitHub {
   closedPulls: Json[] = [];
   /** Lists of commits GET /commits?sha= returns, by starting sha. */
   readonly histories = new Map<string, Json[]>();
+  /** Each branch's tip, by name: a check run listed by branch is the tip's (none known: no runs). */
+  readonly tips = new Map<string, string>();
   /** The issues each pull request closes, as GitHub's GraphQL API links them (closingIssuesReferences). */
   readonly closing = new Map<number, { number: number; title: string; repository: string }[]>();
   private readonly failures: Failure[] = [];
@@ -328,10 +330,12 @@ export class AuditGitHub {
       answer("GET", uri, () => [200, this.histories.get(new URL(uri, API).searchParams.get("sha") ?? "") ?? []]),
     );
     scope
-      .get(new RegExp(`^${REPO_PATH}/commits/[0-9a-z]+/check-runs\\?.*check_name=compliance%2Faudit.*$`))
+      // By commit, or by branch (`heads%2Fmain`: the tip, where a gap's record is kept).
+      .get(new RegExp(`^${REPO_PATH}/commits/(?:[0-9a-z]+|heads%2F[^/]+)/check-runs\\?.*check_name=compliance%2Faudit.*$`))
       .reply((uri) =>
         answer("GET", uri, () => {
-          const sha = /commits\/([0-9a-z]+)\/check-runs/.exec(uri)?.[1];
+          const ref = /commits\/([^/]+)\/check-runs/.exec(uri)?.[1] ?? "";
+          const sha = ref.startsWith("heads%2F") ? this.tips.get(decodeURIComponent(ref.slice("heads%2F".length))) : ref;
           const runs = this.github.checks.filter((c) => c.name === "compliance/audit" && c.head_sha === sha).map((c, i) => ({ id: i + 1, ...c, app: { id: APP_ID, slug: SLUG } }));
           return [200, { total_count: runs.length, check_runs: runs }];
         }),

@@ -121,7 +121,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
   expect(written?.["requests"]).toMatchObject({ writes: 1 });
 });
 
-test("request costs: a merge whose parent an evaluation already read costs 8 reads (one for enforcement gaps, one for the issues it closes) and 1 write (and GET /app once per process)", async () => {
+test("request costs: a merge whose parent an evaluation already read costs 9 reads (two for enforcement gaps: the app's issues and its tip's compliance/audit runs; one for the issues it closes) and 1 write (and GET /app once per process)", async () => {
   // The PR's last evaluation read main at PARENT: its policies are cached by commit.
   github.policies(POLICIES, { tip: PARENT }).tipUnchanged(1).pull().lists(approved);
   await app.receive("pull_request", pullRequestEvent("opened"));
@@ -139,12 +139,13 @@ test("request costs: a merge whose parent an evaluation already read costs 8 rea
     `GET /pulls/${NUMBER}/reviews`,
     `GET /pulls/${NUMBER}/commits`,
     "GET /issues",
+    "GET /commits/heads%2Fmain/check-runs",
     // why: the issues it closes (GraphQL, a read)
     "POST /graphql",
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments`,
   ]);
-  expect(github.cost()).toEqual({ reads: 9, free: 0, writes: 1 });
+  expect(github.cost()).toEqual({ reads: 10, free: 0, writes: 1 });
 });
 
 test("a redelivered merge writes no second comment: the same replica asks nothing, a fresh one finds the comment", async () => {

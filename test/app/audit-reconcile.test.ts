@@ -67,7 +67,9 @@ test("the comment write fails once and no retry is left: the record appears afte
     `GET /pulls/${NUMBER}/files?per_page=100&page=1`,
     `GET /pulls/${NUMBER}/reviews?per_page=100&page=1`,
     `GET /pulls/${NUMBER}/commits?per_page=100&page=1`,
-    `GET /issues?labels=compliance-exception&state=all&sort=created&direction=asc&since=${encodeURIComponent("2026-11-25T09:55:00.000Z")}&per_page=100&page=1`,
+    // Enforcement gaps: the issues the app opened since the merge (by author, newest first), and its tip's compliance/audit runs.
+    `GET /issues?creator=${encodeURIComponent("compliance-gate[bot]")}&state=all&sort=created&direction=desc&since=${encodeURIComponent("2026-11-25T09:55:00.000Z")}&per_page=100&page=1`,
+    "GET /commits/heads%2Fmain/check-runs?check_name=compliance%2Faudit&filter=all&per_page=100&page=1",
     "POST /graphql",
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments?since=${encodeURIComponent(MERGED_AT)}&per_page=100&page=1`,

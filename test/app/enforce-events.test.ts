@@ -2,7 +2,7 @@
 // boundary: an installation makes the checks required, a deleted ruleset is restored with an
 // exception issue naming its sender, this app's own writes start nothing.
 import nock from "nock";
-import { parseGapBlock } from "../../src/audit/enforcement-gap.js";
+import { readGapBlock } from "../../src/audit/enforcement-gap.js";
 import { AuditGitHub } from "./audit-fake.js";
 import { API, APP_ID, INSTALLATION, POLICIES, REPO_PATH, example, inOurRepository, policyYaml, pushEvent, replyPages, type FakeGitHub, type TestApp, useTestApp } from "./helpers.js";
 
@@ -50,6 +50,8 @@ useTestApp(
         record("GET", uri, 404);
         return [404, { message: "Branch not protected" }];
       });
+      // A gap's record is kept in a compliance/audit check run on the branch's tip (read below); the commits that landed meanwhile are listed.
+      scope.get(`${REPO_PATH}/commits`).query((q) => q["sha"] === "main").reply(200, []);
       // The base tip, answered alike every time: the policies are read once and cached by commit.
       scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(200, { ref: "refs/heads/main", object: { sha: "b".repeat(40), type: "commit" } });
       g.folder("b".repeat(40), ENFORCING);
@@ -58,7 +60,7 @@ useTestApp(
 );
 
 function requiredChecks(): Json[] {
-  return rulesets.flatMap((r) => (r["rules"] as Json[]).flatMap((rule) => rule["parameters"]["required_status_checks"] as Json[]));
+  return rulesets.flatMap((r) => (r["rules"] as Json[]).flatMap((rule) => (rule["parameters"]?.["required_status_checks"] ?? []) as Json[]));
 }
 
 test("installation.created: the compliance-gate ruleset requires the policy's checks, pinned to the app", async () => {
@@ -68,7 +70,7 @@ test("installation.created: the compliance-gate ruleset requires the policy's ch
   // The repositories of an installation event say no default branch: it is read.
   nock(API).get(REPO_PATH).reply(200, { id: 1, full_name: "acme/gitops", default_branch: "main" });
   await app.receive("installation", payload);
-  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate"]);
+  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate (app 1)"]);
   expect(requiredChecks()).toEqual([
     { context: "compliance/policy", integration_id: APP_ID },
     { context: "compliance/production", integration_id: APP_ID },
@@ -76,16 +78,25 @@ test("installation.created: the compliance-gate ruleset requires the policy's ch
   expect(audit.issues).toEqual([]);
 });
 
-test("repository_ruleset.deleted by a person: restored, one exception issue names them; the redelivery writes nothing", async () => {
-  const deleted = inOurRepository({
-    action: "deleted",
-    repository_ruleset: { id: 39, name: "compliance-gate", source_type: "Repository", enforcement: "active" },
-    sender: { login: "mallory", id: 66, type: "User" },
-  });
+/** This app's ruleset on main as GitHub shows it in an event. */
+const OURS = {
+  id: 39,
+  name: "compliance-gate (app 1)",
+  target: "branch",
+  source_type: "Repository",
+  enforcement: "active",
+  bypass_actors: [],
+  conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
+  rules: [{ type: "deletion" }, { type: "non_fast_forward" }, { type: "required_status_checks", parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "compliance/policy", integration_id: 1 }] } }],
+  updated_at: "2026-11-20T10:00:00Z",
+};
+
+test("repository_ruleset.deleted by a person: restored, one exception issue names them (the event shows the deletion); the redelivery writes nothing", async () => {
+  const deleted = inOurRepository({ action: "deleted", repository_ruleset: OURS, sender: { login: "mallory", id: 66, type: "User" } });
   await app.receive("repository_ruleset", deleted);
-  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate"]);
+  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate (app 1)"]);
   expect(audit.issues).toHaveLength(1);
-  expect(parseGapBlock(audit.issues[0]?.body)).toMatchObject({ by: "mallory", event: "repository_ruleset.deleted", branches: ["main"] });
+  expect(readGapBlock(audit.issues[0]?.body, { where: "the issue" }).gap).toMatchObject({ by: "mallory", event: "repository_ruleset.deleted", branches: ["main"] });
   expect(audit.issues[0]?.labels).toEqual(["compliance-exception"]);
 
   const writes = github.answered.filter((a) => a.method !== "GET").length;
@@ -109,4 +120,28 @@ test("branch_protection_configuration.disabled and a push of policies enforce th
   replyPages(github.scope, `${REPO_PATH}/pulls`, [], { query: { base: "main", state: "open" } });
   await app.receive("push", pushEvent({ paths: [["policies/production.yml"]] }));
   expect(rulesets).toHaveLength(1);
+});
+
+test("a branch created (or pushed) outside what the policies enforce starts no run; an edit that bypasses the ruleset is evidence at once", async () => {
+  await app.receive("branch_protection_configuration", inOurRepository({ action: "disabled", sender: { login: "admin", type: "User" } }));
+  const before = github.answered.length;
+  const created = pushEvent({ ref: "refs/heads/feature/x", paths: [] });
+  created["created"] = true;
+  await app.receive("push", created);
+  // The push re-evaluates the open pull requests into feature/x (none): that is all it does.
+  replyPages(github.scope, `${REPO_PATH}/pulls`, [], { query: { base: "feature/x", state: "open" } });
+  await app.receive("push", pushEvent({ ref: "refs/heads/feature/x", paths: [["policies/production.yml"]] }));
+  expect(github.answered.slice(before).filter((a) => a.path.includes("/rulesets") || a.path.includes("/rules/"))).toEqual([]);
+
+  const bypassed = { ...OURS, id: rulesets[0]?.["id"], bypass_actors: [{ actor_id: 5, actor_type: "RepositoryRole", bypass_mode: "always" }], updated_at: "2026-11-25T10:00:00Z" };
+  await app.receive("repository_ruleset", inOurRepository({ action: "edited", repository_ruleset: bypassed, sender: { login: "mallory", id: 66, type: "User" } }));
+  const gap = audit.issues.map((i) => readGapBlock(i.body, { where: "the issue" }).gap).find((g) => g?.event === "repository_ruleset.edited");
+  expect(gap).toMatchObject({ by: "mallory" });
+  expect(gap?.what).toContain("the ruleset compliance-gate (app 1) lets repository admins (always) bypass it");
+});
+
+test("the default branch changed (repository.edited) enforces the repository again, naming who changed it", async () => {
+  const edited = inOurRepository({ action: "edited", changes: { default_branch: { from: "master" } }, sender: { login: "admin", type: "User" } });
+  await app.receive("repository", edited);
+  expect(rulesets.map((r) => r["name"])).toEqual(["compliance-gate (app 1)"]);
 });

@@ -41,7 +41,7 @@ const run = (trigger: EnforcementTrigger, apply = true) => enforcer.enforce(gith
 test("a fresh repository gets the compliance-gate ruleset, its checks pinned to the app; a second run writes nothing", async () => {
   const first = await run(setup);
   expect(first.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
   expect(github.own()).toMatchObject({ enforcement: "active", include: ["refs/heads/main"], exclude: [], bypass: [], checks: PINNED, target: "branch" });
   expect(github.issues).toEqual([]);
 
@@ -50,27 +50,49 @@ test("a fresh repository gets the compliance-gate ruleset, its checks pinned to 
   expect(github.writes).toHaveLength(1);
 });
 
-test("a branch already held by an organization ruleset requiring the checks pinned to the app: nothing is written", async () => {
-  github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: null });
+test("a branch held by an organization ruleset that verifiably binds everyone (bypass list shown and empty): nothing is written", async () => {
+  github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: [] });
   const outcome = await run(setup);
   expect(outcome.kind).toBe("in_sync");
   expect(outcome.view.plan.targets).toEqual([expect.objectContaining({ branch: "main", missing: [], via: "elsewhere" })]);
   expect(github.writes).toEqual([]);
 });
 
+test.each([
+  ["its bypass actors are not shown (an organization's the app may not edit)", { source: "Organization", bypass: null }],
+  ["someone may bypass it", { bypass: [{ type: "RepositoryRole", id: 5, mode: "always" }] }],
+  ["it only evaluates", { enforcement: "evaluate" }],
+  ["it excludes branches", { exclude: ["refs/heads/main"] }],
+  ["it lets a branch be created without the checks", { skipOnCreate: true }],
+])("another ruleset requiring the pinned checks does not count when %s: the app's own is created", async (_name, weaker) => {
+  github.addRuleset({ name: "baseline", include: ["refs/heads/main"], checks: PINNED, ...weaker });
+  await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
+});
+
+test("an organization ruleset whose bypass actors are invisible never replaces the app's own: the app keeps its ruleset", async () => {
+  await run(setup);
+  github.addRuleset({ name: "org baseline (bypass: repository admins)", source: "Organization", include: ["refs/heads/main"], checks: PINNED, bypass: null });
+  const outcome = await run({ kind: "rules_changed", event: "repository_ruleset.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
+  expect(outcome.kind).toBe("in_sync");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
+  expect(github.own()).toBeDefined();
+});
+
 test("an organization ruleset that requires the checks from any app does not count: this app's ruleset pins them", async () => {
   github.addRuleset({ name: "org baseline", source: "Organization", include: ["refs/heads/main"], checks: PINNED.map((c) => ({ ...c, appId: null })), bypass: null });
   await run(setup);
-  expect(github.writes).toEqual(["POST ruleset compliance-gate"]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
 });
 
-test("classic protection with other checks: ours are merged in, theirs kept, and nothing more next time", async () => {
-  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }, { context: "compliance/production", appId: null }], strict: true });
+test("classic protection binding administrators, with other checks: ours are merged in, theirs kept, and nothing more next time", async () => {
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }, { context: "compliance/production", appId: null }], strict: true, enforceAdmins: true });
   await run(setup);
   expect(github.writes).toEqual(["PATCH protection main"]);
   expect(github.classic.get("main")).toEqual({
     kind: "protected",
     strict: true,
+    enforceAdmins: true,
     checks: [{ context: "ci/build", appId: 15368 }, ...PINNED],
   });
   expect(github.rulesets).toEqual([]);
@@ -79,37 +101,82 @@ test("classic protection with other checks: ours are merged in, theirs kept, and
   expect(github.issues).toEqual([]);
 });
 
-test("a deleted ruleset is restored and one exception issue names who, what, when and how long; the redelivered event writes nothing", async () => {
+test("classic protection that lets administrators merge past it (enforce_admins off, GitHub's default) does not count: the app's ruleset is created", async () => {
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: null }, ...PINNED], strict: false, enforceAdmins: false });
+  const outcome = await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
+  expect(outcome.view.plan.targets).toEqual([expect.objectContaining({ branch: "main", via: "ruleset" })]);
+  expect(github.classic.get("main")).toMatchObject({ checks: [{ context: "ci/build", appId: null }, ...PINNED] });
+});
+
+test("classic protection added by an admin next to the app's ruleset changes nothing: the ruleset stays, nobody is blamed", async () => {
+  await run(setup);
+  github.classic.set("main", { kind: "protected", checks: [{ context: "ci/build", appId: null }], strict: false, enforceAdmins: false });
+  const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.created", sender: "admin", at: "2026-11-25T10:10:00.000Z" });
+  expect(outcome.kind).toBe("in_sync");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
+  expect(github.own()).toBeDefined();
+  expect(github.issues).toEqual([]);
+});
+
+test("classic protection binding administrators that already requires the pinned checks does not take the app's ruleset away", async () => {
+  await run(setup);
+  github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: true });
+  const outcome = await run(sweep);
+  expect(outcome.kind).toBe("in_sync");
+  expect(github.own()).toBeDefined();
+});
+
+test("enforce_admins switched off where the app relied on classic protection: its ruleset is created and the gap reported", async () => {
+  github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: true });
+  expect((await run(setup)).kind).toBe("in_sync");
+  github.classic.set("main", { kind: "protected", checks: PINNED, strict: false, enforceAdmins: false });
+  const outcome = await run({ kind: "rules_changed", event: "branch_protection_rule.edited", sender: "mallory", at: "2026-11-25T10:10:00.000Z" });
+  expect(outcome.kind).toBe("applied");
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST check-run main", "POST issue"]);
+  expect(github.gaps()[0]?.what).toEqual([
+    "compliance/policy, compliance/production were not required on main: its branch protection requires them but lets administrators merge past it (enforce_admins is off)",
+  ]);
+});
+
+test("a deleted ruleset is restored and its sealed record kept in a check run and one exception issue naming who, what, when and how long; the redelivered event writes nothing", async () => {
   await run(setup);
   github.rulesets = [];
   clock = NOW + 3_000;
   const outcome = await run(deleted);
   expect(outcome.kind).toBe("applied");
-  expect(github.writes).toEqual(["POST ruleset compliance-gate", "POST ruleset compliance-gate", "POST issue"]);
-  expect(github.gaps()).toEqual([
-    {
-      version: 1,
-      repository: "acme/gitops",
-      branches: ["main"],
-      from: "2026-11-25T09:59:58.000Z",
-      until: "2026-11-25T10:00:03.000Z",
-      found_at: "2026-11-25T09:59:58.000Z",
-      by: "mallory",
-      event: "repository_ruleset.deleted",
-      what: ["compliance/policy, compliance/production were not required on main"],
-    },
-  ]);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST ruleset compliance-gate (app 4242)", "POST check-run main", "POST issue"]);
+  const record = {
+    version: 1,
+    repository: "acme/gitops",
+    branches: ["main"],
+    from: "2026-11-25T09:59:58.000Z",
+    until: "2026-11-25T10:00:03.000Z",
+    restored: true,
+    found_at: "2026-11-25T09:59:58.000Z",
+    by: "mallory",
+    event: "repository_ruleset.deleted",
+    what: ["compliance/policy, compliance/production were not required on main"],
+    digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+  };
+  expect(github.gaps()).toEqual([record]);
+  expect(github.keptGaps()).toEqual([record]);
+  expect(github.checkRuns[0]?.externalId).toBe("enforcement:main:2026-11-25T09:59:58.000Z");
   expect(github.issues[0]?.title).toBe("Compliance exception: required checks weakened on main by mallory");
   expect(github.issues[0]?.body).toContain("@mallory weakened the required checks");
   expect(github.issues[0]?.body).toContain("5 seconds");
 
   await run(deleted);
-  expect(github.writes).toHaveLength(3);
+  expect(github.writes).toHaveLength(4);
   expect(github.issues).toHaveLength(1);
 });
 
 test.each([
-  ["a bypass actor added", { bypass: [{ type: "User", id: 7, mode: "always" }] }, /lets User 7 \(always\) bypass it/],
+  ["a bypass actor added", { bypass: [{ type: "User", id: 7, mode: "always" }] }, /lets user #7 \(always\) bypass it/],
+  ["repository admins allowed to bypass it", { bypass: [{ type: "RepositoryRole", id: 5, mode: "pull_request" }] }, /lets repository admins \(through pull requests\) bypass it/],
+  ["its force-push rule removed", { otherRules: [{ type: "deletion" }] }, /no longer forbids force pushes \(its non_fast_forward rule is gone\)/],
+  ["its deletion rule removed", { otherRules: [{ type: "non_fast_forward" }] }, /no longer forbids deleting the branch/],
+  ["a branch allowed to be created without the checks", { skipOnCreate: true }, /lets a branch be created without the checks \(do_not_enforce_on_create\)/],
   ["the ruleset set to evaluate", { enforcement: "evaluate" }, /is set to evaluate/],
   ["the ruleset disabled", { enforcement: "disabled" }, /is set to disabled/],
   ["a check dropped", { checks: [PINNED[0] as { context: string; appId: number }] }, /does not require compliance\/production|not required on main/],
@@ -123,14 +190,14 @@ test.each([
   clock = NOW + 60_000;
   const outcome = await run(sweep);
   expect(outcome.kind).toBe("applied");
-  expect(github.writes.slice(1)).toEqual([`PUT ruleset ${own.id}`, "POST issue"]);
+  expect(github.writes.slice(1)).toEqual([`PUT ruleset ${own.id}`, "POST check-run main", "POST issue"]);
   expect(github.own()).toMatchObject({ enforcement: "active", bypass: [], exclude: [], checks: PINNED });
   const gap = github.gaps()[0];
   expect(gap).toMatchObject({ by: null, event: null, branches: ["main"], until: "2026-11-25T10:01:00.000Z" });
   expect(gap?.what.join("\n")).toMatch(what);
   expect(github.issues[0]?.body).toContain("Who did it is not known");
   await run(sweep);
-  expect(github.writes).toHaveLength(3);
+  expect(github.writes).toHaveLength(4);
 });
 
 test("a policy that newly asks for a check updates the ruleset without an exception: nothing was taken away", async () => {
@@ -148,7 +215,7 @@ test("without the administration permission nothing is written, nothing retried,
   expect(outcome.kind).toBe("cannot");
   expect(github.writes).toEqual([]);
   const state = memory.get("acme", "gitops");
-  expect(state?.notRequired).toEqual([{ branch: "main", missing: ["compliance/policy", "compliance/production"] }]);
+  expect(state?.notRequired).toEqual([{ branch: "main", missing: ["compliance/policy", "compliance/production"], reason: null }]);
   expect(notRequiredLines(state?.notRequired ?? [])).toEqual([
     "compliance/policy is not required on main: grant compliance-gate the administration permission, or require compliance/policy by hand",
     "production's check is not required on main: grant compliance-gate the administration permission, or require compliance/production by hand",
@@ -158,7 +225,7 @@ test("without the administration permission nothing is written, nothing retried,
 test("a plan without --apply writes nothing and says what it would do", async () => {
   const outcome = await run(setup, false);
   expect(outcome.kind).toBe("planned");
-  expect(outcome.view.plan.changes).toEqual([{ kind: "create_ruleset", spec: { name: "compliance-gate", include: ["refs/heads/main"], checks: ["compliance/policy", "compliance/production"], otherRules: [] } }]);
+  expect(outcome.view.plan.changes).toEqual([{ kind: "create_ruleset", spec: { name: "compliance-gate (app 4242)", include: ["refs/heads/main"], checks: ["compliance/policy", "compliance/production"], otherRules: [] } }]);
   expect(github.writes).toEqual([]);
 });
 
@@ -167,20 +234,21 @@ test("patterns are targeted by the ruleset; another branch's own policies decide
   github.policies.set("stable", set(enforcing("production", ["stable"]), enforcing("staging", ["stable"])));
   await run(setup);
   expect(github.rulesets.map((r) => [r.name, r.include, r.checks?.map((c) => c.context)])).toEqual([
-    ["compliance-gate", ["refs/heads/main", "refs/heads/release/*"], ["compliance/policy", "compliance/production"]],
-    ["compliance-gate: stable", ["refs/heads/stable"], ["compliance/policy", "compliance/production", "compliance/staging"]],
+    ["compliance-gate (app 4242)", ["refs/heads/main", "refs/heads/release/*"], ["compliance/policy", "compliance/production"]],
+    ["compliance-gate (app 4242): stable", ["refs/heads/stable"], ["compliance/policy", "compliance/production", "compliance/staging"]],
   ]);
   await run(sweep);
   expect(github.writes).toHaveLength(2);
 });
 
-test("policies that no longer enforce remove this app's ruleset, and only this app's", async () => {
+test("policies that no longer enforce remove this app's ruleset, and only this app's, with a notice saying so", async () => {
   await run(setup);
   const other = github.addRuleset({ name: "team rules", include: ["refs/heads/main"], checks: [{ context: "ci", appId: 1 }] });
   github.policies.set("main", set({ ...enforcing("production"), enforce: { required_check: false } }));
   await run({ kind: "setup", reason: "policy change", at: "2026-11-25T10:05:00.000Z" });
   expect(github.rulesets).toEqual([other]);
-  expect(github.issues).toEqual([]);
+  expect(github.issues.map((i) => i.title)).toEqual(["Compliance notice: required checks removed from main"]);
+  expect(github.gaps()).toEqual([]);
 });
 
 test("an invalid policy file keeps this app's ruleset: what it wants is unknown", async () => {
@@ -188,7 +256,7 @@ test("an invalid policy file keeps this app's ruleset: what it wants is unknown"
   github.policies.set("main", { policies: [], invalid: [{ file: "policies/production.yml", environment: "production", errors: [] }] });
   const outcome = await run(sweep);
   expect(outcome.kind).toBe("in_sync");
-  expect(outcome.view.plan.notes).toEqual(["the ruleset compliance-gate is kept: an invalid policy file might still want what it requires"]);
+  expect(outcome.view.plan.notes).toEqual(["the ruleset compliance-gate (app 4242) is kept: an invalid policy file might still want what it requires"]);
   expect(github.rulesets).toHaveLength(1);
 });
 
@@ -200,4 +268,33 @@ test("what cannot be required on a pattern is said on the pull requests into eac
     "production's check is not required on release/7: grant compliance-gate the administration permission, or require compliance/production by hand",
   ]);
   expect(service.notRequiredOn("acme", "gitops", "main")).toEqual([]);
+});
+
+test("two registrations of the app on one repository each keep a ruleset named with their id: no fight, no exception issue", async () => {
+  const staging = new Enforcer(new EnforcementMemory(), () => clock);
+  await run(setup);
+  await staging.enforce(github.ports(), { trigger: setup, apply: true, appId: 5151 });
+  for (let round = 0; round < 3; round++) {
+    clock += 60_000;
+    await staging.enforce(github.ports(), { trigger: { kind: "rules_changed", event: "repository_ruleset.created", sender: "compliance-gate[bot]", at: new Date(clock).toISOString() }, apply: true, appId: 5151 });
+    clock += 60_000;
+    await run({ kind: "rules_changed", event: "repository_ruleset.created", sender: "compliance-gate-staging[bot]", at: new Date(clock).toISOString() });
+  }
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)", "POST ruleset compliance-gate (app 5151)"]);
+  expect(github.issues).toEqual([]);
+});
+
+test("a ruleset named compliance-gate before the id was in the name is this app's when it takes the checks from it: renamed, nobody blamed", async () => {
+  const legacy = github.addRuleset({ name: "compliance-gate", include: ["refs/heads/main"], checks: PINNED });
+  const outcome = await run(sweep);
+  expect(github.writes).toEqual([`PUT ruleset ${legacy.id}`]);
+  expect(github.rulesets.map((r) => r.name)).toEqual(["compliance-gate (app 4242)"]);
+  expect(outcome.kind === "applied" && outcome.gap).toBeNull();
+});
+
+test("a ruleset named compliance-gate that takes the checks from another app is that registration's: left alone", async () => {
+  const theirs = github.addRuleset({ name: "compliance-gate", include: ["refs/heads/main"], checks: PINNED.map((c) => ({ ...c, appId: 5151 })) });
+  await run(setup);
+  expect(github.writes).toEqual(["POST ruleset compliance-gate (app 4242)"]);
+  expect(github.rulesets[0]).toEqual(theirs);
 });

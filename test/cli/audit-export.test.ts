@@ -13,7 +13,7 @@ import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
-import { gapBlock } from "../../src/audit/enforcement-gap.js";
+import { gapBlock, sealGap, type GapRecord } from "../../src/audit/enforcement-gap.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
@@ -217,8 +217,14 @@ function mockDirectCommit(scope: nock.Scope, c: ChainCommit, files: string[]): v
  * The repository, and its compliance-exception issues: `issues` when given (listed once, as the
  * test requires); else none, listed at most once — by an export with merges, for enforcement gaps.
  */
-function mockRepository(scope: nock.Scope, issues?: unknown[]): void {
+function mockRepository(scope: nock.Scope, issues?: unknown[], appIssues: unknown[] = []): void {
   scope.get(REPO_PATH).reply(200, { id: 1, name: "gitops", full_name: "acme/gitops", default_branch: "main", private: true });
+  // The issues the app opened (--app-login), newest first: where enforcement gaps are looked for when merges were found.
+  scope
+    .get(`${REPO_PATH}/issues`)
+    .query({ creator: "compliance-gate[bot]", state: "all", sort: "created", direction: "desc", since: "2026-11-01T00:00:00.000Z", per_page: "100", page: "1" })
+    .optionally()
+    .reply(200, appIssues);
   if (issues !== undefined) mockExceptionIssues(scope, issues);
   else {
     scope
@@ -347,11 +353,11 @@ const P47: PullSpec = { number: 47, merged_at: "2026-12-01T05:00:00Z", parent: s
  * environment, #47 merged after the period; #40 was last updated before the period. Main's
  * history is the merge commits of #41, #42, #43, #46 and #47, plus `extra` commits.
  */
-function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord; issues?: unknown[] } = {}): { r41: AuditRecord; r42: AuditRecord } {
+function mockRepositoryWithThreeMerges(scope: nock.Scope, options: { pushes?: boolean; forged?: AuditRecord; issues?: unknown[]; appIssues?: unknown[] } = {}): { r41: AuditRecord; r42: AuditRecord } {
   const r41 = record(41, { merged_at: P41.merged_at as string });
   const r42 = record(42, { merged_at: P42.merged_at as string });
   const forged = options.forged ?? record(42, { merged_at: P42.merged_at as string, merged_by: "mallory" }, null);
-  mockRepository(scope, options.issues);
+  mockRepository(scope, options.issues, options.appIssues);
   // Newest update first, as GitHub sorts them.
   mockPullList(scope, [P47, P44, P46, P45, P43, P42, P41, P40]);
   mockMerged(scope, P41, [comment(1, 41, "LGTM"), comment(2, 41, renderAuditComment(r41))]);
@@ -667,6 +673,27 @@ describe("compliance-gate audit export", () => {
     expect(verified.stdout).toContain(`ok acme/gitops@${elsewhere.slice(0, 7)} deployment to production`);
   });
 
+  test("a gap's copy in the compliance/audit check run of a branch's commit flags a merge inside it when its issue is gone; it must carry the app's signature", async () => {
+    const scope = github();
+    const merged = sha("merge41");
+    mockRepository(scope);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, merged, [{ sha: merged, date: "2026-11-10T10:00:00Z", parents: [sha("base")] }]);
+    const gap = (by: string, signed = false): GapRecord =>
+      sealGap(
+        { version: 1, repository: "acme/gitops", branches: ["main"], from: "2026-11-10T09:00:00.000Z", until: "2026-11-10T11:00:00.000Z", restored: true, found_at: "2026-11-10T09:00:00.000Z", by, event: "repository_ruleset.deleted", what: ["x"] },
+        signed ? APP.privateKey : undefined,
+      );
+    mockCheckRuns(scope, merged, [{ ...checkRun(21, merged, gapBlock(gap("mallory", true))), started_at: "2026-11-10T11:00:01Z" }, checkRun(22, merged, gapBlock(gap("alice")))]);
+    mockVerdictScan(scope);
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r.stdout);
+    expect(rows[0]?.enforcement_gap).toEqual({ from: "2026-11-10T09:00:00.000Z", until: "2026-11-10T11:00:00.000Z", by: "mallory", issue: "https://github.com/acme/gitops/runs/21" });
+    expect(r.stderr).toContain("Problem: https://github.com/acme/gitops/runs/22: its enforcement gap record does not verify (not signed)");
+  });
+
   test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
     const scope = github();
     const first = sha("push-1");
@@ -901,20 +928,28 @@ describe("compliance-gate audit export", () => {
     expect(lines).toHaveLength(4);
   });
 
-  test("a merge inside an enforcement gap the app's exception issue records is flagged (SPEC §5); a person's look-alike is not", async () => {
+  test("a merge inside an enforcement gap the app's exception issue records is flagged (SPEC §5); a person's look-alike and an edited record are not", async () => {
     const scope = github();
-    const gapIssue = (number: number, user: { login: string; type: string }, from: string, until: string): Record<string, unknown> => ({
+    const gapIssue = (number: number, user: { login: string; type: string }, body: string): Record<string, unknown> => ({
       number,
       html_url: `https://github.com/acme/gitops/issues/${number}`,
       title: "Compliance exception: required checks weakened on main by mallory",
       state: "open",
+      created_at: "2026-11-25T10:02:00Z",
       labels: [{ name: "compliance-exception" }],
       user,
-      body: `${exceptionMarker(`acme/gitops@enforcement:${from}`)}\n\n${gapBlock({ version: 1, repository: "acme/gitops", branches: ["main"], from, until, found_at: from, by: "mallory", event: "repository_ruleset.deleted", what: ["compliance/production was not required on main"] })}`,
+      body,
     });
+    const sealed = (from: string, until: string, by = "mallory"): GapRecord =>
+      sealGap({ version: 1, repository: "acme/gitops", branches: ["main"], from, until, restored: true, found_at: from, by, event: "repository_ruleset.deleted", what: ["compliance/production was not required on main"] });
+    const real = sealed("2026-11-25T09:59:00.000Z", "2026-11-25T10:01:00.000Z");
     mockRepositoryWithThreeMerges(scope, {
       pushes: false,
-      issues: [gapIssue(12, APP_BOT, "2026-11-25T09:59:00.000Z", "2026-11-25T10:01:00.000Z"), gapIssue(13, { login: "mallory", type: "User" }, "2026-11-20T09:00:00.000Z", "2026-11-20T11:00:00.000Z")],
+      appIssues: [
+        gapIssue(14, APP_BOT, gapBlock({ ...sealed("2026-11-20T09:00:00.000Z", "2026-11-20T11:00:00.000Z"), by: "alice" })),
+        gapIssue(13, { login: "mallory", type: "User" }, gapBlock(sealed("2026-11-20T09:00:00.000Z", "2026-11-20T11:00:00.000Z", "alice"))),
+        gapIssue(12, APP_BOT, `${exceptionMarker(`acme/gitops@enforcement:${real.from}`)}\n\n${gapBlock(real)}`),
+      ],
     });
     const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
     expect(r.code).toBe(0);
@@ -925,6 +960,8 @@ describe("compliance-gate audit export", () => {
       [42, null],
       [43, { from: "2026-11-25T09:59:00.000Z", until: "2026-11-25T10:01:00.000Z", by: "mallory", issue: "#12" }],
     ]);
+    expect(rows[0]?.problems).toContain("an enforcement gap record could not be used (see the export's problems): a gap this merge landed in may be missing");
+    expect(r.stderr).toContain("Problem: https://github.com/acme/gitops/issues/14: its enforcement gap record does not verify (digest mismatch)");
   });
 
   test("--output writes the file whole, through a temporary file, and nothing on stdout", async () => {

@@ -5,7 +5,7 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { parseAuditComment } from "../../src/audit/comment.js";
-import { parseGapBlock } from "../../src/audit/enforcement-gap.js";
+import { readGapBlock } from "../../src/audit/enforcement-gap.js";
 import { recordBlock } from "../../src/render/audit-comment.js";
 import { changeRecord } from "../fakes/deployment-github.js";
 import { APP_SLUG, startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "../fakes/github-server.js";
@@ -228,13 +228,15 @@ test("install: the compliance-gate ruleset is created; deleted: restored and an 
   installed["installation"] = { ...installed["installation"], ...installationOf() };
   installed["repositories"] = [{ id: 1, node_id: "repo", name: REPO, full_name: `${OWNER}/${REPO}`, private: true }];
   expect(await deliver("installation", installed)).toBeLessThan(300);
-  const ruleset = await eventually("the ruleset created", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  const ruleset = await eventually("the ruleset created", () => github.state.rulesets?.find((r) => r.name === "compliance-gate (app 1)"));
   expect(ruleset).toMatchObject({
     enforcement: "active",
     target: "branch",
     bypass_actors: [],
     conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
     rules: [
+      { type: "deletion" },
+      { type: "non_fast_forward" },
       {
         type: "required_status_checks",
         parameters: {
@@ -257,9 +259,9 @@ test("install: the compliance-gate ruleset is created; deleted: restored and an 
     sender: { login: "mallory", id: 66, type: "User" },
   };
   expect(await deliver("repository_ruleset", deleted)).toBeLessThan(300);
-  await eventually("the ruleset restored", () => github.state.rulesets?.find((r) => r.name === "compliance-gate"));
+  await eventually("the ruleset restored", () => github.state.rulesets?.find((r) => r.name === "compliance-gate (app 1)"));
   const issue = await eventually("the exception issue", () => github.state.issues?.find((i) => i.labels.includes("compliance-exception")));
-  const gap = parseGapBlock(issue.body);
+  const gap = readGapBlock(issue.body, { where: "the issue" }).gap;
   expect(gap).toMatchObject({ repository: `${OWNER}/${REPO}`, branches: ["main"], by: "mallory", event: "repository_ruleset.deleted" });
   expect(issue.title).toBe("Compliance exception: required checks weakened on main by mallory");
   if (gap?.from == null) throw new Error("the gap has no start");

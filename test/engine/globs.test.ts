@@ -243,7 +243,7 @@ describe("the compiled-glob cache (SPEC §1.2: bounded, and never fed from a pul
     const head = loadPolicySet([
       {
         path: "policies/evil.yml",
-        text: `version: 1\nscope:\n  paths: ['${globs[0]}', '${globs[1]}']\n  exclude: ['${globs[2]}']\nrules:\n  - name: r\n    paths: ['${globs[3]}', '${globs[4]}']\n    approvals: 0\n`,
+        text: `version: 1\nscope:\n  paths: ['${globs[0]}', '${globs[1]}']\n  exclude: ['${globs[2]}']\nrules:\n  - name: r\n    paths: ['${globs[3]}', '${globs[4]}']\n    approvals: 0\nenforce:\n  required_check: true\n`,
       },
     ]);
     expect(head.invalid).toEqual([]);

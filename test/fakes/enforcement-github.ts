@@ -1,9 +1,10 @@
-// A fake of the enforcement ports (src/app/enforce-ports.ts): one repository's rulesets, classic
+// A fake of the enforcement ports (EnforcementPorts, src/app/ports.ts): one repository's rulesets, classic
 // protection and exception issues in memory, which the writes change, so a second run sees the
 // first one's work. Rules of a branch are computed as GitHub does: the active rulesets targeting it.
 import type { BranchPolicyLookup, EnforcementPorts } from "../../src/app/ports.js";
-import { parseGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
-import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck } from "../../src/engine/enforcement.js";
+import { readGapBlock, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import type { ActiveCheck, ClassicProtection, EnforcementChange, FoundRuleset, RequiredCheck, RulesetSpec } from "../../src/engine/enforcement.js";
+import { rulesetBody, rulesetOf } from "../../src/github/rulesets.js";
 import { requestFailed } from "../../src/github/client.js";
 import type { PolicySet } from "../../src/policy/types.js";
 
@@ -22,6 +23,14 @@ export interface FakeIssue {
   body: string;
 }
 
+/** A compliance/audit check run holding a gap's record. */
+export interface FakeCheckRun {
+  branch: string;
+  externalId: string;
+  title: string;
+  text: string;
+}
+
 export class FakeEnforcementGitHub {
   rulesets: FoundRuleset[] = [];
   classic = new Map<string, ClassicProtection>();
@@ -29,6 +38,14 @@ export class FakeEnforcementGitHub {
   policies = new Map<string, PolicySet | null>();
   defaultBranch = "main";
   issues: FakeIssue[] = [];
+  /** compliance/audit check runs written: the copies of gap records. */
+  checkRuns: FakeCheckRun[] = [];
+  /** Status opening an issue fails with (410: issues turned off; 502: GitHub's hiccup). */
+  failIssues: number | undefined;
+  /** Status writing a check run fails with. */
+  failCheckRuns: number | undefined;
+  /** Commits on each branch, newest first: what "landed" lists. */
+  commits = new Map<string, { sha: string; title: string; at: string }[]>();
   /** Every write, as `METHOD what`. */
   writes: string[] = [];
   reads = 0;
@@ -41,7 +58,7 @@ export class FakeEnforcementGitHub {
     readonly repo = "gitops",
   ) {}
 
-  /** An organization's (or another) ruleset, active unless said. */
+  /** An organization's (or another) ruleset, active unless said (one of the app's own forbids deletion and force pushes, as it writes them). */
   addRuleset(ruleset: Partial<FoundRuleset> & { name: string; include: string[]; checks: RequiredCheck[] | null }): FoundRuleset {
     const full: FoundRuleset = {
       id: this.nextId++,
@@ -51,7 +68,8 @@ export class FakeEnforcementGitHub {
       exclude: [],
       bypass: [],
       strict: false,
-      otherRules: [],
+      skipOnCreate: false,
+      otherRules: ruleset.name.startsWith("compliance-gate (app ") ? [{ type: "deletion" }, { type: "non_fast_forward" }] : [],
       updatedAt: "2026-11-25T09:00:00Z",
       ...ruleset,
     };
@@ -59,8 +77,9 @@ export class FakeEnforcementGitHub {
     return full;
   }
 
+  /** The app's first ruleset (`compliance-gate (app N)`, or one named as before the id was in the name). */
   own(): FoundRuleset | undefined {
-    return this.rulesets.find((r) => r.name === "compliance-gate" && r.source === "Repository");
+    return this.rulesets.find((r) => (r.name === "compliance-gate" || r.name.startsWith("compliance-gate (app ")) && r.source === "Repository");
   }
 
   private active(branch: string): ActiveCheck[] {
@@ -75,42 +94,41 @@ export class FakeEnforcementGitHub {
   }
 
   private apply(change: EnforcementChange, appId: number): void {
-    const body = (spec: { name: string; include: string[]; checks: string[]; otherRules: unknown[] }) => ({
-      name: spec.name,
-      enforcement: "active",
-      target: "branch",
-      include: [...spec.include],
-      exclude: [],
-      bypass: [],
-      checks: spec.checks.map((context) => ({ context, appId })),
-      otherRules: spec.otherRules,
-      strict: false,
-      updatedAt: "2026-11-25T10:00:00Z",
+    // What GitHub keeps of the body the adapter sends, read back as the adapter reads it.
+    const body = (spec: RulesetSpec, id: number): FoundRuleset => ({
+      ...rulesetOf({ ...rulesetBody(spec, appId), id, source_type: "Repository", updated_at: "2026-11-25T10:00:00Z" }, id),
     });
     switch (change.kind) {
       case "create_ruleset":
         this.write(`POST ruleset ${change.spec.name}`);
-        this.rulesets.push({ id: this.nextId++, source: "Repository", ...body(change.spec) });
+        this.rulesets.push(body(change.spec, this.nextId++));
         return;
       case "update_ruleset": {
         this.write(`PUT ruleset ${change.id}`);
         const at = this.rulesets.findIndex((r) => r.id === change.id);
-        this.rulesets[at] = { id: change.id, source: "Repository", ...body(change.spec) };
+        this.rulesets[at] = body(change.spec, change.id);
         return;
       }
       case "delete_ruleset":
         this.write(`DELETE ruleset ${change.id}`);
         this.rulesets = this.rulesets.filter((r) => r.id !== change.id);
         return;
-      case "classic_checks":
+      case "classic_checks": {
         this.write(`PATCH protection ${change.branch}`);
-        this.classic.set(change.branch, { kind: "protected", checks: change.checks, strict: change.strict });
+        const before = this.classic.get(change.branch);
+        this.classic.set(change.branch, { kind: "protected", checks: change.checks, strict: change.strict, enforceAdmins: before?.kind === "protected" ? before.enforceAdmins : null });
+      }
     }
   }
 
-  /** The gap records of the issues opened. */
+  /** The gap records of the issues opened, verified. */
   gaps(): GapRecord[] {
-    return this.issues.map((i) => parseGapBlock(i.body)).filter((g): g is GapRecord => g !== null);
+    return this.issues.map((i) => readGapBlock(i.body, { where: `#${i.number}` }).gap).filter((g): g is GapRecord => g !== null);
+  }
+
+  /** The gap records of the check runs written, verified. */
+  keptGaps(): GapRecord[] {
+    return this.checkRuns.map((r) => readGapBlock(r.text, { where: r.externalId }).gap).filter((g): g is GapRecord => g !== null);
   }
 
   ports(): EnforcementPorts {
@@ -140,15 +158,29 @@ export class FakeEnforcementGitHub {
         open: async ({ key, title, body }) => {
           const existing = this.issues.find((i) => i.body.includes(`compliance-gate:exception ${key} `));
           if (existing) return { number: existing.number, url: null };
+          if (this.failIssues !== undefined) throw requestFailed(this.failIssues, "POST /repos/{owner}/{repo}/issues", "opening the exception issue", "Issues are disabled for this repo");
           this.writes.push(`POST issue`);
           const issue = { number: this.issues.length + 1, title, body };
           this.issues.push(issue);
           return { number: issue.number, url: null };
         },
-        gapsSince: async () => this.issues.flatMap((i) => {
-          const gap = parseGapBlock(i.body);
-          return gap ? [{ gap, issue: `#${i.number}` }] : [];
-        }),
+      },
+      evidence: {
+        keep: async ({ gap, branches, title, text }) => {
+          if (this.failCheckRuns !== undefined) throw requestFailed(this.failCheckRuns, "POST /repos/{owner}/{repo}/check-runs", "posting the gap's record", "Server Error");
+          const on = branches.filter((b) => this.policies.has(b));
+          const where = on.length > 0 ? on : [this.defaultBranch];
+          for (const branch of where) {
+            this.writes.push(`POST check-run ${branch}`);
+            this.checkRuns.push({ branch, externalId: `enforcement:${branch}:${gap.from ?? "unknown"}`, title, text });
+          }
+          return where.map((b) => `tip-of-${b}`);
+        },
+        landed: async (branch, from, until) => {
+          this.reads += 1;
+          const commits = (this.commits.get(branch) ?? []).filter((c) => Date.parse(c.at) >= Date.parse(from) && Date.parse(c.at) <= Date.parse(until));
+          return { commits, complete: true };
+        },
       },
     };
   }

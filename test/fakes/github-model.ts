@@ -344,7 +344,10 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
     const files = entries.flatMap((e) => (pullData(state, e.number)?.files ?? []).map((f) => ({ sha: "0".repeat(40), ...f })));
     return answer(200, { status: "ahead", total_commits: commits.length, merge_base_commit: { sha: base }, commits, files });
   }
-  const commitChecks = path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
+  // The check runs of a branch's tip by name (`heads/main`), where enforcement keeps a gap's record.
+  const byBranch = path.match(new RegExp(`^${repo}/commits/heads/([^/]+)/check-runs$`));
+  const tipOf = byBranch && byBranch[1] === state.pull.base ? state.baseTip : undefined;
+  const commitChecks = byBranch ? ([path, tipOf ?? ""] as const) : path.match(new RegExp(`^${repo}/commits/([0-9a-f]{40})/check-runs$`));
   if (method === "GET" && commitChecks) {
     // GitHub lists the latest run of each name on the commit (every run with filter=all), of one name with check_name.
     const latest = new Map<string, { id: number; check: PostedCheck }>();

@@ -259,6 +259,7 @@ export class FakeRepository {
               appSlug: "compliance-gate",
               url: null,
               text: null,
+              startedAt: null,
             })),
           ),
       },
@@ -290,6 +291,7 @@ export class FakeRepository {
         allComments: async () => gone("audit.allComments"),
         pushRecordRuns: async () => gone("audit.pushRecordRuns"),
         exceptionIssues: async () => gone("audit.exceptionIssues"),
+        issuesOpenedBy: async () => gone("audit.issuesOpenedBy"),
       },
       repository: {
         read: async () => ({ repository: `${this.owner}/${this.repo}`, defaultBranch: "main" }),

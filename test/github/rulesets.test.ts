@@ -3,7 +3,7 @@
 // of a branch, classic protection.
 import { Octokit } from "@octokit/rest";
 import nock from "nock";
-import { readClassicProtection, writeClassicChecks } from "../../src/github/branch-protection.js";
+import { readClassicProtection, requireClassicChecks } from "../../src/github/branch-protection.js";
 import { GitHubSession } from "../../src/github/client.js";
 import { activeChecksOn, createRuleset, deleteRuleset, listRulesets, readRuleset, rulesetBody, updateRuleset } from "../../src/github/rulesets.js";
 import { parameterNames, requestBodyErrors, responseExample } from "./openapi.js";
@@ -43,7 +43,7 @@ test("a ruleset is read in full: conditions, bypass actors, its required checks 
   const ruleset = responseExample("/repos/{owner}/{repo}/rulesets/{ruleset_id}", "get") as Json;
   ruleset["rules"].push({
     type: "required_status_checks",
-    parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "compliance/production", integration_id: APP }, { context: "ci" }] },
+    parameters: { strict_required_status_checks_policy: false, do_not_enforce_on_create: true, required_status_checks: [{ context: "compliance/production", integration_id: APP }, { context: "ci" }] },
   });
   nock(API).get(`${REPO}/rulesets/42`).query({ includes_parents: "true" }).reply(200, ruleset);
   expect(await readRuleset(gh, "acme", "gitops", 42)).toEqual({
@@ -60,6 +60,7 @@ test("a ruleset is read in full: conditions, bypass actors, its required checks 
       { context: "ci", appId: null },
     ],
     strict: false,
+    skipOnCreate: true,
     otherRules: [{ type: "commit_author_email_pattern", parameters: { operator: "contains", pattern: "github" } }],
     updatedAt: "2023-08-23T16:29:47Z",
   });
@@ -99,6 +100,8 @@ test("this app's ruleset is created, updated and deleted with bodies GitHub's de
     bypass_actors: [],
     conditions: { ref_name: { include: ["refs/heads/main", "refs/heads/release/*"], exclude: [] } },
     rules: [
+      { type: "deletion" },
+      { type: "non_fast_forward" },
       {
         type: "required_status_checks",
         parameters: {
@@ -123,9 +126,14 @@ test("this app's ruleset is created, updated and deleted with bodies GitHub's de
   await deleteRuleset(gh, "acme", "gitops", 43, "compliance-gate: stable");
 });
 
-test("another's rules in this app's ruleset are kept by an update", () => {
-  const other = { type: "deletion" };
-  expect(rulesetBody({ ...spec, otherRules: [other] }, APP)["rules"]).toEqual([other, expect.objectContaining({ type: "required_status_checks" })]);
+test("another's rules in this app's ruleset are kept by an update, its own written once", () => {
+  const other = { type: "required_signatures" };
+  expect(rulesetBody({ ...spec, otherRules: [other, { type: "deletion" }] }, APP)["rules"]).toEqual([
+    other,
+    { type: "deletion" },
+    { type: "non_fast_forward" },
+    expect.objectContaining({ type: "required_status_checks" }),
+  ]);
   expect(requestBodyErrors("/repos/{owner}/{repo}/rulesets/{ruleset_id}", "put", rulesetBody({ ...spec, otherRules: [other] }, APP))).toEqual([]);
 });
 
@@ -136,14 +144,16 @@ test("classic protection: its required checks with their apps, strict; 404 is un
   expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({
     kind: "protected",
     strict: false,
+    enforceAdmins: true,
     checks: [
       { context: "continuous-integration/travis-ci", appId: null },
       { context: "ci/build", appId: 15368 },
     ],
   });
   delete protection["required_status_checks"];
+  protection["enforce_admins"]["enabled"] = false;
   nock(API).get(`${REPO}/branches/main/protection`).reply(200, protection);
-  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: null, strict: false });
+  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: null, strict: false, enforceAdmins: false });
   nock(API).get(`${REPO}/branches/dev/protection`).reply(404, { message: "Branch not protected" });
   expect(await readClassicProtection(gh, "acme", "gitops", "dev")).toEqual({ kind: "unprotected" });
 });
@@ -154,18 +164,36 @@ test("without the administration permission, the branch's own summary says what 
   branch["protected"] = true;
   branch["protection"] = { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["ci"], checks: [{ context: "ci", app_id: null }] } };
   nock(API).get(`${REPO}/branches/main`).reply(200, branch);
-  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: [{ context: "ci", appId: null }], strict: false });
+  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toEqual({ kind: "protected", checks: [{ context: "ci", appId: null }], strict: false, enforceAdmins: false });
+  // "everyone": the checks bind administrators too.
+  nock(API).get(`${REPO}/branches/main/protection`).reply(403, { message: "Resource not accessible by integration" });
+  branch["protection"]["required_status_checks"]["enforcement_level"] = "everyone";
+  nock(API).get(`${REPO}/branches/main`).reply(200, branch);
+  expect(await readClassicProtection(gh, "acme", "gitops", "main")).toMatchObject({ enforceAdmins: true });
 });
 
-test("merged classic checks are written whole, another's kept as they were (any app: -1)", async () => {
-  const checks = [
-    { context: "ci/build", appId: null },
-    { context: "compliance/production", appId: APP },
-  ];
-  const body = { strict: true, checks: [{ context: "ci/build", app_id: -1 }, { context: "compliance/production", app_id: APP }] };
+test("classic checks are merged into the list as GitHub has it when writing (a check added since the plan is kept), and read back", async () => {
+  const PATH = `${REPO}/branches/main/protection/required_status_checks`;
+  const policy = responseExample("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "get") as Json;
+  // Added by someone after the plan read the protection: still there after the write.
+  nock(API).get(PATH).reply(200, { ...policy, strict: true, checks: [{ context: "ci/build", app_id: null }, { context: "ci/new", app_id: 15368 }] });
+  const body = { strict: true, checks: [{ context: "ci/build", app_id: -1 }, { context: "ci/new", app_id: 15368 }, { context: "compliance/production", app_id: APP }] };
   expect(requestBodyErrors("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "patch", body)).toEqual([]);
+  nock(API).patch(PATH, body).reply(200, responseExample("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "patch"));
+  nock(API).get(PATH).reply(200, { ...policy, strict: true, checks: [{ context: "ci/build", app_id: null }, { context: "ci/new", app_id: 15368 }, { context: "compliance/production", app_id: APP }] });
+  await requireClassicChecks(gh, "acme", "gitops", "main", ["compliance/production"], APP, false);
+});
+
+test("a write of the list by someone else at the same time, dropping the app's check, is merged again", async () => {
+  const PATH = `${REPO}/branches/main/protection/required_status_checks`;
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }] });
+  nock(API).patch(PATH).reply(200, {});
+  // Their write, from an older read, landed after ours.
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }, { context: "ci/other", app_id: null }] });
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }, { context: "ci/other", app_id: null }] });
   nock(API)
-    .patch(`${REPO}/branches/main/protection/required_status_checks`, body)
-    .reply(200, responseExample("/repos/{owner}/{repo}/branches/{branch}/protection/required_status_checks", "patch"));
-  await writeClassicChecks(gh, "acme", "gitops", "main", checks, true);
+    .patch(PATH, { strict: false, checks: [{ context: "ci/build", app_id: -1 }, { context: "ci/other", app_id: -1 }, { context: "compliance/production", app_id: APP }] })
+    .reply(200, {});
+  nock(API).get(PATH).reply(200, { strict: false, checks: [{ context: "ci/build", app_id: null }, { context: "ci/other", app_id: null }, { context: "compliance/production", app_id: APP }] });
+  await requireClassicChecks(gh, "acme", "gitops", "main", ["compliance/production"], APP, false);
 });

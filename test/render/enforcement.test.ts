@@ -1,4 +1,5 @@
 // The enforcement plan as `compliance-gate enforce` prints it, and the exception issue of a gap.
+import { sealGap } from "../../src/audit/enforcement-gap.js";
 import { compareEnforcement } from "../../src/engine/enforcement.js";
 import { enforcementIssueBody, enforcementIssueTitle, duration } from "../../src/render/enforcement-issue.js";
 import { enforcementPlanJson, renderEnforcementPlan, type PlanView } from "../../src/render/enforcement-plan.js";
@@ -10,15 +11,15 @@ function view(): PlanView {
     {
       rulesets: [
         {
-          id: 7, name: "compliance-gate", source: "Repository", enforcement: "evaluate", target: "branch",
+          id: 7, name: "compliance-gate (app 4242)", source: "Repository", enforcement: "evaluate", target: "branch",
           include: ["refs/heads/main"], exclude: [], bypass: [{ type: "Team", id: 234, mode: "always" }],
           checks: [{ context: "compliance/policy", appId: APP }, { context: "compliance/production", appId: APP }],
-          strict: false, otherRules: [], updatedAt: "2026-11-25T08:00:00Z",
+          strict: false, skipOnCreate: false, otherRules: [{ type: "deletion" }, { type: "non_fast_forward" }], updatedAt: "2026-11-25T08:00:00Z",
         },
       ],
       branches: [
         { branch: "main", active: [], classic: { kind: "unprotected" } },
-        { branch: "stable", active: [], classic: { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }], strict: true } },
+        { branch: "stable", active: [], classic: { kind: "protected", checks: [{ context: "ci/build", appId: 15368 }], strict: true, enforceAdmins: true } },
       ],
     },
     {
@@ -50,7 +51,7 @@ test("the plan as JSON says whether it is in sync", () => {
   expect(json).toMatchObject({ repository: "acme/gitops", app_id: APP, in_sync: false, can_write: true });
   expect((json["changes"] as { summary: string }[]).map((c) => c.summary)).toEqual([
     "update the required checks of stable's branch protection",
-    'update ruleset "compliance-gate" (#7)',
+    'update ruleset "compliance-gate (app 4242)" (#7)',
   ]);
 });
 
@@ -61,14 +62,17 @@ test("the gap's issue names who, what, when and for how long, and ends with its 
     branches: ["main"],
     from: "2026-11-25T09:59:58.000Z",
     until: "2026-11-25T10:02:03.000Z",
+    restored: true,
     found_at: "2026-11-25T09:59:58.000Z",
     by: "mallory",
     event: "repository_ruleset.deleted",
     what: ["compliance/policy, compliance/production were not required on main"],
   };
   expect(enforcementIssueTitle(gap)).toBe("Compliance exception: required checks weakened on main by mallory");
-  expect(enforcementIssueBody("acme/gitops@enforcement:2026-11-25T09:59:58.000Z", gap)).toMatchSnapshot();
-  expect(enforcementIssueBody("k", { ...gap, by: null, event: null, from: null })).toContain("since a time that is not known");
+  const landed = [{ branch: "main", commits: [{ sha: "a".repeat(40), title: "Merge pull request #12 from acme/bump", at: "2026-11-25T10:00:00Z" }], complete: true }];
+  expect(enforcementIssueBody("acme/gitops@enforcement:2026-11-25T09:59:58.000Z", sealGap(gap), { landed })).toMatchSnapshot();
+  expect(enforcementIssueBody("k", sealGap({ ...gap, by: null, event: null, from: null }))).toContain("Unguarded since a time that is not known");
+  expect(enforcementIssueBody("k", sealGap({ ...gap, restored: false }))).toContain("compliance-gate could not restore them");
 });
 
 test.each([
