@@ -105,6 +105,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     fallback: new MemoryPacingStore(clock),
     limits: config.pacing,
     observer: metrics,
+    clock,
     ...(dependencies.sleeper ? { sleeper: dependencies.sleeper } : {}),
     onStoreError: (error) => {
       // Once per outage: pacing goes on in this process alone meanwhile.

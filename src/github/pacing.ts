@@ -94,16 +94,20 @@ export interface PacerOptions {
   fallback?: PacingStore;
   /** Told when the store fails and the fallback is used. */
   onStoreError?: (error: unknown) => void;
+  /** Epoch ms, to read GitHub's `x-ratelimit-reset`; default Date.now. */
+  clock?: () => number;
 }
 
 /** One pacer per process; `client` puts an installation's client behind it. */
 export class Pacer {
   readonly limits: PacingLimits;
+  readonly clock: () => number;
   private readonly sleeper: Sleeper;
 
   constructor(private readonly options: PacerOptions) {
     this.limits = { ...DEFAULT_PACING, ...options.limits };
     this.sleeper = options.sleeper ?? REAL_SLEEP;
+    this.clock = options.clock ?? Date.now;
   }
 
   /** `client` (an installation's Octokit) paced as installation `installation`. */
@@ -202,7 +206,7 @@ export class PacedClient implements GitHubClient {
       } catch (error) {
         const { status, headers } = answerOf(error);
         this.observe(method, status, headers, waitedMs);
-        const limit = rateLimitOf(status, headers, error instanceof Error ? error.message : String(error), Date.now());
+        const limit = rateLimitOf(status, headers, error instanceof Error ? error.message : String(error), this.pacer.clock());
         if (limit === undefined) throw error;
         await this.pacer.limited(this.installation, limit);
         // A short pause is waited out here and the request sent once more; a long one is the job's to wait.
@@ -227,6 +231,6 @@ export class PacedClient implements GitHubClient {
     if (String(headers["x-ratelimit-remaining"]) !== "0") return;
     const reset = Number(headers["x-ratelimit-reset"]);
     if (!Number.isFinite(reset) || reset <= 0) return;
-    await this.pacer.limited(this.installation, { kind: "primary", retryAfterMs: Math.max(1000, reset * 1000 - Date.now() + 1000) });
+    await this.pacer.limited(this.installation, { kind: "primary", retryAfterMs: Math.max(1000, reset * 1000 - this.pacer.clock() + 1000) });
   }
 }
