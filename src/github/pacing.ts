@@ -29,15 +29,24 @@ export interface PacingLimits {
  * GitHub's documented secondary limits ("Rate limits for the REST API"): at most 100 concurrent
  * requests; at most 900 points per minute for REST endpoints (GET, HEAD, OPTIONS 1 point;
  * POST, PATCH, PUT, DELETE 5); at most 80 content-generating requests per minute and 500 per
- * hour. The defaults stay inside each with a margin (README, "GitHub's limits"):
+ * hour. The defaults stay inside each with a margin; bench/pacing.ts measures what they allow
+ * (README, "GitHub's limits"):
  * - 20 in flight, a fifth of GitHub's 100;
- * - 720 points a minute steady plus a burst of 120: no minute can see more than 840 of 900;
- * - writes 500 ms apart: 120 writes (600 points) a minute at most, leaving 240 points for the
- *   reads of the same evaluations (bench/pacing.ts measures the mix against the limits);
- * - content-creating writes 440 an hour plus a burst of 60: at most 500 in any hour, and at most
- *   68 in any minute;
+ * - 720 points a minute steady plus a burst of 120: no minute can see more than 840 of 900. A
+ *   warm evaluation reads 7 times (304s included: GitHub may charge them points) and writes what
+ *   changed, so this budget, not the write spacing, bounds a burst: about 55 evaluations a minute;
+ * - writes 500 ms apart (120 a minute, 600 points): bench/pacing.ts finds that closer spacing gains
+ *   nothing — the points budget binds first, for a burst of evaluations (at 1.2 writes a second)
+ *   and for a policy push re-evaluating every open PR (1.8) alike — while 750 ms would slow the
+ *   push by a third and 1 s (GitHub's general advice for bulk writes) by half. Check runs notify
+ *   no one (Octokit's throttling does not count them as content creation either); should GitHub
+ *   count them so, its 403s pause the installation (below), and
+ *   COMPLIANCE_GITHUB_WRITE_SPACING_MS=750 keeps to 80 a minute;
+ * - content-creating writes (issues, comments, review requests) 440 an hour plus a burst of 60:
+ *   at most 500 in any hour, and at most 68 in any minute;
  * - GitHub's pauses up to 10 s waited in place, longer ones handed to the job's queue;
- * - 30 s for an answer (GitHub's own timeout for a REST request is 10 s).
+ * - 30 s for an answer (GitHub ends a REST request itself after 10 s, so an abandoned write has
+ *   landed or never will before the next one is sent).
  */
 export const DEFAULT_PACING: PacingLimits = {
   concurrency: 20,
