@@ -112,7 +112,7 @@ function pacingOf(env: NodeJS.ProcessEnv): PacingLimits {
   };
 }
 
-/** REDIS_URL, when set: a redis:// or rediss:// address (a typo must not silently run each replica on its own). */
+/** REDIS_URL, when set: a redis:// or rediss:// URL (a typo must not silently run each replica on its own). */
 function redisUrlOf(env: NodeJS.ProcessEnv): { redisUrl?: string } {
   const raw = env["REDIS_URL"]?.trim();
   if (raw === undefined || raw === "") return {};
@@ -121,9 +121,9 @@ function redisUrlOf(env: NodeJS.ProcessEnv): { redisUrl?: string } {
     url = new URL(raw);
   } catch {
     // Not echoed: the address may hold a password.
-    throw new ConfigError("REDIS_URL must be a redis:// or rediss:// address");
+    throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
   }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError("REDIS_URL must be a redis:// or rediss:// address");
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
   return { redisUrl: raw };
 }
 

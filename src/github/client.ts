@@ -60,6 +60,11 @@ export class GitHubError extends Error {
   get status(): number | undefined {
     return this.request?.status;
   }
+
+  /** How long GitHub asked to wait, when it did (the queue's githubWaitOf reads it). */
+  get retryAfterMs(): number | undefined {
+    return this.rateLimit?.retryAfterMs;
+  }
 }
 
 /** Whether `error` is GitHub asking to wait (see RateLimit): wait and run again, never fail the check for it. */

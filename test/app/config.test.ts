@@ -54,8 +54,8 @@ test.each([
   [{ COMPLIANCE_GITHUB_CONCURRENCY: "101" }, 'COMPLIANCE_GITHUB_CONCURRENCY must be a whole number from 1 to 100, got "101"'],
   [{ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "1000" }, 'COMPLIANCE_GITHUB_POINTS_PER_MINUTE must be a whole number from 60 to 900, got "1000"'],
   [{ COMPLIANCE_GITHUB_WRITE_SPACING_MS: "1s" }, 'COMPLIANCE_GITHUB_WRITE_SPACING_MS must be a whole number from 0 to 10000, got "1s"'],
-  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// address"],
-  [{ REDIS_URL: "http://user:secret@cache:6379" }, "REDIS_URL must be a redis:// or rediss:// address"],
+  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL"],
+  [{ REDIS_URL: "http://user:secret@cache:6379" }, "REDIS_URL must be a redis:// or rediss:// URL"],
 ])("%j is refused: %s", (env, message) => {
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
 });

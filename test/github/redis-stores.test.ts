@@ -1,5 +1,7 @@
 // What replicas share through a real Redis: the pacer's budgets, slots and pauses, and what this
 // app last wrote on each check. Two connections stand for two replicas.
+import { CheckMemory, GitHubCheckRuns } from "../../src/github/check-runs.js";
+import { GitHubSession } from "../../src/github/client.js";
 import { MemoryPacingStore, type Budget } from "../../src/github/pacing-store.js";
 import { RedisCheckStore, RedisPacingStore } from "../../src/github/redis-stores.js";
 import { startTestRedis, type TestRedis } from "../support/redis.js";
@@ -86,4 +88,21 @@ test("what was written on a check is shared, forgotten on demand, and kept for a
   const ttl = await connection.pttl("compliance-gate:check:acme/gitops@aaa|compliance/staging");
   expect(ttl).toBeGreaterThan(0);
   expect(ttl).toBeLessThanOrEqual(60_000);
+});
+
+test("two replicas' check sinks share what was written: a check one replica wrote is not written again by the other", async () => {
+  const posts: string[] = [];
+  const github = {
+    request: async (route: string) => {
+      posts.push(route);
+      return { status: 201, headers: {}, data: { id: posts.length, app: { id: 1 } } };
+    },
+  };
+  const replica = () => new GitHubCheckRuns(new CheckMemory({ appId: 1, store: new RedisCheckStore(redis.connect()) }), new GitHubSession(github), "acme", "gitops");
+  const check = { name: "compliance/production", verdict: "in_progress" as const, output: { title: "Waiting for 1 approval from @alice", summary: "s" } };
+  const target = { sha: "c".repeat(40), externalId: "pull:42" };
+  expect(await replica().post(target, check)).toBe("posted");
+  expect(await replica().post(target, check)).toBe("unchanged");
+  expect(await replica().post(target, { ...check, verdict: "success" })).toBe("posted");
+  expect(posts).toHaveLength(2);
 });

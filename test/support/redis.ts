@@ -1,15 +1,18 @@
-// A real Redis for the tests of what replicas share: TEST_REDIS_URL when CI's run sets it, else a
+// A real Redis for the tests of what replicas share: COMPLIANCE_TEST_REDIS_URL when .ci/run sets it, else a
 // redis-server started here on a free loopback port (and stopped after). No Redis fails the
 // test — it never skips — so a missing server cannot pass for a green run.
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer } from "node:net";
 import { Redis } from "ioredis";
 
+/** The database these tests use on a shared server. */
+const TEST_DB = 14;
+
 export interface TestRedis {
   url: string;
   /** A new connection (each replica of a test has its own). */
   connect(): Redis;
-  /** Empties the test database between tests. */
+  /** Empties the test database (14) between tests. */
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -52,14 +55,14 @@ async function started(url: string, deadline: number): Promise<void> {
   }
 }
 
-/** Redis for this test file: TEST_REDIS_URL, or a server of its own. */
+/** Redis for this test file: COMPLIANCE_TEST_REDIS_URL, or a server of its own. */
 export async function startTestRedis(): Promise<TestRedis> {
-  let url = process.env["TEST_REDIS_URL"];
+  let url = process.env["COMPLIANCE_TEST_REDIS_URL"];
   let server: ChildProcess | undefined;
   if (url === undefined || url === "") {
     const port = await freePort();
     server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    const failed = new Promise<never>((_, reject) => server?.once("error", (error) => reject(new Error(`no Redis for the tests: set TEST_REDIS_URL or install redis-server (${error.message})`))));
+    const failed = new Promise<never>((_, reject) => server?.once("error", (error) => reject(new Error(`no Redis for the tests: set COMPLIANCE_TEST_REDIS_URL or install redis-server (${error.message})`))));
     url = `redis://127.0.0.1:${port}`;
     await Promise.race([started(url, Date.now() + 10_000), failed]);
   } else {
@@ -67,7 +70,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   }
   const connections: Redis[] = [];
   const connect = (): Redis => {
-    const redis = new Redis(url as string, { maxRetriesPerRequest: 1 });
+    // A database of its own (14): flushing it between tests touches nothing of the queue's tests sharing the server.
+    const redis = new Redis(url as string, { maxRetriesPerRequest: 1, db: TEST_DB });
     connections.push(redis);
     return redis;
   };
