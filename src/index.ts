@@ -1,11 +1,20 @@
 // The Probot app: only wiring. The configuration is read (and validated) once, at startup.
-import type { Probot } from "probot";
+import { Redis } from "ioredis";
+import type { ApplicationFunctionOptions, Probot } from "probot";
 import { complianceGate } from "./app/gate.js";
 import { loadConfig } from "./app/config.js";
+import { Metrics, serveMetrics } from "./app/metrics.js";
 
-export default (app: Probot): void => {
+export default (app: Probot, options?: ApplicationFunctionOptions): void => {
   const config = loadConfig(process.env);
-  complianceGate(app, config);
+  const metrics = new Metrics();
+  const redis = config.redisUrl !== undefined ? connectRedis(app, config.redisUrl) : undefined;
+  complianceGate(app, config, { metrics, ...(redis ? { redis } : {}) });
+  try {
+    options?.addHandler(serveMetrics(metrics));
+  } catch {
+    // Loaded without a server (probot.load in tests, or receiving only): nothing serves /metrics.
+  }
   app.log.info(
     {
       membership_ttl_s: config.membershipTtlMs / 1000,
@@ -14,6 +23,10 @@ export default (app: Probot): void => {
       reconcile_interval_s: config.reconcileIntervalMs / 1000,
       reconcile_window_days: config.reconcileWindowMs / 86_400_000,
       audit_signing: config.signingKey !== undefined,
+      github_concurrency: config.pacing.concurrency,
+      github_points_per_minute: config.pacing.pointsPerMinute,
+      github_write_spacing_ms: config.pacing.writeSpacingMs,
+      shared_store: redis !== undefined,
     },
     "compliance-gate loaded",
   );
@@ -21,3 +34,20 @@ export default (app: Probot): void => {
     app.log.warn("AUDIT_SIGNING_KEY is not set: audit records carry a digest but no signature, so they prove integrity, not that this app wrote them");
   }
 };
+
+/**
+ * The connection the pacer and the check store share. Commands fail within seconds while Redis is
+ * away (2 s each, one retry): the pacer then paces in this process alone, and checks are not
+ * written (their evaluations are retried), rather than waiting on a connection.
+ */
+function connectRedis(app: Probot, url: string): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, commandTimeout: 2000, connectionName: "compliance-gate" });
+  let reported = 0;
+  redis.on("error", (error: Error) => {
+    // ioredis reconnects by itself; one line a minute says it is still trying.
+    if (Date.now() - reported < 60_000) return;
+    reported = Date.now();
+    app.log.warn({ error: error.message }, "Redis is not reachable: reconnecting");
+  });
+  return redis;
+}

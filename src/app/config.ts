@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import { loadSigningKey } from "../audit/seal.js";
+import { DEFAULT_PACING, type PacingLimits } from "../github/pacing.js";
 
 /** What the app is configured with. */
 export interface AppConfig {
@@ -22,6 +23,10 @@ export interface AppConfig {
   reconcileWindowMs: number;
   /** How often every installed repository's required checks are swept (SPEC §5), in milliseconds; 0: never. */
   enforceSweepIntervalMs: number;
+  /** GitHub's secondary limits as kept per installation (github/pacing.ts). */
+  pacing: PacingLimits;
+  /** Redis (REDIS_URL), when replicas share work: the queue, the pacer's budgets, what each check shows. */
+  redisUrl?: string;
 }
 
 /** A configuration variable with a value the app cannot use; the message names it and says what would do. */
@@ -36,6 +41,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   reconcileIntervalMs: 600_000,
   reconcileWindowMs: 7 * 86_400_000,
   enforceSweepIntervalMs: 86_400_000,
+  pacing: DEFAULT_PACING,
 };
 
 /** An integer variable within bounds; unset or empty means the default. */
@@ -66,6 +72,11 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * - COMPLIANCE_RECONCILE_WINDOW: days a reconcile looks back for merges without a record (1..90, default 7);
  * - COMPLIANCE_ENFORCE_SWEEP_INTERVAL: seconds between sweeps of every installed repository's required
  *   checks (0 = no sweep, else 3600..604800, default 86400: daily);
+ * - COMPLIANCE_GITHUB_CONCURRENCY: requests of one installation in flight at once (1..100, default 20);
+ * - COMPLIANCE_GITHUB_POINTS_PER_MINUTE: GitHub's secondary-limit points one installation spends a
+ *   minute, steady (a read 1, a write 5; 60..900, default 720; plus a burst of a sixth of it);
+ * - COMPLIANCE_GITHUB_WRITE_SPACING_MS: milliseconds between two writes of one installation (0..10000, default 500);
+ * - REDIS_URL: redis://… shared by the replicas (the pacer's budgets, what each check shows);
  * - AUDIT_SIGNING_KEY (PEM, `\n` escapes allowed) or AUDIT_SIGNING_KEY_PATH (a PEM file): the
  *   Ed25519 private key audit records are signed with. Optional; a key that is set but cannot be
  *   read, or is not Ed25519, stops the app — it must never run believing it signs when it does not.
@@ -81,10 +92,39 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     reconcileIntervalMs: integer(env, "COMPLIANCE_RECONCILE_INTERVAL", DEFAULT_CONFIG.reconcileIntervalMs / 1000, 60, 86_400) * 1000,
     reconcileWindowMs: integer(env, "COMPLIANCE_RECONCILE_WINDOW", DEFAULT_CONFIG.reconcileWindowMs / 86_400_000, 1, 90) * 86_400_000,
     enforceSweepIntervalMs: sweepInterval(env) * 1000,
+    pacing: pacingOf(env),
+    ...redisUrlOf(env),
     ...(signingKey !== undefined ? { signingKey } : {}),
     // Probot validates APP_ID itself; it only narrows which check runs are ours, so a bad one is ignored.
     ...(appId !== undefined && /^\d+$/.test(appId) ? { appId: Number(appId) } : {}),
   };
+}
+
+/** The per-installation limits; the points' burst follows the steady rate, so that no minute sees more than 7/6 of it. */
+function pacingOf(env: NodeJS.ProcessEnv): PacingLimits {
+  const pointsPerMinute = integer(env, "COMPLIANCE_GITHUB_POINTS_PER_MINUTE", DEFAULT_PACING.pointsPerMinute, 60, 900);
+  return {
+    ...DEFAULT_PACING,
+    concurrency: integer(env, "COMPLIANCE_GITHUB_CONCURRENCY", DEFAULT_PACING.concurrency, 1, 100),
+    pointsPerMinute,
+    pointsBurst: Math.max(5, Math.floor(pointsPerMinute / 6)),
+    writeSpacingMs: integer(env, "COMPLIANCE_GITHUB_WRITE_SPACING_MS", DEFAULT_PACING.writeSpacingMs, 0, 10_000),
+  };
+}
+
+/** REDIS_URL, when set: a redis:// or rediss:// URL (a typo must not silently run each replica on its own). */
+function redisUrlOf(env: NodeJS.ProcessEnv): { redisUrl?: string } {
+  const raw = env["REDIS_URL"]?.trim();
+  if (raw === undefined || raw === "") return {};
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Not echoed: the address may hold a password.
+    throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
+  }
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
+  return { redisUrl: raw };
 }
 
 /**

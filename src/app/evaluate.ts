@@ -15,7 +15,7 @@ import type { Logger } from "probot";
 import { factsNeeded } from "../engine/index.js";
 import type { Decision, State } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
-import { GitHubError } from "../github/client.js";
+import { GitHubError, isRateLimited } from "../github/client.js";
 import { externalIdOf } from "../render/check-run.js";
 import { renderFailure } from "../render/failure.js";
 import { withSharedHead } from "./check-plan.js";
@@ -41,6 +41,17 @@ function groupOfClosedPull(number: number, state: string): string {
 }
 
 export { pullKeyOf, queueKeyOf, type EvaluationRequest } from "./evaluation-memory.js";
+
+/** How an evaluation ended: checks posted from a decision, failing checks for an error, nothing (a closed or ungated PR), or deferred because GitHub asked to wait. */
+export type EvaluationOutcome = "decided" | "failed" | "skipped" | "deferred";
+
+/**
+ * Whether the commit checks are posted on is new — a merge group's, or a PR's head just pushed —
+ * so that no check run of it can be missing from the check store and none needs reading.
+ */
+function freshCommit(request: EvaluationRequest): boolean {
+  return request.mergeGroupSha !== undefined || request.reasons.some((reason) => reason === "pull_request.opened" || reason === "pull_request.synchronize");
+}
 
 /** A merge group whose pull request cannot be told from its ref or commit message. */
 export type UnattributedMergeGroup = {
@@ -110,8 +121,8 @@ export class Evaluation {
     }
   }
 
-  /** Evaluates the PR and posts its checks; never throws. */
-  async evaluate(request: EvaluationRequest, ports: Ports, log: Logger): Promise<void> {
+  /** Evaluates the PR and posts its checks; never throws. Says how it ended, for metrics. */
+  async evaluate(request: EvaluationRequest, ports: Ports, log: Logger): Promise<EvaluationOutcome> {
     const { owner, repo, number } = request;
     const { clock } = this.options;
     const started = clock();
@@ -164,7 +175,7 @@ export class Evaluation {
         // A merge group waits for its checks: silence would stall the queue until its timeout.
         if (mergeGroup) throw new CannotJudge(groupOfClosedPull(number, pull.state));
         log.debug({ ...where(), state: pull.state }, "pull request is not open: not evaluated");
-        return;
+        return "skipped";
       }
       // A merge group is judged by its own base branch's policies (a re-run does not say which: the PR's).
       if (mergeGroup && found === undefined) {
@@ -187,9 +198,9 @@ export class Evaluation {
         this.closed(owner, repo, number);
         if (mergeGroup) throw new CannotJudge(groupOfClosedPull(number, pull.state));
         log.debug({ ...where(), state: pull.state }, "pull request closed while it was read: not evaluated");
-        return;
+        return "skipped";
       }
-      const target: CheckTarget = { sha: reportOn, externalId: externalIdOf(number, mergeGroup) };
+      const target: CheckTarget = { sha: reportOn, externalId: externalIdOf(number, mergeGroup), ...(freshCommit(request) ? { fresh: true } : {}) };
       const judged = plan.judged;
       if (judged) for (const name of expectedChecks(judged.policies, owner, judged.facts.base, judged.facts.default_branch)) known.add(name);
       const planned = mergeGroup || !judged ? plan.checks : await this.withSharedHead(ports, log, reportOn, number, plan.base, plan.checks);
@@ -205,7 +216,7 @@ export class Evaluation {
         // Left alone, but for the first policies a PR adds; checks posted for an earlier base are superseded.
         if (!mergeGroup) this.memory.heads.drop(repository, number);
         log.debug({ ...where(), checks: posted, superseded: superseded.names, requests: requestSummary(ports.requests()) }, "no policies on the base branch: left alone");
-        return;
+        return "skipped";
       }
       const { decisions, policies, facts, warnings } = judged;
       const decision: Decision = { environments: decisions.flatMap((d) => d.environments) };
@@ -229,6 +240,7 @@ export class Evaluation {
         },
         `evaluated ${owner}/${repo}#${number}`,
       );
+      return posted.rateLimit !== undefined ? "deferred" : "decided";
     } catch (error) {
       const expected = error instanceof GitHubError || error instanceof CannotJudge;
       const message = expected ? error.message : describeUnexpected(error);
@@ -238,7 +250,7 @@ export class Evaluation {
       else log.error({ ...where(), err: error }, "evaluation failed unexpectedly: reporting failing checks");
       if (sha === undefined) {
         log.error(where(), "no commit is known to report the failure on");
-        return;
+        return "failed";
       }
       const target: CheckTarget = { sha, externalId: externalIdOf(number, mergeGroup) };
       try {
@@ -255,6 +267,7 @@ export class Evaluation {
       }
       this.retryLater(request, refused.count, log);
       log.info({ ...where(), environments: {}, failed: message, duration_ms: clock() - started, requests: requestSummary(ports.requests()) }, `evaluated ${owner}/${repo}#${number}: failed`);
+      return isRateLimited(error) ? "deferred" : "failed";
     }
   }
 

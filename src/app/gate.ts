@@ -1,6 +1,7 @@
 // Builds the app: the ports over GitHub with their process-wide caches, Later (in this process),
 // the use cases, the table of jobs they run, and the handlers that turn each webhook of SPEC §3.1,
 // §4, §5 and §8 into a request of its use case.
+import type { Redis } from "ioredis";
 import type { Logger, Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
@@ -20,6 +21,11 @@ import { Evaluation, type UnattributedMergeGroup } from "./evaluate.js";
 import { mergeEvaluationRequests, type EvaluationRequest } from "./evaluation-memory.js";
 import type { FreezeTimers, TimerApi } from "./freeze-timers.js";
 import { GitHubPorts } from "./github-ports.js";
+import { eventLabel, Metrics } from "./metrics.js";
+import { MemoryCheckStore } from "../github/check-runs.js";
+import { MemoryPacingStore } from "../github/pacing-store.js";
+import { Pacer, type Sleeper } from "../github/pacing.js";
+import { RedisCheckStore, RedisPacingStore } from "../github/redis-stores.js";
 import { InProcessLater } from "./later.js";
 import { onMergeGroupEvents } from "./merge-group-events.js";
 import { reevaluateOpenPulls, type PolicyPush } from "./policy-push.js";
@@ -45,6 +51,18 @@ export interface GateDependencies {
    * features turn it off, so their request counts do not include its reads.
    */
   enforceOnEvents?: boolean;
+  /** Where /metrics is collected; default a registry of the app's own metrics only. */
+  metrics?: Metrics;
+  /** A connection to REDIS_URL: the pacer's budgets and what each check shows are shared through it. */
+  redis?: Redis;
+  /**
+   * Whether a check the check store does not know makes the app read the commit's check runs once
+   * before writing (default true). Tests of other features turn it off, so their request counts
+   * do not include the read.
+   */
+  recallChecks?: boolean;
+  /** How the pacer waits (tests: a clock of their own). */
+  sleeper?: Sleeper;
 }
 
 /** The running app's parts, for tests and shutdown. */
@@ -68,6 +86,9 @@ export interface ComplianceGate {
   /** Deployments waiting on the app (SPEC §8.1), and revisions operators applied (§8.2). */
   deployments: DeploymentGate;
   applied: AppliedVerifier;
+  /** GitHub's limits, per installation. */
+  pacer: Pacer;
+  metrics: Metrics;
 }
 
 /** Every job's payload names its repository. */
@@ -76,7 +97,34 @@ type RepositoryJob = Job<{ owner: string; repo: string }>;
 /** Registers compliance-gate's handlers on a Probot app. */
 export function complianceGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const clock = dependencies.clock ?? Date.now;
-  const ports = new GitHubPorts({ clock, membershipTtlMs: config.membershipTtlMs, ...(config.appId !== undefined ? { appId: config.appId } : {}) });
+  const metrics = dependencies.metrics ?? new Metrics({ processMetrics: false });
+  const { redis } = dependencies;
+  let storeFailing = false;
+  const pacer = new Pacer({
+    store: redis ? new RedisPacingStore(redis) : new MemoryPacingStore(clock),
+    fallback: new MemoryPacingStore(clock),
+    limits: config.pacing,
+    observer: metrics,
+    clock,
+    ...(dependencies.sleeper ? { sleeper: dependencies.sleeper } : {}),
+    onStoreError: (error) => {
+      // Once per outage: pacing goes on in this process alone meanwhile.
+      if (storeFailing) return;
+      storeFailing = true;
+      setTimeout(() => (storeFailing = false), 60_000).unref();
+      app.log.warn({ err: error }, "the shared pacing store failed: pacing GitHub requests in this process alone");
+    },
+  });
+  /** An installation's client, behind the pacer. */
+  const installationClient = async (installationId: number): Promise<GitHubClient> => pacer.client(installationId, await app.auth(installationId));
+  const ports = new GitHubPorts({
+    clock,
+    membershipTtlMs: config.membershipTtlMs,
+    checkStore: redis ? new RedisCheckStore(redis) : new MemoryCheckStore(),
+    recallChecks: dependencies.recallChecks ?? true,
+    observer: metrics,
+    ...(config.appId !== undefined ? { appId: config.appId } : {}),
+  });
   const later = new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log });
   const evaluation = new Evaluation({
     later,
@@ -104,8 +152,8 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   /** A job's ports, through a fresh client of its installation, and its logger. */
   const prepare = async (job: RepositoryJob): Promise<{ ports: Ports; log: Logger }> => {
     if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
-    const client: GitHubClient = await app.auth(job.installationId);
-    return { ports: ports.for(client, job.payload.owner, job.payload.repo), log: app.log.child(job.log ?? {}) };
+    const client = await installationClient(job.installationId);
+    return { ports: ports.for(client, job.payload.owner, job.payload.repo), log: jobLog(app.log, job) };
   };
   const run =
     <P extends { owner: string; repo: string }>(use: (payload: P, ports: Ports, log: Logger, job: Job<P>) => Promise<unknown>) =>
@@ -114,7 +162,11 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       await use(job.payload as P, bound, log, job as Job<P>);
     };
   later.handle("evaluate", {
-    run: run<EvaluationRequest>((request, bound, log) => evaluation.evaluate(request, bound, log)),
+    run: run<EvaluationRequest>(async (request, bound, log) => {
+      const started = clock();
+      const outcome = await evaluation.evaluate(request, bound, log);
+      metrics.evaluated({ outcome, durationMs: clock() - started });
+    }),
     merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
   });
   later.handle("fail-merge-group", { run: run<UnattributedMergeGroup>((group, bound, log) => evaluation.failUnattributed(group, bound, log)) });
@@ -124,6 +176,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   later.handle("audit-push", { run: run<PushRequest>((request, bound, log) => pushes.onPush(request, bound, log)) });
   later.handle("reconcile", { run: run<DeliverySource>((source, bound, log) => reconciler.onDelivery(bound, source, log)) });
 
+  app.onAny((context) => metrics.delivery(eventLabel(context.name, (context.payload as { action?: unknown }).action)));
   onPullRequestEvents(app, later, evaluation);
   onMergeGroupEvents(app, later);
   onRerunEvents(app, later, () => ports.appId);
@@ -137,7 +190,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     later,
     clock,
     appClient: () => app.auth(),
-    installationClient: (installationId) => app.auth(installationId),
+    installationClient,
     portsFor: (client, request) => ports.enforcement(client, request.owner, request.repo, { botLogin: () => audit.identity.botLogin(), ...(request.defaultBranch !== undefined ? { defaultBranch: request.defaultBranch } : {}) }),
     log: app.log,
   });
@@ -147,7 +200,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   /** A job's installation client and logger. */
   const clientOf = async (job: Job): Promise<{ client: GitHubClient; log: Logger }> => {
     if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
-    return { client: await app.auth(job.installationId), log: app.log.child(job.log ?? {}) };
+    return { client: await installationClient(job.installationId), log: jobLog(app.log, job) };
   };
   const deploymentPorts = (client: GitHubClient, owner: string, repo: string) => ports.deployments(client, owner, repo, () => audit.identity.botLogin());
   later.handle("enforce", {
@@ -182,5 +235,11 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
   onDeploymentEvents(app, later, () => ports.appId);
-  return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied };
+  return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied, pacer, metrics };
+}
+
+/** A job's logger: its bindings, with the delivery that asked for it named `delivery` (Probot binds it as `id`). */
+function jobLog(log: Logger, job: Job): Logger {
+  const bindings = job.log ?? {};
+  return log.child(bindings["name"] === "event" && bindings["id"] !== undefined ? { ...bindings, delivery: bindings["id"] } : bindings);
 }

@@ -3,7 +3,7 @@
 // directory, what was posted), each keyed so that one installation never sees another's answers.
 import { auditCommentsOf, keepEarliest, listComments, writeAuditComment } from "../github/audit-comments.js";
 import { listCommitFiles } from "../github/changed-files.js";
-import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
+import { CheckMemory, GitHubCheckRuns, type CheckStore, type CheckWriteObserver } from "../github/check-runs.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { compareCommits } from "../github/comparison.js";
 import { recordDeployment } from "../github/deployments.js";
@@ -23,6 +23,7 @@ import type { DeploymentGitHub } from "./ports.js";
 import { enforcementGitHub } from "./enforcement-github.js";
 import type { EnforcementPorts } from "./ports.js";
 import type { Ports } from "./ports.js";
+import type { AuditObserver } from "./metrics.js";
 
 export interface GitHubPortsOptions {
   /** How long team memberships and reviewer permissions are trusted. Default 5 minutes. */
@@ -33,6 +34,24 @@ export interface GitHubPortsOptions {
   appId?: number;
   /** Default: the policy module; tests may inject a stand-in. */
   policy?: PolicyReader;
+  /** What this app last wrote on each check: this process's memory unless replicas share a store. */
+  checkStore?: CheckStore;
+  /** Whether a check the store does not know makes the sink read its commit's check runs once (default false). */
+  recallChecks?: boolean;
+  /** Told of every check written, skipped or failed, and of every audit record written or not (metrics). */
+  observer?: CheckWriteObserver & AuditObserver;
+}
+
+/** An audit write counted: written, found already there, or failed. */
+async function counted<T>(observer: AuditObserver | undefined, kind: "merge" | "push" | "verdict", write: () => Promise<T>, written: (result: T) => boolean = () => true): Promise<T> {
+  try {
+    const result = await write();
+    observer?.record(kind, written(result) ? "written" : "existing");
+    return result;
+  } catch (error) {
+    observer?.record(kind, "failed");
+    throw error;
+  }
 }
 
 /** The process-wide caches, and the ports over them for each client and repository. */
@@ -43,12 +62,20 @@ export class GitHubPorts {
   readonly checkMemory: CheckMemory;
   /** Repositories whose `compliance-exception` label exists (created once per process). */
   readonly labels = new LruCache<string, true>({ maxEntries: 10_000 });
+  private readonly observer: AuditObserver | undefined;
 
   constructor(options: GitHubPortsOptions = {}) {
     const clock = options.clock ?? Date.now;
     this.policyCache = new PolicyCache({ clock, ...(options.policy ? { policy: options.policy } : {}) });
     this.directory = new DirectoryCache({ clock, ...(options.membershipTtlMs !== undefined ? { membershipTtlMs: options.membershipTtlMs } : {}) });
-    this.checkMemory = new CheckMemory({ clock, ...(options.appId !== undefined ? { appId: options.appId } : {}) });
+    this.checkMemory = new CheckMemory({
+      clock,
+      recall: options.recallChecks ?? false,
+      ...(options.checkStore ? { store: options.checkStore } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
+      ...(options.appId !== undefined ? { appId: options.appId } : {}),
+    });
+    this.observer = options.observer;
   }
 
   /** This app's id, once configured or learnt from a check run GitHub returned. */
@@ -89,11 +116,17 @@ export class GitHubPorts {
       audit: {
         comments: (number, login, since) => auditCommentsOf(gh, { owner, repo, number, login, ...(since !== undefined ? { since } : {}) }),
         keepEarliest: (comments) => keepEarliest(gh, owner, repo, comments),
-        writeComment: (request, listed) => writeAuditComment(gh, { owner, repo, ...request }, listed),
+        writeComment: (request, listed) =>
+          counted(
+            this.observer,
+            "merge",
+            () => writeAuditComment(gh, { owner, repo, ...request }, listed),
+            (write) => write.written,
+          ),
         openExceptionIssue: (request) => openExceptionIssue(gh, { owner, repo, ...request, labels: this.labels }),
         recordDeployment: (request) => recordDeployment(gh, { owner, repo, ...request }),
         hasPushRecord: (request) => checks.hasPushRecord(request),
-        postRecord: (request) => checks.postRecord(request),
+        postRecord: (request) => counted(this.observer, "push", () => checks.postRecord(request)),
         allComments: (number) => listComments(gh, owner, repo, number),
         pushRecordRuns: (sha) => checks.pushRecordRuns(sha),
         exceptionIssues: (since, repository) => listExceptionIssues(gh, owner, repo, since, `listing the ${EXCEPTION_LABEL} issues of ${repository}`),
@@ -115,6 +148,9 @@ export class GitHubPorts {
 
   /** The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`; `login`: whose records count (any app's when it says undefined). */
   deployments(client: GitHubClient, owner: string, repo: string, login: () => Promise<string | undefined>): DeploymentGitHub {
-    return new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, clock: this.checkMemory.clock });
+    const session = new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, clock: this.checkMemory.clock });
+    const writeVerdict = session.writeVerdict.bind(session);
+    session.writeVerdict = (write) => counted(this.observer, "verdict", () => writeVerdict(write));
+    return session;
   }
 }

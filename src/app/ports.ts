@@ -74,7 +74,10 @@ export interface FactsSource {
 export interface CheckSink {
   /** This app's id, once known. */
   readonly appId: number | undefined;
-  /** Posts a check run, unless this process already posted the same success there (`force` posts anyway). */
+  /**
+   * Posts a check run, unless what it shows is what this app last wrote there (`force` posts
+   * anyway). Throws GitHubError when it cannot be written; with `rateLimit` set, GitHub asked to wait.
+   */
   post(target: CheckTarget, check: PlannedCheck, options?: { force?: boolean }): Promise<"posted" | "unchanged">;
   /** The latest compliance check run of each name on a commit, this app's when its id is known. */
   ours(sha: string): Promise<ListedCheckRun[]>;

@@ -1,12 +1,13 @@
-// Check runs on GitHub: this app's verdicts posted (one POST per check, none when this process
-// already posted the same success for the same commit and name), the records of direct pushes
-// (`compliance/audit`), and the one reader of a commit's check runs, for all of them.
+// Check runs on GitHub: this app's verdicts posted (one POST per check, none when what the check
+// shows is what this app last wrote there), the records of direct pushes (`compliance/audit`), and
+// the one reader of a commit's check runs, for all of them.
+import { createHash } from "node:crypto";
 import { checkRunWriter } from "../audit/writer.js";
 import { parseAuditComment } from "../audit/comment.js";
-import { fitCheckOutput } from "../render/check-output.js";
+import { fitCheckOutput, type CheckOutput } from "../render/check-output.js";
 import { AUDIT_CHECK, CHECK_PREFIX, type PlannedCheck } from "../render/check-run.js";
 import { MAX_CHECK_TEXT } from "../render/limits.js";
-import type { GitHubSession } from "./client.js";
+import { GitHubError, type GitHubSession } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 
 /** Pages of a commit's compliance/audit check runs (100 each) read at most. */
@@ -18,6 +19,8 @@ export interface CheckTarget {
   sha: string;
   /** Lets a "Re-run" find the pull request again without asking GitHub (see parseExternalId). */
   externalId: string;
+  /** The commit is new (a push just made it): none of its check runs can be missing from the store, so none is read. */
+  fresh?: boolean;
 }
 
 /** The body of POST /repos/{owner}/{repo}/check-runs for a check; `now` stamps a completed run. */
@@ -40,6 +43,8 @@ export interface ListedCheckRun {
   text: string | null;
   /** ISO 8601, when GitHub says: a gap record must have ended before the run that holds it was started. */
   startedAt: string | null;
+  /** What it shows, as compared with what is about to be written (see fingerprint). */
+  shown: string;
 }
 
 interface ApiCheckRun {
@@ -47,8 +52,10 @@ interface ApiCheckRun {
   name?: unknown;
   external_id?: unknown;
   html_url?: unknown;
+  status?: unknown;
+  conclusion?: unknown;
   app?: { id?: unknown; slug?: unknown } | null;
-  output?: { text?: unknown } | null;
+  output?: { title?: unknown; summary?: unknown; text?: unknown } | null;
   started_at?: unknown;
 }
 
@@ -66,8 +73,39 @@ function listedRun(run: ApiCheckRun): ListedCheckRun[] {
       url: str(run.html_url),
       text: str(run.output?.text),
       startedAt: str(run.started_at),
+      shown: fingerprint({
+        status: str(run.status) ?? "",
+        conclusion: str(run.conclusion),
+        externalId: str(run.external_id),
+        output: { title: str(run.output?.title) ?? "", summary: str(run.output?.summary) ?? "", ...(str(run.output?.text) !== null ? { text: str(run.output?.text) as string } : {}) },
+      }),
     },
   ];
+}
+
+/** What a check run shows: status, conclusion, title, summary, text, and the external id a re-run finds the PR by. */
+interface Shown {
+  status: string;
+  conclusion: string | null;
+  externalId: string | null;
+  output: CheckOutput;
+}
+
+/** A short digest of what a check run shows: equal digests, nothing to write. */
+export function fingerprint(shown: Shown): string {
+  const { status, conclusion, externalId, output } = shown;
+  const json = JSON.stringify([status, status === "completed" ? conclusion : null, externalId, output.title, output.summary, output.text ?? null]);
+  return createHash("sha256").update(json).digest("base64url").slice(0, 22);
+}
+
+/** What the body of a check run about to be posted shows. */
+function shownBy(body: Record<string, unknown>): string {
+  return fingerprint({
+    status: String(body["status"]),
+    conclusion: typeof body["conclusion"] === "string" ? body["conclusion"] : null,
+    externalId: typeof body["external_id"] === "string" ? body["external_id"] : null,
+    output: body["output"] as CheckOutput,
+  });
 }
 
 /**
@@ -97,40 +135,99 @@ async function listCheckRuns(
   return { runs: listed.items, complete: listed.complete };
 }
 
+/**
+ * What this app last wrote on each check — by `owner/repo@sha|name`, the fingerprint of what it
+ * shows — in this process (MemoryCheckStore) or in Redis (redis-stores.ts), which every replica
+ * shares. Knowing it, a check is written only when what it would show changes.
+ */
+export interface CheckStore {
+  /** The fingerprint last written for `key`, undefined when unknown (never written, forgotten, expired). */
+  get(keys: readonly string[]): Promise<(string | undefined)[]>;
+  set(entries: readonly (readonly [key: string, fingerprint: string])[]): Promise<void>;
+  /** Forgets `key`, before a write: throws when it cannot, so that nothing is written that the store would misremember. */
+  forget(key: string): Promise<void>;
+}
+
+/** The check store of one process: enough for one replica. */
+export class MemoryCheckStore implements CheckStore {
+  private readonly entries: LruCache<string, string>;
+
+  /** @param maxEntries commits × names remembered; ~150 bytes each. */
+  constructor(maxEntries = 20_000) {
+    this.entries = new LruCache({ maxEntries });
+  }
+
+  get(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return Promise.resolve(keys.map((key) => this.entries.get(key)));
+  }
+
+  set(entries: readonly (readonly [string, string])[]): Promise<void> {
+    for (const [key, value] of entries) this.entries.set(key, value);
+    return Promise.resolve();
+  }
+
+  forget(key: string): Promise<void> {
+    this.entries.delete(key);
+    return Promise.resolve();
+  }
+}
+
+/** What the sink tells about each check it was asked to post, for metrics. */
+export interface CheckWriteObserver {
+  check(outcome: "written" | "skipped" | "failed"): void;
+}
+
 export interface CheckMemoryOptions {
-  /** Results remembered, one per commit and check name. Default 5,000. */
-  maxEntries?: number;
+  /** Where what was written is remembered; default this process's memory. */
+  store?: CheckStore;
+  /**
+   * Whether a check the store knows nothing of makes the sink read the commit's check runs once
+   * (what a restart or an expired entry forgot), unless the caller says the commit is new.
+   */
+  recall?: boolean;
   /** Epoch milliseconds, for `completed_at`. */
   clock?: () => number;
   /** This app's id, when configured; otherwise learnt from the first check run GitHub returns. */
   appId?: number;
+  observer?: CheckWriteObserver;
 }
 
-/** What this process remembers of the check runs it posted, and this app's id: one per process. */
+/** What this app knows of the check runs it wrote (the store), and its id: one per process. */
 export class CheckMemory {
-  /** Fingerprint of the last result posted, by `owner/repo@sha|name`. */
-  readonly posted: LruCache<string, string>;
+  readonly store: CheckStore;
+  readonly recall: boolean;
   readonly clock: () => number;
+  readonly observer: CheckWriteObserver | undefined;
   appId: number | undefined;
 
   constructor(options: CheckMemoryOptions = {}) {
-    this.posted = new LruCache({ maxEntries: options.maxEntries ?? 5000 });
+    this.store = options.store ?? new MemoryCheckStore();
+    this.recall = options.recall ?? false;
     this.clock = options.clock ?? Date.now;
+    this.observer = options.observer;
     this.appId = options.appId;
   }
+}
+
+/** The key of a check in the store. */
+export function checkKey(owner: string, repo: string, sha: string, name: string): string {
+  return `${owner}/${repo}@${sha}|${name}`.toLowerCase();
 }
 
 /**
  * One repository's check runs through one session: the CheckSink port over GitHub.
  *
- * Only successes are skipped. The memory is this process's: another replica (or a slow evaluation
- * of its own that lost a race) may have posted since, and GitHub shows whichever run came last.
- * Skipping a success can at worst leave a stricter result showing (a check that waits or fails
- * when it should pass: annoying, corrected by the next event or a re-run). Skipping a failure or
- * a wait could leave a stale success showing that nothing would ever correct — failing open — so
- * those are always posted: one write per evaluation for each check that does not pass.
+ * A check is written only when what it shows changes from what this app last wrote there (the
+ * store). That is safe only because a check is never written stale: evaluations of one PR never
+ * run at once (the queue), and the store entry is forgotten before each write and set after it,
+ * so a write that fails, or a process that dies between the two, leaves "unknown" — and unknown
+ * is written again. The one exception is a commit that heads several PRs evaluated on different
+ * replicas at once (README, Known limitations).
  */
 export class GitHubCheckRuns {
+  /** Commits whose check runs this sink already read (once per commit and use). */
+  private readonly recalled = new Set<string>();
+
   constructor(
     private readonly memory: CheckMemory,
     private readonly gh: GitHubSession,
@@ -144,27 +241,61 @@ export class GitHubCheckRuns {
   }
 
   /**
-   * Creates the check run, unless the same success is already posted (then nothing is sent) or
-   * `force` (a person asked for a re-run). A new run of the same name on the same commit
+   * Creates the check run, unless it would show what this app last wrote there (then nothing is
+   * sent), or `force` (a person asked for a re-run). A new run of the same name on the same commit
    * supersedes the old one in GitHub's UI and for branch protection, so there is never an update.
-   * Throws GitHubError when GitHub refuses.
+   * Throws GitHubError when GitHub refuses, or when the store cannot forget the old entry.
    */
   async post(target: CheckTarget, check: PlannedCheck, options: { force?: boolean } = {}): Promise<"posted" | "unchanged"> {
     const { owner, repo, memory } = this;
-    const key = `${owner}/${repo}@${target.sha}|${check.name}`.toLowerCase();
-    const fingerprint = JSON.stringify([check.verdict, check.externalId ?? target.externalId, fitCheckOutput(check.output)]);
-    if (!options.force && check.verdict === "success" && memory.posted.get(key) === fingerprint) return "unchanged";
-    // Forgotten first: if the POST fails, the next evaluation must not believe the old result still shows.
-    memory.posted.delete(key);
-    const response = await this.gh.request(
-      "POST /repos/{owner}/{repo}/check-runs",
-      { owner, repo, ...checkRunBody(target, check, memory.clock()) },
-      `posting ${check.name}`,
-    );
-    memory.posted.set(key, fingerprint);
-    const appId = (response.data as { app?: { id?: unknown } } | undefined)?.app?.id;
-    if (memory.appId === undefined && typeof appId === "number") memory.appId = appId;
+    const key = checkKey(owner, repo, target.sha, check.name);
+    const body = checkRunBody(target, check, memory.clock());
+    const shown = shownBy(body);
+    if (!options.force && (await this.lastWritten(key, target.sha, target.fresh ?? false)) === shown) {
+      memory.observer?.check("skipped");
+      return "unchanged";
+    }
+    try {
+      // Forgotten first: if the POST fails, or this process dies before the set, the next
+      // evaluation must not believe the old result still shows.
+      await memory.store.forget(key).catch((error: unknown) => {
+        throw new GitHubError(`cannot record what ${check.name} shows (${error instanceof Error ? error.message : String(error)}): not written`);
+      });
+      const response = await this.gh.request("POST /repos/{owner}/{repo}/check-runs", { owner, repo, ...body }, `posting ${check.name}`);
+      // Remembering is best effort: unknown is written again next time.
+      await memory.store.set([[key, shown]]).catch(() => undefined);
+      const appId = (response.data as { app?: { id?: unknown } } | undefined)?.app?.id;
+      if (memory.appId === undefined && typeof appId === "number") memory.appId = appId;
+    } catch (error) {
+      memory.observer?.check("failed");
+      throw error;
+    }
+    memory.observer?.check("written");
     return "posted";
+  }
+
+  /**
+   * What this app last wrote on the check, from the store; when the store does not know and the
+   * commit is not new, from one read of the commit's check runs (once per commit), which fills
+   * the store for all its names. Undefined when neither knows; a store that fails knows nothing.
+   */
+  private async lastWritten(key: string, sha: string, fresh: boolean): Promise<string | undefined> {
+    const known = await this.memory.store.get([key]).then(
+      ([value]) => value,
+      () => undefined,
+    );
+    if (known !== undefined || fresh || !this.memory.recall || this.recalled.has(sha)) return known;
+    this.recalled.add(sha);
+    let runs: ListedCheckRun[];
+    try {
+      runs = await this.ours(sha);
+    } catch {
+      // Not knowing, the check is written: at worst once more than needed.
+      return undefined;
+    }
+    const entries = runs.map((run) => [checkKey(this.owner, this.repo, sha, run.name), run.shown] as const);
+    await this.memory.store.set(entries).catch(() => undefined);
+    return entries.find(([k]) => k === key)?.[1];
   }
 
   /**

@@ -27,10 +27,23 @@ export interface RequestCount {
 }
 
 /**
+ * GitHub asked us to wait: a secondary rate limit (a 403 or 429 saying so, or any 429), the
+ * primary limit spent (`x-ratelimit-remaining: 0`), or a pause another request of the same
+ * installation learnt of (the pacer refuses to send while it lasts, pacing.ts). A job that meets
+ * one waits `retryAfterMs` and runs again; it never reports it as a failing check.
+ */
+export interface RateLimit {
+  kind: "secondary" | "primary";
+  /** How long to wait before asking GitHub again, from when the error was thrown. */
+  retryAfterMs: number;
+}
+
+/**
  * GitHub could not be read (or refused a write): the one error every adapter throws, and every
  * use case catches once to fail closed. Its message is fit for a failing check. `request` is set
  * when a request failed, with GitHub's status when GitHub answered; absent, GitHub answered but
- * not with what was needed (a field missing, a list too long to read whole).
+ * not with what was needed (a field missing, a list too long to read whole). `rateLimit` is set
+ * when GitHub asked to wait: the request may well succeed later, so a caller that can wait should.
  */
 export class GitHubError extends Error {
   override readonly name: string = "GitHubError";
@@ -38,6 +51,7 @@ export class GitHubError extends Error {
   constructor(
     message: string,
     readonly request?: { status: number | undefined; route: string },
+    readonly rateLimit?: RateLimit,
   ) {
     super(message);
   }
@@ -46,16 +60,69 @@ export class GitHubError extends Error {
   get status(): number | undefined {
     return this.request?.status;
   }
+
+  /** How long GitHub asked to wait, when it did (the queue's githubWaitOf reads it). */
+  get retryAfterMs(): number | undefined {
+    return this.rateLimit?.retryAfterMs;
+  }
+}
+
+/** Whether `error` is GitHub asking to wait (see RateLimit): wait and run again, never fail the check for it. */
+export function isRateLimited(error: unknown): error is GitHubError & { rateLimit: RateLimit } {
+  return error instanceof GitHubError && error.rateLimit !== undefined;
 }
 
 /** The error of a request that failed; the message says what was being done. */
-export function requestFailed(status: number | undefined, route: string, doing: string, detail: string): GitHubError {
-  return new GitHubError(
-    status === undefined
-      ? `GitHub request failed while ${doing}${detail ? `: ${detail}` : ""}`
-      : `GitHub API error ${status} while ${doing}${detail ? `: ${detail}` : ""}`,
-    { status, route },
-  );
+export function requestFailed(status: number | undefined, route: string, doing: string, detail: string, rateLimit?: RateLimit): GitHubError {
+  const message =
+    rateLimit !== undefined
+      ? `GitHub asked to wait ${Math.ceil(rateLimit.retryAfterMs / 1000)} s (${rateLimit.kind} rate limit) while ${doing}`
+      : status === undefined
+        ? `GitHub request failed while ${doing}${detail ? `: ${detail}` : ""}`
+        : `GitHub API error ${status} while ${doing}${detail ? `: ${detail}` : ""}`;
+  return new GitHubError(message, { status, route }, rateLimit);
+}
+
+/**
+ * What the pacer (pacing.ts) throws instead of sending a request GitHub told it to hold: the
+ * session turns it into a GitHubError carrying the wait, naming what was being done.
+ */
+export class PacingRefusal extends Error {
+  override readonly name = "PacingRefusal";
+
+  constructor(readonly rateLimit: RateLimit) {
+    super(`GitHub asked to wait (${rateLimit.kind} rate limit)`);
+  }
+}
+
+/** GitHub's advice when a secondary limit gives no retry-after: "wait for at least one minute". */
+export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
+
+type Headers = Record<string, string | number | undefined>;
+
+function header(headers: Headers | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return value === undefined ? undefined : String(value);
+}
+
+/**
+ * Whether an answer is GitHub asking to wait, and for how long (GitHub's "Rate limits for the REST
+ * API": wait `retry-after` seconds when it is given; when `x-ratelimit-remaining` is 0, until
+ * `x-ratelimit-reset`; otherwise at least a minute). `now` is epoch ms, for the reset.
+ */
+export function rateLimitOf(status: number | undefined, headers: Headers | undefined, message: string, now: number): RateLimit | undefined {
+  if (status !== 403 && status !== 429) return undefined;
+  const retryAfter = header(headers, "retry-after");
+  const seconds = retryAfter !== undefined && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : undefined;
+  const secondary = status === 429 || /secondary rate limit|abuse detection/i.test(message) || seconds !== undefined;
+  if (header(headers, "x-ratelimit-remaining") === "0" && !secondary) {
+    const reset = Number(header(headers, "x-ratelimit-reset"));
+    // One second past the reset, as GitHub advises; a reset that cannot be read waits a minute.
+    const wait = Number.isFinite(reset) && reset > 0 ? reset * 1000 - now + 1000 : SECONDARY_LIMIT_DEFAULT_WAIT_MS;
+    return { kind: "primary", retryAfterMs: Math.max(1000, wait) };
+  }
+  if (!secondary) return undefined;
+  return { kind: "secondary", retryAfterMs: seconds !== undefined ? Math.max(1000, seconds * 1000) : SECONDARY_LIMIT_DEFAULT_WAIT_MS };
 }
 
 /**
@@ -135,14 +202,16 @@ export class GitHubSession {
     try {
       return await this.client.request(route, parameters);
     } catch (error) {
+      if (error instanceof PacingRefusal) throw requestFailed(undefined, route, doing, "", error.rateLimit);
       const status = statusOf(error);
       if (status === 304) this.count.notModified += 1;
+      const response = (error as { response?: { headers?: GitHubResponse["headers"]; data?: unknown } }).response;
       if (status !== undefined && options.accept?.includes(status)) {
         // GitHub's body comes along: a 404's message tells "no such path" from "no such commit".
-        const response = (error as { response?: { headers?: GitHubResponse["headers"]; data?: unknown } }).response;
         return { status, headers: response?.headers ?? {}, data: response?.data };
       }
-      throw requestFailed(status, route, doing, detailOf(error));
+      const rateLimit = rateLimitOf(status, response?.headers, error instanceof Error ? error.message : String(error), Date.now());
+      throw requestFailed(status, route, doing, detailOf(error), rateLimit);
     }
   }
 

@@ -333,9 +333,9 @@ describe("economy", () => {
     github.tipUnchanged(2).lists();
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("synchronize"));
-    // The pending production check is posted again (only successes are skipped when unchanged).
-    expect(github.cost()).toEqual({ reads: 3, free: 4, writes: 1 });
-    expect(github.checks.map((c) => c.name)).toEqual(["compliance/production"]);
+    // Nothing changed: no check is written (the pending one neither, since issue 10).
+    expect(github.cost()).toEqual({ reads: 3, free: 4, writes: 0 });
+    expect(github.checks).toEqual([]);
   });
 });
 

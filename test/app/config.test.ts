@@ -4,8 +4,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../../src/app/config.js";
+import { DEFAULT_PACING } from "../../src/github/pacing.js";
 
-const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000, enforceSweepIntervalMs: 86_400_000 };
+const DEFAULTS = {
+  membershipTtlMs: 300_000,
+  concurrency: 4,
+  freezeTimers: true,
+  reconcileIntervalMs: 600_000,
+  reconcileWindowMs: 7 * 86_400_000,
+  enforceSweepIntervalMs: 86_400_000,
+  pacing: DEFAULT_PACING,
+};
 
 test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
   expect(loadConfig({})).toEqual(DEFAULTS);
@@ -23,7 +32,7 @@ test("reads every variable", () => {
       COMPLIANCE_RECONCILE_WINDOW: "30",
       COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "3600",
     }),
-  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000, enforceSweepIntervalMs: 3_600_000 });
+  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000, enforceSweepIntervalMs: 3_600_000, pacing: DEFAULT_PACING });
   expect(loadConfig({ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "0" }).enforceSweepIntervalMs).toBe(0);
   expect(loadConfig({ COMPLIANCE_MEMBERSHIP_TTL: "0", COMPLIANCE_FREEZE_TIMERS: "ON", COMPLIANCE_CONCURRENCY: "" })).toMatchObject({
     membershipTtlMs: 0,
@@ -42,8 +51,21 @@ test.each([
   [{ COMPLIANCE_RECONCILE_WINDOW: "0" }, 'COMPLIANCE_RECONCILE_WINDOW must be a whole number from 1 to 90, got "0"'],
   [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "60" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "60"'],
   [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "daily" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be a whole number from 0 to 604800, got "daily"'],
+  [{ COMPLIANCE_GITHUB_CONCURRENCY: "101" }, 'COMPLIANCE_GITHUB_CONCURRENCY must be a whole number from 1 to 100, got "101"'],
+  [{ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "1000" }, 'COMPLIANCE_GITHUB_POINTS_PER_MINUTE must be a whole number from 60 to 900, got "1000"'],
+  [{ COMPLIANCE_GITHUB_WRITE_SPACING_MS: "1s" }, 'COMPLIANCE_GITHUB_WRITE_SPACING_MS must be a whole number from 0 to 10000, got "1s"'],
+  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL"],
+  [{ REDIS_URL: "http://user:secret@cache:6379" }, "REDIS_URL must be a redis:// or rediss:// URL"],
 ])("%j is refused: %s", (env, message) => {
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
+});
+
+test("GitHub's limits per installation: concurrency, points a minute (its burst a sixth of them), write spacing; Redis", () => {
+  expect(
+    loadConfig({ COMPLIANCE_GITHUB_CONCURRENCY: "10", COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "600", COMPLIANCE_GITHUB_WRITE_SPACING_MS: "1000", REDIS_URL: "redis://:pw@cache:6379/2" }),
+  ).toMatchObject({ pacing: { ...DEFAULT_PACING, concurrency: 10, pointsPerMinute: 600, pointsBurst: 100, writeSpacingMs: 1000 }, redisUrl: "redis://:pw@cache:6379/2" });
+  // A refused address is not echoed: it may hold a password.
+  expect(() => loadConfig({ REDIS_URL: "http://user:secret@cache" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("secret") }));
 });
 
 test("a malformed APP_ID is Probot's to refuse; compliance-gate only does without it", () => {

@@ -92,6 +92,8 @@ export interface TestAppOptions {
   reconcileOnFirstEvent?: boolean;
   /** Whether events start enforcement of the required checks (SPEC §5). Off by default here, for the same reason; the enforcement tests turn it on. */
   enforceOnEvents?: boolean;
+  /** Whether a check the check store does not know is first looked for on its commit (one read). Off by default here, for the same reason. */
+  recallChecks?: boolean;
 }
 
 /** Probot as `probot run` builds it, minus retries and throttling, with compliance-gate loaded. */
@@ -109,7 +111,15 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
       app,
       // No periodic sweep of required checks unless a test asks: its timer would fire as tests move the clock.
       { ...DEFAULT_CONFIG, appId: APP_ID, enforceSweepIntervalMs: 0, ...options.config },
-      { clock: () => clock.now, timers: clock, reconcileOnFirstEvent: options.reconcileOnFirstEvent ?? false, enforceOnEvents: options.enforceOnEvents ?? false },
+      {
+        clock: () => clock.now,
+        timers: clock,
+        reconcileOnFirstEvent: options.reconcileOnFirstEvent ?? false,
+        enforceOnEvents: options.enforceOnEvents ?? false,
+        recallChecks: options.recallChecks ?? false,
+        // The pacer's waits are not slept: time here moves only when a test moves it.
+        sleeper: { sleep: () => Promise.resolve() },
+      },
     );
   });
   if (!gate) throw new Error("the app did not load");

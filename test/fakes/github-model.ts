@@ -26,6 +26,7 @@ export interface PostedCheck {
   status: string;
   conclusion?: string;
   title?: string;
+  summary?: string;
   external_id?: string;
   /** The output's text: where an audit record (push, deployment, applied) is kept. */
   text?: string;
@@ -357,16 +358,17 @@ function route(state: FakeState, method: string, path: string, query: URLSearchP
     });
     const perPage = Math.min(100, Number(query.get("per_page") ?? 30) || 30);
     const runs = [...latest.values()].slice(0, perPage).map(({ id, check }) => {
-      const { text, title, ...rest } = check;
-      return { id, ...rest, output: { title: title ?? null, text: text ?? null }, app: { id: appId, slug: APP_SLUG } };
+      const { text, title, summary, ...rest } = check;
+      return { id, conclusion: null, ...rest, output: { title: title ?? null, summary: summary ?? null, text: text ?? null }, app: { id: appId, slug: APP_SLUG } };
     });
     return answer(200, { total_count: latest.size, check_runs: runs });
   }
   if (method === "POST" && path === `${repo}/check-runs`) {
-    const b = body as { name: string; head_sha: string; status?: string; conclusion?: string; external_id?: string; output?: { title?: string; text?: string } };
+    const b = body as { name: string; head_sha: string; status?: string; conclusion?: string; external_id?: string; output?: { title?: string; summary?: string; text?: string } };
     const check: PostedCheck = { name: b.name, head_sha: b.head_sha, status: b.status ?? (b.conclusion ? "completed" : "queued") };
     if (b.conclusion !== undefined) check.conclusion = b.conclusion;
     if (b.output?.title !== undefined) check.title = b.output.title;
+    if (b.output?.summary !== undefined) check.summary = b.output.summary;
     if (b.output?.text !== undefined) check.text = b.output.text;
     if (b.external_id !== undefined) check.external_id = b.external_id;
     checks.push(check);
