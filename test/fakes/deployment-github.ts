@@ -1,6 +1,8 @@
-// A fake of the deployment use cases' port (src/app/deployment-ports.ts): a branch's first-parent
-// history, the pull requests and audit records of its commits, policies, and what the use cases
+// A fake of the deployment use cases' port (DeploymentGitHub in src/app/ports.ts): branches and
+// their history, the pull requests and audit records of commits, policies, and what the use cases
 // wrote — answers, verdict records (kept where the next look finds them) and exception issues.
+// As GitHub does, it finds a pull request of a commit only when merged into the branch asked, and
+// a commit is "on" a branch when it is any ancestor of the tip (compare's `ahead`).
 import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "../../src/app/ports.js";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { sealRecord } from "../../src/audit/seal.js";
@@ -35,6 +37,8 @@ export function changeRecord(kind: "merge" | "push", state: string | null, optio
 export class FakeDeploymentGitHub implements DeploymentGitHub {
   readonly parents = new Map<string, string[]>();
   readonly pulls = new Map<string, { number: number; title: string }>();
+  /** The branch each pull request merged into; default main. */
+  readonly pullBase = new Map<number, string>();
   readonly comments = new Map<number, Json[]>();
   readonly checks = new Map<string, Json[]>();
   readonly files = new Map<string, ChangedFile[]>();
@@ -87,9 +91,10 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     return { commits, exhausted: next === undefined };
   }
 
-  async pullOf(sha: string): Promise<{ number: number; title: string } | null> {
+  async pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null> {
     this.enter("pullOf");
-    return this.pulls.get(sha) ?? null;
+    const found = this.pulls.get(sha);
+    return found !== undefined && (this.pullBase.get(found.number) ?? "main") === branch ? found : null;
   }
 
   async mergeRecords(number: number): Promise<Json[]> {
@@ -127,7 +132,15 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
 
   async isOnBranch(sha: string, branch: string): Promise<boolean> {
     this.enter("isOnBranch");
-    for (let at = this.tips.get(branch); at !== undefined; at = this.parents.get(at)?.[0]) if (at === sha) return true;
+    const seen = new Set<string>();
+    const todo = [this.tips.get(branch)];
+    while (todo.length > 0) {
+      const at = todo.pop();
+      if (at === undefined || seen.has(at)) continue;
+      if (at === sha) return true;
+      seen.add(at);
+      todo.push(...(this.parents.get(at) ?? []));
+    }
     return false;
   }
 
