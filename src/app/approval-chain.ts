@@ -2,7 +2,8 @@
 // commit back to the last approved verdict of the environment, the start of its governance, the
 // first commit, or MAX_CHAIN_COMMITS — reading each commit's records through the port, and letting
 // audit/chain.ts judge them. Shared by the deployment gate, the applied-revision check and `audit trace`.
-import { assessStep, endsChain, judgeChain, MAX_CHAIN_COMMITS, type Chain, type ChainLink, type ChainStep, type ChainSubject } from "../audit/chain.js";
+import { assessStep, endsChain, judgeChain, MAX_CHAIN_COMMITS, type Chain, type ChainLink, type ChainStep, type ChainSubject, type Touched } from "../audit/chain.js";
+import { environmentsFor } from "../engine/environments.js";
 import { pushRecordCovers } from "../audit/population.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import { mapConcurrently } from "./concurrency.js";
@@ -47,14 +48,21 @@ async function read(reads: ChainReads, request: ChainRequest, commit: HistoryCom
   return { commit, pull, records, verdicts, pushRecords };
 }
 
-/** Whether a change without a record touched the environment, judged by the policies at its parent (as its record would have been). */
-async function touched(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<boolean | "ungoverned"> {
+/**
+ * Whether a change without a record touched the environment, judged by the policies at its parent
+ * (as its record would have been). Policies of the environment there that do not apply to the
+ * branch walked judged nothing of it: `not_applied`, which the chain counts as missing — never as
+ * untouched, or a branch created off a gated one would carry any change past the walk.
+ */
+async function touched(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<Touched> {
   const parent = commit.parents[0];
   if (parent === undefined) return "ungoverned";
   const policies = await reads.policiesAt(parent, request.branch);
   const environment = request.subject.environment;
   const governs = policies !== null && [...policies.policies, ...policies.invalid].some((p) => p.environment === environment);
   if (policies === null || !governs) return "ungoverned";
+  const applies = policies.invalid.length > 0 || environmentsFor(policies, request.branch, request.defaultBranch).policies.some((p) => p.environment === environment);
+  if (!applies) return "not_applied";
   const { files, truncated } = await reads.commitFiles(commit.sha);
   return touchedEnvironments(policies, { base: request.branch, default_branch: request.defaultBranch, files, files_truncated: truncated }).includes(environment);
 }

@@ -143,21 +143,24 @@ export class DeploymentGate {
     return { environment, policy, located: EMPTY, verdict: { state: "rejected", freeze: null, break_glass: false, reasons: [reason] } };
   }
 
-  /** The verdict of every policy that guards the GitHub environment; GitHubError when GitHub cannot be read. */
+  /**
+   * The verdict of every policy that guards the GitHub environment; GitHubError when GitHub cannot
+   * be read. The policies are the default branch's, whatever branch deploys: whoever can push a
+   * branch writes the policies on it, and must not choose the rules that judge its deployment.
+   */
   private async judge(request: DeploymentRequest, github: DeploymentGitHub): Promise<Judged[]> {
     const { sha, environment, defaultBranch } = request;
     if (sha === null) return [this.cannotJudge(request, "neither the request nor its workflow run names a commit")];
-    const named = branchOfRef(request.ref);
-    const hint = named !== null && (await github.branchTip(named)) !== null ? named : defaultBranch;
-    const found = await github.branchPolicies(hint);
-    if (found === null) return [this.cannotJudge(request, `${hint} has no policies: nothing says who may deploy to ${environment}`)];
+    const hint = branchOfRef(request.ref) ?? defaultBranch;
+    const found = await github.branchPolicies(defaultBranch);
+    if (found === null) return [this.cannotJudge(request, `${defaultBranch} has no policies: nothing says who may deploy to ${environment}`)];
     const version: PolicyVersion = { commit: found.commit, files: { ...found.blobs } };
     if (found.policies.invalid.length > 0) {
       const files = found.policies.invalid.map((p) => p.file).join(", ");
-      return [this.cannotJudge(request, `the policies on ${hint} cannot all be read (${files} invalid): cannot tell who guards ${environment}`, version)];
+      return [this.cannotJudge(request, `the policies on ${defaultBranch} cannot all be read (${files} invalid): cannot tell who guards ${environment}`, version)];
     }
     const guards = found.policies.policies.filter((p) => p.deploy.environments.some((e) => sameEnvironment(e, environment)));
-    if (guards.length === 0) return [this.cannotJudge(request, `no policy on ${hint} guards the GitHub environment ${environment} (deploy.environments)`, version)];
+    if (guards.length === 0) return [this.cannotJudge(request, `no policy on ${defaultBranch} guards the GitHub environment ${environment} (deploy.environments)`, version)];
     const judged: Judged[] = [];
     for (const policy of guards) judged.push(await this.judgeOne(request, github, policy, hint, version, sha));
     return judged;

@@ -1,5 +1,5 @@
 // What the deployment gate and the applied-revision check share (SPEC §8): the policies that judge a
-// commit (those at the tip of the branch it deploys from), the gated branch it is on, its chain, and
+// commit (those at the tip of the default branch), the gated branch it is on, its chain, and
 // writing a sealed verdict record where the export finds it (a compliance/audit check run).
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { Chain } from "../audit/chain.js";
@@ -64,7 +64,7 @@ export async function locateAndWalk(
     sha: request.sha,
     branch,
     defaultBranch: request.defaultBranch,
-    subject: { environment: request.policy.environment, policyFile: request.policy.file, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
+    subject: { environment: request.policy.environment, branch, policyFile: request.policy.file, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
   }, collect);
   return { branch, branches, chain };
 }

@@ -21,17 +21,23 @@ export interface ChainStep {
   verdicts: readonly Record<string, unknown>[];
   /**
    * Asked only when the change has no record: whether it touched the environment's paths by the
-   * policies at its parent — true, false, or `ungoverned` when no policy of the environment was
-   * there yet. Undefined: not known.
+   * policies at its parent — true, false, `ungoverned` when no policy of the environment was
+   * there yet, or `not_applied` when the environment's policy there did not apply to the branch
+   * walked (so nothing judged the change for it). Undefined: not known.
    */
-  touched?: boolean | "ungoverned";
+  touched?: Touched;
 }
+
+/** Whether a change without a record touched the environment, by the policies at its parent (see ChainStep.touched). */
+export type Touched = boolean | "ungoverned" | "not_applied";
 
 const BREAKS: ReadonlySet<LinkStatus> = new Set(["violation", "missing", "unverified"]);
 
-/** Who is asked: the environment (policy name), its policy file (to tell where governance began), and the key to check seals. */
+/** Who is asked: the environment (policy name) on a branch, its policy file (to tell where governance began), and the key to check seals. */
 export interface ChainSubject {
   environment: string;
+  /** The gated branch walked: only a verdict given for this branch ends the walk. */
+  branch: string;
   policyFile: string;
   /**
    * The app's public key: a record's signature must verify with it. Digests are always checked; a
@@ -71,12 +77,17 @@ function link(step: ChainStep, status: LinkStatus, record: string | null, reason
   return { sha: step.sha, status, pull_request: step.pull?.number ?? null, title: step.pull?.title ?? null, record, reason };
 }
 
-/** An approved verdict of the environment on the commit: a deployment approved, or an applied revision found compliant. */
+/**
+ * An approved verdict of the environment on the commit, given for the branch walked: a deployment
+ * approved, or an applied revision found compliant. A verdict of another branch judged the commit's
+ * history by that branch's rules, so it ends no walk here.
+ */
 function baselineOf(step: ChainStep, subject: ChainSubject): Record<string, unknown> | undefined {
   return step.verdicts.find(
     (v) =>
       (v.kind === "deployment" || v.kind === "applied") &&
       v.environment === subject.environment &&
+      v.branch === subject.branch &&
       v.compliant === true &&
       v.sha === step.sha &&
       verifies(v, subject.publicKey).ok,
@@ -112,7 +123,12 @@ export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
   if (step.touched === false) return link(step, "untouched", null);
   if (step.touched === "ungoverned") return link(step, "origin", null);
   const what = step.pull ? `${changeName(step)}, which has no audit record` : `${changeName(step)} and has no audit record`;
-  const unknown = step.touched === undefined ? ` (cannot tell whether it changed ${environment})` : "";
+  const unknown =
+    step.touched === undefined
+      ? ` (cannot tell whether it changed ${environment})`
+      : step.touched === "not_applied"
+        ? ` (the policy of ${environment} at its parent does not apply to ${subject.branch}: nothing judged it there)`
+        : "";
   return link(step, "missing", null, `${what}${unknown}`);
 }
 

@@ -33,7 +33,7 @@ interface VerdictCommon {
   sha: string;
   /** The gated branch the commit was found on; null when it is on none. */
   branch: string | null;
-  /** The policies that judged it: those at the tip of the branch it deploys from. */
+  /** The policies that judged it: those at the tip of the default branch. */
   policy: PolicyVersion;
   chain: ChainSummary;
   /** What is missing; empty when approved (compliant). */

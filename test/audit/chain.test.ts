@@ -6,7 +6,7 @@ import { sealRecord } from "../../src/audit/seal.js";
 import { signingKeys } from "../app/audit-fake.js";
 
 const FILE = "policies/production.yml";
-const SUBJECT = { environment: "production", policyFile: FILE };
+const SUBJECT = { environment: "production", branch: "main", policyFile: FILE };
 const sha = (c: string): string => c.repeat(40);
 
 type Json = Record<string, unknown>;
@@ -27,8 +27,8 @@ function record(kind: "merge" | "push", state: string | null, options: { breakGl
   return sealed.record as unknown as Json;
 }
 
-function verdict(kind: "deployment" | "applied", at: string, compliant = true, environment = "production"): Json {
-  const sealed = sealRecord({ version: 1, kind, repository: "acme/gitops", environment, sha: at, compliant } as never);
+function verdict(kind: "deployment" | "applied", at: string, compliant = true, environment = "production", branch = "main"): Json {
+  const sealed = sealRecord({ version: 1, kind, repository: "acme/gitops", environment, branch, sha: at, compliant } as never);
   if (!sealed.ok) throw new Error(sealed.message);
   return sealed.record as unknown as Json;
 }
@@ -51,6 +51,12 @@ describe("each commit of the walk", () => {
     ["a commit without a record whose files are unknown", push("a", []), "missing", "aaaaaaa was pushed directly and has no audit record (cannot tell whether it changed production)"],
     ["a commit without a record that changed nothing of production", push("a", [], { touched: false }), "untouched", null],
     ["a commit from before production had a policy", push("a", [], { touched: "ungoverned" }), "origin", null],
+    [
+      "a commit without a record whose parent's policy of production does not apply to the branch",
+      push("a", [], { touched: "not_applied" }),
+      "missing",
+      "aaaaaaa was pushed directly and has no audit record (the policy of production at its parent does not apply to main: nothing judged it there)",
+    ],
     ["an approved deployment of production on the commit", push("a", [], { verdicts: [verdict("deployment", sha("a"))] }), "baseline", null],
     ["a compliant applied revision of production on the commit", push("a", [], { verdicts: [verdict("applied", sha("a"))], touched: true }), "baseline", null],
   ])("%s", (_title, step, status, reason) => {
@@ -59,8 +65,8 @@ describe("each commit of the walk", () => {
     expect(link.reason).toBe(reason);
   });
 
-  test("a rejected deployment, another environment's approval or another commit's verdict is no baseline", () => {
-    const verdicts = [verdict("deployment", sha("a"), false), verdict("deployment", sha("a"), true, "staging"), verdict("deployment", sha("b"))];
+  test("a rejected deployment, another environment's approval, another branch's or another commit's verdict is no baseline", () => {
+    const verdicts = [verdict("deployment", sha("a"), false), verdict("deployment", sha("a"), true, "staging"), verdict("deployment", sha("a"), true, "production", "x"), verdict("deployment", sha("b"))];
     expect(assessStep(push("a", [], { verdicts, touched: true }), SUBJECT).status).toBe("missing");
   });
 

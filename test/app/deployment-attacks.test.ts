@@ -1,0 +1,116 @@
+// The findings of the issue-11 review, each an attack on the deployment gate or the applied-revision
+// check (SPEC §8), over the port's fake: what a writer of the repository can try, and the answer the
+// gate must give. Each test failed before its fix.
+import pino from "pino";
+import { AppliedVerifier, type AppliedReport } from "../../src/app/applied-verify.js";
+import { DeploymentGate, type DeploymentRequest } from "../../src/app/deployment-gate.js";
+import { InProcessLater } from "../../src/app/later.js";
+import type { AppliedReporter } from "../../src/audit/verdict-record.js";
+import { loadPolicySet } from "../../src/policy/load.js";
+import { changeRecord, FakeDeploymentGitHub } from "../fakes/deployment-github.js";
+import { ManualClock } from "./helpers.js";
+
+const log = pino({ level: "silent" });
+const sha = (c: string): string => c.repeat(40);
+
+const POLICY = (extra = "", branches = "[main]"): string =>
+  [
+    "version: 1",
+    "environment: production",
+    `scope: { branches: ${branches}, paths: [clusters/production/**] }`,
+    "rules: [{ name: SRE, paths: [clusters/production/**], approvals: 1, approvers: { users: [alice] } }]",
+    'verify: { statuses: ["kustomization/apps-production/*"], deployments: [production] }',
+    extra,
+  ].join("\n");
+
+const policySet = (text: string) => loadPolicySet([{ path: "policies/production.yml", text }]);
+
+/** main: 0 (no policies), A (the policy arrives), B (#41, approved), C (#43, approved). */
+function history(policy = POLICY()): FakeDeploymentGitHub {
+  const github = new FakeDeploymentGitHub({ "production.yml": policy });
+  github.commit(sha("0"), { paths: ["README.md"] });
+  github.policiesByCommit.set(sha("0"), null);
+  github.commit(sha("a"), { paths: ["policies/production.yml"] });
+  github.commit(sha("b"), { pull: 41, merge: [changeRecord("merge", "approved", { pull: 41 })] });
+  github.commit(sha("c"), { pull: 43, title: "Bump api", merge: [changeRecord("merge", "approved", { pull: 43 })] });
+  return github;
+}
+
+function request(github: FakeDeploymentGitHub, overrides: Partial<DeploymentRequest> = {}): DeploymentRequest {
+  return { owner: "acme", repo: "gitops", defaultBranch: "main", runId: 7, environment: "production", sha: github.tips.get("main") ?? null, ref: "main", event: "push", sender: "mallory", deploymentId: 9, ...overrides };
+}
+
+function gate(clock = new ManualClock()): DeploymentGate {
+  return new DeploymentGate({ clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
+}
+
+const flux: AppliedReporter = { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null };
+
+function verifier(clock = new ManualClock()): AppliedVerifier {
+  return new AppliedVerifier({ clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
+}
+
+function report(at: string, reporter: AppliedReporter = flux): AppliedReport {
+  return { owner: "acme", repo: "gitops", defaultBranch: "main", sha: at, reporter, reportedAt: "2026-11-25T10:00:00Z" };
+}
+
+describe("whoever picks the deploy branch does not pick the policy that judges it", () => {
+  test("a branch off main whose own policy names it among the deploy branches: rejected, judged by main's policies", async () => {
+    const github = history();
+    // Branch x off main's tip, one commit P: the production manifest changed, and a policy naming x.
+    // A created branch is not audited as a push, so P has no record.
+    const P = sha("e");
+    github.parents.set(P, [sha("c")]);
+    github.tips.set("x", P);
+    github.files.set(P, [{ path: "clusters/production/api.yaml", status: "modified" }, { path: "policies/production.yml", status: "modified" }]);
+    github.policiesByCommit.set(P, policySet(POLICY("", "[main, x]")));
+    expect(await gate().onRequest(request(github, { sha: P, ref: "x" }), github, log)).toBe("rejected");
+    expect(github.written[0]?.record).toMatchObject({ branch: null, reasons: ["eeeeeee is not on a branch production deploys from (main)"] });
+  });
+
+  test("the same with an earlier approved deployment of main and a long history: main's verdict does not serve x", async () => {
+    const github = history();
+    let tip = sha("c");
+    for (let i = 0; i < 90; i++) {
+      const s = (i + 0x1000).toString(16).padStart(40, "f");
+      github.commit(s, { pull: 100 + i, merge: [changeRecord("merge", "approved", { pull: 100 + i })] });
+      tip = s;
+    }
+    expect(await gate().onRequest(request(github, { runId: 2 }), github, log)).toBe("approved");
+    const P = sha("e");
+    github.parents.set(P, [tip]);
+    github.tips.set("x", P);
+    github.policiesByCommit.set(P, policySet(POLICY("", "[main, x]")));
+    expect(await gate().onRequest(request(github, { sha: P, ref: "refs/heads/x", runId: 3 }), github, log)).toBe("rejected");
+  });
+
+  test("a gated branch created off main: a commit its parent's policy did not judge for that branch is missing, not untouched", async () => {
+    // main's policy named only main until D added x; x was created off C with a commit P that changed production.
+    const github = history();
+    const onlyMain = policySet(POLICY());
+    for (const c of ["a", "b", "c"]) github.policiesByCommit.set(sha(c), onlyMain);
+    github.policies = policySet(POLICY("", "[main, x]"));
+    github.commit(sha("d"), { pull: 44, paths: ["policies/production.yml"], merge: [changeRecord("merge", null, { pull: 44 })] });
+    const P = sha("e");
+    github.parents.set(P, [sha("c")]);
+    github.tips.set("x", P);
+    expect(await gate().onRequest(request(github, { sha: P, ref: "x" }), github, log)).toBe("rejected");
+    expect(github.written[0]?.record["reasons"]).toContain(
+      "eeeeeee was pushed directly and has no audit record (the policy of production at its parent does not apply to x: nothing judged it there)",
+    );
+  });
+
+  test("a verdict given on main ends no walk on another gated branch", async () => {
+    const github = history(POLICY("", "[main, x]"));
+    expect(await verifier().onReport(report(sha("c")), github, log)).toBe("recorded");
+    expect(github.written[0]?.record).toMatchObject({ compliant: true, branch: "main" });
+    // x at C, then an approved merge into x.
+    github.tips.set("x", sha("c"));
+    github.pullBase.set(45, "x");
+    github.commit(sha("d"), { branch: "x", pull: 45, merge: [changeRecord("merge", "approved", { pull: 45 })] });
+    await gate().onRequest(request(github, { sha: sha("d"), ref: "x" }), github, log);
+    const chain = github.written[1]?.record["chain"] as { end: string; links: { sha: string; status: string }[] };
+    expect(chain.end).not.toBe("baseline");
+    expect(chain.links.map((l) => l.sha)).toContain(sha("c"));
+  });
+});
