@@ -28,24 +28,34 @@ export interface ChainRequest {
 /** A walked commit with what was read of it, before the records of newer commits are searched. */
 interface Read {
   commit: HistoryCommit;
+  /** The pull request whose merge commit this is, or null. */
   pull: { number: number; title: string } | null;
+  /** Merged pull requests the commit is one of the commits of (not their merge commit). */
+  commitOf: { number: number; merge_commit_sha: string }[];
   records: Record<string, unknown>[];
   verdicts: Record<string, unknown>[];
   /** Push records on this commit, whatever they cover: a push's head holds the record of its older commits. */
   pushRecords: Record<string, unknown>[];
 }
 
+/**
+ * A commit's records: for the merge commit of a pull request, its merge records that name this
+ * very commit as their merge commit (a record of the pull request names no other of its commits);
+ * for any other commit, the push records covering it.
+ */
 async function read(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<Read> {
-  const [onCommit, pull] = await Promise.all([reads.checkRecords(commit.sha), reads.pullOf(commit.sha, request.branch)]);
+  const [onCommit, pulls] = await Promise.all([reads.checkRecords(commit.sha), reads.pullsOf(commit.sha)]);
   const pushRecords = onCommit.filter((r) => r.kind === "push");
   const verdicts = onCommit.filter((r) => r.kind === "deployment" || r.kind === "applied");
+  const own = pulls.find((p) => p.merge_commit_sha === commit.sha);
+  const commitOf = pulls.flatMap((p) => (p.merge_commit_sha !== null && p.merge_commit_sha !== commit.sha ? [{ number: p.number, merge_commit_sha: p.merge_commit_sha }] : []));
   let records: Record<string, unknown>[];
-  if (pull !== null) {
-    records = (await reads.mergeRecords(pull.number)).filter((r) => r.kind === "merge" && r.pull_request === pull.number);
+  if (own !== undefined) {
+    records = (await reads.mergeRecords(own.number)).filter((r) => r.kind === "merge" && r.pull_request === own.number && r.merge_commit_sha === commit.sha);
   } else {
     records = pushRecords.filter((r) => pushRecordCovers(r, request.repository, commit.sha));
   }
-  return { commit, pull, records, verdicts, pushRecords };
+  return { commit, pull: own !== undefined ? { number: own.number, title: own.title } : null, commitOf, records, verdicts, pushRecords };
 }
 
 /**
@@ -82,15 +92,21 @@ export async function walkChain(reads: ChainReads, request: ChainRequest, collec
   const { commits, exhausted } = await reads.firstParents(request.sha, max);
   const assessed: ChainLink[] = [];
   const newerPushRecords: Record<string, unknown>[] = [];
+  /** Merge commits met so far: a commit of one of their pull requests further back was replayed by it. */
+  const newerMerges = new Set<string>();
   for (let at = 0; at < commits.length; at += BATCH) {
     const batch = await mapConcurrently(commits.slice(at, at + BATCH), BATCH, (commit) => read(reads, request, commit));
     for (const found of batch) {
       let records = found.records;
       if (found.pull === null && records.length === 0) records = newerPushRecords.filter((r) => pushRecordCovers(r, request.repository, found.commit.sha));
       newerPushRecords.push(...found.pushRecords);
+      if (found.pull !== null) newerMerges.add(found.commit.sha);
       const step: ChainStep = { sha: found.commit.sha, pull: found.pull, records, verdicts: found.verdicts };
+      const replayed = found.commitOf.find((p) => newerMerges.has(p.merge_commit_sha));
+      const commitOf = replayed ?? (assessed.length === 0 ? found.commitOf[0] : undefined);
+      if (found.pull === null && records.length === 0 && commitOf !== undefined) step.commitOf = { ...commitOf, walked: replayed !== undefined };
       collect?.set(found.commit.sha, { records, verdicts: found.verdicts });
-      if (records.length === 0 && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
+      if (records.length === 0 && step.commitOf === undefined && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
         step.touched = await touched(reads, request, found.commit);
       }
       const link = assessStep(step, request.subject);

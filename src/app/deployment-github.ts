@@ -2,7 +2,7 @@
 // reads of an approval chain's walk, a branch's policies, the answer to a deployment protection rule,
 // and the verdict records in compliance/audit check runs. Reads throw GitHubError.
 import type { LruCache } from "../github/lru-cache.js";
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./ports.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, MergedPull, VerdictWrite } from "./ports.js";
 import { recordsInCheckRuns, recordsInComments } from "../audit/population.js";
 import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
@@ -17,6 +17,9 @@ import { AUDIT_CHECK } from "../render/check-run.js";
 
 /** Pages of history listed at most for one walk (1,000 commits: a merge's own commits are listed too). */
 const MAX_HISTORY_PAGES = 10;
+
+/** First-parent commits behind a branch's tip looked at, at most, to find a deployed commit there. */
+const MAX_FIRST_PARENT_DEPTH = 1_000;
 
 interface ApiCommit {
   sha?: unknown;
@@ -78,10 +81,9 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return { commits, exhausted: next === undefined };
   }
 
-  async pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null> {
+  async pullsOf(sha: string): Promise<MergedPull[]> {
     const pulls = await pullsOfCommit(this.session, this.options.owner, this.options.repo, sha);
-    const merged = pulls.find((p) => p.merged_at !== null && p.base.ref === branch);
-    return merged ? { number: merged.number, title: merged.title } : null;
+    return pulls.filter((p) => p.merged_at !== null).map((p) => ({ number: p.number, title: p.title, merge_commit_sha: p.merge_commit_sha }));
   }
 
   async mergeRecords(number: number): Promise<Record<string, unknown>[]> {
@@ -122,18 +124,26 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return found.kind === "policies" ? { policies: found.policies, commit: found.commit, blobs: found.blobs } : null;
   }
 
-  async isOnBranch(sha: string, branch: string): Promise<boolean> {
+  /**
+   * One request when `sha` is the tip; else a comparison (is it an ancestor at all?) and the tip's
+   * first-parent history, listed until `sha` shows up, at most MAX_HISTORY_PAGES pages.
+   */
+  async isOnBranch(sha: string, branch: string): Promise<boolean | "unknown"> {
     const { owner, repo } = this.options;
+    const tip = await this.branchTip(branch);
+    if (tip === null) return false;
+    if (tip === sha) return true;
     const response = await this.session.request(
       "GET /repos/{owner}/{repo}/compare/{basehead}",
-      { owner, repo, basehead: `${sha}...${branch}`, per_page: 1 },
+      { owner, repo, basehead: `${sha}...${tip}`, per_page: 1 },
       `comparing ${sha.slice(0, 7)} with ${branch}`,
       { accept: [404] },
     );
-    if (response.status === 404) return false;
-    const status = (response.data as { status?: unknown } | undefined)?.status;
-    // `ahead`: the branch has everything of sha and more; `identical`: sha is its tip.
-    return status === "ahead" || status === "identical";
+    // `ahead`: the tip has everything of sha and more — sha is an ancestor, maybe off the first-parent line.
+    if (response.status === 404 || (response.data as { status?: unknown } | undefined)?.status !== "ahead") return false;
+    const { commits, exhausted } = await this.firstParents(tip, MAX_FIRST_PARENT_DEPTH);
+    if (commits.some((c) => c.sha === sha)) return true;
+    return exhausted ? false : "unknown";
   }
 
   async workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null> {

@@ -52,13 +52,22 @@ export async function locateAndWalk(
 ): Promise<Located> {
   const branches = candidateBranches(request.policy, request.hint, request.defaultBranch);
   let branch: string | null = null;
+  const unknown: string[] = [];
   for (const candidate of branches) {
-    if (await github.isOnBranch(request.sha, candidate)) {
+    const on = await github.isOnBranch(request.sha, candidate);
+    if (on === "unknown") unknown.push(candidate);
+    if (on === true) {
       branch = candidate;
       break;
     }
   }
-  if (branch === null) return { branch, branches, chain: NO_CHAIN };
+  if (branch === null) {
+    const problem =
+      unknown.length > 0
+        ? `${request.sha.slice(0, 7)} is too far behind the tip of ${unknown.join(", ")} to tell whether it is on its first-parent line`
+        : null;
+    return { branch, branches, chain: problem === null ? NO_CHAIN : { ...NO_CHAIN, problems: [problem] } };
+  }
   const chain = await walkChain(github, {
     repository: request.repository,
     sha: request.sha,

@@ -248,6 +248,14 @@ export interface HistoryCommit {
   parents: string[];
 }
 
+/** A merged pull request as the walk of a chain needs it. */
+export interface MergedPull {
+  number: number;
+  title: string;
+  /** The commit its merge left on the branch (a merge, squash, or the last replayed commit); null when GitHub gives none. */
+  merge_commit_sha: string | null;
+}
+
 /** The policies at a branch's tip, with the commit and blob sha of each file (the version a record cites). */
 export interface BranchPolicies {
   policies: PolicySet;
@@ -259,8 +267,13 @@ export interface BranchPolicies {
 export interface ChainReads {
   /** The first-parent history from `sha`, newest first, at most `max` commits; `exhausted` when it reached the first commit. */
   firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }>;
-  /** The pull request merged into `branch` that GitHub associates with the commit, or null. */
-  pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null>;
+  /**
+   * The merged pull requests GitHub associates with the commit, whatever branch they merged into:
+   * the one whose merge commit it is, and those it is one of the commits of (a rebase merge
+   * replays them onto the branch). GitHub answers with merged ones only for commits of the default
+   * branch.
+   */
+  pullsOf(sha: string): Promise<MergedPull[]>;
   /** The audit records this app wrote on the pull request (its audit comment). */
   mergeRecords(number: number): Promise<Record<string, unknown>[]>;
   /** The audit records this app wrote in the commit's compliance/audit check runs: push, deployment and applied records. */
@@ -289,8 +302,12 @@ export interface DeploymentGitHub extends ChainReads {
   branchTip(branch: string): Promise<string | null>;
   /** The policies at the tip of `branch`; null when it has none. */
   branchPolicies(branch: string): Promise<BranchPolicies | null>;
-  /** Whether `sha` is `branch`'s tip or one of its ancestors. */
-  isOnBranch(sha: string, branch: string): Promise<boolean>;
+  /**
+   * Whether `sha` is on `branch`'s first-parent line (its tip, or a commit the tip reaches through
+   * first parents): a state the branch was in, never a commit merged in from elsewhere. `unknown`
+   * when it is an ancestor further back than the history can be listed.
+   */
+  isOnBranch(sha: string, branch: string): Promise<boolean | "unknown">;
   /** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
   workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null>;
   /** Answers a workflow run waiting on this app as a custom deployment protection rule. */

@@ -26,6 +26,13 @@ export interface ChainStep {
    * walked (so nothing judged the change for it). Undefined: not known.
    */
   touched?: Touched;
+  /**
+   * The merged pull request the commit is one of the commits of, when it is not that pull
+   * request's merge commit and has no record of its own. `walked`: its merge commit is newer on
+   * the branch (a rebase merge replayed this commit there), so its record covers this commit;
+   * otherwise the commit is the one deployed — a state of the pull request nobody approved.
+   */
+  commitOf?: { number: number; merge_commit_sha: string; walked: boolean };
 }
 
 /** Whether a change without a record touched the environment, by the policies at its parent (see ChainStep.touched). */
@@ -120,6 +127,11 @@ export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
     const first = verified[0] as Record<string, unknown>;
     return link(step, governedBy(first, subject.policyFile) ? "untouched" : "origin", String(first.digest));
   }
+  if (step.commitOf !== undefined) {
+    const { number, merge_commit_sha: merge } = step.commitOf;
+    if (step.commitOf.walked) return link(step, "untouched", null);
+    return link(step, "missing", null, `${short(step.sha)} is a commit of #${number}, merged as ${short(merge)}: only the merge's result was approved, never this commit`);
+  }
   if (step.touched === false) return link(step, "untouched", null);
   if (step.touched === "ungoverned") return link(step, "origin", null);
   const what = step.pull ? `${changeName(step)}, which has no audit record` : `${changeName(step)} and has no audit record`;
@@ -179,7 +191,8 @@ export interface DeploymentVerdict {
 }
 
 function branchReason(input: VerdictInput): string[] {
-  if (input.branch !== null) return [];
+  // A chain with problems and no branch says itself why the branch is unknown.
+  if (input.branch !== null || input.chain.problems.length > 0) return [];
   const where = input.branches.length > 0 ? input.branches.join(", ") : "no branch";
   return [`${short(input.sha)} is not on a branch ${input.environment} deploys from (${where})`];
 }

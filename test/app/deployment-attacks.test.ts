@@ -106,11 +106,58 @@ describe("whoever picks the deploy branch does not pick the policy that judges i
     expect(github.written[0]?.record).toMatchObject({ compliant: true, branch: "main" });
     // x at C, then an approved merge into x.
     github.tips.set("x", sha("c"));
-    github.pullBase.set(45, "x");
     github.commit(sha("d"), { branch: "x", pull: 45, merge: [changeRecord("merge", "approved", { pull: 45 })] });
     await gate().onRequest(request(github, { sha: sha("d"), ref: "x" }), github, log);
     const chain = github.written[1]?.record["chain"] as { end: string; links: { sha: string; status: string }[] };
     expect(chain.end).not.toBe("baseline");
     expect(chain.links.map((l) => l.sha)).toContain(sha("c"));
+  });
+});
+
+describe("only a state of the branch that was approved deploys", () => {
+  /** PR #50: D1 (a bad image), then D2 (the good one) — reviewers approved D2 — merged with a merge commit M. */
+  function mergedPull(policy = POLICY()): FakeDeploymentGitHub {
+    const github = history(policy);
+    github.parents.set(sha("1"), [sha("c")]);
+    github.parents.set(sha("2"), [sha("1")]);
+    github.pullCommits.set(sha("1"), [50]);
+    github.pullCommits.set(sha("2"), [50]);
+    github.commit(sha("3"), { pull: 50, merge: [changeRecord("merge", "approved", { pull: 50 })] });
+    github.parents.set(sha("3"), [sha("c"), sha("2")]);
+    return github;
+  }
+
+  test("an intermediate commit of an approved, merged pull request, deployed from main: not on main's first-parent line", async () => {
+    const github = mergedPull();
+    expect(await gate().onRequest(request(github, { sha: sha("1"), ref: "main" }), github, log)).toBe("rejected");
+    expect(github.written[0]?.record["reasons"]).toEqual(["1111111 is not on a branch production deploys from (main)"]);
+  });
+
+  test("the same commit as the tip of a gated branch: a commit of #50 that is not its merge is never approved", async () => {
+    const github = mergedPull(POLICY("", '[main, "env/*"]'));
+    github.tips.set("env/y", sha("1"));
+    expect(await gate().onRequest(request(github, { sha: sha("1"), ref: "env/y" }), github, log)).toBe("rejected");
+    expect(github.written[0]?.record["reasons"]).toEqual(["1111111 is a commit of #50, merged as 3333333: only the merge's result was approved, never this commit"]);
+    // Its merge deploys.
+    expect(await gate().onRequest(request(github, { runId: 8 }), github, log)).toBe("approved");
+  });
+
+  test("a rebase merge: its replayed commits are walked through, but only the last — its merge commit — deploys", async () => {
+    const github = history();
+    github.commit(sha("4"), { paths: ["clusters/production/api.yaml"] });
+    github.commit(sha("5"), { paths: ["clusters/production/api.yaml"] });
+    github.commit(sha("6"), { pull: 60, merge: [changeRecord("merge", "approved", { pull: 60 })] });
+    github.pullCommits.set(sha("4"), [60]);
+    github.pullCommits.set(sha("5"), [60]);
+    expect(await gate().onRequest(request(github), github, log)).toBe("approved");
+    expect(await gate().onRequest(request(github, { sha: sha("5"), runId: 8 }), github, log)).toBe("rejected");
+    expect(github.written[1]?.record["reasons"]).toContain("5555555 is a commit of #60, merged as 6666666: only the merge's result was approved, never this commit");
+  });
+
+  test("a merge record that names another merge commit does not cover this one", async () => {
+    const github = history();
+    github.commit(sha("d"), { pull: 44, merge: [changeRecord("merge", "approved", { pull: 44, at: sha("9") })] });
+    expect(await gate().onRequest(request(github), github, log)).toBe("rejected");
+    expect(github.written[0]?.record["reasons"]).toEqual(["ddddddd contains #44, which has no audit record"]);
   });
 });

@@ -49,8 +49,8 @@ function main(tip: string): void {
   const chain = tip === PUSHED ? [PUSHED, MERGED, ROOT] : [MERGED, ROOT];
   const parents: Record<string, string[]> = { [PUSHED]: [MERGED], [MERGED]: [ROOT], [ROOT]: [] };
   audit.histories.set(tip, chain.map((sha) => ({ sha, parents: (parents[sha] ?? []).map((p) => ({ sha: p })) })));
-  audit.commitPulls.set(MERGED, [{ number: 43, title: "Bump api", merged_at: "2026-11-25T09:00:00Z", head: { sha: "e4".repeat(20) }, base: { ref: "main" }, updated_at: "2026-11-25T09:00:00Z" }]);
-  audit.comments.push({ id: 1, issue: 43, user: BOT, html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1", body: recordBlock(changeRecord("merge", "approved", { pull: 43 }) as never) });
+  audit.commitPulls.set(MERGED, [{ number: 43, title: "Bump api", merged_at: "2026-11-25T09:00:00Z", merge_commit_sha: MERGED, head: { sha: "e4".repeat(20) }, base: { ref: "main" }, updated_at: "2026-11-25T09:00:00Z" }]);
+  audit.comments.push({ id: 1, issue: 43, user: BOT, html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1", body: recordBlock(changeRecord("merge", "approved", { pull: 43, at: MERGED }) as never) });
   github.scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(3).reply(200, { ref: "refs/heads/main", object: { sha: tip, type: "commit" } });
   github.folder(tip, { "production.yml": POLICY }, { times: 1 });
   github.scope.get(new RegExp(`^${REPO_PATH}/compare/[0-9a-f]{40}\\.\\.\\.main`)).reply(200, { status: "identical", total_commits: 0, commits: [], files: [] });

@@ -29,6 +29,7 @@ function mergeRecord(): Record<string, unknown> {
     repository: "acme/gitops",
     pull_request: 43,
     title: "Bump api",
+    merge_commit_sha: MERGED,
     policy: { commit: ROOT, files: { "policies/production.yml": "b".repeat(40) } },
     environments: [{ environment: "production", state: "approved", break_glass: false, rules: [{ name: "SRE approves", approved_by: [{ login: "alice", commit: "e".repeat(40), submitted_at: "2026-11-27T09:00:00Z" }] }] }],
     compliant: true,
@@ -42,8 +43,7 @@ function mockRepository(tip: string): void {
   const scope = github();
   scope.get(REPO_PATH).reply(200, { full_name: "acme/gitops", default_branch: "main" });
   mockPolicies(scope, { tip, policies: { "production.yml": POLICY } });
-  scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(200, { ref: "refs/heads/main", object: { sha: tip } });
-  scope.get(`${REPO_PATH}/compare/${tip}...main`).query(true).reply(200, { status: "identical" });
+  scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(2).reply(200, { ref: "refs/heads/main", object: { sha: tip } });
   const history = [...(tip === PUSHED ? [{ sha: PUSHED, parents: [{ sha: MERGED }] }] : []), { sha: MERGED, parents: [{ sha: ROOT }] }, { sha: ROOT, parents: [] }];
   scope.get(`${REPO_PATH}/commits`).query({ sha: tip, per_page: "100", page: "1" }).reply(200, history);
   for (const { sha } of history) {
@@ -51,7 +51,7 @@ function mockRepository(tip: string): void {
     scope
       .get(`${REPO_PATH}/commits/${sha}/pulls`)
       .query(true)
-      .reply(200, sha === MERGED ? [{ number: 43, title: "Bump api", merged_at: "2026-11-27T10:00:00Z", head: { sha: "e4".repeat(20) }, base: { ref: "main" } }] : []);
+      .reply(200, sha === MERGED ? [{ number: 43, title: "Bump api", merged_at: "2026-11-27T10:00:00Z", merge_commit_sha: MERGED, head: { sha: "e4".repeat(20) }, base: { ref: "main" } }] : []);
   }
   scope.get(`${REPO_PATH}/issues/43/comments`).query(true).reply(200, [{ id: 1, user: BOT, body: recordBlock(mergeRecord() as never), html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1" }]);
   if (tip === PUSHED) {

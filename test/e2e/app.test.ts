@@ -351,7 +351,7 @@ test("a pipeline's deployment is approved, then rejected while a freeze is on", 
       commits: ["8".repeat(40)],
     },
   ];
-  state.comments = [{ id: 1, issue: 8, user: BOT, body: recordBlock(changeRecord("merge", "approved", { pull: 8 }) as never) }];
+  state.comments = [{ id: 1, issue: 8, user: BOT, body: recordBlock(changeRecord("merge", "approved", { pull: 8, at: MERGED }) as never) }];
 
   expect(await deliver("deployment_protection_rule", protectionRule(MERGED, 101))).toBeLessThan(300);
   const approved = await waitFor("the answer to run 101", () => state.answers?.find((a) => a.run === 101));

@@ -1,9 +1,9 @@
 // A fake of the deployment use cases' port (DeploymentGitHub in src/app/ports.ts): branches and
 // their history, the pull requests and audit records of commits, policies, and what the use cases
 // wrote — answers, verdict records (kept where the next look finds them) and exception issues.
-// As GitHub does, it finds a pull request of a commit only when merged into the branch asked, and
-// a commit is "on" a branch when it is any ancestor of the tip (compare's `ahead`).
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "../../src/app/ports.js";
+// As GitHub does, it names the merged pull requests of a commit only when the commit is on the
+// default branch (main); a commit is on a branch when the tip reaches it through first parents.
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, MergedPull, VerdictWrite } from "../../src/app/ports.js";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import type { ChangedFile } from "../../src/engine/types.js";
@@ -16,13 +16,18 @@ type Json = Record<string, unknown>;
 export const REPOSITORY = "acme/gitops";
 export const POLICY_FILE = "policies/production.yml";
 
-/** A sealed merge or push record naming production in `state` (null: it touched other environments only). */
-export function changeRecord(kind: "merge" | "push", state: string | null, options: { pull?: number; after?: string; breakGlass?: boolean; commits?: string[] } = {}): Json {
+/**
+ * A sealed merge or push record naming production in `state` (null: it touched other environments
+ * only). A merge record's `merge_commit_sha` is `at`; without it, FakeDeploymentGitHub.commit fills
+ * in the commit it is given for.
+ */
+export function changeRecord(kind: "merge" | "push", state: string | null, options: { pull?: number; after?: string; breakGlass?: boolean; commits?: string[]; at?: string } = {}): Json {
   const body: Json = {
     version: 1,
     kind,
     repository: REPOSITORY,
     pull_request: kind === "merge" ? (options.pull ?? 43) : null,
+    ...(kind === "merge" && options.at !== undefined ? { merge_commit_sha: options.at } : {}),
     ...(kind === "push" ? { after: options.after ?? "", commits: (options.commits ?? [options.after ?? ""]).map((sha) => ({ sha, author: "mallory", committer: "mallory" })) } : {}),
     policy: { commit: "0".repeat(40), files: { [POLICY_FILE]: "b".repeat(40) } },
     environments: state === null ? [] : [{ environment: "production", state, break_glass: options.breakGlass ?? false }],
@@ -33,12 +38,21 @@ export function changeRecord(kind: "merge" | "push", state: string | null, optio
   return sealed.record as unknown as Json;
 }
 
+/** A merge record as written for merge commit `sha`: records made without `at` are sealed again with it (unsigned ones only). */
+function withMergeCommit(record: Json, sha: string): Json {
+  if (record["kind"] !== "merge" || record["merge_commit_sha"] !== undefined || record["signature"] !== undefined) return record;
+  const sealed = sealRecord({ ...record, merge_commit_sha: sha } as never);
+  if (!sealed.ok) throw new Error(sealed.message);
+  return sealed.record as unknown as Json;
+}
+
 /** The port, in memory. Commits are added oldest first with `commit`. */
 export class FakeDeploymentGitHub implements DeploymentGitHub {
   readonly parents = new Map<string, string[]>();
+  /** Pull requests by their merge commit. */
   readonly pulls = new Map<string, { number: number; title: string }>();
-  /** The branch each pull request merged into; default main. */
-  readonly pullBase = new Map<number, string>();
+  /** The pull requests a commit is one of the commits of (not their merge commit). */
+  readonly pullCommits = new Map<string, number[]>();
   readonly comments = new Map<number, Json[]>();
   readonly checks = new Map<string, Json[]>();
   readonly files = new Map<string, ChangedFile[]>();
@@ -66,7 +80,7 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     this.tips.set(branch, sha);
     if (options.pull !== undefined) {
       this.pulls.set(sha, { number: options.pull, title: options.title ?? `PR ${options.pull}` });
-      if (options.merge) this.comments.set(options.pull, options.merge);
+      if (options.merge) this.comments.set(options.pull, options.merge.map((r) => withMergeCommit(r, sha)));
     }
     this.files.set(sha, (options.paths ?? ["clusters/production/api.yaml"]).map((path) => ({ path, status: "modified" })));
     if (options.checks) this.checks.set(sha, [...(this.checks.get(sha) ?? []), ...options.checks]);
@@ -91,10 +105,30 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     return { commits, exhausted: next === undefined };
   }
 
-  async pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null> {
-    this.enter("pullOf");
-    const found = this.pulls.get(sha);
-    return found !== undefined && (this.pullBase.get(found.number) ?? "main") === branch ? found : null;
+  async pullsOf(sha: string): Promise<MergedPull[]> {
+    this.enter("pullsOf");
+    if (!this.reaches(this.tips.get("main"), sha, false)) return [];
+    const mergeOf = (number: number): string | null => [...this.pulls].find(([, p]) => p.number === number)?.[0] ?? null;
+    const own = this.pulls.get(sha);
+    return [
+      ...(own !== undefined ? [{ ...own, merge_commit_sha: sha }] : []),
+      ...(this.pullCommits.get(sha) ?? []).map((number) => ({ number, title: `PR ${number}`, merge_commit_sha: mergeOf(number) })),
+    ];
+  }
+
+  /** Whether `from` reaches `sha`: through first parents only, or through any parent. */
+  private reaches(from: string | undefined, sha: string, firstParentOnly: boolean): boolean {
+    const seen = new Set<string>();
+    const todo = [from];
+    while (todo.length > 0) {
+      const at = todo.pop();
+      if (at === undefined || seen.has(at)) continue;
+      if (at === sha) return true;
+      seen.add(at);
+      const parents = this.parents.get(at) ?? [];
+      todo.push(...(firstParentOnly ? parents.slice(0, 1) : parents));
+    }
+    return false;
   }
 
   async mergeRecords(number: number): Promise<Json[]> {
@@ -130,18 +164,9 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     return set === null ? null : { policies: set, commit: tip, blobs: { [POLICY_FILE]: "b".repeat(40) } };
   }
 
-  async isOnBranch(sha: string, branch: string): Promise<boolean> {
+  async isOnBranch(sha: string, branch: string): Promise<boolean | "unknown"> {
     this.enter("isOnBranch");
-    const seen = new Set<string>();
-    const todo = [this.tips.get(branch)];
-    while (todo.length > 0) {
-      const at = todo.pop();
-      if (at === undefined || seen.has(at)) continue;
-      if (at === sha) return true;
-      seen.add(at);
-      todo.push(...(this.parents.get(at) ?? []));
-    }
-    return false;
+    return this.reaches(this.tips.get(branch), sha, true);
   }
 
   /** Workflow runs by id: their head commit and branch. */
