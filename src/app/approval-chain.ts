@@ -40,22 +40,32 @@ interface Read {
 
 /**
  * A commit's records: for the merge commit of a pull request, its merge records that name this
- * very commit as their merge commit (a record of the pull request names no other of its commits);
- * for any other commit, the push records covering it.
+ * very commit as their merge commit (a record of the pull request names no other of its commits) —
+ * the copies in the commit's compliance/audit check runs, which only the app can write, when there
+ * are some, else those of its audit comment, which any writer can edit; for any other commit, the
+ * push records covering it. A copy also finds the merge where GitHub names no pull request of the
+ * commit (a branch other than the default).
  */
 async function read(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<Read> {
   const [onCommit, pulls] = await Promise.all([reads.checkRecords(commit.sha), reads.pullsOf(commit.sha)]);
   const pushRecords = onCommit.filter((r) => r.kind === "push");
   const verdicts = onCommit.filter((r) => r.kind === "deployment" || r.kind === "applied");
+  const copies = onCommit.filter((r) => r.kind === "merge" && r.merge_commit_sha === commit.sha && typeof r.pull_request === "number");
   const own = pulls.find((p) => p.merge_commit_sha === commit.sha);
   const commitOf = pulls.flatMap((p) => (p.merge_commit_sha !== null && p.merge_commit_sha !== commit.sha ? [{ number: p.number, merge_commit_sha: p.merge_commit_sha }] : []));
   let records: Record<string, unknown>[];
-  if (own !== undefined) {
+  let pull: { number: number; title: string } | null = null;
+  if (copies.length > 0) {
+    const first = copies[0] as Record<string, unknown>;
+    pull = own !== undefined ? { number: own.number, title: own.title } : { number: first.pull_request as number, title: typeof first.title === "string" ? first.title : "" };
+    records = copies;
+  } else if (own !== undefined) {
+    pull = { number: own.number, title: own.title };
     records = (await reads.mergeRecords(own.number)).filter((r) => r.kind === "merge" && r.pull_request === own.number && r.merge_commit_sha === commit.sha);
   } else {
     records = pushRecords.filter((r) => pushRecordCovers(r, request.repository, commit.sha));
   }
-  return { commit, pull: own !== undefined ? { number: own.number, title: own.title } : null, commitOf, records, verdicts, pushRecords };
+  return { commit, pull, commitOf, records, verdicts, pushRecords };
 }
 
 /**

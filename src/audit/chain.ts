@@ -47,15 +47,16 @@ export interface ChainSubject {
   branch: string;
   policyFile: string;
   /**
-   * The app's public key: a record's signature must verify with it. Digests are always checked; a
-   * record without a signature (written before the app had a key) is taken on its digest alone.
+   * The app's public key. Digests are always checked; given a key, every record the chain relies on
+   * must carry a signature that verifies with it. An unsigned record does not count then: anyone who
+   * can edit the comment that holds it can write one, digest included.
    */
   publicKey?: KeyObject;
 }
 
-/** Whether a record is whole: its digest, and its signature when it carries one and a key is given. */
+/** Whether a record is whole: its digest, and with a key its signature. */
 function verifies(record: Record<string, unknown>, publicKey: KeyObject | undefined): { ok: boolean; problems: string[] } {
-  return verifyRecord(record, record.signature !== undefined ? publicKey : undefined);
+  return verifyRecord(record, publicKey);
 }
 
 const short = (sha: string): string => sha.slice(0, 7);

@@ -200,7 +200,8 @@ export function recordsOfCommit(found: Findings, repository: string, sha: string
   const problems = [...found.problems];
   const records = found.records.filter((f) => {
     if (pushRecordCovers(f.record, repository, sha)) return true;
-    if (isVerdict(f.record)) return false;
+    // A verdict is a row of its own; a merge's copy on its merge commit belongs to the merge's row.
+    if (isVerdict(f.record) || (f.record.kind === "merge" && f.record.merge_commit_sha === sha)) return false;
     problems.push(`${f.comment} holds a record that is not about commit ${short(sha)}: ignored`);
     return false;
   });

@@ -1,13 +1,16 @@
 // The findings of the issue-11 review, each an attack on the deployment gate or the applied-revision
 // check (SPEC §8), over the port's fake: what a writer of the repository can try, and the answer the
 // gate must give. Each test failed before its fix.
+import { createPrivateKey } from "node:crypto";
 import pino from "pino";
 import { AppliedVerifier, type AppliedReport } from "../../src/app/applied-verify.js";
 import { DeploymentGate, type DeploymentRequest } from "../../src/app/deployment-gate.js";
 import { InProcessLater } from "../../src/app/later.js";
 import type { AppliedReporter } from "../../src/audit/verdict-record.js";
+import { sealRecord } from "../../src/audit/seal.js";
 import { loadPolicySet } from "../../src/policy/load.js";
 import { changeRecord, FakeDeploymentGitHub } from "../fakes/deployment-github.js";
+import { signingKeys } from "./audit-fake.js";
 import { ManualClock } from "./helpers.js";
 
 const log = pino({ level: "silent" });
@@ -159,5 +162,46 @@ describe("only a state of the branch that was approved deploys", () => {
     github.commit(sha("d"), { pull: 44, merge: [changeRecord("merge", "approved", { pull: 44, at: sha("9") })] });
     expect(await gate().onRequest(request(github), github, log)).toBe("rejected");
     expect(github.written[0]?.record["reasons"]).toEqual(["ddddddd contains #44, which has no audit record"]);
+  });
+});
+
+describe("an audit comment any writer can edit is not the evidence", () => {
+  const keys = signingKeys();
+  /** The merge record of `pull`, merged as `at`, signed with the app's key. */
+  const signed = (state: string, pull: number, at: string): Record<string, unknown> => {
+    const body = { ...changeRecord("merge", state, { pull, at }), digest: undefined };
+    const sealed = sealRecord(body as never, keys.privateKey);
+    if (!sealed.ok) throw new Error(sealed.message);
+    return sealed.record as unknown as Record<string, unknown>;
+  };
+  const keyedGate = (): DeploymentGate => {
+    const clock = new ManualClock();
+    return new DeploymentGate({ signingKey: createPrivateKey(keys.privateKey), clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
+  };
+
+  test("with a signing key, a record edited to approved, its digest recomputed and its signature dropped, does not count", async () => {
+    const github = history();
+    github.comments.set(41, [signed("approved", 41, sha("b"))]);
+    github.comments.set(43, [signed("approved", 43, sha("c"))]);
+    github.commit(sha("d"), { pull: 44, merge: [signed("pending", 44, sha("d"))] });
+    expect(await keyedGate().onRequest(request(github, { runId: 1 }), github, log)).toBe("rejected");
+    // A writer edits the app's comment (write access edits anyone's comments).
+    const edited = { ...signed("pending", 44, sha("d")), environments: [{ environment: "production", state: "approved", break_glass: false }], compliant: true, signature: undefined, digest: undefined };
+    const forged = sealRecord(edited as never);
+    if (!forged.ok) throw new Error(forged.message);
+    github.comments.set(44, [forged.record as unknown as Record<string, unknown>]);
+    expect(await keyedGate().onRequest(request(github, { runId: 2 }), github, log)).toBe("rejected");
+    expect(github.written[1]?.record["reasons"]).toEqual(["ddddddd contains #44, whose audit record does not verify (not signed)"]);
+  });
+
+  test("the copy of a merge's record in its merge commit's compliance/audit check run, which only the app writes, wins over an edited comment", async () => {
+    const github = history();
+    const written = changeRecord("merge", "pending", { pull: 44, at: sha("d") });
+    const forged = changeRecord("merge", "approved", { pull: 44, at: sha("d") });
+    github.commit(sha("d"), { pull: 44, merge: [forged], checks: [written] });
+    expect(await gate().onRequest(request(github), github, log)).toBe("rejected");
+    expect(github.written[0]?.record["reasons"]).toEqual(["ddddddd contains #44, merged without approval of production (pending)"]);
+    // The comments of #41 and #43 only, which have no copy.
+    expect(github.calls.filter((c) => c === "mergeRecords")).toHaveLength(2);
   });
 });

@@ -77,7 +77,7 @@ describe("each commit of the walk", () => {
     expect(link.reason).toBe("aaaaaaa contains #43, whose audit record does not verify (digest mismatch)");
   });
 
-  test("given the app's public key, a record signed by another key does not verify; an unsigned one stands on its digest", () => {
+  test("given the app's public key, a record signed by another key does not verify, nor does an unsigned one", () => {
     const publicKey = createPublicKey(createPrivateKey(signingKeys().privateKey));
     const other = signingKeys().privateKey;
     const forged = sealRecord({ ...record("merge", "approved"), digest: undefined } as never, other);
@@ -85,7 +85,12 @@ describe("each commit of the walk", () => {
     const link = assessStep(merge("a", [forged.record as unknown as Json]), { ...SUBJECT, publicKey });
     expect(link.status).toBe("unverified");
     expect(link.reason).toBe("aaaaaaa contains #43, whose audit record does not verify (signature does not verify)");
-    expect(assessStep(merge("a", [record("merge", "approved")]), { ...SUBJECT, publicKey }).status).toBe("approved");
+    const unsigned = assessStep(merge("a", [record("merge", "approved")]), { ...SUBJECT, publicKey });
+    expect(unsigned).toMatchObject({ status: "unverified", reason: "aaaaaaa contains #43, whose audit record does not verify (not signed)" });
+    const pair = signingKeys();
+    const signed = sealRecord({ ...record("merge", "approved"), digest: undefined } as never, pair.privateKey);
+    if (!signed.ok) throw new Error(signed.message);
+    expect(assessStep(merge("a", [signed.record as unknown as Json]), { ...SUBJECT, publicKey: createPublicKey(pair.publicKey) }).status).toBe("approved");
   });
 
   test("of two records of one merge, the strictest decides", () => {
