@@ -39,7 +39,8 @@ export type DeploymentRequest = {
 export function deploymentJob(request: DeploymentRequest, log?: Record<string, string | number>): Job<DeploymentRequest> {
   return {
     kind: "answer-deployment",
-    key: `deploy:${request.owner}/${request.repo}#${request.runId}:${request.environment}`.toLowerCase(),
+    // A re-run keeps the run id and gets a new deployment: it is a request of its own.
+    key: `deploy:${request.owner}/${request.repo}#${request.runId}:${request.environment}:${request.deploymentId ?? "?"}`.toLowerCase(),
     ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
     payload: request,
     log: log ?? { repository: `${request.owner}/${request.repo}`, run_id: request.runId },
@@ -100,9 +101,12 @@ export class DeploymentGate {
   }
 
   /**
-   * The deployment records of the request: those already written for this run and environment (a
+   * The deployment records of the request: those already written for this very deployment (a
    * redelivery or a retry answers as before), else new ones, written now — a write that fails is
-   * logged and the answer goes out all the same (a job must not wait on the record).
+   * logged and the answer goes out all the same (a job must not wait on the record). A re-run of
+   * the workflow keeps its run id but waits with a new deployment: it is judged anew, so an
+   * approval given before a freeze does not stick, and neither does a rejection GitHub's brief
+   * failure caused. A request that names no deployment is always judged anew.
    */
   private async recordsFor(asked: DeploymentRequest, github: DeploymentGitHub, log: Logger): Promise<DeploymentRecord[]> {
     let request = asked;
@@ -113,9 +117,14 @@ export class DeploymentGate {
         const run = await github.workflowRun(request.runId);
         if (run !== null) request = { ...request, sha: run.sha, ref: request.ref ?? run.branch };
       }
-      if (request.sha !== null) {
+      if (request.sha !== null && request.deploymentId !== null) {
         const existing = (await github.checkRecords(request.sha)).filter(
-          (r) => r.kind === "deployment" && r.run_id === request.runId && typeof r.github_environment === "string" && sameEnvironment(r.github_environment, request.environment),
+          (r) =>
+            r.kind === "deployment" &&
+            r.run_id === request.runId &&
+            r.deployment_id === request.deploymentId &&
+            typeof r.github_environment === "string" &&
+            sameEnvironment(r.github_environment, request.environment),
         );
         if (existing.length > 0) return existing as unknown as DeploymentRecord[];
       }
@@ -129,7 +138,7 @@ export class DeploymentGate {
     if (request.sha !== null) {
       for (const record of records) {
         try {
-          await writeVerdict(github, record, `deployment:${record.environment}:${request.runId}`);
+          await writeVerdict(github, record, `deployment:${record.environment}:${request.runId}:${request.deploymentId ?? "?"}`);
         } catch (error) {
           if (!(error instanceof GitHubError)) throw error;
           log.error({ run_id: request.runId, environment: record.environment, digest: record.digest, error: error.message }, "the deployment record could not be written: answering all the same");

@@ -287,7 +287,7 @@ export interface ChainReads {
 /** A verdict record to write: on the commit it judges, as a completed compliance/audit check run. */
 export interface VerdictWrite {
   sha: string;
-  /** Names the verdict among the commit's records: `deployment:<env>:<run>`, `applied:<env>:<reporter>`. */
+  /** Names the verdict among the commit's records: `deployment:<env>:<run>:<deployment>`, `applied:<env>:<sha>`. */
   externalId: string;
   compliant: boolean;
   title: string;

@@ -205,3 +205,29 @@ describe("an audit comment any writer can edit is not the evidence", () => {
     expect(github.calls.filter((c) => c === "mergeRecords")).toHaveLength(2);
   });
 });
+
+describe("a re-run of a workflow is judged anew", () => {
+  test("a run approved before a freeze, re-run during it (same run, a new deployment): rejected", async () => {
+    const github = history();
+    const clock = new ManualClock(Date.parse("2026-11-24T10:00:00Z"));
+    const g = gate(clock);
+    expect(await g.onRequest(request(github, { runId: 77, deploymentId: 1 }), github, log)).toBe("approved");
+    github.policies = policySet(POLICY("freeze: [{ name: release freeze, from: 2026-11-25T00:00:00Z, until: 2026-11-26T00:00:00Z }]"));
+    clock.advanceTo(Date.parse("2026-11-25T10:00:00Z"));
+    expect(await g.onRequest(request(github, { runId: 77, deploymentId: 2 }), github, log)).toBe("rejected");
+    // A redelivery of the same deployment answers as before, writing nothing new.
+    expect(await g.onRequest(request(github, { runId: 77, deploymentId: 2 }), github, log)).toBe("rejected");
+    expect(github.written.map((w) => [w.record["deployment_id"], w.record["state"]])).toEqual([
+      [1, "approved"],
+      [2, "rejected"],
+    ]);
+  });
+
+  test("a rejection GitHub's brief failure caused does not stick to the re-run", async () => {
+    const github = history();
+    github.failing.add("mergeRecords");
+    expect(await gate().onRequest(request(github, { runId: 88, deploymentId: 1 }), github, log)).toBe("rejected");
+    github.failing.delete("mergeRecords");
+    expect(await gate().onRequest(request(github, { runId: 88, deploymentId: 2 }), github, log)).toBe("approved");
+  });
+});
