@@ -7,6 +7,7 @@ import { environmentsFor } from "../engine/environments.js";
 import { pushRecordCovers } from "../audit/population.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import { mapConcurrently } from "./concurrency.js";
+import type { PolicySet } from "../policy/types.js";
 import type { ChainReads, HistoryCommit } from "./ports.js";
 
 /** Commits whose records are read at once. */
@@ -69,6 +70,16 @@ async function read(reads: ChainReads, request: ChainRequest, commit: HistoryCom
 }
 
 /**
+ * Whether the environment was governed by a policy set: a valid policy names it (names compare
+ * case-insensitively), or a file is invalid — whose environment may be this one under a name that
+ * could not be read: the walk then goes on rather than ending at an origin it cannot be sure of.
+ */
+function governs(policies: PolicySet, environment: string): boolean {
+  const name = environment.toLowerCase();
+  return policies.invalid.length > 0 || policies.policies.some((p) => p.environment.toLowerCase() === name);
+}
+
+/**
  * Whether a change without a record touched the environment, judged by the policies at its parent
  * (as its record would have been). Policies of the environment there that do not apply to the
  * branch walked judged nothing of it: `not_applied`, which the chain counts as missing — never as
@@ -79,12 +90,16 @@ async function touched(reads: ChainReads, request: ChainRequest, commit: History
   if (parent === undefined) return "ungoverned";
   const policies = await reads.policiesAt(parent, request.branch);
   const environment = request.subject.environment;
-  const governs = policies !== null && [...policies.policies, ...policies.invalid].some((p) => p.environment === environment);
-  if (policies === null || !governs) return "ungoverned";
+  if (policies === null || !governs(policies, environment)) return "ungoverned";
   const applies = policies.invalid.length > 0 || environmentsFor(policies, request.branch, request.defaultBranch).policies.some((p) => p.environment === environment);
   if (!applies) return "not_applied";
   const { files, truncated } = await reads.commitFiles(commit.sha);
   return touchedEnvironments(policies, { base: request.branch, default_branch: request.defaultBranch, files, files_truncated: truncated }).includes(environment);
+}
+
+/** Whether a change record lists the environment among those it judged. */
+function listsEnvironment(record: Record<string, unknown>, environment: string): boolean {
+  return Array.isArray(record.environments) && record.environments.some((e) => (e as { environment?: unknown } | null)?.environment === environment);
 }
 
 /** What the walk read of a commit, for `audit trace`: the change's records and the verdicts on it. */
@@ -116,7 +131,8 @@ export async function walkChain(reads: ChainReads, request: ChainRequest, collec
       const commitOf = replayed ?? (assessed.length === 0 ? found.commitOf[0] : undefined);
       if (found.pull === null && records.length === 0 && commitOf !== undefined) step.commitOf = { ...commitOf, walked: replayed !== undefined };
       collect?.set(found.commit.sha, { records, verdicts: found.verdicts });
-      if (records.length === 0 && step.commitOf === undefined && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
+      const listed = records.some((r) => listsEnvironment(r, request.subject.environment));
+      if (!listed && step.commitOf === undefined && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
         step.touched = await touched(reads, request, found.commit);
       }
       const link = assessStep(step, request.subject);

@@ -73,7 +73,7 @@ export async function locateAndWalk(
     sha: request.sha,
     branch,
     defaultBranch: request.defaultBranch,
-    subject: { environment: request.policy.environment, branch, policyFile: request.policy.file, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
+    subject: { environment: request.policy.environment, branch, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
   }, collect);
   return { branch, branches, chain };
 }

@@ -40,12 +40,11 @@ export type Touched = boolean | "ungoverned" | "not_applied";
 
 const BREAKS: ReadonlySet<LinkStatus> = new Set(["violation", "missing", "unverified"]);
 
-/** Who is asked: the environment (policy name) on a branch, its policy file (to tell where governance began), and the key to check seals. */
+/** Who is asked: the environment (policy name) on a branch, and the key to check seals. */
 export interface ChainSubject {
   environment: string;
   /** The gated branch walked: only a verdict given for this branch ends the walk. */
   branch: string;
-  policyFile: string;
   /**
    * The app's public key. Digests are always checked; given a key, every record the chain relies on
    * must carry a signature that verifies with it. An unsigned record does not count then: anyone who
@@ -69,12 +68,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function entryOf(record: Record<string, unknown>, environment: string): Record<string, unknown> | undefined {
   const envs = Array.isArray(record.environments) ? record.environments : [];
   return envs.filter(isObject).find((e) => e.environment === environment);
-}
-
-/** Whether the policy file of the environment was among those that judged the change. */
-function governedBy(record: Record<string, unknown>, policyFile: string): boolean {
-  const files = isObject(record.policy) && isObject(record.policy.files) ? record.policy.files : {};
-  return Object.hasOwn(files, policyFile);
 }
 
 function changeName(step: ChainStep): string {
@@ -125,24 +118,40 @@ export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
     }
     const approved = listing[0];
     if (approved) return link(step, entryOf(approved, environment)?.break_glass === true ? "break_glass" : "approved", String(approved.digest));
+    // Records that do not list the environment: whether that is right is judged as for a change
+    // without one — by whether the environment was governed at the parent, never by the name of a
+    // policy file the record cites (a renamed file would hide every older violation).
     const first = verified[0] as Record<string, unknown>;
-    return link(step, governedBy(first, subject.policyFile) ? "untouched" : "origin", String(first.digest));
+    return byTouched(step, subject, String(first.digest));
   }
   if (step.commitOf !== undefined) {
     const { number, merge_commit_sha: merge } = step.commitOf;
     if (step.commitOf.walked) return link(step, "untouched", null);
     return link(step, "missing", null, `${short(step.sha)} is a commit of #${number}, merged as ${short(merge)}: only the merge's result was approved, never this commit`);
   }
-  if (step.touched === false) return link(step, "untouched", null);
-  if (step.touched === "ungoverned") return link(step, "origin", null);
-  const what = step.pull ? `${changeName(step)}, which has no audit record` : `${changeName(step)} and has no audit record`;
-  const unknown =
+  return byTouched(step, subject, null);
+}
+
+/** A change no record approves for the environment: untouched, the origin, or missing — by the policies at its parent. */
+function byTouched(step: ChainStep, subject: ChainSubject, record: string | null): ChainLink {
+  const { environment } = subject;
+  if (step.touched === false) return link(step, "untouched", record);
+  if (step.touched === "ungoverned") return link(step, "origin", record);
+  const what =
+    record !== null
+      ? `${changeName(step)}, whose audit record does not list ${environment}`
+      : step.pull
+        ? `${changeName(step)}, which has no audit record`
+        : `${changeName(step)} and has no audit record`;
+  const why =
     step.touched === undefined
       ? ` (cannot tell whether it changed ${environment})`
       : step.touched === "not_applied"
         ? ` (the policy of ${environment} at its parent does not apply to ${subject.branch}: nothing judged it there)`
-        : "";
-  return link(step, "missing", null, `${what}${unknown}`);
+        : record !== null
+          ? `, though by the policies at its parent it changed ${environment}`
+          : "";
+  return link(step, "missing", record, `${what}${why}`);
 }
 
 /** Whether the walk stops at this link: an earlier verdict, or the start of the environment's governance. */

@@ -231,3 +231,30 @@ describe("a re-run of a workflow is judged anew", () => {
     expect(await gate().onRequest(request(github, { runId: 88, deploymentId: 2 }), github, log)).toBe("approved");
   });
 });
+
+describe("where the environment's governance began is decided by the environment, not a file's name", () => {
+  test("after the policy file is renamed, an older violation still breaks the chain", async () => {
+    // production's policy moved from policies/production.yml to policies/prod.yml; the rename's record cites the old name.
+    const github = new FakeDeploymentGitHub({ "prod.yml": POLICY() });
+    github.commit(sha("0"), { paths: ["README.md"] });
+    github.policiesByCommit.set(sha("0"), null);
+    github.commit(sha("a"), { paths: ["policies/production.yml"] });
+    github.commit(sha("b"), { pull: 41, merge: [changeRecord("merge", "pending", { pull: 41 })] });
+    github.commit(sha("c"), { pull: 42, paths: ["policies/prod.yml"], merge: [changeRecord("merge", null, { pull: 42 })] });
+    github.commit(sha("d"), { pull: 43, merge: [changeRecord("merge", "approved", { pull: 43 })] });
+    expect(await gate().onRequest(request(github), github, log)).toBe("rejected");
+    expect(github.written[0]?.record["reasons"]).toEqual(["bbbbbbb contains #41, merged without approval of production (pending)"]);
+  });
+
+  test("a parent whose policy of the environment cannot be read does not end the walk as its origin", async () => {
+    const github = history();
+    // At B's parent the production file was broken beyond reading its environment: it may have governed production.
+    github.policiesByCommit.set(sha("a"), loadPolicySet([{ path: "policies/prod.yml", text: "version: 1\nenvironment: [" }]));
+    github.commit(sha("d"), { pull: 44, merge: [changeRecord("merge", null, { pull: 44 })] });
+    github.files.set(sha("b"), [{ path: "README.md", status: "modified" }]);
+    github.comments.delete(41);
+    await gate().onRequest(request(github), github, log);
+    const chain = github.written[0]?.record["chain"] as { end: string; links: { sha: string; status: string }[] };
+    expect(chain.links.find((l) => l.sha === sha("b"))?.status).not.toBe("origin");
+  });
+});

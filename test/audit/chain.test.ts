@@ -6,7 +6,7 @@ import { sealRecord } from "../../src/audit/seal.js";
 import { signingKeys } from "../app/audit-fake.js";
 
 const FILE = "policies/production.yml";
-const SUBJECT = { environment: "production", branch: "main", policyFile: FILE };
+const SUBJECT = { environment: "production", branch: "main" };
 const sha = (c: string): string => c.repeat(40);
 
 type Json = Record<string, unknown>;
@@ -44,8 +44,20 @@ describe("each commit of the walk", () => {
     ["a merge while production's policy was broken", merge("a", [record("merge", "error")]), "violation", "aaaaaaa contains #43, merged while the policy of production could not be evaluated"],
     ["a direct push nobody approved", push("a", [record("push", "blocked")]), "violation", "aaaaaaa was pushed directly without approval of production (blocked)"],
     ["a direct push whose rules need no approval", push("a", [record("push", "approved")]), "approved", null],
-    ["a merge that touched other environments only", merge("a", [record("merge", null)]), "untouched", null],
-    ["the merge that brought production's policy in", merge("a", [record("merge", null, { files: {} })]), "origin", null],
+    ["a merge that touched other environments only", merge("a", [record("merge", null)], { touched: false }), "untouched", null],
+    ["the merge that brought production's policy in", merge("a", [record("merge", null, { files: {} })], { touched: "ungoverned" }), "origin", null],
+    [
+      "a merge whose record does not list production, though the policies at its parent say it changed it",
+      merge("a", [record("merge", null)], { touched: true }),
+      "missing",
+      "aaaaaaa contains #43, whose audit record does not list production, though by the policies at its parent it changed production",
+    ],
+    [
+      "a merge whose record cites production's policy file but does not list it, its files unknown",
+      merge("a", [record("merge", null)]),
+      "missing",
+      "aaaaaaa contains #43, whose audit record does not list production (cannot tell whether it changed production)",
+    ],
     ["a merge without a record that touched production", merge("a", [], { touched: true }), "missing", "aaaaaaa contains #43, which has no audit record"],
     ["a direct push without a record that touched production", push("a", [], { touched: true }), "missing", "aaaaaaa was pushed directly and has no audit record"],
     ["a commit without a record whose files are unknown", push("a", []), "missing", "aaaaaaa was pushed directly and has no audit record (cannot tell whether it changed production)"],
