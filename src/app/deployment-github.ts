@@ -3,7 +3,7 @@
 // and the verdict records in compliance/audit check runs. Reads throw GitHubError.
 import type { LruCache } from "../github/lru-cache.js";
 import type { BranchPolicies, DeploymentGitHub, HistoryCommit, MergedPull, VerdictWrite } from "./ports.js";
-import { recordsInCheckRuns, recordsInComments } from "../audit/population.js";
+import { recordsInCheckRuns, recordsInComments, type Findings } from "../audit/population.js";
 import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { listComments } from "../github/audit-comments.js";
@@ -17,6 +17,9 @@ import { AUDIT_CHECK } from "../render/check-run.js";
 
 /** Pages of history listed at most for one walk (1,000 commits: a merge's own commits are listed too). */
 const MAX_HISTORY_PAGES = 10;
+
+/** Warnings kept for one session's reads (the rest are the same kind of thing, many times). */
+const MAX_WARNINGS = 50;
 
 /** First-parent commits behind a branch's tip looked at, at most, to find a deployed commit there. */
 const MAX_FIRST_PARENT_DEPTH = 1_000;
@@ -89,13 +92,30 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
   async mergeRecords(number: number): Promise<Record<string, unknown>[]> {
     const { owner, repo } = this.options;
     const listed = await listComments(this.session, owner, repo, number);
-    return recordsInComments(listed.items, await this.options.login()).records.map((f) => f.record);
+    return this.keep(recordsInComments(listed.items, await this.options.login()));
   }
 
   async checkRecords(sha: string): Promise<Record<string, unknown>[]> {
     const listed = await this.checks.pushRecordRuns(sha);
     const runs = listed.runs.filter((run) => run.name === AUDIT_CHECK).map((run) => ({ id: run.id ?? 0, url: run.url, app: run.appSlug ?? null, text: run.text }));
-    return recordsInCheckRuns(runs, await this.options.login()).records.map((f) => f.record);
+    if (!listed.complete) this.notice(`only the first ${AUDIT_CHECK} check runs of ${sha.slice(0, 7)} could be listed`);
+    return this.keep(recordsInCheckRuns(runs, await this.options.login()));
+  }
+
+  private readonly noticed: string[] = [];
+
+  warnings(): string[] {
+    return [...this.noticed];
+  }
+
+  /** The records found; what finding them noticed is kept, at most MAX_WARNINGS of it. */
+  private keep(found: Findings): Record<string, unknown>[] {
+    for (const problem of found.problems) this.notice(problem);
+    return found.records.map((f) => f.record);
+  }
+
+  private notice(problem: string): void {
+    if (this.noticed.length < MAX_WARNINGS && !this.noticed.includes(problem)) this.noticed.push(problem);
   }
 
   commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }> {

@@ -280,6 +280,8 @@ export interface ChainReads {
   checkRecords(sha: string): Promise<Record<string, unknown>[]>;
   /** The files the commit changed (against its first parent). */
   commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
+  /** What reading records noticed so far: markers in comments or check runs no record counts from, unreadable records. */
+  warnings(): string[];
   /** The policies at a commit of `branch`; null when it has none. */
   policiesAt(commit: string, branch: string): Promise<PolicySet | null>;
 }

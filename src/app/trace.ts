@@ -37,6 +37,8 @@ export interface Trace {
   ok: boolean;
   /** What is missing: the branch's and the chain's problems. */
   problems: string[];
+  /** What reading the records noticed: markers no record counts from (another app's, a person's), unreadable records. */
+  warnings: string[];
 }
 
 /** The environments the default branch's policies name, for a message when `environment` is not one. */
@@ -65,5 +67,5 @@ export async function traceChain(request: TraceRequest): Promise<Trace> {
   const read = new Map<string, ReadRecords>();
   const located = await locateAndWalk(github, { repository, sha, policy, hint: branch, defaultBranch, ...(request.publicKey ? { publicKey: request.publicKey } : {}) }, read);
   const problems = [...(located.branch === null ? [`${sha.slice(0, 7)} is not on a branch ${environment} deploys from (${located.branches.join(", ") || "no branch"})`] : []), ...located.chain.problems];
-  return { repository, environment, sha, branch: located.branch, branches: located.branches, policyCommit: found.commit, chain: located.chain, read, ok: problems.length === 0, problems };
+  return { repository, environment, sha, branch: located.branch, branches: located.branches, policyCommit: found.commit, chain: located.chain, read, ok: problems.length === 0, problems, warnings: github.warnings() };
 }

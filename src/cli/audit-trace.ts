@@ -1,4 +1,4 @@
-// `compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]` (SPEC §8.3): the
+// `compliance-gate audit trace --repo OWNER/NAME --env ENV --app-login LOGIN [--sha SHA] [--json]` (SPEC §8.3): the
 // approval chain of an environment up to a revision, walked as the app's deployment gate walks it.
 import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
@@ -8,8 +8,8 @@ import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
-const HELP = `Usage: compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]
-         [--public-key FILE] [--app-login LOGIN] [--api-url URL]
+const HELP = `Usage: compliance-gate audit trace --repo OWNER/NAME --env ENV --app-login LOGIN
+         [--sha SHA] [--json] [--public-key FILE] [--api-url URL]
 
 Prints the approval chain of environment ENV up to a revision: every change on
 the environment's branch that touched its paths, newest first — its pull request
@@ -28,10 +28,14 @@ Options:
                       the default branch) — the revision the operator applies
                       next. Pass the sha an operator reported to trace what runs.
   --json              print the chain as JSON
-  --public-key FILE   the app's Ed25519 public key in PEM: signed records must
-                      verify with it (every record's digest is checked anyway)
-  --app-login LOGIN   the app's bot login, such as compliance-gate[bot]: only its
-                      comments and check runs count as records (recommended)
+  --app-login LOGIN   required: the app's bot login, such as compliance-gate[bot].
+                      Only its comments and check runs count as records: any
+                      other app (a writer's workflow posts as github-actions[bot])
+                      could write one. Markers found elsewhere are listed as
+                      warnings
+  --public-key FILE   the app's Ed25519 public key in PEM: every record must be
+                      signed and verify with it — an unsigned one does not count
+                      (every record's digest is checked anyway)
   --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
                       https://api.github.com)
 
@@ -55,7 +59,7 @@ const SHA = /^[0-9a-f]{40}$/;
 
 export const auditTraceCommand: Command = {
   name: "audit trace",
-  synopsis: "audit trace --repo OWNER/NAME --env ENV [--sha SHA]",
+  synopsis: "audit trace --repo OWNER/NAME --env ENV --app-login LOGIN [--sha SHA]",
   summary: "print an environment's approval chain up to a revision, and what\nis missing (GITHUB_TOKEN)",
   help: HELP,
   options: {
@@ -74,15 +78,14 @@ export const auditTraceCommand: Command = {
     if (typeof env !== "string" || !ENVIRONMENT.test(env)) throw new UsageError("trace needs --env ENV, an environment as its policy names it (such as production)");
     const sha = values.sha;
     if (sha !== undefined && (typeof sha !== "string" || !SHA.test(sha))) throw new UsageError(`--sha must be a full commit sha, 40 hex digits (got '${String(sha)}')`);
-    let appLogin = values["app-login"];
-    if (appLogin !== undefined) {
-      if (typeof appLogin !== "string" || !APP_LOGIN.test(appLogin)) throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(appLogin)}')`);
-      if (!appLogin.endsWith("[bot]")) appLogin = `${appLogin}[bot]`;
-    }
+    const login: unknown = values["app-login"];
+    if (login === undefined) throw new UsageError("trace needs --app-login LOGIN, the app's bot login (such as compliance-gate[bot]): without it any app's records would count");
+    if (typeof login !== "string" || !APP_LOGIN.test(login)) throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(login)}')`);
+    const appLogin = login.endsWith("[bot]") ? login : `${login}[bot]`;
     const keyFile = values["public-key"];
     if (keyFile !== undefined && (typeof keyFile !== "string" || keyFile === "" || keyFile === "-")) throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
     const apiUrl = apiUrlFlag(values["api-url"]);
-    return runTrace({ owner, repo, env, ...(typeof sha === "string" ? { sha } : {}), json: values.json === true, ...(typeof appLogin === "string" ? { appLogin } : {}), ...(typeof keyFile === "string" ? { keyFile } : {}), ...(apiUrl ? { apiUrl } : {}) }, io);
+    return runTrace({ owner, repo, env, ...(typeof sha === "string" ? { sha } : {}), json: values.json === true, appLogin, ...(typeof keyFile === "string" ? { keyFile } : {}), ...(apiUrl ? { apiUrl } : {}) }, io);
   },
 };
 
@@ -92,7 +95,7 @@ interface TraceArgs {
   env: string;
   sha?: string;
   json: boolean;
-  appLogin?: string;
+  appLogin: string;
   keyFile?: string;
   apiUrl?: string;
 }

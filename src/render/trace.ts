@@ -21,6 +21,7 @@ export interface TraceView {
   read: ReadonlyMap<string, TracedRecords>;
   ok: boolean;
   problems: string[];
+  warnings: string[];
 }
 
 /** One approval of a change, as the trace shows it. */
@@ -117,6 +118,7 @@ export function renderTrace(trace: TraceView): string {
   lines.push("", `The walk ${ends[trace.chain.end]}.`);
   if (trace.ok) lines.push(`Chain complete: every change that reached ${trace.environment} up to ${short(trace.sha)} was approved.`);
   else lines.push(`Chain BROKEN:`, ...trace.problems.map((p) => `  - ${p}`));
+  if (trace.warnings.length > 0) lines.push("", "Warnings (not counted as records):", ...trace.warnings.map((w) => `  - ${w}`));
   return `${lines.join("\n")}\n`;
 }
 
@@ -130,6 +132,7 @@ export function traceJson(trace: TraceView): Record<string, unknown> {
     policy_commit: trace.policyCommit,
     ok: trace.ok,
     problems: trace.problems,
+    warnings: trace.warnings,
     end: trace.chain.end,
     baseline: trace.chain.baseline,
     verdicts: verdictsOf(trace.read.get(trace.sha), trace.environment),

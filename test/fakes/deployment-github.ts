@@ -146,6 +146,13 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     return { files: this.files.get(sha) ?? [], truncated: false };
   }
 
+  /** What reading records noticed (tests add to it). */
+  readonly noticed: string[] = [];
+
+  warnings(): string[] {
+    return [...this.noticed];
+  }
+
   async policiesAt(commit: string): Promise<PolicySet | null> {
     this.enter("policiesAt");
     return this.policiesByCommit.has(commit) ? (this.policiesByCommit.get(commit) ?? null) : this.policies;

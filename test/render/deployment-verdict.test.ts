@@ -77,6 +77,7 @@ test("audit trace: the text and the JSON of a broken chain", () => {
       [sha("7"), { records: [], verdicts: [applied() as unknown as Record<string, unknown>] }],
       [sha("5"), { records: [], verdicts: [{ ...(deployment("approved", []) as unknown as Record<string, unknown>), sha: sha("5"), digest: "sha256:" + "b".repeat(64) }] }],
     ]),
+    warnings: ["https://github.com/acme/gitops/runs/9: ignored an audit marker: written by @github-actions[bot], not by @compliance-gate[bot]"],
     ok: false,
     problems: ["7777777 was pushed directly and has no audit record"],
   };
