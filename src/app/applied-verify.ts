@@ -6,11 +6,11 @@
 import type { KeyObject } from "node:crypto";
 import type { Logger } from "probot";
 import { judgeApplied } from "../audit/chain.js";
-import { chainSummary, type AppliedRecordBody, type AppliedReporter } from "../audit/verdict-record.js";
+import { chainSummary, type AppliedRecord, type AppliedRecordBody, type AppliedReporter } from "../audit/verdict-record.js";
 import { compileGlob } from "../engine/globs.js";
 import type { Policy } from "../policy/types.js";
 import { problemNote, exceptionNote } from "../render/audit-comment.js";
-import { appliedException, appliedExceptionKey } from "../render/deployment-verdict.js";
+import { appliedException, appliedExceptionKey, brokenLinkException, brokenLinkKey, unverifiableChainException, unverifiableChainKey } from "../render/deployment-verdict.js";
 import { refusedForGood } from "./audit-exceptions.js";
 import type { DeploymentGitHub } from "./ports.js";
 import { locateAndWalk, publicKeyOf, sealVerdict, writeVerdict } from "./deployment-verdicts.js";
@@ -53,6 +53,34 @@ export type AppliedOutcome = "recorded" | "already_recorded" | "not_named" | "no
 function namesReporter(policy: Policy, reporter: AppliedReporter): boolean {
   if (reporter.type === "status") return policy.verify.statuses.some((glob) => compileGlob(glob).match(reporter.context));
   return policy.verify.deployments.some((name) => name.toLowerCase() === reporter.environment.toLowerCase());
+}
+
+/** Exception issues opened at most for one report: the newest breaks (accepting the newest accepts all before it). */
+const MAX_ISSUES_PER_REPORT = 5;
+
+/**
+ * The exception issues of an unapproved revision: one per change that breaks its chain (however
+ * many revisions carry it: a redelivery, a later revision or another reporter finds it open), one
+ * per environment and branch for a chain the walk could not finish, and one per revision for a
+ * revision on no gated branch. The newest first, at most MAX_ISSUES_PER_REPORT.
+ */
+function exceptionsOf(record: AppliedRecord, repository: string): { key: string; title: string; body: string }[] {
+  const { environment, branch, sha } = record;
+  if (branch === null) {
+    const key = appliedExceptionKey(repository, sha, environment);
+    return [{ key, ...appliedException(record, key) }];
+  }
+  const out = record.chain.links
+    .filter((l) => l.status === "violation" || l.status === "missing" || l.status === "unverified")
+    .map((link) => {
+      const key = brokenLinkKey(repository, link.sha, environment, branch);
+      return { key, ...brokenLinkException(record, link, key) };
+    });
+  if (record.chain.end === "bound" || out.length === 0) {
+    const key = unverifiableChainKey(repository, environment, branch);
+    out.push({ key, ...unverifiableChainException(record, key) });
+  }
+  return out.slice(0, MAX_ISSUES_PER_REPORT);
 }
 
 /** Verifies applied revisions; a failure is logged and tried again later. */
@@ -131,14 +159,14 @@ export class AppliedVerifier {
       const record = sealVerdict(body, this.deps.signingKey);
       const notes: string[] = [];
       if (!record.compliant && policy.audit.issue_on_exception) {
-        const issueKey = appliedExceptionKey(repository, sha, policy.environment);
-        const { title, body: text } = appliedException(record, issueKey);
-        try {
-          const issue = await github.openException(issueKey, title, text);
-          if (issue !== null) notes.push(exceptionNote(issue));
-        } catch (error) {
-          if (!refusedForGood(error)) throw error;
-          notes.push(problemNote(`the exception issue could not be opened: ${error.message}`));
+        for (const { key: issueKey, title, body: text } of exceptionsOf(record, repository)) {
+          try {
+            const issue = await github.openException(issueKey, title, text);
+            if (issue !== null) notes.push(exceptionNote(issue));
+          } catch (error) {
+            if (!refusedForGood(error)) throw error;
+            notes.push(problemNote(`the exception issue could not be opened: ${error.message}`));
+          }
         }
       }
       await writeVerdict(github, record, `applied:${policy.environment}:${sha}`, notes);

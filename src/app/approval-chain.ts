@@ -50,7 +50,7 @@ interface Read {
 async function read(reads: ChainReads, request: ChainRequest, commit: HistoryCommit): Promise<Read> {
   const [onCommit, pulls] = await Promise.all([reads.checkRecords(commit.sha), reads.pullsOf(commit.sha)]);
   const pushRecords = onCommit.filter((r) => r.kind === "push");
-  const verdicts = onCommit.filter((r) => r.kind === "deployment" || r.kind === "applied");
+  const verdicts = onCommit.filter((r) => r.kind === "deployment" || r.kind === "applied" || r.kind === "rebaseline");
   const copies = onCommit.filter((r) => r.kind === "merge" && r.merge_commit_sha === commit.sha && typeof r.pull_request === "number");
   const own = pulls.find((p) => p.merge_commit_sha === commit.sha);
   const commitOf = pulls.flatMap((p) => (p.merge_commit_sha !== null && p.merge_commit_sha !== commit.sha ? [{ number: p.number, merge_commit_sha: p.merge_commit_sha }] : []));

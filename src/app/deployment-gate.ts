@@ -149,7 +149,7 @@ export class DeploymentGate {
   }
 
   private cannotJudge(request: DeploymentRequest, reason: string, policy: PolicyVersion = NO_POLICY, environment = request.environment): Judged {
-    return { environment, policy, located: EMPTY, verdict: { state: "rejected", freeze: null, break_glass: false, reasons: [reason] } };
+    return { environment, policy, located: EMPTY, verdict: { state: "rejected", freeze: null, break_glass: false, reasons: [reason], excepted: [] } };
   }
 
   /**
@@ -207,6 +207,7 @@ export class DeploymentGate {
       requested_by: request.sender,
       freeze: judged.verdict.freeze,
       break_glass: judged.verdict.break_glass,
+      excepted: judged.verdict.excepted,
       policy: judged.policy,
       chain: chainSummary(judged.located.chain),
       reasons: judged.verdict.reasons,

@@ -11,7 +11,10 @@ import { listCommitFiles } from "../github/changed-files.js";
 import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
+import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
 import { GitHubPolicySource, type PolicyCache } from "../github/policy-source.js";
+import type { TeamRef } from "../engine/facts-needed.js";
+import type { Permission } from "../policy/types.js";
 import { pullsOfCommit } from "../github/pulls.js";
 import { AUDIT_CHECK } from "../render/check-run.js";
 
@@ -41,6 +44,8 @@ export interface DeploymentGitHubOptions {
   policies: PolicyCache;
   /** Repositories whose compliance-exception label exists. */
   labels: LruCache<string, true>;
+  /** Team memberships and permissions, for the TTL. */
+  directory: DirectoryCache;
   clock: () => number;
 }
 
@@ -185,6 +190,20 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
 
   async writeVerdict(write: VerdictWrite): Promise<void> {
     await this.checks.postRecord(write);
+  }
+
+  async directory(teams: readonly TeamRef[], login: string, withPermission: boolean): Promise<{ teams: Record<string, string[]>; permission: Permission | null }> {
+    const { owner, repo } = this.options;
+    const directory = new GitHubDirectory(this.options.directory, this.session, owner, repo);
+    // The permission is read as a reviewer's is: one who takes a stance.
+    const [members, permissions] = await Promise.all([directory.teams(teams), withPermission ? directory.permissions([{ user: login, state: "APPROVED", commit: "", bot: false }]) : Promise.resolve<Record<string, Permission>>({})]);
+    const permission = Object.entries(permissions).find(([user]) => user.toLowerCase() === login.toLowerCase())?.[1] ?? null;
+    return { teams: members.members, permission };
+  }
+
+  async commentOnIssue(number: number, body: string): Promise<void> {
+    const { owner, repo } = this.options;
+    await this.session.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: number, body }, `commenting on #${number}`);
   }
 
   async openException(key: string, title: string, body: string): Promise<number | null> {

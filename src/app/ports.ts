@@ -7,8 +7,9 @@ import type { GapRecord } from "../audit/enforcement-gap.js";
 import type { ListedCommit } from "../audit/population.js";
 import type { LinkedIssue } from "../audit/record.js";
 import type { EnforcementChange, FoundEnforcement } from "../engine/enforcement.js";
+import type { TeamRef } from "../engine/facts-needed.js";
 import type { ChangedFile } from "../engine/types.js";
-import type { PolicySet } from "../policy/types.js";
+import type { Permission, PolicySet } from "../policy/types.js";
 import type { PlannedCheck } from "../render/check-run.js";
 import type { AuditComment, AuditCommentWrite, ListedComment } from "../github/audit-comments.js";
 import type { ChangedFiles } from "../github/changed-files.js";
@@ -318,4 +319,8 @@ export interface DeploymentGitHub extends ChainReads {
   writeVerdict(write: VerdictWrite): Promise<void>;
   /** Opens the exception issue about `key` unless this app already did; its number, or null when GitHub refused for good. */
   openException(key: string, title: string, body: string): Promise<number | null>;
+  /** The members of `teams` (by TeamRef key), and — when `permission` asks — `login`'s permission on the repository (null: none, or not asked). */
+  directory(teams: readonly TeamRef[], login: string, permission: boolean): Promise<{ teams: Record<string, string[]>; permission: Permission | null }>;
+  /** Comments on an issue. */
+  commentOnIssue(number: number, body: string): Promise<void>;
 }

@@ -17,7 +17,7 @@ export interface ChainStep {
   pull: { number: number; title: string } | null;
   /** The app's records of the change: the pull request's merge records, or the push records covering the commit. */
   records: readonly Record<string, unknown>[];
-  /** The app's deployment and applied records on the commit, of any environment. */
+  /** The app's deployment, applied and re-baseline records on the commit, of any environment. */
   verdicts: readonly Record<string, unknown>[];
   /**
    * Asked only when the change has no record: whether it touched the environment's paths by the
@@ -80,13 +80,13 @@ function link(step: ChainStep, status: LinkStatus, record: string | null, reason
 
 /**
  * An approved verdict of the environment on the commit, given for the branch walked: a deployment
- * approved, or an applied revision found compliant. A verdict of another branch judged the commit's
- * history by that branch's rules, so it ends no walk here.
+ * approved, an applied revision found compliant, or a re-baseline its approvers accepted. A verdict
+ * of another branch judged the commit's history by that branch's rules, so it ends no walk here.
  */
 function baselineOf(step: ChainStep, subject: ChainSubject): Record<string, unknown> | undefined {
   return step.verdicts.find(
     (v) =>
-      (v.kind === "deployment" || v.kind === "applied") &&
+      (v.kind === "deployment" || v.kind === "applied" || v.kind === "rebaseline") &&
       v.environment === subject.environment &&
       v.branch === subject.branch &&
       v.compliant === true &&
@@ -190,7 +190,12 @@ export interface VerdictInput {
   chain: Chain;
 }
 
-/** A deployment's answer: approved only on a gated branch, with a whole chain, and outside a freeze unless it broke glass. */
+/**
+ * A deployment's answer: approved only on a gated branch, with a whole chain, and outside a freeze
+ * unless it broke glass. A change that broke glass also goes out over older violations — changes
+ * the app recorded as exceptions, each with its issue — never over a change without a record, a
+ * record that does not verify, or a chain the walk could not finish.
+ */
 export interface DeploymentVerdict {
   state: "approved" | "rejected";
   /** The freeze window in force now, or null. */
@@ -198,6 +203,8 @@ export interface DeploymentVerdict {
   break_glass: boolean;
   /** Why it is rejected; empty when approved. */
   reasons: string[];
+  /** The older violations break glass went out over: what would have rejected it otherwise. */
+  excepted: string[];
 }
 
 function branchReason(input: VerdictInput): string[] {
@@ -210,9 +217,11 @@ function branchReason(input: VerdictInput): string[] {
 /** Judges a deployment of `input.sha` now (SPEC §8.1); `freeze` is the window of the environment active now, or null. */
 export function judgeDeployment(input: VerdictInput & { freeze: string | null }): DeploymentVerdict {
   const glass = brokeGlass(input.chain, input.sha);
-  const reasons = [...branchReason(input), ...input.chain.problems];
+  const violations = new Set(input.chain.links.filter((l) => l.status === "violation").map((l) => l.reason));
+  const excepted = glass ? input.chain.problems.filter((p) => violations.has(p)) : [];
+  const reasons = [...branchReason(input), ...input.chain.problems.filter((p) => !excepted.includes(p))];
   if (input.freeze !== null && !glass) reasons.push(`${input.environment} is frozen now (${input.freeze}), and ${short(input.sha)} did not break glass`);
-  return { state: reasons.length === 0 ? "approved" : "rejected", freeze: input.freeze, break_glass: glass, reasons };
+  return { state: reasons.length === 0 ? "approved" : "rejected", freeze: input.freeze, break_glass: glass, reasons, excepted };
 }
 
 /** Judges a revision an operator reports it applied (SPEC §8.2): compliant when on a gated branch with a whole chain. */

@@ -192,7 +192,7 @@ export function recordsOfPull(found: Findings, repository: string, number: numbe
 
 /** Whether a record is a verdict of SPEC §8 (a deployment answered, a revision applied): a row of its own, not a push's. */
 function isVerdict(record: Record<string, unknown>): boolean {
-  return record.kind === "deployment" || record.kind === "applied";
+  return record.kind === "deployment" || record.kind === "applied" || record.kind === "rebaseline";
 }
 
 /** Of the records found on commit `sha`, those of a push covering it; any other is reported and ignored (verdicts are rows of their own). */
@@ -350,14 +350,14 @@ export function verdictsOf(found: Findings, repository: string, sha: string, per
     if (!inPeriod(verdictTime(r), period) || typeof r.digest !== "string" || seen.has(r.digest)) continue;
     seen.add(r.digest);
     const environment = typeof r.environment === "string" ? r.environment : "?";
-    const outcome = r.kind === "deployment" ? String(r.state) : r.compliant === true ? "approved" : "unapproved";
-    const by = r.kind === "deployment" ? r.requested_by : (r.reporter as { creator?: unknown } | undefined)?.creator;
+    const outcome = r.kind === "deployment" ? String(r.state) : r.kind === "rebaseline" ? "accepted" : r.compliant === true ? "approved" : "unapproved";
+    const by = r.kind === "deployment" ? r.requested_by : r.kind === "rebaseline" ? r.accepted_by : (r.reporter as { creator?: unknown } | undefined)?.creator;
     out.push({
       change: {
         repository,
-        kind: r.kind as "deployment" | "applied",
+        kind: r.kind as "deployment" | "applied" | "rebaseline",
         pull_request: null,
-        title: `${String(r.kind)} ${r.kind === "deployment" ? "to" : "in"} ${environment}: ${outcome}`,
+        title: `${String(r.kind)} ${r.kind === "deployment" ? "to" : r.kind === "rebaseline" ? "of" : "in"} ${environment}: ${outcome}`,
         merged_at: verdictTime(r) ?? "",
         merged_by: typeof by === "string" ? by : null,
         merge_commit_sha: sha,

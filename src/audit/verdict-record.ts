@@ -58,8 +58,10 @@ export interface DeploymentRecordBody extends VerdictCommon {
   requested_by: string | null;
   /** The freeze window in force at the answer, or null. */
   freeze: string | null;
-  /** The change behind the commit broke glass: it may deploy during a freeze. */
+  /** The change behind the commit broke glass: it may deploy during a freeze, and over older violations. */
   break_glass: boolean;
+  /** The older violations break glass went out over (records written before it existed lack it). */
+  excepted?: string[];
 }
 
 /** Who reported a revision applied: a commit status (Flux, Argo CD) or a GitHub deployment's status (Argo CD). */

@@ -6,8 +6,9 @@ import pino from "pino";
 import { AppliedVerifier, type AppliedReport } from "../../src/app/applied-verify.js";
 import { DeploymentGate, type DeploymentRequest } from "../../src/app/deployment-gate.js";
 import { InProcessLater } from "../../src/app/later.js";
+import { Rebaseliner } from "../../src/app/rebaseline.js";
 import type { AppliedReporter } from "../../src/audit/verdict-record.js";
-import { sealRecord } from "../../src/audit/seal.js";
+import { sealRecord, verifyRecord } from "../../src/audit/seal.js";
 import { loadPolicySet } from "../../src/policy/load.js";
 import { changeRecord, FakeDeploymentGitHub } from "../fakes/deployment-github.js";
 import { signingKeys } from "./audit-fake.js";
@@ -256,5 +257,129 @@ describe("where the environment's governance began is decided by the environment
     await gate().onRequest(request(github), github, log);
     const chain = github.written[0]?.record["chain"] as { end: string; links: { sha: string; status: string }[] };
     expect(chain.links.find((l) => l.sha === sha("b"))?.status).not.toBe("origin");
+  });
+});
+
+describe("one violation does not stall an environment for good", () => {
+  const WITH_GLASS = "break_glass: { label: emergency, approvals: 1, approvers: { users: [carol] } }";
+  const FROZEN = "freeze: [{ name: release freeze, from: 2026-11-25T00:00:00Z, until: 2026-11-26T00:00:00Z }]";
+  /** main with an admin's hotfix D pushed directly without approval, then approved merges. */
+  function stalled(extra = WITH_GLASS): FakeDeploymentGitHub {
+    const github = history(POLICY(extra));
+    github.commit(sha("d"), { checks: [changeRecord("push", "blocked", { after: sha("d") })] });
+    return github;
+  }
+  const merge = (github: FakeDeploymentGitHub, i: number, breakGlass = false): string => {
+    const s = (0x700 + i).toString(16).padStart(40, "e");
+    github.commit(s, { pull: 60 + i, merge: [changeRecord("merge", "approved", { pull: 60 + i, breakGlass })] });
+    return s;
+  };
+
+  test("every later revision Flux applies carries the violation, but it has one exception issue, not one per revision", async () => {
+    const github = stalled();
+    for (let i = 0; i < 4; i++) {
+      const s = merge(github, i);
+      expect(await verifier().onReport(report(s), github, log)).toBe("recorded");
+    }
+    expect(github.written.map((w) => w.record["compliant"])).toEqual([false, false, false, false]);
+    expect(github.issues.map((i) => i.title)).toEqual(["Compliance exception: ddddddd breaks the approval chain of production on main"]);
+    expect(github.issues[0]?.body).toContain(`compliance-gate rebaseline: production main ${sha("d")}`);
+  });
+
+  test("a break-glass fix deploys over an older violation the app recorded, during a freeze too — never over a change without a record", async () => {
+    const github = stalled(`${WITH_GLASS}\n${FROZEN}`);
+    merge(github, 1, true);
+    expect(await gate(new ManualClock(Date.parse("2026-11-25T10:00:00Z"))).onRequest(request(github), github, log)).toBe("approved");
+    expect(github.written[0]?.record).toMatchObject({ state: "approved", break_glass: true, reasons: [], excepted: ["ddddddd was pushed directly without approval of production (blocked)"] });
+    expect(github.answers[0]?.comment).toContain("Break glass goes out over older violations");
+
+    const unknown = history(POLICY(`${WITH_GLASS}\n${FROZEN}`));
+    unknown.commit(sha("d"));
+    merge(unknown, 1, true);
+    expect(await gate().onRequest(request(unknown), unknown, log)).toBe("rejected");
+    expect(unknown.written[0]?.record["reasons"]).toEqual(["ddddddd was pushed directly and has no audit record"]);
+  });
+
+  describe("a re-baseline: an approver closes the issue", () => {
+    const closed = (github: FakeDeploymentGitHub, by: string, body: string, number = 100) => ({
+      owner: "acme",
+      repo: "gitops",
+      defaultBranch: "main",
+      issue: number,
+      body,
+      closedBy: by,
+      closedByBot: false,
+      closedAt: "2026-11-26T09:00:00Z",
+    });
+    const rebaseliner = (): Rebaseliner => {
+      const clock = new ManualClock();
+      return new Rebaseliner({ clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
+    };
+
+    test("closed by an approver of production: sealed, and later deployments are judged from there", async () => {
+      const github = stalled();
+      const s = merge(github, 0);
+      await verifier().onReport(report(s), github, log);
+      const issue = github.issues[0] as { body: string };
+      expect(await gate().onRequest(request(github, { runId: 1 }), github, log)).toBe("rejected");
+
+      expect(await rebaseliner().onClosed(closed(github, "alice", issue.body), github, log)).toBe("rebaselined");
+      const record = github.checks.get(sha("d"))?.find((r) => r["kind"] === "rebaseline");
+      expect(record).toMatchObject({ environment: "production", branch: "main", sha: sha("d"), issue: 100, accepted_by: "alice", via: ["SRE: user"], accepted_problems: ["ddddddd was pushed directly without approval of production (blocked)"] });
+      expect(verifyRecord(record).ok).toBe(true);
+      expect(github.issueComments[0]?.body).toContain("Re-baseline recorded");
+
+      expect(await gate().onRequest(request(github, { runId: 2 }), github, log)).toBe("approved");
+      expect(github.written.at(-1)?.record["chain"]).toMatchObject({ end: "baseline", baseline: sha("d") });
+      // Closing it again (a redelivery) records nothing more.
+      expect(await rebaseliner().onClosed(closed(github, "alice", issue.body), github, log)).toBe("already");
+    });
+
+    test("closed by someone who approves nothing of production, or who made a change it accepts: refused, and said on the issue", async () => {
+      const github = stalled();
+      github.policies = policySet(POLICY().replace("users: [alice]", "users: [alice, mallory]"));
+      merge(github, 0);
+      const body = `please\n\n${"compliance-gate rebaseline: production main " + sha("d")}\n`;
+      expect(await rebaseliner().onClosed(closed(github, "carol", body), github, log)).toBe("refused");
+      expect(await rebaseliner().onClosed(closed(github, "mallory", body), github, log)).toBe("refused");
+      expect(github.issueComments.map((c) => c.body)).toEqual([
+        expect.stringContaining("carol is not an approver of a rule of production that needs approvals"),
+        expect.stringContaining("mallory made one of the changes this would accept (ddddddd): another approver must close it"),
+      ]);
+      expect([...github.checks.values()].flat().some((r) => r["kind"] === "rebaseline")).toBe(false);
+    });
+
+    test("a member of an approving team may; a commit off the branch, or a branch production does not deploy from, may not be accepted", async () => {
+      const github = stalled();
+      github.policies = policySet(POLICY().replace("users: [alice]", "teams: [sre]"));
+      github.teamMembers.set("acme/sre", ["dave"]);
+      expect(await rebaseliner().onClosed(closed(github, "dave", `compliance-gate rebaseline: production main ${sha("9")}`), github, log)).toBe("refused");
+      expect(await rebaseliner().onClosed(closed(github, "dave", `compliance-gate rebaseline: production x ${sha("d")}`), github, log)).toBe("refused");
+      expect(await rebaseliner().onClosed(closed(github, "dave", `compliance-gate rebaseline: production main ${sha("d")}`), github, log)).toBe("rebaselined");
+      expect(github.issueComments.slice(0, 2).map((c) => c.body)).toEqual([
+        expect.stringContaining("9999999 is not on main's first-parent line"),
+        expect.stringContaining("production does not deploy from x"),
+      ]);
+    });
+
+    test("an issue without the line, or with two different ones, asks for nothing", async () => {
+      const github = stalled();
+      expect(await rebaseliner().onClosed(closed(github, "alice", "done"), github, log)).toBe("not_asked");
+      const two = `compliance-gate rebaseline: production main ${sha("d")}\ncompliance-gate rebaseline: production main ${sha("c")}`;
+      expect(await rebaseliner().onClosed(closed(github, "alice", two), github, log)).toBe("not_asked");
+      expect(github.issueComments).toEqual([]);
+    });
+  });
+
+  test("past the bound: one issue for the environment and branch however many revisions, and a re-baseline at a revision ends the stall", async () => {
+    const github = history();
+    let tip = sha("c");
+    for (let i = 0; i < 105; i++) tip = merge(github, i);
+    for (const at of [tip, (0x700 + 103).toString(16).padStart(40, "e")]) await verifier().onReport(report(at), github, log);
+    expect(github.issues.map((i) => i.title)).toEqual(["Compliance exception: the approval chain of production on main cannot be verified"]);
+    const clock = new ManualClock();
+    const r = new Rebaseliner({ clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
+    expect(await r.onClosed({ owner: "acme", repo: "gitops", defaultBranch: "main", issue: 100, body: github.issues[0]?.body ?? "", closedBy: "alice", closedByBot: false, closedAt: "2026-11-26T09:00:00Z" }, github, log)).toBe("rebaselined");
+    expect(await gate().onRequest(request(github), github, log)).toBe("approved");
   });
 });

@@ -141,10 +141,34 @@ test("an Argo CD deployment status on an unapproved revision opens one exception
   payload["deployment_status"] = { ...payload["deployment_status"], state: "success", environment: "production" };
   await app.receive("deployment_status", payload);
   expect(auditRecords(PUSHED)).toEqual([expect.objectContaining({ kind: "applied", compliant: false, reporter: expect.objectContaining({ type: "deployment", environment: "production" }) })]);
-  expect(audit.issues.map((i) => i.title)).toEqual(["Compliance exception: unapproved revision d4d4d4d running in production"]);
+  expect(audit.issues.map((i) => i.title)).toEqual(["Compliance exception: d4d4d4d breaks the approval chain of production on main"]);
   expect(audit.issues[0]?.labels).toEqual(["compliance-exception"]);
 
   const before = github.answered.length;
   await app.receive("deployment_status", { ...payload, deployment: { ...payload["deployment"], performed_via_github_app: { id: APP_ID, slug: SLUG } } });
   expect(github.answered.length).toBe(before);
+});
+
+/** An issues.closed delivery: GitHub's example, moved to acme/gitops, with `body`, closed by `by` for `reason`. */
+function issueClosed(body: string, by: string, reason: "completed" | "not_planned" = "completed"): Json {
+  const payload = inRepository(example("issues", "opened"));
+  payload["action"] = "closed";
+  payload["issue"] = { ...payload["issue"], number: 12, body, state: "closed", state_reason: reason, closed_at: "2026-11-26T09:00:00Z" };
+  payload["sender"] = { ...payload["sender"], login: by, type: "User" };
+  return payload;
+}
+
+test("an issue holding a re-baseline line, closed as completed by an approver: a sealed re-baseline on the commit, said on the issue; closed as not planned: nothing", async () => {
+  const line = `compliance-gate rebaseline: production main ${MERGED}`;
+  expect(webhookSchemaErrors("webhook-issues-closed", issueClosed(line, "alice"))).toEqual([]);
+  const before = github.answered.length;
+  await app.receive("issues", issueClosed(line, "alice", "not_planned"));
+  await app.receive("issues", issueClosed("no line here", "alice"));
+  expect(github.answered.length).toBe(before);
+
+  main(MERGED);
+  await app.receive("issues", issueClosed(`Accepting after review.\n\n${line}\n`, "alice"));
+  expect(auditRecords(MERGED)).toEqual([expect.objectContaining({ kind: "rebaseline", environment: "production", branch: "main", sha: MERGED, issue: 12, accepted_by: "alice", via: ["production approvers: user"] })]);
+  expect(github.checks.find((c) => c.name === "compliance/audit")).toMatchObject({ conclusion: "success", external_id: "rebaseline:production:12", output: { title: "Re-baseline of production on main: accepted" } });
+  expect(audit.comments.filter((c) => c.issue === 12).map((c) => c.body)).toEqual([expect.stringContaining("Re-baseline recorded")]);
 });

@@ -206,7 +206,7 @@ describe("a revision an operator applied", () => {
     expect(github.written).toHaveLength(1);
     expect(github.written[0]).toMatchObject({ compliant: false, title: "Applied in production: compliance violation: unapproved revision" });
     expect(github.issues).toHaveLength(1);
-    expect(github.issues[0]?.title).toBe("Compliance exception: unapproved revision ddddddd running in production");
+    expect(github.issues[0]?.title).toBe("Compliance exception: ddddddd breaks the approval chain of production on main");
     expect(github.issues[0]?.body).toContain("ddddddd was pushed directly and has no audit record");
   });
 

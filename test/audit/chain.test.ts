@@ -177,3 +177,16 @@ describe("a verdict as an export row", () => {
     expect(recordLabel(sealed.record)).toBe("acme/gitops@aaaaaaa deployment to production");
   });
 });
+
+describe("a re-baseline", () => {
+  test("ends the walk on its branch like an approved verdict, and is a row of the export", async () => {
+    const sealed = sealRecord({ version: 1, kind: "rebaseline", repository: "acme/gitops", pull_request: null, environment: "production", branch: "main", sha: sha("a"), issue: 12, accepted_by: "alice", via: ["SRE: user"], accepted_at: "2026-11-26T09:00:00Z", chain: { end: "root", baseline: null, links: [] }, accepted_problems: [], policy: { commit: sha("0"), files: {} }, compliant: true, evaluated_at: "2026-11-26T09:00:01Z" } as never);
+    if (!sealed.ok) throw new Error(sealed.message);
+    const accepted = sealed.record as unknown as Json;
+    expect(assessStep(push("a", [record("push", "blocked")], { verdicts: [accepted] }), SUBJECT).status).toBe("baseline");
+    expect(assessStep(push("a", [record("push", "blocked")], { verdicts: [accepted] }), { ...SUBJECT, branch: "release/1" }).status).toBe("violation");
+    const { verdictsOf } = await import("../../src/audit/population.js");
+    const rows = verdictsOf({ records: [{ record: accepted, comment: "https://github.com/acme/gitops/runs/1" }], problems: [] }, "acme/gitops", sha("a"), { since: 0, until: Date.parse("2027-01-01") }, new Set());
+    expect(rows.map((r) => r.change)).toEqual([expect.objectContaining({ kind: "rebaseline", title: "rebaseline of production: accepted", merged_by: "alice", environment: "production" })]);
+  });
+});

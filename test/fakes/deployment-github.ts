@@ -9,7 +9,8 @@ import { sealRecord } from "../../src/audit/seal.js";
 import type { ChangedFile } from "../../src/engine/types.js";
 import { GitHubError } from "../../src/github/client.js";
 import { loadPolicySet } from "../../src/policy/load.js";
-import type { PolicySet } from "../../src/policy/types.js";
+import type { Permission, PolicySet } from "../../src/policy/types.js";
+import type { TeamRef } from "../../src/engine/facts-needed.js";
 
 type Json = Record<string, unknown>;
 
@@ -195,6 +196,22 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     if (!parsed?.ok) throw new Error("a verdict check run without a record");
     this.written.push({ ...write, record: parsed.record });
     this.checks.set(write.sha, [...(this.checks.get(write.sha) ?? []), parsed.record]);
+  }
+
+  /** Team members by TeamRef key, and repository permissions by login. */
+  readonly teamMembers = new Map<string, string[]>();
+  readonly permissions = new Map<string, Permission>();
+  /** Comments made on issues. */
+  readonly issueComments: { number: number; body: string }[] = [];
+
+  async directory(teams: readonly TeamRef[], login: string, permission: boolean): Promise<{ teams: Record<string, string[]>; permission: Permission | null }> {
+    this.enter("directory");
+    return { teams: Object.fromEntries(teams.map((t) => [t.key, this.teamMembers.get(t.key) ?? []])), permission: permission ? (this.permissions.get(login) ?? null) : null };
+  }
+
+  async commentOnIssue(number: number, body: string): Promise<void> {
+    this.enter("commentOnIssue");
+    this.issueComments.push({ number, body });
   }
 
   async openException(key: string, title: string, body: string): Promise<number | null> {

@@ -3,7 +3,8 @@
 // the bounds each keeps.
 import type { AppliedRecord, DeploymentRecord } from "../../src/audit/verdict-record.js";
 import { sealRecord } from "../../src/audit/seal.js";
-import { appliedException, appliedExceptionKey, protectionComment, verdictCheckHeadline, verdictCheckText } from "../../src/render/deployment-verdict.js";
+import { appliedException, appliedExceptionKey, brokenLinkException, brokenLinkKey, protectionComment, verdictCheckHeadline, verdictCheckText } from "../../src/render/deployment-verdict.js";
+import { rebaselineAsked } from "../../src/audit/rebaseline.js";
 import { MAX_PROTECTION_COMMENT } from "../../src/render/limits.js";
 import { renderTrace, traceJson, type TraceView } from "../../src/render/trace.js";
 import { parseAuditComment } from "../../src/audit/comment.js";
@@ -61,6 +62,16 @@ test("the exception issue of an unapproved revision carries its marker and the r
   const issue = appliedException(record, key);
   expect(issue.title).toBe("Compliance exception: unapproved revision 7777777 running in production");
   expect(issue.body.split("\n")[0]).toBe(`<!-- compliance-gate:exception acme/gitops@${sha("7")} applied in production -->`);
+  expect(issue.body).toMatchSnapshot();
+});
+
+test("the exception issue of a change that breaks the chain: its marker, the line that asks for a re-baseline, and the record", () => {
+  const record = applied();
+  const key = brokenLinkKey("acme/gitops", sha("7"), "production", "main");
+  const issue = brokenLinkException(record, CHAIN.links[0] as never, key);
+  expect(issue.title).toBe("Compliance exception: 7777777 breaks the approval chain of production on main");
+  expect(issue.body.split("\n")[0]).toBe(`<!-- compliance-gate:exception acme/gitops@${sha("7")} breaks the chain of production on main -->`);
+  expect(rebaselineAsked(issue.body)).toEqual({ environment: "production", branch: "main", sha: sha("7") });
   expect(issue.body).toMatchSnapshot();
 });
 
