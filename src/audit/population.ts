@@ -176,6 +176,21 @@ export function recordsInExceptionIssues(
   return found;
 }
 
+/**
+ * The verdict records (SPEC §8) in the app's exception issues: an unapproved revision's issue holds
+ * its applied record whole — for a revision on no gated branch, the one place the export finds it.
+ */
+export function verdictsInExceptionIssues(issues: readonly ListedIssue[], app?: string): Findings {
+  const found: Findings = { records: [], problems: [] };
+  for (const issue of issues) {
+    if (typeof issue.body !== "string" || !issue.body.includes(MARKER)) continue;
+    if (!recordWriter(issue.author, app).ok) continue;
+    const where = issue.url ?? `issue #${issue.number}`;
+    for (const result of parseAuditComments(issue.body)) if (result.ok && isVerdict(result.record)) found.records.push({ record: result.record, comment: where });
+  }
+  return found;
+}
+
 /** Of the records found on pull request #`number`, those about it (`owner/name#n`); any other is reported and ignored. */
 export function recordsOfPull(found: Findings, repository: string, number: number): Findings {
   const problems = [...found.problems];

@@ -667,6 +667,35 @@ describe("compliance-gate audit export", () => {
     expect(verified.stdout).toContain(`ok acme/gitops@${elsewhere.slice(0, 7)} deployment to production`);
   });
 
+  test("an applied revision on no gated branch, which Flux reported: its record is found in its exception issue", async () => {
+    const scope = github();
+    const merged = sha("merge41");
+    const offBranch = sha("flux-branch");
+    const sealed = sealRecord({ version: 1, kind: "applied", repository: "acme/gitops", pull_request: null, environment: "production", sha: offBranch, branch: null, reporter: { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null }, reported_at: "2026-11-14T10:00:00Z", policy: { commit: merged, files: {} }, chain: { end: "bound", baseline: null, links: [] }, reasons: ["not on a branch production deploys from (main)"], compliant: false, evaluated_at: "2026-11-14T10:00:01Z" } as never, APP.privatePem);
+    if (!sealed.ok) throw new Error(sealed.message);
+    const issue = (number: number, user: { login: string; type: string }): Record<string, unknown> => ({
+      number,
+      html_url: `https://github.com/acme/gitops/issues/${number}`,
+      title: "Compliance exception: unapproved revision",
+      state: "open",
+      labels: [{ name: "compliance-exception" }],
+      user: { login: user.login, type: user.type },
+      body: `${exceptionMarker(`acme/gitops@${offBranch} applied in production`)}\n\n${recordBlock(sealed.record as never, false)}`,
+    });
+    mockRepository(scope, [issue(20, { login: "mallory", type: "User" }), issue(21, APP_BOT)]);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, merged, [{ sha: merged, date: "2026-11-10T10:00:00Z", parents: [sha("base")] }]);
+    mockVerdictScan(scope);
+    const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
+    expect(r.code).toBe(0);
+    const rows = rowsOf(r.stdout);
+    expect(rows.map((row) => [row.kind, row.title, row.merge_commit_sha, row.url])).toEqual([
+      ["merge", "Change 41", merged, expect.any(String)],
+      ["applied", "applied in production: unapproved", offBranch, "https://github.com/acme/gitops/issues/21"],
+    ]);
+  });
+
   test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
     const scope = github();
     const first = sha("push-1");
