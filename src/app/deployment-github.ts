@@ -8,6 +8,7 @@ import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { listComments } from "../github/audit-comments.js";
 import { listCommitFiles } from "../github/changed-files.js";
+import { listBranchTips } from "../github/history.js";
 import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
@@ -138,6 +139,11 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     if (response.status === 404) return null;
     const sha = (response.data as { object?: { sha?: unknown } } | undefined)?.object?.sha;
     return typeof sha === "string" ? sha : null;
+  }
+
+  branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }> {
+    const { owner, repo } = this.options;
+    return listBranchTips(this.session, owner, repo, `${owner}/${repo}`);
   }
 
   /**

@@ -303,6 +303,8 @@ export interface VerdictWrite {
 export interface DeploymentGitHub extends ChainReads {
   /** The tip of a branch, or null when there is no such branch. */
   branchTip(branch: string): Promise<string | null>;
+  /** The repository's branches with their tips (at most 1,000); `complete` false when there are more. */
+  branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }>;
   /** The policies at the tip of `branch`; null when it has none. */
   branchPolicies(branch: string): Promise<BranchPolicies | null>;
   /**

@@ -7,6 +7,7 @@ import { AppliedVerifier, type AppliedReport } from "../../src/app/applied-verif
 import { DeploymentGate, type DeploymentRequest } from "../../src/app/deployment-gate.js";
 import { InProcessLater } from "../../src/app/later.js";
 import { Rebaseliner } from "../../src/app/rebaseline.js";
+import { traceChain } from "../../src/app/trace.js";
 import type { AppliedReporter } from "../../src/audit/verdict-record.js";
 import { sealRecord, verifyRecord } from "../../src/audit/seal.js";
 import { loadPolicySet } from "../../src/policy/load.js";
@@ -99,9 +100,9 @@ describe("whoever picks the deploy branch does not pick the policy that judges i
     github.parents.set(P, [sha("c")]);
     github.tips.set("x", P);
     expect(await gate().onRequest(request(github, { sha: P, ref: "x" }), github, log)).toBe("rejected");
-    expect(github.written[0]?.record["reasons"]).toContain(
+    expect(github.written[0]?.record["reasons"]).toEqual([
       "eeeeeee was pushed directly and has no audit record (the policy of production at its parent does not apply to x: nothing judged it there)",
-    );
+    ]);
   });
 
   test("a verdict given on main ends no walk on another gated branch", async () => {
@@ -381,5 +382,46 @@ describe("one violation does not stall an environment for good", () => {
     const r = new Rebaseliner({ clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
     expect(await r.onClosed({ owner: "acme", repo: "gitops", defaultBranch: "main", issue: 100, body: github.issues[0]?.body ?? "", closedBy: "alice", closedByBot: false, closedAt: "2026-11-26T09:00:00Z" }, github, log)).toBe("rebaselined");
     expect(await gate().onRequest(request(github), github, log)).toBe("approved");
+  });
+});
+
+describe("globs and several gated branches work, failing closed only where truly unknown", () => {
+  test("a policy whose scope.branches are globs: an applied revision is judged on the branch they match", async () => {
+    const github = history(POLICY("", '["env/*"]'));
+    github.tips.set("env/production", sha("c"));
+    github.tips.set("env/staging", sha("b"));
+    expect(await verifier().onReport(report(sha("c")), github, log)).toBe("recorded");
+    expect(github.written[0]?.record).toMatchObject({ compliant: true, branch: "env/production", reasons: [] });
+    expect(github.issues).toEqual([]);
+    // A commit on no branch the globs match is a violation still.
+    github.parents.set(sha("9"), [sha("c")]);
+    github.tips.set("feature", sha("9"));
+    await verifier().onReport(report(sha("9")), github, log);
+    expect(github.written[1]?.record).toMatchObject({ compliant: false, branch: null });
+  });
+
+  test("audit trace of a glob-only environment: the one branch the globs match, or --branch", async () => {
+    const github = history(POLICY("", '["env/*"]'));
+    github.tips.set("env/production", sha("c"));
+    const trace = await traceChain({ github, owner: "acme", repo: "gitops", defaultBranch: "main", environment: "production" });
+    expect(trace).toMatchObject({ ok: true, branch: "env/production", sha: sha("c") });
+    github.tips.set("env/other", sha("b"));
+    await expect(traceChain({ github, owner: "acme", repo: "gitops", defaultBranch: "main", environment: "production" })).rejects.toThrow("name one with --branch");
+    expect(await traceChain({ github, owner: "acme", repo: "gitops", defaultBranch: "main", environment: "production", branch: "env/other" })).toMatchObject({ ok: true, branch: "env/other", sha: sha("b") });
+  });
+
+  test("scope.branches [main, release/*]: a release branch's chain counts the records of the merges into main it carries, and its own merges by their check-run copies", async () => {
+    const github = history(POLICY("", '[main, "release/*"]'));
+    github.tips.set("release/1", sha("c"));
+    // #70 merged into release/1 as R: GitHub names no pull request of a commit off the default branch; the copy of its record does.
+    github.commit(sha("7"), { branch: "release/1", pull: 70, checks: [changeRecord("merge", "approved", { pull: 70, at: sha("7") })] });
+    expect(await gate().onRequest(request(github, { sha: sha("7"), ref: "release/1" }), github, log)).toBe("approved");
+    const chain = github.written[0]?.record["chain"] as { links: { sha: string; status: string; pull_request: number | null }[] };
+    expect(chain.links.map((l) => [l.sha, l.status, l.pull_request])).toEqual([
+      [sha("7"), "approved", 70],
+      [sha("c"), "approved", 43],
+      [sha("b"), "approved", 41],
+      [sha("a"), "origin", null],
+    ]);
   });
 });

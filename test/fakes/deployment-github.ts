@@ -164,6 +164,11 @@ export class FakeDeploymentGitHub implements DeploymentGitHub {
     return this.tips.get(branch) ?? null;
   }
 
+  async branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }> {
+    this.enter("branches");
+    return { items: [...this.tips].map(([name, tip]) => ({ name, tip })), complete: true };
+  }
+
   async branchPolicies(branch: string): Promise<BranchPolicies | null> {
     this.enter("branchPolicies");
     const tip = this.tips.get(branch);
