@@ -115,12 +115,15 @@ export interface ReadRecords {
 export async function walkChain(reads: ChainReads, request: ChainRequest, collect?: Map<string, ReadRecords>): Promise<Chain> {
   const max = request.maxCommits ?? MAX_CHAIN_COMMITS;
   const { commits, exhausted } = await reads.firstParents(request.sha, max);
+  const { subject } = request;
   const assessed: ChainLink[] = [];
   const newerPushRecords: Record<string, unknown>[] = [];
   /** Merge commits met so far: a commit of one of their pull requests further back was replayed by it. */
   const newerMerges = new Set<string>();
   for (let at = 0; at < commits.length; at += BATCH) {
     const batch = await mapConcurrently(commits.slice(at, at + BATCH), BATCH, (commit) => read(reads, request, commit));
+    // What each commit is, in order (a push record or a merge further up covers older commits)…
+    const steps: { step: ChainStep; commit: HistoryCommit; askTouched: boolean }[] = [];
     for (const found of batch) {
       let records = found.records;
       if (found.pull === null && records.length === 0) records = newerPushRecords.filter((r) => pushRecordCovers(r, request.repository, found.commit.sha));
@@ -128,17 +131,34 @@ export async function walkChain(reads: ChainReads, request: ChainRequest, collec
       if (found.pull !== null) newerMerges.add(found.commit.sha);
       const step: ChainStep = { sha: found.commit.sha, pull: found.pull, records, verdicts: found.verdicts };
       const replayed = found.commitOf.find((p) => newerMerges.has(p.merge_commit_sha));
-      const commitOf = replayed ?? (assessed.length === 0 ? found.commitOf[0] : undefined);
+      const first = at === 0 && steps.length === 0;
+      const commitOf = replayed ?? (first ? found.commitOf[0] : undefined);
       if (found.pull === null && records.length === 0 && commitOf !== undefined) step.commitOf = { ...commitOf, walked: replayed !== undefined };
       collect?.set(found.commit.sha, { records, verdicts: found.verdicts });
-      const listed = records.some((r) => listsEnvironment(r, request.subject.environment));
-      if (!listed && step.commitOf === undefined && !found.verdicts.some((v) => v.environment === request.subject.environment && v.compliant === true)) {
-        step.touched = await touched(reads, request, found.commit);
+      const listed = records.some((r) => listsEnvironment(r, subject.environment));
+      const approvedHere = found.verdicts.some((v) => v.environment === subject.environment && v.compliant === true);
+      steps.push({ step, commit: found.commit, askTouched: !listed && step.commitOf === undefined && !approvedHere });
+      // The walk stops at an approved verdict (the deployed commit's own aside): nothing older is asked about.
+      if (!first && approvedHere && assessStep(step, subject).status === "baseline") break;
+    }
+    // …then whether the changes without a record touched the environment, read all at once.
+    await mapConcurrently(
+      steps.filter((s) => s.askTouched),
+      BATCH,
+      async (s) => void (s.step.touched = await touched(reads, request, s.commit)),
+    );
+    for (const { step } of steps) {
+      const first = assessed.length === 0;
+      // The deployed commit's own earlier approval ends the walk, but must not hide that its change broke glass.
+      const link = assessStep(step, subject);
+      if (first && link.status === "baseline") {
+        const own = assessStep({ ...step, verdicts: [] }, subject);
+        if (own.status === "break_glass") assessed.push(own);
       }
-      const link = assessStep(step, request.subject);
       assessed.push(link);
-      if (endsChain(link.status)) return judgeChain(assessed, false, request.subject.environment);
+      if (endsChain(link.status)) return judgeChain(assessed, false, subject.environment);
     }
   }
-  return judgeChain(assessed, exhausted && assessed.length === commits.length, request.subject.environment);
+  const complete = assessed.length === commits.length;
+  return judgeChain(assessed, exhausted && complete, subject.environment, !exhausted && commits.length < max);
 }

@@ -161,15 +161,20 @@ export function endsChain(status: LinkStatus): boolean {
 
 /**
  * The chain from the links of a walk (newest first, each from assessStep) and why the walk
- * stopped: `exhausted` when the history has no older commit, else the bound was reached.
+ * stopped: `exhausted` when the history has no older commit; else the bound was reached, or —
+ * `listingEnded` — GitHub's listing of the history ended first (a history rich in merges lists
+ * many commits off the first-parent line).
  */
-export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, environment: string): Chain {
+export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, environment: string, listingEnded = false): Chain {
   const last = assessed.at(-1);
   const end: ChainEnd = last && endsChain(last.status) ? (last.status as "baseline" | "origin") : exhausted ? "root" : "bound";
   const links = assessed.filter((l) => l.status !== "untouched");
   const problems = links.filter((l) => BREAKS.has(l.status)).map((l) => l.reason ?? `${short(l.sha)} breaks the chain`);
   if (end === "bound") {
-    problems.push(`more than ${assessed.length} commits reach back before any approved deployment of ${environment}: the chain cannot be verified`);
+    const why = listingEnded
+      ? `the history could be listed only ${assessed.length} commits back (GitHub's listing ends at 1,000 commits, merged ones included)`
+      : `more than ${assessed.length} commits reach back`;
+    problems.push(`${why} before any approved deployment of ${environment}: the chain cannot be verified`);
   }
   return { links, end, baseline: end === "baseline" ? (last?.sha ?? null) : null, complete: problems.length === 0, problems };
 }

@@ -56,6 +56,19 @@ const WORDS: Record<ChainLink["status"], string> = {
 
 const short = (sha: string): string => sha.slice(0, 7);
 
+/** Control characters (C0, DEL, C1) and bidirectional overrides: matching them is the point. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * A line for a terminal: PR titles, status contexts, logins and rule names come from records, and
+ * a control character among them could move the cursor or rewrite what was printed before — each
+ * is shown as an escape (`\u{1b}`) instead.
+ */
+function printable(line: string): string {
+  return line.replace(CONTROLS, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -119,7 +132,7 @@ export function renderTrace(trace: TraceView): string {
   if (trace.ok) lines.push(`Chain complete: every change that reached ${trace.environment} up to ${short(trace.sha)} was approved.`);
   else lines.push(`Chain BROKEN:`, ...trace.problems.map((p) => `  - ${p}`));
   if (trace.warnings.length > 0) lines.push("", "Warnings (not counted as records):", ...trace.warnings.map((w) => `  - ${w}`));
-  return `${lines.join("\n")}\n`;
+  return `${lines.map(printable).join("\n")}\n`;
 }
 
 /** The trace as JSON. */

@@ -425,3 +425,36 @@ describe("globs and several gated branches work, failing closed only where truly
     ]);
   });
 });
+
+describe("the walk's corners", () => {
+  test("a break-glass commit already deployed during a freeze deploys again during it: its own approval does not hide the glass", async () => {
+    const FROZEN = "freeze: [{ name: release freeze, from: 2026-11-25T00:00:00Z, until: 2026-11-26T00:00:00Z }]";
+    const github = history(POLICY(FROZEN));
+    github.commit(sha("d"), { pull: 46, merge: [changeRecord("merge", "approved", { pull: 46, breakGlass: true })] });
+    expect(await gate().onRequest(request(github, { runId: 1 }), github, log)).toBe("approved");
+    expect(await gate().onRequest(request(github, { runId: 2 }), github, log)).toBe("approved");
+    expect(github.written[1]?.record).toMatchObject({ break_glass: true, chain: { end: "baseline", baseline: sha("d") } });
+  });
+
+  test("a history GitHub's listing ends before the bound: said as such, not as more commits than were walked", async () => {
+    const github = history();
+    github.commit(sha("d"));
+    const listing = github.firstParents.bind(github);
+    github.firstParents = async (s: string) => ({ ...(await listing(s, 3)), exhausted: false });
+    await gate().onRequest(request(github), github, log);
+    expect(github.written[0]?.record["reasons"]).toEqual([
+      "ddddddd was pushed directly and has no audit record",
+      "the history could be listed only 3 commits back (GitHub's listing ends at 1,000 commits, merged ones included) before any approved deployment of production: the chain cannot be verified",
+    ]);
+  });
+
+  test("the commits without a record of a batch are looked at together, not one after another", async () => {
+    const github = history();
+    for (const c of ["4", "5", "6", "7"]) github.commit(sha(c), { paths: ["README.md"], checks: [] });
+    await gate().onRequest(request(github), github, log);
+    const asked = github.calls.filter((c) => c === "policiesAt" || c === "commitFiles");
+    // The default branch's policies, then each of the four and A (the origin) asks for its parent's policies before any asks for its files.
+    expect(asked.slice(0, 6)).toEqual(Array(6).fill("policiesAt"));
+    expect(asked.slice(6)).toEqual(Array(4).fill("commitFiles"));
+  });
+});

@@ -95,3 +95,25 @@ test("audit trace: the text and the JSON of a broken chain", () => {
   expect(renderTrace(view)).toMatchSnapshot();
   expect(traceJson(view)).toMatchObject({ ok: false, end: "baseline", baseline: sha("5"), links: [{ sha: sha("7"), status: "missing" }, { sha: sha("5"), status: "baseline", pull_request: 8 }] });
 });
+
+test("audit trace: control characters from records (a PR title, a status context) are shown escaped, never sent to the terminal", () => {
+  const record = { ...applied(), reporter: { type: "status", context: "kustomization/x\u001b[2J\r", id: 1, creator: "flux", target_url: null } };
+  const view: TraceView = {
+    repository: "acme/gitops",
+    environment: "production",
+    sha: sha("7"),
+    branch: "main",
+    branches: ["main"],
+    policyCommit: sha("7"),
+    chain: { links: [{ sha: sha("7"), status: "approved", pull_request: 9, title: "Bump\u001b]0;pwned\u0007 api\u202e", record: null, reason: null }], end: "origin", baseline: null, complete: true, problems: [] },
+    read: new Map([[sha("7"), { records: [], verdicts: [record as unknown as Record<string, unknown>] }]]),
+    ok: true,
+    problems: [],
+    warnings: [],
+  };
+  const text = renderTrace(view);
+  // eslint-disable-next-line no-control-regex
+  expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
+  expect(text).toContain("#9 Bump\\u{1b}]0;pwned\\u{7} api\\u{202e}");
+  expect(text).toContain("kustomization/x\\u{1b}[2J\\u{d}");
+});
