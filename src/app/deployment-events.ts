@@ -38,7 +38,15 @@ interface StatusPayload extends RepositoryPayload {
 }
 
 interface IssueClosedPayload extends RepositoryPayload {
-  issue?: { number?: number; body?: string | null; state_reason?: string | null; closed_at?: string | null; pull_request?: unknown } | null;
+  issue?: {
+    number?: number;
+    body?: string | null;
+    state_reason?: string | null;
+    closed_at?: string | null;
+    pull_request?: unknown;
+    user?: User | null;
+    performed_via_github_app?: { id?: number } | null;
+  } | null;
   sender?: User | null;
 }
 
@@ -113,6 +121,8 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         defaultBranch: source.defaultBranch ?? "main",
         issue: issue.number,
         body: issue.body,
+        openedBy: issue.user?.login ?? null,
+        openedByApp: appId() !== undefined && issue.performed_via_github_app?.id === appId(),
         closedBy: closer,
         closedByBot: payload.sender?.type === "Bot",
         closedAt: issue.closed_at ?? new Date().toISOString(),

@@ -23,6 +23,9 @@ export type RebaselineRequest = {
   defaultBranch: string;
   issue: number;
   body: string;
+  /** Who opened it, and whether through this app (GitHub's `performed_via_github_app`). */
+  openedBy: string | null;
+  openedByApp: boolean;
   /** Who closed it, and whether that account is a bot. */
   closedBy: string;
   closedByBot: boolean;
@@ -88,6 +91,10 @@ export class Rebaseliner {
       return "refused";
     };
 
+    // An issue someone else opened could slip the line past an approver closing it as done.
+    if (!request.openedByApp && request.openedBy?.toLowerCase() !== request.closedBy.toLowerCase()) {
+      return refuse(`the issue was opened by @${request.openedBy ?? "someone unknown"}: a re-baseline counts only in this app's exception issue, or in an issue the approver who closes it opened`);
+    }
     const found = await github.branchPolicies(request.defaultBranch);
     const policy = found?.policies.policies.find((p) => p.environment === ask.environment);
     if (found === null || policy === undefined) return refuse(`no valid policy of ${ask.environment} on ${request.defaultBranch}`);

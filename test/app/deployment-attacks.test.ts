@@ -302,12 +302,15 @@ describe("one violation does not stall an environment for good", () => {
   });
 
   describe("a re-baseline: an approver closes the issue", () => {
-    const closed = (github: FakeDeploymentGitHub, by: string, body: string, number = 100) => ({
+    /** The app's own exception issue (or, with `openedBy`, someone's), closed by `by`. */
+    const closed = (github: FakeDeploymentGitHub, by: string, body: string, number = 100, openedBy: string | null = null) => ({
       owner: "acme",
       repo: "gitops",
       defaultBranch: "main",
       issue: number,
       body,
+      openedBy: openedBy ?? "compliance-gate[bot]",
+      openedByApp: openedBy === null,
       closedBy: by,
       closedByBot: false,
       closedAt: "2026-11-26T09:00:00Z",
@@ -363,6 +366,14 @@ describe("one violation does not stall an environment for good", () => {
       ]);
     });
 
+    test("the line counts in the app's own issue or one the approver opened, never in an issue someone else opened for them to close", async () => {
+      const github = stalled();
+      const line = `compliance-gate rebaseline: production main ${sha("d")}`;
+      expect(await rebaseliner().onClosed(closed(github, "alice", `Tidy up the README\n\n${line}`, 101, "mallory"), github, log)).toBe("refused");
+      expect(github.issueComments[0]?.body).toContain("the issue was opened by @&#8203;mallory");
+      expect(await rebaseliner().onClosed(closed(github, "alice", `Accepting after review\n\n${line}`, 102, "Alice"), github, log)).toBe("rebaselined");
+    });
+
     test("an issue without the line, or with two different ones, asks for nothing", async () => {
       const github = stalled();
       expect(await rebaseliner().onClosed(closed(github, "alice", "done"), github, log)).toBe("not_asked");
@@ -380,7 +391,7 @@ describe("one violation does not stall an environment for good", () => {
     expect(github.issues.map((i) => i.title)).toEqual(["Compliance exception: the approval chain of production on main cannot be verified"]);
     const clock = new ManualClock();
     const r = new Rebaseliner({ clock: () => clock.now, later: new InProcessLater({ clock: () => clock.now, timers: clock, log }) });
-    expect(await r.onClosed({ owner: "acme", repo: "gitops", defaultBranch: "main", issue: 100, body: github.issues[0]?.body ?? "", closedBy: "alice", closedByBot: false, closedAt: "2026-11-26T09:00:00Z" }, github, log)).toBe("rebaselined");
+    expect(await r.onClosed({ owner: "acme", repo: "gitops", defaultBranch: "main", issue: 100, body: github.issues[0]?.body ?? "", openedBy: "compliance-gate[bot]", openedByApp: true, closedBy: "alice", closedByBot: false, closedAt: "2026-11-26T09:00:00Z" }, github, log)).toBe("rebaselined");
     expect(await gate().onRequest(request(github), github, log)).toBe("approved");
   });
 });

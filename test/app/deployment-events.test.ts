@@ -149,11 +149,30 @@ test("an Argo CD deployment status on an unapproved revision opens one exception
   expect(github.answered.length).toBe(before);
 });
 
+/** This app as GitHub describes a GitHub App in a payload (`performed_via_github_app`). */
+function theApp(payload: Json): Json {
+  return {
+    id: APP_ID,
+    slug: SLUG,
+    node_id: "MDM6QXBwMTIzNDU=",
+    owner: payload["repository"]["owner"],
+    name: "compliance-gate",
+    description: "",
+    external_url: "https://example.com",
+    html_url: `https://github.com/apps/${SLUG}`,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    permissions: { issues: "write" },
+    events: ["issues"],
+  };
+}
+
 /** An issues.closed delivery: GitHub's example, moved to acme/gitops, with `body`, closed by `by` for `reason`. */
 function issueClosed(body: string, by: string, reason: "completed" | "not_planned" = "completed"): Json {
   const payload = inRepository(example("issues", "opened"));
   payload["action"] = "closed";
-  payload["issue"] = { ...payload["issue"], number: 12, body, state: "closed", state_reason: reason, closed_at: "2026-11-26T09:00:00Z" };
+  // The app's own exception issue.
+  payload["issue"] = { ...payload["issue"], number: 12, body, state: "closed", state_reason: reason, closed_at: "2026-11-26T09:00:00Z", performed_via_github_app: theApp(payload) };
   payload["sender"] = { ...payload["sender"], login: by, type: "User" };
   return payload;
 }
