@@ -17,6 +17,7 @@ import {
   recordsInExceptionIssues,
   recordsOfCommit,
   recordsOfPull,
+  verdictsInExceptionIssues,
   verdictsOf,
   type Findings,
   type FoundChange,
@@ -336,6 +337,13 @@ async function scanVerdicts(ex: Export, scanned: readonly string[], policies: Po
   const seen = new Set<string>();
   const out: FoundChange[] = [];
   for (const sha of shas) out.push(...verdictsOf(await checkRunRecords(ex, sha), repository, sha, request, seen));
+  // A revision an operator applied that is on no gated branch: its exception issue holds the record.
+  ex.exceptionIssues ??= ports.audit.exceptionIssues(new Date(request.since).toISOString(), repository);
+  const inIssues = verdictsInExceptionIssues((await ex.exceptionIssues).items, request.appLogin);
+  for (const f of inIssues.records) {
+    const sha = typeof f.record.sha === "string" ? f.record.sha : "";
+    out.push(...verdictsOf({ records: [f], problems: [] }, repository, sha, request, seen));
+  }
   return out;
 }
 

@@ -17,6 +17,7 @@ import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
 import { enforcementGapAt } from "./enforcement-gaps.js";
 import { exceptionNote, problemNote, renderAuditComment } from "../render/audit-comment.js";
+import { auditCheckText, mergeCheckHeadline } from "../render/audit-check.js";
 import { deploymentDescription } from "../render/deployment.js";
 import { exceptionBody, exceptionTitle } from "../render/exception-issue.js";
 import { sizeOf } from "../render/fit.js";
@@ -254,6 +255,19 @@ export class MergeRecorder {
         issue = opened.issue;
       } catch (error) {
         refused("the exception issue could not be opened", error);
+      }
+    }
+
+    // A copy of the record where only this app can write: a compliance/audit check run on the merge
+    // commit. Any writer can edit the comment below; the approval chain of a deployment (SPEC §8)
+    // reads this copy first. Posted before the comment, which says "done"; a retry after a failure in
+    // between posts a second, equal copy (the chain takes the strictest of equal records).
+    const copy = auditCheckText(record, { ...(request.serverUrl !== undefined ? { serverUrl: request.serverUrl } : {}), notes: [] });
+    if (copy !== null && record.kind === "merge") {
+      try {
+        await ports.audit.postRecord({ sha: pull.merge_commit_sha, compliant: record.compliant, ...mergeCheckHeadline(record), text: copy, externalId: `merge:${number}` });
+      } catch (error) {
+        refused("the copy of the record in a compliance/audit check run could not be written", error);
       }
     }
 

@@ -1,12 +1,17 @@
-// The deliveries of SPEC §8: `deployment_protection_rule` (a job waits for the app's answer), and the
+// The deliveries of SPEC §8: `deployment_protection_rule` (a job waits for the app's answer), the
 // reports of pull-based operators — a successful `status` (Flux, Argo CD) or `deployment_status`
-// (Argo CD) — each turned into a request for its use case, nothing else.
+// (Argo CD) — and an issue closed as completed (it may ask for a re-baseline), each turned into a
+// request for its use case, nothing else.
 import type { Probot } from "probot";
 import type { AppliedReporter } from "../audit/verdict-record.js";
 import { appliedJob } from "./applied-verify.js";
 import { guarded, sourceOf, type DeliverySource, type RepositoryPayload } from "./delivery.js";
 import { deploymentJob } from "./deployment-gate.js";
+import { rebaselineJob } from "./rebaseline.js";
 import type { Later } from "./ports.js";
+
+/** What a body asking for a re-baseline holds: cheaper than parsing every closed issue. */
+const REBASELINE_WORD = "compliance-gate rebaseline:";
 
 interface User {
   login?: string;
@@ -29,6 +34,19 @@ interface StatusPayload extends RepositoryPayload {
   target_url?: string | null;
   created_at?: string;
   updated_at?: string;
+  sender?: User | null;
+}
+
+interface IssueClosedPayload extends RepositoryPayload {
+  issue?: {
+    number?: number;
+    body?: string | null;
+    state_reason?: string | null;
+    closed_at?: string | null;
+    pull_request?: unknown;
+    user?: User | null;
+    performed_via_github_app?: { id?: number } | null;
+  } | null;
   sender?: User | null;
 }
 
@@ -81,6 +99,33 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         event: payload.event ?? null,
         sender: payload.sender?.login ?? null,
         deploymentId: typeof payload.deployment?.id === "number" ? payload.deployment.id : null,
+        ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
+      }, { name: "event", id: context.id });
+      await later.run(job);
+    }),
+  );
+
+  app.on(
+    "issues.closed",
+    guarded(async (context) => {
+      const payload = context.payload as unknown as IssueClosedPayload;
+      const source = sourceOf(payload);
+      const issue = payload.issue;
+      const closer = payload.sender?.login;
+      // Closed as not planned accepts nothing; only a body with the line asks for anything.
+      if (!source || typeof issue?.number !== "number" || issue.pull_request !== undefined || closer === undefined) return;
+      if ((issue.state_reason ?? "completed") !== "completed" || typeof issue.body !== "string" || !issue.body.includes(REBASELINE_WORD)) return;
+      const job = rebaselineJob({
+        owner: source.owner,
+        repo: source.repo,
+        defaultBranch: source.defaultBranch ?? "main",
+        issue: issue.number,
+        body: issue.body,
+        openedBy: issue.user?.login ?? null,
+        openedByApp: appId() !== undefined && issue.performed_via_github_app?.id === appId(),
+        closedBy: closer,
+        closedByBot: payload.sender?.type === "Bot",
+        closedAt: issue.closed_at ?? new Date().toISOString(),
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
       await later.run(job);

@@ -39,7 +39,8 @@ export type DeploymentRequest = {
 export function deploymentJob(request: DeploymentRequest, log?: Record<string, string | number>): Job<DeploymentRequest> {
   return {
     kind: "answer-deployment",
-    key: `deploy:${request.owner}/${request.repo}#${request.runId}:${request.environment}`.toLowerCase(),
+    // A re-run keeps the run id and gets a new deployment: it is a request of its own.
+    key: `deploy:${request.owner}/${request.repo}#${request.runId}:${request.environment}:${request.deploymentId ?? "?"}`.toLowerCase(),
     ...(request.installationId !== undefined ? { installationId: request.installationId } : {}),
     payload: request,
     log: log ?? { repository: `${request.owner}/${request.repo}`, run_id: request.runId },
@@ -100,9 +101,12 @@ export class DeploymentGate {
   }
 
   /**
-   * The deployment records of the request: those already written for this run and environment (a
+   * The deployment records of the request: those already written for this very deployment (a
    * redelivery or a retry answers as before), else new ones, written now — a write that fails is
-   * logged and the answer goes out all the same (a job must not wait on the record).
+   * logged and the answer goes out all the same (a job must not wait on the record). A re-run of
+   * the workflow keeps its run id but waits with a new deployment: it is judged anew, so an
+   * approval given before a freeze does not stick, and neither does a rejection GitHub's brief
+   * failure caused. A request that names no deployment is always judged anew.
    */
   private async recordsFor(asked: DeploymentRequest, github: DeploymentGitHub, log: Logger): Promise<DeploymentRecord[]> {
     let request = asked;
@@ -113,9 +117,14 @@ export class DeploymentGate {
         const run = await github.workflowRun(request.runId);
         if (run !== null) request = { ...request, sha: run.sha, ref: request.ref ?? run.branch };
       }
-      if (request.sha !== null) {
+      if (request.sha !== null && request.deploymentId !== null) {
         const existing = (await github.checkRecords(request.sha)).filter(
-          (r) => r.kind === "deployment" && r.run_id === request.runId && typeof r.github_environment === "string" && sameEnvironment(r.github_environment, request.environment),
+          (r) =>
+            r.kind === "deployment" &&
+            r.run_id === request.runId &&
+            r.deployment_id === request.deploymentId &&
+            typeof r.github_environment === "string" &&
+            sameEnvironment(r.github_environment, request.environment),
         );
         if (existing.length > 0) return existing as unknown as DeploymentRecord[];
       }
@@ -129,7 +138,7 @@ export class DeploymentGate {
     if (request.sha !== null) {
       for (const record of records) {
         try {
-          await writeVerdict(github, record, `deployment:${record.environment}:${request.runId}`);
+          await writeVerdict(github, record, `deployment:${record.environment}:${request.runId}:${request.deploymentId ?? "?"}`);
         } catch (error) {
           if (!(error instanceof GitHubError)) throw error;
           log.error({ run_id: request.runId, environment: record.environment, digest: record.digest, error: error.message }, "the deployment record could not be written: answering all the same");
@@ -140,24 +149,27 @@ export class DeploymentGate {
   }
 
   private cannotJudge(request: DeploymentRequest, reason: string, policy: PolicyVersion = NO_POLICY, environment = request.environment): Judged {
-    return { environment, policy, located: EMPTY, verdict: { state: "rejected", freeze: null, break_glass: false, reasons: [reason] } };
+    return { environment, policy, located: EMPTY, verdict: { state: "rejected", freeze: null, break_glass: false, reasons: [reason], excepted: [] } };
   }
 
-  /** The verdict of every policy that guards the GitHub environment; GitHubError when GitHub cannot be read. */
+  /**
+   * The verdict of every policy that guards the GitHub environment; GitHubError when GitHub cannot
+   * be read. The policies are the default branch's, whatever branch deploys: whoever can push a
+   * branch writes the policies on it, and must not choose the rules that judge its deployment.
+   */
   private async judge(request: DeploymentRequest, github: DeploymentGitHub): Promise<Judged[]> {
     const { sha, environment, defaultBranch } = request;
     if (sha === null) return [this.cannotJudge(request, "neither the request nor its workflow run names a commit")];
-    const named = branchOfRef(request.ref);
-    const hint = named !== null && (await github.branchTip(named)) !== null ? named : defaultBranch;
-    const found = await github.branchPolicies(hint);
-    if (found === null) return [this.cannotJudge(request, `${hint} has no policies: nothing says who may deploy to ${environment}`)];
+    const hint = branchOfRef(request.ref) ?? defaultBranch;
+    const found = await github.branchPolicies(defaultBranch);
+    if (found === null) return [this.cannotJudge(request, `${defaultBranch} has no policies: nothing says who may deploy to ${environment}`)];
     const version: PolicyVersion = { commit: found.commit, files: { ...found.blobs } };
     if (found.policies.invalid.length > 0) {
       const files = found.policies.invalid.map((p) => p.file).join(", ");
-      return [this.cannotJudge(request, `the policies on ${hint} cannot all be read (${files} invalid): cannot tell who guards ${environment}`, version)];
+      return [this.cannotJudge(request, `the policies on ${defaultBranch} cannot all be read (${files} invalid): cannot tell who guards ${environment}`, version)];
     }
     const guards = found.policies.policies.filter((p) => p.deploy.environments.some((e) => sameEnvironment(e, environment)));
-    if (guards.length === 0) return [this.cannotJudge(request, `no policy on ${hint} guards the GitHub environment ${environment} (deploy.environments)`, version)];
+    if (guards.length === 0) return [this.cannotJudge(request, `no policy on ${defaultBranch} guards the GitHub environment ${environment} (deploy.environments)`, version)];
     const judged: Judged[] = [];
     for (const policy of guards) judged.push(await this.judgeOne(request, github, policy, hint, version, sha));
     return judged;
@@ -195,6 +207,7 @@ export class DeploymentGate {
       requested_by: request.sender,
       freeze: judged.verdict.freeze,
       break_glass: judged.verdict.break_glass,
+      excepted: judged.verdict.excepted,
       policy: judged.policy,
       chain: chainSummary(judged.located.chain),
       reasons: judged.verdict.reasons,

@@ -2,21 +2,31 @@
 // reads of an approval chain's walk, a branch's policies, the answer to a deployment protection rule,
 // and the verdict records in compliance/audit check runs. Reads throw GitHubError.
 import type { LruCache } from "../github/lru-cache.js";
-import type { BranchPolicies, DeploymentGitHub, HistoryCommit, VerdictWrite } from "./ports.js";
-import { recordsInCheckRuns, recordsInComments } from "../audit/population.js";
+import type { BranchPolicies, DeploymentGitHub, HistoryCommit, MergedPull, VerdictWrite } from "./ports.js";
+import { recordsInCheckRuns, recordsInComments, type Findings } from "../audit/population.js";
 import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { listComments } from "../github/audit-comments.js";
 import { listCommitFiles } from "../github/changed-files.js";
+import { listBranchTips } from "../github/history.js";
 import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
+import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
 import { GitHubPolicySource, type PolicyCache } from "../github/policy-source.js";
+import type { TeamRef } from "../engine/facts-needed.js";
+import type { Permission } from "../policy/types.js";
 import { pullsOfCommit } from "../github/pulls.js";
 import { AUDIT_CHECK } from "../render/check-run.js";
 
 /** Pages of history listed at most for one walk (1,000 commits: a merge's own commits are listed too). */
 const MAX_HISTORY_PAGES = 10;
+
+/** Warnings kept for one session's reads (the rest are the same kind of thing, many times). */
+const MAX_WARNINGS = 50;
+
+/** First-parent commits behind a branch's tip looked at, at most, to find a deployed commit there. */
+const MAX_FIRST_PARENT_DEPTH = 1_000;
 
 interface ApiCommit {
   sha?: unknown;
@@ -35,6 +45,8 @@ export interface DeploymentGitHubOptions {
   policies: PolicyCache;
   /** Repositories whose compliance-exception label exists. */
   labels: LruCache<string, true>;
+  /** Team memberships and permissions, for the TTL. */
+  directory: DirectoryCache;
   clock: () => number;
 }
 
@@ -78,22 +90,38 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return { commits, exhausted: next === undefined };
   }
 
-  async pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null> {
+  async pullsOf(sha: string): Promise<MergedPull[]> {
     const pulls = await pullsOfCommit(this.session, this.options.owner, this.options.repo, sha);
-    const merged = pulls.find((p) => p.merged_at !== null && p.base.ref === branch);
-    return merged ? { number: merged.number, title: merged.title } : null;
+    return pulls.filter((p) => p.merged_at !== null).map((p) => ({ number: p.number, title: p.title, merge_commit_sha: p.merge_commit_sha }));
   }
 
   async mergeRecords(number: number): Promise<Record<string, unknown>[]> {
     const { owner, repo } = this.options;
     const listed = await listComments(this.session, owner, repo, number);
-    return recordsInComments(listed.items, await this.options.login()).records.map((f) => f.record);
+    return this.keep(recordsInComments(listed.items, await this.options.login()));
   }
 
   async checkRecords(sha: string): Promise<Record<string, unknown>[]> {
     const listed = await this.checks.pushRecordRuns(sha);
     const runs = listed.runs.filter((run) => run.name === AUDIT_CHECK).map((run) => ({ id: run.id ?? 0, url: run.url, app: run.appSlug ?? null, text: run.text }));
-    return recordsInCheckRuns(runs, await this.options.login()).records.map((f) => f.record);
+    if (!listed.complete) this.notice(`only the first ${AUDIT_CHECK} check runs of ${sha.slice(0, 7)} could be listed`);
+    return this.keep(recordsInCheckRuns(runs, await this.options.login()));
+  }
+
+  private readonly noticed: string[] = [];
+
+  warnings(): string[] {
+    return [...this.noticed];
+  }
+
+  /** The records found; what finding them noticed is kept, at most MAX_WARNINGS of it. */
+  private keep(found: Findings): Record<string, unknown>[] {
+    for (const problem of found.problems) this.notice(problem);
+    return found.records.map((f) => f.record);
+  }
+
+  private notice(problem: string): void {
+    if (this.noticed.length < MAX_WARNINGS && !this.noticed.includes(problem)) this.noticed.push(problem);
   }
 
   commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }> {
@@ -113,6 +141,11 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return typeof sha === "string" ? sha : null;
   }
 
+  branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }> {
+    const { owner, repo } = this.options;
+    return listBranchTips(this.session, owner, repo, `${owner}/${repo}`);
+  }
+
   /**
    * The policies at a branch's tip, through the one policy cache: the tip is asked conditionally
    * (a free 304 when unchanged), so a status event in a busy repository costs next to nothing.
@@ -122,18 +155,26 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return found.kind === "policies" ? { policies: found.policies, commit: found.commit, blobs: found.blobs } : null;
   }
 
-  async isOnBranch(sha: string, branch: string): Promise<boolean> {
+  /**
+   * One request when `sha` is the tip; else a comparison (is it an ancestor at all?) and the tip's
+   * first-parent history, listed until `sha` shows up, at most MAX_HISTORY_PAGES pages.
+   */
+  async isOnBranch(sha: string, branch: string): Promise<boolean | "unknown"> {
     const { owner, repo } = this.options;
+    const tip = await this.branchTip(branch);
+    if (tip === null) return false;
+    if (tip === sha) return true;
     const response = await this.session.request(
       "GET /repos/{owner}/{repo}/compare/{basehead}",
-      { owner, repo, basehead: `${sha}...${branch}`, per_page: 1 },
+      { owner, repo, basehead: `${sha}...${tip}`, per_page: 1 },
       `comparing ${sha.slice(0, 7)} with ${branch}`,
       { accept: [404] },
     );
-    if (response.status === 404) return false;
-    const status = (response.data as { status?: unknown } | undefined)?.status;
-    // `ahead`: the branch has everything of sha and more; `identical`: sha is its tip.
-    return status === "ahead" || status === "identical";
+    // `ahead`: the tip has everything of sha and more — sha is an ancestor, maybe off the first-parent line.
+    if (response.status === 404 || (response.data as { status?: unknown } | undefined)?.status !== "ahead") return false;
+    const { commits, exhausted } = await this.firstParents(tip, MAX_FIRST_PARENT_DEPTH);
+    if (commits.some((c) => c.sha === sha)) return true;
+    return exhausted ? false : "unknown";
   }
 
   async workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null> {
@@ -155,6 +196,20 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
 
   async writeVerdict(write: VerdictWrite): Promise<void> {
     await this.checks.postRecord(write);
+  }
+
+  async directory(teams: readonly TeamRef[], login: string, withPermission: boolean): Promise<{ teams: Record<string, string[]>; permission: Permission | null }> {
+    const { owner, repo } = this.options;
+    const directory = new GitHubDirectory(this.options.directory, this.session, owner, repo);
+    // The permission is read as a reviewer's is: one who takes a stance.
+    const [members, permissions] = await Promise.all([directory.teams(teams), withPermission ? directory.permissions([{ user: login, state: "APPROVED", commit: "", bot: false }]) : Promise.resolve<Record<string, Permission>>({})]);
+    const permission = Object.entries(permissions).find(([user]) => user.toLowerCase() === login.toLowerCase())?.[1] ?? null;
+    return { teams: members.members, permission };
+  }
+
+  async commentOnIssue(number: number, body: string): Promise<void> {
+    const { owner, repo } = this.options;
+    await this.session.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { owner, repo, issue_number: number, body }, `commenting on #${number}`);
   }
 
   async openException(key: string, title: string, body: string): Promise<number | null> {

@@ -1,5 +1,5 @@
 // What the deployment gate and the applied-revision check share (SPEC §8): the policies that judge a
-// commit (those at the tip of the branch it deploys from), the gated branch it is on, its chain, and
+// commit (those at the tip of the default branch), the gated branch it is on, its chain, and
 // writing a sealed verdict record where the export finds it (a compliance/audit check run).
 import { createPublicKey, type KeyObject } from "node:crypto";
 import type { Chain } from "../audit/chain.js";
@@ -12,8 +12,8 @@ import { verdictCheckHeadline, verdictCheckText } from "../render/deployment-ver
 import { walkChain, type ReadRecords } from "./approval-chain.js";
 import type { DeploymentGitHub } from "./ports.js";
 
-/** Branches tried at most when looking for the gated branch a commit is on. */
-const MAX_BRANCH_CANDIDATES = 5;
+/** Branches tried at most when looking for the gated branch a commit is on (each costs a read or three). */
+const MAX_BRANCH_CANDIDATES = 10;
 
 const GLOB_CHARS = /[*?[\]{}()!+@]/;
 
@@ -28,11 +28,23 @@ export function branchOfRef(ref: string | null): string | null {
   return ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : ref;
 }
 
-/** The branches a policy deploys from that a commit may be on: the hint (when the policy applies to it), its literal scope branches, else the default branch. */
-export function candidateBranches(policy: Policy, hint: string, defaultBranch: string): string[] {
+/** Whether a policy's scope.branches hold a glob: then the branches it deploys from are found by listing the repository's. */
+export function hasBranchGlobs(policy: Policy): boolean {
+  return (policy.scope.branches ?? []).some((b) => GLOB_CHARS.test(b));
+}
+
+/**
+ * The branches a policy deploys from that a commit may be on, in the order they are tried: the
+ * hint (when the policy applies to it), its literal scope branches (else the default branch), then
+ * `listed` branches its globs match — those whose tip is `sha` first. At most MAX_BRANCH_CANDIDATES;
+ * `more` when branches were left out.
+ */
+export function candidateBranches(policy: Policy, hint: string, defaultBranch: string, listed: readonly { name: string; tip: string }[] = [], sha?: string): { branches: string[]; more: boolean } {
   const applies = (branch: string): boolean => environmentsFor({ policies: [policy], invalid: [] }, branch, defaultBranch).policies.length > 0;
   const literal = policy.scope.branches === undefined ? [defaultBranch] : policy.scope.branches.filter((b) => !GLOB_CHARS.test(b));
-  return [...new Set([hint, ...literal].filter(applies))].slice(0, MAX_BRANCH_CANDIDATES);
+  const globbed = [...listed].sort((a, b) => Number(b.tip === sha) - Number(a.tip === sha)).map((b) => b.name);
+  const all = [...new Set([hint, ...literal, ...globbed].filter(applies))];
+  return { branches: all.slice(0, MAX_BRANCH_CANDIDATES), more: all.length > MAX_BRANCH_CANDIDATES };
 }
 
 /** The gated branch a commit is on, the branches looked at, and its chain (empty when on none). */
@@ -50,21 +62,39 @@ export async function locateAndWalk(
   request: { repository: string; sha: string; policy: Policy; hint: string; defaultBranch: string; publicKey?: KeyObject },
   collect?: Map<string, ReadRecords>,
 ): Promise<Located> {
-  const branches = candidateBranches(request.policy, request.hint, request.defaultBranch);
+  let listed: { name: string; tip: string }[] = [];
+  let incomplete = false;
+  if (hasBranchGlobs(request.policy)) {
+    const all = await github.branches();
+    listed = all.items;
+    incomplete = !all.complete;
+  }
+  const { branches, more } = candidateBranches(request.policy, request.hint, request.defaultBranch, listed, request.sha);
   let branch: string | null = null;
+  const unknown: string[] = [];
   for (const candidate of branches) {
-    if (await github.isOnBranch(request.sha, candidate)) {
+    const on = await github.isOnBranch(request.sha, candidate);
+    if (on === "unknown") unknown.push(candidate);
+    if (on === true) {
       branch = candidate;
       break;
     }
   }
-  if (branch === null) return { branch, branches, chain: NO_CHAIN };
+  if (branch === null) {
+    const problem =
+      unknown.length > 0
+        ? `${request.sha.slice(0, 7)} is too far behind the tip of ${unknown.join(", ")} to tell whether it is on its first-parent line`
+        : more || incomplete
+          ? `${request.sha.slice(0, 7)} is on none of the first ${branches.length} branches ${request.policy.environment} deploys from, and there are more than can be tried`
+          : null;
+    return { branch, branches, chain: problem === null ? NO_CHAIN : { ...NO_CHAIN, problems: [problem] } };
+  }
   const chain = await walkChain(github, {
     repository: request.repository,
     sha: request.sha,
     branch,
     defaultBranch: request.defaultBranch,
-    subject: { environment: request.policy.environment, policyFile: request.policy.file, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
+    subject: { environment: request.policy.environment, branch, ...(request.publicKey ? { publicKey: request.publicKey } : {}) },
   }, collect);
   return { branch, branches, chain };
 }

@@ -13,6 +13,7 @@ import { Reconciler } from "./audit-reconcile.js";
 import { AppliedVerifier, type AppliedReport } from "./applied-verify.js";
 import { onDeploymentEvents } from "./deployment-events.js";
 import { DeploymentGate, type DeploymentRequest } from "./deployment-gate.js";
+import { Rebaseliner, type RebaselineRequest } from "./rebaseline.js";
 import type { AppConfig } from "./config.js";
 import type { DeliverySource } from "./delivery.js";
 import { onEnforcementEvents } from "./enforce-events.js";
@@ -197,6 +198,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const verdicts = { ...(config.signingKey !== undefined ? { signingKey: config.signingKey } : {}), clock, later };
   const deployments = new DeploymentGate(verdicts);
   const applied = new AppliedVerifier(verdicts);
+  const rebaselines = new Rebaseliner(verdicts);
   /** A job's installation client and logger. */
   const clientOf = async (job: Job): Promise<{ client: GitHubClient; log: Logger }> => {
     if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
@@ -222,6 +224,13 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       const { client, log } = await clientOf(job);
       const request = job.payload as DeploymentRequest;
       await deployments.onRequest(request, deploymentPorts(client, request.owner, request.repo), log);
+    },
+  });
+  later.handle("rebaseline", {
+    run: async (job) => {
+      const { client, log } = await clientOf(job);
+      const request = job.payload as RebaselineRequest;
+      await rebaselines.onClosed(request, deploymentPorts(client, request.owner, request.repo), log);
     },
   });
   later.handle("verify-applied", {

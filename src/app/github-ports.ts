@@ -148,7 +148,7 @@ export class GitHubPorts {
 
   /** The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`; `login`: whose records count (any app's when it says undefined). */
   deployments(client: GitHubClient, owner: string, repo: string, login: () => Promise<string | undefined>): DeploymentGitHub {
-    const session = new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, clock: this.checkMemory.clock });
+    const session = new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, directory: this.directory, clock: this.checkMemory.clock });
     const writeVerdict = session.writeVerdict.bind(session);
     session.writeVerdict = (write) => counted(this.observer, "verdict", () => writeVerdict(write));
     return session;

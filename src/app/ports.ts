@@ -7,8 +7,9 @@ import type { GapRecord } from "../audit/enforcement-gap.js";
 import type { ListedCommit } from "../audit/population.js";
 import type { LinkedIssue } from "../audit/record.js";
 import type { EnforcementChange, FoundEnforcement } from "../engine/enforcement.js";
+import type { TeamRef } from "../engine/facts-needed.js";
 import type { ChangedFile } from "../engine/types.js";
-import type { PolicySet } from "../policy/types.js";
+import type { Permission, PolicySet } from "../policy/types.js";
 import type { PlannedCheck } from "../render/check-run.js";
 import type { AuditComment, AuditCommentWrite, ListedComment } from "../github/audit-comments.js";
 import type { ChangedFiles } from "../github/changed-files.js";
@@ -276,6 +277,14 @@ export interface HistoryCommit {
   parents: string[];
 }
 
+/** A merged pull request as the walk of a chain needs it. */
+export interface MergedPull {
+  number: number;
+  title: string;
+  /** The commit its merge left on the branch (a merge, squash, or the last replayed commit); null when GitHub gives none. */
+  merge_commit_sha: string | null;
+}
+
 /** The policies at a branch's tip, with the commit and blob sha of each file (the version a record cites). */
 export interface BranchPolicies {
   policies: PolicySet;
@@ -287,14 +296,21 @@ export interface BranchPolicies {
 export interface ChainReads {
   /** The first-parent history from `sha`, newest first, at most `max` commits; `exhausted` when it reached the first commit. */
   firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }>;
-  /** The pull request merged into `branch` that GitHub associates with the commit, or null. */
-  pullOf(sha: string, branch: string): Promise<{ number: number; title: string } | null>;
+  /**
+   * The merged pull requests GitHub associates with the commit, whatever branch they merged into:
+   * the one whose merge commit it is, and those it is one of the commits of (a rebase merge
+   * replays them onto the branch). GitHub answers with merged ones only for commits of the default
+   * branch.
+   */
+  pullsOf(sha: string): Promise<MergedPull[]>;
   /** The audit records this app wrote on the pull request (its audit comment). */
   mergeRecords(number: number): Promise<Record<string, unknown>[]>;
   /** The audit records this app wrote in the commit's compliance/audit check runs: push, deployment and applied records. */
   checkRecords(sha: string): Promise<Record<string, unknown>[]>;
   /** The files the commit changed (against its first parent). */
   commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
+  /** What reading records noticed so far: markers in comments or check runs no record counts from, unreadable records. */
+  warnings(): string[];
   /** The policies at a commit of `branch`; null when it has none. */
   policiesAt(commit: string, branch: string): Promise<PolicySet | null>;
 }
@@ -302,7 +318,7 @@ export interface ChainReads {
 /** A verdict record to write: on the commit it judges, as a completed compliance/audit check run. */
 export interface VerdictWrite {
   sha: string;
-  /** Names the verdict among the commit's records: `deployment:<env>:<run>`, `applied:<env>:<reporter>`. */
+  /** Names the verdict among the commit's records: `deployment:<env>:<run>:<deployment>`, `applied:<env>:<sha>`. */
   externalId: string;
   compliant: boolean;
   title: string;
@@ -315,10 +331,16 @@ export interface VerdictWrite {
 export interface DeploymentGitHub extends ChainReads {
   /** The tip of a branch, or null when there is no such branch. */
   branchTip(branch: string): Promise<string | null>;
+  /** The repository's branches with their tips (at most 1,000); `complete` false when there are more. */
+  branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }>;
   /** The policies at the tip of `branch`; null when it has none. */
   branchPolicies(branch: string): Promise<BranchPolicies | null>;
-  /** Whether `sha` is `branch`'s tip or one of its ancestors. */
-  isOnBranch(sha: string, branch: string): Promise<boolean>;
+  /**
+   * Whether `sha` is on `branch`'s first-parent line (its tip, or a commit the tip reaches through
+   * first parents): a state the branch was in, never a commit merged in from elsewhere. `unknown`
+   * when it is an ancestor further back than the history can be listed.
+   */
+  isOnBranch(sha: string, branch: string): Promise<boolean | "unknown">;
   /** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
   workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null>;
   /** Answers a workflow run waiting on this app as a custom deployment protection rule. */
@@ -327,4 +349,8 @@ export interface DeploymentGitHub extends ChainReads {
   writeVerdict(write: VerdictWrite): Promise<void>;
   /** Opens the exception issue about `key` unless this app already did; its number, or null when GitHub refused for good. */
   openException(key: string, title: string, body: string): Promise<number | null>;
+  /** The members of `teams` (by TeamRef key), and — when `permission` asks — `login`'s permission on the repository (null: none, or not asked). */
+  directory(teams: readonly TeamRef[], login: string, permission: boolean): Promise<{ teams: Record<string, string[]>; permission: Permission | null }>;
+  /** Comments on an issue. */
+  commentOnIssue(number: number, body: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { KeyObject } from "node:crypto";
 import type { Chain } from "../audit/chain.js";
 import { GitHubError } from "../github/client.js";
 import type { ReadRecords } from "./approval-chain.js";
+import type { Policy } from "../policy/types.js";
 import type { DeploymentGitHub } from "./ports.js";
 import { candidateBranches, locateAndWalk } from "./deployment-verdicts.js";
 
@@ -17,6 +18,8 @@ export interface TraceRequest {
   environment: string;
   /** The revision; default: the tip of the environment's branch. */
   sha?: string;
+  /** The branch to look at first (its tip, without `sha`); default: see defaultTraceBranch. */
+  branch?: string;
   publicKey?: KeyObject;
 }
 
@@ -37,6 +40,8 @@ export interface Trace {
   ok: boolean;
   /** What is missing: the branch's and the chain's problems. */
   problems: string[];
+  /** What reading the records noticed: markers no record counts from (another app's, a person's), unreadable records. */
+  warnings: string[];
 }
 
 /** The environments the default branch's policies name, for a message when `environment` is not one. */
@@ -49,6 +54,23 @@ export class UnknownEnvironment extends Error {
   }
 }
 
+/** A trace that needs --branch: the environment's branches are globs matching several branches, or none. */
+export class BranchNeeded extends Error {}
+
+/**
+ * The branch a trace looks at first: the first literal scope branch, else the default branch when
+ * the policy applies to it, else — its branches being globs — the one branch they match. With a
+ * sha given, any branch the policy deploys from will do: the walk looks for the sha on each.
+ */
+async function defaultTraceBranch(github: DeploymentGitHub, policy: Policy, defaultBranch: string, shaGiven: boolean): Promise<string> {
+  const literal = candidateBranches(policy, defaultBranch, defaultBranch).branches[0];
+  if (literal !== undefined || shaGiven) return literal ?? defaultBranch;
+  const listed = await github.branches();
+  const matching = candidateBranches(policy, defaultBranch, defaultBranch, listed.items).branches;
+  if (matching.length === 1 && listed.complete) return matching[0] as string;
+  throw new BranchNeeded(`${policy.environment} deploys from ${(policy.scope.branches ?? []).join(", ")}, which match ${matching.length === 0 ? "no branch" : `${matching.length} branches (${matching.join(", ")})`}: name one with --branch, or give --sha`);
+}
+
 /** Traces the chain; GitHubError when GitHub cannot be read, UnknownEnvironment when no policy names the environment. */
 export async function traceChain(request: TraceRequest): Promise<Trace> {
   const { github, environment, defaultBranch } = request;
@@ -59,11 +81,11 @@ export async function traceChain(request: TraceRequest): Promise<Trace> {
     if (found?.policies.invalid.some((p) => p.environment === environment)) throw new GitHubError(`the policy of ${environment} on ${defaultBranch} is invalid: run compliance-gate validate`);
     throw new UnknownEnvironment(environment, (found?.policies.policies ?? []).map((p) => p.environment).sort());
   }
-  const branch = candidateBranches(policy, defaultBranch, defaultBranch)[0] ?? defaultBranch;
+  const branch = request.branch ?? (await defaultTraceBranch(github, policy, defaultBranch, request.sha !== undefined));
   const sha = request.sha ?? (await github.branchTip(branch));
   if (sha === null) throw new GitHubError(`the branch ${branch} does not exist`);
   const read = new Map<string, ReadRecords>();
   const located = await locateAndWalk(github, { repository, sha, policy, hint: branch, defaultBranch, ...(request.publicKey ? { publicKey: request.publicKey } : {}) }, read);
   const problems = [...(located.branch === null ? [`${sha.slice(0, 7)} is not on a branch ${environment} deploys from (${located.branches.join(", ") || "no branch"})`] : []), ...located.chain.problems];
-  return { repository, environment, sha, branch: located.branch, branches: located.branches, policyCommit: found.commit, chain: located.chain, read, ok: problems.length === 0, problems };
+  return { repository, environment, sha, branch: located.branch, branches: located.branches, policyCommit: found.commit, chain: located.chain, read, ok: problems.length === 0, problems, warnings: github.warnings() };
 }

@@ -4,7 +4,8 @@
 /**
  * What one commit is to the chain: `approved` or `break_glass` (a record that approved the
  * environment), `untouched` (it changed none of its paths), `baseline` (an earlier approved
- * deployment or applied verdict of the environment covers it and everything before),
+ * deployment or applied verdict of the environment, or a re-baseline its approvers accepted,
+ * covers it and everything before),
  * `origin` (the environment was not governed before it: nothing older can have a record),
  * or a break: `violation`, `missing`, `unverified`.
  */

@@ -17,32 +17,45 @@ export interface ChainStep {
   pull: { number: number; title: string } | null;
   /** The app's records of the change: the pull request's merge records, or the push records covering the commit. */
   records: readonly Record<string, unknown>[];
-  /** The app's deployment and applied records on the commit, of any environment. */
+  /** The app's deployment, applied and re-baseline records on the commit, of any environment. */
   verdicts: readonly Record<string, unknown>[];
   /**
    * Asked only when the change has no record: whether it touched the environment's paths by the
-   * policies at its parent — true, false, or `ungoverned` when no policy of the environment was
-   * there yet. Undefined: not known.
+   * policies at its parent — true, false, `ungoverned` when no policy of the environment was
+   * there yet, or `not_applied` when the environment's policy there did not apply to the branch
+   * walked (so nothing judged the change for it). Undefined: not known.
    */
-  touched?: boolean | "ungoverned";
+  touched?: Touched;
+  /**
+   * The merged pull request the commit is one of the commits of, when it is not that pull
+   * request's merge commit and has no record of its own. `walked`: its merge commit is newer on
+   * the branch (a rebase merge replayed this commit there), so its record covers this commit;
+   * otherwise the commit is the one deployed — a state of the pull request nobody approved.
+   */
+  commitOf?: { number: number; merge_commit_sha: string; walked: boolean };
 }
+
+/** Whether a change without a record touched the environment, by the policies at its parent (see ChainStep.touched). */
+export type Touched = boolean | "ungoverned" | "not_applied";
 
 const BREAKS: ReadonlySet<LinkStatus> = new Set(["violation", "missing", "unverified"]);
 
-/** Who is asked: the environment (policy name), its policy file (to tell where governance began), and the key to check seals. */
+/** Who is asked: the environment (policy name) on a branch, and the key to check seals. */
 export interface ChainSubject {
   environment: string;
-  policyFile: string;
+  /** The gated branch walked: only a verdict given for this branch ends the walk. */
+  branch: string;
   /**
-   * The app's public key: a record's signature must verify with it. Digests are always checked; a
-   * record without a signature (written before the app had a key) is taken on its digest alone.
+   * The app's public key. Digests are always checked; given a key, every record the chain relies on
+   * must carry a signature that verifies with it. An unsigned record does not count then: anyone who
+   * can edit the comment that holds it can write one, digest included.
    */
   publicKey?: KeyObject;
 }
 
-/** Whether a record is whole: its digest, and its signature when it carries one and a key is given. */
+/** Whether a record is whole: its digest, and with a key its signature. */
 function verifies(record: Record<string, unknown>, publicKey: KeyObject | undefined): { ok: boolean; problems: string[] } {
-  return verifyRecord(record, record.signature !== undefined ? publicKey : undefined);
+  return verifyRecord(record, publicKey);
 }
 
 const short = (sha: string): string => sha.slice(0, 7);
@@ -57,12 +70,6 @@ function entryOf(record: Record<string, unknown>, environment: string): Record<s
   return envs.filter(isObject).find((e) => e.environment === environment);
 }
 
-/** Whether the policy file of the environment was among those that judged the change. */
-function governedBy(record: Record<string, unknown>, policyFile: string): boolean {
-  const files = isObject(record.policy) && isObject(record.policy.files) ? record.policy.files : {};
-  return Object.hasOwn(files, policyFile);
-}
-
 function changeName(step: ChainStep): string {
   return step.pull ? `${short(step.sha)} contains #${step.pull.number}` : `${short(step.sha)} was pushed directly`;
 }
@@ -71,12 +78,17 @@ function link(step: ChainStep, status: LinkStatus, record: string | null, reason
   return { sha: step.sha, status, pull_request: step.pull?.number ?? null, title: step.pull?.title ?? null, record, reason };
 }
 
-/** An approved verdict of the environment on the commit: a deployment approved, or an applied revision found compliant. */
+/**
+ * An approved verdict of the environment on the commit, given for the branch walked: a deployment
+ * approved, an applied revision found compliant, or a re-baseline its approvers accepted. A verdict
+ * of another branch judged the commit's history by that branch's rules, so it ends no walk here.
+ */
 function baselineOf(step: ChainStep, subject: ChainSubject): Record<string, unknown> | undefined {
   return step.verdicts.find(
     (v) =>
-      (v.kind === "deployment" || v.kind === "applied") &&
+      (v.kind === "deployment" || v.kind === "applied" || v.kind === "rebaseline") &&
       v.environment === subject.environment &&
+      v.branch === subject.branch &&
       v.compliant === true &&
       v.sha === step.sha &&
       verifies(v, subject.publicKey).ok,
@@ -106,14 +118,40 @@ export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
     }
     const approved = listing[0];
     if (approved) return link(step, entryOf(approved, environment)?.break_glass === true ? "break_glass" : "approved", String(approved.digest));
+    // Records that do not list the environment: whether that is right is judged as for a change
+    // without one — by whether the environment was governed at the parent, never by the name of a
+    // policy file the record cites (a renamed file would hide every older violation).
     const first = verified[0] as Record<string, unknown>;
-    return link(step, governedBy(first, subject.policyFile) ? "untouched" : "origin", String(first.digest));
+    return byTouched(step, subject, String(first.digest));
   }
-  if (step.touched === false) return link(step, "untouched", null);
-  if (step.touched === "ungoverned") return link(step, "origin", null);
-  const what = step.pull ? `${changeName(step)}, which has no audit record` : `${changeName(step)} and has no audit record`;
-  const unknown = step.touched === undefined ? ` (cannot tell whether it changed ${environment})` : "";
-  return link(step, "missing", null, `${what}${unknown}`);
+  if (step.commitOf !== undefined) {
+    const { number, merge_commit_sha: merge } = step.commitOf;
+    if (step.commitOf.walked) return link(step, "untouched", null);
+    return link(step, "missing", null, `${short(step.sha)} is a commit of #${number}, merged as ${short(merge)}: only the merge's result was approved, never this commit`);
+  }
+  return byTouched(step, subject, null);
+}
+
+/** A change no record approves for the environment: untouched, the origin, or missing — by the policies at its parent. */
+function byTouched(step: ChainStep, subject: ChainSubject, record: string | null): ChainLink {
+  const { environment } = subject;
+  if (step.touched === false) return link(step, "untouched", record);
+  if (step.touched === "ungoverned") return link(step, "origin", record);
+  const what =
+    record !== null
+      ? `${changeName(step)}, whose audit record does not list ${environment}`
+      : step.pull
+        ? `${changeName(step)}, which has no audit record`
+        : `${changeName(step)} and has no audit record`;
+  const why =
+    step.touched === undefined
+      ? ` (cannot tell whether it changed ${environment})`
+      : step.touched === "not_applied"
+        ? ` (the policy of ${environment} at its parent does not apply to ${subject.branch}: nothing judged it there)`
+        : record !== null
+          ? `, though by the policies at its parent it changed ${environment}`
+          : "";
+  return link(step, "missing", record, `${what}${why}`);
 }
 
 /** Whether the walk stops at this link: an earlier verdict, or the start of the environment's governance. */
@@ -123,15 +161,20 @@ export function endsChain(status: LinkStatus): boolean {
 
 /**
  * The chain from the links of a walk (newest first, each from assessStep) and why the walk
- * stopped: `exhausted` when the history has no older commit, else the bound was reached.
+ * stopped: `exhausted` when the history has no older commit; else the bound was reached, or —
+ * `listingEnded` — GitHub's listing of the history ended first (a history rich in merges lists
+ * many commits off the first-parent line).
  */
-export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, environment: string): Chain {
+export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, environment: string, listingEnded = false): Chain {
   const last = assessed.at(-1);
   const end: ChainEnd = last && endsChain(last.status) ? (last.status as "baseline" | "origin") : exhausted ? "root" : "bound";
   const links = assessed.filter((l) => l.status !== "untouched");
   const problems = links.filter((l) => BREAKS.has(l.status)).map((l) => l.reason ?? `${short(l.sha)} breaks the chain`);
   if (end === "bound") {
-    problems.push(`more than ${assessed.length} commits reach back before any approved deployment of ${environment}: the chain cannot be verified`);
+    const why = listingEnded
+      ? `the history could be listed only ${assessed.length} commits back (GitHub's listing ends at 1,000 commits, merged ones included)`
+      : `more than ${assessed.length} commits reach back`;
+    problems.push(`${why} before any approved deployment of ${environment}: the chain cannot be verified`);
   }
   return { links, end, baseline: end === "baseline" ? (last?.sha ?? null) : null, complete: problems.length === 0, problems };
 }
@@ -152,7 +195,12 @@ export interface VerdictInput {
   chain: Chain;
 }
 
-/** A deployment's answer: approved only on a gated branch, with a whole chain, and outside a freeze unless it broke glass. */
+/**
+ * A deployment's answer: approved only on a gated branch, with a whole chain, and outside a freeze
+ * unless it broke glass. A change that broke glass also goes out over older violations — changes
+ * the app recorded as exceptions, each with its issue — never over a change without a record, a
+ * record that does not verify, or a chain the walk could not finish.
+ */
 export interface DeploymentVerdict {
   state: "approved" | "rejected";
   /** The freeze window in force now, or null. */
@@ -160,10 +208,13 @@ export interface DeploymentVerdict {
   break_glass: boolean;
   /** Why it is rejected; empty when approved. */
   reasons: string[];
+  /** The older violations break glass went out over: what would have rejected it otherwise. */
+  excepted: string[];
 }
 
 function branchReason(input: VerdictInput): string[] {
-  if (input.branch !== null) return [];
+  // A chain with problems and no branch says itself why the branch is unknown.
+  if (input.branch !== null || input.chain.problems.length > 0) return [];
   const where = input.branches.length > 0 ? input.branches.join(", ") : "no branch";
   return [`${short(input.sha)} is not on a branch ${input.environment} deploys from (${where})`];
 }
@@ -171,9 +222,11 @@ function branchReason(input: VerdictInput): string[] {
 /** Judges a deployment of `input.sha` now (SPEC §8.1); `freeze` is the window of the environment active now, or null. */
 export function judgeDeployment(input: VerdictInput & { freeze: string | null }): DeploymentVerdict {
   const glass = brokeGlass(input.chain, input.sha);
-  const reasons = [...branchReason(input), ...input.chain.problems];
+  const violations = new Set(input.chain.links.filter((l) => l.status === "violation").map((l) => l.reason));
+  const excepted = glass ? input.chain.problems.filter((p) => violations.has(p)) : [];
+  const reasons = [...branchReason(input), ...input.chain.problems.filter((p) => !excepted.includes(p))];
   if (input.freeze !== null && !glass) reasons.push(`${input.environment} is frozen now (${input.freeze}), and ${short(input.sha)} did not break glass`);
-  return { state: reasons.length === 0 ? "approved" : "rejected", freeze: input.freeze, break_glass: glass, reasons };
+  return { state: reasons.length === 0 ? "approved" : "rejected", freeze: input.freeze, break_glass: glass, reasons, excepted };
 }
 
 /** Judges a revision an operator reports it applied (SPEC §8.2): compliant when on a gated branch with a whole chain. */

@@ -72,8 +72,8 @@ function approvers(environments: Record<string, unknown>[]): string[] {
 export function csvCells(row: AuditExportRow): Cell[] {
   const record: Record<string, unknown> | null = isObject(row.record) ? (row.record as unknown as Record<string, unknown>) : null;
   const envs = objects(record?.environments);
-  const verdict = record !== null && (record.kind === "deployment" || record.kind === "applied");
-  const verdictState = record?.kind === "deployment" ? str(record.state) : record?.compliant === true ? "approved" : "unapproved";
+  const verdict = record !== null && (record.kind === "deployment" || record.kind === "applied" || record.kind === "rebaseline");
+  const verdictState = record?.kind === "deployment" ? str(record.state) : record?.kind === "rebaseline" ? "accepted" : record?.compliant === true ? "approved" : "unapproved";
   const environments = verdict
     ? [`${str(record.environment)}=${verdictState}`]
     : record

@@ -9,8 +9,8 @@ import { verifyRecord } from "./seal.js";
 /** The change a row is about, as GitHub lists it (independently of any record). */
 export interface ExportedChange {
   repository: string;
-  /** A merged pull request, a direct push, or a verdict of SPEC §8: a deployment answered, a revision applied. */
-  kind: "merge" | "push" | "deployment" | "applied";
+  /** A merged pull request, a direct push, or a verdict of SPEC §8: a deployment answered, a revision applied, a chain re-baselined. */
+  kind: "merge" | "push" | "deployment" | "applied" | "rebaseline";
   /** Null for a direct push. */
   pull_request: number | null;
   /** The PR's title; null for a push; for a verdict, what it was (`deployment to production: rejected`). */
@@ -71,7 +71,7 @@ export function isExportRow(value: Record<string, unknown>): boolean {
 /** `owner/name#42`, `owner/name@abc1234` or `owner/name@abc1234 deployment to production` for a row, from its own columns; null when they do not say. */
 export function rowLabel(row: Record<string, unknown>): string | null {
   if (typeof row.repository !== "string") return null;
-  if ((row.kind === "deployment" || row.kind === "applied") && typeof row.merge_commit_sha === "string" && typeof row.environment === "string") {
+  if ((row.kind === "deployment" || row.kind === "applied" || row.kind === "rebaseline") && typeof row.merge_commit_sha === "string" && typeof row.environment === "string") {
     return `${row.repository}@${row.merge_commit_sha.slice(0, 7)} ${row.kind} to ${row.environment}`;
   }
   if (typeof row.pull_request === "number") return `${row.repository}#${row.pull_request}`;

@@ -180,6 +180,21 @@ export function recordsInExceptionIssues(
   return found;
 }
 
+/**
+ * The verdict records (SPEC §8) in the app's exception issues: an unapproved revision's issue holds
+ * its applied record whole — for a revision on no gated branch, the one place the export finds it.
+ */
+export function verdictsInExceptionIssues(issues: readonly ListedIssue[], app?: string): Findings {
+  const found: Findings = { records: [], problems: [] };
+  for (const issue of issues) {
+    if (typeof issue.body !== "string" || !issue.body.includes(MARKER)) continue;
+    if (!recordWriter(issue.author, app).ok) continue;
+    const where = issue.url ?? `issue #${issue.number}`;
+    for (const result of parseAuditComments(issue.body)) if (result.ok && isVerdict(result.record)) found.records.push({ record: result.record, comment: where });
+  }
+  return found;
+}
+
 /** Of the records found on pull request #`number`, those about it (`owner/name#n`); any other is reported and ignored. */
 export function recordsOfPull(found: Findings, repository: string, number: number): Findings {
   const problems = [...found.problems];
@@ -196,7 +211,7 @@ export function recordsOfPull(found: Findings, repository: string, number: numbe
 
 /** Whether a record is a verdict of SPEC §8 (a deployment answered, a revision applied): a row of its own, not a push's. */
 function isVerdict(record: Record<string, unknown>): boolean {
-  return record.kind === "deployment" || record.kind === "applied";
+  return record.kind === "deployment" || record.kind === "applied" || record.kind === "rebaseline";
 }
 
 /** Of the records found on commit `sha`, those of a push covering it; any other is reported and ignored (verdicts are rows of their own). */
@@ -204,7 +219,8 @@ export function recordsOfCommit(found: Findings, repository: string, sha: string
   const problems = [...found.problems];
   const records = found.records.filter((f) => {
     if (pushRecordCovers(f.record, repository, sha)) return true;
-    if (isVerdict(f.record)) return false;
+    // A verdict is a row of its own; a merge's copy on its merge commit belongs to the merge's row.
+    if (isVerdict(f.record) || (f.record.kind === "merge" && f.record.merge_commit_sha === sha)) return false;
     problems.push(`${f.comment} holds a record that is not about commit ${short(sha)}: ignored`);
     return false;
   });
@@ -353,14 +369,14 @@ export function verdictsOf(found: Findings, repository: string, sha: string, per
     if (!inPeriod(verdictTime(r), period) || typeof r.digest !== "string" || seen.has(r.digest)) continue;
     seen.add(r.digest);
     const environment = typeof r.environment === "string" ? r.environment : "?";
-    const outcome = r.kind === "deployment" ? String(r.state) : r.compliant === true ? "approved" : "unapproved";
-    const by = r.kind === "deployment" ? r.requested_by : (r.reporter as { creator?: unknown } | undefined)?.creator;
+    const outcome = r.kind === "deployment" ? String(r.state) : r.kind === "rebaseline" ? "accepted" : r.compliant === true ? "approved" : "unapproved";
+    const by = r.kind === "deployment" ? r.requested_by : r.kind === "rebaseline" ? r.accepted_by : (r.reporter as { creator?: unknown } | undefined)?.creator;
     out.push({
       change: {
         repository,
-        kind: r.kind as "deployment" | "applied",
+        kind: r.kind as "deployment" | "applied" | "rebaseline",
         pull_request: null,
-        title: `${String(r.kind)} ${r.kind === "deployment" ? "to" : "in"} ${environment}: ${outcome}`,
+        title: `${String(r.kind)} ${r.kind === "deployment" ? "to" : r.kind === "rebaseline" ? "of" : "in"} ${environment}: ${outcome}`,
         merged_at: verdictTime(r) ?? "",
         merged_by: typeof by === "string" ? by : null,
         merge_commit_sha: sha,

@@ -407,7 +407,7 @@ export function recordLabel(record: unknown): string | null {
   if (typeof r.repository !== "string") return null;
   if (typeof r.pull_request === "number") return `${r.repository}#${r.pull_request}`;
   if (r.kind === "push" && typeof r.after === "string") return `${r.repository}@${r.after.slice(0, 7)}`;
-  if ((r.kind === "deployment" || r.kind === "applied") && typeof r.sha === "string" && typeof r.environment === "string") {
+  if ((r.kind === "deployment" || r.kind === "applied" || r.kind === "rebaseline") && typeof r.sha === "string" && typeof r.environment === "string") {
     return `${r.repository}@${r.sha.slice(0, 7)} ${r.kind} to ${r.environment}`;
   }
   return null;

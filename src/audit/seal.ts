@@ -4,6 +4,7 @@ import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyOb
 import { canonicalBytes, CanonicalJsonError } from "./canonical.js";
 import type { AuditRecord, Seal, UnsealedRecord } from "./record.js";
 import type { UnsealedVerdict } from "./verdict-record.js";
+import type { RebaselineRecordBody } from "./rebaseline.js";
 
 const DIGEST_PREFIX = "sha256:";
 const SIGNATURE_PREFIX = "ed25519:";
@@ -84,7 +85,7 @@ export type SealResult<R = AuditRecord> = { ok: true; record: R } | { ok: false;
  * A digest or signature already on the record is replaced. A key that is unreadable or not
  * Ed25519, or a record that is not JSON, is an error value.
  */
-export function sealRecord<T extends UnsealedRecord | UnsealedVerdict | UnsealedGapShape = UnsealedRecord>(record: T, signingKey?: string | Buffer | KeyObject): SealResult<T & Seal> {
+export function sealRecord<T extends UnsealedRecord | UnsealedVerdict | UnsealedGapShape | RebaselineRecordBody = UnsealedRecord>(record: T, signingKey?: string | Buffer | KeyObject): SealResult<T & Seal> {
   let key: KeyObject | undefined;
   if (signingKey !== undefined) {
     const loaded = typeof signingKey === "string" || Buffer.isBuffer(signingKey) ? loadSigningKey(signingKey) : checkPrivate(signingKey);

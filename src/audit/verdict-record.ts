@@ -33,7 +33,7 @@ interface VerdictCommon {
   sha: string;
   /** The gated branch the commit was found on; null when it is on none. */
   branch: string | null;
-  /** The policies that judged it: those at the tip of the branch it deploys from. */
+  /** The policies that judged it: those at the tip of the default branch. */
   policy: PolicyVersion;
   chain: ChainSummary;
   /** What is missing; empty when approved (compliant). */
@@ -58,8 +58,10 @@ export interface DeploymentRecordBody extends VerdictCommon {
   requested_by: string | null;
   /** The freeze window in force at the answer, or null. */
   freeze: string | null;
-  /** The change behind the commit broke glass: it may deploy during a freeze. */
+  /** The change behind the commit broke glass: it may deploy during a freeze, and over older violations. */
   break_glass: boolean;
+  /** The older violations break glass went out over (records written before it existed lack it). */
+  excepted?: string[];
 }
 
 /** Who reported a revision applied: a commit status (Flux, Argo CD) or a GitHub deployment's status (Argo CD). */

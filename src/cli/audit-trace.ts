@@ -1,15 +1,15 @@
-// `compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]` (SPEC §8.3): the
+// `compliance-gate audit trace --repo OWNER/NAME --env ENV --app-login LOGIN [--sha SHA] [--json]` (SPEC §8.3): the
 // approval chain of an environment up to a revision, walked as the app's deployment gate walks it.
 import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
-import { traceChain, UnknownEnvironment } from "../app/trace.js";
+import { BranchNeeded, traceChain, UnknownEnvironment } from "../app/trace.js";
 import { renderTrace, traceJson } from "../render/trace.js";
 import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
 import { readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
-const HELP = `Usage: compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]
-         [--public-key FILE] [--app-login LOGIN] [--api-url URL]
+const HELP = `Usage: compliance-gate audit trace --repo OWNER/NAME --env ENV --app-login LOGIN
+         [--sha SHA] [--branch BRANCH] [--json] [--public-key FILE] [--api-url URL]
 
 Prints the approval chain of environment ENV up to a revision: every change on
 the environment's branch that touched its paths, newest first — its pull request
@@ -25,13 +25,20 @@ Options:
   --env ENV           the environment, as its policy names it
   --sha SHA           the revision (40 hex digits); default: the tip of the
                       environment's branch (its first literal scope branch, else
-                      the default branch) — the revision the operator applies
-                      next. Pass the sha an operator reported to trace what runs.
+                      the default branch; for globs, the one branch they match)
+                      — the revision the operator applies next. Pass the sha an
+                      operator reported to trace what runs.
+  --branch BRANCH     the gated branch to trace (its tip, without --sha); needed
+                      when the environment's branches are globs matching several
   --json              print the chain as JSON
-  --public-key FILE   the app's Ed25519 public key in PEM: signed records must
-                      verify with it (every record's digest is checked anyway)
-  --app-login LOGIN   the app's bot login, such as compliance-gate[bot]: only its
-                      comments and check runs count as records (recommended)
+  --app-login LOGIN   required: the app's bot login, such as compliance-gate[bot].
+                      Only its comments and check runs count as records: any
+                      other app (a writer's workflow posts as github-actions[bot])
+                      could write one. Markers found elsewhere are listed as
+                      warnings
+  --public-key FILE   the app's Ed25519 public key in PEM: every record must be
+                      signed and verify with it — an unsigned one does not count
+                      (every record's digest is checked anyway)
   --api-url URL       the GitHub REST API (default: $GITHUB_API_URL, else
                       https://api.github.com)
 
@@ -52,10 +59,11 @@ Example:
 const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const ENVIRONMENT = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const SHA = /^[0-9a-f]{40}$/;
+const BRANCH = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$/;
 
 export const auditTraceCommand: Command = {
   name: "audit trace",
-  synopsis: "audit trace --repo OWNER/NAME --env ENV [--sha SHA]",
+  synopsis: "audit trace --repo OWNER/NAME --env ENV --app-login LOGIN [--sha SHA]",
   summary: "print an environment's approval chain up to a revision, and what\nis missing (GITHUB_TOKEN)",
   help: HELP,
   options: {
@@ -65,6 +73,7 @@ export const auditTraceCommand: Command = {
     json: { type: "boolean" },
     "public-key": { type: "string" },
     "app-login": { type: "string" },
+    branch: { type: "string" },
     "api-url": { type: "string" },
   },
   run: async ({ values, positionals }, io) => {
@@ -74,15 +83,16 @@ export const auditTraceCommand: Command = {
     if (typeof env !== "string" || !ENVIRONMENT.test(env)) throw new UsageError("trace needs --env ENV, an environment as its policy names it (such as production)");
     const sha = values.sha;
     if (sha !== undefined && (typeof sha !== "string" || !SHA.test(sha))) throw new UsageError(`--sha must be a full commit sha, 40 hex digits (got '${String(sha)}')`);
-    let appLogin = values["app-login"];
-    if (appLogin !== undefined) {
-      if (typeof appLogin !== "string" || !APP_LOGIN.test(appLogin)) throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(appLogin)}')`);
-      if (!appLogin.endsWith("[bot]")) appLogin = `${appLogin}[bot]`;
-    }
+    const login: unknown = values["app-login"];
+    if (login === undefined) throw new UsageError("trace needs --app-login LOGIN, the app's bot login (such as compliance-gate[bot]): without it any app's records would count");
+    if (typeof login !== "string" || !APP_LOGIN.test(login)) throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(login)}')`);
+    const appLogin = login.endsWith("[bot]") ? login : `${login}[bot]`;
     const keyFile = values["public-key"];
     if (keyFile !== undefined && (typeof keyFile !== "string" || keyFile === "" || keyFile === "-")) throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
     const apiUrl = apiUrlFlag(values["api-url"]);
-    return runTrace({ owner, repo, env, ...(typeof sha === "string" ? { sha } : {}), json: values.json === true, ...(typeof appLogin === "string" ? { appLogin } : {}), ...(typeof keyFile === "string" ? { keyFile } : {}), ...(apiUrl ? { apiUrl } : {}) }, io);
+    const branch = values.branch;
+    if (branch !== undefined && (typeof branch !== "string" || !BRANCH.test(branch) || branch.includes(".."))) throw new UsageError(`--branch must be a branch name (got '${String(branch)}')`);
+    return runTrace({ owner, repo, env, ...(typeof sha === "string" ? { sha } : {}), ...(typeof branch === "string" ? { branch } : {}), json: values.json === true, appLogin, ...(typeof keyFile === "string" ? { keyFile } : {}), ...(apiUrl ? { apiUrl } : {}) }, io);
   },
 };
 
@@ -91,8 +101,9 @@ interface TraceArgs {
   repo: string;
   env: string;
   sha?: string;
+  branch?: string;
   json: boolean;
-  appLogin?: string;
+  appLogin: string;
   keyFile?: string;
   apiUrl?: string;
 }
@@ -115,11 +126,11 @@ async function runTrace(args: TraceArgs, io: Io): Promise<number> {
     const ports = new GitHubPorts({ clock: io.now ?? Date.now });
     const { defaultBranch } = await ports.for(access.octokit, owner, repo).repository.read();
     const github = ports.deployments(access.octokit, owner, repo, async () => args.appLogin);
-    const trace = await traceChain({ github, owner, repo, defaultBranch, environment: args.env, ...(args.sha ? { sha: args.sha } : {}), ...(publicKey ? { publicKey } : {}) });
+    const trace = await traceChain({ github, owner, repo, defaultBranch, environment: args.env, ...(args.sha ? { sha: args.sha } : {}), ...(args.branch ? { branch: args.branch } : {}), ...(publicKey ? { publicKey } : {}) });
     io.stdout.write(args.json ? `${JSON.stringify(traceJson(trace), null, 2)}\n` : renderTrace(trace));
     return trace.ok ? EXIT_OK : EXIT_FAILED;
   } catch (error) {
-    if (error instanceof UnknownEnvironment) return fail(error.message, EXIT_USAGE);
+    if (error instanceof UnknownEnvironment || error instanceof BranchNeeded) return fail(error.message, EXIT_USAGE);
     if (error instanceof GitHubError) return fail(error.message, EXIT_FAILED);
     throw error;
   }

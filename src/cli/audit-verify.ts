@@ -16,7 +16,7 @@ direct push, a compliance/audit check run on the pushed commit) and when it
 answers a deployment or checks a revision an operator applied (a compliance/audit
 check run on that commit).
 
-compliance-gate audit trace --repo OWNER/NAME --env ENV [--sha SHA] [--json]
+compliance-gate audit trace --repo OWNER/NAME --env ENV --app-login LOGIN [--sha SHA]
   Prints the approval chain of an environment up to a revision: every change
   that touched it, with its approvals and records, or what is missing; exits 1
   when the chain is broken. See 'compliance-gate audit trace --help'.

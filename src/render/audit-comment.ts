@@ -1,5 +1,6 @@
 // The audit comment on a merged pull request (SPEC §4.1): a summary people read, ending with the
 // record machines read behind the audit marker (audit/comment.ts reads it back).
+import type { RebaselineRecordBody } from "../audit/rebaseline.js";
 import { AUDIT_MARKER } from "../audit/comment.js";
 import type { AuditApproval, AuditEnvironment, AuditRecord, AuditUnlinked, UnsealedRecord } from "../audit/record.js";
 import type { UnsealedVerdict, VerdictRecord } from "../audit/verdict-record.js";
@@ -144,7 +145,7 @@ function sealLine(record: UnsealedRecord | AuditRecord): string | null {
 }
 
 /** The machine-readable end of an audit comment: the marker, then the record as JSON in a collapsed block. */
-export function recordBlock(record: UnsealedRecord | AuditRecord | UnsealedVerdict | VerdictRecord, pretty = true): string {
+export function recordBlock(record: UnsealedRecord | AuditRecord | UnsealedVerdict | VerdictRecord | RebaselineRecordBody, pretty = true): string {
   const json = pretty ? JSON.stringify(record, null, 2) : JSON.stringify(record);
   // Pretty or not, no line of the JSON can close the fence: each starts with a space, a brace or a bracket.
   return `${AUDIT_MARKER}\n<details><summary>Audit record</summary>\n\n\`\`\`json\n${json}\n\`\`\`\n</details>`;

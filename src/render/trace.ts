@@ -21,6 +21,7 @@ export interface TraceView {
   read: ReadonlyMap<string, TracedRecords>;
   ok: boolean;
   problems: string[];
+  warnings: string[];
 }
 
 /** One approval of a change, as the trace shows it. */
@@ -54,6 +55,19 @@ const WORDS: Record<ChainLink["status"], string> = {
 };
 
 const short = (sha: string): string => sha.slice(0, 7);
+
+/** Control characters (C0, DEL, C1) and bidirectional overrides: matching them is the point. */
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+
+/**
+ * A line for a terminal: PR titles, status contexts, logins and rule names come from records, and
+ * a control character among them could move the cursor or rewrite what was printed before — each
+ * is shown as an escape (`\u{1b}`) instead.
+ */
+function printable(line: string): string {
+  return line.replace(CONTROLS, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16)}}`);
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -117,7 +131,8 @@ export function renderTrace(trace: TraceView): string {
   lines.push("", `The walk ${ends[trace.chain.end]}.`);
   if (trace.ok) lines.push(`Chain complete: every change that reached ${trace.environment} up to ${short(trace.sha)} was approved.`);
   else lines.push(`Chain BROKEN:`, ...trace.problems.map((p) => `  - ${p}`));
-  return `${lines.join("\n")}\n`;
+  if (trace.warnings.length > 0) lines.push("", "Warnings (not counted as records):", ...trace.warnings.map((w) => `  - ${w}`));
+  return `${lines.map(printable).join("\n")}\n`;
 }
 
 /** The trace as JSON. */
@@ -130,6 +145,7 @@ export function traceJson(trace: TraceView): Record<string, unknown> {
     policy_commit: trace.policyCommit,
     ok: trace.ok,
     problems: trace.problems,
+    warnings: trace.warnings,
     end: trace.chain.end,
     baseline: trace.chain.baseline,
     verdicts: verdictsOf(trace.read.get(trace.sha), trace.environment),

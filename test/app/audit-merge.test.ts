@@ -110,18 +110,19 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
   const body = (audit.auditComments()[0] as { body: string }).body;
   expect(body).toContain("✅ Compliant");
   expect(body).toContain("signed with the app's Ed25519 key");
-  // No exception, no deployment asked for, and a merge posts no checks.
+  // No exception, no deployment asked for; a copy of the record, where only the app can write, on the merge commit.
   expect(audit.issues).toEqual([]);
   expect(audit.deployments).toEqual([]);
-  expect(github.checks).toEqual([]);
+  expect(github.checks).toEqual([expect.objectContaining({ name: "compliance/audit", head_sha: MERGE_SHA, external_id: `merge:${NUMBER}`, conclusion: "success" })]);
+  expect(parseAuditComment((github.checks[0] as { output: { text: string } }).output.text)).toEqual({ ok: true, record });
   expect(github.scope.isDone()).toBe(true);
 
   const written = lines.find((l) => l["msg"] === "audit record of acme/gitops#42 written");
   expect(written).toMatchObject({ repository: "acme/gitops", pull_request: NUMBER, digest: record["digest"], compliant: true, signed: true, comment: expect.stringContaining("#issuecomment-") });
-  expect(written?.["requests"]).toMatchObject({ writes: 1 });
+  expect(written?.["requests"]).toMatchObject({ writes: 2 });
 });
 
-test("request costs: a merge whose parent an evaluation already read costs 9 reads (two for enforcement gaps: the app's issues and its tip's compliance/audit runs; one for the issues it closes) and 1 write (and GET /app once per process)", async () => {
+test("request costs: a merge whose parent an evaluation already read costs 9 reads (two for enforcement gaps: the app's issues and its tip's compliance/audit runs; one for the issues it closes) and 2 writes, the record's copy and the comment (and GET /app once per process)", async () => {
   // The PR's last evaluation read main at PARENT: its policies are cached by commit.
   github.policies(POLICIES, { tip: PARENT }).tipUnchanged(1).pull().lists(approved);
   await app.receive("pull_request", pullRequestEvent("opened"));
@@ -142,10 +143,11 @@ test("request costs: a merge whose parent an evaluation already read costs 9 rea
     "GET /commits/heads%2Fmain/check-runs",
     // why: the issues it closes (GraphQL, a read)
     "POST /graphql",
+    "POST /check-runs",
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments`,
   ]);
-  expect(github.cost()).toEqual({ reads: 10, free: 0, writes: 1 });
+  expect(github.cost()).toEqual({ reads: 10, free: 0, writes: 2 });
 });
 
 test("a redelivered merge writes no second comment: the same replica asks nothing, a fresh one finds the comment", async () => {

@@ -71,6 +71,7 @@ test("the comment write fails once and no retry is left: the record appears afte
     `GET /issues?creator=${encodeURIComponent("compliance-gate[bot]")}&state=all&sort=created&direction=desc&since=${encodeURIComponent("2026-11-25T09:55:00.000Z")}&per_page=100&page=1`,
     "GET /commits/heads%2Fmain/check-runs?check_name=compliance%2Faudit&filter=all&per_page=100&page=1",
     "POST /graphql",
+    "POST /check-runs",
     `POST /issues/${NUMBER}/comments`,
     `GET /issues/${NUMBER}/comments?since=${encodeURIComponent(MERGED_AT)}&per_page=100&page=1`,
   ]);
@@ -129,5 +130,5 @@ test("the merge delivery itself, when it starts a reconcile, is recorded once", 
   github.folder(PARENT, POLICIES).listsOnly(approved);
   await app.receive("pull_request", mergedEvent());
   expect(audit.auditComments()).toHaveLength(1);
-  expect(github.answered.filter((a) => a.method === "POST" && a.path !== "/graphql")).toHaveLength(1);
+  expect(github.answered.filter((a) => a.method === "POST" && a.path !== "/graphql").map((a) => a.path)).toEqual([`${REPO_PATH}/check-runs`, `${REPO_PATH}/issues/${NUMBER}/comments`]);
 });

@@ -49,8 +49,8 @@ function main(tip: string): void {
   const chain = tip === PUSHED ? [PUSHED, MERGED, ROOT] : [MERGED, ROOT];
   const parents: Record<string, string[]> = { [PUSHED]: [MERGED], [MERGED]: [ROOT], [ROOT]: [] };
   audit.histories.set(tip, chain.map((sha) => ({ sha, parents: (parents[sha] ?? []).map((p) => ({ sha: p })) })));
-  audit.commitPulls.set(MERGED, [{ number: 43, title: "Bump api", merged_at: "2026-11-25T09:00:00Z", head: { sha: "e4".repeat(20) }, base: { ref: "main" }, updated_at: "2026-11-25T09:00:00Z" }]);
-  audit.comments.push({ id: 1, issue: 43, user: BOT, html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1", body: recordBlock(changeRecord("merge", "approved", { pull: 43 }) as never) });
+  audit.commitPulls.set(MERGED, [{ number: 43, title: "Bump api", merged_at: "2026-11-25T09:00:00Z", merge_commit_sha: MERGED, head: { sha: "e4".repeat(20) }, base: { ref: "main" }, updated_at: "2026-11-25T09:00:00Z" }]);
+  audit.comments.push({ id: 1, issue: 43, user: BOT, html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1", body: recordBlock(changeRecord("merge", "approved", { pull: 43, at: MERGED }) as never) });
   github.scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(3).reply(200, { ref: "refs/heads/main", object: { sha: tip, type: "commit" } });
   github.folder(tip, { "production.yml": POLICY }, { times: 1 });
   github.scope.get(new RegExp(`^${REPO_PATH}/compare/[0-9a-f]{40}\\.\\.\\.main`)).reply(200, { status: "identical", total_commits: 0, commits: [], files: [] });
@@ -111,7 +111,7 @@ test("a deployment of an approved chain is approved on its run, with a sealed re
   expect(answers).toEqual([{ run: 4242, environment_name: "production", state: "approved", comment: expect.stringContaining("compliance-gate approves c3c3c3c for production") }]);
   const [record] = auditRecords(MERGED);
   expect(record).toMatchObject({ kind: "deployment", state: "approved", environment: "production", github_environment: "production", run_id: 4242, requested_by: "carol", branch: "main", chain: { end: "origin" } });
-  expect(github.checks.find((c) => c.name === "compliance/audit")).toMatchObject({ conclusion: "success", external_id: "deployment:production:4242", output: { title: "Deployment to production: approved" } });
+  expect(github.checks.find((c) => c.name === "compliance/audit")).toMatchObject({ conclusion: "success", external_id: expect.stringMatching(/^deployment:production:4242:\d+$/), output: { title: "Deployment to production: approved" } });
 });
 
 test("a deployment of a commit pushed past review is rejected, saying what is missing", async () => {
@@ -141,10 +141,53 @@ test("an Argo CD deployment status on an unapproved revision opens one exception
   payload["deployment_status"] = { ...payload["deployment_status"], state: "success", environment: "production" };
   await app.receive("deployment_status", payload);
   expect(auditRecords(PUSHED)).toEqual([expect.objectContaining({ kind: "applied", compliant: false, reporter: expect.objectContaining({ type: "deployment", environment: "production" }) })]);
-  expect(audit.issues.map((i) => i.title)).toEqual(["Compliance exception: unapproved revision d4d4d4d running in production"]);
+  expect(audit.issues.map((i) => i.title)).toEqual(["Compliance exception: d4d4d4d breaks the approval chain of production on main"]);
   expect(audit.issues[0]?.labels).toEqual(["compliance-exception"]);
 
   const before = github.answered.length;
   await app.receive("deployment_status", { ...payload, deployment: { ...payload["deployment"], performed_via_github_app: { id: APP_ID, slug: SLUG } } });
   expect(github.answered.length).toBe(before);
+});
+
+/** This app as GitHub describes a GitHub App in a payload (`performed_via_github_app`). */
+function theApp(payload: Json): Json {
+  return {
+    id: APP_ID,
+    slug: SLUG,
+    node_id: "MDM6QXBwMTIzNDU=",
+    owner: payload["repository"]["owner"],
+    name: "compliance-gate",
+    description: "",
+    external_url: "https://example.com",
+    html_url: `https://github.com/apps/${SLUG}`,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    permissions: { issues: "write" },
+    events: ["issues"],
+  };
+}
+
+/** An issues.closed delivery: GitHub's example, moved to acme/gitops, with `body`, closed by `by` for `reason`. */
+function issueClosed(body: string, by: string, reason: "completed" | "not_planned" = "completed"): Json {
+  const payload = inRepository(example("issues", "opened"));
+  payload["action"] = "closed";
+  // The app's own exception issue.
+  payload["issue"] = { ...payload["issue"], number: 12, body, state: "closed", state_reason: reason, closed_at: "2026-11-26T09:00:00Z", performed_via_github_app: theApp(payload) };
+  payload["sender"] = { ...payload["sender"], login: by, type: "User" };
+  return payload;
+}
+
+test("an issue holding a re-baseline line, closed as completed by an approver: a sealed re-baseline on the commit, said on the issue; closed as not planned: nothing", async () => {
+  const line = `compliance-gate rebaseline: production main ${MERGED}`;
+  expect(webhookSchemaErrors("webhook-issues-closed", issueClosed(line, "alice"))).toEqual([]);
+  const before = github.answered.length;
+  await app.receive("issues", issueClosed(line, "alice", "not_planned"));
+  await app.receive("issues", issueClosed("no line here", "alice"));
+  expect(github.answered.length).toBe(before);
+
+  main(MERGED);
+  await app.receive("issues", issueClosed(`Accepting after review.\n\n${line}\n`, "alice"));
+  expect(auditRecords(MERGED)).toEqual([expect.objectContaining({ kind: "rebaseline", environment: "production", branch: "main", sha: MERGED, issue: 12, accepted_by: "alice", via: ["production approvers: user"] })]);
+  expect(github.checks.find((c) => c.name === "compliance/audit")).toMatchObject({ conclusion: "success", external_id: "rebaseline:production:12", output: { title: "Re-baseline of production on main: accepted" } });
+  expect(audit.comments.filter((c) => c.issue === 12).map((c) => c.body)).toEqual([expect.stringContaining("Re-baseline recorded")]);
 });

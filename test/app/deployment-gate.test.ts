@@ -206,7 +206,7 @@ describe("a revision an operator applied", () => {
     expect(github.written).toHaveLength(1);
     expect(github.written[0]).toMatchObject({ compliant: false, title: "Applied in production: compliance violation: unapproved revision" });
     expect(github.issues).toHaveLength(1);
-    expect(github.issues[0]?.title).toBe("Compliance exception: unapproved revision ddddddd running in production");
+    expect(github.issues[0]?.title).toBe("Compliance exception: ddddddd breaks the approval chain of production on main");
     expect(github.issues[0]?.body).toContain("ddddddd was pushed directly and has no audit record");
   });
 
@@ -214,6 +214,56 @@ describe("a revision an operator applied", () => {
     const github = history();
     expect(await verifier().onReport(report(github, { ...flux, context: "ci/build" }), github, log)).toBe("not_named");
     expect(github.written).toEqual([]);
+  });
+
+  /** Lets timers' jobs run: each hop of a fired job awaits a few promises. */
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  };
+
+  test("a revision reported before its merge's record is written waits for it, then is recorded approved", async () => {
+    const clock = new ManualClock();
+    const github = history();
+    // #47 merged as D a moment ago; the recorder has not written its record yet.
+    github.commit(sha("d"), { pull: 47 });
+    const reported = { ...report(github), reportedAt: new Date(clock.now).toISOString(), installationId: 1 };
+    expect(await verifier(clock, github).onReport(reported, github, log)).toBe("deferred");
+    expect(github.written).toEqual([]);
+    github.comments.set(47, [changeRecord("merge", "approved", { pull: 47, at: sha("d") })]);
+    clock.advanceTo(clock.now + 2 * 60_000);
+    await settle();
+    expect(github.written.map((w) => w.record["compliant"])).toEqual([true]);
+    expect(github.issues).toEqual([]);
+  });
+
+  test("a record still missing once the report is 15 minutes old: the revision is a violation", async () => {
+    const clock = new ManualClock();
+    const github = history();
+    github.commit(sha("d"), { pull: 47 });
+    const reported = { ...report(github), reportedAt: new Date(clock.now).toISOString(), installationId: 1 };
+    expect(await verifier(clock, github).onReport(reported, github, log)).toBe("deferred");
+    for (let i = 0; i < 8; i++) {
+      clock.advanceTo(clock.now + 2 * 60_000);
+      await settle();
+    }
+    expect(github.written.map((w) => w.record["reasons"])).toEqual([["ddddddd contains #47, which has no audit record"]]);
+    expect(github.issues).toHaveLength(1);
+  });
+
+  test("GitHub failing past Later's own retries: tried again 15 minutes later, and after", async () => {
+    const clock = new ManualClock();
+    const github = history();
+    github.failing.add("firstParents");
+    expect(await verifier(clock, github).onReport({ ...report(github), installationId: 1 }, github, log)).toBe("failed");
+    for (const wait of [10_000, 60_000, 300_000]) {
+      clock.advanceTo(clock.now + wait);
+      await settle();
+    }
+    expect(github.written).toEqual([]);
+    github.failing.delete("firstParents");
+    clock.advanceTo(clock.now + 15 * 60_000);
+    await settle();
+    expect(github.written.map((w) => w.record["compliant"])).toEqual([true]);
   });
 
   test("GitHub failing: tried again later, never recorded as approved", async () => {

@@ -6,7 +6,7 @@ import { sealRecord } from "../../src/audit/seal.js";
 import { signingKeys } from "../app/audit-fake.js";
 
 const FILE = "policies/production.yml";
-const SUBJECT = { environment: "production", policyFile: FILE };
+const SUBJECT = { environment: "production", branch: "main" };
 const sha = (c: string): string => c.repeat(40);
 
 type Json = Record<string, unknown>;
@@ -27,8 +27,8 @@ function record(kind: "merge" | "push", state: string | null, options: { breakGl
   return sealed.record as unknown as Json;
 }
 
-function verdict(kind: "deployment" | "applied", at: string, compliant = true, environment = "production"): Json {
-  const sealed = sealRecord({ version: 1, kind, repository: "acme/gitops", environment, sha: at, compliant } as never);
+function verdict(kind: "deployment" | "applied", at: string, compliant = true, environment = "production", branch = "main"): Json {
+  const sealed = sealRecord({ version: 1, kind, repository: "acme/gitops", environment, branch, sha: at, compliant } as never);
   if (!sealed.ok) throw new Error(sealed.message);
   return sealed.record as unknown as Json;
 }
@@ -44,13 +44,31 @@ describe("each commit of the walk", () => {
     ["a merge while production's policy was broken", merge("a", [record("merge", "error")]), "violation", "aaaaaaa contains #43, merged while the policy of production could not be evaluated"],
     ["a direct push nobody approved", push("a", [record("push", "blocked")]), "violation", "aaaaaaa was pushed directly without approval of production (blocked)"],
     ["a direct push whose rules need no approval", push("a", [record("push", "approved")]), "approved", null],
-    ["a merge that touched other environments only", merge("a", [record("merge", null)]), "untouched", null],
-    ["the merge that brought production's policy in", merge("a", [record("merge", null, { files: {} })]), "origin", null],
+    ["a merge that touched other environments only", merge("a", [record("merge", null)], { touched: false }), "untouched", null],
+    ["the merge that brought production's policy in", merge("a", [record("merge", null, { files: {} })], { touched: "ungoverned" }), "origin", null],
+    [
+      "a merge whose record does not list production, though the policies at its parent say it changed it",
+      merge("a", [record("merge", null)], { touched: true }),
+      "missing",
+      "aaaaaaa contains #43, whose audit record does not list production, though by the policies at its parent it changed production",
+    ],
+    [
+      "a merge whose record cites production's policy file but does not list it, its files unknown",
+      merge("a", [record("merge", null)]),
+      "missing",
+      "aaaaaaa contains #43, whose audit record does not list production (cannot tell whether it changed production)",
+    ],
     ["a merge without a record that touched production", merge("a", [], { touched: true }), "missing", "aaaaaaa contains #43, which has no audit record"],
     ["a direct push without a record that touched production", push("a", [], { touched: true }), "missing", "aaaaaaa was pushed directly and has no audit record"],
     ["a commit without a record whose files are unknown", push("a", []), "missing", "aaaaaaa was pushed directly and has no audit record (cannot tell whether it changed production)"],
     ["a commit without a record that changed nothing of production", push("a", [], { touched: false }), "untouched", null],
     ["a commit from before production had a policy", push("a", [], { touched: "ungoverned" }), "origin", null],
+    [
+      "a commit without a record whose parent's policy of production does not apply to the branch",
+      push("a", [], { touched: "not_applied" }),
+      "missing",
+      "aaaaaaa was pushed directly and has no audit record (the policy of production at its parent does not apply to main: nothing judged it there)",
+    ],
     ["an approved deployment of production on the commit", push("a", [], { verdicts: [verdict("deployment", sha("a"))] }), "baseline", null],
     ["a compliant applied revision of production on the commit", push("a", [], { verdicts: [verdict("applied", sha("a"))], touched: true }), "baseline", null],
   ])("%s", (_title, step, status, reason) => {
@@ -59,8 +77,8 @@ describe("each commit of the walk", () => {
     expect(link.reason).toBe(reason);
   });
 
-  test("a rejected deployment, another environment's approval or another commit's verdict is no baseline", () => {
-    const verdicts = [verdict("deployment", sha("a"), false), verdict("deployment", sha("a"), true, "staging"), verdict("deployment", sha("b"))];
+  test("a rejected deployment, another environment's approval, another branch's or another commit's verdict is no baseline", () => {
+    const verdicts = [verdict("deployment", sha("a"), false), verdict("deployment", sha("a"), true, "staging"), verdict("deployment", sha("a"), true, "production", "x"), verdict("deployment", sha("b"))];
     expect(assessStep(push("a", [], { verdicts, touched: true }), SUBJECT).status).toBe("missing");
   });
 
@@ -71,7 +89,7 @@ describe("each commit of the walk", () => {
     expect(link.reason).toBe("aaaaaaa contains #43, whose audit record does not verify (digest mismatch)");
   });
 
-  test("given the app's public key, a record signed by another key does not verify; an unsigned one stands on its digest", () => {
+  test("given the app's public key, a record signed by another key does not verify, nor does an unsigned one", () => {
     const publicKey = createPublicKey(createPrivateKey(signingKeys().privateKey));
     const other = signingKeys().privateKey;
     const forged = sealRecord({ ...record("merge", "approved"), digest: undefined } as never, other);
@@ -79,7 +97,12 @@ describe("each commit of the walk", () => {
     const link = assessStep(merge("a", [forged.record as unknown as Json]), { ...SUBJECT, publicKey });
     expect(link.status).toBe("unverified");
     expect(link.reason).toBe("aaaaaaa contains #43, whose audit record does not verify (signature does not verify)");
-    expect(assessStep(merge("a", [record("merge", "approved")]), { ...SUBJECT, publicKey }).status).toBe("approved");
+    const unsigned = assessStep(merge("a", [record("merge", "approved")]), { ...SUBJECT, publicKey });
+    expect(unsigned).toMatchObject({ status: "unverified", reason: "aaaaaaa contains #43, whose audit record does not verify (not signed)" });
+    const pair = signingKeys();
+    const signed = sealRecord({ ...record("merge", "approved"), digest: undefined } as never, pair.privateKey);
+    if (!signed.ok) throw new Error(signed.message);
+    expect(assessStep(merge("a", [signed.record as unknown as Json]), { ...SUBJECT, publicKey: createPublicKey(pair.publicKey) }).status).toBe("approved");
   });
 
   test("of two records of one merge, the strictest decides", () => {
@@ -152,5 +175,18 @@ describe("a verdict as an export row", () => {
     expect(cells).toMatchObject({ kind: "deployment", environments: "production=rejected", compliant: false, digest_ok: true, missing: false });
     expect(rowLabel(row as unknown as Json)).toBe(recordLabel(sealed.record));
     expect(recordLabel(sealed.record)).toBe("acme/gitops@aaaaaaa deployment to production");
+  });
+});
+
+describe("a re-baseline", () => {
+  test("ends the walk on its branch like an approved verdict, and is a row of the export", async () => {
+    const sealed = sealRecord({ version: 1, kind: "rebaseline", repository: "acme/gitops", pull_request: null, environment: "production", branch: "main", sha: sha("a"), issue: 12, accepted_by: "alice", via: ["SRE: user"], accepted_at: "2026-11-26T09:00:00Z", chain: { end: "root", baseline: null, links: [] }, accepted_problems: [], policy: { commit: sha("0"), files: {} }, compliant: true, evaluated_at: "2026-11-26T09:00:01Z" } as never);
+    if (!sealed.ok) throw new Error(sealed.message);
+    const accepted = sealed.record as unknown as Json;
+    expect(assessStep(push("a", [record("push", "blocked")], { verdicts: [accepted] }), SUBJECT).status).toBe("baseline");
+    expect(assessStep(push("a", [record("push", "blocked")], { verdicts: [accepted] }), { ...SUBJECT, branch: "release/1" }).status).toBe("violation");
+    const { verdictsOf } = await import("../../src/audit/population.js");
+    const rows = verdictsOf({ records: [{ record: accepted, comment: "https://github.com/acme/gitops/runs/1" }], problems: [] }, "acme/gitops", sha("a"), { since: 0, until: Date.parse("2027-01-01") }, new Set());
+    expect(rows.map((r) => r.change)).toEqual([expect.objectContaining({ kind: "rebaseline", title: "rebaseline of production: accepted", merged_by: "alice", environment: "production" })]);
   });
 });

@@ -422,10 +422,11 @@ describe("compliance-gate audit export", () => {
     expect(r.stderr).toContain("Ignored 1 audit marker in comments, check runs or issues not written by the app");
     // repository 1, list 1; #41, #42: 2 each; #43, #46: 5 each, and the 2 policy blobs (read
     // twice when both read the policies at once); pushes: branches, policies at main's tip,
-    // main's commits (all merge commits of pull requests: no push); one listing of the exception
-    // issues, for enforcement gaps; verdicts (SPEC §8): the compliance/audit check runs of main's 4
-    // commits in the period, the deployments to production and staging
-    expect(r.stderr).toMatch(/\n(?:28|30) GitHub requests\.\n/);
+    // main's commits (all merge commits of pull requests: no push); the issues the app opened, for
+    // enforcement gaps; verdicts (SPEC §8): the compliance/audit check runs of main's 4 commits in
+    // the period, the deployments to production and staging, and the exception issues (where an
+    // off-branch revision's verdict is kept)
+    expect(r.stderr).toMatch(/\n(?:29|31) GitHub requests\.\n/);
 
     // Round trip: the export is what `audit verify` reads; the missing record fails it.
     const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
@@ -694,37 +695,33 @@ describe("compliance-gate audit export", () => {
     expect(r.stderr).toContain("Problem: https://github.com/acme/gitops/runs/22: its enforcement gap record does not verify (not signed)");
   });
 
-  test("a direct push with the app's push record in a check run on its head: the record covers the push's commits", async () => {
+  test("an applied revision on no gated branch, which Flux reported: its record is found in its exception issue", async () => {
     const scope = github();
-    const first = sha("push-1");
-    const head = sha("push-2");
-    mockRepository(scope);
-    mockPullList(scope, []);
-    mockBranches(scope, head, [
-      { sha: head, date: "2026-11-25T10:01:00Z", parents: [first], committer: "erin" },
-      { sha: first, date: "2026-11-25T10:00:00Z", parents: [sha("base")], committer: "erin" },
-    ]);
-    replyPages(scope, `${REPO_PATH}/commits/${head}/pulls`, []);
-    mockPoliciesAt(scope, first);
-    scope
-      .get(`${REPO_PATH}/commits/${head}`)
-      .query(true)
-      .reply(200, apiCommit({ sha: head, date: "2026-11-25T10:01:00Z", parents: [first], committer: "erin" }, ["clusters/production/db.yaml"]));
-    const pushed = pushRecord(sha("base"), head, [first, head]);
-    mockCheckRuns(scope, head, [checkRun(9, head, renderAuditComment(pushed))]);
-    // `first` is covered by the record on `head`: neither its files nor its check runs are read
-
+    const merged = sha("merge41");
+    const offBranch = sha("flux-branch");
+    const sealed = sealRecord({ version: 1, kind: "applied", repository: "acme/gitops", pull_request: null, environment: "production", sha: offBranch, branch: null, reporter: { type: "status", context: "kustomization/apps-production/1f2e3d4c", id: 1, creator: "flux", target_url: null }, reported_at: "2026-11-14T10:00:00Z", policy: { commit: merged, files: {} }, chain: { end: "bound", baseline: null, links: [] }, reasons: ["not on a branch production deploys from (main)"], compliant: false, evaluated_at: "2026-11-14T10:00:01Z" } as never, APP.privatePem);
+    if (!sealed.ok) throw new Error(sealed.message);
+    const issue = (number: number, user: { login: string; type: string }): Record<string, unknown> => ({
+      number,
+      html_url: `https://github.com/acme/gitops/issues/${number}`,
+      title: "Compliance exception: unapproved revision",
+      state: "open",
+      labels: [{ name: "compliance-exception" }],
+      user: { login: user.login, type: user.type },
+      body: `${exceptionMarker(`acme/gitops@${offBranch} applied in production`)}\n\n${recordBlock(sealed.record as never, false)}`,
+    });
+    mockRepository(scope, [issue(20, { login: "mallory", type: "User" }), issue(21, APP_BOT)]);
+    mockPullList(scope, [P41]);
+    mockMerged(scope, P41, [comment(2, 41, renderAuditComment(record(41, { merged_at: P41.merged_at as string })))]);
+    mockBranches(scope, merged, [{ sha: merged, date: "2026-11-10T10:00:00Z", parents: [sha("base")] }]);
     mockVerdictScan(scope);
     const r = await run([...ARGS, "--public-key", appPub], "", undefined, TOKEN);
-
     expect(r.code).toBe(0);
-    expect(scope.pendingMocks()).toEqual([]);
     const rows = rowsOf(r.stdout);
-    expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ kind: "push", merge_commit_sha: head, missing: false, digest_ok: true, signature_ok: true, problems: [] });
-    const verified = await run(["audit", "verify", "--public-key", appPub, "-"], r.stdout);
-    expect(verified.stdout).toBe(`ok acme/gitops@${head.slice(0, 7)} ${pushed.digest.slice(0, 19)}\n`);
-    expect(verified.code).toBe(0);
+    expect(rows.map((row) => [row.kind, row.title, row.merge_commit_sha, row.url])).toEqual([
+      ["merge", "Change 41", merged, expect.any(String)],
+      ["applied", "applied in production: unapproved", offBranch, "https://github.com/acme/gitops/issues/21"],
+    ]);
   });
 
   test("a push whose head changed no environment's path: its older commit's record is in the head's check run", async () => {

@@ -29,6 +29,7 @@ function mergeRecord(): Record<string, unknown> {
     repository: "acme/gitops",
     pull_request: 43,
     title: "Bump api",
+    merge_commit_sha: MERGED,
     policy: { commit: ROOT, files: { "policies/production.yml": "b".repeat(40) } },
     environments: [{ environment: "production", state: "approved", break_glass: false, rules: [{ name: "SRE approves", approved_by: [{ login: "alice", commit: "e".repeat(40), submitted_at: "2026-11-27T09:00:00Z" }] }] }],
     compliant: true,
@@ -37,21 +38,20 @@ function mergeRecord(): Record<string, unknown> {
   return sealed.record as unknown as Record<string, unknown>;
 }
 
-/** main at `tip`: ROOT, MERGED (#43 with its record) and, when the tip, PUSHED (no record, a production file). */
-function mockRepository(tip: string): void {
+/** main at `tip`: ROOT, MERGED (#43 with its record) and, when the tip, PUSHED (no record, a production file); `runs`: check runs by commit. */
+function mockRepository(tip: string, runs: Record<string, unknown[]> = {}): void {
   const scope = github();
   scope.get(REPO_PATH).reply(200, { full_name: "acme/gitops", default_branch: "main" });
   mockPolicies(scope, { tip, policies: { "production.yml": POLICY } });
-  scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(200, { ref: "refs/heads/main", object: { sha: tip } });
-  scope.get(`${REPO_PATH}/compare/${tip}...main`).query(true).reply(200, { status: "identical" });
+  scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(2).reply(200, { ref: "refs/heads/main", object: { sha: tip } });
   const history = [...(tip === PUSHED ? [{ sha: PUSHED, parents: [{ sha: MERGED }] }] : []), { sha: MERGED, parents: [{ sha: ROOT }] }, { sha: ROOT, parents: [] }];
   scope.get(`${REPO_PATH}/commits`).query({ sha: tip, per_page: "100", page: "1" }).reply(200, history);
   for (const { sha } of history) {
-    scope.get(`${REPO_PATH}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: 0, check_runs: [] });
+    scope.get(`${REPO_PATH}/commits/${sha}/check-runs`).query(true).reply(200, { total_count: runs[sha]?.length ?? 0, check_runs: runs[sha] ?? [] });
     scope
       .get(`${REPO_PATH}/commits/${sha}/pulls`)
       .query(true)
-      .reply(200, sha === MERGED ? [{ number: 43, title: "Bump api", merged_at: "2026-11-27T10:00:00Z", head: { sha: "e4".repeat(20) }, base: { ref: "main" } }] : []);
+      .reply(200, sha === MERGED ? [{ number: 43, title: "Bump api", merged_at: "2026-11-27T10:00:00Z", merge_commit_sha: MERGED, head: { sha: "e4".repeat(20) }, base: { ref: "main" } }] : []);
   }
   scope.get(`${REPO_PATH}/issues/43/comments`).query(true).reply(200, [{ id: 1, user: BOT, body: recordBlock(mergeRecord() as never), html_url: "https://github.com/acme/gitops/pull/43#issuecomment-1" }]);
   if (tip === PUSHED) {
@@ -96,10 +96,27 @@ test("usage: an environment no policy names, a short sha", async () => {
   scope.get(REPO_PATH).reply(200, { full_name: "acme/gitops", default_branch: "main" });
   mockPolicies(scope, { policies: { "production.yml": POLICY } });
   scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(200, { ref: "refs/heads/main", object: { sha: "b".repeat(40) } });
-  const unknown = await run(["audit", "trace", "--repo", "acme/gitops", "--env", "qa"], "", undefined, TOKEN);
+  const unknown = await run(["audit", "trace", "--repo", "acme/gitops", "--env", "qa", "--app-login", "compliance-gate"], "", undefined, TOKEN);
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toBe("compliance-gate audit trace: no policy names the environment qa (known: production)\n");
   const short = await run([...ARGS, "--sha", "abc1234"], "", undefined, TOKEN);
   expect(short.code).toBe(2);
   expect(short.stderr).toContain("--sha must be a full commit sha, 40 hex digits (got 'abc1234')");
+});
+
+test("--app-login is required: without it any app's check runs would count as records", async () => {
+  const missing = await run(["audit", "trace", "--repo", "acme/gitops", "--env", "production"], "", undefined, TOKEN);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toContain("trace needs --app-login LOGIN");
+});
+
+test("a record in another app's check run (a writer's workflow posts as github-actions) counts for nothing, and is said", async () => {
+  const forged = sealRecord({ version: 1, kind: "applied", repository: "acme/gitops", pull_request: null, environment: "production", branch: "main", sha: PUSHED, compliant: true } as never);
+  if (!forged.ok) throw new Error(forged.message);
+  const run1 = { id: 9, name: "compliance/audit", head_sha: PUSHED, status: "completed", conclusion: "success", html_url: "https://github.com/acme/gitops/runs/9", app: { id: 15368, slug: "github-actions" }, output: { title: "approved", summary: "", text: recordBlock(forged.record as never) } };
+  mockRepository(PUSHED, { [PUSHED]: [run1] });
+  const result = await run(ARGS, "", undefined, TOKEN);
+  expect(result.code).toBe(1);
+  expect(result.stdout).toContain("✘ d4d4d4d direct push — NO AUDIT RECORD");
+  expect(result.stdout).toContain("Warnings (not counted as records):\n  - ignored an audit marker in https://github.com/acme/gitops/runs/9");
 });

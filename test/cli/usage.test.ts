@@ -17,7 +17,7 @@ Commands:
   audit export --repo OWNER/NAME [--since DATE] [--until DATE] [--format jsonl|csv]
                                       list every merged PR and direct push of a period that reached
                                       an environment, with its audit record or marked missing (GITHUB_TOKEN)
-  audit trace --repo OWNER/NAME --env ENV [--sha SHA]
+  audit trace --repo OWNER/NAME --env ENV --app-login LOGIN [--sha SHA]
                                       print an environment's approval chain up to a revision, and what
                                       is missing (GITHUB_TOKEN)
 

@@ -353,7 +353,7 @@ test("a pipeline's deployment is approved, then rejected while a freeze is on", 
       commits: ["8".repeat(40)],
     },
   ];
-  state.comments = [{ id: 1, issue: 8, user: BOT, body: recordBlock(changeRecord("merge", "approved", { pull: 8 }) as never) }];
+  state.comments = [{ id: 1, issue: 8, user: BOT, body: recordBlock(changeRecord("merge", "approved", { pull: 8, at: MERGED }) as never) }];
 
   expect(await deliver("deployment_protection_rule", protectionRule(MERGED, 101))).toBeLessThan(300);
   const approved = await waitFor("the answer to run 101", () => state.answers?.find((a) => a.run === 101));
@@ -388,8 +388,8 @@ test("a Flux status on a revision nobody approved opens one exception issue, how
   const applied = await waitFor("the applied record", () => auditRecordsOn(DIRECT).find((r) => r.kind === "applied"));
   expect(applied).toMatchObject({ compliant: false, reasons: ["7777777 was pushed directly and has no audit record"] });
   // Only this test's issues: the enforcement test before it opened one of its own.
-  const revisionIssues = (): string[] => (state.issues ?? []).map((i) => i.title).filter((title) => title.includes("unapproved revision"));
-  expect(revisionIssues()).toEqual(["Compliance exception: unapproved revision 7777777 running in production"]);
+  const revisionIssues = (): string[] => (state.issues ?? []).map((i) => i.title).filter((title) => title.includes("breaks the approval chain"));
+  expect(revisionIssues()).toEqual(["Compliance exception: 7777777 breaks the approval chain of production on main"]);
 
   expect(await deliver("status", status)).toBeLessThan(300);
   await new Promise((r) => setTimeout(r, 1000));
