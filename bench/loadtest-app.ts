@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { delimiter, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { load } from "js-yaml";
 
 /** A running process of the app. */
@@ -39,6 +40,20 @@ export function readinessPath(root: string): string {
   return deployment.spec.template.spec.containers[0]?.readinessProbe?.httpGet?.path ?? "/";
 }
 
+/**
+ * The spacing between two GitHub writes of one installation the app keeps with `env`, when its
+ * configuration (lib/app/config.js) declares one (`pacing.writeSpacingMs`); undefined otherwise.
+ */
+export async function configuredWriteSpacing(root: string, env: Record<string, string>): Promise<number | undefined> {
+  try {
+    const config = (await import(pathToFileURL(join(root, "lib", "app", "config.js")).href)) as { loadConfig(env: NodeJS.ProcessEnv): unknown };
+    const spacing = (config.loadConfig(env) as { pacing?: { writeSpacingMs?: unknown } }).pacing?.writeSpacingMs;
+    return typeof spacing === "number" ? spacing : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -51,6 +66,9 @@ export async function freePort(): Promise<number> {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The last lines a replica printed, stack frames left out. */
+const lastWords = (replica: Replica): string => replica.tail.filter((l) => !/^\s+at /.test(l)).slice(-10).join("\n  ");
 
 function watch(child: ChildProcess, replica: Replica): void {
   let partial = "";
@@ -129,7 +147,7 @@ export async function startReplica(root: string, name: string, env: Record<strin
 export async function waitReady(replica: Replica, path: string, timeoutMs: number): Promise<"ready" | "no readiness path"> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    if (replica.exitCode() !== null) throw new Error(`${replica.name} exited (${replica.exitCode()}) before it was ready:\n  ${replica.tail.slice(-12).join("\n  ")}`);
+    if (replica.exitCode() !== null) throw new Error(`${replica.name} exited (${replica.exitCode()}) before it was ready:\n  ${lastWords(replica)}`);
     try {
       const response = await fetch(`${replica.url}${path}`, { signal: AbortSignal.timeout(2000) });
       await response.text();
@@ -138,7 +156,7 @@ export async function waitReady(replica: Replica, path: string, timeoutMs: numbe
     } catch {
       // not listening yet
     }
-    if (performance.now() > deadline) throw new Error(`${replica.name} was not ready after ${timeoutMs / 1000} s:\n  ${replica.tail.slice(-12).join("\n  ")}`);
+    if (performance.now() > deadline) throw new Error(`${replica.name} was not ready after ${timeoutMs / 1000} s:\n  ${lastWords(replica)}`);
     await sleep(200);
   }
 }

@@ -6,7 +6,7 @@ import { generateKeyPairSync, createHmac, randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import type { FakePullData } from "../test/fakes/github-model.js";
 import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
-import { costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
+import { configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
 import { showing, startStandIn, type CheckWrite, type StandIn } from "./loadtest-github.js";
 
 export interface RunOptions {
@@ -46,6 +46,8 @@ export interface RunResult {
   everyChangeWrites: number;
   /** Median gap between consecutive writes of the burst's installation while it converged, ms. */
   writeGapMs: number | undefined;
+  /** The write spacing the app's configuration declares, ms, if it declares one. */
+  configuredSpacingMs: number | undefined;
   requests: { total: number; reads: number; notModified: number; writes: number; failed: number };
   probes: Probe[];
   replicas: { name: string; peakMiB: number; rssMiB: number; cpuS: number; stopMs: number; warnings: number; errors: number; problems: string[] }[];
@@ -92,7 +94,7 @@ function median(values: number[]): number | undefined {
   return sorted[Math.floor((sorted.length - 1) / 2)];
 }
 
-async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis | undefined): Promise<{ replicas: Replica[]; ready: string }> {
+async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis | undefined): Promise<{ replicas: Replica[]; ready: string; spacing: number | undefined }> {
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const env: Record<string, string> = {
     APP_ID: "1",
@@ -107,7 +109,8 @@ async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis
   for (let i = 1; i <= options.replicas; i += 1) replicas.push(await startReplica(options.root, `replica ${i}`, env));
   const path = readinessPath(options.root);
   const states = await Promise.all(replicas.map((r) => waitReady(r, path, 60_000)));
-  return { replicas, ready: states.includes("no readiness path") ? `up (no ${path}: answered 404)` : `ready (${path})` };
+  const spacing = await configuredWriteSpacing(options.root, env);
+  return { replicas, ready: states.includes("no readiness path") ? `up (no ${path}: answered 404)` : `ready (${path})`, spacing };
 }
 
 /** Runs the burst once against `options.replicas` replicas; stops everything it started. */
@@ -251,6 +254,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       checkWrites: burstWrites.length,
       everyChangeWrites: everyChange,
       writeGapMs: median(gaps),
+      configuredSpacingMs: started.spacing,
       requests: {
         total: inRun.length,
         reads: inRun.filter((l) => l.method === "GET" && l.status !== 304).length,

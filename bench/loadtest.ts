@@ -62,8 +62,11 @@ function percentile(values: number[], p: number): number {
 const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 const met = (ok: boolean): string => (ok ? "met" : "NOT met");
 
-/** The run's figures as lines, and whether they can be trusted. */
-function report(result: RunResult, options: Options): { lines: string[]; sound: boolean } {
+/** The figures of the README's table, by row, for one run. */
+type Column = Record<string, string>;
+
+/** The run's figures as lines, its column of the README's table, and whether they can be trusted. */
+function report(result: RunResult, options: Options): { lines: string[]; column: Column; sound: boolean } {
   const lines: string[] = [];
   const accepted = result.answers.filter((a) => a.status >= 200 && a.status < 300);
   const refused = result.answers.filter((a) => a.status >= 300);
@@ -74,9 +77,16 @@ function report(result: RunResult, options: Options): { lines: string[]; sound: 
   lines.push(`  answers: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (target p99 <= ${TARGET_P99_MS} ms: ${met(p99 <= TARGET_P99_MS)}); ` +
     `${accepted.length} accepted (2xx), ${refused.length} refused${refused.length ? ` (${[...new Set(refused.map((a) => a.status || "no answer"))].join(", ")})` : ""}; ` +
     `${(accepted.length / (result.sendingMs / 1000)).toFixed(0)} deliveries/s accepted (all sent in ${s(result.sendingMs)})`);
-  const spacing = options.writeSpacingMs ?? result.writeGapMs;
+  // The spacing the app keeps: given, else declared by its configuration, else as measured.
+  const spacing = options.writeSpacingMs ?? result.configuredSpacingMs ?? result.writeGapMs;
   const bound = spacing === undefined ? undefined : 1.2 * result.minimumWrites * spacing + 10_000;
-  const spacingSays = options.writeSpacingMs !== undefined ? `${options.writeSpacingMs} ms (given)` : `${((result.writeGapMs ?? NaN) / 1000).toFixed(2)} s (median gap between the installation's writes)`;
+  const gap = `${((result.writeGapMs ?? NaN) / 1000).toFixed(2)} s`;
+  const spacingSays =
+    options.writeSpacingMs !== undefined
+      ? `${(options.writeSpacingMs / 1000).toFixed(2)} s (given; median gap between writes ${gap})`
+      : result.configuredSpacingMs !== undefined
+        ? `${(result.configuredSpacingMs / 1000).toFixed(2)} s (the app's write spacing; median gap between writes ${gap})`
+        : `${gap} (the median gap between the installation's writes)`;
   lines.push(`  convergence: ${result.convergedMs === undefined ? `NOT converged within the ${options.deadlineS} s deadline` : `${s(result.convergedMs)} after the first delivery`}; ` +
     `bound 1.2 x ${result.minimumWrites} writes x ${spacingSays} + 10 s = ${bound === undefined ? "?" : s(bound)}: ${met(result.convergedMs !== undefined && bound !== undefined && result.convergedMs <= bound)}`);
   const ratio = result.checkWrites / result.minimumWrites;
@@ -97,7 +107,17 @@ function report(result: RunResult, options: Options): { lines: string[]; sound: 
   for (const wrong of result.wrong.slice(0, 10)) lines.push(`    ${wrong}`);
   if (result.wrong.length > 10) lines.push(`    … and ${result.wrong.length - 10} more`);
   for (const what of result.unexpected) lines.push(`  THE STAND-IN HAD NO ANSWER FOR ${what}: the figures are not those of GitHub`);
-  return { lines, sound: result.unexpected.length === 0 && result.wrong.length === 0 };
+  const column: Column = {
+    "webhook answer p50 / p99 (target p99 <= 100 ms)": `${p50.toFixed(0)} ms / ${p99.toFixed(0)} ms`,
+    "deliveries accepted, per second": `${accepted.length} of ${result.deliveries}, ${(accepted.length / (result.sendingMs / 1000)).toFixed(0)}/s`,
+    "convergence (bound: 1.2 x minimum writes x write spacing + 10 s)": `${result.convergedMs === undefined ? `not within ${options.deadlineS} s` : s(result.convergedMs)} (${bound === undefined ? "?" : s(bound)})`,
+    "check runs written (minimum; target <= 1.1 x)": `${result.checkWrites} (${result.minimumWrites}): ${ratio.toFixed(2)} x`,
+    "GitHub requests per delivery": (r.total / sent).toFixed(1),
+    "peak RSS per replica": result.replicas.map((x) => `${x.peakMiB.toFixed(0)} MiB`).join(", "),
+    "review outside the burst on its check: other installation / same repository (target <= 5 s)": result.probes.map((p) => (p.ms === undefined ? "never" : s(p.ms))).join(" / "),
+    "wrong final states": `${result.wrong.length} (${result.failOpen} passing wrongly)`,
+  };
+  return { lines, column, sound: result.unexpected.length === 0 && result.wrong.length === 0 };
 }
 
 async function main(): Promise<void> {
@@ -111,6 +131,7 @@ async function main(): Promise<void> {
   console.log(`loadtest: the app as \`npm start\` runs it (${startScript(root)}), against a loopback GitHub stand-in (test/fakes/github-model.ts);`);
   console.log(`  each PR needs two SRE approvals of its head (compliance/production) and gets compliance/policy; ${process.version}, ${(await import("node:os")).cpus().length} cores\n`);
   let sound = true;
+  const columns: [string, Column][] = [];
   for (const run of options.runs) {
     const runOptions: RunOptions = { replicas: run === "replicas" ? 2 : 1, redis: undefined, pulls: options.pulls, concurrency: options.concurrency, deadlineMs: options.deadlineS * 1000, root };
     const label = run === "replicas" ? "two replicas + Redis (REDIS_URL set)" : "one replica, in-process queue (no REDIS_URL)";
@@ -124,13 +145,21 @@ async function main(): Promise<void> {
     }
     try {
       const result = await runOnce(label, runOptions);
-      const { lines, sound: ok } = report(result, options);
+      const { lines, column, sound: ok } = report(result, options);
       sound &&= ok;
+      columns.push([label, column]);
       console.log(`${lines.join("\n")}\n`);
     } catch (error) {
       sound = false;
       console.log(`${label}: COULD NOT RUN: ${error instanceof Error ? error.message : String(error)}\n`);
     }
+  }
+  if (columns.length > 0) {
+    console.log("For the README (Performance, \"Under load\"):\n");
+    console.log(`| ${options.pulls * EVENTS_PER_PULL} deliveries, ${options.pulls} PRs, concurrency ${options.concurrency} | ${columns.map(([label]) => label).join(" | ")} |`);
+    console.log(`| --- | ${columns.map(() => "---").join(" | ")} |`);
+    for (const row of Object.keys(columns[0]?.[1] ?? {})) console.log(`| ${row} | ${columns.map(([, c]) => c[row] ?? "").join(" | ")} |`);
+    console.log("");
   }
   if (!sound) {
     console.log("loadtest: some figures above could not be measured, or pull requests ended showing the wrong checks");

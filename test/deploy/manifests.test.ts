@@ -144,9 +144,12 @@ test("the pods run locked down: non-root, no privilege escalation, read-only roo
   const { requests, limits } = containerOf(overlay)["resources"];
   expect(requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
   expect(limits).toEqual({ memory: expect.any(String) });
-  // The graceful shutdown has time to finish: the grace period outlasts the preStop pause.
+  // The graceful shutdown has time to finish: Kubernetes' grace period outlasts the preStop pause
+  // plus the time the app gives its jobs under way after SIGTERM (its configuration's, when it has one).
   const pause = Number((containerOf(overlay)["lifecycle"]["preStop"]["exec"]["command"] as string[])[1]);
-  expect(pod["terminationGracePeriodSeconds"]).toBeGreaterThan(pause + 30);
+  const settings = Object.fromEntries([...variablesOf(overlay)].filter(([, v]) => typeof v["value"] === "string").map(([k, v]) => [k, v["value"] as string]));
+  const appGraceMs = (loadConfig(settings) as { shutdownGraceMs?: number }).shutdownGraceMs ?? 0;
+  expect(pod["terminationGracePeriodSeconds"]).toBeGreaterThanOrEqual(pause + appGraceMs / 1000 + 10);
 });
 
 test("names read in source text: env.X, env[\"X\"], process.env.X and Probot's envWithDefaults.X", () => {
