@@ -42,6 +42,8 @@ export interface RunResult {
   minimumWrites: number;
   /** Check runs written for the burst's pull requests. */
   checkWrites: number;
+  /** Check runs written for the burst's pull requests that showed what the same check on that commit already showed. */
+  unchangedWrites: number;
   /** Distinct contents an app writing each change as it happened would have written. */
   everyChangeWrites: number;
   /** Median gap between consecutive writes of the burst's installation while it converged, ms. */
@@ -239,6 +241,14 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     }
     const inRun = standIn.log.filter((l) => l.at >= burstStart);
     const burstWrites = standIn.writes.filter((w) => w.at >= burstStart && w.repository === burstRepo && numbers.includes(acme.otherPulls?.find((d) => d.commits.includes(w.head))?.pull.number ?? -1));
+    const shownBefore = new Map<string, string>();
+    let unchanged = 0;
+    for (const w of burstWrites) {
+      const key = `${w.head} ${w.name}`;
+      const content = JSON.stringify([w.status, w.conclusion ?? null, w.title ?? null, w.summary ?? null]);
+      if (shownBefore.get(key) === content) unchanged += 1;
+      shownBefore.set(key, content);
+    }
     const until = convergedAt ?? standIn.now();
     const installationWrites = inRun.filter((l) => l.method !== "GET" && l.repository === burstRepo && l.at <= until).map((l) => l.at);
     const gaps = installationWrites.slice(1).map((at, i) => at - (installationWrites[i] as number));
@@ -252,6 +262,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       convergedMs: convergedAt === undefined ? undefined : convergedAt - burstStart,
       minimumWrites: numbers.length * 2,
       checkWrites: burstWrites.length,
+      unchangedWrites: unchanged,
       everyChangeWrites: everyChange,
       writeGapMs: median(gaps),
       configuredSpacingMs: started.spacing,

@@ -91,7 +91,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
     `bound 1.2 x ${result.minimumWrites} writes x ${spacingSays} + 10 s = ${bound === undefined ? "?" : s(bound)}: ${met(result.convergedMs !== undefined && bound !== undefined && result.convergedMs <= bound)}`);
   const ratio = result.checkWrites / result.minimumWrites;
   lines.push(`  check runs written: ${result.checkWrites} for a minimum of ${result.minimumWrites} (each PR's final checks): ${ratio.toFixed(2)} x (target <= ${TARGET_WRITES_RATIO} x: ${met(ratio <= TARGET_WRITES_RATIO)}); ` +
-    `writing every change as it happened would take ${result.everyChangeWrites}`);
+    `${result.unchangedWrites} of them showed what their check already showed; writing every change as it happened would take ${result.everyChangeWrites}`);
   const r = result.requests;
   const sent = result.deliveries + result.probes.length;
   lines.push(`  GitHub requests: ${(r.total / sent).toFixed(1)} per delivery (${r.total}: ${r.reads} reads, ${r.notModified} answered 304, ${r.writes} writes, ${r.failed} answered >= 400)`);
@@ -112,6 +112,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
     "deliveries accepted, per second": `${accepted.length} of ${result.deliveries}, ${(accepted.length / (result.sendingMs / 1000)).toFixed(0)}/s`,
     "convergence (bound: 1.2 x minimum writes x write spacing + 10 s)": `${result.convergedMs === undefined ? `not within ${options.deadlineS} s` : s(result.convergedMs)} (${bound === undefined ? "?" : s(bound)})`,
     "check runs written (minimum; target <= 1.1 x)": `${result.checkWrites} (${result.minimumWrites}): ${ratio.toFixed(2)} x`,
+    "of them unchanged (showing what was already shown)": String(result.unchangedWrites),
     "GitHub requests per delivery": (r.total / sent).toFixed(1),
     "peak RSS per replica": result.replicas.map((x) => `${x.peakMiB.toFixed(0)} MiB`).join(", "),
     "review outside the burst on its check: other installation / same repository (target <= 5 s)": result.probes.map((p) => (p.ms === undefined ? "never" : s(p.ms))).join(" / "),
