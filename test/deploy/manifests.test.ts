@@ -83,13 +83,13 @@ test("probes: alive on /healthz (startup and liveness), ready on /readyz", () =>
   expect(container["livenessProbe"]["httpGet"]["path"]).not.toBe(container["readinessProbe"]["httpGet"]["path"]);
 });
 
-// These name paths that the app's own server (issue 10) serves; until it lands, Probot's server
-// serves none of them, and these tests say so. The day the server serves them they fail: make them `test`.
+// The probes name paths that the app's own server (issue 10) serves; until it lands, Probot's
+// server serves neither, and this test says so. The day the server serves them it fails: make it `test`.
 test.failing("the probe paths are served by the app's server", () => {
   const container = containerOf(base);
   for (const probe of ["livenessProbe", "readinessProbe"]) expect(appServes(container[probe]["httpGet"]["path"])).toBe(true);
 });
-test.failing("the ServiceMonitor's path is served by the app", () => {
+test("the ServiceMonitor's path is served by the app", () => {
   for (const endpoint of one(build(MONITOR), "ServiceMonitor")["spec"]["endpoints"] as Manifest[]) expect(appServes(endpoint["path"])).toBe(true);
 });
 
