@@ -1,0 +1,297 @@
+// One run of the loadtest: the stand-in GitHub, the app's replicas (and Redis), the pull requests
+// outside the burst set up first, the burst sent at its concurrency, a review on each outside pull
+// request while the burst drains, then every pull request's checks against the oracle once the
+// app has gone quiet (or the run's deadline has passed).
+import { generateKeyPairSync, createHmac, randomUUID } from "node:crypto";
+import { Agent, request } from "node:http";
+import type { FakePullData } from "../test/fakes/github-model.js";
+import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
+import { configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
+import { showing, startStandIn, type CheckWrite, type StandIn } from "./loadtest-github.js";
+
+export interface RunOptions {
+  replicas: number;
+  redis: string | undefined;
+  pulls: number;
+  concurrency: number;
+  deadlineMs: number;
+  root: string;
+}
+
+export interface Answered {
+  status: number;
+  ms: number;
+}
+
+export interface Probe {
+  label: string;
+  /** Milliseconds from sending the review to the write that showed it; undefined if none did in time. */
+  ms: number | undefined;
+  /** Burst PRs not yet showing their final checks when the review was sent. */
+  unconvergedAtSend: number;
+}
+
+export interface RunResult {
+  label: string;
+  deliveries: number;
+  answers: Answered[];
+  /** From the first delivery sent to the last answered, ms. */
+  sendingMs: number;
+  /** From the first delivery sent to the write after which every PR showed its final checks; undefined if never. */
+  convergedMs: number | undefined;
+  minimumWrites: number;
+  /** Check runs written for the burst's pull requests. */
+  checkWrites: number;
+  /** Check runs written for the burst's pull requests that showed what the same check on that commit already showed. */
+  unchangedWrites: number;
+  /** Distinct contents an app writing each change as it happened would have written. */
+  everyChangeWrites: number;
+  /** Median gap between consecutive writes of the burst's installation while it converged, ms. */
+  writeGapMs: number | undefined;
+  /** The write spacing the app's configuration declares, ms, if it declares one. */
+  configuredSpacingMs: number | undefined;
+  requests: { total: number; reads: number; notModified: number; writes: number; failed: number };
+  probes: Probe[];
+  replicas: { name: string; peakMiB: number; rssMiB: number; cpuS: number; stopMs: number; warnings: number; errors: number; problems: string[] }[];
+  wrong: string[];
+  failOpen: number;
+  unexpected: string[];
+  ready: string;
+}
+
+const BURST = { installation: 4242, owner: "acme", repo: "gitops" };
+const OTHER = { installation: 4343, owner: "globex", repo: "gitops" };
+const SECRET = "loadtest-webhook-secret";
+const productionOf = (data: FakePullData, owner: string): Shown => expected(data, owner).get(PRODUCTION) as Shown;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** POSTs a signed delivery; resolves with its status and how long the answer took (status 0: no answer in 30 s). */
+function deliver(agent: Agent, url: string, delivery: Delivery): Promise<Answered> {
+  const body = JSON.stringify(delivery.payload);
+  const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = request(
+      `${url}/api/github/webhooks`,
+      {
+        method: "POST",
+        agent,
+        timeout: 30_000,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-github-event": delivery.name, "x-github-delivery": randomUUID(), "x-hub-signature-256": signature, "user-agent": "GitHub-Hookshot/loadtest" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
+    req.end(body);
+  });
+}
+
+function median(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis | undefined): Promise<{ replicas: Replica[]; ready: string; spacing: number | undefined }> {
+  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const env: Record<string, string> = {
+    APP_ID: "1",
+    PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    WEBHOOK_SECRET: SECRET,
+    GHE_HOST: standIn.host,
+    GHE_PROTOCOL: "http",
+    LOG_LEVEL: "info",
+    ...(redis ? { REDIS_URL: redis.url } : {}),
+  };
+  const replicas: Replica[] = [];
+  for (let i = 1; i <= options.replicas; i += 1) replicas.push(await startReplica(options.root, `replica ${i}`, env));
+  const path = readinessPath(options.root);
+  const states = await Promise.all(replicas.map((r) => waitReady(r, path, 60_000)));
+  const spacing = await configuredWriteSpacing(options.root, env);
+  return { replicas, ready: states.includes("no readiness path") ? `up (no ${path}: answered 404)` : `ready (${path})`, spacing };
+}
+
+/** Runs the burst once against `options.replicas` replicas; stops everything it started. */
+export async function runOnce(label: string, options: RunOptions): Promise<RunResult> {
+  const acme = repositoryState(BURST.owner, BURST.repo);
+  const globex = repositoryState(OTHER.owner, OTHER.repo);
+  const standIn = await startStandIn([
+    { installation: BURST.installation, state: acme },
+    { installation: OTHER.installation, state: globex },
+  ]);
+  let redis: Redis | undefined;
+  let replicas: Replica[] = [];
+  try {
+    if (options.redis) redis = await startRedis(options.redis);
+    const started = await startReplicas(options, standIn, redis);
+    replicas = started.replicas;
+    const agents = replicas.map(() => new Agent({ keepAlive: true, maxSockets: options.concurrency }));
+    const send = (i: number, delivery: Delivery): Promise<Answered> => deliver(agents[i % replicas.length] as Agent, (replicas[i % replicas.length] as Replica).url, delivery);
+
+    // Outside the burst: a PR of the same repository and one of another installation, each opened
+    // and approved once before the burst; a second approval is sent while the burst drains.
+    const outside = [
+      { label: "another installation", state: globex, events: pullEvents(globex, OTHER.installation, 1, 0) },
+      { label: "the same repository", state: acme, events: pullEvents(acme, BURST.installation, options.pulls + 1, 0) },
+    ];
+    for (const [i, o] of outside.entries()) {
+      for (const step of [0, 2, 3, 4]) await send(i, (o.events[step] as PullEvent).happen()); // opened, approved, pushed, approved again
+    }
+    const setupDeadline = performance.now() + 120_000;
+    for (const o of outside) {
+      const data = pullOf(o.state, (o.events[0] as PullEvent).number);
+      while (!shows(showing(standIn, `${o.state.owner}/${o.state.repo}`, data.pull.head).get(PRODUCTION), productionOf(data, o.state.owner))) {
+        if (performance.now() > setupDeadline) throw new Error(`the PR outside the burst (${o.label}) did not get its check within 120 s`);
+        await sleep(100);
+      }
+    }
+
+    // The burst, and the oracle kept up to date with every check written.
+    const perPull = burst(acme, BURST.installation, options.pulls);
+    const events = interleave(perPull);
+    const numbers = perPull.map((e) => (e[0] as PullEvent).number);
+    const matched = new Set<number>();
+    let sent = 0;
+    let convergedAt: number | undefined;
+    let everyChange = 0;
+    const lastExpected = new Map<number, string>();
+    const burstRepo = `${acme.owner}/${acme.repo}`;
+    const matches = (n: number): boolean => {
+      const data = acme.otherPulls?.find((d) => d.pull.number === n);
+      if (!data) return false;
+      const now = showing(standIn, burstRepo, data.pull.head);
+      return [...expected(data, acme.owner)].every(([name, wanted]) => shows(now.get(name), wanted));
+    };
+    const probes: Probe[] = [];
+    const waiting: { probe: Probe; repository: string; data: FakePullData; owner: string; sentAt: number }[] = [];
+    standIn.onWrite = (write: CheckWrite) => {
+      for (const w of waiting) {
+        const head = w.data.pull.head;
+        if (w.probe.ms === undefined && write.repository === w.repository && write.head === head && shows(showing(standIn, w.repository, head).get(PRODUCTION), productionOf(w.data, w.owner))) {
+          w.probe.ms = write.at - w.sentAt;
+        }
+      }
+      if (write.repository !== burstRepo) return;
+      const number = acme.otherPulls?.find((d) => d.pull.head === write.head)?.pull.number;
+      if (number === undefined || number > options.pulls) return;
+      if (matches(number)) matched.add(number);
+      else matched.delete(number);
+      if (matched.size === numbers.length && sent === events.length) convergedAt ??= write.at;
+      else convergedAt = undefined;
+    };
+
+    const answers: Answered[] = [];
+    const burstStart = standIn.now();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < events.length) {
+        const i = next++;
+        const event = events[i] as PullEvent;
+        const delivery = event.happen();
+        const data = pullOf(acme, event.number);
+        for (const [name, shown] of expected(data, acme.owner)) {
+          const key = `${data.pull.head} ${shown.status} ${shown.conclusion} ${shown.title}`;
+          if (lastExpected.get(event.number * 10 + (name === PRODUCTION ? 0 : 1)) !== key) everyChange += 1;
+          lastExpected.set(event.number * 10 + (name === PRODUCTION ? 0 : 1), key);
+        }
+        // The event may have moved the PR's head or what it must show: it is converged again only once written.
+        if (matches(event.number)) matched.add(event.number);
+        else matched.delete(event.number);
+        sent += 1;
+        if (matched.size < numbers.length) convergedAt = undefined;
+        answers[i] = await send(i, delivery);
+      }
+    };
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+    const sendingMs = standIn.now() - burstStart;
+    if (matched.size === numbers.length) convergedAt ??= standIn.now();
+    const deadline = burstStart + options.deadlineMs;
+
+    // While the burst drains: the second approval of each outside PR.
+    await sleep(1000);
+    for (const [i, o] of outside.entries()) {
+      const event = o.events[7] as PullEvent; // bob approves
+      const data = pullOf(o.state, event.number);
+      const probe: Probe = { label: o.label, ms: undefined, unconvergedAtSend: numbers.length - matched.size };
+      probes.push(probe);
+      const delivery = event.happen();
+      waiting.push({ probe, repository: `${o.state.owner}/${o.state.repo}`, data, owner: o.state.owner, sentAt: standIn.now() });
+      void send(i, delivery);
+    }
+
+    // Until every PR shows its final checks and the app has been quiet for 3 s, or the deadline.
+    const quiet = (): boolean => (standIn.log.at(-1)?.at ?? 0) < standIn.now() - 3000;
+    while (standIn.now() < deadline && !(convergedAt !== undefined && probes.every((p) => p.ms !== undefined) && quiet())) await sleep(200);
+
+    const wrong: string[] = [];
+    let failOpen = 0;
+    for (const n of numbers) {
+      const data = pullOf(acme, n);
+      const now = showing(standIn, burstRepo, data.pull.head);
+      for (const [name, wanted] of expected(data, acme.owner)) {
+        const actual = now.get(name);
+        if (shows(actual, wanted)) continue;
+        wrong.push(`#${n} ${name}: shows ${actual ? `${actual.status}/${actual.conclusion ?? "-"} "${actual.title}"` : "nothing"}, expected ${wanted.status}/${wanted.conclusion ?? "-"} "${wanted.title}"`);
+        if (actual?.conclusion === "success" && wanted.conclusion !== "success") failOpen += 1;
+      }
+    }
+    const inRun = standIn.log.filter((l) => l.at >= burstStart);
+    const burstWrites = standIn.writes.filter((w) => w.at >= burstStart && w.repository === burstRepo && numbers.includes(acme.otherPulls?.find((d) => d.commits.includes(w.head))?.pull.number ?? -1));
+    const shownBefore = new Map<string, string>();
+    let unchanged = 0;
+    for (const w of burstWrites) {
+      const key = `${w.head} ${w.name}`;
+      const content = JSON.stringify([w.status, w.conclusion ?? null, w.title ?? null, w.summary ?? null]);
+      if (shownBefore.get(key) === content) unchanged += 1;
+      shownBefore.set(key, content);
+    }
+    const until = convergedAt ?? standIn.now();
+    const installationWrites = inRun.filter((l) => l.method !== "GET" && l.repository === burstRepo && l.at <= until).map((l) => l.at);
+    const gaps = installationWrites.slice(1).map((at, i) => at - (installationWrites[i] as number));
+    const costs = replicas.map((r) => costOf(r.pid));
+    const stops = await Promise.all(replicas.map((r) => r.stop()));
+    return {
+      label,
+      deliveries: events.length,
+      answers,
+      sendingMs,
+      convergedMs: convergedAt === undefined ? undefined : convergedAt - burstStart,
+      minimumWrites: numbers.length * 2,
+      checkWrites: burstWrites.length,
+      unchangedWrites: unchanged,
+      everyChangeWrites: everyChange,
+      writeGapMs: median(gaps),
+      configuredSpacingMs: started.spacing,
+      requests: {
+        total: inRun.length,
+        reads: inRun.filter((l) => l.method === "GET" && l.status !== 304).length,
+        notModified: inRun.filter((l) => l.status === 304).length,
+        writes: inRun.filter((l) => l.method !== "GET").length,
+        failed: inRun.filter((l) => l.status >= 400).length,
+      },
+      probes,
+      replicas: replicas.map((r, i) => ({
+        name: r.name,
+        peakMiB: costs[i]?.peakMiB ?? NaN,
+        rssMiB: costs[i]?.rssMiB ?? NaN,
+        cpuS: costs[i]?.cpuS ?? NaN,
+        stopMs: stops[i] ?? NaN,
+        warnings: r.warnings,
+        errors: r.errors,
+        problems: r.problems,
+      })),
+      wrong,
+      failOpen,
+      unexpected: [...new Set(standIn.unexpected)],
+      ready: started.ready,
+    };
+  } finally {
+    await Promise.all(replicas.map((r) => r.stop(2000)));
+    await redis?.stop();
+    await standIn.close();
+  }
+}
