@@ -37,9 +37,7 @@ import { AUDIT_CHECK } from "../render/check-run.js";
 import { mapConcurrently } from "./concurrency.js";
 import type { Ports, PullRequest } from "./ports.js";
 import { flagEnforcementGaps, recordRun } from "./enforcement-gaps.js";
-
-/** Pages of closed pull requests (100 each) listed at most: an export past that must use a shorter period. */
-const MAX_PULL_PAGES = 500;
+import { closedPullsOfPeriod } from "./closed-pulls.js";
 
 /** The parsed policies at a commit; null when it has none (the app leaves such changes alone). */
 export type PoliciesAt = (commit: string) => Promise<PolicySet | null>;
@@ -117,42 +115,6 @@ function policiesThrough(ports: Ports): PoliciesAt {
     const found = await ports.policies.atCommit(commit);
     return found.kind === "none" ? null : found.policies;
   };
-}
-
-/**
- * Every closed pull request updated since `since`, newest update first. Why this list and not
- * the search API: search answers at most 1,000 results per query and its index lags behind
- * merges, so it can silently leave a merged pull request out; this list is GitHub's own record,
- * and complete. A merge updates a pull request, so once a page reaches one updated before
- * `since`, no later page can hold a pull request merged in the period. Past MAX_PULL_PAGES it
- * throws GitHubError.
- */
-async function closedPullsOfPeriod(ports: Ports, repository: string, request: PopulationRequest): Promise<PullRequest[]> {
-  const { since } = request;
-  const byNumber = new Map<number, PullRequest>();
-  const listed = await ports.pulls.closedSince({
-    since,
-    maxPages: MAX_PULL_PAGES,
-    doing: (page) => `listing closed pull requests of ${repository} (page ${page})`,
-    onPage: (page, count) => {
-      if (page % 5 === 0) request.progress?.(`listed ${count} closed pull requests…`);
-    },
-  });
-  for (const pull of listed.pulls) byNumber.set(pull.number, pull);
-  if (!listed.complete) {
-    throw new GitHubError(`more than ${MAX_PULL_PAGES * 100} pull requests of ${repository} were closed or updated since ${new Date(since).toISOString()}: export a shorter period`);
-  }
-  // A pull request updated while the pages were read moves to the first page, shifting the rest
-  // by one: it could slip past the pages already read. Read the top once more to catch it.
-  if (listed.pages > 1) {
-    const caught = await ports.pulls.closedSince({
-      since: (request.now ?? Date.now()) - 5 * 60_000,
-      maxPages: listed.pages,
-      doing: `listing recently updated pull requests of ${repository}`,
-    });
-    for (const pull of caught.pulls) byNumber.set(pull.number, pull);
-  }
-  return [...byNumber.values()];
 }
 
 /** A request GitHub answered "not here" (404, 409, 422): about one change, not the export as a whole. */

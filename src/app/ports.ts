@@ -5,7 +5,7 @@
 // checked where app/ wires the adapters. Every method throws GitHubError when GitHub cannot be read.
 import type { GapRecord } from "../audit/enforcement-gap.js";
 import type { ListedCommit } from "../audit/population.js";
-import type { LinkedIssue } from "../audit/record.js";
+import type { LinkedIssue } from "../audit/merge-why.js";
 import type { EnforcementChange, FoundEnforcement } from "../engine/enforcement.js";
 import type { TeamRef } from "../engine/facts-needed.js";
 import type { ChangedFile } from "../engine/types.js";

@@ -5,6 +5,7 @@ import { sortLogins, WEB_FLOW } from "../engine/approvals.js";
 import { loginKey } from "../engine/approvers.js";
 import { compareCodePoints } from "../policy/code-point-order.js";
 import { formatPolicyError } from "../policy/errors.js";
+import { boundDescription, boundLinkedIssues, type LinkedIssue } from "./merge-why.js";
 
 /** What a merge's audit record (and its export row) says about an enforcement gap it landed in (SPEC §5; enforcement-gap.ts). */
 export interface GapFlag {
@@ -112,23 +113,6 @@ interface RecordCommon {
   compliant: boolean;
   /** ISO 8601. */
   evaluated_at: string;
-}
-
-/** The most of a pull request's description a merge record keeps, in UTF-8 bytes (4 KiB), before its cut marker. */
-export const MAX_DESCRIPTION_BYTES = 4096;
-/** What ends a description that was cut. */
-export const DESCRIPTION_CUT_MARKER = "\n\n[… cut by compliance-gate: the description is longer than 4 KiB]";
-/** The most linked issues a merge record lists; `linked_issues_total` says how many GitHub knows. */
-export const MAX_LINKED_ISSUES = 20;
-/** The most of a linked issue's title a record keeps, in characters. */
-const MAX_ISSUE_TITLE = 256;
-
-/** An issue the pull request closes, as GitHub links them (`Fixes #12`, or linked by hand): why the change was made. */
-export interface LinkedIssue {
-  /** `owner/name` of the issue's repository. */
-  repository: string;
-  number: number;
-  title: string;
 }
 
 /** A merged pull request (SPEC §4.2). */
@@ -321,22 +305,6 @@ function policyVersion(policy: PolicyVersion): PolicyVersion {
   return { commit: policy.commit, files: { ...policy.files } };
 }
 
-/** A description as a record keeps it: at most MAX_DESCRIPTION_BYTES of it, never cut inside a character, marked when cut. */
-function boundDescription(body: string | null): string {
-  const text = body ?? "";
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= MAX_DESCRIPTION_BYTES) return text;
-  let end = MAX_DESCRIPTION_BYTES;
-  while (end > 0 && ((bytes[end] as number) & 0xc0) === 0x80) end -= 1;
-  return bytes.subarray(0, end).toString("utf8") + DESCRIPTION_CUT_MARKER;
-}
-
-function linkedIssues(found: MergeRecordInput["linkedIssues"]): Pick<MergeRecordBody, "linked_issues" | "linked_issues_total"> {
-  if (found === null) return { linked_issues: null };
-  const issues = found.issues.slice(0, MAX_LINKED_ISSUES).map((i) => ({ repository: i.repository, number: i.number, title: [...i.title].slice(0, MAX_ISSUE_TITLE).join("") }));
-  return { linked_issues: issues, ...(found.total > issues.length ? { linked_issues_total: found.total } : {}) };
-}
-
 /** The record of a merged pull request (without digest and signature), from its decision as merged. */
 export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
   const environments = affectedEnvironments(input.decision);
@@ -348,7 +316,7 @@ export function buildMergeRecord(input: MergeRecordInput): MergeRecordBody {
     pull_request: pull.number,
     title: pull.title,
     description: boundDescription(pull.body),
-    ...linkedIssues(input.linkedIssues),
+    ...boundLinkedIssues(input.linkedIssues),
     author: pull.author,
     contributors: distinctLogins([pull.author, ...input.contributors].filter((l) => loginKey(l) !== WEB_FLOW)),
     unlinked: input.unlinked.map(auditUnlinked),

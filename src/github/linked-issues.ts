@@ -1,10 +1,10 @@
 // The issues a pull request closes, as GitHub links them (`closingIssuesReferences`: keywords such as
 // `Fixes #12` in its description and commits, and issues linked by hand): the "why" a merge record
 // cites. GitHub's own link, not a parse of the text, so an auditor can follow it on GitHub.
-import type { LinkedIssue } from "../audit/record.js";
+import type { LinkedIssue } from "../audit/merge-why.js";
 import { GitHubError, type GitHubSession } from "./client.js";
 
-/** How many are asked for: a record lists at most this many (audit/record.ts MAX_LINKED_ISSUES). */
+/** How many are asked for: a record lists at most this many (audit/merge-why.ts MAX_LINKED_ISSUES). */
 const FIRST = 20;
 
 const QUERY = `query($owner: String!, $repo: String!, $number: Int!) {

@@ -1,7 +1,8 @@
 // Building audit records from real decisions (SPEC §4.2, §4.3): what is listed, why approvals counted, compliance.
 import { decide } from "../../src/engine/decide.js";
 import type { Decision } from "../../src/engine/types.js";
-import { buildMergeRecord, buildPushRecord, DESCRIPTION_CUT_MARKER, MAX_DESCRIPTION_BYTES, recordLabel, type MergeRecordInput } from "../../src/audit/record.js";
+import { buildMergeRecord, buildPushRecord, recordLabel, type MergeRecordInput } from "../../src/audit/record.js";
+import { DESCRIPTION_CUT_MARKER, MAX_DESCRIPTION_BYTES } from "../../src/audit/merge-why.js";
 import { canonicalJson } from "../../src/audit/canonical.js";
 import { facts, invalid, oneOff, policy, policySet, review, rule, type FactsInput } from "../engine/build.js";
 
