@@ -7,6 +7,7 @@ import type { KeyObject } from "node:crypto";
 import { sealGap, type GapRecord } from "../audit/enforcement-gap.js";
 import { gapOf, type EnforcementGap, type EnforcementTrigger } from "../engine/enforcement-drift.js";
 import { compareEnforcement, isOwnRuleset, type EnforcementChange, type EnforcementPlan, type FoundEnforcement } from "../engine/enforcement.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { checksWantedOn, MAX_LITERAL_BRANCHES, wantedChecks, type WantedTarget } from "../engine/required-checks.js";
 import { GitHubError } from "../github/client.js";
 import { changeLine, type PlanView } from "../render/enforcement-plan.js";
@@ -82,7 +83,7 @@ function removals(plan: EnforcementPlan, found: FoundEnforcement): string[] {
     ...own.filter((r) => !rewritten.has(r.id)).flatMap((r) => r.include),
     ...plan.changes.flatMap((c) => (c.kind === "create_ruleset" || c.kind === "update_ruleset" ? c.spec.include : [])),
   ]);
-  return [...before].filter((ref) => !after.has(ref)).map((ref) => ref.replace(/^refs\/heads\//, "")).sort();
+  return sortByCodePoint([...before].filter((ref) => !after.has(ref)).map((ref) => ref.replace(/^refs\/heads\//, "")));
 }
 
 /** The key of an event's own evidence (the ruleset it shows): a redelivery shows the same. */

@@ -5,6 +5,7 @@ import type { KeyObject } from "node:crypto";
 import type { Chain } from "../audit/chain.js";
 import { GitHubError } from "../github/client.js";
 import type { ReadRecords } from "./approval-chain.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { Policy } from "../policy/types.js";
 import type { DeploymentGitHub } from "./ports.js";
 import { candidateBranches, locateAndWalk } from "./deployment-verdicts.js";
@@ -79,7 +80,7 @@ export async function traceChain(request: TraceRequest): Promise<Trace> {
   const policy = found?.policies.policies.find((p) => p.environment === environment);
   if (found === null || policy === undefined) {
     if (found?.policies.invalid.some((p) => p.environment === environment)) throw new GitHubError(`the policy of ${environment} on ${defaultBranch} is invalid: run compliance-gate validate`);
-    throw new UnknownEnvironment(environment, (found?.policies.policies ?? []).map((p) => p.environment).sort());
+    throw new UnknownEnvironment(environment, sortByCodePoint((found?.policies.policies ?? []).map((p) => p.environment)));
   }
   const branch = request.branch ?? (await defaultTraceBranch(github, policy, defaultBranch, request.sha !== undefined));
   const sha = request.sha ?? (await github.branchTip(branch));

@@ -4,6 +4,7 @@
 // record, and the walk of a later chain stops there as at an approved deployment. Pure.
 import type { TeamRef } from "../engine/facts-needed.js";
 import { approverVia, directoryOf, listedByLogin } from "../engine/approvers.js";
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { Permission, Policy } from "../policy/types.js";
 import type { ChainSummary } from "./verdict-record.js";
 import type { AUDIT_RECORD_VERSION, PolicyVersion, Seal } from "./record.js";
@@ -86,7 +87,7 @@ export function peopleBehind(records: readonly Record<string, unknown>[]): strin
     if (Array.isArray(r.contributors)) r.contributors.forEach(add);
     if (Array.isArray(r.commits)) for (const c of r.commits as { author?: unknown; committer?: unknown }[]) [c?.author, c?.committer].forEach(add);
   }
-  return [...people].sort();
+  return sortByCodePoint([...people]);
 }
 
 /** The sealed acceptance of an environment's chain on a branch up to a commit. */

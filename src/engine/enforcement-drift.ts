@@ -1,6 +1,7 @@
 // Whether what the compare found is drift (SPEC §5, "drift is evidence"): a requirement someone
 // removed or weakened, to restore and report, or a requirement that was never expected to be there
 // yet (a new installation, a policy that just asked for it). Pure.
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import { isOwnRuleset, rulesetWeakenings, type EnforcementPlan, type FoundRuleset } from "./enforcement.js";
 
 /** Why the app looked. */
@@ -118,7 +119,7 @@ export function gapOf(plan: EnforcementPlan, trigger: EnforcementTrigger, contex
   const dated = known || evidence ? [...plan.tampering.map((t) => t.since), ...(trigger.kind === "rules_changed" ? [trigger.changedAt, trigger.at] : [])] : [];
   const from = context.recentFrom === null ? null : earliest([...anchors, ...dated]);
   return {
-    branches: [...branches].sort(),
+    branches: sortByCodePoint([...branches]),
     what,
     by,
     event: trigger.kind === "rules_changed" ? trigger.event : null,

@@ -2,6 +2,7 @@
 // each branch, classic protection) against what the policies want, as a plan of changes and the
 // weakenings found. Pure: the reading and the writing are the adapters' (github/rulesets.ts,
 // github/branch-protection.ts), the order the use case's (app/enforce.ts).
+import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { WantedTarget } from "./required-checks.js";
 import {
   bypassActorName,
@@ -114,7 +115,6 @@ export interface CompareInput {
   appId: number;
 }
 
-const sorted = (items: Iterable<string>): string[] => [...items].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const pinned = (check: RequiredCheck, context: string, appId: number): boolean => check.context === context && check.appId === appId;
 
 /**
@@ -204,7 +204,7 @@ function rulesetGroups(targets: WantedTarget[]): { include: string[]; checks: st
     group.include.push(target.ref);
     group.branches.push(target.glob);
   }
-  return [...groups.values()].map((g) => ({ ...g, include: sorted(g.include) }));
+  return [...groups.values()].map((g) => ({ ...g, include: sortByCodePoint([...g.include]) }));
 }
 
 /**

@@ -1,6 +1,7 @@
 // Which checks the policies want required on which branches (SPEC §5): `compliance/<env>` of every
 // environment with `enforce.required_check`, on each branch of its scope, and `compliance/policy`
 // wherever one is. Pure: a function of a policy set and the default branch's name.
+import { compareCodePoints, sortByCodePoint } from "../policy/code-point-order.js";
 import { rulesetPattern, type RefTarget } from "../policy/ruleset-patterns.js";
 import type { PolicySet } from "../policy/types.js";
 import { environmentsFor } from "./environments.js";
@@ -36,8 +37,6 @@ export interface WantedChecks {
   invalid: string[];
 }
 
-const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Every branch and pattern the set's enforcing policies name (the default branch where they name none), with the checks each wants. */
 export function wantedChecks(set: PolicySet, defaultBranch: string): WantedChecks {
   const targets = new Map<string, { target: RefTarget; checks: Set<string> }>();
@@ -60,7 +59,7 @@ export function wantedChecks(set: PolicySet, defaultBranch: string): WantedCheck
     });
   }
   return {
-    targets: [...targets.values()].map(({ target, checks }) => ({ ...target, checks: [...checks].sort(byCodePoint) })).sort((a, b) => byCodePoint(a.ref, b.ref)),
+    targets: [...targets.values()].map(({ target, checks }) => ({ ...target, checks: sortByCodePoint([...checks]) })).sort((a, b) => compareCodePoints(a.ref, b.ref)),
     unenforceable,
     invalid: set.invalid.map((i) => i.file),
   };
@@ -74,5 +73,5 @@ export function wantedChecks(set: PolicySet, defaultBranch: string): WantedCheck
 export function checksWantedOn(set: PolicySet, branch: string, defaultBranch: string): string[] {
   const judging = environmentsFor(set, branch, defaultBranch).policies.filter((p) => p.enforce.required_check);
   if (judging.length === 0) return [];
-  return [...new Set([POLICY_CHECK_NAME, ...judging.map((p) => `compliance/${p.environment}`)])].sort(byCodePoint);
+  return sortByCodePoint([...new Set([POLICY_CHECK_NAME, ...judging.map((p) => `compliance/${p.environment}`)])]);
 }
