@@ -12,10 +12,16 @@ export function environmentsFor(set: PolicySet, base: string, defaultBranch: str
   return { policies: set.policies.filter((p) => policyAppliesTo(p, base, defaultBranch)), invalid: [...set.invalid] };
 }
 
+/** Every check this app posts starts with this; nothing else is ours. */
+export const CHECK_PREFIX = "compliance/";
+
 /** The check an environment's decision is posted as (SPEC §3.1): `compliance/<environment>`. */
 export function checkNameOf(environment: string): string {
-  return `compliance/${environment}`;
+  return `${CHECK_PREFIX}${environment}`;
 }
+
+/** The check that validates the head version of the policies (SPEC §3.2): no environment may be named `policy`. */
+export const POLICY_CHECK = checkNameOf("policy");
 
 /** The files that define one environment. */
 export interface EnvironmentSources {

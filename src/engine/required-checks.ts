@@ -4,13 +4,10 @@
 import { compareCodePoints, sortByCodePoint } from "../policy/code-point-order.js";
 import { rulesetPattern, type RefTarget } from "../policy/ruleset-patterns.js";
 import type { PolicySet } from "../policy/types.js";
-import { environmentsFor } from "./environments.js";
+import { checkNameOf, environmentsFor, POLICY_CHECK } from "./environments.js";
 
 /** Literal branches enforced per repository at most (two to four reads each): more is refused, removing nothing, and said by validate and compliance/policy. */
 export const MAX_LITERAL_BRANCHES = 100;
-
-/** The check every gated pull request gets (SPEC §3.2), required with the environments' own. */
-const POLICY_CHECK_NAME = "compliance/policy";
 
 /** A branch, or a pattern of branches, and the checks it should require. */
 export interface WantedTarget extends RefTarget {
@@ -53,8 +50,8 @@ export function wantedChecks(set: PolicySet, defaultBranch: string): WantedCheck
       }
       for (const target of pattern.targets) {
         let entry = targets.get(target.ref);
-        if (!entry) targets.set(target.ref, (entry = { target, checks: new Set([POLICY_CHECK_NAME]) }));
-        entry.checks.add(`compliance/${policy.environment}`);
+        if (!entry) targets.set(target.ref, (entry = { target, checks: new Set([POLICY_CHECK]) }));
+        entry.checks.add(checkNameOf(policy.environment));
       }
     });
   }
@@ -73,5 +70,5 @@ export function wantedChecks(set: PolicySet, defaultBranch: string): WantedCheck
 export function checksWantedOn(set: PolicySet, branch: string, defaultBranch: string): string[] {
   const judging = environmentsFor(set, branch, defaultBranch).policies.filter((p) => p.enforce.required_check);
   if (judging.length === 0) return [];
-  return sortByCodePoint([...new Set([POLICY_CHECK_NAME, ...judging.map((p) => `compliance/${p.environment}`)])]);
+  return sortByCodePoint([...new Set([POLICY_CHECK, ...judging.map((p) => checkNameOf(p.environment))])]);
 }

@@ -1,17 +1,17 @@
 // What this app's check runs are, as data: their names, the verdict each shows (SPEC §3's table),
 // and the external id that lets a re-run find the pull request again.
+import { CHECK_PREFIX, POLICY_CHECK } from "../engine/environments.js";
 import type { State } from "../engine/types.js";
 import type { CheckOutput } from "./check-output.js";
 
-/** Every check this app posts starts with this; nothing else is ours. */
-export const CHECK_PREFIX = "compliance/";
-/** The check that validates the head version of the policies (SPEC §3.2). */
-export const POLICY_CHECK = "compliance/policy";
+/** Named once, in the engine (`compliance/<environment>`): the prefix of every check of this app, and compliance/policy. */
+export { CHECK_PREFIX, POLICY_CHECK };
+
 /**
  * The check run that holds the audit record of a direct push, on the push's head commit. It is
  * not a verdict about any pull request: evaluations never list, supersede or overwrite it.
  */
-export const AUDIT_CHECK = "compliance/audit";
+export const AUDIT_CHECK = `${CHECK_PREFIX}audit`;
 
 /** How a check run shows a result: passing, waiting, or failing. */
 export type Verdict = "success" | "in_progress" | "failure";

@@ -2,6 +2,7 @@
 // what GitHub requires now, and the writes between the two, like `terraform plan`; or as JSON.
 import type { EnforcementChange, EnforcementPlan, TargetStatus } from "../engine/enforcement.js";
 import type { UnenforceableGlob } from "../engine/required-checks.js";
+import { CHECK_PREFIX, POLICY_CHECK } from "./check-run.js";
 
 /** What a plan is shown with. */
 export interface PlanView {
@@ -133,8 +134,8 @@ export function notRequiredLines(targets: readonly (Pick<TargetStatus, "branch" 
   const lines: string[] = [];
   for (const t of targets) {
     for (const check of t.missing) {
-      const env = check.startsWith("compliance/") ? check.slice("compliance/".length) : check;
-      const whose = env === "policy" ? "compliance/policy" : `${env}'s check`;
+      const env = check.startsWith(CHECK_PREFIX) ? check.slice(CHECK_PREFIX.length) : check;
+      const whose = env === "policy" ? POLICY_CHECK : `${env}'s check`;
       // The real reason when it is not the permission: a refusal of another kind, too many branches, a fight.
       const fix = t.reason ? `${t.reason}; require ${check} by hand meanwhile` : `grant compliance-gate the administration permission, or require ${check} by hand`;
       lines.push(`${whose} is not required on ${t.branch}: ${fix}`);
