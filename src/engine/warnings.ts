@@ -2,6 +2,7 @@
 // Whether a rule would judge a path is asked of the engine's own matching (pathsByPolicy).
 import { rulesetPattern } from "../policy/ruleset-patterns.js";
 import type { Approvers, Policy, PolicySet, PolicyWarning } from "../policy/types.js";
+import { checkNameOf } from "./environments.js";
 import { MAX_LITERAL_BRANCHES, wantedChecks } from "./required-checks.js";
 import { privateGlobs } from "./globs.js";
 import { pathsByPolicy } from "./paths.js";
@@ -55,7 +56,7 @@ export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
       warnings.push({
         file: p.file,
         field: "enforce.required_check",
-        message: `this policy governs ${dir}/** but does not make compliance/${p.environment} a required check: a merge past it can change every policy; set enforce: { required_check: true }`,
+        message: `this policy governs ${dir}/** but does not make ${checkNameOf(p.environment)} a required check: a merge past it can change every policy; set enforce: { required_check: true }`,
       });
     }
   }
@@ -87,7 +88,7 @@ export function policyWarnings(set: PolicySet, dir: string): PolicyWarning[] {
         warnings.push({
           file: policy.file,
           field: `scope.branches[${index}]`,
-          message: `"${glob}" cannot be enforced (enforce.required_check): ${pattern.reason}; require compliance/${policy.environment} on those branches by hand, or write the pattern with *, ** and [...] only`,
+          message: `"${glob}" cannot be enforced (enforce.required_check): ${pattern.reason}; require ${checkNameOf(policy.environment)} on those branches by hand, or write the pattern with *, ** and [...] only`,
         });
       });
     }
