@@ -6,7 +6,7 @@ import { exportCsv } from "../audit/export-csv.js";
 import { readAuditPopulation, type Population } from "../app/audit-export.js";
 import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
-import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
+import { apiUrlFlag, appLoginFlag, githubAccess, repoFlag } from "./github-access.js";
 import { exportRows, exportSummary } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
 import { commitOutput, discardOutput, openOutput, type PendingOutput } from "./output-file.js";
@@ -143,7 +143,6 @@ interface AuditExportArgs {
   pushes: boolean;
 }
 
-const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
@@ -193,13 +192,7 @@ function parseAuditExportArgs(values: Record<string, unknown>, positionals: stri
   }
   const apiUrl = apiUrlFlag(values["api-url"]);
   if (output !== undefined && (typeof output !== "string" || output === "")) throw new UsageError("--output needs a FILE (or - for standard output)");
-  let appLogin = values["app-login"];
-  if (appLogin !== undefined) {
-    if (typeof appLogin !== "string" || !APP_LOGIN.test(appLogin)) {
-      throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(appLogin)}')`);
-    }
-    if (!appLogin.endsWith("[bot]")) appLogin = `${appLogin}[bot]`;
-  }
+  const appLogin = appLoginFlag(values["app-login"]);
   return {
     owner,
     repo,
@@ -209,7 +202,7 @@ function parseAuditExportArgs(values: Record<string, unknown>, positionals: stri
     ...(typeof publicKey === "string" ? { publicKey } : {}),
     ...(apiUrl !== undefined ? { apiUrl } : {}),
     ...(typeof output === "string" && output !== "-" ? { output } : {}),
-    ...(typeof appLogin === "string" ? { appLogin } : {}),
+    ...(appLogin !== undefined ? { appLogin } : {}),
     quiet: values.quiet === true,
     pushes: values["skip-pushes"] !== true,
   };

@@ -4,7 +4,8 @@ import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
 import { BranchNeeded, traceChain, UnknownEnvironment } from "../app/trace.js";
 import { renderTrace, traceJson } from "../render/trace.js";
-import { apiUrlFlag, githubAccess, repoFlag } from "./github-access.js";
+import { ENVIRONMENT_PATTERN } from "../policy/schema.js";
+import { apiUrlFlag, appLoginFlag, githubAccess, repoFlag } from "./github-access.js";
 import { readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
@@ -56,8 +57,6 @@ Example:
     --env production --app-login 'compliance-gate[bot]'
 `;
 
-const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
-const ENVIRONMENT = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 const SHA = /^[0-9a-f]{40}$/;
 const BRANCH = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$/;
 
@@ -80,13 +79,11 @@ export const auditTraceCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`trace takes no arguments besides its options (got '${positionals[0] as string}')`);
     const { owner, repo } = repoFlag("trace", values.repo);
     const env = values.env;
-    if (typeof env !== "string" || !ENVIRONMENT.test(env)) throw new UsageError("trace needs --env ENV, an environment as its policy names it (such as production)");
+    if (typeof env !== "string" || !ENVIRONMENT_PATTERN.test(env)) throw new UsageError("trace needs --env ENV, an environment as its policy names it (such as production)");
     const sha = values.sha;
     if (sha !== undefined && (typeof sha !== "string" || !SHA.test(sha))) throw new UsageError(`--sha must be a full commit sha, 40 hex digits (got '${String(sha)}')`);
-    const login: unknown = values["app-login"];
-    if (login === undefined) throw new UsageError("trace needs --app-login LOGIN, the app's bot login (such as compliance-gate[bot]): without it any app's records would count");
-    if (typeof login !== "string" || !APP_LOGIN.test(login)) throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(login)}')`);
-    const appLogin = login.endsWith("[bot]") ? login : `${login}[bot]`;
+    const appLogin = appLoginFlag(values["app-login"]);
+    if (appLogin === undefined) throw new UsageError("trace needs --app-login LOGIN, the app's bot login (such as compliance-gate[bot]): without it any app's records would count");
     const keyFile = values["public-key"];
     if (keyFile !== undefined && (typeof keyFile !== "string" || keyFile === "" || keyFile === "-")) throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
     const apiUrl = apiUrlFlag(values["api-url"]);

@@ -1,5 +1,5 @@
-// How CLI commands that read GitHub (explain, audit export) get a client: their --repo and
-// --api-url flags, the token, the API URL, Octokit.
+// How CLI commands that read GitHub (explain, enforce, audit export, audit trace) get a client:
+// their --repo, --api-url and --app-login flags, the token, the API URL, Octokit.
 import { Octokit } from "@octokit/rest";
 import { UsageError, type Io } from "./command.js";
 
@@ -16,6 +16,18 @@ export function repoFlag(command: string, value: unknown): { owner: string; repo
     throw new UsageError(`--repo must be OWNER/NAME, such as acme/gitops (got '${value}')`);
   }
   return { owner: match[1] as string, repo: match[2] as string };
+}
+
+/** A GitHub App's bot login, `[bot]` optional: its slug's rules (as a user's login), then the suffix. */
+const APP_LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/;
+
+/** The `--app-login LOGIN` flag as a bot login (`[bot]` added when left out), undefined when not given; a mistake throws UsageError. */
+export function appLoginFlag(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !APP_LOGIN.test(value)) {
+    throw new UsageError(`--app-login must be the app's bot login, such as compliance-gate[bot] (got '${String(value)}')`);
+  }
+  return value.endsWith("[bot]") ? value : `${value}[bot]`;
 }
 
 /** The `--api-url URL` flag without trailing slashes, undefined when not given; a mistake throws UsageError. */
