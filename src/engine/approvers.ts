@@ -1,6 +1,5 @@
 // Who is an approver of a rule: listed users, members of listed teams, or holders of a permission.
 // Logins and team names compare case-insensitively; a bare team slug belongs to the repository owner's org.
-import { sortByCodePoint } from "../policy/code-point-order.js";
 import { PERMISSIONS, type Approvers, type Permission, type Policy, type PolicySet } from "../policy/types.js";
 import type { Facts } from "./types.js";
 
@@ -116,16 +115,6 @@ export const approversOf = (policy: Policy): Approvers[] => [
   ...policy.rules.map((r) => r.approvers),
   ...(policy.break_glass ? [policy.break_glass.approvers] : []),
 ];
-
-/** Every team the policies name in rules and break glass, qualified `org/slug` (lower case, sorted, distinct). */
-export function teamsNamed(set: PolicySet | readonly Policy[], repository?: string): string[] {
-  const owner = ownerOf(repository);
-  const teams = new Set<string>();
-  for (const policy of policiesOf(set)) {
-    for (const approvers of approversOf(policy)) for (const t of approvers.teams) teams.add(displayTeam(t, owner));
-  }
-  return sortByCodePoint([...teams]);
-}
 
 /** Whether any policy names approvers by `permission`, so reviewers' repository permissions must be gathered. */
 export function permissionNeeded(set: PolicySet | readonly Policy[]): boolean {

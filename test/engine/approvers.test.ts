@@ -1,5 +1,5 @@
 // Who is an approver, and what the GitHub side must gather for it (teams, permissions).
-import { approverVia, directoryOf, holdsAtLeast, permissionNeeded, qualifyTeam, teamsNamed } from "../../src/engine/approvers.js";
+import { approverVia, directoryOf, holdsAtLeast, permissionNeeded, qualifyTeam } from "../../src/engine/approvers.js";
 import { ignoredReason, judgedOf, stancesOf } from "../../src/engine/approvals.js";
 import { approvers, DEFAULT_OPTIONS, facts, policy, policySet, review, rule } from "./build.js";
 
@@ -10,15 +10,6 @@ const prod = policy({
   break_glass: { label: "emergency", approvals: 1, approvers: { teams: ["incident-commanders", "sre"] } },
 });
 const staging = policy({ environment: "staging", paths: ["b/**"], rules: [rule("Write", ["b/**"], 1, { permission: "write" })] });
-
-describe("teamsNamed", () => {
-  it("lists every team of rules and break glass, qualified, distinct and sorted", () => {
-    expect(teamsNamed(policySet([prod, staging]), "Acme/gitops")).toEqual(["acme/incident-commanders", "acme/sre", "other/security"]);
-  });
-  it("keeps bare slugs when the repository is unknown", () => {
-    expect(teamsNamed([prod])).toEqual(["incident-commanders", "other/security", "sre"]);
-  });
-});
 
 describe("permissionNeeded", () => {
   it("is true only when some rule or break glass names a permission", () => {
