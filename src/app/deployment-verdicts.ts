@@ -29,7 +29,7 @@ export function branchOfRef(ref: string | null): string | null {
 }
 
 /** Whether a policy's scope.branches hold a glob: then the branches it deploys from are found by listing the repository's. */
-export function hasBranchGlobs(policy: Policy): boolean {
+function hasBranchGlobs(policy: Policy): boolean {
   return (policy.scope.branches ?? []).some((b) => GLOB_CHARS.test(b));
 }
 

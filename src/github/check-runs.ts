@@ -92,7 +92,7 @@ interface Shown {
 }
 
 /** A short digest of what a check run shows: equal digests, nothing to write. */
-export function fingerprint(shown: Shown): string {
+function fingerprint(shown: Shown): string {
   const { status, conclusion, externalId, output } = shown;
   const json = JSON.stringify([status, status === "completed" ? conclusion : null, externalId, output.title, output.summary, output.text ?? null]);
   return createHash("sha256").update(json).digest("base64url").slice(0, 22);
@@ -210,7 +210,7 @@ export class CheckMemory {
 }
 
 /** The key of a check in the store. */
-export function checkKey(owner: string, repo: string, sha: string, name: string): string {
+function checkKey(owner: string, repo: string, sha: string, name: string): string {
   return `${owner}/${repo}@${sha}|${name}`.toLowerCase();
 }
 

@@ -96,7 +96,7 @@ export class PacingRefusal extends Error {
 }
 
 /** GitHub's advice when a secondary limit gives no retry-after: "wait for at least one minute". */
-export const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
+const SECONDARY_LIMIT_DEFAULT_WAIT_MS = 60_000;
 
 type Headers = Record<string, string | number | undefined>;
 

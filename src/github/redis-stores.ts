@@ -77,7 +77,7 @@ export class RedisPacingStore implements PacingStore {
 }
 
 /** How long what was written on a check is remembered: a PR quiet for longer gets its checks written once more. */
-export const CHECK_STORE_TTL_MS = 14 * 86_400_000;
+const CHECK_STORE_TTL_MS = 14 * 86_400_000;
 
 /** What this app last wrote on each check, in Redis, for `ttlMs`. */
 export class RedisCheckStore implements CheckStore {
