@@ -6,7 +6,7 @@ import type { GitHubSession } from "./client.js";
 import type { ApiCommit } from "./commit-identities.js";
 
 /** GitHub's comparison lists at most this many files. */
-const COMPARE_FILES_LIMIT = 300;
+export const COMPARE_FILES_LIMIT = 300;
 
 export interface Comparison {
   /** The commits from the merge base to the head, oldest first. */

@@ -4,6 +4,7 @@
 import type { ChangedFile, FileStatus } from "../engine/types.js";
 import type { ApiCommit as IdentityCommit } from "./commit-identities.js";
 import { GitHubError, type GitHubSession } from "./client.js";
+import { COMPARE_FILES_LIMIT } from "./comparison.js";
 
 /** A commit of the group: its parents (first parent first) and the accounts GitHub links to it. */
 export interface GroupCommit {
@@ -160,9 +161,6 @@ function landed(file: ApiFile): LandedFile[] {
     },
   ];
 }
-
-/** GitHub's comparison lists at most this many files. */
-export const COMPARE_FILES_LIMIT = 300;
 
 /** What the commits from `base` to `head` change; `complete` false when GitHub's list may be cut. */
 export async function filesBetween(gh: GitHubSession, owner: string, repo: string, base: string, head: string): Promise<{ files: LandedFile[]; complete: boolean }> {
