@@ -2,11 +2,11 @@
 // it that touched the environment, with the record that approved it (or what is missing), and the
 // deployment and applied verdicts found on the way — gathered as the app's gate gathers it.
 import type { KeyObject } from "node:crypto";
-import type { Chain } from "../audit/chain.js";
 import { GitHubError } from "../github/client.js";
 import type { ReadRecords } from "./approval-chain.js";
 import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { Policy } from "../policy/types.js";
+import type { TraceView } from "../render/trace.js";
 import type { DeploymentGitHub } from "./ports.js";
 import { candidateBranches, locateAndWalk } from "./deployment-verdicts.js";
 
@@ -24,25 +24,9 @@ export interface TraceRequest {
   publicKey?: KeyObject;
 }
 
-/** The traced chain, with what was read of each of its commits. */
-export interface Trace {
-  repository: string;
-  environment: string;
-  sha: string;
-  /** The gated branch the revision is on, or null; `branches` are those looked at. */
-  branch: string | null;
-  branches: string[];
-  /** The commit whose policies named the environment. */
-  policyCommit: string;
-  chain: Chain;
-  /** The change records and verdicts read of each commit of the chain, by sha. */
+/** The traced chain (render/trace.ts's TraceView), with what the walk read of each of its commits. */
+export interface Trace extends TraceView {
   read: Map<string, ReadRecords>;
-  /** Whether the chain is whole on a gated branch: `audit trace` exits 1 otherwise. */
-  ok: boolean;
-  /** What is missing: the branch's and the chain's problems. */
-  problems: string[];
-  /** What reading the records noticed: markers no record counts from (another app's, a person's), unreadable records. */
-  warnings: string[];
 }
 
 /** The environments the default branch's policies name, for a message when `environment` is not one. */

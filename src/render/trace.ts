@@ -14,13 +14,19 @@ export interface TraceView {
   repository: string;
   environment: string;
   sha: string;
+  /** The gated branch the revision is on, or null; `branches` are those looked at. */
   branch: string | null;
   branches: string[];
+  /** The commit whose policies named the environment. */
   policyCommit: string;
   chain: Chain;
+  /** The change records and verdicts read of each commit of the chain, by sha. */
   read: ReadonlyMap<string, TracedRecords>;
+  /** Whether the chain is whole on a gated branch: `audit trace` exits 1 otherwise. */
   ok: boolean;
+  /** What is missing: the branch's and the chain's problems. */
   problems: string[];
+  /** What reading the records noticed: markers no record counts from (another app's, a person's), unreadable records. */
   warnings: string[];
 }
 
