@@ -74,7 +74,7 @@ export interface EvaluationOptions {
   notRequired?: (owner: string, repo: string, branch: string) => string[];
 }
 
-/** The checks a set of policies expects on a PR into `base`: one per environment it reports, and compliance/policy. */
+/** The checks a set of policies expects on a PR into `base`: one per environment judging it (failingChecks adds compliance/policy). */
 function expectedChecks(set: PolicySet, owner: string, base: string, defaultBranch: string): string[] {
   return factsNeeded(set, base, defaultBranch, owner).checks;
 }
