@@ -1,5 +1,6 @@
 // The app's configuration: every environment variable compliance-gate reads, read and validated here only.
-// (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, REDIS_URL, …)
+// (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, …; REDIS_URL
+// is read by both: Probot's throttling and this app's queue.)
 import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import { loadSigningKey } from "../audit/seal.js";
@@ -8,8 +9,16 @@ import { loadSigningKey } from "../audit/seal.js";
 export interface AppConfig {
   /** How long team memberships and reviewer permissions are trusted, in milliseconds. */
   membershipTtlMs: number;
-  /** How many pull requests a policy push re-evaluates at once. */
+  /** Bulk jobs (a policy push's re-evaluations, reconciles, sweeps) one process runs at once. */
   concurrency: number;
+  /** Interactive jobs (a person's event on a PR) one process runs at once, besides the bulk ones. */
+  queueConcurrency: number;
+  /** The Redis of the durable queue shared by replicas; the queue is in this process without it. */
+  redisUrl?: string;
+  /** How long a SIGTERM waits for the jobs under way before the process exits, in milliseconds. */
+  shutdownGraceMs: number;
+  /** Whether the in-process queue sweeps for what a restart lost, soon after start. */
+  startupSweep: boolean;
   /** Whether this process keeps in-process timers that re-evaluate a PR when a freeze window opens or closes. */
   freezeTimers: boolean;
   /** This app's id (Probot's APP_ID), to recognise its own check runs; learnt from GitHub's answers when absent. */
@@ -32,6 +41,9 @@ export class ConfigError extends Error {
 export const DEFAULT_CONFIG: AppConfig = {
   membershipTtlMs: 300_000,
   concurrency: 4,
+  queueConcurrency: 8,
+  shutdownGraceMs: 25_000,
+  startupSweep: true,
   freezeTimers: true,
   reconcileIntervalMs: 600_000,
   reconcileWindowMs: 7 * 86_400_000,
@@ -60,7 +72,14 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * Reads the app's variables from `env`, throwing ConfigError for a value it cannot use, so a
  * typo stops the app at startup instead of silently running with a default:
  * - COMPLIANCE_MEMBERSHIP_TTL: seconds team membership and permissions are cached (0..86400, default 300);
- * - COMPLIANCE_CONCURRENCY: open PRs re-evaluated at once after a policy push (1..64, default 4);
+ * - COMPLIANCE_CONCURRENCY: bulk jobs — a policy push's re-evaluations, reconciles, sweeps — run at once
+ *   by one process (1..64, default 4);
+ * - COMPLIANCE_QUEUE_CONCURRENCY: interactive jobs — a person's event on a PR — run at once by one
+ *   process, in slots of their own (1..64, default 8);
+ * - REDIS_URL: redis:// or rediss:// URL of the durable queue shared by replicas (unset: in process);
+ * - COMPLIANCE_SHUTDOWN_GRACE: seconds a SIGTERM waits for the jobs under way (0..600, default 25);
+ * - COMPLIANCE_STARTUP_SWEEP: on|off, whether the in-process queue re-evaluates, soon after start,
+ *   the open PRs whose checks are missing or older than their last change (default on);
  * - COMPLIANCE_FREEZE_TIMERS: on|off, whether this replica keeps freeze-window timers (default on);
  * - COMPLIANCE_RECONCILE_INTERVAL: seconds between reconciles of one repository's recent merges (60..86400, default 600);
  * - COMPLIANCE_RECONCILE_WINDOW: days a reconcile looks back for merges without a record (1..90, default 7);
@@ -73,9 +92,14 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const appId = env["APP_ID"]?.trim();
   const signingKey = signingKeyOf(env);
+  const redisUrl = redisUrlOf(env);
   return {
     membershipTtlMs: integer(env, "COMPLIANCE_MEMBERSHIP_TTL", DEFAULT_CONFIG.membershipTtlMs / 1000, 0, 86_400) * 1000,
     concurrency: integer(env, "COMPLIANCE_CONCURRENCY", DEFAULT_CONFIG.concurrency, 1, 64),
+    queueConcurrency: integer(env, "COMPLIANCE_QUEUE_CONCURRENCY", DEFAULT_CONFIG.queueConcurrency, 1, 64),
+    shutdownGraceMs: integer(env, "COMPLIANCE_SHUTDOWN_GRACE", DEFAULT_CONFIG.shutdownGraceMs / 1000, 0, 600) * 1000,
+    startupSweep: flag(env, "COMPLIANCE_STARTUP_SWEEP", DEFAULT_CONFIG.startupSweep),
+    ...(redisUrl !== undefined ? { redisUrl } : {}),
     freezeTimers: flag(env, "COMPLIANCE_FREEZE_TIMERS", DEFAULT_CONFIG.freezeTimers),
     // Below a minute, every burst of events would list the repository's pull requests again.
     reconcileIntervalMs: integer(env, "COMPLIANCE_RECONCILE_INTERVAL", DEFAULT_CONFIG.reconcileIntervalMs / 1000, 60, 86_400) * 1000,
@@ -96,6 +120,21 @@ function sweepInterval(env: NodeJS.ProcessEnv): number {
   const value = integer(env, name, DEFAULT_CONFIG.enforceSweepIntervalMs / 1000, 0, 604_800);
   if (value !== 0 && value < 3600) throw new ConfigError(`${name} must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "${env[name]?.trim() ?? ""}"`);
   return value;
+}
+
+/** REDIS_URL: a redis:// or rediss:// URL; unset or empty means the in-process queue. */
+function redisUrlOf(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env["REDIS_URL"]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
+  }
+  // The message never repeats the value: it may hold a password.
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, not ${url.protocol}`);
+  return raw;
 }
 
 /** The audit signing key from AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_PATH; undefined when neither is set. */

@@ -83,7 +83,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         deploymentId: typeof payload.deployment?.id === "number" ? payload.deployment.id : null,
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 
@@ -104,7 +104,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         reportedAt: payload.updated_at ?? payload.created_at ?? new Date().toISOString(),
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 
@@ -138,7 +138,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         reportedAt: status.created_at ?? new Date().toISOString(),
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 }

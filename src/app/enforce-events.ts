@@ -33,11 +33,9 @@ interface RulesPayload extends RepositoryPayload {
 /** Registers the handlers that start enforcement. `clock` dates the changes events do not date. */
 export function onEnforcementEvents(app: Probot, later: Later, identity: AppIdentity, clock: () => number): void {
   const now = (): string => new Date(clock()).toISOString();
-  const each = async (delivery: string, installationId: number, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger, log: Logger) => {
+  const each = async (delivery: string, installationId: number, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger) => {
     for (const r of repositories) {
-      await later.run(enforceJob({ ...r, installationId, trigger }, delivery, { name: "event", id: delivery, repository: `${r.owner}/${r.repo}` })).catch((error: unknown) => {
-        log.error({ err: error, repository: `${r.owner}/${r.repo}` }, "cannot enforce the required checks of a repository");
-      });
+      await later.enqueue(enforceJob({ ...r, installationId, trigger }, delivery, { name: "event", id: delivery, repository: `${r.owner}/${r.repo}` }));
     }
   };
 
@@ -45,14 +43,14 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
     "installation.created",
     guarded(async (context) => {
       const { payload } = context;
-      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() }, context.log);
+      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() });
     }),
   );
   app.on(
     "installation_repositories.added",
     guarded(async (context) => {
       const { payload } = context;
-      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() }, context.log);
+      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() });
     }),
   );
   // Granting the administration permission is when requiring the checks becomes possible.
@@ -62,7 +60,7 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
       // Which repositories is the installation's to say: listed when the job runs.
       const installationId = context.payload.installation.id;
       const trigger: EnforcementTrigger = { kind: "setup", reason: "permissions accepted", at: now() };
-      await later.run({ kind: "enforce-installation", key: `enforce-installation:${installationId}:${context.id}`, installationId, payload: { trigger }, log: { name: "event", id: context.id } });
+      await later.enqueue({ kind: "enforce-installation", key: `enforce-installation:${installationId}:${context.id}`, installationId, payload: { trigger }, log: { name: "event", id: context.id }, priority: "bulk" });
     }),
   );
 
@@ -75,7 +73,7 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
       if (!source || branch === undefined || payload.deleted) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
       if (pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
-      await later.run(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
+      await later.enqueue(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
 
@@ -90,7 +88,7 @@ export function onEnforcementEvents(app: Probot, later: Later, identity: AppIden
     const event = `${context.name}.${payload.action ?? ""}`;
     const edited = payload.repository_ruleset?.updated_at ?? payload.rule?.updated_at;
     const at = payload.action === "edited" && edited !== undefined && Number.isFinite(Date.parse(edited)) ? new Date(edited).toISOString() : now();
-    await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at } }, context.id, { name: "event", id: context.id }));
+    await later.enqueue(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at } }, context.id, { name: "event", id: context.id }));
   });
   for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
     app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);

@@ -38,6 +38,8 @@ export interface ListedCheckRun {
   url: string | null;
   /** Its output text (where a record is kept). */
   text: string | null;
+  /** When it completed, else started (ISO 8601), when GitHub says. */
+  at?: string;
 }
 
 interface ApiCheckRun {
@@ -47,12 +49,15 @@ interface ApiCheckRun {
   html_url?: unknown;
   app?: { id?: unknown; slug?: unknown } | null;
   output?: { text?: unknown } | null;
+  completed_at?: unknown;
+  started_at?: unknown;
 }
 
 const str = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
 function listedRun(run: ApiCheckRun): ListedCheckRun[] {
   if (typeof run.name !== "string") return [];
+  const at = str(run.completed_at) ?? str(run.started_at);
   return [
     {
       id: typeof run.id === "number" ? run.id : undefined,
@@ -62,6 +67,7 @@ function listedRun(run: ApiCheckRun): ListedCheckRun[] {
       appSlug: str(run.app?.slug) ?? undefined,
       url: str(run.html_url),
       text: str(run.output?.text),
+      ...(at !== null ? { at } : {}),
     },
   ];
 }

@@ -5,9 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../../src/app/config.js";
 
-const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000, enforceSweepIntervalMs: 86_400_000 };
+const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, queueConcurrency: 8, shutdownGraceMs: 25_000, startupSweep: true, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000, enforceSweepIntervalMs: 86_400_000 };
 
-test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
+test("defaults: membership trusted 5 minutes, 8 interactive and 4 bulk jobs at once, the queue in process, 25 s to shut down, a start-up sweep, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
   expect(loadConfig({})).toEqual(DEFAULTS);
   expect(DEFAULT_CONFIG).toEqual(DEFAULTS);
 });
@@ -22,8 +22,25 @@ test("reads every variable", () => {
       COMPLIANCE_RECONCILE_INTERVAL: "120",
       COMPLIANCE_RECONCILE_WINDOW: "30",
       COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "3600",
+      COMPLIANCE_QUEUE_CONCURRENCY: "16",
+      COMPLIANCE_SHUTDOWN_GRACE: "0",
+      COMPLIANCE_STARTUP_SWEEP: "off",
+      REDIS_URL: "redis://:secret@redis.internal:6379/2",
     }),
-  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000, enforceSweepIntervalMs: 3_600_000 });
+  ).toEqual({
+    membershipTtlMs: 60_000,
+    concurrency: 8,
+    queueConcurrency: 16,
+    shutdownGraceMs: 0,
+    startupSweep: false,
+    redisUrl: "redis://:secret@redis.internal:6379/2",
+    freezeTimers: false,
+    appId: 12345,
+    reconcileIntervalMs: 120_000,
+    reconcileWindowMs: 30 * 86_400_000,
+    enforceSweepIntervalMs: 3_600_000,
+  });
+  expect(loadConfig({ REDIS_URL: " " }).redisUrl).toBeUndefined();
   expect(loadConfig({ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "0" }).enforceSweepIntervalMs).toBe(0);
   expect(loadConfig({ COMPLIANCE_MEMBERSHIP_TTL: "0", COMPLIANCE_FREEZE_TIMERS: "ON", COMPLIANCE_CONCURRENCY: "" })).toMatchObject({
     membershipTtlMs: 0,
@@ -38,6 +55,12 @@ test.each([
   [{ COMPLIANCE_CONCURRENCY: "0" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
   [{ COMPLIANCE_CONCURRENCY: "100" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "100"'],
   [{ COMPLIANCE_FREEZE_TIMERS: "maybe" }, 'COMPLIANCE_FREEZE_TIMERS must be on or off, got "maybe"'],
+  [{ COMPLIANCE_QUEUE_CONCURRENCY: "0" }, 'COMPLIANCE_QUEUE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
+  [{ COMPLIANCE_SHUTDOWN_GRACE: "601" }, 'COMPLIANCE_SHUTDOWN_GRACE must be a whole number from 0 to 600, got "601"'],
+  [{ COMPLIANCE_STARTUP_SWEEP: "later" }, 'COMPLIANCE_STARTUP_SWEEP must be on or off, got "later"'],
+  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not localhost:"],
+  [{ REDIS_URL: "http://:hunter2@redis:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not http:"],
+  [{ REDIS_URL: "redis://[oops" }, "REDIS_URL must be a redis:// or rediss:// URL"],
   [{ COMPLIANCE_RECONCILE_INTERVAL: "10" }, 'COMPLIANCE_RECONCILE_INTERVAL must be a whole number from 60 to 86400, got "10"'],
   [{ COMPLIANCE_RECONCILE_WINDOW: "0" }, 'COMPLIANCE_RECONCILE_WINDOW must be a whole number from 1 to 90, got "0"'],
   [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "60" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "60"'],

@@ -306,7 +306,7 @@ export function githubError(status: number, doing: string, detail = ""): GitHubE
   return requestFailed(status, "GET /fake", doing, detail);
 }
 
-/** Later in memory: runs a job now (with a handler a test registers), and keeps retries and timers to look at. */
+/** Later in memory: runs a job as it is queued (with a handler a test registers), and keeps retries and timers to look at. */
 export class FakeLater implements Later {
   readonly retries = new Map<string, { job: Job; attempt: number }>();
   readonly timers = new Map<string, { job: Job; at: number }>();
@@ -316,7 +316,7 @@ export class FakeLater implements Later {
 
   constructor(private readonly handler: (job: Job) => Promise<void> = async () => undefined) {}
 
-  async run(job: Job): Promise<void> {
+  async enqueue(job: Job): Promise<void> {
     this.ran.push(job);
     await this.handler(job);
   }
