@@ -24,7 +24,8 @@ import { scheduleFreezeEdge } from "./freeze-edge.js";
 import { HeadKeptMoving } from "./one-head.js";
 import { firstPoliciesCheck } from "./policy-check.js";
 import { describeUnexpected, postAll, reportFailure } from "./post-checks.js";
-import type { CheckTarget, Later, PolicyLookup, Ports, PullRequest } from "./ports.js";
+import { RetryLater, type CheckTarget, type Later, type PolicyLookup, type Ports, type PullRequest } from "./ports.js";
+import { githubWaitOf, MAX_GITHUB_WAITS, unattributedDelayMs } from "./queue/github-wait.js";
 import { requestSummary } from "./request-tally.js";
 import { requestReviews } from "./review-requests.js";
 import { supersede } from "./supersede.js";
@@ -101,7 +102,11 @@ export class Evaluation {
     }
   }
 
-  /** Evaluates the PR and posts its checks; never throws. */
+  /**
+   * Evaluates the PR and posts its checks. Throws only RetryLater: when GitHub asked to wait (the
+   * evaluation runs again after the wait instead of posting GitHub's refusal as failing checks, a
+   * few times), and when a failure has no commit to be reported on (it runs again until it has).
+   */
   async evaluate(request: EvaluationRequest, ports: Ports, log: Logger): Promise<void> {
     const { owner, repo, number } = request;
     const { clock } = this.options;
@@ -220,12 +225,25 @@ export class Evaluation {
     } catch (error) {
       const expected = error instanceof GitHubError;
       const message = expected ? error.message : describeUnexpected(error);
+      const wait = githubWaitOf(error);
+      const waited = request.githubWaits ?? 0;
+      if (wait !== undefined && waited < MAX_GITHUB_WAITS) {
+        log.warn({ ...where(), error: message, wait_ms: wait, waits: waited + 1 }, "GitHub asked to wait: evaluating again after the wait, reporting nothing meanwhile");
+        throw new RetryLater(message, wait, evaluationJob({ ...request, githubWaits: waited + 1 }));
+      }
       // The newest head read is where a PR that kept moving is failed, until its own event evaluates it.
       if (error instanceof HeadKeptMoving && !mergeGroup) sha = error.head;
       if (expected) log.warn({ ...where(), error: message }, "cannot evaluate: reporting failing checks");
       else log.error({ ...where(), err: error }, "evaluation failed unexpectedly: reporting failing checks");
       if (sha === undefined) {
-        log.error(where(), "no commit is known to report the failure on");
+        // Silence where a check is expected is not an answer (SPEC §3.3): tried again until a commit is known.
+        const attempt = (request.unattributed ?? 0) + 1;
+        const delay = unattributedDelayMs(attempt);
+        if (delay !== undefined) {
+          log.error({ ...where(), attempt, retry_in_ms: delay }, "no commit is known to report the failure on: evaluating again later");
+          throw new RetryLater(message, delay, evaluationJob({ ...request, unattributed: attempt }));
+        }
+        log.error({ ...where(), attempts: attempt - 1 }, "no commit is known to report the failure on after a day of tries: left to the PR's next event");
         return;
       }
       const target: CheckTarget = { sha, externalId: externalIdOf(number, mergeGroup) };
