@@ -30,6 +30,8 @@ export interface InProcessLaterOptions {
   timers?: TimerApi;
   log: Logger;
   retryDelaysMs?: readonly number[];
+  /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
+  failureDelaysMs?: readonly number[];
   slots?: Slots;
   maxWaiting?: number;
 }
@@ -89,6 +91,11 @@ export class InProcessLater implements AppLater {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Its writes are made in memory as they are asked for: nothing to wait for. */
+  accepting<T>(deliver: () => Promise<T>): Promise<T> {
+    return deliver();
   }
 
   retry(key: string, job: Job, attempt: number): boolean {
@@ -246,7 +253,7 @@ export class InProcessLater implements AppLater {
         return;
       }
       const attempt = (this.failures.get(job.key) ?? 0) + 1;
-      const delay = FAILURE_DELAYS_MS[attempt - 1];
+      const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
       if (delay === undefined) {
         this.failures.delete(job.key);
         log.error({ err: error, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");

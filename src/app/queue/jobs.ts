@@ -91,6 +91,11 @@ export interface AppLater extends Later {
   /** Whether it can take a job now (/readyz). */
   ready(): Promise<boolean>;
   stats(): Promise<QueueStats>;
+  /**
+   * Runs a delivery's handlers (`deliver`), then waits for the writes they started that enqueue
+   * does not cover (a timer cancelled on a closed PR): QueueUnavailable when one failed.
+   */
+  accepting<T>(deliver: () => Promise<T>): Promise<T>;
   /** Starts running jobs (after every kind is registered). */
   start(): Promise<void>;
   /**
