@@ -206,13 +206,14 @@ export class RedisLater implements AppLater {
 
   async ready(): Promise<boolean> {
     if (this.closed || this.redis.status !== "ready") return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const pong = await Promise.race([this.redis.ping(), new Promise<string>((resolve) => (timer = setTimeout(() => resolve("timeout"), 1_000)))]);
-      clearTimeout(timer);
       return pong === "PONG";
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -231,13 +232,21 @@ export class RedisLater implements AppLater {
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), graceMs)));
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     // Workers stop taking tickets and finish the runs under way; runs still going when the grace is
     // over are left to their leases: another replica takes their tickets over once the locks expire.
-    const finished = await Promise.race([Promise.all(this.workers.map((worker) => worker.close())).then(() => "done" as const), grace]);
-    if (finished === "timeout") await Promise.all(this.workers.map((worker) => worker.close(true).catch(() => undefined)));
+    // Nothing running: a plain close, which lets go of every connection (a forced one may leave sockets
+    // open until the process exits, as it does after a SIGTERM).
+    const pausing = Promise.all(this.workers.map((worker) => worker.pause()));
+    const paused = this.active === 0 ? await pausing.then(() => true) : await Promise.race([pausing.then(() => true), grace.then(() => false)]);
     clearTimeout(timer);
-    await Promise.race([Promise.allSettled([...this.loose]), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    await Promise.all(
+      this.workers.map(async (worker) => {
+        await worker.close(!paused).catch(() => undefined);
+        await worker.disconnect().catch(() => undefined);
+      }),
+    );
+    await Promise.race([Promise.allSettled([...this.loose]), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
     this.redis.disconnect();
   }
