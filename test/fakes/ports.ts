@@ -80,6 +80,8 @@ export class FakeRepository {
   private readonly before = new Map<string, () => void>();
   private readonly parsed = new Map<string, PolicySet>();
   appId: number | undefined = 1;
+  /** When GitHub says this app's check runs completed. */
+  checksAt = "2026-11-25T09:30:00Z";
 
   constructor() {
     this.policyFiles.set(sha("tip"), usualPolicies());
@@ -204,7 +206,7 @@ export class FakeRepository {
       pulls: {
         read: async (number) => counted("pulls.read", [number], () => structuredClone(this.found(number).pull)),
         openInto: async (base) =>
-          counted("pulls.openInto", [base], () => ({ pulls: [...this.pulls.values()].map((p) => p.pull).filter((p) => p.state === "open" && p.base.ref === base), complete: true, nextPage: 2 })),
+          counted("pulls.openInto", [base], () => ({ pulls: [...this.pulls.values()].map((p) => p.pull).filter((p) => p.state === "open" && (base === undefined || p.base.ref === base)), complete: true, nextPage: 2 })),
         ofCommit: async (commit) => counted("pulls.ofCommit", [commit], () => [...this.pulls.values()].map((p) => p.pull).filter((p) => p.head.sha === commit)),
         closedSince: async () => gone("pulls.closedSince"),
         commits: async () => gone("pulls.commits"),
@@ -259,6 +261,7 @@ export class FakeRepository {
               appSlug: "compliance-gate",
               url: null,
               text: null,
+              at: this.checksAt,
             })),
           ),
       },
