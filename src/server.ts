@@ -38,7 +38,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   await probot.ready();
   const log = probot.log.child({ name: "compliance-gate" });
   const config = loadConfig(env);
-  const later: AppLater | undefined = config.redisUrl !== undefined ? new RedisLater({ url: config.redisUrl, log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency } }) : undefined;
+  const later: AppLater | undefined = config.redisUrl !== undefined ? new RedisLater({ url: config.redisUrl, log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency }, leaseMs: config.queueLeaseMs, stalledIntervalMs: config.queueLeaseMs }) : undefined;
   let gate: ReturnType<typeof startGate> | undefined;
   await probot.load((app: Probot) => {
     gate = startGate(app, config, {

@@ -15,6 +15,11 @@ export interface AppConfig {
   queueConcurrency: number;
   /** The Redis of the durable queue shared by replicas; the queue is in this process without it. */
   redisUrl?: string;
+  /**
+   * With Redis: how long a replica holds the runs it took without renewing them, in milliseconds —
+   * how soon another replica takes over the runs of one that died.
+   */
+  queueLeaseMs: number;
   /** How long a SIGTERM waits for the jobs under way before the process exits, in milliseconds. */
   shutdownGraceMs: number;
   /** Whether the in-process queue sweeps for what a restart lost, soon after start. */
@@ -42,6 +47,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   membershipTtlMs: 300_000,
   concurrency: 4,
   queueConcurrency: 8,
+  queueLeaseMs: 30_000,
   shutdownGraceMs: 25_000,
   startupSweep: true,
   freezeTimers: true,
@@ -77,6 +83,8 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * - COMPLIANCE_QUEUE_CONCURRENCY: interactive jobs — a person's event on a PR — run at once by one
  *   process, in slots of their own (1..64, default 8);
  * - REDIS_URL: redis:// or rediss:// URL of the durable queue shared by replicas (unset: in process);
+ * - COMPLIANCE_QUEUE_LEASE: with Redis, seconds a replica holds its runs without renewing them: how
+ *   soon the runs of a replica that died are taken over by another (2..300, default 30);
  * - COMPLIANCE_SHUTDOWN_GRACE: seconds a SIGTERM waits for the jobs under way (0..600, default 25);
  * - COMPLIANCE_STARTUP_SWEEP: on|off, whether the in-process queue re-evaluates, soon after start,
  *   the open PRs whose checks are missing or older than their last change (default on);
@@ -97,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     membershipTtlMs: integer(env, "COMPLIANCE_MEMBERSHIP_TTL", DEFAULT_CONFIG.membershipTtlMs / 1000, 0, 86_400) * 1000,
     concurrency: integer(env, "COMPLIANCE_CONCURRENCY", DEFAULT_CONFIG.concurrency, 1, 64),
     queueConcurrency: integer(env, "COMPLIANCE_QUEUE_CONCURRENCY", DEFAULT_CONFIG.queueConcurrency, 1, 64),
+    queueLeaseMs: integer(env, "COMPLIANCE_QUEUE_LEASE", DEFAULT_CONFIG.queueLeaseMs / 1000, 2, 300) * 1000,
     shutdownGraceMs: integer(env, "COMPLIANCE_SHUTDOWN_GRACE", DEFAULT_CONFIG.shutdownGraceMs / 1000, 0, 600) * 1000,
     startupSweep: flag(env, "COMPLIANCE_STARTUP_SWEEP", DEFAULT_CONFIG.startupSweep),
     ...(redisUrl !== undefined ? { redisUrl } : {}),

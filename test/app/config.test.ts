@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../../src/app/config.js";
 
-const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, queueConcurrency: 8, shutdownGraceMs: 25_000, startupSweep: true, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000, enforceSweepIntervalMs: 86_400_000 };
+const DEFAULTS = { membershipTtlMs: 300_000, concurrency: 4, queueConcurrency: 8, queueLeaseMs: 30_000, shutdownGraceMs: 25_000, startupSweep: true, freezeTimers: true, reconcileIntervalMs: 600_000, reconcileWindowMs: 7 * 86_400_000, enforceSweepIntervalMs: 86_400_000 };
 
 test("defaults: membership trusted 5 minutes, 8 interactive and 4 bulk jobs at once, the queue in process, 25 s to shut down, a start-up sweep, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
   expect(loadConfig({})).toEqual(DEFAULTS);
@@ -24,6 +24,7 @@ test("reads every variable", () => {
       COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "3600",
       COMPLIANCE_QUEUE_CONCURRENCY: "16",
       COMPLIANCE_SHUTDOWN_GRACE: "0",
+      COMPLIANCE_QUEUE_LEASE: "5",
       COMPLIANCE_STARTUP_SWEEP: "off",
       REDIS_URL: "redis://:secret@redis.internal:6379/2",
     }),
@@ -31,6 +32,7 @@ test("reads every variable", () => {
     membershipTtlMs: 60_000,
     concurrency: 8,
     queueConcurrency: 16,
+    queueLeaseMs: 5_000,
     shutdownGraceMs: 0,
     startupSweep: false,
     redisUrl: "redis://:secret@redis.internal:6379/2",
@@ -56,6 +58,7 @@ test.each([
   [{ COMPLIANCE_CONCURRENCY: "100" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "100"'],
   [{ COMPLIANCE_FREEZE_TIMERS: "maybe" }, 'COMPLIANCE_FREEZE_TIMERS must be on or off, got "maybe"'],
   [{ COMPLIANCE_QUEUE_CONCURRENCY: "0" }, 'COMPLIANCE_QUEUE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
+  [{ COMPLIANCE_QUEUE_LEASE: "1" }, 'COMPLIANCE_QUEUE_LEASE must be a whole number from 2 to 300, got "1"'],
   [{ COMPLIANCE_SHUTDOWN_GRACE: "601" }, 'COMPLIANCE_SHUTDOWN_GRACE must be a whole number from 0 to 600, got "601"'],
   [{ COMPLIANCE_STARTUP_SWEEP: "later" }, 'COMPLIANCE_STARTUP_SWEEP must be on or off, got "later"'],
   [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not localhost:"],
