@@ -193,7 +193,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       await sweepInstallation(later, client, job.installationId as number);
     },
   });
-  later.handle("sweep-repository", { run: run<SweptRepository>((repository, bound, log) => sweepRepository(later, bound, log, repository)) });
+  later.handle("sweep-repository", { run: run<SweptRepository>((repository, bound, log) => sweepRepository(later, bound, log, repository, clock())) });
   if (dependencies.startupSweepAfterMs !== undefined) later.at(STARTUP_SWEEP_JOB.key, STARTUP_SWEEP_JOB, clock() + dependencies.startupSweepAfterMs);
   if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock);
   // The first sweep a few minutes after start: what changed while the app was down is found soon.

@@ -1,8 +1,10 @@
 // The start-up sweep of the in-process queue: what a crash or a restart lost (jobs waiting, retries,
 // freeze timers — their deliveries were answered already) is found again. Every open pull request of
 // a gated base branch whose checks from this app are missing, or older than the PR's last change, is
-// re-evaluated, as bulk work. With REDIS_URL the queue keeps its jobs, and there is no sweep.
+// re-evaluated, as bulk work — and every one of a base whose policies have freeze windows, whose
+// timers died with the process. With REDIS_URL the queue keeps its jobs, and there is no sweep.
 import type { Logger } from "probot";
+import { nextFreezeTransition } from "../engine/index.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { installationRepositories } from "../github/installation.js";
 import { evaluationJob } from "./evaluation-memory.js";
@@ -54,14 +56,19 @@ export async function needsEvaluation(ports: Ports, pull: PullRequest): Promise<
 }
 
 /** Re-evaluates the open PRs of a repository that need it, as bulk work. Returns how many were queued. */
-export async function sweepRepository(later: Later, ports: Ports, log: Logger, repository: SweptRepository): Promise<number> {
+export async function sweepRepository(later: Later, ports: Ports, log: Logger, repository: SweptRepository, now: number = Date.now()): Promise<number> {
   const listed = await ports.pulls.openInto(undefined, { firstPage: 1, maxPages: MAX_PULL_PAGES });
-  const gated = new Map<string, boolean>();
+  /** Per base: not gated, gated, or gated with freeze windows ahead (every PR's timer was lost). */
+  const bases = new Map<string, "none" | "gated" | "freezes">();
   let queued = 0;
   for (const pull of listed.pulls) {
     const base = pull.base.ref;
-    if (!gated.has(base)) gated.set(base, (await ports.policies.atBranchTip(base)).kind !== "none");
-    if (gated.get(base) !== true || !(await needsEvaluation(ports, pull))) continue;
+    if (!bases.has(base)) {
+      const found = await ports.policies.atBranchTip(base);
+      bases.set(base, found.kind !== "policies" ? "none" : nextFreezeTransition(found.policies, now) !== null ? "freezes" : "gated");
+    }
+    const gated = bases.get(base);
+    if (gated === "none" || (gated === "gated" && !(await needsEvaluation(ports, pull)))) continue;
     const job = evaluationJob(
       {
         owner: repository.owner,

@@ -2,6 +2,7 @@
 // never runs twice at once and what arrives meanwhile folds into one more run; interactive work goes
 // ahead of bulk work; a job that throws, or asks to wait, runs again; retries and timers fire once,
 // the newest replacing the older; a cancelled one never runs.
+import { jest } from "@jest/globals";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
 import { RetryLater, type Job } from "../../src/app/ports.js";
@@ -10,6 +11,8 @@ import { RedisLater } from "../../src/app/queue/redis-later.js";
 import { eventually, redisAvailable, sharedRedis, uniquePrefix } from "../fakes/redis.js";
 
 const log = pino({ level: "silent" });
+// Real Redis and real time: generous under a loaded CI machine; each test takes about a second.
+jest.setTimeout(20_000);
 const SLOTS = { interactive: 3, bulk: 1 };
 const FAST = { retryDelaysMs: [150, 300], failureDelaysMs: [100, 200] };
 

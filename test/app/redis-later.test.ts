@@ -58,7 +58,7 @@ run("the queue in Redis", () => {
     await a.idle();
     expect(overlapped).toBe(false);
     expect([...seen].sort()).toEqual([...events].sort());
-  });
+  }, 20_000);
 
   test("two replicas set the same timer: it fires once", async () => {
     const prefix = uniquePrefix();
@@ -72,7 +72,7 @@ run("the queue in Redis", () => {
     await new Promise((resolve) => setTimeout(resolve, 400));
     await a.idle();
     expect(fired).toBe(1);
-  });
+  }, 20_000);
 
   test("a replica killed mid-run (SIGKILL): another runs the job once the lease expires", async () => {
     const prefix = uniquePrefix();
@@ -101,25 +101,30 @@ import pino from "pino";
   test("a run that lost its lease (it stalled past it, and another took the key) is refused every write", async () => {
     const prefix = uniquePrefix();
     let outcome: unknown;
+    let started = (): void => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const a = await replica(prefix, {
       run: async (_job, lease) => {
         await lease.assertHeld();
+        started();
         await held;
         outcome = await lease.assertHeld().then(() => "written", (error: unknown) => error);
       },
     });
-    await a.enqueue({ kind: "work", key: "acme/gitops#4", payload: [] });
     const redis = new Redis(server.url);
-    const lease = `${prefix}:lease:acme/gitops#4`;
-    await eventually("the lease taken", async () => ((await redis.get(lease)) !== null ? true : undefined));
-    await redis.set(lease, "another replica's run");
-    release();
-    await eventually("the run's last write", () => outcome);
-    expect(outcome).toBeInstanceOf(LeaseLost);
-    redis.disconnect();
-  });
+    try {
+      await a.enqueue({ kind: "work", key: "acme/gitops#4", payload: [] });
+      await running;
+      await redis.set(`${prefix}:lease:acme/gitops#4`, "another replica's run");
+      release();
+      await eventually("the run's last write", () => outcome);
+      expect(outcome).toBeInstanceOf(LeaseLost);
+    } finally {
+      redis.disconnect();
+    }
+  }, 20_000);
 
   test("Redis stopped: jobs are refused at once and the queue is not ready; restarted: accepted ones run, new ones are taken", async () => {
     const prefix = uniquePrefix();

@@ -5,7 +5,7 @@ import pino from "pino";
 import type { EvaluationRequest } from "../../src/app/evaluation-memory.js";
 import { STARTUP_SWEEP_JOB, sweepInstallation, sweepInstallations, sweepRepository } from "../../src/app/startup-sweep.js";
 import type { GitHubClient } from "../../src/github/client.js";
-import { FakeLater, FakeRepository, sha } from "../fakes/ports.js";
+import { FakeLater, FakeRepository, policyYaml, sha } from "../fakes/ports.js";
 
 const log = pino({ level: "silent" });
 
@@ -37,6 +37,19 @@ test("what a restart may have lost is evaluated again; what is up to date and un
     `checks.ours ${sha("h3")}`,
     "policies.atBranchTip legacy",
   ]);
+});
+
+test("a base whose policies have freeze windows ahead: every open PR is evaluated again (its timer died with the process)", async () => {
+  const repo = new FakeRepository();
+  repo.policyFiles.set(sha("tip"), { "policies/production.yml": policyYaml("production", "{ users: [alice] }", "freeze: [{ name: year-end, from: 2026-12-20T00:00:00Z, until: 2027-01-04T00:00:00Z }]") });
+  repo.pull(1);
+  repo.pull(2);
+  const ports = repo.ports();
+  for (const number of [1, 2]) await ports.checks.post({ sha: sha(`h${number}`), externalId: `pr:${number}` }, { name: "compliance/production", verdict: "in_progress", output: { title: "t", summary: "s" } });
+  const later = new FakeLater();
+  expect(await sweepRepository(later, ports, log, { owner: "acme", repo: "gitops", installationId: 7 }, Date.parse("2026-11-30T10:00:00Z"))).toBe(2);
+  // Nothing else is read to decide: the freeze decides.
+  expect(repo.calls.filter((c) => c.startsWith("checks.ours"))).toEqual([]);
 });
 
 test("the sweep lists the installations and their repositories (archived ones left), each a bulk job of its own", async () => {
