@@ -16,6 +16,8 @@ const STARTUP_SWEEP_AFTER_MS = 30_000;
 
 export interface StartedServer {
   port: number;
+  /** COMPLIANCE_SHUTDOWN_GRACE, in ms. */
+  graceMs: number;
   /** Shuts down as a SIGTERM does (without exiting). */
   stop: () => Promise<void>;
 }
@@ -96,7 +98,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
     })();
     return stopping;
   };
-  return { port: listening, stop };
+  return { port: listening, graceMs: config.shutdownGraceMs, stop };
 }
 
 // Run as the entry point (node lib/server.js), not when imported by a test.
@@ -109,6 +111,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
         signals += 1;
         // A second signal: stop waiting.
         if (signals > 1) process.exit(1);
+        // Whatever hangs (a Redis that went away), the process is gone soon after the grace.
+        setTimeout(() => process.exit(1), started.graceMs + 10_000);
         void started.stop().then(
           () => process.exit(0),
           () => process.exit(1),

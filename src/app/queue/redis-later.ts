@@ -69,6 +69,8 @@ export class RedisLater implements AppLater {
   /** The retries this replica set: pendingRetry's hint. */
   private readonly retriesSet = new LruCache<string, number>({ maxEntries: 10_000 });
   private active = 0;
+  /** When each source of Redis errors was last logged: while Redis is away they come many a second. */
+  private readonly warned = new Map<string, number>();
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -79,13 +81,17 @@ export class RedisLater implements AppLater {
     // Fail fast while Redis is away: a delivery is answered 503 at once rather than held. (BullMQ's
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
     this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.redis.on("error", (error: Error) => options.log.warn({ err: error }, "Redis: connection error"));
+    this.redis.on("error", (error: Error) => this.warnNow("connection", error));
+    this.redis.on("ready", () => {
+      if (this.warned.size > 0) options.log.info("Redis: connected again");
+      this.warned.clear();
+    });
     const defaults = { removeOnComplete: true, removeOnFail: 1000 };
     this.queues = {
       interactive: new Queue("interactive", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
       bulk: new Queue("bulk", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
     };
-    for (const queue of Object.values(this.queues)) queue.on("error", (error: Error) => options.log.warn({ err: error }, "Redis queue error"));
+    for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnNow(`queue ${line}`, error));
   }
 
   handle(kind: string, handler: JobHandler): void {
@@ -115,7 +121,7 @@ export class RedisLater implements AppLater {
         // A ticket whose worker dies is handed on, however often: its key's jobs are in `running`.
         maxStalledCount: 1000,
       });
-      worker.on("error", (error: Error) => this.options.log.warn({ err: error, line }, "Redis worker error"));
+      worker.on("error", (error: Error) => this.warnNow(`worker ${line}`, error));
       this.workers.push(worker);
     }
   }
@@ -148,13 +154,13 @@ export class RedisLater implements AppLater {
     if (delay === undefined) return false;
     this.retriesSet.set(key, attempt);
     const at = this.clock() + delay;
-    this.track(this.serial(() => this.schedule(`retry|${key}`, job, at, attempt)));
+    this.track(() => this.serial(() => this.schedule(`retry|${key}`, job, at, attempt)));
     return true;
   }
 
   cancelRetry(key: string): void {
     this.retriesSet.delete(key);
-    this.track(this.serial(() => this.cancel(`retry|${key}`)));
+    this.track(() => this.serial(() => this.cancel(`retry|${key}`)));
   }
 
   pendingRetry(key: string): number | undefined {
@@ -162,12 +168,12 @@ export class RedisLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    this.track(this.serial(() => this.schedule(`at|${key}`, job, at)));
+    this.track(() => this.serial(() => this.schedule(`at|${key}`, job, at)));
     return true;
   }
 
   cancelTimer(key: string, under = false): void {
-    this.track(
+    this.track(() =>
       this.serial(async () => {
         await this.cancel(`at|${key}`);
         if (!under) return;
@@ -231,28 +237,38 @@ export class RedisLater implements AppLater {
 
   async close(graceMs: number): Promise<void> {
     this.closed = true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    // Every step is bounded: with Redis away, BullMQ would wait for it forever.
+    const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
     // Workers stop taking tickets and finish the runs under way; runs still going when the grace is
     // over are left to their leases: another replica takes their tickets over once the locks expire.
-    // Nothing running: a plain close, which lets go of every connection (a forced one may leave sockets
-    // open until the process exits, as it does after a SIGTERM).
-    const pausing = Promise.all(this.workers.map((worker) => worker.pause()));
-    const paused = this.active === 0 ? await pausing.then(() => true) : await Promise.race([pausing.then(() => true), grace.then(() => false)]);
-    clearTimeout(timer);
-    await Promise.all(
-      this.workers.map(async (worker) => {
-        await worker.close(!paused).catch(() => undefined);
-        await worker.disconnect().catch(() => undefined);
-      }),
+    // With nothing running, a plain close lets go of every connection (a forced one can leave
+    // sockets open until the process exits, as it does after a SIGTERM).
+    const pausing = Promise.all(this.workers.map((worker) => worker.pause())).then(() => true);
+    const paused = (await within(pausing, this.active === 0 ? 2_000 : graceMs)) === true;
+    await within(
+      Promise.all(
+        this.workers.map(async (worker) => {
+          await worker.close(!paused).catch(() => undefined);
+          await worker.disconnect().catch(() => undefined);
+        }),
+      ),
+      2_000,
     );
-    await Promise.race([Promise.allSettled([...this.loose]), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
-    await Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined)));
+    await within(Promise.allSettled([...this.loose]), 1_000);
+    await within(Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined))), 2_000);
     this.redis.disconnect();
   }
 
   private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
+  }
+
+  /** Logs a Redis error of `source` at most every 30 s. */
+  private warnNow(source: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.warned.get(source) ?? 0) < 30_000) return;
+    this.warned.set(source, now);
+    this.options.log.warn({ err: error, source }, "Redis is unreachable: deliveries are answered 503 until it is back");
   }
 
   /** Runs the writes of retries and timers one after another, in the order they were asked for (a cancel after its schedule). */
@@ -262,14 +278,28 @@ export class RedisLater implements AppLater {
     return run;
   }
 
-  /** A write to Redis a caller does not wait for: the run or delivery it belongs to does. */
-  private track(write: Promise<void>): void {
+  /**
+   * A write to Redis a caller does not wait for: the run or delivery it belongs to does, and fails
+   * with it. One outside them (a timer set at start) is tried again every 5 s until Redis takes it.
+   */
+  private track(write: () => Promise<void>): void {
     const unit = this.units.getStore();
     if (unit !== undefined) {
-      unit.push(write);
+      unit.push(write());
       return;
     }
-    const loose = write.catch((error: unknown) => this.options.log.error({ err: error }, "Redis: a retry or timer could not be written"));
+    const loose = (async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await write();
+          return;
+        } catch (error) {
+          if (this.closed) return;
+          if (attempt === 1) this.options.log.warn({ err: error }, "Redis: a retry or timer could not be written: trying again every 5 s");
+          await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+        }
+      }
+    })();
     this.loose.add(loose);
     void loose.finally(() => this.loose.delete(loose));
   }
