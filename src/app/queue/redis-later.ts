@@ -135,6 +135,8 @@ export class RedisLater implements AppLater {
       await Promise.race([
         (async () => {
           // The job first, then its ticket: a ticket never runs before its job is there to take.
+          // A key's list holds what arrived during one run of it (a run takes them all): for a PR,
+          // the deliveries GitHub sends about it in a few seconds.
           await this.redis.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
           await this.queues[priorityOf(job)].add("run", { key: job.key } satisfies Ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
         })(),
