@@ -7,8 +7,9 @@
 // it, does nothing: that run takes whatever waits before it lets go (RELEASE is atomic with the
 // check). A run takes `running` + `pending`, folds them into one job, runs it, and drops `running`.
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
-// the ticket to another worker, whose token is the same, so it takes the lease over and runs what
-// was left in `running`. Retries, timers and waits are BullMQ delayed jobs ("fire") named by an
+// the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
+// `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
+// was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and waits are BullMQ delayed jobs ("fire") named by an
 // entry of one hash: a newer schedule replaces the entry, and a fired job whose entry is not its own
 // does nothing, so each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
 // its ticket completes: if they fail, the ticket fails and runs again.
@@ -312,9 +313,10 @@ export class RedisLater implements AppLater {
   }
 
   /** The runs of one key while this ticket holds its lease: until nothing waits. */
-  private async runKey(key: string, token: string): Promise<void> {
+  private async runKey(key: string, ticket: string): Promise<void> {
     const lease = this.keyOf("lease", key);
-    const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs);
+    const token = `${ticket}#${randomUUID()}`;
+    const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket);
     if (taken !== 1) return;
     let lost = false;
     const renew = setInterval(() => {

@@ -2,14 +2,17 @@
 // per key, anywhere" and "nothing queued while a run lets go of its key is left behind" hold.
 
 /**
- * Takes the key's lease: KEYS[1] the lease, ARGV[1] the taker's token, ARGV[2] its length in ms.
- * 1 when taken — or already the taker's: a run whose replica died is taken over by the same ticket,
- * which BullMQ hands to another worker once the dead one's lock expired.
+ * Takes the key's lease: KEYS[1] the lease, ARGV[1] the holder (the ticket's token, "#", and a
+ * nonce of this run), ARGV[2] its length in ms, ARGV[3] the ticket's token. 1 when taken — also
+ * from an earlier run of the same ticket (a replica that died, or a ticket run again after a
+ * failure: BullMQ hands it on once the dead one's lock expired). The nonce fences that earlier run
+ * off: every later check compares the whole holder.
  */
 export const ACQUIRE = `
 if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end
-if redis.call("GET", KEYS[1]) == ARGV[1] then
-  redis.call("PEXPIRE", KEYS[1], ARGV[2])
+local current = redis.call("GET", KEYS[1])
+if current and string.sub(current, 1, #ARGV[3] + 1) == ARGV[3] .. "#" then
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
   return 1
 end
 return 0`;
