@@ -3,6 +3,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
+import type { InProcessLater } from "../../src/app/later.js";
 import { Metrics, eventLabel, serveMetrics } from "../../src/app/metrics.js";
 import { FakeGitHub, capturingLogger, pullRequestEvent, startApp, useTestApp, type TestApp } from "./helpers.js";
 
@@ -134,6 +135,8 @@ test("one log line per evaluation names the delivery, the repository, the PR, ea
   try {
     github.coldEvaluation();
     await app.probot.receive({ id: "delivery-1234", name: "pull_request", payload: pullRequestEvent("opened") } as never);
+    // The handler only queued the evaluation: its line is written once the queue is idle.
+    await app.gate.later.idle();
     const line = lines.find((l) => l["msg"] === "evaluated acme/gitops#42");
     expect(line).toMatchObject({
       delivery: "delivery-1234",
@@ -144,7 +147,7 @@ test("one log line per evaluation names the delivery, the repository, the PR, ea
       requests: { total: 13, writes: 3 },
     });
   } finally {
-    app.gate.later.clear();
+    (app.gate.later as InProcessLater).clear();
     github.close();
     nock.cleanAll();
   }
