@@ -1,15 +1,19 @@
-// The app's entry (`npm start`): Probot for GitHub's API and the handlers, this app's queue (in
-// Redis with REDIS_URL, else in this process) and its own HTTP server, which answers a delivery as
-// soon as its jobs are queued. Without credentials, Probot's setup page registers the app (app.yml).
+// The app's entry (`npm start`): Probot for GitHub's API and the handlers (its Octokit without
+// throttling: the app's pacer keeps GitHub's limits), this app's queue (in Redis with REDIS_URL,
+// else in this process) and its own HTTP server, which answers a delivery as soon as its jobs are
+// queued and serves /healthz, /readyz and /metrics. Without credentials, Probot's setup page
+// registers the app (app.yml).
 // SIGTERM: /readyz goes false, no new connection is taken, the runs under way get
 // COMPLIANCE_SHUTDOWN_GRACE to finish; with Redis, what is left is taken over by another replica.
 import { fileURLToPath } from "node:url";
 import { createProbot, run, type Probot } from "probot";
 import { ConfigError, loadConfig } from "./app/config.js";
+import { eventLabel, Metrics, serveMetrics } from "./app/metrics.js";
 import type { AppLater } from "./app/queue/jobs.js";
 import { RedisLater } from "./app/queue/redis-later.js";
-import { webhookServer, type Route } from "./app/webhook-server.js";
-import { startGate } from "./index.js";
+import { webhookServer } from "./app/webhook-server.js";
+import { GateOctokit } from "./github/octokit.js";
+import { connectRedis, startGate } from "./index.js";
 
 /** How soon after start the in-process queue sweeps for what a restart lost. */
 const STARTUP_SWEEP_AFTER_MS = 30_000;
@@ -22,28 +26,33 @@ export interface StartedServer {
   stop: () => Promise<void>;
 }
 
-/** Routes other parts of the app add (/metrics): registered before start. */
-export const extraRoutes: Route[] = [];
-
 /** Starts the app on `env`; Probot's setup page when APP_ID or the private key is missing. */
 export async function start(env: NodeJS.ProcessEnv = process.env): Promise<StartedServer | undefined> {
+  // REDIS_URL is the app's: given it, Probot would throttle every installation's requests behind
+  // one Bottleneck in Redis (a second between writes), which the app's pacer does per installation.
+  const { REDIS_URL: _ours, ...probotEnv } = env;
   let probot: Probot;
   try {
     // Probot's own default is "warn"; a server says what it does.
-    probot = createProbot({ env: { LOG_LEVEL: "info", ...env } });
+    probot = createProbot({ env: { LOG_LEVEL: "info", ...probotEnv }, overrides: { Octokit: GateOctokit } });
   } catch (error) {
     if (!(error instanceof Error) || !/appId option is required|privateKey option is required/.test(error.message)) throw error;
     // No credentials yet: Probot's setup (it refuses with NODE_ENV=production, as `probot run` does).
-    await run([process.execPath, "probot", fileURLToPath(new URL("./index.js", import.meta.url))], { env });
+    await run([process.execPath, "probot", fileURLToPath(new URL("./index.js", import.meta.url))], { env: probotEnv });
     return undefined;
   }
   await probot.ready();
   const log = probot.log.child({ name: "compliance-gate" });
   const config = loadConfig(env);
+  const metrics = new Metrics();
+  // The pacer's budgets and what each check shows, shared by the replicas (the queue has connections of its own).
+  const redis = config.redisUrl !== undefined ? connectRedis(log, config.redisUrl) : undefined;
   const later: AppLater | undefined = config.redisUrl !== undefined ? new RedisLater({ url: config.redisUrl, log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency }, leaseMs: config.queueLeaseMs, stalledIntervalMs: config.queueLeaseMs }) : undefined;
   let gate: ReturnType<typeof startGate> | undefined;
   await probot.load((app: Probot) => {
     gate = startGate(app, config, {
+      metrics,
+      ...(redis !== undefined ? { redis } : {}),
       ...(later !== undefined ? { later } : {}),
       // Redis keeps every job; only the in-process queue can have lost some.
       ...(later === undefined && config.startupSweep ? { startupSweepAfterMs: STARTUP_SWEEP_AFTER_MS } : {}),
@@ -65,10 +74,12 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
       },
     );
 
+  const metricsRoute = serveMetrics(metrics);
   const { server, drain } = webhookServer({
     log,
     webhookPath: env["WEBHOOK_PATH"]?.trim() || "/api/github/webhooks",
-    routes: extraRoutes,
+    routes: [async (request, response) => metricsRoute(request, response)],
+    onRejected: ({ name, payload }, reason) => metrics.deliveryRejected(eventLabel(name, (payload as { action?: unknown } | undefined)?.action), reason),
     target: {
       verify: (body, signature) => probot.webhooks.verify(body, signature),
       receive: (delivery) => loaded.later.accepting(() => probot.receive(delivery as Parameters<Probot["receive"]>[0])),
@@ -93,6 +104,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await loaded.later.close(config.shutdownGraceMs);
+      // Bounded: with Redis gone, QUIT would wait for a connection that does not come.
+      if (redis !== undefined) await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]).finally(() => redis.disconnect());
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       log.info("stopped");
     })();

@@ -136,6 +136,20 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const later =
     dependencies.later ??
     new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency } });
+  // /metrics reads the queue's depth and its oldest job's wait when scraped; within 2 s, as a Redis
+  // that went away would hold the read until it is back (the scrape then answers 500 and says why).
+  metrics.watchQueue({
+    stats: async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the queue did not say how full it is within 2 s")), 2_000)));
+      try {
+        const stats = await Promise.race([later.stats(), late]);
+        return { waiting: stats.waiting, active: stats.active, delayed: stats.delayed, oldestWaitingMs: stats.oldestWaitMs ?? 0 };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
   const evaluation = new Evaluation({
     later,
     clock,

@@ -35,6 +35,8 @@ export interface WebhookServerOptions {
   webhookPath?: string;
   /** More routes (/metrics), tried before "not found". */
   routes?: Route[];
+  /** A delivery refused: its signature did not match (401), or the queue could not take it (503). */
+  onRejected?: (delivery: { name: string; payload: unknown }, reason: "signature" | "queue") => void;
 }
 
 /** Why a delivery was not taken, in a short line (its message for the log). */
@@ -83,6 +85,8 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     }
     if (!(await target.verify(body, signature).catch(() => false))) {
       log.warn({ delivery: id, event: name }, "a delivery whose signature does not match the webhook secret: refused");
+      // Its payload is not read: nothing an unsigned body says is trusted, not even its action.
+      options.onRejected?.({ name, payload: undefined }, "signature");
       answer(response, 401, { error: "signature does not match" });
       return;
     }
@@ -100,6 +104,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       if (refused !== undefined) {
         // GitHub records the failure; the delivery can be redelivered once the queue is back.
         log.error({ delivery: id, event: name, error: refused.message }, "the queue cannot take a delivery: answered 503");
+        options.onRejected?.({ name, payload }, "queue");
         answer(response, 503, { error: "the queue cannot take the delivery now" }, { "retry-after": "30" });
         return;
       }

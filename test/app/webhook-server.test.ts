@@ -20,6 +20,8 @@ interface Running {
   url: string;
   later: InProcessLater;
   ran: Job[];
+  /** What onRejected was told: the event name, the payload's action when it was read, and why. */
+  rejected: [string, unknown, string][];
   release: () => void;
   drain: () => void;
   close: () => Promise<void>;
@@ -38,8 +40,10 @@ async function serve(options: { maxWaiting?: number } = {}): Promise<Running> {
     },
   });
   const webhooks = new Webhooks({ secret: SECRET });
+  const rejected: [string, unknown, string][] = [];
   const { server, drain } = webhookServer({
     log,
+    onRejected: ({ name, payload }, reason) => void rejected.push([name, (payload as { action?: unknown } | undefined)?.action, reason]),
     target: {
       verify: (body, signature) => webhooks.verify(body, signature),
       receive: async (delivery: Delivery) => {
@@ -55,6 +59,7 @@ async function serve(options: { maxWaiting?: number } = {}): Promise<Running> {
     url: `http://127.0.0.1:${port}`,
     later,
     ran,
+    rejected,
     release,
     drain,
     close: async () => {
@@ -108,6 +113,8 @@ test.each<[string, (headers: Record<string, string>, body: string) => void, numb
   expect(response.status).toBe(status);
   const stats = await running.later.stats();
   expect(stats.waiting + stats.active).toBe(0);
+  // A bad signature is counted (its body unread); a delivery without the headers is not GitHub's at all.
+  expect(running.rejected).toEqual(status === 401 ? [["pull_request", undefined, "signature"]] : []);
 });
 
 test("a signed body that is not JSON is refused with 400", async () => {
@@ -127,9 +134,10 @@ test("when the queue cannot take a delivery: 503 with retry-after, /readyz false
   expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
   // PR #1 runs (held); #2 and #3 wait: the queue is full.
   for (const number of [1, 2, 3]) expect((await deliver(running.url, { number })).status).toBe(202);
-  const refused = await deliver(running.url, { number: 4 });
+  const refused = await deliver(running.url, { action: "synchronize", number: 4 });
   expect(refused.status).toBe(503);
   expect(refused.retryAfter).toBe("30");
+  expect(running.rejected).toEqual([["pull_request", "synchronize", "queue"]]);
   const readyz = await fetch(`${running.url}/readyz`);
   expect([readyz.status, await readyz.json()]).toEqual([503, { ready: false, queue: false, credentials: true }]);
   // A delivery for a PR that already waits folds into its job: still taken.

@@ -208,6 +208,21 @@ test("a PR opened, reviewed twice and synchronised ends with the right checks", 
   expect(github.unexpected).toEqual([]);
 }, TIMEOUT);
 
+test("the app's own server serves /metrics: deliveries handled and refused, evaluations, GitHub's answers, the queue", async () => {
+  const response = await fetch(`${appUrl}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+  const body = await response.text();
+  // The wrongly signed delivery above, counted by its event alone (nothing an unsigned body says is read).
+  expect(body).toMatch(/^compliance_gate_deliveries_rejected_total\{event="pull_request",reason="signature"\} 1$/m);
+  expect(body).toMatch(/^compliance_gate_deliveries_total\{event="pull_request\.opened"\} 1$/m);
+  expect(body).toMatch(/^compliance_gate_evaluation_duration_seconds_count\{outcome="decided"\} [1-9]\d*$/m);
+  // Through the pacer: every installation request is counted by its answer.
+  expect(body).toMatch(/^compliance_gate_github_requests_total\{method="POST",status="201"\} [1-9]\d*$/m);
+  expect(body).toMatch(/^compliance_gate_queue_jobs\{state="waiting"\} \d+$/m);
+  expect(body).toMatch(/^compliance_gate_process_resident_memory_bytes \d+/m);
+}, TIMEOUT);
+
 /** Waits until `found` returns something, failing with the app's log after 15 s. */
 async function eventually<T>(what: string, found: () => T | undefined): Promise<T> {
   const deadline = Date.now() + 15_000;

@@ -160,6 +160,12 @@ export class AppProcess {
     return exited;
   }
 
+  /** GET /metrics: its status and Prometheus text. */
+  async metrics(): Promise<{ status: number; body: string }> {
+    const answer = await fetch(`${this.url}/metrics`);
+    return { status: answer.status, body: await answer.text() };
+  }
+
   async readyz(): Promise<number> {
     try {
       const answer = await fetch(`${this.url}/readyz`);

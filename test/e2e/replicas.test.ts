@@ -218,6 +218,12 @@ describe("replicas sharing one Redis", () => {
     expect((await fetch(`${a.url}/healthz`)).status).toBe(200);
     await redis.start();
     await eventually("ready again", async () => ((await a.readyz()) === 200 && (await b.readyz()) === 200 ? true : undefined), context);
+    // Each replica counted the delivery it refused (/metrics reads the queue, so it answers once Redis is back).
+    for (const replica of [a, b]) {
+      const { status, body } = await replica.metrics();
+      expect(status).toBe(200);
+      expect(body).toMatch(/^compliance_gate_deliveries_rejected_total\{event="pull_request_review\.submitted",reason="queue"\} 1$/m);
+    }
     // GitHub redelivers the failed delivery.
     expect(await deliver(b.url, "pull_request_review", reviewEvent(7, H(7), "submitted", 400))).toBe(202);
     await eventually("approved", () => (latest(github, CHECK, H(7))?.conclusion === "success" ? true : undefined), context);
