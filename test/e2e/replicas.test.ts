@@ -82,9 +82,12 @@ function reviewEvent(number: number, head: string, action: "submitted" | "dismis
   });
 }
 
+/** Write spacing of the replicas here (COMPLIANCE_GITHUB_WRITE_SPACING_MS): short, so that a burst drains in seconds. */
+const WRITE_SPACING_MS = 100;
+
 /**
- * Until GitHub has been asked nothing for 1.5 s: every replica is done (a run asks every 25 ms;
- * Octokit's throttling spaces writes a second apart).
+ * Until GitHub has been asked nothing for 1 s: every replica is done (a run asks every 25 ms; the
+ * pacer spaces writes WRITE_SPACING_MS apart, and the slowest proxy holds a write 500 ms).
  */
 async function settled(github: FakeGitHub): Promise<void> {
   let seen = -1;
@@ -92,7 +95,7 @@ async function settled(github: FakeGitHub): Promise<void> {
     const now = github.requests.length;
     if (now === seen) return;
     seen = now;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 
@@ -103,10 +106,13 @@ describe("replicas sharing one Redis", () => {
   const apps: AppProcess[] = [];
   const context = (): string => `checks: ${JSON.stringify(github.checks.slice(-6))}; logs: ${apps.map((a) => a.log.slice(-1500)).join("\n---\n")}`;
 
+  /** A replica's variables: the shared Redis, a short lease (a dead replica's runs are taken over in about 2 s). */
+  const shared = (): Record<string, string> => ({ REDIS_URL: redis.url, COMPLIANCE_QUEUE_LEASE: "2", COMPLIANCE_GITHUB_WRITE_SPACING_MS: String(WRITE_SPACING_MS) });
+
   async function replicas(count: number, numbers: number[], extra: Record<string, string> = {}): Promise<AppProcess[]> {
     github = await startFakeGitHub(state(numbers));
     proxy = await slowProxy(github, 25);
-    const started = await Promise.all(Array.from({ length: count }, () => AppProcess.start(proxy.host, { REDIS_URL: redis.url, COMPLIANCE_QUEUE_LEASE: "2", ...extra })));
+    const started = await Promise.all(Array.from({ length: count }, () => AppProcess.start(proxy.host, { ...shared(), ...extra })));
     apps.push(...started);
     return started;
   }
@@ -126,7 +132,7 @@ describe("replicas sharing one Redis", () => {
     // other one's newer verdict lands first and the stale success on top of it (issue 10).
     const [b] = (await replicas(1, [7])) as [AppProcess];
     const slowWrites = await slowProxy(github, 10, 500);
-    const a = await AppProcess.start(slowWrites.host, { REDIS_URL: redis.url, COMPLIANCE_QUEUE_LEASE: "2" });
+    const a = await AppProcess.start(slowWrites.host, shared());
     apps.push(a);
     try {
       expect(await deliver(b.url, "pull_request", payload("pull_request", "opened", 7, H(7)))).toBe(202);
