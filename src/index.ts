@@ -36,6 +36,8 @@ export function startGate(app: Probot, config: AppConfig, dependencies: GateDepe
 /**
  * As `probot run` loads it: the queue in this process, whatever REDIS_URL says (only the server's
  * queue is shared by replicas); the pacer and the check store still share REDIS_URL when it is set.
+ * Probot's own server also keeps Probot's throttling (and hands it REDIS_URL): for development;
+ * `npm start` (server.ts) is how the app runs.
  */
 export default (app: Probot, options?: ApplicationFunctionOptions): void => {
   const config = loadConfig(process.env);
