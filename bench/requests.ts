@@ -229,6 +229,9 @@ function summarise(answered: AnsweredRequest[]): string {
   return [...counts].map(([what, n]) => (n > 1 ? `${what} x${n}` : what)).join(", ");
 }
 
+/** Resolves once the app's queue has run what the last delivery queued (set when the app loads). */
+let queueIdle = (): Promise<void> => Promise.resolve();
+
 async function measure(
   fake: FakeGitHub,
   probot: Probot,
@@ -242,7 +245,7 @@ async function measure(
   const logFrom = appLog.length;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    probot.receive({ id: randomUUID(), name: event.name, payload: event.payload } as Parameters<Probot["receive"]>[0]),
+    probot.receive({ id: randomUUID(), name: event.name, payload: event.payload } as Parameters<Probot["receive"]>[0]).then(() => queueIdle()),
     new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${label}: not handled within ${EVENT_TIMEOUT_MS / 1000} s`)), EVENT_TIMEOUT_MS))),
   ]).finally(() => clearTimeout(timer));
 
@@ -287,7 +290,13 @@ async function main(): Promise<void> {
   process.env["APP_ID"] = String(APP_ID);
   const appPath = join(ROOT, "lib", "index.js");
   if (!existsSync(appPath)) throw new Error(`${appPath} is missing: run npm run build first`);
-  const { default: app } = (await import(pathToFileURL(appPath).href)) as { default: (app: Probot) => void };
+  const { startGate } = (await import(pathToFileURL(appPath).href)) as { startGate: (app: Probot, config: unknown) => { later: { idle(): Promise<void> } } };
+  const { loadConfig } = (await import(pathToFileURL(join(ROOT, "lib", "app", "config.js")).href)) as { loadConfig: (env: NodeJS.ProcessEnv) => unknown };
+  // Handlers only queue jobs: an event is handled once the queue is idle again.
+  const app = (probot: Probot): void => {
+    const gate = startGate(probot, loadConfig(process.env));
+    queueIdle = () => gate.later.idle();
+  };
 
   const policies = examplePolicies();
   const other = (number: number, head: string): FakePullData => ({

@@ -4,7 +4,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 /**
- * The layers, lowest first: a file may import its own layer and those before it (src/index.ts is above all).
+ * The layers, lowest first: a file may import its own layer and those before it (src/index.ts, the
+ * Probot app, is above all; src/server.ts, the entry that serves it, above that).
  * audit/ comes before render/ (CONVENTIONS.md lists them the other way round): the audit record is
  * data, like a decision, and render/ renders both — the record's comment, its exception issue.
  */
@@ -76,7 +77,7 @@ function importsFrom(graph: Map<string, string[]>, layers: readonly string[], fo
 
 /** Imports that point to a layer listed after the importer's. */
 function backwardImports(graph: Map<string, string[]>): string[] {
-  const rank = (layer: string | undefined): number => (layer === "index" ? LAYERS.length : LAYERS.indexOf(layer ?? ""));
+  const rank = (layer: string | undefined): number => (layer === "server" ? LAYERS.length + 1 : layer === "index" ? LAYERS.length : LAYERS.indexOf(layer ?? ""));
   return [...graph].flatMap(([file, imported]) =>
     imported.filter((target) => layerOf(target) !== undefined && rank(layerOf(target)) > rank(layerOf(file))).map((target) => `${file} → ${target}`),
   );

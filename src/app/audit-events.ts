@@ -28,7 +28,7 @@ export function onAuditEvents(app: Probot, later: Later, reconciler: Reconciler)
         },
         { name: "event", id: context.id },
       );
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 
@@ -36,7 +36,7 @@ export function onAuditEvents(app: Probot, later: Later, reconciler: Reconciler)
     const source = sourceOf(context.payload);
     // Without an installation the client cannot read the repository; between reconciles, nothing is queued.
     if (!source || source.installationId === undefined || !reconciler.due(source)) return;
-    await later.run(reconcileJob(source, { name: "event", id: context.id }));
+    await later.enqueue(reconcileJob(source, { name: "event", id: context.id }));
   });
   // Probot hands onAny handlers the same context as every other handler; its type says only the raw event.
   app.onAny(anyDelivery as unknown as Parameters<Probot["onAny"]>[0]);

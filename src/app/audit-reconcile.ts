@@ -26,6 +26,7 @@ export function reconcileJob(source: DeliverySource, log?: Record<string, string
     ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
     payload: source,
     ...(log !== undefined ? { log } : {}),
+    priority: "bulk",
   };
 }
 

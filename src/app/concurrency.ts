@@ -23,8 +23,3 @@ export async function mapConcurrently<T, R>(items: readonly T[], limit: number, 
   await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
   return results;
 }
-
-/** Calls `task` for every item, at most `limit` at a time; resolves when all have settled. Tasks must not reject. */
-export async function forEachConcurrently<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  await mapConcurrently(items, limit, task);
-}

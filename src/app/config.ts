@@ -1,5 +1,6 @@
 // The app's configuration: every environment variable compliance-gate reads, read and validated here only.
-// (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, REDIS_URL, …)
+// (Probot reads its own: APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, PORT, LOG_LEVEL, GHE_HOST, …; REDIS_URL
+// is this app's alone: the server keeps it from Probot, whose throttling the app's pacer replaces.)
 import { readFileSync } from "node:fs";
 import type { KeyObject } from "node:crypto";
 import { loadSigningKey } from "../audit/seal.js";
@@ -9,8 +10,24 @@ import { DEFAULT_PACING, type PacingLimits } from "../github/pacing.js";
 export interface AppConfig {
   /** How long team memberships and reviewer permissions are trusted, in milliseconds. */
   membershipTtlMs: number;
-  /** How many pull requests a policy push re-evaluates at once. */
+  /** Bulk jobs (a policy push's re-evaluations, reconciles, sweeps) one process runs at once. */
   concurrency: number;
+  /** Interactive jobs (a person's event on a PR) one process runs at once, besides the bulk ones. */
+  queueConcurrency: number;
+  /**
+   * Redis (REDIS_URL), when replicas share work: the durable queue, the pacer's budgets, what each
+   * check shows. Without it the queue, the pacer and the check store are this process's own.
+   */
+  redisUrl?: string;
+  /**
+   * With Redis: how long a replica holds the runs it took without renewing them, in milliseconds —
+   * how soon another replica takes over the runs of one that died.
+   */
+  queueLeaseMs: number;
+  /** How long a SIGTERM waits for the jobs under way before the process exits, in milliseconds. */
+  shutdownGraceMs: number;
+  /** Whether the in-process queue sweeps for what a restart lost, soon after start. */
+  startupSweep: boolean;
   /** Whether this process keeps in-process timers that re-evaluate a PR when a freeze window opens or closes. */
   freezeTimers: boolean;
   /** This app's id (Probot's APP_ID), to recognise its own check runs; learnt from GitHub's answers when absent. */
@@ -25,8 +42,6 @@ export interface AppConfig {
   enforceSweepIntervalMs: number;
   /** GitHub's secondary limits as kept per installation (github/pacing.ts). */
   pacing: PacingLimits;
-  /** Redis (REDIS_URL), when replicas share work: the queue, the pacer's budgets, what each check shows. */
-  redisUrl?: string;
 }
 
 /** A configuration variable with a value the app cannot use; the message names it and says what would do. */
@@ -37,6 +52,10 @@ export class ConfigError extends Error {
 export const DEFAULT_CONFIG: AppConfig = {
   membershipTtlMs: 300_000,
   concurrency: 4,
+  queueConcurrency: 8,
+  queueLeaseMs: 30_000,
+  shutdownGraceMs: 25_000,
+  startupSweep: true,
   freezeTimers: true,
   reconcileIntervalMs: 600_000,
   reconcileWindowMs: 7 * 86_400_000,
@@ -66,7 +85,17 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * Reads the app's variables from `env`, throwing ConfigError for a value it cannot use, so a
  * typo stops the app at startup instead of silently running with a default:
  * - COMPLIANCE_MEMBERSHIP_TTL: seconds team membership and permissions are cached (0..86400, default 300);
- * - COMPLIANCE_CONCURRENCY: open PRs re-evaluated at once after a policy push (1..64, default 4);
+ * - COMPLIANCE_CONCURRENCY: bulk jobs — a policy push's re-evaluations, reconciles, sweeps — run at once
+ *   by one process (1..64, default 4);
+ * - COMPLIANCE_QUEUE_CONCURRENCY: interactive jobs — a person's event on a PR — run at once by one
+ *   process, in slots of their own (1..64, default 8);
+ * - REDIS_URL: redis:// or rediss:// URL of the Redis the replicas share — the durable queue, the
+ *   pacer's budgets, what each check shows (unset: all in this process);
+ * - COMPLIANCE_QUEUE_LEASE: with Redis, seconds a replica holds its runs without renewing them: how
+ *   soon the runs of a replica that died are taken over by another (2..300, default 30);
+ * - COMPLIANCE_SHUTDOWN_GRACE: seconds a SIGTERM waits for the jobs under way (0..600, default 25);
+ * - COMPLIANCE_STARTUP_SWEEP: on|off, whether the in-process queue re-evaluates, soon after start,
+ *   the open PRs whose checks are missing or older than their last change (default on);
  * - COMPLIANCE_FREEZE_TIMERS: on|off, whether this replica keeps freeze-window timers (default on);
  * - COMPLIANCE_RECONCILE_INTERVAL: seconds between reconciles of one repository's recent merges (60..86400, default 600);
  * - COMPLIANCE_RECONCILE_WINDOW: days a reconcile looks back for merges without a record (1..90, default 7);
@@ -76,7 +105,6 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * - COMPLIANCE_GITHUB_POINTS_PER_MINUTE: GitHub's secondary-limit points one installation spends a
  *   minute, steady (a read 1, a write 5; 60..900, default 720; plus a burst of a sixth of it);
  * - COMPLIANCE_GITHUB_WRITE_SPACING_MS: milliseconds between two writes of one installation (0..10000, default 500);
- * - REDIS_URL: redis://… shared by the replicas (the pacer's budgets, what each check shows);
  * - AUDIT_SIGNING_KEY (PEM, `\n` escapes allowed) or AUDIT_SIGNING_KEY_PATH (a PEM file): the
  *   Ed25519 private key audit records are signed with. Optional; a key that is set but cannot be
  *   read, or is not Ed25519, stops the app — it must never run believing it signs when it does not.
@@ -84,16 +112,21 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const appId = env["APP_ID"]?.trim();
   const signingKey = signingKeyOf(env);
+  const redisUrl = redisUrlOf(env);
   return {
     membershipTtlMs: integer(env, "COMPLIANCE_MEMBERSHIP_TTL", DEFAULT_CONFIG.membershipTtlMs / 1000, 0, 86_400) * 1000,
     concurrency: integer(env, "COMPLIANCE_CONCURRENCY", DEFAULT_CONFIG.concurrency, 1, 64),
+    queueConcurrency: integer(env, "COMPLIANCE_QUEUE_CONCURRENCY", DEFAULT_CONFIG.queueConcurrency, 1, 64),
+    queueLeaseMs: integer(env, "COMPLIANCE_QUEUE_LEASE", DEFAULT_CONFIG.queueLeaseMs / 1000, 2, 300) * 1000,
+    shutdownGraceMs: integer(env, "COMPLIANCE_SHUTDOWN_GRACE", DEFAULT_CONFIG.shutdownGraceMs / 1000, 0, 600) * 1000,
+    startupSweep: flag(env, "COMPLIANCE_STARTUP_SWEEP", DEFAULT_CONFIG.startupSweep),
+    ...(redisUrl !== undefined ? { redisUrl } : {}),
     freezeTimers: flag(env, "COMPLIANCE_FREEZE_TIMERS", DEFAULT_CONFIG.freezeTimers),
     // Below a minute, every burst of events would list the repository's pull requests again.
     reconcileIntervalMs: integer(env, "COMPLIANCE_RECONCILE_INTERVAL", DEFAULT_CONFIG.reconcileIntervalMs / 1000, 60, 86_400) * 1000,
     reconcileWindowMs: integer(env, "COMPLIANCE_RECONCILE_WINDOW", DEFAULT_CONFIG.reconcileWindowMs / 86_400_000, 1, 90) * 86_400_000,
     enforceSweepIntervalMs: sweepInterval(env) * 1000,
     pacing: pacingOf(env),
-    ...redisUrlOf(env),
     ...(signingKey !== undefined ? { signingKey } : {}),
     // Probot validates APP_ID itself; it only narrows which check runs are ours, so a bad one is ignored.
     ...(appId !== undefined && /^\d+$/.test(appId) ? { appId: Number(appId) } : {}),
@@ -112,21 +145,6 @@ function pacingOf(env: NodeJS.ProcessEnv): PacingLimits {
   };
 }
 
-/** REDIS_URL, when set: a redis:// or rediss:// URL (a typo must not silently run each replica on its own). */
-function redisUrlOf(env: NodeJS.ProcessEnv): { redisUrl?: string } {
-  const raw = env["REDIS_URL"]?.trim();
-  if (raw === undefined || raw === "") return {};
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // Not echoed: the address may hold a password.
-    throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
-  }
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
-  return { redisUrl: raw };
-}
-
 /**
  * COMPLIANCE_ENFORCE_SWEEP_INTERVAL: 0 turns the sweep off; otherwise at least an hour (each sweep
  * reads every installed repository's rules) and at most a week (a removed requirement found late).
@@ -136,6 +154,21 @@ function sweepInterval(env: NodeJS.ProcessEnv): number {
   const value = integer(env, name, DEFAULT_CONFIG.enforceSweepIntervalMs / 1000, 0, 604_800);
   if (value !== 0 && value < 3600) throw new ConfigError(`${name} must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "${env[name]?.trim() ?? ""}"`);
   return value;
+}
+
+/** REDIS_URL: a redis:// or rediss:// URL (a typo must not silently run each replica on its own); unset or empty: none. */
+function redisUrlOf(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = env["REDIS_URL"]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("REDIS_URL must be a redis:// or rediss:// URL");
+  }
+  // The message never repeats the value: it may hold a password.
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, not ${url.protocol}`);
+  return raw;
 }
 
 /** The audit signing key from AUDIT_SIGNING_KEY or AUDIT_SIGNING_KEY_PATH; undefined when neither is set. */

@@ -2,6 +2,7 @@
 // that keeps anything a handler throws from reaching Probot.
 import type { Logger } from "probot";
 import type { GitHubClient } from "../github/client.js";
+import { QueueUnavailable } from "./ports.js";
 
 /** What a handler uses of Probot's context. */
 export interface DeliveryContext<P extends RepositoryPayload = RepositoryPayload> {
@@ -56,7 +57,8 @@ export function branchOf(ref: string): string | undefined {
 /**
  * Wraps a handler so that nothing it throws reaches Probot: the evaluator reports its own
  * failures as failing checks, and whatever escapes before that is logged here, never a stack
- * trace to GitHub, never an unhandled rejection.
+ * trace to GitHub, never an unhandled rejection. Only QueueUnavailable goes through: the server
+ * answers the delivery 503, so that GitHub records it as failed and it can be delivered again.
  */
 export function guarded<C extends { log: Logger; name: string; id: string }>(
   handler: (context: C) => Promise<void>,
@@ -65,6 +67,7 @@ export function guarded<C extends { log: Logger; name: string; id: string }>(
     try {
       await handler(context);
     } catch (error) {
+      if (error instanceof QueueUnavailable) throw error;
       context.log.error({ err: error, event: context.name, delivery: context.id }, "handler failed");
     }
   };

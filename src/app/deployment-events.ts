@@ -101,7 +101,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         deploymentId: typeof payload.deployment?.id === "number" ? payload.deployment.id : null,
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 
@@ -128,7 +128,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         closedAt: issue.closed_at ?? new Date().toISOString(),
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 
@@ -149,7 +149,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         reportedAt: payload.updated_at ?? payload.created_at ?? new Date().toISOString(),
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 
@@ -183,7 +183,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
         reportedAt: status.created_at ?? new Date().toISOString(),
         ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
       }, { name: "event", id: context.id });
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 }

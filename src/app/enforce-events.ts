@@ -45,11 +45,9 @@ export function onEnforcementEvents(
   mayChangeEnforcement: (owner: string, repo: string, branch: string) => boolean,
 ): void {
   const now = (): string => new Date(clock()).toISOString();
-  const each = async (delivery: string, installationId: number, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger, log: Logger) => {
+  const each = async (delivery: string, installationId: number, repositories: { owner: string; repo: string; defaultBranch?: string }[], trigger: EnforcementTrigger) => {
     for (const r of repositories) {
-      await later.run(enforceJob({ ...r, installationId, trigger }, delivery, { name: "event", id: delivery, repository: `${r.owner}/${r.repo}` })).catch((error: unknown) => {
-        log.error({ err: error, repository: `${r.owner}/${r.repo}` }, "cannot enforce the required checks of a repository");
-      });
+      await later.enqueue(enforceJob({ ...r, installationId, trigger }, delivery, { name: "event", id: delivery, repository: `${r.owner}/${r.repo}` }));
     }
   };
 
@@ -57,14 +55,14 @@ export function onEnforcementEvents(
     "installation.created",
     guarded(async (context) => {
       const { payload } = context;
-      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() }, context.log);
+      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories), { kind: "setup", reason: "installation", at: now() });
     }),
   );
   app.on(
     "installation_repositories.added",
     guarded(async (context) => {
       const { payload } = context;
-      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() }, context.log);
+      await each(context.id, payload.installation.id, repositoriesOf(payload.repositories_added), { kind: "setup", reason: "repositories added", at: now() });
     }),
   );
   // Granting the administration permission is when requiring the checks becomes possible.
@@ -74,7 +72,7 @@ export function onEnforcementEvents(
       // Which repositories is the installation's to say: listed when the job runs.
       const installationId = context.payload.installation.id;
       const trigger: EnforcementTrigger = { kind: "setup", reason: "permissions accepted", at: now() };
-      await later.run({ kind: "enforce-installation", key: `enforce-installation:${installationId}:${context.id}`, installationId, payload: { trigger }, log: { name: "event", id: context.id } });
+      await later.enqueue({ kind: "enforce-installation", key: `enforce-installation:${installationId}:${context.id}`, installationId, payload: { trigger }, log: { name: "event", id: context.id }, priority: "bulk" });
     }),
   );
 
@@ -92,7 +90,7 @@ export function onEnforcementEvents(
       if (!isDefault && !mayChangeEnforcement(source.owner, source.repo, branch)) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
       if (!payload.created && pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
-      await later.run(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
+      await later.enqueue(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
 
@@ -114,7 +112,7 @@ export function onEnforcementEvents(
       context.name === "repository_ruleset" && shown && typeof shown.id === "number" && (payload.action === "deleted" || payload.action === "edited")
         ? { state: rulesetOf(shown as Parameters<typeof rulesetOf>[0], shown.id), deleted: payload.action === "deleted" }
         : undefined;
-    await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at: now(), changedAt, ...(ruleset ? { ruleset } : {}) } }, context.id, { name: "event", id: context.id }));
+    await later.enqueue(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at: now(), changedAt, ...(ruleset ? { ruleset } : {}) } }, context.id, { name: "event", id: context.id }));
   });
   for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
     app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);
@@ -131,7 +129,7 @@ export function onEnforcementEvents(
       const source = sourceOf(payload);
       if (!source) return;
       const sender = payload.sender?.login ?? null;
-      await later.run(enforceJob({ ...source, trigger: { kind: "rules_changed", event: "repository.edited", sender, at: now() } }, context.id, { name: "event", id: context.id }));
+      await later.enqueue(enforceJob({ ...source, trigger: { kind: "rules_changed", event: "repository.edited", sender, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
 }

@@ -51,7 +51,7 @@ export function enforceJob(request: EnforceRequest, origin: string, log?: Record
 }
 
 /** The periodic sweep, as a job: it needs no installation (it lists them with the app's own client). */
-export const SWEEP_JOB: Job<Record<string, never>> = { kind: "enforce-sweep", key: "enforce-sweep", payload: {} };
+export const SWEEP_JOB: Job<Record<string, never>> = { kind: "enforce-sweep", key: "enforce-sweep", payload: {}, priority: "bulk" };
 
 /** Pages of installations a sweep lists at most (100 each). */
 const MAX_SWEEP_PAGES = 100;

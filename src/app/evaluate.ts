@@ -7,10 +7,10 @@
 //   process posts the strictest verdict of those it knows (shared-heads.ts), but a PR it never
 //   evaluated (another replica's, or from before a restart) is unknown to it, and the last
 //   evaluation posted then shows for both.
-// - Evaluations are serialised per PR in one process only. Two replicas evaluating one PR at once
-//   can post out of order, a slower one's older result last. What each process remembers having
-//   posted is only used to skip re-posting a success (check-runs.ts), so the next evaluation of the
-//   PR on any replica corrects a stale success; a stale wait or failure lasts until then too.
+// - Without REDIS_URL, evaluations are serialised per PR in one process only: two such replicas
+//   evaluating one PR at once can post out of order, a slower one's older result last, until the
+//   PR's next event. With it, the queue runs one evaluation of a PR at a time on any replica, and a
+//   run that lost its lease writes nothing more (queue/fence.ts).
 import type { Logger } from "probot";
 import { factsNeeded } from "../engine/index.js";
 import type { Decision, State } from "../engine/types.js";
@@ -24,7 +24,8 @@ import { scheduleFreezeEdge } from "./freeze-edge.js";
 import { HeadKeptMoving } from "./one-head.js";
 import { firstPoliciesCheck } from "./policy-check.js";
 import { describeUnexpected, postAll, reportFailure } from "./post-checks.js";
-import type { CheckTarget, Later, PolicyLookup, Ports, PullRequest } from "./ports.js";
+import { RetryLater, type CheckTarget, type Later, type PolicyLookup, type Ports, type PullRequest } from "./ports.js";
+import { githubWaitOf, MAX_GITHUB_WAITS, unattributedDelayMs } from "./queue/github-wait.js";
 import { requestSummary } from "./request-tally.js";
 import { requestReviews } from "./review-requests.js";
 import { supersede } from "./supersede.js";
@@ -121,7 +122,12 @@ export class Evaluation {
     }
   }
 
-  /** Evaluates the PR and posts its checks; never throws. Says how it ended, for metrics. */
+  /**
+   * Evaluates the PR and posts its checks; says how it ended, for metrics. Throws only RetryLater:
+   * when GitHub asked to wait (the evaluation runs again after the wait instead of posting GitHub's
+   * refusal as failing checks, a few times), and when a failure has no commit to be reported on (it
+   * runs again until it has). The gate counts a RetryLater as a deferred evaluation.
+   */
   async evaluate(request: EvaluationRequest, ports: Ports, log: Logger): Promise<EvaluationOutcome> {
     const { owner, repo, number } = request;
     const { clock } = this.options;
@@ -244,12 +250,25 @@ export class Evaluation {
     } catch (error) {
       const expected = error instanceof GitHubError || error instanceof CannotJudge;
       const message = expected ? error.message : describeUnexpected(error);
+      const wait = githubWaitOf(error);
+      const waited = request.githubWaits ?? 0;
+      if (wait !== undefined && waited < MAX_GITHUB_WAITS) {
+        log.warn({ ...where(), error: message, wait_ms: wait, waits: waited + 1 }, "GitHub asked to wait: evaluating again after the wait, reporting nothing meanwhile");
+        throw new RetryLater(message, wait, evaluationJob({ ...request, githubWaits: waited + 1 }));
+      }
       // The newest head read is where a PR that kept moving is failed, until its own event evaluates it.
       if (error instanceof HeadKeptMoving && !mergeGroup) sha = error.head;
       if (expected) log.warn({ ...where(), error: message }, "cannot evaluate: reporting failing checks");
       else log.error({ ...where(), err: error }, "evaluation failed unexpectedly: reporting failing checks");
       if (sha === undefined) {
-        log.error(where(), "no commit is known to report the failure on");
+        // Silence where a check is expected is not an answer (SPEC §3.3): tried again until a commit is known.
+        const attempt = (request.unattributed ?? 0) + 1;
+        const delay = unattributedDelayMs(attempt);
+        if (delay !== undefined) {
+          log.error({ ...where(), attempt, retry_in_ms: delay }, "no commit is known to report the failure on: evaluating again later");
+          throw new RetryLater(message, delay, evaluationJob({ ...request, unattributed: attempt }));
+        }
+        log.error({ ...where(), attempts: attempt - 1 }, "no commit is known to report the failure on after a day of tries: left to the PR's next event");
         return "failed";
       }
       const target: CheckTarget = { sha, externalId: externalIdOf(number, mergeGroup) };

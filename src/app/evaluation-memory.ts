@@ -31,6 +31,10 @@ export type EvaluationRequest = {
   baseChanged?: boolean;
   /** Which retry this is, after checks could not be posted. */
   retryAttempt?: number;
+  /** How many times GitHub asked this evaluation to wait (a secondary rate limit, a retry-after). */
+  githubWaits?: number;
+  /** How many times it failed with no commit known to report the failure on. */
+  unattributed?: number;
   /** The installation whose client the evaluation runs with. */
   installationId?: number;
   /** Web URL of the GitHub server, for links in check output. */
@@ -74,6 +78,8 @@ export function mergeEvaluationRequests(pending: EvaluationRequest, newer: Evalu
     force: pending.force || newer.force,
     baseChanged: (pending.baseChanged ?? false) || (newer.baseChanged ?? false),
     retryAttempt: Math.max(pending.retryAttempt ?? 0, newer.retryAttempt ?? 0),
+    ...(pending.githubWaits !== undefined || newer.githubWaits !== undefined ? { githubWaits: Math.max(pending.githubWaits ?? 0, newer.githubWaits ?? 0) } : {}),
+    ...(pending.unattributed !== undefined || newer.unattributed !== undefined ? { unattributed: Math.max(pending.unattributed ?? 0, newer.unattributed ?? 0) } : {}),
     reasons: [...new Set([...pending.reasons, ...newer.reasons])].slice(-10),
   };
   if (pending.base !== newer.base) delete merged.base;

@@ -1,6 +1,6 @@
-// Builds the app: the ports over GitHub with their process-wide caches, Later (in this process),
-// the use cases, the table of jobs they run, and the handlers that turn each webhook of SPEC §3.1,
-// §4, §5 and §8 into a request of its use case.
+// Builds the app: the ports over GitHub with their process-wide caches, Later (in this process, or
+// the one in Redis the server hands in), the use cases, the table of jobs they run, and the handlers
+// that turn each webhook of SPEC §3.1, §4, §5 and §8 into a job of its use case.
 import type { Redis } from "ioredis";
 import type { Logger, Probot } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
@@ -18,7 +18,7 @@ import type { AppConfig } from "./config.js";
 import type { DeliverySource } from "./delivery.js";
 import { onEnforcementEvents } from "./enforce-events.js";
 import { EnforcementService, type EnforceRequest } from "./enforce-service.js";
-import { Evaluation, type UnattributedMergeGroup } from "./evaluate.js";
+import { Evaluation, type EvaluationOutcome, type UnattributedMergeGroup } from "./evaluate.js";
 import { mergeEvaluationRequests, type EvaluationRequest } from "./evaluation-memory.js";
 import type { FreezeTimers, TimerApi } from "./freeze-timers.js";
 import { GitHubPorts } from "./github-ports.js";
@@ -28,20 +28,27 @@ import { MemoryPacingStore } from "../github/pacing-store.js";
 import { Pacer, type Sleeper } from "../github/pacing.js";
 import { RedisCheckStore, RedisPacingStore } from "../github/redis-stores.js";
 import { InProcessLater } from "./later.js";
+import { fencedPorts } from "./queue/fence.js";
+import type { AppLater, Lease } from "./queue/jobs.js";
+import { STARTUP_SWEEP_JOB, sweepInstallation, sweepInstallations, sweepRepository, type SweptRepository } from "./startup-sweep.js";
 import { onMergeGroupEvents } from "./merge-group-events.js";
 import { reevaluateOpenPulls, type PolicyPush } from "./policy-push.js";
-import type { Job, Ports } from "./ports.js";
+import { RetryLater, type Job, type Ports } from "./ports.js";
 import { onPullRequestEvents } from "./pull-request-events.js";
 import { onPushEvents } from "./push-events.js";
 import { rerunEvaluations, type Rerun } from "./rerun.js";
 import { onRerunEvents } from "./rerun-events.js";
 
-/** What tests (and only tests) replace: the clock and the timers. */
+/** What the entry hands in (the queue, metrics, Redis) and tests replace (the clock, the timers). */
 export interface GateDependencies {
   /** Epoch milliseconds. Default Date.now. */
   clock?: () => number;
   /** Default Node's setTimeout, unref'd. */
   timers?: TimerApi;
+  /** The queue (the server's, in Redis with REDIS_URL); default one in this process, with the config's slots. */
+  later?: AppLater;
+  /** Sweep for what a restart lost, soon after start (the server's in-process mode; default off). */
+  startupSweepAfterMs?: number;
   /**
    * Whether the first delivery for a repository reconciles its recent merges (default true).
    * Tests of other features turn it off, so their request counts do not include it.
@@ -69,7 +76,7 @@ export interface GateDependencies {
 /** The running app's parts, for tests and shutdown. */
 export interface ComplianceGate {
   /** Jobs now and later: the evaluations in progress, pending retries, freeze timers. */
-  later: InProcessLater;
+  later: AppLater;
   /** Undefined when this replica keeps no freeze timers (COMPLIANCE_FREEZE_TIMERS=off). */
   freezeTimers: FreezeTimers | undefined;
   ports: GitHubPorts;
@@ -126,7 +133,23 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     observer: metrics,
     ...(config.appId !== undefined ? { appId: config.appId } : {}),
   });
-  const later = new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log });
+  const later =
+    dependencies.later ??
+    new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency } });
+  // /metrics reads the queue's depth and its oldest job's wait when scraped; within 2 s, as a Redis
+  // that went away would hold the read until it is back (the scrape then answers 500 and says why).
+  metrics.watchQueue({
+    stats: async () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("the queue did not say how full it is within 2 s")), 2_000)));
+      try {
+        const stats = await Promise.race([later.stats(), late]);
+        return { waiting: stats.waiting, active: stats.active, delayed: stats.delayed, oldestWaitingMs: stats.oldestWaitMs ?? 0 };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
   const evaluation = new Evaluation({
     later,
     clock,
@@ -150,23 +173,31 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     reconcileOnFirstEvent: dependencies.reconcileOnFirstEvent ?? true,
   });
 
-  /** A job's ports, through a fresh client of its installation, and its logger. */
-  const prepare = async (job: RepositoryJob): Promise<{ ports: Ports; log: Logger }> => {
+  /** A job's ports, through a fresh client of its installation (its check runs fenced by the run's lease), and its logger. */
+  const prepare = async (job: RepositoryJob, lease: Lease): Promise<{ ports: Ports; log: Logger }> => {
     if (job.installationId === undefined) throw new Error(`a ${job.kind} job without an installation cannot read GitHub`);
     const client = await installationClient(job.installationId);
-    return { ports: ports.for(client, job.payload.owner, job.payload.repo), log: jobLog(app.log, job) };
+    return { ports: fencedPorts(ports.for(client, job.payload.owner, job.payload.repo), lease), log: jobLog(app.log, job) };
   };
   const run =
     <P extends { owner: string; repo: string }>(use: (payload: P, ports: Ports, log: Logger, job: Job<P>) => Promise<unknown>) =>
-    async (job: Job): Promise<void> => {
-      const { ports: bound, log } = await prepare(job as RepositoryJob);
+    async (job: Job, lease: Lease): Promise<void> => {
+      const { ports: bound, log } = await prepare(job as RepositoryJob, lease);
       await use(job.payload as P, bound, log, job as Job<P>);
     };
   later.handle("evaluate", {
     run: run<EvaluationRequest>(async (request, bound, log) => {
       const started = clock();
-      const outcome = await evaluation.evaluate(request, bound, log);
-      metrics.evaluated({ outcome, durationMs: clock() - started });
+      let outcome: EvaluationOutcome = "failed";
+      try {
+        outcome = await evaluation.evaluate(request, bound, log);
+      } catch (error) {
+        // GitHub asked to wait, or no commit is known to fail on yet: the queue runs it again, nothing was decided.
+        if (error instanceof RetryLater) outcome = "deferred";
+        throw error;
+      } finally {
+        metrics.evaluated({ outcome, durationMs: clock() - started });
+      }
     }),
     merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
   });
@@ -181,7 +212,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   onPullRequestEvents(app, later, evaluation);
   onMergeGroupEvents(app, later);
   onRerunEvents(app, later, () => ports.appId);
-  onPushEvents(app, later, config.concurrency);
+  onPushEvents(app, later);
   onAuditEvents(app, later, reconciler);
 
   const enforcement = new EnforcementService({
@@ -240,11 +271,20 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       await applied.onReport(report, deploymentPorts(client, report.owner, report.repo), log);
     },
   });
+  later.handle("startup-sweep", { run: () => sweepInstallations(later, () => app.auth(), app.log.child({ name: "startup-sweep" })) });
+  later.handle("sweep-installation", {
+    run: async (job) => {
+      const { client } = await clientOf(job);
+      await sweepInstallation(later, client, job.installationId as number);
+    },
+  });
+  later.handle("sweep-repository", { run: run<SweptRepository>((repository, bound, log) => sweepRepository(later, bound, log, repository, clock())) });
+  if (dependencies.startupSweepAfterMs !== undefined) later.at(STARTUP_SWEEP_JOB.key, STARTUP_SWEEP_JOB, clock() + dependencies.startupSweepAfterMs);
   if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock, (owner, repo, branch) => enforcement.mayChangeEnforcement(owner, repo, branch));
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
   onDeploymentEvents(app, later, () => ports.appId);
-  return { later, freezeTimers: config.freezeTimers ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied, pacer, metrics };
+  return { later, freezeTimers: config.freezeTimers && later instanceof InProcessLater ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied, pacer, metrics };
 }
 
 /** A job's logger: its bindings, with the delivery that asked for it named `delivery` (Probot binds it as `id`). */

@@ -1,25 +1,26 @@
-// Later, in this process: jobs coalesced per key (keyed-queue.ts), bounded retries with backoff
-// (retries.ts) and jobs at an instant (freeze-timers.ts), on unref'd timers. Each kind of job has a
-// handler that builds what it needs — a fresh installation client first — when the job runs.
+// Later, in this process: one replica's queue. Jobs wait per key (a PR's evaluations) and fold into
+// one run while they wait or while their key runs; a fixed number run at once, interactive ones
+// ahead of bulk ones, which have slots of their own; retries, timers and waits on unref'd timers.
 //
-// What dies with the process: pending retries and timers. A restart loses them (the reconcile of
-// recent merges and the next event of a PR make up for it; see freeze-timers.ts for freeze edges);
-// a durable implementation of the same interface, shared by replicas, keeps them.
+// What dies with the process: the jobs waiting and running, pending retries and timers. The app
+// answered their deliveries already, so the start-up sweep (startup-sweep.ts) finds what they
+// would have fixed — open PRs whose checks are missing or older than their last change — and the
+// reconcile of recent merges finds unrecorded merges. With REDIS_URL, queue/redis-later.ts keeps them.
 import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
-import { KeyedQueue } from "./keyed-queue.js";
-import type { Job, Later } from "./ports.js";
+import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";
+import { FAILURE_DELAYS_MS, HELD, JobTable, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type QueueStats, type Slots } from "./queue/jobs.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
 
-/** What runs a kind of job. */
-export interface JobHandler {
-  /** Runs the job; rejects only when it cannot start (no client could be built). */
-  run(job: Job): Promise<void>;
-  /** Folds a newer job into one of the same key still waiting to run. Default: the newer replaces it. */
-  merge?(pending: Job, newer: Job): Job;
-}
+export type { JobHandler } from "./queue/jobs.js";
 
-/** How many times a timer tries again when its job cannot start, a minute apart. */
+/** Default slots of one process: interactive runs, and bulk runs besides. */
+export const DEFAULT_SLOTS: Slots = { interactive: 8, bulk: 4 };
+
+/** Keys waiting at most; past it a delivery is answered 503 (each waiting key holds one job: memory is bounded). */
+export const MAX_WAITING = 10_000;
+
+/** How often a timer whose job the full queue refused tries again, a minute apart. */
 const TIMER_RETRIES = 5;
 const TIMER_RETRY_MS = 60_000;
 
@@ -29,49 +30,76 @@ export interface InProcessLaterOptions {
   timers?: TimerApi;
   log: Logger;
   retryDelaysMs?: readonly number[];
+  /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
+  failureDelaysMs?: readonly number[];
+  slots?: Slots;
+  maxWaiting?: number;
+}
+
+interface Slot {
+  /** What the key's next run will do: every job that arrived since its last run started, folded. */
+  pending: Job | undefined;
+  /** When `pending` began to wait (clock ms). */
+  since: number;
+  running: boolean;
+  /** The line `pending` waits in, until it starts. */
+  line: JobPriority | undefined;
 }
 
 /** Later within one process. */
-export class InProcessLater implements Later {
-  private readonly handlers = new Map<string, JobHandler>();
-  private readonly queue: KeyedQueue<Job>;
+export class InProcessLater implements AppLater {
+  private readonly table = new JobTable();
+  private readonly slots = new Map<string, Slot>();
+  /** Keys waiting to start, in arrival order (a Set keeps insertion order and deletes in O(1)). */
+  private readonly lines: Record<JobPriority, Set<string>> = { interactive: new Set(), bulk: new Set() };
+  private readonly active: Record<JobPriority, number> = { interactive: 0, bulk: 0 };
+  private readonly runs = new Set<Promise<void>>();
+  /** Failed runs in a row, per key. */
+  private readonly failures = new Map<string, number>();
+  private idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private started = true;
+  private readonly limits: Slots;
   /** Pending retries: one per key. */
   readonly retries: Retries;
   /** The timers of jobs at an instant: one per key. */
   readonly timers: FreezeTimers;
-  /** Runs started by timers, not yet settled. */
-  private readonly background = new Set<Promise<void>>();
+  /** Jobs waiting out a RetryLater or a failure's backoff: one per key. */
+  private readonly waits: FreezeTimers;
 
   constructor(private readonly options: InProcessLaterOptions) {
     const api = options.timers ?? NODE_TIMERS;
     this.retries = new Retries(api, options.retryDelaysMs ?? RETRY_DELAYS_MS);
     this.timers = new FreezeTimers(options.clock, api);
-    this.queue = new KeyedQueue<Job>(
-      (job) => this.handlerOf(job.kind).run(job),
-      (pending, newer) => this.handlerOf(newer.kind).merge?.(pending, newer) ?? newer,
-      // Every caller of run() hears of the failure and says what it was doing.
-      () => undefined,
-    );
+    this.waits = new FreezeTimers(options.clock, api, Number.MAX_SAFE_INTEGER);
+    this.limits = options.slots ?? DEFAULT_SLOTS;
   }
 
-  /** Registers the handler of a kind of job. */
   handle(kind: string, handler: JobHandler): void {
-    this.handlers.set(kind, handler);
+    this.table.handle(kind, handler);
   }
 
-  async run(job: Job): Promise<void> {
-    const failure = await this.queue.settle(job.key, job);
-    if (failure !== undefined) throw failure;
+  async start(): Promise<void> {
+    this.started = true;
+    this.pump();
+  }
+
+  enqueue(job: Job): Promise<void> {
+    try {
+      this.accept(job);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Its writes are made in memory as they are asked for: nothing to wait for. */
+  accepting<T>(deliver: () => Promise<T>): Promise<T> {
+    return deliver();
   }
 
   retry(key: string, job: Job, attempt: number): boolean {
-    return this.retries.schedule(key, attempt, async () => {
-      try {
-        await this.run(job);
-      } catch (error) {
-        this.options.log.error({ err: error, job: job.kind, key: job.key, attempt, ...job.log }, "cannot run a retry");
-      }
-    });
+    return this.retries.schedule(key, attempt, async () => void this.fire(job, "a retry"));
   }
 
   cancelRetry(key: string): void {
@@ -84,12 +112,8 @@ export class InProcessLater implements Later {
 
   at(key: string, job: Job, at: number): boolean {
     const fire = (attempt: number): void => {
-      const run = this.run(job).catch((error: unknown) => {
-        this.options.log.error({ err: error, job: job.kind, key: job.key, attempt, ...job.log }, "cannot run a job at its time");
-        if (attempt < TIMER_RETRIES) this.timers.schedule(key, this.options.clock() + TIMER_RETRY_MS, () => fire(attempt + 1));
-      });
-      this.background.add(run);
-      void run.finally(() => this.background.delete(run));
+      if (this.fire(job, "a job at its time") || attempt >= TIMER_RETRIES) return;
+      this.timers.schedule(key, this.options.clock() + TIMER_RETRY_MS, () => fire(attempt + 1));
     };
     return this.timers.schedule(key, at, () => fire(1));
   }
@@ -100,20 +124,155 @@ export class InProcessLater implements Later {
   }
 
   async idle(): Promise<void> {
-    while (this.background.size > 0 || this.queue.active > 0 || this.retries.active > 0) {
-      await Promise.all([...this.background, this.queue.idle(), this.retries.idle()]);
+    while (this.slots.size > 0 || this.retries.active > 0) {
+      await Promise.all([new Promise<void>((resolve) => (this.slots.size === 0 ? resolve() : this.idleWaiters.push(resolve))), this.retries.idle()]);
     }
   }
 
-  /** Cancels every pending retry and timer (shutdown, tests). */
+  async ready(): Promise<boolean> {
+    return !this.closed && this.waiting() < (this.options.maxWaiting ?? MAX_WAITING);
+  }
+
+  async stats(): Promise<QueueStats> {
+    let oldest: number | null = null;
+    for (const slot of this.slots.values()) if (slot.pending !== undefined && (oldest === null || slot.since < oldest)) oldest = slot.since;
+    return {
+      waiting: this.waiting(),
+      active: this.runs.size,
+      delayed: this.retries.size + this.timers.size + this.waits.size,
+      oldestWaitMs: oldest === null ? null : Math.max(0, this.options.clock() - oldest),
+    };
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.closed = true;
+    this.clear();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+      timer.unref();
+    });
+    await Promise.race([Promise.all([...this.runs]), grace]);
+    clearTimeout(timer);
+  }
+
+  /** Cancels every pending retry, timer and wait (shutdown, tests). */
   clear(): void {
     this.retries.clear();
     this.timers.clear();
+    this.waits.clear();
   }
 
-  private handlerOf(kind: string): JobHandler {
-    const handler = this.handlers.get(kind);
-    if (handler === undefined) throw new Error(`no handler for jobs of kind ${kind}`);
-    return handler;
+  /** Does not start jobs until start() (tests that look at what waits). */
+  pause(): void {
+    this.started = false;
+  }
+
+  /** Keys with a job waiting to run. */
+  private waiting(): number {
+    let count = 0;
+    for (const slot of this.slots.values()) if (slot.pending !== undefined) count += 1;
+    return count;
+  }
+
+  private accept(job: Job): void {
+    if (this.closed) throw new QueueUnavailable("the app is shutting down");
+    const slot = this.slots.get(job.key);
+    if (slot === undefined) {
+      const max = this.options.maxWaiting ?? MAX_WAITING;
+      if (this.waiting() >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
+      const fresh: Slot = { pending: job, since: this.options.clock(), running: false, line: undefined };
+      this.slots.set(job.key, fresh);
+      this.queueUp(job.key, fresh);
+    } else if (slot.pending !== undefined) {
+      slot.pending = this.table.merge(slot.pending, job);
+      // A person's event on a PR whose bulk re-evaluation waits: it goes to the front line.
+      if (slot.line === "bulk" && priorityOf(slot.pending) === "interactive") {
+        this.lines.bulk.delete(job.key);
+        this.queueUp(job.key, slot);
+      }
+    } else {
+      // Its key runs: one more run after this one (queued up when it ends).
+      slot.pending = job;
+      slot.since = this.options.clock();
+    }
+    this.pump();
+  }
+
+  private queueUp(key: string, slot: Slot): void {
+    slot.line = priorityOf(slot.pending as Job);
+    this.lines[slot.line].add(key);
+  }
+
+  private pump(): void {
+    if (!this.started || this.closed) return;
+    for (const line of ["interactive", "bulk"] as const) {
+      while (this.active[line] < this.limits[line]) {
+        const next = this.lines[line].values().next();
+        if (next.done === true) break;
+        this.lines[line].delete(next.value);
+        this.begin(next.value, line);
+      }
+    }
+  }
+
+  private begin(key: string, line: JobPriority): void {
+    const slot = this.slots.get(key) as Slot;
+    const job = slot.pending as Job;
+    slot.pending = undefined;
+    slot.line = undefined;
+    slot.running = true;
+    this.active[line] += 1;
+    const run = this.runOne(job).finally(() => {
+      this.active[line] -= 1;
+      slot.running = false;
+      this.runs.delete(run);
+      if (slot.pending !== undefined) this.queueUp(key, slot);
+      else this.slots.delete(key);
+      this.pump();
+      if (this.slots.size === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
+    });
+    this.runs.add(run);
+  }
+
+  private async runOne(job: Job): Promise<void> {
+    const { log, clock } = this.options;
+    try {
+      await this.table.of(job.kind).run(job, HELD);
+      this.failures.delete(job.key);
+    } catch (error) {
+      if (error instanceof RetryLater) {
+        const wait = Math.min(Math.max(error.afterMs, MIN_WAIT_MS), MAX_WAIT_MS);
+        log.warn({ job: job.kind, key: job.key, wait_ms: wait, reason: error.message, ...job.log }, "waiting before running a job again");
+        const again = error.job ?? job;
+        this.waits.schedule(job.key, clock() + wait, () => void this.fire(again, "a job that waited"));
+        return;
+      }
+      const attempt = (this.failures.get(job.key) ?? 0) + 1;
+      const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
+      if (delay === undefined) {
+        this.failures.delete(job.key);
+        log.error({ err: error, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
+        return;
+      }
+      this.failures.set(job.key, attempt);
+      log.error({ err: error, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");
+      this.waits.schedule(job.key, clock() + delay, () => void this.fire(job, "a job that failed"));
+    }
+  }
+
+  /** Enqueues a job a timer fired; false (logged) when the queue refused it. */
+  private fire(job: Job, what: string): boolean {
+    try {
+      this.accept(job);
+      return true;
+    } catch (error) {
+      this.options.log.error({ err: error, job: job.kind, key: job.key, ...job.log }, `cannot queue ${what}`);
+      return false;
+    }
   }
 }

@@ -31,7 +31,7 @@ export function onMergeGroupEvents(app: Probot, later: Later): void {
       if (number === undefined) {
         // Without the PR nothing can be judged, and silence would stall the queue or, worse, be read as passing.
         const message = `cannot identify the pull request the merge group ${group.head_ref} queues (its branch name is not GitHub's gh-readonly-queue/<base>/pr-<number>-<sha>), so no verdict can be given`;
-        await later.run({
+        await later.enqueue({
           kind: "fail-merge-group",
           key: `${source.owner}/${source.repo}@${group.head_sha}`.toLowerCase(),
           ...(source.installationId !== undefined ? { installationId: source.installationId } : {}),
@@ -53,7 +53,7 @@ export function onMergeGroupEvents(app: Probot, later: Later): void {
         },
         log,
       );
-      await later.run(job);
+      await later.enqueue(job);
     }),
   );
 }

@@ -1,10 +1,10 @@
 // A push that changes policies/ on a branch re-evaluates every open PR into that branch (SPEC §3.1),
-// a few at a time, since each one is judged by the branch's new policies. Listing them is retried
+// since each one is judged by the branch's new policies: bulk work, which the queue runs a few at a
+// time behind people's events (COMPLIANCE_CONCURRENCY). Listing them is retried
 // later, from the page it failed on: left alone, they would keep the old policies' verdicts.
 import type { Logger } from "probot";
 import { POLICY_DIR } from "../policy/folder.js";
 import { PUSH_COMMITS_LIMIT } from "./audit-push.js";
-import { forEachConcurrently } from "./concurrency.js";
 import { evaluationJob } from "./evaluation-memory.js";
 import type { Job, Later, Ports } from "./ports.js";
 
@@ -38,8 +38,6 @@ export type PolicyPush = {
   installationId?: number;
   defaultBranch?: string;
   serverUrl?: string;
-  /** How many PRs are re-evaluated at once. */
-  concurrency: number;
   /** The push, when it is not yet known whether it changed policies (a retry knows). */
   push?: PushSummary;
   /** Where the listing of open PRs goes on, and which retry this is. */
@@ -55,6 +53,7 @@ export function policyPushJob(push: PolicyPush, log?: Record<string, string | nu
     ...(push.installationId !== undefined ? { installationId: push.installationId } : {}),
     payload: push,
     ...(log !== undefined ? { log } : {}),
+    priority: "bulk",
   };
 }
 
@@ -87,9 +86,9 @@ async function changedPolicies(ports: Ports, log: Logger, request: PolicyPush, p
 }
 
 /**
- * Lists the open PRs into the branch a batch of pages at a time, re-evaluating each batch, until
- * GitHub lists no more. A listing that fails is tried again later, from the page it failed on,
- * with backoff.
+ * Lists the open PRs into the branch a batch of pages at a time, queueing their re-evaluations as
+ * bulk work, until GitHub lists no more. A listing that fails is tried again later, from the page it
+ * failed on, with backoff.
  */
 export async function reevaluateOpenPulls(later: Later, ports: Ports, log: Logger, request: PolicyPush, jobLog?: Record<string, string | number>): Promise<void> {
   const { owner, repo, branch } = request;
@@ -115,7 +114,7 @@ export async function reevaluateOpenPulls(later: Later, ports: Ports, log: Logge
       return;
     }
     log.info({ repository, branch, pull_requests: listed.pulls.length, page, complete: listed.complete }, "policies changed: re-evaluating open pull requests");
-    await forEachConcurrently(listed.pulls, request.concurrency, async (pull) => {
+    for (const pull of listed.pulls) {
       const job = evaluationJob(
         {
           owner,
@@ -131,8 +130,9 @@ export async function reevaluateOpenPulls(later: Later, ports: Ports, log: Logge
         },
         jobLog,
       );
-      await later.run(job).catch((error: unknown) => log.error({ err: error, pull_request: pull.number }, "cannot re-evaluate a pull request after a policy push"));
-    });
+      // A queue that cannot take it fails this job, which the queue runs again later.
+      await later.enqueue({ ...job, priority: "bulk" });
+    }
     if (listed.complete) return;
     // More than a batch of pages: go on where this one stopped, rather than leave the rest judged by the old policies.
     page = listed.nextPage;

@@ -49,8 +49,8 @@ export interface PolicySource {
 export interface PullRequests {
   /** The pull request as GitHub has it now (a free 304 when it did not change since this process read it). */
   read(number: number): Promise<PullRequest>;
-  /** The open pull requests into `base` on `maxPages` pages from `firstPage`; `nextPage` is where to go on. */
-  openInto(base: string, pages: { firstPage: number; maxPages: number }): Promise<{ pulls: PullRequest[]; complete: boolean; nextPage: number }>;
+  /** The open pull requests into `base` (into any branch: undefined) on `maxPages` pages from `firstPage`; `nextPage` is where to go on. */
+  openInto(base: string | undefined, pages: { firstPage: number; maxPages: number }): Promise<{ pulls: PullRequest[]; complete: boolean; nextPage: number }>;
   /** The pull requests GitHub associates with a commit (open ones; merged ones on the default branch). */
   ofCommit(sha: string): Promise<PullRequest[]>;
   /** Closed pull requests updated since `since`, most recent first, up to `maxPages` pages. */
@@ -164,25 +164,36 @@ export interface Ports {
 export interface Job<P = unknown> {
   /** Which use case runs it (the runner's table). The payload is plain data: it survives JSON.stringify and JSON.parse. */
   kind: string;
-  /** Jobs of one key never run at once; a job that arrives while one runs is folded into one more run. */
+  /** Jobs of one key never run at once, on any replica; a job that arrives while one runs is folded into one more run. */
   key: string;
   installationId?: number;
   payload: P;
   /** Bindings of the job's log lines (the delivery, the repository). */
   log?: Record<string, string | number>;
+  /**
+   * Interactive work (a person's review, push or label: someone is waiting for the check) runs
+   * ahead of bulk work (re-evaluating every open PR after a policy push, reconciles, sweeps),
+   * which runs in fewer slots of its own. Default interactive.
+   */
+  priority?: JobPriority;
 }
+
+/** Which line a job waits in. */
+export type JobPriority = "interactive" | "bulk";
 
 /**
  * Later: coalescing per key, bounded retries with backoff, and jobs at an instant (freeze edges).
- * One interface; in-process here (app/later.ts), durable in a shared store where replicas share work.
+ * One interface, two implementations: in this process (app/later.ts) and, with REDIS_URL, durable
+ * in Redis and shared by every replica (app/queue/redis-later.ts).
  */
 export interface Later {
   /**
-   * Runs the job now, or after the run of its key under way, folded with the jobs that arrived
-   * meanwhile into one run (by its kind's merge). Resolves when a run that covers it has finished;
-   * rejects when no client could be built for it.
+   * Accepts the job: it runs when a worker is free and no run of its key is under way anywhere,
+   * folded with the jobs of its key that arrived meanwhile into one run (by its kind's merge).
+   * Resolves once the job is accepted (stored, with Redis) — not when it has run; rejects with
+   * QueueUnavailable when the queue cannot take it (Redis unreachable, the in-process queue full).
    */
-  run(job: Job): Promise<void>;
+  enqueue(job: Job): Promise<void>;
   /**
    * Runs the job again after the backoff of retry `attempt` (1-based), as the retry `key` (one
    * pending per key: a newer one replaces it). False, scheduling nothing, when the attempts are
@@ -191,18 +202,39 @@ export interface Later {
   retry(key: string, job: Job, attempt: number): boolean;
   /** Cancels the pending retry `key`. */
   cancelRetry(key: string): void;
-  /** The attempt the pending retry `key` will make, or undefined. */
+  /** The attempt the pending retry `key` will make, or undefined (a hint, with Redis: the retries this replica set). */
   pendingRetry(key: string): number | undefined;
   /**
-   * Runs the job at `at` (epoch ms), as the timer `key` (one per key: a newer one replaces it); a
-   * timer whose client cannot be built tries again a minute later, a few times. False when too
-   * many timers are set and `key` had none.
+   * Runs the job at `at` (epoch ms), as the timer `key` (one per key: a newer one replaces it),
+   * fired by one replica. False when too many timers are set and `key` had none.
    */
   at(key: string, job: Job, at: number): boolean;
   /** Cancels the timer `key`, and with `under` those of the keys under it (`key@…`). */
   cancelTimer(key: string, under?: boolean): void;
-  /** Resolves once no job is running (fired retries and timers included). */
+  /** Resolves once no job is running or waiting to run now (fired retries and timers included). */
   idle(): Promise<void>;
+}
+
+/** The queue cannot take a job now: the delivery is answered 503 so that GitHub records it as failed. */
+export class QueueUnavailable extends Error {
+  override readonly name = "QueueUnavailable";
+}
+
+/**
+ * Thrown by a job's run: run the job again after `afterMs` instead of reporting a failure (GitHub
+ * asked to wait, with retry-after or a secondary rate limit; or the failure had no commit to be
+ * reported on). `job` replaces the job that threw, when given (say, with an attempt counted).
+ */
+export class RetryLater extends Error {
+  override readonly name = "RetryLater";
+
+  constructor(
+    message: string,
+    readonly afterMs: number,
+    readonly job?: Job,
+  ) {
+    super(message);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

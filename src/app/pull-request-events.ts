@@ -31,7 +31,7 @@ async function evaluatePull(later: Later, context: DeliveryContext, pull: Payloa
     },
     { name: "event", id: context.id },
   );
-  await later.run(job);
+  await later.enqueue(job);
 }
 
 /** Events of SPEC §3.1 about the PR itself. */

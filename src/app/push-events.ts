@@ -6,8 +6,8 @@ import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.
 import { policyPushJob } from "./policy-push.js";
 import type { Later } from "./ports.js";
 
-/** Registers the push handlers; `concurrency` bounds how many PRs a policy push re-evaluates at once. */
-export function onPushEvents(app: Probot, later: Later, concurrency: number): void {
+/** Registers the push handlers. */
+export function onPushEvents(app: Probot, later: Later): void {
   app.on(
     "push",
     guarded(async (context) => {
@@ -17,7 +17,7 @@ export function onPushEvents(app: Probot, later: Later, concurrency: number): vo
       // A new branch has no open PRs into it yet; a deleted one has none left.
       if (!source || branch === undefined || payload.created || payload.deleted) return;
       const push = { before: payload.before, after: payload.after, created: payload.created, deleted: payload.deleted, forced: payload.forced, commits: payload.commits.map(({ added, removed, modified }) => ({ added, removed, modified })) };
-      await later.run(policyPushJob({ ...source, branch, concurrency, push, firstPage: 1, attempt: 0 }, { name: "event", id: context.id }));
+      await later.enqueue(policyPushJob({ ...source, branch, push, firstPage: 1, attempt: 0 }, { name: "event", id: context.id }));
     }),
   );
 
@@ -41,7 +41,7 @@ export function onPushEvents(app: Probot, later: Later, concurrency: number): vo
         ...(payload.sender !== undefined ? { sender: payload.sender } : {}),
         ...(payload.repository ? { repository: { pushed_at: payload.repository.pushed_at ?? null } } : {}),
       };
-      await later.run(auditPushJob({ ...source, branch, defaultBranch: source.defaultBranch ?? branch, push }, { name: "event", id: context.id }));
+      await later.enqueue(auditPushJob({ ...source, branch, defaultBranch: source.defaultBranch ?? branch, push }, { name: "event", id: context.id }));
     }),
   );
 }

@@ -10,7 +10,7 @@ import { rerunJob, type Rerun } from "./rerun.js";
 async function rerun(later: Later, context: DeliveryContext, what: Pick<Rerun, "sha" | "pullRequests" | "externalId" | "reason">): Promise<void> {
   const source = sourceOf(context.payload);
   if (!source) return;
-  await later.run(rerunJob({ ...source, ...what }, context.id, { name: "event", id: context.id }));
+  await later.enqueue(rerunJob({ ...source, ...what }, context.id, { name: "event", id: context.id }));
 }
 
 /**

@@ -92,6 +92,7 @@ export async function rerunEvaluations(later: Later, ports: Ports, log: Logger, 
       },
       jobLog,
     );
-    await later.run(job).catch((error: unknown) => log.error({ err: error, pull_request: target.number }, "cannot evaluate what a re-run is about"));
+    // A queue that cannot take it fails this job, which the queue runs again later.
+    await later.enqueue(job);
   }
 }

@@ -67,6 +67,11 @@ export class Retries {
     return this.pending.get(key)?.attempt;
   }
 
+  /** Retries pending. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   /** Tasks that fired and have not settled. */
   get active(): number {
     return this.running.size;

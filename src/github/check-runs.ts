@@ -43,6 +43,8 @@ export interface ListedCheckRun {
   text: string | null;
   /** ISO 8601, when GitHub says: a gap record must have ended before the run that holds it was started. */
   startedAt: string | null;
+  /** When it completed, else started (ISO 8601), when GitHub says: the start-up sweep compares it with the PR's last change. */
+  at?: string;
   /** What it shows, as compared with what is about to be written (see fingerprint). */
   shown: string;
 }
@@ -56,6 +58,7 @@ interface ApiCheckRun {
   conclusion?: unknown;
   app?: { id?: unknown; slug?: unknown } | null;
   output?: { title?: unknown; summary?: unknown; text?: unknown } | null;
+  completed_at?: unknown;
   started_at?: unknown;
 }
 
@@ -63,6 +66,7 @@ const str = (value: unknown): string | null => (typeof value === "string" ? valu
 
 function listedRun(run: ApiCheckRun): ListedCheckRun[] {
   if (typeof run.name !== "string") return [];
+  const at = str(run.completed_at) ?? str(run.started_at);
   return [
     {
       id: typeof run.id === "number" ? run.id : undefined,
@@ -73,6 +77,7 @@ function listedRun(run: ApiCheckRun): ListedCheckRun[] {
       url: str(run.html_url),
       text: str(run.output?.text),
       startedAt: str(run.started_at),
+      ...(at !== null ? { at } : {}),
       shown: fingerprint({
         status: str(run.status) ?? "",
         conclusion: str(run.conclusion),

@@ -144,15 +144,15 @@ export async function openPullsInto(
   gh: GitHubSession,
   owner: string,
   repo: string,
-  base: string,
+  base: string | undefined,
   options: { firstPage?: number; maxPages?: number } = {},
 ): Promise<{ pulls: PullRequest[]; complete: boolean; nextPage: number }> {
   const firstPage = options.firstPage ?? 1;
   const maxPages = options.maxPages ?? 30;
   const result = await gh.list<PullRequest>(
     "GET /repos/{owner}/{repo}/pulls",
-    { owner, repo, base, state: "open" },
-    `listing the open pull requests into ${base}`,
+    { owner, repo, ...(base !== undefined ? { base } : {}), state: "open" },
+    base !== undefined ? `listing the open pull requests into ${base}` : "listing the open pull requests",
     { maxPages, firstPage, items: listed },
   );
   return { pulls: result.items.filter((pull) => pull.state !== "closed"), complete: result.complete, nextPage: firstPage + maxPages };

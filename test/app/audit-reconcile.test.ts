@@ -1,6 +1,7 @@
 // Nothing lost (SPEC §4.4): a merged PR whose record could not be written gets it on a later
 // event in its repository, without anyone asking; and the reconcile costs one listing per
 // interval and repository once every recent merge is known to be recorded.
+import type { InProcessLater } from "../../src/app/later.js";
 import { createPrivateKey } from "node:crypto";
 import nock from "nock";
 import { AuditGitHub, MERGED_AT, MERGE_SHA, PARENT, listedMerged, mergedEvent, mergedPull, signingKeys } from "./audit-fake.js";
@@ -22,7 +23,7 @@ beforeEach(() => {
   audit.commit(MERGE_SHA, [PARENT, HEAD]);
 });
 afterEach(() => {
-  app.gate.later.clear();
+  (app.gate.later as InProcessLater).clear();
   github.close();
   nock.cleanAll();
   expect(github.unmatched).toEqual([]);
@@ -44,7 +45,7 @@ test("the comment write fails once and no retry is left: the record appears afte
   expect(lines.some((l) => l["level"] === 50 && String(l["msg"]).includes("could not be written: trying again later"))).toBe(true);
 
   // The retries are lost (a restart, or all three failed): only the reconcile is left.
-  app.gate.later.clear();
+  (app.gate.later as InProcessLater).clear();
   audit.closedPulls = [listedMerged(), { ...listedMerged({ number: 41 }), merged_at: null }];
   github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(200, mergedPull());
   github.listsOnly(approved);

@@ -2,8 +2,7 @@
 // costs one more evaluation (not one per event), and the last check shows the latest facts.
 import nock from "nock";
 import pino from "pino";
-import { KeyedQueue } from "../../src/app/keyed-queue.js";
-import { forEachConcurrently, mapConcurrently } from "../../src/app/concurrency.js";
+import { mapConcurrently } from "../../src/app/concurrency.js";
 import {
   FakeGitHub,
   NUMBER,
@@ -72,70 +71,11 @@ describe("a burst of 10 deliveries for one PR", () => {
   });
 });
 
-describe("KeyedQueue", () => {
-  /** A controllable piece of work: resolves when released. */
-  function gate(): { promise: Promise<void>; release: () => void } {
-    let release = (): void => undefined;
-    const promise = new Promise<void>((resolve) => (release = resolve));
-    return { promise, release };
-  }
-
-  test("runs one item per key at a time and folds everything that arrives meanwhile into one more run", async () => {
-    const runs: string[][] = [];
-    let running = 0;
-    let overlapped = false;
-    const gates = [gate(), gate()];
-    const queue = new KeyedQueue<string[]>(
-      async (item) => {
-        running += 1;
-        if (running > 1) overlapped = true;
-        runs.push(item);
-        await gates[runs.length - 1]?.promise;
-        running -= 1;
-      },
-      (pending, newer) => [...pending, ...newer],
-      () => undefined,
-    );
-    const first = queue.run("a#1", ["e1"]);
-    const rest = ["e2", "e3", "e4"].map((e) => queue.run("a#1", [e]));
-    expect(queue.active).toBe(1);
-    gates[0]?.release();
-    await first;
-    gates[1]?.release();
-    await Promise.all(rest);
-    expect(runs).toEqual([["e1"], ["e2", "e3", "e4"]]);
-    expect(overlapped).toBe(false);
-    await queue.idle();
-    expect(queue.active).toBe(0);
-  });
-
-  test("different keys run in parallel; a throwing run is reported and does not stall its key", async () => {
-    const errors: unknown[] = [];
-    let concurrent = 0;
-    let most = 0;
-    const queue = new KeyedQueue<number>(
-      async (n) => {
-        concurrent += 1;
-        most = Math.max(most, concurrent);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        concurrent -= 1;
-        if (n === 1) throw new Error("boom");
-      },
-      (_pending, newer) => newer,
-      (error) => errors.push(error),
-    );
-    await Promise.all([queue.run("a", 1), queue.run("b", 2), queue.run("c", 3)]);
-    await queue.run("a", 4);
-    expect(most).toBe(3);
-    expect(errors).toHaveLength(1);
-  });
-});
-
-test("forEachConcurrently keeps at most `limit` tasks in flight and runs every item", async () => {
+test("mapConcurrently keeps at most `limit` tasks in flight and runs every item", async () => {
   let inFlight = 0;
   let most = 0;
   const done: number[] = [];
-  await forEachConcurrently([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+  await mapConcurrently([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
     inFlight += 1;
     most = Math.max(most, inFlight);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -144,7 +84,7 @@ test("forEachConcurrently keeps at most `limit` tasks in flight and runs every i
   });
   expect(most).toBe(3);
   expect(done.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
-  await forEachConcurrently([], 4, async () => undefined);
+  await mapConcurrently([], 4, async () => undefined);
 });
 
 test("mapConcurrently returns the results in the order of the items, whatever order they finish in", async () => {

@@ -9,6 +9,10 @@ import { DEFAULT_PACING } from "../../src/github/pacing.js";
 const DEFAULTS = {
   membershipTtlMs: 300_000,
   concurrency: 4,
+  queueConcurrency: 8,
+  queueLeaseMs: 30_000,
+  shutdownGraceMs: 25_000,
+  startupSweep: true,
   freezeTimers: true,
   reconcileIntervalMs: 600_000,
   reconcileWindowMs: 7 * 86_400_000,
@@ -16,7 +20,7 @@ const DEFAULTS = {
   pacing: DEFAULT_PACING,
 };
 
-test("defaults: membership trusted 5 minutes, 4 PRs at once, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
+test("defaults: membership trusted 5 minutes, 8 interactive and 4 bulk jobs at once, the queue in process, 25 s to shut down, a start-up sweep, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
   expect(loadConfig({})).toEqual(DEFAULTS);
   expect(DEFAULT_CONFIG).toEqual(DEFAULTS);
 });
@@ -31,8 +35,28 @@ test("reads every variable", () => {
       COMPLIANCE_RECONCILE_INTERVAL: "120",
       COMPLIANCE_RECONCILE_WINDOW: "30",
       COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "3600",
+      COMPLIANCE_QUEUE_CONCURRENCY: "16",
+      COMPLIANCE_SHUTDOWN_GRACE: "0",
+      COMPLIANCE_QUEUE_LEASE: "5",
+      COMPLIANCE_STARTUP_SWEEP: "off",
+      REDIS_URL: "redis://:secret@redis.internal:6379/2",
     }),
-  ).toEqual({ membershipTtlMs: 60_000, concurrency: 8, freezeTimers: false, appId: 12345, reconcileIntervalMs: 120_000, reconcileWindowMs: 30 * 86_400_000, enforceSweepIntervalMs: 3_600_000, pacing: DEFAULT_PACING });
+  ).toEqual({
+    membershipTtlMs: 60_000,
+    concurrency: 8,
+    queueConcurrency: 16,
+    queueLeaseMs: 5_000,
+    shutdownGraceMs: 0,
+    startupSweep: false,
+    redisUrl: "redis://:secret@redis.internal:6379/2",
+    freezeTimers: false,
+    appId: 12345,
+    reconcileIntervalMs: 120_000,
+    reconcileWindowMs: 30 * 86_400_000,
+    enforceSweepIntervalMs: 3_600_000,
+    pacing: DEFAULT_PACING,
+  });
+  expect(loadConfig({ REDIS_URL: " " }).redisUrl).toBeUndefined();
   expect(loadConfig({ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "0" }).enforceSweepIntervalMs).toBe(0);
   expect(loadConfig({ COMPLIANCE_MEMBERSHIP_TTL: "0", COMPLIANCE_FREEZE_TIMERS: "ON", COMPLIANCE_CONCURRENCY: "" })).toMatchObject({
     membershipTtlMs: 0,
@@ -47,6 +71,13 @@ test.each([
   [{ COMPLIANCE_CONCURRENCY: "0" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
   [{ COMPLIANCE_CONCURRENCY: "100" }, 'COMPLIANCE_CONCURRENCY must be a whole number from 1 to 64, got "100"'],
   [{ COMPLIANCE_FREEZE_TIMERS: "maybe" }, 'COMPLIANCE_FREEZE_TIMERS must be on or off, got "maybe"'],
+  [{ COMPLIANCE_QUEUE_CONCURRENCY: "0" }, 'COMPLIANCE_QUEUE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
+  [{ COMPLIANCE_QUEUE_LEASE: "1" }, 'COMPLIANCE_QUEUE_LEASE must be a whole number from 2 to 300, got "1"'],
+  [{ COMPLIANCE_SHUTDOWN_GRACE: "601" }, 'COMPLIANCE_SHUTDOWN_GRACE must be a whole number from 0 to 600, got "601"'],
+  [{ COMPLIANCE_STARTUP_SWEEP: "later" }, 'COMPLIANCE_STARTUP_SWEEP must be on or off, got "later"'],
+  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not localhost:"],
+  [{ REDIS_URL: "http://:hunter2@redis:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not http:"],
+  [{ REDIS_URL: "redis://[oops" }, "REDIS_URL must be a redis:// or rediss:// URL"],
   [{ COMPLIANCE_RECONCILE_INTERVAL: "10" }, 'COMPLIANCE_RECONCILE_INTERVAL must be a whole number from 60 to 86400, got "10"'],
   [{ COMPLIANCE_RECONCILE_WINDOW: "0" }, 'COMPLIANCE_RECONCILE_WINDOW must be a whole number from 1 to 90, got "0"'],
   [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "60" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "60"'],
@@ -54,8 +85,6 @@ test.each([
   [{ COMPLIANCE_GITHUB_CONCURRENCY: "101" }, 'COMPLIANCE_GITHUB_CONCURRENCY must be a whole number from 1 to 100, got "101"'],
   [{ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "1000" }, 'COMPLIANCE_GITHUB_POINTS_PER_MINUTE must be a whole number from 60 to 900, got "1000"'],
   [{ COMPLIANCE_GITHUB_WRITE_SPACING_MS: "1s" }, 'COMPLIANCE_GITHUB_WRITE_SPACING_MS must be a whole number from 0 to 10000, got "1s"'],
-  [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL"],
-  [{ REDIS_URL: "http://user:secret@cache:6379" }, "REDIS_URL must be a redis:// or rediss:// URL"],
 ])("%j is refused: %s", (env, message) => {
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
 });

@@ -5,6 +5,9 @@ import pino from "pino";
 import { Evaluation } from "../../src/app/evaluate.js";
 import { validations } from "../../src/app/policy-check.js";
 import type { EvaluationRequest } from "../../src/app/evaluation-memory.js";
+import { RetryLater } from "../../src/app/ports.js";
+import { unattributedDelayMs } from "../../src/app/queue/github-wait.js";
+import { requestFailed } from "../../src/github/client.js";
 import { approval, FakeLater, FakeRepository, githubError, policyYaml, sha } from "../fakes/ports.js";
 
 const log = pino({ level: "silent" });
@@ -110,6 +113,72 @@ describe("fail closed: whatever GitHub fails at, failing checks say so, never a 
     await evaluation(later).evaluate(request(1, { base: "main" }), repo.ports(), log);
     expect(repo.posted).toEqual([]);
     expect([later.timers.size, later.retries.size]).toEqual([0, 0]);
+  });
+});
+
+describe("GitHub asks to wait: the evaluation waits and runs again, reporting nothing meanwhile", () => {
+  const secondary = (): Error => githubError(403, "reading the base branch", "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.");
+
+  test.each<[string, () => Error, number]>([
+    ["a secondary rate limit (403) without retry-after waits a minute", secondary, 60_000],
+    ["a 429 waits a minute", () => githubError(429, "reading the base branch"), 60_000],
+    // As the pacer throws it (github/pacing.ts): the wait GitHub said is the error's rateLimit.
+    ["a retry-after GitHub said is honoured", () => requestFailed(403, "GET /fake", "reading the base branch", "secondary rate limit", { kind: "secondary", retryAfterMs: 42_000 }), 42_000],
+  ])("%s", async (_title, error, waitMs) => {
+    const repo = new FakeRepository();
+    repo.pull(1);
+    // Shared by every evaluation of the repository's PRs: each waits, none fails.
+    repo.fail("policies.atBranchTip", error());
+    const judge = evaluation();
+    for (const number of [1, 1]) {
+      const thrown = await judge.evaluate(request(number, { base: "main", head: sha("h1") }), repo.ports(), log).then(() => undefined, (e: unknown) => e);
+      expect(thrown).toBeInstanceOf(RetryLater);
+      expect((thrown as RetryLater).afterMs).toBe(waitMs);
+      expect((thrown as RetryLater).job).toMatchObject({ kind: "evaluate", key: "acme/gitops#1", payload: { githubWaits: 1 } });
+    }
+    expect(repo.posted).toEqual([]);
+  });
+
+  test("after five waits it fails closed as for any error", async () => {
+    const repo = new FakeRepository();
+    repo.pull(1);
+    repo.fail("policies.atBranchTip", secondary());
+    await evaluation().evaluate(request(1, { base: "main", head: sha("h1"), githubWaits: 5 }), repo.ports(), log);
+    expect(repo.verdicts(sha("h1"))).toEqual({ "compliance/policy": "failure" });
+  });
+
+  test("any other error is not a wait: failing checks", async () => {
+    const repo = new FakeRepository();
+    repo.pull(1);
+    repo.fail("policies.atBranchTip", githubError(403, "reading the base branch", "Resource not accessible by integration"));
+    await evaluation().evaluate(request(1, { base: "main", head: sha("h1") }), repo.ports(), log);
+    expect(repo.verdicts(sha("h1"))).toEqual({ "compliance/policy": "failure" });
+  });
+});
+
+describe("a failure with no commit to report it on is tried again, never left silent (SPEC §3.3)", () => {
+  test("deliveries that disagreed on the head, and a PR that cannot be read: evaluated again later, with backoff", async () => {
+    const repo = new FakeRepository();
+    repo.pull(1);
+    repo.fail("pulls.read", githubError(502, "reading the pull request"), 2);
+    const judge = evaluation();
+    // Coalesced deliveries that disagreed leave no head hint.
+    const first = await judge.evaluate(request(1, { base: "main" }), repo.ports(), log).then(() => undefined, (e: unknown) => e);
+    expect(first).toBeInstanceOf(RetryLater);
+    expect((first as RetryLater).afterMs).toBe(10_000);
+    const again = (first as RetryLater).job?.payload as EvaluationRequest;
+    expect(again).toMatchObject({ unattributed: 1 });
+    const second = await judge.evaluate(again, repo.ports(), log).then(() => undefined, (e: unknown) => e);
+    expect((second as RetryLater).afterMs).toBe(30_000);
+    expect(repo.posted).toEqual([]);
+    // GitHub answers again: the PR is judged and its checks posted.
+    await judge.evaluate((second as RetryLater).job?.payload as EvaluationRequest, repo.ports(), log);
+    expect(repo.verdicts(sha("h1"))).toEqual(USUAL);
+  });
+
+  test("the backoff reaches every 10 minutes and stops after a day", () => {
+    expect([1, 2, 3, 4, 5, 6, 149].map((attempt) => unattributedDelayMs(attempt))).toEqual([10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 600_000]);
+    expect(unattributedDelayMs(150)).toBeUndefined();
   });
 });
 

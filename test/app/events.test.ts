@@ -149,6 +149,8 @@ describe("check_run and check_suite rerequested", () => {
   });
 
   test("a re-run of a suite re-evaluates each of its PRs", async () => {
+    // One evaluation at a time, so that #43's meets the plan #42's left on their shared head.
+    app = await startApp({ config: { queueConcurrency: 1 } });
     github.coldEvaluation();
     github.tipUnchanged(2).pull({ number: 43 }).lists({ number: 43 });
     // #43 shares #42's head: #42 is re-read (a free 304) before their verdicts are combined.

@@ -172,11 +172,13 @@ describe("a repository without policies/", () => {
   });
 });
 
-test("nothing a handler throws reaches Probot: a failed lookup of a re-run's PRs is logged, the delivery resolves", async () => {
+test("nothing a job throws reaches Probot: a failed lookup of a re-run's PRs is logged and tried again later, the delivery resolves", async () => {
   const { log, lines } = capturingLogger();
   app = await startApp({ log });
   github.scope.get(`${REPO_PATH}/commits/${HEAD}/check-runs`).query(true).reply(500, "");
   github.scope.get(`${REPO_PATH}/commits/${HEAD}/pulls`).query(true).reply(500, "");
   await expect(app.receive("check_suite", checkSuiteEvent({ pulls: [] }))).resolves.toBeUndefined();
-  expect(lines.some((l) => l["msg"] === "handler failed" && l["level"] === 50)).toBe(true);
+  // The re-run's job failed; the queue runs it again after its backoff (10 s), not never.
+  expect(lines.some((l) => l["msg"] === "a job could not run: trying again later" && l["level"] === 50 && l["job"] === "rerun")).toBe(true);
+  expect((await app.gate.later.stats()).delayed).toBe(1);
 });

@@ -1,6 +1,7 @@
 // The app under test: a Probot instance loading compliance-gate, real webhook payloads moved to
 // acme/gitops#42, a fake GitHub at the HTTP boundary (nock) that records every request, and a
 // manual clock for freeze timers.
+import type { InProcessLater } from "../../src/app/later.js";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import nock from "nock";
@@ -76,7 +77,7 @@ export interface TestApp {
   probot: Probot;
   gate: ComplianceGate;
   clock: ManualClock;
-  /** Delivers a webhook and waits for its handlers. */
+  /** Delivers a webhook and waits for its handlers and the jobs they queued. */
   receive(name: string, payload: unknown): Promise<void>;
 }
 
@@ -128,7 +129,11 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     probot,
     gate: loaded,
     clock,
-    receive: (name, payload) => probot.receive({ id: randomUUID(), name, payload } as Parameters<Probot["receive"]>[0]),
+    receive: async (name, payload) => {
+      await probot.receive({ id: randomUUID(), name, payload } as Parameters<Probot["receive"]>[0]);
+      // Handlers only queue jobs: what the delivery started has run once the queue is idle.
+      await loaded.later.idle();
+    },
   };
 }
 
@@ -571,7 +576,7 @@ export function useTestApp(use: (github: FakeGitHub, app: TestApp) => void, hook
   });
   afterEach(() => {
     if (!current) return;
-    current.app.gate.later.clear();
+    (current.app.gate.later as InProcessLater).clear();
     current.github.close();
     nock.cleanAll();
     expect(current.github.unmatched).toEqual([]);

@@ -23,7 +23,7 @@ test.each<[string, Job]>([
   ["an evaluation", evaluationJob(evaluation, { name: "event", id: "d1" })],
   ["a merge to record, with the PR as it merged", recordMergeJob({ ...where, number: 42, pull: pullRequestOf(example("pull_request", "closed")["pull_request"]), reason: "pull_request.closed" })],
   ["a push to audit", auditPushJob({ ...where, branch: "main", defaultBranch: "main", push: pushEvent() as never })],
-  ["a policy push", policyPushJob({ ...where, branch: "main", concurrency: 4, firstPage: 1, attempt: 0 })],
+  ["a policy push", policyPushJob({ ...where, branch: "main", firstPage: 1, attempt: 0 })],
   ["a re-run", rerunJob({ ...where, sha: "h".repeat(40), pullRequests: [{ number: 42, base: { ref: "main" } }], reason: "check_run.rerequested" }, "d2")],
   ["a reconcile", reconcileJob({ owner: "acme", repo: "gitops", installationId: 77 })],
   ["a deployment to answer", deploymentJob({ owner: "acme", repo: "gitops", defaultBranch: "main", runId: 7, environment: "production", sha: null, ref: null, event: null, sender: null, deploymentId: null, installationId: 77 })],
@@ -49,13 +49,11 @@ test("jobs of one key run one at a time; those that arrive meanwhile are folded 
     },
     merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
   });
-  const first = made.run(evaluationJob(evaluation));
-  const rest = [
-    made.run(evaluationJob({ ...evaluation, reasons: ["labeled"] })),
-    made.run(evaluationJob({ ...evaluation, force: true, reasons: ["check_run.rerequested"] })),
-  ];
+  await made.enqueue(evaluationJob(evaluation));
+  await made.enqueue(evaluationJob({ ...evaluation, reasons: ["labeled"] }));
+  await made.enqueue(evaluationJob({ ...evaluation, force: true, reasons: ["check_run.rerequested"] }));
   release();
-  await Promise.all([first, ...rest]);
+  await made.idle();
   expect(runs.map((r) => [r.reasons, r.force])).toEqual([
     [["pull_request.opened"], false],
     [["labeled", "check_run.rerequested"], true],
@@ -81,7 +79,7 @@ test("a retry runs after its backoff, a newer one replaces it, and a cancelled o
   expect(runs).toEqual(["acme/gitops#2"]);
 });
 
-test("a job at an instant runs then; one that cannot start tries again a minute later, five times at most", async () => {
+test("a job at an instant runs then; one that cannot start runs again with backoff, five times at most, then is dropped", async () => {
   const clock = new ManualClock();
   const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });
   let attempts = 0;
@@ -92,12 +90,19 @@ test("a job at an instant runs then; one that cannot start tries again a minute 
     },
   });
   expect(made.at("acme/gitops#42", evaluationJob(evaluation), NOW + 3_600_000)).toBe(true);
-  for (let minute = 0; minute <= 10; minute += 1) {
-    clock.advanceTo(NOW + 3_600_000 + minute * 60_000);
+  clock.advanceTo(NOW + 3_600_000);
+  await made.idle();
+  expect(attempts).toBe(1);
+  // 10 s, 1 min, 5 min, 15 min, 30 min
+  for (const after of [10_000, 60_000, 300_000, 900_000, 1_800_000]) {
+    clock.advanceTo(clock.now + after);
     await made.idle();
   }
-  expect(attempts).toBe(5);
-  expect(made.timers.size).toBe(0);
+  expect(attempts).toBe(6);
+  clock.advanceTo(clock.now + 86_400_000);
+  await made.idle();
+  expect(attempts).toBe(6);
+  expect((await made.stats()).delayed).toBe(0);
 });
 
 test("cancelling a PR's timers cancels those of its merge groups, and only those", () => {

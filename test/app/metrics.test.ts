@@ -3,8 +3,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
+import type { InProcessLater } from "../../src/app/later.js";
 import { Metrics, eventLabel, serveMetrics } from "../../src/app/metrics.js";
-import { FakeGitHub, capturingLogger, pullRequestEvent, startApp, useTestApp, type TestApp } from "./helpers.js";
+import { FakeGitHub, REPO_PATH, capturingLogger, pullRequestEvent, startApp, useTestApp, type TestApp } from "./helpers.js";
 
 /** The value of one sample of the Prometheus text, or undefined. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -125,6 +126,20 @@ describe("the app reports to them", () => {
     expect(sample(body, "compliance_gate_github_requests_total", { method: "GET", status: "304" })).toBe(5);
     expect(sample(body, "compliance_gate_github_requests_total", { method: "POST", status: "201" })).toBe(3);
   });
+
+  test("an evaluation GitHub asks to wait is deferred: counted so, nothing posted, run again after the wait", async () => {
+    github.scope
+      .get(`${REPO_PATH}/git/ref/heads%2Fmain`)
+      .reply(403, { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, { "retry-after": "600" });
+    await app.receive("pull_request", pullRequestEvent("opened"));
+    const { body } = await app.gate.metrics.render();
+    expect(sample(body, "compliance_gate_evaluation_duration_seconds_count", { outcome: "deferred" })).toBe(1);
+    expect(sample(body, "compliance_gate_evaluation_duration_seconds_count", { outcome: "failed" })).toBeUndefined();
+    expect(sample(body, "compliance_gate_github_rate_limited_total", { kind: "secondary" })).toBe(1);
+    expect(github.checks).toEqual([]);
+    // The evaluation waits in the queue for GitHub's 10 minutes.
+    expect((await app.gate.later.stats()).delayed).toBe(1);
+  });
 });
 
 test("one log line per evaluation names the delivery, the repository, the PR, each environment's state, the duration and the requests", async () => {
@@ -134,6 +149,8 @@ test("one log line per evaluation names the delivery, the repository, the PR, ea
   try {
     github.coldEvaluation();
     await app.probot.receive({ id: "delivery-1234", name: "pull_request", payload: pullRequestEvent("opened") } as never);
+    // The handler only queued the evaluation: its line is written once the queue is idle.
+    await app.gate.later.idle();
     const line = lines.find((l) => l["msg"] === "evaluated acme/gitops#42");
     expect(line).toMatchObject({
       delivery: "delivery-1234",
@@ -144,7 +161,7 @@ test("one log line per evaluation names the delivery, the repository, the PR, ea
       requests: { total: 13, writes: 3 },
     });
   } finally {
-    app.gate.later.clear();
+    (app.gate.later as InProcessLater).clear();
     github.close();
     nock.cleanAll();
   }

@@ -83,9 +83,8 @@ test("probes: alive on /healthz (startup and liveness), ready on /readyz", () =>
   expect(container["livenessProbe"]["httpGet"]["path"]).not.toBe(container["readinessProbe"]["httpGet"]["path"]);
 });
 
-// The probes name paths that the app's own server (issue 10) serves; until it lands, Probot's
-// server serves neither, and this test says so. The day the server serves them it fails: make it `test`.
-test.failing("the probe paths are served by the app's server", () => {
+// The probes name paths that the app's own server (src/app/webhook-server.ts, issue 10) serves.
+test("the probe paths are served by the app's server", () => {
   const container = containerOf(base);
   for (const probe of ["livenessProbe", "readinessProbe"]) expect(appServes(container[probe]["httpGet"]["path"])).toBe(true);
 });

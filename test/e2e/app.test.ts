@@ -1,4 +1,4 @@
-// End to end over real HTTP: the app as `npm start` runs it (probot run ./lib/index.js), receiving
+// End to end over real HTTP: the app as `npm start` runs it (node lib/server.js), receiving
 // signed webhooks on a free port and talking to a loopback stand-in for GitHub's API (GHE_HOST).
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
@@ -142,8 +142,10 @@ beforeAll(async () => {
     GHE_PROTOCOL: "http",
     LOG_LEVEL: "info",
     NODE_ENV: "production",
+    // Its requests are not this test's (test/app/startup-sweep.test.ts counts them).
+    COMPLIANCE_STARTUP_SWEEP: "off",
   };
-  app = spawn(process.execPath, ["node_modules/probot/bin/probot.js", "run", "./lib/index.js"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  app = spawn(process.execPath, ["lib/server.js"], { env, stdio: ["ignore", "pipe", "pipe"] });
   app.stdout?.on("data", (c: Buffer) => (appLog += c.toString()));
   app.stderr?.on("data", (c: Buffer) => (appLog += c.toString()));
   const deadline = Date.now() + 20_000;
@@ -204,6 +206,21 @@ test("a PR opened, reviewed twice and synchronised ends with the right checks", 
   const policy = await latestCheck("compliance/policy", H2, () => true);
   expect(policy).toMatchObject({ status: "completed", conclusion: "success" });
   expect(github.unexpected).toEqual([]);
+}, TIMEOUT);
+
+test("the app's own server serves /metrics: deliveries handled and refused, evaluations, GitHub's answers, the queue", async () => {
+  const response = await fetch(`${appUrl}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
+  const body = await response.text();
+  // The wrongly signed delivery above, counted by its event alone (nothing an unsigned body says is read).
+  expect(body).toMatch(/^compliance_gate_deliveries_rejected_total\{event="pull_request",reason="signature"\} 1$/m);
+  expect(body).toMatch(/^compliance_gate_deliveries_total\{event="pull_request\.opened"\} 1$/m);
+  expect(body).toMatch(/^compliance_gate_evaluation_duration_seconds_count\{outcome="decided"\} [1-9]\d*$/m);
+  // Through the pacer: every installation request is counted by its answer.
+  expect(body).toMatch(/^compliance_gate_github_requests_total\{method="POST",status="201"\} [1-9]\d*$/m);
+  expect(body).toMatch(/^compliance_gate_queue_jobs\{state="waiting"\} \d+$/m);
+  expect(body).toMatch(/^compliance_gate_process_resident_memory_bytes \d+/m);
 }, TIMEOUT);
 
 /** Waits until `found` returns something, failing with the app's log after 15 s. */

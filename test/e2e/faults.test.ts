@@ -10,6 +10,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { DEFAULT_CONFIG } from "../../src/app/config.js";
 import { complianceGate, type ComplianceGate } from "../../src/app/gate.js";
 import type { TimerApi } from "../../src/app/freeze-timers.js";
+import type { InProcessLater } from "../../src/app/later.js";
 import { DEFAULT_PACING } from "../../src/github/pacing.js";
 import { example, inOurRepository, pullRequest } from "../app/helpers.js";
 import { startFakeGitHub, type FakeGitHub, type FakePullData, type FakeState, type PostedCheck } from "../fakes/github-server.js";
@@ -162,7 +163,7 @@ beforeAll(async () => {
 }, TIMEOUT);
 
 afterAll(async () => {
-  gate?.later.clear();
+  (gate?.later as InProcessLater | undefined)?.clear();
   await proxy?.close();
   await github?.close();
 });

@@ -80,6 +80,8 @@ export class FakeRepository {
   private readonly before = new Map<string, () => void>();
   private readonly parsed = new Map<string, PolicySet>();
   appId: number | undefined = 1;
+  /** When GitHub says this app's check runs completed. */
+  checksAt = "2026-11-25T09:30:00Z";
 
   constructor() {
     this.policyFiles.set(sha("tip"), usualPolicies());
@@ -204,7 +206,7 @@ export class FakeRepository {
       pulls: {
         read: async (number) => counted("pulls.read", [number], () => structuredClone(this.found(number).pull)),
         openInto: async (base) =>
-          counted("pulls.openInto", [base], () => ({ pulls: [...this.pulls.values()].map((p) => p.pull).filter((p) => p.state === "open" && p.base.ref === base), complete: true, nextPage: 2 })),
+          counted("pulls.openInto", [base], () => ({ pulls: [...this.pulls.values()].map((p) => p.pull).filter((p) => p.state === "open" && (base === undefined || p.base.ref === base)), complete: true, nextPage: 2 })),
         ofCommit: async (commit) => counted("pulls.ofCommit", [commit], () => [...this.pulls.values()].map((p) => p.pull).filter((p) => p.head.sha === commit)),
         closedSince: async () => gone("pulls.closedSince"),
         commits: async () => gone("pulls.commits"),
@@ -260,6 +262,7 @@ export class FakeRepository {
               url: null,
               text: null,
               startedAt: null,
+              at: this.checksAt,
               // Never compared here: the fake's sink writes every check it is given.
               shown: `${check.verdict}:${check.output.title}`,
             })),
@@ -310,7 +313,7 @@ export function githubError(status: number, doing: string, detail = ""): GitHubE
   return requestFailed(status, "GET /fake", doing, detail);
 }
 
-/** Later in memory: runs a job now (with a handler a test registers), and keeps retries and timers to look at. */
+/** Later in memory: runs a job as it is queued (with a handler a test registers), and keeps retries and timers to look at. */
 export class FakeLater implements Later {
   readonly retries = new Map<string, { job: Job; attempt: number }>();
   readonly timers = new Map<string, { job: Job; at: number }>();
@@ -320,7 +323,7 @@ export class FakeLater implements Later {
 
   constructor(private readonly handler: (job: Job) => Promise<void> = async () => undefined) {}
 
-  async run(job: Job): Promise<void> {
+  async enqueue(job: Job): Promise<void> {
     this.ran.push(job);
     await this.handler(job);
   }

@@ -1,23 +1,33 @@
-// A real Redis for the tests of what replicas share: COMPLIANCE_TEST_REDIS_URL when .ci/run sets it, else a
-// redis-server started here on a free loopback port (and stopped after). No Redis fails the
-// test — it never skips — so a missing server cannot pass for a green run.
+// A real Redis for the tests of the queue and of what replicas share: the one .ci/run starts
+// (COMPLIANCE_TEST_REDIS_URL), or outside CI a redis-server started here on a free loopback port;
+// and servers of their own for tests that stop, restart or lose Redis. No Redis fails the test —
+// it never skips — and in CI (CI=1) a missing COMPLIANCE_TEST_REDIS_URL fails it too.
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 
-/** The database these tests use on a shared server. */
-const TEST_DB = 14;
+const IN_CI = ["1", "true"].includes((process.env["CI"] ?? "").trim().toLowerCase());
 
-export interface TestRedis {
-  url: string;
-  /** A new connection (each replica of a test has its own). */
-  connect(): Redis;
-  /** Empties the test database (14) between tests. */
-  flush(): Promise<void>;
-  stop(): Promise<void>;
+/**
+ * The shared test Redis .ci/run started, or undefined outside CI when none is set (the test then
+ * starts a server of its own). In CI its absence is a failure of the run, never a skip.
+ */
+export function sharedRedisUrl(): string | undefined {
+  const url = process.env["COMPLIANCE_TEST_REDIS_URL"]?.trim() || undefined;
+  if (url === undefined && IN_CI) throw new Error("these tests need a real Redis: COMPLIANCE_TEST_REDIS_URL is not set (.ci/run sets it)");
+  return url;
 }
 
-async function freePort(): Promise<number> {
+/** A key prefix no other test uses, so tests can share one Redis. */
+export function uniquePrefix(): string {
+  return `cg-test-${randomUUID().slice(0, 8)}`;
+}
+
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -41,7 +51,9 @@ function listening(url: string): Promise<boolean> {
   });
 }
 
-async function started(url: string, deadline: number): Promise<void> {
+/** Waits (at most 10 s) until Redis at `url` answers PING. */
+async function answering(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
   // Plain TCP until it listens: a refused ioredis connection leaves a timer that keeps Jest alive.
   while (!(await listening(url))) {
     if (Date.now() > deadline) throw new Error(`Redis at ${url} did not answer`);
@@ -55,38 +67,120 @@ async function started(url: string, deadline: number): Promise<void> {
   }
 }
 
-/** Redis for this test file: COMPLIANCE_TEST_REDIS_URL, or a server of its own. */
-export async function startTestRedis(): Promise<TestRedis> {
-  let url = process.env["COMPLIANCE_TEST_REDIS_URL"];
-  let server: ChildProcess | undefined;
-  if (url === undefined || url === "") {
-    const port = await freePort();
-    server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    const failed = new Promise<never>((_, reject) => server?.once("error", (error) => reject(new Error(`no Redis for the tests: set COMPLIANCE_TEST_REDIS_URL or install redis-server (${error.message})`))));
-    url = `redis://127.0.0.1:${port}`;
-    await Promise.race([started(url, Date.now() + 10_000), failed]);
-  } else {
-    await started(url, Date.now() + 10_000);
+/** A redis-server of a test's own, on a loopback port, its data in a temporary folder (append-only, so a restart keeps it). */
+export class RedisServer {
+  private process: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), "cg-redis-"));
+
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<RedisServer> {
+    const server = new RedisServer(await freePort());
+    await server.start();
+    return server;
   }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts it (again), and waits until it answers; fails when redis-server is not on PATH. */
+  async start(): Promise<void> {
+    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--dir", this.dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    this.process = child;
+    let output = "";
+    child.stdout?.on("data", (c: Buffer) => (output += c.toString()));
+    await new Promise<void>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`redis-server did not start: ${output}`)), 10_000);
+      const check = (): void => {
+        if (/Ready to accept connections/.test(output)) {
+          clearTimeout(deadline);
+          child.stdout?.off("data", check);
+          resolve();
+        }
+      };
+      child.stdout?.on("data", check);
+      child.once("error", (error) => {
+        clearTimeout(deadline);
+        reject(new Error(`these tests need redis-server on PATH (.ci/run installs it): ${error.message}`));
+      });
+      child.once("exit", (code) => {
+        clearTimeout(deadline);
+        reject(new Error(`redis-server exited (${code}): ${output}`));
+      });
+    });
+  }
+
+  /** Stops it (SIGTERM: the append-only file is flushed), and waits until it is gone. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    child.removeAllListeners("exit");
+    await new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  }
+
+  /** Stops it for good and removes its data. */
+  async close(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** The shared Redis's URL, or (outside CI, without one) a server of the caller's own, closed by `close`. */
+export async function sharedRedis(): Promise<{ url: string; close: () => Promise<void> }> {
+  const shared = sharedRedisUrl();
+  if (shared !== undefined) {
+    await answering(shared);
+    return { url: shared, close: async () => undefined };
+  }
+  const server = await RedisServer.start();
+  return { url: server.url, close: () => server.close() };
+}
+
+/** The database the tests of shared stores use: flushing it between tests touches nothing of the queue's tests on the same server. */
+const STORE_DB = 14;
+
+export interface TestRedis {
+  url: string;
+  /** A new connection to database 14 (each replica of a test has its own). */
+  connect(): Redis;
+  /** Empties database 14 between tests. */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Redis for the tests of the stores replicas share (database 14): the shared one, or a server of this file's own. */
+export async function startTestRedis(): Promise<TestRedis> {
+  const redis = await sharedRedis();
   const connections: Redis[] = [];
-  const connect = (): Redis => {
-    // A database of its own (14): flushing it between tests touches nothing of the queue's tests sharing the server.
-    const redis = new Redis(url as string, { maxRetriesPerRequest: 1, db: TEST_DB });
-    connections.push(redis);
-    return redis;
+  const connectTo = (): Redis => {
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: 1, db: STORE_DB });
+    connections.push(connection);
+    return connection;
   };
-  const admin = connect();
+  const admin = connectTo();
   return {
-    url,
-    connect,
+    url: redis.url,
+    connect: connectTo,
     flush: async () => void (await admin.flushdb()),
     stop: async () => {
-      for (const redis of connections) redis.disconnect();
-      if (server) {
-        const exited = new Promise((resolve) => server?.once("exit", resolve));
-        server.kill("SIGTERM");
-        await exited;
-      }
+      for (const connection of connections) connection.disconnect();
+      await redis.close();
     },
   };
+}
+
+/** Waits until `found` returns something other than undefined (polling; fails after `ms`). */
+export async function eventually<T>(what: string, found: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await found();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

@@ -1,0 +1,106 @@
+// What both queues (in this process, and in Redis) share: the table of job handlers, how two jobs of
+// one key fold into one, what a run may ask of its lease, and the bounds on waiting and failing.
+import type { Job, JobPriority, Later } from "../ports.js";
+
+/**
+ * What a run holds while it runs: its key, against every other replica. A run that lost it (it
+ * stalled past its lease, and another replica may run the key now) must write nothing more.
+ */
+export interface Lease {
+  /** Throws LeaseLost when the run no longer holds its key. */
+  assertHeld(): Promise<void>;
+}
+
+/** This run no longer holds its key: another run of it may be under way, so nothing may be written. */
+export class LeaseLost extends Error {
+  override readonly name = "LeaseLost";
+}
+
+/** The lease of a queue with one process: always held. */
+export const HELD: Lease = { assertHeld: () => Promise.resolve() };
+
+/** What runs a kind of job. */
+export interface JobHandler {
+  /**
+   * Runs the job. A throw means it could not run (no client could be built, say): the queue runs
+   * it again later, with backoff; RetryLater says when.
+   */
+  run(job: Job, lease: Lease): Promise<void>;
+  /** Folds a newer job into one of the same key still waiting to run. Default: the newer replaces it. */
+  merge?(pending: Job, newer: Job): Job;
+}
+
+/** The kinds of jobs and their handlers, registered once at start (app/gate.ts). */
+export class JobTable {
+  private readonly handlers = new Map<string, JobHandler>();
+
+  handle(kind: string, handler: JobHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  /** The handler of a kind; throws for a kind nothing registered (a job from a newer version, say). */
+  of(kind: string): JobHandler {
+    const handler = this.handlers.get(kind);
+    if (handler === undefined) throw new Error(`no handler for jobs of kind ${kind}`);
+    return handler;
+  }
+
+  /** `newer` folded into `pending` by its kind's merge; interactive if either was. */
+  merge(pending: Job, newer: Job): Job {
+    const merged = pending.kind === newer.kind ? (this.of(newer.kind).merge?.(pending, newer) ?? newer) : newer;
+    const priority = priorityOf(pending) === "interactive" || priorityOf(newer) === "interactive" ? "interactive" : "bulk";
+    const { priority: _drop, ...rest } = merged;
+    return priority === "bulk" ? { ...rest, priority } : rest;
+  }
+}
+
+/** A job's line: interactive unless it says bulk. */
+export function priorityOf(job: Job): JobPriority {
+  return job.priority === "bulk" ? "bulk" : "interactive";
+}
+
+/** How many jobs run at once in one process: interactive ones, and bulk ones in slots of their own. */
+export interface Slots {
+  interactive: number;
+  bulk: number;
+}
+
+/** Delays before a job that could not run (threw) runs again; then it is dropped, and logged. */
+export const FAILURE_DELAYS_MS: readonly number[] = [10_000, 60_000, 300_000, 900_000, 1_800_000];
+
+/** A RetryLater's wait is kept within these: GitHub's retry-after is seconds to an hour. */
+export const MIN_WAIT_MS = 1_000;
+export const MAX_WAIT_MS = 3_600_000;
+
+/** What a queue holds now, for /metrics and /readyz. */
+export interface QueueStats {
+  /** Keys with a job waiting to run now. */
+  waiting: number;
+  /** Runs under way (in this process). */
+  active: number;
+  /** Retries and timers set. */
+  delayed: number;
+  /** How long the oldest job waiting to run now has waited, in ms; null when none waits. */
+  oldestWaitMs: number | null;
+}
+
+/** The queue the app runs on: Later, plus what the server and the wiring need of it. */
+export interface AppLater extends Later {
+  /** Registers the handler of a kind of job. */
+  handle(kind: string, handler: JobHandler): void;
+  /** Whether it can take a job now (/readyz). */
+  ready(): Promise<boolean>;
+  stats(): Promise<QueueStats>;
+  /**
+   * Runs a delivery's handlers (`deliver`), then waits for the writes they started that enqueue
+   * does not cover (a timer cancelled on a closed PR): QueueUnavailable when one failed.
+   */
+  accepting<T>(deliver: () => Promise<T>): Promise<T>;
+  /** Starts running jobs (after every kind is registered). */
+  start(): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to `graceMs` for the runs under way; what is left is handed back
+   * (Redis: to another replica, once its lease expires) or lost to the start-up sweep (in process).
+   */
+  close(graceMs: number): Promise<void>;
+}

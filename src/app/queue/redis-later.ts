@@ -1,0 +1,436 @@
+// Later in Redis (REDIS_URL), shared by every replica: jobs survive a crash or a deploy, one run per
+// key runs at a time across all replicas, retries and timers fire once, on one replica.
+//
+// Per key (a PR's evaluations), two lists: `pending` (queued) and `running` (taken by the run under
+// way, or left by one that died), and a lease. Each enqueue pushes the job on `pending`, then adds a
+// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease or, when another run holds
+// it, does nothing: that run takes whatever waits before it lets go (RELEASE is atomic with the
+// check). A run takes `running` + `pending`, folds them into one job, runs it, and drops `running`.
+// A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
+// the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
+// `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
+// was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and waits are BullMQ delayed jobs ("fire") named by an
+// entry of one hash: a newer schedule replaces the entry, and a fired job whose entry is not its own
+// does nothing, so each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
+// its ticket completes: if they fail, the ticket fails and runs again.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import { Queue, Worker, type Job as BullJob } from "bullmq";
+import { Redis } from "ioredis";
+import type { Logger } from "probot";
+import { LruCache } from "../../github/lru-cache.js";
+import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
+import { RETRY_DELAYS_MS } from "../retries.js";
+import { FAILURE_DELAYS_MS, JobTable, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueStats, type Slots } from "./jobs.js";
+import { ACQUIRE, FINISH, FORGET_IF, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+
+export interface RedisLaterOptions {
+  url: string;
+  log: Logger;
+  slots: Slots;
+  /** Names every key this queue writes (several apps can share a Redis). Default "compliance-gate". */
+  prefix?: string;
+  /** How long a run holds its key without renewing it, and BullMQ's lock on a ticket. Default 30 s. */
+  leaseMs?: number;
+  /** How often BullMQ looks for tickets whose worker died. Default 30 s. */
+  stalledIntervalMs?: number;
+  /** How long an enqueue may take before the delivery is refused. Default 2 s. */
+  enqueueTimeoutMs?: number;
+  retryDelaysMs?: readonly number[];
+  /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
+  failureDelaysMs?: readonly number[];
+  clock?: () => number;
+}
+
+/** Delayed entries kept at most (retries, timers, waits): one per key, each holding its job. */
+const MAX_DELAYED = 100_000;
+
+interface Entry {
+  id: string;
+  at: number;
+  attempt?: number;
+}
+
+type Ticket = { key: string };
+type Fire = { entry: string; job: Job };
+
+/** Later over BullMQ and Redis. */
+export class RedisLater implements AppLater {
+  private readonly table = new JobTable();
+  private readonly redis: Redis;
+  private readonly queues: Record<JobPriority, Queue>;
+  private readonly workers: Worker[] = [];
+  private readonly prefix: string;
+  private readonly leaseMs: number;
+  private readonly clock: () => number;
+  /** Writes started outside a run (at start, by a delivery's handlers), so close() can wait for them. */
+  private readonly loose = new Set<Promise<void>>();
+  /** The writes of the run (or delivery) in whose async context a write starts. */
+  private readonly units = new AsyncLocalStorage<Promise<void>[]>();
+  /** The retries this replica set: pendingRetry's hint. */
+  private readonly retriesSet = new LruCache<string, number>({ maxEntries: 10_000 });
+  private active = 0;
+  /** When each source of Redis errors was last logged: while Redis is away they come many a second. */
+  private readonly warned = new Map<string, number>();
+  private tail: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(private readonly options: RedisLaterOptions) {
+    this.prefix = options.prefix ?? "compliance-gate";
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.clock = options.clock ?? Date.now;
+    // Fail fast while Redis is away: a delivery is answered 503 at once rather than held. (BullMQ's
+    // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
+    this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.redis.on("error", (error: Error) => this.warnNow("connection", error));
+    this.redis.on("ready", () => {
+      if (this.warned.size > 0) options.log.info("Redis: connected again");
+      this.warned.clear();
+    });
+    const defaults = { removeOnComplete: true, removeOnFail: 1000 };
+    this.queues = {
+      interactive: new Queue("interactive", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
+      bulk: new Queue("bulk", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
+    };
+    for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnNow(`queue ${line}`, error));
+  }
+
+  handle(kind: string, handler: JobHandler): void {
+    this.table.handle(kind, handler);
+  }
+
+  async start(): Promise<void> {
+    // Up to 10 s for Redis to answer; past that the app starts anyway, not ready (/readyz), answering 503.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all([
+        this.redis.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => this.redis.once("ready", () => resolve())),
+        ...Object.values(this.queues).map((queue) => queue.waitUntilReady().catch(() => undefined)),
+      ]),
+      new Promise((resolve) => (timer = setTimeout(resolve, 10_000))),
+    ]);
+    clearTimeout(timer);
+    const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
+    for (const line of ["interactive", "bulk"] as const) {
+      const worker = new Worker(line, (job: BullJob) => this.process(job), {
+        // BullMQ's workers block on Redis: a connection of their own, which waits for Redis to come back.
+        connection: { url: this.options.url, maxRetriesPerRequest: null },
+        prefix: this.prefix,
+        concurrency: this.options.slots[line],
+        lockDuration: this.leaseMs,
+        stalledInterval,
+        // A ticket whose worker dies is handed on, however often: its key's jobs are in `running`.
+        maxStalledCount: 1000,
+      });
+      worker.on("error", (error: Error) => this.warnNow(`worker ${line}`, error));
+      this.workers.push(worker);
+    }
+  }
+
+  async enqueue(job: Job): Promise<void> {
+    if (this.closed) throw new QueueUnavailable("the app is shutting down");
+    if (this.redis.status !== "ready") throw new QueueUnavailable(`the queue's Redis is unreachable (${this.redis.status})`);
+    const timeoutMs = this.options.enqueueTimeoutMs ?? 2_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        (async () => {
+          // The job first, then its ticket: a ticket never runs before its job is there to take.
+          // A key's list holds what arrived during one run of it (a run takes them all): for a PR,
+          // the deliveries GitHub sends about it in a few seconds.
+          await this.redis.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
+          await this.queues[priorityOf(job)].add("run", { key: job.key } satisfies Ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+        })(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      throw new QueueUnavailable(`the queue's Redis cannot take the job: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  retry(key: string, job: Job, attempt: number): boolean {
+    const delay = (this.options.retryDelaysMs ?? RETRY_DELAYS_MS)[attempt - 1];
+    if (delay === undefined) return false;
+    this.retriesSet.set(key, attempt);
+    const at = this.clock() + delay;
+    this.track(() => this.serial(() => this.schedule(`retry|${key}`, job, at, attempt)));
+    return true;
+  }
+
+  cancelRetry(key: string): void {
+    this.retriesSet.delete(key);
+    this.track(() => this.serial(() => this.cancel(`retry|${key}`)));
+  }
+
+  pendingRetry(key: string): number | undefined {
+    return this.retriesSet.get(key);
+  }
+
+  at(key: string, job: Job, at: number): boolean {
+    this.track(() => this.serial(() => this.schedule(`at|${key}`, job, at)));
+    return true;
+  }
+
+  cancelTimer(key: string, under = false): void {
+    this.track(() =>
+      this.serial(async () => {
+        await this.cancel(`at|${key}`);
+        if (!under) return;
+        const pattern = `at|${key.replace(/[*?[\]\\]/g, "\\$&")}@*`;
+        let cursor = "0";
+        do {
+          const [next, fields] = await this.redis.hscan(this.keyOf("delayed"), cursor, "MATCH", pattern, "COUNT", 200);
+          cursor = next;
+          for (let i = 0; i < fields.length; i += 2) await this.cancel(fields[i] as string);
+        } while (cursor !== "0");
+      }),
+    );
+  }
+
+  /** Runs `deliver` (a delivery's handlers) and waits for the writes it started; QueueUnavailable when one failed. */
+  async accepting<T>(deliver: () => Promise<T>): Promise<T> {
+    const writes: Promise<void>[] = [];
+    const result = await this.units.run(writes, deliver);
+    try {
+      await Promise.all(writes);
+    } catch (error) {
+      throw new QueueUnavailable(`the queue's Redis cannot take the job: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return result;
+  }
+
+  async idle(): Promise<void> {
+    for (;;) {
+      await Promise.all([...this.loose]);
+      const counts = await Promise.all(Object.values(this.queues).map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
+      const busy = counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+      if (busy === 0 && this.active === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async ready(): Promise<boolean> {
+    if (this.closed || this.redis.status !== "ready") return false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const pong = await Promise.race([this.redis.ping(), new Promise<string>((resolve) => (timer = setTimeout(() => resolve("timeout"), 1_000)))]);
+      return pong === "PONG";
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async stats(): Promise<QueueStats> {
+    let waiting = 0;
+    let oldest: number | null = null;
+    for (const queue of Object.values(this.queues)) {
+      const counts = await queue.getJobCounts("waiting", "prioritized");
+      waiting += (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0);
+      const [first] = await queue.getJobs(["wait"], 0, 0, true);
+      if (first !== undefined && (oldest === null || first.timestamp < oldest)) oldest = first.timestamp;
+    }
+    return { waiting, active: this.active, delayed: await this.redis.hlen(this.keyOf("delayed")), oldestWaitMs: oldest === null ? null : Math.max(0, this.clock() - oldest) };
+  }
+
+  async close(graceMs: number): Promise<void> {
+    this.closed = true;
+    // Every step is bounded: with Redis away, BullMQ would wait for it forever.
+    const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
+    // Workers stop taking tickets and finish the runs under way; runs still going when the grace is
+    // over are left to their leases: another replica takes their tickets over once the locks expire.
+    // With nothing running, a plain close lets go of every connection (a forced one can leave
+    // sockets open until the process exits, as it does after a SIGTERM).
+    const pausing = Promise.all(this.workers.map((worker) => worker.pause())).then(() => true);
+    const paused = (await within(pausing, this.active === 0 ? 2_000 : graceMs)) === true;
+    await within(
+      Promise.all(
+        this.workers.map(async (worker) => {
+          await worker.close(!paused).catch(() => undefined);
+          await worker.disconnect().catch(() => undefined);
+        }),
+      ),
+      2_000,
+    );
+    await within(Promise.allSettled([...this.loose]), 1_000);
+    await within(Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined))), 2_000);
+    this.redis.disconnect();
+  }
+
+  private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed", key?: string): string {
+    return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
+  }
+
+  /** Logs a Redis error of `source` at most every 30 s. */
+  private warnNow(source: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.warned.get(source) ?? 0) < 30_000) return;
+    this.warned.set(source, now);
+    this.options.log.warn({ err: error, source }, "Redis is unreachable: deliveries are answered 503 until it is back");
+  }
+
+  /** Runs the writes of retries and timers one after another, in the order they were asked for (a cancel after its schedule). */
+  private serial(write: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(write);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * A write to Redis a caller does not wait for: the run or delivery it belongs to does, and fails
+   * with it. One outside them (a timer set at start) is tried again every 5 s until Redis takes it.
+   */
+  private track(write: () => Promise<void>): void {
+    const unit = this.units.getStore();
+    if (unit !== undefined) {
+      unit.push(write());
+      return;
+    }
+    const loose = (async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await write();
+          return;
+        } catch (error) {
+          if (this.closed) return;
+          if (attempt === 1) this.options.log.warn({ err: error }, "Redis: a retry or timer could not be written: trying again every 5 s");
+          await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
+        }
+      }
+    })();
+    this.loose.add(loose);
+    void loose.finally(() => this.loose.delete(loose));
+  }
+
+  private async process(ticket: BullJob): Promise<void> {
+    if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
+    if (ticket.name === "run") return this.runKey((ticket.data as Ticket).key, `ticket:${ticket.id as string}`);
+  }
+
+  /** The runs of one key while this ticket holds its lease: until nothing waits. */
+  private async runKey(key: string, ticket: string): Promise<void> {
+    const lease = this.keyOf("lease", key);
+    const token = `${ticket}#${randomUUID()}`;
+    const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket);
+    if (taken !== 1) return;
+    let lost = false;
+    const renew = setInterval(() => {
+      this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then(
+        (held) => {
+          if (held !== 1) lost = true;
+        },
+        // Redis away: assertHeld asks again before any write.
+        () => undefined,
+      );
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const held: Lease = {
+      assertHeld: async () => {
+        if (!lost && (await this.redis.get(lease)) === token) return;
+        lost = true;
+        throw new LeaseLost(`the run of ${key} no longer holds its key: it writes nothing more`);
+      },
+    };
+    try {
+      for (;;) {
+        const raw = (await this.redis.eval(TAKE, 3, this.keyOf("pending", key), this.keyOf("running", key), lease, token)) as string[] | null;
+        if (raw === null) return;
+        if (raw.length === 0) {
+          if ((await this.redis.eval(RELEASE, 2, lease, this.keyOf("pending", key), token)) === 1) return;
+          continue;
+        }
+        const jobs = raw.map((text) => JSON.parse(text) as Job);
+        const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
+        await this.runOne(job, held);
+        await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
+        if (lost) return;
+      }
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** Runs one job; a throw is a wait or a failure, scheduled here. Rejects only when Redis fails (the ticket runs again). */
+  private async runOne(job: Job, lease: Lease): Promise<void> {
+    const writes: Promise<void>[] = [];
+    this.active += 1;
+    let failure: unknown;
+    try {
+      await this.units.run(writes, () => this.table.of(job.kind).run(job, lease));
+    } catch (error) {
+      failure = error ?? new Error("a job failed");
+    } finally {
+      this.active -= 1;
+    }
+    // Its writes fail: the ticket fails before `running` is dropped, and the run is made again.
+    await Promise.all(writes);
+    const failures = this.keyOf("failures");
+    const { log } = this.options;
+    if (failure === undefined) {
+      await this.redis.hdel(failures, job.key);
+      return;
+    }
+    if (failure instanceof RetryLater) {
+      const wait = Math.min(Math.max(failure.afterMs, MIN_WAIT_MS), MAX_WAIT_MS);
+      log.warn({ job: job.kind, key: job.key, wait_ms: wait, reason: failure.message, ...job.log }, "waiting before running a job again");
+      await this.schedule(`wait|${job.key}`, failure.job ?? job, this.clock() + wait);
+      return;
+    }
+    if (failure instanceof LeaseLost) {
+      log.warn({ job: job.kind, key: job.key, ...job.log }, "a run lost its key (it stalled past its lease): another run takes over");
+      return;
+    }
+    const attempt = await this.redis.hincrby(failures, job.key, 1);
+    const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
+    if (delay === undefined) {
+      await this.redis.hdel(failures, job.key);
+      log.error({ err: failure, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
+      return;
+    }
+    log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");
+    await this.schedule(`wait|${job.key}`, job, this.clock() + delay);
+  }
+
+  /** Sets the delayed entry `entry` (replacing its job) to queue `job` at `at`. */
+  private async schedule(entry: string, job: Job, at: number, attempt?: number): Promise<void> {
+    const hash = this.keyOf("delayed");
+    const previous = await this.redis.hget(hash, entry);
+    if (previous === null && (await this.redis.hlen(hash)) >= MAX_DELAYED) {
+      this.options.log.error({ entry, job: job.kind, key: job.key }, "too many retries and timers are set: this one is not");
+      return;
+    }
+    const id = `fire-${randomUUID()}`;
+    const value: Entry = { id, at, ...(attempt !== undefined ? { attempt } : {}) };
+    // The entry first: a job that fires finds it. A crash between the two loses the timer, and the run that set it runs again.
+    await this.redis.hset(hash, entry, JSON.stringify(value));
+    await this.queues[priorityOf(job)].add("fire", { entry, job } satisfies Fire, { jobId: id, delay: Math.max(0, at - this.clock()), attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+    if (previous !== null) await this.removeFire(JSON.parse(previous) as Entry);
+  }
+
+  private async cancel(entry: string): Promise<void> {
+    const hash = this.keyOf("delayed");
+    const previous = await this.redis.hget(hash, entry);
+    if (previous === null) return;
+    await this.redis.hdel(hash, entry);
+    await this.removeFire(JSON.parse(previous) as Entry);
+  }
+
+  /** Removes a delayed job that will not be needed; one that fires anyway finds its entry gone. */
+  private async removeFire(entry: Entry): Promise<void> {
+    for (const queue of Object.values(this.queues)) await queue.remove(entry.id).catch(() => 0);
+  }
+
+  /** A retry, timer or wait is due: its job is queued, once, if the entry is still its own. */
+  private async fire(fire: Fire, id: string): Promise<void> {
+    const current = await this.redis.hget(this.keyOf("delayed"), fire.entry);
+    if (current === null || (JSON.parse(current) as Entry).id !== id) return;
+    // Queued before the entry goes: a replica dying in between fires it again, and the two fold into one run.
+    await this.enqueue(fire.job);
+    await this.redis.eval(FORGET_IF, 1, this.keyOf("delayed"), fire.entry, id);
+    if (fire.entry.startsWith("retry|")) this.retriesSet.delete(fire.entry.slice("retry|".length));
+  }
+}

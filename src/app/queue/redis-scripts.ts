@@ -1,0 +1,62 @@
+// The Lua scripts of the queue in Redis: each runs atomically in Redis, which is what makes "one run
+// per key, anywhere" and "nothing queued while a run lets go of its key is left behind" hold.
+
+/**
+ * Takes the key's lease: KEYS[1] the lease, ARGV[1] the holder (the ticket's token, "#", and a
+ * nonce of this run), ARGV[2] its length in ms, ARGV[3] the ticket's token. 1 when taken — also
+ * from an earlier run of the same ticket (a replica that died, or a ticket run again after a
+ * failure: BullMQ hands it on once the dead one's lock expired). The nonce fences that earlier run
+ * off: every later check compares the whole holder.
+ */
+export const ACQUIRE = `
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end
+local current = redis.call("GET", KEYS[1])
+if current and string.sub(current, 1, #ARGV[3] + 1) == ARGV[3] .. "#" then
+  redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+  return 1
+end
+return 0`;
+
+/** Extends the lease while its run goes on: 1, or 0 when it is no longer the token's. */
+export const RENEW = `
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("PEXPIRE", KEYS[1], ARGV[2])
+  return 1
+end
+return 0`;
+
+/**
+ * Moves every job waiting (KEYS[1], pending) behind those a run took and did not finish (KEYS[2],
+ * running: a run that died leaves them there) and returns them all, oldest first — only while the
+ * lease (KEYS[3]) is the token's (ARGV[1]).
+ */
+export const TAKE = `
+if redis.call("GET", KEYS[3]) ~= ARGV[1] then return false end
+local waiting = redis.call("LRANGE", KEYS[1], 0, -1)
+for i = 1, #waiting do redis.call("RPUSH", KEYS[2], waiting[i]) end
+if #waiting > 0 then redis.call("DEL", KEYS[1]) end
+return redis.call("LRANGE", KEYS[2], 0, -1)`;
+
+/** A run finished: what it took (KEYS[1], running) is done — if the lease (KEYS[2]) is still the token's. */
+export const FINISH = `
+if redis.call("GET", KEYS[2]) ~= ARGV[1] then return 0 end
+redis.call("DEL", KEYS[1])
+return 1`;
+
+/**
+ * Lets go of the lease (KEYS[1]) unless a job waits (KEYS[2]): 1 when let go, 0 when a job arrived
+ * (the run takes it: an enqueue whose ticket found the lease taken relies on this).
+ */
+export const RELEASE = `
+if redis.call("LLEN", KEYS[2]) > 0 then return 0 end
+if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("DEL", KEYS[1]) end
+return 1`;
+
+/** Deletes the delayed entry ARGV[1] of the hash KEYS[1] if it still names the job ARGV[2]. */
+export const FORGET_IF = `
+local current = redis.call("HGET", KEYS[1], ARGV[1])
+if current and cjson.decode(current).id == ARGV[2] then
+  redis.call("HDEL", KEYS[1], ARGV[1])
+  return 1
+end
+return 0`;

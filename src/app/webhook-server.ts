@@ -1,0 +1,161 @@
+// The app's HTTP server: webhook deliveries are verified, handed to the handlers (which only queue
+// jobs) and answered in milliseconds — 503 when the queue cannot take them, so that GitHub records
+// the delivery as failed and it can be redelivered — plus /healthz, /readyz and room for more routes.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Logger } from "probot";
+import { QueueUnavailable } from "./ports.js";
+
+/** GitHub caps a delivery's payload at 25 MB; a body past this is refused before it is read whole. */
+export const MAX_BODY_BYTES = 26 * 1024 * 1024;
+
+/** A delivery as the handlers receive it. */
+export interface Delivery {
+  id: string;
+  name: string;
+  payload: unknown;
+}
+
+/** What the server needs of the app. */
+export interface WebhookTarget {
+  /** Whether `signature` (x-hub-signature-256) is the HMAC of `body` with the webhook secret. */
+  verify(body: string, signature: string): Promise<boolean>;
+  /** Hands a delivery to the handlers; resolves once they queued their jobs. */
+  receive(delivery: Delivery): Promise<void>;
+  /** Whether the queue can take work and the credentials are usable (/readyz). */
+  ready(): Promise<{ queue: boolean; credentials: boolean }>;
+}
+
+/** A route besides the webhook path: answers and returns true, or returns false to pass. */
+export type Route = (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+
+export interface WebhookServerOptions {
+  target: WebhookTarget;
+  log: Logger;
+  /** Default /api/github/webhooks. */
+  webhookPath?: string;
+  /** More routes (/metrics), tried before "not found". */
+  routes?: Route[];
+  /** A delivery refused: its signature did not match (401), or the queue could not take it (503). */
+  onRejected?: (delivery: { name: string; payload: unknown }, reason: "signature" | "queue") => void;
+}
+
+/** Why a delivery was not taken, in a short line (its message for the log). */
+function queueFailure(error: unknown): QueueUnavailable | undefined {
+  if (error instanceof QueueUnavailable) return error;
+  const inner = error instanceof AggregateError ? error.errors : (error as { errors?: unknown[] } | undefined)?.errors;
+  return Array.isArray(inner) ? (inner.find((e): e is QueueUnavailable => e instanceof QueueUnavailable) ?? undefined) : undefined;
+}
+
+function answer(response: ServerResponse, status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { "content-type": "application/json", ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/** The body of a request, or undefined when it is over `max` bytes (the connection is then closed). */
+async function readBody(request: IncomingMessage, max: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > max) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The server, not yet listening; `draining()` makes /readyz answer 503 while it shuts down. */
+export function webhookServer(options: WebhookServerOptions): { server: Server; drain: () => void } {
+  const { target, log } = options;
+  const webhookPath = options.webhookPath ?? "/api/github/webhooks";
+  let draining = false;
+
+  const deliver = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const started = process.hrtime.bigint();
+    const name = request.headers["x-github-event"];
+    const id = request.headers["x-github-delivery"];
+    const signature = request.headers["x-hub-signature-256"];
+    if (typeof name !== "string" || typeof id !== "string" || typeof signature !== "string") {
+      answer(response, 400, { error: "a GitHub delivery has x-github-event, x-github-delivery and x-hub-signature-256 headers" });
+      return;
+    }
+    const body = await readBody(request, MAX_BODY_BYTES);
+    if (body === undefined) {
+      answer(response, 413, { error: "payload too large" }, { connection: "close" });
+      return;
+    }
+    if (!(await target.verify(body, signature).catch(() => false))) {
+      log.warn({ delivery: id, event: name }, "a delivery whose signature does not match the webhook secret: refused");
+      // Its payload is not read: nothing an unsigned body says is trusted, not even its action.
+      options.onRejected?.({ name, payload: undefined }, "signature");
+      answer(response, 401, { error: "signature does not match" });
+      return;
+    }
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body);
+    } catch {
+      answer(response, 400, { error: "the payload is not JSON" });
+      return;
+    }
+    try {
+      await target.receive({ id, name, payload });
+    } catch (error) {
+      const refused = queueFailure(error);
+      if (refused !== undefined) {
+        // GitHub records the failure; the delivery can be redelivered once the queue is back.
+        log.error({ delivery: id, event: name, error: refused.message }, "the queue cannot take a delivery: answered 503");
+        options.onRejected?.({ name, payload }, "queue");
+        answer(response, 503, { error: "the queue cannot take the delivery now" }, { "retry-after": "30" });
+        return;
+      }
+      log.error({ err: error, delivery: id, event: name }, "a delivery could not be handled");
+      answer(response, 500, { error: "the delivery could not be handled" });
+      return;
+    }
+    answer(response, 202, { accepted: id });
+    log.debug({ delivery: id, event: name, answer_ms: Number(process.hrtime.bigint() - started) / 1e6 }, "delivery accepted");
+  };
+
+  const routes: Route[] = [
+    async (request, response) => {
+      if (request.url === undefined || new URL(request.url, "http://app").pathname !== webhookPath) return false;
+      if (request.method !== "POST") {
+        answer(response, 405, { error: "deliveries are POSTed" }, { allow: "POST" });
+        return true;
+      }
+      await deliver(request, response);
+      return true;
+    },
+    async (request, response) => {
+      const path = request.url === undefined ? "" : new URL(request.url, "http://app").pathname;
+      if (request.method !== "GET" && request.method !== "HEAD") return false;
+      if (path === "/healthz" || path === "/ping") {
+        // Alive: the event loop answers. (/ping is Probot's, kept for those who probe it.)
+        answer(response, 200, { status: "ok" });
+        return true;
+      }
+      if (path === "/readyz") {
+        const { queue, credentials } = await target.ready().catch(() => ({ queue: false, credentials: false }));
+        const ready = !draining && queue && credentials;
+        answer(response, ready ? 200 : 503, { ready, queue, credentials, ...(draining ? { shutting_down: true } : {}) });
+        return true;
+      }
+      return false;
+    },
+    ...(options.routes ?? []),
+  ];
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      try {
+        for (const route of routes) if (await route(request, response)) return;
+        answer(response, 404, { error: "not found" });
+      } catch (error) {
+        log.error({ err: error, url: request.url }, "request failed");
+        if (!response.headersSent) answer(response, 500, { error: "internal error" });
+        else response.end();
+      }
+    })();
+  });
+  return { server, drain: () => void (draining = true) };
+}

@@ -1,0 +1,144 @@
+// The queue in Redis across replicas and faults: two queues on one Redis never run one key at once
+// and fire each timer once; a replica that dies mid-run hands its run to another; a run that lost
+// its lease writes nothing; while Redis is down nothing is accepted (503) and nothing crashes, and
+// what was accepted before still runs once Redis is back.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Redis } from "ioredis";
+import pino from "pino";
+import type { Job } from "../../src/app/ports.js";
+import { LeaseLost, type JobHandler } from "../../src/app/queue/jobs.js";
+import { RedisLater } from "../../src/app/queue/redis-later.js";
+import { QueueUnavailable } from "../../src/app/ports.js";
+import { eventually, RedisServer, uniquePrefix } from "../support/redis.js";
+
+const log = pino({ level: "silent" });
+describe("the queue in Redis", () => {
+  let server: RedisServer;
+  const made: RedisLater[] = [];
+  beforeAll(async () => {
+    server = await RedisServer.start();
+  });
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((later) => later.close(0).catch(() => undefined)));
+  });
+  afterAll(async () => server.close());
+
+  /** A replica's queue: short leases, so a dead one is found in about a second. */
+  async function replica(prefix: string, handler: JobHandler): Promise<RedisLater> {
+    const later = new RedisLater({ url: server.url, log, slots: { interactive: 4, bulk: 2 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300, failureDelaysMs: [100] });
+    later.handle("work", handler);
+    await later.start();
+    made.push(later);
+    return later;
+  }
+
+  test("two replicas: jobs of one key never run at once, every job runs, a burst folds into few runs", async () => {
+    const prefix = uniquePrefix();
+    const seen: string[] = [];
+    let running = 0;
+    let overlapped = false;
+    const handler: JobHandler = {
+      run: async (job) => {
+        running += 1;
+        if (running > 1) overlapped = true;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        seen.push(...(job.payload as string[]));
+        running -= 1;
+      },
+      merge: (pending, newer) => ({ ...newer, payload: [...(pending.payload as string[]), ...(newer.payload as string[])] }),
+    };
+    const [a, b] = [await replica(prefix, handler), await replica(prefix, handler)];
+    const events = Array.from({ length: 40 }, (_, i) => `e${i}`);
+    // Split across the replicas as a load balancer would.
+    await Promise.all(events.map((e, i) => (i % 2 === 0 ? a : b).enqueue({ kind: "work", key: "acme/gitops#1", payload: [e] })));
+    await a.idle();
+    expect(overlapped).toBe(false);
+    expect([...seen].sort()).toEqual([...events].sort());
+  }, 20_000);
+
+  test("two replicas set the same timer: it fires once", async () => {
+    const prefix = uniquePrefix();
+    let fired = 0;
+    const handler: JobHandler = { run: async () => void (fired += 1) };
+    const [a, b] = [await replica(prefix, handler), await replica(prefix, handler)];
+    const job: Job = { kind: "work", key: "enforce-sweep", payload: {} };
+    a.at("enforce-sweep", job, Date.now() + 200);
+    b.at("enforce-sweep", job, Date.now() + 250);
+    await eventually("the sweep", () => (fired > 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await a.idle();
+    expect(fired).toBe(1);
+  }, 20_000);
+
+  test("a replica killed mid-run (SIGKILL): another runs the job once the lease expires", async () => {
+    const prefix = uniquePrefix();
+    // A replica of its own process (the built queue, as npm start runs it), killed while it runs the job.
+    const script = `
+      import { RedisLater } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "lib/app/queue/redis-later.js")).href)};
+      import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Redis } from "ioredis";
+import pino from "pino";
+      const later = new RedisLater({ url: ${JSON.stringify(server.url)}, log: pino({ level: "silent" }), slots: { interactive: 2, bulk: 1 }, prefix: ${JSON.stringify(prefix)}, leaseMs: 1000, stalledIntervalMs: 300 });
+      later.handle("work", { run: async () => { console.log("running"); await new Promise(() => undefined); } });
+      await later.start();
+      await later.enqueue({ kind: "work", key: "acme/gitops#2", payload: ["approved"] });`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("running") && resolve()));
+    child.kill("SIGKILL");
+    const ran: unknown[] = [];
+    const b = await replica(prefix, { run: async (job) => void ran.push(job.payload) });
+    await eventually("the job on the other replica", () => (ran.length > 0 ? true : undefined), 15_000);
+    expect(ran).toEqual([["approved"]]);
+    await b.idle();
+  }, 30_000);
+
+  test("a run that lost its lease (it stalled past it, and another took the key) is refused every write", async () => {
+    const prefix = uniquePrefix();
+    let outcome: unknown;
+    let started = (): void => undefined;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const a = await replica(prefix, {
+      run: async (_job, lease) => {
+        await lease.assertHeld();
+        started();
+        await held;
+        outcome = await lease.assertHeld().then(() => "written", (error: unknown) => error);
+      },
+    });
+    const redis = new Redis(server.url);
+    try {
+      await a.enqueue({ kind: "work", key: "acme/gitops#4", payload: [] });
+      await running;
+      await redis.set(`${prefix}:lease:acme/gitops#4`, "another replica's run");
+      release();
+      await eventually("the run's last write", () => outcome);
+      expect(outcome).toBeInstanceOf(LeaseLost);
+    } finally {
+      redis.disconnect();
+    }
+  }, 20_000);
+
+  test("Redis stopped: jobs are refused at once and the queue is not ready; restarted: accepted ones run, new ones are taken", async () => {
+    const prefix = uniquePrefix();
+    const ran: string[] = [];
+    const later = await replica(prefix, { run: async (job) => void ran.push(...(job.payload as string[])) });
+    // Keys of their own: jobs of one key fold into one run, the newer replacing the older.
+    await later.enqueue({ kind: "work", key: "acme/gitops#3", payload: ["before"] });
+    await server.stop();
+    await eventually("not ready", async () => ((await later.ready()) ? undefined : true));
+    const refused = await later.enqueue({ kind: "work", key: "acme/gitops#3", payload: ["during"] }).then(() => undefined, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(QueueUnavailable);
+    await server.start();
+    await eventually("ready again", async () => ((await later.ready()) ? true : undefined), 15_000);
+    await later.enqueue({ kind: "work", key: "acme/gitops#5", payload: ["after"] });
+    await eventually("both runs", () => (ran.includes("after") ? true : undefined), 15_000);
+    expect(ran).toContain("before");
+    expect(ran).not.toContain("during");
+  }, 30_000);
+});

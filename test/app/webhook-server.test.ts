@@ -1,0 +1,183 @@
+// The app's HTTP server over real HTTP, with the app's handlers and queue: a signed delivery is
+// answered as soon as its jobs are queued (before they run), a wrongly signed or malformed one is
+// refused, a queue that cannot take it makes the answer 503 and /readyz false, and nothing crashes.
+import { createHmac, randomUUID } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { Webhooks } from "@octokit/webhooks";
+import pino from "pino";
+import { InProcessLater } from "../../src/app/later.js";
+import { QueueUnavailable, type Job } from "../../src/app/ports.js";
+import { webhookServer, type Delivery } from "../../src/app/webhook-server.js";
+
+const SECRET = "webhook-secret";
+const log = pino({ level: "silent" });
+
+function sign(body: string, secret = SECRET): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+interface Running {
+  url: string;
+  later: InProcessLater;
+  ran: Job[];
+  /** What onRejected was told: the event name, the payload's action when it was read, and why. */
+  rejected: [string, unknown, string][];
+  release: () => void;
+  drain: () => void;
+  close: () => Promise<void>;
+}
+
+/** The server over an in-process queue whose jobs wait until released; the handler queues one job per delivery. */
+async function serve(options: { maxWaiting?: number } = {}): Promise<Running> {
+  const later = new InProcessLater({ clock: Date.now, log, slots: { interactive: 1, bulk: 1 }, ...(options.maxWaiting !== undefined ? { maxWaiting: options.maxWaiting } : {}) });
+  const ran: Job[] = [];
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  later.handle("evaluate", {
+    run: async (job) => {
+      await held;
+      ran.push(job);
+    },
+  });
+  const webhooks = new Webhooks({ secret: SECRET });
+  const rejected: [string, unknown, string][] = [];
+  const { server, drain } = webhookServer({
+    log,
+    onRejected: ({ name, payload }, reason) => void rejected.push([name, (payload as { action?: unknown } | undefined)?.action, reason]),
+    target: {
+      verify: (body, signature) => webhooks.verify(body, signature),
+      receive: async (delivery: Delivery) => {
+        const number = (delivery.payload as { number?: number }).number ?? 0;
+        await later.enqueue({ kind: "evaluate", key: `acme/gitops#${number}`, payload: { delivery: delivery.id } });
+      },
+      ready: async () => ({ queue: await later.ready(), credentials: true }),
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    later,
+    ran,
+    rejected,
+    release,
+    drain,
+    close: async () => {
+      release();
+      await later.close(1_000);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function deliver(url: string, payload: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string; retryAfter: string | null }> {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${url}/api/github/webhooks`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign(body), ...headers },
+    body,
+  });
+  return { status: response.status, body: await response.text(), retryAfter: response.headers.get("retry-after") };
+}
+
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+test("a signed delivery is answered 202 once its job is queued, before the job has run", async () => {
+  running = await serve();
+  const answered = await deliver(running.url, { action: "opened", number: 1 });
+  expect(answered.status).toBe(202);
+  // The job waits (held); the answer did not.
+  expect(running.ran).toEqual([]);
+  expect((await running.later.stats()).active).toBe(1);
+  running.release();
+  await running.later.idle();
+  expect(running.ran).toHaveLength(1);
+});
+
+test.each<[string, (headers: Record<string, string>, body: string) => void, number]>([
+  ["a wrong signature", (headers) => void (headers["x-hub-signature-256"] = sign("{}", "not-the-secret")), 401],
+  ["a signature of another body", (headers, body) => void (headers["x-hub-signature-256"] = sign(`${body} `)), 401],
+  ["no signature", (headers) => delete headers["x-hub-signature-256"], 400],
+  ["no event name", (headers) => delete headers["x-github-event"], 400],
+])("%s is refused and queues nothing", async (_what, spoil, status) => {
+  running = await serve();
+  const body = JSON.stringify({ number: 1 });
+  const headers: Record<string, string> = { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign(body) };
+  spoil(headers, body);
+  const response = await fetch(`${running.url}/api/github/webhooks`, { method: "POST", headers, body });
+  await response.text();
+  expect(response.status).toBe(status);
+  const stats = await running.later.stats();
+  expect(stats.waiting + stats.active).toBe(0);
+  // A bad signature is counted (its body unread); a delivery without the headers is not GitHub's at all.
+  expect(running.rejected).toEqual(status === 401 ? [["pull_request", undefined, "signature"]] : []);
+});
+
+test("a signed body that is not JSON is refused with 400", async () => {
+  running = await serve();
+  const body = "{not json";
+  const response = await fetch(`${running.url}/api/github/webhooks`, {
+    method: "POST",
+    headers: { "x-github-event": "pull_request", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign(body) },
+    body,
+  });
+  await response.text();
+  expect(response.status).toBe(400);
+});
+
+test("when the queue cannot take a delivery: 503 with retry-after, /readyz false; once it can, 202 and ready again", async () => {
+  running = await serve({ maxWaiting: 2 });
+  expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
+  // PR #1 runs (held); #2 and #3 wait: the queue is full.
+  for (const number of [1, 2, 3]) expect((await deliver(running.url, { number })).status).toBe(202);
+  const refused = await deliver(running.url, { action: "synchronize", number: 4 });
+  expect(refused.status).toBe(503);
+  expect(refused.retryAfter).toBe("30");
+  expect(running.rejected).toEqual([["pull_request", "synchronize", "queue"]]);
+  const readyz = await fetch(`${running.url}/readyz`);
+  expect([readyz.status, await readyz.json()]).toEqual([503, { ready: false, queue: false, credentials: true }]);
+  // A delivery for a PR that already waits folds into its job: still taken.
+  expect((await deliver(running.url, { number: 2 })).status).toBe(202);
+  expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
+  running.release();
+  await running.later.idle();
+  expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
+  expect((await deliver(running.url, { number: 4 })).status).toBe(202);
+});
+
+test("a handler error that is not the queue's is a 500, logged; the server goes on", async () => {
+  const webhooks = new Webhooks({ secret: SECRET });
+  let fail: unknown = new Error("boom");
+  const { server } = webhookServer({
+    log,
+    target: {
+      verify: (body, signature) => webhooks.verify(body, signature),
+      receive: async () => {
+        if (fail !== undefined) throw fail;
+      },
+      ready: async () => ({ queue: true, credentials: true }),
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  expect((await deliver(url, { number: 1 })).status).toBe(500);
+  // Probot gathers the handlers' errors: one of them the queue's is a 503.
+  fail = new AggregateError([new Error("other"), new QueueUnavailable("Redis is unreachable")]);
+  expect((await deliver(url, { number: 1 })).status).toBe(503);
+  fail = undefined;
+  expect((await deliver(url, { number: 1 })).status).toBe(202);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+test("shutting down: /readyz answers 503 while deliveries in flight are still answered; other paths 404, other methods 405", async () => {
+  running = await serve();
+  running.drain();
+  const readyz = await fetch(`${running.url}/readyz`);
+  expect([readyz.status, await readyz.json()]).toEqual([503, { ready: false, queue: true, credentials: true, shutting_down: true }]);
+  expect((await fetch(`${running.url}/nothing`)).status).toBe(404);
+  expect((await fetch(`${running.url}/api/github/webhooks`)).status).toBe(405);
+});
