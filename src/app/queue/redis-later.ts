@@ -9,7 +9,8 @@
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
-// was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and waits are BullMQ delayed jobs ("fire") named by an
+// was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and
+// waits are BullMQ delayed jobs ("fire") named by an
 // entry of one hash: a newer schedule replaces the entry, and a fired job whose entry is not its own
 // does nothing, so each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
 // its ticket completes: if they fail, the ticket fails and runs again.
@@ -22,7 +23,8 @@ import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, JobTable, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueStats, type Slots } from "./jobs.js";
-import { ACQUIRE, FINISH, FORGET_IF, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+import { DelayedEntries, type Fire } from "./delayed-entries.js";
 
 export interface RedisLaterOptions {
   url: string;
@@ -42,23 +44,14 @@ export interface RedisLaterOptions {
   clock?: () => number;
 }
 
-/** Delayed entries kept at most (retries, timers, waits): one per key, each holding its job. */
-const MAX_DELAYED = 100_000;
-
-interface Entry {
-  id: string;
-  at: number;
-  attempt?: number;
-}
-
 type Ticket = { key: string };
-type Fire = { entry: string; job: Job };
 
 /** Later over BullMQ and Redis. */
 export class RedisLater implements AppLater {
   private readonly table = new JobTable();
   private readonly redis: Redis;
   private readonly queues: Record<JobPriority, Queue>;
+  private readonly delayed: DelayedEntries;
   private readonly workers: Worker[] = [];
   private readonly prefix: string;
   private readonly leaseMs: number;
@@ -93,6 +86,7 @@ export class RedisLater implements AppLater {
       bulk: new Queue("bulk", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
     };
     for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnNow(`queue ${line}`, error));
+    this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log);
   }
 
   handle(kind: string, handler: JobHandler): void {
@@ -157,13 +151,13 @@ export class RedisLater implements AppLater {
     if (delay === undefined) return false;
     this.retriesSet.set(key, attempt);
     const at = this.clock() + delay;
-    this.track(() => this.serial(() => this.schedule(`retry|${key}`, job, at, attempt)));
+    this.track(() => this.serial(() => this.delayed.schedule(`retry|${key}`, job, at, attempt)));
     return true;
   }
 
   cancelRetry(key: string): void {
     this.retriesSet.delete(key);
-    this.track(() => this.serial(() => this.cancel(`retry|${key}`)));
+    this.track(() => this.serial(() => this.delayed.cancel(`retry|${key}`)));
   }
 
   pendingRetry(key: string): number | undefined {
@@ -171,22 +165,15 @@ export class RedisLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    this.track(() => this.serial(() => this.schedule(`at|${key}`, job, at)));
+    this.track(() => this.serial(() => this.delayed.schedule(`at|${key}`, job, at)));
     return true;
   }
 
   cancelTimer(key: string, under = false): void {
     this.track(() =>
       this.serial(async () => {
-        await this.cancel(`at|${key}`);
-        if (!under) return;
-        const pattern = `at|${key.replace(/[*?[\]\\]/g, "\\$&")}@*`;
-        let cursor = "0";
-        do {
-          const [next, fields] = await this.redis.hscan(this.keyOf("delayed"), cursor, "MATCH", pattern, "COUNT", 200);
-          cursor = next;
-          for (let i = 0; i < fields.length; i += 2) await this.cancel(fields[i] as string);
-        } while (cursor !== "0");
+        await this.delayed.cancel(`at|${key}`);
+        if (under) await this.delayed.cancelStartingWith(`at|${key}@`);
       }),
     );
   }
@@ -235,7 +222,7 @@ export class RedisLater implements AppLater {
       const [first] = await queue.getJobs(["wait"], 0, 0, true);
       if (first !== undefined && (oldest === null || first.timestamp < oldest)) oldest = first.timestamp;
     }
-    return { waiting, active: this.active, delayed: await this.redis.hlen(this.keyOf("delayed")), oldestWaitMs: oldest === null ? null : Math.max(0, this.clock() - oldest) };
+    return { waiting, active: this.active, delayed: await this.delayed.count(), oldestWaitMs: oldest === null ? null : Math.max(0, this.clock() - oldest) };
   }
 
   async close(graceMs: number): Promise<void> {
@@ -377,7 +364,7 @@ export class RedisLater implements AppLater {
     if (failure instanceof RetryLater) {
       const wait = Math.min(Math.max(failure.afterMs, MIN_WAIT_MS), MAX_WAIT_MS);
       log.warn({ job: job.kind, key: job.key, wait_ms: wait, reason: failure.message, ...job.log }, "waiting before running a job again");
-      await this.schedule(`wait|${job.key}`, failure.job ?? job, this.clock() + wait);
+      await this.delayed.schedule(`wait|${job.key}`, failure.job ?? job, this.clock() + wait);
       return;
     }
     if (failure instanceof LeaseLost) {
@@ -392,45 +379,15 @@ export class RedisLater implements AppLater {
       return;
     }
     log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");
-    await this.schedule(`wait|${job.key}`, job, this.clock() + delay);
-  }
-
-  /** Sets the delayed entry `entry` (replacing its job) to queue `job` at `at`. */
-  private async schedule(entry: string, job: Job, at: number, attempt?: number): Promise<void> {
-    const hash = this.keyOf("delayed");
-    const previous = await this.redis.hget(hash, entry);
-    if (previous === null && (await this.redis.hlen(hash)) >= MAX_DELAYED) {
-      this.options.log.error({ entry, job: job.kind, key: job.key }, "too many retries and timers are set: this one is not");
-      return;
-    }
-    const id = `fire-${randomUUID()}`;
-    const value: Entry = { id, at, ...(attempt !== undefined ? { attempt } : {}) };
-    // The entry first: a job that fires finds it. A crash between the two loses the timer, and the run that set it runs again.
-    await this.redis.hset(hash, entry, JSON.stringify(value));
-    await this.queues[priorityOf(job)].add("fire", { entry, job } satisfies Fire, { jobId: id, delay: Math.max(0, at - this.clock()), attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
-    if (previous !== null) await this.removeFire(JSON.parse(previous) as Entry);
-  }
-
-  private async cancel(entry: string): Promise<void> {
-    const hash = this.keyOf("delayed");
-    const previous = await this.redis.hget(hash, entry);
-    if (previous === null) return;
-    await this.redis.hdel(hash, entry);
-    await this.removeFire(JSON.parse(previous) as Entry);
-  }
-
-  /** Removes a delayed job that will not be needed; one that fires anyway finds its entry gone. */
-  private async removeFire(entry: Entry): Promise<void> {
-    for (const queue of Object.values(this.queues)) await queue.remove(entry.id).catch(() => 0);
+    await this.delayed.schedule(`wait|${job.key}`, job, this.clock() + delay);
   }
 
   /** A retry, timer or wait is due: its job is queued, once, if the entry is still its own. */
   private async fire(fire: Fire, id: string): Promise<void> {
-    const current = await this.redis.hget(this.keyOf("delayed"), fire.entry);
-    if (current === null || (JSON.parse(current) as Entry).id !== id) return;
+    if (!(await this.delayed.isCurrent(fire, id))) return;
     // Queued before the entry goes: a replica dying in between fires it again, and the two fold into one run.
     await this.enqueue(fire.job);
-    await this.redis.eval(FORGET_IF, 1, this.keyOf("delayed"), fire.entry, id);
+    await this.delayed.forget(fire, id);
     if (fire.entry.startsWith("retry|")) this.retriesSet.delete(fire.entry.slice("retry|".length));
   }
 }
