@@ -19,6 +19,9 @@ const PURE = ["engine", "policy", "render", "audit"];
  */
 const KNOWN_BACKWARD_IMPORTS: readonly string[] = [];
 
+/** The most lines a file of src/ has (wc -l). */
+const MAX_FILE_LINES = 400;
+
 /** The modules a source file imports, as written: static and dynamic imports, re-exports, side-effect imports. */
 function specifiersIn(source: string): string[] {
   return [...source.matchAll(/\bfrom\s+"([^"]+)"|\bimport\s+"([^"]+)"|\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => (m[1] ?? m[2] ?? m[3]) as string);
@@ -146,5 +149,13 @@ describe("the import graph of src/", () => {
   test("every known exception still exists (remove it from the list when its import goes)", () => {
     const backward = new Set(backwardImports(graph));
     expect(KNOWN_BACKWARD_IMPORTS.filter((edge) => !backward.has(edge))).toEqual([]);
+  });
+
+  test("no file of src/ is over 400 lines (issue 8: a file one reader can hold)", () => {
+    const long = filesUnder(resolve("src"))
+      .map((file) => ({ file: relative(resolve("."), file), lines: readFileSync(file, "utf8").split("\n").length - 1 }))
+      .filter(({ lines }) => lines > MAX_FILE_LINES)
+      .map(({ file, lines }) => `${file}: ${lines} lines`);
+    expect(long).toEqual([]);
   });
 });
