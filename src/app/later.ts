@@ -1,6 +1,7 @@
 // Later, in this process: one replica's queue. Jobs wait per key (a PR's evaluations) and fold into
 // one run while they wait or while their key runs; a fixed number run at once, interactive ones
-// ahead of bulk ones, which have slots of their own; retries, timers and waits on unref'd timers.
+// ahead of bulk ones, which have slots of their own, and installations take turns in each line
+// (queue/fair-line.ts); retries, timers and waits on unref'd timers.
 //
 // What dies with the process: the jobs waiting and running, pending retries and timers. The app
 // answered their deliveries already, so the start-up sweep (startup-sweep.ts) finds what they
@@ -10,6 +11,7 @@ import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";
 import { FAILURE_DELAYS_MS, HELD, JobTable, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type QueueStats, type Slots } from "./queue/jobs.js";
+import { FairLine, groupOf, shareOf } from "./queue/fair-line.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
 
 export type { JobHandler } from "./queue/jobs.js";
@@ -44,15 +46,19 @@ interface Slot {
   running: boolean;
   /** The line `pending` waits in, until it starts. */
   line: JobPriority | undefined;
+  /** Its installation's group in the lines (queue/fair-line.ts). */
+  group: string;
 }
 
 /** Later within one process. */
 export class InProcessLater implements AppLater {
   private readonly table = new JobTable();
   private readonly slots = new Map<string, Slot>();
-  /** Keys waiting to start, in arrival order (a Set keeps insertion order and deletes in O(1)). */
-  private readonly lines: Record<JobPriority, Set<string>> = { interactive: new Set(), bulk: new Set() };
+  /** Keys waiting to start: in arrival order per installation, the installations taking turns. */
+  private readonly lines: Record<JobPriority, FairLine> = { interactive: new FairLine(), bulk: new FairLine() };
   private readonly active: Record<JobPriority, number> = { interactive: 0, bulk: 0 };
+  /** Runs under way per line and installation group: each group has at most shareOf(slots) of a line. */
+  private readonly activeOf: Record<JobPriority, Map<string, number>> = { interactive: new Map(), bulk: new Map() };
   private readonly runs = new Set<Promise<void>>();
   /** Failed runs in a row, per key. */
   private readonly failures = new Map<string, number>();
@@ -181,14 +187,14 @@ export class InProcessLater implements AppLater {
     if (slot === undefined) {
       const max = this.options.maxWaiting ?? MAX_WAITING;
       if (this.waiting() >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
-      const fresh: Slot = { pending: job, since: this.options.clock(), running: false, line: undefined };
+      const fresh: Slot = { pending: job, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
       this.slots.set(job.key, fresh);
       this.queueUp(job.key, fresh);
     } else if (slot.pending !== undefined) {
       slot.pending = this.table.merge(slot.pending, job);
       // A person's event on a PR whose bulk re-evaluation waits: it goes to the front line.
       if (slot.line === "bulk" && priorityOf(slot.pending) === "interactive") {
-        this.lines.bulk.delete(job.key);
+        this.lines.bulk.delete(slot.group, job.key);
         this.queueUp(job.key, slot);
       }
     } else {
@@ -201,17 +207,18 @@ export class InProcessLater implements AppLater {
 
   private queueUp(key: string, slot: Slot): void {
     slot.line = priorityOf(slot.pending as Job);
-    this.lines[slot.line].add(key);
+    this.lines[slot.line].add(slot.group, key);
   }
 
   private pump(): void {
     if (!this.started || this.closed) return;
     for (const line of ["interactive", "bulk"] as const) {
+      const share = shareOf(this.limits[line]);
+      const running = this.activeOf[line];
       while (this.active[line] < this.limits[line]) {
-        const next = this.lines[line].values().next();
-        if (next.done === true) break;
-        this.lines[line].delete(next.value);
-        this.begin(next.value, line);
+        const next = this.lines[line].take((group) => (running.get(group) ?? 0) < share);
+        if (next === undefined) break;
+        this.begin(next.key, line);
       }
     }
   }
@@ -223,8 +230,13 @@ export class InProcessLater implements AppLater {
     slot.line = undefined;
     slot.running = true;
     this.active[line] += 1;
+    const running = this.activeOf[line];
+    running.set(slot.group, (running.get(slot.group) ?? 0) + 1);
     const run = this.runOne(job).finally(() => {
       this.active[line] -= 1;
+      const left = (running.get(slot.group) as number) - 1;
+      if (left === 0) running.delete(slot.group);
+      else running.set(slot.group, left);
       slot.running = false;
       this.runs.delete(run);
       if (slot.pending !== undefined) this.queueUp(key, slot);

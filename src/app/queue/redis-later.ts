@@ -18,33 +18,16 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
-import type { Logger } from "probot";
 import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { FAILURE_DELAYS_MS, JobTable, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueStats, type Slots } from "./jobs.js";
-import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+import { FAILURE_DELAYS_MS, JobTable, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueStats } from "./jobs.js";
+import { ACQUIRE, FINISH, LEFT_LINE, PUSH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+import { groupOf } from "./fair-line.js";
+import { LAST_TURN, TURNS_TTL_MS, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+
+export type { RedisLaterOptions } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
-
-export interface RedisLaterOptions {
-  url: string;
-  log: Logger;
-  slots: Slots;
-  /** Names every key this queue writes (several apps can share a Redis). Default "compliance-gate". */
-  prefix?: string;
-  /** How long a run holds its key without renewing it, and BullMQ's lock on a ticket. Default 30 s. */
-  leaseMs?: number;
-  /** How often BullMQ looks for tickets whose worker died. Default 30 s. */
-  stalledIntervalMs?: number;
-  /** How long an enqueue may take before the delivery is refused. Default 2 s. */
-  enqueueTimeoutMs?: number;
-  retryDelaysMs?: readonly number[];
-  /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
-  failureDelaysMs?: readonly number[];
-  clock?: () => number;
-}
-
-type Ticket = { key: string };
 
 /** Later over BullMQ and Redis. */
 export class RedisLater implements AppLater {
@@ -132,8 +115,13 @@ export class RedisLater implements AppLater {
           // The job first, then its ticket: a ticket never runs before its job is there to take.
           // A key's list holds what arrived during one run of it (a run takes them all): for a PR,
           // the deliveries GitHub sends about it in a few seconds.
-          await this.redis.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
-          await this.queues[priorityOf(job)].add("run", { key: job.key } satisfies Ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+          // Installations take turns: a ticket's BullMQ priority is how many of its installation's
+          // tickets wait, itself included, so a review in a quiet installation goes ahead of the
+          // hundredth ticket of a busy one (whose runs wait on its own GitHub budget anyway).
+          const group = groupOf(job.installationId);
+          const waiting = Number(await this.redis.eval(PUSH, 2, this.keyOf("pending", job.key), this.keyOf("turns", group), JSON.stringify(job), TURNS_TTL_MS));
+          const ticket: Ticket = { key: job.key, group };
+          await this.queues[priorityOf(job)].add("run", ticket, { priority: Math.min(Math.max(1, waiting), LAST_TURN), attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
         })(),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
@@ -219,8 +207,11 @@ export class RedisLater implements AppLater {
     for (const queue of Object.values(this.queues)) {
       const counts = await queue.getJobCounts("waiting", "prioritized");
       waiting += (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0);
-      const [first] = await queue.getJobs(["wait"], 0, 0, true);
-      if (first !== undefined && (oldest === null || first.timestamp < oldest)) oldest = first.timestamp;
+      // Tickets wait by their installation's turn, not by age: the oldest of the 50 next to run (and
+      // of the un-prioritised ones) stands for the oldest of all — close, and 51 reads at most.
+      for (const first of [...(await queue.getJobs(["wait"], 0, 0, true)), ...(await queue.getJobs(["prioritized"], 0, 49, true))]) {
+        if (oldest === null || first.timestamp < oldest) oldest = first.timestamp;
+      }
     }
     return { waiting, active: this.active, delayed: await this.delayed.count(), oldestWaitMs: oldest === null ? null : Math.max(0, this.clock() - oldest) };
   }
@@ -249,7 +240,7 @@ export class RedisLater implements AppLater {
     this.redis.disconnect();
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed", key?: string): string {
+  private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed" | "turns", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
@@ -296,7 +287,10 @@ export class RedisLater implements AppLater {
 
   private async process(ticket: BullJob): Promise<void> {
     if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
-    if (ticket.name === "run") return this.runKey((ticket.data as Ticket).key, `ticket:${ticket.id as string}`);
+    if (ticket.name !== "run") return;
+    const { key, group } = ticket.data as Ticket;
+    if (group !== undefined) await this.redis.eval(LEFT_LINE, 1, this.keyOf("turns", group));
+    return this.runKey(key, `ticket:${ticket.id as string}`);
   }
 
   /** The runs of one key while this ticket holds its lease: until nothing waits. */

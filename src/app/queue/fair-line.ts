@@ -1,0 +1,63 @@
+// A line of keys waiting to run, fair between installations: each installation's keys wait in
+// arrival order, and the installations take turns, so one busy organisation (a burst of a hundred
+// PRs, a policy push) does not hold up a review in another — whose own budget at GitHub is idle.
+
+/** The group of a job: its installation, or one group for jobs of none. */
+export function groupOf(installationId: number | undefined): string {
+  return installationId === undefined ? "-" : String(installationId);
+}
+
+/**
+ * How many runs of one line one installation may have at once: all but a quarter of the line's
+ * slots (at least one kept free for the others once the line has two). An installation's runs wait
+ * on its own GitHub budget; the slots kept free let another's review start at once.
+ */
+export function shareOf(slots: number): number {
+  return slots < 2 ? slots : slots - Math.max(1, Math.floor(slots / 4));
+}
+
+export class FairLine {
+  /** Per group, its keys in arrival order; the map's own order is the groups' turns. */
+  private readonly groups = new Map<string, Set<string>>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(group: string, key: string): void {
+    let keys = this.groups.get(group);
+    if (keys === undefined) {
+      keys = new Set();
+      this.groups.set(group, keys);
+    }
+    if (!keys.has(key)) {
+      keys.add(key);
+      this.count += 1;
+    }
+  }
+
+  delete(group: string, key: string): void {
+    const keys = this.groups.get(group);
+    if (keys === undefined || !keys.delete(key)) return;
+    this.count -= 1;
+    if (keys.size === 0) this.groups.delete(group);
+  }
+
+  /**
+   * Takes the next key: the oldest of the first group in turn that `may` run now; that group goes
+   * to the back of the turns. Costs at most one look per group.
+   */
+  take(may: (group: string) => boolean): { group: string; key: string } | undefined {
+    for (const [group, keys] of this.groups) {
+      if (!may(group)) continue;
+      const key = keys.values().next().value as string;
+      keys.delete(key);
+      this.count -= 1;
+      this.groups.delete(group);
+      if (keys.size > 0) this.groups.set(group, keys);
+      return { group, key };
+    }
+    return undefined;
+  }
+}
