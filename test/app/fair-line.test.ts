@@ -39,7 +39,7 @@ describe("FairLine", () => {
   test("groups and shares", () => {
     expect(groupOf(42)).toBe("42");
     expect(groupOf(undefined)).toBe("-");
-    expect([1, 2, 3, 4, 8, 16].map(shareOf)).toEqual([1, 1, 2, 3, 6, 12]);
+    expect([1, 2, 3, 4, 8, 16].map(shareOf)).toEqual([1, 2, 3, 3, 6, 12]);
   });
 });
 

@@ -9,11 +9,12 @@ export function groupOf(installationId: number | undefined): string {
 
 /**
  * How many runs of one line one installation may have at once: all but a quarter of the line's
- * slots (at least one kept free for the others once the line has two). An installation's runs wait
- * on its own GitHub budget; the slots kept free let another's review start at once.
+ * slots, from four slots up (below that, all: a line that small is one installation's). An
+ * installation's runs wait on its own GitHub budget; the slots kept free let another's review
+ * start at once.
  */
 export function shareOf(slots: number): number {
-  return slots < 2 ? slots : slots - Math.max(1, Math.floor(slots / 4));
+  return slots < 4 ? slots : slots - Math.floor(slots / 4);
 }
 
 export class FairLine {
