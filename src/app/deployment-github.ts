@@ -8,7 +8,7 @@ import type { ChangedFile } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { listComments } from "../github/audit-comments.js";
 import { listCommitFiles } from "../github/changed-files.js";
-import { listBranchTips } from "../github/history.js";
+import { firstParents, isOnBranch, listBranchTips, readBranchTip } from "../github/history.js";
 import { CheckMemory, GitHubCheckRuns } from "../github/check-runs.js";
 import { GitHubError, GitHubSession, type GitHubClient } from "../github/client.js";
 import { openExceptionIssue } from "../github/exception-issues.js";
@@ -19,19 +19,8 @@ import type { Permission } from "../policy/types.js";
 import { pullsOfCommit } from "../github/pulls.js";
 import { AUDIT_CHECK } from "../render/check-run.js";
 
-/** Pages of history listed at most for one walk (1,000 commits: a merge's own commits are listed too). */
-const MAX_HISTORY_PAGES = 10;
-
 /** Warnings kept for one session's reads (the rest are the same kind of thing, many times). */
 const MAX_WARNINGS = 50;
-
-/** First-parent commits behind a branch's tip looked at, at most, to find a deployed commit there. */
-const MAX_FIRST_PARENT_DEPTH = 1_000;
-
-interface ApiCommit {
-  sha?: unknown;
-  parents?: { sha?: unknown }[];
-}
 
 export interface DeploymentGitHubOptions {
   owner: string;
@@ -65,29 +54,8 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     this.checks = new GitHubCheckRuns(new CheckMemory({ clock: options.clock }), this.session, options.owner, options.repo);
   }
 
-  async firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }> {
-    const { owner, repo } = this.options;
-    const bySha = new Map<string, HistoryCommit>();
-    const commits: HistoryCommit[] = [];
-    let next: string | undefined = sha;
-    for await (const page of this.session.pages<ApiCommit>("GET /repos/{owner}/{repo}/commits", { owner, repo, sha }, `listing the history of ${sha.slice(0, 7)}`, { maxPages: MAX_HISTORY_PAGES })) {
-      for (const c of page.items) {
-        if (typeof c.sha !== "string") continue;
-        bySha.set(c.sha, { sha: c.sha, parents: (c.parents ?? []).flatMap((p) => (typeof p.sha === "string" ? [p.sha] : [])) });
-      }
-      // Follow first parents as far as the listing goes; list on only when it runs out.
-      for (;;) {
-        const commit: HistoryCommit | undefined = next === undefined ? undefined : bySha.get(next);
-        if (commit === undefined) break;
-        commits.push(commit);
-        next = commit.parents[0];
-        if (commits.length >= max) return { commits, exhausted: false };
-        if (next === undefined) return { commits, exhausted: true };
-      }
-      if (!page.next) break;
-    }
-    if (commits.length === 0) throw new GitHubError(`GitHub lists no commit ${sha.slice(0, 7)}`);
-    return { commits, exhausted: next === undefined };
+  firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }> {
+    return firstParents(this.session, this.options.owner, this.options.repo, sha, max);
   }
 
   async pullsOf(sha: string): Promise<MergedPull[]> {
@@ -134,11 +102,8 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
   }
 
   async branchTip(branch: string): Promise<string | null> {
-    const { owner, repo } = this.options;
-    const response = await this.session.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { owner, repo, ref: `heads/${branch}` }, `reading the tip of ${branch}`, { accept: [404] });
-    if (response.status === 404) return null;
-    const sha = (response.data as { object?: { sha?: unknown } } | undefined)?.object?.sha;
-    return typeof sha === "string" ? sha : null;
+    const tip = await readBranchTip(this.session, this.options.owner, this.options.repo, branch, { doing: `reading the tip of ${branch}`, missing: "null" });
+    return tip === null || tip === "unchanged" ? null : tip.sha;
   }
 
   branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }> {
@@ -155,26 +120,8 @@ export class DeploymentGitHubSession implements DeploymentGitHub {
     return found.kind === "policies" ? { policies: found.policies, commit: found.commit, blobs: found.blobs } : null;
   }
 
-  /**
-   * One request when `sha` is the tip; else a comparison (is it an ancestor at all?) and the tip's
-   * first-parent history, listed until `sha` shows up, at most MAX_HISTORY_PAGES pages.
-   */
-  async isOnBranch(sha: string, branch: string): Promise<boolean | "unknown"> {
-    const { owner, repo } = this.options;
-    const tip = await this.branchTip(branch);
-    if (tip === null) return false;
-    if (tip === sha) return true;
-    const response = await this.session.request(
-      "GET /repos/{owner}/{repo}/compare/{basehead}",
-      { owner, repo, basehead: `${sha}...${tip}`, per_page: 1 },
-      `comparing ${sha.slice(0, 7)} with ${branch}`,
-      { accept: [404] },
-    );
-    // `ahead`: the tip has everything of sha and more — sha is an ancestor, maybe off the first-parent line.
-    if (response.status === 404 || (response.data as { status?: unknown } | undefined)?.status !== "ahead") return false;
-    const { commits, exhausted } = await this.firstParents(tip, MAX_FIRST_PARENT_DEPTH);
-    if (commits.some((c) => c.sha === sha)) return true;
-    return exhausted ? false : "unknown";
+  isOnBranch(sha: string, branch: string): Promise<boolean | "unknown"> {
+    return isOnBranch(this.session, this.options.owner, this.options.repo, sha, branch);
   }
 
   async workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null> {

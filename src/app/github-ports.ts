@@ -2,18 +2,18 @@
 // the adapters of github/ and sharing the process-wide caches (policies, pull request ETags, the
 // directory, what was posted), each keyed so that one installation never sees another's answers.
 import { auditCommentsOf, keepEarliest, listComments, writeAuditComment } from "../github/audit-comments.js";
-import { listCommitFiles } from "../github/changed-files.js";
+import { listCommitFiles, listPullFiles } from "../github/changed-files.js";
 import { CheckMemory, GitHubCheckRuns, type CheckStore, type CheckWriteObserver } from "../github/check-runs.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { compareCommits } from "../github/comparison.js";
-import { recordDeployment } from "../github/deployments.js";
+import { listDeploymentShasSince, recordDeployment } from "../github/deployments.js";
 import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
 import { EXCEPTION_LABEL, listExceptionIssues, listIssuesOpenedBy, openExceptionIssue } from "../github/exception-issues.js";
-import { listBranchTips, listCommitsSince, listDeploymentShasSince, mergeCommitParent, readRepository } from "../github/history.js";
+import { listBranchTips, listCommitsSince, mergeCommitParent, readRepository } from "../github/history.js";
 import { closingIssues } from "../github/linked-issues.js";
 import { LruCache } from "../github/lru-cache.js";
 import { baseBeforeMerge } from "../github/merge-base.js";
-import { compareRange, filesBetween, pullFileBlobs, queueRefs } from "../github/merge-group-commits.js";
+import { compareRange, filesBetween, queueRefs } from "../github/merge-group-commits.js";
 import { GitHubPolicySource, PolicyCache, type PolicyReader } from "../github/policy-source.js";
 import { GitHubPullFacts } from "../github/pull-facts.js";
 import { closedPullsSince, openPullsInto, pullCommits, PullMemory, pullsOfCommit, readPull } from "../github/pulls.js";
@@ -107,7 +107,7 @@ export class GitHubPorts {
         range: (base, head, maxCommits) => compareRange(gh, owner, repo, base, head, maxCommits),
         queueRefs: (base) => queueRefs(gh, owner, repo, base),
         filesBetween: (base, head) => filesBetween(gh, owner, repo, base, head),
-        pullFileBlobs: (number, maxFiles) => pullFileBlobs(gh, owner, repo, number, maxFiles),
+        pullFileBlobs: (number, maxFiles) => listPullFiles(gh, owner, repo, number, Math.ceil(maxFiles / 100)),
         compare: (base, head) => compareCommits(gh, owner, repo, base, head),
         files: (sha) => listCommitFiles(gh, owner, repo, sha),
         mergeParent: (pull) => mergeCommitParent(gh, owner, repo, pull),
