@@ -151,3 +151,21 @@ export async function recordDeployment(gh: GitHubSession, request: DeploymentReq
   }
   return { id: all[0] as number, created: all[0] === id, status: true };
 }
+
+/** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
+export async function readWorkflowRun(gh: GitHubSession, owner: string, repo: string, runId: number): Promise<{ sha: string; branch: string | null } | null> {
+  const response = await gh.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner, repo, run_id: runId }, `reading workflow run ${runId}`, { accept: [404] });
+  const data = response.data as { head_sha?: unknown; head_branch?: unknown } | undefined;
+  if (response.status === 404 || typeof data?.head_sha !== "string") return null;
+  return { sha: data.head_sha, branch: typeof data.head_branch === "string" ? data.head_branch : null };
+}
+
+/** Answers a workflow run waiting on this app as a custom deployment protection rule. */
+export async function answerProtectionRule(gh: GitHubSession, owner: string, repo: string, answer: { runId: number; environment: string; state: "approved" | "rejected"; comment: string }): Promise<void> {
+  const { runId, environment, state, comment } = answer;
+  await gh.request(
+    "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule",
+    { owner, repo, run_id: runId, environment_name: environment, state, comment },
+    `answering the deployment of run ${runId} to ${environment}`,
+  );
+}
