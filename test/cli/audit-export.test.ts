@@ -999,6 +999,22 @@ describe("compliance-gate audit export", () => {
     expect(readdirSync(outDir)).toEqual([]);
   });
 
+  test("policies GitHub fails to read fail the export: no change is judged without them", async () => {
+    const scope = github();
+    mockRepository(scope);
+    mockPullList(scope, [P43]);
+    mockMerged(scope, P43, []);
+    scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
+    scope.get(`${REPO_PATH}/contents/policies`).query({ ref: sha("merge42") }).reply(502, "<html>Bad Gateway</html>");
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`GitHub API error 502 while listing policies/ at ${sha("merge42").slice(0, 7)}`);
+    expect(scope.pendingMocks()).toEqual([]);
+  });
+
   test("a failed export leaves an existing output file as it was", async () => {
     const scope = github();
     scope.get(REPO_PATH).reply(502, "Bad Gateway");
