@@ -20,6 +20,7 @@ import { closedPullsSince, openPullsInto, pullCommits, PullMemory, pullsOfCommit
 import { requestReviewers } from "../github/review-requests.js";
 import type { Permission } from "../policy/types.js";
 import { enforcementGitHub } from "./enforcement-github.js";
+import { PolicyValidations, type ValidatingPolicySource } from "./policy-check.js";
 import type { DeploymentPorts, EnforcementPorts, Ports } from "./ports.js";
 import type { AuditObserver } from "./metrics.js";
 
@@ -60,6 +61,8 @@ export class GitHubPorts {
   readonly checkMemory: CheckMemory;
   /** Repositories whose `compliance-exception` label exists (created once per process). */
   readonly labels = new LruCache<string, true>({ maxEntries: 10_000 });
+  /** compliance/policy's validations of policy files read at heads, by their blobs. */
+  readonly validations = new PolicyValidations();
   private readonly observer: AuditObserver | undefined;
 
   constructor(options: GitHubPortsOptions = {}) {
@@ -86,13 +89,24 @@ export class GitHubPorts {
     return this.over(new GitHubSession(client), owner, repo, "push");
   }
 
+  /** The policy source of `owner/repo` through one session, with the process's validations of head policy files. */
+  private policiesOver(gh: GitHubSession, owner: string, repo: string): ValidatingPolicySource {
+    const source = new GitHubPolicySource(this.policyCache, gh, owner, repo);
+    return {
+      atBranchTip: (branch) => source.atBranchTip(branch),
+      atCommit: (commit, branch) => source.atCommit(commit, branch),
+      headFiles: (commit) => source.headFiles(commit),
+      validations: this.validations,
+    };
+  }
+
   /** The ports through one session; `records`: what the records `audit.postRecord` writes count as (metrics). */
   private over(gh: GitHubSession, owner: string, repo: string, records: "push" | "verdict"): Ports {
     const checks = new GitHubCheckRuns(this.checkMemory, gh, owner, repo);
     return {
       owner,
       repo,
-      policies: new GitHubPolicySource(this.policyCache, gh, owner, repo),
+      policies: this.policiesOver(gh, owner, repo),
       pulls: {
         read: (number) => readPull(gh, this.pullMemory, owner, repo, number),
         openInto: (base, pages) => openPullsInto(gh, owner, repo, base, pages),
