@@ -2,12 +2,13 @@
 // reached an environment — each merged pull request and direct push — with its audit record and
 // whether that verifies, or marked missing: an auditor's population and sample in one file.
 import type { KeyObject } from "node:crypto";
-import { exportCsv } from "../audit/export-csv.js";
 import { readAuditPopulation, type Population } from "../app/audit-export.js";
 import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
 import { apiUrlFlag, appLoginFlag, githubAccess, repoFlag } from "./github-access.js";
-import { exportRows, exportSummary } from "./export-rows.js";
+import { exportCsv } from "../render/export-csv.js";
+import { exportSummary } from "../render/export-summary.js";
+import { exportRows } from "./export-rows.js";
 import { readPublicKey } from "./input.js";
 import { commitOutput, discardOutput, openOutput, type PendingOutput } from "./output-file.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
@@ -280,6 +281,6 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
   } else {
     io.stdout.write(text);
   }
-  if (!args.quiet) io.stderr.write(exportSummary(rows, population, args, key, pending?.path));
+  if (!args.quiet) io.stderr.write(exportSummary(rows, population, args, key !== undefined, pending?.path));
   return EXIT_OK;
 }
