@@ -278,6 +278,14 @@ function mockJudged(scope: nock.Scope, spec: PullSpec, files: string[], policies
   }
 }
 
+/** #43 merged without a record, its merge commit's parent merge42: what the export reads before the policies there. */
+function mockUnrecorded43(scope: nock.Scope): void {
+  mockRepository(scope);
+  mockPullList(scope, [P43]);
+  mockMerged(scope, P43, []);
+  scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
+}
+
 interface ChainCommit {
   sha: string;
   date: string;
@@ -568,10 +576,7 @@ describe("compliance-gate audit export", () => {
 
   test("files GitHub cannot list: included as missing, files truncated (fail closed)", async () => {
     const scope = github();
-    mockRepository(scope);
-    mockPullList(scope, [P43]);
-    mockMerged(scope, P43, []);
-    scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
+    mockUnrecorded43(scope);
     mockPoliciesAt(scope, sha("merge42"));
     scope.get(`${REPO_PATH}/pulls/43/files`).query(true).reply(422, { message: "Sorry, the diff exceeded the maximum number of files" });
 
@@ -1002,10 +1007,7 @@ describe("compliance-gate audit export", () => {
 
   test("policies GitHub fails to read fail the export: no change is judged without them", async () => {
     const scope = github();
-    mockRepository(scope);
-    mockPullList(scope, [P43]);
-    mockMerged(scope, P43, []);
-    scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
+    mockUnrecorded43(scope);
     scope.get(`${REPO_PATH}/contents/policies`).query({ ref: sha("merge42") }).reply(502, "<html>Bad Gateway</html>");
 
     const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
