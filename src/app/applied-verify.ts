@@ -12,9 +12,9 @@ import type { Policy } from "../policy/types.js";
 import { problemNote, exceptionNote } from "../render/audit-comment.js";
 import { appliedException, appliedExceptionKey, brokenLinkException, brokenLinkKey, unverifiableChainException, unverifiableChainKey } from "../render/deployment-verdict.js";
 import { refusedForGood } from "./audit-exceptions.js";
-import type { DeploymentGitHub } from "./ports.js";
-import { locateAndWalk, publicKeyOf, sealVerdict, writeVerdict } from "./deployment-verdicts.js";
-import type { Job, Later } from "./ports.js";
+import { ChainReads } from "./chain-reads.js";
+import { locateAndWalk, openException, publicKeyOf, sealVerdict, writeVerdict, type VerdictDependencies } from "./deployment-verdicts.js";
+import type { DeploymentPorts, Job } from "./ports.js";
 
 /** A report that a revision was applied: plain data, so a retry can wait in a queue. */
 export type AppliedReport = {
@@ -43,12 +43,6 @@ export function appliedJob(report: AppliedReport, log?: Record<string, string | 
     payload: report,
     log: log ?? { repository: `${report.owner}/${report.repo}`, sha: report.sha },
   };
-}
-
-export interface AppliedVerifierDependencies {
-  signingKey?: KeyObject;
-  clock: () => number;
-  later: Later;
 }
 
 export type AppliedOutcome = "recorded" | "already_recorded" | "deferred" | "not_named" | "no_policies" | "failed";
@@ -108,12 +102,12 @@ function exceptionsOf(record: AppliedRecord, repository: string): { key: string;
 export class AppliedVerifier {
   private readonly publicKey: KeyObject | undefined;
 
-  constructor(private readonly deps: AppliedVerifierDependencies) {
+  constructor(private readonly deps: VerdictDependencies) {
     this.publicKey = publicKeyOf(deps.signingKey);
   }
 
   /** Checks the report; never rejects. A failure is tried again later, with a fresh client. */
-  async onReport(report: AppliedReport, github: DeploymentGitHub, log: Logger): Promise<AppliedOutcome> {
+  async onReport(report: AppliedReport, github: DeploymentPorts, log: Logger): Promise<AppliedOutcome> {
     const key = appliedJob(report).key;
     try {
       const outcome = await this.verify(report, github, log);
@@ -152,12 +146,13 @@ export class AppliedVerifier {
     return this.deps.later.at(`late:${key}`, appliedJob({ ...report, retryAttempt: attempt, lateRetries: late + 1 }), this.deps.clock() + delay);
   }
 
-  private async verify(report: AppliedReport, github: DeploymentGitHub, log: Logger): Promise<AppliedOutcome> {
+  private async verify(report: AppliedReport, github: DeploymentPorts, log: Logger): Promise<AppliedOutcome> {
     const { sha } = report;
     const repository = `${report.owner}/${report.repo}`;
+    const reads = new ChainReads(github);
     // The reporters are named by the policies of the default branch: where the operator's configuration is governed.
-    const found = await github.branchPolicies(report.defaultBranch);
-    if (found === null) return "no_policies";
+    const found = await github.ports.policies.atBranchTip(report.defaultBranch);
+    if (found.kind !== "policies") return "no_policies";
     const named = found.policies.policies.filter((p) => namesReporter(p, report.reporter));
     if (named.length === 0) {
       // An invalid file may have named it: what runs there goes unchecked until the file is fixed, and that is said.
@@ -167,14 +162,14 @@ export class AppliedVerifier {
       return "not_named";
     }
 
-    const onCommit = await github.checkRecords(sha);
+    const onCommit = await reads.checkRecords(sha);
     const recorded = (environment: string): boolean => onCommit.some((r) => r.kind === "applied" && r.environment === environment && r.sha === sha);
     const todo = named.filter((p) => !recorded(p.environment));
     if (todo.length === 0) return "already_recorded";
 
     const judged = [];
     for (const policy of todo) {
-      const located = await locateAndWalk(github, {
+      const located = await locateAndWalk(reads, {
         repository,
         sha,
         policy,
@@ -211,8 +206,7 @@ export class AppliedVerifier {
       if (!record.compliant && policy.audit.issue_on_exception) {
         for (const { key: issueKey, title, body: text } of exceptionsOf(record, repository)) {
           try {
-            const issue = await github.openException(issueKey, title, text);
-            if (issue !== null) notes.push(exceptionNote(issue));
+            notes.push(exceptionNote(await openException(github, issueKey, title, text)));
           } catch (error) {
             if (!refusedForGood(error)) throw error;
             notes.push(problemNote(`the exception issue could not be opened: ${error.message}`));

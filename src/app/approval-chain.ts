@@ -8,7 +8,8 @@ import { pushRecordCovers } from "../audit/population.js";
 import { touchedEnvironments } from "../engine/touched.js";
 import { mapConcurrently } from "./concurrency.js";
 import type { PolicySet } from "../policy/types.js";
-import type { ChainReads, HistoryCommit } from "./ports.js";
+import type { ChainReads } from "./chain-reads.js";
+import type { HistoryCommit } from "./ports.js";
 
 /** Commits whose records are read at once. */
 const BATCH = 8;

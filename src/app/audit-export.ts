@@ -31,16 +31,14 @@ import { MAX_COMMENT_PAGES } from "../github/audit-comments.js";
 import { MAX_PUSH_RECORD_PAGES, type ListedCheckRun } from "../github/check-runs.js";
 import { GitHubError, type RequestCount } from "../github/client.js";
 import { EXCEPTION_LABEL, MAX_ISSUE_PAGES } from "../github/exception-issues.js";
-import { MAX_BRANCH_PAGES, MAX_COMMIT_PAGES, MAX_DEPLOYMENT_PAGES, type Listing } from "../github/history.js";
+import { MAX_DEPLOYMENT_PAGES } from "../github/deployments.js";
+import { MAX_BRANCH_PAGES, MAX_COMMIT_PAGES, type Listing } from "../github/history.js";
 import type { PolicySet } from "../policy/types.js";
 import { AUDIT_CHECK } from "../render/check-run.js";
 import { mapConcurrently } from "./concurrency.js";
 import type { Ports, PullRequest } from "./ports.js";
 import { flagEnforcementGaps, recordRun } from "./enforcement-gaps.js";
 import { closedPullsOfPeriod } from "./closed-pulls.js";
-
-/** The parsed policies at a commit; null when it has none (the app leaves such changes alone). */
-export type PoliciesAt = (commit: string) => Promise<PolicySet | null>;
 
 export interface PopulationRequest {
   owner: string;
@@ -84,8 +82,6 @@ interface Export {
   request: PopulationRequest;
   repository: string;
   defaultBranch: string;
-  /** Policies by commit sha: a commit never changes. */
-  policiesAt: PoliciesAt;
   /** The push records in each commit's compliance/audit check runs, by commit sha. */
   checkRecords: Map<string, Promise<Findings>>;
   /** The compliance-exception issues updated in the period: listed once, when a push has no check run record. */
@@ -96,25 +92,13 @@ interface Export {
   bases: Map<number, string>;
 }
 
-/** Asks `read` once per commit; a failure is kept too (the export fails as a whole). */
-function oncePerCommit(read: PoliciesAt): PoliciesAt {
-  const pending = new Map<string, Promise<PolicySet | null>>();
-  return (commit) => {
-    let found = pending.get(commit);
-    if (found === undefined) {
-      found = read(commit);
-      pending.set(commit, found);
-    }
-    return found;
-  };
-}
-
-/** The policies at a commit through the one policy source; null when there are none. */
-function policiesThrough(ports: Ports): PoliciesAt {
-  return async (commit) => {
-    const found = await ports.policies.atCommit(commit);
-    return found.kind === "none" ? null : found.policies;
-  };
+/**
+ * The policies at a commit, null when there are none: through the one policy source, whose cache
+ * and single flight read each commit once. A failure is not caught anywhere: it fails the export.
+ */
+async function policiesAt(ex: Export, commit: string): Promise<PolicySet | null> {
+  const found = await ex.ports.policies.atCommit(commit);
+  return found.kind === "none" ? null : found.policies;
 }
 
 /** A request GitHub answered "not here" (404, 409, 422): about one change, not the export as a whole. */
@@ -142,7 +126,6 @@ export async function readAuditPopulation(ports: Ports, request: PopulationReque
     request,
     repository,
     defaultBranch,
-    policiesAt: oncePerCommit(policiesThrough(ports)),
     checkRecords: new Map(),
     checkRuns: new Map(),
     bases: new Map(),
@@ -208,7 +191,7 @@ async function examinePull(ex: Export, n: number, listedMergedAt: string): Promi
   const judging = judgingCommitOfMerge({ merge_commit_sha: pull.merge_commit_sha, ...(pull.base.sha !== undefined ? { base_sha: pull.base.sha } : {}) }, parent);
   problems.push(...judging.problems);
   if (judging.commit === null) return { change, records: [], environments: [], problems };
-  const policies = await ex.policiesAt(judging.commit);
+  const policies = await policiesAt(ex, judging.commit);
   if (policies === null) return null;
   let files: ChangedFile[] = [];
   let truncated = true;
@@ -247,7 +230,7 @@ async function scanDirectPushes(
   const tips = new Map(listedBranches.items.map((b) => [b.name, b.tip]));
   const defaultTip = tips.get(defaultBranch);
   if (defaultTip === undefined) return { changes: [], branches: [], commitsScanned: 0, scanned: [], policies: null };
-  const policies = await ex.policiesAt(defaultTip);
+  const policies = await policiesAt(ex, defaultTip);
   if (policies === null) return { changes: [], branches: [], commitsScanned: 0, scanned: [], policies: null };
   const branches = gatedBranches(policies, [...tips.keys()], defaultBranch);
   const mergeCommits = mergeCommitsByBranch(pulls);
@@ -313,7 +296,7 @@ async function scanVerdicts(ex: Export, scanned: readonly string[], policies: Po
 async function examinePush(ex: Export, branch: string, commit: ListedCommit, passed: readonly string[]): Promise<FoundChange | null> {
   const { ports, repository } = ex;
   // Judged by the policies at its parent, as a pull request's merge by its base at the time.
-  const policies = await ex.policiesAt(commit.parents[0] ?? commit.sha);
+  const policies = await policiesAt(ex, commit.parents[0] ?? commit.sha);
   if (policies === null) return null;
   let files: ChangedFile[] = [];
   let truncated = true;

@@ -17,6 +17,7 @@
 import type { Logger } from "probot";
 import { buildPushRecord, type AuditRecord, type PushCommit } from "../audit/record.js";
 import { sealRecord } from "../audit/seal.js";
+import { directChangeFacts } from "../engine/direct-change.js";
 import { decide, environmentsFor, touchedEnvironments } from "../engine/index.js";
 import type { ChangedFile, Facts } from "../engine/types.js";
 import { GitHubError } from "../github/client.js";
@@ -267,23 +268,20 @@ export class PushAuditor {
     const now = this.deps.clock();
     const pushedAt = pushedAtOf(push, now);
     const pusher = push.sender?.login ?? push.pusher?.name ?? "unknown";
-    const factsOf = (files: ChangedFile[], truncated: boolean, people: CommitIdentities): Facts => ({
-      repository,
-      base: branch,
-      default_branch: request.defaultBranch,
-      head: push.after,
-      author: pusher,
-      contributors: people.contributors,
-      unlinked: people.unlinked,
-      labels: [],
-      files,
-      files_truncated: truncated,
-      // No pull request, no reviews: judged as a PR nobody approved would be.
-      reviews: [],
-      teams: {},
-      permissions: {},
-      now: pushedAt,
-    });
+    // No pull request, no reviews: judged as a PR nobody approved would be.
+    const factsOf = (files: ChangedFile[], truncated: boolean, people: CommitIdentities): Facts =>
+      directChangeFacts({
+        repository,
+        base: branch,
+        default_branch: request.defaultBranch,
+        head: push.after,
+        author: pusher,
+        contributors: people.contributors,
+        unlinked: people.unlinked,
+        files,
+        files_truncated: truncated,
+        now: pushedAt,
+      });
 
     const changes = await changesOf(ports, push);
     // Nothing in scope, whoever made the commits: nothing to attribute, nothing to record.

@@ -12,9 +12,9 @@ import { activeFreeze } from "../engine/freeze.js";
 import { GitHubError } from "../github/client.js";
 import type { Policy } from "../policy/types.js";
 import { protectionComment } from "../render/deployment-verdict.js";
-import type { DeploymentGitHub } from "./ports.js";
-import { branchOfRef, locateAndWalk, publicKeyOf, sealVerdict, writeVerdict, type Located } from "./deployment-verdicts.js";
-import type { Job, Later } from "./ports.js";
+import { ChainReads } from "./chain-reads.js";
+import { branchOfRef, locateAndWalk, publicKeyOf, sealVerdict, writeVerdict, type Located, type VerdictDependencies } from "./deployment-verdicts.js";
+import type { DeploymentPorts, Job } from "./ports.js";
 
 /** A workflow run waiting on the app (the `deployment_protection_rule` delivery): plain data, so a retry can wait in a queue. */
 export type DeploymentRequest = {
@@ -47,12 +47,6 @@ export function deploymentJob(request: DeploymentRequest, log?: Record<string, s
   };
 }
 
-export interface DeploymentGateDependencies {
-  signingKey?: KeyObject;
-  clock: () => number;
-  later: Later;
-}
-
 /** One policy environment's verdict on the deployment. */
 interface Judged {
   environment: string;
@@ -70,18 +64,18 @@ const sameEnvironment = (a: string, b: string): boolean => a.toLowerCase() === b
 export class DeploymentGate {
   private readonly publicKey: KeyObject | undefined;
 
-  constructor(private readonly deps: DeploymentGateDependencies) {
+  constructor(private readonly deps: VerdictDependencies) {
     this.publicKey = publicKeyOf(deps.signingKey);
   }
 
   /** Judges, records and answers the request; never rejects. A failed answer is tried again later, with a fresh client. */
-  async onRequest(request: DeploymentRequest, github: DeploymentGitHub, log: Logger): Promise<"approved" | "rejected" | "failed"> {
+  async onRequest(request: DeploymentRequest, github: DeploymentPorts, log: Logger): Promise<"approved" | "rejected" | "failed"> {
     const key = deploymentJob(request).key;
     try {
-      const records = await this.recordsFor(request, github, log);
+      const records = await this.recordsFor(request, new ChainReads(github), log);
       const state = records.every((r) => r.state === "approved") ? "approved" : "rejected";
       const comment = records.map((r) => protectionComment(r)).join("\n\n");
-      await github.answerProtectionRule(request.runId, request.environment, state, comment);
+      await github.deployments.answerProtectionRule(request.runId, request.environment, state, comment);
       this.deps.later.cancelRetry(key);
       log.info(
         { repository: `${request.owner}/${request.repo}`, run_id: request.runId, environment: request.environment, sha: request.sha, state, reasons: records.flatMap((r) => r.reasons), digests: records.map((r) => r.digest) },
@@ -108,17 +102,17 @@ export class DeploymentGate {
    * approval given before a freeze does not stick, and neither does a rejection GitHub's brief
    * failure caused. A request that names no deployment is always judged anew.
    */
-  private async recordsFor(asked: DeploymentRequest, github: DeploymentGitHub, log: Logger): Promise<DeploymentRecord[]> {
+  private async recordsFor(asked: DeploymentRequest, reads: ChainReads, log: Logger): Promise<DeploymentRecord[]> {
     let request = asked;
     let judged: Judged[];
     try {
       // The delivery names the deployment's commit; when it does not, the waiting run does (actions: read).
       if (request.sha === null) {
-        const run = await github.workflowRun(request.runId);
+        const run = await reads.github.deployments.workflowRun(request.runId);
         if (run !== null) request = { ...request, sha: run.sha, ref: request.ref ?? run.branch };
       }
       if (request.sha !== null && request.deploymentId !== null) {
-        const existing = (await github.checkRecords(request.sha)).filter(
+        const existing = (await reads.checkRecords(request.sha)).filter(
           (r) =>
             r.kind === "deployment" &&
             r.run_id === request.runId &&
@@ -128,7 +122,7 @@ export class DeploymentGate {
         );
         if (existing.length > 0) return existing as unknown as DeploymentRecord[];
       }
-      judged = await this.judge(request, github);
+      judged = await this.judge(request, reads);
     } catch (error) {
       if (!(error instanceof GitHubError)) throw error;
       judged = [this.cannotJudge(request, `cannot judge the deployment: ${error.message}`)];
@@ -138,7 +132,7 @@ export class DeploymentGate {
     if (request.sha !== null) {
       for (const record of records) {
         try {
-          await writeVerdict(github, record, `deployment:${record.environment}:${request.runId}:${request.deploymentId ?? "?"}`);
+          await writeVerdict(reads.github, record, `deployment:${record.environment}:${request.runId}:${request.deploymentId ?? "?"}`);
         } catch (error) {
           if (!(error instanceof GitHubError)) throw error;
           log.error({ run_id: request.runId, environment: record.environment, digest: record.digest, error: error.message }, "the deployment record could not be written: answering all the same");
@@ -157,12 +151,12 @@ export class DeploymentGate {
    * be read. The policies are the default branch's, whatever branch deploys: whoever can push a
    * branch writes the policies on it, and must not choose the rules that judge its deployment.
    */
-  private async judge(request: DeploymentRequest, github: DeploymentGitHub): Promise<Judged[]> {
+  private async judge(request: DeploymentRequest, reads: ChainReads): Promise<Judged[]> {
     const { sha, environment, defaultBranch } = request;
     if (sha === null) return [this.cannotJudge(request, "neither the request nor its workflow run names a commit")];
     const hint = branchOfRef(request.ref) ?? defaultBranch;
-    const found = await github.branchPolicies(defaultBranch);
-    if (found === null) return [this.cannotJudge(request, `${defaultBranch} has no policies: nothing says who may deploy to ${environment}`)];
+    const found = await reads.github.ports.policies.atBranchTip(defaultBranch);
+    if (found.kind !== "policies") return [this.cannotJudge(request, `${defaultBranch} has no policies: nothing says who may deploy to ${environment}`)];
     const version: PolicyVersion = { commit: found.commit, files: { ...found.blobs } };
     if (found.policies.invalid.length > 0) {
       const files = found.policies.invalid.map((p) => p.file).join(", ");
@@ -171,12 +165,12 @@ export class DeploymentGate {
     const guards = found.policies.policies.filter((p) => p.deploy.environments.some((e) => sameEnvironment(e, environment)));
     if (guards.length === 0) return [this.cannotJudge(request, `no policy on ${defaultBranch} guards the GitHub environment ${environment} (deploy.environments)`, version)];
     const judged: Judged[] = [];
-    for (const policy of guards) judged.push(await this.judgeOne(request, github, policy, hint, version, sha));
+    for (const policy of guards) judged.push(await this.judgeOne(request, reads, policy, hint, version, sha));
     return judged;
   }
 
-  private async judgeOne(request: DeploymentRequest, github: DeploymentGitHub, policy: Policy, hint: string, version: PolicyVersion, sha: string): Promise<Judged> {
-    const located = await locateAndWalk(github, {
+  private async judgeOne(request: DeploymentRequest, reads: ChainReads, policy: Policy, hint: string, version: PolicyVersion, sha: string): Promise<Judged> {
+    const located = await locateAndWalk(reads, {
       repository: `${request.owner}/${request.repo}`,
       sha,
       policy,

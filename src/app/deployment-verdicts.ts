@@ -10,7 +10,16 @@ import { GitHubError } from "../github/client.js";
 import type { Policy } from "../policy/types.js";
 import { verdictCheckHeadline, verdictCheckText } from "../render/deployment-verdict.js";
 import { walkChain, type ReadRecords } from "./approval-chain.js";
-import type { DeploymentGitHub } from "./ports.js";
+import type { ChainReads } from "./chain-reads.js";
+import type { DeploymentPorts, Later } from "./ports.js";
+
+/** What the deployment gate, the applied-revision check and re-baselines are built with. */
+export interface VerdictDependencies {
+  /** Seals the records; without it they are digested only. */
+  signingKey?: KeyObject;
+  clock: () => number;
+  later: Later;
+}
 
 /** Branches tried at most when looking for the gated branch a commit is on (each costs a read or three). */
 const MAX_BRANCH_CANDIDATES = 10;
@@ -58,14 +67,14 @@ const NO_CHAIN: Chain = { links: [], end: "bound", baseline: null, complete: fal
 
 /** Finds the gated branch `sha` is on and walks the environment's chain there. Throws GitHubError. */
 export async function locateAndWalk(
-  github: DeploymentGitHub,
+  reads: ChainReads,
   request: { repository: string; sha: string; policy: Policy; hint: string; defaultBranch: string; publicKey?: KeyObject },
   collect?: Map<string, ReadRecords>,
 ): Promise<Located> {
   let listed: { name: string; tip: string }[] = [];
   let incomplete = false;
   if (hasBranchGlobs(request.policy)) {
-    const all = await github.branches();
+    const all = await reads.github.ports.repository.branches(request.repository);
     listed = all.items;
     incomplete = !all.complete;
   }
@@ -73,7 +82,7 @@ export async function locateAndWalk(
   let branch: string | null = null;
   const unknown: string[] = [];
   for (const candidate of branches) {
-    const on = await github.isOnBranch(request.sha, candidate);
+    const on = await reads.github.deployments.isOnBranch(request.sha, candidate);
     if (on === "unknown") unknown.push(candidate);
     if (on === true) {
       branch = candidate;
@@ -89,7 +98,7 @@ export async function locateAndWalk(
           : null;
     return { branch, branches, chain: problem === null ? NO_CHAIN : { ...NO_CHAIN, problems: [problem] } };
   }
-  const chain = await walkChain(github, {
+  const chain = await walkChain(reads, {
     repository: request.repository,
     sha: request.sha,
     branch,
@@ -107,8 +116,16 @@ export function sealVerdict<T extends UnsealedVerdict>(record: T, signingKey: Ke
 }
 
 /** Writes a verdict record in a compliance/audit check run on its commit: GitHubError when it cannot fit or be written. */
-export async function writeVerdict(github: DeploymentGitHub, record: VerdictRecord, externalId: string, notes: readonly string[] = []): Promise<void> {
+export async function writeVerdict(github: DeploymentPorts, record: VerdictRecord, externalId: string, notes: readonly string[] = []): Promise<void> {
   const text = verdictCheckText(record, notes);
   if (text === null) throw new GitHubError(`the ${record.kind} record of ${record.sha.slice(0, 7)} is larger than a check run can hold`);
-  await github.writeVerdict({ sha: record.sha, externalId, compliant: record.compliant, ...verdictCheckHeadline(record), text });
+  await github.ports.audit.postRecord({ sha: record.sha, externalId, compliant: record.compliant, ...verdictCheckHeadline(record), text });
+}
+
+/** Opens the exception issue about `key` unless this app already did; its number. Only the app opens them (GitHubError otherwise). */
+export async function openException(github: DeploymentPorts, key: string, title: string, body: string): Promise<number> {
+  const login = await github.login();
+  if (login === undefined) throw new GitHubError("an exception issue can only be opened by the app");
+  const opened = await github.ports.audit.openExceptionIssue({ key, login, title, body });
+  return opened.issue.number;
 }

@@ -1,28 +1,27 @@
 // The ports over GitHub: one set per use of an installation's client and repository, built from
 // the adapters of github/ and sharing the process-wide caches (policies, pull request ETags, the
 // directory, what was posted), each keyed so that one installation never sees another's answers.
-import { auditCommentsOf, keepEarliest, listComments, writeAuditComment } from "../github/audit-comments.js";
-import { listCommitFiles } from "../github/changed-files.js";
+import { auditCommentsOf, keepEarliest, listComments, postComment, writeAuditComment } from "../github/audit-comments.js";
+import { listCommitFiles, listPullFiles } from "../github/changed-files.js";
 import { CheckMemory, GitHubCheckRuns, type CheckStore, type CheckWriteObserver } from "../github/check-runs.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
 import { compareCommits } from "../github/comparison.js";
-import { recordDeployment } from "../github/deployments.js";
+import { answerProtectionRule, listDeploymentShasSince, readWorkflowRun, recordDeployment } from "../github/deployments.js";
 import { DirectoryCache, GitHubDirectory } from "../github/directory.js";
 import { EXCEPTION_LABEL, listExceptionIssues, listIssuesOpenedBy, openExceptionIssue } from "../github/exception-issues.js";
-import { listBranchTips, listCommitsSince, listDeploymentShasSince, mergeCommitParent, readRepository } from "../github/history.js";
+import { firstParents, isOnBranch, listBranchTips, listCommitsSince, mergeCommitParent, readBranchTip, readRepository } from "../github/history.js";
 import { closingIssues } from "../github/linked-issues.js";
 import { LruCache } from "../github/lru-cache.js";
 import { baseBeforeMerge } from "../github/merge-base.js";
-import { compareRange, filesBetween, pullFileBlobs, queueRefs } from "../github/merge-group-commits.js";
+import { compareRange, filesBetween, queueRefs } from "../github/merge-group-commits.js";
 import { GitHubPolicySource, PolicyCache, type PolicyReader } from "../github/policy-source.js";
 import { GitHubPullFacts } from "../github/pull-facts.js";
 import { closedPullsSince, openPullsInto, pullCommits, PullMemory, pullsOfCommit, readPull } from "../github/pulls.js";
 import { requestReviewers } from "../github/review-requests.js";
-import { DeploymentGitHubSession } from "./deployment-github.js";
-import type { DeploymentGitHub } from "./ports.js";
+import type { Permission } from "../policy/types.js";
 import { enforcementGitHub } from "./enforcement-github.js";
-import type { EnforcementPorts } from "./ports.js";
-import type { Ports } from "./ports.js";
+import { PolicyValidations, type ValidatingPolicySource } from "./policy-check.js";
+import type { DeploymentPorts, EnforcementPorts, Ports } from "./ports.js";
 import type { AuditObserver } from "./metrics.js";
 
 export interface GitHubPortsOptions {
@@ -62,6 +61,8 @@ export class GitHubPorts {
   readonly checkMemory: CheckMemory;
   /** Repositories whose `compliance-exception` label exists (created once per process). */
   readonly labels = new LruCache<string, true>({ maxEntries: 10_000 });
+  /** compliance/policy's validations of policy files read at heads, by their blobs. */
+  readonly validations = new PolicyValidations();
   private readonly observer: AuditObserver | undefined;
 
   constructor(options: GitHubPortsOptions = {}) {
@@ -85,12 +86,27 @@ export class GitHubPorts {
 
   /** The ports of `owner/repo` through `client`, counting their requests together. */
   for(client: GitHubClient, owner: string, repo: string): Ports {
-    const gh = new GitHubSession(client);
+    return this.over(new GitHubSession(client), owner, repo, "push");
+  }
+
+  /** The policy source of `owner/repo` through one session, with the process's validations of head policy files. */
+  private policiesOver(gh: GitHubSession, owner: string, repo: string): ValidatingPolicySource {
+    const source = new GitHubPolicySource(this.policyCache, gh, owner, repo);
+    return {
+      atBranchTip: (branch) => source.atBranchTip(branch),
+      atCommit: (commit, branch) => source.atCommit(commit, branch),
+      headFiles: (commit) => source.headFiles(commit),
+      validations: this.validations,
+    };
+  }
+
+  /** The ports through one session; `records`: what the records `audit.postRecord` writes count as (metrics). */
+  private over(gh: GitHubSession, owner: string, repo: string, records: "push" | "verdict"): Ports {
     const checks = new GitHubCheckRuns(this.checkMemory, gh, owner, repo);
     return {
       owner,
       repo,
-      policies: new GitHubPolicySource(this.policyCache, gh, owner, repo),
+      policies: this.policiesOver(gh, owner, repo),
       pulls: {
         read: (number) => readPull(gh, this.pullMemory, owner, repo, number),
         openInto: (base, pages) => openPullsInto(gh, owner, repo, base, pages),
@@ -107,7 +123,7 @@ export class GitHubPorts {
         range: (base, head, maxCommits) => compareRange(gh, owner, repo, base, head, maxCommits),
         queueRefs: (base) => queueRefs(gh, owner, repo, base),
         filesBetween: (base, head) => filesBetween(gh, owner, repo, base, head),
-        pullFileBlobs: (number, maxFiles) => pullFileBlobs(gh, owner, repo, number, maxFiles),
+        pullFileBlobs: (number, maxFiles) => listPullFiles(gh, owner, repo, number, Math.ceil(maxFiles / 100)),
         compare: (base, head) => compareCommits(gh, owner, repo, base, head),
         files: (sha) => listCommitFiles(gh, owner, repo, sha),
         mergeParent: (pull) => mergeCommitParent(gh, owner, repo, pull),
@@ -126,7 +142,7 @@ export class GitHubPorts {
         openExceptionIssue: (request) => openExceptionIssue(gh, { owner, repo, ...request, labels: this.labels }),
         recordDeployment: (request) => recordDeployment(gh, { owner, repo, ...request }),
         hasPushRecord: (request) => checks.hasPushRecord(request),
-        postRecord: (request) => counted(this.observer, "push", () => checks.postRecord(request)),
+        postRecord: (request) => counted(this.observer, records, () => checks.postRecord(request)),
         allComments: (number) => listComments(gh, owner, repo, number),
         pushRecordRuns: (sha) => checks.pushRecordRuns(sha),
         exceptionIssues: (since, repository) => listExceptionIssues(gh, owner, repo, since, `listing the ${EXCEPTION_LABEL} issues of ${repository}`),
@@ -146,11 +162,36 @@ export class GitHubPorts {
     return enforcementGitHub({ octokit: client, owner, repo, policies: this.policyCache, checks: this.checkMemory, labels: this.labels, ...options });
   }
 
-  /** The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`; `login`: whose records count (any app's when it says undefined). */
-  deployments(client: GitHubClient, owner: string, repo: string, login: () => Promise<string | undefined>): DeploymentGitHub {
-    const session = new DeploymentGitHubSession(client, { owner, repo, login, policies: this.policyCache, labels: this.labels, directory: this.directory, clock: this.checkMemory.clock });
-    const writeVerdict = session.writeVerdict.bind(session);
-    session.writeVerdict = (write) => counted(this.observer, "verdict", () => writeVerdict(write));
-    return session;
+  /**
+   * The ports of the deployment use cases (SPEC §8) of `owner/repo` through `client`, counting their
+   * requests together; `login`: whose records count (any app's when it says undefined).
+   */
+  deployments(client: GitHubClient, owner: string, repo: string, login: () => Promise<string | undefined>): DeploymentPorts {
+    const gh = new GitHubSession(client);
+    const directory = new GitHubDirectory(this.directory, gh, owner, repo);
+    return {
+      ports: this.over(gh, owner, repo, "verdict"),
+      deployments: {
+        firstParents: (sha, max) => firstParents(gh, owner, repo, sha, max),
+        isOnBranch: (sha, branch) => isOnBranch(gh, owner, repo, sha, branch),
+        branchTip: async (branch) => {
+          const tip = await readBranchTip(gh, owner, repo, branch, { doing: `reading the tip of ${branch}`, missing: "null" });
+          return tip === null || tip === "unchanged" ? null : tip.sha;
+        },
+        workflowRun: (runId) => readWorkflowRun(gh, owner, repo, runId),
+        answerProtectionRule: (runId, environment, state, comment) => answerProtectionRule(gh, owner, repo, { runId, environment, state, comment }),
+        directory: async (teams, user, withPermission) => {
+          // The permission is read as a reviewer's is: one who takes a stance.
+          const [members, permissions] = await Promise.all([
+            directory.teams(teams),
+            withPermission ? directory.permissions([{ user, state: "APPROVED", commit: "", bot: false }]) : Promise.resolve<Record<string, Permission>>({}),
+          ]);
+          const permission = Object.entries(permissions).find(([name]) => name.toLowerCase() === user.toLowerCase())?.[1] ?? null;
+          return { teams: members.members, permission };
+        },
+        commentOnIssue: async (number, body) => void (await postComment(gh, owner, repo, number, body, `commenting on #${number}`)),
+      },
+      login,
+    };
   }
 }

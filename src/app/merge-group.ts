@@ -22,12 +22,14 @@
 // entry claims but cannot prove, refs that disagree, or more than MAX_GROUP_COMMITS commits or
 // MAX_GROUP_PARTS parts, fail the group closed, naming the commits.
 import { commitIdentities } from "../github/commit-identities.js";
+import { directChangeFacts } from "../engine/direct-change.js";
 import { decide } from "../engine/index.js";
-import type { Decision, Facts } from "../engine/types.js";
+import type { Decision } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { verdictOf, type PlannedCheck } from "../render/check-run.js";
 import { GitHubError } from "../github/client.js";
 import { LruCache } from "../github/lru-cache.js";
+import { changedFile } from "../github/git-listings.js";
 import type { GroupCommit, LandedFile } from "../github/merge-group-commits.js";
 import { renderEnvironmentCheck } from "../render/environment-check.js";
 import { unownedLabel, unownedOutput } from "../render/merge-group.js";
@@ -207,7 +209,7 @@ export class MergeGroupJudge {
     // linked to no account blocks even a change whose rules need no approval.
     const identities = commitIdentities(own.flatMap((c) => (c.git !== undefined ? [c.git] : [])));
     const people = [...new Set([...own.flatMap((c) => [c.author, c.committer]).filter((login): login is string => login !== null), ...identities.contributors])];
-    const facts: Facts = {
+    const facts = directChangeFacts({
       repository: `${owner}/${repo}`,
       base: request.base,
       default_branch: request.defaultBranch,
@@ -215,14 +217,10 @@ export class MergeGroupJudge {
       author: people[0] ?? "unknown",
       contributors: people,
       unlinked: identities.unlinked,
-      labels: [],
-      files: changed.files.map(({ blob: _blob, ...file }) => file),
+      files: changed.files.map(changedFile),
       files_truncated: !changed.complete,
-      reviews: [],
-      teams: {},
-      permissions: {},
       now: request.now,
-    };
+    });
     const decision = decide(request.policies, facts);
     const context = { repository: `${owner}/${repo}`, policyCommit: request.tip, ...(request.judging.serverUrl !== undefined ? { serverUrl: request.judging.serverUrl } : {}) };
     const checks: PlannedCheck[] = decision.environments.map((env) => ({

@@ -34,7 +34,7 @@ export interface PolicyCheckRequest {
  * be a required check: success "no policy changes" when policies/ is untouched, otherwise the
  * validation of the head's policy files. A file that cannot be read fails it (fail closed).
  */
-export async function policyCheck(policies: PolicySource, request: PolicyCheckRequest): Promise<PlannedCheck> {
+export async function policyCheck(policies: ValidatingPolicySource, request: PolicyCheckRequest): Promise<PlannedCheck> {
   if (!request.filesTruncated && !touchesPolicies(request.files)) {
     return { name: POLICY_CHECK, verdict: "success", output: renderNoPolicyChanges(POLICY_DIR) };
   }
@@ -46,9 +46,9 @@ export async function policyCheck(policies: PolicySource, request: PolicyCheckRe
  * errors (file:line:col) otherwise, or when none is left where the base branch had some. A file
  * that cannot be read fails it (fail closed).
  */
-async function validateHeadPolicies(policies: PolicySource, request: Pick<PolicyCheckRequest, "head" | "basePolicyFiles">): Promise<PlannedCheck> {
+async function validateHeadPolicies(policies: ValidatingPolicySource, request: Pick<PolicyCheckRequest, "head" | "basePolicyFiles">): Promise<PlannedCheck> {
   try {
-    return validated(await policies.headFiles(request.head), request.basePolicyFiles);
+    return validated(policies, await policies.headFiles(request.head), request.basePolicyFiles);
   } catch (error) {
     if (!(error instanceof GitHubError)) throw error;
     return {
@@ -63,23 +63,36 @@ async function validateHeadPolicies(policies: PolicySource, request: Pick<Policy
  * Validations already done, by the files' paths and blob shas (content-addressed: the same files
  * always validate alike, whichever repository holds them). A hostile head's folder can cost a
  * few hundred milliseconds to load and warn about (README, Security): it is paid once per head,
- * not on every label, review or re-run of the pull request. 200 results of at most 64 KiB each.
+ * not on every label, review or re-run of the pull request. One per process, among the caches
+ * GitHubPorts holds; 200 results of at most 64 KiB each.
  */
-const VALIDATED = new LruCache<string, PlannedCheck>({ maxEntries: 200 });
+export class PolicyValidations {
+  private readonly done = new LruCache<string, PlannedCheck>({ maxEntries: 200 });
+  /** How many validations ran rather than being answered from memory: what the memory saves. */
+  ran = 0;
 
-/** compliance/policy for the policy files read at a head. */
-function validated(files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
-  const key = JSON.stringify([files.map((file) => [file.path, file.sha]), basePolicyFiles]);
-  const known = VALIDATED.get(key);
-  if (known !== undefined) return structuredClone(known);
-  const check = validate(files, basePolicyFiles);
-  validations.count += 1;
-  VALIDATED.set(key, structuredClone(check));
-  return check;
+  /** compliance/policy for `files`, from memory when they were validated before. */
+  of(files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
+    const key = JSON.stringify([files.map((file) => [file.path, file.sha]), basePolicyFiles]);
+    const known = this.done.get(key);
+    if (known !== undefined) return structuredClone(known);
+    const check = validate(files, basePolicyFiles);
+    this.ran += 1;
+    this.done.set(key, structuredClone(check));
+    return check;
+  }
 }
 
-/** How many validations ran (not answered from memory) in this process: what the memory saves, for tests. */
-export const validations = { count: 0 };
+/**
+ * The policy source, with the process's validations when it carries them (GitHubPorts' ports do);
+ * without, every validation runs.
+ */
+export type ValidatingPolicySource = PolicySource & { readonly validations?: PolicyValidations };
+
+/** compliance/policy for the policy files read at a head. */
+function validated(policies: ValidatingPolicySource, files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
+  return policies.validations?.of(files, basePolicyFiles) ?? validate(files, basePolicyFiles);
+}
 
 function validate(files: readonly PolicyFile[], basePolicyFiles: readonly string[]): PlannedCheck {
   // Every policy gone is not "nothing to validate": the app would go silent on this branch
@@ -108,7 +121,7 @@ function validate(files: readonly PolicyFile[], basePolicyFiles: readonly string
  * base branch deleted them after the PR branched is validated too: a check more, never one less.
  * Null when the head has no policy file; throws GitHubError when the folder cannot be read.
  */
-export async function firstPoliciesCheck(policies: PolicySource, head: string): Promise<PlannedCheck | null> {
+export async function firstPoliciesCheck(policies: ValidatingPolicySource, head: string): Promise<PlannedCheck | null> {
   const files = await policies.headFiles(head);
-  return files.length === 0 ? null : validated(files, []);
+  return files.length === 0 ? null : validated(policies, files, []);
 }

@@ -21,6 +21,7 @@ import type { DeploymentWrite } from "../github/deployments.js";
 import type { ExceptionIssueWrite, ListedIssue } from "../github/exception-issues.js";
 import type { Listing } from "../github/history.js";
 import type { BaseBeforeMerge } from "../github/merge-base.js";
+import type { HistoryCommit } from "../github/history.js";
 import type { GroupRange, LandedFile, QueueRef } from "../github/merge-group-commits.js";
 import type { PolicyFile } from "../github/policy-files.js";
 import type { PolicyLookup } from "../github/policy-source.js";
@@ -300,89 +301,41 @@ export interface EnforcementPorts {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Deployments (SPEC §8): the deployment gate, the applied-revision check and the trace ask these;
-// deployment-github.ts implements them. Every read throws GitHubError when GitHub cannot be read.
+// Deployments (SPEC §8): the deployment gate, the applied-revision check, re-baselines and the trace
+// read the repository through Ports, and ask these few things besides; github-ports.ts wires them.
 
-/** A commit of a branch's history, newest first, with its parents (first parent first). */
-export interface HistoryCommit {
-  sha: string;
-  parents: string[];
-}
+export type { HistoryCommit } from "../github/history.js";
 
-/** A merged pull request as the walk of a chain needs it. */
-export interface MergedPull {
-  number: number;
-  title: string;
-  /** The commit its merge left on the branch (a merge, squash, or the last replayed commit); null when GitHub gives none. */
-  merge_commit_sha: string | null;
-}
-
-/** The policies at a branch's tip, with the commit and blob sha of each file (the version a record cites). */
-export interface BranchPolicies {
-  policies: PolicySet;
-  commit: string;
-  blobs: Record<string, string>;
-}
-
-/** The reads of an approval chain's walk (SPEC §8). */
-export interface ChainReads {
+/** What the deployment use cases ask of GitHub beyond Ports. Every method throws GitHubError when GitHub cannot be read. */
+export interface DeploymentGitHub {
   /** The first-parent history from `sha`, newest first, at most `max` commits; `exhausted` when it reached the first commit. */
   firstParents(sha: string, max: number): Promise<{ commits: HistoryCommit[]; exhausted: boolean }>;
-  /**
-   * The merged pull requests GitHub associates with the commit, whatever branch they merged into:
-   * the one whose merge commit it is, and those it is one of the commits of (a rebase merge
-   * replays them onto the branch). GitHub answers with merged ones only for commits of the default
-   * branch.
-   */
-  pullsOf(sha: string): Promise<MergedPull[]>;
-  /** The audit records this app wrote on the pull request (its audit comment). */
-  mergeRecords(number: number): Promise<Record<string, unknown>[]>;
-  /** The audit records this app wrote in the commit's compliance/audit check runs: push, deployment and applied records. */
-  checkRecords(sha: string): Promise<Record<string, unknown>[]>;
-  /** The files the commit changed (against its first parent). */
-  commitFiles(sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }>;
-  /** What reading records noticed so far: markers in comments or check runs no record counts from, unreadable records. */
-  warnings(): string[];
-  /** The policies at a commit of `branch`; null when it has none. */
-  policiesAt(commit: string, branch: string): Promise<PolicySet | null>;
-}
-
-/** A verdict record to write: on the commit it judges, as a completed compliance/audit check run. */
-export interface VerdictWrite {
-  sha: string;
-  /** Names the verdict among the commit's records: `deployment:<env>:<run>:<deployment>`, `applied:<env>:<sha>`. */
-  externalId: string;
-  compliant: boolean;
-  title: string;
-  summary: string;
-  /** Holds the sealed record whole. */
-  text: string;
-}
-
-/** What the deployment gate and the applied-revision check ask of GitHub, besides the walk. */
-export interface DeploymentGitHub extends ChainReads {
-  /** The tip of a branch, or null when there is no such branch. */
-  branchTip(branch: string): Promise<string | null>;
-  /** The repository's branches with their tips (at most 1,000); `complete` false when there are more. */
-  branches(): Promise<{ items: { name: string; tip: string }[]; complete: boolean }>;
-  /** The policies at the tip of `branch`; null when it has none. */
-  branchPolicies(branch: string): Promise<BranchPolicies | null>;
   /**
    * Whether `sha` is on `branch`'s first-parent line (its tip, or a commit the tip reaches through
    * first parents): a state the branch was in, never a commit merged in from elsewhere. `unknown`
    * when it is an ancestor further back than the history can be listed.
    */
   isOnBranch(sha: string, branch: string): Promise<boolean | "unknown">;
+  /** The tip of a branch, or null when there is no such branch. */
+  branchTip(branch: string): Promise<string | null>;
   /** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
   workflowRun(runId: number): Promise<{ sha: string; branch: string | null } | null>;
   /** Answers a workflow run waiting on this app as a custom deployment protection rule. */
   answerProtectionRule(runId: number, environment: string, state: "approved" | "rejected", comment: string): Promise<void>;
-  /** Writes a verdict record. */
-  writeVerdict(write: VerdictWrite): Promise<void>;
-  /** Opens the exception issue about `key` unless this app already did; its number, or null when GitHub refused for good. */
-  openException(key: string, title: string, body: string): Promise<number | null>;
   /** The members of `teams` (by TeamRef key), and — when `permission` asks — `login`'s permission on the repository (null: none, or not asked). */
   directory(teams: readonly TeamRef[], login: string, permission: boolean): Promise<{ teams: Record<string, string[]>; permission: Permission | null }>;
   /** Comments on an issue. */
   commentOnIssue(number: number, body: string): Promise<void>;
+}
+
+/** Everything a deployment use case reads and writes of one repository, through one client. */
+export interface DeploymentPorts {
+  /** The repository's ports; the records they post (`audit.postRecord`) are verdicts. */
+  ports: Ports;
+  deployments: DeploymentGitHub;
+  /**
+   * This app's bot login (asked when first needed): only its comments, check runs and issues hold
+   * records. Undefined (the CLI without --app-login): any GitHub App's count.
+   */
+  login(): Promise<string | undefined>;
 }

@@ -13,8 +13,9 @@ import { policyAppliesTo } from "../engine/paths.js";
 import { GitHubError } from "../github/client.js";
 import { rebaselineCheckHeadline, rebaselineCheckText, rebaselineDone, rebaselineRefused } from "../render/rebaseline.js";
 import { walkChain, type ReadRecords } from "./approval-chain.js";
-import { publicKeyOf } from "./deployment-verdicts.js";
-import type { DeploymentGitHub, Job, Later } from "./ports.js";
+import { ChainReads } from "./chain-reads.js";
+import { publicKeyOf, type VerdictDependencies } from "./deployment-verdicts.js";
+import type { DeploymentPorts, Job } from "./ports.js";
 
 /** An issue closed as completed: plain data, so a retry can wait in a queue. */
 export type RebaselineRequest = {
@@ -46,24 +47,18 @@ export function rebaselineJob(request: RebaselineRequest, log?: Record<string, s
   };
 }
 
-export interface RebaselinerDependencies {
-  signingKey?: KeyObject;
-  clock: () => number;
-  later: Later;
-}
-
 export type RebaselineOutcome = "rebaselined" | "already" | "refused" | "not_asked" | "failed";
 
 /** Records re-baselines. */
 export class Rebaseliner {
   private readonly publicKey: KeyObject | undefined;
 
-  constructor(private readonly deps: RebaselinerDependencies) {
+  constructor(private readonly deps: VerdictDependencies) {
     this.publicKey = publicKeyOf(deps.signingKey);
   }
 
   /** Handles the closed issue; never rejects. A failure to read or write GitHub is tried again later. */
-  async onClosed(request: RebaselineRequest, github: DeploymentGitHub, log: Logger): Promise<RebaselineOutcome> {
+  async onClosed(request: RebaselineRequest, github: DeploymentPorts, log: Logger): Promise<RebaselineOutcome> {
     const key = rebaselineJob(request).key;
     try {
       const outcome = await this.handle(request, github, log);
@@ -81,12 +76,12 @@ export class Rebaseliner {
     }
   }
 
-  private async handle(request: RebaselineRequest, github: DeploymentGitHub, log: Logger): Promise<RebaselineOutcome> {
+  private async handle(request: RebaselineRequest, github: DeploymentPorts, log: Logger): Promise<RebaselineOutcome> {
     const ask = rebaselineAsked(request.body);
     if (ask === null) return "not_asked";
     const repository = `${request.owner}/${request.repo}`;
     const refuse = async (why: string): Promise<RebaselineOutcome> => {
-      await github.commentOnIssue(request.issue, rebaselineRefused(why));
+      await github.deployments.commentOnIssue(request.issue, rebaselineRefused(why));
       log.warn({ repository, issue: request.issue, closed_by: request.closedBy, ...ask, why }, "a re-baseline was refused");
       return "refused";
     };
@@ -95,25 +90,26 @@ export class Rebaseliner {
     if (!request.openedByApp && request.openedBy?.toLowerCase() !== request.closedBy.toLowerCase()) {
       return refuse(`the issue was opened by @${request.openedBy ?? "someone unknown"}: a re-baseline counts only in this app's exception issue, or in an issue the approver who closes it opened`);
     }
-    const found = await github.branchPolicies(request.defaultBranch);
-    const policy = found?.policies.policies.find((p) => p.environment === ask.environment);
-    if (found === null || policy === undefined) return refuse(`no valid policy of ${ask.environment} on ${request.defaultBranch}`);
+    const found = await github.ports.policies.atBranchTip(request.defaultBranch);
+    const policy = found.kind === "policies" ? found.policies.policies.find((p) => p.environment === ask.environment) : undefined;
+    if (found.kind !== "policies" || policy === undefined) return refuse(`no valid policy of ${ask.environment} on ${request.defaultBranch}`);
     if (!policyAppliesTo(policy, ask.branch, request.defaultBranch)) return refuse(`${ask.environment} does not deploy from ${ask.branch} (its scope.branches on ${request.defaultBranch})`);
 
     const needsPermission = policy.rules.some((r) => r.approvals > 0 && r.approvers.permission !== undefined);
-    const directory = await github.directory(rebaselineTeams(policy, request.owner), request.closedBy, needsPermission);
+    const directory = await github.deployments.directory(rebaselineTeams(policy, request.owner), request.closedBy, needsPermission);
     const via = rebaselineVia(policy, repository, { login: request.closedBy, bot: request.closedByBot, ...directory });
     if (via.length === 0) return refuse(`@${request.closedBy} is not an approver of a rule of ${ask.environment} that needs approvals`);
 
-    const on = await github.isOnBranch(ask.sha, ask.branch);
+    const on = await github.deployments.isOnBranch(ask.sha, ask.branch);
     if (on !== true) return refuse(`${ask.sha.slice(0, 7)} is not on ${ask.branch}'s first-parent line${on === "unknown" ? " as far as it can be listed" : ""}`);
 
-    const existing = (await github.checkRecords(ask.sha)).find((r) => r.kind === "rebaseline" && r.issue === request.issue && r.environment === ask.environment && r.branch === ask.branch);
+    const reads = new ChainReads(github);
+    const existing = (await reads.checkRecords(ask.sha)).find((r) => r.kind === "rebaseline" && r.issue === request.issue && r.environment === ask.environment && r.branch === ask.branch);
     if (existing !== undefined) return "already";
 
     const read = new Map<string, ReadRecords>();
     const subject = { environment: ask.environment, branch: ask.branch, ...(this.publicKey ? { publicKey: this.publicKey } : {}) };
-    const chain = await walkChain(github, { repository, sha: ask.sha, branch: ask.branch, defaultBranch: request.defaultBranch, subject }, read);
+    const chain = await walkChain(reads, { repository, sha: ask.sha, branch: ask.branch, defaultBranch: request.defaultBranch, subject }, read);
     // Separation of duties: whoever made a broken change does not accept it.
     const broken = chain.links.filter((l) => l.status === "violation" || l.status === "missing" || l.status === "unverified");
     const behind = peopleBehind(broken.flatMap((l) => read.get(l.sha)?.records ?? []));
@@ -144,8 +140,8 @@ export class Rebaseliner {
     const record = sealed.record as RebaselineRecord;
     const text = rebaselineCheckText(record);
     if (text === null) return refuse(`the re-baseline's record of ${ask.sha.slice(0, 7)} is larger than a check run can hold`);
-    await github.writeVerdict({ sha: ask.sha, externalId: `rebaseline:${ask.environment}:${request.issue}`, compliant: true, ...rebaselineCheckHeadline(record), text });
-    await github.commentOnIssue(request.issue, rebaselineDone(record));
+    await github.ports.audit.postRecord({ sha: ask.sha, externalId: `rebaseline:${ask.environment}:${request.issue}`, compliant: true, ...rebaselineCheckHeadline(record), text });
+    await github.deployments.commentOnIssue(request.issue, rebaselineDone(record));
     log.info({ repository, issue: request.issue, accepted_by: request.closedBy, via, ...ask, accepted: chain.problems, digest: record.digest }, `re-baselined ${ask.environment} on ${ask.branch} at ${ask.sha.slice(0, 7)}`);
     return "rebaselined";
   }

@@ -4,6 +4,7 @@
 import type { KeyObject } from "node:crypto";
 import type { Chain, ChainEnd, ChainLink, LinkStatus } from "./chain-types.js";
 import { verifyRecord } from "./seal.js";
+import { shortSha } from "./short-sha.js";
 
 export type { Chain, ChainEnd, ChainLink, LinkStatus };
 
@@ -58,8 +59,6 @@ function verifies(record: Record<string, unknown>, publicKey: KeyObject | undefi
   return verifyRecord(record, publicKey);
 }
 
-const short = (sha: string): string => sha.slice(0, 7);
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -71,7 +70,7 @@ function entryOf(record: Record<string, unknown>, environment: string): Record<s
 }
 
 function changeName(step: ChainStep): string {
-  return step.pull ? `${short(step.sha)} contains #${step.pull.number}` : `${short(step.sha)} was pushed directly`;
+  return step.pull ? `${shortSha(step.sha)} contains #${step.pull.number}` : `${shortSha(step.sha)} was pushed directly`;
 }
 
 function link(step: ChainStep, status: LinkStatus, record: string | null, reason: string | null = null): ChainLink {
@@ -127,7 +126,7 @@ export function assessStep(step: ChainStep, subject: ChainSubject): ChainLink {
   if (step.commitOf !== undefined) {
     const { number, merge_commit_sha: merge } = step.commitOf;
     if (step.commitOf.walked) return link(step, "untouched", null);
-    return link(step, "missing", null, `${short(step.sha)} is a commit of #${number}, merged as ${short(merge)}: only the merge's result was approved, never this commit`);
+    return link(step, "missing", null, `${shortSha(step.sha)} is a commit of #${number}, merged as ${shortSha(merge)}: only the merge's result was approved, never this commit`);
   }
   return byTouched(step, subject, null);
 }
@@ -169,7 +168,7 @@ export function judgeChain(assessed: readonly ChainLink[], exhausted: boolean, e
   const last = assessed.at(-1);
   const end: ChainEnd = last && endsChain(last.status) ? (last.status as "baseline" | "origin") : exhausted ? "root" : "bound";
   const links = assessed.filter((l) => l.status !== "untouched");
-  const problems = links.filter((l) => BREAKS.has(l.status)).map((l) => l.reason ?? `${short(l.sha)} breaks the chain`);
+  const problems = links.filter((l) => BREAKS.has(l.status)).map((l) => l.reason ?? `${shortSha(l.sha)} breaks the chain`);
   if (end === "bound") {
     const why = listingEnded
       ? `the history could be listed only ${assessed.length} commits back (GitHub's listing ends at 1,000 commits, merged ones included)`
@@ -216,7 +215,7 @@ function branchReason(input: VerdictInput): string[] {
   // A chain with problems and no branch says itself why the branch is unknown.
   if (input.branch !== null || input.chain.problems.length > 0) return [];
   const where = input.branches.length > 0 ? input.branches.join(", ") : "no branch";
-  return [`${short(input.sha)} is not on a branch ${input.environment} deploys from (${where})`];
+  return [`${shortSha(input.sha)} is not on a branch ${input.environment} deploys from (${where})`];
 }
 
 /** Judges a deployment of `input.sha` now (SPEC §8.1); `freeze` is the window of the environment active now, or null. */
@@ -225,7 +224,7 @@ export function judgeDeployment(input: VerdictInput & { freeze: string | null })
   const violations = new Set(input.chain.links.filter((l) => l.status === "violation").map((l) => l.reason));
   const excepted = glass ? input.chain.problems.filter((p) => violations.has(p)) : [];
   const reasons = [...branchReason(input), ...input.chain.problems.filter((p) => !excepted.includes(p))];
-  if (input.freeze !== null && !glass) reasons.push(`${input.environment} is frozen now (${input.freeze}), and ${short(input.sha)} did not break glass`);
+  if (input.freeze !== null && !glass) reasons.push(`${input.environment} is frozen now (${input.freeze}), and ${shortSha(input.sha)} did not break glass`);
   return { state: reasons.length === 0 ? "approved" : "rejected", freeze: input.freeze, break_glass: glass, reasons, excepted };
 }
 

@@ -1,7 +1,7 @@
 // The durable record of a stretch of time a branch was not guarded as its policies require (SPEC §5):
 // a sealed, machine-readable block in the enforcement exception issue and in a compliance/audit check
 // run, which the merge recorder and the export read back to flag the merges inside it. Pure: sealing,
-// writing and verifying the block, and matching a change against it.
+// reading and verifying the block (render/enforcement-issue.ts writes it), and matching a change against it.
 import type { KeyObject } from "node:crypto";
 import { privateGlobs, type GlobCompiler } from "../engine/globs.js";
 import { boundGlob } from "../policy/glob-bounds.js";
@@ -11,8 +11,8 @@ import { checkRunWriter, recordWriter, type Author } from "./writer.js";
 
 export type { GapFlag } from "./record.js";
 
-/** The line that starts an enforcement gap's block in its issue or check run. */
-const GAP_MARKER = "<!-- compliance-gate:enforcement-gap v1 -->";
+/** The line that starts an enforcement gap's block in its issue or check run (render/enforcement-issue.ts writes it). */
+export const GAP_MARKER = "<!-- compliance-gate:enforcement-gap v1 -->";
 
 /** A gap as the app records it, before its seal. */
 export interface UnsealedGap {
@@ -64,11 +64,6 @@ export function sealGap(gap: UnsealedGap, signingKey?: KeyObject): GapRecord {
   const sealed = sealRecord(gap, signingKey);
   if (!sealed.ok) throw new Error(`cannot seal the enforcement gap record: ${sealed.message}`);
   return sealed.record;
-}
-
-/** A block of `record` in a body: the marker, then the JSON in a fenced block. */
-export function gapBlock(record: GapRecord): string {
-  return `${GAP_MARKER}\n<details><summary>Enforcement gap record</summary>\n\n\`\`\`json\n${JSON.stringify(record, null, 2)}\n\`\`\`\n</details>`;
 }
 
 /**

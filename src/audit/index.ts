@@ -28,5 +28,4 @@ export { assessStep, judgeApplied, judgeChain, judgeDeployment, MAX_CHAIN_COMMIT
 export { digestOf, loadPublicKey, loadSigningKey, sealRecord, sealedBytes, verifyRecord, type KeyResult, type SealResult, type Verification } from "./seal.js";
 export { AUDIT_MARKER, parseAuditComment, parseAuditComments, type ParsedAuditComment } from "./comment.js";
 export { buildExportRow, isExportRow, rowLabel, type AuditExportRow, type ExportedChange } from "./export-row.js";
-export { CSV_COLUMNS, csvCells, csvField, exportCsv } from "./export-csv.js";
 export { checkExtracted, extractRecords, type CheckedItem, type Extracted, type Extraction } from "./extract.js";

@@ -7,6 +7,7 @@ import { sortByCodePoint } from "../policy/code-point-order.js";
 import type { PolicySet } from "../policy/types.js";
 import { parseAuditComments, type ParsedAuditComment } from "./comment.js";
 import { exceptionMarker } from "./exception-marker.js";
+import { shortSha } from "./short-sha.js";
 import type { ExportedChange } from "./export-row.js";
 import { botLogin, checkRunWriter, recordWriter, type Author, type WriterVerdict } from "./writer.js";
 
@@ -96,10 +97,6 @@ export interface ListedPull {
 
 /** The marker that tells a body may hold a record: cheaper than parsing every comment. */
 const MARKER = "compliance-gate:audit";
-
-function short(sha: string): string {
-  return sha.slice(0, 7);
-}
 
 /** Whether `at` (ISO 8601) falls in the period. */
 export function inPeriod(at: string | null | undefined, period: Period): boolean {
@@ -221,7 +218,7 @@ export function recordsOfCommit(found: Findings, repository: string, sha: string
     if (pushRecordCovers(f.record, repository, sha)) return true;
     // A verdict is a row of its own; a merge's copy on its merge commit belongs to the merge's row.
     if (isVerdict(f.record) || (f.record.kind === "merge" && f.record.merge_commit_sha === sha)) return false;
-    problems.push(`${f.comment} holds a record that is not about commit ${short(sha)}: ignored`);
+    problems.push(`${f.comment} holds a record that is not about commit ${shortSha(sha)}: ignored`);
     return false;
   });
   return { records, problems };
@@ -257,7 +254,7 @@ export function judgingCommitOfMerge(pull: { merge_commit_sha: string | null; ba
   const problems: string[] = [];
   if (parent !== null) return { commit: parent, problems };
   if (pull.merge_commit_sha) {
-    problems.push(`merge commit ${short(pull.merge_commit_sha)} could not be read: judged by the policies at the pull request's last base commit`);
+    problems.push(`merge commit ${shortSha(pull.merge_commit_sha)} could not be read: judged by the policies at the pull request's last base commit`);
   } else {
     problems.push("GitHub gives no merge commit: judged by the policies at the pull request's last base commit");
   }

@@ -2,13 +2,14 @@
 // reached an environment — each merged pull request and direct push — with its audit record and
 // whether that verifies, or marked missing: an auditor's population and sample in one file.
 import type { KeyObject } from "node:crypto";
-import { exportCsv } from "../audit/export-csv.js";
 import { readAuditPopulation, type Population } from "../app/audit-export.js";
 import { GitHubPorts } from "../app/github-ports.js";
 import { GitHubError } from "../github/client.js";
 import { apiUrlFlag, appLoginFlag, githubAccess, repoFlag } from "./github-access.js";
-import { exportRows, exportSummary } from "./export-rows.js";
-import { readPublicKey } from "./input.js";
+import { exportCsv } from "../render/export-csv.js";
+import { exportSummary } from "../render/export-summary.js";
+import { exportRows } from "./export-rows.js";
+import { publicKeyFlag, readPublicKey } from "./input.js";
 import { commitOutput, discardOutput, openOutput, type PendingOutput } from "./output-file.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
@@ -186,10 +187,7 @@ function parseAuditExportArgs(values: Record<string, unknown>, positionals: stri
 
   if (format !== undefined && format !== "jsonl" && format !== "csv") throw new UsageError(`--format must be jsonl or csv (got '${String(format)}')`);
 
-  const publicKey = values["public-key"];
-  if (publicKey !== undefined && (typeof publicKey !== "string" || publicKey === "" || publicKey === "-")) {
-    throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
-  }
+  const publicKey = publicKeyFlag(values["public-key"]);
   const apiUrl = apiUrlFlag(values["api-url"]);
   if (output !== undefined && (typeof output !== "string" || output === "")) throw new UsageError("--output needs a FILE (or - for standard output)");
   const appLogin = appLoginFlag(values["app-login"]);
@@ -199,7 +197,7 @@ function parseAuditExportArgs(values: Record<string, unknown>, positionals: stri
     since: sinceMs,
     until: untilMs,
     format: format === "csv" ? "csv" : "jsonl",
-    ...(typeof publicKey === "string" ? { publicKey } : {}),
+    ...(publicKey !== undefined ? { publicKey } : {}),
     ...(apiUrl !== undefined ? { apiUrl } : {}),
     ...(typeof output === "string" && output !== "-" ? { output } : {}),
     ...(appLogin !== undefined ? { appLogin } : {}),
@@ -280,6 +278,6 @@ async function runAuditExport(args: AuditExportArgs, io: Io): Promise<number> {
   } else {
     io.stdout.write(text);
   }
-  if (!args.quiet) io.stderr.write(exportSummary(rows, population, args, key, pending?.path));
+  if (!args.quiet) io.stderr.write(exportSummary(rows, population, args, key !== undefined, pending?.path));
   return EXIT_OK;
 }

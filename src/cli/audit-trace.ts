@@ -6,7 +6,7 @@ import { BranchNeeded, traceChain, UnknownEnvironment } from "../app/trace.js";
 import { renderTrace, traceJson } from "../render/trace.js";
 import { ENVIRONMENT_PATTERN } from "../policy/schema.js";
 import { apiUrlFlag, appLoginFlag, githubAccess, repoFlag } from "./github-access.js";
-import { readPublicKey } from "./input.js";
+import { publicKeyFlag, readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
 const HELP = `Usage: compliance-gate audit trace --repo OWNER/NAME --env ENV --app-login LOGIN
@@ -84,12 +84,11 @@ export const auditTraceCommand: Command = {
     if (sha !== undefined && (typeof sha !== "string" || !SHA.test(sha))) throw new UsageError(`--sha must be a full commit sha, 40 hex digits (got '${String(sha)}')`);
     const appLogin = appLoginFlag(values["app-login"]);
     if (appLogin === undefined) throw new UsageError("trace needs --app-login LOGIN, the app's bot login (such as compliance-gate[bot]): without it any app's records would count");
-    const keyFile = values["public-key"];
-    if (keyFile !== undefined && (typeof keyFile !== "string" || keyFile === "" || keyFile === "-")) throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
+    const keyFile = publicKeyFlag(values["public-key"]);
     const apiUrl = apiUrlFlag(values["api-url"]);
     const branch = values.branch;
     if (branch !== undefined && (typeof branch !== "string" || !BRANCH.test(branch) || branch.includes(".."))) throw new UsageError(`--branch must be a branch name (got '${String(branch)}')`);
-    return runTrace({ owner, repo, env, ...(typeof sha === "string" ? { sha } : {}), ...(typeof branch === "string" ? { branch } : {}), json: values.json === true, appLogin, ...(typeof keyFile === "string" ? { keyFile } : {}), ...(apiUrl ? { apiUrl } : {}) }, io);
+    return runTrace({ owner, repo, env, ...(typeof sha === "string" ? { sha } : {}), ...(typeof branch === "string" ? { branch } : {}), json: values.json === true, appLogin, ...(keyFile !== undefined ? { keyFile } : {}), ...(apiUrl ? { apiUrl } : {}) }, io);
   },
 };
 

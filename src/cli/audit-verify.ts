@@ -2,7 +2,7 @@
 // with the app's public key the signature, of every audit record in a file, comment or export.
 import type { KeyObject } from "node:crypto";
 import { checkExtracted, extractRecords } from "../audit/extract.js";
-import { MAX_EXPORT_BYTES, readInput, readPublicKey } from "./input.js";
+import { MAX_EXPORT_BYTES, publicKeyFlag, readInput, readPublicKey } from "./input.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, type Command, type Io } from "./command.js";
 
 // Also what `compliance-gate audit --help` prints: it introduces both subcommands, verify in full.
@@ -75,11 +75,8 @@ interface AuditVerifyArgs {
 function parseAuditVerifyArgs(values: Record<string, unknown>, positionals: string[]): AuditVerifyArgs {
   if (positionals.length !== 1) throw new UsageError("verify needs exactly one FILE (or - for stdin)");
   const file = positionals[0] as string;
-  const publicKey = values["public-key"];
-  if (publicKey === undefined) return { file };
-  if (typeof publicKey !== "string" || publicKey === "") throw new UsageError("--public-key needs a FILE");
-  if (publicKey === "-") throw new UsageError("--public-key must be a file: standard input is for the records");
-  return { file, publicKey };
+  const publicKey = publicKeyFlag(values["public-key"]);
+  return publicKey === undefined ? { file } : { file, publicKey };
 }
 
 const DIGEST_SHOWN = "sha256:".length + 12;

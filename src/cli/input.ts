@@ -1,9 +1,10 @@
 // Reads a command's inputs without ever throwing: a file or standard input for "-", a public key,
-// a directory; a failure is a message naming what could not be read.
+// a directory; a failure is a message naming what could not be read. And the `--public-key` flag.
 import type { KeyObject } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { loadPublicKey } from "../audit/seal.js";
 import type { Readable } from "node:stream";
+import { UsageError } from "./command.js";
 
 /** Largest input the CLI reads by default; larger inputs are refused, not truncated. */
 const MAX_INPUT_BYTES = 8 * 1024 * 1024;
@@ -38,6 +39,17 @@ export async function readInput(path: string, stdin: Readable, limit = MAX_INPUT
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "permission denied" : (error as Error).message;
     return { ok: false, message: `${file}: cannot read: ${reason}` };
   }
+}
+
+/**
+ * The `--public-key FILE` flag, undefined when not given: a file, never standard input (which
+ * holds the records, or is not read at all); a mistake throws UsageError.
+ */
+export function publicKeyFlag(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value === "") throw new UsageError("--public-key needs a FILE holding the app's Ed25519 public key in PEM");
+  if (value === "-") throw new UsageError("--public-key must be a file holding the app's Ed25519 public key in PEM, not standard input");
+  return value;
 }
 
 /** The Ed25519 public key of `--public-key FILE`, or a message saying why it cannot be used. */

@@ -55,6 +55,15 @@ export async function listComments(gh: GitHubSession, owner: string, repo: strin
   return { items: listed.items, complete: listed.complete };
 }
 
+/** Comments on an issue or pull request: the one writer of comments. Its id and address; GitHubError when it cannot be written. */
+export async function postComment(gh: GitHubSession, owner: string, repo: string, number: number, body: string, doing: string): Promise<AuditComment> {
+  const route = "POST /repos/{owner}/{repo}/issues/{issue_number}/comments";
+  const response = await gh.request(route, { owner, repo, issue_number: number, body }, doing);
+  const data = response.data as ApiComment | undefined;
+  if (typeof data?.id !== "number") throw requestFailed(response.status, route, doing, "GitHub returned no comment id");
+  return { id: data.id, url: typeof data.html_url === "string" ? data.html_url : null };
+}
+
 /**
  * This app's audit comments on a PR, earliest first. A comment by anyone else — whatever it
  * says, marker included — is never one. `since` (ISO 8601, the merge time) skips older comments:
@@ -119,14 +128,7 @@ export async function writeAuditComment(
   const first = before[0];
   if (first !== undefined) return { comment: first, written: false, deleted: await keepEarliest(gh, owner, repo, before) };
 
-  const response = await gh.request(
-    "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-    { owner, repo, issue_number: number, body: request.body },
-    `writing the audit comment on #${number}`,
-  );
-  const data = response.data as ApiComment;
-  if (typeof data.id !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", `writing the audit comment on #${number}`, "GitHub returned no comment id");
-  const own: AuditComment = { id: data.id, url: typeof data.html_url === "string" ? data.html_url : null };
+  const own = await postComment(gh, owner, repo, number, request.body, `writing the audit comment on #${number}`);
 
   // Another writer may have written too: the earliest stays, whoever wrote it.
   const after = await auditCommentsOf(gh, request);

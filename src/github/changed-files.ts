@@ -1,25 +1,13 @@
 // The changed files of a pull request: GitHub's files list, or — past the 3,000 files that
 // list stops at — a diff of the git trees of the merge base and the head; and those of one commit.
-import type { ChangedFile, FileStatus } from "../engine/types.js";
+import type { ChangedFile } from "../engine/types.js";
 import { GitHubError, type GitHubSession } from "./client.js";
+import { readComparison } from "./comparison.js";
+import { changedFile, decodeFiles, type LandedFile } from "./git-listings.js";
+import { readGitTree, type TreeEntry } from "./git-objects.js";
 
 /** GitHub's pull request files endpoint lists at most this many files (30 pages of 100). */
 const FILES_LIST_LIMIT = 3000;
-
-const FILE_STATUSES: readonly FileStatus[] = ["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"];
-
-interface ListedFile {
-  filename: string;
-  status: string;
-  previous_filename?: string;
-}
-
-interface TreeEntry {
-  path: string;
-  mode: string;
-  type: string;
-  sha: string;
-}
 
 export interface ChangedFilesRequest {
   owner: string;
@@ -39,44 +27,45 @@ export interface ChangedFiles {
   source: "files" | "trees";
 }
 
-/** A file as GitHub lists it (a pull request's, a commit's), as the engine takes it; an unknown status is "changed". */
-export function toChangedFile(file: ListedFile): ChangedFile {
-  const status = (FILE_STATUSES as readonly string[]).includes(file.status) ? (file.status as FileStatus) : "changed";
-  return file.previous_filename !== undefined && file.previous_filename !== file.filename
-    ? { path: file.filename, status, previous_path: file.previous_filename }
-    : { path: file.filename, status };
-}
-
 /**
  * The files one commit changed (GET commits/{sha}: its `files`, paged like a list), at most
  * FILES_LIST_LIMIT; `truncated` when there may be more.
  */
 export async function listCommitFiles(gh: GitHubSession, owner: string, repo: string, sha: string): Promise<{ files: ChangedFile[]; truncated: boolean }> {
-  const listed = await gh.list<ListedFile>(
+  const listed = await gh.list<LandedFile>(
     "GET /repos/{owner}/{repo}/commits/{ref}",
     { owner, repo, ref: sha },
     `reading the changed files of commit ${sha.slice(0, 7)}`,
-    { maxPages: FILES_LIST_LIMIT / 100, items: (data) => (data as { files?: ListedFile[] } | undefined)?.files ?? [] },
+    { maxPages: FILES_LIST_LIMIT / 100, items: (data) => decodeFiles((data as { files?: unknown } | undefined)?.files) },
   );
-  const files = listed.items.map(toChangedFile);
+  const files = listed.items.map(changedFile);
   return { files, truncated: !listed.complete || files.length >= FILES_LIST_LIMIT };
+}
+
+/**
+ * A pull request's changed files (GET pulls/{n}/files), each with the blob it leaves at the head,
+ * on at most `maxPages` pages of 100 (GitHub lists 3,000 at most); `complete` false when GitHub offered more.
+ */
+export async function listPullFiles(gh: GitHubSession, owner: string, repo: string, number: number, maxPages: number): Promise<{ files: LandedFile[]; complete: boolean }> {
+  const listed = await gh.list<LandedFile>(
+    "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
+    { owner, repo, pull_number: number },
+    `listing changed files of #${number}`,
+    { maxPages, items: decodeFiles },
+  );
+  return { files: listed.items, complete: listed.complete };
 }
 
 /** Lists the changed files of a pull request, through the trees when the files list cannot hold them all. */
 export async function listChangedFiles(gh: GitHubSession, request: ChangedFilesRequest): Promise<ChangedFiles> {
   const { owner, repo, pull_number } = request;
-  const listed = await gh.list<ListedFile>(
-    "GET /repos/{owner}/{repo}/pulls/{pull_number}/files",
-    { owner, repo, pull_number },
-    `listing changed files of #${pull_number}`,
-    { maxPages: FILES_LIST_LIMIT / 100 },
-  );
-  const count = listed.items.length;
+  const listed = await listPullFiles(gh, owner, repo, pull_number, FILES_LIST_LIMIT / 100);
+  const count = listed.files.length;
   const known = request.changedFiles;
   // At the limit the list may have stopped early, unless the PR's own count says it did not.
   const cut = !listed.complete || (count >= FILES_LIST_LIMIT && known !== count);
   if (!cut && (known === undefined || count >= known)) {
-    return { files: listed.items.map(toChangedFile), truncated: false, source: "files" };
+    return { files: listed.files.map(changedFile), truncated: false, source: "files" };
   }
   return diffTrees(gh, request);
 }
@@ -84,13 +73,8 @@ export async function listChangedFiles(gh: GitHubSession, request: ChangedFilesR
 /** The changed files as the difference of two recursive git trees: renames show as a removal plus an addition. */
 async function diffTrees(gh: GitHubSession, request: ChangedFilesRequest): Promise<ChangedFiles> {
   const { owner, repo, pull_number, head, baseCommit } = request;
-  const comparison = await gh.request(
-    "GET /repos/{owner}/{repo}/compare/{basehead}",
-    { owner, repo, basehead: `${baseCommit}...${head}`, per_page: 1 },
-    `finding the merge base of #${pull_number}`,
-  );
-  const mergeBase = (comparison.data as { merge_base_commit?: { sha?: string } }).merge_base_commit?.sha;
-  if (typeof mergeBase !== "string") {
+  const { mergeBase } = await readComparison(gh, { owner, repo, base: baseCommit, head, perPage: 1, doing: `finding the merge base of #${pull_number}` });
+  if (mergeBase === undefined) {
     throw new GitHubError(`GitHub's comparison of #${pull_number} has no merge base commit`);
   }
   const [before, after] = await Promise.all([
@@ -117,16 +101,11 @@ async function readTree(
   doing: string,
 ): Promise<{ entries: Map<string, TreeEntry>; truncated: boolean }> {
   // The trees endpoint takes a commit sha and reads that commit's root tree.
-  const response = await gh.request(
-    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
-    { owner, repo, tree_sha: commit, recursive: "1" },
-    doing,
-  );
-  const data = response.data as { tree?: TreeEntry[]; truncated?: boolean };
+  const tree = await readGitTree(gh, owner, repo, commit, { doing, recursive: true });
   const entries = new Map<string, TreeEntry>();
   // Blobs are files (and symlinks); commits are submodules, whose pointer change is a change of that path.
-  for (const entry of data.tree ?? []) {
+  for (const entry of tree.entries) {
     if (entry.type === "blob" || entry.type === "commit") entries.set(entry.path, entry);
   }
-  return { entries, truncated: data.truncated === true };
+  return { entries, truncated: tree.truncated };
 }

@@ -145,7 +145,8 @@ function detailOf(error: unknown): string {
   return line;
 }
 
-function hasNextPage(headers: GitHubResponse["headers"]): boolean {
+/** Whether GitHub's `Link` header offers a next page. */
+export function hasNextPage(headers: GitHubResponse["headers"]): boolean {
   const link = headers["link"];
   return typeof link === "string" && /<[^>]*>\s*;\s*rel="next"/.test(link);
 }
@@ -244,12 +245,17 @@ export class GitHubSession {
     doing: string,
     options: PageOptions<T>,
   ): Promise<{ items: T[]; complete: boolean }> {
-    const items: T[] = [];
-    let complete = false;
-    for await (const page of this.pages(route, parameters, doing, options)) {
-      items.push(...page.items);
-      complete = !page.next;
-    }
-    return { items, complete };
+    return collect(this.pages(route, parameters, doing, options));
   }
+}
+
+/** Every item of `pages`; `complete` is false when GitHub offered a page past the last one read. */
+export async function collect<T>(pages: AsyncIterable<Page<T>>): Promise<{ items: T[]; complete: boolean }> {
+  const items: T[] = [];
+  let complete = false;
+  for await (const page of pages) {
+    items.push(...page.items);
+    complete = !page.next;
+  }
+  return { items, complete };
 }

@@ -1,13 +1,68 @@
-// A GitHub deployment per environment at a merge commit (`audit.deployment`), so the environment's
-// history on GitHub shows what the merge deployed. Idempotent like the audit comment: looked for
-// first (this app's deployment of the commit to the environment), made one again after creating.
+// GitHub's deployments: the one reader of an environment's deployments; a deployment per
+// environment at a merge commit (`audit.deployment`), so the environment's history on GitHub shows
+// what the merge deployed — idempotent like the audit comment: looked for first (this app's
+// deployment of the commit to the environment), made one again after creating; and the workflow
+// runs waiting on this app as a custom deployment protection rule (SPEC §8.1), and their answer.
 import { recordWriter, type Author } from "../audit/writer.js";
-import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
+import { collect, GitHubError, requestFailed, type GitHubSession, type Page } from "./client.js";
+import type { Listing } from "./history.js";
 import { MAX_DEPLOYMENT_DESCRIPTION } from "../render/limits.js";
 
-interface ApiDeployment {
+/** Pages of an environment's deployments (100 each) read at most. */
+export const MAX_DEPLOYMENT_PAGES = 20;
+
+/** A deployment as listed: what is not of the type GitHub documents is left out. */
+interface ListedDeployment {
   id?: number;
-  creator?: Author | null;
+  sha?: string;
+  /** Epoch ms; NaN when GitHub does not say. */
+  createdAt: number;
+  creator: Author | null;
+}
+
+function decodeDeployments(data: unknown): ListedDeployment[] {
+  if (!Array.isArray(data)) return [];
+  return data.flatMap((raw: unknown): ListedDeployment[] => {
+    if (typeof raw !== "object" || raw === null) return [];
+    const d = raw as { id?: unknown; sha?: unknown; created_at?: unknown; creator?: { login?: unknown; type?: unknown } | null };
+    const creator = typeof d.creator === "object" && d.creator !== null ? d.creator : null;
+    return [
+      {
+        ...(typeof d.id === "number" ? { id: d.id } : {}),
+        ...(typeof d.sha === "string" ? { sha: d.sha } : {}),
+        createdAt: typeof d.created_at === "string" ? Date.parse(d.created_at) : Number.NaN,
+        creator: creator && { login: typeof creator.login === "string" ? creator.login : null, type: typeof creator.type === "string" ? creator.type : null },
+      },
+    ];
+  });
+}
+
+/** The deployments to `environment` (of `sha`, when given), newest first as GitHub lists them, page by page: the one reader of them. */
+function deploymentPages(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; environment: string; sha?: string; maxPages: number; doing: string },
+): AsyncGenerator<Page<ListedDeployment>, void, undefined> {
+  const { owner, repo, environment, sha } = request;
+  return gh.pages("GET /repos/{owner}/{repo}/deployments", { owner, repo, ...(sha !== undefined ? { sha } : {}), environment }, request.doing, {
+    maxPages: request.maxPages,
+    items: decodeDeployments,
+  });
+}
+
+/** The commits GitHub deployed to `environment` since `since`, newest first, at most MAX_DEPLOYMENT_PAGES pages. */
+export async function listDeploymentShasSince(
+  gh: GitHubSession,
+  request: { owner: string; repo: string; environment: string; since: number },
+): Promise<Listing<string>> {
+  const shas: string[] = [];
+  for await (const page of deploymentPages(gh, { ...request, maxPages: MAX_DEPLOYMENT_PAGES, doing: `listing the deployments to ${request.environment}` })) {
+    for (const d of page.items) {
+      if (d.createdAt < request.since) return { items: shas, complete: true };
+      if (d.sha !== undefined) shas.push(d.sha);
+    }
+    if (!page.next) return { items: shas, complete: true };
+  }
+  return { items: shas, complete: false };
 }
 
 export interface DeploymentRequest {
@@ -29,14 +84,10 @@ export interface DeploymentWrite {
   status: boolean;
 }
 
+/** This app's deployments of the commit to the environment (the first 100), by id. */
 async function ours(gh: GitHubSession, request: DeploymentRequest): Promise<number[]> {
-  const response = await gh.request(
-    "GET /repos/{owner}/{repo}/deployments",
-    { owner: request.owner, repo: request.repo, sha: request.sha, environment: request.environment, per_page: 100 },
-    `listing deployments of ${request.sha.slice(0, 7)} to ${request.environment}`,
-  );
-  const listed = Array.isArray(response.data) ? (response.data as ApiDeployment[]) : [];
-  return listed.flatMap((d) => (typeof d.id === "number" && recordWriter(d.creator, request.login).ok ? [d.id] : [])).sort((a, b) => a - b);
+  const { items } = await collect(deploymentPages(gh, { ...request, maxPages: 1, doing: `listing deployments of ${request.sha.slice(0, 7)} to ${request.environment}` }));
+  return items.flatMap((d) => (d.id !== undefined && recordWriter(d.creator, request.login).ok ? [d.id] : [])).sort((a, b) => a - b);
 }
 
 async function postSuccess(gh: GitHubSession, request: DeploymentRequest, id: number): Promise<void> {
@@ -79,7 +130,7 @@ export async function recordDeployment(gh: GitHubSession, request: DeploymentReq
     },
     `creating the deployment of ${request.sha.slice(0, 7)} to ${request.environment}`,
   );
-  const id = (response.data as ApiDeployment).id;
+  const id = (response.data as { id?: unknown } | undefined)?.id;
   // 202 is GitHub merging the default branch into the ref instead of deploying: not a deployment.
   if (typeof id !== "number") throw requestFailed(response.status, "POST /repos/{owner}/{repo}/deployments", `creating the deployment to ${request.environment}`, "GitHub created no deployment");
   await postSuccess(gh, request, id);
@@ -99,4 +150,22 @@ export async function recordDeployment(gh: GitHubSession, request: DeploymentReq
     }
   }
   return { id: all[0] as number, created: all[0] === id, status: true };
+}
+
+/** The commit and branch of a workflow run (`actions: read`); null when GitHub has no such run. */
+export async function readWorkflowRun(gh: GitHubSession, owner: string, repo: string, runId: number): Promise<{ sha: string; branch: string | null } | null> {
+  const response = await gh.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { owner, repo, run_id: runId }, `reading workflow run ${runId}`, { accept: [404] });
+  const data = response.data as { head_sha?: unknown; head_branch?: unknown } | undefined;
+  if (response.status === 404 || typeof data?.head_sha !== "string") return null;
+  return { sha: data.head_sha, branch: typeof data.head_branch === "string" ? data.head_branch : null };
+}
+
+/** Answers a workflow run waiting on this app as a custom deployment protection rule. */
+export async function answerProtectionRule(gh: GitHubSession, owner: string, repo: string, answer: { runId: number; environment: string; state: "approved" | "rejected"; comment: string }): Promise<void> {
+  const { runId, environment, state, comment } = answer;
+  await gh.request(
+    "POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule",
+    { owner, repo, run_id: runId, environment_name: environment, state, comment },
+    `answering the deployment of run ${runId} to ${environment}`,
+  );
 }

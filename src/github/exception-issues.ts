@@ -11,6 +11,8 @@
 import { exceptionMarker } from "../audit/exception-marker.js";
 import { recordWriter, type Author } from "../audit/writer.js";
 import { GitHubError, requestFailed, type GitHubSession } from "./client.js";
+import { duplicateIssueComment } from "../render/exception-issue.js";
+import { postComment } from "./audit-comments.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** The label of every exception issue. */
@@ -139,11 +141,7 @@ async function closeDuplicates(gh: GitHubSession, owner: string, repo: string, i
   for (const duplicate of issues.slice(1)) {
     if (!duplicate.open) continue;
     try {
-      await gh.request(
-        "POST /repos/{owner}/{repo}/issues/{issue_number}/comments",
-        { owner, repo, issue_number: duplicate.number, body: `Duplicate of #${kept.number}: the same exception was reported twice at once. Follow up there.` },
-        `marking #${duplicate.number} a duplicate`,
-      );
+      await postComment(gh, owner, repo, duplicate.number, duplicateIssueComment(kept.number), `marking #${duplicate.number} a duplicate`);
       await gh.request(
         "PATCH /repos/{owner}/{repo}/issues/{issue_number}",
         { owner, repo, issue_number: duplicate.number, state: "closed", state_reason: "not_planned" },

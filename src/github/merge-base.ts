@@ -1,20 +1,9 @@
 // Where the base branch was just before a pull request merged: the commit whose policies judged
 // the merge (SPEC §4), found through the merge commit and, for a rebase, the commits it replayed.
-import { GitHubError, type GitHubSession } from "./client.js";
+import { collect, GitHubError, type GitHubSession } from "./client.js";
+import { readGitCommit } from "./git-objects.js";
+import { commitHistory } from "./history.js";
 import { pullCommits, type PullRequest } from "./pulls.js";
-
-interface GitCommit {
-  sha?: string;
-  message?: string;
-  author?: { email?: string; date?: string } | null;
-  parents?: { sha?: string }[];
-}
-
-interface ListedCommit {
-  sha: string;
-  parents?: { sha?: string }[];
-  commit: { message?: string; author?: { email?: string; date?: string } | null };
-}
 
 /** Whether two commits are one replayed by a rebase: git keeps the message, author and author date. */
 function sameChange(a: { message?: string; author?: { email?: string; date?: string } | null }, b: { message?: string; author?: { email?: string; date?: string } | null }): boolean {
@@ -48,15 +37,10 @@ export interface BaseBeforeMerge {
 export async function baseBeforeMerge(gh: GitHubSession, owner: string, repo: string, pull: PullRequest): Promise<BaseBeforeMerge> {
   const merge = pull.merge_commit_sha;
   if (merge === null) throw new GitHubError(`GitHub gives no merge commit for #${pull.number}`);
-  const response = await gh.request(
-    "GET /repos/{owner}/{repo}/git/commits/{commit_sha}",
-    { owner, repo, commit_sha: merge },
-    `reading the merge commit ${merge.slice(0, 7)} of #${pull.number}`,
-  );
-  const data = response.data as GitCommit;
-  const parent = data.parents?.[0]?.sha;
-  if (typeof parent !== "string") throw new GitHubError(`the merge commit ${merge.slice(0, 7)} of #${pull.number} has no parent`);
-  if ((data.parents?.length ?? 0) > 1) return { commit: parent, how: "merge commit" };
+  const data = await readGitCommit(gh, owner, repo, merge, { doing: `reading the merge commit ${merge.slice(0, 7)} of #${pull.number}` });
+  const parent = data.parents[0];
+  if (parent === undefined) throw new GitHubError(`the merge commit ${merge.slice(0, 7)} of #${pull.number} has no parent`);
+  if (data.parents.length > 1) return { commit: parent, how: "merge commit" };
   const count = pull.commits ?? 1;
   if (count <= 1) return { commit: parent, how: "single commit" };
   const authored = Date.parse(data.author?.date ?? "");
@@ -72,15 +56,12 @@ export async function baseBeforeMerge(gh: GitHubSession, owner: string, repo: st
   if (!own.complete || own.commits.length !== count) {
     return { commit: parent, how: "rebase", note: `only ${own.commits.length} of #${pull.number}'s ${count} commits could be listed: judged by the policies at the parent of its last commit` };
   }
-  const history = await gh.list<ListedCommit>(
-    "GET /repos/{owner}/{repo}/commits",
-    { owner, repo, sha: merge },
-    `listing the commits before ${merge.slice(0, 7)}`,
-    { maxPages: Math.ceil((count + 1) / 100), perPage: Math.min(100, count + 1) },
+  const history = await collect(
+    commitHistory(gh, { owner, repo, from: merge, maxPages: Math.ceil((count + 1) / 100), perPage: Math.min(100, count + 1), doing: `listing the commits before ${merge.slice(0, 7)}` }),
   );
   const bySha = new Map(history.items.map((c) => [c.sha, c]));
   let current = merge;
-  let first = data.parents?.[0]?.sha as string;
+  let first = parent;
   for (let i = count - 2; i >= 0; i -= 1) {
     const previous = bySha.get(first);
     const expected = own.commits[i];
@@ -88,8 +69,8 @@ export async function baseBeforeMerge(gh: GitHubSession, owner: string, repo: st
       return { commit: first, how: "rebase", note: `the rebased commits of #${pull.number} could not all be matched before ${current.slice(0, 7)}` };
     }
     current = first;
-    const next = previous.parents?.[0]?.sha;
-    if (typeof next !== "string") return { commit: first, how: "rebase", note: `${first.slice(0, 7)} has no parent` };
+    const next = previous.parents[0];
+    if (next === undefined) return { commit: first, how: "rebase", note: `${first.slice(0, 7)} has no parent` };
     first = next;
   }
   return { commit: first, how: "rebase" };

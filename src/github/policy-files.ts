@@ -2,6 +2,7 @@
 import { compareCodePoints } from "../policy/code-point-order.js";
 import { policyFolderProblem } from "../policy/load.js";
 import { GitHubError, type GitHubSession } from "./client.js";
+import { readGitTree, type TreeEntry } from "./git-objects.js";
 import type { LruCache } from "./lru-cache.js";
 
 /** A policy file as it is stored at a commit. */
@@ -46,18 +47,6 @@ interface ContentEntry {
   sha: string;
   /** Bytes, as GitHub lists them. */
   size?: number;
-}
-
-interface TreeEntry {
-  path?: unknown;
-  type?: unknown;
-  sha?: unknown;
-  size?: unknown;
-}
-
-interface Tree {
-  tree?: TreeEntry[];
-  truncated?: boolean;
 }
 
 interface Blob {
@@ -118,16 +107,11 @@ export async function readPolicyFiles(gh: GitHubSession, request: PolicyFilesReq
 
 /** Reads one tree (a commit's root tree when given a commit sha); fails when GitHub cut it off. */
 async function readTree(gh: GitHubSession, request: FolderAt, sha: string, what: string): Promise<TreeEntry[]> {
-  const response = await gh.request(
-    "GET /repos/{owner}/{repo}/git/trees/{tree_sha}",
-    { owner: request.owner, repo: request.repo, tree_sha: sha },
-    `reading the git tree of ${what} at ${request.commit.slice(0, 7)}`,
-  );
-  const tree = response.data as Tree | undefined;
-  if (!Array.isArray(tree?.tree) || tree.truncated === true) {
+  const tree = await readGitTree(gh, request.owner, request.repo, sha, { doing: `reading the git tree of ${what} at ${request.commit.slice(0, 7)}` });
+  if (tree.truncated) {
     throw new GitHubError(`GitHub could not list every entry of ${what} at ${request.commit.slice(0, 7)}: its policy files are unknown`);
   }
-  return tree.tree;
+  return tree.entries;
 }
 
 /** The tree entry of the folder `dir` at the request's commit, walked down from the root tree; undefined when absent. */
@@ -136,7 +120,7 @@ async function folderEntry(gh: GitHubSession, request: FolderAt): Promise<{ sha:
   let at = "the repository root";
   for (const segment of request.dir.split("/").filter((s) => s !== "")) {
     const entry = (await readTree(gh, request, sha, at)).find((e) => e.path === segment);
-    if (entry?.type !== "tree" || typeof entry.sha !== "string") return undefined;
+    if (entry?.type !== "tree") return undefined;
     sha = entry.sha;
     at = at === "the repository root" ? `${segment}/` : `${at}${segment}/`;
   }
@@ -149,9 +133,7 @@ async function listFolderByTree(gh: GitHubSession, request: FolderAt): Promise<C
   if (!folder) throw new GitHubError(`GitHub listed ${CONTENTS_LIST_LIMIT} entries in ${request.dir}/ at ${request.commit.slice(0, 7)}, but its git tree has no such folder`);
   const entries = await readTree(gh, request, folder.sha, `${request.dir}/`);
   return entries.flatMap((entry) =>
-    entry.type === "blob" && typeof entry.path === "string" && typeof entry.sha === "string"
-      ? [{ type: "file", path: `${request.dir}/${entry.path}`, sha: entry.sha, ...(typeof entry.size === "number" ? { size: entry.size } : {}) }]
-      : [],
+    entry.type === "blob" ? [{ type: "file", path: `${request.dir}/${entry.path}`, sha: entry.sha, ...(entry.size !== undefined ? { size: entry.size } : {}) }] : [],
   );
 }
 

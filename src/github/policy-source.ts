@@ -6,6 +6,7 @@ import { POLICY_DIR } from "../policy/folder.js";
 import { isPolicyFile, loadPolicySet } from "../policy/load.js";
 import type { PolicySet } from "../policy/types.js";
 import { GitHubError, type GitHubSession } from "./client.js";
+import { readBranchTip } from "./history.js";
 import { LruCache } from "./lru-cache.js";
 import { confirmNoPolicyFolder, readPolicyFiles, singleFlight, type PolicyFile } from "./policy-files.js";
 
@@ -192,19 +193,12 @@ export class GitHubPolicySource {
 
   private async readTip(branch: string, key: string): Promise<string> {
     const known = this.cache.tips.get(key);
-    const response = await this.gh.request(
-      "GET /repos/{owner}/{repo}/git/ref/{ref}",
-      { owner: this.owner, repo: this.repo, ref: `heads/${branch}`, ...(known ? { headers: { "if-none-match": known.etag } } : {}) },
-      `reading the tip of base branch ${branch}`,
-      { accept: known ? [304] : [] },
-    );
-    if (response.status === 304 && known) return known.sha;
-    const sha = (response.data as { object?: { sha?: unknown } } | undefined)?.object?.sha;
-    if (typeof sha !== "string") throw new GitHubError(`GitHub returned no commit for base branch ${branch}`);
-    const etag = response.headers["etag"];
-    if (typeof etag === "string") this.cache.tips.set(key, { etag, sha });
+    const tip = await readBranchTip(this.gh, this.owner, this.repo, branch, { doing: `reading the tip of base branch ${branch}`, ...(known ? { known } : {}) });
+    if (tip === "unchanged" && known) return known.sha;
+    if (tip === null || tip === "unchanged") throw new GitHubError(`GitHub returned no commit for base branch ${branch}`);
+    if (tip.etag !== undefined) this.cache.tips.set(key, { etag: tip.etag, sha: tip.sha });
     else this.cache.tips.delete(key);
-    return sha;
+    return tip.sha;
   }
 
   private async readFolder(commit: string, key: string): Promise<PolicyRead> {

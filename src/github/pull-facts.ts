@@ -6,6 +6,7 @@ import type { Facts, Review, ReviewState } from "../engine/types.js";
 import type { PolicySet } from "../policy/types.js";
 import { listChangedFiles, type ChangedFiles } from "./changed-files.js";
 import { GitHubError, type GitHubSession } from "./client.js";
+import { readComparison } from "./comparison.js";
 import { commitIdentities, type ApiCommit, type CommitIdentities } from "./commit-identities.js";
 import type { GitHubDirectory } from "./directory.js";
 import { COMMITS_LIST_LIMIT, pullCommits, type PullRequest } from "./pulls.js";
@@ -154,24 +155,12 @@ async function listContributors(gh: GitHubSession, request: ContributorsRequest)
 
 async function commitsCompared(gh: GitHubSession, request: ContributorsRequest): Promise<ApiCommit[]> {
   const { owner, repo, pull_number, baseCommit, head } = request;
-  let total: number | undefined;
-  const listed = await gh.list<ApiCommit>(
-    "GET /repos/{owner}/{repo}/compare/{basehead}",
-    { owner, repo, basehead: `${baseCommit}...${head}` },
-    `listing commits of #${pull_number} through a comparison`,
-    {
-      maxPages: 100,
-      items: (data) => {
-        const page = data as { total_commits?: number; commits?: ApiCommit[] };
-        total ??= page.total_commits;
-        return page.commits ?? [];
-      },
-    },
-  );
-  if (!listed.complete || total === undefined || listed.items.length < total) {
+  const compared = await readComparison(gh, { owner, repo, base: baseCommit, head, perPage: 100, maxPages: 100, doing: `listing commits of #${pull_number} through a comparison` });
+  const total = compared.totalCommits;
+  if (!compared.complete || total === undefined || compared.commits.length < total) {
     throw new GitHubError(
-      `#${pull_number} has ${total ?? "too many"} commits and only ${listed.items.length} could be listed: its contributors are unknown`,
+      `#${pull_number} has ${total ?? "too many"} commits and only ${compared.commits.length} could be listed: its contributors are unknown`,
     );
   }
-  return listed.items;
+  return compared.commits;
 }

@@ -1,11 +1,16 @@
 // The exception issue of an enforcement gap (SPEC §5, "drift is evidence"): who weakened which
 // branch's required checks, what changed, when, how long the branch was unguarded, that the app
 // restored it — and the gap's record, which the merge recorder and `audit export` read back.
-import { gapBlock, type GapRecord, type UnsealedGap } from "../audit/enforcement-gap.js";
+import { GAP_MARKER, type GapRecord, type UnsealedGap } from "../audit/enforcement-gap.js";
 import { exceptionMarker } from "../audit/exception-marker.js";
 import { fitBlocks, type Block } from "./fit.js";
 import { MAX_BODY } from "./limits.js";
 import { code, mention, oneLine, quiet, text } from "./markdown.js";
+
+/** A gap record's block in a body (audit/enforcement-gap.ts reads it back): the marker, then the JSON in a fenced block. */
+export function gapBlock(record: GapRecord): string {
+  return `${GAP_MARKER}\n<details><summary>Enforcement gap record</summary>\n\n\`\`\`json\n${JSON.stringify(record, null, 2)}\n\`\`\`\n</details>`;
+}
 
 /** How long, in words: `3 minutes`, `2 hours 5 minutes`, `under a second`. */
 export function duration(ms: number): string {

@@ -117,3 +117,8 @@ export function exceptionBody(report: ExceptionReport): string {
     note: ({ blocks: left }) => `_${plural(left, "part")} of this description left out to fit GitHub's size limit; the record below is complete._`,
   });
 }
+
+/** The comment that closes a later duplicate of the exception issue `kept` (two writers at once). */
+export function duplicateIssueComment(kept: number): string {
+  return `Duplicate of #${kept}: the same exception was reported twice at once. Follow up there.`;
+}

@@ -55,10 +55,7 @@ export function mention(login: string): string {
   return /\[bot\]$/i.test(login) ? text(login) : `@${text(login)}`;
 }
 
-/** The first characters of a commit sha, as GitHub shows them. */
-export function shortSha(sha: string): string {
-  return sha.slice(0, 7);
-}
+export { shortSha } from "../audit/short-sha.js";
 
 /** `a`, `a and b`, `a, b and c` (or with `or`). */
 export function joinList(items: readonly string[], word: "and" | "or" = "and"): string {

@@ -2,6 +2,7 @@
 // people and as JSON — each change with who approved it, its merge or push record, the deployment
 // and applied verdicts on its commit, or what is missing.
 import type { ChainLink, Chain } from "../audit/chain.js";
+import { shortSha } from "../audit/short-sha.js";
 
 /** What the trace read of one commit: its change's records and the verdicts on it. */
 export interface TracedRecords {
@@ -60,8 +61,6 @@ const WORDS: Record<ChainLink["status"], string> = {
   unverified: "RECORD DOES NOT VERIFY",
 };
 
-const short = (sha: string): string => sha.slice(0, 7);
-
 /** Control characters (C0, DEL, C1) and bidirectional overrides: matching them is the point. */
 // eslint-disable-next-line no-control-regex
 const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
@@ -109,33 +108,33 @@ function verdictLine(v: Record<string, unknown>): string {
 /** The trace as text: a header, one entry per link newest first, and the verdict. */
 export function renderTrace(trace: TraceView): string {
   const lines = [
-    `Approval chain of ${trace.environment} in ${trace.repository} up to ${short(trace.sha)}${trace.branch !== null ? ` on ${trace.branch}` : ""}`,
-    `(policies at ${short(trace.policyCommit)})`,
+    `Approval chain of ${trace.environment} in ${trace.repository} up to ${shortSha(trace.sha)}${trace.branch !== null ? ` on ${trace.branch}` : ""}`,
+    `(policies at ${shortSha(trace.policyCommit)})`,
     "",
   ];
   const tip = verdictsOf(trace.read.get(trace.sha), trace.environment);
-  if (tip.length > 0) lines.push(`Verdicts on ${short(trace.sha)}:`, ...tip.map((v) => `  ${verdictLine(v)}`), "");
+  if (tip.length > 0) lines.push(`Verdicts on ${shortSha(trace.sha)}:`, ...tip.map((v) => `  ${verdictLine(v)}`), "");
   for (const link of trace.chain.links) {
     const read = trace.read.get(link.sha);
     const change = link.pull_request !== null ? `#${link.pull_request}${link.title ? ` ${link.title}` : ""}` : "direct push";
-    lines.push(`${MARK[link.status]} ${short(link.sha)} ${change} — ${WORDS[link.status]}`);
+    lines.push(`${MARK[link.status]} ${shortSha(link.sha)} ${change} — ${WORDS[link.status]}`);
     if (link.reason !== null) lines.push(`    ${link.reason}`);
     const record = decidingRecord(link, read);
     if (record && (record.kind === "merge" || record.kind === "push")) {
       lines.push(`    ${String(record.kind)} record ${String(record.digest)}`);
-      for (const a of approvalsOf(record, trace.environment)) lines.push(`    approved by ${a.login} (${a.rule}) on ${short(a.commit)}${a.submitted_at ? ` at ${a.submitted_at}` : ""}`);
+      for (const a of approvalsOf(record, trace.environment)) lines.push(`    approved by ${a.login} (${a.rule}) on ${shortSha(a.commit)}${a.submitted_at ? ` at ${a.submitted_at}` : ""}`);
     }
     if (link.sha !== trace.sha) for (const v of verdictsOf(read, trace.environment)) lines.push(`    ${verdictLine(v)}`);
   }
   if (trace.chain.links.length === 0) lines.push("  no change in the walk touched the environment");
   const ends: Record<Chain["end"], string> = {
-    baseline: `stopped at ${short(trace.chain.baseline ?? "")}, approved for ${trace.environment} before`,
+    baseline: `stopped at ${shortSha(trace.chain.baseline ?? "")}, approved for ${trace.environment} before`,
     origin: `reached the change that brought ${trace.environment} under its policy`,
     root: "reached the repository's first commit",
     bound: "stopped at its bound before any approved verdict",
   };
   lines.push("", `The walk ${ends[trace.chain.end]}.`);
-  if (trace.ok) lines.push(`Chain complete: every change that reached ${trace.environment} up to ${short(trace.sha)} was approved.`);
+  if (trace.ok) lines.push(`Chain complete: every change that reached ${trace.environment} up to ${shortSha(trace.sha)} was approved.`);
   else lines.push(`Chain BROKEN:`, ...trace.problems.map((p) => `  - ${p}`));
   if (trace.warnings.length > 0) lines.push("", "Warnings (not counted as records):", ...trace.warnings.map((w) => `  - ${w}`));
   return `${lines.map(printable).join("\n")}\n`;

@@ -204,7 +204,7 @@ describe("an audit comment any writer can edit is not the evidence", () => {
     expect(await gate().onRequest(request(github), github, log)).toBe("rejected");
     expect(github.written[0]?.record["reasons"]).toEqual(["ddddddd contains #44, merged without approval of production (pending)"]);
     // The comments of #41 and #43 only, which have no copy.
-    expect(github.calls.filter((c) => c === "mergeRecords")).toHaveLength(2);
+    expect(github.calls.filter((c) => c === "audit.allComments")).toHaveLength(2);
   });
 });
 
@@ -227,9 +227,9 @@ describe("a re-run of a workflow is judged anew", () => {
 
   test("a rejection GitHub's brief failure caused does not stick to the re-run", async () => {
     const github = history();
-    github.failing.add("mergeRecords");
+    github.failing.add("audit.allComments");
     expect(await gate().onRequest(request(github, { runId: 88, deploymentId: 1 }), github, log)).toBe("rejected");
-    github.failing.delete("mergeRecords");
+    github.failing.delete("audit.allComments");
     expect(await gate().onRequest(request(github, { runId: 88, deploymentId: 2 }), github, log)).toBe("approved");
   });
 });
@@ -463,9 +463,9 @@ describe("the walk's corners", () => {
     const github = history();
     for (const c of ["4", "5", "6", "7"]) github.commit(sha(c), { paths: ["README.md"], checks: [] });
     await gate().onRequest(request(github), github, log);
-    const asked = github.calls.filter((c) => c === "policiesAt" || c === "commitFiles");
+    const asked = github.calls.filter((c) => c.startsWith("policies.") || c === "commits.files");
     // The default branch's policies, then each of the four and A (the origin) asks for its parent's policies before any asks for its files.
-    expect(asked.slice(0, 6)).toEqual(Array(6).fill("policiesAt"));
-    expect(asked.slice(6)).toEqual(Array(4).fill("commitFiles"));
+    expect(asked.slice(0, 6)).toEqual(["policies.atBranchTip", ...Array(5).fill("policies.atCommit")]);
+    expect(asked.slice(6)).toEqual(Array(4).fill("commits.files"));
   });
 });

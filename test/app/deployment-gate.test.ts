@@ -83,10 +83,10 @@ describe("a deployment waiting on the app", () => {
     [
       "GitHub failing while the chain is read",
       (g) => {
-        g.failing.add("mergeRecords");
+        g.failing.add("audit.allComments");
       },
       "rejected",
-      ["cannot judge the deployment: GitHub API error 502 while calling mergeRecords"],
+      ["cannot judge the deployment: GitHub API error 502 while calling audit.allComments"],
     ],
     [
       "no policies on the branch",
@@ -165,11 +165,11 @@ describe("a deployment waiting on the app", () => {
   test("an answer GitHub refuses is tried again later, with the record it already wrote", async () => {
     const clock = new ManualClock();
     const github = history();
-    github.failing.add("answerProtectionRule");
+    github.failing.add("deployments.answerProtectionRule");
     const g = gate(clock, github);
     expect(await g.onRequest(request(github, { installationId: 1 }), github, log)).toBe("failed");
     expect(github.written).toHaveLength(1);
-    github.failing.delete("answerProtectionRule");
+    github.failing.delete("deployments.answerProtectionRule");
     clock.advanceTo(clock.now + 10_000);
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
@@ -253,14 +253,14 @@ describe("a revision an operator applied", () => {
   test("GitHub failing past Later's own retries: tried again 15 minutes later, and after", async () => {
     const clock = new ManualClock();
     const github = history();
-    github.failing.add("firstParents");
+    github.failing.add("deployments.firstParents");
     expect(await verifier(clock, github).onReport({ ...report(github), installationId: 1 }, github, log)).toBe("failed");
     for (const wait of [10_000, 60_000, 300_000]) {
       clock.advanceTo(clock.now + wait);
       await settle();
     }
     expect(github.written).toEqual([]);
-    github.failing.delete("firstParents");
+    github.failing.delete("deployments.firstParents");
     clock.advanceTo(clock.now + 15 * 60_000);
     await settle();
     expect(github.written.map((w) => w.record["compliant"])).toEqual([true]);
@@ -269,10 +269,10 @@ describe("a revision an operator applied", () => {
   test("GitHub failing: tried again later, never recorded as approved", async () => {
     const clock = new ManualClock();
     const github = history();
-    github.failing.add("firstParents");
+    github.failing.add("deployments.firstParents");
     expect(await verifier(clock, github).onReport({ ...report(github), installationId: 1 }, github, log)).toBe("failed");
     expect(github.written).toEqual([]);
-    github.failing.delete("firstParents");
+    github.failing.delete("deployments.firstParents");
     clock.advanceTo(clock.now + 10_000);
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));

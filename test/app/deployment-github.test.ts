@@ -1,7 +1,9 @@
-// The deployment use cases' GitHub adapter (src/app/deployment-github.ts) against GitHub mocked at
-// the HTTP boundary: where a deployed commit is on a branch (its first-parent line, not any
-// ancestor), and which pull requests GitHub associates with a commit.
+// The deployment use cases' ports over GitHub (GitHubPorts.deployments: github/history.ts, and the
+// chain's reads in app/chain-reads.ts) against GitHub mocked at the HTTP boundary: where a deployed
+// commit is on a branch (its first-parent line, not any ancestor), and which merged pull requests
+// GitHub associates with a commit.
 import nock from "nock";
+import { ChainReads } from "../../src/app/chain-reads.js";
 import { GitHubPorts } from "../../src/app/github-ports.js";
 import { API, REPO_PATH, github, probotOctokit } from "../github/fake-github.js";
 
@@ -37,7 +39,7 @@ describe("whether a commit is on a branch", () => {
   test("the tip: one request", async () => {
     const scope = github();
     mockMain(scope);
-    expect(await adapter().isOnBranch(TIP, "main")).toBe(true);
+    expect(await adapter().deployments.isOnBranch(TIP, "main")).toBe(true);
   });
 
   test("a first parent of the tip is on it; an ancestor merged in from elsewhere is not", async () => {
@@ -49,7 +51,7 @@ describe("whether a commit is on a branch", () => {
       mockMain(scope);
       scope.get(`${REPO_PATH}/compare/${sha}...${TIP}`).query(true).reply(200, { status: "ahead" });
       scope.get(`${REPO_PATH}/commits`).query({ sha: TIP, per_page: "100", page: "1" }).reply(200, HISTORY);
-      expect(await adapter().isOnBranch(sha, "main")).toBe(on);
+      expect(await adapter().deployments.isOnBranch(sha, "main")).toBe(on);
     }
   });
 
@@ -57,9 +59,9 @@ describe("whether a commit is on a branch", () => {
     const scope = github();
     mockMain(scope);
     scope.get(`${REPO_PATH}/compare/${"9".repeat(40)}...${TIP}`).query(true).reply(200, { status: "diverged" });
-    expect(await adapter().isOnBranch("9".repeat(40), "main")).toBe(false);
+    expect(await adapter().deployments.isOnBranch("9".repeat(40), "main")).toBe(false);
     scope.get(`${REPO_PATH}/git/ref/heads%2Fgone`).reply(404, { message: "Not Found" });
-    expect(await adapter().isOnBranch(TIP, "gone")).toBe(false);
+    expect(await adapter().deployments.isOnBranch(TIP, "gone")).toBe(false);
   });
 
   test("an ancestor further back than the history can be listed: unknown, never yes", async () => {
@@ -76,7 +78,7 @@ describe("whether a commit is on a branch", () => {
       const link = `<${API}${REPO_PATH}/commits?sha=${TIP}&per_page=100&page=${page + 1}>; rel="next"`;
       scope.get(`${REPO_PATH}/commits`).query({ sha: TIP, per_page: "100", page: String(page) }).reply(200, items, { link });
     }
-    expect(await adapter().isOnBranch(ROOT, "main")).toBe("unknown");
+    expect(await adapter().deployments.isOnBranch(ROOT, "main")).toBe("unknown");
   });
 });
 
@@ -84,7 +86,7 @@ test("the merged pull requests of a commit, whatever branch they merged into; op
   const scope = github();
   const pull = (number: number, merged: boolean, base: string, merge: string | null) => ({ number, title: `PR ${number}`, merged_at: merged ? "2026-11-27T10:00:00Z" : null, merge_commit_sha: merge, head: { sha: "1".repeat(40) }, base: { ref: base } });
   scope.get(`${REPO_PATH}/commits/${MERGE}/pulls`).query(true).reply(200, [pull(50, true, "release/1", MERGE), pull(51, false, "main", null), pull(49, true, "main", TIP)]);
-  expect(await adapter().pullsOf(MERGE)).toEqual([
+  expect(await new ChainReads(adapter()).pullsOf(MERGE)).toEqual([
     { number: 50, title: "PR 50", merge_commit_sha: MERGE },
     { number: 49, title: "PR 49", merge_commit_sha: TIP },
   ]);

@@ -5,7 +5,8 @@
 import nock from "nock";
 import { enforcementGapAt } from "../../src/app/enforcement-gaps.js";
 import { GitHubPorts } from "../../src/app/github-ports.js";
-import { gapBlock, sealGap, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import { sealGap, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import { gapBlock } from "../../src/render/enforcement-issue.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
 import { API, REPO_PATH, probotOctokit } from "../github/fake-github.js";
 import { fixedKeys } from "../audit/keys.js";

@@ -165,7 +165,7 @@ describe("the verdicts", () => {
 describe("a verdict as an export row", () => {
   test("its CSV names the environment and the outcome; its label is the record's own, so audit verify matches them", async () => {
     const { buildExportRow, rowLabel } = await import("../../src/audit/export-row.js");
-    const { csvCells, CSV_COLUMNS } = await import("../../src/audit/export-csv.js");
+    const { csvCells, CSV_COLUMNS } = await import("../../src/render/export-csv.js");
     const { recordLabel } = await import("../../src/audit/record.js");
     const sealed = sealRecord({ version: 1, kind: "deployment", repository: "acme/gitops", pull_request: null, environment: "production", sha: sha("a"), state: "rejected", compliant: false, policy: { commit: sha("0"), files: {} } } as never);
     if (!sealed.ok) throw new Error(sealed.message);

@@ -1,6 +1,7 @@
 // The enforcement gap's record: sealed, written, read back only when it verifies and is within
 // bounds, found among the app's issues and check runs, and matched to merges.
-import { gapBlock, gapCovers, gapFlagOf, gapsIn, readGapBlock, sealGap, type GapRecord, type UnsealedGap } from "../../src/audit/enforcement-gap.js";
+import { gapCovers, gapFlagOf, gapsIn, readGapBlock, sealGap, type GapRecord, type UnsealedGap } from "../../src/audit/enforcement-gap.js";
+import { gapBlock } from "../../src/render/enforcement-issue.js";
 import { privateGlobs } from "../../src/engine/globs.js";
 import { fixedKeys, freshKeys } from "./keys.js";
 

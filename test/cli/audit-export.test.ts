@@ -7,13 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
 import { recordBlock, renderAuditComment } from "../../src/render/audit-comment.js";
-import { CSV_COLUMNS } from "../../src/audit/export-csv.js";
+import { CSV_COLUMNS } from "../../src/render/export-csv.js";
 import type { AuditExportRow } from "../../src/audit/export-row.js";
 import type { AuditRecord, MergeRecordBody } from "../../src/audit/record.js";
 import { sealRecord } from "../../src/audit/seal.js";
 import { parseExportDate } from "../../src/cli/audit-export.js";
 import { exceptionMarker } from "../../src/audit/exception-marker.js";
-import { gapBlock, sealGap, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import { sealGap, type GapRecord } from "../../src/audit/enforcement-gap.js";
+import { gapBlock } from "../../src/render/enforcement-issue.js";
 import { knownRecord } from "../audit/known-record.js";
 import { fixedKeys, freshKeys } from "../audit/keys.js";
 import { REPO_PATH, blobSha, github, replyPages } from "../github/fake-github.js";
@@ -275,6 +276,14 @@ function mockJudged(scope: nock.Scope, spec: PullSpec, files: string[], policies
   if (policies !== null) {
     replyPages(scope, `${REPO_PATH}/pulls/${spec.number}/files`, files.map((filename) => ({ filename, status: "modified" })));
   }
+}
+
+/** #43 merged without a record, its merge commit's parent merge42: what the export reads before the policies there. */
+function mockUnrecorded43(scope: nock.Scope): void {
+  mockRepository(scope);
+  mockPullList(scope, [P43]);
+  mockMerged(scope, P43, []);
+  scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
 }
 
 interface ChainCommit {
@@ -567,10 +576,7 @@ describe("compliance-gate audit export", () => {
 
   test("files GitHub cannot list: included as missing, files truncated (fail closed)", async () => {
     const scope = github();
-    mockRepository(scope);
-    mockPullList(scope, [P43]);
-    mockMerged(scope, P43, []);
-    scope.get(`${REPO_PATH}/git/commits/${sha("merge43")}`).reply(200, { parents: [{ sha: sha("merge42") }] });
+    mockUnrecorded43(scope);
     mockPoliciesAt(scope, sha("merge42"));
     scope.get(`${REPO_PATH}/pulls/43/files`).query(true).reply(422, { message: "Sorry, the diff exceeded the maximum number of files" });
 
@@ -997,6 +1003,19 @@ describe("compliance-gate audit export", () => {
     expect(r.stderr).toBe("compliance-gate audit export: GitHub API error 502 while reading #43; nothing was written\n");
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  test("policies GitHub fails to read fail the export: no change is judged without them", async () => {
+    const scope = github();
+    mockUnrecorded43(scope);
+    scope.get(`${REPO_PATH}/contents/policies`).query({ ref: sha("merge42") }).reply(502, "<html>Bad Gateway</html>");
+
+    const r = await run([...ARGS, "--skip-pushes"], "", undefined, TOKEN);
+
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain(`GitHub API error 502 while listing policies/ at ${sha("merge42").slice(0, 7)}`);
+    expect(scope.pendingMocks()).toEqual([]);
   });
 
   test("a failed export leaves an existing output file as it was", async () => {

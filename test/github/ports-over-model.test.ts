@@ -4,6 +4,7 @@
 // servings answer alike.
 import nock from "nock";
 import { GitHubPorts } from "../../src/app/github-ports.js";
+import { policyCheck } from "../../src/app/policy-check.js";
 import { GitHubModel, type FakeState } from "../fakes/github-model.js";
 import { API, serveWithNock } from "../fakes/github-nock.js";
 import { startFakeGitHub } from "../fakes/github-server.js";
@@ -70,6 +71,14 @@ test("the policies at the base branch's tip are read once; then the tip costs a 
     "GET /repos/acme/gitops/git/blobs/{sha} 200",
     "GET /repos/acme/gitops/git/ref/heads/main 304",
   ]);
+});
+
+test("a head's policy files are validated once per process, whichever ports of it ask (compliance/policy)", async () => {
+  const request = { head: HEAD, files: [{ path: "policies/production.yml", status: "modified" as const }], filesTruncated: false, basePolicyFiles: ["policies/production.yml"] };
+  const first = await policyCheck(bound().policies, request);
+  expect(first).toMatchObject({ name: "compliance/policy", verdict: "success" });
+  expect(await policyCheck(bound().policies, request)).toEqual(first);
+  expect(ports.validations.ran).toBe(1);
 });
 
 test("the facts of a pull request: its files, reviews, commits and the team the policy names", async () => {

@@ -1,6 +1,6 @@
 // An audit export as CSV (SPEC §6.4): one line per change with its record flattened, quoted as
 // RFC 4180 says and safe to open in a spreadsheet (no cell is read as a formula).
-import type { AuditExportRow } from "./export-row.js";
+import type { AuditExportRow } from "../audit/export-row.js";
 
 /** The columns of `audit export --format csv`, in order. */
 export const CSV_COLUMNS = [
