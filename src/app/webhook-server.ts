@@ -8,6 +8,12 @@ import { QueueUnavailable } from "./ports.js";
 /** GitHub caps a delivery's payload at 25 MB; a body past this is refused before it is read whole. */
 export const MAX_BODY_BYTES = 26 * 1024 * 1024;
 
+/**
+ * The event name a delivery with a bad signature is reported under: its x-github-event header is
+ * the sender's to choose, and as a metric label every invented name would be a series of its own.
+ */
+export const UNVERIFIED_EVENT = "unverified";
+
 /** A delivery as the handlers receive it. */
 export interface Delivery {
   id: string;
@@ -35,7 +41,10 @@ export interface WebhookServerOptions {
   webhookPath?: string;
   /** More routes (/metrics), tried before "not found". */
   routes?: Route[];
-  /** A delivery refused: its signature did not match (401), or the queue could not take it (503). */
+  /**
+   * A delivery refused: its signature did not match (401; named UNVERIFIED_EVENT, as nothing it says
+   * is trusted), or the queue could not take it (503).
+   */
   onRejected?: (delivery: { name: string; payload: unknown }, reason: "signature" | "queue") => void;
 }
 
@@ -85,8 +94,8 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     }
     if (!(await target.verify(body, signature).catch(() => false))) {
       log.warn({ delivery: id, event: name }, "a delivery whose signature does not match the webhook secret: refused");
-      // Its payload is not read: nothing an unsigned body says is trusted, not even its action.
-      options.onRejected?.({ name, payload: undefined }, "signature");
+      // Nothing an unsigned delivery says is trusted: not its payload, not even its event's name.
+      options.onRejected?.({ name: UNVERIFIED_EVENT, payload: undefined }, "signature");
       answer(response, 401, { error: "signature does not match" });
       return;
     }

@@ -113,8 +113,25 @@ test.each<[string, (headers: Record<string, string>, body: string) => void, numb
   expect(response.status).toBe(status);
   const stats = await running.later.stats();
   expect(stats.waiting + stats.active).toBe(0);
-  // A bad signature is counted (its body unread); a delivery without the headers is not GitHub's at all.
-  expect(running.rejected).toEqual(status === 401 ? [["pull_request", undefined, "signature"]] : []);
+  // A bad signature is counted (its body unread, its event unnamed); a delivery without the headers is not GitHub's at all.
+  expect(running.rejected).toEqual(status === 401 ? [["unverified", undefined, "signature"]] : []);
+});
+
+test("badly signed deliveries under invented event names are all reported as one: the sender cannot mint metric series", async () => {
+  running = await serve();
+  for (let i = 0; i < 20; i += 1) {
+    const body = JSON.stringify({ number: i });
+    const event = `invented_${"abcdefghijklmnopqrst"[i]}`;
+    const response = await fetch(`${running.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": randomUUID(), "x-hub-signature-256": sign(body, "not-the-secret") },
+      body,
+    });
+    await response.text();
+    expect(response.status).toBe(401);
+  }
+  expect(running.rejected).toHaveLength(20);
+  expect(new Set(running.rejected.map(([name]) => name))).toEqual(new Set(["unverified"]));
 });
 
 test("a signed body that is not JSON is refused with 400", async () => {
