@@ -9,6 +9,14 @@ import { QueueUnavailable } from "./ports.js";
 export const MAX_BODY_BYTES = 26 * 1024 * 1024;
 
 /**
+ * How long a request's headers, and the whole request, may take to arrive. GitHub sends a delivery
+ * at once and gives up on it after 10 s; a client dripping bytes (slowloris) holds a connection and
+ * its buffered body no longer than this, not Node's default 5 minutes.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
  * The event name a delivery with a bad signature is reported under: its x-github-event header is
  * the sender's to choose, and as a metric label every invented name would be a series of its own.
  */
@@ -41,6 +49,8 @@ export interface WebhookServerOptions {
   webhookPath?: string;
   /** More routes (/metrics), tried before "not found". */
   routes?: Route[];
+  /** Default REQUEST_TIMEOUT_MS (tests: shorter). */
+  requestTimeoutMs?: number;
   /**
    * A delivery refused: its signature did not match (401; named UNVERIFIED_EVENT, as nothing it says
    * is trusted), or the queue could not take it (503).
@@ -154,7 +164,14 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     ...(options.routes ?? []),
   ];
 
-  const server = createServer((request, response) => {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    // How often Node looks for requests past their time (its default, 30 s, would add as much again).
+    connectionsCheckingInterval: Math.min(5_000, Math.max(50, Math.floor(requestTimeout / 4))),
+  };
+  const server = createServer(timeouts, (request, response) => {
     void (async () => {
       try {
         for (const route of routes) if (await route(request, response)) return;
