@@ -31,10 +31,12 @@ FROM ${NODE_IMAGE}
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini \
   && rm -rf /var/lib/apt/lists/*
-# HOST: listen on every interface of the container, not only its loopback.
+# HOST: listen on every interface of the container, not only its loopback. LOG_FORMAT=json: one
+# JSON line per log record (npm start's Probot logs pretty, multi-line text otherwise, NODE_ENV or not).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    LOG_FORMAT=json
 WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY --from=build /app/lib ./lib

@@ -5,6 +5,7 @@
 // registers the app (app.yml).
 // SIGTERM: /readyz goes false, no new connection is taken, the runs under way get
 // COMPLIANCE_SHUTDOWN_GRACE to finish; with Redis, what is left is taken over by another replica.
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createProbot, run, type Probot } from "probot";
 import { ConfigError, loadConfig } from "./app/config.js";
@@ -114,8 +115,18 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   return { port: listening, graceMs: config.shutdownGraceMs, stop };
 }
 
+/**
+ * The working directory's `.env`, as `probot run` reads it: Probot's setup page writes the app it
+ * registered there (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET), and the next `npm start` must find it
+ * rather than open the setup page again. A variable already set wins: the environment is the deployment's.
+ */
+function loadDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
 // Run as the entry point (node lib/server.js), not when imported by a test.
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  loadDotEnv();
   start().then(
     (started) => {
       if (started === undefined) return;

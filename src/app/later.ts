@@ -19,12 +19,13 @@ export type { JobHandler } from "./queue/jobs.js";
 /** Default slots of one process: interactive runs, and bulk runs besides. */
 export const DEFAULT_SLOTS: Slots = { interactive: 8, bulk: 4 };
 
-/** Keys waiting at most; past it a delivery is answered 503 (each waiting key holds one job: memory is bounded). */
+/**
+ * Keys waiting at most; past it a delivery is answered 503 (each waiting key holds one job: memory is
+ * bounded). Only new work is refused: a retry, a wait or a timer the queue already holds is taken
+ * when it comes due — it leaves its own table as it comes in, so what is held does not grow — since
+ * refusing it would drop it, and it may be what replaces a success that no longer holds.
+ */
 export const MAX_WAITING = 10_000;
-
-/** How often a timer whose job the full queue refused tries again, a minute apart. */
-const TIMER_RETRIES = 5;
-const TIMER_RETRY_MS = 60_000;
 
 export interface InProcessLaterOptions {
   clock: () => number;
@@ -117,11 +118,7 @@ export class InProcessLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    const fire = (attempt: number): void => {
-      if (this.fire(job, "a job at its time") || attempt >= TIMER_RETRIES) return;
-      this.timers.schedule(key, this.options.clock() + TIMER_RETRY_MS, () => fire(attempt + 1));
-    };
-    return this.timers.schedule(key, at, () => fire(1));
+    return this.timers.schedule(key, at, () => void this.fire(job, "a job at its time"));
   }
 
   cancelTimer(key: string, under = false): void {
@@ -181,12 +178,13 @@ export class InProcessLater implements AppLater {
     return count;
   }
 
-  private accept(job: Job): void {
+  /** Takes a job; `held`: one the queue already held (a retry, wait or timer come due), taken even when full. */
+  private accept(job: Job, held = false): void {
     if (this.closed) throw new QueueUnavailable("the app is shutting down");
     const slot = this.slots.get(job.key);
     if (slot === undefined) {
       const max = this.options.maxWaiting ?? MAX_WAITING;
-      if (this.waiting() >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
+      if (!held && this.waiting() >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
       const fresh: Slot = { pending: job, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
       this.slots.set(job.key, fresh);
       this.queueUp(job.key, fresh);
@@ -277,10 +275,10 @@ export class InProcessLater implements AppLater {
     }
   }
 
-  /** Enqueues a job a timer fired; false (logged) when the queue refused it. */
+  /** Enqueues a job a timer fired, full queue or not; false (logged) when the queue is closed. */
   private fire(job: Job, what: string): boolean {
     try {
-      this.accept(job);
+      this.accept(job, true);
       return true;
     } catch (error) {
       this.options.log.error({ err: error, job: job.kind, key: job.key, ...job.log }, `cannot queue ${what}`);

@@ -8,6 +8,20 @@ import { QueueUnavailable } from "./ports.js";
 /** GitHub caps a delivery's payload at 25 MB; a body past this is refused before it is read whole. */
 export const MAX_BODY_BYTES = 26 * 1024 * 1024;
 
+/**
+ * How long a request's headers, and the whole request, may take to arrive. GitHub sends a delivery
+ * at once and gives up on it after 10 s; a client dripping bytes (slowloris) holds a connection and
+ * its buffered body no longer than this, not Node's default 5 minutes.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * The event name a delivery with a bad signature is reported under: its x-github-event header is
+ * the sender's to choose, and as a metric label every invented name would be a series of its own.
+ */
+export const UNVERIFIED_EVENT = "unverified";
+
 /** A delivery as the handlers receive it. */
 export interface Delivery {
   id: string;
@@ -35,7 +49,12 @@ export interface WebhookServerOptions {
   webhookPath?: string;
   /** More routes (/metrics), tried before "not found". */
   routes?: Route[];
-  /** A delivery refused: its signature did not match (401), or the queue could not take it (503). */
+  /** Default REQUEST_TIMEOUT_MS (tests: shorter). */
+  requestTimeoutMs?: number;
+  /**
+   * A delivery refused: its signature did not match (401; named UNVERIFIED_EVENT, as nothing it says
+   * is trusted), or the queue could not take it (503).
+   */
   onRejected?: (delivery: { name: string; payload: unknown }, reason: "signature" | "queue") => void;
 }
 
@@ -85,8 +104,8 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     }
     if (!(await target.verify(body, signature).catch(() => false))) {
       log.warn({ delivery: id, event: name }, "a delivery whose signature does not match the webhook secret: refused");
-      // Its payload is not read: nothing an unsigned body says is trusted, not even its action.
-      options.onRejected?.({ name, payload: undefined }, "signature");
+      // Nothing an unsigned delivery says is trusted: not its payload, not even its event's name.
+      options.onRejected?.({ name: UNVERIFIED_EVENT, payload: undefined }, "signature");
       answer(response, 401, { error: "signature does not match" });
       return;
     }
@@ -145,7 +164,14 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     ...(options.routes ?? []),
   ];
 
-  const server = createServer((request, response) => {
+  const requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const timeouts = {
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    // How often Node looks for requests past their time (its default, 30 s, would add as much again).
+    connectionsCheckingInterval: Math.min(5_000, Math.max(50, Math.floor(requestTimeout / 4))),
+  };
+  const server = createServer(timeouts, (request, response) => {
     void (async () => {
       try {
         for (const route of routes) if (await route(request, response)) return;

@@ -10,7 +10,7 @@ import { enforceJob, SWEEP_JOB } from "../../src/app/enforce-service.js";
 import { evaluationJob, mergeEvaluationRequests, type EvaluationRequest } from "../../src/app/evaluation-memory.js";
 import { InProcessLater } from "../../src/app/later.js";
 import { policyPushJob } from "../../src/app/policy-push.js";
-import type { Job } from "../../src/app/ports.js";
+import { QueueUnavailable, RetryLater, type Job } from "../../src/app/ports.js";
 import { rerunJob } from "../../src/app/rerun.js";
 import { pullRequestOf } from "../../src/github/pulls.js";
 import { ManualClock, NOW, example, pushEvent } from "./helpers.js";
@@ -116,3 +116,32 @@ test("cancelling a PR's timers cancels those of its merge groups, and only those
   expect(made.timers.size).toBe(1);
 });
 
+
+test("a full queue refuses new work only: a wait, a retry and a timer that come due then still run", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, maxWaiting: 1, slots: { interactive: 1, bulk: 1 }, retryDelaysMs: [1000] });
+  const runs: string[] = [];
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  made.handle("evaluate", {
+    run: async (job) => {
+      runs.push(job.key);
+      // GitHub asks #1 to wait (its old check stays as it was): only the wait brings the evaluation back.
+      if (job.key === "acme/gitops#1" && runs.length === 1) throw new RetryLater("secondary rate limit", 1000);
+      if (job.key === "acme/gitops#2") await held;
+    },
+  });
+  await made.enqueue(evaluationJob({ ...evaluation, number: 1 }));
+  await Promise.resolve();
+  await made.idle();
+  made.retry("retry:acme/gitops#5", evaluationJob({ ...evaluation, number: 5 }), 1);
+  made.at("acme/gitops#6", evaluationJob({ ...evaluation, number: 6 }), NOW + 1000);
+  // #2 runs (held), #3 waits: the queue is full, and a new delivery is refused.
+  await made.enqueue(evaluationJob({ ...evaluation, number: 2 }));
+  await made.enqueue(evaluationJob({ ...evaluation, number: 3 }));
+  await expect(made.enqueue(evaluationJob({ ...evaluation, number: 4 }))).rejects.toBeInstanceOf(QueueUnavailable);
+  clock.advanceTo(NOW + 1000);
+  release();
+  await made.idle();
+  expect([...runs].sort()).toEqual(["acme/gitops#1", "acme/gitops#1", "acme/gitops#2", "acme/gitops#3", "acme/gitops#5", "acme/gitops#6"]);
+});

@@ -124,6 +124,25 @@ import pino from "pino";
     }
   }, 20_000);
 
+  test("a run whose lease expired, with no other run taking its key, runs what it took again rather than leaving it", async () => {
+    const prefix = uniquePrefix();
+    const redis = new Redis(server.url);
+    const runs: boolean[] = [];
+    await replica(prefix, {
+      run: async (_job, lease) => {
+        // The first run stalls past its lease: the key is free, and nobody else has a ticket for it.
+        if (runs.length === 0) await redis.del(`${prefix}:lease:acme/gitops#6`);
+        runs.push(await lease.assertHeld().then(() => true, () => false));
+      },
+    }).then((later) => later.enqueue({ kind: "work", key: "acme/gitops#6", payload: [] }));
+    try {
+      await eventually("the job run again, holding its key", () => (runs.includes(true) ? true : undefined), 15_000);
+      expect(runs).toEqual([false, true]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 20_000);
+
   test("Redis stopped: jobs are refused at once and the queue is not ready; restarted: accepted ones run, new ones are taken", async () => {
     const prefix = uniquePrefix();
     const ran: string[] = [];

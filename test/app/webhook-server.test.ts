@@ -2,7 +2,7 @@
 // answered as soon as its jobs are queued (before they run), a wrongly signed or malformed one is
 // refused, a queue that cannot take it makes the answer 503 and /readyz false, and nothing crashes.
 import { createHmac, randomUUID } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { Webhooks } from "@octokit/webhooks";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
@@ -113,8 +113,25 @@ test.each<[string, (headers: Record<string, string>, body: string) => void, numb
   expect(response.status).toBe(status);
   const stats = await running.later.stats();
   expect(stats.waiting + stats.active).toBe(0);
-  // A bad signature is counted (its body unread); a delivery without the headers is not GitHub's at all.
-  expect(running.rejected).toEqual(status === 401 ? [["pull_request", undefined, "signature"]] : []);
+  // A bad signature is counted (its body unread, its event unnamed); a delivery without the headers is not GitHub's at all.
+  expect(running.rejected).toEqual(status === 401 ? [["unverified", undefined, "signature"]] : []);
+});
+
+test("badly signed deliveries under invented event names are all reported as one: the sender cannot mint metric series", async () => {
+  running = await serve();
+  for (let i = 0; i < 20; i += 1) {
+    const body = JSON.stringify({ number: i });
+    const event = `invented_${"abcdefghijklmnopqrst"[i]}`;
+    const response = await fetch(`${running.url}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": randomUUID(), "x-hub-signature-256": sign(body, "not-the-secret") },
+      body,
+    });
+    await response.text();
+    expect(response.status).toBe(401);
+  }
+  expect(running.rejected).toHaveLength(20);
+  expect(new Set(running.rejected.map(([name]) => name))).toEqual(new Set(["unverified"]));
 });
 
 test("a signed body that is not JSON is refused with 400", async () => {
@@ -180,4 +197,36 @@ test("shutting down: /readyz answers 503 while deliveries in flight are still an
   expect([readyz.status, await readyz.json()]).toEqual([503, { ready: false, queue: true, credentials: true, shutting_down: true }]);
   expect((await fetch(`${running.url}/nothing`)).status).toBe(404);
   expect((await fetch(`${running.url}/api/github/webhooks`)).status).toBe(405);
+});
+
+test("a client that sends a delivery's headers and then drips (slowloris) is cut off with 408, and nothing is queued", async () => {
+  const later = new InProcessLater({ clock: Date.now, log, slots: { interactive: 1, bulk: 1 } });
+  const { server } = webhookServer({
+    log,
+    requestTimeoutMs: 300,
+    target: {
+      verify: async () => true,
+      receive: async (delivery) => later.enqueue({ kind: "evaluate", key: delivery.id, payload: {} }),
+      ready: async () => ({ queue: true, credentials: true }),
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write("POST /api/github/webhooks HTTP/1.1\r\nhost: app\r\nx-github-event: pull_request\r\nx-github-delivery: d1\r\n");
+    socket.write("x-hub-signature-256: sha256=00\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{");
+    // …and never the rest: the server closes the connection, not the client.
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect((await later.stats()).waiting + (await later.stats()).active).toBe(0);
+    // The server goes on.
+    expect((await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`)).status).toBe(200);
+  } finally {
+    await later.close(0);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });

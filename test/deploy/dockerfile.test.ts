@@ -14,7 +14,8 @@ const NODE_LTS_END_OF_LIFE: Record<number, string> = { 20: "2026-04-30", 22: "20
 
 const stages = readDockerfile();
 const runtime = stages.at(-1) as Stage;
-const deployment = one(build("deploy/kubernetes/base"), "Deployment");
+const base = build("deploy/kubernetes/base");
+const deployment = one(base, "Deployment");
 const container = deployment["spec"]["template"]["spec"]["containers"][0];
 
 /** The Node.js major of an official node image reference (`node:24-trixie-slim` → 24). */
@@ -72,6 +73,13 @@ test("it listens on every interface, on the port it exposes and the Deployment n
   const exposed = (last(runtime, "EXPOSE")?.args ?? "").split(/\s+/);
   expect(exposed).toEqual([env.get("PORT")]);
   expect(String(container["ports"][0]["containerPort"])).toBe(env.get("PORT"));
+});
+
+// Probot's logger (the one npm start uses) prints pretty, multi-line text unless LOG_FORMAT=json,
+// whatever NODE_ENV says: a log pipeline needs one JSON line per record.
+test("it logs JSON lines, in the image and in the manifests' settings", () => {
+  expect(envOf(runtime).get("LOG_FORMAT")).toBe("json");
+  expect(one(base, "ConfigMap")["data"]["LOG_FORMAT"]).toBe("json");
 });
 
 test("the health check asks the liveness path on the port the app listens on", () => {

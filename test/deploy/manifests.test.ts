@@ -3,6 +3,7 @@
 // those of the app — read from src/app/config.ts, the app's sources and Probot's, not restated here.
 import { readFileSync } from "node:fs";
 import { loadConfig } from "../../src/app/config.js";
+import { MAX_BODY_BYTES } from "../../src/app/webhook-server.js";
 import { appServes, variablesInSource, variablesOfApp, variablesOfConfig } from "./app-facts.js";
 import { build, kustomizationOf, one, strategicMerge, type Manifest } from "./kustomize.js";
 
@@ -136,6 +137,13 @@ test("the example overlay: the base, the ServiceMonitor component, an image of i
   expect(paths.map((p) => [p["path"], p["pathType"], p["backend"]["service"]["name"], p["backend"]["service"]["port"]["name"]])).toEqual([
     ["/api/github/webhooks", "Exact", one(overlay, "Service")["metadata"]["name"], "http"],
   ]);
+});
+
+test("the example Ingress lets through a delivery as large as the app takes (ingress-nginx's default is 1 MB)", () => {
+  const annotations = one(overlay, "Ingress")["metadata"]["annotations"] as Record<string, string>;
+  const size = /^(\d+)m$/.exec(annotations["nginx.ingress.kubernetes.io/proxy-body-size"] ?? "");
+  expect(size).not.toBeNull();
+  expect(Number(size?.[1]) * 1024 * 1024).toBeGreaterThanOrEqual(MAX_BODY_BYTES);
 });
 
 test("the pods run locked down: non-root, no privilege escalation, read-only root, no capabilities", () => {

@@ -213,8 +213,8 @@ test("the app's own server serves /metrics: deliveries handled and refused, eval
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toMatch(/^text\/plain/);
   const body = await response.text();
-  // The wrongly signed delivery above, counted by its event alone (nothing an unsigned body says is read).
-  expect(body).toMatch(/^compliance_gate_deliveries_rejected_total\{event="pull_request",reason="signature"\} 1$/m);
+  // The wrongly signed delivery above, counted as unverified (nothing an unsigned delivery says is trusted, not even its event).
+  expect(body).toMatch(/^compliance_gate_deliveries_rejected_total\{event="unverified",reason="signature"\} 1$/m);
   expect(body).toMatch(/^compliance_gate_deliveries_total\{event="pull_request\.opened"\} 1$/m);
   expect(body).toMatch(/^compliance_gate_evaluation_duration_seconds_count\{outcome="decided"\} [1-9]\d*$/m);
   // Through the pacer: every installation request is counted by its answer.

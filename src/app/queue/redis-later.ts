@@ -316,10 +316,13 @@ export class RedisLater implements AppLater {
         throw new LeaseLost(`the run of ${key} no longer holds its key: it writes nothing more`);
       },
     };
+    // Lost the key: the ticket fails and runs again. Another run holding the key takes what this one
+    // left in `running`; a lease that merely expired has nobody else to: the ticket run again does.
+    const letGo = (): LeaseLost => new LeaseLost(`the run of ${key} lost its key: its ticket runs again, for what it left`);
     try {
       for (;;) {
         const raw = (await this.redis.eval(TAKE, 3, this.keyOf("pending", key), this.keyOf("running", key), lease, token)) as string[] | null;
-        if (raw === null) return;
+        if (raw === null) throw letGo();
         if (raw.length === 0) {
           if ((await this.redis.eval(RELEASE, 2, lease, this.keyOf("pending", key), token)) === 1) return;
           continue;
@@ -327,8 +330,8 @@ export class RedisLater implements AppLater {
         const jobs = raw.map((text) => JSON.parse(text) as Job);
         const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
         await this.runOne(job, held);
-        await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
-        if (lost) return;
+        const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
+        if (lost || finished !== 1) throw letGo();
       }
     } finally {
       clearInterval(renew);
