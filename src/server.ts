@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createProbot, run, type Probot } from "probot";
 import { ConfigError, loadConfig } from "./app/config.js";
+import { Deliveries } from "./app/deliveries.js";
 import { eventLabel, Metrics, serveMetrics } from "./app/metrics.js";
 import type { AppLater } from "./app/queue/jobs.js";
 import { RedisLater } from "./app/queue/redis-later.js";
@@ -49,18 +50,15 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   // The pacer's budgets and what each check shows, shared by the replicas (the queue has connections of its own).
   const redis = config.redisUrl !== undefined ? connectRedis(log, config.redisUrl) : undefined;
   const later: AppLater | undefined = config.redisUrl !== undefined ? new RedisLater({ url: config.redisUrl, log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency }, leaseMs: config.queueLeaseMs, stalledIntervalMs: config.queueLeaseMs }) : undefined;
-  let gate: ReturnType<typeof startGate> | undefined;
-  await probot.load((app: Probot) => {
-    gate = startGate(app, config, {
-      metrics,
-      ...(redis !== undefined ? { redis } : {}),
-      ...(later !== undefined ? { later } : {}),
-      // Redis keeps every job; only the in-process queue can have lost some.
-      ...(later === undefined && config.startupSweep ? { startupSweepAfterMs: STARTUP_SWEEP_AFTER_MS } : {}),
-    });
+  // The handlers are called by the app's own dispatch, not Probot's webhooks (deliveries.ts: no client per delivery).
+  const deliveries = new Deliveries(probot.log);
+  const loaded = startGate(deliveries.appOf(probot), config, {
+    metrics,
+    ...(redis !== undefined ? { redis } : {}),
+    ...(later !== undefined ? { later } : {}),
+    // Redis keeps every job; only the in-process queue can have lost some.
+    ...(later === undefined && config.startupSweep ? { startupSweepAfterMs: STARTUP_SWEEP_AFTER_MS } : {}),
   });
-  if (gate === undefined) throw new Error("the app did not load");
-  const loaded = gate;
   await loaded.later.start();
 
   // Usable credentials: the private key signs an app token (no request is made).
@@ -83,7 +81,7 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
     onRejected: ({ name, payload }, reason) => metrics.deliveryRejected(eventLabel(name, (payload as { action?: unknown } | undefined)?.action), reason),
     target: {
       verify: (body, signature) => probot.webhooks.verify(body, signature),
-      receive: (delivery) => loaded.later.accepting(() => probot.receive(delivery as Parameters<Probot["receive"]>[0])),
+      receive: (delivery) => loaded.later.accepting(() => deliveries.receive(delivery)),
       ready: async () => ({ queue: await loaded.later.ready(), credentials }),
     },
   });
