@@ -2,8 +2,9 @@
 // outside the burst set up first, the burst sent at its concurrency, a review on each outside pull
 // request while the burst drains, then every pull request's checks against the oracle once the
 // app has gone quiet (or the run's deadline has passed).
-import { generateKeyPairSync, createHmac, randomUUID } from "node:crypto";
-import { Agent, request } from "node:http";
+import { generateKeyPairSync, createHmac } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { Send, Sent } from "./loadtest-sender.js";
 import type { FakePullData } from "../test/fakes/github-model.js";
 import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
 import { configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
@@ -65,29 +66,30 @@ const SECRET = "loadtest-webhook-secret";
 const productionOf = (data: FakePullData, owner: string): Shown => expected(data, owner).get(PRODUCTION) as Shown;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** POSTs a signed delivery; resolves with its status and how long the answer took (status 0: no answer in 30 s). */
-function deliver(agent: Agent, url: string, delivery: Delivery): Promise<Answered> {
-  const body = JSON.stringify(delivery.payload);
-  const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const req = request(
-      `${url}/api/github/webhooks`,
-      {
-        method: "POST",
-        agent,
-        timeout: 30_000,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-github-event": delivery.name, "x-github-delivery": randomUUID(), "x-hub-signature-256": signature, "user-agent": "GitHub-Hookshot/loadtest" },
-      },
-      (res) => {
-        res.resume();
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - started }));
-      },
-    );
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve({ status: 0, ms: performance.now() - started }));
-    req.end(body);
+/**
+ * The sender thread (loadtest-sender.ts): POSTs signed deliveries and times each answer away from
+ * this thread, which also serves the app's GitHub requests.
+ */
+function startSender(concurrency: number): { send: (url: string, delivery: Delivery) => Promise<Answered>; stop: () => Promise<number> } {
+  const worker = new Worker(new URL("./loadtest-sender.js", import.meta.url), { workerData: { concurrency } });
+  const waiting = new Map<number, (answer: Answered) => void>();
+  let next = 0;
+  worker.on("message", (sent: Sent) => {
+    waiting.get(sent.id)?.({ status: sent.status, ms: sent.ms });
+    waiting.delete(sent.id);
   });
+  return {
+    send: (url, delivery) => {
+      const body = JSON.stringify(delivery.payload);
+      const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+      const id = next++;
+      return new Promise((resolve) => {
+        waiting.set(id, resolve);
+        worker.postMessage({ id, url, name: delivery.name, body, signature } satisfies Send);
+      });
+    },
+    stop: () => worker.terminate(),
+  };
 }
 
 function median(values: number[]): number | undefined {
@@ -125,12 +127,14 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
   ]);
   let redis: Redis | undefined;
   let replicas: Replica[] = [];
+  let sender: ReturnType<typeof startSender> | undefined;
   try {
     if (options.redis) redis = await startRedis(options.redis);
     const started = await startReplicas(options, standIn, redis);
     replicas = started.replicas;
-    const agents = replicas.map(() => new Agent({ keepAlive: true, maxSockets: options.concurrency }));
-    const send = (i: number, delivery: Delivery): Promise<Answered> => deliver(agents[i % replicas.length] as Agent, (replicas[i % replicas.length] as Replica).url, delivery);
+    sender = startSender(options.concurrency);
+    const { send: post } = sender;
+    const send = (i: number, delivery: Delivery): Promise<Answered> => post((replicas[i % replicas.length] as Replica).url, delivery);
 
     // Outside the burst: a PR of the same repository and one of another installation, each opened
     // and approved once before the burst; a second approval is sent while the burst drains.
@@ -290,6 +294,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       ready: started.ready,
     };
   } finally {
+    await sender?.stop();
     await Promise.all(replicas.map((r) => r.stop(2000)));
     await redis?.stop();
     await standIn.close();

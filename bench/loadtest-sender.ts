@@ -1,0 +1,55 @@
+// The loadtest's sender, in a thread of its own: it POSTs the deliveries and times their answers.
+// The main thread also serves the app's GitHub requests (the stand-in); timed there, an answer
+// would include the time it waited for that thread, not only the app's. Messages in: { id, url,
+// name, body, signature }; out: { id, status, ms } (status 0: no answer in 30 s).
+import { Agent, request } from "node:http";
+import { randomUUID } from "node:crypto";
+import { parentPort, workerData } from "node:worker_threads";
+
+export interface Send {
+  id: number;
+  url: string;
+  name: string;
+  body: string;
+  signature: string;
+}
+
+export interface Sent {
+  id: number;
+  status: number;
+  ms: number;
+}
+
+const port = parentPort;
+if (port !== null) {
+  const agents = new Map<string, Agent>();
+  const maxSockets = (workerData as { concurrency: number }).concurrency;
+  port.on("message", (message: Send) => {
+    let agent = agents.get(message.url);
+    if (agent === undefined) {
+      agent = new Agent({ keepAlive: true, maxSockets });
+      agents.set(message.url, agent);
+    }
+    const started = performance.now();
+    const done = (status: number): void => port.postMessage({ id: message.id, status, ms: performance.now() - started } satisfies Sent);
+    const req = request(
+      `${message.url}/api/github/webhooks`,
+      {
+        method: "POST",
+        agent,
+        timeout: 30_000,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(message.body), "x-github-event": message.name, "x-github-delivery": randomUUID(), "x-hub-signature-256": message.signature, "user-agent": "GitHub-Hookshot/loadtest" },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => done(res.statusCode ?? 0));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", () => done(0));
+    req.end(message.body);
+  });
+  port.on("close", () => {
+    for (const agent of agents.values()) agent.destroy();
+  });
+}
