@@ -77,11 +77,7 @@ describe("the queue in Redis", () => {
     // A replica of its own process (the built queue, as npm start runs it), killed while it runs the job.
     const script = `
       import { RedisLater } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "lib/app/queue/redis-later.js")).href)};
-      import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Redis } from "ioredis";
-import pino from "pino";
+      import pino from "pino";
       const later = new RedisLater({ url: ${JSON.stringify(server.url)}, log: pino({ level: "silent" }), slots: { interactive: 2, bulk: 1 }, prefix: ${JSON.stringify(prefix)}, leaseMs: 1000, stalledIntervalMs: 300 });
       later.handle("work", { run: async () => { console.log("running"); await new Promise(() => undefined); } });
       await later.start();
