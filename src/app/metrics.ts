@@ -62,7 +62,7 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
   });
   private readonly rejected = new Counter({
     name: "compliance_gate_deliveries_rejected_total",
-    help: "Webhook deliveries answered with an error (a bad signature: 401; the queue could not take it: 503).",
+    help: "Webhook deliveries answered with an error: a bad signature (401), the queue could not take it (503), a body too large (413) or not fitting the bodies being read (busy: 503).",
     labelNames: ["event", "reason"] as const,
     registers: [this.registry],
   });
@@ -154,8 +154,8 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
     this.deliveries.inc({ event });
   }
 
-  /** A delivery refused: `reason` is "signature" (401) or "queue" (503). */
-  deliveryRejected(event: string, reason: "signature" | "queue"): void {
+  /** A delivery refused: `reason` is "signature" (401), "queue" (503), "too_large" (413) or "busy" (503: the budget of body bytes). */
+  deliveryRejected(event: string, reason: "signature" | "queue" | "too_large" | "busy"): void {
     this.rejected.inc({ event, reason });
   }
 
