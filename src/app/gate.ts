@@ -136,6 +136,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const later =
     dependencies.later ??
     new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency } });
+  later.observe(metrics);
   // /metrics reads the queue's depth and its oldest job's wait when scraped; within 2 s, as a Redis
   // that went away would hold the read until it is back (the scrape then answers 500 and says why).
   metrics.watchQueue({
@@ -153,6 +154,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const evaluation = new Evaluation({
     later,
     clock,
+    observer: metrics,
     freezeTimers: config.freezeTimers,
     // Called by evaluations, which start after the enforcement below exists.
     notRequired: (owner, repo, branch) => enforcement.notRequiredOn(owner, repo, branch),
@@ -200,6 +202,9 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       }
     }),
     merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
+    // Dropped, an evaluation that could not start (no installation token) would leave the PR's
+    // check showing what may no longer hold — a success a dismissal took back: it tries for a day.
+    keepTrying: true,
   });
   later.handle("fail-merge-group", { run: run<UnattributedMergeGroup>((group, bound, log) => evaluation.failUnattributed(group, bound, log)) });
   later.handle("rerun", { run: run<Rerun>((rerun, bound, log, job) => rerunEvaluations(later, bound, log, rerun, job.log)) });

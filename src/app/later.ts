@@ -10,7 +10,7 @@
 import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";
-import { FAILURE_DELAYS_MS, HELD, JobTable, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type QueueStats, type Slots } from "./queue/jobs.js";
+import { FAILURE_DELAYS_MS, failureDelayMs, HELD, JobTable, KEEP_TRYING, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type KeepTrying, type QueueObserver, type QueueStats, type Slots } from "./queue/jobs.js";
 import { FairLine, groupOf, shareOf } from "./queue/fair-line.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
 
@@ -35,6 +35,8 @@ export interface InProcessLaterOptions {
   retryDelaysMs?: readonly number[];
   /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
   failureDelaysMs?: readonly number[];
+  /** Backoff after those, of kinds that keep trying. Default KEEP_TRYING. */
+  keepTrying?: KeepTrying;
   slots?: Slots;
   maxWaiting?: number;
 }
@@ -66,6 +68,7 @@ export class InProcessLater implements AppLater {
   private idleWaiters: (() => void)[] = [];
   private closed = false;
   private started = true;
+  private observer: QueueObserver | undefined;
   private readonly limits: Slots;
   /** Pending retries: one per key. */
   readonly retries: Retries;
@@ -84,6 +87,10 @@ export class InProcessLater implements AppLater {
 
   handle(kind: string, handler: JobHandler): void {
     this.table.handle(kind, handler);
+  }
+
+  observe(observer: QueueObserver): void {
+    this.observer = observer;
   }
 
   async start(): Promise<void> {
@@ -106,7 +113,10 @@ export class InProcessLater implements AppLater {
   }
 
   retry(key: string, job: Job, attempt: number): boolean {
-    return this.retries.schedule(key, attempt, async () => void this.fire(job, "a retry"));
+    const scheduled = this.retries.schedule(key, attempt, async () => void this.fire(job, "a retry"));
+    // Attempts used up are the contract's false; a refusal is a retry the bound left out.
+    if (!scheduled && attempt <= this.retries.attempts) this.observer?.refused("retry");
+    return scheduled;
   }
 
   cancelRetry(key: string): void {
@@ -118,7 +128,9 @@ export class InProcessLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    return this.timers.schedule(key, at, () => void this.fire(job, "a job at its time"));
+    const scheduled = this.timers.schedule(key, at, () => void this.fire(job, "a job at its time"));
+    if (!scheduled) this.observer?.refused("timer");
+    return scheduled;
   }
 
   cancelTimer(key: string, under = false): void {
@@ -263,10 +275,12 @@ export class InProcessLater implements AppLater {
         return;
       }
       const attempt = (this.failures.get(job.key) ?? 0) + 1;
-      const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
+      const keep = this.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
+      const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
       if (delay === undefined) {
         this.failures.delete(job.key);
         log.error({ err: error, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
+        this.observer?.dropped(job.kind);
         return;
       }
       this.failures.set(job.key, attempt);

@@ -10,7 +10,7 @@ import pino from "pino";
 import type { Job } from "../../src/app/ports.js";
 import { LeaseLost, type JobHandler } from "../../src/app/queue/jobs.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
-import { QueueUnavailable } from "../../src/app/ports.js";
+import { QueueUnavailable, RetryLater } from "../../src/app/ports.js";
 import { eventually, RedisServer, uniquePrefix } from "../support/redis.js";
 
 const log = pino({ level: "silent" });
@@ -137,6 +137,38 @@ describe("the queue in Redis", () => {
     } finally {
       redis.disconnect();
     }
+  }, 20_000);
+
+  test("past the bound of delayed entries a new timer or retry is refused and counted; a wait or a failure's backoff of a job already held is still set", async () => {
+    const later = new RedisLater({ url: server.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000, stalledIntervalMs: 300, failureDelaysMs: [100], maxDelayed: 2 });
+    made.push(later);
+    const refused: string[] = [];
+    later.observe({ dropped: () => undefined, refused: (what) => void refused.push(what) });
+    const runs: string[] = [];
+    later.handle("work", {
+      run: async (job) => {
+        runs.push(job.key);
+        const first = runs.filter((key) => key === job.key).length === 1;
+        if (first && job.key === "waits") throw new RetryLater("secondary rate limit", 100);
+        if (first && job.key === "fails") throw new Error("no installation token");
+      },
+    });
+    await later.start();
+    const job = (key: string): Job => ({ kind: "work", key, payload: {} });
+    // Two timers an hour away fill the bound.
+    later.at("a", job("a"), Date.now() + 3_600_000);
+    later.at("b", job("b"), Date.now() + 3_600_000);
+    await eventually("two entries", async () => ((await later.stats()).delayed === 2 ? true : undefined));
+    later.at("c", job("c"), Date.now() + 100);
+    later.retry("retry:d", job("d"), 1);
+    await eventually("both refused", () => (refused.length === 2 ? true : undefined));
+    expect(refused.sort()).toEqual(["retry", "timer"]);
+    // Jobs the queue took: their wait and their backoff are set all the same, and they run again.
+    await later.enqueue(job("waits"));
+    await later.enqueue(job("fails"));
+    await eventually("both run twice", () => (runs.filter((key) => key === "waits").length === 2 && runs.filter((key) => key === "fails").length === 2 ? true : undefined));
+    expect(runs).not.toContain("c");
+    expect(refused).toHaveLength(2);
   }, 20_000);
 
   test("Redis stopped: jobs are refused at once and the queue is not ready; restarted: accepted ones run, new ones are taken", async () => {

@@ -21,7 +21,7 @@ import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { FAILURE_DELAYS_MS, JobTable, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueStats } from "./jobs.js";
+import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, LEFT_LINE, PUSH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf } from "./fair-line.js";
 import { LAST_TURN, TURNS_TTL_MS, type RedisLaterOptions, type Ticket } from "./redis-options.js";
@@ -50,6 +50,7 @@ export class RedisLater implements AppLater {
   private readonly warned = new Map<string, number>();
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
+  private observer: QueueObserver | undefined;
 
   constructor(private readonly options: RedisLaterOptions) {
     this.prefix = options.prefix ?? "compliance-gate";
@@ -69,11 +70,15 @@ export class RedisLater implements AppLater {
       bulk: new Queue("bulk", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
     };
     for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnNow(`queue ${line}`, error));
-    this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log);
+    this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log, (what) => this.observer?.refused(what), options.maxDelayed);
   }
 
   handle(kind: string, handler: JobHandler): void {
     this.table.handle(kind, handler);
+  }
+
+  observe(observer: QueueObserver): void {
+    this.observer = observer;
   }
 
   async start(): Promise<void> {
@@ -369,10 +374,12 @@ export class RedisLater implements AppLater {
       return;
     }
     const attempt = await this.redis.hincrby(failures, job.key, 1);
-    const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
+    const keep = this.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
+    const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
     if (delay === undefined) {
       await this.redis.hdel(failures, job.key);
       log.error({ err: failure, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
+      this.observer?.dropped(job.kind);
       return;
     }
     log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");

@@ -1,6 +1,6 @@
 // What the queue in Redis is given (RedisLaterOptions) and what its tickets carry.
 import type { Logger } from "probot";
-import type { Slots } from "./jobs.js";
+import type { KeepTrying, Slots } from "./jobs.js";
 
 export interface RedisLaterOptions {
   url: string;
@@ -17,6 +17,10 @@ export interface RedisLaterOptions {
   retryDelaysMs?: readonly number[];
   /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
   failureDelaysMs?: readonly number[];
+  /** Backoff after those, of kinds that keep trying. Default KEEP_TRYING. */
+  keepTrying?: KeepTrying;
+  /** New retries and timers kept at most. Default MAX_DELAYED (tests: fewer). */
+  maxDelayed?: number;
   clock?: () => number;
 }
 
