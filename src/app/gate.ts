@@ -208,7 +208,9 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   });
   later.handle("fail-merge-group", { run: run<UnattributedMergeGroup>((group, bound, log) => evaluation.failUnattributed(group, bound, log)) });
   later.handle("rerun", { run: run<Rerun>((rerun, bound, log, job) => rerunEvaluations(later, bound, log, rerun, job.log)) });
-  later.handle("policy-push", { run: run<PolicyPush>((push, bound, log, job) => reevaluateOpenPulls(later, bound, log, push, job.log)) });
+  // Dropped, a policy push would leave its open PRs judged by the old policies (perhaps looser): it
+  // tries for a day too — it fails while the in-process queue's bulk share is full, say.
+  later.handle("policy-push", { run: run<PolicyPush>((push, bound, log, job) => reevaluateOpenPulls(later, bound, log, push, job.log)), keepTrying: true });
   later.handle("record-merge", { run: run<MergeRequest>((request, bound, log) => recorder.onMerged(request, bound, log)) });
   later.handle("audit-push", { run: run<PushRequest>((request, bound, log) => pushes.onPush(request, bound, log)) });
   later.handle("reconcile", { run: run<DeliverySource>((source, bound, log) => reconciler.onDelivery(bound, source, log)) });

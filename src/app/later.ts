@@ -27,6 +27,14 @@ export const DEFAULT_SLOTS: Slots = { interactive: 8, bulk: 4 };
  */
 export const MAX_WAITING = 10_000;
 
+/**
+ * Of those, bulk work holds at most half by default: one repository's policy push (re-evaluating
+ * every open PR) or a sweep would otherwise fill the queue, and every other organisation's reviews
+ * and pushes would be answered 503. Bulk work refused fails the job that queued it (a policy push, a
+ * sweep), which the queue runs again later, when the bulk line has drained.
+ */
+export const BULK_SHARE_OF_WAITING = 0.5;
+
 export interface InProcessLaterOptions {
   clock: () => number;
   /** Default Node's setTimeout, unref'd. */
@@ -39,6 +47,8 @@ export interface InProcessLaterOptions {
   keepTrying?: KeepTrying;
   slots?: Slots;
   maxWaiting?: number;
+  /** Keys waiting with bulk work at most. Default BULK_SHARE_OF_WAITING of maxWaiting. */
+  maxBulkWaiting?: number;
 }
 
 interface Slot {
@@ -66,6 +76,9 @@ export class InProcessLater implements AppLater {
   /** Failed runs in a row, per key. */
   private readonly failures = new Map<string, number>();
   private idleWaiters: (() => void)[] = [];
+  /** Keys with a job waiting to run, and those of them whose job is bulk work: kept as pending jobs come and go. */
+  private waitingKeys = 0;
+  private bulkKeys = 0;
   private closed = false;
   private started = true;
   private observer: QueueObserver | undefined;
@@ -145,14 +158,14 @@ export class InProcessLater implements AppLater {
   }
 
   async ready(): Promise<boolean> {
-    return !this.closed && this.waiting() < (this.options.maxWaiting ?? MAX_WAITING);
+    return !this.closed && this.waitingKeys < this.maxWaiting();
   }
 
   async stats(): Promise<QueueStats> {
     let oldest: number | null = null;
     for (const slot of this.slots.values()) if (slot.pending !== undefined && (oldest === null || slot.since < oldest)) oldest = slot.since;
     return {
-      waiting: this.waiting(),
+      waiting: this.waitingKeys,
       active: this.runs.size,
       delayed: this.retries.size + this.timers.size + this.waits.size,
       oldestWaitMs: oldest === null ? null : Math.max(0, this.options.clock() - oldest),
@@ -183,11 +196,25 @@ export class InProcessLater implements AppLater {
     this.started = false;
   }
 
-  /** Keys with a job waiting to run. */
-  private waiting(): number {
-    let count = 0;
-    for (const slot of this.slots.values()) if (slot.pending !== undefined) count += 1;
-    return count;
+  private maxWaiting(): number {
+    return this.options.maxWaiting ?? MAX_WAITING;
+  }
+
+  /** Sets what a key's next run does, keeping the counts of waiting keys. */
+  private setPending(slot: Slot, job: Job | undefined): void {
+    const before = slot.pending === undefined ? undefined : priorityOf(slot.pending);
+    const after = job === undefined ? undefined : priorityOf(job);
+    this.waitingKeys += (after !== undefined ? 1 : 0) - (before !== undefined ? 1 : 0);
+    this.bulkKeys += (after === "bulk" ? 1 : 0) - (before === "bulk" ? 1 : 0);
+    slot.pending = job;
+  }
+
+  /** Refuses new work past the bounds: MAX_WAITING keys waiting, of which bulk ones at most their share. */
+  private admit(job: Job): void {
+    const max = this.maxWaiting();
+    if (this.waitingKeys >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
+    const maxBulk = this.options.maxBulkWaiting ?? Math.floor(max * BULK_SHARE_OF_WAITING);
+    if (priorityOf(job) === "bulk" && this.bulkKeys >= maxBulk) throw new QueueUnavailable(`the in-process queue holds as much bulk work as it takes: ${maxBulk} pull requests or jobs are waiting as bulk work`);
   }
 
   /** Takes a job; `held`: one the queue already held (a retry, wait or timer come due), taken even when full. */
@@ -195,21 +222,21 @@ export class InProcessLater implements AppLater {
     if (this.closed) throw new QueueUnavailable("the app is shutting down");
     const slot = this.slots.get(job.key);
     if (slot === undefined) {
-      const max = this.options.maxWaiting ?? MAX_WAITING;
-      if (!held && this.waiting() >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
-      const fresh: Slot = { pending: job, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
+      if (!held) this.admit(job);
+      const fresh: Slot = { pending: undefined, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
+      this.setPending(fresh, job);
       this.slots.set(job.key, fresh);
       this.queueUp(job.key, fresh);
     } else if (slot.pending !== undefined) {
-      slot.pending = this.table.merge(slot.pending, job);
+      this.setPending(slot, this.table.merge(slot.pending, job));
       // A person's event on a PR whose bulk re-evaluation waits: it goes to the front line.
       if (slot.line === "bulk" && priorityOf(slot.pending) === "interactive") {
         this.lines.bulk.delete(slot.group, job.key);
         this.queueUp(job.key, slot);
       }
     } else {
-      // Its key runs: one more run after this one (queued up when it ends).
-      slot.pending = job;
+      // Its key runs: one more run after this one (queued up when it ends). Bounded by the runs under way.
+      this.setPending(slot, job);
       slot.since = this.options.clock();
     }
     this.pump();
@@ -236,7 +263,7 @@ export class InProcessLater implements AppLater {
   private begin(key: string, line: JobPriority): void {
     const slot = this.slots.get(key) as Slot;
     const job = slot.pending as Job;
-    slot.pending = undefined;
+    this.setPending(slot, undefined);
     slot.line = undefined;
     slot.running = true;
     this.active[line] += 1;
