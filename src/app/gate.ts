@@ -287,6 +287,8 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   });
   later.handle("sweep-repository", { run: run<SweptRepository>((repository, bound, log) => sweepRepository(later, bound, log, repository, clock())) });
   if (dependencies.startupSweepAfterMs !== undefined) later.at(STARTUP_SWEEP_JOB.key, STARTUP_SWEEP_JOB, clock() + dependencies.startupSweepAfterMs);
+  // A queue in Redis sweeps when Redis is found to have lost what it held (queue/store-loss.ts).
+  if (config.startupSweep) (later as AppLater).recoverWith?.(STARTUP_SWEEP_JOB);
   if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock, (owner, repo, branch) => enforcement.mayChangeEnforcement(owner, repo, branch));
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;

@@ -5,8 +5,9 @@
 //
 // What dies with the process: the jobs waiting and running, pending retries and timers. The app
 // answered their deliveries already, so the start-up sweep (startup-sweep.ts) finds what they
-// would have fixed — open PRs whose checks are missing or older than their last change — and the
-// reconcile of recent merges finds unrecorded merges. With REDIS_URL, queue/redis-later.ts keeps them.
+// would have fixed — open PRs whose checks are missing, older than their last change, or show a
+// success — and the reconcile of recent merges finds unrecorded merges. With REDIS_URL,
+// queue/redis-later.ts keeps them.
 import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";

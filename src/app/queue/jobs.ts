@@ -132,6 +132,12 @@ export interface AppLater extends Later {
   handle(kind: string, handler: JobHandler): void;
   /** Where the queue reports dropped jobs and refused timers (the app's metrics). */
   observe(observer: QueueObserver): void;
+  /**
+   * The job that finds again what the queue's store lost (the start-up sweep), queued once, by one
+   * replica, when the store is found to have lost what it held (Redis: queue/store-loss.ts). A queue
+   * in the process has none: its start is the loss, and the app sweeps then.
+   */
+  recoverWith?(job: Job): void;
   /** Whether it can take a job now (/readyz). */
   ready(): Promise<boolean>;
   stats(): Promise<QueueStats>;
