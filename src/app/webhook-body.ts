@@ -28,7 +28,8 @@ export const DEFAULT_BODY_LIMITS: BodyBudgetLimits = { maxBody: MAX_BODY_BYTES, 
 /**
  * The process's budget of body bytes. A body is charged as its bytes arrive — not as its
  * content-length declares, or a client declaring sizes and sending nothing would hold the budget
- * for free — and released once its delivery is answered (its text is held until then).
+ * for free — and released once its delivery is answered (its text is held until then). Memory is
+ * a small multiple of the budget: a body read whole is copied into one buffer and decoded to text.
  */
 export class BodyBudget {
   private held = 0;
