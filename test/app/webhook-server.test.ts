@@ -249,6 +249,7 @@ function rawDelivery(url: string, headers: Record<string, string | number>): { r
   return { request, answered };
 }
 
+// Real sockets, written to and dropped part-way: 15 s each, for a loaded CI machine (each takes well under a second).
 describe("bodies are bounded before their signature can be checked", () => {
   const limits = { maxBody: 1_000, inFlight: 3_000, small: 100, reserved: 500 };
   let server: Server | undefined;
@@ -285,7 +286,7 @@ describe("bodies are bounded before their signature can be checked", () => {
     expect(await answered).toEqual({ status: 413, retryAfter: undefined });
     request.destroy();
     expect(inFlight()).toBe(0);
-  });
+  }, 15_000);
 
   test("past the budget of body bytes in flight a delivery is answered 503 with retry-after; small ones keep a reserve; a body answered frees its bytes", async () => {
     const url = await start();
@@ -311,7 +312,7 @@ describe("bodies are bounded before their signature can be checked", () => {
     await eventually("the budget freed", () => (inFlight() === 0 ? true : undefined));
     expect((await deliver(url, { action: "opened", number: 10, padding: "y".repeat(600) })).status).toBe(202);
     expect(inFlight()).toBe(0);
-  });
+  }, 15_000);
 
   test("a client that goes away mid-body frees what it held", async () => {
     const url = await start();
@@ -321,7 +322,7 @@ describe("bodies are bounded before their signature can be checked", () => {
     await eventually("the body being read", () => (inFlight() === 500 ? true : undefined));
     request.destroy();
     await eventually("the budget freed", () => (inFlight() === 0 ? true : undefined));
-  });
+  }, 15_000);
 });
 
 test("bad signatures are logged at most once per 30 s, with how many were left unlogged since", async () => {
