@@ -94,8 +94,9 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  * - COMPLIANCE_QUEUE_LEASE: with Redis, seconds a replica holds its runs without renewing them: how
  *   soon the runs of a replica that died are taken over by another (2..300, default 30);
  * - COMPLIANCE_SHUTDOWN_GRACE: seconds a SIGTERM waits for the jobs under way (0..600, default 25);
- * - COMPLIANCE_STARTUP_SWEEP: on|off, whether the in-process queue re-evaluates, soon after start,
- *   the open PRs whose checks are missing or older than their last change (default on);
+ * - COMPLIANCE_STARTUP_SWEEP: on|off, whether the open PRs whose checks are missing, older than their
+ *   last change or show a success are re-evaluated soon after start (in-process queue), or once Redis
+ *   is found to have lost what it held (default on);
  * - COMPLIANCE_FREEZE_TIMERS: on|off, whether this replica keeps freeze-window timers (default on);
  * - COMPLIANCE_RECONCILE_INTERVAL: seconds between reconciles of one repository's recent merges (60..86400, default 600);
  * - COMPLIANCE_RECONCILE_WINDOW: days a reconcile looks back for merges without a record (1..90, default 7);

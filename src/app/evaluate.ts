@@ -26,6 +26,8 @@ import { firstPoliciesCheck } from "./policy-check.js";
 import { describeUnexpected, postAll, reportFailure } from "./post-checks.js";
 import { RetryLater, type CheckTarget, type Later, type PolicyLookup, type Ports, type PullRequest } from "./ports.js";
 import { githubWaitOf, MAX_GITHUB_WAITS, unattributedDelayMs } from "./queue/github-wait.js";
+import type { QueueObserver } from "./queue/jobs.js";
+import { retryRefused } from "./evaluation-retry.js";
 import { requestSummary } from "./request-tally.js";
 import { requestReviews } from "./review-requests.js";
 import { supersede } from "./supersede.js";
@@ -73,6 +75,8 @@ export interface EvaluationOptions {
   freezeTimers: boolean;
   /** What enforcement could not make required on a branch (SPEC §5), for compliance/policy to say. */
   notRequired?: (owner: string, repo: string, branch: string) => string[];
+  /** Counts an evaluation given up on while its checks may show an older result (the app's metrics). */
+  observer?: Pick<QueueObserver, "dropped">;
 }
 
 /** The checks a set of policies expects on a PR into `base`: one per environment judging it (failingChecks adds compliance/policy). */
@@ -92,6 +96,7 @@ export class Evaluation {
     const pullKey = pullKeyOf(owner, repo, number);
     this.options.later.cancelTimer(pullKey, true);
     this.options.later.cancelRetry(`retry:${pullKey}`);
+    this.options.later.cancelTimer(`retry:${pullKey}`);
     this.memory.heads.drop(`${owner}/${repo}`, number);
   }
 
@@ -371,21 +376,8 @@ export class Evaluation {
     return withSharedHead({ number, base, checks: own }, siblings);
   }
 
-  /**
-   * When GitHub refused a check run, the result it would have replaced may keep showing — perhaps
-   * a success. Nothing else would come back to it, so the evaluation is tried again later, with
-   * backoff and a bound (Later). An evaluation that posted everything cancels a pending retry.
-   */
+  /** A refused check run makes the evaluation run again later, for a day (evaluation-retry.ts). */
   private retryLater(request: EvaluationRequest, refused: number, log: Logger): void {
-    const later = this.options.later;
-    const key = `retry:${queueKeyOf(request)}`;
-    if (refused === 0) {
-      later.cancelRetry(key);
-      return;
-    }
-    const attempt = (request.retryAttempt ?? 0) + 1;
-    const retry: EvaluationRequest = { ...request, force: false, baseChanged: false, retryAttempt: attempt, reasons: ["retry: a check could not be posted"] };
-    if (later.retry(key, evaluationJob(retry), attempt)) log.warn({ pull_request: request.number, refused, attempt }, "checks could not be posted: evaluating again later");
-    else log.error({ pull_request: request.number, refused }, "checks could not be posted and no retry is left: they may show an older result until the next event");
+    retryRefused(this.options.later, this.options.clock, request, refused, log, this.options.observer);
   }
 }

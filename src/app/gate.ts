@@ -136,6 +136,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const later =
     dependencies.later ??
     new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency } });
+  later.observe(metrics);
   // /metrics reads the queue's depth and its oldest job's wait when scraped; within 2 s, as a Redis
   // that went away would hold the read until it is back (the scrape then answers 500 and says why).
   metrics.watchQueue({
@@ -153,6 +154,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   const evaluation = new Evaluation({
     later,
     clock,
+    observer: metrics,
     freezeTimers: config.freezeTimers,
     // Called by evaluations, which start after the enforcement below exists.
     notRequired: (owner, repo, branch) => enforcement.notRequiredOn(owner, repo, branch),
@@ -200,10 +202,15 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
       }
     }),
     merge: (pending, newer) => ({ ...newer, payload: mergeEvaluationRequests(pending.payload as EvaluationRequest, newer.payload as EvaluationRequest) }),
+    // Dropped, an evaluation that could not start (no installation token) would leave the PR's
+    // check showing what may no longer hold — a success a dismissal took back: it tries for a day.
+    keepTrying: true,
   });
   later.handle("fail-merge-group", { run: run<UnattributedMergeGroup>((group, bound, log) => evaluation.failUnattributed(group, bound, log)) });
   later.handle("rerun", { run: run<Rerun>((rerun, bound, log, job) => rerunEvaluations(later, bound, log, rerun, job.log)) });
-  later.handle("policy-push", { run: run<PolicyPush>((push, bound, log, job) => reevaluateOpenPulls(later, bound, log, push, job.log)) });
+  // Dropped, a policy push would leave its open PRs judged by the old policies (perhaps looser): it
+  // tries for a day too — it fails while the in-process queue's bulk share is full, say.
+  later.handle("policy-push", { run: run<PolicyPush>((push, bound, log, job) => reevaluateOpenPulls(later, bound, log, push, job.log)), keepTrying: true });
   later.handle("record-merge", { run: run<MergeRequest>((request, bound, log) => recorder.onMerged(request, bound, log)) });
   later.handle("audit-push", { run: run<PushRequest>((request, bound, log) => pushes.onPush(request, bound, log)) });
   later.handle("reconcile", { run: run<DeliverySource>((source, bound, log) => reconciler.onDelivery(bound, source, log)) });
@@ -280,6 +287,8 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
   });
   later.handle("sweep-repository", { run: run<SweptRepository>((repository, bound, log) => sweepRepository(later, bound, log, repository, clock())) });
   if (dependencies.startupSweepAfterMs !== undefined) later.at(STARTUP_SWEEP_JOB.key, STARTUP_SWEEP_JOB, clock() + dependencies.startupSweepAfterMs);
+  // A queue in Redis sweeps when Redis is found to have lost what it held (queue/store-loss.ts).
+  if (config.startupSweep) (later as AppLater).recoverWith?.(STARTUP_SWEEP_JOB);
   if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock, (owner, repo, branch) => enforcement.mayChangeEnforcement(owner, repo, branch));
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;

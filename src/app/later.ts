@@ -5,12 +5,13 @@
 //
 // What dies with the process: the jobs waiting and running, pending retries and timers. The app
 // answered their deliveries already, so the start-up sweep (startup-sweep.ts) finds what they
-// would have fixed — open PRs whose checks are missing or older than their last change — and the
-// reconcile of recent merges finds unrecorded merges. With REDIS_URL, queue/redis-later.ts keeps them.
+// would have fixed — open PRs whose checks are missing, older than their last change, or show a
+// success — and the reconcile of recent merges finds unrecorded merges. With REDIS_URL,
+// queue/redis-later.ts keeps them.
 import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";
-import { FAILURE_DELAYS_MS, HELD, JobTable, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type QueueStats, type Slots } from "./queue/jobs.js";
+import { FAILURE_DELAYS_MS, failureDelayMs, HELD, JobTable, KEEP_TRYING, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type KeepTrying, type QueueObserver, type QueueStats, type Slots } from "./queue/jobs.js";
 import { FairLine, groupOf, shareOf } from "./queue/fair-line.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
 
@@ -27,6 +28,14 @@ export const DEFAULT_SLOTS: Slots = { interactive: 8, bulk: 4 };
  */
 export const MAX_WAITING = 10_000;
 
+/**
+ * Of those, bulk work holds at most half by default: one repository's policy push (re-evaluating
+ * every open PR) or a sweep would otherwise fill the queue, and every other organisation's reviews
+ * and pushes would be answered 503. Bulk work refused fails the job that queued it (a policy push, a
+ * sweep), which the queue runs again later, when the bulk line has drained.
+ */
+export const BULK_SHARE_OF_WAITING = 0.5;
+
 export interface InProcessLaterOptions {
   clock: () => number;
   /** Default Node's setTimeout, unref'd. */
@@ -35,8 +44,12 @@ export interface InProcessLaterOptions {
   retryDelaysMs?: readonly number[];
   /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
   failureDelaysMs?: readonly number[];
+  /** Backoff after those, of kinds that keep trying. Default KEEP_TRYING. */
+  keepTrying?: KeepTrying;
   slots?: Slots;
   maxWaiting?: number;
+  /** Keys waiting with bulk work at most. Default BULK_SHARE_OF_WAITING of maxWaiting. */
+  maxBulkWaiting?: number;
 }
 
 interface Slot {
@@ -64,8 +77,12 @@ export class InProcessLater implements AppLater {
   /** Failed runs in a row, per key. */
   private readonly failures = new Map<string, number>();
   private idleWaiters: (() => void)[] = [];
+  /** Keys with a job waiting to run, and those of them whose job is bulk work: kept as pending jobs come and go. */
+  private waitingKeys = 0;
+  private bulkKeys = 0;
   private closed = false;
   private started = true;
+  private observer: QueueObserver | undefined;
   private readonly limits: Slots;
   /** Pending retries: one per key. */
   readonly retries: Retries;
@@ -84,6 +101,10 @@ export class InProcessLater implements AppLater {
 
   handle(kind: string, handler: JobHandler): void {
     this.table.handle(kind, handler);
+  }
+
+  observe(observer: QueueObserver): void {
+    this.observer = observer;
   }
 
   async start(): Promise<void> {
@@ -106,7 +127,10 @@ export class InProcessLater implements AppLater {
   }
 
   retry(key: string, job: Job, attempt: number): boolean {
-    return this.retries.schedule(key, attempt, async () => void this.fire(job, "a retry"));
+    const scheduled = this.retries.schedule(key, attempt, async () => void this.fire(job, "a retry"));
+    // Attempts used up are the contract's false; a refusal is a retry the bound left out.
+    if (!scheduled && attempt <= this.retries.attempts) this.observer?.refused("retry");
+    return scheduled;
   }
 
   cancelRetry(key: string): void {
@@ -118,7 +142,9 @@ export class InProcessLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    return this.timers.schedule(key, at, () => void this.fire(job, "a job at its time"));
+    const scheduled = this.timers.schedule(key, at, () => void this.fire(job, "a job at its time"));
+    if (!scheduled) this.observer?.refused("timer");
+    return scheduled;
   }
 
   cancelTimer(key: string, under = false): void {
@@ -133,14 +159,14 @@ export class InProcessLater implements AppLater {
   }
 
   async ready(): Promise<boolean> {
-    return !this.closed && this.waiting() < (this.options.maxWaiting ?? MAX_WAITING);
+    return !this.closed && this.waitingKeys < this.maxWaiting();
   }
 
   async stats(): Promise<QueueStats> {
     let oldest: number | null = null;
     for (const slot of this.slots.values()) if (slot.pending !== undefined && (oldest === null || slot.since < oldest)) oldest = slot.since;
     return {
-      waiting: this.waiting(),
+      waiting: this.waitingKeys,
       active: this.runs.size,
       delayed: this.retries.size + this.timers.size + this.waits.size,
       oldestWaitMs: oldest === null ? null : Math.max(0, this.options.clock() - oldest),
@@ -171,11 +197,25 @@ export class InProcessLater implements AppLater {
     this.started = false;
   }
 
-  /** Keys with a job waiting to run. */
-  private waiting(): number {
-    let count = 0;
-    for (const slot of this.slots.values()) if (slot.pending !== undefined) count += 1;
-    return count;
+  private maxWaiting(): number {
+    return this.options.maxWaiting ?? MAX_WAITING;
+  }
+
+  /** Sets what a key's next run does, keeping the counts of waiting keys. */
+  private setPending(slot: Slot, job: Job | undefined): void {
+    const before = slot.pending === undefined ? undefined : priorityOf(slot.pending);
+    const after = job === undefined ? undefined : priorityOf(job);
+    this.waitingKeys += (after !== undefined ? 1 : 0) - (before !== undefined ? 1 : 0);
+    this.bulkKeys += (after === "bulk" ? 1 : 0) - (before === "bulk" ? 1 : 0);
+    slot.pending = job;
+  }
+
+  /** Refuses new work past the bounds: MAX_WAITING keys waiting, of which bulk ones at most their share. */
+  private admit(job: Job): void {
+    const max = this.maxWaiting();
+    if (this.waitingKeys >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
+    const maxBulk = this.options.maxBulkWaiting ?? Math.floor(max * BULK_SHARE_OF_WAITING);
+    if (priorityOf(job) === "bulk" && this.bulkKeys >= maxBulk) throw new QueueUnavailable(`the in-process queue holds as much bulk work as it takes: ${maxBulk} pull requests or jobs are waiting as bulk work`);
   }
 
   /** Takes a job; `held`: one the queue already held (a retry, wait or timer come due), taken even when full. */
@@ -183,21 +223,21 @@ export class InProcessLater implements AppLater {
     if (this.closed) throw new QueueUnavailable("the app is shutting down");
     const slot = this.slots.get(job.key);
     if (slot === undefined) {
-      const max = this.options.maxWaiting ?? MAX_WAITING;
-      if (!held && this.waiting() >= max) throw new QueueUnavailable(`the in-process queue is full: ${max} pull requests or jobs are waiting`);
-      const fresh: Slot = { pending: job, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
+      if (!held) this.admit(job);
+      const fresh: Slot = { pending: undefined, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
+      this.setPending(fresh, job);
       this.slots.set(job.key, fresh);
       this.queueUp(job.key, fresh);
     } else if (slot.pending !== undefined) {
-      slot.pending = this.table.merge(slot.pending, job);
+      this.setPending(slot, this.table.merge(slot.pending, job));
       // A person's event on a PR whose bulk re-evaluation waits: it goes to the front line.
       if (slot.line === "bulk" && priorityOf(slot.pending) === "interactive") {
         this.lines.bulk.delete(slot.group, job.key);
         this.queueUp(job.key, slot);
       }
     } else {
-      // Its key runs: one more run after this one (queued up when it ends).
-      slot.pending = job;
+      // Its key runs: one more run after this one (queued up when it ends). Bounded by the runs under way.
+      this.setPending(slot, job);
       slot.since = this.options.clock();
     }
     this.pump();
@@ -224,7 +264,7 @@ export class InProcessLater implements AppLater {
   private begin(key: string, line: JobPriority): void {
     const slot = this.slots.get(key) as Slot;
     const job = slot.pending as Job;
-    slot.pending = undefined;
+    this.setPending(slot, undefined);
     slot.line = undefined;
     slot.running = true;
     this.active[line] += 1;
@@ -263,10 +303,12 @@ export class InProcessLater implements AppLater {
         return;
       }
       const attempt = (this.failures.get(job.key) ?? 0) + 1;
-      const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
+      const keep = this.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
+      const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
       if (delay === undefined) {
         this.failures.delete(job.key);
         log.error({ err: error, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
+        this.observer?.dropped(job.kind);
         return;
       }
       this.failures.set(job.key, attempt);

@@ -7,6 +7,7 @@ import type { CheckWriteObserver } from "../github/check-runs.js";
 import type { RateLimit } from "../github/client.js";
 import type { GitHubObserver } from "../github/pacing.js";
 import type { EvaluationOutcome } from "./evaluate.js";
+import type { QueueObserver } from "./queue/jobs.js";
 
 /** How full the queue is, as the queue (app/later*.ts, queue/) tells it when /metrics is read. */
 export interface QueueStats {
@@ -50,7 +51,7 @@ export interface MetricsOptions {
 }
 
 /** The app's metrics: the observer every part reports to, and the registry /metrics renders. */
-export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationObserver, AuditObserver {
+export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationObserver, AuditObserver, QueueObserver {
   readonly registry = new Registry();
   private queue: QueueStatsSource | undefined;
 
@@ -62,7 +63,7 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
   });
   private readonly rejected = new Counter({
     name: "compliance_gate_deliveries_rejected_total",
-    help: "Webhook deliveries answered with an error (a bad signature: 401; the queue could not take it: 503).",
+    help: "Webhook deliveries answered with an error: a bad signature (401), the queue could not take it (503), a body too large (413) or not fitting the bodies being read (busy: 503).",
     labelNames: ["event", "reason"] as const,
     registers: [this.registry],
   });
@@ -115,6 +116,19 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
     registers: [this.registry],
   });
 
+  private readonly droppedJobs = new Counter({
+    name: "compliance_gate_jobs_dropped_total",
+    help: "Jobs dropped after failing every retry (no installation token for a day, say), by kind of job.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  private readonly refusedDelayed = new Counter({
+    name: "compliance_gate_queue_delayed_refused_total",
+    help: "New retries and timers not set because the queue holds as many as it keeps, by kind (retry, timer).",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: MetricsOptions = {}) {
     const source = (): QueueStatsSource | undefined => this.queue;
     new Gauge({
@@ -141,6 +155,8 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
     });
     // Seen at zero from the start, so that rates and alerts work before the first event.
     for (const result of ["written", "skipped", "failed"]) this.checks.inc({ result }, 0);
+    this.droppedJobs.inc({ kind: "evaluate" }, 0);
+    for (const kind of ["retry", "timer"]) this.refusedDelayed.inc({ kind }, 0);
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "compliance_gate_" });
   }
 
@@ -154,8 +170,8 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
     this.deliveries.inc({ event });
   }
 
-  /** A delivery refused: `reason` is "signature" (401) or "queue" (503). */
-  deliveryRejected(event: string, reason: "signature" | "queue"): void {
+  /** A delivery refused: `reason` is "signature" (401), "queue" (503), "too_large" (413) or "busy" (503: the budget of body bytes). */
+  deliveryRejected(event: string, reason: "signature" | "queue" | "too_large" | "busy"): void {
     this.rejected.inc({ event, reason });
   }
 
@@ -183,6 +199,15 @@ export class Metrics implements GitHubObserver, CheckWriteObserver, EvaluationOb
 
   record(kind: "merge" | "push" | "verdict", result: "written" | "existing" | "failed"): void {
     this.audit.inc({ kind, result });
+  }
+
+  /** A job dropped after its last retry; `kind` is one the app registered (a job of another kind fails before it runs). */
+  dropped(kind: string): void {
+    this.droppedJobs.inc({ kind: /^[a-z-]{1,64}$/.test(kind) ? kind : "other" });
+  }
+
+  refused(what: "retry" | "timer"): void {
+    this.refusedDelayed.inc({ kind: what });
   }
 
   /** The Prometheus text of every metric. */

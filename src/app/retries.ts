@@ -35,13 +35,16 @@ export class Retries {
   /**
    * Runs `task(attempt)` after the delay of retry `attempt` (1-based). Returns false, scheduling
    * nothing, when the attempts are used up or too many retries are pending (the caller logs it).
+   * Only a first attempt is refused for the bound: a later one continues a retry this held, which
+   * left the table as it fired — past MAX_PENDING by at most the jobs such retries put back on the
+   * queue, itself bounded.
    */
   schedule(key: string, attempt: number, task: (attempt: number) => Promise<void>): boolean {
     const delay = this.delaysMs[attempt - 1];
     if (delay === undefined) return false;
     const existing = this.pending.get(key);
     if (existing) this.timers.clear(existing.handle);
-    else if (this.pending.size >= MAX_PENDING) return false;
+    else if (attempt <= 1 && this.pending.size >= MAX_PENDING) return false;
     const entry: Pending = { handle: undefined, attempt };
     entry.handle = this.timers.set(() => {
       if (this.pending.get(key) !== entry) return;

@@ -1,8 +1,9 @@
-// The start-up sweep of the in-process queue: what a crash or a restart lost (jobs waiting, retries,
-// freeze timers — their deliveries were answered already) is found again. Every open pull request of
-// a gated base branch whose checks from this app are missing, or older than the PR's last change, is
+// The start-up sweep: what a crash or a restart lost (jobs waiting, retries, freeze timers — their
+// deliveries were answered already) is found again. Every open pull request of a gated base branch
+// whose checks from this app are missing, older than the PR's last change, or show a success is
 // re-evaluated, as bulk work — and every one of a base whose policies have freeze windows, whose
-// timers died with the process. With REDIS_URL the queue keeps its jobs, and there is no sweep.
+// timers died with the process. It runs after each start of the in-process queue, and with REDIS_URL
+// once when Redis is found to have lost what it held (queue/store-loss.ts).
 import type { Logger } from "probot";
 import { nextFreezeTransition } from "../engine/index.js";
 import { GitHubSession, type GitHubClient } from "../github/client.js";
@@ -44,12 +45,17 @@ export async function sweepInstallation(later: Later, client: GitHubClient, inst
 }
 
 /**
- * Whether the PR needs evaluating: it has no compliance check from this app on its head, or one
- * that is older than the PR's last change (a review, push or label the lost job was about).
+ * Whether the PR needs evaluating: it has no compliance check from this app on its head, one that
+ * is older than the PR's last change (a review, push or label the lost job was about), or one that
+ * shows a success. Whether GitHub moves `updated_at` when a review is dismissed is not documented,
+ * and a lost evaluation of a dismissal would leave the success standing: every success is checked
+ * again. That costs one evaluation's reads per such PR (about 5 charged requests once the base's
+ * policies are cached; at most 1,000 PRs a repository, MAX_PULL_PAGES) and writes only what changed.
  */
 export async function needsEvaluation(ports: Ports, pull: PullRequest): Promise<boolean> {
   const ours = await ports.checks.ours(pull.head.sha);
   if (ours.length === 0) return true;
+  if (ours.some((run) => run.conclusion === "success")) return true;
   const changed = pull.updated_at !== undefined ? Date.parse(pull.updated_at) : Number.NaN;
   // Without both dates, the safe answer is to evaluate: it costs reads, and writes only what changed.
   return ours.some((run) => run.at === undefined || !Number.isFinite(changed) || Date.parse(run.at) < changed);

@@ -4,9 +4,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger } from "probot";
 import { QueueUnavailable } from "./ports.js";
+import { BodyBudget, DEFAULT_BODY_LIMITS, rateLimitedWarn, readBody, type BodyBudgetLimits } from "./webhook-body.js";
 
-/** GitHub caps a delivery's payload at 25 MB; a body past this is refused before it is read whole. */
-export const MAX_BODY_BYTES = 26 * 1024 * 1024;
+export { MAX_BODY_BYTES } from "./webhook-body.js";
 
 /**
  * How long a request's headers, and the whole request, may take to arrive. GitHub sends a delivery
@@ -51,12 +51,23 @@ export interface WebhookServerOptions {
   routes?: Route[];
   /** Default REQUEST_TIMEOUT_MS (tests: shorter). */
   requestTimeoutMs?: number;
+  /** The bounds on bodies (webhook-body.ts); default DEFAULT_BODY_LIMITS (tests: smaller). */
+  bodyLimits?: BodyBudgetLimits;
+  /** Epoch milliseconds, for the spacing of warnings. Default Date.now. */
+  clock?: () => number;
   /**
    * A delivery refused: its signature did not match (401; named UNVERIFIED_EVENT, as nothing it says
-   * is trusted), or the queue could not take it (503).
+   * is trusted), the queue could not take it (503), its body was too large (413) or did not fit the
+   * bodies already held (503, "busy"); the last two unread, so UNVERIFIED_EVENT too.
    */
-  onRejected?: (delivery: { name: string; payload: unknown }, reason: "signature" | "queue") => void;
+  onRejected?: (delivery: { name: string; payload: unknown }, reason: RejectReason) => void;
 }
+
+/** Why a delivery was refused (a metric's label). */
+export type RejectReason = "signature" | "queue" | "too_large" | "busy";
+
+/** How long GitHub (or whoever redelivers) is asked to wait after a 503. */
+const RETRY_AFTER_S = "30";
 
 /** Why a delivery was not taken, in a short line (its message for the log). */
 function queueFailure(error: unknown): QueueUnavailable | undefined {
@@ -70,23 +81,28 @@ function answer(response: ServerResponse, status: number, body: Record<string, u
   response.end(JSON.stringify(body));
 }
 
-/** The body of a request, or undefined when it is over `max` bytes (the connection is then closed). */
-async function readBody(request: IncomingMessage, max: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > max) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-/** The server, not yet listening; `draining()` makes /readyz answer 503 while it shuts down. */
-export function webhookServer(options: WebhookServerOptions): { server: Server; drain: () => void } {
+/** The server, not yet listening; `drain()` makes /readyz answer 503 while it shuts down. */
+export function webhookServer(options: WebhookServerOptions): { server: Server; drain: () => void; bodyBytesInFlight: () => number } {
   const { target, log } = options;
   const webhookPath = options.webhookPath ?? "/api/github/webhooks";
   let draining = false;
+  const budget = new BodyBudget(options.bodyLimits ?? DEFAULT_BODY_LIMITS);
+  const clock = options.clock ?? Date.now;
+  // Unauthenticated causes of warnings: a line per 30 s at most, saying how many went unlogged.
+  const warnSignature = rateLimitedWarn(clock);
+  const warnBusy = rateLimitedWarn(clock);
+
+  /** Refuses a body unread: 413 past the size, 503 past the budget (GitHub records the failure, to redeliver). */
+  const refuse = (response: ServerResponse, why: "too_large" | "busy", id: string): void => {
+    // Unread, so nothing of it (not its event's name) is trusted.
+    options.onRejected?.({ name: UNVERIFIED_EVENT, payload: undefined }, why);
+    if (why === "too_large") {
+      answer(response, 413, { error: "payload too large" }, { connection: "close" });
+      return;
+    }
+    warnBusy(({ suppressed }) => log.warn({ delivery: id, body_bytes_in_flight: budget.inFlight, suppressed }, "bodies being read fill the budget of body bytes: a delivery answered 503"));
+    answer(response, 503, { error: "too many deliveries are being read now" }, { connection: "close", "retry-after": RETRY_AFTER_S });
+  };
 
   const deliver = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -97,13 +113,26 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       answer(response, 400, { error: "a GitHub delivery has x-github-event, x-github-delivery and x-hub-signature-256 headers" });
       return;
     }
-    const body = await readBody(request, MAX_BODY_BYTES);
-    if (body === undefined) {
-      answer(response, 413, { error: "payload too large" }, { connection: "close" });
-      return;
+    // What the body declares is refused before a byte of it is read: too large, or not fitting now.
+    const declared = Number(request.headers["content-length"] ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > budget.limits.maxBody) return refuse(response, "too_large", id);
+    if (Number.isFinite(declared) && !budget.fits(declared)) return refuse(response, "busy", id);
+    const read = await readBody(request, budget);
+    try {
+      if ("refused" in read) {
+        if (read.refused !== "aborted") refuse(response, read.refused, id);
+        return;
+      }
+      await handle(read.body, { id, name, signature }, response, started);
+    } finally {
+      budget.release(read.charged);
     }
+  };
+
+  /** A body read whole: verified, parsed, handed to the handlers, answered. */
+  const handle = async (body: string, { id, name, signature }: { id: string; name: string; signature: string }, response: ServerResponse, started: bigint): Promise<void> => {
     if (!(await target.verify(body, signature).catch(() => false))) {
-      log.warn({ delivery: id, event: name }, "a delivery whose signature does not match the webhook secret: refused");
+      warnSignature(({ suppressed }) => log.warn({ delivery: id, event: name, suppressed }, "a delivery whose signature does not match the webhook secret: refused (suppressed: those refused since the last such line)"));
       // Nothing an unsigned delivery says is trusted: not its payload, not even its event's name.
       options.onRejected?.({ name: UNVERIFIED_EVENT, payload: undefined }, "signature");
       answer(response, 401, { error: "signature does not match" });
@@ -124,7 +153,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
         // GitHub records the failure; the delivery can be redelivered once the queue is back.
         log.error({ delivery: id, event: name, error: refused.message }, "the queue cannot take a delivery: answered 503");
         options.onRejected?.({ name, payload }, "queue");
-        answer(response, 503, { error: "the queue cannot take the delivery now" }, { "retry-after": "30" });
+        answer(response, 503, { error: "the queue cannot take the delivery now" }, { "retry-after": RETRY_AFTER_S });
         return;
       }
       log.error({ err: error, delivery: id, event: name }, "a delivery could not be handled");
@@ -183,5 +212,5 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       }
     })();
   });
-  return { server, drain: () => void (draining = true) };
+  return { server, drain: () => void (draining = true), bodyBytesInFlight: () => budget.inFlight };
 }

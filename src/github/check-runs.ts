@@ -45,6 +45,8 @@ export interface ListedCheckRun {
   startedAt: string | null;
   /** When it completed, else started (ISO 8601), when GitHub says: the start-up sweep compares it with the PR's last change. */
   at?: string;
+  /** Its conclusion once completed (`success`, `failure`, …): the start-up sweep re-evaluates every success. */
+  conclusion?: string;
   /** What it shows, as compared with what is about to be written (see fingerprint). */
   shown: string;
 }
@@ -78,6 +80,7 @@ function listedRun(run: ApiCheckRun): ListedCheckRun[] {
       text: str(run.output?.text),
       startedAt: str(run.started_at),
       ...(at !== null ? { at } : {}),
+      ...(str(run.conclusion) !== null ? { conclusion: str(run.conclusion) as string } : {}),
       shown: fingerprint({
         status: str(run.status) ?? "",
         conclusion: str(run.conclusion),

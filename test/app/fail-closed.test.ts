@@ -1,7 +1,9 @@
 // Fail closed (SPEC §3.3): whatever goes wrong, a failing check that says what — never a passing
 // one, never silence where a check is expected, never a stack trace; and repositories without
 // policies are left alone.
+import nock from "nock";
 import {
+  API,
   FakeGitHub,
   HEAD,
   NUMBER,
@@ -11,6 +13,7 @@ import {
   pullRequestEvent,
   replyPages,
   review,
+  reviewEvent,
   startApp,
   POLICIES,
   type TestApp,
@@ -181,4 +184,55 @@ test("nothing a job throws reaches Probot: a failed lookup of a re-run's PRs is 
   // The re-run's job failed; the queue runs it again after its backoff (10 s), not never.
   expect(lines.some((l) => l["msg"] === "a job could not run: trying again later" && l["level"] === 50 && l["job"] === "rerun")).toBe(true);
   expect((await app.gate.later.stats()).delayed).toBe(1);
+});
+
+describe("an installation whose tokens GitHub refuses for hours: nothing can be read or posted", () => {
+  const TOKEN = { token: "ghs_99", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" };
+  let lines: Record<string, unknown>[];
+  let tokens: boolean;
+
+  beforeEach(async () => {
+    const captured = capturingLogger();
+    lines = captured.lines;
+    app = await startApp({ log: captured.log });
+    tokens = false;
+    nock(API).persist().post("/app/installations/99/access_tokens").reply(() => (tokens ? [201, TOKEN] : [500, { message: "Internal Server Error" }]));
+    // A dismissal: whatever the check showed (a success), it must not stay.
+    const dismissed = reviewEvent("dismissed");
+    dismissed["installation"] = { id: 99 };
+    await app.receive("pull_request_review", dismissed);
+  });
+
+  const retries = (): number => lines.filter((l) => l["msg"] === "checks could not be posted: evaluating again later").length;
+  const dropped = async (): Promise<string | undefined> => (await app.gate.metrics.render()).body.match(/^compliance_gate_jobs_dropped_total\{kind="evaluate"\} (\d+)$/m)?.[1];
+  /** Moves the clock `ms` on, a minute at a time, letting what comes due run. */
+  const wait = async (ms: number): Promise<void> => {
+    for (const end = app.clock.now + ms; app.clock.now < end; ) {
+      app.clock.advanceTo(Math.min(end, app.clock.now + 60_000));
+      await app.gate.later.idle();
+    }
+  };
+
+  test("the evaluation runs again past the quick retries, every 30 minutes; once GitHub takes requests again, the dismissal's check lands", async () => {
+    expect(retries()).toBe(1);
+    // The quick retries (10 s, 1 and 5 minutes) are over after 6 minutes; it goes on.
+    await wait(2 * 3_600_000);
+    expect(retries()).toBe(3 + 4);
+    expect(github.checks).toEqual([]);
+    tokens = true;
+    github.acceptChecks().coldEvaluation(POLICIES, { reviews: [] });
+    await wait(30 * 60_000);
+    expect(shown()["compliance/production"]?.[0]).not.toBe("success");
+    expect(github.checks.length).toBeGreaterThan(0);
+    expect(await dropped()).toBe("0");
+  });
+
+  test("after a day of refusals it is given up on: logged and counted in compliance_gate_jobs_dropped_total", async () => {
+    await wait(25 * 3_600_000);
+    // 3 quick retries and 48 every 30 minutes; the 52nd failure is the last.
+    expect(retries()).toBe(51);
+    expect(lines.filter((l) => l["msg"] === "checks could not be posted and no retry is left: they may show an older result until the next event")).toHaveLength(1);
+    expect(await dropped()).toBe("1");
+    expect(github.checks).toEqual([]);
+  });
 });

@@ -145,3 +145,33 @@ test("a full queue refuses new work only: a wait, a retry and a timer that come 
   await made.idle();
   expect([...runs].sort()).toEqual(["acme/gitops#1", "acme/gitops#1", "acme/gitops#2", "acme/gitops#3", "acme/gitops#5", "acme/gitops#6"]);
 });
+
+test("bulk work holds at most half of the waiting keys: a policy push that fills its half leaves room for people's events, and a bulk job that comes due is still taken", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, maxWaiting: 6, slots: { interactive: 1, bulk: 1 } });
+  const runs: string[] = [];
+  made.handle("evaluate", { run: async (job) => void runs.push(job.key) });
+  // Nothing starts: every job enqueued waits.
+  made.pause();
+  const bulk = (number: number): Job => ({ ...evaluationJob({ ...evaluation, number }), priority: "bulk" });
+  for (const number of [1, 2, 3]) await made.enqueue(bulk(number));
+  // One repository's policy push re-evaluating more open PRs: refused past its half.
+  await expect(made.enqueue(bulk(4))).rejects.toBeInstanceOf(QueueUnavailable);
+  // A PR already waiting folds in: nothing more waits.
+  await made.enqueue(bulk(3));
+  // A person's event on a PR waiting as bulk work moves it to the interactive line: bulk has room again.
+  await made.enqueue(evaluationJob({ ...evaluation, number: 3 }));
+  await made.enqueue(bulk(5));
+  await expect(made.enqueue(bulk(7))).rejects.toBeInstanceOf(QueueUnavailable);
+  // Another organisation's reviews are taken, up to the whole bound.
+  for (const number of [10, 11]) await made.enqueue({ ...evaluationJob({ ...evaluation, owner: "other", number }), installationId: 88 });
+  await expect(made.enqueue(evaluationJob({ ...evaluation, owner: "other", number: 12 }))).rejects.toBeInstanceOf(QueueUnavailable);
+  // Bulk work the queue held (a timer that comes due) is taken however full.
+  made.at("acme/gitops#6", bulk(6), NOW + 1000);
+  clock.advanceTo(NOW + 1000);
+  expect((await made.stats()).waiting).toBe(7);
+  await made.start();
+  await made.idle();
+  expect(runs.sort()).toEqual(["acme/gitops#1", "acme/gitops#2", "acme/gitops#3", "acme/gitops#5", "acme/gitops#6", "other/gitops#10", "other/gitops#11"]);
+  expect((await made.stats()).waiting).toBe(0);
+});

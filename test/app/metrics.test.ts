@@ -37,6 +37,9 @@ describe("the metrics", () => {
     metrics.limited("77", { kind: "secondary", retryAfterMs: 60_000 });
     metrics.record("merge", "written");
     metrics.record("push", "failed");
+    metrics.deliveryRejected("unverified", "busy");
+    metrics.dropped("record-merge");
+    metrics.refused("timer");
     const { body, contentType } = await metrics.render();
     expect(contentType).toContain("text/plain");
     expect(sample(body, "compliance_gate_deliveries_total", { event: "pull_request.opened" })).toBe(2);
@@ -58,6 +61,12 @@ describe("the metrics", () => {
     expect(sample(body, "compliance_gate_github_rate_limit", { installation: "77" })).toBe(5000);
     expect(sample(body, "compliance_gate_github_rate_limited_total", { kind: "secondary" })).toBe(1);
     expect(sample(body, "compliance_gate_audit_records_total", { kind: "merge", result: "written" })).toBe(1);
+    expect(sample(body, "compliance_gate_deliveries_rejected_total", { event: "unverified", reason: "busy" })).toBe(1);
+    expect(sample(body, "compliance_gate_jobs_dropped_total", { kind: "record-merge" })).toBe(1);
+    // Seen at zero before anything is dropped, so that an alert on its rise works from the start.
+    expect(sample(body, "compliance_gate_jobs_dropped_total", { kind: "evaluate" })).toBe(0);
+    expect(sample(body, "compliance_gate_queue_delayed_refused_total", { kind: "timer" })).toBe(1);
+    expect(sample(body, "compliance_gate_queue_delayed_refused_total", { kind: "retry" })).toBe(0);
     expect(sample(body, "compliance_gate_audit_records_total", { kind: "push", result: "failed" })).toBe(1);
   });
 

@@ -1,7 +1,8 @@
 // The contract of Later, held by both queues: in this process, and in a real Redis (BullMQ). One key
 // never runs twice at once and what arrives meanwhile folds into one more run; interactive work goes
-// ahead of bulk work; a job that throws, or asks to wait, runs again; retries and timers fire once,
-// the newest replacing the older; a cancelled one never runs.
+// ahead of bulk work; a job that throws, or asks to wait, runs again, and one that keeps throwing is
+// dropped and reported (later for a kind that keeps trying); retries and timers fire once, the
+// newest replacing the older; a cancelled one never runs.
 import { jest } from "@jest/globals";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
@@ -14,7 +15,8 @@ const log = pino({ level: "silent" });
 // Real Redis and real time: generous under a loaded CI machine; each test takes about a second.
 jest.setTimeout(20_000);
 const SLOTS = { interactive: 3, bulk: 1 };
-const FAST = { retryDelaysMs: [150, 300], failureDelaysMs: [100, 200] };
+// A kind that keeps trying runs 4 times more after its backoff: every 50 ms until 500 ms have passed.
+const FAST = { retryDelaysMs: [150, 300], failureDelaysMs: [100, 200], keepTrying: { everyMs: 50, forMs: 500 } };
 
 type Made = { later: AppLater; close: () => Promise<void> };
 
@@ -128,6 +130,32 @@ describe.each(kinds)("Later %s", (_name, make) => {
     await eventually("three runs", () => (runs.length >= 3 ? true : undefined));
     await made.later.idle();
     expect(runs.map((r) => r.payload)).toEqual([{ waited: false }, { waited: false }, { waited: true }]);
+  });
+
+  test("a job that keeps throwing is dropped after its backoff, and reported; a kind that keeps trying runs on past it, then is dropped too", async () => {
+    const dropped: string[] = [];
+    made.later.observe({ dropped: (kind) => void dropped.push(kind), refused: () => undefined });
+    const tries = { broken: 0, stubborn: 0 };
+    made.later.handle("broken", {
+      run: async () => {
+        tries.broken += 1;
+        throw new Error("no installation token");
+      },
+    });
+    made.later.handle("stubborn", {
+      keepTrying: true,
+      run: async () => {
+        tries.stubborn += 1;
+        throw new Error("no installation token");
+      },
+    });
+    await made.later.enqueue({ kind: "broken", key: "pr#3", payload: {} });
+    await made.later.enqueue({ kind: "stubborn", key: "pr#4", payload: {} });
+    await eventually("both dropped", () => (dropped.length === 2 ? true : undefined));
+    await made.later.idle();
+    expect(dropped.sort()).toEqual(["broken", "stubborn"]);
+    // The first run and two retries; a kind that keeps trying, four more.
+    expect(tries).toEqual({ broken: 3, stubborn: 7 });
   });
 
   test("a retry runs after its backoff, once; a newer one replaces it; a cancelled one never runs", async () => {

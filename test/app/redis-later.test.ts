@@ -1,7 +1,8 @@
 // The queue in Redis across replicas and faults: two queues on one Redis never run one key at once
 // and fire each timer once; a replica that dies mid-run hands its run to another; a run that lost
 // its lease writes nothing; while Redis is down nothing is accepted (503) and nothing crashes, and
-// what was accepted before still runs once Redis is back.
+// what was accepted before still runs once Redis is back; Redis losing what it held (or perhaps its
+// last writes) makes one replica queue the start-up sweep, once.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -10,7 +11,8 @@ import pino from "pino";
 import type { Job } from "../../src/app/ports.js";
 import { LeaseLost, type JobHandler } from "../../src/app/queue/jobs.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
-import { QueueUnavailable } from "../../src/app/ports.js";
+import { QueueUnavailable, RetryLater } from "../../src/app/ports.js";
+import { STARTUP_SWEEP_JOB } from "../../src/app/startup-sweep.js";
 import { eventually, RedisServer, uniquePrefix } from "../support/redis.js";
 
 const log = pino({ level: "silent" });
@@ -77,11 +79,7 @@ describe("the queue in Redis", () => {
     // A replica of its own process (the built queue, as npm start runs it), killed while it runs the job.
     const script = `
       import { RedisLater } from ${JSON.stringify(pathToFileURL(join(process.cwd(), "lib/app/queue/redis-later.js")).href)};
-      import { spawn } from "node:child_process";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { Redis } from "ioredis";
-import pino from "pino";
+      import pino from "pino";
       const later = new RedisLater({ url: ${JSON.stringify(server.url)}, log: pino({ level: "silent" }), slots: { interactive: 2, bulk: 1 }, prefix: ${JSON.stringify(prefix)}, leaseMs: 1000, stalledIntervalMs: 300 });
       later.handle("work", { run: async () => { console.log("running"); await new Promise(() => undefined); } });
       await later.start();
@@ -143,6 +141,38 @@ import pino from "pino";
     }
   }, 20_000);
 
+  test("past the bound of delayed entries a new timer or retry is refused and counted; a wait or a failure's backoff of a job already held is still set", async () => {
+    const later = new RedisLater({ url: server.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000, stalledIntervalMs: 300, failureDelaysMs: [100], maxDelayed: 2 });
+    made.push(later);
+    const refused: string[] = [];
+    later.observe({ dropped: () => undefined, refused: (what) => void refused.push(what) });
+    const runs: string[] = [];
+    later.handle("work", {
+      run: async (job) => {
+        runs.push(job.key);
+        const first = runs.filter((key) => key === job.key).length === 1;
+        if (first && job.key === "waits") throw new RetryLater("secondary rate limit", 100);
+        if (first && job.key === "fails") throw new Error("no installation token");
+      },
+    });
+    await later.start();
+    const job = (key: string): Job => ({ kind: "work", key, payload: {} });
+    // Two timers an hour away fill the bound.
+    later.at("a", job("a"), Date.now() + 3_600_000);
+    later.at("b", job("b"), Date.now() + 3_600_000);
+    await eventually("two entries", async () => ((await later.stats()).delayed === 2 ? true : undefined));
+    later.at("c", job("c"), Date.now() + 100);
+    later.retry("retry:d", job("d"), 1);
+    await eventually("both refused", () => (refused.length === 2 ? true : undefined));
+    expect(refused.sort()).toEqual(["retry", "timer"]);
+    // Jobs the queue took: their wait and their backoff are set all the same, and they run again.
+    await later.enqueue(job("waits"));
+    await later.enqueue(job("fails"));
+    await eventually("both run twice", () => (runs.filter((key) => key === "waits").length === 2 && runs.filter((key) => key === "fails").length === 2 ? true : undefined));
+    expect(runs).not.toContain("c");
+    expect(refused).toHaveLength(2);
+  }, 20_000);
+
   test("Redis stopped: jobs are refused at once and the queue is not ready; restarted: accepted ones run, new ones are taken", async () => {
     const prefix = uniquePrefix();
     const ran: string[] = [];
@@ -160,4 +190,58 @@ import pino from "pino";
     expect(ran).toContain("before");
     expect(ran).not.toContain("during");
   }, 30_000);
+});
+
+describe("Redis losing what it held", () => {
+  let lossy: RedisServer;
+  const made: RedisLater[] = [];
+  beforeAll(async () => {
+    lossy = await RedisServer.start();
+  });
+  afterAll(async () => {
+    await Promise.all(made.map((later) => later.close(0).catch(() => undefined)));
+    await lossy.close();
+  });
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1_000));
+
+  test("one replica sweeps when the marker is missing (first start, Redis emptied) or Redis restarted; a later start or a dropped connection sweeps nothing", async () => {
+    const prefix = uniquePrefix();
+    const sweeps: string[] = [];
+    const replica = async (name: string): Promise<RedisLater> => {
+      const later = new RedisLater({ url: lossy.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300, recoveryAfterMs: 0 });
+      made.push(later);
+      later.handle(STARTUP_SWEEP_JOB.kind, { run: async () => void sweeps.push(name) });
+      later.recoverWith(STARTUP_SWEEP_JOB);
+      await later.start();
+      return later;
+    };
+    const sweepsBecome = async (count: number): Promise<void> => {
+      await eventually(`sweep ${count}`, () => (sweeps.length >= count ? true : undefined), 20_000);
+      await settle();
+      expect(sweeps).toHaveLength(count);
+    };
+    // Two replicas start at once on a Redis without the marker: one of them sweeps.
+    await Promise.all([replica("a"), replica("b")]);
+    await sweepsBecome(1);
+    // A third starts later: the marker is there, Redis is the same run.
+    await replica("c");
+    await settle();
+    expect(sweeps).toHaveLength(1);
+    // Every connection dropped (a network blip): same Redis, same data; nothing to sweep.
+    const admin = new Redis(lossy.url);
+    try {
+      await admin.client("KILL", "TYPE", "normal");
+    } finally {
+      admin.disconnect();
+    }
+    await settle();
+    expect(sweeps).toHaveLength(1);
+    // Restarted with its data (its run_id changed: the last second of writes may be gone): one sweep.
+    await lossy.stop();
+    await lossy.start();
+    await sweepsBecome(2);
+    // Restarted empty (no persistence): every job is gone, and so is the marker: one sweep.
+    await lossy.restartEmpty();
+    await sweepsBecome(3);
+  }, 90_000);
 });

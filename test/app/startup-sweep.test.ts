@@ -1,6 +1,6 @@
-// The start-up sweep of the in-process queue: after a restart, the open PRs of gated base branches
-// whose checks are missing or older than their last change are re-evaluated, as bulk work; the
-// others cost one read of their check runs; an ungated base costs one read of its tip.
+// The start-up sweep: after a restart (or Redis losing its data), the open PRs of gated base branches
+// whose checks are missing, older than their last change, or show a success are re-evaluated, as bulk
+// work; the others cost one read of their check runs; an ungated base costs one read of its tip.
 import pino from "pino";
 import type { EvaluationRequest } from "../../src/app/evaluation-memory.js";
 import { STARTUP_SWEEP_JOB, sweepInstallation, sweepInstallations, sweepRepository } from "../../src/app/startup-sweep.js";
@@ -73,4 +73,19 @@ test("the sweep lists the installations and their repositories (archived ones le
   await sweepInstallation(later, client, 7);
   expect(later.ran.slice(2).map((job) => [job.kind, job.key, job.payload])).toEqual([["sweep-repository", "sweep:acme/gitops", { owner: "acme", repo: "gitops", installationId: 7, defaultBranch: "main" }]]);
   expect(STARTUP_SWEEP_JOB.priority).toBe("bulk");
+});
+
+test("a PR whose check shows a success is evaluated again, however recent the check: a dismissal need not move updated_at", async () => {
+  const repo = new FakeRepository();
+  // Checks written after the PR's last change, as far as updated_at tells.
+  repo.checksAt = "2026-11-25T09:50:00Z";
+  repo.pull(1, { updated_at: "2026-11-25T09:45:00Z" });
+  repo.pull(2, { updated_at: "2026-11-25T09:45:00Z" });
+  const ports = repo.ports();
+  // #1 was approved (its dismissal's job was lost); #2 fails, which a lost job cannot have made wrongly pass.
+  await ports.checks.post({ sha: sha("h1"), externalId: "pr:1" }, { name: "compliance/production", verdict: "success", output: { title: "Approved", summary: "s" } });
+  await ports.checks.post({ sha: sha("h2"), externalId: "pr:2" }, { name: "compliance/production", verdict: "failure", output: { title: "Needs approval", summary: "s" } });
+  const later = new FakeLater();
+  expect(await sweepRepository(later, ports, log, { owner: "acme", repo: "gitops", installationId: 7 })).toBe(1);
+  expect(later.ran.map((job) => job.key)).toEqual(["acme/gitops#1"]);
 });

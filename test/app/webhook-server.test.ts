@@ -1,13 +1,16 @@
 // The app's HTTP server over real HTTP, with the app's handlers and queue: a signed delivery is
 // answered as soon as its jobs are queued (before they run), a wrongly signed or malformed one is
-// refused, a queue that cannot take it makes the answer 503 and /readyz false, and nothing crashes.
+// refused, a queue that cannot take it makes the answer 503 and /readyz false, and nothing crashes;
+// bodies are bounded, one and all together, before their signatures can be checked.
 import { createHmac, randomUUID } from "node:crypto";
+import type { Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { Webhooks } from "@octokit/webhooks";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
 import { QueueUnavailable, type Job } from "../../src/app/ports.js";
 import { webhookServer, type Delivery } from "../../src/app/webhook-server.js";
+import { eventually } from "../support/redis.js";
 
 const SECRET = "webhook-secret";
 const log = pino({ level: "silent" });
@@ -227,6 +230,141 @@ test("a client that sends a delivery's headers and then drips (slowloris) is cut
   } finally {
     await later.close(0);
     server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+/**
+ * A delivery over a raw socket, its body sent when and as the test says (fetch sends a body whole;
+ * and a node:http request may be wrapped by nock, loaded by other test files, whose destroy does not
+ * reach the socket). Chunked when the headers say so.
+ */
+function rawDelivery(url: string, headers: Record<string, string | number>): { write: (data: string) => void; end: (data: string) => void; destroy: () => void; answered: Promise<{ status: number; retryAfter: string | undefined }> } {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  const all: Record<string, string | number> = { host: "app", "x-github-event": "pull_request", "x-github-delivery": randomUUID(), "x-hub-signature-256": sign("{}", "not-the-secret"), ...headers };
+  socket.write(`POST /api/github/webhooks HTTP/1.1\r\n${Object.entries(all).map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n`);
+  const chunked = all["transfer-encoding"] === "chunked";
+  const frame = (data: string): string => (chunked ? `${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n` : data);
+  const answered = new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
+    let text = "";
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      const head = text.split("\r\n\r\n", 1)[0] as string;
+      if (head.length === text.length) return;
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]), retryAfter: /^retry-after: (.*)$/im.exec(head)?.[1] });
+    });
+    socket.on("close", () => reject(new Error("closed without an answer")));
+    // Once answered, an error is the server closing a connection whose body it refused: nothing to say.
+    socket.on("error", () => undefined);
+  });
+  return {
+    write: (data) => void socket.write(frame(data)),
+    end: (data) => void socket.write(frame(data) + (chunked ? "0\r\n\r\n" : "")),
+    destroy: () => void socket.destroy(),
+    answered,
+  };
+}
+
+// Real sockets, written to and dropped part-way: 15 s each, for a loaded CI machine (each takes well under a second).
+describe("bodies are bounded before their signature can be checked", () => {
+  const limits = { maxBody: 1_000, inFlight: 3_000, small: 100, reserved: 500 };
+  let server: Server | undefined;
+  let inFlight: () => number = () => 0;
+  let queued: string[] = [];
+
+  async function start(): Promise<string> {
+    const webhooks = new Webhooks({ secret: SECRET });
+    queued = [];
+    const made = webhookServer({
+      log,
+      bodyLimits: limits,
+      target: {
+        verify: (body, signature) => webhooks.verify(body, signature),
+        receive: async (delivery) => void queued.push(delivery.id),
+        ready: async () => ({ queue: true, credentials: true }),
+      },
+    });
+    server = made.server;
+    inFlight = made.bodyBytesInFlight;
+    await new Promise<void>((resolve) => made.server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(made.server.address() as AddressInfo).port}`;
+  }
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    server = undefined;
+  });
+
+  test("a content-length over the limit is answered 413 at once, before a byte of the body is read", async () => {
+    const url = await start();
+    const upload = rawDelivery(url, { "content-length": limits.maxBody + 1 });
+    // No body is ever sent: the answer does not wait for it.
+    expect(await upload.answered).toEqual({ status: 413, retryAfter: undefined });
+    upload.destroy();
+    expect(inFlight()).toBe(0);
+  }, 15_000);
+
+  test("past the budget of body bytes in flight a delivery is answered 503 with retry-after; small ones keep a reserve; a body answered frees its bytes", async () => {
+    const url = await start();
+    // Two large unsigned uploads, each 900 of its 1,000 bytes sent and then held: 1,800 bytes in flight.
+    const held = [rawDelivery(url, { "content-length": 1_000 }), rawDelivery(url, { "content-length": 1_000 })];
+    for (const upload of held) upload.write("x".repeat(900));
+    await eventually("both bodies being read", () => (inFlight() === 1_800 ? true : undefined));
+    // A third large one does not fit (large ones share 3,000 − 500): refused unread.
+    const third = rawDelivery(url, { "content-length": 1_000 });
+    expect(await third.answered).toEqual({ status: 503, retryAfter: "30" });
+    third.destroy();
+    // One without a content-length is refused once what it sent makes it large and over the budget.
+    const chunked = rawDelivery(url, { "transfer-encoding": "chunked" });
+    chunked.write("x".repeat(800));
+    expect(await chunked.answered).toEqual({ status: 503, retryAfter: "30" });
+    chunked.destroy();
+    // A signed delivery of GitHub's usual size is still taken: the reserve is for it.
+    expect((await deliver(url, { action: "opened", number: 9 })).status).toBe(202);
+    expect(queued).toHaveLength(1);
+    // The held uploads end (wrongly signed: 401): their bytes are free again, and a large signed one fits.
+    for (const upload of held) upload.end("x".repeat(100));
+    expect((await Promise.all(held.map((h) => h.answered))).map((a) => a.status)).toEqual([401, 401]);
+    await eventually("the budget freed", () => (inFlight() === 0 ? true : undefined));
+    expect((await deliver(url, { action: "opened", number: 10, padding: "y".repeat(600) })).status).toBe(202);
+    expect(inFlight()).toBe(0);
+  }, 15_000);
+
+  test("a client that goes away mid-body frees what it held", async () => {
+    const url = await start();
+    const upload = rawDelivery(url, { "content-length": 1_000 });
+    void upload.answered.catch(() => undefined);
+    upload.write("x".repeat(500));
+    await eventually("the body being read", () => (inFlight() === 500 ? true : undefined));
+    upload.destroy();
+    await eventually("the budget freed", () => (inFlight() === 0 ? true : undefined));
+  }, 15_000);
+});
+
+test("bad signatures are logged at most once per 30 s, with how many were left unlogged since", async () => {
+  const lines: { msg: string; suppressed?: number }[] = [];
+  const capture = pino({ level: "warn" }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string; suppressed?: number }) });
+  let now = 1_000_000;
+  const webhooks = new Webhooks({ secret: SECRET });
+  const { server } = webhookServer({
+    log: capture,
+    clock: () => now,
+    target: { verify: (body, signature) => webhooks.verify(body, signature), receive: async () => undefined, ready: async () => ({ queue: true, credentials: true }) },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const badly = async (): Promise<number> => (await deliver(url, { number: 1 }, { "x-hub-signature-256": sign("{}", "not-the-secret") })).status;
+    for (let i = 0; i < 20; i += 1) expect(await badly()).toBe(401);
+    now += 29_000;
+    expect(await badly()).toBe(401);
+    expect(lines.map((l) => l.suppressed)).toEqual([0]);
+    now += 1_000;
+    expect(await badly()).toBe(401);
+    expect(lines.map((l) => l.suppressed)).toEqual([0, 20]);
+    expect(lines[0]?.msg).toMatch(/signature does not match/);
+  } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });

@@ -263,6 +263,7 @@ export class FakeRepository {
               text: null,
               startedAt: null,
               at: this.checksAt,
+              ...(check.verdict !== "in_progress" ? { conclusion: check.verdict } : {}),
               // Never compared here: the fake's sink writes every check it is given.
               shown: `${check.verdict}:${check.output.title}`,
             })),

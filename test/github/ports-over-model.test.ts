@@ -109,9 +109,9 @@ test("check runs posted are listed back with their external ids; the same succes
   expect(await ports.checks.post(target, { name: "compliance/production", verdict: "success", output })).toBe("posted");
   expect(await ports.checks.post(target, { name: "compliance/policy", verdict: "failure", output })).toBe("posted");
   expect(await ports.checks.post(target, { name: "compliance/production", verdict: "success", output })).toBe("unchanged");
-  expect((await ports.checks.ours(HEAD)).map((run) => [run.name, run.externalId])).toEqual([
-    ["compliance/production", "pull:7"],
-    ["compliance/policy", "pull:7"],
+  expect((await ports.checks.ours(HEAD)).map((run) => [run.name, run.externalId, run.conclusion])).toEqual([
+    ["compliance/production", "pull:7", "success"],
+    ["compliance/policy", "pull:7", "failure"],
   ]);
   expect(model.checks.map((c) => [c.name, c.conclusion])).toEqual([
     ["compliance/production", "success"],

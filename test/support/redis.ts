@@ -4,7 +4,7 @@
 // it never skips — and in CI (CI=1) a missing COMPLIANCE_TEST_REDIS_URL fails it too.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -121,6 +121,14 @@ export class RedisServer {
       child.once("exit", () => resolve());
       child.kill("SIGTERM");
     });
+  }
+
+  /** Restarts it empty, as a Redis without persistence comes back (a new run_id, nothing kept). */
+  async restartEmpty(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir);
+    await this.start();
   }
 
   /** Stops it for good and removes its data. */

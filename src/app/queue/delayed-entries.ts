@@ -9,8 +9,13 @@ import type { Job, JobPriority } from "../ports.js";
 import { priorityOf } from "./jobs.js";
 import { FORGET_IF } from "./redis-scripts.js";
 
-/** Delayed entries kept at most (retries, timers, waits): one per key, each holding its job. */
-const MAX_DELAYED = 100_000;
+/**
+ * New delayed entries are refused past this many (a retry's first attempt, a timer): one per key,
+ * each holding its job. What the queue already held is never refused — a wait GitHub asked for, a
+ * failure's backoff, a retry's next attempt — since refusing it would drop a job accepted (and
+ * answered 2xx); each is one per key of a job that is in Redis already.
+ */
+export const MAX_DELAYED = 100_000;
 
 interface Entry {
   id: string;
@@ -29,13 +34,21 @@ export class DelayedEntries {
     private readonly hash: string,
     private readonly clock: () => number,
     private readonly log: Logger,
+    /** A new retry or timer refused (the queue's observer counts it). */
+    private readonly onRefused: (what: "retry" | "timer") => void = () => undefined,
+    private readonly maxDelayed = MAX_DELAYED,
   ) {}
 
-  /** Sets the entry `entry` (replacing its job) to queue `job` at `at`. */
+  /**
+   * Sets the entry `entry` (replacing its job) to queue `job` at `at`. `entry` is `retry|key` (with
+   * its `attempt`), `at|key` or `wait|key` (a RetryLater's wait or a failure's backoff).
+   */
   async schedule(entry: string, job: Job, at: number, attempt?: number): Promise<void> {
     const previous = await this.redis.hget(this.hash, entry);
-    if (previous === null && (await this.redis.hlen(this.hash)) >= MAX_DELAYED) {
-      this.log.error({ entry, job: job.kind, key: job.key }, "too many retries and timers are set: this one is not");
+    const held = entry.startsWith("wait|") || (attempt ?? 1) > 1;
+    if (previous === null && !held && (await this.redis.hlen(this.hash)) >= this.maxDelayed) {
+      this.log.error({ entry, job: job.kind, key: job.key }, "too many retries and timers are set: this new one is not");
+      this.onRefused(entry.startsWith("retry|") ? "retry" : "timer");
       return;
     }
     const id = `fire-${randomUUID()}`;

@@ -28,6 +28,12 @@ export interface JobHandler {
   run(job: Job, lease: Lease): Promise<void>;
   /** Folds a newer job into one of the same key still waiting to run. Default: the newer replaces it. */
   merge?(pending: Job, newer: Job): Job;
+  /**
+   * Whether a job that keeps failing is tried for a day (KeepTrying) before it is dropped, rather than
+   * after FAILURE_DELAYS_MS alone: a job whose loss leaves a check showing what no longer holds —
+   * an evaluation after a dismissal must not leave the old success standing.
+   */
+  keepTrying?: boolean;
 }
 
 /** The kinds of jobs and their handlers, registered once at start (app/gate.ts). */
@@ -36,6 +42,11 @@ export class JobTable {
 
   handle(kind: string, handler: JobHandler): void {
     this.handlers.set(kind, handler);
+  }
+
+  /** Whether jobs of the kind keep trying for a day (false for a kind nothing registered). */
+  keepsTrying(kind: string): boolean {
+    return this.handlers.get(kind)?.keepTrying === true;
   }
 
   /** The handler of a kind; throws for a kind nothing registered (a job from a newer version, say). */
@@ -65,8 +76,39 @@ export interface Slots {
   bulk: number;
 }
 
-/** Delays before a job that could not run (threw) runs again; then it is dropped, and logged. */
+/** Delays before a job that could not run (threw) runs again; then it is dropped, logged and counted. */
 export const FAILURE_DELAYS_MS: readonly number[] = [10_000, 60_000, 300_000, 900_000, 1_800_000];
+
+/** After FAILURE_DELAYS_MS, a job of a kind that keeps trying runs again `everyMs` until `forMs` have passed since its first failure. */
+export interface KeepTrying {
+  everyMs: number;
+  forMs: number;
+}
+
+/** Every 30 minutes for a day: installation tokens unavailable for hours (GitHub's outage, a revoked key being replaced). */
+export const KEEP_TRYING: KeepTrying = { everyMs: 1_800_000, forMs: 86_400_000 };
+
+/**
+ * The backoff before attempt `attempt` + 1 of a job that failed `attempt` times in a row; undefined
+ * when it is to be dropped. With `keep` (a kind that keeps trying), FAILURE_DELAYS_MS is followed by
+ * `keep.everyMs` until their sum reaches `keep.forMs`: bounded, so a job that can never run is
+ * dropped in the end (47 runs more for the defaults: a day and 20 minutes in all).
+ */
+export function failureDelayMs(delays: readonly number[], attempt: number, keep: KeepTrying | undefined): number | undefined {
+  const listed = delays[attempt - 1];
+  if (listed !== undefined || keep === undefined) return listed;
+  const spent = delays.reduce((sum, delay) => sum + delay, 0);
+  const more = Math.ceil(Math.max(0, keep.forMs - spent) / keep.everyMs);
+  return attempt - delays.length <= more ? keep.everyMs : undefined;
+}
+
+/** What a queue reports as it happens (app/metrics.ts counts it); the stats are read when scraped. */
+export interface QueueObserver {
+  /** A job that kept failing was dropped, its retries used up (`kind`: the job's). */
+  dropped(kind: string): void;
+  /** A new retry or timer was not set: as many as the queue keeps are set already. */
+  refused(what: "retry" | "timer"): void;
+}
 
 /** A RetryLater's wait is kept within these: GitHub's retry-after is seconds to an hour. */
 export const MIN_WAIT_MS = 1_000;
@@ -88,6 +130,14 @@ export interface QueueStats {
 export interface AppLater extends Later {
   /** Registers the handler of a kind of job. */
   handle(kind: string, handler: JobHandler): void;
+  /** Where the queue reports dropped jobs and refused timers (the app's metrics). */
+  observe(observer: QueueObserver): void;
+  /**
+   * The job that finds again what the queue's store lost (the start-up sweep), queued once, by one
+   * replica, when the store is found to have lost what it held (Redis: queue/store-loss.ts). A queue
+   * in the process has none: its start is the loss, and the app sweeps then.
+   */
+  recoverWith?(job: Job): void;
   /** Whether it can take a job now (/readyz). */
   ready(): Promise<boolean>;
   stats(): Promise<QueueStats>;

@@ -13,7 +13,8 @@
 // waits are BullMQ delayed jobs ("fire") named by an
 // entry of one hash: a newer schedule replaces the entry, and a fired job whose entry is not its own
 // does nothing, so each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
-// its ticket completes: if they fail, the ticket fails and runs again.
+// its ticket completes: if they fail, the ticket fails and runs again. Redis losing what it held (a
+// restart without persistence, a failover) is found by store-loss.ts, which queues a sweep once.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { Queue, Worker, type Job as BullJob } from "bullmq";
@@ -21,13 +22,14 @@ import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { FAILURE_DELAYS_MS, JobTable, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueStats } from "./jobs.js";
+import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, LEFT_LINE, PUSH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf } from "./fair-line.js";
-import { LAST_TURN, TURNS_TTL_MS, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { LAST_TURN, TURNS_TTL_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 
 export type { RedisLaterOptions } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
+import { StoreLoss } from "./store-loss.js";
 
 /** Later over BullMQ and Redis. */
 export class RedisLater implements AppLater {
@@ -35,6 +37,8 @@ export class RedisLater implements AppLater {
   private readonly redis: Redis;
   private readonly queues: Record<JobPriority, Queue>;
   private readonly delayed: DelayedEntries;
+  /** Finds Redis having lost what it held, and queues the sweep then. */
+  private readonly loss: StoreLoss;
   private readonly workers: Worker[] = [];
   private readonly prefix: string;
   private readonly leaseMs: number;
@@ -50,6 +54,7 @@ export class RedisLater implements AppLater {
   private readonly warned = new Map<string, number>();
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
+  private observer: QueueObserver | undefined;
 
   constructor(private readonly options: RedisLaterOptions) {
     this.prefix = options.prefix ?? "compliance-gate";
@@ -69,11 +74,21 @@ export class RedisLater implements AppLater {
       bulk: new Queue("bulk", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
     };
     for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnNow(`queue ${line}`, error));
-    this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log);
+    this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log, (what) => this.observer?.refused(what), options.maxDelayed);
+    const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
+    this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
   }
 
   handle(kind: string, handler: JobHandler): void {
     this.table.handle(kind, handler);
+  }
+
+  observe(observer: QueueObserver): void {
+    this.observer = observer;
+  }
+
+  recoverWith(job: Job): void {
+    this.loss.recoverWith(job);
   }
 
   async start(): Promise<void> {
@@ -87,6 +102,7 @@ export class RedisLater implements AppLater {
       new Promise((resolve) => (timer = setTimeout(resolve, 10_000))),
     ]);
     clearTimeout(timer);
+    await this.loss.watch();
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
     for (const line of ["interactive", "bulk"] as const) {
       const worker = new Worker(line, (job: BullJob) => this.process(job), {
@@ -202,18 +218,8 @@ export class RedisLater implements AppLater {
   }
 
   async stats(): Promise<QueueStats> {
-    let waiting = 0;
-    let oldest: number | null = null;
-    for (const queue of Object.values(this.queues)) {
-      const counts = await queue.getJobCounts("waiting", "prioritized");
-      waiting += (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0);
-      // Tickets wait by their installation's turn, not by age: the oldest of the 50 next to run (and
-      // of the un-prioritised ones) stands for the oldest of all — close, and 51 reads at most.
-      for (const first of [...(await queue.getJobs(["wait"], 0, 0, true)), ...(await queue.getJobs(["prioritized"], 0, 49, true))]) {
-        if (oldest === null || first.timestamp < oldest) oldest = first.timestamp;
-      }
-    }
-    return { waiting, active: this.active, delayed: await this.delayed.count(), oldestWaitMs: oldest === null ? null : Math.max(0, this.clock() - oldest) };
+    const { waiting, oldestWaitMs } = await waitingTickets(Object.values(this.queues), this.clock());
+    return { waiting, active: this.active, delayed: await this.delayed.count(), oldestWaitMs };
   }
 
   async close(graceMs: number): Promise<void> {
@@ -369,10 +375,12 @@ export class RedisLater implements AppLater {
       return;
     }
     const attempt = await this.redis.hincrby(failures, job.key, 1);
-    const delay = (this.options.failureDelaysMs ?? FAILURE_DELAYS_MS)[attempt - 1];
+    const keep = this.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
+    const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
     if (delay === undefined) {
       await this.redis.hdel(failures, job.key);
       log.error({ err: failure, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
+      this.observer?.dropped(job.kind);
       return;
     }
     log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");

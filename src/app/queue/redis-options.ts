@@ -1,6 +1,7 @@
-// What the queue in Redis is given (RedisLaterOptions) and what its tickets carry.
+// What the queue in Redis is given (RedisLaterOptions), what its tickets carry, and how many wait.
+import type { Queue } from "bullmq";
 import type { Logger } from "probot";
-import type { Slots } from "./jobs.js";
+import type { KeepTrying, Slots } from "./jobs.js";
 
 export interface RedisLaterOptions {
   url: string;
@@ -17,6 +18,12 @@ export interface RedisLaterOptions {
   retryDelaysMs?: readonly number[];
   /** Backoff of a job that threw. Default FAILURE_DELAYS_MS. */
   failureDelaysMs?: readonly number[];
+  /** Backoff after those, of kinds that keep trying. Default KEEP_TRYING. */
+  keepTrying?: KeepTrying;
+  /** New retries and timers kept at most. Default MAX_DELAYED (tests: fewer). */
+  maxDelayed?: number;
+  /** How soon after Redis is found to have lost its data the sweep runs (recoverWith). Default 30 s, as after an in-process start. */
+  recoveryAfterMs?: number;
   clock?: () => number;
 }
 
@@ -27,3 +34,19 @@ export type Ticket = { key: string; group?: string };
 export const LAST_TURN = 2_097_151;
 /** How long an installation's count of waiting tickets outlives its last change (a count a crash left off heals). */
 export const TURNS_TTL_MS = 600_000;
+
+/** The tickets waiting to run in `queues`, and how long the oldest has waited (null: none waits). */
+export async function waitingTickets(queues: Queue[], now: number): Promise<{ waiting: number; oldestWaitMs: number | null }> {
+  let waiting = 0;
+  let oldest: number | null = null;
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts("waiting", "prioritized");
+    waiting += (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0);
+    // Tickets wait by their installation's turn, not by age: the oldest of the 50 next to run (and
+    // of the un-prioritised ones) stands for the oldest of all — close, and 51 reads at most.
+    for (const first of [...(await queue.getJobs(["wait"], 0, 0, true)), ...(await queue.getJobs(["prioritized"], 0, 49, true))]) {
+      if (oldest === null || first.timestamp < oldest) oldest = first.timestamp;
+    }
+  }
+  return { waiting, oldestWaitMs: oldest === null ? null : Math.max(0, now - oldest) };
+}
