@@ -107,6 +107,8 @@ async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis
     GHE_HOST: standIn.host,
     GHE_PROTOCOL: "http",
     LOG_LEVEL: "info",
+    // One JSON line per record, as the container and the manifests set it: the loadtest reads levels from it.
+    LOG_FORMAT: "json",
     ...(redis ? { REDIS_URL: redis.url } : {}),
   };
   const replicas: Replica[] = [];

@@ -25,7 +25,7 @@ import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, LEFT_LINE, PUSH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf } from "./fair-line.js";
-import { LAST_TURN, TURNS_TTL_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { untilReady, LAST_TURN, TURNS_TTL_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 
 export type { RedisLaterOptions } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
@@ -276,6 +276,8 @@ export class RedisLater implements AppLater {
       return;
     }
     const loose = (async () => {
+      // Set before Redis answered (a timer armed at start): wait for it rather than fail at once.
+      await untilReady(this.redis, 10_000);
       for (let attempt = 1; ; attempt += 1) {
         try {
           await write();

@@ -50,3 +50,20 @@ export async function waitingTickets(queues: Queue[], now: number): Promise<{ wa
   }
   return { waiting, oldestWaitMs: oldest === null ? null : Math.max(0, now - oldest) };
 }
+
+/** Resolves once `redis` is ready, or after `ms` (the caller's write then fails and says so). */
+export function untilReady(redis: { status: string; once(event: "ready", listener: () => void): unknown; off(event: "ready", listener: () => void): unknown }, ms: number): Promise<void> {
+  if (redis.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => {
+    const ready = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      redis.off("ready", ready);
+      resolve();
+    }, ms);
+    timer.unref();
+    redis.once("ready", ready);
+  });
+}
