@@ -2,7 +2,7 @@
 // taking turns; and the share of a line's slots one installation may hold.
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
-import { FairLine, groupOf, shareOf } from "../../src/app/queue/fair-line.js";
+import { FairLine, GroupShares, groupOf, shareOf } from "../../src/app/queue/fair-line.js";
 
 describe("FairLine", () => {
   test("installations take turns; each one's keys come in arrival order", () => {
@@ -66,4 +66,16 @@ test("the in-process queue gives one installation at most its share of a line's 
   release();
   await later.idle();
   expect(most).toBe(4);
+});
+
+test("GroupShares: a group past its share waits for one of its runs to end, or gives up in time", async () => {
+  const shares = new GroupShares(2);
+  expect(await shares.enter("A", 0)).toBe(true);
+  expect(await shares.enter("A", 0)).toBe(true);
+  expect(await shares.enter("A", 10)).toBe(false);
+  // Another group is not held by A's share.
+  expect(await shares.enter("B", 0)).toBe(true);
+  const waiting = shares.enter("A", 5_000);
+  shares.leave("A");
+  expect(await waiting).toBe(true);
 });

@@ -36,6 +36,34 @@ describe("the queue in Redis", () => {
     return later;
   }
 
+  test("a busy installation holds at most its share of a replica's slots: another's job starts while its runs wait", async () => {
+    const prefix = uniquePrefix();
+    let release = (): void => undefined;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    const running = new Map<number, number>();
+    let most = 0;
+    const later = await replica(prefix, {
+      run: async (job) => {
+        const id = job.installationId as number;
+        running.set(id, (running.get(id) ?? 0) + 1);
+        most = Math.max(most, running.get(1) ?? 0);
+        if (id === 1) await hold;
+        running.set(id, (running.get(id) ?? 1) - 1);
+      },
+    });
+    try {
+      for (let n = 1; n <= 6; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
+      await eventually("the busy installation's share running", () => ((running.get(1) ?? 0) >= 3 ? true : undefined));
+      await later.enqueue({ kind: "work", key: "quiet#1", installationId: 2, payload: {} });
+      await eventually("the other installation's job", () => (running.has(2) ? true : undefined), 5_000);
+      // Four interactive slots: the busy one has three of them, never the fourth.
+      expect(most).toBe(3);
+    } finally {
+      release();
+    }
+    await later.idle();
+  });
+
   test("two replicas: jobs of one key never run at once, every job runs, a burst folds into few runs", async () => {
     const prefix = uniquePrefix();
     const seen: string[] = [];

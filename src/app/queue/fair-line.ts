@@ -62,3 +62,48 @@ export class FairLine {
     return undefined;
   }
 }
+
+/**
+ * The runs of one line in one process, per installation group, each group within its share (the
+ * queue in Redis: its workers take tickets in turn order, and this keeps a busy installation from
+ * holding every slot while its runs wait on its own GitHub budget).
+ */
+export class GroupShares {
+  private readonly active = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private readonly share: number) {}
+
+  /** Takes a place for `group`, now or once one of its runs ends within `waitMs`; false when none did. */
+  async enter(group: string, waitMs: number): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    while ((this.active.get(group) ?? 0) >= this.share) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          const list = this.waiting.get(group) ?? [];
+          this.waiting.set(group, list.filter((w) => w !== wake));
+          resolve();
+        }, left);
+        this.waiting.set(group, [...(this.waiting.get(group) ?? []), wake]);
+      });
+    }
+    this.active.set(group, (this.active.get(group) ?? 0) + 1);
+    return true;
+  }
+
+  leave(group: string): void {
+    const left = (this.active.get(group) ?? 1) - 1;
+    if (left <= 0) this.active.delete(group);
+    else this.active.set(group, left);
+    const [next, ...rest] = this.waiting.get(group) ?? [];
+    if (rest.length === 0) this.waiting.delete(group);
+    else this.waiting.set(group, rest);
+    next?.();
+  }
+}

@@ -17,15 +17,15 @@
 // restart without persistence, a failover) is found by store-loss.ts, which queues a sweep once.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { Queue, Worker, type Job as BullJob } from "bullmq";
+import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, LEFT_LINE, PUSH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
-import { groupOf } from "./fair-line.js";
-import { untilReady, LAST_TURN, TURNS_TTL_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { groupOf, GroupShares, shareOf } from "./fair-line.js";
+import { untilReady, within, HAND_BACK_MS, LAST_TURN, TURNS_TTL_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 
 export type { RedisLaterOptions } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
@@ -36,6 +36,7 @@ export class RedisLater implements AppLater {
   private readonly table = new JobTable();
   private readonly redis: Redis;
   private readonly queues: Record<JobPriority, Queue>;
+  private readonly shares: Record<JobPriority, GroupShares>;
   private readonly delayed: DelayedEntries;
   /** Finds Redis having lost what it held, and queues the sweep then. */
   private readonly loss: StoreLoss;
@@ -60,6 +61,7 @@ export class RedisLater implements AppLater {
     this.prefix = options.prefix ?? "compliance-gate";
     this.leaseMs = options.leaseMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
+    this.shares = { interactive: new GroupShares(shareOf(options.slots.interactive)), bulk: new GroupShares(shareOf(options.slots.bulk)) };
     // Fail fast while Redis is away: a delivery is answered 503 at once rather than held. (BullMQ's
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
     this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -105,7 +107,7 @@ export class RedisLater implements AppLater {
     await this.loss.watch();
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
     for (const line of ["interactive", "bulk"] as const) {
-      const worker = new Worker(line, (job: BullJob) => this.process(job), {
+      const worker = new Worker(line, (job: BullJob, token?: string) => this.process(job, token), {
         // BullMQ's workers block on Redis: a connection of their own, which waits for Redis to come back.
         connection: { url: this.options.url, maxRetriesPerRequest: null },
         prefix: this.prefix,
@@ -124,29 +126,23 @@ export class RedisLater implements AppLater {
     if (this.closed) throw new QueueUnavailable("the app is shutting down");
     if (this.redis.status !== "ready") throw new QueueUnavailable(`the queue's Redis is unreachable (${this.redis.status})`);
     const timeoutMs = this.options.enqueueTimeoutMs ?? 2_000;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
+      const taken = await within(
         (async () => {
-          // The job first, then its ticket: a ticket never runs before its job is there to take.
-          // A key's list holds what arrived during one run of it (a run takes them all): for a PR,
-          // the deliveries GitHub sends about it in a few seconds.
-          // Installations take turns: a ticket's BullMQ priority is how many of its installation's
-          // tickets wait, itself included, so a review in a quiet installation goes ahead of the
-          // hundredth ticket of a busy one (whose runs wait on its own GitHub budget anyway).
+          // The job first, then its ticket: a ticket never runs before its job is there to take. A
+          // key's list holds what arrived during one run of it (a run takes them all). A ticket's
+          // priority is how many of its installation's tickets wait: installations take turns.
           const group = groupOf(job.installationId);
           const waiting = Number(await this.redis.eval(PUSH, 2, this.keyOf("pending", job.key), this.keyOf("turns", group), JSON.stringify(job), TURNS_TTL_MS));
           const ticket: Ticket = { key: job.key, group };
           await this.queues[priorityOf(job)].add("run", ticket, { priority: Math.min(Math.max(1, waiting), LAST_TURN), attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+          return true;
         })(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+        timeoutMs,
+      );
+      if (taken === undefined) throw new Error(`no answer in ${timeoutMs} ms`);
     } catch (error) {
       throw new QueueUnavailable(`the queue's Redis cannot take the job: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
@@ -206,15 +202,7 @@ export class RedisLater implements AppLater {
 
   async ready(): Promise<boolean> {
     if (this.closed || this.redis.status !== "ready") return false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const pong = await Promise.race([this.redis.ping(), new Promise<string>((resolve) => (timer = setTimeout(() => resolve("timeout"), 1_000)))]);
-      return pong === "PONG";
-    } catch {
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await within(this.redis.ping(), 1_000).catch(() => undefined)) === "PONG";
   }
 
   async stats(): Promise<QueueStats> {
@@ -293,12 +281,23 @@ export class RedisLater implements AppLater {
     void loose.finally(() => this.loose.delete(loose));
   }
 
-  private async process(ticket: BullJob): Promise<void> {
+  private async process(ticket: BullJob, worker?: string): Promise<void> {
     if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
     if (ticket.name !== "run") return;
-    const { key, group } = ticket.data as Ticket;
-    if (group !== undefined) await this.redis.eval(LEFT_LINE, 1, this.keyOf("turns", group));
-    return this.runKey(key, `ticket:${ticket.id as string}`);
+    const { key, group = "-" } = ticket.data as Ticket;
+    const shares = this.shares[ticket.queueName as JobPriority];
+    // Its installation holds its share of this replica's slots: the ticket goes back for a second,
+    // so that another installation's ticket, first in line, finds a slot free.
+    if (!(await shares.enter(group, HAND_BACK_MS))) {
+      await ticket.moveToDelayed(Date.now() + HAND_BACK_MS, worker);
+      throw new DelayedError();
+    }
+    try {
+      await this.redis.eval(LEFT_LINE, 1, this.keyOf("turns", group));
+      return await this.runKey(key, `ticket:${ticket.id as string}`);
+    } finally {
+      shares.leave(group);
+    }
   }
 
   /** The runs of one key while this ticket holds its lease: until nothing waits. */

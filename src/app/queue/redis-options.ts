@@ -34,6 +34,8 @@ export type Ticket = { key: string; group?: string };
 export const LAST_TURN = 2_097_151;
 /** How long an installation's count of waiting tickets outlives its last change (a count a crash left off heals). */
 export const TURNS_TTL_MS = 600_000;
+/** How long a ticket over its installation's share waits for a place before it goes back, and how long it is away. */
+export const HAND_BACK_MS = 1_000;
 
 /** The tickets waiting to run in `queues`, and how long the oldest has waited (null: none waits). */
 export async function waitingTickets(queues: Queue[], now: number): Promise<{ waiting: number; oldestWaitMs: number | null }> {
@@ -66,4 +68,10 @@ export function untilReady(redis: { status: string; once(event: "ready", listene
     timer.unref();
     redis.once("ready", ready);
   });
+}
+
+/** What `work` resolves to, or undefined when it takes longer than `ms` (it goes on, unheeded). */
+export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([work, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() => clearTimeout(timer));
 }
