@@ -79,3 +79,24 @@ test("GroupShares: a group past its share waits for one of its runs to end, or g
   shares.leave("A");
   expect(await waiting).toBe(true);
 });
+
+test("the in-process queue lets installations take turns: a busy one's backlog does not hold up another's job", async () => {
+  const later = new InProcessLater({ clock: Date.now, log: pino({ level: "silent" }), slots: { interactive: 3, bulk: 1 } });
+  let release = (): void => undefined;
+  const hold = new Promise<void>((resolve) => (release = resolve));
+  const order: string[] = [];
+  later.handle("work", {
+    run: async (job) => {
+      order.push(job.key);
+      await hold;
+    },
+  });
+  await later.start();
+  for (let n = 1; n <= 10; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
+  await later.enqueue({ kind: "work", key: "quiet#1", installationId: 2, payload: {} });
+  release();
+  await later.idle();
+  expect(new Set(order).size).toBe(11);
+  // First come, first served would run it eleventh: it runs at the first or second slot that frees.
+  expect(order.indexOf("quiet#1")).toBeLessThanOrEqual(4);
+});

@@ -101,21 +101,6 @@ describe.each(kinds)("Later %s", (_name, make) => {
     expect(runs.map((r) => r.key).sort()).toEqual(["bulk#1", "bulk#2", "bulk#3", "person#1"]);
   });
 
-  test("installations take turns: a busy one's backlog does not hold up another's job", async () => {
-    let release = (): void => undefined;
-    hold = new Promise((resolve) => (release = resolve));
-    const of = (installationId: number, key: string): Job => ({ kind: "work", key, installationId, payload: { seen: [] } });
-    for (let n = 1; n <= 10; n += 1) await made.later.enqueue(of(1, `busy#${n}`));
-    await eventually("the busy installation's first runs", () => (runs.length >= 2 ? true : undefined));
-    await made.later.enqueue(of(2, "quiet#1"));
-    release();
-    await made.later.idle();
-    const order = runs.map((r) => r.key);
-    expect(new Set(order).size).toBe(11);
-    // First come, first served would run it eleventh; it runs among the first few.
-    expect(order.indexOf("quiet#1")).toBeLessThan(6);
-  });
-
   test("a job that throws runs again after its backoff; one that asks to wait runs again after the wait", async () => {
     let throws = 1;
     let waits = 1;

@@ -10,9 +10,7 @@
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
 // was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and
-// waits are BullMQ delayed jobs ("fire") named by an
-// entry of one hash: a newer schedule replaces the entry, and a fired job whose entry is not its own
-// does nothing, so each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
+// waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
 // its ticket completes: if they fail, the ticket fails and runs again. Redis losing what it held (a
 // restart without persistence, a failover) is found by store-loss.ts, which queues a sweep once.
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -23,9 +21,9 @@ import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
-import { ACQUIRE, FINISH, LEFT_LINE, PUSH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
-import { untilReady, within, HAND_BACK_MS, LAST_TURN, TURNS_TTL_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { untilReady, within, HAND_BACK_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 
 export type { RedisLaterOptions } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
@@ -37,6 +35,8 @@ export class RedisLater implements AppLater {
   private readonly redis: Redis;
   private readonly queues: Record<JobPriority, Queue>;
   private readonly shares: Record<JobPriority, GroupShares>;
+  /** Until when a ticket this replica sent back is away (idle() waits for it). */
+  private bouncedUntil = 0;
   private readonly delayed: DelayedEntries;
   /** Finds Redis having lost what it held, and queues the sweep then. */
   private readonly loss: StoreLoss;
@@ -129,13 +129,11 @@ export class RedisLater implements AppLater {
     try {
       const taken = await within(
         (async () => {
-          // The job first, then its ticket: a ticket never runs before its job is there to take. A
-          // key's list holds what arrived during one run of it (a run takes them all). A ticket's
-          // priority is how many of its installation's tickets wait: installations take turns.
-          const group = groupOf(job.installationId);
-          const waiting = Number(await this.redis.eval(PUSH, 2, this.keyOf("pending", job.key), this.keyOf("turns", group), JSON.stringify(job), TURNS_TTL_MS));
-          const ticket: Ticket = { key: job.key, group };
-          await this.queues[priorityOf(job)].add("run", ticket, { priority: Math.min(Math.max(1, waiting), LAST_TURN), attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+          // The job first, then its ticket: a ticket never runs before its job is there to take.
+          // Tickets wait in arrival order (no priorities: a rank fixed at arrival can starve a job).
+          await this.redis.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
+          const ticket: Ticket = { key: job.key, group: groupOf(job.installationId) };
+          await this.queues[priorityOf(job)].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
           return true;
         })(),
         timeoutMs,
@@ -195,7 +193,8 @@ export class RedisLater implements AppLater {
       await Promise.all([...this.loose]);
       const counts = await Promise.all(Object.values(this.queues).map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
       const busy = counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
-      if (busy === 0 && this.active === 0) return;
+      // A ticket sent back (past its installation's share) is delayed in BullMQ for a second.
+      if (busy === 0 && this.active === 0 && Date.now() > this.bouncedUntil + 100) return;
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
@@ -234,7 +233,7 @@ export class RedisLater implements AppLater {
     this.redis.disconnect();
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed" | "turns", key?: string): string {
+  private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
@@ -285,15 +284,17 @@ export class RedisLater implements AppLater {
     if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
     if (ticket.name !== "run") return;
     const { key, group = "-" } = ticket.data as Ticket;
+    // Nothing waits and no run left anything (another run of the key took it): done, slot free.
+    if ((await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) === 0) return;
     const shares = this.shares[ticket.queueName as JobPriority];
-    // Its installation holds its share of this replica's slots: the ticket goes back for a second,
-    // so that another installation's ticket, first in line, finds a slot free.
-    if (!(await shares.enter(group, HAND_BACK_MS))) {
-      await ticket.moveToDelayed(Date.now() + HAND_BACK_MS, worker);
+    // Its installation holds its share of this replica's slots: the ticket goes back for a second and
+    // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
+    if (!(await shares.enter(group, 0))) {
+      this.bouncedUntil = Date.now() + HAND_BACK_MS;
+      await ticket.moveToDelayed(this.bouncedUntil, worker);
       throw new DelayedError();
     }
     try {
-      await this.redis.eval(LEFT_LINE, 1, this.keyOf("turns", group));
       return await this.runKey(key, `ticket:${ticket.id as string}`);
     } finally {
       shares.leave(group);

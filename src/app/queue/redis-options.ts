@@ -27,13 +27,9 @@ export interface RedisLaterOptions {
   clock?: () => number;
 }
 
-/** A run's ticket: the key to run, and its installation's group (whose count of waiting tickets it is in). */
+/** A run's ticket: the key to run, and its installation's group (whose share of a replica's slots it runs in). */
 export type Ticket = { key: string; group?: string };
 
-/** BullMQ's lowest priority (its highest number). */
-export const LAST_TURN = 2_097_151;
-/** How long an installation's count of waiting tickets outlives its last change (a count a crash left off heals). */
-export const TURNS_TTL_MS = 600_000;
 /** How long a ticket over its installation's share waits for a place before it goes back, and how long it is away. */
 export const HAND_BACK_MS = 1_000;
 
@@ -44,11 +40,9 @@ export async function waitingTickets(queues: Queue[], now: number): Promise<{ wa
   for (const queue of queues) {
     const counts = await queue.getJobCounts("waiting", "prioritized");
     waiting += (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0);
-    // Tickets wait by their installation's turn, not by age: the oldest of the 50 next to run (and
-    // of the un-prioritised ones) stands for the oldest of all — close, and 51 reads at most.
-    for (const first of [...(await queue.getJobs(["wait"], 0, 0, true)), ...(await queue.getJobs(["prioritized"], 0, 49, true))]) {
-      if (oldest === null || first.timestamp < oldest) oldest = first.timestamp;
-    }
+    // Tickets wait in arrival order: the first is the oldest (one sent back is younger than it was).
+    const [first] = await queue.getJobs(["wait"], 0, 0, true);
+    if (first !== undefined && (oldest === null || first.timestamp < oldest)) oldest = first.timestamp;
   }
   return { waiting, oldestWaitMs: oldest === null ? null : Math.max(0, now - oldest) };
 }

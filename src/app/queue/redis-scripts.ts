@@ -60,20 +60,3 @@ if current and cjson.decode(current).id == ARGV[2] then
   return 1
 end
 return 0`;
-
-/**
- * Queues a job on its key (KEYS[1], pending: ARGV[1]) and counts it among its installation's tickets
- * waiting (KEYS[2], kept ARGV[2] ms after its last change): returns that count, its ticket's turn.
- */
-export const PUSH = `
-redis.call("RPUSH", KEYS[1], ARGV[1])
-local waiting = redis.call("INCR", KEYS[2])
-redis.call("PEXPIRE", KEYS[2], ARGV[2])
-return waiting`;
-
-/** A ticket of the installation (KEYS[1]) left the line: one fewer waiting, never below zero. */
-export const LEFT_LINE = `
-local waiting = tonumber(redis.call("GET", KEYS[1]) or "0")
-if waiting > 1 then return redis.call("DECR", KEYS[1]) end
-redis.call("DEL", KEYS[1])
-return 0`;
