@@ -8,6 +8,7 @@ import { parseAuditComment } from "../../src/audit/comment.js";
 import { readGapBlock } from "../../src/audit/enforcement-gap.js";
 import { recordBlock } from "../../src/render/audit-comment.js";
 import { changeRecord } from "../fakes/deployment-github.js";
+import { payload as harnessPayload } from "./harness.js";
 import { APP_SLUG, startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "../fakes/github-server.js";
 
 const TIMEOUT = 60_000;
@@ -45,31 +46,9 @@ function example(event: string, action: string): Record<string, unknown> {
   return structuredClone(found);
 }
 
-// Webhook example JSON is edited in place; typing every payload shape here would add nothing.
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/** A real payload shape, moved to acme/gitops#7 at `head` in installation 1. */
-function payload(event: string, action: string, head: string, extra: (p: Record<string, any>) => void = () => {}) {
-  const p = example(event, action) as Record<string, any>;
-  p.installation = { id: 1, node_id: "inst" };
-  p.repository.name = REPO;
-  p.repository.full_name = `${OWNER}/${REPO}`;
-  p.repository.owner.login = OWNER;
-  p.repository.default_branch = "main";
-  const pr = p.pull_request;
-  pr.number = NUMBER;
-  pr.user.login = "carol";
-  pr.head.sha = head;
-  pr.base.ref = "main";
-  pr.base.repo.name = REPO;
-  pr.base.repo.full_name = `${OWNER}/${REPO}`;
-  pr.base.repo.owner.login = OWNER;
-  pr.base.repo.default_branch = "main";
-  pr.labels = [];
-  pr.state = "open";
-  extra(p);
-  return p;
-}
-/* eslint-enable @typescript-eslint/no-explicit-any */
+/** A real payload shape, moved to acme/gitops#7 at `head` in installation 1 (the e2e harness's). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const payload = (event: string, action: string, head: string, extra: (p: Record<string, any>) => void = () => {}): Record<string, unknown> => harnessPayload(event, action, NUMBER, head, extra);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
