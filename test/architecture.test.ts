@@ -2,6 +2,7 @@
 // files, the pure core imports nothing of GitHub, and imports point down the list of layers only.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { cycles } from "./support/cycles.js";
 
 /**
  * The layers, lowest first: a file may import its own layer and those before it (src/index.ts, the
@@ -51,24 +52,6 @@ function layerOf(path: string): string | undefined {
   if (!path.startsWith("src/")) return undefined;
   const [first] = path.slice("src/".length).split("/");
   return first?.endsWith(".ts") ? first.slice(0, -3) : first;
-}
-
-/** Every cycle found by a depth-first walk, as the files along it. */
-function cycles(graph: Map<string, string[]>): string[][] {
-  const found: string[][] = [];
-  const done = new Set<string>();
-  const walk = (file: string, path: string[]): void => {
-    const at = path.indexOf(file);
-    if (at >= 0) {
-      found.push([...path.slice(at), file]);
-      return;
-    }
-    if (done.has(file)) return;
-    for (const next of graph.get(file) ?? []) walk(next, [...path, file]);
-    done.add(file);
-  };
-  for (const file of graph.keys()) walk(file, []);
-  return found;
 }
 
 /** Every import of a file in one of `layers`, as `importer → imported`, that `forbidden` says no to. */

@@ -10,6 +10,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { DEFAULT_CONFIG, type AppConfig } from "../../src/app/config.js";
 import { complianceGate, type ComplianceGate } from "../../src/app/gate.js";
 import type { TimerApi } from "../../src/app/freeze-timers.js";
+import { policyYaml } from "../fakes/ports.js";
 import { API, HEAD, NUMBER, OWNER, REPO, REPO_PATH, TIP, blobSha, commit, replyPages } from "../github/fake-github.js";
 
 export { API, HEAD, NUMBER, OWNER, REPO, REPO_PATH, TIP, blobSha, commit, replyPages };
@@ -528,22 +529,7 @@ export class FakeGitHub {
   }
 }
 
-/** A policy file; `extra` is appended YAML (options, freeze, …). */
-export function policyYaml(environment: string, approvers: string, extra = ""): string {
-  return [
-    "version: 1",
-    `environment: ${environment}`,
-    "scope:",
-    "  branches: [main]",
-    `  paths: [clusters/${environment}/**]`,
-    "rules:",
-    `  - name: ${environment} approvers`,
-    `    paths: [clusters/${environment}/**]`,
-    "    approvals: 1",
-    `    approvers: ${approvers}`,
-    extra,
-  ].join("\n");
-}
+export { policyYaml };
 
 export const PRODUCTION = policyYaml("production", "{ users: [alice] }");
 export const STAGING = policyYaml("staging", "{ users: [bob] }");

@@ -1,6 +1,7 @@
 // The shape of cli/ (CONVENTIONS.md): no import cycle between its files, and command.ts imports nothing from cli/.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { cycles } from "../support/cycles.js";
 
 const CLI = "src/cli";
 
@@ -13,24 +14,6 @@ function importGraph(): Map<string, string[]> {
     graph.set(file, imported);
   }
   return graph;
-}
-
-/** Every cycle found by a depth-first walk, as the files along it. */
-function cycles(graph: Map<string, string[]>): string[][] {
-  const found: string[][] = [];
-  const done = new Set<string>();
-  const walk = (file: string, path: string[]): void => {
-    const at = path.indexOf(file);
-    if (at >= 0) {
-      found.push([...path.slice(at), file]);
-      return;
-    }
-    if (done.has(file)) return;
-    for (const next of graph.get(file) ?? []) walk(next, [...path, file]);
-    done.add(file);
-  };
-  for (const file of graph.keys()) walk(file, []);
-  return found;
 }
 
 test("the walk finds a cycle when there is one", () => {
