@@ -12,7 +12,7 @@ import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, HELD, JobTable, KEEP_TRYING, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type KeepTrying, type QueueObserver, type QueueStats, type Slots } from "./queue/jobs.js";
-import { FairLine, groupOf, shareOf } from "./queue/fair-line.js";
+import { FairLine, GroupShares, groupOf, shareOf } from "./queue/fair-line.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
 
 export type { JobHandler } from "./queue/jobs.js";
@@ -72,7 +72,7 @@ export class InProcessLater implements AppLater {
   private readonly lines: Record<JobPriority, FairLine> = { interactive: new FairLine(), bulk: new FairLine() };
   private readonly active: Record<JobPriority, number> = { interactive: 0, bulk: 0 };
   /** Runs under way per line and installation group: each group has at most shareOf(slots) of a line. */
-  private readonly activeOf: Record<JobPriority, Map<string, number>> = { interactive: new Map(), bulk: new Map() };
+  private readonly shares: Record<JobPriority, GroupShares>;
   private readonly runs = new Set<Promise<void>>();
   /** Failed runs in a row, per key. */
   private readonly failures = new Map<string, number>();
@@ -97,6 +97,7 @@ export class InProcessLater implements AppLater {
     this.timers = new FreezeTimers(options.clock, api);
     this.waits = new FreezeTimers(options.clock, api, Number.MAX_SAFE_INTEGER);
     this.limits = options.slots ?? DEFAULT_SLOTS;
+    this.shares = { interactive: new GroupShares(shareOf(this.limits.interactive)), bulk: new GroupShares(shareOf(this.limits.bulk)) };
   }
 
   handle(kind: string, handler: JobHandler): void {
@@ -251,10 +252,9 @@ export class InProcessLater implements AppLater {
   private pump(): void {
     if (!this.started || this.closed) return;
     for (const line of ["interactive", "bulk"] as const) {
-      const share = shareOf(this.limits[line]);
-      const running = this.activeOf[line];
+      const shares = this.shares[line];
       while (this.active[line] < this.limits[line]) {
-        const next = this.lines[line].take((group) => (running.get(group) ?? 0) < share);
+        const next = this.lines[line].take((group) => shares.mayEnter(group));
         if (next === undefined) break;
         this.begin(next.key, line);
       }
@@ -268,13 +268,10 @@ export class InProcessLater implements AppLater {
     slot.line = undefined;
     slot.running = true;
     this.active[line] += 1;
-    const running = this.activeOf[line];
-    running.set(slot.group, (running.get(slot.group) ?? 0) + 1);
+    this.shares[line].tryEnter(slot.group);
     const run = this.runOne(job).finally(() => {
       this.active[line] -= 1;
-      const left = (running.get(slot.group) as number) - 1;
-      if (left === 0) running.delete(slot.group);
-      else running.set(slot.group, left);
+      this.shares[line].leave(slot.group);
       slot.running = false;
       this.runs.delete(run);
       if (slot.pending !== undefined) this.queueUp(key, slot);

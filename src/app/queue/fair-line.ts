@@ -64,35 +64,23 @@ export class FairLine {
 }
 
 /**
- * The runs of one line in one process, per installation group, each group within its share (the
- * queue in Redis: its workers take tickets in turn order, and this keeps a busy installation from
- * holding every slot while its runs wait on its own GitHub budget).
+ * The runs of one line in one process, per installation group, each group within its share of the
+ * line's slots (shareOf): both queues keep a busy installation, whose runs wait on its own GitHub
+ * budget, from holding every slot.
  */
 export class GroupShares {
   private readonly active = new Map<string, number>();
-  private readonly waiting = new Map<string, (() => void)[]>();
 
   constructor(private readonly share: number) {}
 
-  /** Takes a place for `group`, now or once one of its runs ends within `waitMs`; false when none did. */
-  async enter(group: string, waitMs: number): Promise<boolean> {
-    const deadline = Date.now() + waitMs;
-    while ((this.active.get(group) ?? 0) >= this.share) {
-      const left = deadline - Date.now();
-      if (left <= 0) return false;
-      await new Promise<void>((resolve) => {
-        const wake = (): void => {
-          clearTimeout(timer);
-          resolve();
-        };
-        const timer = setTimeout(() => {
-          const list = this.waiting.get(group) ?? [];
-          this.waiting.set(group, list.filter((w) => w !== wake));
-          resolve();
-        }, left);
-        this.waiting.set(group, [...(this.waiting.get(group) ?? []), wake]);
-      });
-    }
+  /** Whether `group` is below its share now. */
+  mayEnter(group: string): boolean {
+    return (this.active.get(group) ?? 0) < this.share;
+  }
+
+  /** Takes a place for `group` if it is below its share; false when it is not. */
+  tryEnter(group: string): boolean {
+    if (!this.mayEnter(group)) return false;
     this.active.set(group, (this.active.get(group) ?? 0) + 1);
     return true;
   }
@@ -101,9 +89,5 @@ export class GroupShares {
     const left = (this.active.get(group) ?? 1) - 1;
     if (left <= 0) this.active.delete(group);
     else this.active.set(group, left);
-    const [next, ...rest] = this.waiting.get(group) ?? [];
-    if (rest.length === 0) this.waiting.delete(group);
-    else this.waiting.set(group, rest);
-    next?.();
   }
 }

@@ -289,7 +289,7 @@ export class RedisLater implements AppLater {
     const shares = this.shares[ticket.queueName as JobPriority];
     // Its installation holds its share of this replica's slots: the ticket goes back for a second and
     // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
-    if (!(await shares.enter(group, 0))) {
+    if (!shares.tryEnter(group)) {
       this.bouncedUntil = Date.now() + HAND_BACK_MS;
       await ticket.moveToDelayed(this.bouncedUntil, worker);
       throw new DelayedError();

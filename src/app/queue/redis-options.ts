@@ -30,7 +30,7 @@ export interface RedisLaterOptions {
 /** A run's ticket: the key to run, and its installation's group (whose share of a replica's slots it runs in). */
 export type Ticket = { key: string; group?: string };
 
-/** How long a ticket over its installation's share waits for a place before it goes back, and how long it is away. */
+/** How long a ticket past its installation's share is away before it is in line again. */
 export const HAND_BACK_MS = 1_000;
 
 /** The tickets waiting to run in `queues`, and how long the oldest has waited (null: none waits). */
