@@ -2,7 +2,7 @@
 // without its prestart build, which the loadtest runs once), a redis-server of its own, and what
 // each costs (memory, CPU) read from /proc.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -75,6 +75,8 @@ function watch(child: ChildProcess, replica: Replica): void {
   const take = (chunk: Buffer): void => {
     const lines = (partial + chunk.toString()).split("\n");
     partial = lines.pop() ?? "";
+    // LOADTEST_LOGS=<dir>: every line a replica prints, kept in <dir>/<replica>.log (for looking into a run).
+    if (process.env.LOADTEST_LOGS) appendFileSync(join(process.env.LOADTEST_LOGS, `${replica.name}.log`), lines.join("\n") + "\n");
     for (const line of lines) {
       if (line.trim() === "") continue;
       replica.tail.push(line.slice(0, 500));

@@ -8,7 +8,7 @@ import type { Send, Sent } from "./loadtest-sender.js";
 import type { FakePullData } from "../test/fakes/github-model.js";
 import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
 import { configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
-import { showing, startStandIn, type CheckWrite, type StandIn } from "./loadtest-github.js";
+import { showing, startStandIn, type CheckWrite, type StandIn, type Logged } from "./loadtest-github.js";
 
 export interface RunOptions {
   replicas: number;
@@ -52,6 +52,8 @@ export interface RunResult {
   /** The write spacing the app's configuration declares, ms, if it declares one. */
   configuredSpacingMs: number | undefined;
   requests: { total: number; reads: number; notModified: number; writes: number; failed: number };
+  /** Requests of the run by route (numbers and shas left out), most asked first. */
+  routes: [string, number][];
   probes: Probe[];
   replicas: { name: string; peakMiB: number; rssMiB: number; cpuS: number; stopMs: number; warnings: number; errors: number; problems: string[] }[];
   wrong: string[];
@@ -279,6 +281,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
         writes: inRun.filter((l) => l.method !== "GET").length,
         failed: inRun.filter((l) => l.status >= 400).length,
       },
+      routes: routesOf(inRun),
       probes,
       replicas: replicas.map((r, i) => ({
         name: r.name,
@@ -301,4 +304,14 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     await redis?.stop();
     await standIn.close();
   }
+}
+
+/** Requests by `METHOD route`, the route without its numbers, shas and refs, most asked first. */
+function routesOf(log: Logged[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const l of log) {
+    const route = `${l.method} ${l.path.split("?")[0]?.replace(/\/repos\/[^/]+\/[^/]+/, "/repos/:repo").replace(/\/[0-9a-f]{40}\b/g, "/:sha").replace(/\/\d+\b/g, "/:n").replace(/\/branches\/.*$/, "/branches/:ref") ?? l.path}${l.status === 304 ? " (304)" : ""}`;
+    counts.set(route, (counts.get(route) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
 }

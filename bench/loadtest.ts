@@ -95,6 +95,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   const r = result.requests;
   const sent = result.deliveries + result.probes.length;
   lines.push(`  GitHub requests: ${(r.total / sent).toFixed(1)} per delivery (${r.total}: ${r.reads} reads, ${r.notModified} answered 304, ${r.writes} writes, ${r.failed} answered >= 400)`);
+  lines.push(`    by route: ${result.routes.slice(0, 12).map(([route, n]) => `${route} ${n}`).join("; ")}`);
   const probes = result.probes.map((p) => `${p.label} ${p.ms === undefined ? "never" : s(p.ms)}`).join(", ");
   const probeOk = result.probes.every((p) => p.ms !== undefined && p.ms <= TARGET_PROBE_MS);
   const underLoad = Math.min(...result.probes.map((p) => p.unconvergedAtSend));
