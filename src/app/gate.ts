@@ -137,6 +137,7 @@ export function complianceGate(app: Probot, config: AppConfig, dependencies: Gat
     dependencies.later ??
     new InProcessLater({ clock, ...(dependencies.timers ? { timers: dependencies.timers } : {}), log: app.log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency } });
   later.observe(metrics);
+  later.paceWith((installation) => pacer.spentAhead(installation));
   // /metrics reads the queue's depth and its oldest job's wait when scraped; within 2 s, as a Redis
   // that went away would hold the read until it is back (the scrape then answers 500 and says why).
   metrics.watchQueue({

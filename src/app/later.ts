@@ -14,6 +14,7 @@ import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./port
 import { FAILURE_DELAYS_MS, failureDelayMs, HELD, JobTable, KEEP_TRYING, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type KeepTrying, type QueueObserver, type QueueStats, type Slots } from "./queue/jobs.js";
 import { FairLine, GroupShares, groupOf, shareOf } from "./queue/fair-line.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
+import { LruCache } from "../github/lru-cache.js";
 
 export type { JobHandler } from "./queue/jobs.js";
 
@@ -68,8 +69,10 @@ interface Slot {
 export class InProcessLater implements AppLater {
   private readonly table = new JobTable();
   private readonly slots = new Map<string, Slot>();
+  /** Keys whose run began since the start (coveredSinceStart): the most recent 100,000. */
+  private readonly begun = new LruCache<string, true>({ maxEntries: 100_000 });
   /** Keys waiting to start: in arrival order per installation, the installations taking turns. */
-  private readonly lines: Record<JobPriority, FairLine> = { interactive: new FairLine(), bulk: new FairLine() };
+  private readonly lines: Record<JobPriority, FairLine>;
   private readonly active: Record<JobPriority, number> = { interactive: 0, bulk: 0 };
   /** Runs under way per line and installation group: each group has at most shareOf(slots) of a line. */
   private readonly shares: Record<JobPriority, GroupShares>;
@@ -97,11 +100,16 @@ export class InProcessLater implements AppLater {
     this.timers = new FreezeTimers(options.clock, api);
     this.waits = new FreezeTimers(options.clock, api, Number.MAX_SAFE_INTEGER);
     this.limits = options.slots ?? DEFAULT_SLOTS;
+    this.lines = { interactive: new FairLine(options.clock), bulk: new FairLine(options.clock) };
     this.shares = { interactive: new GroupShares(shareOf(this.limits.interactive)), bulk: new GroupShares(shareOf(this.limits.bulk)) };
   }
 
   handle(kind: string, handler: JobHandler): void {
     this.table.handle(kind, handler);
+  }
+
+  paceWith(spentAhead: (installation: string) => boolean): void {
+    for (const shares of Object.values(this.shares)) shares.paceWith(spentAhead);
   }
 
   observe(observer: QueueObserver): void {
@@ -261,7 +269,12 @@ export class InProcessLater implements AppLater {
     }
   }
 
+  coveredSinceStart(key: string): boolean {
+    return this.slots.has(key) || this.begun.get(key) !== undefined;
+  }
+
   private begin(key: string, line: JobPriority): void {
+    this.begun.set(key, true);
     const slot = this.slots.get(key) as Slot;
     const job = slot.pending as Job;
     this.setPending(slot, undefined);

@@ -4,6 +4,7 @@
 // limit). Every installation client of the app goes through one PacedClient.
 import { randomUUID } from "node:crypto";
 import { PacingRefusal, rateLimitOf, type GitHubClient, type GitHubResponse, type RateLimit } from "./client.js";
+import { LruCache } from "./lru-cache.js";
 import type { Budget, PacingStore } from "./pacing-store.js";
 
 /** What the pacer keeps to, per installation. Defaults and the reasons for them: DEFAULT_PACING. */
@@ -112,6 +113,8 @@ export class Pacer {
   readonly limits: PacingLimits;
   readonly clock: () => number;
   private readonly sleeper: Sleeper;
+  /** Per installation, until when this process's last reservation (or a pause) holds its requests. */
+  private readonly heldUntil = new LruCache<string, number>({ maxEntries: 10_000 });
 
   constructor(private readonly options: PacerOptions) {
     this.limits = { ...DEFAULT_PACING, ...options.limits };
@@ -134,6 +137,7 @@ export class Pacer {
     let waitedMs = 0;
     for (let pauses = 0; ; pauses += 1) {
       const reservation = await this.store((store) => store.reserve(installation, budgets));
+      this.hold(installation, "pausedMs" in reservation ? reservation.pausedMs : reservation.waitMs);
       if ("pausedMs" in reservation) {
         // A pause that outlasts its wait (another request extended it) is handed over after a few rounds.
         if (reservation.pausedMs > this.limits.maxPauseWaitMs || pauses >= 3) throw new PacingRefusal({ kind: "secondary", retryAfterMs: reservation.pausedMs });
@@ -154,6 +158,21 @@ export class Pacer {
       waitedMs += delay;
     }
     return { release: () => this.store((store) => store.release(installation, id)), waitedMs };
+  }
+
+  /**
+   * Whether the installation's requests wait on its budgets now: the last one this process reserved
+   * goes later than now (its budget is spent ahead, or GitHub asked it to hold). A queue starts no
+   * more of the installation's runs meanwhile (GroupShares): they would only share the same budget,
+   * each run taking longer, while a review that arrives next waits behind all of them.
+   */
+  spentAhead(installation: string): boolean {
+    return (this.heldUntil.get(installation) ?? 0) > this.clock();
+  }
+
+  private hold(installation: string, ms: number): void {
+    const until = this.clock() + ms;
+    if (ms > 0 && until > (this.heldUntil.get(installation) ?? 0)) this.heldUntil.set(installation, until);
   }
 
   /** GitHub asked to wait: every request of the installation holds for `limit.retryAfterMs`, on every replica sharing the store. */

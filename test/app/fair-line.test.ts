@@ -1,19 +1,77 @@
-// The fair line of the in-process queue: per installation first come first served, installations
-// taking turns; and the share of a line's slots one installation may hold.
+// The fair line of the in-process queue: installations taking turns, each one's fresh newest key
+// first but never twice in a row, else its oldest; and the share of a line's slots one installation
+// may hold, one run while its GitHub budget is spent ahead.
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
-import { FairLine, GroupShares, groupOf, shareOf } from "../../src/app/queue/fair-line.js";
+import { FairLine, FRESH_MS, GroupShares, groupOf, shareOf } from "../../src/app/queue/fair-line.js";
 
 describe("FairLine", () => {
-  test("installations take turns; each one's keys come in arrival order", () => {
-    const line = new FairLine();
-    for (const key of ["a1", "a2", "a3"]) line.add("A", key);
-    line.add("B", "b1");
-    line.add("A", "a1"); // already waiting: not twice
+  /** A line on a clock of the test's own, `t` ms. */
+  let t = 0;
+  const line = (): FairLine => new FairLine(() => t);
+  const drain = (l: FairLine): string[] => {
     const taken: string[] = [];
-    for (let next = line.take(() => true); next !== undefined; next = line.take(() => true)) taken.push(next.key);
-    expect(taken).toEqual(["a1", "b1", "a2", "a3"]);
-    expect(line.size).toBe(0);
+    for (let next = l.take(() => true); next !== undefined; next = l.take(() => true)) taken.push(next.key);
+    return taken;
+  };
+  beforeEach(() => (t = 0));
+
+  test("installations take turns; within one, first come first served once nothing is fresh", () => {
+    const l = line();
+    for (const key of ["a1", "a2", "a3"]) l.add("A", key);
+    l.add("B", "b1");
+    l.add("A", "a1"); // already waiting: not twice, and it keeps its place
+    t = FRESH_MS + 1;
+    expect(drain(l)).toEqual(["a1", "b1", "a2", "a3"]);
+    expect(l.size).toBe(0);
+  });
+
+  test("a fresh key goes first, but never twice in a row: the oldest runs at least every other turn", () => {
+    const l = line();
+    for (const key of ["a1", "a2", "a3", "a4"]) l.add("A", key);
+    expect(drain(l)).toEqual(["a4", "a1", "a3", "a2"]);
+  });
+
+  test("a review arriving behind a stale backlog is taken at the next turn", () => {
+    const l = line();
+    for (let n = 1; n <= 100; n += 1) l.add("A", `burst#${n}`);
+    t = 60_000;
+    expect(l.take(() => true)?.key).toBe("burst#1");
+    expect(l.take(() => true)?.key).toBe("burst#2");
+    l.add("A", "review");
+    t += 5_000;
+    expect(l.take(() => true)?.key).toBe("review");
+    // Two at once, right after a fresh one went: the oldest first, then the newer, the oldest, the other.
+    l.add("A", "review-2");
+    l.add("A", "review-3");
+    const four = [1, 2, 3, 4].map(() => l.take(() => true)?.key);
+    expect(four).toEqual(["burst#3", "review-3", "burst#4", "review-2"]);
+    // No longer fresh: it waits its turn like any other.
+    l.add("A", "late");
+    t += FRESH_MS + 1;
+    expect([l.take(() => true)?.key, l.take(() => true)?.key]).toEqual(["burst#5", "burst#6"]);
+  });
+
+  test("under a steady stream of fresh keys no key waits more than twice the turns first come, first served gives it", () => {
+    const l = line();
+    for (let n = 1; n <= 50; n += 1) l.add("A", `old#${n}`);
+    const takenAt = new Map<string, number>();
+    for (let turn = 1; turn <= 200; turn += 1) {
+      l.add("A", `new#${turn}`); // one arrival per turn: there is always a fresh key
+      const next = l.take(() => true);
+      if (next) takenAt.set(next.key, turn);
+    }
+    for (let n = 1; n <= 50; n += 1) expect(takenAt.get(`old#${n}`)).toBeLessThanOrEqual(2 * n);
+  });
+
+  test("a key deleted from the middle or either end leaves the others in order", () => {
+    const l = line();
+    for (const key of ["a1", "a2", "a3", "a4", "a5"]) l.add("A", key);
+    l.delete("A", "a3");
+    l.delete("A", "a1");
+    l.delete("A", "a5");
+    t = FRESH_MS + 1;
+    expect(drain(l)).toEqual(["a2", "a4"]);
   });
 
   test("an installation that may not run now is passed over, not dropped", () => {
@@ -80,6 +138,23 @@ test("GroupShares: a group past its share is refused until one of its runs ends;
   expect(shares.tryEnter("A")).toBe(true);
 });
 
+test("GroupShares: while a group's GitHub budget is spent ahead it starts no run beyond its first", () => {
+  const shares = new GroupShares(6);
+  const spent = new Set<string>(["A"]);
+  shares.paceWith((group) => spent.has(group));
+  expect(shares.tryEnter("A")).toBe(true); // its first: a group is never held at none
+  expect(shares.tryEnter("A")).toBe(false);
+  expect(shares.tryEnter("B")).toBe(true);
+  expect(shares.tryEnter("B")).toBe(true);
+  spent.delete("A");
+  expect(shares.tryEnter("A")).toBe(true);
+  spent.add("A");
+  shares.leave("A");
+  expect(shares.tryEnter("A")).toBe(false);
+  shares.leave("A");
+  expect(shares.tryEnter("A")).toBe(true);
+});
+
 test("the in-process queue lets installations take turns: a busy one's backlog does not hold up another's job", async () => {
   const later = new InProcessLater({ clock: Date.now, log: pino({ level: "silent" }), slots: { interactive: 3, bulk: 1 } });
   let release = (): void => undefined;
@@ -99,4 +174,31 @@ test("the in-process queue lets installations take turns: a busy one's backlog d
   expect(new Set(order).size).toBe(11);
   // First come, first served would run it eleventh: it runs at the first or second slot that frees.
   expect(order.indexOf("quiet#1")).toBeLessThanOrEqual(4);
+});
+
+test("the in-process queue: one run while the installation's budget is spent ahead, and a fresh review runs next", async () => {
+  const later = new InProcessLater({ clock: Date.now, log: pino({ level: "silent" }), slots: { interactive: 8, bulk: 1 } });
+  later.paceWith((installation) => installation === "1");
+  const order: string[] = [];
+  const releases: (() => void)[] = [];
+  later.handle("work", {
+    run: async (job) => {
+      order.push(job.key);
+      await new Promise<void>((resolve) => releases.push(resolve));
+    },
+  });
+  await later.start();
+  for (let n = 1; n <= 5; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
+  await later.enqueue({ kind: "work", key: "other#1", installationId: 2, payload: {} });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(order).toEqual(["busy#1", "other#1"]);
+  await later.enqueue({ kind: "work", key: "review#1", installationId: 1, payload: {} });
+  releases.shift()?.();
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(order).toEqual(["busy#1", "other#1", "review#1"]);
+  const drain = setInterval(() => releases.shift()?.(), 1);
+  await later.idle();
+  clearInterval(drain);
+  expect(order).toHaveLength(7);
 });

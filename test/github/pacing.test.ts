@@ -246,3 +246,25 @@ describe("the pacer", () => {
     expect(new GitHubSession(paced).graphqlBaseUrl()).toBe("https://ghe.example.com/api");
   });
 });
+
+describe("spentAhead: what the queues start no second run on", () => {
+  test("true while the installation's last request waits on its budget or a pause, for that installation only", async () => {
+    let now = Date.parse("2026-11-30T10:00:00Z");
+    // Sleeping does not move this clock: the test moves it.
+    const pacer = new Pacer({ store: new MemoryPacingStore(() => now), limits: { pointsPerMinute: 60, pointsBurst: 2, writeSpacingMs: 0 }, sleeper: { sleep: () => Promise.resolve() }, clock: () => now });
+    const read = async (installation: string): Promise<void> => (await pacer.admit(installation, "GET", "/repos/{owner}/{repo}/pulls")).release();
+    await read("1");
+    await read("1");
+    expect(pacer.spentAhead("1")).toBe(false); // within its burst: nothing waited
+    await read("1"); // the third point comes back a second from now
+    expect(pacer.spentAhead("1")).toBe(true);
+    expect(pacer.spentAhead("2")).toBe(false);
+    now += 1001;
+    expect(pacer.spentAhead("1")).toBe(false);
+    await pacer.limited("2", { kind: "secondary", retryAfterMs: 60_000 });
+    await expect(read("2")).rejects.toThrow();
+    expect(pacer.spentAhead("2")).toBe(true);
+    now += 60_001;
+    expect(pacer.spentAhead("2")).toBe(false);
+  });
+});

@@ -138,6 +138,8 @@ export interface AppLater extends Later {
    * in the process has none: its start is the loss, and the app sweeps then.
    */
   recoverWith?(job: Job): void;
+  /** Where it learns that an installation's GitHub budget is spent ahead (the pacer): it then starts no more of its runs than one per line. */
+  paceWith(spentAhead: (installation: string) => boolean): void;
   /** Whether it can take a job now (/readyz). */
   ready(): Promise<boolean>;
   stats(): Promise<QueueStats>;

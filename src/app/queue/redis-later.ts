@@ -85,6 +85,10 @@ export class RedisLater implements AppLater {
     this.table.handle(kind, handler);
   }
 
+  paceWith(spentAhead: (installation: string) => boolean): void {
+    for (const shares of Object.values(this.shares)) shares.paceWith(spentAhead);
+  }
+
   observe(observer: QueueObserver): void {
     this.observer = observer;
   }
@@ -308,15 +312,8 @@ export class RedisLater implements AppLater {
     const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket);
     if (taken !== 1) return;
     let lost = false;
-    const renew = setInterval(() => {
-      this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then(
-        (held) => {
-          if (held !== 1) lost = true;
-        },
-        // Redis away: assertHeld asks again before any write.
-        () => undefined,
-      );
-    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    // Redis away: assertHeld asks again before any write.
+    const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
     const held: Lease = {
       assertHeld: async () => {
         if (!lost && (await this.redis.get(lease)) === token) return;
