@@ -67,6 +67,7 @@ export async function sweepRepository(later: Later, ports: Ports, log: Logger, r
   /** Per base: not gated, gated, or gated with freeze windows ahead (every PR's timer was lost). */
   const bases = new Map<string, "none" | "gated" | "freezes">();
   let queued = 0;
+  let covered = 0;
   for (const pull of listed.pulls) {
     const base = pull.base.ref;
     if (!bases.has(base)) {
@@ -74,7 +75,7 @@ export async function sweepRepository(later: Later, ports: Ports, log: Logger, r
       bases.set(base, found.kind !== "policies" ? "none" : nextFreezeTransition(found.policies, now) !== null ? "freezes" : "gated");
     }
     const gated = bases.get(base);
-    if (gated === "none" || (gated === "gated" && !(await needsEvaluation(ports, pull)))) continue;
+    if (gated === "none") continue;
     const job = evaluationJob(
       {
         owner: repository.owner,
@@ -89,9 +90,15 @@ export async function sweepRepository(later: Later, ports: Ports, log: Logger, r
       },
       { name: "startup-sweep", repository: `${repository.owner}/${repository.repo}`, pull_request: pull.number },
     );
+    // Evaluated since the start (a delivery came): nothing lost before the start is left to find.
+    if (later.coveredSinceStart?.(job.key) === true) {
+      covered += 1;
+      continue;
+    }
+    if (gated === "gated" && !(await needsEvaluation(ports, pull))) continue;
     await later.enqueue({ ...job, priority: "bulk" });
     queued += 1;
   }
-  log.info({ open: listed.pulls.length, complete: listed.complete, queued, requests: ports.requests().total }, "start-up sweep: repository looked at");
+  log.info({ open: listed.pulls.length, complete: listed.complete, queued, covered, requests: ports.requests().total }, "start-up sweep: repository looked at");
   return queued;
 }

@@ -89,3 +89,31 @@ test("a PR whose check shows a success is evaluated again, however recent the ch
   expect(await sweepRepository(later, ports, log, { owner: "acme", repo: "gitops", installationId: 7 })).toBe(1);
   expect(later.ran.map((job) => job.key)).toEqual(["acme/gitops#1"]);
 });
+
+test("a PR evaluated since the start (its key waits, runs or ran in this process) is left alone, without reading its checks", async () => {
+  const repo = new FakeRepository();
+  repo.policyFiles.set(sha("tip"), { "policies/production.yml": policyYaml("production", "{ users: [alice] }", "freeze: [{ name: year-end, from: 2026-12-20T00:00:00Z, until: 2027-01-04T00:00:00Z }]") });
+  for (const number of [1, 2, 3]) repo.pull(number); // no checks: each would be evaluated again
+  const ports = repo.ports();
+  const later = Object.assign(new FakeLater(), { coveredSinceStart: (key: string) => key === "acme/gitops#2" });
+  expect(await sweepRepository(later, ports, log, { owner: "acme", repo: "gitops", installationId: 7 }, Date.parse("2026-11-30T10:00:00Z"))).toBe(2);
+  expect(later.ran.map((job) => job.key)).toEqual(["acme/gitops#1", "acme/gitops#3"]);
+  expect(repo.calls.filter((c) => c.includes(sha("h2")))).toEqual([]);
+});
+
+test("the in-process queue covers a key from its first run since the start, and while it waits", async () => {
+  const { InProcessLater } = await import("../../src/app/later.js");
+  const later = new InProcessLater({ clock: Date.now, log, slots: { interactive: 1, bulk: 1 } });
+  let release = (): void => undefined;
+  later.handle("work", { run: () => new Promise<void>((resolve) => (release = resolve)) });
+  await later.start();
+  expect(later.coveredSinceStart("a")).toBe(false);
+  await later.enqueue({ kind: "work", key: "a", payload: {} });
+  await later.enqueue({ kind: "work", key: "b", payload: {} });
+  expect(later.coveredSinceStart("b")).toBe(true); // waiting
+  release();
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  await later.idle();
+  expect([later.coveredSinceStart("a"), later.coveredSinceStart("b"), later.coveredSinceStart("c")]).toEqual([true, true, false]);
+});
