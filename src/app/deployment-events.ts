@@ -2,7 +2,7 @@
 // reports of pull-based operators — a successful `status` (Flux, Argo CD) or `deployment_status`
 // (Argo CD) — and an issue closed as completed (it may ask for a re-baseline), each turned into a
 // request for its use case, nothing else.
-import type { Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import type { AppliedReporter } from "../audit/verdict-record.js";
 import { appliedJob } from "./applied-verify.js";
 import { guarded, sourceOf, type DeliverySource, type RepositoryPayload } from "./delivery.js";
@@ -75,7 +75,7 @@ export function runIdOf(callbackUrl: string | undefined, source: DeliverySource)
 }
 
 /** Registers the handlers; `appId` tells the app's own deployments (audit.deployment) from an operator's. */
-export function onDeploymentEvents(app: Probot, later: Later, appId: () => number | undefined): void {
+export function onDeploymentEvents(app: GateApp, later: Later, appId: () => number | undefined): void {
   app.on(
     "deployment_protection_rule.requested",
     guarded(async (context) => {
