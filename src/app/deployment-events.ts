@@ -45,14 +45,14 @@ interface IssueClosedPayload extends RepositoryPayload {
     closed_at?: string | null;
     pull_request?: unknown;
     user?: User | null;
-    performed_via_github_app?: { id?: number } | null;
+    performed_via_github_app?: { id?: number | null } | null;
   } | null;
   sender?: User | null;
 }
 
 interface DeploymentStatusPayload extends RepositoryPayload {
   deployment_status?: { id?: number; state?: string; creator?: User | null; target_url?: string | null; created_at?: string; environment?: string } | null;
-  deployment?: { id?: number; sha?: string; environment?: string; creator?: User | null; performed_via_github_app?: { id?: number } | null } | null;
+  deployment?: { id?: number; sha?: string; environment?: string; creator?: User | null; performed_via_github_app?: { id?: number | null } | null } | null;
 }
 
 /**
@@ -79,7 +79,7 @@ export function onDeploymentEvents(app: GateApp, later: Later, appId: () => numb
   app.on(
     "deployment_protection_rule.requested",
     guarded(async (context) => {
-      const payload = context.payload as unknown as ProtectionRulePayload;
+      const payload: ProtectionRulePayload = context.payload;
       const source = sourceOf(payload);
       if (!source) return;
       const runId = runIdOf(payload.deployment_callback_url, source);
@@ -108,7 +108,7 @@ export function onDeploymentEvents(app: GateApp, later: Later, appId: () => numb
   app.on(
     "issues.closed",
     guarded(async (context) => {
-      const payload = context.payload as unknown as IssueClosedPayload;
+      const payload: IssueClosedPayload = context.payload;
       const source = sourceOf(payload);
       const issue = payload.issue;
       const closer = payload.sender?.login;
@@ -135,7 +135,7 @@ export function onDeploymentEvents(app: GateApp, later: Later, appId: () => numb
   app.on(
     "status",
     guarded(async (context) => {
-      const payload = context.payload as unknown as StatusPayload;
+      const payload: StatusPayload = context.payload;
       const source = sourceOf(payload);
       // Only a success says a revision was applied; CI's statuses are ignored by the policies' globs.
       if (!source || payload.state !== "success" || typeof payload.sha !== "string" || typeof payload.context !== "string") return;
@@ -156,7 +156,7 @@ export function onDeploymentEvents(app: GateApp, later: Later, appId: () => numb
   app.on(
     "deployment_status",
     guarded(async (context) => {
-      const payload = context.payload as unknown as DeploymentStatusPayload;
+      const payload: DeploymentStatusPayload = context.payload;
       const source = sourceOf(payload);
       const status = payload.deployment_status;
       const deployment = payload.deployment;

@@ -8,7 +8,7 @@ import type { AppIdentity } from "../github/app-identity.js";
 import { rulesetOf } from "../github/rulesets.js";
 import { branchOf, guarded, sourceOf, type DeliveryContext, type RepositoryPayload } from "./delivery.js";
 import { enforceJob } from "./enforce-service.js";
-import { pushTouchesPolicies, type PushSummary } from "./policy-push.js";
+import { pushTouchesPolicies } from "./policy-push.js";
 import type { Later } from "./ports.js";
 
 interface ListedRepository {
@@ -88,7 +88,7 @@ export function onEnforcementEvents(
       const isDefault = branch === payload.repository.default_branch;
       if (!isDefault && !mayChangeEnforcement(source.owner, source.repo, branch)) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
-      if (!payload.created && pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
+      if (!payload.created && pushTouchesPolicies(payload) === "no") return;
       await later.enqueue(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
