@@ -1,5 +1,5 @@
-// GitHub requests per event (issue 3, "Economy"): the app as built in lib/ runs in-process in
-// Probot, receives real webhook payloads (@octokit/webhooks-examples, adjusted), and talks to the
+// GitHub requests per event (issue 3, "Economy"): the app as built in lib/ runs in-process as npm
+// start builds it (its handlers on app/deliveries.ts, Probot for the jobs' clients), receives real webhook payloads (@octokit/webhooks-examples, adjusted), and talks to the
 // loopback stand-in for GitHub's REST API of the end-to-end test. Requests are counted at that
 // server, by the status it answered: nothing here is computed from what the app says it did.
 // Prints a table and the evaluations per hour one installation's 5,000 requests allow; exits 1
@@ -229,12 +229,17 @@ function summarise(answered: AnsweredRequest[]): string {
   return [...counts].map(([what, n]) => (n > 1 ? `${what} x${n}` : what)).join(", ");
 }
 
+/** Where deliveries go: the app's dispatch (app/deliveries.ts), as the server hands them to it. */
+interface Receiver {
+  receive(delivery: { id: string; name: string; payload: unknown }): Promise<void>;
+}
+
 /** Resolves once the app's queue has run what the last delivery queued (set when the app loads). */
 let queueIdle = (): Promise<void> => Promise.resolve();
 
 async function measure(
   fake: FakeGitHub,
-  probot: Probot,
+  deliveries: Receiver,
   label: string,
   event: { name: string; payload: Json },
   options: { evaluations?: number; warm?: boolean } = {},
@@ -245,7 +250,7 @@ async function measure(
   const logFrom = appLog.length;
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
-    probot.receive({ id: randomUUID(), name: event.name, payload: event.payload } as Parameters<Probot["receive"]>[0]).then(() => queueIdle()),
+    deliveries.receive({ id: randomUUID(), name: event.name, payload: event.payload }).then(() => queueIdle()),
     new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${label}: not handled within ${EVENT_TIMEOUT_MS / 1000} s`)), EVENT_TIMEOUT_MS))),
   ]).finally(() => clearTimeout(timer));
 
@@ -277,8 +282,8 @@ async function measure(
 }
 
 /** Delivers an event whose requests are not reported (the other open PRs' first evaluations). */
-async function setUp(fake: FakeGitHub, probot: Probot, label: string, event: { name: string; payload: Json }): Promise<void> {
-  await measure(fake, probot, label, event);
+async function setUp(fake: FakeGitHub, deliveries: Receiver, label: string, event: { name: string; payload: Json }): Promise<void> {
+  await measure(fake, deliveries, label, event);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,13 +295,11 @@ async function main(): Promise<void> {
   process.env["APP_ID"] = String(APP_ID);
   const appPath = join(ROOT, "lib", "index.js");
   if (!existsSync(appPath)) throw new Error(`${appPath} is missing: run npm run build first`);
-  const { startGate } = (await import(pathToFileURL(appPath).href)) as { startGate: (app: Probot, config: unknown) => { later: { idle(): Promise<void> } } };
-  const { loadConfig } = (await import(pathToFileURL(join(ROOT, "lib", "app", "config.js")).href)) as { loadConfig: (env: NodeJS.ProcessEnv) => unknown };
-  // Handlers only queue jobs: an event is handled once the queue is idle again.
-  const app = (probot: Probot): void => {
-    const gate = startGate(probot, loadConfig(process.env));
-    queueIdle = () => gate.later.idle();
+  const { startGate } = (await import(pathToFileURL(appPath).href)) as { startGate: (app: unknown, config: unknown) => { later: { idle(): Promise<void> } } };
+  const { Deliveries } = (await import(pathToFileURL(join(ROOT, "lib", "app", "deliveries.js")).href)) as {
+    Deliveries: new (log: unknown) => Receiver & { appOf: (probot: Probot) => unknown };
   };
+  const { loadConfig } = (await import(pathToFileURL(join(ROOT, "lib", "app", "config.js")).href)) as { loadConfig: (env: NodeJS.ProcessEnv) => unknown };
 
   const policies = examplePolicies();
   const other = (number: number, head: string): FakePullData => ({
@@ -332,39 +335,43 @@ async function main(): Promise<void> {
     // Warnings and errors are collected: any of them means the figures are not those of a normal run.
     log: pino({ level: "warn" }, { write: (line: string) => void appLog.push(logLine(line)) }),
   });
-  await probot.load(app);
+  // As npm start builds it (src/server.ts): the handlers on a Deliveries, Probot for the jobs' clients.
+  const deliveries = new Deliveries(probot.log);
+  const gate = startGate(deliveries.appOf(probot), loadConfig(process.env));
+  // Handlers only queue jobs: an event is handled once the queue is idle again.
+  queueIdle = () => gate.later.idle();
 
   const rows: Measured[] = [];
   try {
-    rows.push(await measure(fake, probot, "PR opened (cold: first event, nothing cached)", { name: "pull_request", payload: pullRequestEvent("opened", NUMBER, H1) }));
+    rows.push(await measure(fake, deliveries, "PR opened (cold: first event, nothing cached)", { name: "pull_request", payload: pullRequestEvent("opened", NUMBER, H1) }));
 
     state.pull.head = H2;
     state.commits.push(H2);
     touch(1);
-    rows.push(await measure(fake, probot, "PR synchronize (warm)", { name: "pull_request", payload: pullRequestEvent("synchronize", NUMBER, H2) }, { warm: true }));
+    rows.push(await measure(fake, deliveries, "PR synchronize (warm)", { name: "pull_request", payload: pullRequestEvent("synchronize", NUMBER, H2) }, { warm: true }));
 
     state.reviews.push({ id: 1, user: "alice", state: "APPROVED", commit_id: H2, submitted_at: "2026-11-27T10:02:00Z" });
     touch(2);
-    rows.push(await measure(fake, probot, "review submitted (warm)", { name: "pull_request_review", payload: reviewEvent(NUMBER, H2, "alice") }, { warm: true }));
+    rows.push(await measure(fake, deliveries, "review submitted (warm)", { name: "pull_request_review", payload: reviewEvent(NUMBER, H2, "alice") }, { warm: true }));
 
     state.pull.labels.push("documentation");
     touch(3);
-    rows.push(await measure(fake, probot, "labeled (warm, nothing changed)", { name: "pull_request", payload: pullRequestEvent("labeled", NUMBER, H2, ["documentation"]) }, { warm: true }));
+    rows.push(await measure(fake, deliveries, "labeled (warm, nothing changed)", { name: "pull_request", payload: pullRequestEvent("labeled", NUMBER, H2, ["documentation"]) }, { warm: true }));
 
-    rows.push(await measure(fake, probot, "warm evaluation, base branch and PR unchanged (redelivery)", { name: "pull_request", payload: pullRequestEvent("synchronize", NUMBER, H2) }, { warm: true }));
+    rows.push(await measure(fake, deliveries, "warm evaluation, base branch and PR unchanged (redelivery)", { name: "pull_request", payload: pullRequestEvent("synchronize", NUMBER, H2) }, { warm: true }));
 
-    rows.push(await measure(fake, probot, "check_run rerequested", { name: "check_run", payload: checkRunEvent(NUMBER, H2) }, { warm: true }));
+    rows.push(await measure(fake, deliveries, "check_run rerequested", { name: "check_run", payload: checkRunEvent(NUMBER, H2) }, { warm: true }));
 
     // A PR is queued once approved: bob's approval, evaluated before, completes production's two.
     state.reviews.push({ id: 2, user: "bob", state: "APPROVED", commit_id: H2, submitted_at: "2026-11-27T10:04:00Z" });
     touch(4);
-    await setUp(fake, probot, "setup: second approval", { name: "pull_request_review", payload: reviewEvent(NUMBER, H2, "bob") });
+    await setUp(fake, deliveries, "setup: second approval", { name: "pull_request_review", payload: reviewEvent(NUMBER, H2, "bob") });
     // A group of one PR stacked on the base branch's tip: its merge_group event says which PR it holds.
-    rows.push(await measure(fake, probot, "merge_group checks_requested", { name: "merge_group", payload: mergeGroupEvent(NUMBER) }, { warm: true }));
+    rows.push(await measure(fake, deliveries, "merge_group checks_requested", { name: "merge_group", payload: mergeGroupEvent(NUMBER) }, { warm: true }));
 
     // The other open PRs were evaluated before the push, as they would have been when opened.
     for (const data of state.otherPulls ?? []) {
-      await setUp(fake, probot, `setup: PR #${data.pull.number} opened`, { name: "pull_request", payload: pullRequestEvent("opened", data.pull.number, data.pull.head) });
+      await setUp(fake, deliveries, `setup: PR #${data.pull.number} opened`, { name: "pull_request", payload: pullRequestEvent("opened", data.pull.number, data.pull.head) });
     }
     // The policy change lands as GitHub's squash merge of a policy PR: the push audit finds the
     // PR of its commit (one request) and leaves the record to the PR (SPEC §4.3).
@@ -382,7 +389,7 @@ async function main(): Promise<void> {
     rows.push(
       await measure(
         fake,
-        probot,
+        deliveries,
         `push changing policies/ (${OPEN_PULLS} open PRs)`,
         { name: "push", payload: pushEvent(TIP, NEW_TIP, ["policies/production.yml"]) },
         { evaluations: OPEN_PULLS },
@@ -406,7 +413,7 @@ async function main(): Promise<void> {
       { number: NUMBER, sha: q3, parent: q2 },
     ];
     rows.push(
-      await measure(fake, probot, "merge_group of 3 PRs, 2 found from the queue's refs", { name: "merge_group", payload: mergeGroupEvent(NUMBER, q3, q2) }, { evaluations: 3 }),
+      await measure(fake, deliveries, "merge_group of 3 PRs, 2 found from the queue's refs", { name: "merge_group", payload: mergeGroupEvent(NUMBER, q3, q2) }, { evaluations: 3 }),
     );
   } finally {
     await fake.close();
@@ -417,7 +424,7 @@ async function main(): Promise<void> {
 function report(rows: Measured[], state: FakeState): void {
   const teams = Object.keys(state.teams).length;
   if (problems.length > 0) console.error(`THE FIGURES BELOW ARE WRONG: the run had ${problems.length} problem(s), listed at the end\n`);
-  console.log(`GitHub requests per event: the app (lib/index.js) in Probot, in-process, against the loopback fake GitHub (test/fakes/github-model.ts, served by test/fakes/github-server.ts)`);
+  console.log(`GitHub requests per event: the app (lib/) in-process as npm start builds it, against the loopback fake GitHub (test/fakes/github-model.ts, served by test/fakes/github-server.ts)`);
   console.log(`  repository: policies/ examples (${Object.keys(state.policies).sort().join(", ")}; freeze windows removed), ${teams} teams;`);
   console.log(`  PR #${NUMBER}: ${FILES} changed files under clusters/production/ (one environment), 1-2 commits. A PR's ETag changes`);
   console.log(`  with the PR: the fake moves updated_at on a new commit, review or label, as GitHub does, and base.sha with the base branch`);

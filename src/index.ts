@@ -1,14 +1,16 @@
 // The Probot app: only wiring. The configuration is read (and validated) once, at startup.
 // `npm start` runs src/server.ts, which loads the app through startGate with its own queue and
 // HTTP server; `probot run ./lib/index.js` still works, with the in-process queue and Probot's server.
+// Either way the handlers are called by app/deliveries.ts and typed against GateApp, not Probot.
 import { Redis } from "ioredis";
 import type { ApplicationFunctionOptions, Logger, Probot } from "probot";
+import { Deliveries, type GateApp } from "./app/deliveries.js";
 import { complianceGate, type ComplianceGate, type GateDependencies } from "./app/gate.js";
 import { loadConfig, type AppConfig } from "./app/config.js";
 import { Metrics, serveMetrics } from "./app/metrics.js";
 
 /** Loads compliance-gate on `app` and logs what it runs with. */
-export function startGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
+export function startGate(app: GateApp, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const gate = complianceGate(app, config, dependencies);
   app.log.info(
     {
@@ -37,14 +39,18 @@ export function startGate(app: Probot, config: AppConfig, dependencies: GateDepe
  * As `probot run` loads it: the queue in this process, whatever REDIS_URL says (only the server's
  * queue is shared by replicas); the pacer and the check store still share REDIS_URL when it is set.
  * Probot's own server also keeps Probot's throttling (and hands it REDIS_URL): for development;
- * `npm start` (server.ts) is how the app runs.
+ * `npm start` (server.ts) is how the app runs. Probot's webhooks hand every delivery to the same
+ * dispatch as npm start's, so the handlers get what they get there: no client (Probot still
+ * builds one per delivery for its own context, unused).
  */
 export default (app: Probot, options?: ApplicationFunctionOptions): void => {
   const config = loadConfig(process.env);
   const metrics = new Metrics();
   const redis = config.redisUrl !== undefined ? connectRedis(app.log, config.redisUrl) : undefined;
   const { redisUrl: _inProcess, ...inProcess } = config;
-  startGate(app, inProcess, { metrics, ...(redis ? { redis } : {}) });
+  const deliveries = new Deliveries(app.log);
+  app.onAny((event) => deliveries.receive(event));
+  startGate(deliveries.appOf(app), inProcess, { metrics, ...(redis ? { redis } : {}) });
   try {
     options?.addHandler(serveMetrics(metrics));
   } catch {

@@ -1,15 +1,15 @@
 // The audit trail's events (SPEC §4): a merged pull request is recorded, and any delivery for a
 // repository may reconcile its recent merges (§4.4). (Pushes: push-events.ts.)
-import type { Probot } from "probot";
+import type { GateApp, LightContext } from "./deliveries.js";
 import { pullRequestOf } from "../github/pulls.js";
 import { recordMergeJob } from "./audit-merge.js";
 import type { Reconciler } from "./audit-reconcile.js";
 import { reconcileJob } from "./audit-reconcile.js";
-import { guarded, sourceOf, type DeliveryContext } from "./delivery.js";
+import { guarded, sourceOf } from "./delivery.js";
 import type { Later } from "./ports.js";
 
 /** Registers the audit's handlers. */
-export function onAuditEvents(app: Probot, later: Later, reconciler: Reconciler): void {
+export function onAuditEvents(app: GateApp, later: Later, reconciler: Reconciler): void {
   app.on(
     "pull_request.closed",
     guarded(async (context) => {
@@ -32,12 +32,13 @@ export function onAuditEvents(app: Probot, later: Later, reconciler: Reconciler)
     }),
   );
 
-  const anyDelivery = guarded(async (context: DeliveryContext) => {
+  const anyDelivery = guarded(async (context: LightContext) => {
+    // Deliveries about no repository (an authorization revoked, say) have nothing to reconcile.
+    if (!("repository" in context.payload)) return;
     const source = sourceOf(context.payload);
     // Without an installation the client cannot read the repository; between reconciles, nothing is queued.
     if (!source || source.installationId === undefined || !reconciler.due(source)) return;
     await later.enqueue(reconcileJob(source, { name: "event", id: context.id }));
   });
-  // Probot hands onAny handlers the same context as every other handler; its type says only the raw event.
-  app.onAny(anyDelivery as unknown as Parameters<Probot["onAny"]>[0]);
+  app.onAny(anyDelivery);
 }

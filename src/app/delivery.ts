@@ -1,13 +1,11 @@
 // What every handler reads of a webhook delivery (repository, installation, server), and the guard
-// that keeps anything a handler throws from reaching Probot.
+// that keeps anything a handler throws from reaching the dispatch (deliveries.ts).
 import type { Logger } from "probot";
-import type { GitHubClient } from "../github/client.js";
 import { QueueUnavailable } from "./ports.js";
 
-/** What a handler uses of Probot's context. */
+/** What a handler uses of its context (a LightContext, deliveries.ts): no client, its job gets one. */
 export interface DeliveryContext<P extends RepositoryPayload = RepositoryPayload> {
   payload: P;
-  octokit: GitHubClient;
   log: Logger;
   name: string;
   id: string;
@@ -55,7 +53,7 @@ export function branchOf(ref: string): string | undefined {
 }
 
 /**
- * Wraps a handler so that nothing it throws reaches Probot: the evaluator reports its own
+ * Wraps a handler so that nothing it throws reaches the dispatch: the evaluator reports its own
  * failures as failing checks, and whatever escapes before that is logged here, never a stack
  * trace to GitHub, never an unhandled rejection. Only QueueUnavailable goes through: the server
  * answers the delivery 503, so that GitHub records it as failed and it can be delivered again.

@@ -2,7 +2,7 @@
 // reports of pull-based operators — a successful `status` (Flux, Argo CD) or `deployment_status`
 // (Argo CD) — and an issue closed as completed (it may ask for a re-baseline), each turned into a
 // request for its use case, nothing else.
-import type { Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import type { AppliedReporter } from "../audit/verdict-record.js";
 import { appliedJob } from "./applied-verify.js";
 import { guarded, sourceOf, type DeliverySource, type RepositoryPayload } from "./delivery.js";
@@ -45,14 +45,14 @@ interface IssueClosedPayload extends RepositoryPayload {
     closed_at?: string | null;
     pull_request?: unknown;
     user?: User | null;
-    performed_via_github_app?: { id?: number } | null;
+    performed_via_github_app?: { id?: number | null } | null;
   } | null;
   sender?: User | null;
 }
 
 interface DeploymentStatusPayload extends RepositoryPayload {
   deployment_status?: { id?: number; state?: string; creator?: User | null; target_url?: string | null; created_at?: string; environment?: string } | null;
-  deployment?: { id?: number; sha?: string; environment?: string; creator?: User | null; performed_via_github_app?: { id?: number } | null } | null;
+  deployment?: { id?: number; sha?: string; environment?: string; creator?: User | null; performed_via_github_app?: { id?: number | null } | null } | null;
 }
 
 /**
@@ -75,11 +75,11 @@ export function runIdOf(callbackUrl: string | undefined, source: DeliverySource)
 }
 
 /** Registers the handlers; `appId` tells the app's own deployments (audit.deployment) from an operator's. */
-export function onDeploymentEvents(app: Probot, later: Later, appId: () => number | undefined): void {
+export function onDeploymentEvents(app: GateApp, later: Later, appId: () => number | undefined): void {
   app.on(
     "deployment_protection_rule.requested",
     guarded(async (context) => {
-      const payload = context.payload as unknown as ProtectionRulePayload;
+      const payload: ProtectionRulePayload = context.payload;
       const source = sourceOf(payload);
       if (!source) return;
       const runId = runIdOf(payload.deployment_callback_url, source);
@@ -108,7 +108,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
   app.on(
     "issues.closed",
     guarded(async (context) => {
-      const payload = context.payload as unknown as IssueClosedPayload;
+      const payload: IssueClosedPayload = context.payload;
       const source = sourceOf(payload);
       const issue = payload.issue;
       const closer = payload.sender?.login;
@@ -135,7 +135,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
   app.on(
     "status",
     guarded(async (context) => {
-      const payload = context.payload as unknown as StatusPayload;
+      const payload: StatusPayload = context.payload;
       const source = sourceOf(payload);
       // Only a success says a revision was applied; CI's statuses are ignored by the policies' globs.
       if (!source || payload.state !== "success" || typeof payload.sha !== "string" || typeof payload.context !== "string") return;
@@ -156,7 +156,7 @@ export function onDeploymentEvents(app: Probot, later: Later, appId: () => numbe
   app.on(
     "deployment_status",
     guarded(async (context) => {
-      const payload = context.payload as unknown as DeploymentStatusPayload;
+      const payload: DeploymentStatusPayload = context.payload;
       const source = sourceOf(payload);
       const status = payload.deployment_status;
       const deployment = payload.deployment;

@@ -2,14 +2,13 @@
 // permission just granted), a push that may change policies on the default branch or an enforced
 // branch, every change to a ruleset or branch protection — whose sender is who removed or weakened
 // the requirement, if anything was — and a change of the default branch.
-import type { Logger, Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { AppIdentity } from "../github/app-identity.js";
-import type { GitHubClient } from "../github/client.js";
 import { rulesetOf } from "../github/rulesets.js";
-import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
+import { branchOf, guarded, sourceOf, type DeliveryContext, type RepositoryPayload } from "./delivery.js";
 import { enforceJob } from "./enforce-service.js";
-import { pushTouchesPolicies, type PushSummary } from "./policy-push.js";
+import { pushTouchesPolicies } from "./policy-push.js";
 import type { Later } from "./ports.js";
 
 interface ListedRepository {
@@ -38,7 +37,7 @@ interface RulesPayload extends RepositoryPayload {
  * what is enforced (EnforcementService.mayChangeEnforcement: a branch the policies enforce).
  */
 export function onEnforcementEvents(
-  app: Probot,
+  app: GateApp,
   later: Later,
   identity: AppIdentity,
   clock: () => number,
@@ -89,12 +88,12 @@ export function onEnforcementEvents(
       const isDefault = branch === payload.repository.default_branch;
       if (!isDefault && !mayChangeEnforcement(source.owner, source.repo, branch)) return;
       // Not knowing whether policies changed costs a few reads; missing a change leaves a branch unguarded.
-      if (!payload.created && pushTouchesPolicies(payload as unknown as PushSummary) === "no") return;
+      if (!payload.created && pushTouchesPolicies(payload) === "no") return;
       await later.enqueue(enforceJob({ ...source, trigger: { kind: "setup", reason: `policy change on ${branch}`, at: now() } }, context.id, { name: "event", id: context.id }));
     }),
   );
 
-  const rulesChanged = guarded(async (context: { name: string; id: string; payload: RulesPayload; octokit: GitHubClient; log: Logger }) => {
+  const rulesChanged = guarded(async (context: DeliveryContext<RulesPayload>) => {
     const { payload } = context;
     const source = sourceOf(payload);
     // An organization's ruleset names no repository: the sweep looks at every repository it applies to.
@@ -114,9 +113,7 @@ export function onEnforcementEvents(
         : undefined;
     await later.enqueue(enforceJob({ ...source, trigger: { kind: "rules_changed", event, sender, at: now(), changedAt, ...(ruleset ? { ruleset } : {}) } }, context.id, { name: "event", id: context.id }));
   });
-  for (const name of ["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"] as const) {
-    app.on(name, rulesChanged as unknown as Parameters<typeof app.on<typeof name>>[1]);
-  }
+  app.on(["repository_ruleset", "branch_protection_rule", "branch_protection_configuration"], rulesChanged);
 
   // The default branch changed: its policies now say what is enforced. A switch to a branch
   // without policies removes nothing; one to policies that enforce less is reported, naming who switched.

@@ -2,7 +2,7 @@
 // the one in Redis the server hands in), the use cases, the table of jobs they run, and the handlers
 // that turn each webhook of SPEC §3.1, §4, §5 and §8 into a job of its use case.
 import type { Redis } from "ioredis";
-import type { Logger, Probot } from "probot";
+import type { Logger } from "probot";
 import { AppIdentity } from "../github/app-identity.js";
 import type { EnforcementTrigger } from "../engine/enforcement-drift.js";
 import type { GitHubClient } from "../github/client.js";
@@ -11,6 +11,7 @@ import { MergeRecorder, type MergeRequest } from "./audit-merge.js";
 import { PushAuditor, type PushRequest } from "./audit-push.js";
 import { Reconciler } from "./audit-reconcile.js";
 import { AppliedVerifier, type AppliedReport } from "./applied-verify.js";
+import type { GateApp } from "./deliveries.js";
 import { onDeploymentEvents } from "./deployment-events.js";
 import { DeploymentGate, type DeploymentRequest } from "./deployment-gate.js";
 import { Rebaseliner, type RebaselineRequest } from "./rebaseline.js";
@@ -102,8 +103,8 @@ export interface ComplianceGate {
 /** Every job's payload names its repository. */
 type RepositoryJob = Job<{ owner: string; repo: string }>;
 
-/** Registers compliance-gate's handlers on a Probot app. */
-export function complianceGate(app: Probot, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
+/** Registers compliance-gate's handlers on the app (deliveries.ts: what they are handed). */
+export function complianceGate(app: GateApp, config: AppConfig, dependencies: GateDependencies = {}): ComplianceGate {
   const clock = dependencies.clock ?? Date.now;
   const metrics = dependencies.metrics ?? new Metrics({ processMetrics: false });
   const { redis } = dependencies;

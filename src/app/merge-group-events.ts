@@ -1,7 +1,7 @@
 // merge_group checks_requested: the merge queue asks for the required checks on a merge group's
 // head commit; every PR the group holds is judged and the strictest verdicts are posted on that
 // commit (SPEC §3.1, merge-group.ts).
-import type { Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import { branchOf, guarded, sourceOf } from "./delivery.js";
 import { evaluationJob } from "./evaluation-memory.js";
 import type { Later } from "./ports.js";
@@ -18,7 +18,7 @@ export function queuedPullNumber(headRef: string): number | undefined {
 }
 
 /** Registers the merge_group handler. */
-export function onMergeGroupEvents(app: Probot, later: Later): void {
+export function onMergeGroupEvents(app: GateApp, later: Later): void {
   app.on(
     "merge_group.checks_requested",
     guarded(async (context) => {

@@ -1,6 +1,6 @@
 // pull_request and pull_request_review: every change to a PR that can change its decision
 // re-evaluates it (SPEC §3.1); a closed PR stops its freeze timers and retries.
-import type { Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import { guarded, sourceOf, type DeliveryContext } from "./delivery.js";
 import type { Evaluation } from "./evaluate.js";
 import { evaluationJob } from "./evaluation-memory.js";
@@ -61,7 +61,7 @@ const REVIEW_EVENTS: ("pull_request_review.submitted" | "pull_request_review.edi
 ];
 
 /** Registers the pull_request and pull_request_review handlers. */
-export function onPullRequestEvents(app: Probot, later: Later, evaluation: Evaluation): void {
+export function onPullRequestEvents(app: GateApp, later: Later, evaluation: Evaluation): void {
   app.on(
     PULL_REQUEST_EVENTS,
     guarded(async (context) => {

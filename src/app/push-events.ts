@@ -1,13 +1,13 @@
 // push: a push that changes policies/ on a branch re-evaluates every open PR into that branch
 // (policy-push.ts), and a push to a gated branch is audited for direct commits (audit-push.ts).
-import type { Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import { auditPushJob, type PushPayload } from "./audit-push.js";
 import { branchOf, guarded, sourceOf, type RepositoryPayload } from "./delivery.js";
 import { policyPushJob } from "./policy-push.js";
 import type { Later } from "./ports.js";
 
 /** Registers the push handlers. */
-export function onPushEvents(app: Probot, later: Later): void {
+export function onPushEvents(app: GateApp, later: Later): void {
   app.on(
     "push",
     guarded(async (context) => {

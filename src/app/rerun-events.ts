@@ -1,6 +1,6 @@
 // check_run and check_suite rerequested: someone pressed "Re-run" on one of our checks; what it is
 // about is evaluated again (rerun.ts).
-import type { Probot } from "probot";
+import type { GateApp } from "./deliveries.js";
 import { AUDIT_CHECK, CHECK_PREFIX } from "../render/check-run.js";
 import { guarded, sourceOf, type DeliveryContext } from "./delivery.js";
 import type { Later } from "./ports.js";
@@ -17,7 +17,7 @@ async function rerun(later: Later, context: DeliveryContext, what: Pick<Rerun, "
  * Registers the re-run handlers. Only our own checks count: a name under `compliance/` and, when
  * this app's id is known, posted by this app.
  */
-export function onRerunEvents(app: Probot, later: Later, appId: () => number | undefined): void {
+export function onRerunEvents(app: GateApp, later: Later, appId: () => number | undefined): void {
   const ours = (id: number | undefined): boolean => {
     const own = appId();
     return own === undefined || id === undefined || id === own;

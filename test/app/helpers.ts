@@ -1,5 +1,5 @@
-// The app under test: a Probot instance loading compliance-gate, real webhook payloads moved to
-// acme/gitops#42, a fake GitHub at the HTTP boundary (nock) that records every request, and a
+// The app under test: compliance-gate built as `npm start` builds it (src/server.ts: the handlers on
+// a Deliveries, Probot for the jobs' clients), real webhook payloads moved to acme/gitops#42, a fake GitHub at the HTTP boundary (nock) that records every request, and a
 // manual clock for freeze timers.
 import type { InProcessLater } from "../../src/app/later.js";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
@@ -8,6 +8,7 @@ import nock from "nock";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { DEFAULT_CONFIG, type AppConfig } from "../../src/app/config.js";
+import { Deliveries } from "../../src/app/deliveries.js";
 import { complianceGate, type ComplianceGate } from "../../src/app/gate.js";
 import type { TimerApi } from "../../src/app/freeze-timers.js";
 import { policyYaml } from "../fakes/ports.js";
@@ -75,7 +76,8 @@ export class ManualClock implements TimerApi {
 // The app
 
 export interface TestApp {
-  probot: Probot;
+  /** The dispatch the server hands deliveries to: handlers get what they get under `npm start`. */
+  deliveries: Deliveries;
   gate: ComplianceGate;
   clock: ManualClock;
   /** Delivers a webhook and waits for its handlers and the jobs they queued. */
@@ -98,7 +100,10 @@ export interface TestAppOptions {
   recallChecks?: boolean;
 }
 
-/** Probot as `probot run` builds it, minus retries and throttling, with compliance-gate loaded. */
+/**
+ * The gate as `npm start` builds it: Probot (minus retries and throttling) for the jobs' clients,
+ * the handlers on a Deliveries, which is what receives every delivery.
+ */
 export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
   const clock = options.clock ?? new ManualClock();
   const probot = new Probot({
@@ -107,33 +112,29 @@ export async function startApp(options: TestAppOptions = {}): Promise<TestApp> {
     Octokit: ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
     log: options.log ?? pino({ level: "silent" }),
   });
-  let gate: ComplianceGate | undefined;
-  await probot.load((app) => {
-    gate = complianceGate(
-      app,
-      // No periodic sweep of required checks unless a test asks: its timer would fire as tests move the clock.
-      { ...DEFAULT_CONFIG, appId: APP_ID, enforceSweepIntervalMs: 0, ...options.config },
-      {
-        clock: () => clock.now,
-        timers: clock,
-        reconcileOnFirstEvent: options.reconcileOnFirstEvent ?? false,
-        enforceOnEvents: options.enforceOnEvents ?? false,
-        recallChecks: options.recallChecks ?? false,
-        // The pacer's waits are not slept: time here moves only when a test moves it.
-        sleeper: { sleep: () => Promise.resolve() },
-      },
-    );
-  });
-  if (!gate) throw new Error("the app did not load");
-  const loaded = gate;
+  const deliveries = new Deliveries(probot.log);
+  const gate = complianceGate(
+    deliveries.appOf(probot),
+    // No periodic sweep of required checks unless a test asks: its timer would fire as tests move the clock.
+    { ...DEFAULT_CONFIG, appId: APP_ID, enforceSweepIntervalMs: 0, ...options.config },
+    {
+      clock: () => clock.now,
+      timers: clock,
+      reconcileOnFirstEvent: options.reconcileOnFirstEvent ?? false,
+      enforceOnEvents: options.enforceOnEvents ?? false,
+      recallChecks: options.recallChecks ?? false,
+      // The pacer's waits are not slept: time here moves only when a test moves it.
+      sleeper: { sleep: () => Promise.resolve() },
+    },
+  );
   return {
-    probot,
-    gate: loaded,
+    deliveries,
+    gate,
     clock,
     receive: async (name, payload) => {
-      await probot.receive({ id: randomUUID(), name, payload } as Parameters<Probot["receive"]>[0]);
+      await deliveries.receive({ id: randomUUID(), name, payload });
       // Handlers only queue jobs: what the delivery started has run once the queue is idle.
-      await loaded.later.idle();
+      await gate.later.idle();
     },
   };
 }

@@ -157,7 +157,7 @@ test("one log line per evaluation names the delivery, the repository, the PR, ea
   const app = await startApp({ log });
   try {
     github.coldEvaluation();
-    await app.probot.receive({ id: "delivery-1234", name: "pull_request", payload: pullRequestEvent("opened") } as never);
+    await app.deliveries.receive({ id: "delivery-1234", name: "pull_request", payload: pullRequestEvent("opened") });
     // The handler only queued the evaluation: its line is written once the queue is idle.
     await app.gate.later.idle();
     const line = lines.find((l) => l["msg"] === "evaluated acme/gitops#42");

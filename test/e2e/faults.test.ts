@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { DEFAULT_CONFIG } from "../../src/app/config.js";
+import { Deliveries } from "../../src/app/deliveries.js";
 import { complianceGate, type ComplianceGate } from "../../src/app/gate.js";
 import type { TimerApi } from "../../src/app/freeze-timers.js";
 import type { InProcessLater } from "../../src/app/later.js";
@@ -114,7 +115,7 @@ const UNPACED = { ...DEFAULT_PACING, pointsPerMinute: 600_000, pointsBurst: 10_0
 let github: FakeGitHub;
 let proxy: FaultyGitHub;
 let gate: ComplianceGate;
-let probot: Probot;
+let deliveries: Deliveries;
 
 /** PRs 1–8 into main, each changing clusters/production; none approved yet. */
 function pulls(): FakePullData[] {
@@ -145,7 +146,7 @@ beforeAll(async () => {
   proxy = new FaultyGitHub(github.url);
   await proxy.start();
   const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
-  probot = new Probot({
+  const probot = new Probot({
     appId: 1,
     privateKey,
     baseUrl: `${proxy.url}/api/v3`,
@@ -153,13 +154,13 @@ beforeAll(async () => {
     Octokit: ProbotOctokit.defaults((o: Record<string, unknown>) => ({ ...o, retry: { enabled: false }, throttle: { enabled: false } })),
     log: pino({ level: "silent" }),
   });
-  await probot.load((app) => {
-    gate = complianceGate(
-      app,
-      { ...DEFAULT_CONFIG, appId: 1, enforceSweepIntervalMs: 0, freezeTimers: false, pacing: UNPACED },
-      { timers: FAST_TIMERS, reconcileOnFirstEvent: false, enforceOnEvents: false },
-    );
-  });
+  // As npm start builds it (src/server.ts): the handlers on a Deliveries, Probot for the jobs' clients.
+  deliveries = new Deliveries(probot.log);
+  gate = complianceGate(
+    deliveries.appOf(probot),
+    { ...DEFAULT_CONFIG, appId: 1, enforceSweepIntervalMs: 0, freezeTimers: false, pacing: UNPACED },
+    { timers: FAST_TIMERS, reconcileOnFirstEvent: false, enforceOnEvents: false },
+  );
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -183,7 +184,7 @@ function dataOf(number: number): FakePullData {
 }
 
 async function deliver(name: string, payload: Record<string, unknown>): Promise<void> {
-  await probot.receive({ id: randomUUID(), name, payload } as Parameters<Probot["receive"]>[0]).catch(() => undefined);
+  await deliveries.receive({ id: randomUUID(), name, payload }).catch(() => undefined);
 }
 
 function opened(number: number): Record<string, unknown> {
