@@ -63,6 +63,8 @@ interface Slot {
   line: JobPriority | undefined;
   /** Its installation's group in the lines (queue/fair-line.ts). */
   group: string;
+  /** When a person's event (an interactive job from a delivery) last came for it; its place among the fresh (FairLine). */
+  touched: number | undefined;
 }
 
 /** Later within one process. */
@@ -231,30 +233,37 @@ export class InProcessLater implements AppLater {
   private accept(job: Job, held = false): void {
     if (this.closed) throw new QueueUnavailable("the app is shutting down");
     const slot = this.slots.get(job.key);
+    // A person's event, not a retry or timer come due, nor bulk work: someone is likely waiting on it.
+    const touched = !held && priorityOf(job) === "interactive" ? this.options.clock() : undefined;
     if (slot === undefined) {
       if (!held) this.admit(job);
-      const fresh: Slot = { pending: undefined, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId) };
+      const fresh: Slot = { pending: undefined, since: this.options.clock(), running: false, line: undefined, group: groupOf(job.installationId), touched };
       this.setPending(fresh, job);
       this.slots.set(job.key, fresh);
       this.queueUp(job.key, fresh);
     } else if (slot.pending !== undefined) {
       this.setPending(slot, this.table.merge(slot.pending, job));
+      slot.touched = touched ?? slot.touched;
       // A person's event on a PR whose bulk re-evaluation waits: it goes to the front line.
       if (slot.line === "bulk" && priorityOf(slot.pending) === "interactive") {
         this.lines.bulk.delete(slot.group, job.key);
+        this.queueUp(job.key, slot);
+      } else if (touched !== undefined && slot.line !== undefined) {
+        // Waiting in its line (not running, with more after): it keeps its place and is fresh again.
         this.queueUp(job.key, slot);
       }
     } else {
       // Its key runs: one more run after this one (queued up when it ends). Bounded by the runs under way.
       this.setPending(slot, job);
       slot.since = this.options.clock();
+      slot.touched = touched ?? slot.touched;
     }
     this.pump();
   }
 
   private queueUp(key: string, slot: Slot): void {
     slot.line = priorityOf(slot.pending as Job);
-    this.lines[slot.line].add(slot.group, key);
+    this.lines[slot.line].add(slot.group, key, slot.touched);
   }
 
   private pump(): void {
@@ -279,6 +288,8 @@ export class InProcessLater implements AppLater {
     const job = slot.pending as Job;
     this.setPending(slot, undefined);
     slot.line = undefined;
+    // Its run serves the events so far: only one coming after it starts makes the key fresh again.
+    slot.touched = undefined;
     slot.running = true;
     this.active[line] += 1;
     this.shares[line].tryEnter(slot.group);

@@ -1,6 +1,7 @@
 // The fair line of the in-process queue: installations taking turns, each one's fresh newest key
 // first but never twice in a row, else its oldest; and the share of a line's slots one installation
 // may hold, one run while its GitHub budget is spent ahead.
+import fc from "fast-check";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
 import { FairLine, FRESH_MS, GroupShares, groupOf, shareOf } from "../../src/app/queue/fair-line.js";
@@ -18,9 +19,9 @@ describe("FairLine", () => {
 
   test("installations take turns; within one, first come first served once nothing is fresh", () => {
     const l = line();
-    for (const key of ["a1", "a2", "a3"]) l.add("A", key);
-    l.add("B", "b1");
-    l.add("A", "a1"); // already waiting: not twice, and it keeps its place
+    for (const key of ["a1", "a2", "a3"]) l.add("A", key, t);
+    l.add("B", "b1", t);
+    l.add("A", "a1", t); // already waiting: not twice, and it keeps its place
     t = FRESH_MS + 1;
     expect(drain(l)).toEqual(["a1", "b1", "a2", "a3"]);
     expect(l.size).toBe(0);
@@ -28,36 +29,48 @@ describe("FairLine", () => {
 
   test("a fresh key goes first, but never twice in a row: the oldest runs at least every other turn", () => {
     const l = line();
-    for (const key of ["a1", "a2", "a3", "a4"]) l.add("A", key);
+    for (const key of ["a1", "a2", "a3", "a4"]) l.add("A", key, t);
     expect(drain(l)).toEqual(["a4", "a1", "a3", "a2"]);
   });
 
   test("a review arriving behind a stale backlog is taken at the next turn", () => {
     const l = line();
-    for (let n = 1; n <= 100; n += 1) l.add("A", `burst#${n}`);
+    for (let n = 1; n <= 100; n += 1) l.add("A", `burst#${n}`, t);
     t = 60_000;
     expect(l.take(() => true)?.key).toBe("burst#1");
     expect(l.take(() => true)?.key).toBe("burst#2");
-    l.add("A", "review");
+    l.add("A", "review", t);
     t += 5_000;
     expect(l.take(() => true)?.key).toBe("review");
     // Two at once, right after a fresh one went: the oldest first, then the newer, the oldest, the other.
-    l.add("A", "review-2");
-    l.add("A", "review-3");
+    l.add("A", "review-2", t);
+    t += 1;
+    l.add("A", "review-3", t);
     const four = [1, 2, 3, 4].map(() => l.take(() => true)?.key);
     expect(four).toEqual(["burst#3", "review-3", "burst#4", "review-2"]);
     // No longer fresh: it waits its turn like any other.
-    l.add("A", "late");
+    l.add("A", "late", t);
     t += FRESH_MS + 1;
     expect([l.take(() => true)?.key, l.take(() => true)?.key]).toEqual(["burst#5", "burst#6"]);
   });
 
+  test("freshness is a person's last event: a key touched again goes first; one back after its run is placed by its own touch", () => {
+    const l = line();
+    for (const key of ["a1", "a2", "a3"]) l.add("A", key, t);
+    t = 10;
+    l.add("A", "a1", t); // a review on a1, waiting already: it keeps its place of arrival, and is the freshest
+    t = 20;
+    l.add("A", "a4", 5); // back after its run, for an event at 5: fresher than a2 and a3 only
+    l.add("A", "a5", undefined); // a retry come due: never fresh
+    expect(drain(l)).toEqual(["a1", "a2", "a4", "a3", "a5"]);
+  });
+
   test("under a steady stream of fresh keys no key waits more than twice the turns first come, first served gives it", () => {
     const l = line();
-    for (let n = 1; n <= 50; n += 1) l.add("A", `old#${n}`);
+    for (let n = 1; n <= 50; n += 1) l.add("A", `old#${n}`, t);
     const takenAt = new Map<string, number>();
     for (let turn = 1; turn <= 200; turn += 1) {
-      l.add("A", `new#${turn}`); // one arrival per turn: there is always a fresh key
+      l.add("A", `new#${turn}`, t); // one arrival per turn: there is always a fresh key
       const next = l.take(() => true);
       if (next) takenAt.set(next.key, turn);
     }
@@ -66,7 +79,7 @@ describe("FairLine", () => {
 
   test("a key deleted from the middle or either end leaves the others in order", () => {
     const l = line();
-    for (const key of ["a1", "a2", "a3", "a4", "a5"]) l.add("A", key);
+    for (const key of ["a1", "a2", "a3", "a4", "a5"]) l.add("A", key, t);
     l.delete("A", "a3");
     l.delete("A", "a1");
     l.delete("A", "a5");
@@ -74,10 +87,65 @@ describe("FairLine", () => {
     expect(drain(l)).toEqual(["a2", "a4"]);
   });
 
+  test("against a model: every key added is taken once, the oldest at least every other take, and the freshest when it goes first", () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("add" as const), key: fc.integer({ min: 0, max: 12 }), touched: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) }),
+      fc.record({ kind: fc.constant("delete" as const), key: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ kind: fc.constant("take" as const), now: fc.integer({ min: 0, max: 100 + FRESH_MS }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), (ops) => {
+        let now = 0;
+        const l = new FairLine(() => now);
+        /** The model: key -> [arrival number, touched]. */
+        const model = new Map<string, [number, number | undefined]>();
+        let arrivals = 0;
+        let lastWasOldest = true;
+        for (const o of ops) {
+          if (o.kind === "add") {
+            const key = `k${o.key}`;
+            l.add("A", key, o.touched);
+            const found = model.get(key);
+            if (!found) model.set(key, [arrivals++, o.touched]);
+            else if (o.touched !== undefined && (found[1] === undefined || o.touched > found[1])) found[1] = o.touched;
+          } else if (o.kind === "delete") {
+            l.delete("A", `k${o.key}`);
+            model.delete(`k${o.key}`);
+          } else {
+            now = o.now;
+            const taken = l.take(() => true)?.key;
+            if (model.size === 0) {
+              expect(taken).toBeUndefined();
+              continue;
+            }
+            const entries = [...model.entries()];
+            const oldest = entries.reduce((a, b) => (b[1][0] < a[1][0] ? b : a))[0];
+            const touched = entries.filter((e) => e[1][1] !== undefined);
+            const latest = touched.length ? Math.max(...touched.map((e) => e[1][1] as number)) : undefined;
+            const fresh = latest !== undefined && now - latest <= FRESH_MS;
+            if (lastWasOldest && fresh) {
+              // The freshest: one of the keys touched last.
+              expect(touched.filter((e) => e[1][1] === latest).map((e) => e[0])).toContain(taken);
+              lastWasOldest = false;
+            } else {
+              expect(taken).toBe(oldest);
+              lastWasOldest = true;
+            }
+            model.delete(taken as string);
+          }
+          expect(l.size).toBe(model.size);
+          // An installation with nothing waiting is forgotten, and starts afresh.
+          if (model.size === 0) lastWasOldest = true;
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test("an installation that may not run now is passed over, not dropped", () => {
     const line = new FairLine();
-    line.add("A", "a1");
-    line.add("B", "b1");
+    line.add("A", "a1", 0);
+    line.add("B", "b1", 0);
     expect(line.take((group) => group !== "A")).toEqual({ group: "B", key: "b1" });
     expect(line.take((group) => group !== "A")).toBeUndefined();
     expect(line.take(() => true)).toEqual({ group: "A", key: "a1" });
@@ -85,8 +153,8 @@ describe("FairLine", () => {
 
   test("a deleted key is gone, and its installation with it when it was the last", () => {
     const line = new FairLine();
-    line.add("A", "a1");
-    line.add("A", "a2");
+    line.add("A", "a1", 0);
+    line.add("A", "a2", 0);
     line.delete("A", "a1");
     line.delete("A", "missing");
     expect(line.size).toBe(1);
@@ -138,21 +206,33 @@ test("GroupShares: a group past its share is refused until one of its runs ends;
   expect(shares.tryEnter("A")).toBe(true);
 });
 
-test("GroupShares: while a group's GitHub budget is spent ahead it starts no run beyond its first", () => {
+test("GroupShares: a run ending on a spent budget halves how many its group may have; one ending with room adds one", () => {
   const shares = new GroupShares(6);
   const spent = new Set<string>(["A"]);
   shares.paceWith((group) => spent.has(group));
-  expect(shares.tryEnter("A")).toBe(true); // its first: a group is never held at none
+  for (let n = 0; n < 6; n += 1) expect(shares.tryEnter("A")).toBe(true); // unknown: its whole share
+  shares.leave("A");
+  expect(shares.limitOf("A")).toBe(3);
+  shares.leave("A");
+  shares.leave("A");
+  expect(shares.limitOf("A")).toBe(1); // never below one
+  expect(shares.tryEnter("A")).toBe(false); // three still run
+  shares.leave("A");
+  shares.leave("A");
   expect(shares.tryEnter("A")).toBe(false);
-  expect(shares.tryEnter("B")).toBe(true);
-  expect(shares.tryEnter("B")).toBe(true);
+  shares.leave("A");
+  expect(shares.tryEnter("A")).toBe(true); // none runs: its one
+  expect(shares.tryEnter("A")).toBe(false);
+  // Another group is not held by A's budget.
+  for (let n = 0; n < 6; n += 1) expect(shares.tryEnter("B")).toBe(true);
   spent.delete("A");
-  expect(shares.tryEnter("A")).toBe(true);
-  spent.add("A");
   shares.leave("A");
-  expect(shares.tryEnter("A")).toBe(false);
-  shares.leave("A");
-  expect(shares.tryEnter("A")).toBe(true);
+  expect(shares.limitOf("A")).toBe(2);
+  for (let n = 0; n < 10; n += 1) {
+    shares.tryEnter("A");
+    shares.leave("A");
+  }
+  expect(shares.limitOf("A")).toBe(6); // never above the share
 });
 
 test("the in-process queue lets installations take turns: a busy one's backlog does not hold up another's job", async () => {
@@ -176,7 +256,7 @@ test("the in-process queue lets installations take turns: a busy one's backlog d
   expect(order.indexOf("quiet#1")).toBeLessThanOrEqual(4);
 });
 
-test("the in-process queue: one run while the installation's budget is spent ahead, and a fresh review runs next", async () => {
+test("the in-process queue: runs of an installation on a spent budget come down to one, and a fresh review runs next", async () => {
   const later = new InProcessLater({ clock: Date.now, log: pino({ level: "silent" }), slots: { interactive: 8, bulk: 1 } });
   later.paceWith((installation) => installation === "1");
   const order: string[] = [];
@@ -187,18 +267,28 @@ test("the in-process queue: one run while the installation's budget is spent ahe
       await new Promise<void>((resolve) => releases.push(resolve));
     },
   });
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 3; i += 1) await new Promise((resolve) => setImmediate(resolve));
+  };
   await later.start();
-  for (let n = 1; n <= 5; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
+  for (let n = 1; n <= 8; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
+  await settle();
+  expect(order).toEqual(["busy#1", "busy#2", "busy#3", "busy#4", "busy#5", "busy#6"]); // its share, before its budget is known spent
   await later.enqueue({ kind: "work", key: "other#1", installationId: 2, payload: {} });
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(order).toEqual(["busy#1", "other#1"]);
   await later.enqueue({ kind: "work", key: "review#1", installationId: 1, payload: {} });
-  releases.shift()?.();
-  await new Promise((resolve) => setImmediate(resolve));
-  await new Promise((resolve) => setImmediate(resolve));
-  expect(order).toEqual(["busy#1", "other#1", "review#1"]);
+  await settle();
+  expect(order.at(-1)).toBe("other#1"); // another installation is not held
+  // Five of the six end on a spent budget: none is replaced (its limit comes down to one).
+  for (let n = 0; n < 5; n += 1) {
+    releases.shift()?.();
+    await settle();
+  }
+  expect(order).toHaveLength(7);
+  releases.shift()?.(); // the last busy run
+  await settle();
+  expect(order.slice(7)).toEqual(["review#1"]); // the fresh review first, and alone
   const drain = setInterval(() => releases.shift()?.(), 1);
   await later.idle();
   clearInterval(drain);
-  expect(order).toHaveLength(7);
+  expect(order).toHaveLength(10);
 });

@@ -64,6 +64,57 @@ describe("the queue in Redis", () => {
     await later.idle();
   });
 
+  test("a review arriving behind its installation's backlog runs at one of the next two runs, not after the backlog", async () => {
+    const prefix = uniquePrefix();
+    const order: string[] = [];
+    let release = (): void => undefined;
+    const hold = new Promise<void>((resolve) => (release = resolve));
+    // One slot: the installation's runs go one at a time, in the tickets' order but for fresh keys.
+    const later = new RedisLater({ url: server.url, log, slots: { interactive: 1, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
+    later.handle("work", {
+      run: async (job) => {
+        order.push(job.key);
+        if (job.key === "busy#1") await hold;
+      },
+    });
+    await later.start();
+    made.push(later);
+    await later.enqueue({ kind: "work", key: "busy#1", installationId: 1, payload: {} });
+    await eventually("the first run", () => (order.length > 0 ? true : undefined));
+    for (let n = 2; n <= 8; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await later.enqueue({ kind: "work", key: "review", installationId: 1, payload: {} });
+    release();
+    await eventually("every run", () => (order.length === 9 ? true : undefined));
+    await later.idle();
+    // First come, first served would run it last (ninth); the first ticket took itself as fresh.
+    expect(order.indexOf("review")).toBeLessThanOrEqual(2);
+    expect(new Set(order).size).toBe(9);
+  }, 20_000);
+
+  test("a ticket that took a fresh key runs it when run again, even once the fresh key's own ticket is gone", async () => {
+    const prefix = uniquePrefix();
+    const redis = new Redis(server.url);
+    const ran: unknown[] = [];
+    try {
+      // As a replica killed while it ran a fresh key for a ticket leaves it: the ticket (run again by
+      // BullMQ) names the fresh key, whose own ticket already ended (it found the key's lease taken).
+      const fresh: Job = { kind: "work", key: "acme/gitops#7", installationId: 1, payload: ["reviewed"] };
+      await redis.rpush(`${prefix}:running:acme/gitops#7`, JSON.stringify(fresh));
+      const { Queue } = await import("bullmq");
+      const queue = new Queue("interactive", { connection: { url: server.url }, prefix });
+      await queue.add("run", { key: "acme/gitops#8", group: "1", fresh: "acme/gitops#7" });
+      await queue.close();
+      await redis.rpush(`${prefix}:pending:acme/gitops#8`, JSON.stringify({ kind: "work", key: "acme/gitops#8", installationId: 1, payload: ["opened"] }));
+      const later = await replica(prefix, { run: async (job) => void ran.push(job.payload) });
+      await eventually("both runs", () => (ran.length === 2 ? true : undefined));
+      await later.idle();
+      expect(ran).toEqual([["reviewed"], ["opened"]]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 20_000);
+
   test("two replicas: jobs of one key never run at once, every job runs, a burst folds into few runs", async () => {
     const prefix = uniquePrefix();
     const seen: string[] = [];

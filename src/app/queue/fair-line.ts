@@ -1,10 +1,11 @@
 // A line of keys waiting to run, fair between installations: the installations take turns, so one
 // busy organisation (a burst of a hundred PRs, a policy push) does not hold up a review in another —
-// whose own budget at GitHub is idle. Within an installation, its newest key goes first while it is
-// fresh (arrived within FRESH_MS: a person is likely waiting on it), but never twice in a row; else
-// its oldest: a review arriving behind the installation's own backlog runs at its next turn instead
-// of after the whole backlog, and the oldest key still runs at least every other turn (no key waits
-// more than twice as many turns as first come, first served would make it).
+// whose own budget at GitHub is idle. Within an installation, the key a person's event came for last
+// goes first while that is fresh (within FRESH_MS: the person is likely waiting on it), but never
+// twice in a row; else its oldest: a review arriving behind the installation's own backlog runs at
+// its next turn instead of after the whole backlog, and the oldest key still runs at least every
+// other turn (no key waits more than twice as many turns as first come, first served makes it).
+import { LruCache } from "../../github/lru-cache.js";
 
 /** How long a key counts as fresh: a person who just reviewed or pushed looks for the check within it. */
 export const FRESH_MS = 30_000;
@@ -24,25 +25,55 @@ export function shareOf(slots: number): number {
   return slots < 4 ? slots : slots - Math.floor(slots / 4);
 }
 
-/** One installation's keys in arrival order, taken from either end; each operation costs O(1). */
+/** A waiting key, in two orders: of arrival, and of a person's last event on it. */
+interface Node {
+  key: string;
+  /** When a person's event last came for it (clock ms); undefined: none did (a retry, bulk work). */
+  touched: number | undefined;
+  older: Node | undefined;
+  newer: Node | undefined;
+  touchedBefore: Node | undefined;
+  touchedAfter: Node | undefined;
+}
+
+/**
+ * One installation's keys: in arrival order (the oldest is taken from one end) and in the order of
+ * a person's last event (the freshest from the other). Adding, deleting and taking cost O(1), but
+ * placing a key by a touch older than others' walks past those newer (at most the keys waiting:
+ * the in-process queue's MAX_WAITING).
+ */
 class Keys {
-  private readonly nodes = new Map<string, NonNullable<Node>>();
-  private oldest: Node = undefined;
-  private newest: Node = undefined;
-  /** Whether the last take was of the newest key. */
-  private tookNewest = false;
+  private readonly nodes = new Map<string, Node>();
+  private oldest: Node | undefined;
+  private newest: Node | undefined;
+  private leastTouched: Node | undefined;
+  private lastTouched: Node | undefined;
+  /** Whether the last take was of the freshest key. */
+  private tookFreshest = false;
 
   get size(): number {
     return this.nodes.size;
   }
 
-  /** Adds `key` at the newest end; false when it is already waiting (it keeps its place). */
-  add(key: string, now: number): boolean {
-    if (this.nodes.has(key)) return false;
-    const node = { key, at: now, older: this.newest, newer: undefined };
+  /**
+   * Adds `key` at the newest end, placed by `touched`; false when it is already waiting: it keeps
+   * its place of arrival, and a later touch moves it among the touched.
+   */
+  add(key: string, touched: number | undefined): boolean {
+    const found = this.nodes.get(key);
+    if (found !== undefined) {
+      if (touched !== undefined && (found.touched === undefined || touched > found.touched)) {
+        this.unlinkTouched(found);
+        found.touched = touched;
+        this.linkTouched(found);
+      }
+      return false;
+    }
+    const node: Node = { key, touched, older: this.newest, newer: undefined, touchedBefore: undefined, touchedAfter: undefined };
     if (this.newest) this.newest.newer = node;
     else this.oldest = node;
     this.newest = node;
+    this.linkTouched(node);
     this.nodes.set(key, node);
     return true;
   }
@@ -54,22 +85,43 @@ class Keys {
     else this.oldest = node.newer;
     if (node.newer) node.newer.older = node.older;
     else this.newest = node.older;
+    this.unlinkTouched(node);
     this.nodes.delete(key);
     return true;
   }
 
-  /** The newest key while fresh, unless the last take was the newest; else the oldest. */
+  /** The key a person touched last while fresh, unless the last take was such a key; else the oldest. */
   take(now: number): string | undefined {
-    const newest = this.newest;
-    this.tookNewest = !this.tookNewest && newest !== undefined && now - newest.at <= FRESH_MS;
-    const node = this.tookNewest ? newest : this.oldest;
+    const freshest = this.lastTouched;
+    this.tookFreshest = !this.tookFreshest && freshest?.touched !== undefined && now - freshest.touched <= FRESH_MS;
+    const node = this.tookFreshest ? freshest : this.oldest;
     if (node === undefined) return undefined;
     this.delete(node.key);
     return node.key;
   }
-}
 
-type Node = { key: string; at: number; older: Node; newer: Node } | undefined;
+  /** Places `node` among the touched: after every key touched at or before it (untouched ones first). */
+  private linkTouched(node: Node): void {
+    const at = node.touched ?? -Infinity;
+    let before = this.lastTouched;
+    while (before !== undefined && (before.touched ?? -Infinity) > at) before = before.touchedBefore;
+    const after = before === undefined ? this.leastTouched : before.touchedAfter;
+    node.touchedBefore = before;
+    node.touchedAfter = after;
+    if (before) before.touchedAfter = node;
+    else this.leastTouched = node;
+    if (after) after.touchedBefore = node;
+    else this.lastTouched = node;
+  }
+
+  private unlinkTouched(node: Node): void {
+    if (node.touchedBefore) node.touchedBefore.touchedAfter = node.touchedAfter;
+    else this.leastTouched = node.touchedAfter;
+    if (node.touchedAfter) node.touchedAfter.touchedBefore = node.touchedBefore;
+    else this.lastTouched = node.touchedBefore;
+    node.touchedBefore = node.touchedAfter = undefined;
+  }
+}
 
 export class FairLine {
   /** Per group, its keys; the map's own order is the groups' turns. */
@@ -82,13 +134,17 @@ export class FairLine {
     return this.count;
   }
 
-  add(group: string, key: string): void {
+  /**
+   * Adds `key` to `group`'s keys (where it waits already, it keeps its place). `touched`: when a
+   * person's event last came for it (clock ms; undefined: none did, and it is never fresh).
+   */
+  add(group: string, key: string, touched: number | undefined): void {
     let keys = this.groups.get(group);
     if (keys === undefined) {
       keys = new Keys();
       this.groups.set(group, keys);
     }
-    if (keys.add(key, this.clock())) this.count += 1;
+    if (keys.add(key, touched)) this.count += 1;
   }
 
   delete(group: string, key: string): void {
@@ -119,12 +175,16 @@ export class FairLine {
 /**
  * The runs of one line in one process, per installation group, each group within its share of the
  * line's slots (shareOf): both queues keep a busy installation, whose runs wait on its own GitHub
- * budget, from holding every slot. And while a group's GitHub budget is spent ahead (`spentAhead`,
- * from the pacer), it starts no run beyond its first: more runs would not go faster — they share
- * one budget — but each would take longer, and so would a review arriving behind them.
+ * budget, from holding every slot. Within that share a group's runs adapt to its budget at GitHub
+ * (`spentAhead`, from the pacer): a run that ends while the budget is spent ahead halves how many the
+ * group may have, one that ends while it is not adds one (between 1 and the share). More runs would
+ * not go faster on a spent budget — they share it — but each would take longer, and so would a
+ * review arriving behind them; on a budget with room, as many run as the share allows.
  */
 export class GroupShares {
   private readonly active = new Map<string, number>();
+  /** Per group, how many runs it may have now (the share when unknown); the 10,000 groups seen last. */
+  private readonly limits = new LruCache<string, number>({ maxEntries: 10_000 });
   private spentAhead: (group: string) => boolean = () => false;
 
   constructor(private readonly share: number) {}
@@ -134,10 +194,14 @@ export class GroupShares {
     this.spentAhead = spentAhead;
   }
 
-  /** Whether `group` may start a run now: below its share, and its first run or its budget not spent ahead. */
+  /** How many runs `group` may have now. */
+  limitOf(group: string): number {
+    return this.limits.get(group) ?? this.share;
+  }
+
+  /** Whether `group` may start a run now. */
   mayEnter(group: string): boolean {
-    const active = this.active.get(group) ?? 0;
-    return active < this.share && (active === 0 || !this.spentAhead(group));
+    return (this.active.get(group) ?? 0) < this.limitOf(group);
   }
 
   /** Takes a place for `group` if it may start a run; false when it may not. */
@@ -147,9 +211,12 @@ export class GroupShares {
     return true;
   }
 
+  /** A run of `group` ended: its place is free, and how many it may have follows its budget. */
   leave(group: string): void {
     const left = (this.active.get(group) ?? 1) - 1;
     if (left <= 0) this.active.delete(group);
     else this.active.set(group, left);
+    const limit = this.limitOf(group);
+    this.limits.set(group, this.spentAhead(group) ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.share, limit + 1));
   }
 }

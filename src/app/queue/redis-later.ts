@@ -23,11 +23,12 @@ import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
-import { untilReady, within, HAND_BACK_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { closeAll, untilReady, within, HAND_BACK_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 
 export type { RedisLaterOptions } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { StoreLoss } from "./store-loss.js";
+import { FreshKeys } from "./fresh-keys.js";
 
 /** Later over BullMQ and Redis. */
 export class RedisLater implements AppLater {
@@ -40,6 +41,8 @@ export class RedisLater implements AppLater {
   private readonly delayed: DelayedEntries;
   /** Finds Redis having lost what it held, and queues the sweep then. */
   private readonly loss: StoreLoss;
+  /** The keys a person's event came for lately, run ahead of the tickets' order (interactive line). */
+  private readonly fresh: FreshKeys;
   private readonly workers: Worker[] = [];
   private readonly prefix: string;
   private readonly leaseMs: number;
@@ -79,6 +82,7 @@ export class RedisLater implements AppLater {
     this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log, (what) => this.observer?.refused(what), options.maxDelayed);
     const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
     this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
+    this.fresh = new FreshKeys(this.redis, (group) => `${this.prefix}:fresh:${group}`, this.clock);
   }
 
   handle(kind: string, handler: JobHandler): void {
@@ -126,7 +130,12 @@ export class RedisLater implements AppLater {
     }
   }
 
-  async enqueue(job: Job): Promise<void> {
+  enqueue(job: Job): Promise<void> {
+    return this.put(job, priorityOf(job) === "interactive");
+  }
+
+  /** Queues `job`; `person`: a person's event (not a retry or timer come due), which makes its key fresh. */
+  private async put(job: Job, person: boolean): Promise<void> {
     if (this.closed) throw new QueueUnavailable("the app is shutting down");
     if (this.redis.status !== "ready") throw new QueueUnavailable(`the queue's Redis is unreachable (${this.redis.status})`);
     const timeoutMs = this.options.enqueueTimeoutMs ?? 2_000;
@@ -135,8 +144,10 @@ export class RedisLater implements AppLater {
         (async () => {
           // The job first, then its ticket: a ticket never runs before its job is there to take.
           // Tickets wait in arrival order (no priorities: a rank fixed at arrival can starve a job).
-          await this.redis.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
           const ticket: Ticket = { key: job.key, group: groupOf(job.installationId) };
+          const stored = this.redis.multi().rpush(this.keyOf("pending", job.key), JSON.stringify(job));
+          if (person) this.fresh.touch(stored, ticket.group as string, job.key);
+          if ((await stored.exec())?.some(([error]) => error !== null)) throw new Error("Redis refused the job");
           await this.queues[priorityOf(job)].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
           return true;
         })(),
@@ -215,26 +226,7 @@ export class RedisLater implements AppLater {
 
   async close(graceMs: number): Promise<void> {
     this.closed = true;
-    // Every step is bounded: with Redis away, BullMQ would wait for it forever.
-    const within = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => Promise.race([promise, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref())]);
-    // Workers stop taking tickets and finish the runs under way; runs still going when the grace is
-    // over are left to their leases: another replica takes their tickets over once the locks expire.
-    // With nothing running, a plain close lets go of every connection (a forced one can leave
-    // sockets open until the process exits, as it does after a SIGTERM).
-    const pausing = Promise.all(this.workers.map((worker) => worker.pause())).then(() => true);
-    const paused = (await within(pausing, this.active === 0 ? 2_000 : graceMs)) === true;
-    await within(
-      Promise.all(
-        this.workers.map(async (worker) => {
-          await worker.close(!paused).catch(() => undefined);
-          await worker.disconnect().catch(() => undefined);
-        }),
-      ),
-      2_000,
-    );
-    await within(Promise.allSettled([...this.loose]), 1_000);
-    await within(Promise.all(Object.values(this.queues).map((queue) => queue.close().catch(() => undefined))), 2_000);
-    this.redis.disconnect();
+    await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => [...this.loose], redis: this.redis, running: this.active > 0 }, graceMs);
   }
 
   private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed", key?: string): string {
@@ -287,9 +279,9 @@ export class RedisLater implements AppLater {
   private async process(ticket: BullJob, worker?: string): Promise<void> {
     if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
     if (ticket.name !== "run") return;
-    const { key, group = "-" } = ticket.data as Ticket;
+    const { key, group = "-", fresh } = ticket.data as Ticket;
     // Nothing waits and no run left anything (another run of the key took it): done, slot free.
-    if ((await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) === 0) return;
+    if (fresh === undefined && (await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) === 0) return;
     const shares = this.shares[ticket.queueName as JobPriority];
     // Its installation holds its share of this replica's slots: the ticket goes back for a second and
     // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
@@ -299,7 +291,13 @@ export class RedisLater implements AppLater {
       throw new DelayedError();
     }
     try {
-      return await this.runKey(key, `ticket:${ticket.id as string}`);
+      const token = `ticket:${ticket.id as string}`;
+      // A fresh key of its installation first (kept in the ticket: run again, the ticket runs it again).
+      let first = fresh;
+      if (first === undefined && ticket.queueName === "interactive" && (first = await this.fresh.take(group)) !== undefined) await ticket.updateData({ key, group, fresh: first });
+      if (first !== undefined && first !== key) await this.runKey(first, token);
+      if (ticket.queueName === "interactive") await this.fresh.served(group, key, this.clock());
+      return await this.runKey(key, token);
     } finally {
       shares.leave(group);
     }
@@ -390,7 +388,7 @@ export class RedisLater implements AppLater {
   private async fire(fire: Fire, id: string): Promise<void> {
     if (!(await this.delayed.isCurrent(fire, id))) return;
     // Queued before the entry goes: a replica dying in between fires it again, and the two fold into one run.
-    await this.enqueue(fire.job);
+    await this.put(fire.job, false);
     await this.delayed.forget(fire, id);
     if (fire.entry.startsWith("retry|")) this.retriesSet.delete(fire.entry.slice("retry|".length));
   }

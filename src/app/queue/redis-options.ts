@@ -1,5 +1,7 @@
-// What the queue in Redis is given (RedisLaterOptions), what its tickets carry, and how many wait.
-import type { Queue } from "bullmq";
+// What the queue in Redis is given (RedisLaterOptions), what its tickets carry, how many wait, and
+// how it stops.
+import type { Queue, Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import type { Logger } from "probot";
 import type { KeepTrying, Slots } from "./jobs.js";
 
@@ -28,7 +30,8 @@ export interface RedisLaterOptions {
 }
 
 /** A run's ticket: the key to run, and its installation's group (whose share of a replica's slots it runs in). */
-export type Ticket = { key: string; group?: string };
+/** A BullMQ job of the queue: the key to run; `fresh`, a fresher key of its group it runs first (FreshKeys), once taken. */
+export type Ticket = { key: string; group?: string; fresh?: string };
 
 /** How long a ticket past its installation's share is away before it is in line again. */
 export const HAND_BACK_MS = 1_000;
@@ -68,4 +71,28 @@ export function untilReady(redis: { status: string; once(event: "ready", listene
 export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return Promise.race([work, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Stops the queue's workers, queues and connection, every step bounded (with Redis away, BullMQ
+ * would wait for it forever). Workers stop taking tickets and finish the runs under way; runs still
+ * going when the grace is over are left to their leases: another replica takes their tickets over
+ * once the locks expire. With nothing running, a plain close lets go of every connection (a forced
+ * one can leave sockets open until the process exits, as it does after a SIGTERM).
+ */
+export async function closeAll(parts: { workers: Worker[]; queues: Queue[]; loose: () => Promise<void>[]; redis: Redis; running: boolean }, graceMs: number): Promise<void> {
+  const pausing = Promise.all(parts.workers.map((worker) => worker.pause())).then(() => true);
+  const paused = (await within(pausing, parts.running ? graceMs : 2_000)) === true;
+  await within(
+    Promise.all(
+      parts.workers.map(async (worker) => {
+        await worker.close(!paused).catch(() => undefined);
+        await worker.disconnect().catch(() => undefined);
+      }),
+    ),
+    2_000,
+  );
+  await within(Promise.allSettled(parts.loose()), 1_000);
+  await within(Promise.all(parts.queues.map((queue) => queue.close().catch(() => undefined))), 2_000);
+  parts.redis.disconnect();
 }

@@ -1,0 +1,57 @@
+// The keys a person's event came for lately, per installation, in Redis: the queue in Redis runs the
+// freshest of them ahead of the tickets' arrival order — as the in-process FairLine does — but never
+// twice in a row on one replica, so the tickets (first come, first served) still run their own keys
+// at least every other time. A review arriving behind its installation's backlog then runs at the
+// next slot that installation gets, on any replica.
+import type { Redis } from "ioredis";
+import { LruCache } from "../../github/lru-cache.js";
+import { FRESH_MS } from "./fair-line.js";
+
+/** Keys kept per installation at most: the 1,000 touched last (others wait their ticket's turn). */
+const MAX_FRESH = 1_000;
+
+/** Forgets KEYS[1]'s member ARGV[1] if its touch is not after ARGV[2]: a run starting then serves it. */
+const SERVED = `
+local touched = redis.call("ZSCORE", KEYS[1], ARGV[1])
+if touched and tonumber(touched) <= tonumber(ARGV[2]) then redis.call("ZREM", KEYS[1], ARGV[1]) end
+return 0`;
+
+export class FreshKeys {
+  /** The installations whose last ticket run on this replica took a fresh key (10,000 at most). */
+  private readonly tookFresh = new LruCache<string, true>({ maxEntries: 10_000 });
+
+  constructor(
+    private readonly redis: Redis,
+    /** The sorted set of a group's fresh keys (member: key; score: when a person's event last came). */
+    private readonly setOf: (group: string) => string,
+    private readonly clock: () => number,
+  ) {}
+
+  /** A person's event came for `key` now: added to a transaction the caller sends with the job. */
+  touch(transaction: ReturnType<Redis["multi"]>, group: string, key: string): void {
+    const set = this.setOf(group);
+    transaction.zadd(set, "GT", this.clock(), key).zremrangebyrank(set, 0, -MAX_FRESH - 1).pexpire(set, FRESH_MS * 2);
+  }
+
+  /**
+   * The freshest key of `group` to run before a ticket's own, taken out of the set; undefined when
+   * none is fresh, or when the last ticket run of `group` on this replica took one.
+   */
+  async take(group: string): Promise<string | undefined> {
+    if (this.tookFresh.get(group) !== undefined) {
+      this.tookFresh.delete(group);
+      return undefined;
+    }
+    const set = this.setOf(group);
+    const answers = await this.redis.multi().zremrangebyscore(set, "-inf", `(${this.clock() - FRESH_MS}`).zpopmax(set).exec();
+    const popped = answers?.[1]?.[1] as string[] | undefined;
+    const key = popped?.[0];
+    if (key !== undefined) this.tookFresh.set(group, true);
+    return key;
+  }
+
+  /** The run of `key` starts at `at`: the events before are its; one after keeps the key fresh. */
+  async served(group: string, key: string, at: number): Promise<void> {
+    await this.redis.eval(SERVED, 1, this.setOf(group), key, at);
+  }
+}
