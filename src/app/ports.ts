@@ -215,11 +215,11 @@ export interface Later {
   /** Resolves once no job is running or waiting to run now (fired retries and timers included). */
   idle(): Promise<void>;
   /**
-   * Whether a run of `key` waits, runs or has begun since this queue started (a queue of one
-   * process only). The start-up sweep skips such a PR: that run reads GitHub after the start, so
-   * whatever a delivery lost before the start is in what it reads.
+   * Whether a run of `key` waits or has begun since this queue started (in Redis: since it found
+   * Redis had lost data). The start-up sweep skips such a PR: that run reads GitHub after the
+   * start, so whatever a delivery lost before the start is in what it reads.
    */
-  coveredSinceStart?(key: string): boolean;
+  coveredSinceStart?(key: string): boolean | Promise<boolean>;
 }
 
 /** The queue cannot take a job now: the delivery is answered 503 so that GitHub records it as failed. */

@@ -91,7 +91,7 @@ export async function sweepRepository(later: Later, ports: Ports, log: Logger, r
       { name: "startup-sweep", repository: `${repository.owner}/${repository.repo}`, pull_request: pull.number },
     );
     // Evaluated since the start (a delivery came): nothing lost before the start is left to find.
-    if (later.coveredSinceStart?.(job.key) === true) {
+    if ((await later.coveredSinceStart?.(job.key)) === true) {
       covered += 1;
       continue;
     }

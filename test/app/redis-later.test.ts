@@ -47,11 +47,14 @@ describe("the queue in Redis", () => {
         const id = job.installationId as number;
         running.set(id, (running.get(id) ?? 0) + 1);
         most = Math.max(most, running.get(1) ?? 0);
-        if (id === 1) await hold;
+        if (id === 1 && !job.key.startsWith("warm")) await hold;
         running.set(id, (running.get(id) ?? 1) - 1);
       },
     });
     try {
+      // Runs ending with room at GitHub (no pacer here) raise the installation's limit from START_LIMIT to its share.
+      for (let n = 1; n <= 3; n += 1) await later.enqueue({ kind: "work", key: `warm#${n}`, installationId: 1, payload: {} });
+      await later.idle();
       for (let n = 1; n <= 6; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
       await eventually("the busy installation's share running", () => ((running.get(1) ?? 0) >= 3 ? true : undefined));
       await later.enqueue({ kind: "work", key: "quiet#1", installationId: 2, payload: {} });
@@ -110,6 +113,28 @@ describe("the queue in Redis", () => {
       await eventually("both runs", () => (ran.length === 2 ? true : undefined));
       await later.idle();
       expect(ran).toEqual([["reviewed"], ["opened"]]);
+    } finally {
+      redis.disconnect();
+    }
+  }, 20_000);
+
+  test("after Redis lost data, the sweep leaves a PR whose run began since (with a margin for clocks) or whose job waits, not one run before", async () => {
+    const prefix = uniquePrefix();
+    const redis = new Redis(server.url);
+    try {
+      const later = await replica(prefix, { run: async () => undefined });
+      const lostAt = Date.now() - 60_000;
+      await redis.set(`${prefix}:lost-at`, String(lostAt));
+      await later.enqueue({ kind: "work", key: "acme/gitops#1", payload: [] });
+      await later.idle();
+      await redis.set(`${prefix}:ran:acme/gitops#2`, String(lostAt - 1_000)); // its run began before the loss
+      await redis.set(`${prefix}:ran:acme/gitops#3`, String(lostAt + 1_000)); // within the clocks' margin
+      await redis.rpush(`${prefix}:pending:acme/gitops#4`, JSON.stringify({ kind: "work", key: "acme/gitops#4", payload: [] }));
+      const covered = await Promise.all([1, 2, 3, 4, 5].map((n) => later.coveredSinceStart(`acme/gitops#${n}`)));
+      expect(covered).toEqual([true, false, false, true, false]);
+      await redis.del(`${prefix}:lost-at`); // no loss known: only a waiting job covers
+      expect(await later.coveredSinceStart("acme/gitops#1")).toBe(false);
+      await redis.del(`${prefix}:pending:acme/gitops#4`);
     } finally {
       redis.disconnect();
     }
@@ -300,8 +325,16 @@ describe("Redis losing what it held", () => {
       expect(sweeps).toHaveLength(count);
     };
     // Two replicas start at once on a Redis without the marker: one of them sweeps.
+    const before = Date.now();
     await Promise.all([replica("a"), replica("b")]);
     await sweepsBecome(1);
+    // When it was found is kept: runs since then cover their PRs in the sweep (coveredSinceStart).
+    const noted = new Redis(lossy.url);
+    try {
+      expect(Number(await noted.get(`${prefix}:lost-at`))).toBeGreaterThanOrEqual(before);
+    } finally {
+      noted.disconnect();
+    }
     // A third starts later: the marker is there, Redis is the same run.
     await replica("c");
     await settle();

@@ -172,18 +172,24 @@ export class FairLine {
   }
 }
 
+/** How many runs an installation not seen lately may have at once, before its budget says more. */
+export const START_LIMIT = 2;
+
 /**
  * The runs of one line in one process, per installation group, each group within its share of the
  * line's slots (shareOf): both queues keep a busy installation, whose runs wait on its own GitHub
  * budget, from holding every slot. Within that share a group's runs adapt to its budget at GitHub
  * (`spentAhead`, from the pacer): a run that ends while the budget is spent ahead halves how many the
- * group may have, one that ends while it is not adds one (between 1 and the share). More runs would
- * not go faster on a spent budget — they share it — but each would take longer, and so would a
- * review arriving behind them; on a budget with room, as many run as the share allows.
+ * group may have, one that ends while it is not adds one (between 1 and the share). More runs
+ * would not go faster on a spent budget — they share it — but each would take longer, and so would
+ * a review arriving behind them; on a budget with room, as many run as the share allows. A group
+ * starts from START_LIMIT, not its share: a burst into an idle installation would otherwise start
+ * its whole share at once, whose writes the spacing then spreads over seconds, while a review
+ * arriving next waits for all of them; a budget with room grows the limit by one a run.
  */
 export class GroupShares {
   private readonly active = new Map<string, number>();
-  /** Per group, how many runs it may have now (the share when unknown); the 10,000 groups seen last. */
+  /** Per group, how many runs it may have now (START_LIMIT when unknown); the 10,000 groups seen last. */
   private readonly limits = new LruCache<string, number>({ maxEntries: 10_000 });
   private spentAhead: (group: string) => boolean = () => false;
 
@@ -196,7 +202,7 @@ export class GroupShares {
 
   /** How many runs `group` may have now. */
   limitOf(group: string): number {
-    return this.limits.get(group) ?? this.share;
+    return this.limits.get(group) ?? Math.min(START_LIMIT, this.share);
   }
 
   /** Whether `group` may start a run now. */

@@ -23,12 +23,11 @@ import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
-import { closeAll, untilReady, within, HAND_BACK_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
-
-export type { RedisLaterOptions } from "./redis-options.js";
+import { closeAll, RedisWarnings, untilReady, within, HAND_BACK_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
-import { StoreLoss } from "./store-loss.js";
+import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
+export type { RedisLaterOptions } from "./redis-options.js";
 
 /** Later over BullMQ and Redis. */
 export class RedisLater implements AppLater {
@@ -54,8 +53,7 @@ export class RedisLater implements AppLater {
   /** The retries this replica set: pendingRetry's hint. */
   private readonly retriesSet = new LruCache<string, number>({ maxEntries: 10_000 });
   private active = 0;
-  /** When each source of Redis errors was last logged: while Redis is away they come many a second. */
-  private readonly warned = new Map<string, number>();
+  private readonly warnings: RedisWarnings;
   private tail: Promise<void> = Promise.resolve();
   private closed = false;
   private observer: QueueObserver | undefined;
@@ -68,17 +66,15 @@ export class RedisLater implements AppLater {
     // Fail fast while Redis is away: a delivery is answered 503 at once rather than held. (BullMQ's
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
     this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    this.redis.on("error", (error: Error) => this.warnNow("connection", error));
-    this.redis.on("ready", () => {
-      if (this.warned.size > 0) options.log.info("Redis: connected again");
-      this.warned.clear();
-    });
+    this.warnings = new RedisWarnings(options.log);
+    this.redis.on("error", (error: Error) => this.warnings.warn("connection", error));
+    this.redis.on("ready", () => this.warnings.connected());
     const defaults = { removeOnComplete: true, removeOnFail: 1000 };
     this.queues = {
       interactive: new Queue("interactive", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
       bulk: new Queue("bulk", { connection: { url: options.url, maxRetriesPerRequest: 1 }, prefix: this.prefix, defaultJobOptions: defaults, skipWaitingForReady: true }),
     };
-    for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnNow(`queue ${line}`, error));
+    for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnings.warn(`queue ${line}`, error));
     this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log, (what) => this.observer?.refused(what), options.maxDelayed);
     const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
     this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
@@ -103,15 +99,13 @@ export class RedisLater implements AppLater {
 
   async start(): Promise<void> {
     // Up to 10 s for Redis to answer; past that the app starts anyway, not ready (/readyz), answering 503.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
+    await within(
       Promise.all([
         this.redis.status === "ready" ? Promise.resolve() : new Promise<void>((resolve) => this.redis.once("ready", () => resolve())),
         ...Object.values(this.queues).map((queue) => queue.waitUntilReady().catch(() => undefined)),
       ]),
-      new Promise((resolve) => (timer = setTimeout(resolve, 10_000))),
-    ]);
-    clearTimeout(timer);
+      10_000,
+    );
     await this.loss.watch();
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
     for (const line of ["interactive", "bulk"] as const) {
@@ -125,7 +119,7 @@ export class RedisLater implements AppLater {
         // A ticket whose worker dies is handed on, however often: its key's jobs are in `running`.
         maxStalledCount: 1000,
       });
-      worker.on("error", (error: Error) => this.warnNow(`worker ${line}`, error));
+      worker.on("error", (error: Error) => this.warnings.warn(`worker ${line}`, error));
       this.workers.push(worker);
     }
   }
@@ -229,16 +223,12 @@ export class RedisLater implements AppLater {
     await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => [...this.loose], redis: this.redis, running: this.active > 0 }, graceMs);
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "failures" | "delayed", key?: string): string {
-    return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
+  coveredSinceStart(key: string): Promise<boolean> {
+    return this.loss.covered(this.keyOf("pending", key), this.keyOf("ran", key));
   }
 
-  /** Logs a Redis error of `source` at most every 30 s. */
-  private warnNow(source: string, error: Error): void {
-    const now = Date.now();
-    if (now - (this.warned.get(source) ?? 0) < 30_000) return;
-    this.warned.set(source, now);
-    this.options.log.warn({ err: error, source }, "Redis is unreachable: deliveries are answered 503 until it is back");
+  private keyOf(what: "pending" | "running" | "lease" | "ran" | "failures" | "delayed", key?: string): string {
+    return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
   /** Runs the writes of retries and timers one after another, in the order they were asked for (a cancel after its schedule). */
@@ -290,21 +280,28 @@ export class RedisLater implements AppLater {
       await ticket.moveToDelayed(this.bouncedUntil, worker);
       throw new DelayedError();
     }
+    const token = `ticket:${ticket.id as string}`;
+    const interactive = ticket.queueName === "interactive";
+    // Before each run of its key, the installation's freshest key if it is due (FreshKeys), named in
+    // the ticket first: a ticket run again after its replica died runs it again.
+    const before = async (): Promise<void> => {
+      const first = interactive ? await this.fresh.take(group) : undefined;
+      if (first !== undefined && first !== key) {
+        await ticket.updateData({ key, group, fresh: first });
+        await this.runKey(first, token);
+      }
+      if (interactive) await this.fresh.served(group, key, this.clock());
+    };
     try {
-      const token = `ticket:${ticket.id as string}`;
-      // A fresh key of its installation first (kept in the ticket: run again, the ticket runs it again).
-      let first = fresh;
-      if (first === undefined && ticket.queueName === "interactive" && (first = await this.fresh.take(group)) !== undefined) await ticket.updateData({ key, group, fresh: first });
-      if (first !== undefined && first !== key) await this.runKey(first, token);
-      if (ticket.queueName === "interactive") await this.fresh.served(group, key, this.clock());
-      return await this.runKey(key, token);
+      if (fresh !== undefined && fresh !== key) await this.runKey(fresh, token);
+      return await this.runKey(key, token, before);
     } finally {
       shares.leave(group);
     }
   }
 
-  /** The runs of one key while this ticket holds its lease: until nothing waits. */
-  private async runKey(key: string, ticket: string): Promise<void> {
+  /** The runs of one key while this ticket holds its lease, until nothing waits; `before` goes before each. */
+  private async runKey(key: string, ticket: string, before = async (): Promise<void> => undefined): Promise<void> {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
     const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket);
@@ -324,7 +321,8 @@ export class RedisLater implements AppLater {
     const letGo = (): LeaseLost => new LeaseLost(`the run of ${key} lost its key: its ticket runs again, for what it left`);
     try {
       for (;;) {
-        const raw = (await this.redis.eval(TAKE, 3, this.keyOf("pending", key), this.keyOf("running", key), lease, token)) as string[] | null;
+        await before();
+        const raw = (await this.redis.eval(TAKE, 4, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), token, Date.now(), RAN_MS)) as string[] | null;
         if (raw === null) throw letGo();
         if (raw.length === 0) {
           if ((await this.redis.eval(RELEASE, 2, lease, this.keyOf("pending", key), token)) === 1) return;

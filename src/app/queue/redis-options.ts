@@ -96,3 +96,23 @@ export async function closeAll(parts: { workers: Worker[]; queues: Queue[]; loos
   await within(Promise.all(parts.queues.map((queue) => queue.close().catch(() => undefined))), 2_000);
   parts.redis.disconnect();
 }
+
+/** Logs a Redis error of each source at most every 30 s: while Redis is away they come many a second. */
+export class RedisWarnings {
+  private readonly warned = new Map<string, number>();
+
+  constructor(private readonly log: Logger) {}
+
+  warn(source: string, error: Error): void {
+    const now = Date.now();
+    if (now - (this.warned.get(source) ?? 0) < 30_000) return;
+    this.warned.set(source, now);
+    this.log.warn({ err: error, source }, "Redis is unreachable: deliveries are answered 503 until it is back");
+  }
+
+  /** Connected (again): says so once after errors were logged. */
+  connected(): void {
+    if (this.warned.size > 0) this.log.info("Redis: connected again");
+    this.warned.clear();
+  }
+}

@@ -28,13 +28,15 @@ return 0`;
 /**
  * Moves every job waiting (KEYS[1], pending) behind those a run took and did not finish (KEYS[2],
  * running: a run that died leaves them there) and returns them all, oldest first — only while the
- * lease (KEYS[3]) is the token's (ARGV[1]).
+ * lease (KEYS[3]) is the token's (ARGV[1]). Notes when the key's run began (KEYS[4] = ARGV[2], for
+ * ARGV[3] ms): the sweep after Redis lost data leaves a key run since then (StoreLoss.covered).
  */
 export const TAKE = `
 if redis.call("GET", KEYS[3]) ~= ARGV[1] then return false end
 local waiting = redis.call("LRANGE", KEYS[1], 0, -1)
 for i = 1, #waiting do redis.call("RPUSH", KEYS[2], waiting[i]) end
 if #waiting > 0 then redis.call("DEL", KEYS[1]) end
+redis.call("SET", KEYS[4], ARGV[2], "PX", ARGV[3])
 return redis.call("LRANGE", KEYS[2], 0, -1)`;
 
 /** A run finished: what it took (KEYS[1], running) is done — if the lease (KEYS[2]) is still the token's. */

@@ -20,6 +20,11 @@ import type { Job } from "../ports.js";
 const CLAIM_MS = 86_400_000;
 const CLAIMING_MS = 60_000;
 
+/** How long the note of a key's last run is kept (TAKE): a day, as long as the sweep's claim. */
+export const RAN_MS = CLAIM_MS;
+/** A run counts as after the loss only from this long after it was found: replicas' clocks differ a little. */
+const CLOCK_MARGIN_MS = 5_000;
+
 export interface StoreLossOptions {
   /** Names the keys (the queue's prefix). */
   prefix: string;
@@ -77,10 +82,22 @@ export class StoreLoss {
     const claim = `${prefix}:store-sweep:${runId ?? "unknown"}`;
     if ((await this.redis.set(claim, this.replica, "PX", CLAIMING_MS, "NX")) !== "OK") return;
     log.warn({ emptied, restarted, run_id: runId }, emptied ? "Redis holds no marker of this queue (it lost its data, or this is its first start): sweeping the open pull requests once" : "Redis restarted or failed over (its run_id changed): its last writes may be lost, so the open pull requests are swept once");
-    // The sweep first, then the marker: a replica dying in between leaves the marker missing, found again.
+    // When it was found, for `covered`; then the sweep, then the marker: a replica dying in between
+    // leaves the marker missing, found again.
+    await this.redis.set(`${prefix}:lost-at`, String(Date.now()), "PX", CLAIM_MS);
     await this.options.queue(job);
     await this.redis.pexpire(claim, CLAIM_MS);
     await this.redis.set(marker, new Date().toISOString());
+  }
+
+  /**
+   * Whether the sweep may leave a key: a job of it waits (`pending`: it runs after now, reading
+   * GitHub then), or its run began (`ran`, noted by TAKE) after the loss was found. A run under way
+   * since before the loss does not count: what it read may predate a job Redis lost.
+   */
+  async covered(pending: string, ran: string): Promise<boolean> {
+    const [waiting, [began, lostAt]] = await Promise.all([this.redis.exists(pending), this.redis.mget(ran, `${this.options.prefix}:lost-at`)]);
+    return waiting > 0 || (began != null && lostAt != null && Number(began) >= Number(lostAt) + CLOCK_MARGIN_MS);
   }
 
   /** Redis's run_id, or undefined where INFO is not allowed (some managed Redis): the marker alone tells then. */
