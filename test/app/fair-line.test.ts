@@ -223,6 +223,11 @@ test("GroupShares: from START_LIMIT, a run ending with room adds one (up to the 
   expect(shares.limitOf("A")).toBe(6); // never above the share
   while (shares.tryEnter("A"));
   spent.add("A");
+  shares.leave("A", false); // no job ran (its key's lease was taken elsewhere): its budget said nothing
+  expect(shares.limitOf("A")).toBe(6);
+  spent.delete("A");
+  shares.tryEnter("A");
+  spent.add("A");
   shares.leave("A");
   expect(shares.limitOf("A")).toBe(3);
   shares.leave("A");

@@ -217,11 +217,12 @@ export class GroupShares {
     return true;
   }
 
-  /** A run of `group` ended: its place is free, and how many it may have follows its budget. */
-  leave(group: string): void {
+  /** A run of `group` ended: its place is free and, if a job ran (`ran`), how many it may have follows its budget. */
+  leave(group: string, ran = true): void {
     const left = (this.active.get(group) ?? 1) - 1;
     if (left <= 0) this.active.delete(group);
     else this.active.set(group, left);
+    if (!ran) return;
     const limit = this.limitOf(group);
     this.limits.set(group, this.spentAhead(group) ? Math.max(1, Math.floor(limit / 2)) : Math.min(this.share, limit + 1));
   }

@@ -282,31 +282,34 @@ export class RedisLater implements AppLater {
     }
     const token = `ticket:${ticket.id as string}`;
     const interactive = ticket.queueName === "interactive";
+    /** Whether a job ran (a ticket finding its key's lease taken runs none: its budget said nothing). */
+    let ran = false;
     // Before each run of its key, the installation's freshest key if it is due (FreshKeys), named in
     // the ticket first: a ticket run again after its replica died runs it again.
     const before = async (): Promise<void> => {
       const first = interactive ? await this.fresh.take(group) : undefined;
       if (first !== undefined && first !== key) {
         await ticket.updateData({ key, group, fresh: first });
-        await this.runKey(first, token);
+        ran = (await this.runKey(first, token)) || ran;
       }
       if (interactive) await this.fresh.served(group, key, this.clock());
     };
     try {
-      if (fresh !== undefined && fresh !== key) await this.runKey(fresh, token);
-      return await this.runKey(key, token, before);
+      if (fresh !== undefined && fresh !== key) ran = await this.runKey(fresh, token);
+      ran = (await this.runKey(key, token, before)) || ran;
     } finally {
-      shares.leave(group);
+      shares.leave(group, ran);
     }
   }
 
-  /** The runs of one key while this ticket holds its lease, until nothing waits; `before` goes before each. */
-  private async runKey(key: string, ticket: string, before = async (): Promise<void> => undefined): Promise<void> {
+  /** The runs of one key while this ticket holds its lease, until nothing waits; `before` goes before each. Whether one ran. */
+  private async runKey(key: string, ticket: string, before = async (): Promise<void> => undefined): Promise<boolean> {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
     const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket);
-    if (taken !== 1) return;
+    if (taken !== 1) return false;
     let lost = false;
+    let ran = false;
     // Redis away: assertHeld asks again before any write.
     const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
     const held: Lease = {
@@ -325,12 +328,13 @@ export class RedisLater implements AppLater {
         const raw = (await this.redis.eval(TAKE, 4, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), token, Date.now(), RAN_MS)) as string[] | null;
         if (raw === null) throw letGo();
         if (raw.length === 0) {
-          if ((await this.redis.eval(RELEASE, 2, lease, this.keyOf("pending", key), token)) === 1) return;
+          if ((await this.redis.eval(RELEASE, 2, lease, this.keyOf("pending", key), token)) === 1) return ran;
           continue;
         }
         const jobs = raw.map((text) => JSON.parse(text) as Job);
         const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
         await this.runOne(job, held);
+        ran = true;
         const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
         if (lost || finished !== 1) throw letGo();
       }
