@@ -107,12 +107,13 @@ function policyPush(): Evaluation[] {
 }
 
 const ROWS: { spacing: number; points: number; burstPoints: number }[] = [
-  { spacing: 1000, points: 720, burstPoints: 120 },
-  { spacing: 750, points: 720, burstPoints: 120 },
+  { spacing: 1000, points: 780, burstPoints: 60 },
+  { spacing: 750, points: 780, burstPoints: 60 },
+  { spacing: 500, points: 780, burstPoints: 60 },
+  { spacing: 333, points: 780, burstPoints: 60 },
+  { spacing: 250, points: 780, burstPoints: 60 },
   { spacing: 500, points: 720, burstPoints: 120 },
-  { spacing: 333, points: 720, burstPoints: 120 },
-  { spacing: 250, points: 720, burstPoints: 120 },
-  { spacing: 750, points: 780, burstPoints: 120 },
+  { spacing: 500, points: 840, burstPoints: 60 },
   { spacing: 250, points: 100_000, burstPoints: 100_000 },
   { spacing: 0, points: 100_000, burstPoints: 100_000 },
 ];

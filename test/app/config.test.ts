@@ -89,10 +89,13 @@ test.each([
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
 });
 
-test("GitHub's limits per installation: concurrency, points a minute (its burst a sixth of them), write spacing; Redis", () => {
+test("GitHub's limits per installation: concurrency, points a minute (its burst a sixth of them, a minute within 840), write spacing; Redis", () => {
   expect(
     loadConfig({ COMPLIANCE_GITHUB_CONCURRENCY: "10", COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "600", COMPLIANCE_GITHUB_WRITE_SPACING_MS: "1000", REDIS_URL: "redis://:pw@cache:6379/2" }),
   ).toMatchObject({ pacing: { ...DEFAULT_PACING, concurrency: 10, pointsPerMinute: 600, pointsBurst: 100, writeSpacingMs: 1000 }, redisUrl: "redis://:pw@cache:6379/2" });
+  // The default: its burst keeps a minute within 840; more steady points leave less burst, down to 5.
+  expect(loadConfig({}).pacing).toMatchObject({ pointsPerMinute: 780, pointsBurst: 60 });
+  expect([720, 800, 900].map((points) => loadConfig({ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: String(points) }).pacing.pointsBurst)).toEqual([120, 40, 5]);
   // A refused address is not echoed: it may hold a password.
   expect(() => loadConfig({ REDIS_URL: "http://user:secret@cache" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("secret") }));
 });

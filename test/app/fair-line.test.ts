@@ -29,8 +29,17 @@ describe("FairLine", () => {
 
   test("a fresh key goes first, but never twice in a row: the oldest runs at least every other turn", () => {
     const l = line();
-    for (const key of ["a1", "a2", "a3", "a4"]) l.add("A", key, t);
+    for (const key of ["a1", "a2", "a3", "a4"]) {
+      l.add("A", key, t);
+      t += 1;
+    }
     expect(drain(l)).toEqual(["a4", "a1", "a3", "a2"]);
+  });
+
+  test("keys touched at one moment (one delivery's jobs) keep their order", () => {
+    const l = line();
+    for (const key of ["a1", "a2", "a3", "a4"]) l.add("A", key, t);
+    expect(drain(l)).toEqual(["a1", "a2", "a3", "a4"]);
   });
 
   test("a review arriving behind a stale backlog is taken at the next turn", () => {
@@ -265,7 +274,8 @@ test("the in-process queue lets installations take turns: a busy one's backlog d
 });
 
 test("the in-process queue: runs of an installation on a spent budget come down to one, and a fresh review runs next", async () => {
-  const later = new InProcessLater({ clock: Date.now, log: pino({ level: "silent" }), slots: { interactive: 8, bulk: 1 } });
+  let now = Date.now();
+  const later = new InProcessLater({ clock: () => now, log: pino({ level: "silent" }), slots: { interactive: 8, bulk: 1 } });
   later.paceWith((installation) => installation === "1");
   const order: string[] = [];
   const releases: (() => void)[] = [];
@@ -283,6 +293,7 @@ test("the in-process queue: runs of an installation on a spent budget come down 
   await settle();
   expect(order).toEqual(["busy#1", "busy#2"]); // START_LIMIT, before its budget is known
   await later.enqueue({ kind: "work", key: "other#1", installationId: 2, payload: {} });
+  now += 1_000;
   await later.enqueue({ kind: "work", key: "review#1", installationId: 1, payload: {} });
   await settle();
   expect(order.at(-1)).toBe("other#1"); // another installation is not held

@@ -39,8 +39,8 @@ interface Node {
 /**
  * One installation's keys: in arrival order (the oldest is taken from one end) and in the order of
  * a person's last event (the freshest from the other). Adding, deleting and taking cost O(1), but
- * placing a key by a touch older than others' walks past those newer (at most the keys waiting:
- * the in-process queue's MAX_WAITING).
+ * placing a key by its touch walks past the keys touched at that moment or later (at most the keys
+ * waiting: the in-process queue's MAX_WAITING).
  */
 class Keys {
   private readonly nodes = new Map<string, Node>();
@@ -100,11 +100,16 @@ class Keys {
     return node.key;
   }
 
-  /** Places `node` among the touched: after every key touched at or before it (untouched ones first). */
+  /**
+   * Places a touched `node` among the touched: after those touched before it, before those touched
+   * at the same moment or later (keys of one delivery keep their order). Untouched keys are never
+   * fresh and are not placed.
+   */
   private linkTouched(node: Node): void {
-    const at = node.touched ?? -Infinity;
+    const at = node.touched;
+    if (at === undefined) return;
     let before = this.lastTouched;
-    while (before !== undefined && (before.touched ?? -Infinity) > at) before = before.touchedBefore;
+    while (before !== undefined && (before.touched as number) >= at) before = before.touchedBefore;
     const after = before === undefined ? this.leastTouched : before.touchedAfter;
     node.touchedBefore = before;
     node.touchedAfter = after;
@@ -115,6 +120,7 @@ class Keys {
   }
 
   private unlinkTouched(node: Node): void {
+    if (node.touched === undefined) return;
     if (node.touchedBefore) node.touchedBefore.touchedAfter = node.touchedAfter;
     else this.leastTouched = node.touchedAfter;
     if (node.touchedAfter) node.touchedAfter.touchedBefore = node.touchedBefore;
