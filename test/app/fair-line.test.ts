@@ -1,10 +1,10 @@
-// The fair line of the in-process queue: installations taking turns, each one's fresh newest key
-// first but never twice in a row, else its oldest; and the share of a line's slots one installation
-// may hold, one run while its GitHub budget is spent ahead.
+// The fair line of the in-process queue: installations taking turns, each one's freshest key first
+// (up to FRESH_IN_A_ROW times in a row), else its oldest; and how many runs one installation may
+// have: within its share of a line's slots, following its GitHub budget.
 import fc from "fast-check";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
-import { FairLine, FRESH_MS, GroupShares, groupOf, shareOf, START_LIMIT } from "../../src/app/queue/fair-line.js";
+import { FairLine, FRESH_IN_A_ROW, FRESH_MS, GroupShares, groupOf, shareOf, START_LIMIT } from "../../src/app/queue/fair-line.js";
 
 describe("FairLine", () => {
   /** A line on a clock of the test's own, `t` ms. */
@@ -27,13 +27,14 @@ describe("FairLine", () => {
     expect(l.size).toBe(0);
   });
 
-  test("a fresh key goes first, but never twice in a row: the oldest runs at least every other turn", () => {
+  test("fresh keys go first, up to FRESH_IN_A_ROW in a row: then the oldest", () => {
     const l = line();
-    for (const key of ["a1", "a2", "a3", "a4"]) {
+    for (const key of ["a1", "a2", "a3", "a4", "a5", "a6"]) {
       l.add("A", key, t);
       t += 1;
     }
-    expect(drain(l)).toEqual(["a4", "a1", "a3", "a2"]);
+    expect(FRESH_IN_A_ROW).toBe(3);
+    expect(drain(l)).toEqual(["a6", "a5", "a4", "a1", "a3", "a2"]);
   });
 
   test("keys touched at one moment (one delivery's jobs) keep their order", () => {
@@ -51,12 +52,12 @@ describe("FairLine", () => {
     l.add("A", "review", t);
     t += 5_000;
     expect(l.take(() => true)?.key).toBe("review");
-    // Two at once, right after a fresh one went: the oldest first, then the newer, the oldest, the other.
+    // Two more: the newer, the other (three fresh in a row), then the oldest again.
     l.add("A", "review-2", t);
     t += 1;
     l.add("A", "review-3", t);
     const four = [1, 2, 3, 4].map(() => l.take(() => true)?.key);
-    expect(four).toEqual(["burst#3", "review-3", "burst#4", "review-2"]);
+    expect(four).toEqual(["review-3", "review-2", "burst#3", "burst#4"]);
     // No longer fresh: it waits its turn like any other.
     l.add("A", "late", t);
     t += FRESH_MS + 1;
@@ -71,19 +72,21 @@ describe("FairLine", () => {
     t = 20;
     l.add("A", "a4", 5); // back after its run, for an event at 5: fresher than a2 and a3 only
     l.add("A", "a5", undefined); // a retry come due: never fresh
-    expect(drain(l)).toEqual(["a1", "a2", "a4", "a3", "a5"]);
+    expect(drain(l)).toEqual(["a1", "a4", "a2", "a3", "a5"]);
   });
 
-  test("under a steady stream of fresh keys no key waits more than twice the turns first come, first served gives it", () => {
+  test("under a steady stream of fresh keys no key waits more than FRESH_IN_A_ROW + 1 times the turns first come, first served gives it", () => {
     const l = line();
     for (let n = 1; n <= 50; n += 1) l.add("A", `old#${n}`, t);
     const takenAt = new Map<string, number>();
-    for (let turn = 1; turn <= 200; turn += 1) {
-      l.add("A", `new#${turn}`, t); // one arrival per turn: there is always a fresh key
+    for (let turn = 1; turn <= 300; turn += 1) {
+      t = turn;
+      l.add("A", `new#${turn}`, t); // one arrival per turn: there is always a fresher key
       const next = l.take(() => true);
       if (next) takenAt.set(next.key, turn);
     }
-    for (let n = 1; n <= 50; n += 1) expect(takenAt.get(`old#${n}`)).toBeLessThanOrEqual(2 * n);
+    for (let n = 1; n <= 50; n += 1) expect(takenAt.get(`old#${n}`)).toBeLessThanOrEqual((FRESH_IN_A_ROW + 1) * n);
+    expect(takenAt.get("old#50")).toBeGreaterThan(50); // the fresh did go first
   });
 
   test("a key deleted from the middle or either end leaves the others in order", () => {
@@ -96,7 +99,7 @@ describe("FairLine", () => {
     expect(drain(l)).toEqual(["a2", "a4"]);
   });
 
-  test("against a model: every key added is taken once, the oldest at least every other take, and the freshest when it goes first", () => {
+  test("against a model: every key added is taken once, the oldest at least every FRESH_IN_A_ROW + 1 takes, and the freshest when it goes first", () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant("add" as const), key: fc.integer({ min: 0, max: 12 }), touched: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }) }),
       fc.record({ kind: fc.constant("delete" as const), key: fc.integer({ min: 0, max: 12 }) }),
@@ -109,7 +112,7 @@ describe("FairLine", () => {
         /** The model: key -> [arrival number, touched]. */
         const model = new Map<string, [number, number | undefined]>();
         let arrivals = 0;
-        let lastWasOldest = true;
+        let inARow = 0;
         for (const o of ops) {
           if (o.kind === "add") {
             const key = `k${o.key}`;
@@ -132,19 +135,19 @@ describe("FairLine", () => {
             const touched = entries.filter((e) => e[1][1] !== undefined);
             const latest = touched.length ? Math.max(...touched.map((e) => e[1][1] as number)) : undefined;
             const fresh = latest !== undefined && now - latest <= FRESH_MS;
-            if (lastWasOldest && fresh) {
+            if (inARow < FRESH_IN_A_ROW && fresh) {
               // The freshest: one of the keys touched last.
               expect(touched.filter((e) => e[1][1] === latest).map((e) => e[0])).toContain(taken);
-              lastWasOldest = false;
+              inARow += 1;
             } else {
               expect(taken).toBe(oldest);
-              lastWasOldest = true;
+              inARow = 0;
             }
             model.delete(taken as string);
           }
           expect(l.size).toBe(model.size);
           // An installation with nothing waiting is forgotten, and starts afresh.
-          if (model.size === 0) lastWasOldest = true;
+          if (model.size === 0) inARow = 0;
         }
       }),
       { numRuns: 300 },

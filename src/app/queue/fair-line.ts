@@ -1,14 +1,22 @@
 // A line of keys waiting to run, fair between installations: the installations take turns, so one
 // busy organisation (a burst of a hundred PRs, a policy push) does not hold up a review in another —
 // whose own budget at GitHub is idle. Within an installation, the key a person's event came for last
-// goes first while that is fresh (within FRESH_MS: the person is likely waiting on it), but never
-// twice in a row; else its oldest: a review arriving behind the installation's own backlog runs at
-// its next turn instead of after the whole backlog, and the oldest key still runs at least every
-// other turn (no key waits more than twice as many turns as first come, first served makes it).
+// goes first while that is fresh (within FRESH_MS: the person is likely waiting on it), up to
+// FRESH_IN_A_ROW times in a row; then its oldest: a review arriving behind the installation's own
+// backlog runs at its next turn instead of after the whole backlog, and the oldest key still runs at
+// least every FRESH_IN_A_ROW + 1 turns (no key waits more than that many times the turns first
+// come, first served would make it).
 import { LruCache } from "../../github/lru-cache.js";
 
 /** How long a key counts as fresh: a person who just reviewed or pushed looks for the check within it. */
 export const FRESH_MS = 30_000;
+
+/**
+ * How many fresh keys go before the oldest: three, so that one person's review is not held behind
+ * the fresh keys of a burst that just arrived (each of them fresh too), while the oldest still runs
+ * at least every fourth turn.
+ */
+export const FRESH_IN_A_ROW = 3;
 
 /** The group of a job: its installation, or one group for jobs of none. */
 export function groupOf(installationId: number | undefined): string {
@@ -48,8 +56,8 @@ class Keys {
   private newest: Node | undefined;
   private leastTouched: Node | undefined;
   private lastTouched: Node | undefined;
-  /** Whether the last take was of the freshest key. */
-  private tookFreshest = false;
+  /** How many of the last takes in a row were of the freshest key. */
+  private freshInARow = 0;
 
   get size(): number {
     return this.nodes.size;
@@ -90,11 +98,12 @@ class Keys {
     return true;
   }
 
-  /** The key a person touched last while fresh, unless the last take was such a key; else the oldest. */
+  /** The key a person touched last while fresh, unless FRESH_IN_A_ROW such keys went just before; else the oldest. */
   take(now: number): string | undefined {
     const freshest = this.lastTouched;
-    this.tookFreshest = !this.tookFreshest && freshest?.touched !== undefined && now - freshest.touched <= FRESH_MS;
-    const node = this.tookFreshest ? freshest : this.oldest;
+    const fresh = this.freshInARow < FRESH_IN_A_ROW && freshest?.touched !== undefined && now - freshest.touched <= FRESH_MS;
+    this.freshInARow = fresh ? this.freshInARow + 1 : 0;
+    const node = fresh ? freshest : this.oldest;
     if (node === undefined) return undefined;
     this.delete(node.key);
     return node.key;

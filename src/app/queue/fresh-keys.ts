@@ -1,11 +1,11 @@
 // The keys a person's event came for lately, per installation, in Redis: the queue in Redis runs the
-// freshest of them ahead of the tickets' arrival order — as the in-process FairLine does — but never
-// twice in a row on one replica, so the tickets (first come, first served) still run their own keys
-// at least every other time. A review arriving behind its installation's backlog then runs at the
-// next slot that installation gets, on any replica.
+// freshest of them ahead of the tickets' arrival order — as the in-process FairLine does — but at
+// most FRESH_IN_A_ROW times in a row on one replica, so the tickets (first come, first served) still
+// run their own keys at least every fourth time. A review arriving behind its installation's backlog
+// then runs at the next slot that installation gets, on any replica.
 import type { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
-import { FRESH_MS } from "./fair-line.js";
+import { FRESH_IN_A_ROW, FRESH_MS } from "./fair-line.js";
 
 /** Keys kept per installation at most: the 1,000 touched last (others wait their ticket's turn). */
 const MAX_FRESH = 1_000;
@@ -17,8 +17,8 @@ if touched and tonumber(touched) <= tonumber(ARGV[2]) then redis.call("ZREM", KE
 return 0`;
 
 export class FreshKeys {
-  /** The installations whose last ticket run on this replica took a fresh key (10,000 at most). */
-  private readonly tookFresh = new LruCache<string, true>({ maxEntries: 10_000 });
+  /** Per installation, how many fresh keys its last ticket runs on this replica took in a row (10,000 installations at most). */
+  private readonly inARow = new LruCache<string, number>({ maxEntries: 10_000 });
 
   constructor(
     private readonly redis: Redis,
@@ -35,18 +35,20 @@ export class FreshKeys {
 
   /**
    * The freshest key of `group` to run before a ticket's own, taken out of the set; undefined when
-   * none is fresh, or when the last ticket run of `group` on this replica took one.
+   * none is fresh, or when the last FRESH_IN_A_ROW ticket runs of `group` on this replica took one.
    */
   async take(group: string): Promise<string | undefined> {
-    if (this.tookFresh.get(group) !== undefined) {
-      this.tookFresh.delete(group);
+    const inARow = this.inARow.get(group) ?? 0;
+    if (inARow >= FRESH_IN_A_ROW) {
+      this.inARow.delete(group);
       return undefined;
     }
     const set = this.setOf(group);
     const answers = await this.redis.multi().zremrangebyscore(set, "-inf", `(${this.clock() - FRESH_MS}`).zpopmax(set).exec();
     const popped = answers?.[1]?.[1] as string[] | undefined;
     const key = popped?.[0];
-    if (key !== undefined) this.tookFresh.set(group, true);
+    if (key !== undefined) this.inARow.set(group, inARow + 1);
+    else this.inARow.delete(group);
     return key;
   }
 
