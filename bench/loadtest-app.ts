@@ -2,7 +2,7 @@
 // without its prestart build, which the loadtest runs once), a redis-server of its own, and what
 // each costs (memory, CPU) read from /proc.
 import { spawn, type ChildProcess } from "node:child_process";
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -72,11 +72,16 @@ const lastWords = (replica: Replica): string => replica.tail.filter((l) => !/^\s
 
 function watch(child: ChildProcess, replica: Replica): void {
   let partial = "";
+  // Written as it comes, without blocking this thread (it also serves the stand-in's answers).
+  const dir = process.env.LOADTEST_LOGS;
+  if (dir) mkdirSync(dir, { recursive: true });
+  const logFile = dir ? createWriteStream(join(dir, `${replica.name}.log`), { flags: "a" }) : undefined;
+  child.once("exit", () => logFile?.end());
   const take = (chunk: Buffer): void => {
     const lines = (partial + chunk.toString()).split("\n");
     partial = lines.pop() ?? "";
     // LOADTEST_LOGS=<dir>: every line a replica prints, kept in <dir>/<replica>.log (for looking into a run).
-    if (process.env.LOADTEST_LOGS) appendFileSync(join(process.env.LOADTEST_LOGS, `${replica.name}.log`), lines.join("\n") + "\n");
+    logFile?.write(lines.join("\n") + "\n");
     for (const line of lines) {
       if (line.trim() === "") continue;
       replica.tail.push(line.slice(0, 500));

@@ -104,7 +104,7 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  *   checks (0 = no sweep, else 3600..604800, default 86400: daily);
  * - COMPLIANCE_GITHUB_CONCURRENCY: requests of one installation in flight at once (1..100, default 20);
  * - COMPLIANCE_GITHUB_POINTS_PER_MINUTE: GitHub's secondary-limit points one installation spends a
- *   minute, steady (a read 1, a write 5; 60..900, default 780; plus a burst of a sixth of it, but
+ *   minute, steady (a read 1, a write 5; 60..895, default 780; plus a burst of a sixth of it, but
  *   no more than keeps a minute within 840 — at least 5);
  * - COMPLIANCE_GITHUB_WRITE_SPACING_MS: milliseconds between two writes of one installation (0..10000, default 500);
  * - AUDIT_SIGNING_KEY (PEM, `\n` escapes allowed) or AUDIT_SIGNING_KEY_PATH (a PEM file): the
@@ -137,11 +137,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
 
 /**
  * The per-installation limits. The points' burst follows the steady rate — a sixth of it — but never
- * takes a minute past 840 of GitHub's 900 (the defaults' worst minute); at least 5, so that a write goes.
+ * takes a minute past 840 of GitHub's 900 (the defaults' worst minute); at least 5, so that a write
+ * goes. The steady rate goes up to 895, so that even then no minute passes GitHub's 900.
  */
 function pacingOf(env: NodeJS.ProcessEnv): PacingLimits {
   const WORST_MINUTE = DEFAULT_PACING.pointsPerMinute + DEFAULT_PACING.pointsBurst;
-  const pointsPerMinute = integer(env, "COMPLIANCE_GITHUB_POINTS_PER_MINUTE", DEFAULT_PACING.pointsPerMinute, 60, 900);
+  const pointsPerMinute = integer(env, "COMPLIANCE_GITHUB_POINTS_PER_MINUTE", DEFAULT_PACING.pointsPerMinute, 60, 895);
   return {
     ...DEFAULT_PACING,
     concurrency: integer(env, "COMPLIANCE_GITHUB_CONCURRENCY", DEFAULT_PACING.concurrency, 1, 100),

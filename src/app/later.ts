@@ -73,10 +73,10 @@ export class InProcessLater implements AppLater {
   private readonly slots = new Map<string, Slot>();
   /** Keys whose run began since the start (coveredSinceStart): the most recent 100,000. */
   private readonly begun = new LruCache<string, true>({ maxEntries: 100_000 });
-  /** Keys waiting to start: in arrival order per installation, the installations taking turns. */
+  /** Keys waiting to start: per installation the freshest or the oldest (FairLine), the installations taking turns. */
   private readonly lines: Record<JobPriority, FairLine>;
   private readonly active: Record<JobPriority, number> = { interactive: 0, bulk: 0 };
-  /** Runs under way per line and installation group: each group has at most shareOf(slots) of a line. */
+  /** Runs under way per line and installation group: each within its limit (GroupShares: its budget, up to shareOf(slots)). */
   private readonly shares: Record<JobPriority, GroupShares>;
   private readonly runs = new Set<Promise<void>>();
   /** Failed runs in a row, per key. */

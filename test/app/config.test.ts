@@ -83,7 +83,7 @@ test.each([
   [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "60" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be 0 (no sweep) or a whole number of seconds from 3600 to 604800, got "60"'],
   [{ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "daily" }, 'COMPLIANCE_ENFORCE_SWEEP_INTERVAL must be a whole number from 0 to 604800, got "daily"'],
   [{ COMPLIANCE_GITHUB_CONCURRENCY: "101" }, 'COMPLIANCE_GITHUB_CONCURRENCY must be a whole number from 1 to 100, got "101"'],
-  [{ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "1000" }, 'COMPLIANCE_GITHUB_POINTS_PER_MINUTE must be a whole number from 60 to 900, got "1000"'],
+  [{ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "1000" }, 'COMPLIANCE_GITHUB_POINTS_PER_MINUTE must be a whole number from 60 to 895, got "1000"'],
   [{ COMPLIANCE_GITHUB_WRITE_SPACING_MS: "1s" }, 'COMPLIANCE_GITHUB_WRITE_SPACING_MS must be a whole number from 0 to 10000, got "1s"'],
 ])("%j is refused: %s", (env, message) => {
   expect(() => loadConfig(env)).toThrow(new ConfigError(message));
@@ -95,7 +95,8 @@ test("GitHub's limits per installation: concurrency, points a minute (its burst 
   ).toMatchObject({ pacing: { ...DEFAULT_PACING, concurrency: 10, pointsPerMinute: 600, pointsBurst: 100, writeSpacingMs: 1000 }, redisUrl: "redis://:pw@cache:6379/2" });
   // The default: its burst keeps a minute within 840; more steady points leave less burst, down to 5.
   expect(loadConfig({}).pacing).toMatchObject({ pointsPerMinute: 780, pointsBurst: 60 });
-  expect([720, 800, 900].map((points) => loadConfig({ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: String(points) }).pacing.pointsBurst)).toEqual([120, 40, 5]);
+  expect([720, 800, 895].map((points) => loadConfig({ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: String(points) }).pacing.pointsBurst)).toEqual([120, 40, 5]);
+  expect(() => loadConfig({ COMPLIANCE_GITHUB_POINTS_PER_MINUTE: "900" })).toThrow(ConfigError); // 900 + a burst would pass GitHub's 900
   // A refused address is not echoed: it may hold a password.
   expect(() => loadConfig({ REDIS_URL: "http://user:secret@cache" })).toThrow(expect.objectContaining({ message: expect.not.stringContaining("secret") }));
 });

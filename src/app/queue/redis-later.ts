@@ -3,9 +3,10 @@
 //
 // Per key (a PR's evaluations), two lists: `pending` (queued) and `running` (taken by the run under
 // way, or left by one that died), and a lease. Each enqueue pushes the job on `pending`, then adds a
-// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease or, when another run holds
-// it, does nothing: that run takes whatever waits before it lets go (RELEASE is atomic with the
-// check). A run takes `running` + `pending`, folds them into one job, runs it, and drops `running`.
+// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease and runs one batch: it
+// takes `running` + `pending`, folds them into one job, runs it, drops `running` and lets go. When
+// another run holds the lease, the ticket comes back a second later for as long as the key has
+// work, so a job queued during a run always has a ticket to run it.
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
@@ -224,10 +225,10 @@ export class RedisLater implements AppLater {
   }
 
   coveredSinceStart(key: string): Promise<boolean> {
-    return this.loss.covered(this.keyOf("pending", key), this.keyOf("ran", key));
+    return this.loss.covered(this.keyOf("ran", key));
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "ran" | "failures" | "delayed", key?: string): string {
+  private keyOf(what: "pending" | "running" | "lease" | "ran" | "lost-at" | "failures" | "delayed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
@@ -269,47 +270,54 @@ export class RedisLater implements AppLater {
   private async process(ticket: BullJob, worker?: string): Promise<void> {
     if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
     if (ticket.name !== "run") return;
-    const { key, group = "-", fresh } = ticket.data as Ticket;
+    const { key, group = "-" } = ticket.data as Ticket;
     // Nothing waits and no run left anything (another run of the key took it): done, slot free.
-    if (fresh === undefined && (await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) === 0) return;
+    if (!(await this.hasWork(key))) return;
     const shares = this.shares[ticket.queueName as JobPriority];
     // Its installation holds its share of this replica's slots: the ticket goes back for a second and
     // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
-    if (!shares.tryEnter(group)) {
-      this.bouncedUntil = Date.now() + HAND_BACK_MS;
-      await ticket.moveToDelayed(this.bouncedUntil, worker);
-      throw new DelayedError();
-    }
+    if (!shares.tryEnter(group)) return this.handBack(ticket, worker);
     const token = `ticket:${ticket.id as string}`;
     const interactive = ticket.queueName === "interactive";
-    /** Whether a job ran (a ticket finding its key's lease taken runs none: its budget said nothing). */
     let ran = false;
-    // Before each run of its key, the installation's freshest key if it is due (FreshKeys), named in
-    // the ticket first: a ticket run again after its replica died runs it again.
-    const before = async (): Promise<void> => {
-      const first = interactive ? await this.fresh.take(group) : undefined;
-      if (first !== undefined && first !== key) {
-        await ticket.updateData({ key, group, fresh: first });
-        ran = (await this.runKey(first, token)) || ran;
-      }
-      if (interactive) await this.fresh.served(group, key, this.clock());
-    };
     try {
-      if (fresh !== undefined && fresh !== key) ran = await this.runKey(fresh, token);
-      ran = (await this.runKey(key, token, before)) || ran;
+      // First its installation's freshest key, if one is due (FreshKeys): one batch of it, as its own
+      // tickets would run it (they stay while it has work, so a replica dying here loses nothing).
+      const fresh = interactive ? await this.fresh.take(group) : undefined;
+      if (fresh !== undefined && fresh !== key) ran = (await this.runBatch(fresh, token)) === "ran";
+      if (interactive) await this.fresh.served(group, key, this.clock());
+      const own = await this.runBatch(key, token);
+      ran ||= own === "ran";
+      // Another run holds the key: this ticket comes back while the key has work, so that what was
+      // queued during that run is never left without a ticket.
+      if (own === "held" && (await this.hasWork(key))) return await this.handBack(ticket, worker);
     } finally {
+      // A ticket that ran no job says nothing of its installation's budget.
       shares.leave(group, ran);
     }
   }
 
-  /** The runs of one key while this ticket holds its lease, until nothing waits; `before` goes before each. Whether one ran. */
-  private async runKey(key: string, ticket: string, before = async (): Promise<void> => undefined): Promise<boolean> {
+  private async hasWork(key: string): Promise<boolean> {
+    return (await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) > 0;
+  }
+
+  /** Sends the ticket back for HAND_BACK_MS (BullMQ's DelayedError: not an attempt). */
+  private async handBack(ticket: BullJob, worker?: string): Promise<never> {
+    this.bouncedUntil = Date.now() + HAND_BACK_MS;
+    await ticket.moveToDelayed(this.bouncedUntil, worker);
+    throw new DelayedError();
+  }
+
+  /**
+   * One batch of a key under its lease: everything waiting (and what a dead run left), folded into
+   * one job and run. One batch per ticket: a key flooded with events does not hold a slot, and what
+   * arrives meanwhile is run by its own tickets. "held": another run holds the key.
+   */
+  private async runBatch(key: string, ticket: string): Promise<"ran" | "none" | "held"> {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
-    const taken = await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket);
-    if (taken !== 1) return false;
+    if ((await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket)) !== 1) return "held";
     let lost = false;
-    let ran = false;
     // Redis away: assertHeld asks again before any write.
     const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
     const held: Lease = {
@@ -323,23 +331,18 @@ export class RedisLater implements AppLater {
     // left in `running`; a lease that merely expired has nobody else to: the ticket run again does.
     const letGo = (): LeaseLost => new LeaseLost(`the run of ${key} lost its key: its ticket runs again, for what it left`);
     try {
-      for (;;) {
-        await before();
-        const raw = (await this.redis.eval(TAKE, 4, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), token, Date.now(), RAN_MS)) as string[] | null;
-        if (raw === null) throw letGo();
-        if (raw.length === 0) {
-          if ((await this.redis.eval(RELEASE, 2, lease, this.keyOf("pending", key), token)) === 1) return ran;
-          continue;
-        }
-        const jobs = raw.map((text) => JSON.parse(text) as Job);
-        const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
-        await this.runOne(job, held);
-        ran = true;
-        const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
-        if (lost || finished !== 1) throw letGo();
-      }
+      const raw = (await this.redis.eval(TAKE, 5, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), token, RAN_MS)) as string[] | null;
+      if (raw === null) throw letGo();
+      if (raw.length === 0) return "none";
+      const jobs = raw.map((text) => JSON.parse(text) as Job);
+      const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
+      await this.runOne(job, held);
+      const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
+      if (lost || finished !== 1) throw letGo();
+      return "ran";
     } finally {
       clearInterval(renew);
+      await this.redis.eval(RELEASE, 1, lease, token).catch(() => undefined);
     }
   }
 

@@ -30,8 +30,8 @@ export interface RedisLaterOptions {
 }
 
 /** A run's ticket: the key to run, and its installation's group (whose share of a replica's slots it runs in). */
-/** A BullMQ job of the queue: the key to run; `fresh`, a fresher key of its group it runs first (FreshKeys), once taken. */
-export type Ticket = { key: string; group?: string; fresh?: string };
+/** A BullMQ job of the queue: the key to run, and its installation's group. */
+export type Ticket = { key: string; group?: string };
 
 /** How long a ticket past its installation's share is away before it is in line again. */
 export const HAND_BACK_MS = 1_000;

@@ -28,16 +28,21 @@ return 0`;
 /**
  * Moves every job waiting (KEYS[1], pending) behind those a run took and did not finish (KEYS[2],
  * running: a run that died leaves them there) and returns them all, oldest first — only while the
- * lease (KEYS[3]) is the token's (ARGV[1]). Notes when the key's run began (KEYS[4] = ARGV[2], for
- * ARGV[3] ms): the sweep after Redis lost data leaves a key run since then (StoreLoss.covered).
+ * lease (KEYS[3]) is the token's (ARGV[1]). While Redis is known to have lost data (KEYS[5], lost-at,
+ * set), a take that found jobs notes when, by Redis's clock, in KEYS[4] for ARGV[2] ms: the sweep
+ * then leaves the key (StoreLoss.covered).
  */
 export const TAKE = `
 if redis.call("GET", KEYS[3]) ~= ARGV[1] then return false end
 local waiting = redis.call("LRANGE", KEYS[1], 0, -1)
 for i = 1, #waiting do redis.call("RPUSH", KEYS[2], waiting[i]) end
 if #waiting > 0 then redis.call("DEL", KEYS[1]) end
-redis.call("SET", KEYS[4], ARGV[2], "PX", ARGV[3])
-return redis.call("LRANGE", KEYS[2], 0, -1)`;
+local taken = redis.call("LRANGE", KEYS[2], 0, -1)
+if #taken > 0 and redis.call("EXISTS", KEYS[5]) == 1 then
+  local now = redis.call("TIME")
+  redis.call("SET", KEYS[4], tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)), "PX", ARGV[2])
+end
+return taken`;
 
 /** A run finished: what it took (KEYS[1], running) is done — if the lease (KEYS[2]) is still the token's. */
 export const FINISH = `
@@ -45,12 +50,8 @@ if redis.call("GET", KEYS[2]) ~= ARGV[1] then return 0 end
 redis.call("DEL", KEYS[1])
 return 1`;
 
-/**
- * Lets go of the lease (KEYS[1]) unless a job waits (KEYS[2]): 1 when let go, 0 when a job arrived
- * (the run takes it: an enqueue whose ticket found the lease taken relies on this).
- */
+/** Lets go of the lease (KEYS[1]) if it is still the token's (ARGV[1]). */
 export const RELEASE = `
-if redis.call("LLEN", KEYS[2]) > 0 then return 0 end
 if redis.call("GET", KEYS[1]) == ARGV[1] then redis.call("DEL", KEYS[1]) end
 return 1`;
 

@@ -22,8 +22,18 @@ const CLAIMING_MS = 60_000;
 
 /** How long the note of a key's last run is kept (TAKE): a day, as long as the sweep's claim. */
 export const RAN_MS = CLAIM_MS;
-/** A run counts as after the loss only from this long after it was found: replicas' clocks differ a little. */
+/**
+ * A run counts as after the loss only from this long after it was found. Both times are Redis's
+ * own (TIME), not the replicas'; the margin covers a failover's new primary whose clock differs a
+ * little from the old one's.
+ */
 const CLOCK_MARGIN_MS = 5_000;
+
+/** Notes when the loss was found, by Redis's clock (KEYS[1], for ARGV[1] ms). */
+const NOTE_LOSS = `
+local now = redis.call("TIME")
+redis.call("SET", KEYS[1], tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)), "PX", ARGV[1])
+return 1`;
 
 export interface StoreLossOptions {
   /** Names the keys (the queue's prefix). */
@@ -84,20 +94,21 @@ export class StoreLoss {
     log.warn({ emptied, restarted, run_id: runId }, emptied ? "Redis holds no marker of this queue (it lost its data, or this is its first start): sweeping the open pull requests once" : "Redis restarted or failed over (its run_id changed): its last writes may be lost, so the open pull requests are swept once");
     // When it was found, for `covered`; then the sweep, then the marker: a replica dying in between
     // leaves the marker missing, found again.
-    await this.redis.set(`${prefix}:lost-at`, String(Date.now()), "PX", CLAIM_MS);
+    await this.redis.eval(NOTE_LOSS, 1, `${prefix}:lost-at`, CLAIM_MS);
     await this.options.queue(job);
     await this.redis.pexpire(claim, CLAIM_MS);
     await this.redis.set(marker, new Date().toISOString());
   }
 
   /**
-   * Whether the sweep may leave a key: a job of it waits (`pending`: it runs after now, reading
-   * GitHub then), or its run began (`ran`, noted by TAKE) after the loss was found. A run under way
-   * since before the loss does not count: what it read may predate a job Redis lost.
+   * Whether the sweep may leave a key: its run began (a take that found jobs, noted by TAKE while
+   * `lost-at` is set) after the loss was found. A job merely waiting does not count — a failover may
+   * have kept it and lost its ticket — nor does a run under way since before the loss: what it read
+   * may predate a job Redis lost.
    */
-  async covered(pending: string, ran: string): Promise<boolean> {
-    const [waiting, [began, lostAt]] = await Promise.all([this.redis.exists(pending), this.redis.mget(ran, `${this.options.prefix}:lost-at`)]);
-    return waiting > 0 || (began != null && lostAt != null && Number(began) >= Number(lostAt) + CLOCK_MARGIN_MS);
+  async covered(ran: string): Promise<boolean> {
+    const [began, lostAt] = await this.redis.mget(ran, `${this.options.prefix}:lost-at`);
+    return began != null && lostAt != null && Number(began) >= Number(lostAt) + CLOCK_MARGIN_MS;
   }
 
   /** Redis's run_id, or undefined where INFO is not allowed (some managed Redis): the marker alone tells then. */
