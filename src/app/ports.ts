@@ -220,6 +220,12 @@ export interface Later {
    * start, so whatever a delivery lost before the start is in what it reads.
    */
   coveredSinceStart?(key: string): boolean | Promise<boolean>;
+  /**
+   * Whether a job of `key` waits or runs (a queue in Redis): the sweep then queues its job without
+   * reading the PR's checks — it folds into a run of the key, and gives the key a ticket of its own
+   * should Redis have kept the job but lost its ticket.
+   */
+  hasWork?(key: string): boolean | Promise<boolean>;
 }
 
 /** The queue cannot take a job now: the delivery is answered 503 so that GitHub records it as failed. */

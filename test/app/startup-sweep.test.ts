@@ -117,3 +117,15 @@ test("the in-process queue covers a key from its first run since the start, and 
   await later.idle();
   expect([later.coveredSinceStart("a"), later.coveredSinceStart("b"), later.coveredSinceStart("c")]).toEqual([true, true, false]);
 });
+
+test("a PR whose job waits in Redis (not covered: the loss may have taken its ticket) is queued without reading its checks", async () => {
+  const repo = new FakeRepository();
+  for (const number of [1, 2]) repo.pull(number);
+  const ports = repo.ports();
+  // Both show a check newer than their last change: only #1's waiting job queues it.
+  for (const number of [1, 2]) await ports.checks.post({ sha: sha(`h${number}`), externalId: `pr:${number}` }, { name: "compliance/production", verdict: "in_progress", output: { title: "t", summary: "s" } });
+  const later = Object.assign(new FakeLater(), { coveredSinceStart: async () => false, hasWork: async (key: string) => key === "acme/gitops#1" });
+  expect(await sweepRepository(later, ports, log, { owner: "acme", repo: "gitops", installationId: 7 })).toBe(1);
+  expect(later.ran.map((job) => [job.key, job.priority])).toEqual([["acme/gitops#1", "bulk"]]);
+  expect(repo.calls.filter((c) => c.startsWith("checks.ours"))).toEqual([`checks.ours ${sha("h2")}`]);
+});

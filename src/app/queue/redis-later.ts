@@ -297,7 +297,7 @@ export class RedisLater implements AppLater {
     }
   }
 
-  private async hasWork(key: string): Promise<boolean> {
+  async hasWork(key: string): Promise<boolean> {
     return (await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) > 0;
   }
 
