@@ -3,6 +3,7 @@
 // dismissal on the other never end in a success; a burst split across both ends right; a replica
 // SIGKILLed mid-burst loses nothing; Redis stopped means 503 and not ready, never a crash, and
 // work resumes when it is back; SIGTERM finishes the runs under way before exiting.
+import { HAND_BACK_MS } from "../../src/app/queue/redis-options.js";
 import { startFakeGitHub, type FakeGitHub, type FakePullData, type FakeState } from "../fakes/github-server.js";
 import { RedisServer } from "../support/redis.js";
 import { AppProcess, deliver, eventually, latest, payload, slowProxy } from "./harness.js";
@@ -95,7 +96,8 @@ async function settled(github: FakeGitHub): Promise<void> {
     const now = github.requests.length;
     if (now === seen) return;
     seen = now;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Longer than a ticket sent back past its installation's share stays away (up to 2 x HAND_BACK_MS).
+    await new Promise((resolve) => setTimeout(resolve, 2 * HAND_BACK_MS + 500));
   }
 }
 

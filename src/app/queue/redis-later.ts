@@ -24,7 +24,7 @@ import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
-import { closeAll, RedisWarnings, untilReady, within, HAND_BACK_MS, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { closeAll, RedisWarnings, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
@@ -277,8 +277,7 @@ export class RedisLater implements AppLater {
     // Its installation holds its share of this replica's slots: the ticket goes back for a second and
     // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
     if (!shares.tryEnter(group)) return this.handBack(ticket, worker);
-    const token = `ticket:${ticket.id as string}`;
-    const interactive = ticket.queueName === "interactive";
+    const [token, interactive] = [`ticket:${ticket.id as string}`, ticket.queueName === "interactive"];
     let ran = false;
     try {
       // First its installation's freshest key, if one is due (FreshKeys): one batch of it, as its own
@@ -286,14 +285,12 @@ export class RedisLater implements AppLater {
       const fresh = interactive ? await this.fresh.take(group) : undefined;
       if (fresh !== undefined && fresh !== key) ran = (await this.runBatch(fresh, token)) === "ran";
       if (interactive) await this.fresh.served(group, key, this.clock());
-      const own = await this.runBatch(key, token);
+      const own = await this.runBatch(key, token, OWN_BATCHES);
       ran ||= own === "ran";
-      // Another run holds the key: this ticket comes back while the key has work, so that what was
-      // queued during that run is never left without a ticket.
-      if (own === "held" && (await this.hasWork(key))) return await this.handBack(ticket, worker);
+      // Held by another run: back soon while the key has work (what it queued keeps a ticket).
+      if (own === "held" && (await this.hasWork(key))) return await this.handBack(ticket, worker, HAND_BACK_MS / 4);
     } finally {
-      // A ticket that ran no job says nothing of its installation's budget.
-      shares.leave(group, ran);
+      shares.leave(group, ran); // a ticket that ran no job says nothing of the budget
     }
   }
 
@@ -301,19 +298,20 @@ export class RedisLater implements AppLater {
     return (await this.redis.exists(this.keyOf("pending", key), this.keyOf("running", key))) > 0;
   }
 
-  /** Sends the ticket back for HAND_BACK_MS (BullMQ's DelayedError: not an attempt). */
-  private async handBack(ticket: BullJob, worker?: string): Promise<never> {
-    this.bouncedUntil = Date.now() + HAND_BACK_MS;
-    await ticket.moveToDelayed(this.bouncedUntil, worker);
+  /** Sends the ticket back for `ms`, by default HAND_BACK_MS to 2x (spread: a burst's tickets do not all come back at once). */
+  private async handBack(ticket: BullJob, worker?: string, ms = HAND_BACK_MS * (1 + Math.random())): Promise<never> {
+    const until = Date.now() + ms;
+    this.bouncedUntil = Math.max(this.bouncedUntil, until);
+    await ticket.moveToDelayed(until, worker);
     throw new DelayedError();
   }
 
   /**
-   * One batch of a key under its lease: everything waiting (and what a dead run left), folded into
-   * one job and run. One batch per ticket: a key flooded with events does not hold a slot, and what
-   * arrives meanwhile is run by its own tickets. "held": another run holds the key.
+   * Batches of a key under its lease: what waits (and what a dead run left) folded into one job and
+   * run, again for what arrived meanwhile (a dismissal during an approval's run) up to `batches`: a
+   * flooded key does not hold a slot; its tickets run what is left. "held": another run holds it.
    */
-  private async runBatch(key: string, ticket: string): Promise<"ran" | "none" | "held"> {
+  private async runBatch(key: string, ticket: string, batches = 1): Promise<"ran" | "none" | "held"> {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
     if ((await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket)) !== 1) return "held";
@@ -331,14 +329,16 @@ export class RedisLater implements AppLater {
     // left in `running`; a lease that merely expired has nobody else to: the ticket run again does.
     const letGo = (): LeaseLost => new LeaseLost(`the run of ${key} lost its key: its ticket runs again, for what it left`);
     try {
-      const raw = (await this.redis.eval(TAKE, 5, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), token, RAN_MS)) as string[] | null;
-      if (raw === null) throw letGo();
-      if (raw.length === 0) return "none";
-      const jobs = raw.map((text) => JSON.parse(text) as Job);
-      const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
-      await this.runOne(job, held);
-      const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
-      if (lost || finished !== 1) throw letGo();
+      for (let batch = 0; batch < batches; batch += 1) {
+        const raw = (await this.redis.eval(TAKE, 5, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), token, RAN_MS)) as string[] | null;
+        if (raw === null) throw letGo();
+        if (raw.length === 0) return batch > 0 ? "ran" : "none";
+        const jobs = raw.map((text) => JSON.parse(text) as Job);
+        const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
+        await this.runOne(job, held);
+        const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
+        if (lost || finished !== 1) throw letGo();
+      }
       return "ran";
     } finally {
       clearInterval(renew);

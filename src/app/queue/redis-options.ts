@@ -36,6 +36,9 @@ export type Ticket = { key: string; group?: string };
 /** How long a ticket past its installation's share is away before it is in line again. */
 export const HAND_BACK_MS = 1_000;
 
+/** Batches a ticket runs of its own key in a row at most (what arrived during one runs at once; a flood waits its turn). */
+export const OWN_BATCHES = 3;
+
 /** The tickets waiting to run in `queues`, and how long the oldest has waited (null: none waits). */
 export async function waitingTickets(queues: Queue[], now: number): Promise<{ waiting: number; oldestWaitMs: number | null }> {
   let waiting = 0;
