@@ -139,6 +139,31 @@ describe("the queue in Redis", () => {
     }
   }, 20_000);
 
+  test("tickets of a key held elsewhere: one waits, the others come back less often; one run takes every job; a waiter that is gone is replaced", async () => {
+    const prefix = uniquePrefix();
+    const redis = new Redis(server.url);
+    const ran: unknown[] = [];
+    try {
+      const later = await replica(prefix, { run: async (job) => void ran.push(job.payload) }, { interactive: 1, bulk: 1 });
+      const key = "acme/gitops#11";
+      await redis.set(`${prefix}:lease:${key}`, "ticket:elsewhere#1", "PX", 1_500);
+      for (let n = 1; n <= 5; n += 1) await later.enqueue({ kind: "work", key, payload: [`event ${n}`] });
+      await eventually("a waiter", async () => ((await redis.get(`${prefix}:waiter:${key}`)) !== null ? true : undefined));
+      await eventually("the jobs, once the key is free", () => (ran.length > 0 ? true : undefined), 10_000);
+      await later.idle();
+      expect(ran).toHaveLength(1); // one run for all five (this test's kind keeps the last payload)
+      // A waiter whose ticket is gone (its replica died): another ticket takes its place once it is due.
+      await redis.set(`${prefix}:waiter:${key}`, "ticket:interactive:999", "PX", 2_000);
+      await redis.set(`${prefix}:lease:${key}`, "ticket:elsewhere#2", "PX", 1_000);
+      await later.enqueue({ kind: "work", key, payload: ["event 6"] });
+      await eventually("the later job", () => (ran.length === 2 ? true : undefined), 15_000);
+      expect(ran[1]).toEqual(["event 6"]);
+      await later.idle();
+    } finally {
+      redis.disconnect();
+    }
+  }, 30_000);
+
   test("after Redis lost data, the sweep leaves a PR whose run began since (Redis's clock, with a margin), not one run before or one merely waiting", async () => {
     const prefix = uniquePrefix();
     const redis = new Redis(server.url);

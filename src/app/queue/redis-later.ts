@@ -3,17 +3,17 @@
 //
 // Per key (a PR's evaluations), two lists: `pending` (queued) and `running` (taken by the run under
 // way, or left by one that died), and a lease. Each enqueue pushes the job on `pending`, then adds a
-// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease and runs one batch: it
-// takes `running` + `pending`, folds them into one job, runs it, drops `running` and lets go. When
-// another run holds the lease, the ticket comes back a second later for as long as the key has
-// work, so a job queued during a run always has a ticket to run it.
+// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease and runs a batch (takes
+// `running` + `pending`, folds them into one job, runs it, drops `running`), again while more came,
+// up to OWN_BATCHES; then lets go. A ticket finding the lease held comes back 250 ms later while
+// the key has work, so a job queued during a run always has a ticket to run it.
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
 // was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and
-// waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires once. Writes a run makes to Redis (a retry it sets) are awaited before
-// its ticket completes: if they fail, the ticket fails and runs again. Redis losing what it held (a
-// restart without persistence, a failover) is found by store-loss.ts, which queues a sweep once.
+// waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires
+// once. Writes a run makes to Redis are awaited before its ticket completes: if they fail, the
+// ticket fails and runs again. Redis losing what it held is found by store-loss.ts (one sweep).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
@@ -22,9 +22,9 @@ import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
-import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE } from "./redis-scripts.js";
+import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
-import { closeAll, RedisWarnings, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { closeAll, RedisWarnings, untilIdle, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
@@ -198,15 +198,9 @@ export class RedisLater implements AppLater {
     return result;
   }
 
-  async idle(): Promise<void> {
-    for (;;) {
-      await Promise.all([...this.loose]);
-      const counts = await Promise.all(Object.values(this.queues).map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
-      const busy = counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
-      // A ticket sent back (past its installation's share) is delayed in BullMQ for a second.
-      if (busy === 0 && this.active === 0 && Date.now() > this.bouncedUntil + 100) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  idle(): Promise<void> {
+    // A ticket sent back is delayed in BullMQ until bouncedUntil.
+    return untilIdle(Object.values(this.queues), () => [...this.loose], () => this.active === 0 && Date.now() > this.bouncedUntil + 100);
   }
 
   async ready(): Promise<boolean> {
@@ -228,7 +222,7 @@ export class RedisLater implements AppLater {
     return this.loss.covered(this.keyOf("ran", key));
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "ran" | "lost-at" | "failures" | "delayed", key?: string): string {
+  private keyOf(what: "pending" | "running" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
@@ -271,24 +265,30 @@ export class RedisLater implements AppLater {
     if (ticket.name === "fire") return this.fire(ticket.data as Fire, ticket.id as string);
     if (ticket.name !== "run") return;
     const { key, group = "-" } = ticket.data as Ticket;
+    // The token names the line too: both lines number their tickets from 1.
+    const [token, interactive] = [`ticket:${ticket.queueName}:${ticket.id as string}`, ticket.queueName === "interactive"];
     // Nothing waits and no run left anything (another run of the key took it): done, slot free.
-    if (!(await this.hasWork(key))) return;
+    if ((await this.redis.eval(WORK, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token)) === 0) return;
     const shares = this.shares[ticket.queueName as JobPriority];
     // Its installation holds its share of this replica's slots: the ticket goes back for a second and
     // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
     if (!shares.tryEnter(group)) return this.handBack(ticket, worker);
-    const [token, interactive] = [`ticket:${ticket.id as string}`, ticket.queueName === "interactive"];
     let ran = false;
     try {
       // First its installation's freshest key, if one is due (FreshKeys): one batch of it, as its own
-      // tickets would run it (they stay while it has work, so a replica dying here loses nothing).
+      // tickets would run it (one of them waits while it has work: a replica dying here loses nothing).
       const fresh = interactive ? await this.fresh.take(group) : undefined;
       if (fresh !== undefined && fresh !== key) ran = (await this.runBatch(fresh, token)) === "ran";
-      if (interactive) await this.fresh.served(group, key, this.clock());
+      const at = this.clock();
       const own = await this.runBatch(key, token, OWN_BATCHES);
       ran ||= own === "ran";
-      // Held by another run: back soon while the key has work (what it queued keeps a ticket).
-      if (own === "held" && (await this.hasWork(key))) return await this.handBack(ticket, worker, HAND_BACK_MS / 4);
+      if (interactive && own !== "held") await this.fresh.served(group, key, at);
+      // Held by another run, while the key has work: one ticket of the key waits for it, back every
+      // 250 ms; the others come back every 2 to 4 s (never end: a waiter may die).
+      if (own === "held" && (await this.hasWork(key))) {
+        const waits = (await this.redis.eval(WAIT, 1, this.keyOf("waiter", key), token, 2 * HAND_BACK_MS)) === 1;
+        return await this.handBack(ticket, worker, waits ? HAND_BACK_MS / 4 : HAND_BACK_MS * (2 + 2 * Math.random()));
+      }
     } finally {
       shares.leave(group, ran); // a ticket that ran no job says nothing of the budget
     }
@@ -314,7 +314,7 @@ export class RedisLater implements AppLater {
   private async runBatch(key: string, ticket: string, batches = 1): Promise<"ran" | "none" | "held"> {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
-    if ((await this.redis.eval(ACQUIRE, 1, lease, token, this.leaseMs, ticket)) !== 1) return "held";
+    if ((await this.redis.eval(ACQUIRE, 2, lease, this.keyOf("waiter", key), token, this.leaseMs, ticket)) !== 1) return "held";
     let lost = false;
     // Redis away: assertHeld asks again before any write.
     const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));

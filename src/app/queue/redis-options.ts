@@ -119,3 +119,14 @@ export class RedisWarnings {
     this.warned.clear();
   }
 }
+
+/** Resolves once no ticket waits or runs in `queues`, the `loose` writes are done and `quiet()` says so. */
+export async function untilIdle(queues: Queue[], loose: () => Promise<void>[], quiet: () => boolean): Promise<void> {
+  for (;;) {
+    await Promise.all(loose());
+    const counts = await Promise.all(queues.map((queue) => queue.getJobCounts("waiting", "active", "prioritized")));
+    const busy = counts.reduce((sum, c) => sum + Object.values(c).reduce((a, b) => a + b, 0), 0);
+    if (busy === 0 && quiet()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,21 +1,46 @@
 // The Lua scripts of the queue in Redis: each runs atomically in Redis, which is what makes "one run
-// per key, anywhere" and "nothing queued while a run lets go of its key is left behind" hold.
+// per key, anywhere" hold; "nothing queued is left behind" is the tickets' (redis-later.ts).
 
 /**
  * Takes the key's lease: KEYS[1] the lease, ARGV[1] the holder (the ticket's token, "#", and a
  * nonce of this run), ARGV[2] its length in ms, ARGV[3] the ticket's token. 1 when taken — also
  * from an earlier run of the same ticket (a replica that died, or a ticket run again after a
  * failure: BullMQ hands it on once the dead one's lock expired). The nonce fences that earlier run
- * off: every later check compares the whole holder.
+ * off: every later check compares the whole holder. Taken, the key has no waiter (KEYS[2]) any more.
  */
 export const ACQUIRE = `
-if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then return 1 end
+if redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then
+  redis.call("DEL", KEYS[2])
+  return 1
+end
 local current = redis.call("GET", KEYS[1])
 if current and string.sub(current, 1, #ARGV[3] + 1) == ARGV[3] .. "#" then
   redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+  redis.call("DEL", KEYS[2])
   return 1
 end
 return 0`;
+
+/**
+ * The one ticket waiting for a held key (KEYS[1]): ARGV[1] becomes it, for ARGV[2] ms, unless
+ * another is: 1 when this one waits (it comes back soon), 0 when another does (it comes back less
+ * often). The waiter stops being one when it takes the key (ACQUIRE), finds nothing left to do
+ * (WORK), or does not come back in time (a replica died).
+ */
+export const WAIT = `
+local waiter = redis.call("GET", KEYS[1])
+if waiter and waiter ~= ARGV[1] then return 0 end
+redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+return 1`;
+
+/**
+ * Whether the key has work (KEYS[1] pending or KEYS[2] running non-empty): their count. A ticket
+ * finding none ends; if it was the key's waiter (KEYS[3] = ARGV[1]), the key has none any more.
+ */
+export const WORK = `
+local n = redis.call("EXISTS", KEYS[1], KEYS[2])
+if n == 0 and redis.call("GET", KEYS[3]) == ARGV[1] then redis.call("DEL", KEYS[3]) end
+return n`;
 
 /** Extends the lease while its run goes on: 1, or 0 when it is no longer the token's. */
 export const RENEW = `
