@@ -95,7 +95,7 @@ export async function sweepRepository(later: Later, ports: Ports, log: Logger, r
       covered += 1;
       continue;
     }
-    // A job of it waits or runs: the sweep's folds into a run of it (no read, no second evaluation).
+    // A job of it waits or runs: the sweep's folds into the next run of it, without reading its checks.
     if (gated === "gated" && (await later.hasWork?.(job.key)) !== true && !(await needsEvaluation(ports, pull))) continue;
     await later.enqueue({ ...job, priority: "bulk" });
     queued += 1;

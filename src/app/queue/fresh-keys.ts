@@ -1,8 +1,8 @@
 // The keys a person's event came for lately, per installation, in Redis: the queue in Redis runs the
 // freshest of them ahead of the tickets' arrival order — as the in-process FairLine does — but at
-// most FRESH_IN_A_ROW times in a row on one replica, so the tickets (first come, first served) still
-// run their own keys at least every fourth time. A review arriving behind its installation's backlog
-// then runs at the next slot that installation gets, on any replica.
+// most FRESH_IN_A_ROW tickets in a row on one replica run a fresh key before their own (every ticket
+// runs its own key too: the tickets' first-come-first-served order still moves). A review arriving
+// behind its installation's backlog then runs at the next slot that installation gets, on any replica.
 import type { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { FRESH_IN_A_ROW, FRESH_MS } from "./fair-line.js";

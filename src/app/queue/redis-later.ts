@@ -326,7 +326,7 @@ export class RedisLater implements AppLater {
       },
     };
     // Lost the key: the ticket fails and runs again. Another run holding the key takes what this one
-    // left in `running`; a lease that merely expired has nobody else to: the ticket run again does.
+    // left in `running`; a lease that merely expired has nobody else to: a ticket of the key does.
     const letGo = (): LeaseLost => new LeaseLost(`the run of ${key} lost its key: its ticket runs again, for what it left`);
     try {
       for (let batch = 0; batch < batches; batch += 1) {

@@ -29,11 +29,14 @@ export interface RedisLaterOptions {
   clock?: () => number;
 }
 
-/** A run's ticket: the key to run, and its installation's group (whose share of a replica's slots it runs in). */
-/** A BullMQ job of the queue: the key to run, and its installation's group. */
+/** A run's ticket (a BullMQ job): the key to run, and its installation's group (whose share of a replica's slots it runs in). */
 export type Ticket = { key: string; group?: string };
 
-/** How long a ticket past its installation's share is away before it is in line again. */
+/**
+ * The unit of a ticket's time away: past its installation's share, 1–2x (spread, so that a burst's
+ * tickets do not come back at once); waiting for its key held by another run, a quarter; waiting
+ * behind that key's waiter, 2–4x.
+ */
 export const HAND_BACK_MS = 1_000;
 
 /** Batches a ticket runs of its own key in a row at most (what arrived during one runs at once; a flood waits its turn). */
