@@ -211,15 +211,14 @@ test("the in-process queue gives one installation at most its share of a line's 
 
 test("GroupShares: a group past its limit is refused until one of its runs ends; others are not held by it", () => {
   const shares = new GroupShares(2);
-  expect(START_LIMIT).toBe(2);
-  expect(shares.tryEnter("A")).toBe(true);
+  expect(START_LIMIT).toBe(1);
   expect(shares.tryEnter("A")).toBe(true);
   expect(shares.tryEnter("A")).toBe(false);
-  // Another group is not held by A's share.
+  // Another group is not held by A's limit.
   expect(shares.tryEnter("B")).toBe(true);
-  shares.leave("A");
+  shares.leave("A"); // ended with room: A may have two now, its share
   expect(shares.mayEnter("A")).toBe(true);
-  expect(shares.tryEnter("A")).toBe(true);
+  expect([shares.tryEnter("A"), shares.tryEnter("A"), shares.tryEnter("A")]).toEqual([true, true, false]);
 });
 
 test("GroupShares: from START_LIMIT, a run ending with room adds one (up to the share), one ending on a spent budget halves it (down to one)", () => {
@@ -227,7 +226,7 @@ test("GroupShares: from START_LIMIT, a run ending with room adds one (up to the 
   const spent = new Set<string>();
   shares.paceWith((group) => spent.has(group));
   expect(shares.limitOf("A")).toBe(START_LIMIT);
-  expect([shares.tryEnter("A"), shares.tryEnter("A"), shares.tryEnter("A")]).toEqual([true, true, false]);
+  expect([shares.tryEnter("A"), shares.tryEnter("A")]).toEqual([true, false]);
   for (let n = 0; n < 10; n += 1) {
     shares.leave("A");
     shares.tryEnter("A");
@@ -251,8 +250,8 @@ test("GroupShares: from START_LIMIT, a run ending with room adds one (up to the 
   shares.leave("A");
   expect(shares.tryEnter("A")).toBe(true); // none runs: its one
   expect(shares.tryEnter("A")).toBe(false);
-  // Another group is not held by A's budget.
-  expect([shares.tryEnter("B"), shares.tryEnter("B")]).toEqual([true, true]);
+  // Another group is not held by A's budget: it starts from START_LIMIT.
+  expect([shares.tryEnter("B"), shares.tryEnter("B")]).toEqual([true, false]);
 });
 
 test("the in-process queue lets installations take turns: a busy one's backlog does not hold up another's job", async () => {
@@ -294,19 +293,16 @@ test("the in-process queue: runs of an installation on a spent budget come down 
   await later.start();
   for (let n = 1; n <= 8; n += 1) await later.enqueue({ kind: "work", key: `busy#${n}`, installationId: 1, payload: {} });
   await settle();
-  expect(order).toEqual(["busy#1", "busy#2"]); // START_LIMIT, before its budget is known
+  expect(order).toEqual(["busy#1"]); // START_LIMIT, before its budget is known
   await later.enqueue({ kind: "work", key: "other#1", installationId: 2, payload: {} });
   now += 1_000;
   await later.enqueue({ kind: "work", key: "review#1", installationId: 1, payload: {} });
   await settle();
   expect(order.at(-1)).toBe("other#1"); // another installation is not held
-  // One run ends on a spent budget: it is not replaced (the limit comes down to one).
+  // The run ends on a spent budget: the limit stays at one, and the fresh review goes next, alone.
   releases.shift()?.();
   await settle();
-  expect(order).toHaveLength(3);
-  releases.shift()?.(); // the other busy run
-  await settle();
-  expect(order.slice(3)).toEqual(["review#1"]); // the fresh review first, and alone
+  expect(order.slice(2)).toEqual(["review#1"]);
   const drain = setInterval(() => releases.shift()?.(), 1);
   await later.idle();
   clearInterval(drain);

@@ -188,7 +188,7 @@ export class FairLine {
 }
 
 /** How many runs an installation not seen lately may have at once, before its budget says more. */
-export const START_LIMIT = 2;
+export const START_LIMIT = 1;
 
 /**
  * The runs of one line in one process, per installation group, each group within its share of the
