@@ -285,10 +285,8 @@ export class RedisLater implements AppLater {
       if (interactive && own !== "held") await this.fresh.served(group, key, at);
       // Held by another run, while the key has work: one ticket of the key waits for it, back every
       // 250 ms; the others come back every 2 to 4 s (never end: a waiter may die).
-      if (own === "held" && (await this.hasWork(key))) {
-        const waits = (await this.redis.eval(WAIT, 1, this.keyOf("waiter", key), token, 2 * HAND_BACK_MS)) === 1;
-        return await this.handBack(ticket, worker, waits ? HAND_BACK_MS / 4 : HAND_BACK_MS * (2 + 2 * Math.random()));
-      }
+      const wait = own === "held" ? await this.redis.eval(WAIT, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token, 2 * HAND_BACK_MS) : 0;
+      if (wait !== 0) return await this.handBack(ticket, worker, wait === 1 ? HAND_BACK_MS / 4 : HAND_BACK_MS * (2 + 2 * Math.random()));
     } finally {
       shares.leave(group, ran); // a ticket that ran no job says nothing of the budget
     }

@@ -22,15 +22,17 @@ end
 return 0`;
 
 /**
- * The one ticket waiting for a held key (KEYS[1]): ARGV[1] becomes it, for ARGV[2] ms, unless
- * another is: 1 when this one waits (it comes back soon), 0 when another does (it comes back less
- * often). The waiter stops being one when it takes the key (ACQUIRE), finds nothing left to do
- * (WORK), or does not come back in time (a replica died).
+ * For a ticket whose key is held: 0 when the key has no work left (KEYS[1] pending, KEYS[2]
+ * running), else whether it is the one ticket waiting for the key (KEYS[3]): ARGV[1] becomes it,
+ * for ARGV[2] ms, unless another is — 1 when this one waits (it comes back soon), 2 when another
+ * does (it comes back less often). The waiter stops being one when it takes the key (ACQUIRE),
+ * finds nothing left to do (WORK), or does not come back in time (a replica died).
  */
 export const WAIT = `
-local waiter = redis.call("GET", KEYS[1])
-if waiter and waiter ~= ARGV[1] then return 0 end
-redis.call("SET", KEYS[1], ARGV[1], "PX", ARGV[2])
+if redis.call("EXISTS", KEYS[1], KEYS[2]) == 0 then return 0 end
+local waiter = redis.call("GET", KEYS[3])
+if waiter and waiter ~= ARGV[1] then return 2 end
+redis.call("SET", KEYS[3], ARGV[1], "PX", ARGV[2])
 return 1`;
 
 /**
