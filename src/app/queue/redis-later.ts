@@ -3,17 +3,17 @@
 //
 // Per key (a PR's evaluations), two lists: `pending` (queued) and `running` (taken by the run under
 // way, or left by one that died), and a lease. Each enqueue pushes the job on `pending`, then adds a
-// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease and runs a batch (takes
-// `running` + `pending`, folds them into one job, runs it, drops `running`), again while more came,
-// up to OWN_BATCHES; then lets go. A ticket finding the lease held comes back 250 ms later while
-// the key has work, so a job queued during a run always has a ticket to run it.
+// BullMQ ticket ("run") naming the key. A ticket's worker takes a place among its installation's runs
+// (GroupShares on this replica, SharedRuns on all), then the key's lease, and runs batches (takes
+// `running` + `pending`, folds them into one job, runs it, drops `running`) up to OWN_BATCHES; then
+// lets go. A ticket finding the lease held comes back while the key has work (redis-scripts.ts WAIT).
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
 // was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and
 // waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires
-// once. Writes a run makes to Redis are awaited before its ticket completes: if they fail, the
-// ticket fails and runs again. Redis losing what it held is found by store-loss.ts (one sweep).
+// once. A run's writes to Redis are awaited before its ticket completes (if they fail, it runs
+// again). Redis losing what it held is found by store-loss.ts (one sweep).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
@@ -23,11 +23,12 @@ import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../por
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
-import { groupOf, GroupShares, shareOf } from "./fair-line.js";
+import { groupOf } from "./fair-line.js";
 import { closeAll, RedisWarnings, untilIdle, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
+import { RunPlaces } from "./shared-runs.js";
 export type { RedisLaterOptions } from "./redis-options.js";
 
 /** Later over BullMQ and Redis. */
@@ -35,7 +36,6 @@ export class RedisLater implements AppLater {
   private readonly table = new JobTable();
   private readonly redis: Redis;
   private readonly queues: Record<JobPriority, Queue>;
-  private readonly shares: Record<JobPriority, GroupShares>;
   /** Until when a ticket this replica sent back is away (idle() waits for it). */
   private bouncedUntil = 0;
   private readonly delayed: DelayedEntries;
@@ -43,6 +43,8 @@ export class RedisLater implements AppLater {
   private readonly loss: StoreLoss;
   /** The keys a person's event came for lately, run ahead of the tickets' order (interactive line). */
   private readonly fresh: FreshKeys;
+  /** Where a ticket takes a place among its installation's runs (on this replica, and on all). */
+  private readonly places: RunPlaces;
   private readonly workers: Worker[] = [];
   private readonly prefix: string;
   private readonly leaseMs: number;
@@ -63,7 +65,6 @@ export class RedisLater implements AppLater {
     this.prefix = options.prefix ?? "compliance-gate";
     this.leaseMs = options.leaseMs ?? 30_000;
     this.clock = options.clock ?? Date.now;
-    this.shares = { interactive: new GroupShares(shareOf(options.slots.interactive)), bulk: new GroupShares(shareOf(options.slots.bulk)) };
     // Fail fast while Redis is away: a delivery is answered 503 at once rather than held. (BullMQ's
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
     this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
@@ -80,6 +81,7 @@ export class RedisLater implements AppLater {
     const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
     this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
     this.fresh = new FreshKeys(this.redis, (group) => `${this.prefix}:fresh:${group}`, this.clock);
+    this.places = new RunPlaces(this.redis, options.slots, (line, group) => `${this.prefix}:runs:${line}:${group}`, this.leaseMs);
   }
 
   handle(kind: string, handler: JobHandler): void {
@@ -87,7 +89,7 @@ export class RedisLater implements AppLater {
   }
 
   paceWith(spentAhead: (installation: string) => boolean): void {
-    for (const shares of Object.values(this.shares)) shares.paceWith(spentAhead);
+    this.places.paceWith(spentAhead);
   }
 
   observe(observer: QueueObserver): void {
@@ -269,10 +271,10 @@ export class RedisLater implements AppLater {
     const [token, interactive] = [`ticket:${ticket.queueName}:${ticket.id as string}`, ticket.queueName === "interactive"];
     // Nothing waits and no run left anything (another run of the key took it): done, slot free.
     if ((await this.redis.eval(WORK, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token)) === 0) return;
-    const shares = this.shares[ticket.queueName as JobPriority];
-    // Its installation holds its share of this replica's slots: the ticket goes back for a second and
-    // the slot takes the next, so another installation's ticket behind the busy one's finds a slot.
-    if (!shares.tryEnter(group)) return this.handBack(ticket, worker);
+    // A place among its installation's runs, on this replica and on all (RunPlaces), or the ticket goes
+    // back for a second and the slot takes the next: another installation's ticket behind finds a slot.
+    const place = await this.places.enter(ticket.queueName as JobPriority, group);
+    if (place === undefined) return this.handBack(ticket, worker);
     let ran = false;
     try {
       // First its installation's freshest key, if one is due (FreshKeys): one batch of it, as its own
@@ -288,7 +290,7 @@ export class RedisLater implements AppLater {
       const wait = own === "held" ? await this.redis.eval(WAIT, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token, 2 * HAND_BACK_MS) : 0;
       if (wait !== 0) return await this.handBack(ticket, worker, wait === 1 ? HAND_BACK_MS / 4 : HAND_BACK_MS * (2 + 2 * Math.random()));
     } finally {
-      shares.leave(group, ran); // a ticket that ran no job says nothing of the budget
+      await place.leave(ran);
     }
   }
 
