@@ -19,15 +19,16 @@ import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
-import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
+import { QueueUnavailable, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
+import { JobTable, LeaseLost, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
 import { closeAll, RedisWarnings, untilIdle, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
+import { RunOutcomes } from "./run-outcome.js";
 export type { RedisLaterOptions } from "./redis-options.js";
 
 /** Later over BullMQ and Redis. */
@@ -39,6 +40,7 @@ export class RedisLater implements AppLater {
   /** Until when a ticket this replica sent back is away (idle() waits for it). */
   private bouncedUntil = 0;
   private readonly delayed: DelayedEntries;
+  private readonly outcomes: RunOutcomes;
   /** Finds Redis having lost what it held, and queues the sweep then. */
   private readonly loss: StoreLoss;
   /** The keys a person's event came for lately, run ahead of the tickets' order (interactive line). */
@@ -77,6 +79,8 @@ export class RedisLater implements AppLater {
     };
     for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnings.warn(`queue ${line}`, error));
     this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log, (what) => this.observer?.refused(what), options.maxDelayed);
+    const { failureDelaysMs, keepTrying } = options;
+    this.outcomes = new RunOutcomes({ redis: this.redis, delayed: this.delayed, table: this.table, failures: this.keyOf("failures"), clock: this.clock, log: options.log, observer: () => this.observer, ...(failureDelaysMs ? { failureDelaysMs } : {}), ...(keepTrying ? { keepTrying } : {}) });
     const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
     this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
     this.fresh = new FreshKeys(this.redis, (group) => `${this.prefix}:fresh:${group}`, this.clock);
@@ -358,33 +362,7 @@ export class RedisLater implements AppLater {
     }
     // Its writes fail: the ticket fails before `running` is dropped, and the run is made again.
     await Promise.all(writes);
-    const failures = this.keyOf("failures");
-    const { log } = this.options;
-    if (failure === undefined) {
-      await this.redis.hdel(failures, job.key);
-      return;
-    }
-    if (failure instanceof RetryLater) {
-      const wait = Math.min(Math.max(failure.afterMs, MIN_WAIT_MS), MAX_WAIT_MS);
-      log.warn({ job: job.kind, key: job.key, wait_ms: wait, reason: failure.message, ...job.log }, "waiting before running a job again");
-      await this.delayed.schedule(`wait|${job.key}`, failure.job ?? job, this.clock() + wait);
-      return;
-    }
-    if (failure instanceof LeaseLost) {
-      log.warn({ job: job.kind, key: job.key, ...job.log }, "a run lost its key (it stalled past its lease): another run takes over");
-      return;
-    }
-    const attempt = await this.redis.hincrby(failures, job.key, 1);
-    const keep = this.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
-    const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
-    if (delay === undefined) {
-      await this.redis.hdel(failures, job.key);
-      log.error({ err: failure, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
-      this.observer?.dropped(job.kind);
-      return;
-    }
-    log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");
-    await this.delayed.schedule(`wait|${job.key}`, job, this.clock() + delay);
+    await this.outcomes.settle(job, failure);
   }
 
   /** A retry, timer or wait is due: its job is queued, once, if the entry is still its own. */
