@@ -29,6 +29,7 @@ import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
 import { RunOutcomes } from "./run-outcome.js";
+import { OwedTickets } from "./owed-tickets.js";
 export type { RedisLaterOptions } from "./redis-options.js";
 
 /** Later over BullMQ and Redis. */
@@ -41,6 +42,8 @@ export class RedisLater implements AppLater {
   private bouncedUntil = 0;
   private readonly delayed: DelayedEntries;
   private readonly outcomes: RunOutcomes;
+  /** The tickets puts owe until they are added: a put that died between its two calls is made good (owed-tickets.ts). */
+  private readonly owed: OwedTickets;
   /** Finds Redis having lost what it held, and queues the sweep then. */
   private readonly loss: StoreLoss;
   /** The keys a person's event came for lately, run ahead of the tickets' order (interactive line). */
@@ -83,6 +86,9 @@ export class RedisLater implements AppLater {
     this.outcomes = new RunOutcomes({ redis: this.redis, delayed: this.delayed, table: this.table, failures: this.keyOf("failures"), clock: this.clock, log: options.log, observer: () => this.observer, ...(failureDelaysMs ? { failureDelaysMs } : {}), ...(keepTrying ? { keepTrying } : {}) });
     const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
     this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
+    const workOf = (key: string): [string, string] => [this.keyOf("pending", key), this.keyOf("running", key)];
+    const owedTiming = { ...(options.owedAfterMs !== undefined ? { afterMs: options.owedAfterMs } : {}), ...(options.owedEveryMs !== undefined ? { everyMs: options.owedEveryMs } : {}) };
+    this.owed = new OwedTickets({ redis: this.redis, set: this.keyOf("owed"), clock: this.clock, workOf, addTicket: (line, ticket) => this.addTicket(line, ticket), warn: (error) => this.warnings.warn("owed tickets", error), ...owedTiming });
     this.fresh = new FreshKeys(this.redis, (group) => `${this.prefix}:fresh:${group}`, this.clock);
   }
 
@@ -112,6 +118,7 @@ export class RedisLater implements AppLater {
       10_000,
     );
     await this.loss.watch();
+    this.owed.start();
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
     for (const line of ["interactive", "bulk"] as const) {
       const worker = new Worker(line, (job: BullJob, token?: string) => this.process(job, token), {
@@ -144,10 +151,15 @@ export class RedisLater implements AppLater {
           // The job first, then its ticket: a ticket never runs before its job is there to take.
           // Tickets wait in arrival order (no priorities: a rank fixed at arrival can starve a job).
           const ticket: Ticket = { key: job.key, group: groupOf(job.installationId) };
+          // The ticket is noted as owed with the job: a process dying before the ticket is added, or a
+          // Redis failing then, leaves the note, and a janitor adds the ticket (owed-tickets.ts).
           const stored = this.redis.multi().rpush(this.keyOf("pending", job.key), JSON.stringify(job));
           if (person) this.fresh.touch(stored, ticket.group as string, job.key);
+          const note = this.owed.note(stored, priorityOf(job), ticket);
           if ((await stored.exec())?.some(([error]) => error !== null)) throw new Error("Redis refused the job");
-          await this.queues[priorityOf(job)].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+          await this.addTicket(priorityOf(job), ticket);
+          // Not awaited: off the answer's path (a note left is only a ticket more, later).
+          this.hold(this.owed.settle(note));
           return true;
         })(),
         timeoutMs,
@@ -219,6 +231,7 @@ export class RedisLater implements AppLater {
 
   async close(graceMs: number): Promise<void> {
     this.closed = true;
+    this.owed.stop();
     await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => [...this.loose], redis: this.redis, running: this.active > 0 }, graceMs);
   }
 
@@ -226,8 +239,18 @@ export class RedisLater implements AppLater {
     return this.loss.covered(this.keyOf("ran", key));
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed", key?: string): string {
+  private keyOf(what: "pending" | "running" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed" | "owed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
+  }
+
+  private addTicket(line: JobPriority, ticket: Ticket): Promise<unknown> {
+    return this.queues[line].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+  }
+
+  /** Keeps `write` among the loose writes (close() and idle() wait for them) until it settles. */
+  private hold(write: Promise<void>): void {
+    this.loose.add(write);
+    void write.finally(() => this.loose.delete(write));
   }
 
   /** Runs the writes of retries and timers one after another, in the order they were asked for (a cancel after its schedule). */
@@ -261,8 +284,7 @@ export class RedisLater implements AppLater {
         }
       }
     })();
-    this.loose.add(loose);
-    void loose.finally(() => this.loose.delete(loose));
+    this.hold(loose);
   }
 
   private async process(ticket: BullJob, worker?: string): Promise<void> {
