@@ -14,7 +14,6 @@
 // waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires
 // once. Writes a run makes to Redis are awaited before its ticket completes: if they fail, the
 // ticket fails and runs again. Redis losing what it held is found by store-loss.ts (one sweep).
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
@@ -24,12 +23,13 @@ import { RETRY_DELAYS_MS } from "../retries.js";
 import { JobTable, LeaseLost, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
-import { closeAll, RedisWarnings, untilIdle, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { closeAll, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
 import { RunOutcomes } from "./run-outcome.js";
 import { OwedTickets } from "./owed-tickets.js";
+import { QueueWrites } from "./queue-writes.js";
 export type { RedisLaterOptions } from "./redis-options.js";
 
 /** Later over BullMQ and Redis. */
@@ -52,15 +52,12 @@ export class RedisLater implements AppLater {
   private readonly prefix: string;
   private readonly leaseMs: number;
   private readonly clock: () => number;
-  /** Writes started outside a run (at start, by a delivery's handlers), so close() can wait for them. */
-  private readonly loose = new Set<Promise<void>>();
-  /** The writes of the run (or delivery) in whose async context a write starts. */
-  private readonly units = new AsyncLocalStorage<Promise<void>[]>();
+  /** Writes to Redis nobody waits for at once: a run's, a delivery's, and loose ones (queue-writes.ts). */
+  private readonly writes: QueueWrites;
   /** The retries this replica set: pendingRetry's hint. */
   private readonly retriesSet = new LruCache<string, number>({ maxEntries: 10_000 });
   private active = 0;
   private readonly warnings: RedisWarnings;
-  private tail: Promise<void> = Promise.resolve();
   private closed = false;
   private observer: QueueObserver | undefined;
 
@@ -73,6 +70,7 @@ export class RedisLater implements AppLater {
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
     this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.warnings = new RedisWarnings(options.log);
+    this.writes = new QueueWrites(this.redis, options.log, () => this.closed);
     this.redis.on("error", (error: Error) => this.warnings.warn("connection", error));
     this.redis.on("ready", () => this.warnings.connected());
     const defaults = { removeOnComplete: true, removeOnFail: 1000 };
@@ -159,7 +157,7 @@ export class RedisLater implements AppLater {
           if ((await stored.exec())?.some(([error]) => error !== null)) throw new Error("Redis refused the job");
           await this.addTicket(priorityOf(job), ticket);
           // Not awaited: off the answer's path (a note left is only a ticket more, later).
-          this.hold(this.owed.settle(note));
+          this.writes.hold(this.owed.settle(note));
           return true;
         })(),
         timeoutMs,
@@ -175,13 +173,13 @@ export class RedisLater implements AppLater {
     if (delay === undefined) return false;
     this.retriesSet.set(key, attempt);
     const at = this.clock() + delay;
-    this.track(() => this.serial(() => this.delayed.schedule(`retry|${key}`, job, at, attempt)));
+    this.writes.track(() => this.writes.serial(() => this.delayed.schedule(`retry|${key}`, job, at, attempt)));
     return true;
   }
 
   cancelRetry(key: string): void {
     this.retriesSet.delete(key);
-    this.track(() => this.serial(() => this.delayed.cancel(`retry|${key}`)));
+    this.writes.track(() => this.writes.serial(() => this.delayed.cancel(`retry|${key}`)));
   }
 
   pendingRetry(key: string): number | undefined {
@@ -189,13 +187,13 @@ export class RedisLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    this.track(() => this.serial(() => this.delayed.schedule(`at|${key}`, job, at)));
+    this.writes.track(() => this.writes.serial(() => this.delayed.schedule(`at|${key}`, job, at)));
     return true;
   }
 
   cancelTimer(key: string, under = false): void {
-    this.track(() =>
-      this.serial(async () => {
+    this.writes.track(() =>
+      this.writes.serial(async () => {
         await this.delayed.cancel(`at|${key}`);
         if (under) await this.delayed.cancelStartingWith(`at|${key}@`);
       }),
@@ -205,7 +203,7 @@ export class RedisLater implements AppLater {
   /** Runs `deliver` (a delivery's handlers) and waits for the writes it started; QueueUnavailable when one failed. */
   async accepting<T>(deliver: () => Promise<T>): Promise<T> {
     const writes: Promise<void>[] = [];
-    const result = await this.units.run(writes, deliver);
+    const result = await this.writes.unit(writes, deliver);
     try {
       await Promise.all(writes);
     } catch (error) {
@@ -216,7 +214,7 @@ export class RedisLater implements AppLater {
 
   idle(): Promise<void> {
     // A ticket sent back is delayed in BullMQ until bouncedUntil.
-    return untilIdle(Object.values(this.queues), () => [...this.loose], () => this.active === 0 && Date.now() > this.bouncedUntil + 100);
+    return untilIdle(Object.values(this.queues), () => this.writes.pending(), () => this.active === 0 && Date.now() > this.bouncedUntil + 100);
   }
 
   async ready(): Promise<boolean> {
@@ -232,7 +230,7 @@ export class RedisLater implements AppLater {
   async close(graceMs: number): Promise<void> {
     this.closed = true;
     this.owed.stop();
-    await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => [...this.loose], redis: this.redis, running: this.active > 0 }, graceMs);
+    await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => this.writes.pending(), redis: this.redis, running: this.active > 0 }, graceMs);
   }
 
   coveredSinceStart(key: string): Promise<boolean> {
@@ -245,46 +243,6 @@ export class RedisLater implements AppLater {
 
   private addTicket(line: JobPriority, ticket: Ticket): Promise<unknown> {
     return this.queues[line].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
-  }
-
-  /** Keeps `write` among the loose writes (close() and idle() wait for them) until it settles. */
-  private hold(write: Promise<void>): void {
-    this.loose.add(write);
-    void write.finally(() => this.loose.delete(write));
-  }
-
-  /** Runs the writes of retries and timers one after another, in the order they were asked for (a cancel after its schedule). */
-  private serial(write: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(write);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * A write to Redis a caller does not wait for: the run or delivery it belongs to does, and fails
-   * with it. One outside them (a timer set at start) is tried again every 5 s until Redis takes it.
-   */
-  private track(write: () => Promise<void>): void {
-    const unit = this.units.getStore();
-    if (unit !== undefined) {
-      unit.push(write());
-      return;
-    }
-    const loose = (async () => {
-      // Set before Redis answered (a timer armed at start): wait for it rather than fail at once.
-      await untilReady(this.redis, 10_000);
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await write();
-          return;
-        } catch (error) {
-          if (this.closed) return;
-          if (attempt === 1) this.options.log.warn({ err: error }, "Redis: a retry or timer could not be written: trying again every 5 s");
-          await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
-        }
-      }
-    })();
-    this.hold(loose);
   }
 
   private async process(ticket: BullJob, worker?: string): Promise<void> {
@@ -376,7 +334,7 @@ export class RedisLater implements AppLater {
     this.active += 1;
     let failure: unknown;
     try {
-      await this.units.run(writes, () => this.table.of(job.kind).run(job, lease));
+      await this.writes.unit(writes, () => this.table.of(job.kind).run(job, lease));
     } catch (error) {
       failure = error ?? new Error("a job failed");
     } finally {
