@@ -105,6 +105,24 @@ test("a job at an instant runs then; one that cannot start runs again with backo
   expect((await made.stats()).delayed).toBe(0);
 });
 
+test("a job of a kind nothing registered (in one process, a bug: no other version queues here) fails like any job: folded with the next of its kind, not thrown at the enqueue; dropped after the failure delays", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, failureDelaysMs: [10_000] });
+  const dropped: string[] = [];
+  made.observe({ dropped: (kind) => void dropped.push(kind), refused: () => undefined });
+  made.pause();
+  await made.enqueue({ kind: "unheard-of", key: "acme/gitops#42", payload: { n: 1 } });
+  await made.enqueue({ kind: "unheard-of", key: "acme/gitops#42", payload: { n: 2 } });
+  expect((await made.stats()).waiting).toBe(1);
+  await made.start();
+  await made.idle();
+  expect((await made.stats()).delayed).toBe(1);
+  clock.advanceTo(clock.now + 10_000);
+  await made.idle();
+  expect(dropped).toEqual(["unheard-of"]);
+  expect((await made.stats()).delayed).toBe(0);
+});
+
 test("cancelling a PR's timers cancels those of its merge groups, and only those", () => {
   const clock = new ManualClock();
   const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });

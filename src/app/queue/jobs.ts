@@ -49,19 +49,45 @@ export class JobTable {
     return this.handlers.get(kind)?.keepTrying === true;
   }
 
-  /** The handler of a kind; throws for a kind nothing registered (a job from a newer version, say). */
+  /** Whether a handler runs jobs of the kind (not one only a newer version knows, queued by a newer replica during a rolling deploy). */
+  knows(kind: string): boolean {
+    return this.handlers.has(kind);
+  }
+
+  /** The handler of a kind; throws UnknownKind for a kind nothing registered. */
   of(kind: string): JobHandler {
     const handler = this.handlers.get(kind);
-    if (handler === undefined) throw new Error(`no handler for jobs of kind ${kind}`);
+    if (handler === undefined) throw new UnknownKind(kind);
     return handler;
   }
 
-  /** `newer` folded into `pending` by its kind's merge; interactive if either was. */
+  /** `newer` folded into `pending` by its kind's merge (of a kind nothing registered, the default: the newer replaces it); interactive if either was. */
   merge(pending: Job, newer: Job): Job {
-    const merged = pending.kind === newer.kind ? (this.of(newer.kind).merge?.(pending, newer) ?? newer) : newer;
+    const merged = pending.kind === newer.kind ? (this.handlers.get(newer.kind)?.merge?.(pending, newer) ?? newer) : newer;
     const priority = priorityOf(pending) === "interactive" || priorityOf(newer) === "interactive" ? "interactive" : "bulk";
     const { priority: _drop, ...rest } = merged;
     return priority === "bulk" ? { ...rest, priority } : rest;
+  }
+
+  /**
+   * The jobs a run took (oldest first), folded: those of known kinds into the one job to run, and
+   * those of each unknown kind into one (the newest stands for the others: their merge is not known
+   * here), kept apart — folded with a known job, an unknown one would replace it, or throw.
+   */
+  fold(jobs: readonly Job[]): { job: Job | undefined; unknown: Job[] } {
+    const fold = (of: readonly Job[]): Job | undefined => (of.length === 0 ? undefined : of.slice(1).reduce((pending, newer) => this.merge(pending, newer), of[0] as Job));
+    const unknown = new Map<string, Job[]>();
+    for (const job of jobs) if (!this.knows(job.kind)) unknown.set(job.kind, [...(unknown.get(job.kind) ?? []), job]);
+    return { job: fold(jobs.filter((job) => this.knows(job.kind))), unknown: [...unknown.values()].map((same) => fold(same) as Job) };
+  }
+}
+
+/** A job of a kind this version has no handler for: a failure like any other (it comes back with the failure delays, for a newer replica to run, and is dropped after them). */
+export class UnknownKind extends Error {
+  override readonly name = "UnknownKind";
+
+  constructor(readonly kind: string) {
+    super(`no handler for jobs of kind ${kind} in this version (a newer version's job, during a rolling deploy?)`);
   }
 }
 

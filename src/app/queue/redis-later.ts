@@ -20,7 +20,7 @@ import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { JobTable, LeaseLost, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
+import { JobTable, LeaseLost, priorityOf, UnknownKind, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
 import { closeAll, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
@@ -315,9 +315,10 @@ export class RedisLater implements AppLater {
         const raw = (await this.redis.eval(TAKE, 5, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), token, RAN_MS)) as string[] | null;
         if (raw === null) throw letGo();
         if (raw.length === 0) return batch > 0 ? "ran" : "none";
-        const jobs = raw.map((text) => JSON.parse(text) as Job);
-        const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
-        await this.runOne(job, held);
+        // A kind this version does not know fails apart (it comes back for a newer replica); the rest runs.
+        const { job, unknown } = this.table.fold(raw.map((text) => JSON.parse(text) as Job));
+        for (const stranger of unknown) await this.outcomes.settle(stranger, new UnknownKind(stranger.kind));
+        if (job !== undefined) await this.runOne(job, held);
         const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
         if (lost || finished !== 1) throw letGo();
       }

@@ -28,8 +28,11 @@ export class RunOutcomes {
   /** Settles the run of `job`: `failure` undefined when it succeeded. Rejects only when Redis fails (the ticket runs again). */
   async settle(job: Job, failure: unknown): Promise<void> {
     const { redis, failures, log, delayed, clock } = this.options;
+    // A kind this version does not know fails, and waits, apart from its key's known jobs: their
+    // success must not reset its count, nor their backoff replace its entry (or it, theirs).
+    const [field, both] = [this.options.table.knows(job.kind) ? job.key : `${job.key}|${job.kind}`, [job.key, `${job.key}|${job.kind}`]];
     if (failure === undefined) {
-      await redis.hdel(failures, job.key);
+      await redis.hdel(failures, ...both);
       return;
     }
     if (failure instanceof RetryLater) {
@@ -42,16 +45,16 @@ export class RunOutcomes {
       log.warn({ job: job.kind, key: job.key, ...job.log }, "a run lost its key (it stalled past its lease): another run takes over");
       return;
     }
-    const attempt = await redis.hincrby(failures, job.key, 1);
+    const attempt = await redis.hincrby(failures, field, 1);
     const keep = this.options.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
     const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
     if (delay === undefined) {
-      await redis.hdel(failures, job.key);
+      await redis.hdel(failures, field);
       log.error({ err: failure, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
       this.options.observer()?.dropped(job.kind);
       return;
     }
     log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");
-    await delayed.schedule(`wait|${job.key}`, job, clock() + delay);
+    await delayed.schedule(`wait|${field}`, job, clock() + delay);
   }
 }
