@@ -123,6 +123,33 @@ test("a job of a kind nothing registered (in one process, a bug: no other versio
   expect((await made.stats()).delayed).toBe(0);
 });
 
+test("a run that never settles holds its key no longer than its deadline (10 minutes by default): then it fails, and the PR's next event runs at once", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, slots: { interactive: 1, bulk: 1 } });
+  const runs: unknown[] = [];
+  made.handle("evaluate", {
+    run: async (job) => {
+      runs.push(job.payload);
+      if (runs.length === 1) await new Promise<never>(() => undefined);
+    },
+  });
+  await made.enqueue({ ...evaluationJob(evaluation), payload: "hangs" });
+  await made.enqueue({ ...evaluationJob(evaluation), payload: "next event" });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(runs).toEqual(["hangs"]);
+  clock.advanceTo(clock.now + 599_999);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(runs).toEqual(["hangs"]);
+  clock.advanceTo(clock.now + 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(runs).toEqual(["hangs", "next event"]);
+  expect((await made.stats()).active).toBe(0);
+  // The abandoned run's job comes back after the first failure delay (10 s).
+  clock.advanceTo(clock.now + 10_000);
+  await made.idle();
+  expect(runs).toEqual(["hangs", "next event", "hangs"]);
+});
+
 test("cancelling a PR's timers cancels those of its merge groups, and only those", () => {
   const clock = new ManualClock();
   const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });

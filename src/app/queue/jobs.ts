@@ -1,5 +1,6 @@
 // What both queues (in this process, and in Redis) share: the table of job handlers, how two jobs of
 // one key fold into one, what a run may ask of its lease, and the bounds on waiting and failing.
+import { NODE_TIMERS, type TimerApi } from "../freeze-timers.js";
 import type { Job, JobPriority, Later } from "../ports.js";
 
 /**
@@ -134,6 +135,43 @@ export interface QueueObserver {
   dropped(kind: string): void;
   /** A new retry or timer was not set: as many as the queue keeps are set already. */
   refused(what: "retry" | "timer"): void;
+}
+
+/**
+ * How long a run may go before it is abandoned (both queues' `runDeadlineMs`): 10 minutes. An
+ * evaluation's requests time out at 30 s each (pacing.ts), so a healthy run never comes near it; a
+ * handler whose promise never settles would otherwise hold its key (renewing its lease) forever,
+ * and its PR would never be evaluated again.
+ */
+export const RUN_DEADLINE_MS = 600_000;
+
+/** A run that did not settle within its deadline: abandoned, and failed like any job (run again after the failure delays). */
+export class RunAbandoned extends Error {
+  override readonly name = "RunAbandoned";
+
+  constructor(readonly deadlineMs: number) {
+    super(`the run did not settle within ${deadlineMs < 1_000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 1000)} s`}: abandoned (its key let go, its later writes refused)`);
+  }
+}
+
+/**
+ * `run`, unless it has not settled `deadlineMs` after it started: then `abandon()` is called (the
+ * queue lets the run's key go and refuses its writes from then on) and RunAbandoned is thrown. The
+ * run itself cannot be stopped: it goes on, unheeded, its writes refused.
+ */
+export async function withinDeadline<T>(run: () => Promise<T>, deadlineMs: number, abandon: () => void, timers: TimerApi = NODE_TIMERS): Promise<T> {
+  let handle: unknown;
+  const late = new Promise<never>((_, reject) => {
+    handle = timers.set(() => {
+      abandon();
+      reject(new RunAbandoned(deadlineMs));
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([run(), late]);
+  } finally {
+    timers.clear(handle);
+  }
 }
 
 /** A RetryLater's wait is kept within these: GitHub's retry-after is seconds to an hour. */

@@ -50,7 +50,10 @@ export class QueueWrites {
   track(write: () => Promise<void>): void {
     const unit = this.units.getStore();
     if (unit !== undefined) {
-      unit.push(write());
+      const started = write();
+      // Handled here as well: a run abandoned past its deadline may still write, and its unit no longer waits.
+      started.catch(() => undefined);
+      unit.push(started);
       return;
     }
     const loose = (async () => {

@@ -20,7 +20,7 @@ import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { JobTable, LeaseLost, priorityOf, UnknownKind, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
+import { JobTable, LeaseLost, priorityOf, RUN_DEADLINE_MS, UnknownKind, withinDeadline, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf, GroupShares, shareOf } from "./fair-line.js";
 import { closeAll, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
@@ -297,14 +297,17 @@ export class RedisLater implements AppLater {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
     if ((await this.redis.eval(ACQUIRE, 2, lease, this.keyOf("waiter", key), token, this.leaseMs, ticket)) !== 1) return "held";
-    let lost = false;
+    let [lost, abandoned] = [false, false];
     // Redis away: assertHeld asks again before any write.
     const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
+    // Past its deadline the run is abandoned: its lease is no longer renewed, and goes once its failure is scheduled.
+    const abandon = (): void => void ((abandoned = true), clearInterval(renew));
     const held: Lease = {
       assertHeld: async () => {
-        if (!lost && (await this.redis.get(lease)) === token) return;
-        lost = true;
-        throw new LeaseLost(`the run of ${key} no longer holds its key: it writes nothing more`);
+        if (!abandoned && !lost && (await this.redis.get(lease)) === token && !abandoned) return;
+        // An abandoned run is refused too, but has not lost the key: what it took is done (its failure scheduled).
+        lost ||= !abandoned;
+        throw new LeaseLost(abandoned ? `the run of ${key} was abandoned past its deadline: it writes nothing more` : `the run of ${key} no longer holds its key: it writes nothing more`);
       },
     };
     // Lost the key: the ticket fails and runs again. Another run holding the key takes what this one
@@ -318,9 +321,10 @@ export class RedisLater implements AppLater {
         // A kind this version does not know fails apart (it comes back for a newer replica); the rest runs.
         const { job, unknown } = this.table.fold(raw.map((text) => JSON.parse(text) as Job));
         for (const stranger of unknown) await this.outcomes.settle(stranger, new UnknownKind(stranger.kind));
-        if (job !== undefined) await this.runOne(job, held);
+        if (job !== undefined) await this.runOne(job, held, abandon);
         const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
         if (lost || finished !== 1) throw letGo();
+        if (abandoned) return "ran"; // the key goes now, to the run after it
       }
       return "ran";
     } finally {
@@ -330,12 +334,13 @@ export class RedisLater implements AppLater {
   }
 
   /** Runs one job; a throw is a wait or a failure, scheduled here. Rejects only when Redis fails (the ticket runs again). */
-  private async runOne(job: Job, lease: Lease): Promise<void> {
+  private async runOne(job: Job, lease: Lease, abandon: () => void): Promise<void> {
     const writes: Promise<void>[] = [];
     this.active += 1;
     let failure: unknown;
     try {
-      await this.writes.unit(writes, () => this.table.of(job.kind).run(job, lease));
+      // A run that never settles is abandoned (RunAbandoned, a failure): its slot is free again.
+      await withinDeadline(() => this.writes.unit(writes, () => this.table.of(job.kind).run(job, lease)), this.options.runDeadlineMs ?? RUN_DEADLINE_MS, abandon);
     } catch (error) {
       failure = error ?? new Error("a job failed");
     } finally {
