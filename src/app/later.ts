@@ -1,7 +1,8 @@
 // Later, in this process: one replica's queue. Jobs wait per key (a PR's evaluations) and fold into
 // one run while they wait or while their key runs; a fixed number run at once, interactive ones
 // ahead of bulk ones, which have slots of their own, and installations take turns in each line
-// (queue/fair-line.ts); retries, timers and waits on unref'd timers.
+// (queue/fair-line.ts); retries, timers and waits on unref'd timers. A run that never settles holds
+// its key until its deadline (10 minutes), then fails, its writes refused.
 //
 // What dies with the process: the jobs waiting and running, pending retries and timers. The app
 // answered their deliveries already, so the start-up sweep (startup-sweep.ts) finds what they

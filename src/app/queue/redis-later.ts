@@ -2,15 +2,17 @@
 // key runs at a time across all replicas, retries and timers fire once, on one replica.
 //
 // Per key (a PR's evaluations), two lists: `pending` (queued) and `running` (taken by the run under
-// way, or left by one that died), and a lease. Each enqueue pushes the job on `pending`, then adds a
-// BullMQ ticket ("run") naming the key. A ticket's worker takes the lease and runs a batch (takes
+// way, or left by one that died), and a lease. Each enqueue pushes the job on `pending` (noting its
+// ticket as owed: a janitor adds the tickets of puts that died before adding them, owed-tickets.ts),
+// then adds a BullMQ ticket ("run") naming the key. A ticket's worker takes the lease and runs a batch (takes
 // `running` + `pending`, folds them into one job, runs it, drops `running`), again while more came,
 // up to OWN_BATCHES; then lets go. A ticket finding the lease held comes back 250 ms later while
 // the key has work, so a job queued during a run always has a ticket to run it.
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
-// was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and
+// was only stalled finds the lease no longer its own and writes nothing more; a run that never
+// settles is abandoned past its deadline (its lease let go, its writes refused). Retries, timers and
 // waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires
 // once. Writes a run makes to Redis are awaited before its ticket completes: if they fail, the
 // ticket fails and runs again. Redis losing what it held is found by store-loss.ts (one sweep).
