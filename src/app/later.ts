@@ -1,7 +1,8 @@
 // Later, in this process: one replica's queue. Jobs wait per key (a PR's evaluations) and fold into
 // one run while they wait or while their key runs; a fixed number run at once, interactive ones
 // ahead of bulk ones, which have slots of their own, and installations take turns in each line
-// (queue/fair-line.ts); retries, timers and waits on unref'd timers.
+// (queue/fair-line.ts); retries, timers and waits on unref'd timers. A run that never settles holds
+// its key until its deadline (10 minutes), then fails, its writes refused.
 //
 // What dies with the process: the jobs waiting and running, pending retries and timers. The app
 // answered their deliveries already, so the start-up sweep (startup-sweep.ts) finds what they
@@ -11,7 +12,7 @@
 import type { Logger } from "probot";
 import { FreezeTimers, NODE_TIMERS, type TimerApi } from "./freeze-timers.js";
 import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "./ports.js";
-import { FAILURE_DELAYS_MS, failureDelayMs, HELD, JobTable, KEEP_TRYING, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type KeepTrying, type QueueObserver, type QueueStats, type Slots } from "./queue/jobs.js";
+import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, RUN_DEADLINE_MS, withinDeadline, type AppLater, type JobHandler, type KeepTrying, type Lease, type QueueObserver, type QueueStats, type Slots } from "./queue/jobs.js";
 import { FairLine, GroupShares, groupOf, shareOf } from "./queue/fair-line.js";
 import { Retries, RETRY_DELAYS_MS } from "./retries.js";
 import { LruCache } from "../github/lru-cache.js";
@@ -51,6 +52,8 @@ export interface InProcessLaterOptions {
   maxWaiting?: number;
   /** Keys waiting with bulk work at most. Default BULK_SHARE_OF_WAITING of maxWaiting. */
   maxBulkWaiting?: number;
+  /** How long a run may go before it is abandoned (its key free for the next run, its writes refused) and failed. Default RUN_DEADLINE_MS, 10 minutes. */
+  runDeadlineMs?: number;
 }
 
 interface Slot {
@@ -312,8 +315,13 @@ export class InProcessLater implements AppLater {
 
   private async runOne(job: Job): Promise<void> {
     const { log, clock } = this.options;
+    // The key is the process's to hold, but a run that never settles must not hold it forever: past
+    // its deadline it is abandoned (RunAbandoned, a failure), the key runs again, and the abandoned
+    // run's writes are refused by its lease from then on (the run itself cannot be stopped).
+    let abandoned = false;
+    const lease: Lease = { assertHeld: () => (abandoned ? Promise.reject(new LeaseLost(`the run of ${job.key} was abandoned past its deadline: it writes nothing more`)) : Promise.resolve()) };
     try {
-      await this.table.of(job.kind).run(job, HELD);
+      await withinDeadline(() => this.table.of(job.kind).run(job, lease), this.options.runDeadlineMs ?? RUN_DEADLINE_MS, () => (abandoned = true), this.options.timers ?? NODE_TIMERS);
       this.failures.delete(job.key);
     } catch (error) {
       if (error instanceof RetryLater) {

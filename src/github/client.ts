@@ -1,5 +1,6 @@
 // The slice of an Octokit the adapters need, and a session over it that counts
 // requests, follows pagination and turns failed requests into messages that say what failed.
+import { WriteRefused } from "./write-guard.js";
 
 /** A response as Octokit returns it; only what the adapters read. */
 export interface GitHubResponse {
@@ -204,6 +205,8 @@ export class GitHubSession {
       return await this.client.request(route, parameters);
     } catch (error) {
       if (error instanceof PacingRefusal) throw requestFailed(undefined, route, doing, "", error.rateLimit);
+      // Not GitHub failing: the caller's own guard refused the write (write-guard.ts), and says why.
+      if (error instanceof WriteRefused) throw error;
       const status = statusOf(error);
       if (status === 304) this.count.notModified += 1;
       const response = (error as { response?: { headers?: GitHubResponse["headers"]; data?: unknown } }).response;

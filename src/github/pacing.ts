@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { PacingRefusal, rateLimitOf, type GitHubClient, type GitHubResponse, type RateLimit } from "./client.js";
 import { LruCache } from "./lru-cache.js";
 import type { Budget, PacingStore } from "./pacing-store.js";
+import { mayWrite, WriteRefused } from "./write-guard.js";
 
 /** What the pacer keeps to, per installation. Defaults and the reasons for them: DEFAULT_PACING. */
 export interface PacingLimits {
@@ -226,14 +227,19 @@ export class PacedClient implements GitHubClient {
 
   private async send(route: string, parameters: Record<string, unknown>): Promise<GitHubResponse> {
     const [method = "GET", path = ""] = route.split(" ");
+    const { write } = budgetsOf(method, path, this.pacer.limits);
     for (let attempt = 1; ; attempt += 1) {
       const { release, waitedMs } = await this.pacer.admit(this.installation, method, path);
       try {
+        // Asked now, not when the write was asked for: the pacer may have held it for seconds, long
+        // enough for what allowed it (a run's lease on its PR) to be lost. Refused, nothing is sent.
+        if (write) await mayWrite();
         const response = await this.inner.request(route, { ...parameters, request: { ...(parameters["request"] as object | undefined), signal: AbortSignal.timeout(this.pacer.limits.timeoutMs) } });
         this.observe(method, response.status, response.headers, waitedMs);
         await this.spent(response.headers);
         return response;
       } catch (error) {
+        if (error instanceof WriteRefused) throw error;
         const { status, headers } = answerOf(error);
         this.observe(method, status, headers, waitedMs);
         const limit = rateLimitOf(status, headers, error instanceof Error ? error.message : String(error), this.pacer.clock());

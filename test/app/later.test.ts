@@ -105,6 +105,51 @@ test("a job at an instant runs then; one that cannot start runs again with backo
   expect((await made.stats()).delayed).toBe(0);
 });
 
+test("a job of a kind nothing registered (in one process, a bug: no other version queues here) fails like any job: folded with the next of its kind, not thrown at the enqueue; dropped after the failure delays", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, failureDelaysMs: [10_000] });
+  const dropped: string[] = [];
+  made.observe({ dropped: (kind) => void dropped.push(kind), refused: () => undefined });
+  made.pause();
+  await made.enqueue({ kind: "unheard-of", key: "acme/gitops#42", payload: { n: 1 } });
+  await made.enqueue({ kind: "unheard-of", key: "acme/gitops#42", payload: { n: 2 } });
+  expect((await made.stats()).waiting).toBe(1);
+  await made.start();
+  await made.idle();
+  expect((await made.stats()).delayed).toBe(1);
+  clock.advanceTo(clock.now + 10_000);
+  await made.idle();
+  expect(dropped).toEqual(["unheard-of"]);
+  expect((await made.stats()).delayed).toBe(0);
+});
+
+test("a run that never settles holds its key no longer than its deadline (10 minutes by default): then it fails, and the PR's next event runs at once", async () => {
+  const clock = new ManualClock();
+  const made = new InProcessLater({ clock: () => clock.now, timers: clock, log, slots: { interactive: 1, bulk: 1 } });
+  const runs: unknown[] = [];
+  made.handle("evaluate", {
+    run: async (job) => {
+      runs.push(job.payload);
+      if (runs.length === 1) await new Promise<never>(() => undefined);
+    },
+  });
+  await made.enqueue({ ...evaluationJob(evaluation), payload: "hangs" });
+  await made.enqueue({ ...evaluationJob(evaluation), payload: "next event" });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(runs).toEqual(["hangs"]);
+  clock.advanceTo(clock.now + 599_999);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(runs).toEqual(["hangs"]);
+  clock.advanceTo(clock.now + 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(runs).toEqual(["hangs", "next event"]);
+  expect((await made.stats()).active).toBe(0);
+  // The abandoned run's job comes back after the first failure delay (10 s).
+  clock.advanceTo(clock.now + 10_000);
+  await made.idle();
+  expect(runs).toEqual(["hangs", "next event", "hangs"]);
+});
+
 test("cancelling a PR's timers cancels those of its merge groups, and only those", () => {
   const clock = new ManualClock();
   const made = new InProcessLater({ clock: () => clock.now, timers: clock, log });

@@ -7,9 +7,10 @@ import { jest } from "@jest/globals";
 import pino from "pino";
 import { InProcessLater } from "../../src/app/later.js";
 import { RetryLater, type Job } from "../../src/app/ports.js";
-import type { AppLater } from "../../src/app/queue/jobs.js";
+import { LeaseLost, type AppLater, type Lease } from "../../src/app/queue/jobs.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
 import { eventually, sharedRedis, uniquePrefix } from "../support/redis.js";
+import { capturingLogger } from "./helpers.js";
 
 const log = pino({ level: "silent" });
 // Real Redis and real time: generous under a loaded CI machine; each test takes about a second.
@@ -19,6 +20,8 @@ const SLOTS = { interactive: 3, bulk: 1 };
 const FAST = { retryDelaysMs: [150, 300], failureDelaysMs: [100, 200], keepTrying: { everyMs: 50, forMs: 500 } };
 
 type Made = { later: AppLater; close: () => Promise<void> };
+/** What a test may set besides: a run deadline, and a logger whose lines it reads. */
+type Extra = { runDeadlineMs?: number; log?: typeof log };
 
 let redis: { url: string; close: () => Promise<void> } | undefined;
 beforeAll(async () => {
@@ -26,18 +29,18 @@ beforeAll(async () => {
 });
 afterAll(async () => redis?.close());
 
-const kinds: [string, () => Made][] = [
+const kinds: [string, (extra?: Extra) => Made][] = [
   [
     "in process",
-    () => {
-      const later = new InProcessLater({ clock: Date.now, log, slots: SLOTS, ...FAST });
+    (extra = {}) => {
+      const later = new InProcessLater({ clock: Date.now, log, slots: SLOTS, ...FAST, ...extra });
       return { later, close: () => later.close(0) };
     },
   ],
   [
     "in Redis",
-    () => {
-      const later = new RedisLater({ url: (redis as { url: string }).url, log, slots: SLOTS, prefix: uniquePrefix(), leaseMs: 2_000, stalledIntervalMs: 1_000, ...FAST });
+    (extra = {}) => {
+      const later = new RedisLater({ url: (redis as { url: string }).url, log, slots: SLOTS, prefix: uniquePrefix(), leaseMs: 2_000, stalledIntervalMs: 1_000, ...FAST, ...extra });
       return { later, close: () => later.close(1_000) };
     },
   ],
@@ -167,5 +170,34 @@ describe.each(kinds)("Later %s", (_name, make) => {
     await made.later.idle();
     expect(runs.map((r) => r.payload).sort((a, b) => String(a["seen"]).localeCompare(String(b["seen"])))).toEqual([{ seen: ["acme/gitops#420"] }, { seen: ["new"] }]);
     expect((await made.later.stats()).delayed).toBe(0);
+  });
+
+  test("a run that never settles is abandoned past its deadline: its slot is freed, its later writes are refused, it fails (logged as an error) and runs again after the failure delay", async () => {
+    const captured = capturingLogger();
+    const own = make({ runDeadlineMs: 300, log: captured.log });
+    const runs: number[] = [];
+    let hung: Lease | undefined;
+    own.later.handle("hangs", {
+      run: async (_j, lease) => {
+        runs.push(runs.length + 1);
+        if (runs.length > 1) return;
+        hung = lease;
+        await new Promise<never>(() => undefined); // never settles
+      },
+    });
+    try {
+      await own.later.start();
+      await own.later.enqueue({ kind: "hangs", key: "pr#9", payload: {} });
+      await eventually("the run after the abandoned one", () => (runs.length === 2 ? true : undefined), 10_000);
+      await own.later.idle();
+      expect((await own.later.stats()).active).toBe(0);
+      // The abandoned run goes on (nothing can stop it), but it writes nothing more.
+      expect(await (hung as Lease).assertHeld().then(() => "held", (error: unknown) => error)).toBeInstanceOf(LeaseLost);
+      const failed = captured.lines.filter((line) => line["msg"] === "a job could not run: trying again later");
+      expect(failed.map((line) => [line["level"], line["job"], line["attempt"]])).toEqual([[50, "hangs", 1]]);
+      expect(String((failed[0]?.["err"] as { message?: unknown } | undefined)?.message)).toMatch(/did not settle within 300 ms: abandoned/);
+    } finally {
+      await own.close();
+    }
   });
 });

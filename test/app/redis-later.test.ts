@@ -296,6 +296,34 @@ describe("the queue in Redis", () => {
     }
   }, 20_000);
 
+  test("a run past its deadline lets its key go at once (its lease released, not left to expire): the PR's next event runs while the abandoned run still hangs", async () => {
+    const prefix = uniquePrefix();
+    const redis = new Redis(server.url);
+    const key = "acme/gitops#13";
+    const later = new RedisLater({ url: server.url, log, slots: { interactive: 1, bulk: 1 }, prefix, leaseMs: 30_000, stalledIntervalMs: 300, failureDelaysMs: [60_000], runDeadlineMs: 300 });
+    made.push(later);
+    const runs: unknown[] = [];
+    later.handle("work", {
+      run: async (job) => {
+        runs.push(job.payload);
+        if (runs.length === 1) await new Promise<never>(() => undefined);
+      },
+    });
+    try {
+      await later.start();
+      await later.enqueue({ kind: "work", key, payload: ["hangs"] });
+      await eventually("the run abandoned, its failure's backoff set", async () => ((await redis.hexists(`${prefix}:delayed`, `wait|${key}`)) === 1 ? true : undefined), 10_000);
+      await eventually("the lease let go", async () => ((await redis.exists(`${prefix}:lease:${key}`)) === 0 ? true : undefined), 2_000);
+      // One slot, a 30 s lease, the backoff a minute away: the next event runs only because the slot and the key are free.
+      await later.enqueue({ kind: "work", key, payload: ["next event"] });
+      await eventually("the next event's run", () => (runs.length === 2 ? true : undefined), 5_000);
+      expect(runs).toEqual([["hangs"], ["next event"]]);
+      expect(await redis.llen(`${prefix}:running:${key}`)).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  }, 20_000);
+
   test("past the bound of delayed entries a new timer or retry is refused and counted; a wait or a failure's backoff of a job already held is still set", async () => {
     const later = new RedisLater({ url: server.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000, stalledIntervalMs: 300, failureDelaysMs: [100], maxDelayed: 2 });
     made.push(later);

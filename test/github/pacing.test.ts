@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { GitHubError, GitHubSession, isRateLimited, rateLimitOf, type GitHubClient, type GitHubResponse } from "../../src/github/client.js";
 import { budgetsOf, DEFAULT_PACING, Pacer, type GitHubObserver, type PacingLimits } from "../../src/github/pacing.js";
 import { MemoryPacingStore, reserveAt, type PacingStore } from "../../src/github/pacing-store.js";
+import { guardingWrites, WriteRefused } from "../../src/github/write-guard.js";
 
 /** Virtual time: sleeping moves the clock, nothing waits. */
 class VirtualTime {
@@ -244,6 +245,36 @@ describe("the pacer", () => {
     const request = Object.assign(async () => ({ status: 200, headers: {}, data: {} }), { endpoint: { DEFAULTS: { baseUrl: "https://ghe.example.com/api/v3" } } });
     const paced = new Pacer({ store: new MemoryPacingStore() }).client(1, { request });
     expect(new GitHubSession(paced).graphqlBaseUrl()).toBe("https://ghe.example.com/api");
+  });
+});
+
+describe("the guard of writes (write-guard.ts)", () => {
+  test("asked once a write is admitted, after its wait: refused, nothing is sent, the slot is let go and the refusal is no GitHubError; reads are not asked", async () => {
+    const { time, inner, session } = setup({ writeSpacingMs: 1_000, concurrency: 1 });
+    let allowed = true;
+    const guard = async (): Promise<void> => {
+      if (!allowed) throw new Error("the run lost its key");
+    };
+    await guardingWrites(guard, () => session().request(CHECK, params, "posting"));
+    // The next write waits a second for its turn; the guard stops allowing meanwhile.
+    const sleep = time.sleeper.sleep;
+    time.sleeper.sleep = (ms) => ((allowed = false), sleep(ms));
+    const asked = time.now;
+    const error = await guardingWrites(guard, () => session().request(CHECK, params, "posting")).catch((error: unknown) => error);
+    time.sleeper.sleep = sleep;
+    expect(error).toBeInstanceOf(WriteRefused);
+    expect(error).not.toBeInstanceOf(GitHubError);
+    expect((error as WriteRefused).reason).toEqual(new Error("the run lost its key"));
+    expect(time.now - asked).toBe(1_000);
+    expect(inner.sent.map((s) => s.route)).toEqual([CHECK]);
+    // One slot: a request after it goes at once, so the refused write let its slot go; a read is not asked.
+    const before = time.now;
+    await guardingWrites(guard, () => session().request(PULL, { ...params, pull_number: 1 }, "reading"));
+    expect(time.now).toBe(before);
+    expect(inner.sent.map((s) => s.route)).toEqual([CHECK, PULL]);
+    // Outside any guard, writes go as before.
+    await session().request(CHECK, params, "posting");
+    expect(inner.sent).toHaveLength(3);
   });
 });
 

@@ -1,5 +1,6 @@
 // What both queues (in this process, and in Redis) share: the table of job handlers, how two jobs of
 // one key fold into one, what a run may ask of its lease, and the bounds on waiting and failing.
+import { NODE_TIMERS, type TimerApi } from "../freeze-timers.js";
 import type { Job, JobPriority, Later } from "../ports.js";
 
 /**
@@ -49,19 +50,45 @@ export class JobTable {
     return this.handlers.get(kind)?.keepTrying === true;
   }
 
-  /** The handler of a kind; throws for a kind nothing registered (a job from a newer version, say). */
+  /** Whether a handler runs jobs of the kind (not one only a newer version knows, queued by a newer replica during a rolling deploy). */
+  knows(kind: string): boolean {
+    return this.handlers.has(kind);
+  }
+
+  /** The handler of a kind; throws UnknownKind for a kind nothing registered. */
   of(kind: string): JobHandler {
     const handler = this.handlers.get(kind);
-    if (handler === undefined) throw new Error(`no handler for jobs of kind ${kind}`);
+    if (handler === undefined) throw new UnknownKind(kind);
     return handler;
   }
 
-  /** `newer` folded into `pending` by its kind's merge; interactive if either was. */
+  /** `newer` folded into `pending` by its kind's merge (of a kind nothing registered, the default: the newer replaces it); interactive if either was. */
   merge(pending: Job, newer: Job): Job {
-    const merged = pending.kind === newer.kind ? (this.of(newer.kind).merge?.(pending, newer) ?? newer) : newer;
+    const merged = pending.kind === newer.kind ? (this.handlers.get(newer.kind)?.merge?.(pending, newer) ?? newer) : newer;
     const priority = priorityOf(pending) === "interactive" || priorityOf(newer) === "interactive" ? "interactive" : "bulk";
     const { priority: _drop, ...rest } = merged;
     return priority === "bulk" ? { ...rest, priority } : rest;
+  }
+
+  /**
+   * The jobs a run took (oldest first), folded: those of known kinds into the one job to run, and
+   * those of each unknown kind into one (the newest stands for the others: their merge is not known
+   * here), kept apart — folded with a known job, an unknown one would replace it, or throw.
+   */
+  fold(jobs: readonly Job[]): { job: Job | undefined; unknown: Job[] } {
+    const fold = (of: readonly Job[]): Job | undefined => (of.length === 0 ? undefined : of.slice(1).reduce((pending, newer) => this.merge(pending, newer), of[0] as Job));
+    const unknown = new Map<string, Job[]>();
+    for (const job of jobs) if (!this.knows(job.kind)) unknown.set(job.kind, [...(unknown.get(job.kind) ?? []), job]);
+    return { job: fold(jobs.filter((job) => this.knows(job.kind))), unknown: [...unknown.values()].map((same) => fold(same) as Job) };
+  }
+}
+
+/** A job of a kind this version has no handler for: a failure like any other (it comes back with the failure delays, for a newer replica to run, and is dropped after them). */
+export class UnknownKind extends Error {
+  override readonly name = "UnknownKind";
+
+  constructor(readonly kind: string) {
+    super(`no handler for jobs of kind ${kind} in this version (a newer version's job, during a rolling deploy?)`);
   }
 }
 
@@ -108,6 +135,43 @@ export interface QueueObserver {
   dropped(kind: string): void;
   /** A new retry or timer was not set: as many as the queue keeps are set already. */
   refused(what: "retry" | "timer"): void;
+}
+
+/**
+ * How long a run may go before it is abandoned (both queues' `runDeadlineMs`): 10 minutes. An
+ * evaluation's requests time out at 30 s each (pacing.ts), so a healthy run never comes near it; a
+ * handler whose promise never settles would otherwise hold its key (renewing its lease) forever,
+ * and its PR would never be evaluated again.
+ */
+export const RUN_DEADLINE_MS = 600_000;
+
+/** A run that did not settle within its deadline: abandoned, and failed like any job (run again after the failure delays). */
+export class RunAbandoned extends Error {
+  override readonly name = "RunAbandoned";
+
+  constructor(readonly deadlineMs: number) {
+    super(`the run did not settle within ${deadlineMs < 1_000 ? `${deadlineMs} ms` : `${Math.round(deadlineMs / 1000)} s`}: abandoned (its key let go, its later writes refused)`);
+  }
+}
+
+/**
+ * `run`, unless it has not settled `deadlineMs` after it started: then `abandon()` is called (the
+ * queue lets the run's key go and refuses its writes from then on) and RunAbandoned is thrown. The
+ * run itself cannot be stopped: it goes on, unheeded, its writes refused.
+ */
+export async function withinDeadline<T>(run: () => Promise<T>, deadlineMs: number, abandon: () => void, timers: TimerApi = NODE_TIMERS): Promise<T> {
+  let handle: unknown;
+  const late = new Promise<never>((_, reject) => {
+    handle = timers.set(() => {
+      abandon();
+      reject(new RunAbandoned(deadlineMs));
+    }, deadlineMs);
+  });
+  try {
+    return await Promise.race([run(), late]);
+  } finally {
+    timers.clear(handle);
+  }
 }
 
 /** A RetryLater's wait is kept within these: GitHub's retry-after is seconds to an hour. */

@@ -2,32 +2,37 @@
 // key runs at a time across all replicas, retries and timers fire once, on one replica.
 //
 // Per key (a PR's evaluations), two lists: `pending` (queued) and `running` (taken by the run under
-// way, or left by one that died), and a lease. Each enqueue pushes the job on `pending`, then adds a
-// BullMQ ticket ("run") naming the key. A ticket's worker takes a place among its installation's runs
-// (GroupShares on this replica, SharedRuns on all), then the key's lease, and runs batches (takes
-// `running` + `pending`, folds them into one job, runs it, drops `running`) up to OWN_BATCHES; then
-// lets go. A ticket finding the lease held comes back while the key has work (redis-scripts.ts WAIT).
+// way, or left by one that died), and a lease. Each enqueue pushes the job on `pending` (noting its
+// ticket as owed: a janitor adds the tickets of puts that died before adding them, owed-tickets.ts),
+// then adds a BullMQ ticket ("run") naming the key. A ticket's worker takes a place among its
+// installation's runs (GroupShares on this replica, RunPlaces on all: shared-runs.ts), then the key's
+// lease, and runs batches (takes `running` + `pending`, folds them into one job, runs it, drops
+// `running`) up to OWN_BATCHES; then lets go. A ticket finding the lease held comes back while the
+// key has work (redis-scripts.ts WAIT), so a job queued during a run always has a ticket to run it.
 // A replica killed mid-run leaves its ticket active in BullMQ: once its lock expires, BullMQ hands
 // the ticket to another worker, which takes the lease over (same ticket) and runs what was left in
 // `running`; each run of a ticket holds the lease under a nonce of its own, so an earlier run that
-// was only stalled finds the lease no longer its own and writes nothing more. Retries, timers and
+// was only stalled finds the lease no longer its own and writes nothing more; a run that never
+// settles is abandoned past its deadline (its lease let go, its writes refused). Retries, timers and
 // waits are delayed jobs ("fire") named by an entry of one hash (delayed-entries.ts): each fires
-// once. A run's writes to Redis are awaited before its ticket completes (if they fail, it runs
-// again). Redis losing what it held is found by store-loss.ts (one sweep).
-import { AsyncLocalStorage } from "node:async_hooks";
+// once. Writes a run makes to Redis are awaited before its ticket completes: if they fail, the
+// ticket fails and runs again. Redis losing what it held is found by store-loss.ts (one sweep).
 import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
-import { QueueUnavailable, RetryLater, type Job, type JobPriority } from "../ports.js";
+import { QueueUnavailable, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
-import { FAILURE_DELAYS_MS, failureDelayMs, JobTable, KEEP_TRYING, LeaseLost, MAX_WAIT_MS, MIN_WAIT_MS, priorityOf, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
+import { JobTable, LeaseLost, priorityOf, RUN_DEADLINE_MS, UnknownKind, withinDeadline, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf } from "./fair-line.js";
-import { closeAll, RedisWarnings, untilIdle, untilReady, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { closeAll, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
+import { RunOutcomes } from "./run-outcome.js";
+import { OwedTickets } from "./owed-tickets.js";
+import { QueueWrites } from "./queue-writes.js";
 import { RunPlaces } from "./shared-runs.js";
 export type { RedisLaterOptions } from "./redis-options.js";
 
@@ -39,6 +44,9 @@ export class RedisLater implements AppLater {
   /** Until when a ticket this replica sent back is away (idle() waits for it). */
   private bouncedUntil = 0;
   private readonly delayed: DelayedEntries;
+  private readonly outcomes: RunOutcomes;
+  /** The tickets puts owe until they are added: a put that died between its two calls is made good (owed-tickets.ts). */
+  private readonly owed: OwedTickets;
   /** Finds Redis having lost what it held, and queues the sweep then. */
   private readonly loss: StoreLoss;
   /** The keys a person's event came for lately, run ahead of the tickets' order (interactive line). */
@@ -49,15 +57,12 @@ export class RedisLater implements AppLater {
   private readonly prefix: string;
   private readonly leaseMs: number;
   private readonly clock: () => number;
-  /** Writes started outside a run (at start, by a delivery's handlers), so close() can wait for them. */
-  private readonly loose = new Set<Promise<void>>();
-  /** The writes of the run (or delivery) in whose async context a write starts. */
-  private readonly units = new AsyncLocalStorage<Promise<void>[]>();
+  /** Writes to Redis nobody waits for at once: a run's, a delivery's, and loose ones (queue-writes.ts). */
+  private readonly writes: QueueWrites;
   /** The retries this replica set: pendingRetry's hint. */
   private readonly retriesSet = new LruCache<string, number>({ maxEntries: 10_000 });
   private active = 0;
   private readonly warnings: RedisWarnings;
-  private tail: Promise<void> = Promise.resolve();
   private closed = false;
   private observer: QueueObserver | undefined;
 
@@ -69,6 +74,7 @@ export class RedisLater implements AppLater {
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
     this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
     this.warnings = new RedisWarnings(options.log);
+    this.writes = new QueueWrites(this.redis, options.log, () => this.closed);
     this.redis.on("error", (error: Error) => this.warnings.warn("connection", error));
     this.redis.on("ready", () => this.warnings.connected());
     const defaults = { removeOnComplete: true, removeOnFail: 1000 };
@@ -78,8 +84,13 @@ export class RedisLater implements AppLater {
     };
     for (const [line, queue] of Object.entries(this.queues)) queue.on("error", (error: Error) => this.warnings.warn(`queue ${line}`, error));
     this.delayed = new DelayedEntries(this.redis, this.queues, this.keyOf("delayed"), this.clock, options.log, (what) => this.observer?.refused(what), options.maxDelayed);
+    const { failureDelaysMs, keepTrying } = options;
+    this.outcomes = new RunOutcomes({ redis: this.redis, delayed: this.delayed, table: this.table, failures: this.keyOf("failures"), clock: this.clock, log: options.log, observer: () => this.observer, ...(failureDelaysMs ? { failureDelaysMs } : {}), ...(keepTrying ? { keepTrying } : {}) });
     const queue = (job: Job): Promise<void> => this.delayed.schedule(`at|${job.key}`, job, this.clock() + (options.recoveryAfterMs ?? 30_000));
     this.loss = new StoreLoss(this.redis, { prefix: this.prefix, log: options.log, queue });
+    const workOf = (key: string): [string, string] => [this.keyOf("pending", key), this.keyOf("running", key)];
+    const owedTiming = { ...(options.owedAfterMs !== undefined ? { afterMs: options.owedAfterMs } : {}), ...(options.owedEveryMs !== undefined ? { everyMs: options.owedEveryMs } : {}) };
+    this.owed = new OwedTickets({ redis: this.redis, set: this.keyOf("owed"), clock: this.clock, workOf, addTicket: (line, ticket) => this.addTicket(line, ticket), warn: (error) => this.warnings.warn("owed tickets", error), ...owedTiming });
     this.fresh = new FreshKeys(this.redis, (group) => `${this.prefix}:fresh:${group}`, this.clock);
     this.places = new RunPlaces(this.redis, options.slots, (line, group) => `${this.prefix}:runs:${line}:${group}`, this.leaseMs);
   }
@@ -110,6 +121,7 @@ export class RedisLater implements AppLater {
       10_000,
     );
     await this.loss.watch();
+    this.owed.start();
     const stalledInterval = this.options.stalledIntervalMs ?? 30_000;
     for (const line of ["interactive", "bulk"] as const) {
       const worker = new Worker(line, (job: BullJob, token?: string) => this.process(job, token), {
@@ -142,10 +154,15 @@ export class RedisLater implements AppLater {
           // The job first, then its ticket: a ticket never runs before its job is there to take.
           // Tickets wait in arrival order (no priorities: a rank fixed at arrival can starve a job).
           const ticket: Ticket = { key: job.key, group: groupOf(job.installationId) };
+          // The ticket is noted as owed with the job: a process dying before the ticket is added, or a
+          // Redis failing then, leaves the note, and a janitor adds the ticket (owed-tickets.ts).
           const stored = this.redis.multi().rpush(this.keyOf("pending", job.key), JSON.stringify(job));
           if (person) this.fresh.touch(stored, ticket.group as string, job.key);
+          const note = this.owed.note(stored, priorityOf(job), ticket);
           if ((await stored.exec())?.some(([error]) => error !== null)) throw new Error("Redis refused the job");
-          await this.queues[priorityOf(job)].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
+          await this.addTicket(priorityOf(job), ticket);
+          // Not awaited: off the answer's path (a note left is only a ticket more, later).
+          this.writes.hold(this.owed.settle(note));
           return true;
         })(),
         timeoutMs,
@@ -161,13 +178,13 @@ export class RedisLater implements AppLater {
     if (delay === undefined) return false;
     this.retriesSet.set(key, attempt);
     const at = this.clock() + delay;
-    this.track(() => this.serial(() => this.delayed.schedule(`retry|${key}`, job, at, attempt)));
+    this.writes.track(() => this.writes.serial(() => this.delayed.schedule(`retry|${key}`, job, at, attempt)));
     return true;
   }
 
   cancelRetry(key: string): void {
     this.retriesSet.delete(key);
-    this.track(() => this.serial(() => this.delayed.cancel(`retry|${key}`)));
+    this.writes.track(() => this.writes.serial(() => this.delayed.cancel(`retry|${key}`)));
   }
 
   pendingRetry(key: string): number | undefined {
@@ -175,13 +192,13 @@ export class RedisLater implements AppLater {
   }
 
   at(key: string, job: Job, at: number): boolean {
-    this.track(() => this.serial(() => this.delayed.schedule(`at|${key}`, job, at)));
+    this.writes.track(() => this.writes.serial(() => this.delayed.schedule(`at|${key}`, job, at)));
     return true;
   }
 
   cancelTimer(key: string, under = false): void {
-    this.track(() =>
-      this.serial(async () => {
+    this.writes.track(() =>
+      this.writes.serial(async () => {
         await this.delayed.cancel(`at|${key}`);
         if (under) await this.delayed.cancelStartingWith(`at|${key}@`);
       }),
@@ -191,7 +208,7 @@ export class RedisLater implements AppLater {
   /** Runs `deliver` (a delivery's handlers) and waits for the writes it started; QueueUnavailable when one failed. */
   async accepting<T>(deliver: () => Promise<T>): Promise<T> {
     const writes: Promise<void>[] = [];
-    const result = await this.units.run(writes, deliver);
+    const result = await this.writes.unit(writes, deliver);
     try {
       await Promise.all(writes);
     } catch (error) {
@@ -202,7 +219,7 @@ export class RedisLater implements AppLater {
 
   idle(): Promise<void> {
     // A ticket sent back is delayed in BullMQ until bouncedUntil.
-    return untilIdle(Object.values(this.queues), () => [...this.loose], () => this.active === 0 && Date.now() > this.bouncedUntil + 100);
+    return untilIdle(Object.values(this.queues), () => this.writes.pending(), () => this.active === 0 && Date.now() > this.bouncedUntil + 100);
   }
 
   async ready(): Promise<boolean> {
@@ -217,50 +234,20 @@ export class RedisLater implements AppLater {
 
   async close(graceMs: number): Promise<void> {
     this.closed = true;
-    await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => [...this.loose], redis: this.redis, running: this.active > 0 }, graceMs);
+    this.owed.stop();
+    await closeAll({ workers: this.workers, queues: Object.values(this.queues), loose: () => this.writes.pending(), redis: this.redis, running: this.active > 0 }, graceMs);
   }
 
   coveredSinceStart(key: string): Promise<boolean> {
     return this.loss.covered(this.keyOf("ran", key));
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed", key?: string): string {
+  private keyOf(what: "pending" | "running" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed" | "owed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
-  /** Runs the writes of retries and timers one after another, in the order they were asked for (a cancel after its schedule). */
-  private serial(write: () => Promise<void>): Promise<void> {
-    const run = this.tail.then(write);
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * A write to Redis a caller does not wait for: the run or delivery it belongs to does, and fails
-   * with it. One outside them (a timer set at start) is tried again every 5 s until Redis takes it.
-   */
-  private track(write: () => Promise<void>): void {
-    const unit = this.units.getStore();
-    if (unit !== undefined) {
-      unit.push(write());
-      return;
-    }
-    const loose = (async () => {
-      // Set before Redis answered (a timer armed at start): wait for it rather than fail at once.
-      await untilReady(this.redis, 10_000);
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await write();
-          return;
-        } catch (error) {
-          if (this.closed) return;
-          if (attempt === 1) this.options.log.warn({ err: error }, "Redis: a retry or timer could not be written: trying again every 5 s");
-          await new Promise((resolve) => setTimeout(resolve, 5_000).unref());
-        }
-      }
-    })();
-    this.loose.add(loose);
-    void loose.finally(() => this.loose.delete(loose));
+  private addTicket(line: JobPriority, ticket: Ticket): Promise<unknown> {
+    return this.queues[line].add("run", ticket, { attempts: 20, backoff: { type: "exponential", delay: 1_000 } });
   }
 
   private async process(ticket: BullJob, worker?: string): Promise<void> {
@@ -315,14 +302,17 @@ export class RedisLater implements AppLater {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
     if ((await this.redis.eval(ACQUIRE, 2, lease, this.keyOf("waiter", key), token, this.leaseMs, ticket)) !== 1) return "held";
-    let lost = false;
+    let [lost, abandoned] = [false, false];
     // Redis away: assertHeld asks again before any write.
     const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
+    // Past its deadline the run is abandoned: its lease is no longer renewed, and goes once its failure is scheduled.
+    const abandon = (): void => void ((abandoned = true), clearInterval(renew));
     const held: Lease = {
       assertHeld: async () => {
-        if (!lost && (await this.redis.get(lease)) === token) return;
-        lost = true;
-        throw new LeaseLost(`the run of ${key} no longer holds its key: it writes nothing more`);
+        if (!abandoned && !lost && (await this.redis.get(lease)) === token && !abandoned) return;
+        // An abandoned run is refused too, but has not lost the key: what it took is done (its failure scheduled).
+        lost ||= !abandoned;
+        throw new LeaseLost(abandoned ? `the run of ${key} was abandoned past its deadline: it writes nothing more` : `the run of ${key} no longer holds its key: it writes nothing more`);
       },
     };
     // Lost the key: the ticket fails and runs again. Another run holding the key takes what this one
@@ -333,11 +323,13 @@ export class RedisLater implements AppLater {
         const raw = (await this.redis.eval(TAKE, 5, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), token, RAN_MS)) as string[] | null;
         if (raw === null) throw letGo();
         if (raw.length === 0) return batch > 0 ? "ran" : "none";
-        const jobs = raw.map((text) => JSON.parse(text) as Job);
-        const job = jobs.slice(1).reduce((pending, newer) => this.table.merge(pending, newer), jobs[0] as Job);
-        await this.runOne(job, held);
+        // A kind this version does not know fails apart (it comes back for a newer replica); the rest runs.
+        const { job, unknown } = this.table.fold(raw.map((text) => JSON.parse(text) as Job));
+        for (const stranger of unknown) await this.outcomes.settle(stranger, new UnknownKind(stranger.kind));
+        if (job !== undefined) await this.runOne(job, held, abandon);
         const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
         if (lost || finished !== 1) throw letGo();
+        if (abandoned) return "ran"; // the key goes now, to the run after it
       }
       return "ran";
     } finally {
@@ -347,12 +339,13 @@ export class RedisLater implements AppLater {
   }
 
   /** Runs one job; a throw is a wait or a failure, scheduled here. Rejects only when Redis fails (the ticket runs again). */
-  private async runOne(job: Job, lease: Lease): Promise<void> {
+  private async runOne(job: Job, lease: Lease, abandon: () => void): Promise<void> {
     const writes: Promise<void>[] = [];
     this.active += 1;
     let failure: unknown;
     try {
-      await this.units.run(writes, () => this.table.of(job.kind).run(job, lease));
+      // A run that never settles is abandoned (RunAbandoned, a failure): its slot is free again.
+      await withinDeadline(() => this.writes.unit(writes, () => this.table.of(job.kind).run(job, lease)), this.options.runDeadlineMs ?? RUN_DEADLINE_MS, abandon);
     } catch (error) {
       failure = error ?? new Error("a job failed");
     } finally {
@@ -360,33 +353,7 @@ export class RedisLater implements AppLater {
     }
     // Its writes fail: the ticket fails before `running` is dropped, and the run is made again.
     await Promise.all(writes);
-    const failures = this.keyOf("failures");
-    const { log } = this.options;
-    if (failure === undefined) {
-      await this.redis.hdel(failures, job.key);
-      return;
-    }
-    if (failure instanceof RetryLater) {
-      const wait = Math.min(Math.max(failure.afterMs, MIN_WAIT_MS), MAX_WAIT_MS);
-      log.warn({ job: job.kind, key: job.key, wait_ms: wait, reason: failure.message, ...job.log }, "waiting before running a job again");
-      await this.delayed.schedule(`wait|${job.key}`, failure.job ?? job, this.clock() + wait);
-      return;
-    }
-    if (failure instanceof LeaseLost) {
-      log.warn({ job: job.kind, key: job.key, ...job.log }, "a run lost its key (it stalled past its lease): another run takes over");
-      return;
-    }
-    const attempt = await this.redis.hincrby(failures, job.key, 1);
-    const keep = this.table.keepsTrying(job.kind) ? (this.options.keepTrying ?? KEEP_TRYING) : undefined;
-    const delay = failureDelayMs(this.options.failureDelaysMs ?? FAILURE_DELAYS_MS, attempt, keep);
-    if (delay === undefined) {
-      await this.redis.hdel(failures, job.key);
-      log.error({ err: failure, job: job.kind, key: job.key, attempts: attempt - 1, ...job.log }, "a job could not run, and no retry is left: dropped");
-      this.observer?.dropped(job.kind);
-      return;
-    }
-    log.error({ err: failure, job: job.kind, key: job.key, attempt, ...job.log }, "a job could not run: trying again later");
-    await this.delayed.schedule(`wait|${job.key}`, job, this.clock() + delay);
+    await this.outcomes.settle(job, failure);
   }
 
   /** A retry, timer or wait is due: its job is queued, once, if the entry is still its own. */

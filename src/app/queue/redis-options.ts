@@ -24,6 +24,12 @@ export interface RedisLaterOptions {
   keepTrying?: KeepTrying;
   /** New retries and timers kept at most. Default MAX_DELAYED (tests: fewer). */
   maxDelayed?: number;
+  /** How long a run may go before it is abandoned (its key let go, its writes refused) and failed. Default RUN_DEADLINE_MS, 10 minutes. */
+  runDeadlineMs?: number;
+  /** How old a note of an owed ticket is before the janitor adds the ticket (owed-tickets.ts). Default OWED_AFTER_MS, 30 s. */
+  owedAfterMs?: number;
+  /** How often the janitor of owed tickets looks. Default OWED_EVERY_MS, 15 s. */
+  owedEveryMs?: number;
   /** How soon after Redis is found to have lost its data the sweep runs (recoverWith). Default 30 s, as after an in-process start. */
   recoveryAfterMs?: number;
   clock?: () => number;
