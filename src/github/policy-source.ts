@@ -74,9 +74,15 @@ interface CachedSet {
 /** What one read of a commit's policy folder found: policies, no folder (`absent`), or no policy file in it. */
 type PolicyRead = CachedSet | "absent" | "empty";
 
+/** How long a session (one job's ports) takes a branch tip it read as still the tip: an evaluation's span, bounded. */
+export const SESSION_TIP_MS = 10_000;
+/** Branches one session remembers tips of (an enforcement run walks a repository's protected branches). */
+const MAX_SESSION_TIPS = 100;
+
 /** The caches of policies that outlive one evaluation: the app keeps one per process. */
 export class PolicyCache {
   readonly policy: PolicyReader;
+  readonly clock: () => number;
   /** ETag and sha of each branch's tip, by `owner/repo#branch`. */
   readonly tips: LruCache<string, { etag: string; sha: string }>;
   /** Parsed policies by `owner/repo@commit`. A commit never changes. */
@@ -102,6 +108,7 @@ export class PolicyCache {
 
   constructor(options: PolicyCacheOptions = {}) {
     const clock = options.clock ?? Date.now;
+    this.clock = clock;
     const bounds = POLICY_CACHE_BOUNDS;
     this.policy = options.policy ?? POLICY_MODULE;
     this.tips = new LruCache({ maxEntries: 1000, clock });
@@ -116,6 +123,8 @@ export class PolicyCache {
 /** One repository's policies through one session (an evaluation's, an audit's): the PolicySource port over GitHub. */
 export class GitHubPolicySource {
   private readonly repository: string;
+  /** The tips this session read, by branch, and when it asked (at most MAX_SESSION_TIPS). */
+  private readonly tipsSeen = new Map<string, { sha: string; at: number }>();
 
   constructor(
     private readonly cache: PolicyCache,
@@ -185,10 +194,22 @@ export class GitHubPolicySource {
     return files;
   }
 
-  /** The sha at the tip of a branch, asked conditionally: an unchanged branch costs a free 304. */
-  tipOf(branch: string): Promise<string> {
+  /**
+   * The sha at the tip of a branch, asked conditionally: an unchanged branch costs a free 304 —
+   * free of GitHub's primary limit, but perhaps not of its secondary points. A tip this session
+   * read in the last SESSION_TIP_MS is not asked again: an evaluation reads its base branch's
+   * policies first to know which checks to expect, then again with the facts — one view of the
+   * base per evaluation (a push moving it meanwhile re-evaluates the PR after this run: policy-push).
+   */
+  async tipOf(branch: string): Promise<string> {
+    const seen = this.tipsSeen.get(branch);
+    if (seen !== undefined && this.cache.clock() - seen.at <= SESSION_TIP_MS) return seen.sha;
     const key = `${this.repository}#${branch}`;
-    return singleFlight(this.cache.tipsInFlight, key, () => this.readTip(branch, key));
+    const at = this.cache.clock();
+    const sha = await singleFlight(this.cache.tipsInFlight, key, () => this.readTip(branch, key));
+    if (this.tipsSeen.size >= MAX_SESSION_TIPS) this.tipsSeen.clear();
+    this.tipsSeen.set(branch, { sha, at });
+    return sha;
   }
 
   private async readTip(branch: string, key: string): Promise<string> {
