@@ -106,7 +106,8 @@ export function enforcementGitHub(options: EnforcementGitHubOptions): Enforcemen
         const post = async (branch: string): Promise<void> => {
           let sha: string;
           try {
-            // The tip as the policy source knows it: a free 304 when enforcement just read it.
+            // The tip as the policy source knows it: no request when this run read it in the last
+            // SESSION_TIP_MS (10 s), a free 304 when it is unchanged since.
             sha = await source.tipOf(branch);
           } catch (error) {
             if (isMissingBranch(error)) return;

@@ -38,7 +38,7 @@ export type { CheckTarget, ListedCheckRun } from "../github/check-runs.js";
  * audit of merges and pushes, and the export read them here.
  */
 export interface PolicySource {
-  /** The policies at the tip of `branch` (a free 304 when the tip has not moved). */
+  /** The policies at the tip of `branch` (a free 304 when the tip has not moved; no request when these ports read it in the last 10 s: one view of the base per evaluation). */
   atBranchTip(branch: string): Promise<PolicyLookup>;
   /** The policies at `commit` (of `branch`, when known: policies vanishing from a branch are looked at twice). */
   atCommit(commit: string, branch?: string): Promise<PolicyLookup>;

@@ -124,7 +124,7 @@ test("a merged, approved PR gets one audit comment whose record verifies and cit
 
 test("request costs: a merge whose parent an evaluation already read costs 9 reads (two for enforcement gaps: the app's issues and its tip's compliance/audit runs; one for the issues it closes) and 2 writes, the record's copy and the comment (and GET /app once per process)", async () => {
   // The PR's last evaluation read main at PARENT: its policies are cached by commit.
-  github.policies(POLICIES, { tip: PARENT }).tipUnchanged(1).pull().lists(approved);
+  github.policies(POLICIES, { tip: PARENT }).pull().lists(approved);
   await app.receive("pull_request", pullRequestEvent("opened"));
   github.reset();
 

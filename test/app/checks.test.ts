@@ -253,7 +253,7 @@ describe("changed files", () => {
 
   /** 3,500 changes: past the 3,000 files GitHub lists, the git trees of merge base and head are compared. */
   function mockLargePull(options: { truncated: boolean }): void {
-    github.policies(POLICIES).tipUnchanged(1).pull({ changed_files: 3500 });
+    github.policies(POLICIES).pull({ changed_files: 3500 });
     const listed = Array.from({ length: 3500 }, (_, i) => ({ filename: `f${i}`, status: "added" }));
     replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/files`, listed, { pages: 30 });
     replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/reviews`, []);
@@ -297,20 +297,21 @@ describe("changed files", () => {
 });
 
 describe("economy", () => {
-  test("a warm evaluation of a small PR costs 4 reads (plus 3 free 304s) and one write per changed check", async () => {
+  test("a warm evaluation of a small PR costs 4 reads (plus 2 free 304s) and one write per changed check", async () => {
     const teams = { "production.yml": policyYaml("production", "{ teams: [sre] }"), "staging.yml": STAGING };
     github.coldEvaluation(teams);
     mockTeam(github.scope, "acme", "sre", ["alice"]);
     await app.receive("pull_request", opened());
-    // tip, folder, 2 blobs, the PR, files, reviews, commits, the team; the base tip and the PR again (free); 3 checks
-    expect(github.cost()).toEqual({ reads: 9, free: 2, writes: 3 });
+    // tip, folder, 2 blobs, the PR, files, reviews, commits, the team; the PR again (free); 3 checks.
+    // The base tip is read once: the facts are gathered with the tip the evaluation first read.
+    expect(github.cost()).toEqual({ reads: 9, free: 1, writes: 3 });
     github.reset();
 
     // alice approves: only production's check changes.
     github.warmEvaluation({ reviews: [review(1, "alice", "APPROVED")] });
     await app.receive("pull_request_review", reviewEvent("submitted"));
-    // Free: the base tip twice, and the PR re-read once its lists are (its head did not move).
-    expect(github.cost()).toEqual({ reads: 4, free: 3, writes: 1 });
+    // Free: the base tip once (one view of it per evaluation), and the PR re-read once its lists are (its head did not move).
+    expect(github.cost()).toEqual({ reads: 4, free: 2, writes: 1 });
     expect(github.checks.map((c) => [c.name, c.conclusion])).toEqual([["compliance/production", "success"]]);
     expect(github.answered.filter((a) => a.method === "GET" && a.status !== 304).map((a) => a.path.replace(/\?.*/, ""))).toEqual([
       `${REPO_PATH}/pulls/42`,
@@ -323,18 +324,19 @@ describe("economy", () => {
     // Nothing changed: nothing is written.
     github.warmEvaluation({ reviews: [review(1, "alice", "APPROVED")] });
     await app.receive("pull_request", pullRequestEvent("labeled"));
-    expect(github.cost()).toEqual({ reads: 4, free: 3, writes: 0 });
+    expect(github.cost()).toEqual({ reads: 4, free: 2, writes: 0 });
   });
 
   test("an unchanged pull request is read conditionally: its 304 is free", async () => {
     github.coldEvaluation();
     await app.receive("pull_request", opened());
     github.reset();
-    github.tipUnchanged(2).lists();
+    github.tipUnchanged(1).lists();
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("synchronize"));
     // Nothing changed: no check is written (the pending one neither, since issue 10).
-    expect(github.cost()).toEqual({ reads: 3, free: 4, writes: 0 });
+    // Free: the base tip once, the PR, and the PR again after its lists.
+    expect(github.cost()).toEqual({ reads: 3, free: 3, writes: 0 });
     expect(github.checks).toEqual([]);
   });
 });
@@ -354,7 +356,7 @@ test("every evaluation logs repository, PR, states, duration and the requests it
     environments: { production: "pending", staging: "not_affected" },
     checks: { posted: 3, unchanged: 0, failed: 0 },
     duration_ms: expect.any(Number),
-    // tip, folder, 2 blobs, the PR, the tip again (304), files, reviews, commits, the PR again (304); 3 checks
-    requests: { total: 13, reads: 8, not_modified: 2, writes: 3, by_route: expect.objectContaining({ "POST /repos/{owner}/{repo}/check-runs": 3 }) },
+    // tip, folder, 2 blobs, the PR, files, reviews, commits, the PR again (304); 3 checks
+    requests: { total: 12, reads: 8, not_modified: 1, writes: 3, by_route: expect.objectContaining({ "POST /repos/{owner}/{repo}/check-runs": 3 }) },
   });
 });

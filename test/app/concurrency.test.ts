@@ -30,7 +30,8 @@ describe("a burst of 10 deliveries for one PR", () => {
 
     // Evaluation 1 sees no approval; by evaluation 2 alice has approved. The first answer is slow,
     // so every other delivery arrives while evaluation 1 runs.
-    github.policies(POLICIES).tipUnchanged(1);
+    // Each evaluation reads the base tip once: evaluation 1 cold (200), evaluation 2 a 304 (below).
+    github.policies(POLICIES);
     const pull = { number: NUMBER, state: "open", user: { login: "carol" }, head: { sha: "h".repeat(40) }, base: { ref: "main", repo: { default_branch: "main" } }, labels: [], changed_files: 1, commits: 1 };
     // Each evaluation reads the PR, and again once its lists are read, to confirm the head did not move.
     let reads = 0;
@@ -43,7 +44,7 @@ describe("a burst of 10 deliveries for one PR", () => {
     github.scope.get(`${base}/files`).query(true).delay(50).reply(200, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
     github.scope.get(`${base}/reviews`).query(true).reply(200, []);
     replyPages(github.scope, `${base}/commits`, [commit("c1", "carol", "web-flow")]);
-    github.tipUnchanged(2);
+    github.tipUnchanged(1);
     replyPages(github.scope, `${base}/files`, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
     replyPages(github.scope, `${base}/reviews`, [review(1, "alice", "APPROVED")]);
     replyPages(github.scope, `${base}/commits`, [commit("c1", "carol", "web-flow")]);

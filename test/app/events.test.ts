@@ -69,7 +69,7 @@ describe("pull_request and pull_request_review", () => {
   test("the PR is read fresh: a stale payload's labels and head do not decide", async () => {
     // The delivery says "labeled emergency" on an old head; GitHub says the label is gone and the head moved.
     const moved = "c".repeat(40);
-    github.policies(POLICIES).tipUnchanged(1).pull({ head: moved, labels: [] }).lists();
+    github.policies(POLICIES).pull({ head: moved, labels: [] }).lists();
     await app.receive("pull_request", pullRequestEvent("labeled", { labels: ["emergency"] }));
     expectUsualChecks(moved);
   });
@@ -152,7 +152,7 @@ describe("check_run and check_suite rerequested", () => {
     // One evaluation at a time, so that #43's meets the plan #42's left on their shared head.
     app = await startApp({ config: { queueConcurrency: 1 } });
     github.coldEvaluation();
-    github.tipUnchanged(2).pull({ number: 43 }).lists({ number: 43 });
+    github.tipUnchanged(1).pull({ number: 43 }).lists({ number: 43 });
     // #43 shares #42's head: #42 is re-read (a free 304) before their verdicts are combined.
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).matchHeader("if-none-match", /pull-42/).reply(304, "");
     await app.receive("check_suite", checkSuiteEvent({ pulls: [NUMBER, 43] }));
@@ -162,7 +162,7 @@ describe("check_run and check_suite rerequested", () => {
 
   test("a re-run of a check on a merge group posts on the merge group's commit", async () => {
     github.pull();
-    github.policies(POLICIES).tipUnchanged(1).lists({ reviews: [review(1, "alice", "APPROVED")] });
+    github.policies(POLICIES).lists({ reviews: [review(1, "alice", "APPROVED")] });
     // No merge_group event told this process which PRs the group holds: GitHub's comparison shows one entry.
     mockRange(github, [singleEntry(NUMBER, MERGE_GROUP_SHA)], MERGE_GROUP_SHA);
     await app.receive("check_run", checkRunEvent({ sha: MERGE_GROUP_SHA, externalId: `merge_group:${NUMBER}`, pulls: [] }));
@@ -215,8 +215,9 @@ describe("push", () => {
     const numbers = [42, 43, 44, 45, 46];
     openPulls(numbers);
     const newTip = "e".repeat(40);
-    // The branch moved: its new policies are read once (whichever evaluation gets there first).
-    github.scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(10).reply(200, { object: { sha: newTip } }, { etag: `W/"tip-${newTip}"` });
+    // The branch moved: its new policies are read once (whichever evaluation gets there first), and
+    // its tip at most once per evaluation (one view of the base per evaluation; more is unmatched).
+    github.scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).times(numbers.length).reply(200, { object: { sha: newTip } }, { etag: `W/"tip-${newTip}"` });
     // Two evaluations at once may both miss the cache.
     github.folder(newTip, POLICIES, { times: 2 });
     let inFlight = 0;
@@ -241,6 +242,8 @@ describe("push", () => {
     await app.receive("push", pushEvent({ before: UNGATED_BEFORE, paths: [["README.md"], ["policies/production.yml"]] }));
 
     expect(github.checks.filter((c) => c.name === "compliance/policy")).toHaveLength(5);
+    // At most one read of the tip per evaluation (two evaluations at once may share one in flight).
+    expect(github.answered.filter((a) => a.path === `${REPO_PATH}/git/ref/heads%2Fmain`).length).toBeLessThanOrEqual(numbers.length);
     expect(most).toBe(2);
   });
 

@@ -41,7 +41,7 @@ function expectNoStackTrace(): void {
 
 test("a 502 on reviews (after Probot's retries) fails every check the PR expects, saying what failed", async () => {
   github.acceptChecks();
-  github.policies(POLICIES).tipUnchanged(1).pull();
+  github.policies(POLICIES).pull();
   replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/files`, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
   github.scope.get(`${REPO_PATH}/pulls/${NUMBER}/reviews`).query(true).reply(502, "<html>Bad Gateway</html>");
   replyPages(github.scope, `${REPO_PATH}/pulls/${NUMBER}/commits`, []);
@@ -114,7 +114,7 @@ test("an unexpected exception fails every expected check without a stack trace, 
   app = await startApp({ log });
   github.acceptChecks();
   // A malformed answer the gatherer does not expect: a reviewer's login that is not a string.
-  github.policies(POLICIES).tipUnchanged(1).pull().lists({ reviews: [{ id: 1, user: { login: 12345 }, state: "APPROVED", commit_id: HEAD }] });
+  github.policies(POLICIES).pull().lists({ reviews: [{ id: 1, user: { login: 12345 }, state: "APPROVED", commit_id: HEAD }] });
   await app.receive("pull_request", opened());
   expect(Object.keys(shown()).sort()).toEqual(["compliance/policy", "compliance/production", "compliance/staging"]);
   for (const [conclusion, title] of Object.values(shown())) {
@@ -127,7 +127,7 @@ test("an unexpected exception fails every expected check without a stack trace, 
 });
 
 test("a check that cannot be posted is posted as failing instead, so an old success does not stay", async () => {
-  github.policies(POLICIES).tipUnchanged(1).pull().lists({ reviews: [review(1, "alice", "APPROVED")] });
+  github.policies(POLICIES).pull().lists({ reviews: [review(1, "alice", "APPROVED")] });
   const posted: string[] = [];
   github.scope
     .post(`${REPO_PATH}/check-runs`)

@@ -52,11 +52,6 @@ function branch(name: string, tip: string, files: Record<string, string> | undef
   for (const text of read) github.blob(text);
 }
 
-/** That branch's tip again, unchanged (a free 304). */
-function branchUnchanged(name: string, tip: string): void {
-  github.scope.get(`${REPO_PATH}/git/ref/heads%2F${name}`).reply(304, "", { etag: `W/"tip-${tip}"` });
-}
-
 /** GitHub's latest check runs on a commit, as this app (id 1) posted them. */
 function checkRunsOn(sha: string, runs: { name: string; external_id: string }[]): void {
   github.scope
@@ -116,7 +111,8 @@ describe("a delivery's base branch is a hint (finding 2)", () => {
     // The PR was into dev (no policies) and has been retargeted to main; this `labeled` delivery is from before.
     branch("dev", DEV_TIP, undefined);
     github.pull({ base: "main" });
-    github.policies(POLICIES).tipUnchanged(1).lists();
+    // main's tip is read once: the facts are gathered with the tip this evaluation first read.
+    github.policies(POLICIES).lists();
     await app.receive("pull_request", pullRequestEvent("labeled", { base: "dev" }));
     expect(showing()).toEqual({
       "compliance/production": ["in_progress", "Waiting for 1 approval from @alice"],
@@ -136,7 +132,6 @@ describe("a delivery's base branch is a hint (finding 2)", () => {
     github.tipUnchanged(1);
     github.pull();
     const base = `${REPO_PATH}/pulls/${NUMBER}`;
-    github.tipUnchanged(1);
     github.scope.get(`${base}/files`).query(true).delay(50).reply(200, [{ filename: "clusters/production/api.yaml", status: "modified" }]);
     replyPages(github.scope, `${base}/reviews`, []);
     replyPages(github.scope, `${base}/commits`, [commit("c1", "carol", "web-flow")]);
@@ -224,7 +219,7 @@ describe("a policy push GitHub cannot answer about (finding 3)", () => {
       github.scope.get(`${REPO_PATH}/pulls`).query({ base: "main", state: "open", per_page: "100", page: String(page) }).reply(200, items, headers);
     }
     github.coldEvaluation();
-    github.tipUnchanged(2).pull({ number: other, head: otherHead }).lists({ number: other });
+    github.tipUnchanged(1).pull({ number: other, head: otherHead }).lists({ number: other });
     github.noPoliciesAt();
     await app.receive("push", pushEvent({ before: UNGATED_BEFORE }));
     expect(github.last("compliance/production")).toMatchObject({ head_sha: otherHead });
@@ -293,7 +288,7 @@ describe("checks of an old base branch are superseded (finding 5)", () => {
 
     branch("release", RELEASE_TIP, { ...POLICIES, "release.yml": RELEASE }, [RELEASE]);
     github.pull({ base: "release" });
-    branchUnchanged("release", RELEASE_TIP);
+    // release's tip is read once: its facts are gathered with that one view of it.
     github.lists();
     checkRunsOn(HEAD, []);
     await app.receive("pull_request", pullRequestEvent("edited", { base: "release", changes: { base: { ref: { from: "main" } } } }));
@@ -309,7 +304,7 @@ describe("checks of an old base branch are superseded (finding 5)", () => {
     github.acceptChecks();
     branch("release", RELEASE_TIP, { ...POLICIES, "release.yml": RELEASE }, [PRODUCTION, STAGING, RELEASE]);
     github.pull({ base: "release" });
-    branchUnchanged("release", RELEASE_TIP);
+    // release's tip is read once: its facts are gathered with that one view of it.
     github.lists();
     // This process never saw the PR; GitHub shows main's production success on the head, posted for #42,
     // and a check of another PR sharing the head (left alone).
@@ -376,7 +371,7 @@ describe("a 404 from the contents API is 'no policies' only when it says Not Fou
     github.tipUnchanged(1);
     github.folder(TIP, POLICIES);
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(304, "");
-    github.tipUnchanged(1).lists();
+    github.lists();
     await app.receive("pull_request", pullRequestEvent("synchronize"));
     expect(github.last("compliance/production")).toMatchObject({ status: "in_progress" });
     expect(github.scope.isDone()).toBe(true);
@@ -506,7 +501,7 @@ test("a policy folder of 1,000 entries or more is read through the git trees API
     truncated: false,
   });
   github.blob(PRODUCTION).blob(STAGING);
-  github.tipUnchanged(1).pull().lists();
+  github.pull().lists();
   await app.receive("pull_request", pullRequestEvent("opened"));
   expect(github.last("compliance/production")).toMatchObject({ status: "in_progress" });
   expect(github.scope.isDone()).toBe(true);
@@ -524,7 +519,7 @@ describe("what GitHub shows for a commit is never looser than what any PR it hea
     expect(github.last("compliance/production")?.conclusion).toBe("success");
 
     // #43, the same branch into main, with no approval: production waits.
-    github.tipUnchanged(2).pull({ number: 43 }).lists({ number: 43 });
+    github.tipUnchanged(1).pull({ number: 43 }).lists({ number: 43 });
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("opened", { number: 43 }));
     expect(github.last("compliance/production")).toMatchObject({ status: "in_progress", external_id: "pull:43" });
@@ -543,7 +538,7 @@ describe("what GitHub shows for a commit is never looser than what any PR it hea
     github.acceptChecks();
     github.coldEvaluation(POLICIES, approved);
     await app.receive("pull_request", pullRequestEvent("opened"));
-    github.tipUnchanged(2).pull({ number: 43 }).lists({ number: 43 });
+    github.tipUnchanged(1).pull({ number: 43 }).lists({ number: 43 });
     github.scope.get(`${REPO_PATH}/pulls/${NUMBER}`).reply(304, "");
     await app.receive("pull_request", pullRequestEvent("opened", { number: 43 }));
 
@@ -564,7 +559,7 @@ describe("what GitHub shows for a commit is never looser than what any PR it hea
     // Nothing any check shows changed: no write. (Evaluations of one PR never run at once, so no
     // stale result can have landed since; see check-runs.ts.)
     expect(github.checks).toEqual([]);
-    // Free: the base tip twice, and the PR re-read once its lists are (its head did not move).
-    expect(github.cost()).toEqual({ reads: 4, free: 3, writes: 0 });
+    // Free: the base tip once (one view of it per evaluation), and the PR re-read once its lists are (its head did not move).
+    expect(github.cost()).toEqual({ reads: 4, free: 2, writes: 0 });
   });
 });

@@ -490,17 +490,16 @@ export class FakeGitHub {
     return this;
   }
 
-  /** A whole first evaluation: the base's tip and policies (read once, then a 304), the PR, its lists. */
+  /** A whole first evaluation: the base's tip and policies (read once: one view of the tip per evaluation), the PR, its lists. */
   coldEvaluation(files: Record<string, string> = POLICIES, options: PullOptions & { files?: unknown[]; reviews?: unknown[]; commits?: unknown[] } = {}): this {
     this.policies(files);
-    this.tipUnchanged(1);
     this.pull(options);
     return this.lists(options);
   }
 
-  /** A whole evaluation of a PR whose base is warm (policies cached): tip 304 twice, the PR, its lists. */
+  /** A whole evaluation of a PR whose base is warm (policies cached): the tip's 304 once, the PR, its lists. */
   warmEvaluation(options: PullOptions & { files?: unknown[]; reviews?: unknown[]; commits?: unknown[] } = {}): this {
-    this.tipUnchanged(2);
+    this.tipUnchanged(1);
     this.pull(options);
     return this.lists(options);
   }

@@ -120,14 +120,17 @@ export function mockEntryFiles(github: FakeGitHub, entry: QueueEntry, files: rea
     .reply(200, { status: "ahead", total_commits: entry.commits.length, merge_base_commit: { sha: entry.parent }, commits: entry.commits.slice(0, 1), files });
 }
 
-/** A queued PR's own reads: the PR (when it is not the one the event names), its files, reviews and commits, and their confirmation. */
+/**
+ * A queued PR's own reads: the PR (when it is not the one the event names), its files, reviews and
+ * commits, and their confirmation. Not the base tip: the group's evaluation read it once, and each
+ * of its PRs is gathered with that one view of it.
+ */
 export function mockQueuedPull(github: FakeGitHub, pull: QueuedPull, options: { read?: boolean; proof?: boolean; judged?: boolean } = {}): void {
   if (options.read ?? true) github.pull({ number: pull.number, head: pull.head, author: pull.author });
   // A squash or rebase entry named only by a ref proves itself against the PR's files (with their blobs).
   if (options.proof) replyPages(github.scope, `${REPO_PATH}/pulls/${pull.number}/files`, pull.files);
   // A group that fails attribution judges none of its PRs.
   if (options.judged === false) return;
-  github.tipUnchanged(1);
   github.lists({ number: pull.number, files: pull.files, reviews: pull.reviews, commits: [commit(pull.head, pull.author, pull.author)] });
 }
 

@@ -131,8 +131,9 @@ describe("the app reports to them", () => {
     expect(sample(body, "compliance_gate_evaluation_duration_seconds_count", { outcome: "decided" })).toBe(2);
     expect(sample(body, "compliance_gate_checks_total", { result: "written" })).toBe(3);
     expect(sample(body, "compliance_gate_checks_total", { result: "skipped" })).toBe(3);
-    // Counted at the client: 2 conditional reads answered 304 on the first evaluation, 3 on the second.
-    expect(sample(body, "compliance_gate_github_requests_total", { method: "GET", status: "304" })).toBe(5);
+    // Counted at the client: 1 conditional read answered 304 on the first evaluation (the PR confirmed
+    // after its lists), 2 on the second (the base tip, read once per evaluation, and the PR confirmed).
+    expect(sample(body, "compliance_gate_github_requests_total", { method: "GET", status: "304" })).toBe(3);
     expect(sample(body, "compliance_gate_github_requests_total", { method: "POST", status: "201" })).toBe(3);
   });
 
@@ -167,7 +168,8 @@ test("one log line per evaluation names the delivery, the repository, the PR, ea
       pull_request: 42,
       environments: { production: "pending", staging: "not_affected" },
       duration_ms: expect.any(Number),
-      requests: { total: 13, writes: 3 },
+      // tip, folder, 2 blobs, the PR, files, reviews, commits, the PR again (304); 3 checks
+      requests: { total: 12, writes: 3 },
     });
   } finally {
     (app.gate.later as InProcessLater).clear();

@@ -22,9 +22,12 @@ function movedTo(head: string, minute: number): void {
   github.pull({ head, updatedAt: `2026-11-25T10:${String(minute).padStart(2, "0")}:00Z` });
 }
 
-/** One gathering's lists (files, reviews, commits) at a head, without the confirming re-read. */
+/**
+ * One gathering's lists (files, reviews, commits) at a head, without the confirming re-read. The
+ * base tip is not read again for it: an evaluation has one view of the base tip, read first.
+ */
 function listsAt(head: string, files: unknown[]): void {
-  github.tipUnchanged(1).listsOnly({ files, reviews: [review(1, "bob", "APPROVED", head)], commits: [commit(head, "carol", "carol")] });
+  github.listsOnly({ files, reviews: [review(1, "bob", "APPROVED", head)], commits: [commit(head, "carol", "carol")] });
 }
 
 test("the head moves between the file listing and the post: the checks go on the new head only, from its files", async () => {
