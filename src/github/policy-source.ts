@@ -77,7 +77,7 @@ type PolicyRead = CachedSet | "absent" | "empty";
 /** How long a session (one job's ports) takes a branch tip it read as still the tip: an evaluation's span, bounded. */
 export const SESSION_TIP_MS = 10_000;
 /** Branches one session remembers tips of (an enforcement run walks a repository's protected branches). */
-const MAX_SESSION_TIPS = 100;
+export const MAX_SESSION_TIPS = 100;
 
 /** The caches of policies that outlive one evaluation: the app keeps one per process. */
 export class PolicyCache {
