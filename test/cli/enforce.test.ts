@@ -30,12 +30,12 @@ afterAll(() => nock.enableNetConnect());
 
 /**
  * acme/gitops with its policies and the rulesets given, main unprotected classically. `again`: the
- * second look of --apply (after the plan): the policies are cached by commit, the tip answers 304.
+ * second look of --apply (after the plan), through the same ports within seconds: main's tip is
+ * not asked again (one view of it per session, 10 s), and its policies are cached by commit.
  */
 function mockFind(scope: nock.Scope, rulesets: Record<string, unknown>[], again = false): void {
   scope.get(REPO_PATH).reply(200, { id: 1, full_name: "acme/gitops", default_branch: "main" });
-  if (again) scope.get(`${REPO_PATH}/git/ref/heads%2Fmain`).reply(304);
-  else mockPolicies(scope, { policies: { "production.yml": PRODUCTION } });
+  if (!again) mockPolicies(scope, { policies: { "production.yml": PRODUCTION } });
   scope.get(`${REPO_PATH}/rulesets`).query(true).reply(200, rulesets.map((r) => ({ id: r["id"], name: r["name"], source_type: "Repository", enforcement: r["enforcement"] })));
   for (const r of rulesets) scope.get(`${REPO_PATH}/rulesets/${r["id"] as number}`).query(true).reply(200, r);
   const active = rulesets.flatMap((r) => (r["rules"] as Record<string, unknown>[]).map((rule) => ({ ...rule, ruleset_source_type: "Repository", ruleset_id: r["id"] })));
