@@ -13,6 +13,7 @@ import { complianceGate, type ComplianceGate } from "../../src/app/gate.js";
 import type { TimerApi } from "../../src/app/freeze-timers.js";
 import type { InProcessLater } from "../../src/app/later.js";
 import { DEFAULT_PACING } from "../../src/github/pacing.js";
+import { RUN_DEADLINE_MS } from "../../src/app/queue/jobs.js";
 import { example, inOurRepository, pullRequest } from "../app/helpers.js";
 import { startFakeGitHub, type FakeGitHub, type FakePullData, type FakeState, type PostedCheck } from "../fakes/github-server.js";
 
@@ -99,9 +100,12 @@ class FaultyGitHub {
   }
 }
 
-/** Later's retry delays (10 s, 1 min, 5 min) a thousand times shorter. */
+/**
+ * Later's retry delays (10 s, 1 min, 5 min) a thousand times shorter — but not a run's deadline
+ * (10 minutes): 600 ms would abandon a run waiting out a secondary limit's retry-after in place.
+ */
 const FAST_TIMERS: TimerApi = {
-  set: (callback, ms) => setTimeout(callback, ms / 1000).unref(),
+  set: (callback, ms) => setTimeout(callback, ms >= RUN_DEADLINE_MS ? ms : ms / 1000).unref(),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
