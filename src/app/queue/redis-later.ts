@@ -256,6 +256,9 @@ export class RedisLater implements AppLater {
     const { key, group = "-" } = ticket.data as Ticket;
     // The token names the line too: both lines number their tickets from 1.
     const [token, interactive] = [`ticket:${ticket.queueName}:${ticket.id as string}`, ticket.queueName === "interactive"];
+    // Its installation runs all it may on this replica: back at once, without asking Redis more (a
+    // burst's tickets would each cost a round trip, beside the deliveries being answered).
+    if (!this.places.mayEnter(ticket.queueName as JobPriority, group)) return this.handBack(ticket, worker);
     // Nothing waits and no run left anything (another run of the key took it): done, slot free.
     if ((await this.redis.eval(WORK, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token)) === 0) return;
     // A place among its installation's runs, on this replica and on all (RunPlaces), or the ticket goes

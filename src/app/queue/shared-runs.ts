@@ -56,6 +56,11 @@ export class RunPlaces {
     for (const shares of Object.values(this.shares)) shares.paceWith(spentAhead);
   }
 
+  /** Whether this replica's runs of `group` on `line` are under its limit (no Redis asked): a ticket refused here goes back at once. */
+  mayEnter(line: JobPriority, group: string): boolean {
+    return this.shares[line].mayEnter(group);
+  }
+
   /**
    * A place for a run of `group` on `line`, if this replica's runs of it are under its limit and so
    * are those of every replica; else undefined (the ticket goes back). Rejects when Redis does (the
