@@ -9,7 +9,7 @@ import type { Budget, PacingStore, Reservation } from "./pacing-store.js";
 const PREFIX = "compliance-gate";
 
 /** Redis's clock in epoch milliseconds, inside a script. */
-const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+export const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
  * KEYS: the pause, then one arrival time per budget. ARGV: per budget capacity, intervalMs, cost.
@@ -34,8 +34,12 @@ for i = 1, n do
 end
 return {0, math.ceil(sendAt - now)}`;
 
-/** KEYS: the slots. ARGV: id, limit, leaseMs. Returns 1 when a slot is held. */
-const ACQUIRE = `${NOW}
+/**
+ * KEYS: the slots (a sorted set: member, the holder; score, until when). ARGV: id, limit, leaseMs.
+ * Returns 1 when a slot is held. A holder that dies frees its slot when its lease runs out. Also
+ * the places of an installation's runs in the queue (app/queue/shared-runs.ts).
+ */
+export const ACQUIRE_SLOT = `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
@@ -64,7 +68,7 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async acquire(installation: string, id: string, limit: number, leaseMs: number): Promise<boolean> {
-    return (await this.redis.eval(ACQUIRE, 1, this.key(installation, "slots"), id, String(limit), String(leaseMs))) === 1;
+    return (await this.redis.eval(ACQUIRE_SLOT, 1, this.key(installation, "slots"), id, String(limit), String(leaseMs))) === 1;
   }
 
   async release(installation: string, id: string): Promise<void> {

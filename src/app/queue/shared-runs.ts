@@ -6,23 +6,10 @@
 // line are under way across all replicas, `limit` being the taking replica's own (AIMD) limit.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ACQUIRE_SLOT, NOW } from "../../github/redis-stores.js";
 import type { JobPriority } from "../ports.js";
 import { GroupShares, shareOf } from "./fair-line.js";
 import type { Slots } from "./jobs.js";
-
-/** Redis's clock in epoch milliseconds, inside a script: replicas' clocks need not agree. */
-const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
-/**
- * KEYS[1]: the places (member: a run's id, score: until when it holds it). ARGV: id, limit, leaseMs.
- * 1 when the place is taken. A replica that dies holding one frees it when its lease runs out.
- */
-const ENTER = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
-return 1`;
 
 /** Extends a place still held (ARGV[1]) by ARGV[2] ms; 0 when it was lost (the lease ran out). */
 const RENEW = `${NOW}
@@ -72,7 +59,7 @@ export class RunPlaces {
     const [set, id] = [this.setOf(line, group), randomUUID()];
     let taken = false;
     try {
-      taken = (await this.redis.eval(ENTER, 1, set, id, shares.limitOf(group), this.leaseMs)) === 1;
+      taken = (await this.redis.eval(ACQUIRE_SLOT, 1, set, id, shares.limitOf(group), this.leaseMs)) === 1;
     } finally {
       if (!taken) shares.leave(group, false);
     }
