@@ -26,7 +26,7 @@ import { firstPoliciesCheck } from "./policy-check.js";
 import { describeUnexpected, postAll, reportFailure } from "./post-checks.js";
 import { RetryLater, type CheckTarget, type Later, type PolicyLookup, type Ports, type PullRequest } from "./ports.js";
 import { githubWaitOf, MAX_GITHUB_WAITS, unattributedDelayMs } from "./queue/github-wait.js";
-import type { QueueObserver } from "./queue/jobs.js";
+import { LeaseLost, type QueueObserver } from "./queue/jobs.js";
 import { retryRefused } from "./evaluation-retry.js";
 import { requestSummary } from "./request-tally.js";
 import { requestReviews } from "./review-requests.js";
@@ -253,6 +253,8 @@ export class Evaluation {
       );
       return posted.rateLimit !== undefined ? "deferred" : "decided";
     } catch (error) {
+      // The run no longer holds its PR (a newer run may be under way): it reports nothing, records nothing.
+      if (error instanceof LeaseLost) throw error;
       const expected = error instanceof GitHubError || error instanceof CannotJudge;
       const message = expected ? error.message : describeUnexpected(error);
       const wait = githubWaitOf(error);
@@ -287,6 +289,7 @@ export class Evaluation {
           this.memory.heads.record(repository, sha, { number, base: undefined, checks: names.map((name) => ({ name, verdict: "failure", output })) });
         }
       } catch (reportError) {
+        if (reportError instanceof LeaseLost) throw reportError;
         log.error({ ...where(), err: reportError }, "could not report the failure");
       }
       this.retryLater(request, refused.count, log);
@@ -357,6 +360,8 @@ export class Evaluation {
   private async withSharedHead(ports: Ports, log: Logger, sha: string, number: number, base: string, own: Plan["checks"]): Promise<Plan["checks"]> {
     const repository = `${ports.owner}/${ports.repo}`;
     const heads = this.memory.heads;
+    // A run that lost its PR must not leave its older plan for the PRs sharing the head to follow.
+    await ports.held?.();
     heads.record(repository, sha, { number, base, checks: own });
     const siblings = [];
     for (const plan of heads.others(repository, sha, number)) {

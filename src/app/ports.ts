@@ -156,6 +156,8 @@ export interface Ports {
   repository: RepositorySource;
   /** The requests made through these ports so far, for the log line of the use case. */
   requests(): RequestCount;
+  /** Rejects (LeaseLost) when the run these ports serve no longer holds its key (queue/fence.ts); absent outside a queue's run. */
+  held?(): Promise<void>;
 }
 
 /**

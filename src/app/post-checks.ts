@@ -8,6 +8,7 @@ import type { PlannedCheck } from "../render/check-run.js";
 import { renderFailure } from "../render/failure.js";
 import { failingChecks } from "./check-plan.js";
 import type { CheckSink, CheckTarget } from "./ports.js";
+import { LeaseLost } from "./queue/jobs.js";
 
 /** The first line of an unexpected error's message, short: enough to search the log, never a stack trace. */
 export function describeUnexpected(error: unknown): string {
@@ -36,6 +37,8 @@ export async function postAll(checks: CheckSink, log: Logger, target: CheckTarge
     try {
       tally[await checks.post(target, check, { force })] += 1;
     } catch (error) {
+      // The run no longer holds its PR: it says nothing more, anywhere (its caller ends it).
+      if (error instanceof LeaseLost) throw error;
       if (isRateLimited(error)) {
         tally.failed += planned.length - i;
         tally.rateLimit = error.rateLimit;
@@ -83,6 +86,7 @@ export async function reportFailure(
     try {
       await checks.post(target, check, { force });
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       if (isRateLimited(error)) {
         refused.count += failing.length - i;
         log.warn({ check: check.name, error: error.message, retry_after_ms: error.rateLimit.retryAfterMs }, "GitHub asked to wait: the failing checks are not posted now");

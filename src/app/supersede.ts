@@ -6,6 +6,7 @@ import { externalIdOf } from "../render/check-run.js";
 import { supersedingChecks } from "./check-plan.js";
 import { queueKeyOf, type EvaluationMemory, type EvaluationRequest } from "./evaluation-memory.js";
 import type { CheckTarget, Ports } from "./ports.js";
+import { LeaseLost } from "./queue/jobs.js";
 
 /**
  * Supersedes the names this process last posted for the PR on this commit that it no longer plans,
@@ -43,6 +44,7 @@ export async function supersede(
     try {
       await ports.checks.post(target, check, { force: request.force });
     } catch (error) {
+      if (error instanceof LeaseLost) throw error;
       refused.count += 1;
       unposted.push(check.name);
       log.error({ check: check.name, sha: target.sha, error: error instanceof Error ? error.message : String(error) }, "could not supersede a check of the old base branch");

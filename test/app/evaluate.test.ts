@@ -8,6 +8,8 @@ import type { EvaluationRequest } from "../../src/app/evaluation-memory.js";
 import { RetryLater, type Ports } from "../../src/app/ports.js";
 import { unattributedDelayMs } from "../../src/app/queue/github-wait.js";
 import { requestFailed } from "../../src/github/client.js";
+import { fencedPorts } from "../../src/app/queue/fence.js";
+import { LeaseLost, type Lease } from "../../src/app/queue/jobs.js";
 import { approval, FakeLater, FakeRepository, githubError, policyYaml, sha } from "../fakes/ports.js";
 
 const log = pino({ level: "silent" });
@@ -389,5 +391,40 @@ describe("compliance/policy of a head is validated once, however many events re-
     expect(validations.ran).toBe(1);
     expect(repo.shown(sha("h1")).get("compliance/policy")).toEqual(first);
     expect(first?.verdict).toBe("success");
+  });
+});
+
+describe("a run that lost its PR (its lease: a stalled replica, a run past its deadline) says and records nothing", () => {
+  const lost: Lease = { assertHeld: () => Promise.reject(new LeaseLost("the run of acme/gitops#1 no longer holds its key")) };
+
+  test("its older plan is not left for a PR sharing the head to follow: a dismissal's pending stands", async () => {
+    const repo = new FakeRepository();
+    repo.pull(1, { reviews: [approval("alice", sha("h1"))] });
+    repo.pull(2, { head: { sha: sha("h1") }, reviews: [approval("alice", sha("h1"))] });
+    const later = new FakeLater();
+    const judge = evaluation(later);
+    // The newer run of #1, after the dismissal: it waits for an approval.
+    const approvals = repo.pulls.get(1)!.reviews.splice(0);
+    await judge.evaluate(request(1, { base: "main" }), repo.ports(), log);
+    expect(repo.verdicts(sha("h1"))["compliance/production"]).toBe("in_progress");
+    // The older run of #1, which read the approval and stalled: its lease is gone when it posts.
+    repo.pulls.get(1)!.reviews.push(...approvals);
+    later.timers.set("freeze|acme/gitops#1", { job: { kind: "evaluate", key: "acme/gitops#1", payload: {} }, at: NOW + 60_000 });
+    const timers = new Map(later.timers);
+    await expect(judge.evaluate(request(1, { base: "main" }), fencedPorts(repo.ports(), lost), log)).rejects.toBeInstanceOf(LeaseLost);
+    repo.pulls.get(1)!.reviews.splice(0);
+    expect(later.retries.size).toBe(0);
+    expect(later.timers).toEqual(timers);
+    // #2, approved, shares the head: the strictest of #1's (pending, the newer run's) and its own.
+    await judge.evaluate(request(2, { base: "main" }), repo.ports(), log);
+    expect(repo.verdicts(sha("h1"))["compliance/production"]).toBe("in_progress");
+  });
+
+  test("a failure it meets is not reported either: failing checks over the newer run's are its to write", async () => {
+    const repo = new FakeRepository();
+    repo.pull(1);
+    repo.fail("facts.gather");
+    await expect(evaluation().evaluate(request(1, { base: "main" }), fencedPorts(repo.ports(), lost), log)).rejects.toBeInstanceOf(LeaseLost);
+    expect(repo.verdicts(sha("h1"))).toEqual({});
   });
 });

@@ -30,5 +30,5 @@ export function fencedPorts(ports: Ports, lease: Lease): Ports {
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return { ...ports, checks: fenced, requests: () => ports.requests() };
+  return { ...ports, checks: fenced, requests: () => ports.requests(), held: () => lease.assertHeld() };
 }
