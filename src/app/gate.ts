@@ -40,6 +40,13 @@ import { onPushEvents } from "./push-events.js";
 import { rerunEvaluations, type Rerun } from "./rerun.js";
 import { onRerunEvents } from "./rerun-events.js";
 
+/**
+ * The run deadline of the jobs that enforce every repository of an installation, one after another
+ * (issue 9): a few reads each at 780 points a minute, so an installation of a thousand repositories
+ * takes minutes past the 10 an evaluation is given (RUN_DEADLINE_MS). Six hours: still not forever.
+ */
+const SWEEP_DEADLINE_MS = 6 * 3_600_000;
+
 /** What the entry hands in (the queue, metrics, Redis) and tests replace (the clock, the timers). */
 export interface GateDependencies {
   /** Epoch milliseconds. Default Date.now. */
@@ -257,8 +264,9 @@ export function complianceGate(app: GateApp, config: AppConfig, dependencies: Ga
       const { client, log } = await clientOf(job);
       await enforcement.enforceInstallation(client, job.installationId as number, (job.payload as { trigger: EnforcementTrigger }).trigger, log);
     },
+    deadlineMs: SWEEP_DEADLINE_MS,
   });
-  later.handle("enforce-sweep", { run: () => enforcement.sweepAndRearm() });
+  later.handle("enforce-sweep", { run: () => enforcement.sweepAndRearm(), deadlineMs: SWEEP_DEADLINE_MS });
   later.handle("answer-deployment", {
     run: async (job) => {
       const { client, log } = await clientOf(job);

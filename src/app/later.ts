@@ -321,7 +321,7 @@ export class InProcessLater implements AppLater {
     let abandoned = false;
     const lease: Lease = { assertHeld: () => (abandoned ? Promise.reject(new LeaseLost(`the run of ${job.key} was abandoned past its deadline: it writes nothing more`)) : Promise.resolve()) };
     try {
-      await withinDeadline(() => this.table.of(job.kind).run(job, lease), this.options.runDeadlineMs ?? RUN_DEADLINE_MS, () => (abandoned = true), this.options.timers ?? NODE_TIMERS);
+      await withinDeadline(() => this.table.of(job.kind).run(job, lease), this.table.deadlineOf(job.kind) ?? this.options.runDeadlineMs ?? RUN_DEADLINE_MS, () => (abandoned = true), this.options.timers ?? NODE_TIMERS);
       this.failures.delete(job.key);
     } catch (error) {
       if (error instanceof RetryLater) {

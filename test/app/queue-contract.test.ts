@@ -200,4 +200,27 @@ describe.each(kinds)("Later %s", (_name, make) => {
       await own.close();
     }
   });
+
+  test("a kind whose handler sets its own deadline (an enforcement sweep of every repository) runs past the queue's", async () => {
+    const captured = capturingLogger();
+    const own = make({ runDeadlineMs: 100, log: captured.log });
+    const done: string[] = [];
+    own.later.handle("sweep", {
+      run: async (j) => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        done.push(j.key);
+      },
+      deadlineMs: 5_000,
+    });
+    try {
+      await own.later.start();
+      await own.later.enqueue({ kind: "sweep", key: "sweep#1", payload: {} });
+      await eventually("the sweep done", () => (done.length === 1 ? true : undefined), 10_000);
+      await own.later.idle();
+      expect(done).toEqual(["sweep#1"]);
+      expect(captured.lines.filter((line) => line["msg"] === "a job could not run: trying again later")).toEqual([]);
+    } finally {
+      await own.close();
+    }
+  });
 });

@@ -105,7 +105,7 @@ class FaultyGitHub {
  * (10 minutes): 600 ms would abandon a run waiting out a secondary limit's retry-after in place.
  */
 const FAST_TIMERS: TimerApi = {
-  set: (callback, ms) => setTimeout(callback, ms >= RUN_DEADLINE_MS ? ms : ms / 1000).unref(),
+  set: (callback, ms) => setTimeout(callback, ms === RUN_DEADLINE_MS ? ms : ms / 1000).unref(),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

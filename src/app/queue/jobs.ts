@@ -17,7 +17,7 @@ export class LeaseLost extends Error {
   override readonly name = "LeaseLost";
 }
 
-/** The lease of a queue with one process: always held. */
+/** A lease always held: a run outside a queue's (a test's, a command's), whose ports need no fence. */
 export const HELD: Lease = { assertHeld: () => Promise.resolve() };
 
 /** What runs a kind of job. */
@@ -35,6 +35,12 @@ export interface JobHandler {
    * an evaluation after a dismissal must not leave the old success standing.
    */
   keepTrying?: boolean;
+  /**
+   * How long a run of this kind may go before it is abandoned, if not the queue's `runDeadlineMs`
+   * (RUN_DEADLINE_MS): a job that walks a whole installation's repositories (an enforcement sweep)
+   * may rightly take longer than an evaluation.
+   */
+  deadlineMs?: number;
 }
 
 /** The kinds of jobs and their handlers, registered once at start (app/gate.ts). */
@@ -43,6 +49,11 @@ export class JobTable {
 
   handle(kind: string, handler: JobHandler): void {
     this.handlers.set(kind, handler);
+  }
+
+  /** The run deadline of jobs of the kind, when its handler sets one (undefined for a kind nothing registered). */
+  deadlineOf(kind: string): number | undefined {
+    return this.handlers.get(kind)?.deadlineMs;
   }
 
   /** Whether jobs of the kind keep trying for a day (false for a kind nothing registered). */

@@ -348,7 +348,7 @@ export class RedisLater implements AppLater {
     let failure: unknown;
     try {
       // A run that never settles is abandoned (RunAbandoned, a failure): its slot is free again.
-      await withinDeadline(() => this.writes.unit(writes, () => this.table.of(job.kind).run(job, lease)), this.options.runDeadlineMs ?? RUN_DEADLINE_MS, abandon);
+      await withinDeadline(() => this.writes.unit(writes, () => this.table.of(job.kind).run(job, lease)), this.table.deadlineOf(job.kind) ?? this.options.runDeadlineMs ?? RUN_DEADLINE_MS, abandon);
     } catch (error) {
       failure = error ?? new Error("a job failed");
     } finally {
