@@ -3,7 +3,7 @@
 // when the replica holding it dies (its lease runs out), each line and installation counts apart, and
 // a Redis that fails refuses the place without keeping this replica's share of it.
 import { Redis } from "ioredis";
-import { RunPlaces } from "../../src/app/queue/shared-runs.js";
+import { PLACE_LEASE_MS, RunPlaces } from "../../src/app/queue/shared-runs.js";
 import { START_LIMIT } from "../../src/app/queue/fair-line.js";
 import { eventually, sharedRedis, uniquePrefix } from "../support/redis.js";
 
@@ -74,6 +74,20 @@ describe("places of an installation's runs on every replica", () => {
     expect(await other.enter("interactive", "1")).toBeUndefined();
     const place = await eventually("the dead replica's place freed", () => other.enter("interactive", "1"), 5_000);
     await place.leave(false);
+  });
+
+  test("a place outlives a dead replica by at most PLACE_LEASE_MS (10 s), whatever the queue's lease (30 s here)", async () => {
+    const prefix = uniquePrefix();
+    const places = replica(prefix, 30_000);
+    const held = await places.enter("interactive", "1");
+    const admin = connections.at(-1) as Redis;
+    const [until] = await admin.zrange(`${prefix}:runs:interactive:1`, 0, 0, "WITHSCORES").then((pair) => pair.slice(1).map(Number));
+    const [seconds, micros] = (await admin.time()).map(Number) as [number, number];
+    const now = seconds * 1000 + Math.floor(micros / 1000);
+    expect(PLACE_LEASE_MS).toBe(10_000);
+    expect((until as number) - now).toBeLessThanOrEqual(PLACE_LEASE_MS);
+    expect((until as number) - now).toBeGreaterThan(PLACE_LEASE_MS - 2_000);
+    await held?.leave(false);
   });
 
   test("a place held longer than its lease is kept by its renewals", async () => {

@@ -18,6 +18,13 @@ redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1`;
 
+/**
+ * How long a place outlives the replica holding it, at most (renewed every third of it): a replica
+ * killed holding its installation's only place holds up that installation's runs on every replica
+ * until then — 10 s, not the PR lease's 30 s (or COMPLIANCE_QUEUE_LEASE's up to 300 s).
+ */
+export const PLACE_LEASE_MS = 10_000;
+
 /** A place held: `leave` frees it (it never rejects); `ran`: whether a job ran in it (GroupShares.leave). */
 export interface Place {
   leave(ran: boolean): Promise<void>;
@@ -26,15 +33,17 @@ export interface Place {
 /** The places of runs of the queue in Redis: per line, GroupShares on this replica, and the count on all. */
 export class RunPlaces {
   private readonly shares: Record<JobPriority, GroupShares>;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly redis: Redis,
     slots: Slots,
     /** The sorted set of one line's runs of one installation group. */
     private readonly setOf: (line: JobPriority, group: string) => string,
-    /** How long a place outlives a replica that stopped renewing it (died): the queue's lease. */
-    private readonly leaseMs: number,
+    /** How long a place outlives a replica that stopped renewing it (died): the queue's lease, at most PLACE_LEASE_MS. */
+    leaseMs: number,
   ) {
+    this.leaseMs = Math.min(leaseMs, PLACE_LEASE_MS);
     this.shares = { interactive: new GroupShares(shareOf(slots.interactive)), bulk: new GroupShares(shareOf(slots.bulk)) };
   }
 
