@@ -74,3 +74,17 @@ test("the normal path: every job runs and leaves no note", async () => {
   expect(ran).toHaveLength(10);
   expect(await admin.zcard(`${prefix}:owed`)).toBe(0);
 });
+
+test("a note this version cannot read is dropped, and the notes beside it are served: the janitor never sticks on it", async () => {
+  const prefix = uniquePrefix();
+  const ran: unknown[] = [];
+  const later = await replica(prefix, ran, { owedAfterMs: 300, owedEveryMs: 100 });
+  // A job with no ticket, and older notes no put of this version writes (not JSON; a line it does not know).
+  await admin.rpush(`${prefix}:pending:acme/gitops#9`, JSON.stringify({ kind: "work", key: "acme/gitops#9", installationId: 1, payload: ["owed"] }));
+  await admin.zadd(`${prefix}:owed`, Date.now() - 3_000, "{not json", Date.now() - 2_000, JSON.stringify({ id: "x", line: "urgent", key: "acme/gitops#9" }));
+  await admin.zadd(`${prefix}:owed`, Date.now() - 1_000, JSON.stringify({ id: "y", line: "interactive", key: "acme/gitops#9", group: "1" }));
+  await eventually("the owed job run", () => (ran.length > 0 ? true : undefined), 10_000);
+  await later.idle();
+  expect(ran).toEqual([["owed"]]);
+  await eventually("every note gone", async () => ((await admin.zcard(`${prefix}:owed`)) === 0 ? true : undefined));
+});

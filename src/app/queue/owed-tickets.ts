@@ -81,7 +81,11 @@ export class OwedTickets {
       const { redis, set } = this.options;
       const due = await redis.zrangebyscore(set, "-inf", this.options.clock() - (this.options.afterMs ?? OWED_AFTER_MS), "LIMIT", 0, OWED_PER_PASS);
       if (due.length === 0) return 0;
-      const notes = due.map((text) => JSON.parse(text) as Note);
+      // A note this version cannot read (none it writes) is dropped with the others: never a pass stuck on it.
+      const notes = due.flatMap((text) => {
+        const note = readNote(text);
+        return note === undefined ? [] : [note];
+      });
       const working = redis.pipeline();
       for (const note of notes) working.exists(...this.options.workOf(note.key));
       const work = (await working.exec()) ?? [];
@@ -99,5 +103,15 @@ export class OwedTickets {
     } finally {
       this.passing = false;
     }
+  }
+}
+
+/** A note as put wrote it, or undefined when it is not one (a line or key this version does not know). */
+function readNote(text: string): Note | undefined {
+  try {
+    const note = JSON.parse(text) as Partial<Note> | null;
+    return typeof note?.key === "string" && (note.line === "interactive" || note.line === "bulk") ? (note as Note) : undefined;
+  } catch {
+    return undefined;
   }
 }
