@@ -26,7 +26,7 @@ import { RETRY_DELAYS_MS } from "../retries.js";
 import { JobTable, LeaseLost, priorityOf, RUN_DEADLINE_MS, UnknownKind, withinDeadline, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
 import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf } from "./fair-line.js";
-import { closeAll, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
+import { closeAll, TICKETED_MS, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
 import { FreshKeys } from "./fresh-keys.js";
@@ -156,11 +156,15 @@ export class RedisLater implements AppLater {
           const ticket: Ticket = { key: job.key, group: groupOf(job.installationId) };
           // The ticket is noted as owed with the job: a process dying before the ticket is added, or a
           // Redis failing then, leaves the note, and a janitor adds the ticket (owed-tickets.ts).
-          const stored = this.redis.multi().rpush(this.keyOf("pending", job.key), JSON.stringify(job));
+          // Marked first (its answer, the first): a ticket of this line that has not yet taken the key's
+          // jobs (TAKE clears the mark) takes this one too, and no second is added.
+          const stored = this.redis.multi().set(this.keyOf("ticketed", `${priorityOf(job)}:${job.key}`), "1", "PX", TICKETED_MS, "NX");
+          stored.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
           if (person) this.fresh.touch(stored, ticket.group as string, job.key);
           const note = this.owed.note(stored, priorityOf(job), ticket);
-          if ((await stored.exec())?.some(([error]) => error !== null)) throw new Error("Redis refused the job");
-          await this.addTicket(priorityOf(job), ticket);
+          const answers = await stored.exec();
+          if (answers === null || answers.some(([error]) => error !== null)) throw new Error("Redis refused the job");
+          if (answers[0]?.[1] === "OK") await this.addTicket(priorityOf(job), ticket);
           // Not awaited: off the answer's path (a note left is only a ticket more, later).
           this.writes.hold(this.owed.settle(note));
           return true;
@@ -242,7 +246,7 @@ export class RedisLater implements AppLater {
     return this.loss.covered(this.keyOf("ran", key));
   }
 
-  private keyOf(what: "pending" | "running" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed" | "owed", key?: string): string {
+  private keyOf(what: "pending" | "running" | "ticketed" | "lease" | "waiter" | "ran" | "lost-at" | "failures" | "delayed" | "owed", key?: string): string {
     return key === undefined ? `${this.prefix}:${what}` : `${this.prefix}:${what}:${key}`;
   }
 
@@ -323,7 +327,8 @@ export class RedisLater implements AppLater {
     const letGo = (): LeaseLost => new LeaseLost(`the run of ${key} lost its key: its ticket runs again, for what it left`);
     try {
       for (let batch = 0; batch < batches; batch += 1) {
-        const raw = (await this.redis.eval(TAKE, 5, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), token, RAN_MS)) as string[] | null;
+        const marks = [this.keyOf("ticketed", `interactive:${key}`), this.keyOf("ticketed", `bulk:${key}`)];
+        const raw = (await this.redis.eval(TAKE, 7, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), ...marks, token, RAN_MS)) as string[] | null;
         if (raw === null) throw letGo();
         if (raw.length === 0) return batch > 0 ? "ran" : "none";
         // A kind this version does not know fails apart (it comes back for a newer replica); the rest runs.

@@ -139,3 +139,12 @@ export async function untilIdle(queues: Queue[], loose: () => Promise<void>[], q
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * How long a put's mark "a ticket of this line has not yet taken the key's jobs" stands (TAKE clears
+ * it): the puts after it add no ticket of their own — a burst of ten events on a PR costs one
+ * ticket, not ten (each a BullMQ job to add, to take and to send back while its installation waits).
+ * A ticket lost with its mark (a process dying before adding it) is the owed tickets janitor's; past
+ * this, a mark outlived by its ticket (sent back for long) only makes the next put add another.
+ */
+export const TICKETED_MS = 60_000;

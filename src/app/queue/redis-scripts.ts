@@ -57,10 +57,12 @@ return 0`;
  * running: a run that died leaves them there) and returns them all, oldest first — only while the
  * lease (KEYS[3]) is the token's (ARGV[1]). While Redis is known to have lost data (KEYS[5], lost-at,
  * set), a take that found jobs notes when, by Redis's clock, in KEYS[4] for ARGV[2] ms: the sweep
- * then leaves the key (StoreLoss.covered).
+ * then leaves the key (StoreLoss.covered). KEYS[6], KEYS[7]: the marks of a ticket per line not yet
+ * taken the key's jobs (put): gone, so the next job of the key gets a ticket of its own.
  */
 export const TAKE = `
 if redis.call("GET", KEYS[3]) ~= ARGV[1] then return false end
+redis.call("DEL", KEYS[6], KEYS[7])
 local waiting = redis.call("LRANGE", KEYS[1], 0, -1)
 for i = 1, #waiting do redis.call("RPUSH", KEYS[2], waiting[i]) end
 if #waiting > 0 then redis.call("DEL", KEYS[1]) end
