@@ -3,6 +3,7 @@
 // left without one — the jobs put behind a run get a ticket, and another line's job gets its own.
 import { jest } from "@jest/globals";
 import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import pino from "pino";
 import type { Job } from "../../src/app/ports.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
@@ -70,4 +71,28 @@ test("a job of the other line gets a ticket of its own line even while one of th
   await eventually("every job run", () => (seen.includes(3) ? true : undefined));
   await later.idle();
   expect(seen.at(-1)).toBe(3);
+});
+
+test("jobs taken by a run that left the mark (an older replica, in a rolling deploy): the next job still gets a ticket", async () => {
+  const prefix = uniquePrefix();
+  const seen: number[] = [];
+  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
+  made.push(later);
+  later.handle("work", { run: async (j) => void seen.push((j.payload as { n: number }).n) });
+  await eventually("Redis answering", async () => ((await later.ready()) ? true : undefined));
+  const add = jest.spyOn(Queue.prototype, "add");
+  await later.enqueue(job(1));
+  // An older replica's run takes the job and leaves the mark (its TAKE knows none).
+  const admin = new Redis(redis.url);
+  try {
+    await admin.del(`${prefix}:pending:acme/gitops#1`);
+    expect(await admin.exists(`${prefix}:ticketed:interactive:acme/gitops#1`)).toBe(1);
+  } finally {
+    admin.disconnect();
+  }
+  await later.enqueue(job(2));
+  expect(add.mock.calls.filter(([name]) => name === "run")).toHaveLength(2);
+  await later.start();
+  await eventually("the second job run", () => (seen.includes(2) ? true : undefined));
+  await later.idle();
 });

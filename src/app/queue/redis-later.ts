@@ -164,7 +164,9 @@ export class RedisLater implements AppLater {
           const note = this.owed.note(stored, priorityOf(job), ticket);
           const answers = await stored.exec();
           if (answers === null || answers.some(([error]) => error !== null)) throw new Error("Redis refused the job");
-          if (answers[0]?.[1] === "OK") await this.addTicket(priorityOf(job), ticket);
+          // Or the key had no job waiting (its jobs were taken, perhaps by a replica whose TAKE does not
+          // clear marks: an older version, in a rolling deploy): a ticket, whatever the mark says.
+          if (answers[0]?.[1] === "OK" || answers[1]?.[1] === 1) await this.addTicket(priorityOf(job), ticket);
           // Not awaited: off the answer's path (a note left is only a ticket more, later).
           this.writes.hold(this.owed.settle(note));
           return true;
