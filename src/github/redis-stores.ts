@@ -1,6 +1,7 @@
 // The pacer's budgets, slots and pauses, and what this app last wrote on each check, in Redis:
 // shared by every replica of the app. Each step that reads and writes is one Lua script, so it
 // is atomic; times come from Redis's own clock, so replicas' clocks need not agree.
+import { LuaScript } from "./lua-script.js";
 import type { Redis } from "ioredis";
 import type { CheckStore } from "./check-runs.js";
 import type { Budget, PacingStore, Reservation } from "./pacing-store.js";
@@ -15,7 +16,8 @@ export const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1
  * KEYS: the pause, then one arrival time per budget. ARGV: per budget capacity, intervalMs, cost.
  * The steps of pacing-store.ts's reserveAt; returns {1, pausedMs} or {0, waitMs}.
  */
-const RESERVE = `${NOW}
+const RESERVE = new LuaScript(
+  `${NOW}
 local paused = tonumber(redis.call('GET', KEYS[1]) or '0')
 if paused > now then return {1, math.ceil(paused - now)} end
 local n = #KEYS - 1
@@ -32,25 +34,33 @@ for i = 1, n do
   local tat = math.max(stored[i], sendAt) + cost * interval
   redis.call('SET', KEYS[i + 1], string.format('%.3f', tat), 'PX', math.ceil(tat - now) + 1000)
 end
-return {0, math.ceil(sendAt - now)}`;
+return {0, math.ceil(sendAt - now)}`,
+  undefined,
+);
 
 /**
  * KEYS: the slots (a sorted set: member, the holder; score, until when). ARGV: id, limit, leaseMs.
  * Returns 1 when a slot is held. A holder that dies frees its slot when its lease runs out. Also
  * the places of an installation's runs in the queue (app/queue/shared-runs.ts).
  */
-export const ACQUIRE_SLOT = `${NOW}
+export const ACQUIRE_SLOT = new LuaScript(
+  `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
-return 1`;
+return 1`,
+  1,
+);
 
 /** KEYS: the pause. ARGV: ms. A longer pause already set stands. */
-const PAUSE = `${NOW}
+const PAUSE = new LuaScript(
+  `${NOW}
 local untilAt = now + tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[1]) or '0') < untilAt then redis.call('SET', KEYS[1], untilAt, 'PX', tonumber(ARGV[1])) end
-return 1`;
+return 1`,
+  1,
+);
 
 /** The pacer's state in Redis. Keys carry the installation in braces: one Redis Cluster slot per installation. */
 export class RedisPacingStore implements PacingStore {
@@ -63,12 +73,12 @@ export class RedisPacingStore implements PacingStore {
   async reserve(installation: string, budgets: readonly Budget[]): Promise<Reservation> {
     const keys = [this.key(installation, "pause"), ...budgets.map((budget) => this.key(installation, budget.name))];
     const args = budgets.flatMap((budget) => [budget.capacity, budget.intervalMs, budget.cost].map(String));
-    const [paused, ms] = (await this.redis.eval(RESERVE, keys.length, ...keys, ...args)) as [number, number];
+    const [paused, ms] = (await RESERVE.run(this.redis, keys, args)) as [number, number];
     return paused === 1 ? { pausedMs: ms } : { waitMs: Math.max(0, ms) };
   }
 
   async acquire(installation: string, id: string, limit: number, leaseMs: number): Promise<boolean> {
-    return (await this.redis.eval(ACQUIRE_SLOT, 1, this.key(installation, "slots"), id, String(limit), String(leaseMs))) === 1;
+    return (await ACQUIRE_SLOT.run(this.redis, [this.key(installation, "slots")], [id, String(limit), String(leaseMs)])) === 1;
   }
 
   async release(installation: string, id: string): Promise<void> {
@@ -76,7 +86,7 @@ export class RedisPacingStore implements PacingStore {
   }
 
   async pause(installation: string, ms: number): Promise<void> {
-    await this.redis.eval(PAUSE, 1, this.key(installation, "pause"), String(Math.ceil(ms)));
+    await PAUSE.run(this.redis, [this.key(installation, "pause")], [String(Math.ceil(ms))]);
   }
 }
 

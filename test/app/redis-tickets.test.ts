@@ -27,7 +27,8 @@ test("events put while a ticket waits or a run goes on add one ticket between th
   let release = (): void => undefined;
   const hold = new Promise<void>((resolve) => (release = resolve));
   const seen: number[] = [];
-  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000, stalledIntervalMs: 300 });
+  const prefix = uniquePrefix();
+  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
   made.push(later);
   later.handle("work", {
     run: async (j) => {
@@ -41,9 +42,24 @@ test("events put while a ticket waits or a run goes on add one ticket between th
   await later.start();
   await later.enqueue(job(1));
   await eventually("the first run under way", () => (seen.length === 1 ? true : undefined));
-  // Five more while the first runs: the first of them adds a ticket, the four after it do not.
-  for (let n = 2; n <= 6; n += 1) await later.enqueue(job(n));
+  // Five more while the first runs: the first of them adds a ticket, the four after it do not —
+  // nor do they note a ticket as owed (only a put that needs one does, until it is added).
+  const zadd = jest.spyOn(Redis.prototype, "zadd");
+  const admin = new Redis(redis.url);
+  const notes: number[] = [];
+  try {
+    for (let n = 2; n <= 6; n += 1) {
+      await later.enqueue(job(n));
+      notes.push(await admin.zcard(`${prefix}:owed`));
+    }
+  } finally {
+    admin.disconnect();
+  }
   expect(add.mock.calls.filter(([name]) => name === "run")).toHaveLength(2);
+  // The first one's note is settled after its ticket (not awaited): gone, or going; none added after it.
+  expect(notes.slice(1).every((n) => n <= notes[0]!)).toBe(true);
+  expect(notes[4]).toBe(0);
+  expect(zadd).not.toHaveBeenCalled();
   release();
   await later.idle();
   expect(seen).toEqual([1, 6]);

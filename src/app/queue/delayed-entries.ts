@@ -85,7 +85,7 @@ export class DelayedEntries {
 
   /** Drops the entry once its job is queued, if it is still the one `id` set. */
   async forget(fire: Fire, id: string): Promise<void> {
-    await this.redis.eval(FORGET_IF, 1, this.hash, fire.entry, id);
+    await FORGET_IF.run(this.redis, [this.hash], [fire.entry, id]);
   }
 
   count(): Promise<number> {

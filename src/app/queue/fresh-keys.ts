@@ -3,18 +3,24 @@
 // most FRESH_IN_A_ROW tickets in a row on one replica run a fresh key before their own (every ticket
 // runs its own key too: the tickets' first-come-first-served order still moves). A review arriving
 // behind its installation's backlog then runs at the next slot that installation gets, on any replica.
+import { LuaScript } from "../../github/lua-script.js";
 import type { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
 import { FRESH_IN_A_ROW, FRESH_MS } from "./fair-line.js";
 
 /** Keys kept per installation at most: the 1,000 touched last (others wait their ticket's turn). */
-const MAX_FRESH = 1_000;
+export const MAX_FRESH = 1_000;
+/** A set of fresh keys goes this long after its last touch (its keys are stale long before). */
+export const FRESH_SET_MS = FRESH_MS * 2;
 
 /** Forgets KEYS[1]'s member ARGV[1] if its touch is not after ARGV[2]: a run starting then serves it. */
-const SERVED = `
+const SERVED = new LuaScript(
+  `
 local touched = redis.call("ZSCORE", KEYS[1], ARGV[1])
 if touched and tonumber(touched) <= tonumber(ARGV[2]) then redis.call("ZREM", KEYS[1], ARGV[1]) end
-return 0`;
+return 0`,
+  1,
+);
 
 export class FreshKeys {
   /** Per installation, how many fresh keys its last ticket runs on this replica took in a row (10,000 installations at most). */
@@ -22,16 +28,10 @@ export class FreshKeys {
 
   constructor(
     private readonly redis: Redis,
-    /** The sorted set of a group's fresh keys (member: key; score: when a person's event last came). */
-    private readonly setOf: (group: string) => string,
+    /** The sorted set of a group's fresh keys (member: key; score: when a person's event last came); a put touches it (PUT, redis-scripts.ts). */
+    readonly setOf: (group: string) => string,
     private readonly clock: () => number,
   ) {}
-
-  /** A person's event came for `key` now: added to a transaction the caller sends with the job. */
-  touch(transaction: ReturnType<Redis["multi"]>, group: string, key: string): void {
-    const set = this.setOf(group);
-    transaction.zadd(set, "GT", this.clock(), key).zremrangebyrank(set, 0, -MAX_FRESH - 1).pexpire(set, FRESH_MS * 2);
-  }
 
   /**
    * The freshest key of `group` to run before a ticket's own, taken out of the set; undefined when
@@ -54,6 +54,6 @@ export class FreshKeys {
 
   /** The run of `key` starts at `at`: the events before are its; one after keeps the key fresh. */
   async served(group: string, key: string, at: number): Promise<void> {
-    await this.redis.eval(SERVED, 1, this.setOf(group), key, at);
+    await SERVED.run(this.redis, [this.setOf(group)], [key, at]);
   }
 }

@@ -5,7 +5,7 @@
 // set: one member per put, scored by when), the note goes once the ticket is added, and a janitor
 // on every replica adds a ticket for each note left long enough, if its key still has work.
 import { randomUUID } from "node:crypto";
-import type { ChainableCommander, Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { JobPriority } from "../ports.js";
 import type { Ticket } from "./redis-options.js";
 
@@ -48,11 +48,9 @@ export class OwedTickets {
 
   constructor(private readonly options: OwedTicketsOptions) {}
 
-  /** Notes in the put's transaction `multi` that `ticket` is owed; returns the note, for settle(). */
-  note(multi: ChainableCommander, line: JobPriority, ticket: Ticket): string {
-    const note = JSON.stringify({ id: randomUUID(), line, ...ticket } satisfies Note);
-    multi.zadd(this.options.set, this.options.clock(), note).zremrangebyrank(this.options.set, 0, -(MAX_OWED + 1));
-    return note;
+  /** The note a put writes (PUT, redis-scripts.ts: in the sorted set `set`, scored by `at`) when `ticket` is owed; settle() takes it. */
+  note(line: JobPriority, ticket: Ticket): { set: string; member: string; at: number } {
+    return { set: this.options.set, member: JSON.stringify({ id: randomUUID(), line, ...ticket } satisfies Note), at: this.options.clock() };
   }
 
   /** The note's ticket was added: the note goes. Never rejects (a note left is the janitor's). */

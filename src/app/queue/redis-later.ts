@@ -24,14 +24,14 @@ import { LruCache } from "../../github/lru-cache.js";
 import { QueueUnavailable, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { JobTable, LeaseLost, priorityOf, RUN_DEADLINE_MS, UnknownKind, withinDeadline, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
-import { ACQUIRE, FINISH, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
+import { ACQUIRE, FINISH, PUT, RELEASE, RENEW, TAKE, WAIT, WORK } from "./redis-scripts.js";
 import { groupOf } from "./fair-line.js";
 import { closeAll, TICKETED_MS, RedisWarnings, untilIdle, within, HAND_BACK_MS, OWN_BATCHES, waitingTickets, type RedisLaterOptions, type Ticket } from "./redis-options.js";
 import { DelayedEntries, type Fire } from "./delayed-entries.js";
 import { RAN_MS, StoreLoss } from "./store-loss.js";
-import { FreshKeys } from "./fresh-keys.js";
+import { FRESH_SET_MS, FreshKeys, MAX_FRESH } from "./fresh-keys.js";
 import { RunOutcomes } from "./run-outcome.js";
-import { OwedTickets } from "./owed-tickets.js";
+import { MAX_OWED, OwedTickets } from "./owed-tickets.js";
 import { QueueWrites } from "./queue-writes.js";
 import { RunPlaces } from "./shared-runs.js";
 export type { RedisLaterOptions } from "./redis-options.js";
@@ -154,21 +154,19 @@ export class RedisLater implements AppLater {
           // The job first, then its ticket: a ticket never runs before its job is there to take.
           // Tickets wait in arrival order (no priorities: a rank fixed at arrival can starve a job).
           const ticket: Ticket = { key: job.key, group: groupOf(job.installationId) };
-          // The ticket is noted as owed with the job: a process dying before the ticket is added, or a
-          // Redis failing then, leaves the note, and a janitor adds the ticket (owed-tickets.ts).
-          // Marked first (its answer, the first): a ticket of this line that has not yet taken the key's
-          // jobs (TAKE clears the mark) takes this one too, and no second is added.
-          const stored = this.redis.multi().set(this.keyOf("ticketed", `${priorityOf(job)}:${job.key}`), "1", "PX", TICKETED_MS, "NX");
-          stored.rpush(this.keyOf("pending", job.key), JSON.stringify(job));
-          if (person) this.fresh.touch(stored, ticket.group as string, job.key);
-          const note = this.owed.note(stored, priorityOf(job), ticket);
-          const answers = await stored.exec();
-          if (answers === null || answers.some(([error]) => error !== null)) throw new Error("Redis refused the job");
-          // Or the key had no job waiting (its jobs were taken, perhaps by a replica whose TAKE does not
-          // clear marks: an older version, in a rolling deploy): a ticket, whatever the mark says.
-          if (answers[0]?.[1] === "OK" || answers[1]?.[1] === 1) await this.addTicket(priorityOf(job), ticket);
+          // One command (PUT): the job, its key made fresh by a person's event, and whether it needs a
+          // ticket — none while one of its line is on its way (the mark). A ticket needed is noted as
+          // owed with the job: a process dying before the ticket is added, or a Redis failing then,
+          // leaves the note, and a janitor adds the ticket (owed-tickets.ts).
+          const line = priorityOf(job);
+          const note = this.owed.note(line, ticket);
+          const fresh = this.fresh.setOf(ticket.group as string);
+          const keys = [this.keyOf("ticketed", `${line}:${job.key}`), this.keyOf("pending", job.key), note.set, fresh];
+          const needed = await PUT.run(this.redis, keys, [JSON.stringify(job), TICKETED_MS, note.member, note.at, MAX_OWED, person ? "1" : "0", job.key, MAX_FRESH, FRESH_SET_MS]);
+          if (needed !== 1) return true;
+          await this.addTicket(line, ticket);
           // Not awaited: off the answer's path (a note left is only a ticket more, later).
-          this.writes.hold(this.owed.settle(note));
+          this.writes.hold(this.owed.settle(note.member));
           return true;
         })(),
         timeoutMs,
@@ -266,7 +264,7 @@ export class RedisLater implements AppLater {
     // burst's tickets would each cost a round trip, beside the deliveries being answered).
     if (!this.places.mayEnter(ticket.queueName as JobPriority, group)) return this.handBack(ticket, worker);
     // Nothing waits and no run left anything (another run of the key took it): done, slot free.
-    if ((await this.redis.eval(WORK, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token)) === 0) return;
+    if ((await WORK.run(this.redis, [this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key)], [token])) === 0) return;
     // A place among its installation's runs, on this replica and on all (RunPlaces), or the ticket goes
     // back for a second and the slot takes the next: another installation's ticket behind finds a slot.
     const place = await this.places.enter(ticket.queueName as JobPriority, group);
@@ -283,7 +281,7 @@ export class RedisLater implements AppLater {
       if (interactive && own !== "held") await this.fresh.served(group, key, at);
       // Held by another run, while the key has work: one ticket of the key waits for it, back every
       // 250 ms; the others come back every 2 to 4 s (never end: a waiter may die).
-      const wait = own === "held" ? await this.redis.eval(WAIT, 3, this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key), token, 2 * HAND_BACK_MS) : 0;
+      const wait = own === "held" ? await WAIT.run(this.redis, [this.keyOf("pending", key), this.keyOf("running", key), this.keyOf("waiter", key)], [token, 2 * HAND_BACK_MS]) : 0;
       if (wait !== 0) return await this.handBack(ticket, worker, wait === 1 ? HAND_BACK_MS / 4 : HAND_BACK_MS * (2 + 2 * Math.random()));
     } finally {
       await place.leave(ran);
@@ -310,10 +308,10 @@ export class RedisLater implements AppLater {
   private async runBatch(key: string, ticket: string, batches = 1): Promise<"ran" | "none" | "held"> {
     const lease = this.keyOf("lease", key);
     const token = `${ticket}#${randomUUID()}`;
-    if ((await this.redis.eval(ACQUIRE, 2, lease, this.keyOf("waiter", key), token, this.leaseMs, ticket)) !== 1) return "held";
+    if ((await ACQUIRE.run(this.redis, [lease, this.keyOf("waiter", key)], [token, this.leaseMs, ticket])) !== 1) return "held";
     let [lost, abandoned] = [false, false];
     // Redis away: assertHeld asks again before any write.
-    const renew = setInterval(() => void this.redis.eval(RENEW, 1, lease, token, this.leaseMs).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(() => void RENEW.run(this.redis, [lease], [token, this.leaseMs]).then((held) => (lost ||= held !== 1), () => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
     // Past its deadline the run is abandoned: its lease is no longer renewed, and goes once its failure is scheduled.
     const abandon = (): void => void ((abandoned = true), clearInterval(renew));
     const held: Lease = {
@@ -330,21 +328,21 @@ export class RedisLater implements AppLater {
     try {
       for (let batch = 0; batch < batches; batch += 1) {
         const marks = [this.keyOf("ticketed", `interactive:${key}`), this.keyOf("ticketed", `bulk:${key}`)];
-        const raw = (await this.redis.eval(TAKE, 7, this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), ...marks, token, RAN_MS)) as string[] | null;
+        const raw = (await TAKE.run(this.redis, [this.keyOf("pending", key), this.keyOf("running", key), lease, this.keyOf("ran", key), this.keyOf("lost-at"), ...marks], [token, RAN_MS])) as string[] | null;
         if (raw === null) throw letGo();
         if (raw.length === 0) return batch > 0 ? "ran" : "none";
         // A kind this version does not know fails apart (it comes back for a newer replica); the rest runs.
         const { job, unknown } = this.table.fold(raw.map((text) => JSON.parse(text) as Job));
         for (const stranger of unknown) await this.outcomes.settle(stranger, new UnknownKind(stranger.kind));
         if (job !== undefined) await this.runOne(job, held, abandon);
-        const finished = await this.redis.eval(FINISH, 2, this.keyOf("running", key), lease, token);
+        const finished = await FINISH.run(this.redis, [this.keyOf("running", key), lease], [token]);
         if (lost || finished !== 1) throw letGo();
         if (abandoned) return "ran"; // the key goes now, to the run after it
       }
       return "ran";
     } finally {
       clearInterval(renew);
-      await this.redis.eval(RELEASE, 1, lease, token).catch(() => undefined);
+      await RELEASE.run(this.redis, [lease], [token]).catch(() => undefined);
     }
   }
 

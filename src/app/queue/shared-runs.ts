@@ -4,6 +4,7 @@
 // spent ran two at once (and a review arriving next waited behind both, and then shared the budget
 // with both). A place here is taken after GroupShares's: at most `limit` runs of an installation's
 // line are under way across all replicas, `limit` being the taking replica's own (AIMD) limit.
+import { LuaScript } from "../../github/lua-script.js";
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ACQUIRE_SLOT, NOW } from "../../github/redis-stores.js";
@@ -12,11 +13,14 @@ import { GroupShares, shareOf } from "./fair-line.js";
 import type { Slots } from "./jobs.js";
 
 /** Extends a place still held (ARGV[1]) by ARGV[2] ms; 0 when it was lost (the lease ran out). */
-const RENEW = `${NOW}
+const RENEW = new LuaScript(
+  `${NOW}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1`;
+return 1`,
+  1,
+);
 
 /**
  * How long a place outlives the replica holding it, at most (renewed every third of it): a replica
@@ -68,13 +72,13 @@ export class RunPlaces {
     const [set, id] = [this.setOf(line, group), randomUUID()];
     let taken = false;
     try {
-      taken = (await this.redis.eval(ACQUIRE_SLOT, 1, set, id, shares.limitOf(group), this.leaseMs)) === 1;
+      taken = (await ACQUIRE_SLOT.run(this.redis, [set], [id, shares.limitOf(group), this.leaseMs])) === 1;
     } finally {
       if (!taken) shares.leave(group, false);
     }
     if (!taken) return undefined;
     // Redis away for a while: the place expires, and at worst one more run of the group starts elsewhere.
-    const renew = setInterval(() => void this.redis.eval(RENEW, 1, set, id, this.leaseMs).catch(() => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(() => void RENEW.run(this.redis, [set], [id, this.leaseMs]).catch(() => undefined), Math.max(100, Math.floor(this.leaseMs / 3)));
     renew.unref();
     return {
       leave: async (ran) => {

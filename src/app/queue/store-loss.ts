@@ -7,6 +7,7 @@
 // - Redis's run_id (INFO server), which changes with every restart and failover: a replica that saw
 //   another before its connection dropped knows the last writes may be gone, marker or not.
 // A plain reconnect (a network blip) keeps the run_id and the marker, and sweeps nothing.
+import { LuaScript } from "../../github/lua-script.js";
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
@@ -30,10 +31,13 @@ export const RAN_MS = CLAIM_MS;
 const CLOCK_MARGIN_MS = 5_000;
 
 /** Notes when the loss was found, by Redis's clock (KEYS[1], for ARGV[1] ms). */
-const NOTE_LOSS = `
+const NOTE_LOSS = new LuaScript(
+  `
 local now = redis.call("TIME")
 redis.call("SET", KEYS[1], tostring(tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)), "PX", ARGV[1])
-return 1`;
+return 1`,
+  1,
+);
 
 export interface StoreLossOptions {
   /** Names the keys (the queue's prefix). */
@@ -94,7 +98,7 @@ export class StoreLoss {
     log.warn({ emptied, restarted, run_id: runId }, emptied ? "Redis holds no marker of this queue (it lost its data, or this is its first start): sweeping the open pull requests once" : "Redis restarted or failed over (its run_id changed): its last writes may be lost, so the open pull requests are swept once");
     // When it was found, for `covered`; then the sweep, then the marker: a replica dying in between
     // leaves the marker missing, found again.
-    await this.redis.eval(NOTE_LOSS, 1, `${prefix}:lost-at`, CLAIM_MS);
+    await NOTE_LOSS.run(this.redis, [`${prefix}:lost-at`], [CLAIM_MS]);
     await this.options.queue(job);
     await this.redis.pexpire(claim, CLAIM_MS);
     await this.redis.set(marker, new Date().toISOString());
