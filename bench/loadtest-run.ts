@@ -4,6 +4,8 @@
 // app has gone quiet (or the run's deadline has passed).
 import { generateKeyPairSync, createHmac } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Send, Sent } from "./loadtest-sender.js";
 import type { FakePullData } from "../test/fakes/github-model.js";
 import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
@@ -22,6 +24,11 @@ export interface RunOptions {
 export interface Answered {
   status: number;
   ms: number;
+  /** When it was sent, epoch ms. */
+  at: number;
+  /** The replica it went to, and the event it was. */
+  url?: string;
+  name?: string;
 }
 
 export interface Probe {
@@ -77,7 +84,7 @@ function startSender(concurrency: number): { send: (url: string, delivery: Deliv
   const waiting = new Map<number, (answer: Answered) => void>();
   let next = 0;
   worker.on("message", (sent: Sent) => {
-    waiting.get(sent.id)?.({ status: sent.status, ms: sent.ms });
+    waiting.get(sent.id)?.({ status: sent.status, ms: sent.ms, at: sent.at });
     waiting.delete(sent.id);
   });
   return {
@@ -112,6 +119,8 @@ async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis
     // One JSON line per record, as the container and the manifests set it: the loadtest reads levels from it.
     LOG_FORMAT: "json",
     ...(redis ? { REDIS_URL: redis.url } : {}),
+    // LOADTEST_APP_<NAME>=<value>: <NAME> set for the replicas too (LOADTEST_APP_LOG_LEVEL=debug, LOADTEST_APP_NODE_OPTIONS=--cpu-prof), for looking into a run.
+    ...Object.fromEntries(Object.entries(process.env).flatMap(([name, value]) => (name.startsWith("LOADTEST_APP_") && value !== undefined ? [[name.slice("LOADTEST_APP_".length), value]] : []))),
   };
   const replicas: Replica[] = [];
   for (let i = 1; i <= options.replicas; i += 1) replicas.push(await startReplica(options.root, `replica ${i}`, env));
@@ -211,11 +220,18 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
         else matched.delete(event.number);
         sent += 1;
         if (matched.size < numbers.length) convergedAt = undefined;
-        answers[i] = await send(i, delivery);
+        answers[i] = { ...(await send(i, delivery)), url: (replicas[i % replicas.length] as Replica).url, name: delivery.name };
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const sendingMs = standIn.now() - burstStart;
+    // LOADTEST_LOGS=<dir>: each answer (when sent, to which replica, what, how long), for looking into its tail.
+    if (process.env.LOADTEST_LOGS) {
+      const first = Math.min(...answers.map((a) => a.at));
+      const lines = answers.map((a, i) => JSON.stringify({ i, at_ms: Math.round(a.at - first), sent_at: Math.round(a.at), ms: Math.round(a.ms), status: a.status, replica: a.url, event: a.name }));
+      mkdirSync(process.env.LOADTEST_LOGS, { recursive: true });
+      writeFileSync(join(process.env.LOADTEST_LOGS, `answers-${options.replicas}.jsonl`), lines.join("\n") + "\n");
+    }
     if (matched.size === numbers.length) convergedAt ??= standIn.now();
     const deadline = burstStart + options.deadlineMs;
 

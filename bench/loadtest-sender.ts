@@ -1,7 +1,7 @@
 // The loadtest's sender, in a thread of its own: it POSTs the deliveries and times their answers.
 // The main thread also serves the app's GitHub requests (the stand-in); timed there, an answer
 // would include the time it waited for that thread, not only the app's. Messages in: { id, url,
-// name, body, signature }; out: { id, status, ms } (status 0: no answer in 30 s).
+// name, body, signature }; out: { id, status, ms, at } (status 0: no answer in 30 s).
 import { Agent, request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
@@ -18,6 +18,8 @@ export interface Sent {
   id: number;
   status: number;
   ms: number;
+  /** When it was sent, epoch ms (performance.timeOrigin + now, in this thread). */
+  at: number;
 }
 
 const port = parentPort;
@@ -31,7 +33,7 @@ if (port !== null) {
       agents.set(message.url, agent);
     }
     const started = performance.now();
-    const done = (status: number): void => port.postMessage({ id: message.id, status, ms: performance.now() - started } satisfies Sent);
+    const done = (status: number): void => port.postMessage({ id: message.id, status, ms: performance.now() - started, at: performance.timeOrigin + started } satisfies Sent);
     const req = request(
       `${message.url}/api/github/webhooks`,
       {
