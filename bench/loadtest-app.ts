@@ -17,6 +17,8 @@ export interface Replica {
   warnings: number;
   errors: number;
   problems: string[];
+  /** Evaluations it logged (its "evaluated owner/repo#n" lines): whether it has run one yet. */
+  evaluations: number;
   /** The last lines it printed. */
   tail: string[];
   exitCode(): number | null;
@@ -91,6 +93,7 @@ function watch(child: ChildProcess, replica: Replica): void {
       try {
         const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string }; error?: string };
         level = entry.level ?? 0;
+        if (entry.msg?.startsWith("evaluated ")) replica.evaluations += 1;
         message = `${entry.msg ?? ""}${entry.err?.message ? `: ${entry.err.message}` : entry.error ? `: ${entry.error}` : ""}`;
       } catch {
         level = /error/i.test(line) ? 50 : 0;
@@ -131,6 +134,7 @@ export async function startReplica(root: string, name: string, env: Record<strin
     warnings: 0,
     errors: 0,
     problems: [],
+    evaluations: 0,
     tail: [],
     exitCode: () => code,
     stop: async (graceMs = 15_000) => {

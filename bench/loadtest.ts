@@ -72,7 +72,8 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   const refused = result.answers.filter((a) => a.status >= 300);
   const p50 = percentile(result.answers.map((a) => a.ms), 50);
   const p99 = percentile(result.answers.map((a) => a.ms), 99);
-  lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}`);
+  lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; evaluations run before the burst (the warm-up): ${result.warm.evaluations.join(", ")}` +
+    (result.warm.cold.length > 0 ? ` (${result.warm.cold.join(", ")} NOT warmed: its first evaluation falls in the burst)` : ""));
   lines.push(`  burst: ${result.deliveries} signed deliveries over ${result.deliveries / EVENTS_PER_PULL} PRs (opened, labeled, unlabeled, reviews, synchronize, a dismissal), concurrency ${options.concurrency}`);
   lines.push(`  answers: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (target p99 <= ${TARGET_P99_MS} ms: ${met(p99 <= TARGET_P99_MS)}); ` +
     `${accepted.length} accepted (2xx), ${refused.length} refused${refused.length ? ` (${[...new Set(refused.map((a) => a.status || "no answer"))].join(", ")})` : ""}; ` +
