@@ -8,7 +8,7 @@ import type { Redis } from "ioredis";
 type Run = (...keysThenArgs: (string | number)[]) => Promise<unknown>;
 
 export class LuaScript {
-  /** The command's name on a connection: the script's hash, so two scripts never share one. */
+  /** The command's name on a connection: the script's hash and key count, so two scripts never share one. */
   private readonly name: string;
 
   constructor(
@@ -16,7 +16,8 @@ export class LuaScript {
     /** How many of a call's arguments are keys (KEYS), the rest ARGV; undefined: as many as each call gives. */
     private readonly keys: number | undefined,
   ) {
-    this.name = `lua_${createHash("sha1").update(lua).digest("hex")}`;
+    // The key count too: ioredis binds it to the name, and the same text may be declared twice.
+    this.name = `lua_${createHash("sha1").update(lua).digest("hex")}_${keys ?? "n"}`;
   }
 
   /** Runs the script on `redis` with `keys` (as many as declared) then `args`. */

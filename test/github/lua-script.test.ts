@@ -19,17 +19,24 @@ const INCR_BY = new LuaScript(`return redis.call("INCRBY", KEYS[1], ARGV[1])`, 1
 
 test("a script runs, is sent by its hash after the first call, and again by its text after Redis flushed its scripts", async () => {
   const key = `${uniquePrefix()}:n`;
+  const sentinel = `${key}:done`;
   const sent: string[] = [];
+  let seenSentinel: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (seenSentinel = resolve));
   const monitor = await client.monitor();
+  // Only this test's commands: other clients of the shared Redis send scripts too.
   monitor.on("monitor", (_time: string, args: string[]) => {
-    if (args[0]?.toLowerCase().startsWith("eval")) sent.push(args[0].toLowerCase());
+    if (args.includes(sentinel)) seenSentinel();
+    else if (args.includes(key) && args[0]?.toLowerCase().startsWith("eval")) sent.push(args[0].toLowerCase());
   });
   try {
     expect(await INCR_BY.run(client, [key], [2])).toBe(2);
     expect(await INCR_BY.run(client, [key], [3])).toBe(5);
     await client.script("FLUSH");
     expect(await INCR_BY.run(client, [key], [4])).toBe(9);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Seen by the monitor after every command before it on the same connection.
+    await client.get(sentinel);
+    await done;
     // The text once, the hash after; flushed: the hash refused (NOSCRIPT), then the text again.
     expect(sent).toEqual(["eval", "evalsha", "evalsha", "eval"]);
   } finally {
@@ -39,6 +46,15 @@ test("a script runs, is sent by its hash after the first call, and again by its 
 
 test("keys given apart from arguments: a count other than the declared one is refused before Redis is asked", async () => {
   await expect(INCR_BY.run(client, [], [1])).rejects.toThrow("takes 1 keys, given 0");
-  const SUM = new LuaScript(`local n = 0 for i = 1, #KEYS do n = n + #KEYS[i] end return n + #ARGV`, undefined);
-  expect(await SUM.run(client, ["ab", "cde"], ["x"])).toBe(6);
+  // As many keys as each call gives: its keys land in KEYS, its arguments in ARGV.
+  const COUNT = new LuaScript(`return {KEYS, ARGV}`, undefined);
+  expect(await COUNT.run(client, ["ab", "cde"], ["x"])).toEqual([["ab", "cde"], ["x"]]);
+  expect(await COUNT.run(client, ["ab"], ["x", "y"])).toEqual([["ab"], ["x", "y"]]);
+});
+
+test("the same text declared with another key count is a command of its own on the connection", async () => {
+  const key = `${uniquePrefix()}:k`;
+  const text = `return {#KEYS, #ARGV}`;
+  expect(await new LuaScript(text, 1).run(client, [key], ["a", "b"])).toEqual([1, 2]);
+  expect(await new LuaScript(text, undefined).run(client, [key, key], ["a"])).toEqual([2, 1]);
 });

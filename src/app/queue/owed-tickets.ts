@@ -1,9 +1,11 @@
 // The tickets the queue in Redis owes: a put pushes its job, then adds the job's ticket in a second
 // call; a process that dies (or a Redis that fails) between the two leaves the job waiting with no
 // ticket to run it — until its PR's next event, and its delivery was answered 503, which GitHub
-// does not redeliver by itself. So the put's transaction also notes the ticket as owed (a sorted
-// set: one member per put, scored by when), the note goes once the ticket is added, and a janitor
-// on every replica adds a ticket for each note left long enough, if its key still has work.
+// does not redeliver by itself. So a put that will add a ticket notes it as owed in the script that
+// stores its job (PUT, redis-scripts.ts: a sorted set, one member per such put, scored by when); a
+// put riding on a ticket already on its way writes none — that ticket is in BullMQ, or noted by the
+// put that set the mark. The note goes once the ticket is added, and a janitor on every replica adds
+// a ticket for each note left long enough, if its key still has work.
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { JobPriority } from "../ports.js";
