@@ -3,32 +3,20 @@
 // comes back after the failure delays — for a newer replica to run — and is dropped after them.
 import type { Job } from "../../src/app/ports.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
-import { eventually, sharedRedis, uniquePrefix } from "../support/redis.js";
-import { Redis } from "ioredis";
+import { eventually, queueTestBed, uniquePrefix } from "../support/redis.js";
 import { capturingLogger } from "./helpers.js";
 
 const KEY = "acme/gitops#12";
-let redis: { url: string; close: () => Promise<void> };
-let admin: Redis;
-const made: RedisLater[] = [];
-beforeAll(async () => {
-  redis = await sharedRedis();
-  admin = new Redis(redis.url);
-});
-afterEach(async () => Promise.all(made.splice(0).map((later) => later.close(0))));
-afterAll(async () => {
-  admin.disconnect();
-  await redis.close();
-});
+const bed = queueTestBed();
 
 function replica(prefix: string, failureDelaysMs: number[], log = capturingLogger().log): RedisLater {
-  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300, failureDelaysMs });
-  made.push(later);
+  const later = new RedisLater({ url: bed.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300, failureDelaysMs });
+  bed.made.push(later);
   return later;
 }
 
 /** Another replica's run holds the key for `ms`: what is queued meanwhile is taken by one run, once it is free. */
-const heldElsewhere = (prefix: string, ms: number): Promise<unknown> => admin.set(`${prefix}:lease:${KEY}`, "ticket:elsewhere#1", "PX", ms);
+const heldElsewhere = (prefix: string, ms: number): Promise<unknown> => bed.admin.set(`${prefix}:lease:${KEY}`, "ticket:elsewhere#1", "PX", ms);
 
 const job = (kind: string, payload: unknown): Job => ({ kind, key: KEY, installationId: 1, payload });
 
@@ -60,7 +48,7 @@ test("taken with known jobs of its key: they run (once, folded); it fails on its
   ]);
   expect(String((strangers[0]?.["err"] as { message?: unknown } | undefined)?.message)).toMatch(/no handler for jobs of kind evaluate-v2/);
   // Its count of failures is its own, and gone with it; the known job's success left it alone.
-  expect(await admin.hgetall(`${prefix}:failures`)).toEqual({});
+  expect(await bed.admin.hgetall(`${prefix}:failures`)).toEqual({});
 }, 30_000);
 
 test("a rolling deploy: the older replica runs the known job and sends the newer kind back; the newer replica runs it", async () => {
@@ -73,10 +61,10 @@ test("a rolling deploy: the older replica runs the known job and sends the newer
   await older.enqueue(job("evaluate", []));
   await older.enqueue(job("evaluate-v2", { newer: 1 }));
   await eventually("the known job", () => (ran.length > 0 ? true : undefined), 10_000);
-  await eventually("the newer kind sent back", async () => ((await admin.hexists(`${prefix}:delayed`, `wait|${KEY}|evaluate-v2`)) === 1 ? true : undefined));
+  await eventually("the newer kind sent back", async () => ((await bed.admin.hexists(`${prefix}:delayed`, `wait|${KEY}|evaluate-v2`)) === 1 ? true : undefined));
   // The older replica goes; a newer one comes.
   await older.close(1_000);
-  made.splice(made.indexOf(older), 1);
+  bed.made.splice(bed.made.indexOf(older), 1);
   const newer = replica(prefix, [500]);
   newer.handle("evaluate", { run: async () => void ran.push("evaluate, on the newer replica") });
   newer.handle("evaluate-v2", { run: async (j) => void ran.push(`evaluate-v2 ${JSON.stringify(j.payload)}`) });
@@ -84,5 +72,5 @@ test("a rolling deploy: the older replica runs the known job and sends the newer
   await eventually("the newer kind, on the newer replica", () => (ran.length === 2 ? true : undefined), 10_000);
   await newer.idle();
   expect(ran).toEqual(["evaluate, on the older replica", 'evaluate-v2 {"newer":1}']);
-  expect(await admin.hgetall(`${prefix}:failures`)).toEqual({});
+  expect(await bed.admin.hgetall(`${prefix}:failures`)).toEqual({});
 }, 30_000);

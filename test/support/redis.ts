@@ -192,3 +192,41 @@ export async function eventually<T>(what: string, found: () => T | undefined | P
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** What a queue's test file shares: the shared Redis, an admin connection to it, the queues its tests made. */
+export interface QueueTestBed {
+  readonly url: string;
+  /** A connection for looking into (or tampering with) what the queues keep. */
+  readonly admin: Redis;
+  /** The queues a test made: closed after each test (a test that closes one itself takes it out). */
+  readonly made: { close(graceMs: number): Promise<void> }[];
+}
+
+/** The setup of a queue-in-Redis test file, registered in its beforeAll / afterEach / afterAll: call it at the file's top level. */
+export function queueTestBed(): QueueTestBed {
+  let redis: { url: string; close: () => Promise<void> } | undefined;
+  let admin: Redis | undefined;
+  const made: QueueTestBed["made"] = [];
+  beforeAll(async () => {
+    redis = await sharedRedis();
+    admin = new Redis(redis.url);
+  });
+  afterEach(async () => void (await Promise.all(made.splice(0).map((queue) => queue.close(0)))));
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.close();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the queue's test bed is used before its beforeAll ran");
+    return value;
+  };
+  return {
+    get url() {
+      return ready(redis).url;
+    },
+    get admin() {
+      return ready(admin);
+    },
+    made,
+  };
+}
