@@ -26,6 +26,26 @@ export interface Replica {
   stop(graceMs?: number): Promise<number>;
 }
 
+/** Variables the loadtest sets for the replicas itself: LOADTEST_APP_<NAME> may not change them (it would change what is measured, or break the run). */
+const OWNED = ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "GHE_HOST", "GHE_PROTOCOL", "LOG_FORMAT", "REDIS_URL", "NODE_ENV", "HOST", "PORT", "PATH", "HOME"];
+
+/**
+ * LOADTEST_APP_<NAME>=<value> of `env`: <NAME>=<value> for the replicas too (LOG_LEVEL=debug,
+ * NODE_OPTIONS=--require a profiler), for looking into a run. Throws on a name the loadtest owns,
+ * and on a LOG_LEVEL above info (the loadtest counts the replicas' evaluations from their info lines).
+ */
+export function appOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith("LOADTEST_APP_") || value === undefined) continue;
+    const own = name.slice("LOADTEST_APP_".length);
+    if (OWNED.includes(own)) throw new Error(`${name}: the loadtest sets ${own} for the replicas itself`);
+    if (own === "LOG_LEVEL" && !["trace", "debug", "info"].includes(value.trim().toLowerCase())) throw new Error(`${name}: the loadtest reads the replicas' info lines; trace, debug or info`);
+    overrides[own] = value;
+  }
+  return overrides;
+}
+
 /** The command package.json's start script runs. */
 export function startScript(root: string): string {
   const scripts = (JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts?: Record<string, string> }).scripts ?? {};

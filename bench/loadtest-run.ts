@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Send, Sent } from "./loadtest-sender.js";
 import type { FakePullData, FakeState } from "../test/fakes/github-model.js";
 import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
-import { configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
+import { appOverrides, configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
 import { showing, startStandIn, type CheckWrite, type StandIn, type Logged } from "./loadtest-github.js";
 
 export interface RunOptions {
@@ -121,8 +121,8 @@ async function startReplicas(options: RunOptions, standIn: StandIn, redis: Redis
     // One JSON line per record, as the container and the manifests set it: the loadtest reads levels from it.
     LOG_FORMAT: "json",
     ...(redis ? { REDIS_URL: redis.url } : {}),
-    // LOADTEST_APP_<NAME>=<value>: <NAME> set for the replicas too (LOADTEST_APP_LOG_LEVEL=debug, LOADTEST_APP_NODE_OPTIONS=--cpu-prof), for looking into a run.
-    ...Object.fromEntries(Object.entries(process.env).flatMap(([name, value]) => (name.startsWith("LOADTEST_APP_") && value !== undefined ? [[name.slice("LOADTEST_APP_".length), value]] : []))),
+    // LOADTEST_APP_<NAME>=<value>: <NAME> set for the replicas too, for looking into a run (the header says so).
+    ...appOverrides(process.env),
   };
   const replicas: Replica[] = [];
   for (let i = 1; i <= options.replicas; i += 1) replicas.push(await startReplica(options.root, `replica ${i}`, env));

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EVENTS_PER_PULL } from "./loadtest-burst.js";
-import { redisServer, startScript } from "./loadtest-app.js";
+import { appOverrides, redisServer, startScript } from "./loadtest-app.js";
 import { runOnce, type RunOptions, type RunResult } from "./loadtest-run.js";
 
 const TARGET_P99_MS = 100;
@@ -133,6 +133,8 @@ async function main(): Promise<void> {
   }, options.runs.length * (options.deadlineS + 240) * 1000).unref();
   console.log(`loadtest: the app as \`npm start\` runs it (${startScript(root)}), against a loopback GitHub stand-in (test/fakes/github-model.ts);`);
   console.log(`  each PR needs two SRE approvals of its head (compliance/production) and gets compliance/policy; ${process.version}, ${(await import("node:os")).cpus().length} cores\n`);
+  const overrides = Object.entries(appOverrides(process.env));
+  if (overrides.length > 0) console.log(`  the replicas also get (LOADTEST_APP_*): ${overrides.map(([name, value]) => `${name}=${value}`).join(" ")}\n`);
   let sound = true;
   const columns: [string, Column][] = [];
   for (const run of options.runs) {
