@@ -58,3 +58,33 @@ test("the same text declared with another key count is a command of its own on t
   expect(await new LuaScript(text, 1).run(client, [key], ["a", "b"])).toEqual([1, 2]);
   expect(await new LuaScript(text, undefined).run(client, [key, key], ["a"])).toEqual([2, 1]);
 });
+
+test("on an auto-pipelined connection, a script first run in a turn whose pipeline began is sent after it (ioredis#1931), and both answer", async () => {
+  const piped = new Redis(redis.url, { enableAutoPipelining: true });
+  try {
+    await piped.ping();
+    const key = `${uniquePrefix()}:p`;
+    const late = new LuaScript(`return redis.call("INCRBY", KEYS[1], ARGV[1]) .. "|late"`, 1);
+    // The turn's pipeline begins with the SET; the script is defined after it, in the same turn.
+    const [set, ran, read] = await Promise.all([piped.set(key, "40"), late.run(piped, [key], [2]), piped.get(key)]);
+    expect(set).toBe("OK");
+    expect(ran).toBe("42|late");
+    // The GET went with the SET, before the script (sent a turn later).
+    expect(read).toBe("40");
+    // Defined now: the next call goes in its turn's pipeline, in order.
+    const [again, after] = await Promise.all([late.run(piped, [key], [1]), piped.get(key)]);
+    expect([again, after]).toEqual(["43|late", "43"]);
+  } finally {
+    piped.disconnect();
+  }
+});
+
+test("every script made is defined on a connection at once (defineAll), before a turn's pipeline can begin", () => {
+  const fresh = new Redis(redis.url, { lazyConnect: true });
+  const script = new LuaScript(`return 7`, 0);
+  LuaScript.defineAll(fresh);
+  // ioredis keeps what was defined: the script is among them.
+  expect(Object.keys((fresh as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet).some((name) => name.startsWith("lua_") && name.endsWith("_0"))).toBe(true);
+  expect(script).toBeDefined();
+  fresh.disconnect();
+});

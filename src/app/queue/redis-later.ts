@@ -21,6 +21,7 @@ import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
 import { LruCache } from "../../github/lru-cache.js";
+import { LuaScript } from "../../github/lua-script.js";
 import { QueueUnavailable, type Job, type JobPriority } from "../ports.js";
 import { RETRY_DELAYS_MS } from "../retries.js";
 import { JobTable, LeaseLost, priorityOf, RUN_DEADLINE_MS, UnknownKind, withinDeadline, type AppLater, type JobHandler, type Lease, type QueueObserver, type QueueStats } from "./jobs.js";
@@ -72,7 +73,10 @@ export class RedisLater implements AppLater {
     this.clock = options.clock ?? Date.now;
     // Fail fast while Redis is away: a delivery is answered 503 at once rather than held. (BullMQ's
     // queues need an offline queue to start; enqueue asks this client first, and bounds its wait.)
-    this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // Auto-pipelined: the commands of one turn of the event loop go in one write (sent at setImmediate),
+    // so a burst's puts share a write and a read on each side. Its scripts defined first (LuaScript).
+    this.redis = new Redis(options.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+    LuaScript.defineAll(this.redis);
     this.warnings = new RedisWarnings(options.log);
     this.writes = new QueueWrites(this.redis, options.log, () => this.closed);
     this.redis.on("error", (error: Error) => this.warnings.warn("connection", error));
