@@ -25,30 +25,41 @@ export class LuaScript {
   }
 
   /**
-   * Defines every script known on `redis` at once. Needed on an auto-pipelined connection: ioredis
-   * 5 builds a turn's pipeline with the commands defined when it began, and a command defined later
-   * in the same turn breaks it — the reply callbacks misalign and an exception escapes the process
-   * (redis/ioredis#1931). A script defined later still is run a turn later (run()).
+   * Defines every script made so far on `redis`: done when an auto-pipelined connection is made.
+   * ioredis 5 builds each auto-pipeline with the commands defined when it began, and one defined
+   * later breaks it — its reply callbacks misalign and a TypeError escapes the process
+   * (redis/ioredis#1931). A script not defined on such a connection is sent by EVAL instead (run()).
    */
   static defineAll(redis: Redis): void {
     for (const script of ALL) script.define(redis);
   }
 
-  private define(redis: Redis): boolean {
-    const commands = redis as unknown as Record<string, Run | undefined>;
-    if (typeof commands[this.name] === "function") return false;
+  /** Every script made so far. */
+  static made(): readonly LuaScript[] {
+    return [...ALL];
+  }
+
+  /** Whether `redis` has this script as a command of its own (defineAll, or a first run()). */
+  isDefinedOn(redis: Redis): boolean {
+    return typeof (redis as unknown as Record<string, Run | undefined>)[this.name] === "function";
+  }
+
+  private define(redis: Redis): void {
     // Without a declared count, ioredis takes it as the first argument.
-    redis.defineCommand(this.name, { ...(this.keys !== undefined ? { numberOfKeys: this.keys } : {}), lua: this.lua });
-    return true;
+    if (!this.isDefinedOn(redis)) redis.defineCommand(this.name, { ...(this.keys !== undefined ? { numberOfKeys: this.keys } : {}), lua: this.lua });
   }
 
   /** Runs the script on `redis` with `keys` (as many as declared) then `args`. */
   run(redis: Redis, keys: readonly string[], args: readonly (string | number)[] = []): Promise<unknown> {
     if (this.keys !== undefined && keys.length !== this.keys) return Promise.reject(new Error(`a Lua script takes ${this.keys} keys, given ${keys.length}`));
     const commands = redis as unknown as Record<string, Run | undefined>;
-    const call = (): Promise<unknown> => (commands[this.name] as Run).call(redis, ...(this.keys === undefined ? [keys.length] : []), ...keys, ...args);
-    // Defined only now on an auto-pipelined connection: sent after this turn's pipeline went (defineAll).
-    if (this.define(redis) && redis.options.enableAutoPipelining === true) return new Promise((resolve) => setImmediate(resolve)).then(call);
-    return call();
+    const all = [...(this.keys === undefined ? [keys.length] : []), ...keys, ...args];
+    if (!this.isDefinedOn(redis)) {
+      // Never defined late on an auto-pipelined connection (see defineAll): EVAL, a command every
+      // pipeline has, keeps its place in the turn's order.
+      if (redis.options.enableAutoPipelining === true) return redis.eval(this.lua, this.keys ?? keys.length, ...keys, ...args);
+      this.define(redis);
+    }
+    return (commands[this.name] as Run).call(redis, ...all);
   }
 }

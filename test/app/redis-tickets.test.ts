@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import type { Job } from "../../src/app/ports.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
+import { LuaScript } from "../../src/github/lua-script.js";
 import { eventually, sharedRedis, uniquePrefix } from "../support/redis.js";
 
 const log = pino({ level: "silent" });
@@ -109,4 +110,14 @@ test("jobs taken by a run that left the mark (an older replica, in a rolling dep
   await later.start();
   await eventually("the second job run", () => (seen.includes(2) ? true : undefined));
   await later.idle();
+});
+
+test("the queue's connection is auto-pipelined, and every script is one of its commands before its first command (ioredis#1931)", () => {
+  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000 });
+  made.push(later);
+  const connection = (later as unknown as { redis: Redis }).redis;
+  expect(connection.options.enableAutoPipelining).toBe(true);
+  // The queue's and the pacer's scripts (places use its slot script), all loaded with the queue.
+  expect(LuaScript.made().length).toBeGreaterThanOrEqual(15);
+  expect(LuaScript.made().filter((script) => !script.isDefinedOn(connection))).toEqual([]);
 });

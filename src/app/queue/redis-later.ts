@@ -218,7 +218,9 @@ export class RedisLater implements AppLater {
     const writes: Promise<void>[] = [];
     const result = await this.writes.unit(writes, deliver);
     try {
-      await Promise.all(writes);
+      // Bounded as a put is: a write queued behind a pipeline lost with its connection waits for ioredis to give it up.
+      const timeoutMs = this.options.enqueueTimeoutMs ?? 2_000;
+      if (writes.length > 0 && (await within(Promise.all(writes).then(() => true), timeoutMs)) === undefined) throw new Error(`no answer in ${timeoutMs} ms`);
     } catch (error) {
       throw new QueueUnavailable(`the queue's Redis cannot take the job: ${error instanceof Error ? error.message : String(error)}`);
     }
