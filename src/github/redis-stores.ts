@@ -1,9 +1,9 @@
 // The pacer's budgets, slots and pauses, and what this app last wrote on each check, in Redis:
 // shared by every replica of the app. Each step that reads and writes is one Lua script, so it
 // is atomic; times come from Redis's own clock, so replicas' clocks need not agree.
-import { LuaScript } from "./lua-script.js";
 import type { Redis } from "ioredis";
 import type { CheckStore } from "./check-runs.js";
+import { LuaScript } from "./lua-script.js";
 import type { Budget, PacingStore, Reservation } from "./pacing-store.js";
 
 /** The prefix of every key this app writes besides the queue's. */

@@ -8,19 +8,11 @@ import pino from "pino";
 import type { Job } from "../../src/app/ports.js";
 import { RedisLater } from "../../src/app/queue/redis-later.js";
 import { LuaScript } from "../../src/github/lua-script.js";
-import { eventually, sharedRedis, uniquePrefix } from "../support/redis.js";
+import { eventually, queueTestBed, uniquePrefix } from "../support/redis.js";
 
 const log = pino({ level: "silent" });
-let redis: { url: string; close: () => Promise<void> };
-const made: RedisLater[] = [];
-beforeAll(async () => {
-  redis = await sharedRedis();
-});
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await Promise.all(made.splice(0).map((later) => later.close(0)));
-});
-afterAll(async () => redis.close());
+const bed = queueTestBed();
+afterEach(() => jest.restoreAllMocks());
 
 const job = (n: number, priority?: "bulk"): Job => ({ kind: "work", key: "acme/gitops#1", installationId: 1, payload: { n }, ...(priority ? { priority } : {}) });
 
@@ -29,8 +21,8 @@ test("events put while a ticket waits or a run goes on add one ticket between th
   const hold = new Promise<void>((resolve) => (release = resolve));
   const seen: number[] = [];
   const prefix = uniquePrefix();
-  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
-  made.push(later);
+  const later = new RedisLater({ url: bed.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
+  bed.made.push(later);
   later.handle("work", {
     run: async (j) => {
       seen.push((j.payload as { n: number }).n);
@@ -51,7 +43,7 @@ test("events put while a ticket waits or a run goes on add one ticket between th
   for (let n = 2; n <= 6; n += 1) await later.enqueue(job(n));
   const tickets = add.mock.calls.filter(([name]) => name === "run");
   expect(tickets).toHaveLength(2);
-  const admin = new Redis(redis.url);
+  const admin = new Redis(bed.url);
   try {
     expect(await admin.zcard(`${prefix}:owed`)).toBe(2);
   } finally {
@@ -71,8 +63,8 @@ test("events put while a ticket waits or a run goes on add one ticket between th
 
 test("a job of the other line gets a ticket of its own line even while one of the first line waits", async () => {
   const seen: number[] = [];
-  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000, stalledIntervalMs: 300 });
-  made.push(later);
+  const later = new RedisLater({ url: bed.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000, stalledIntervalMs: 300 });
+  bed.made.push(later);
   later.handle("work", { run: async (j) => void seen.push((j.payload as { n: number }).n) });
   const add = jest.spyOn(Queue.prototype, "add");
   // Not started: the tickets wait, and the marks stand.
@@ -91,14 +83,14 @@ test("a job of the other line gets a ticket of its own line even while one of th
 test("jobs taken by a run that left the mark (an older replica, in a rolling deploy): the next job still gets a ticket", async () => {
   const prefix = uniquePrefix();
   const seen: number[] = [];
-  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
-  made.push(later);
+  const later = new RedisLater({ url: bed.url, log, slots: { interactive: 2, bulk: 1 }, prefix, leaseMs: 1_000, stalledIntervalMs: 300 });
+  bed.made.push(later);
   later.handle("work", { run: async (j) => void seen.push((j.payload as { n: number }).n) });
   await eventually("Redis answering", async () => ((await later.ready()) ? true : undefined));
   const add = jest.spyOn(Queue.prototype, "add");
   await later.enqueue(job(1));
   // An older replica's run takes the job and leaves the mark (its TAKE knows none).
-  const admin = new Redis(redis.url);
+  const admin = new Redis(bed.url);
   try {
     await admin.del(`${prefix}:pending:acme/gitops#1`);
     expect(await admin.exists(`${prefix}:ticketed:interactive:acme/gitops#1`)).toBe(1);
@@ -113,8 +105,8 @@ test("jobs taken by a run that left the mark (an older replica, in a rolling dep
 });
 
 test("the queue's connection is auto-pipelined, and every script is one of its commands before its first command (ioredis#1931)", () => {
-  const later = new RedisLater({ url: redis.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000 });
-  made.push(later);
+  const later = new RedisLater({ url: bed.url, log, slots: { interactive: 2, bulk: 1 }, prefix: uniquePrefix(), leaseMs: 1_000 });
+  bed.made.push(later);
   const connection = (later as unknown as { redis: Redis }).redis;
   expect(connection.options.enableAutoPipelining).toBe(true);
   // The queue's and the pacer's scripts (places use its slot script), all loaded with the queue.

@@ -3,8 +3,8 @@
 // most FRESH_IN_A_ROW tickets in a row on one replica run a fresh key before their own (every ticket
 // runs its own key too: the tickets' first-come-first-served order still moves). A review arriving
 // behind its installation's backlog then runs at the next slot that installation gets, on any replica.
-import { LuaScript } from "../../github/lua-script.js";
 import type { Redis } from "ioredis";
+import { LuaScript } from "../../github/lua-script.js";
 import { LruCache } from "../../github/lru-cache.js";
 import { FRESH_IN_A_ROW, FRESH_MS } from "./fair-line.js";
 

@@ -4,9 +4,9 @@
 // spent ran two at once (and a review arriving next waited behind both, and then shared the budget
 // with both). A place here is taken after GroupShares's: at most `limit` runs of an installation's
 // line are under way across all replicas, `limit` being the taking replica's own (AIMD) limit.
-import { LuaScript } from "../../github/lua-script.js";
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import { LuaScript } from "../../github/lua-script.js";
 import { ACQUIRE_SLOT, NOW } from "../../github/redis-stores.js";
 import type { JobPriority } from "../ports.js";
 import { GroupShares, shareOf } from "./fair-line.js";

@@ -7,10 +7,10 @@
 // - Redis's run_id (INFO server), which changes with every restart and failover: a replica that saw
 //   another before its connection dropped knows the last writes may be gone, marker or not.
 // A plain reconnect (a network blip) keeps the run_id and the marker, and sweeps nothing.
-import { LuaScript } from "../../github/lua-script.js";
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "probot";
+import { LuaScript } from "../../github/lua-script.js";
 import type { Job } from "../ports.js";
 
 /**
