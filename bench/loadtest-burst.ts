@@ -45,7 +45,11 @@ export interface PullEvent {
   repository: string;
   number: number;
   label: string;
-  /** Applies the event to the state and returns its delivery. */
+  /** Applies the event to the state (as GitHub changes before it sends the webhook). */
+  change(): void;
+  /** The event's delivery, from the state as its change left it: call right after change(). */
+  delivery(): Delivery;
+  /** change(), then delivery(). */
   happen(): Delivery;
 }
 
@@ -92,9 +96,16 @@ export function repositoryState(owner: string, repo: string): FakeState {
   };
 }
 
-/** A clock for updated_at and submitted_at: every change moves it (and with it the PR's ETag). */
-let tick = Date.parse("2026-11-30T08:00:00Z");
-const stamp = (): string => new Date((tick += 1000)).toISOString();
+/**
+ * A pull request's clock for updated_at and submitted_at: every change moves it a second (and with
+ * it the PR's ETag). One per pull request, from its number: the same events on a copy of the state
+ * give the same payloads (the loadtest builds the burst's deliveries ahead on one, see
+ * loadtest-run.ts).
+ */
+function clockOf(number: number): () => string {
+  let tick = Date.parse("2026-11-30T08:00:00Z") + number * 60_000;
+  return () => new Date((tick += 1000)).toISOString();
+}
 
 function moved(payload: Json, state: FakeState, installation: number): Json {
   const repository = payload["repository"] as Json;
@@ -146,50 +157,79 @@ export function pullEvents(state: FakeState, installation: number, number: numbe
     commits: [],
   };
   let revision = 1;
+  const stamp = clockOf(number);
+  const touched = (): void => void (data.pull.updatedAt = stamp());
   const pullEvent = (action: string, change: (payload: Json) => void = () => {}): Delivery => {
-    data.pull.updatedAt = stamp();
     const payload = withPull(moved(example("pull_request", action), state, installation), state, data);
     change(payload);
     return { name: "pull_request", payload };
   };
-  const label = (name: string, add: boolean) => (): Delivery => {
-    data.pull.labels = add ? [...data.pull.labels, name] : data.pull.labels.filter((l) => l !== name);
-    return pullEvent(add ? "labeled" : "unlabeled", (p) => (p["label"] = labelOf(state, name)));
+  type Step = [change: () => void, delivery: () => Delivery];
+  const label = (name: string, add: boolean): Step => [
+    () => {
+      data.pull.labels = add ? [...data.pull.labels, name] : data.pull.labels.filter((l) => l !== name);
+      touched();
+    },
+    () => pullEvent(add ? "labeled" : "unlabeled", (p) => (p["label"] = labelOf(state, name))),
+  ];
+  const review = (user: string, state_: "APPROVED" | "COMMENTED" | "CHANGES_REQUESTED"): Step => {
+    let submitted: FakeReview | undefined;
+    return [
+      () => {
+        submitted = { id: number * 100 + data.reviews.length + 1, user, state: state_, commit_id: data.pull.head, submitted_at: stamp() };
+        data.reviews.push(submitted);
+        data.pull.updatedAt = submitted.submitted_at;
+      },
+      () => {
+        const s = submitted as FakeReview;
+        const payload = withPull(moved(example("pull_request_review", "submitted"), state, installation), state, data);
+        payload["review"] = { ...payload["review"], id: s.id, user: { ...payload["review"]["user"], login: user }, state: state_.toLowerCase(), commit_id: s.commit_id, submitted_at: s.submitted_at };
+        return { name: "pull_request_review", payload };
+      },
+    ];
   };
-  const review = (user: string, state_: "APPROVED" | "COMMENTED" | "CHANGES_REQUESTED") => (): Delivery => {
-    const submitted: FakeReview = { id: number * 100 + data.reviews.length + 1, user, state: state_, commit_id: data.pull.head, submitted_at: stamp() };
-    data.reviews.push(submitted);
-    data.pull.updatedAt = submitted.submitted_at;
-    const payload = withPull(moved(example("pull_request_review", "submitted"), state, installation), state, data);
-    payload["review"] = { ...payload["review"], id: submitted.id, user: { ...payload["review"]["user"], login: user }, state: state_.toLowerCase(), commit_id: data.pull.head, submitted_at: submitted.submitted_at };
-    return { name: "pull_request_review", payload };
+  let before = data.pull.head;
+  const push: Step = [
+    () => {
+      before = data.pull.head;
+      revision += 1;
+      data.pull.head = shaOf(installation, number, revision);
+      data.commits.push(data.pull.head);
+      touched();
+    },
+    () =>
+      pullEvent("synchronize", (p) => {
+        p["before"] = before;
+        p["after"] = data.pull.head;
+      }),
+  ];
+  const dismiss = (user: string): Step => {
+    let dismissed: FakeReview | undefined;
+    return [
+      () => {
+        dismissed = [...data.reviews].reverse().find((r) => r.user === user && r.state === "APPROVED");
+        if (!dismissed) throw new Error(`no approval of ${user} to dismiss on #${number}`);
+        dismissed.state = "DISMISSED";
+        touched();
+      },
+      () => {
+        const d = dismissed as FakeReview;
+        const payload = withPull(moved(example("pull_request_review", "dismissed"), state, installation), state, data);
+        payload["review"] = { ...payload["review"], id: d.id, user: { ...payload["review"]["user"], login: user }, state: "dismissed", commit_id: d.commit_id };
+        return { name: "pull_request_review", payload };
+      },
+    ];
   };
-  const push = (): Delivery => {
-    const before = data.pull.head;
-    revision += 1;
-    data.pull.head = shaOf(installation, number, revision);
-    data.commits.push(data.pull.head);
-    return pullEvent("synchronize", (p) => {
-      p["before"] = before;
-      p["after"] = data.pull.head;
-    });
-  };
-  const dismiss = (user: string) => (): Delivery => {
-    const dismissed = [...data.reviews].reverse().find((r) => r.user === user && r.state === "APPROVED");
-    if (!dismissed) throw new Error(`no approval of ${user} to dismiss on #${number}`);
-    dismissed.state = "DISMISSED";
-    data.pull.updatedAt = stamp();
-    const payload = withPull(moved(example("pull_request_review", "dismissed"), state, installation), state, data);
-    payload["review"] = { ...payload["review"], id: dismissed.id, user: { ...payload["review"]["user"], login: user }, state: "dismissed", commit_id: dismissed.commit_id };
-    return { name: "pull_request_review", payload };
-  };
-  const open = (): Delivery => {
-    data.commits.push(data.pull.head);
-    (state.otherPulls ??= []).push(data);
-    return pullEvent("opened");
-  };
-  const endings: (() => Delivery)[] = [label("lgtm", true), push, dismiss("bob"), review("bob", "CHANGES_REQUESTED")];
-  const steps: [string, () => Delivery][] = [
+  const open: Step = [
+    () => {
+      data.commits.push(data.pull.head);
+      (state.otherPulls ??= []).push(data);
+      touched();
+    },
+    () => pullEvent("opened"),
+  ];
+  const endings: Step[] = [label("lgtm", true), push, dismiss("bob"), review("bob", "CHANGES_REQUESTED")];
+  const steps: [string, Step][] = [
     ["opened", open],
     ["labeled", label("deploy", true)],
     ["alice approves", review("alice", "APPROVED")],
@@ -199,9 +239,32 @@ export function pullEvents(state: FakeState, installation: number, number: numbe
     ["dave comments", review("dave", "COMMENTED")],
     ["bob approves", review("bob", "APPROVED")],
     ["unlabeled", label("deploy", false)],
-    [["labeled", "synchronize", "bob's approval dismissed", "bob requests changes"][variant % 4] as string, endings[variant % 4] as () => Delivery],
+    [["labeled", "synchronize", "bob's approval dismissed", "bob requests changes"][variant % 4] as string, endings[variant % 4] as Step],
   ];
-  return steps.map(([name, happen]) => ({ repository, number, label: `#${number} ${name}`, happen }));
+  return steps.map(([name, [change, delivery]]) => ({ repository, number, label: `#${number} ${name}`, change, delivery, happen: () => (change(), delivery()) }));
+}
+
+/**
+ * `count` events on the open pull request `number` of `state`: a "warm-up" label added, removed,
+ * added, … — deliveries its checks do not change with (the loadtest warms the replicas with them).
+ */
+export function labelToggles(state: FakeState, installation: number, number: number, count: number): PullEvent[] {
+  const repository = `${state.owner}/${state.repo}`;
+  const data = pullOf(state, number);
+  let tick = Date.parse(data.pull.updatedAt ?? "2026-11-30T08:00:00Z");
+  return Array.from({ length: count }, (_, i) => {
+    const add = i % 2 === 0;
+    const change = (): void => {
+      data.pull.labels = add ? [...data.pull.labels, "warm-up"] : data.pull.labels.filter((l) => l !== "warm-up");
+      data.pull.updatedAt = new Date((tick += 1000)).toISOString();
+    };
+    const delivery = (): Delivery => {
+      const payload = withPull(moved(example("pull_request", add ? "labeled" : "unlabeled"), state, installation), state, data);
+      payload["label"] = labelOf(state, "warm-up");
+      return { name: "pull_request", payload };
+    };
+    return { repository, number, label: `#${number} ${add ? "labeled" : "unlabeled"} warm-up`, change, delivery, happen: () => (change(), delivery()) };
+  });
 }
 
 /** The pull request `number` of a state. */

@@ -6,9 +6,9 @@ import { generateKeyPairSync, createHmac } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Send, Sent } from "./loadtest-sender.js";
+import type { Send, SenderMessage, Sent } from "./loadtest-sender.js";
 import type { FakePullData, FakeState } from "../test/fakes/github-model.js";
-import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
+import { burst, expected, interleave, labelToggles, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
 import { appOverrides, configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
 import { showing, startStandIn, type CheckWrite, type StandIn, type Logged } from "./loadtest-github.js";
 
@@ -19,6 +19,8 @@ export interface RunOptions {
   concurrency: number;
   deadlineMs: number;
   root: string;
+  /** Deliveries each replica takes before the burst to warm its delivery path (WARM_DELIVERIES). */
+  warmDeliveries: number;
 }
 
 export interface Answered {
@@ -68,7 +70,7 @@ export interface RunResult {
   unexpected: string[];
   ready: string;
   /** Evaluations each replica had run before the burst (the warm-up), and those that had run none. */
-  warm: { evaluations: number[]; cold: string[] };
+  warm: { evaluations: number[]; cold: string[]; deliveries: number };
 }
 
 const BURST = { installation: 4242, owner: "acme", repo: "gitops" };
@@ -79,26 +81,46 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * The sender thread (loadtest-sender.ts): POSTs signed deliveries and times each answer away from
- * this thread, which also serves the app's GitHub requests.
+ * this thread, which also serves the app's GitHub requests. `send` signs and sends one now; `load`
+ * signs deliveries ahead and keeps them in the sender, `sendLoaded` sends one of them by its index.
  */
-function startSender(concurrency: number): { send: (url: string, delivery: Delivery) => Promise<Answered>; stop: () => Promise<number> } {
+function startSender(concurrency: number): {
+  send: (url: string, delivery: Delivery) => Promise<Answered>;
+  load: (deliveries: { url: string; name: string; body: string }[]) => Promise<void>;
+  sendLoaded: (index: number) => Promise<Answered>;
+  stop: () => Promise<number>;
+} {
   const worker = new Worker(new URL("./loadtest-sender.js", import.meta.url), { workerData: { concurrency } });
   const waiting = new Map<number, (answer: Answered) => void>();
+  let loaded: (() => void) | undefined;
   let next = 0;
-  worker.on("message", (sent: Sent) => {
-    waiting.get(sent.id)?.({ status: sent.status, ms: sent.ms, at: sent.at });
-    waiting.delete(sent.id);
+  let loadedFrom = 0;
+  worker.on("message", (message: Sent | { loaded: number }) => {
+    if ("loaded" in message) return loaded?.();
+    waiting.get(message.id)?.({ status: message.status, ms: message.ms, at: message.at });
+    waiting.delete(message.id);
   });
+  const post = (message: SenderMessage): void => worker.postMessage(message);
+  const signed = (url: string, name: string, body: string): Send => ({ id: next++, url, name, body, signature: `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` });
+  const answer = (id: number, message: SenderMessage): Promise<Answered> =>
+    new Promise((resolve) => {
+      waiting.set(id, resolve);
+      post(message);
+    });
   return {
     send: (url, delivery) => {
-      const body = JSON.stringify(delivery.payload);
-      const signature = `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
-      const id = next++;
+      const send = signed(url, delivery.name, JSON.stringify(delivery.payload));
+      return answer(send.id, send);
+    },
+    load: (deliveries) => {
+      loadedFrom = next;
+      const sends = deliveries.map((d) => signed(d.url, d.name, d.body));
       return new Promise((resolve) => {
-        waiting.set(id, resolve);
-        worker.postMessage({ id, url, name: delivery.name, body, signature } satisfies Send);
+        loaded = resolve;
+        post({ load: sends });
       });
     },
+    sendLoaded: (index) => answer(loadedFrom + index, { go: loadedFrom + index }),
     stop: () => worker.terminate(),
   };
 }
@@ -147,8 +169,9 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     if (options.redis) redis = await startRedis(options.redis);
     const started = await startReplicas(options, standIn, redis);
     replicas = started.replicas;
-    sender = startSender(options.concurrency);
-    const { send: post } = sender;
+    const live = startSender(options.concurrency);
+    sender = live;
+    const { send: post } = live;
     const send = (i: number, delivery: Delivery): Promise<Answered> => post((replicas[i % replicas.length] as Replica).url, delivery);
 
     // Outside the burst: a PR of the same repository and one of another installation, each opened
@@ -175,10 +198,26 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     // (ten at most; the report says if one stayed cold).
     const warmed = await warmUp(replicas, globex, OTHER.installation, standIn, (i, delivery) => send(i, delivery));
     const warmEvaluations = replicas.map((r) => r.evaluations);
+    // And the delivery path hot on each, as on a replica that has taken deliveries for a while: a
+    // process's first deliveries run its code unoptimized while Node compiles it (on the cores the
+    // burst needs). Label changes on a warm-up PR of the other installation, then quiet.
+    const warmDeliveries = await warmDeliveryPath(replicas, globex, OTHER.installation, standIn, options.warmDeliveries, options.concurrency, (i, delivery) => send(i, delivery));
 
     // The burst, and the oracle kept up to date with every check written.
     const perPull = burst(acme, BURST.installation, options.pulls);
     const events = interleave(perPull);
+    // Its deliveries built and signed ahead, from the same events on a copy of the repository (each
+    // pull request's clock is its own: the same events give the same payloads), and kept in the
+    // sender: building a payload (a webhook example copied and edited, serialized, signed) is work
+    // GitHub does on machines of its own; here it would take the cores of the replicas measured.
+    // During the burst each event only changes the stand-in's state, then its delivery goes.
+    const copy = repositoryState(BURST.owner, BURST.repo);
+    const built = interleave(burst(copy, BURST.installation, options.pulls)).map((event, i) => {
+      event.change();
+      const delivery = event.delivery();
+      return { url: (replicas[i % replicas.length] as Replica).url, name: delivery.name, body: JSON.stringify(delivery.payload) };
+    });
+    await live.load(built);
     const numbers = perPull.map((e) => (e[0] as PullEvent).number);
     const matched = new Set<number>();
     let sent = 0;
@@ -217,7 +256,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       while (next < events.length) {
         const i = next++;
         const event = events[i] as PullEvent;
-        const delivery = event.happen();
+        event.change();
         const data = pullOf(acme, event.number);
         for (const [name, shown] of expected(data, acme.owner)) {
           const key = `${data.pull.head} ${shown.status} ${shown.conclusion} ${shown.title}`;
@@ -229,11 +268,15 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
         else matched.delete(event.number);
         sent += 1;
         if (matched.size < numbers.length) convergedAt = undefined;
-        answers[i] = { ...(await send(i, delivery)), url: (replicas[i % replicas.length] as Replica).url, name: delivery.name };
+        answers[i] = { ...(await live.sendLoaded(i)), url: (built[i] as { url: string }).url, name: (built[i] as { name: string }).name };
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     const sendingMs = standIn.now() - burstStart;
+    // What was sent is what happened: the copy's pull requests ended as the stand-in's.
+    for (const n of numbers) {
+      if (JSON.stringify(pullOf(copy, n)) !== JSON.stringify(pullOf(acme, n))) throw new Error(`the burst's deliveries built ahead do not match its events: #${n} differs`);
+    }
     // LOADTEST_LOGS=<dir>: each answer (when sent, to which replica, what, how long), for looking into its tail.
     if (process.env.LOADTEST_LOGS) {
       const first = Math.min(...answers.map((a) => a.at));
@@ -322,7 +365,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       failOpen,
       unexpected: [...new Set(standIn.unexpected)],
       ready: started.ready,
-      warm: { evaluations: warmEvaluations, cold: warmed },
+      warm: { evaluations: warmEvaluations, cold: warmed, deliveries: warmDeliveries },
     };
   } finally {
     await sender?.stop();
@@ -347,6 +390,34 @@ async function warmUp(replicas: Replica[], state: FakeState, installation: numbe
     await sleep(200);
   }
   return replicas.filter((r) => r.evaluations === 0).map((r) => r.name);
+}
+
+/** Deliveries each replica takes before the burst to warm its delivery path, by default (at the burst's concurrency). */
+export const WARM_DELIVERIES = 200;
+
+/**
+ * Sends `each` label changes to each replica (on the warm-up PR #2 of `state`), then waits until
+ * the app has asked GitHub nothing for a second (30 s at most); the deliveries sent. At the burst's
+ * concurrency, so that the burst starts on as many kept-alive connections as it uses: warmed at 10,
+ * the burst's first requests on its 40 new connections waited up to 0.5 s for them while the 10 old
+ * ones carried the rest (p99 285–527 ms, one replica), though the app timed each of those deliveries
+ * at 0–5 ms from its request's arrival; with every connection new, or every one old, none did.
+ */
+async function warmDeliveryPath(replicas: Replica[], state: FakeState, installation: number, standIn: StandIn, each: number, concurrency: number, send: (i: number, delivery: Delivery) => Promise<Answered>): Promise<number> {
+  if (each === 0) return 0;
+  const events = labelToggles(state, installation, 2, each * replicas.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < events.length) {
+      const i = next++;
+      const answered = await send(i, (events[i] as PullEvent).happen());
+      if (answered.status < 200 || answered.status >= 300) throw new Error(`a warm-up delivery was answered ${answered.status || "nothing"}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const deadline = performance.now() + 30_000;
+  while ((standIn.log.at(-1)?.at ?? 0) > standIn.now() - 1000 && performance.now() < deadline) await sleep(100);
+  return events.length;
 }
 
 /** Requests by `METHOD route`, the route without its numbers, shas and refs, most asked first. */

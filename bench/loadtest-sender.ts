@@ -1,7 +1,8 @@
 // The loadtest's sender, in a thread of its own: it POSTs the deliveries and times their answers.
 // The main thread also serves the app's GitHub requests (the stand-in); timed there, an answer
-// would include the time it waited for that thread, not only the app's. Messages in: { id, url,
-// name, body, signature }; out: { id, status, ms, at } (status 0: no answer in 30 s).
+// would include the time it waited for that thread, not only the app's. Messages in: a Send (sent at
+// once), { load: Send[] } (kept: the burst's deliveries, built and signed before it starts) or
+// { go: id } (one kept, sent now); out: { id, status, ms, at } (status 0: no answer in 30 s).
 import { Agent, request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
@@ -22,11 +23,22 @@ export interface Sent {
   at: number;
 }
 
+export type SenderMessage = Send | { load: Send[] } | { go: number };
+
 const port = parentPort;
 if (port !== null) {
   const agents = new Map<string, Agent>();
+  const kept = new Map<number, Send>();
   const maxSockets = (workerData as { concurrency: number }).concurrency;
-  port.on("message", (message: Send) => {
+  port.on("message", (received: SenderMessage) => {
+    if ("load" in received) {
+      for (const send of received.load) kept.set(send.id, send);
+      port.postMessage({ loaded: received.load.length });
+      return;
+    }
+    const message = "go" in received ? kept.get(received.go) : received;
+    if (message === undefined) throw new Error(`no delivery ${"go" in received ? received.go : "?"} was loaded`);
+    kept.delete(message.id);
     let agent = agents.get(message.url);
     if (agent === undefined) {
       agent = new Agent({ keepAlive: true, maxSockets });

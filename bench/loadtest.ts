@@ -4,13 +4,13 @@
 // in-process queue, once with two replicas sharing a Redis of the loadtest's own. Prints what the
 // issue's targets are about, each against its target; exits 1 when a run could not be measured or
 // a pull request ended showing the wrong checks. Loopback only; every run stops by its deadline.
-//   npm run loadtest [-- --pulls 100 --concurrency 50 --deadline 600 --runs single,replicas --write-spacing-ms N]
+//   npm run loadtest [-- --pulls 100 --concurrency 50 --deadline 600 --runs single,replicas --write-spacing-ms N --warm-deliveries 200]
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EVENTS_PER_PULL } from "./loadtest-burst.js";
 import { appOverrides, redisServer, startScript } from "./loadtest-app.js";
-import { runOnce, type RunOptions, type RunResult } from "./loadtest-run.js";
+import { runOnce, WARM_DELIVERIES, type RunOptions, type RunResult } from "./loadtest-run.js";
 
 const TARGET_P99_MS = 100;
 const TARGET_WRITES_RATIO = 1.1;
@@ -22,10 +22,11 @@ interface Options {
   deadlineS: number;
   runs: string[];
   writeSpacingMs: number | undefined;
+  warmDeliveries: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { pulls: 100, concurrency: 50, deadlineS: 600, runs: ["single", "replicas"], writeSpacingMs: undefined };
+  const options: Options = { pulls: 100, concurrency: 50, deadlineS: 600, runs: ["single", "replicas"], writeSpacingMs: undefined, warmDeliveries: WARM_DELIVERIES };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, inline] = (argv[i] as string).split("=", 2);
     const value = inline ?? argv[++i] ?? "";
@@ -37,6 +38,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--concurrency") options.concurrency = whole(1, 200);
     else if (flag === "--deadline") options.deadlineS = whole(10, 3600);
     else if (flag === "--write-spacing-ms") options.writeSpacingMs = whole(1, 60_000);
+    else if (flag === "--warm-deliveries") options.warmDeliveries = whole(0, 10_000);
     else if (flag === "--runs") options.runs = value.split(",").filter((r) => ["single", "replicas"].includes(r));
     else throw new Error(`unknown option ${flag}`);
   }
@@ -72,7 +74,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   const refused = result.answers.filter((a) => a.status >= 300);
   const p50 = percentile(result.answers.map((a) => a.ms), 50);
   const p99 = percentile(result.answers.map((a) => a.ms), 99);
-  lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; evaluations run before the burst (the warm-up): ${result.warm.evaluations.join(", ")}` +
+  lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; warm-up before the burst: ${result.warm.deliveries} deliveries, evaluations run ${result.warm.evaluations.join(", ")}` +
     (result.warm.cold.length > 0 ? ` (${result.warm.cold.join(", ")} NOT warmed: its first evaluation falls in the burst)` : ""));
   lines.push(`  burst: ${result.deliveries} signed deliveries over ${result.deliveries / EVENTS_PER_PULL} PRs (opened, labeled, unlabeled, reviews, synchronize, a dismissal), concurrency ${options.concurrency}`);
   lines.push(`  answers: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (target p99 <= ${TARGET_P99_MS} ms: ${met(p99 <= TARGET_P99_MS)}); ` +
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
   let sound = true;
   const columns: [string, Column][] = [];
   for (const run of options.runs) {
-    const runOptions: RunOptions = { replicas: run === "replicas" ? 2 : 1, redis: undefined, pulls: options.pulls, concurrency: options.concurrency, deadlineMs: options.deadlineS * 1000, root };
+    const runOptions: RunOptions = { replicas: run === "replicas" ? 2 : 1, redis: undefined, pulls: options.pulls, concurrency: options.concurrency, deadlineMs: options.deadlineS * 1000, root, warmDeliveries: options.warmDeliveries };
     const label = run === "replicas" ? "two replicas + Redis (REDIS_URL set)" : "one replica, in-process queue (no REDIS_URL)";
     if (run === "replicas") {
       runOptions.redis = redisServer();

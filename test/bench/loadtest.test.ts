@@ -1,7 +1,7 @@
 // The loadtest's own parts (npm run loadtest runs the app; these run without it): the burst is
 // the issue's, its deliveries are GitHub's payload shapes, the oracle says what the policy says,
 // and the stand-in serves two installations and keeps every check run written.
-import { burst, expected, interleave, pullOf, repositoryState, shaOf, shows, PRODUCTION, POLICY_CHECK, EVENTS_PER_PULL } from "../../bench/loadtest-burst.js";
+import { burst, expected, interleave, labelToggles, pullEvents, pullOf, repositoryState, shaOf, shows, PRODUCTION, POLICY_CHECK, EVENTS_PER_PULL } from "../../bench/loadtest-burst.js";
 import { showing, startStandIn } from "../../bench/loadtest-github.js";
 import { webhookSchemaErrors } from "../fakes/webhook-schema.js";
 
@@ -44,6 +44,41 @@ test("every delivery is a GitHub payload of its event and action, about its PR's
     "pull_request_review.submitted": 17,
     "pull_request_review.dismissed": 1,
   });
+});
+
+test("deliveries built ahead on a copy of the repository are those the events send as they happen (the loadtest sends them so)", () => {
+  const live = repositoryState("acme", "gitops");
+  const copy = repositoryState("acme", "gitops");
+  const ahead = interleave(burst(copy, 4242, 8)).map((event) => (event.change(), JSON.stringify(event.delivery())));
+  const updated = new Map<number, string[]>();
+  interleave(burst(live, 4242, 8)).forEach((event, i) => {
+    const delivery = event.happen();
+    expect(JSON.stringify(delivery)).toBe(ahead[i]);
+    const stamp = pullOf(live, event.number).pull.updatedAt as string;
+    updated.set(event.number, [...(updated.get(event.number) ?? []), stamp]);
+  });
+  expect(JSON.stringify(copy.otherPulls)).toBe(JSON.stringify(live.otherPulls));
+  // Every event moves its PR's updated_at (and with it the PR's ETag).
+  for (const stamps of updated.values()) expect(stamps.every((s, i) => i === 0 || s > (stamps[i - 1] as string))).toBe(true);
+});
+
+test("the warm-up's label changes: GitHub payloads of an open PR, each moving its updated_at, none changing what its checks must show", () => {
+  const state = repositoryState("globex", "gitops");
+  for (const event of pullEvents(state, 4343, 2, 0).slice(0, 3)) event.happen(); // opened, labeled, alice approves
+  const before = expected(pullOf(state, 2), "globex");
+  const stamps: string[] = [];
+  const toggles = labelToggles(state, 4343, 2, 4);
+  toggles.forEach((event, i) => {
+    const delivery = event.happen();
+    expect([delivery.name, delivery.payload["action"]]).toEqual(["pull_request", i % 2 === 0 ? "labeled" : "unlabeled"]);
+    if (i < 2) expect(webhookSchemaErrors(`webhook-pull-request-${i % 2 === 0 ? "labeled" : "unlabeled"}`, delivery.payload)).toEqual([]);
+    const pull = delivery.payload["pull_request"] as { labels: { name: string }[]; updated_at: string };
+    expect(pull.labels.map((l) => l.name)).toEqual(i % 2 === 0 ? ["deploy", "warm-up"] : ["deploy"]);
+    stamps.push(pull.updated_at);
+  });
+  expect(stamps.every((s, i) => i === 0 || s > (stamps[i - 1] as string))).toBe(true);
+  expect((stamps[0] as string) > "2026-11-30T08:02:03.000Z").toBe(true); // after the PR's own events
+  expect(expected(pullOf(state, 2), "globex")).toEqual(before);
 });
 
 test("the oracle: each of the four endings shows what two SRE approvals of the head say", () => {
