@@ -2,13 +2,13 @@
 // outside the burst set up first, the burst sent at its concurrency, a review on each outside pull
 // request while the burst drains, then every pull request's checks against the oracle once the
 // app has gone quiet (or the run's deadline has passed).
-import { generateKeyPairSync, createHmac } from "node:crypto";
-import { Worker } from "node:worker_threads";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Send, SenderMessage, Sent } from "./loadtest-sender.js";
-import type { FakePullData, FakeState } from "../test/fakes/github-model.js";
-import { burst, expected, interleave, labelToggles, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
+import type { FakePullData } from "../test/fakes/github-model.js";
+import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
+import { startSender, type Answered, type Built } from "./loadtest-send.js";
+import { untilQuiet, warmDeliveryPath, warmEvaluations } from "./loadtest-warm.js";
 import { appOverrides, configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
 import { showing, startStandIn, type CheckWrite, type StandIn, type Logged } from "./loadtest-github.js";
 
@@ -23,15 +23,7 @@ export interface RunOptions {
   warmDeliveries: number;
 }
 
-export interface Answered {
-  status: number;
-  ms: number;
-  /** When it was sent, epoch ms. */
-  at: number;
-  /** The replica it went to, and the event it was. */
-  url?: string;
-  name?: string;
-}
+export type { Answered } from "./loadtest-send.js";
 
 export interface Probe {
   label: string;
@@ -69,8 +61,10 @@ export interface RunResult {
   failOpen: number;
   unexpected: string[];
   ready: string;
-  /** Evaluations each replica had run before the burst (the warm-up), and those that had run none. */
-  warm: { evaluations: number[]; cold: string[]; deliveries: number };
+  /** Evaluations each replica had run before the burst (the warm-up), those that had run none, and the answers to the warm-up's deliveries. */
+  warm: { evaluations: number[]; cold: string[]; answers: Answered[] };
+  /** Each replica's URL, in the order of `replicas`. */
+  urls: string[];
 }
 
 const BURST = { installation: 4242, owner: "acme", repo: "gitops" };
@@ -78,52 +72,6 @@ const OTHER = { installation: 4343, owner: "globex", repo: "gitops" };
 const SECRET = "loadtest-webhook-secret";
 const productionOf = (data: FakePullData, owner: string): Shown => expected(data, owner).get(PRODUCTION) as Shown;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The sender thread (loadtest-sender.ts): POSTs signed deliveries and times each answer away from
- * this thread, which also serves the app's GitHub requests. `send` signs and sends one now; `load`
- * signs deliveries ahead and keeps them in the sender, `sendLoaded` sends one of them by its index.
- */
-function startSender(concurrency: number): {
-  send: (url: string, delivery: Delivery) => Promise<Answered>;
-  load: (deliveries: { url: string; name: string; body: string }[]) => Promise<void>;
-  sendLoaded: (index: number) => Promise<Answered>;
-  stop: () => Promise<number>;
-} {
-  const worker = new Worker(new URL("./loadtest-sender.js", import.meta.url), { workerData: { concurrency } });
-  const waiting = new Map<number, (answer: Answered) => void>();
-  let loaded: (() => void) | undefined;
-  let next = 0;
-  let loadedFrom = 0;
-  worker.on("message", (message: Sent | { loaded: number }) => {
-    if ("loaded" in message) return loaded?.();
-    waiting.get(message.id)?.({ status: message.status, ms: message.ms, at: message.at });
-    waiting.delete(message.id);
-  });
-  const post = (message: SenderMessage): void => worker.postMessage(message);
-  const signed = (url: string, name: string, body: string): Send => ({ id: next++, url, name, body, signature: `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}` });
-  const answer = (id: number, message: SenderMessage): Promise<Answered> =>
-    new Promise((resolve) => {
-      waiting.set(id, resolve);
-      post(message);
-    });
-  return {
-    send: (url, delivery) => {
-      const send = signed(url, delivery.name, JSON.stringify(delivery.payload));
-      return answer(send.id, send);
-    },
-    load: (deliveries) => {
-      loadedFrom = next;
-      const sends = deliveries.map((d) => signed(d.url, d.name, d.body));
-      return new Promise((resolve) => {
-        loaded = resolve;
-        post({ load: sends });
-      });
-    },
-    sendLoaded: (index) => answer(loadedFrom + index, { go: loadedFrom + index }),
-    stop: () => worker.terminate(),
-  };
-}
 
 function median(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
@@ -169,7 +117,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     if (options.redis) redis = await startRedis(options.redis);
     const started = await startReplicas(options, standIn, redis);
     replicas = started.replicas;
-    const live = startSender(options.concurrency);
+    const live = startSender(options.concurrency, SECRET);
     sender = live;
     const { send: post } = live;
     const send = (i: number, delivery: Delivery): Promise<Answered> => post((replicas[i % replicas.length] as Replica).url, delivery);
@@ -191,17 +139,9 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
         await sleep(100);
       }
     }
-    // Each replica warm, as replicas up for a while are: with a queue in Redis any replica may run
-    // a delivery's job, and the one that ran none yet would load Node's HTTP client and compile the
-    // evaluation's code (tens of ms of CPU, once per process) in the burst's first 100 ms. More PRs
-    // of the other installation, opened and approved, until every replica has logged an evaluation
-    // (ten at most; the report says if one stayed cold).
-    const warmed = await warmUp(replicas, globex, OTHER.installation, standIn, (i, delivery) => send(i, delivery));
-    const warmEvaluations = replicas.map((r) => r.evaluations);
-    // And the delivery path hot on each, as on a replica that has taken deliveries for a while: a
-    // process's first deliveries run its code unoptimized while Node compiles it (on the cores the
-    // burst needs). Label changes on a warm-up PR of the other installation, then quiet.
-    const warmDeliveries = await warmDeliveryPath(replicas, globex, OTHER.installation, standIn, options.warmDeliveries, options.concurrency, (i, delivery) => send(i, delivery));
+    // Each replica warm, as replicas up for a while are (loadtest-warm.ts): evaluations run on each.
+    const warmed = await warmEvaluations(replicas, globex, OTHER.installation, standIn, (i, delivery) => send(i, delivery));
+    const warmEvaluationCounts = replicas.map((r) => r.evaluations);
 
     // The burst, and the oracle kept up to date with every check written.
     const perPull = burst(acme, BURST.installation, options.pulls);
@@ -210,14 +150,22 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     // pull request's clock is its own: the same events give the same payloads), and kept in the
     // sender: building a payload (a webhook example copied and edited, serialized, signed) is work
     // GitHub does on machines of its own; here it would take the cores of the replicas measured.
-    // During the burst each event only changes the stand-in's state, then its delivery goes.
+    // During the burst each event only changes the stand-in's state, then its delivery goes, and
+    // what the change made is checked against what was built (the same PR, the same updated_at).
     const copy = repositoryState(BURST.owner, BURST.repo);
     const built = interleave(burst(copy, BURST.installation, options.pulls)).map((event, i) => {
       event.change();
       const delivery = event.delivery();
-      return { url: (replicas[i % replicas.length] as Replica).url, name: delivery.name, body: JSON.stringify(delivery.payload) };
+      const data = pullOf(copy, event.number);
+      return { url: (replicas[i % replicas.length] as Replica).url, name: delivery.name, body: JSON.stringify(delivery.payload), number: event.number, updatedAt: data.pull.updatedAt, head: data.pull.head };
     });
-    await live.load(built);
+    const sendBuilt = await live.load(built satisfies Built[]);
+    // Then each replica's delivery path warm, on as many connections as the burst uses, and quiet
+    // (loadtest-warm.ts); built first, so that the burst follows at once (kept-alive connections
+    // idle for 5 s are closed by the app's server).
+    const warmAnswers = await warmDeliveryPath(replicas, globex, OTHER.installation, standIn, options.warmDeliveries, options.concurrency, (i, delivery) => send(i, delivery));
+    await untilQuiet(standIn);
+
     const numbers = perPull.map((e) => (e[0] as PullEvent).number);
     const matched = new Set<number>();
     let sent = 0;
@@ -255,9 +203,10 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     const worker = async (): Promise<void> => {
       while (next < events.length) {
         const i = next++;
-        const event = events[i] as PullEvent;
+        const [event, ahead] = [events[i] as PullEvent, built[i] as (typeof built)[number]];
         event.change();
         const data = pullOf(acme, event.number);
+        if (ahead.number !== event.number || ahead.updatedAt !== data.pull.updatedAt || ahead.head !== data.pull.head) throw new Error(`delivery ${i} built ahead is not its event's: #${ahead.number} at ${ahead.updatedAt}, where #${event.number} is at ${data.pull.updatedAt}`);
         for (const [name, shown] of expected(data, acme.owner)) {
           const key = `${data.pull.head} ${shown.status} ${shown.conclusion} ${shown.title}`;
           if (lastExpected.get(event.number * 10 + (name === PRODUCTION ? 0 : 1)) !== key) everyChange += 1;
@@ -268,7 +217,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
         else matched.delete(event.number);
         sent += 1;
         if (matched.size < numbers.length) convergedAt = undefined;
-        answers[i] = { ...(await live.sendLoaded(i)), url: (built[i] as { url: string }).url, name: (built[i] as { name: string }).name };
+        answers[i] = { ...(await sendBuilt(i)), url: ahead.url, name: ahead.name };
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
@@ -280,7 +229,9 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     // LOADTEST_LOGS=<dir>: each answer (when sent, to which replica, what, how long), for looking into its tail.
     if (process.env.LOADTEST_LOGS) {
       const first = Math.min(...answers.map((a) => a.at));
-      const lines = answers.map((a, i) => JSON.stringify({ i, at_ms: Math.round(a.at - first), sent_at: Math.round(a.at), ms: Math.round(a.ms), status: a.status, replica: a.url, event: a.name }));
+      const lines = answers.map((a, i) =>
+        JSON.stringify({ i, at_ms: Math.round(a.at - first), sent_at: Math.round(a.at), ms: Math.round(a.ms), status: a.status, replica: a.url, event: a.name, reused: a.reused, connect_ms: a.connectMs, written_ms: a.writtenMs }),
+      );
       mkdirSync(process.env.LOADTEST_LOGS, { recursive: true });
       writeFileSync(join(process.env.LOADTEST_LOGS, `answers-${options.replicas}.jsonl`), lines.join("\n") + "\n");
     }
@@ -296,7 +247,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       probes.push(probe);
       const delivery = event.happen();
       waiting.push({ probe, repository: `${o.state.owner}/${o.state.repo}`, data, owner: o.state.owner, sentAt: standIn.now() });
-      void send(i, delivery);
+      void send(i, delivery).catch(() => undefined); // its answer is not measured; the probe waits for the check
     }
 
     // Until every PR shows its final checks and the app has been quiet for 3 s, or the deadline.
@@ -365,7 +316,8 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       failOpen,
       unexpected: [...new Set(standIn.unexpected)],
       ready: started.ready,
-      warm: { evaluations: warmEvaluations, cold: warmed, deliveries: warmDeliveries },
+      warm: { evaluations: warmEvaluationCounts, cold: warmed, answers: warmAnswers },
+      urls: replicas.map((r) => r.url),
     };
   } finally {
     await sender?.stop();
@@ -373,51 +325,6 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     await redis?.stop();
     await standIn.close();
   }
-}
-
-/**
- * Opens and approves PRs of `state` (numbers from 2, alternating replicas), each until it shows its
- * check, until every replica has logged an evaluation, ten PRs at most; the replicas left cold.
- */
-async function warmUp(replicas: Replica[], state: FakeState, installation: number, standIn: StandIn, send: (i: number, delivery: Delivery) => Promise<Answered>): Promise<string[]> {
-  for (let k = 0; k < 10 && replicas.some((r) => r.evaluations === 0); k += 1) {
-    const events = pullEvents(state, installation, 2 + k, 0);
-    for (const step of [0, 2]) await send(k, (events[step] as PullEvent).happen()); // opened, approved
-    const data = pullOf(state, 2 + k);
-    const deadline = performance.now() + 30_000;
-    while (!shows(showing(standIn, `${state.owner}/${state.repo}`, data.pull.head).get(PRODUCTION), productionOf(data, state.owner)) && performance.now() < deadline) await sleep(50);
-    // Its log line follows its check's write.
-    await sleep(200);
-  }
-  return replicas.filter((r) => r.evaluations === 0).map((r) => r.name);
-}
-
-/** Deliveries each replica takes before the burst to warm its delivery path, by default (at the burst's concurrency). */
-export const WARM_DELIVERIES = 200;
-
-/**
- * Sends `each` label changes to each replica (on the warm-up PR #2 of `state`), then waits until
- * the app has asked GitHub nothing for a second (30 s at most); the deliveries sent. At the burst's
- * concurrency, so that the burst starts on as many kept-alive connections as it uses: warmed at 10,
- * the burst's first requests on its 40 new connections waited up to 0.5 s for them while the 10 old
- * ones carried the rest (p99 285–527 ms, one replica), though the app timed each of those deliveries
- * at 0–5 ms from its request's arrival; with every connection new, or every one old, none did.
- */
-async function warmDeliveryPath(replicas: Replica[], state: FakeState, installation: number, standIn: StandIn, each: number, concurrency: number, send: (i: number, delivery: Delivery) => Promise<Answered>): Promise<number> {
-  if (each === 0) return 0;
-  const events = labelToggles(state, installation, 2, each * replicas.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < events.length) {
-      const i = next++;
-      const answered = await send(i, (events[i] as PullEvent).happen());
-      if (answered.status < 200 || answered.status >= 300) throw new Error(`a warm-up delivery was answered ${answered.status || "nothing"}`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const deadline = performance.now() + 30_000;
-  while ((standIn.log.at(-1)?.at ?? 0) > standIn.now() - 1000 && performance.now() < deadline) await sleep(100);
-  return events.length;
 }
 
 /** Requests by `METHOD route`, the route without its numbers, shas and refs, most asked first. */

@@ -1,8 +1,9 @@
 // The loadtest's sender, in a thread of its own: it POSTs the deliveries and times their answers.
 // The main thread also serves the app's GitHub requests (the stand-in); timed there, an answer
 // would include the time it waited for that thread, not only the app's. Messages in: a Send (sent at
-// once), { load: Send[] } (kept: the burst's deliveries, built and signed before it starts) or
-// { go: id } (one kept, sent now); out: { id, status, ms, at } (status 0: no answer in 30 s).
+// once), { load: Send[], batch } (kept: the burst's deliveries, built and signed before it starts;
+// answered { loaded: batch }) or { go: id } (one kept, sent now); out: a Sent per delivery (status
+// 0: no answer in 30 s, or no delivery of that id was loaded).
 import { Agent, request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
@@ -21,9 +22,15 @@ export interface Sent {
   ms: number;
   /** When it was sent, epoch ms (performance.timeOrigin + now, in this thread). */
   at: number;
+  /** Whether it went on a connection kept alive from an earlier delivery. */
+  reused: boolean;
+  /** On a new connection, ms from sending to the connection being made. */
+  connectMs?: number;
+  /** Ms from sending to the request written whole (headers and body). */
+  writtenMs?: number;
 }
 
-export type SenderMessage = Send | { load: Send[] } | { go: number };
+export type SenderMessage = Send | { load: Send[]; batch: number } | { go: number };
 
 const port = parentPort;
 if (port !== null) {
@@ -33,11 +40,14 @@ if (port !== null) {
   port.on("message", (received: SenderMessage) => {
     if ("load" in received) {
       for (const send of received.load) kept.set(send.id, send);
-      port.postMessage({ loaded: received.load.length });
+      port.postMessage({ loaded: received.batch });
       return;
     }
     const message = "go" in received ? kept.get(received.go) : received;
-    if (message === undefined) throw new Error(`no delivery ${"go" in received ? received.go : "?"} was loaded`);
+    if (message === undefined) {
+      port.postMessage({ id: (received as { go: number }).go, status: 0, ms: 0, at: performance.timeOrigin + performance.now(), reused: false } satisfies Sent);
+      return;
+    }
     kept.delete(message.id);
     let agent = agents.get(message.url);
     if (agent === undefined) {
@@ -45,7 +55,17 @@ if (port !== null) {
       agents.set(message.url, agent);
     }
     const started = performance.now();
-    const done = (status: number): void => port.postMessage({ id: message.id, status, ms: performance.now() - started, at: performance.timeOrigin + started } satisfies Sent);
+    let [reused, connectMs, writtenMs] = [false, undefined as number | undefined, undefined as number | undefined];
+    const done = (status: number): void =>
+      port.postMessage({
+        id: message.id,
+        status,
+        ms: performance.now() - started,
+        at: performance.timeOrigin + started,
+        reused,
+        ...(connectMs !== undefined ? { connectMs } : {}),
+        ...(writtenMs !== undefined ? { writtenMs } : {}),
+      } satisfies Sent);
     const req = request(
       `${message.url}/api/github/webhooks`,
       {
@@ -59,6 +79,11 @@ if (port !== null) {
         res.on("end", () => done(res.statusCode ?? 0));
       },
     );
+    req.on("socket", (socket) => {
+      reused = req.reusedSocket;
+      if (!reused) socket.once("connect", () => (connectMs = performance.now() - started));
+    });
+    req.on("finish", () => (writtenMs = performance.now() - started));
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", () => done(0));
     req.end(message.body);

@@ -10,7 +10,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EVENTS_PER_PULL } from "./loadtest-burst.js";
 import { appOverrides, redisServer, startScript } from "./loadtest-app.js";
-import { runOnce, WARM_DELIVERIES, type RunOptions, type RunResult } from "./loadtest-run.js";
+import { runOnce, type RunOptions, type RunResult } from "./loadtest-run.js";
+import { MAX_WARM_DELIVERIES, WARM_DELIVERIES } from "./loadtest-warm.js";
 
 const TARGET_P99_MS = 100;
 const TARGET_WRITES_RATIO = 1.1;
@@ -38,7 +39,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--concurrency") options.concurrency = whole(1, 200);
     else if (flag === "--deadline") options.deadlineS = whole(10, 3600);
     else if (flag === "--write-spacing-ms") options.writeSpacingMs = whole(1, 60_000);
-    else if (flag === "--warm-deliveries") options.warmDeliveries = whole(0, 10_000);
+    else if (flag === "--warm-deliveries") options.warmDeliveries = whole(0, MAX_WARM_DELIVERIES);
     else if (flag === "--runs") options.runs = value.split(",").filter((r) => ["single", "replicas"].includes(r));
     else throw new Error(`unknown option ${flag}`);
   }
@@ -74,12 +75,21 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   const refused = result.answers.filter((a) => a.status >= 300);
   const p50 = percentile(result.answers.map((a) => a.ms), 50);
   const p99 = percentile(result.answers.map((a) => a.ms), 99);
-  lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; warm-up before the burst: ${result.warm.deliveries} deliveries, evaluations run ${result.warm.evaluations.join(", ")}` +
-    (result.warm.cold.length > 0 ? ` (${result.warm.cold.join(", ")} NOT warmed: its first evaluation falls in the burst)` : ""));
+  const warmAnswers = result.warm.answers;
+  const byReplica = result.replicas.map((replica, i) => {
+    const ms = warmAnswers.filter((a) => a.url === result.urls[i]).map((a) => a.ms);
+    return `${replica.name} p50 ${percentile(ms, 50).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms, slowest ${Math.max(...ms).toFixed(0)} ms`;
+  });
+  lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; warm-up before the burst: evaluations run ${result.warm.evaluations.join(", ")}` +
+    (result.warm.cold.length > 0 ? ` (${result.warm.cold.join(", ")} NOT warmed: its first evaluation falls in the burst)` : "") +
+    (options.warmDeliveries > 0 ? `, then ${options.warmDeliveries} deliveries per replica at concurrency ${options.concurrency} (each replica's code compiled, every connection the burst uses open)` : ", no more deliveries (--warm-deliveries 0: the burst meets replicas that took a few)"));
+  if (warmAnswers.length > 0) lines.push(`  warm-up answers (the replicas' first deliveries past the setup, label changes of one PR): ${byReplica.join("; ")}`);
   lines.push(`  burst: ${result.deliveries} signed deliveries over ${result.deliveries / EVENTS_PER_PULL} PRs (opened, labeled, unlabeled, reviews, synchronize, a dismissal), concurrency ${options.concurrency}`);
   lines.push(`  answers: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (target p99 <= ${TARGET_P99_MS} ms: ${met(p99 <= TARGET_P99_MS)}); ` +
     `${accepted.length} accepted (2xx), ${refused.length} refused${refused.length ? ` (${[...new Set(refused.map((a) => a.status || "no answer"))].join(", ")})` : ""}; ` +
     `${(accepted.length / (result.sendingMs / 1000)).toFixed(0)} deliveries/s accepted (all sent in ${s(result.sendingMs)})`);
+  const fresh = result.answers.filter((a) => !a.reused);
+  lines.push(`  connections: ${fresh.length} of the answers came on a connection the burst opened` + (fresh.length > 0 ? ` (their p99 ${percentile(fresh.map((a) => a.ms), 99).toFixed(0)} ms, slowest ${Math.max(...fresh.map((a) => a.ms)).toFixed(0)} ms)` : "") + `, the others on one kept alive`);
   // The spacing the app keeps: given, else declared by its configuration, else as measured.
   const spacing = options.writeSpacingMs ?? result.configuredSpacingMs ?? result.writeGapMs;
   const bound = spacing === undefined ? undefined : 1.2 * result.minimumWrites * spacing + 10_000;
@@ -113,6 +123,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   for (const what of result.unexpected) lines.push(`  THE STAND-IN HAD NO ANSWER FOR ${what}: the figures are not those of GitHub`);
   const column: Column = {
     "webhook answer p50 / p99 (target p99 <= 100 ms)": `${p50.toFixed(0)} ms / ${p99.toFixed(0)} ms`,
+    "warm-up deliveries per replica (their answer p99)": warmAnswers.length === 0 ? "none" : `${options.warmDeliveries} (${result.replicas.map((_, i) => `${percentile(warmAnswers.filter((a) => a.url === result.urls[i]).map((a) => a.ms), 99).toFixed(0)} ms`).join(", ")})`,
     "deliveries accepted, per second": `${accepted.length} of ${result.deliveries}, ${(accepted.length / (result.sendingMs / 1000)).toFixed(0)}/s`,
     "convergence (bound: 1.2 x minimum writes x write spacing + 10 s)": `${result.convergedMs === undefined ? `not within ${options.deadlineS} s` : s(result.convergedMs)} (${bound === undefined ? "?" : s(bound)})`,
     "check runs written (minimum; target <= 1.1 x)": `${result.checkWrites} (${result.minimumWrites}): ${ratio.toFixed(2)} x`,

@@ -62,10 +62,9 @@ test("deliveries built ahead on a copy of the repository are those the events se
   for (const stamps of updated.values()) expect(stamps.every((s, i) => i === 0 || s > (stamps[i - 1] as string))).toBe(true);
 });
 
-test("the warm-up's label changes: GitHub payloads of an open PR, each moving its updated_at, none changing what its checks must show", () => {
+test("the warm-up's label changes: GitHub payloads of an open PR, a label added then removed, each moving its updated_at past the PR's own events", () => {
   const state = repositoryState("globex", "gitops");
   for (const event of pullEvents(state, 4343, 2, 0).slice(0, 3)) event.happen(); // opened, labeled, alice approves
-  const before = expected(pullOf(state, 2), "globex");
   const stamps: string[] = [];
   const toggles = labelToggles(state, 4343, 2, 4);
   toggles.forEach((event, i) => {
@@ -78,7 +77,6 @@ test("the warm-up's label changes: GitHub payloads of an open PR, each moving it
   });
   expect(stamps.every((s, i) => i === 0 || s > (stamps[i - 1] as string))).toBe(true);
   expect((stamps[0] as string) > "2026-11-30T08:02:03.000Z").toBe(true); // after the PR's own events
-  expect(expected(pullOf(state, 2), "globex")).toEqual(before);
 });
 
 test("the oracle: each of the four endings shows what two SRE approvals of the head say", () => {
