@@ -82,7 +82,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   });
   lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; warm-up before the burst: evaluations run ${result.warm.evaluations.join(", ")}` +
     (result.warm.cold.length > 0 ? ` (${result.warm.cold.join(", ")} NOT warmed: its first evaluation falls in the burst)` : "") +
-    (options.warmDeliveries > 0 ? `, then ${options.warmDeliveries} deliveries per replica at concurrency ${options.concurrency} (each replica's code compiled, every connection the burst uses open)` : ", no more deliveries (--warm-deliveries 0: the burst meets replicas that took a few)"));
+    (options.warmDeliveries > 0 ? `, then ${options.warmDeliveries} deliveries per replica at concurrency ${options.concurrency} (each replica's code compiled, connections kept alive for the burst)` : ", no more deliveries (--warm-deliveries 0: the burst meets replicas that took a few)"));
   if (warmAnswers.length > 0) lines.push(`  warm-up answers (the replicas' first deliveries past the setup, label changes of one PR): ${byReplica.join("; ")}`);
   lines.push(`  burst: ${result.deliveries} signed deliveries over ${result.deliveries / EVENTS_PER_PULL} PRs (opened, labeled, unlabeled, reviews, synchronize, a dismissal), concurrency ${options.concurrency}`);
   lines.push(`  answers: p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (target p99 <= ${TARGET_P99_MS} ms: ${met(p99 <= TARGET_P99_MS)}); ` +
