@@ -2,6 +2,7 @@
 // jobs) and answered in milliseconds — 503 when the queue cannot take them, so that GitHub records
 // the delivery as failed and it can be redelivered — plus /healthz, /readyz and room for more routes.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Logger } from "probot";
 import { QueueUnavailable } from "./ports.js";
 import { BodyBudget, DEFAULT_BODY_LIMITS, rateLimitedWarn, readBody, type BodyBudgetLimits } from "./webhook-body.js";
@@ -104,6 +105,8 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     answer(response, 503, { error: "too many deliveries are being read now" }, { connection: "close", "retry-after": RETRY_AFTER_S });
   };
 
+  /** When each open connection was accepted (the debug line of a delivery says how long ago). */
+  const acceptedAt = new WeakMap<Socket, bigint>();
   const deliver = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
     const name = request.headers["x-github-event"];
@@ -161,7 +164,9 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       return;
     }
     answer(response, 202, { accepted: id });
-    log.debug({ delivery: id, event: name, answer_ms: Number(process.hrtime.bigint() - started) / 1e6 }, "delivery accepted");
+    // Since its connection was accepted, too: a delivery on a new connection that waited before its request was read shows it here.
+    const accepted = acceptedAt.get(response.socket as Socket);
+    log.debug({ delivery: id, event: name, answer_ms: Number(process.hrtime.bigint() - started) / 1e6, ...(accepted !== undefined ? { connection_ms: Number(process.hrtime.bigint() - accepted) / 1e6 } : {}) }, "delivery accepted");
   };
 
   const routes: Route[] = [
@@ -212,5 +217,6 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       }
     })();
   });
+  server.on("connection", (socket: Socket) => void acceptedAt.set(socket, process.hrtime.bigint()));
   return { server, drain: () => void (draining = true), bodyBytesInFlight: () => budget.inFlight };
 }

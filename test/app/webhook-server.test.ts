@@ -368,3 +368,34 @@ test("bad signatures are logged at most once per 30 s, with how many were left u
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test("the debug line of an accepted delivery says how long ago its connection was accepted, beside its answer time", async () => {
+  const lines: { msg: string; answer_ms?: number; connection_ms?: number }[] = [];
+  const capture = pino({ level: "debug" }, { write: (line: string) => void lines.push(JSON.parse(line) as { msg: string }) });
+  const webhooks = new Webhooks({ secret: SECRET });
+  const { server } = webhookServer({
+    log: capture,
+    target: { verify: (body, signature) => webhooks.verify(body, signature), receive: async () => undefined, ready: async () => ({ queue: true, credentials: true }) },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const socket = connect(port, "127.0.0.1");
+  try {
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    // The connection open, its request sent only 300 ms later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const body = JSON.stringify({ action: "opened", number: 1 });
+    const answered = new Promise<string>((resolve) => socket.once("data", (data) => resolve(data.toString())));
+    socket.write(
+      `POST /api/github/webhooks HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-github-event: pull_request\r\nx-github-delivery: ${randomUUID()}\r\nx-hub-signature-256: ${sign(body)}\r\n\r\n${body}`,
+    );
+    expect(await answered).toMatch(/^HTTP\/1.1 202/);
+    const line = lines.find((l) => l.msg === "delivery accepted");
+    expect(line?.connection_ms).toBeGreaterThanOrEqual(250);
+    expect(line?.answer_ms).toBeLessThan(line?.connection_ms as number);
+  } finally {
+    socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
