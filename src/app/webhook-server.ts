@@ -15,6 +15,16 @@ export { MAX_BODY_BYTES } from "./webhook-body.js";
  * its buffered body no longer than this, not Node's default 5 minutes.
  */
 export const HEADERS_TIMEOUT_MS = 10_000;
+
+/**
+ * How long a kept-alive connection may sit idle between requests: longer than the proxies that keep
+ * a pool of connections to the app (ingress-nginx and most load balancers: 60 s). Node's default,
+ * 5 s, closes a connection the proxy still counts on, and a delivery it sends as the app closes it
+ * fails (a 502 for a POST, which the proxy does not retry and GitHub does not redeliver). An idle
+ * connection holds a socket and its parser (a few KB); the time to send a request's headers stays
+ * HEADERS_TIMEOUT_MS from its first byte.
+ */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
@@ -217,6 +227,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       }
     })();
   });
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.on("connection", (socket: Socket) => void acceptedAt.set(socket, process.hrtime.bigint()));
   return { server, drain: () => void (draining = true), bodyBytesInFlight: () => budget.inFlight };
 }
