@@ -105,6 +105,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
       await loaded.later.close(config.shutdownGraceMs);
       // Bounded: with Redis gone, QUIT would wait for a connection that does not come.
       if (redis !== undefined) await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]).finally(() => redis.disconnect());
+      // Connections whose answers ended since (each closing, draining) go now, not at exit mid-keep-alive.
+      server.closeIdleConnections();
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       log.info("stopped");
     })();

@@ -18,13 +18,21 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 
 /**
  * How long a kept-alive connection may sit idle between requests: longer than the proxies that keep
- * a pool of connections to the app (ingress-nginx and most load balancers: 60 s). Node's default,
+ * a pool of connections to the app (ingress-nginx and AWS ALB: 60 s; a proxy keeping them longer
+ * should be set below this, README "Running in production"). Node's default,
  * 5 s, closes a connection the proxy still counts on, and a delivery it sends as the app closes it
- * fails (a 502 for a POST, which the proxy does not retry and GitHub does not redeliver). An idle
- * connection holds a socket and its parser (a few KB); the time to send a request's headers stays
- * HEADERS_TIMEOUT_MS from its first byte.
+ * fails (a 502 for a POST, which the proxy does not retry and GitHub does not redeliver). Node
+ * closes one 1 s after this. An idle connection holds about 13 KB (MAX_CONNECTIONS bounds them);
+ * the time to send a request's headers stays HEADERS_TIMEOUT_MS from its first byte.
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * Connections open at once, at most (Node drops those past it at once): idle kept-alive ones cost
+ * about 13 KB each, so 4,096 hold some 50 MB at worst, inside the container's memory limit, where a
+ * client holding connections open with a small request a minute could otherwise exhaust it.
+ */
+export const MAX_CONNECTIONS = 4_096;
 export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
@@ -115,10 +123,15 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     answer(response, 503, { error: "too many deliveries are being read now" }, { connection: "close", "retry-after": RETRY_AFTER_S });
   };
 
-  /** When each open connection was accepted (the debug line of a delivery says how long ago). */
+  /** When each connection was accepted, until its first request starts. */
   const acceptedAt = new WeakMap<Socket, bigint>();
   const deliver = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint();
+    // The first request of a connection: how long after the accept it was read (a replica busy with
+    // the deliveries before it reads a new connection's request late; its debug line says so).
+    const accepted = acceptedAt.get(request.socket);
+    acceptedAt.delete(request.socket);
+    const waitedMs = accepted === undefined ? undefined : Number(started - accepted) / 1e6;
     const name = request.headers["x-github-event"];
     const id = request.headers["x-github-delivery"];
     const signature = request.headers["x-hub-signature-256"];
@@ -136,14 +149,14 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
         if (read.refused !== "aborted") refuse(response, read.refused, id);
         return;
       }
-      await handle(read.body, { id, name, signature }, response, started);
+      await handle(read.body, { id, name, signature, waitedMs }, response, started);
     } finally {
       budget.release(read.charged);
     }
   };
 
   /** A body read whole: verified, parsed, handed to the handlers, answered. */
-  const handle = async (body: string, { id, name, signature }: { id: string; name: string; signature: string }, response: ServerResponse, started: bigint): Promise<void> => {
+  const handle = async (body: string, { id, name, signature, waitedMs }: { id: string; name: string; signature: string; waitedMs: number | undefined }, response: ServerResponse, started: bigint): Promise<void> => {
     if (!(await target.verify(body, signature).catch(() => false))) {
       warnSignature(({ suppressed }) => log.warn({ delivery: id, event: name, suppressed }, "a delivery whose signature does not match the webhook secret: refused (suppressed: those refused since the last such line)"));
       // Nothing an unsigned delivery says is trusted: not its payload, not even its event's name.
@@ -174,9 +187,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       return;
     }
     answer(response, 202, { accepted: id });
-    // Since its connection was accepted, too: a delivery on a new connection that waited before its request was read shows it here.
-    const accepted = acceptedAt.get(response.socket as Socket);
-    log.debug({ delivery: id, event: name, answer_ms: Number(process.hrtime.bigint() - started) / 1e6, ...(accepted !== undefined ? { connection_ms: Number(process.hrtime.bigint() - accepted) / 1e6 } : {}) }, "delivery accepted");
+    log.debug({ delivery: id, event: name, answer_ms: Number(process.hrtime.bigint() - started) / 1e6, ...(waitedMs !== undefined ? { connection_wait_ms: waitedMs } : {}) }, "delivery accepted");
   };
 
   const routes: Route[] = [
@@ -216,6 +227,8 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     connectionsCheckingInterval: Math.min(5_000, Math.max(50, Math.floor(requestTimeout / 4))),
   };
   const server = createServer(timeouts, (request, response) => {
+    // Shutting down: each answer closes its connection, so that a proxy sends nothing more on it.
+    if (draining) response.shouldKeepAlive = false;
     void (async () => {
       try {
         for (const route of routes) if (await route(request, response)) return;
@@ -228,6 +241,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     })();
   });
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
   server.on("connection", (socket: Socket) => void acceptedAt.set(socket, process.hrtime.bigint()));
   return { server, drain: () => void (draining = true), bodyBytesInFlight: () => budget.inFlight };
 }
