@@ -15,15 +15,16 @@ export { MAX_BODY_BYTES } from "./webhook-body.js";
  * its buffered body no longer than this, not Node's default 5 minutes.
  */
 export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * How long a kept-alive connection may sit idle between requests: longer than the proxies that keep
  * a pool of connections to the app (ingress-nginx and AWS ALB: 60 s; a proxy keeping them longer
- * should be set below this, README "Running in production"). Node's default,
- * 5 s, closes a connection the proxy still counts on, and a delivery it sends as the app closes it
- * fails (a 502 for a POST, which the proxy does not retry and GitHub does not redeliver). Node
- * closes one 1 s after this. An idle connection holds about 13 KB (MAX_CONNECTIONS bounds them);
- * the time to send a request's headers stays HEADERS_TIMEOUT_MS from its first byte.
+ * should be set below this, README "Running in production"). Node's default, 5 s, closes a
+ * connection the proxy still counts on, and a delivery it sends as the app closes it fails (a 502
+ * for a POST, which the proxy does not retry and GitHub does not redeliver). Node closes one 1 s
+ * after this. An idle connection holds about 13 KB (MAX_CONNECTIONS bounds them); the time to send
+ * a request's headers stays HEADERS_TIMEOUT_MS from its first byte.
  */
 export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
@@ -33,7 +34,6 @@ export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
  * client holding connections open with a small request a minute could otherwise exhaust it.
  */
 export const MAX_CONNECTIONS = 4_096;
-export const REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * The event name a delivery with a bad signature is reported under: its x-github-event header is
