@@ -35,10 +35,15 @@ export function startSender(concurrency: number, secret: string): Sender {
   let next = 0;
   let batches = 0;
   let broken: Error | undefined;
-  worker.on("message", (message: Sent | { loaded: number }) => {
+  worker.on("message", (message: Sent | { loaded: number } | { id: number; unknown: true }) => {
     if ("loaded" in message) {
       loading.get(message.loaded)?.resolve();
       loading.delete(message.loaded);
+      return;
+    }
+    if ("unknown" in message) {
+      waiting.get(message.id)?.reject(new Error(`the sender holds no delivery ${message.id}: a loadtest bug`));
+      waiting.delete(message.id);
       return;
     }
     const { id, ...answer } = message;
@@ -59,6 +64,8 @@ export function startSender(concurrency: number, secret: string): Sender {
   const answer = (id: number, message: SenderMessage): Promise<Answered> =>
     new Promise((resolve, reject) => {
       if (broken) return reject(broken);
+      // Sent once each: a second send of one id would leave the first waiting forever.
+      if (waiting.has(id)) return reject(new Error(`delivery ${id} is already on its way: a loadtest bug`));
       waiting.set(id, { resolve, reject });
       post(message);
     });

@@ -3,7 +3,7 @@
 // would include the time it waited for that thread, not only the app's. Messages in: a Send (sent at
 // once), { load: Send[], batch } (kept: the burst's deliveries, built and signed before it starts;
 // answered { loaded: batch }) or { go: id } (one kept, sent now); out: a Sent per delivery (status
-// 0: no answer in 30 s, or no delivery of that id was loaded).
+// 0: no answer in 30 s), or { id, unknown: true } when no delivery of that id was loaded.
 import { Agent, request } from "node:http";
 import { randomUUID } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
@@ -45,7 +45,8 @@ if (port !== null) {
     }
     const message = "go" in received ? kept.get(received.go) : received;
     if (message === undefined) {
-      port.postMessage({ id: (received as { go: number }).go, status: 0, ms: 0, at: performance.timeOrigin + performance.now(), reused: false } satisfies Sent);
+      // The loadtest's own mistake, not the app's: said as such, not counted as an answer.
+      port.postMessage({ id: (received as { go: number }).go, unknown: true });
       return;
     }
     kept.delete(message.id);
