@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { FakePullData } from "../test/fakes/github-model.js";
 import { burst, expected, interleave, pullEvents, pullOf, repositoryState, shows, PRODUCTION, type Delivery, type PullEvent, type Shown } from "./loadtest-burst.js";
 import { startSender, type Answered, type Built } from "./loadtest-send.js";
-import { untilQuiet, warmDeliveryPath, warmEvaluations } from "./loadtest-warm.js";
+import { untilQuiet, untilShown, warmDeliveryPath, warmEvaluations } from "./loadtest-warm.js";
 import { appOverrides, configuredWriteSpacing, costOf, readinessPath, startRedis, startReplica, waitReady, type Redis, type Replica } from "./loadtest-app.js";
 import { showing, startStandIn, type CheckWrite, type StandIn, type Logged } from "./loadtest-github.js";
 
@@ -56,15 +56,13 @@ export interface RunResult {
   /** Requests of the run by route (numbers and shas left out), most asked first. */
   routes: [string, number][];
   probes: Probe[];
-  replicas: { name: string; peakMiB: number; rssMiB: number; cpuS: number; stopMs: number; warnings: number; errors: number; problems: string[] }[];
+  replicas: { name: string; url: string; peakMiB: number; rssMiB: number; cpuS: number; stopMs: number; warnings: number; errors: number; problems: string[] }[];
   wrong: string[];
   failOpen: number;
   unexpected: string[];
   ready: string;
   /** Evaluations each replica had run before the burst (the warm-up), those that had run none, and the answers to the warm-up's deliveries. */
   warm: { evaluations: number[]; cold: string[]; answers: Answered[] };
-  /** Each replica's URL, in the order of `replicas`. */
-  urls: string[];
 }
 
 const BURST = { installation: 4242, owner: "acme", repo: "gitops" };
@@ -133,11 +131,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     }
     const setupDeadline = performance.now() + 120_000;
     for (const o of outside) {
-      const data = pullOf(o.state, (o.events[0] as PullEvent).number);
-      while (!shows(showing(standIn, `${o.state.owner}/${o.state.repo}`, data.pull.head).get(PRODUCTION), productionOf(data, o.state.owner))) {
-        if (performance.now() > setupDeadline) throw new Error(`the PR outside the burst (${o.label}) did not get its check within 120 s`);
-        await sleep(100);
-      }
+      if (!(await untilShown(standIn, o.state, (o.events[0] as PullEvent).number, setupDeadline - performance.now()))) throw new Error(`the PR outside the burst (${o.label}) did not get its check within 120 s`);
     }
     // Each replica warm, as replicas up for a while are (loadtest-warm.ts): evaluations run on each.
     const warmed = await warmEvaluations(replicas, globex, OTHER.installation, standIn, (i, delivery) => send(i, delivery));
@@ -304,6 +298,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       probes,
       replicas: replicas.map((r, i) => ({
         name: r.name,
+        url: r.url,
         peakMiB: costs[i]?.peakMiB ?? NaN,
         rssMiB: costs[i]?.rssMiB ?? NaN,
         cpuS: costs[i]?.cpuS ?? NaN,
@@ -317,7 +312,6 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
       unexpected: [...new Set(standIn.unexpected)],
       ready: started.ready,
       warm: { evaluations: warmEvaluationCounts, cold: warmed, answers: warmAnswers },
-      urls: replicas.map((r) => r.url),
     };
   } finally {
     await sender?.stop();

@@ -19,7 +19,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const productionOf = (state: FakeState, number: number): Shown => expected(pullOf(state, number), state.owner).get(PRODUCTION) as Shown;
 
 /** Waits until the check of PR `number` shows what its policy says, `ms` at most; whether it did. */
-async function untilShown(standIn: StandIn, state: FakeState, number: number, ms: number): Promise<boolean> {
+export async function untilShown(standIn: StandIn, state: FakeState, number: number, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
   while (performance.now() < deadline) {
     if (shows(showing(standIn, `${state.owner}/${state.repo}`, pullOf(state, number).pull.head).get(PRODUCTION), productionOf(state, number))) return true;

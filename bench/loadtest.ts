@@ -76,8 +76,10 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   const p50 = percentile(result.answers.map((a) => a.ms), 50);
   const p99 = percentile(result.answers.map((a) => a.ms), 99);
   const warmAnswers = result.warm.answers;
+  // Each replica's warm-up answers, ms.
+  const warmMs = result.replicas.map((replica) => warmAnswers.filter((a) => a.url === replica.url).map((a) => a.ms));
   const byReplica = result.replicas.map((replica, i) => {
-    const ms = warmAnswers.filter((a) => a.url === result.urls[i]).map((a) => a.ms);
+    const ms = warmMs[i] as number[];
     return `${replica.name} p50 ${percentile(ms, 50).toFixed(0)} ms, p99 ${percentile(ms, 99).toFixed(0)} ms, slowest ${Math.max(...ms).toFixed(0)} ms`;
   });
   lines.push(`${result.label}: ${result.replicas.length} replica(s), ${result.ready}; warm-up before the burst: evaluations run ${result.warm.evaluations.join(", ")}` +
@@ -123,7 +125,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   for (const what of result.unexpected) lines.push(`  THE STAND-IN HAD NO ANSWER FOR ${what}: the figures are not those of GitHub`);
   const column: Column = {
     "webhook answer p50 / p99 (target p99 <= 100 ms)": `${p50.toFixed(0)} ms / ${p99.toFixed(0)} ms`,
-    "warm-up deliveries per replica (their answer p99)": warmAnswers.length === 0 ? "none" : `${options.warmDeliveries} (${result.replicas.map((_, i) => `${percentile(warmAnswers.filter((a) => a.url === result.urls[i]).map((a) => a.ms), 99).toFixed(0)} ms`).join(", ")})`,
+    "warm-up deliveries per replica (their answer p99)": warmAnswers.length === 0 ? "none" : `${options.warmDeliveries} (${warmMs.map((ms) => `${percentile(ms, 99).toFixed(0)} ms`).join(", ")})`,
     "deliveries accepted, per second": `${accepted.length} of ${result.deliveries}, ${(accepted.length / (result.sendingMs / 1000)).toFixed(0)}/s`,
     "convergence (bound: 1.2 x minimum writes x write spacing + 10 s)": `${result.convergedMs === undefined ? `not within ${options.deadlineS} s` : s(result.convergedMs)} (${bound === undefined ? "?" : s(bound)})`,
     "check runs written (minimum; target <= 1.1 x)": `${result.checkWrites} (${result.minimumWrites}): ${ratio.toFixed(2)} x`,
