@@ -13,6 +13,7 @@ import { Deliveries } from "./app/deliveries.js";
 import { eventLabel, Metrics, serveMetrics } from "./app/metrics.js";
 import type { AppLater } from "./app/queue/jobs.js";
 import { RedisLater } from "./app/queue/redis-later.js";
+import { Rehearsals, warmUp } from "./app/warm-up.js";
 import { webhookServer } from "./app/webhook-server.js";
 import { GateOctokit } from "./github/octokit.js";
 import { connectRedis, startGate } from "./index.js";
@@ -52,8 +53,11 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   const later: AppLater | undefined = config.redisUrl !== undefined ? new RedisLater({ url: config.redisUrl, log, slots: { interactive: config.queueConcurrency, bulk: config.concurrency }, leaseMs: config.queueLeaseMs, stalledIntervalMs: config.queueLeaseMs }) : undefined;
   // The handlers are called by the app's own dispatch, not Probot's webhooks (deliveries.ts: no client per delivery).
   const deliveries = new Deliveries(probot.log);
+  // The deliveries the server sends itself before it is ready (below): handled, never queued.
+  const rehearsals = new Rehearsals();
   const loaded = startGate(deliveries.appOf(probot), config, {
     metrics,
+    rehearsals,
     ...(redis !== undefined ? { redis } : {}),
     ...(later !== undefined ? { later } : {}),
     // Redis keeps every job; only the in-process queue can have lost some.
@@ -74,15 +78,17 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
     );
 
   const metricsRoute = serveMetrics(metrics);
+  const webhookPath = env["WEBHOOK_PATH"]?.trim() || "/api/github/webhooks";
+  let warmingUp = config.warmUpDeliveries > 0;
   const { server, drain } = webhookServer({
     log,
-    webhookPath: env["WEBHOOK_PATH"]?.trim() || "/api/github/webhooks",
+    webhookPath,
     routes: [async (request, response) => metricsRoute(request, response)],
     onRejected: ({ name, payload }, reason) => metrics.deliveryRejected(eventLabel(name, (payload as { action?: unknown } | undefined)?.action), reason),
     target: {
       verify: (body, signature) => probot.webhooks.verify(body, signature),
       receive: (delivery) => loaded.later.accepting(() => deliveries.receive(delivery)),
-      ready: async () => ({ queue: await loaded.later.ready(), credentials }),
+      ready: async () => ({ queue: await loaded.later.ready(), credentials, warmingUp }),
     },
   });
   const host = env["HOST"]?.trim() || "0.0.0.0";
@@ -94,12 +100,20 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   const address = server.address();
   const listening = typeof address === "object" && address !== null ? address.port : port;
   log.info({ host, port: listening, queue: later !== undefined ? "redis" : "in-process" }, `listening on http://${host}:${listening}`);
+  // Not ready until the delivery path has run its rehearsal (warm-up.ts), done or failed.
+  const stopWarmUp = new AbortController();
+  const warmedUp =
+    config.warmUpDeliveries > 0 && typeof address === "object" && address !== null
+      ? warmUp({ address, webhookPath, sign: (body) => probot.webhooks.sign(body), rehearsals, deliveries: config.warmUpDeliveries, log, signal: stopWarmUp.signal }).finally(() => (warmingUp = false))
+      : Promise.resolve((warmingUp = false));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info({ grace_ms: config.shutdownGraceMs }, "shutting down: no new deliveries, finishing the runs under way");
       drain();
+      stopWarmUp.abort();
+      await warmedUp;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await loaded.later.close(config.shutdownGraceMs);

@@ -42,6 +42,8 @@ export interface AppConfig {
   enforceSweepIntervalMs: number;
   /** GitHub's secondary limits as kept per installation (github/pacing.ts). */
   pacing: PacingLimits;
+  /** Deliveries the server sends itself before it says it is ready (warm-up.ts); 0: none. */
+  warmUpDeliveries: number;
 }
 
 /** A configuration variable with a value the app cannot use; the message names it and says what would do. */
@@ -61,6 +63,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   reconcileWindowMs: 7 * 86_400_000,
   enforceSweepIntervalMs: 86_400_000,
   pacing: DEFAULT_PACING,
+  warmUpDeliveries: 200,
 };
 
 /** An integer variable within bounds; unset or empty means the default. */
@@ -107,6 +110,8 @@ function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
  *   minute, steady (a read 1, a write 5; 60..895, default 780; plus a burst of a sixth of it, but
  *   no more than keeps a minute within 840 — at least 5);
  * - COMPLIANCE_GITHUB_WRITE_SPACING_MS: milliseconds between two writes of one installation (0..10000, default 500);
+ * - COMPLIANCE_WARM_UP_DELIVERIES: deliveries `npm start` sends itself before /readyz says ready, to
+ *   have its code compiled before GitHub's first burst; nothing they ask for is queued (0..1000, default 200);
  * - AUDIT_SIGNING_KEY (PEM, `\n` escapes allowed) or AUDIT_SIGNING_KEY_PATH (a PEM file): the
  *   Ed25519 private key audit records are signed with. Optional; a key that is set but cannot be
  *   read, or is not Ed25519, stops the app — it must never run believing it signs when it does not.
@@ -129,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     reconcileWindowMs: integer(env, "COMPLIANCE_RECONCILE_WINDOW", DEFAULT_CONFIG.reconcileWindowMs / 86_400_000, 1, 90) * 86_400_000,
     enforceSweepIntervalMs: sweepInterval(env) * 1000,
     pacing: pacingOf(env),
+    warmUpDeliveries: integer(env, "COMPLIANCE_WARM_UP_DELIVERIES", DEFAULT_CONFIG.warmUpDeliveries, 0, 1_000),
     ...(signingKey !== undefined ? { signingKey } : {}),
     // Probot validates APP_ID itself; it only narrows which check runs are ours, so a bad one is ignored.
     ...(appId !== undefined && /^\d+$/.test(appId) ? { appId: Number(appId) } : {}),

@@ -39,6 +39,7 @@ import { onPullRequestEvents } from "./pull-request-events.js";
 import { onPushEvents } from "./push-events.js";
 import { rerunEvaluations, type Rerun } from "./rerun.js";
 import { onRerunEvents } from "./rerun-events.js";
+import { skippingRehearsals, type Rehearsals } from "./warm-up.js";
 
 /**
  * The run deadline of the jobs that enforce every repository of an installation, one after another
@@ -79,6 +80,11 @@ export interface GateDependencies {
   recallChecks?: boolean;
   /** How the pacer waits (tests: a clock of their own). */
   sleeper?: Sleeper;
+  /**
+   * The deliveries the server sends itself to warm up (warm-up.ts): their handlers run, the jobs they
+   * ask for are dropped and they count in no metric.
+   */
+  rehearsals?: Rehearsals;
 }
 
 /** The running app's parts, for tests and shutdown. */
@@ -224,12 +230,17 @@ export function complianceGate(app: GateApp, config: AppConfig, dependencies: Ga
   later.handle("audit-push", { run: run<PushRequest>((request, bound, log) => pushes.onPush(request, bound, log)) });
   later.handle("reconcile", { run: run<DeliverySource>((source, bound, log) => reconciler.onDelivery(bound, source, log)) });
 
-  app.onAny((context) => metrics.delivery(eventLabel(context.name, (context.payload as { action?: unknown }).action)));
-  onPullRequestEvents(app, later, evaluation);
-  onMergeGroupEvents(app, later);
-  onRerunEvents(app, later, () => ports.appId);
-  onPushEvents(app, later);
-  onAuditEvents(app, later, reconciler);
+  // The queue as the delivery handlers see it: a warm-up's rehearsal asks for nothing that is kept.
+  const { rehearsals } = dependencies;
+  const asked = rehearsals !== undefined ? skippingRehearsals(later, rehearsals) : later;
+  app.onAny((context) => {
+    if (!rehearsals?.has(context.id)) metrics.delivery(eventLabel(context.name, (context.payload as { action?: unknown }).action));
+  });
+  onPullRequestEvents(app, asked, evaluation);
+  onMergeGroupEvents(app, asked);
+  onRerunEvents(app, asked, () => ports.appId);
+  onPushEvents(app, asked);
+  onAuditEvents(app, asked, reconciler);
 
   const enforcement = new EnforcementService({
     identity: audit.identity,
@@ -299,10 +310,10 @@ export function complianceGate(app: GateApp, config: AppConfig, dependencies: Ga
   if (dependencies.startupSweepAfterMs !== undefined) later.at(STARTUP_SWEEP_JOB.key, STARTUP_SWEEP_JOB, clock() + dependencies.startupSweepAfterMs);
   // A queue in Redis sweeps when Redis is found to have lost what it held (queue/store-loss.ts).
   if (config.startupSweep) (later as AppLater).recoverWith?.(STARTUP_SWEEP_JOB);
-  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, later, audit.identity, clock, (owner, repo, branch) => enforcement.mayChangeEnforcement(owner, repo, branch));
+  if (dependencies.enforceOnEvents ?? true) onEnforcementEvents(app, asked, audit.identity, clock, (owner, repo, branch) => enforcement.mayChangeEnforcement(owner, repo, branch));
   // The first sweep a few minutes after start: what changed while the app was down is found soon.
   const stopSweep = config.enforceSweepIntervalMs > 0 ? enforcement.schedule(config.enforceSweepIntervalMs, Math.min(config.enforceSweepIntervalMs, 300_000)) : () => undefined;
-  onDeploymentEvents(app, later, () => ports.appId);
+  onDeploymentEvents(app, asked, () => ports.appId);
   return { later, freezeTimers: config.freezeTimers && later instanceof InProcessLater ? later.timers : undefined, ports, evaluation, recorder, pushes, reconciler, enforcement, stopSweep, deployments, applied, pacer, metrics };
 }
 

@@ -54,8 +54,8 @@ export interface WebhookTarget {
   verify(body: string, signature: string): Promise<boolean>;
   /** Hands a delivery to the handlers; resolves once they queued their jobs. */
   receive(delivery: Delivery): Promise<void>;
-  /** Whether the queue can take work and the credentials are usable (/readyz). */
-  ready(): Promise<{ queue: boolean; credentials: boolean }>;
+  /** Whether the queue can take work and the credentials are usable, and whether the warm-up is still under way (/readyz). */
+  ready(): Promise<{ queue: boolean; credentials: boolean; warmingUp?: boolean }>;
 }
 
 /** A route besides the webhook path: answers and returns true, or returns false to pass. */
@@ -209,9 +209,9 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
         return true;
       }
       if (path === "/readyz") {
-        const { queue, credentials } = await target.ready().catch(() => ({ queue: false, credentials: false }));
-        const ready = !draining && queue && credentials;
-        answer(response, ready ? 200 : 503, { ready, queue, credentials, ...(draining ? { shutting_down: true } : {}) });
+        const { queue, credentials, warmingUp = false } = await target.ready().catch(() => ({ queue: false, credentials: false, warmingUp: false }));
+        const ready = !draining && queue && credentials && !warmingUp;
+        answer(response, ready ? 200 : 503, { ready, queue, credentials, ...(warmingUp ? { warming_up: true } : {}), ...(draining ? { shutting_down: true } : {}) });
         return true;
       }
       return false;

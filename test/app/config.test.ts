@@ -18,9 +18,10 @@ const DEFAULTS = {
   reconcileWindowMs: 7 * 86_400_000,
   enforceSweepIntervalMs: 86_400_000,
   pacing: DEFAULT_PACING,
+  warmUpDeliveries: 200,
 };
 
-test("defaults: membership trusted 5 minutes, 8 interactive and 4 bulk jobs at once, the queue in process, 25 s to shut down, a start-up sweep, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key", () => {
+test("defaults: membership trusted 5 minutes, 8 interactive and 4 bulk jobs at once, the queue in process, 25 s to shut down, a start-up sweep, freeze timers on, reconcile every 10 minutes over 7 days, a daily sweep of required checks, no signing key, a warm-up of 200 deliveries", () => {
   expect(loadConfig({})).toEqual(DEFAULTS);
   expect(DEFAULT_CONFIG).toEqual(DEFAULTS);
 });
@@ -39,6 +40,7 @@ test("reads every variable", () => {
       COMPLIANCE_SHUTDOWN_GRACE: "0",
       COMPLIANCE_QUEUE_LEASE: "5",
       COMPLIANCE_STARTUP_SWEEP: "off",
+      COMPLIANCE_WARM_UP_DELIVERIES: "0",
       REDIS_URL: "redis://:secret@redis.internal:6379/2",
     }),
   ).toEqual({
@@ -55,6 +57,7 @@ test("reads every variable", () => {
     reconcileWindowMs: 30 * 86_400_000,
     enforceSweepIntervalMs: 3_600_000,
     pacing: DEFAULT_PACING,
+    warmUpDeliveries: 0,
   });
   expect(loadConfig({ REDIS_URL: " " }).redisUrl).toBeUndefined();
   expect(loadConfig({ COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "0" }).enforceSweepIntervalMs).toBe(0);
@@ -74,6 +77,7 @@ test.each([
   [{ COMPLIANCE_QUEUE_CONCURRENCY: "0" }, 'COMPLIANCE_QUEUE_CONCURRENCY must be a whole number from 1 to 64, got "0"'],
   [{ COMPLIANCE_QUEUE_LEASE: "1" }, 'COMPLIANCE_QUEUE_LEASE must be a whole number from 2 to 300, got "1"'],
   [{ COMPLIANCE_SHUTDOWN_GRACE: "601" }, 'COMPLIANCE_SHUTDOWN_GRACE must be a whole number from 0 to 600, got "601"'],
+  [{ COMPLIANCE_WARM_UP_DELIVERIES: "1001" }, 'COMPLIANCE_WARM_UP_DELIVERIES must be a whole number from 0 to 1000, got "1001"'],
   [{ COMPLIANCE_STARTUP_SWEEP: "later" }, 'COMPLIANCE_STARTUP_SWEEP must be on or off, got "later"'],
   [{ REDIS_URL: "localhost:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not localhost:"],
   [{ REDIS_URL: "http://:hunter2@redis:6379" }, "REDIS_URL must be a redis:// or rediss:// URL, not http:"],

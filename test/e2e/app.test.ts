@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { parseAuditComment } from "../../src/audit/comment.js";
 import { readGapBlock } from "../../src/audit/enforcement-gap.js";
 import { recordBlock } from "../../src/render/audit-comment.js";
+import { REHEARSAL_OWNER } from "../../src/app/warm-up-payloads.js";
 import { changeRecord } from "../fakes/deployment-github.js";
 import { payload as harnessPayload } from "./harness.js";
 import { APP_SLUG, startFakeGitHub, type FakeGitHub, type FakeState, type PostedCheck } from "../fakes/github-server.js";
@@ -200,6 +201,19 @@ test("the app's own server serves /metrics: deliveries handled and refused, eval
   expect(body).toMatch(/^compliance_gate_github_requests_total\{method="POST",status="201"\} [1-9]\d*$/m);
   expect(body).toMatch(/^compliance_gate_queue_jobs\{state="waiting"\} \d+$/m);
   expect(body).toMatch(/^compliance_gate_process_resident_memory_bytes \d+/m);
+}, TIMEOUT);
+
+test("before it is ready the app rehearses its delivery path: 200 deliveries handled, none counted, queued or sent on to GitHub", async () => {
+  await eventually("the warm-up's end", () => (/warmed up: the delivery path ran its rehearsal, nothing was queued/.test(appLog) ? true : undefined));
+  expect(appLog).toMatch(/deliveries: 200/);
+  const ready = await fetch(`${appUrl}/readyz`);
+  expect(await ready.json()).toEqual({ ready: true, queue: true, credentials: true });
+  // Nothing about the rehearsal's repository reached GitHub, and no delivery of it was counted.
+  expect(github.requests.filter((r) => r.includes(REHEARSAL_OWNER))).toEqual([]);
+  const body = await (await fetch(`${appUrl}/metrics`)).text();
+  // The two reviews the test above sent, not the rehearsal's 40.
+  expect(body).toMatch(/^compliance_gate_deliveries_total\{event="pull_request_review\.submitted"\} 2$/m);
+  expect(body).not.toMatch(/^compliance_gate_deliveries_total\{event="pull_request\.(labeled|unlabeled)"\}/m);
 }, TIMEOUT);
 
 /** Waits until `found` returns something, failing with the app's log after 15 s. */

@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 /** Starts the server in `folder` with no credentials in its environment; its output is collected. */
-async function startIn(cwd: string): Promise<{ url: string; output: () => string; exited: Promise<number | null> }> {
+async function startIn(cwd: string, extra: Record<string, string> = {}): Promise<{ url: string; output: () => string; exited: Promise<number | null> }> {
   const port = await freePort();
   let output = "";
   child = spawn(process.execPath, [SERVER], {
@@ -43,6 +43,7 @@ async function startIn(cwd: string): Promise<{ url: string; output: () => string
       GHE_PROTOCOL: "http",
       COMPLIANCE_STARTUP_SWEEP: "off",
       COMPLIANCE_ENFORCE_SWEEP_INTERVAL: "0",
+      ...extra,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -52,21 +53,28 @@ async function startIn(cwd: string): Promise<{ url: string; output: () => string
   return { url: `http://127.0.0.1:${port}`, output: () => output, exited };
 }
 
-test("the credentials the setup page wrote to .env are read at the next start: the app's own server answers, ready", async () => {
+test("the credentials the setup page wrote to .env are read at the next start: the app's own server answers, ready once warmed up", async () => {
   // As Probot's setup writes it: one line each, the key's line breaks escaped.
   writeFileSync(join(folder, ".env"), `APP_ID=1\nPRIVATE_KEY=${PRIVATE_KEY.replace(/\n/g, "\\n")}\nWEBHOOK_SECRET=from-the-setup-page`);
-  const app = await startIn(folder);
+  // The most deliveries a warm-up sends: seconds of it, long enough to be seen not ready meanwhile.
+  const app = await startIn(folder, { COMPLIANCE_WARM_UP_DELIVERIES: "1000" });
   const deadline = Date.now() + 20_000;
-  let answer: { status: number; body: unknown } | undefined;
-  while (answer === undefined) {
-    if (Date.now() > deadline || child?.exitCode !== null) throw new Error(`the app did not answer /readyz: ${app.output().slice(-2000)}`);
-    answer = await fetch(`${app.url}/readyz`).then(
+  const answers: { status: number; body: unknown }[] = [];
+  while (answers.at(-1)?.status !== 200) {
+    if (Date.now() > deadline || child?.exitCode !== null) throw new Error(`the app did not answer /readyz: ${JSON.stringify(answers.slice(-3))} ${app.output().slice(-2000)}`);
+    const answer = await fetch(`${app.url}/readyz`).then(
       async (r) => ({ status: r.status, body: await r.json() }),
       () => undefined,
     );
-    if (answer === undefined) await new Promise((r) => setTimeout(r, 100));
+    if (answer !== undefined) answers.push(answer);
+    await new Promise((r) => setTimeout(r, 20));
   }
-  expect(answer).toEqual({ status: 200, body: { ready: true, queue: true, credentials: true } });
+  // Listening, but not ready while it sends itself its rehearsal; ready after it, and says so.
+  expect(answers[0]).toEqual({ status: 503, body: { ready: false, queue: true, credentials: true, warming_up: true } });
+  expect(answers.at(-1)).toEqual({ status: 200, body: { ready: true, queue: true, credentials: true } });
+  expect(answers.slice(0, -1).every((a) => a.status === 503)).toBe(true);
+  await new Promise((r) => setTimeout(r, 200));
+  expect(app.output()).toMatch(/warmed up: the delivery path ran its rehearsal, nothing was queued/);
 }, 30_000);
 
 test("no credentials at all, in production: the app stops at start and names the variable", async () => {

@@ -1,0 +1,179 @@
+// A replica warms its own delivery path before /readyz says it is ready. A process just started
+// runs its code unoptimized: its first deliveries take a millisecond or more each, and the burst
+// that meets a fresh replica (the first after a rollout: every replica is new) queues on its event
+// loop — measured, answers past 100 ms. So the server sends itself signed deliveries (warm-up-
+// payloads.ts), through the same socket, server, body reading, signature check, parsing, dispatch
+// and handlers as GitHub's, on as many connections as a burst opens; their jobs are not queued
+// (Rehearsals: the handlers' queue drops a job whose delivery id is one of these), they count in
+// no metric, write nothing. Bounded: COMPLIANCE_WARM_UP_DELIVERIES (≤ 1,000) of about 25 KB, at
+// most WARM_UP_CONCURRENCY at once, within WARM_UP_DEADLINE_MS; whatever happens the replica is
+// ready after it (a warm-up that failed is logged, not a reason to stay out of service).
+import { randomUUID } from "node:crypto";
+import { request } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "probot";
+import type { Job, Later } from "./ports.js";
+import { rehearsal } from "./warm-up-payloads.js";
+
+/** Connections the warm-up opens at once: a burst's (the loadtest's concurrency). */
+export const WARM_UP_CONCURRENCY = 50;
+
+/** The warm-up stops by then, done or not. */
+export const WARM_UP_DEADLINE_MS = 30_000;
+
+/** The delivery ids of the rehearsal under way: only this process knows them (random UUIDs, forgotten once answered). */
+export class Rehearsals {
+  private readonly ids = new Set<string>();
+
+  /** A new rehearsal delivery id. */
+  mint(): string {
+    const id = `warm-up-${randomUUID()}`;
+    this.ids.add(id);
+    return id;
+  }
+
+  has(id: unknown): boolean {
+    return typeof id === "string" && this.ids.has(id);
+  }
+
+  forget(id: string): void {
+    this.ids.delete(id);
+  }
+
+  /** Ids minted and not yet forgotten (tests). */
+  get size(): number {
+    return this.ids.size;
+  }
+}
+
+/** Whether `job` was asked for by a rehearsal's delivery (its log names the delivery). */
+export function rehearsed(job: Job, rehearsals: Rehearsals): boolean {
+  return rehearsals.has(job.log?.["id"]);
+}
+
+/**
+ * The queue as the delivery handlers see it: the same queue, except that a job a rehearsal asked
+ * for is dropped (answered as if taken), and so is a timer or a retry one would set.
+ */
+export function skippingRehearsals(later: Later, rehearsals: Rehearsals): Later {
+  return {
+    enqueue: (job) => (rehearsed(job, rehearsals) ? Promise.resolve() : later.enqueue(job)),
+    retry: (key, job, attempt) => (rehearsed(job, rehearsals) ? false : later.retry(key, job, attempt)),
+    cancelRetry: (key) => later.cancelRetry(key),
+    pendingRetry: (key) => later.pendingRetry(key),
+    at: (key, job, at) => (rehearsed(job, rehearsals) ? false : later.at(key, job, at)),
+    cancelTimer: (key, under) => later.cancelTimer(key, under),
+    idle: () => later.idle(),
+    ...(later.coveredSinceStart ? { coveredSinceStart: later.coveredSinceStart.bind(later) } : {}),
+    ...(later.hasWork ? { hasWork: later.hasWork.bind(later) } : {}),
+  };
+}
+
+export interface WarmUpOptions {
+  /** Where the server listens (server.address()). */
+  address: AddressInfo;
+  webhookPath: string;
+  /** Signs a body with the webhook secret, as GitHub does (x-hub-signature-256). */
+  sign: (body: string) => Promise<string>;
+  rehearsals: Rehearsals;
+  /** How many deliveries; 0: none. */
+  deliveries: number;
+  log: Logger;
+  /** Default WARM_UP_CONCURRENCY. */
+  concurrency?: number;
+  /** Default WARM_UP_DEADLINE_MS. */
+  deadlineMs?: number;
+  /** Aborted (the server is stopping): the warm-up stops at once. */
+  signal?: AbortSignal;
+}
+
+/** What a warm-up did. */
+export interface WarmedUp {
+  /** Deliveries answered 202. */
+  accepted: number;
+  /** Deliveries answered otherwise, or not answered. */
+  failed: number;
+  ms: number;
+  /** The first failure's reason, if any. */
+  firstFailure?: string;
+}
+
+/** The host a client reaches a server listening on `address` at: loopback for a wildcard address. */
+export function loopbackOf(address: AddressInfo): string {
+  if (address.address === "0.0.0.0" || address.address === "") return "127.0.0.1";
+  if (address.address === "::") return "::1";
+  return address.address;
+}
+
+/** Sends the rehearsal's deliveries to the server; never rejects. */
+export async function warmUp(options: WarmUpOptions): Promise<WarmedUp> {
+  const started = performance.now();
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? WARM_UP_CONCURRENCY, options.deliveries));
+  const deadline = started + (options.deadlineMs ?? WARM_UP_DEADLINE_MS);
+  const host = loopbackOf(options.address);
+  const result: WarmedUp = { accepted: 0, failed: 0, ms: 0 };
+  const fail = (why: string): void => {
+    result.failed += 1;
+    result.firstFailure ??= why;
+  };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < options.deliveries && !options.signal?.aborted && performance.now() < deadline) {
+      const { name, payload } = rehearsal(next);
+      next += 1;
+      const id = options.rehearsals.mint();
+      try {
+        const body = JSON.stringify(payload);
+        const signature = await options.sign(body);
+        const status = await post({ host, port: options.address.port, path: options.webhookPath, body, timeoutMs: Math.max(1, deadline - performance.now()), headers: { "x-github-event": name, "x-github-delivery": id, "x-hub-signature-256": signature } });
+        if (status === 202) result.accepted += 1;
+        else fail(`answered ${status}`);
+      } catch (error) {
+        fail(error instanceof Error ? error.message : String(error));
+      } finally {
+        options.rehearsals.forget(id);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  result.ms = Math.round(performance.now() - started);
+  const unsent = options.deliveries - result.accepted - result.failed;
+  if (result.failed > 0 || unsent > 0) {
+    options.log.warn({ accepted: result.accepted, failed: result.failed, unsent, first_failure: result.firstFailure, ms: result.ms }, "the warm-up did not go through: ready anyway, the first deliveries may be answered slowly");
+  } else {
+    options.log.info({ deliveries: result.accepted, ms: result.ms }, "warmed up: the delivery path ran its rehearsal, nothing was queued");
+  }
+  return result;
+}
+
+/**
+ * POSTs `body` on a connection of its own, closed once answered: a cold replica is slowest at a
+ * burst's new connections (accepting each, a parser for it), so every rehearsal delivery opens one.
+ * It asks to be kept alive, as GitHub's and a proxy's do, and the server answers as it does them.
+ */
+function post(options: { host: string; port: number; path: string; body: string; timeoutMs: number; headers: Record<string, string> }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      {
+        agent: false,
+        host: options.host,
+        port: options.port,
+        path: options.path,
+        method: "POST",
+        headers: { ...options.headers, connection: "keep-alive", "content-type": "application/json", "content-length": Buffer.byteLength(options.body), "user-agent": "compliance-gate-warm-up" },
+        timeout: options.timeoutMs,
+      },
+      (answer) => {
+        answer.resume();
+        answer.on("end", () => {
+          resolve(answer.statusCode ?? 0);
+          outgoing.destroy();
+        });
+        answer.on("error", reject);
+      },
+    );
+    outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    outgoing.on("error", reject);
+    outgoing.end(options.body);
+  });
+}
