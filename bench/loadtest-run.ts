@@ -224,7 +224,7 @@ export async function runOnce(label: string, options: RunOptions): Promise<RunRe
     if (process.env.LOADTEST_LOGS) {
       const first = Math.min(...answers.map((a) => a.at));
       const lines = answers.map((a, i) =>
-        JSON.stringify({ i, at_ms: Math.round(a.at - first), sent_at: Math.round(a.at), ms: Math.round(a.ms), status: a.status, replica: a.url, event: a.name, reused: a.reused, connect_ms: a.connectMs, written_ms: a.writtenMs }),
+        JSON.stringify({ i, at_ms: Math.round(a.at - first), sent_at: Math.round(a.at), ms: Math.round(a.ms), status: a.status, replica: a.url, event: a.name, delivery: a.delivery, reused: a.reused, connect_ms: a.connectMs, written_ms: a.writtenMs }),
       );
       mkdirSync(process.env.LOADTEST_LOGS, { recursive: true });
       writeFileSync(join(process.env.LOADTEST_LOGS, `answers-${options.replicas}.jsonl`), lines.join("\n") + "\n");

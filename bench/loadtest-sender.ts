@@ -28,6 +28,8 @@ export interface Sent {
   connectMs?: number;
   /** Ms from sending to the request written whole (headers and body). */
   writtenMs?: number;
+  /** Its x-github-delivery, as the app logs it. */
+  delivery: string;
 }
 
 export type SenderMessage = Send | { load: Send[]; batch: number } | { go: number };
@@ -55,6 +57,7 @@ if (port !== null) {
       agent = new Agent({ keepAlive: true, maxSockets });
       agents.set(message.url, agent);
     }
+    const delivery = randomUUID();
     const started = performance.now();
     let [reused, connectMs, writtenMs] = [false, undefined as number | undefined, undefined as number | undefined];
     const done = (status: number): void =>
@@ -64,6 +67,7 @@ if (port !== null) {
         ms: performance.now() - started,
         at: performance.timeOrigin + started,
         reused,
+        delivery,
         ...(connectMs !== undefined ? { connectMs } : {}),
         ...(writtenMs !== undefined ? { writtenMs } : {}),
       } satisfies Sent);
@@ -73,7 +77,7 @@ if (port !== null) {
         method: "POST",
         agent,
         timeout: 30_000,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(message.body), "x-github-event": message.name, "x-github-delivery": randomUUID(), "x-hub-signature-256": message.signature, "user-agent": "GitHub-Hookshot/loadtest" },
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(message.body), "x-github-event": message.name, "x-github-delivery": delivery, "x-hub-signature-256": message.signature, "user-agent": "GitHub-Hookshot/loadtest" },
       },
       (res) => {
         res.resume();
