@@ -13,6 +13,7 @@ import { Deliveries } from "./app/deliveries.js";
 import { eventLabel, Metrics, serveMetrics } from "./app/metrics.js";
 import type { AppLater } from "./app/queue/jobs.js";
 import { RedisLater } from "./app/queue/redis-later.js";
+import { listenAll, listenersHere } from "./app/listeners.js";
 import { Rehearsals, warmUp } from "./app/warm-up.js";
 import { webhookServer } from "./app/webhook-server.js";
 import { GateOctokit } from "./github/octokit.js";
@@ -80,9 +81,10 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   const metricsRoute = serveMetrics(metrics);
   const webhookPath = env["WEBHOOK_PATH"]?.trim() || "/api/github/webhooks";
   let warmingUp = config.warmUpDeliveries > 0;
-  const { server, drain } = webhookServer({
+  const { servers, drain } = webhookServer({
     log,
     webhookPath,
+    listeners: listenersHere(),
     routes: [async (request, response) => metricsRoute(request, response)],
     onRejected: ({ name, payload }, reason) => metrics.deliveryRejected(eventLabel(name, (payload as { action?: unknown } | undefined)?.action), reason),
     target: {
@@ -93,13 +95,9 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
   });
   const host = env["HOST"]?.trim() || "0.0.0.0";
   const port = Number(env["PORT"]?.trim() || 3000);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
-  });
-  const address = server.address();
-  const listening = typeof address === "object" && address !== null ? address.port : port;
-  log.info({ host, port: listening, queue: later !== undefined ? "redis" : "in-process" }, `listening on http://${host}:${listening}`);
+  const { port: listening, listening: open } = await listenAll(servers, port, host, log);
+  const address = open[0]?.address();
+  log.info({ host, port: listening, sockets: open.length, queue: later !== undefined ? "redis" : "in-process" }, `listening on http://${host}:${listening}`);
   // Not ready until the delivery path has run its rehearsal (warm-up.ts), done or failed.
   const stopWarmUp = new AbortController();
   const warmedUp =
@@ -114,13 +112,13 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
       drain();
       stopWarmUp.abort();
       await warmedUp;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      const closed = Promise.all(open.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+      for (const server of open) server.closeIdleConnections();
       await loaded.later.close(config.shutdownGraceMs);
       // Bounded: with Redis gone, QUIT would wait for a connection that does not come.
       if (redis !== undefined) await Promise.race([redis.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]).finally(() => redis.disconnect());
       // Connections whose answers ended since (each closing, draining) go now, not at exit mid-keep-alive.
-      server.closeIdleConnections();
+      for (const server of open) server.closeIdleConnections();
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
       log.info("stopped");
     })();

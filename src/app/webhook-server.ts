@@ -80,6 +80,11 @@ export interface WebhookServerOptions {
    * bodies already held (503, "busy"); the last two unread, so UNVERIFIED_EVENT too.
    */
   onRejected?: (delivery: { name: string; payload: unknown }, reason: RejectReason) => void;
+  /**
+   * Servers to make, each for a listening socket of its own on the same port (listeners.ts);
+   * default 1. MAX_CONNECTIONS is shared among them.
+   */
+  listeners?: number;
 }
 
 /** Why a delivery was refused (a metric's label). */
@@ -101,7 +106,7 @@ function answer(response: ServerResponse, status: number, body: Record<string, u
 }
 
 /** The server, not yet listening; `drain()` makes /readyz answer 503 while it shuts down. */
-export function webhookServer(options: WebhookServerOptions): { server: Server; drain: () => void; bodyBytesInFlight: () => number } {
+export function webhookServer(options: WebhookServerOptions): { server: Server; servers: Server[]; drain: () => void; bodyBytesInFlight: () => number } {
   const { target, log } = options;
   const webhookPath = options.webhookPath ?? "/api/github/webhooks";
   let draining = false;
@@ -226,7 +231,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     // How often Node looks for requests past their time (its default, 30 s, would add as much again).
     connectionsCheckingInterval: Math.min(5_000, Math.max(50, Math.floor(requestTimeout / 4))),
   };
-  const server = createServer(timeouts, (request, response) => {
+  const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
     // Shutting down: each answer closes its connection, so that a proxy sends nothing more on it.
     if (draining) response.shouldKeepAlive = false;
     void (async () => {
@@ -239,9 +244,15 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
         else response.end();
       }
     })();
+  };
+  // One server per listening socket (listeners.ts), sharing everything else: routes, budget, draining.
+  const count = Math.max(1, options.listeners ?? 1);
+  const servers = Array.from({ length: count }, () => {
+    const server = createServer(timeouts, onRequest);
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.maxConnections = Math.ceil(MAX_CONNECTIONS / count);
+    server.on("connection", (socket: Socket) => void acceptedAt.set(socket, process.hrtime.bigint()));
+    return server;
   });
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.maxConnections = MAX_CONNECTIONS;
-  server.on("connection", (socket: Socket) => void acceptedAt.set(socket, process.hrtime.bigint()));
-  return { server, drain: () => void (draining = true), bodyBytesInFlight: () => budget.inFlight };
+  return { server: servers[0] as Server, servers, drain: () => void (draining = true), bodyBytesInFlight: () => budget.inFlight };
 }
