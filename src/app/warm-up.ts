@@ -9,8 +9,7 @@
 // most WARM_UP_CONCURRENCY at once, within WARM_UP_DEADLINE_MS; whatever happens the replica is
 // ready after it (a warm-up that failed is logged, not a reason to stay out of service).
 import { randomUUID } from "node:crypto";
-import { request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import type { Logger } from "probot";
 import type { Job, Later } from "./ports.js";
 import { rehearsal } from "./warm-up-payloads.js";
@@ -146,34 +145,46 @@ export async function warmUp(options: WarmUpOptions): Promise<WarmedUp> {
   return result;
 }
 
+/** An answer's head, at most: the app's answers to a delivery are a few hundred bytes. */
+const MAX_ANSWER_BYTES = 16 * 1024;
+
 /**
  * POSTs `body` on a connection of its own, closed once answered: a cold replica is slowest at a
  * burst's new connections (accepting each, a parser for it), so every rehearsal delivery opens one.
  * It asks to be kept alive, as GitHub's and a proxy's do, and the server answers as it does them.
+ * Written on a plain socket, not node:http's client: one request to the app's own server, of which
+ * only the status is read (and the client of node:http is what test doubles of GitHub patch).
  */
 function post(options: { host: string; port: number; path: string; body: string; timeoutMs: number; headers: Record<string, string> }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(
-      {
-        agent: false,
-        host: options.host,
-        port: options.port,
-        path: options.path,
-        method: "POST",
-        headers: { ...options.headers, connection: "keep-alive", "content-type": "application/json", "content-length": Buffer.byteLength(options.body), "user-agent": "compliance-gate-warm-up" },
-        timeout: options.timeoutMs,
-      },
-      (answer) => {
-        answer.resume();
-        answer.on("end", () => {
-          resolve(answer.statusCode ?? 0);
-          outgoing.destroy();
-        });
-        answer.on("error", reject);
-      },
-    );
-    outgoing.on("timeout", () => outgoing.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    outgoing.on("error", reject);
-    outgoing.end(options.body);
+    const socket = connect({ host: options.host, port: options.port });
+    const headers = { host: `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`, ...options.headers, connection: "keep-alive", "content-type": "application/json", "content-length": String(Buffer.byteLength(options.body)), "user-agent": "compliance-gate-warm-up" };
+    const head = [`POST ${options.path} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`), "", ""].join("\r\n");
+    let answer = "";
+    let expected: number | undefined;
+    const done = (error: Error | undefined, status?: number): void => {
+      socket.destroy();
+      if (error) reject(error);
+      else resolve(status ?? 0);
+    };
+    socket.setTimeout(options.timeoutMs, () => done(new Error(`no answer within ${options.timeoutMs} ms`)));
+    socket.on("error", (error) => done(error));
+    socket.on("close", () => done(new Error("the connection closed before the answer")));
+    socket.setEncoding("latin1");
+    socket.on("data", (chunk: string) => {
+      answer += chunk;
+      const end = answer.indexOf("\r\n\r\n");
+      if (end < 0) {
+        if (answer.length > MAX_ANSWER_BYTES) done(new Error("an answer without an end to its head"));
+        return;
+      }
+      const status = /^HTTP\/1\.[01] (\d{3}) /.exec(answer);
+      if (!status) return done(new Error(`not an HTTP answer: ${JSON.stringify(answer.slice(0, 40))}`));
+      // The whole answer read (its body is the content-length the server sent), as a client would.
+      expected ??= end + 4 + Number(/\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, end))?.[1] ?? 0);
+      if (answer.length >= expected) done(undefined, Number(status[1]));
+    });
+    // Not ended: the connection stays open for another request until the answer is read, as a kept-alive one does.
+    socket.write(head + options.body);
   });
 }
