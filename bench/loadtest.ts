@@ -12,6 +12,7 @@ import { EVENTS_PER_PULL } from "./loadtest-burst.js";
 import { appOverrides, redisServer, startScript } from "./loadtest-app.js";
 import { runOnce, type RunOptions, type RunResult } from "./loadtest-run.js";
 import { MAX_WARM_DELIVERIES, WARM_DELIVERIES } from "./loadtest-warm.js";
+import { listenersHere } from "../src/app/listeners.js";
 
 const TARGET_P99_MS = 100;
 const TARGET_WRITES_RATIO = 1.1;
@@ -125,6 +126,7 @@ function report(result: RunResult, options: Options): { lines: string[]; column:
   for (const what of result.unexpected) lines.push(`  THE STAND-IN HAD NO ANSWER FOR ${what}: the figures are not those of GitHub`);
   const column: Column = {
     "webhook answer p50 / p99 (target p99 <= 100 ms)": `${p50.toFixed(0)} ms / ${p99.toFixed(0)} ms`,
+    "of them on a connection the burst opened (their p99)": fresh.length === 0 ? "none" : `${fresh.length} (${percentile(fresh.map((a) => a.ms), 99).toFixed(0)} ms)`,
     "warm-up deliveries per replica (their answer p99)": warmAnswers.length === 0 ? "none" : `${options.warmDeliveries} (${warmMs.map((ms) => `${percentile(ms, 99).toFixed(0)} ms`).join(", ")})`,
     "deliveries accepted, per second": `${accepted.length} of ${result.deliveries}, ${(accepted.length / (result.sendingMs / 1000)).toFixed(0)}/s`,
     "convergence (bound: 1.2 x minimum writes x write spacing + 10 s)": `${result.convergedMs === undefined ? `not within ${options.deadlineS} s` : s(result.convergedMs)} (${bound === undefined ? "?" : s(bound)})`,
@@ -147,7 +149,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }, options.runs.length * (options.deadlineS + 240) * 1000).unref();
   console.log(`loadtest: the app as \`npm start\` runs it (${startScript(root)}), against a loopback GitHub stand-in (test/fakes/github-model.ts);`);
-  console.log(`  each PR needs two SRE approvals of its head (compliance/production) and gets compliance/policy; ${process.version}, ${(await import("node:os")).cpus().length} cores\n`);
+  console.log(`  each PR needs two SRE approvals of its head (compliance/production) and gets compliance/policy; ${process.version}, ${(await import("node:os")).cpus().length} cores;`);
+  console.log(`  each replica listens with ${listenersHere()} socket(s) on its port (src/app/listeners.ts: four where Node shares a port) and warms itself before it is ready (src/app/warm-up.ts)\n`);
   const overrides = Object.entries(appOverrides(process.env));
   if (overrides.length > 0) console.log(`  the replicas also get (LOADTEST_APP_*): ${overrides.map(([name, value]) => `${name}=${value}`).join(" ")}\n`);
   let sound = true;
