@@ -86,7 +86,8 @@ export async function start(env: NodeJS.ProcessEnv = process.env): Promise<Start
     webhookPath,
     listeners: listenersHere(),
     routes: [async (request, response) => metricsRoute(request, response)],
-    onRejected: ({ name, payload }, reason) => metrics.deliveryRejected(eventLabel(name, (payload as { action?: unknown } | undefined)?.action), reason),
+    // A rehearsal's refusal is the warm-up's to report (its warning), not a delivery's.
+    onRejected: ({ id, name, payload }, reason) => void (rehearsals.has(id) || metrics.deliveryRejected(eventLabel(name, (payload as { action?: unknown } | undefined)?.action), reason)),
     target: {
       verify: (body, signature) => probot.webhooks.verify(body, signature),
       receive: (delivery) => loaded.later.accepting(() => deliveries.receive(delivery)),

@@ -20,7 +20,12 @@ export const WARM_UP_CONCURRENCY = 50;
 /** The warm-up stops by then, done or not. */
 export const WARM_UP_DEADLINE_MS = 30_000;
 
-/** The delivery ids of the rehearsal under way: only this process knows them (random UUIDs, forgotten once answered). */
+/**
+ * The delivery ids of the process's rehearsals: only this process knows them (random UUIDs, sent
+ * on loopback). Kept for the process's life, never forgotten: a delivery the warm-up gave up on (its
+ * deadline, a shutdown) may still be handled by the server after, and its jobs must still be
+ * dropped. At most COMPLIANCE_WARM_UP_DELIVERIES (≤ 1,000) ids of 45 characters.
+ */
 export class Rehearsals {
   private readonly ids = new Set<string>();
 
@@ -35,11 +40,7 @@ export class Rehearsals {
     return typeof id === "string" && this.ids.has(id);
   }
 
-  forget(id: string): void {
-    this.ids.delete(id);
-  }
-
-  /** Ids minted and not yet forgotten (tests). */
+  /** Ids minted (tests). */
   get size(): number {
     return this.ids.size;
   }
@@ -124,13 +125,12 @@ export async function warmUp(options: WarmUpOptions): Promise<WarmedUp> {
       try {
         const body = JSON.stringify(payload);
         const signature = await options.sign(body);
-        const status = await post({ host, port: options.address.port, path: options.webhookPath, body, timeoutMs: Math.max(1, deadline - performance.now()), headers: { "x-github-event": name, "x-github-delivery": id, "x-hub-signature-256": signature } });
+        const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
+        const status = await post({ host, port: options.address.port, path: options.webhookPath, body, timeoutMs, headers: { "x-github-event": name, "x-github-delivery": id, "x-hub-signature-256": signature }, ...(options.signal ? { signal: options.signal } : {}) });
         if (status === 202) result.accepted += 1;
         else fail(`answered ${status}`);
       } catch (error) {
         fail(error instanceof Error ? error.message : String(error));
-      } finally {
-        options.rehearsals.forget(id);
       }
     }
   };
@@ -152,10 +152,11 @@ const MAX_ANSWER_BYTES = 16 * 1024;
  * POSTs `body` on a connection of its own, closed once answered: a cold replica is slowest at a
  * burst's new connections (accepting each, a parser for it), so every rehearsal delivery opens one.
  * It asks to be kept alive, as GitHub's and a proxy's do, and the server answers as it does them.
- * Written on a plain socket, not node:http's client: one request to the app's own server, of which
- * only the status is read (and the client of node:http is what test doubles of GitHub patch).
+ * Written on a plain socket, not node:http's client: one request to the app's own server, whose
+ * answer's status is all it reads (its head; a body, if the head declares a length) — and the
+ * client of node:http is what the tests' doubles of GitHub patch. Aborted (shutdown): closed at once.
  */
-function post(options: { host: string; port: number; path: string; body: string; timeoutMs: number; headers: Record<string, string> }): Promise<number> {
+function post(options: { host: string; port: number; path: string; body: string; timeoutMs: number; headers: Record<string, string>; signal?: AbortSignal }): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: options.host, port: options.port });
     const headers = { host: `${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`, ...options.headers, connection: "keep-alive", "content-type": "application/json", "content-length": String(Buffer.byteLength(options.body)), "user-agent": "compliance-gate-warm-up" };
@@ -168,6 +169,9 @@ function post(options: { host: string; port: number; path: string; body: string;
       else resolve(status ?? 0);
     };
     socket.setTimeout(options.timeoutMs, () => done(new Error(`no answer within ${options.timeoutMs} ms`)));
+    const aborted = (): void => done(new Error("the server is stopping"));
+    options.signal?.addEventListener("abort", aborted, { once: true });
+    socket.once("close", () => options.signal?.removeEventListener("abort", aborted));
     socket.on("error", (error) => done(error));
     socket.on("close", () => done(new Error("the connection closed before the answer")));
     socket.setEncoding("latin1");
@@ -180,7 +184,7 @@ function post(options: { host: string; port: number; path: string; body: string;
       }
       const status = /^HTTP\/1\.[01] (\d{3}) /.exec(answer);
       if (!status) return done(new Error(`not an HTTP answer: ${JSON.stringify(answer.slice(0, 40))}`));
-      // The whole answer read (its body is the content-length the server sent), as a client would.
+      // Its body read too when the head gives its length (the app's answers are chunked: head only).
       expected ??= end + 4 + Number(/\r\ncontent-length: *(\d+)/i.exec(answer.slice(0, end))?.[1] ?? 0);
       if (answer.length >= expected) done(undefined, Number(status[1]));
     });

@@ -79,7 +79,7 @@ export interface WebhookServerOptions {
    * is trusted), the queue could not take it (503), its body was too large (413) or did not fit the
    * bodies already held (503, "busy"); the last two unread, so UNVERIFIED_EVENT too.
    */
-  onRejected?: (delivery: { name: string; payload: unknown }, reason: RejectReason) => void;
+  onRejected?: (delivery: { id: string; name: string; payload: unknown }, reason: RejectReason) => void;
   /**
    * Servers to make, each for a listening socket of its own on the same port (listeners.ts);
    * default 1. MAX_CONNECTIONS is shared among them.
@@ -119,7 +119,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
   /** Refuses a body unread: 413 past the size, 503 past the budget (GitHub records the failure, to redeliver). */
   const refuse = (response: ServerResponse, why: "too_large" | "busy", id: string): void => {
     // Unread, so nothing of it (not its event's name) is trusted.
-    options.onRejected?.({ name: UNVERIFIED_EVENT, payload: undefined }, why);
+    options.onRejected?.({ id, name: UNVERIFIED_EVENT, payload: undefined }, why);
     if (why === "too_large") {
       answer(response, 413, { error: "payload too large" }, { connection: "close" });
       return;
@@ -165,7 +165,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
     if (!(await target.verify(body, signature).catch(() => false))) {
       warnSignature(({ suppressed }) => log.warn({ delivery: id, event: name, suppressed }, "a delivery whose signature does not match the webhook secret: refused (suppressed: those refused since the last such line)"));
       // Nothing an unsigned delivery says is trusted: not its payload, not even its event's name.
-      options.onRejected?.({ name: UNVERIFIED_EVENT, payload: undefined }, "signature");
+      options.onRejected?.({ id, name: UNVERIFIED_EVENT, payload: undefined }, "signature");
       answer(response, 401, { error: "signature does not match" });
       return;
     }
@@ -183,7 +183,7 @@ export function webhookServer(options: WebhookServerOptions): { server: Server; 
       if (refused !== undefined) {
         // GitHub records the failure; the delivery can be redelivered once the queue is back.
         log.error({ delivery: id, event: name, error: refused.message }, "the queue cannot take a delivery: answered 503");
-        options.onRejected?.({ name, payload }, "queue");
+        options.onRejected?.({ id, name, payload }, "queue");
         answer(response, 503, { error: "the queue cannot take the delivery now" }, { "retry-after": RETRY_AFTER_S });
         return;
       }
