@@ -59,6 +59,8 @@ test("listening with several sockets: on a runtime that shares the port all list
   const { port, listening } = await listenAll(servers, 0, "127.0.0.1", { warn: (...args: unknown[]) => void warnings.push(args) } as never);
   try {
     expect(port).toBe((servers[0]?.address() as AddressInfo).port);
+    // However many listen, together they take MAX_CONNECTIONS connections.
+    expect(listening.reduce((sum, s) => sum + s.maxConnections, 0)).toBe(MAX_CONNECTIONS);
     if (reusePortSupported()) {
       expect(listening).toEqual(servers);
       expect((servers[1]?.address() as AddressInfo).port).toBe(port);
@@ -75,12 +77,15 @@ test("listening with several sockets: on a runtime that shares the port all list
   }
 });
 
-test("a port already taken fails the start, as a single server's did", async () => {
-  const { servers: taken } = webhookServer({ log: pino({ level: "silent" }), target: { verify: async () => false, receive: async () => undefined, ready: async () => ({ queue: true, credentials: true }) } });
-  const { port } = await listenAll(taken, 0, "127.0.0.1", pino({ level: "silent" }));
+test("a port already taken fails the start, as a single server's did — also where the taker, a second instance of the app, shares it among its sockets", async () => {
+  const make = () => webhookServer({ log: pino({ level: "silent" }), listeners: 2, target: { verify: async () => false, receive: async () => undefined, ready: async () => ({ queue: true, credentials: true }) } }).servers;
+  const { port, listening: taken } = await listenAll(make(), 0, "127.0.0.1", pino({ level: "silent" }));
   try {
-    const { servers } = webhookServer({ log: pino({ level: "silent" }), target: { verify: async () => false, receive: async () => undefined, ready: async () => ({ queue: true, credentials: true }) } });
-    await expect(listenAll(servers, port, "127.0.0.1", pino({ level: "silent" }))).rejects.toThrow(/EADDRINUSE/);
+    const second = make();
+    await expect(listenAll(second, port, "127.0.0.1", pino({ level: "silent" }))).rejects.toThrow(/EADDRINUSE/);
+    expect(second.some((s) => s.listening)).toBe(false);
+    // One socket alone is refused too.
+    await expect(listenAll(make().slice(0, 1), port, "127.0.0.1", pino({ level: "silent" }))).rejects.toThrow(/EADDRINUSE/);
   } finally {
     for (const s of taken) await new Promise<void>((resolve) => s.close(() => resolve()));
   }
