@@ -10,4 +10,5 @@ export default {
     "^.+\\.ts$": ["ts-jest", { useESM: true, tsconfig: "tsconfig.test.json" }],
   },
   collectCoverageFrom: ["src/**/*.ts"],
+  setupFilesAfterEnv: ["<rootDir>/test/support/restore-nock.ts"],
 };
